@@ -1,0 +1,121 @@
+// Routes and the role-appropriate navigation.
+import { useEffect } from 'preact/hooks';
+import { t } from './i18n';
+import { useAppState } from './store';
+import { useRoute, match, navigate } from './router';
+import { TopBar, type NavItem } from './components';
+import { CampaignList, CampaignPage, ScanPage, WalletPage } from './visitor/screens';
+import { RedeemPage, HistoryPage, MerchantSettlementsPage, MerchantCampaignsPage } from './merchant/screens';
+import { Dashboard, CampaignsPage, CampaignDetail } from './official/campaigns';
+import { StatsPage } from './official/stats';
+import { MerchantsPage, EnrolmentsPage, SettlementsPage, PledgesPage, HolidaysPage } from './official/admin';
+import { DisplayPage } from './display';
+import { LoginPage } from './login';
+
+function nav(items: [string, string][], path: string): NavItem[] {
+  return items.map(([href, key]) => {
+    const p = href.slice(1);
+    const active = path === p || (p !== '/' && p !== '/official' && p !== '/merchant' && path.startsWith(p + '/'));
+    return { href, label: t(key), active };
+  });
+}
+
+export function App() {
+  const st = useAppState();
+  const { path, query } = useRoute();
+
+  useEffect(() => {
+    document.documentElement.lang = st.locale;
+  }, [st.locale]);
+
+  const area = path.startsWith('/official') ? 'official' : path.startsWith('/merchant') ? 'merchant' : path.startsWith('/display') ? 'display' : 'visitor';
+  const role = st.staff?.role;
+  const needsLogin = (area === 'official' && role !== 'official') || (area === 'merchant' && role !== 'merchant');
+
+  useEffect(() => {
+    if (needsLogin) navigate('/login');
+  }, [needsLogin]);
+
+  useEffect(() => {
+    document.title = `Bairro — ${t(`area.${area}`)}`;
+    window.scrollTo(0, 0);
+  }, [path, st.locale]);
+
+  let items: NavItem[] = [];
+  if (area === 'official')
+    items = nav(
+      [
+        ['#/official', 'nav.dashboard'],
+        ['#/official/campaigns', 'nav.campaigns'],
+        ['#/official/merchants', 'nav.merchants'],
+        ['#/official/enrolments', 'nav.enrolments'],
+        ['#/official/settlements', 'nav.settlements'],
+        ['#/official/pledges', 'nav.pledges'],
+        ['#/official/holidays', 'nav.holidays'],
+      ],
+      path,
+    );
+  else if (area === 'merchant')
+    items = nav(
+      [
+        ['#/merchant', 'nav.redeem'],
+        ['#/merchant/history', 'nav.history'],
+        ['#/merchant/settlements', 'nav.statements'],
+        ['#/merchant/campaigns', 'nav.my_campaigns'],
+      ],
+      path,
+    );
+  else if (area === 'visitor' && path !== '/login')
+    items = nav(
+      [
+        ['#/', 'nav.campaigns'],
+        ['#/scan', 'nav.scan'],
+        ['#/wallet', 'nav.wallet'],
+      ],
+      path,
+    );
+  else if (path === '/login' && role)
+    items = [{ href: role === 'official' ? '#/official' : '#/merchant', label: t(`area.${role}`) }];
+
+  let page;
+  let m: Record<string, string> | null;
+  if (needsLogin) page = <LoginPage />;
+  else if (path === '/' || path === '') page = <CampaignList />;
+  else if ((m = match('/c/:slug', path))) page = <CampaignPage slug={m.slug} />;
+  else if (path === '/scan') page = <ScanPage campaignSlug={query.get('c') || undefined} initialMode={query.get('mode') === 'ar' ? 'ar' : 'qr'} />;
+  else if (path === '/wallet') page = <WalletPage />;
+  else if (path === '/login') page = <LoginPage />;
+  else if ((m = match('/display/:id', path))) page = <DisplayPage pointId={m.id} />;
+  else if (path === '/merchant') page = <RedeemPage />;
+  else if (path === '/merchant/history') page = <HistoryPage />;
+  else if (path === '/merchant/settlements') page = <MerchantSettlementsPage />;
+  else if (path === '/merchant/campaigns') page = <MerchantCampaignsPage />;
+  else if (path === '/official') page = <Dashboard />;
+  else if (path === '/official/campaigns') page = <CampaignsPage />;
+  else if ((m = match('/official/campaigns/:id/stats', path))) page = <StatsPage id={m.id} />;
+  else if ((m = match('/official/campaigns/:id', path))) page = <CampaignDetail id={m.id} />;
+  else if (path === '/official/merchants') page = <MerchantsPage />;
+  else if (path === '/official/enrolments') page = <EnrolmentsPage />;
+  else if (path === '/official/settlements') page = <SettlementsPage />;
+  else if (path === '/official/pledges') page = <PledgesPage />;
+  else if (path === '/official/holidays') page = <HolidaysPage />;
+  else
+    page = (
+      <main id="main" class="page page-phone">
+        <h1>{t('error.not_found')}</h1>
+        <p>
+          <a href="#/">{t('visitor.all_campaigns')}</a>
+        </p>
+      </main>
+    );
+
+  return (
+    <div class={`app area-${area}`}>
+      <a class="skip" href="#main" onClick={(e) => { e.preventDefault(); const el = document.getElementById('main'); el?.setAttribute('tabindex', '-1'); el?.focus(); }}>
+        {t('nav.skip')}
+      </a>
+      <TopBar items={items} area={area} />
+      {page}
+    </div>
+  );
+}

@@ -1,0 +1,224 @@
+// Shared pieces: top bar, language switcher, messages, QR image, small form helpers.
+import { useEffect, useRef, useState } from 'preact/hooks';
+import type { ComponentChildren } from 'preact';
+import QRCode from 'qrcode';
+import { t, tData, pick, fmtDateTime, errorText, LOCALE_LABELS } from './i18n';
+import { LOCALES, setLocale, setStaff, useAppState, type Locale } from './store';
+import { ApiError, NetworkError, type I18nName } from './api';
+import { navigate } from './router';
+
+export function LanguageSwitcher() {
+  const st = useAppState();
+  return (
+    <label class="lang">
+      <span class="sr-only">{t('nav.language')}</span>
+      <select
+        aria-label={t('nav.language')}
+        value={st.locale}
+        onChange={(e) => setLocale((e.currentTarget as HTMLSelectElement).value as Locale)}
+      >
+        {LOCALES.map((l) => (
+          <option value={l} lang={l} key={l}>
+            {LOCALE_LABELS[l]}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
+}
+
+export interface NavItem {
+  href: string;
+  label: string;
+  active?: boolean;
+}
+
+export function TopBar({ items, area }: { items: NavItem[]; area: 'visitor' | 'merchant' | 'official' | 'display' }) {
+  const st = useAppState();
+  const home = area === 'official' ? '#/official' : area === 'merchant' ? '#/merchant' : '#/';
+  return (
+    <header class={`topbar topbar-${area}`}>
+      <div class="topbar-row">
+        <a class="brand" href={home}>
+          <span class="brand-mark" aria-hidden="true">
+            B
+          </span>
+          <span>Bairro</span>
+          {area !== 'visitor' && area !== 'display' && <span class="brand-area">{t(`area.${area}`)}</span>}
+        </a>
+        <div class="topbar-tools">
+          <LanguageSwitcher />
+          {st.staff ? (
+            <button
+              type="button"
+              class="btn-link"
+              onClick={() => {
+                setStaff(null);
+                navigate('/login');
+              }}
+            >
+              {t('nav.logout')}
+            </button>
+          ) : (
+            area !== 'display' && (
+              <a class="btn-link" href="#/login">
+                {t('nav.login')}
+              </a>
+            )
+          )}
+        </div>
+      </div>
+      {items.length > 0 && (
+        <nav aria-label={t('nav.main')}>
+          <ul class="menu">
+            {items.map((i) => (
+              <li key={i.href}>
+                <a href={i.href} aria-current={i.active ? 'page' : undefined} class={i.active ? 'active' : ''}>
+                  {i.label}
+                </a>
+              </li>
+            ))}
+          </ul>
+        </nav>
+      )}
+    </header>
+  );
+}
+
+export function ErrorBox({ error }: { error: unknown }) {
+  if (!error) return null;
+  return (
+    <div class="alert alert-error" role="alert">
+      {describeError(error)}
+    </div>
+  );
+}
+
+export function describeError(error: unknown): string {
+  if (error instanceof ApiError) {
+    const msg = errorText(error.code);
+    const b = error.body || {};
+    if (error.code === 'already_redeemed' && typeof b.redeemed_at === 'string') {
+      const shop = pick(b.merchant_name as I18nName | undefined);
+      return `${msg} ${t(b.same_merchant ? 'error.already_redeemed_here' : 'error.already_redeemed_at', { when: fmtDateTime(b.redeemed_at), shop })}`;
+    }
+    if (error.code === 'validation_failed' && Array.isArray(error.errors) && error.errors.length) {
+      const list = (error.errors as { field?: string; message?: string }[]).map((e) => `${e.field ?? ''}: ${e.message ?? ''}`).join('; ');
+      return `${msg} (${list})`;
+    }
+    return msg;
+  }
+  if (error instanceof NetworkError) return t('error.network');
+  return t('error.internal');
+}
+
+export function Notice({ kind = 'info', children }: { kind?: 'info' | 'ok' | 'warn'; children: ComponentChildren }) {
+  return (
+    <div class={`alert alert-${kind}`} role="status">
+      {children}
+    </div>
+  );
+}
+
+export function Loading() {
+  return (
+    <p class="loading" role="status">
+      {t('common.loading')}
+    </p>
+  );
+}
+
+/** Run an async loader on mount/deps change; returns [data, error, reload]. */
+export function useLoad<T>(fn: () => Promise<T>, deps: unknown[]): [T | undefined, unknown, () => void, boolean] {
+  const [data, setData] = useState<T | undefined>(undefined);
+  const [err, setErr] = useState<unknown>(null);
+  const [loading, setLoading] = useState(true);
+  const [n, setN] = useState(0);
+  useEffect(() => {
+    let live = true;
+    setLoading(true);
+    fn()
+      .then((d) => {
+        if (live) {
+          setData(d);
+          setErr(null);
+        }
+      })
+      .catch((e) => live && setErr(e))
+      .finally(() => live && setLoading(false));
+    return () => {
+      live = false;
+    };
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [...deps, n]);
+  return [data, err, () => setN((x) => x + 1), loading];
+}
+
+/** A QR code drawn on a canvas from text, entirely client side (works offline). */
+export function QrImage({ text, size = 240, label }: { text: string; size?: number; label: string }) {
+  const ref = useRef<HTMLCanvasElement>(null);
+  useEffect(() => {
+    if (ref.current && text) {
+      QRCode.toCanvas(ref.current, text, { width: size, margin: 2, errorCorrectionLevel: 'M' }).catch(() => {});
+    }
+  }, [text, size]);
+  return <canvas ref={ref} class="qr" role="img" aria-label={label} width={size} height={size} />;
+}
+
+export function Field({
+  label,
+  children,
+  hint,
+  id,
+}: {
+  label: string;
+  children: ComponentChildren;
+  hint?: string;
+  id: string;
+}) {
+  return (
+    <div class="field">
+      <label for={id}>{label}</label>
+      {children}
+      {hint && (
+        <small class="hint" id={`${id}-hint`}>
+          {hint}
+        </small>
+      )}
+    </div>
+  );
+}
+
+export function StatusBadge({ status }: { status: string }) {
+  return <span class={`badge badge-${status}`}>{tData("status", status)}</span>;
+}
+
+export function MMark() {
+  return (
+    <span class="mmark" title={t('merchant.mmark_title')}>
+      {t('merchant.mmark')}
+    </span>
+  );
+}
+
+/** Ticks every `ms` so countdowns re-render. */
+export function useNow(ms = 1000): number {
+  const [now, setNow] = useState(Date.now());
+  useEffect(() => {
+    const id = setInterval(() => setNow(Date.now()), ms);
+    return () => clearInterval(id);
+  }, [ms]);
+  return now;
+}
+
+export function fmtCountdown(msLeft: number): string {
+  if (msLeft <= 0) return '0:00';
+  const s = Math.floor(msLeft / 1000);
+  const d = Math.floor(s / 86400);
+  const h = Math.floor((s % 86400) / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  const sec = s % 60;
+  if (d > 0) return t('time.days_hours', { d, h });
+  if (h > 0) return `${h}:${String(m).padStart(2, '0')}:${String(sec).padStart(2, '0')}`;
+  return `${m}:${String(sec).padStart(2, '0')}`;
+}

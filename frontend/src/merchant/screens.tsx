@@ -1,0 +1,468 @@
+// Merchant screens: redeem at the till, history, statements, campaigns (enrolment and survey).
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { api, downloadFile, ApiError, NetworkError, type Campaign, type Coupon, type Enrolment, type Merchant, type Redemption, type Settlement } from '../api';
+import { t, tData, pick, fmtMoney, fmtDateTime, fmtDate, fmtTime, fmtShortDateTime, macauToday, parseMop } from '../i18n';
+import { ErrorBox, Field, Loading, StatusBadge, useLoad, useNow, fmtCountdown, describeError, Notice } from '../components';
+import { Scanner } from '../scanner';
+import { uuid } from '../store';
+import { offerValue } from '../visitor/common';
+
+interface RedeemAnswer {
+  redemption: Redemption;
+  discount_avos: number;
+  coupon: Coupon;
+}
+
+interface RedemptionPage {
+  items: Redemption[];
+  total: number;
+  per_page?: number;
+  today_count?: number;
+  today_discount_avos?: number;
+}
+
+interface MerchantMe {
+  merchant: Merchant;
+  enrolments: Enrolment[];
+}
+
+const VOID_WINDOW_MS = 10 * 60 * 1000;
+
+export function RedeemPage() {
+  const [coupon, setCoupon] = useState('');
+  const [spend, setSpend] = useState('');
+  const [camera, setCamera] = useState(true);
+  const [busy, setBusy] = useState(false);
+  const [err, setErr] = useState<unknown>(null);
+  const [done, setDone] = useState<RedeemAnswer | null>(null);
+  const [voided, setVoided] = useState<string | null>(null);
+  const [voidErr, setVoidErr] = useState<unknown>(null);
+  const key = useRef<{ k: string; sig: string } | null>(null);
+  const spendRef = useRef<HTMLInputElement>(null);
+  const [today, , reloadToday] = useLoad(
+    () => api<RedemptionPage>(`/merchant/redemptions?from=${macauToday()}&to=${macauToday()}`, { auth: 'staff' }),
+    [],
+  );
+  const now = useNow(1000);
+
+  const onScan = (text: string) => {
+    if (busy || text === coupon) return;
+    setCoupon(text);
+    setErr(null);
+    setDone(null);
+    spendRef.current?.focus();
+  };
+
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    const avos = parseMop(spend);
+    if (!coupon.trim() || avos === null) {
+      setErr(new ApiError(422, 'validation_failed', t('redeem.check_fields')));
+      return;
+    }
+    // One idempotency key per attempt; the same key is reused when retrying the same coupon and spend.
+    const sig = `${coupon.trim()}|${avos}`;
+    if (!key.current || key.current.sig !== sig) key.current = { k: uuid(), sig };
+    setBusy(true);
+    setErr(null);
+    try {
+      const r = await api<RedeemAnswer>('/redemptions', {
+        method: 'POST',
+        auth: 'staff',
+        body: { coupon: coupon.trim(), spend_avos: avos, idempotency_key: key.current.k },
+      });
+      setDone(r);
+      setVoided(null);
+      setVoidErr(null);
+      key.current = null;
+      setCoupon('');
+      setSpend('');
+      reloadToday();
+    } catch (e2) {
+      setErr(e2);
+      if (!(e2 instanceof NetworkError)) key.current = null;
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const undo = async () => {
+    if (!done) return;
+    try {
+      await api(`/redemptions/${done.redemption.id}/void`, { method: 'POST', auth: 'staff' });
+      setVoided(done.redemption.id);
+      reloadToday();
+    } catch (e2) {
+      setVoidErr(e2);
+    }
+  };
+
+  const spendAvos = done ? done.redemption.spend_avos : 0;
+  const left = done ? (done.redemption.void_until ? Date.parse(done.redemption.void_until) : Date.parse(done.redemption.created_at) + VOID_WINDOW_MS) - now : 0;
+
+  return (
+    <main id="main" class="page page-phone">
+      <h1>{t('redeem.title')}</h1>
+      <section class="card today" aria-labelledby="today-h">
+        <h2 id="today-h">{t('redeem.today')}</h2>
+        <p class="kpis">
+          <span>
+            <strong data-testid="today-count">{today?.today_count ?? today?.total ?? 0}</strong> {t('redeem.today_count')}
+          </span>
+          <span>
+            <strong>{fmtMoney(today?.today_discount_avos ?? 0)}</strong> {t('redeem.today_discount')}
+          </span>
+        </p>
+      </section>
+
+      <button type="button" class="btn" aria-pressed={camera} onClick={() => setCamera(!camera)}>
+        {camera ? t('redeem.camera_off') : t('redeem.camera_on')}
+      </button>
+      {camera && <Scanner label={t('redeem.camera_label')} onCode={onScan} />}
+
+      <form class="card" onSubmit={submit}>
+        <Field id="coupon" label={t('redeem.coupon_label')} hint={t('redeem.coupon_hint')}>
+          <input
+            id="coupon"
+            type="text"
+            autoComplete="off"
+            autoCapitalize="characters"
+            aria-describedby="coupon-hint"
+            value={coupon}
+            onInput={(e) => setCoupon(e.currentTarget.value)}
+          />
+        </Field>
+        <Field id="spend" label={t('redeem.spend_label')}>
+          <input
+            id="spend"
+            ref={spendRef}
+            type="text"
+            inputMode="decimal"
+            autoComplete="off"
+            placeholder="0.00"
+            value={spend}
+            onInput={(e) => setSpend(e.currentTarget.value)}
+          />
+        </Field>
+        <button type="submit" class="btn btn-primary btn-big" disabled={busy}>
+          {t('redeem.submit')}
+        </button>
+      </form>
+      <div aria-live="polite">
+        {busy && <Loading />}
+        {err ? (
+          <div class="alert alert-error" role="alert" data-testid="redeem-error">
+            {describeError(err)}
+          </div>
+        ) : null}
+        {done && (
+          <div class={voided ? 'alert alert-warn' : 'alert alert-ok'} role="status" data-testid="redeem-ok">
+            {voided ? (
+              <p>
+                <strong>{t('redeem.voided')}</strong>
+              </p>
+            ) : (
+              <p>
+                <strong>{t('redeem.success')}</strong>
+              </p>
+            )}
+            <p>
+              {pick(done.coupon?.offer?.name)} {offerValue(done.coupon?.offer)}
+            </p>
+            <dl class="sums">
+              <dt>{t('redeem.spend')}</dt>
+              <dd>{fmtMoney(spendAvos)}</dd>
+              <dt>{t('redeem.discount')}</dt>
+              <dd data-testid="discount">{fmtMoney(done.discount_avos)}</dd>
+              <dt>{t('redeem.to_pay')}</dt>
+              <dd>
+                <strong>{fmtMoney(Math.max(0, spendAvos - done.discount_avos))}</strong>
+              </dd>
+            </dl>
+            {!voided && left > 0 && (
+              <button type="button" class="btn" onClick={undo}>
+                {t('redeem.undo', { left: fmtCountdown(left) })}
+              </button>
+            )}
+            <ErrorBox error={voidErr} />
+          </div>
+        )}
+      </div>
+
+      <section aria-labelledby="todaylist-h">
+        <h2 id="todaylist-h">{t('redeem.today_list')}</h2>
+        <RedemptionTable items={today?.items || []} timeOnly />
+      </section>
+    </main>
+  );
+}
+
+function RedemptionTable({ items, timeOnly }: { items: Redemption[]; timeOnly?: boolean }) {
+  if (!items.length) return <p class="muted">{t('common.none')}</p>;
+  return (
+    <div class="table-wrap" tabIndex={0}>
+      <table class="compact">
+        <thead>
+          <tr>
+            <th scope="col">{t('history.time')}</th>
+            <th scope="col" class="num">
+              {t('redeem.spend')}
+            </th>
+            <th scope="col" class="num">
+              {t('redeem.discount')}
+            </th>
+            <th scope="col">{t('history.status')}</th>
+          </tr>
+        </thead>
+        <tbody>
+          {items.map((r) => (
+            <tr key={r.id}>
+              <td>{timeOnly ? fmtTime(r.created_at) : fmtShortDateTime(r.created_at)}</td>
+              <td class="num">{fmtMoney(r.spend_avos)}</td>
+              <td class="num">{fmtMoney(r.discount_avos)}</td>
+              <td>
+                <StatusBadge status={r.status || 'done'} />
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+function useMyCampaigns() {
+  return useLoad(async () => {
+    const [me, all] = await Promise.all([
+      api<MerchantMe>('/merchant/me', { auth: 'staff' }).catch(() => null),
+      api<Campaign[]>('/campaigns', { auth: 'staff' }),
+    ]);
+    return { me, all: all || [] };
+  }, []);
+}
+
+export function HistoryPage() {
+  const [from, setFrom] = useState(macauToday(-30));
+  const [to, setTo] = useState(macauToday());
+  const [campaign, setCampaign] = useState('');
+  const [page, setPage] = useState(1);
+  const [q, setQ] = useState({ from, to, campaign, page });
+  const [data, err, , loading] = useLoad(() => {
+    const p = new URLSearchParams({ from: q.from, to: q.to, page: String(q.page) });
+    if (q.campaign) p.set('campaign', q.campaign);
+    return api<RedemptionPage>(`/merchant/redemptions?${p}`, { auth: 'staff' });
+  }, [q.from, q.to, q.campaign, q.page]);
+  const [mc] = useMyCampaigns();
+  const [dlErr, setDlErr] = useState<unknown>(null);
+  const campaigns = mc?.all || [];
+  const qs = () => {
+    const p = new URLSearchParams({ from: q.from, to: q.to });
+    if (q.campaign) p.set('campaign', q.campaign);
+    return p.toString();
+  };
+  const pageSize = data?.per_page || 50;
+  return (
+    <main id="main" class="page page-phone">
+      <h1>{t('history.title')}</h1>
+      <form
+        class="card filters"
+        onSubmit={(e) => {
+          e.preventDefault();
+          setPage(1);
+          setQ({ from, to, campaign, page: 1 });
+        }}
+      >
+        <Field id="h-from" label={t('common.from')}>
+          <input id="h-from" type="date" value={from} onInput={(e) => setFrom(e.currentTarget.value)} />
+        </Field>
+        <Field id="h-to" label={t('common.to')}>
+          <input id="h-to" type="date" value={to} onInput={(e) => setTo(e.currentTarget.value)} />
+        </Field>
+        <Field id="h-campaign" label={t('history.campaign')}>
+          <select id="h-campaign" value={campaign} onChange={(e) => setCampaign(e.currentTarget.value)}>
+            <option value="">{t('history.all_campaigns')}</option>
+            {campaigns.map((c) => (
+              <option key={c.id} value={c.id}>
+                {pick(c.name)}
+              </option>
+            ))}
+          </select>
+        </Field>
+        <div class="row">
+          <button type="submit" class="btn btn-primary">
+            {t('common.apply')}
+          </button>
+          <button
+            type="button"
+            class="btn"
+            onClick={() => downloadFile(`/merchant/redemptions.csv?${qs()}`, `redemptions-${q.from}-${q.to}.csv`).catch(setDlErr)}
+          >
+            {t('common.download_csv')}
+          </button>
+        </div>
+      </form>
+      <ErrorBox error={err || dlErr} />
+      {loading && <Loading />}
+      {data && (
+        <>
+          <p>{t('history.total', { n: data.total })}</p>
+          <RedemptionTable items={data.items} />
+          <div class="row pager">
+            <button type="button" class="btn" disabled={q.page <= 1} onClick={() => setQ({ ...q, page: q.page - 1 })}>
+              {t('common.prev')}
+            </button>
+            <span>{t('common.page', { n: q.page })}</span>
+            <button
+              type="button"
+              class="btn"
+              disabled={q.page * pageSize >= data.total}
+              onClick={() => setQ({ ...q, page: q.page + 1 })}
+            >
+              {t('common.next')}
+            </button>
+          </div>
+        </>
+      )}
+    </main>
+  );
+}
+
+export function MerchantSettlementsPage() {
+  const [list, err, , loading] = useLoad(() => api<Settlement[]>('/merchant/settlements', { auth: 'staff' }), []);
+  return (
+    <main id="main" class="page page-phone">
+      <h1>{t('settlement.title')}</h1>
+      <p class="lead">{t('settlement.merchant_lead')}</p>
+      {loading && <Loading />}
+      <ErrorBox error={err} />
+      {list && list.length === 0 && <p>{t('common.none')}</p>}
+      <ul class="cards">
+        {(list || []).map((s) => (
+          <li key={s.id} class="card">
+            <h2>
+              {fmtDate(s.period_from)} – {fmtDate(s.period_to)}
+            </h2>
+            <p class="big-number">{fmtMoney(s.amount_avos)}</p>
+            <p>{t('settlement.redemptions', { n: s.redemptions })}</p>
+            <StatusBadge status={s.status} />
+            {s.paid_at && <p class="muted">{t('settlement.paid_at', { when: fmtDateTime(s.paid_at) })}</p>}
+          </li>
+        ))}
+      </ul>
+    </main>
+  );
+}
+
+export function MerchantCampaignsPage() {
+  const [mc, err, reload, loading] = useMyCampaigns();
+  const [msg, setMsg] = useState<{ id: string; text: string; ok: boolean } | null>(null);
+  const [surveyFor, setSurveyFor] = useState<string | null>(null);
+  const enrolByCampaign = new Map((mc?.me?.enrolments || []).map((e) => [e.campaign_id, e]));
+  const apply = async (c: Campaign) => {
+    try {
+      await api(`/campaigns/${c.id}/enrolments`, { method: 'POST', auth: 'staff', body: {} });
+      setMsg({ id: c.id, ok: true, text: t('enrol.applied') });
+      reload();
+    } catch (e) {
+      setMsg({ id: c.id, ok: false, text: describeError(e) });
+    }
+  };
+  const shown = (mc?.all || []).filter((c) => c.status !== 'draft');
+  return (
+    <main id="main" class="page page-phone">
+      <h1>{t('mcampaigns.title')}</h1>
+      {mc?.me?.merchant && (
+        <p class="lead">
+          {pick(mc.me.merchant.name)} · {tData("category", mc.me.merchant.category)}
+        </p>
+      )}
+      {loading && <Loading />}
+      <ErrorBox error={err} />
+      <ul class="cards">
+        {shown.map((c) => {
+          const e = enrolByCampaign.get(c.id);
+          return (
+            <li key={c.id} class="card">
+              <h2>{pick(c.name)}</h2>
+              <p class="muted">
+                {c.district} · {fmtDate(c.starts_at)} – {fmtDate(c.ends_at)} <StatusBadge status={c.status} />
+              </p>
+              {e ? (
+                <p>
+                  {t('enrol.status')}: <StatusBadge status={e.status} />
+                  {e.reason ? <span class="muted"> — {e.reason}</span> : null}
+                </p>
+              ) : (
+                c.status === 'published' && (
+                  <button type="button" class="btn btn-primary" onClick={() => apply(c)}>
+                    {t('enrol.apply')}
+                  </button>
+                )
+              )}
+              {e?.status === 'approved' && (
+                <button type="button" class="btn" onClick={() => setSurveyFor(surveyFor === c.id ? null : c.id)} aria-expanded={surveyFor === c.id}>
+                  {t('survey.open')}
+                </button>
+              )}
+              {msg?.id === c.id && <p class={msg.ok ? 'alert alert-ok' : 'alert alert-error'} role="status">{msg.text}</p>}
+              {surveyFor === c.id && <SurveyForm campaign={c} />}
+            </li>
+          );
+        })}
+      </ul>
+      {!loading && shown.length === 0 && <p>{t('visitor.no_campaigns')}</p>}
+    </main>
+  );
+}
+
+function SurveyForm({ campaign }: { campaign: Campaign }) {
+  const [yes, setYes] = useState<'' | 'yes' | 'no'>('');
+  const [pct, setPct] = useState('');
+  const [comment, setComment] = useState('');
+  const [err, setErr] = useState<unknown>(null);
+  const [ok, setOk] = useState(false);
+  useEffect(() => setOk(false), [campaign.id]);
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    if (!yes) {
+      setErr(new ApiError(422, 'validation_failed'));
+      return;
+    }
+    const body: Record<string, unknown> = { came_because_of_campaign: yes === 'yes' };
+    if (pct.trim()) body.estimate_pct = Math.round(Math.max(0, Math.min(100, Number(pct))));
+    if (comment.trim()) body.comment = comment.trim();
+    try {
+      await api(`/campaigns/${campaign.id}/survey`, { method: 'POST', auth: 'staff', body });
+      setOk(true);
+      setErr(null);
+    } catch (e2) {
+      setErr(e2);
+    }
+  };
+  if (ok) return <Notice kind="ok">{t('survey.thanks')}</Notice>;
+  return (
+    <form class="survey" onSubmit={submit}>
+      <fieldset>
+        <legend>{t('survey.question')}</legend>
+        <label>
+          <input type="radio" name={`came-${campaign.id}`} checked={yes === 'yes'} onChange={() => setYes('yes')} />
+          {t('common.yes')}
+        </label>
+        <label>
+          <input type="radio" name={`came-${campaign.id}`} checked={yes === 'no'} onChange={() => setYes('no')} />
+          {t('common.no')}
+        </label>
+      </fieldset>
+      <Field id={`pct-${campaign.id}`} label={t('survey.estimate')}>
+        <input id={`pct-${campaign.id}`} type="number" min="0" max="100" value={pct} onInput={(e) => setPct(e.currentTarget.value)} />
+      </Field>
+      <Field id={`comment-${campaign.id}`} label={t('survey.comment')}>
+        <textarea id={`comment-${campaign.id}`} rows={3} value={comment} onInput={(e) => setComment(e.currentTarget.value)} />
+      </Field>
+      <ErrorBox error={err} />
+      <button type="submit" class="btn btn-primary">
+        {t('survey.submit')}
+      </button>
+    </form>
+  );
+}

@@ -1,0 +1,638 @@
+// Official: dashboard, campaigns, points, offers, enrolments of a campaign.
+import { useState } from 'preact/hooks';
+import {
+  api,
+  downloadFile,
+  openBlobInTab,
+  type Campaign,
+  type Enrolment,
+  type I18nName,
+  type Offer,
+  type Overview,
+  type Point,
+} from '../api';
+import { t, tData, pick, fmtDate, fmtDateTime, fmtMoney, fmtNumber, localInputToRfc3339, rfc3339ToLocalInput, parseMop, macauToday } from '../i18n';
+import { ErrorBox, Field, Loading, Notice, QrImage, StatusBadge, useLoad, describeError } from '../components';
+import { useAppState } from '../store';
+import { navigate } from '../router';
+import { NameFields, cleanName, CATEGORIES } from './common';
+import { offerValue, offerTrigger } from '../visitor/common';
+
+export function Dashboard() {
+  const st = useAppState();
+  const [ov, err, , loading] = useLoad(() => api<Overview>('/stats/overview', { auth: 'staff' }), []);
+  const [list] = useLoad(() => api<Campaign[]>('/campaigns', { auth: 'staff' }), []);
+  const summary = ov?.summary ? pick(ov.summary) : '';
+  return (
+    <main id="main" class="page page-wide">
+      <h1>{t('dash.title')}</h1>
+      {loading && <Loading />}
+      <ErrorBox error={err} />
+      {ov && (
+        <>
+          {summary && (
+            <p class="summary" lang={st.locale === 'zh-Hans' && !ov.summary?.['zh-Hans'] ? 'zh-Hant' : undefined}>
+              {summary}
+            </p>
+          )}
+          <div class="kpi-grid">
+            <Kpi label={t('stats.campaigns')} value={fmtNumber(ov.campaigns)} />
+            <Kpi label={t('stats.merchants')} value={fmtNumber(ov.merchants)} />
+            <Kpi label={t('stats.page_views')} value={fmtNumber(ov.page_views)} />
+            <Kpi label={t('stats.visitors')} value={fmtNumber(ov.visitors)} />
+            <Kpi label={t('stats.checkins')} value={fmtNumber(ov.checkins)} />
+            <Kpi label={t('stats.coupons_issued')} value={fmtNumber(ov.coupons_issued)} />
+            <Kpi label={t('stats.coupons_redeemed')} value={fmtNumber(ov.coupons_redeemed)} />
+            <Kpi label={t('stats.ecash_redeemed')} value={fmtMoney(ov.ecash_redeemed_avos)} />
+          </div>
+        </>
+      )}
+      <h2>{t('nav.campaigns')}</h2>
+      <CampaignTable list={list || []} />
+    </main>
+  );
+}
+
+export function Kpi({ label, value }: { label: string; value: string }) {
+  return (
+    <div class="kpi">
+      <div class="kpi-value">{value}</div>
+      <div class="kpi-label">{label}</div>
+    </div>
+  );
+}
+
+function CampaignTable({ list }: { list: Campaign[] }) {
+  if (!list.length) return <p>{t('common.none')}</p>;
+  return (
+    <div class="table-wrap" tabIndex={0}>
+      <table>
+        <thead>
+          <tr>
+            <th scope="col">{t('common.name')}</th>
+            <th scope="col">{t('campaign.district')}</th>
+            <th scope="col">{t('campaign.starts_at')}</th>
+            <th scope="col">{t('campaign.ends_at')}</th>
+            <th scope="col">{t('campaign.status')}</th>
+            <th scope="col">{t('common.actions')}</th>
+          </tr>
+        </thead>
+        <tbody>
+          {list.map((c) => (
+            <tr key={c.id}>
+              <td>
+                <a href={`#/official/campaigns/${c.id}`}>{pick(c.name)}</a>
+              </td>
+              <td>{c.district}</td>
+              <td>{fmtDate(c.starts_at)}</td>
+              <td>{fmtDate(c.ends_at)}</td>
+              <td>
+                <StatusBadge status={c.status} />
+              </td>
+              <td>
+                <a href={`#/official/campaigns/${c.id}/stats`}>{t('nav.stats')}</a>
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+interface CampaignForm {
+  slug: string;
+  name: I18nName;
+  district: string;
+  starts_at: string;
+  ends_at: string;
+}
+
+function CampaignFormView({ initial, onSaved, submitLabel, existingId }: { initial: CampaignForm; onSaved: (c: Campaign) => void; submitLabel: string; existingId?: string }) {
+  const [f, setF] = useState<CampaignForm>(initial);
+  const [err, setErr] = useState<unknown>(null);
+  const [busy, setBusy] = useState(false);
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    setBusy(true);
+    try {
+      const body = {
+        slug: f.slug.trim(),
+        name: cleanName(f.name),
+        district: f.district.trim(),
+        starts_at: localInputToRfc3339(f.starts_at),
+        ends_at: localInputToRfc3339(f.ends_at),
+      };
+      const c = existingId
+        ? await api<Campaign>(`/campaigns/${existingId}`, { method: 'PATCH', auth: 'staff', body })
+        : await api<Campaign>('/campaigns', { method: 'POST', auth: 'staff', body });
+      setErr(null);
+      onSaved(c);
+    } catch (e2) {
+      setErr(e2);
+    } finally {
+      setBusy(false);
+    }
+  };
+  const idp = existingId ? 'edit' : 'new';
+  return (
+    <form class="card form-grid" onSubmit={submit}>
+      <Field id={`${idp}-slug`} label={t('campaign.slug')} hint={t('campaign.slug_hint')}>
+        <input
+          id={`${idp}-slug`}
+          type="text"
+          required
+          pattern="[a-z0-9][a-z0-9-]*"
+          aria-describedby={`${idp}-slug-hint`}
+          value={f.slug}
+          onInput={(e) => setF({ ...f, slug: e.currentTarget.value })}
+        />
+      </Field>
+      <Field id={`${idp}-district`} label={t('campaign.district')}>
+        <input id={`${idp}-district`} type="text" required value={f.district} onInput={(e) => setF({ ...f, district: e.currentTarget.value })} />
+      </Field>
+      <NameFields idPrefix={`${idp}-name`} value={f.name} onChange={(name) => setF({ ...f, name })} />
+      <Field id={`${idp}-starts`} label={t('campaign.starts_at_macau')}>
+        <input id={`${idp}-starts`} type="datetime-local" required value={f.starts_at} onInput={(e) => setF({ ...f, starts_at: e.currentTarget.value })} />
+      </Field>
+      <Field id={`${idp}-ends`} label={t('campaign.ends_at_macau')}>
+        <input id={`${idp}-ends`} type="datetime-local" required value={f.ends_at} onInput={(e) => setF({ ...f, ends_at: e.currentTarget.value })} />
+      </Field>
+      <ErrorBox error={err} />
+      <div class="row">
+        <button type="submit" class="btn btn-primary" disabled={busy}>
+          {submitLabel}
+        </button>
+      </div>
+    </form>
+  );
+}
+
+export function CampaignsPage() {
+  const [list, err, reload, loading] = useLoad(() => api<Campaign[]>('/campaigns', { auth: 'staff' }), []);
+  const [creating, setCreating] = useState(false);
+  return (
+    <main id="main" class="page page-wide">
+      <h1>{t('nav.campaigns')}</h1>
+      <button type="button" class="btn btn-primary" aria-expanded={creating} onClick={() => setCreating(!creating)}>
+        {t('campaign.new')}
+      </button>
+      {creating && (
+        <CampaignFormView
+          initial={{ slug: '', name: {}, district: '', starts_at: `${macauToday()}T10:00`, ends_at: `${macauToday(30)}T22:00` }}
+          submitLabel={t('campaign.create')}
+          onSaved={(c) => {
+            reload();
+            navigate(`/official/campaigns/${c.id}`);
+          }}
+        />
+      )}
+      {loading && <Loading />}
+      <ErrorBox error={err} />
+      <CampaignTable list={list || []} />
+    </main>
+  );
+}
+
+export function CampaignDetail({ id }: { id: string }) {
+  const [c, err, reload, loading] = useLoad(() => api<Campaign>(`/campaigns/${id}`, { auth: 'staff' }), [id]);
+  const [actErr, setActErr] = useState<unknown>(null);
+  const [editing, setEditing] = useState(false);
+  if (loading && !c) return <main id="main" class="page page-wide"><Loading /></main>;
+  if (!c)
+    return (
+      <main id="main" class="page page-wide">
+        <ErrorBox error={err} />
+      </main>
+    );
+  const act = async (what: 'publish' | 'end') => {
+    if (what === 'end' && !confirm(t('campaign.confirm_end'))) return;
+    try {
+      await api(`/campaigns/${c.id}/${what}`, { method: 'POST', auth: 'staff' });
+      setActErr(null);
+      reload();
+    } catch (e) {
+      setActErr(e);
+    }
+  };
+  return (
+    <main id="main" class="page page-wide">
+      <p>
+        <a href="#/official/campaigns">← {t('nav.campaigns')}</a>
+      </p>
+      <h1>
+        {pick(c.name)} <StatusBadge status={c.status} />
+      </h1>
+      <p class="muted">
+        {c.slug} · {c.district} · {fmtDateTime(c.starts_at)} – {fmtDateTime(c.ends_at)}
+      </p>
+      <div class="row">
+        {c.status === 'draft' && (
+          <>
+            <button type="button" class="btn btn-primary" onClick={() => act('publish')}>
+              {t('campaign.publish')}
+            </button>
+            <button type="button" class="btn" aria-expanded={editing} onClick={() => setEditing(!editing)}>
+              {t('common.edit')}
+            </button>
+          </>
+        )}
+        {c.status === 'published' && (
+          <button type="button" class="btn btn-danger" onClick={() => act('end')}>
+            {t('campaign.end')}
+          </button>
+        )}
+        <a class="btn" href={`#/official/campaigns/${c.id}/stats`}>
+          {t('nav.stats')}
+        </a>
+        <a class="btn" href={`#/c/${encodeURIComponent(c.slug)}`}>
+          {t('campaign.visitor_page')}
+        </a>
+      </div>
+      <ErrorBox error={actErr} />
+      {editing && c.status === 'draft' && (
+        <CampaignFormView
+          existingId={c.id}
+          initial={{ slug: c.slug, name: c.name, district: c.district, starts_at: rfc3339ToLocalInput(c.starts_at), ends_at: rfc3339ToLocalInput(c.ends_at) }}
+          submitLabel={t('common.save')}
+          onSaved={() => {
+            setEditing(false);
+            reload();
+          }}
+        />
+      )}
+      <PointsSection c={c} reload={reload} />
+      <OffersSection c={c} reload={reload} />
+      <EnrolmentsSection campaignId={c.id} />
+    </main>
+  );
+}
+
+function PointsSection({ c, reload }: { c: Campaign; reload: () => void }) {
+  const [open, setOpen] = useState(false);
+  const [f, setF] = useState({ name: {} as I18nName, kind: 'qr' as 'qr' | 'ar', lat: '22.1987', lng: '113.5439', radius_m: '100', rotating: false, rotate_seconds: '30', require_location: true });
+  const [err, setErr] = useState<unknown>(null);
+  const [msg, setMsg] = useState<Record<string, string>>({});
+  const [created, setCreated] = useState<Point | null>(null);
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    try {
+      const body: Record<string, unknown> = {
+        name: cleanName(f.name),
+        kind: f.kind,
+        lat: Number(f.lat),
+        lng: Number(f.lng),
+        radius_m: Number(f.radius_m),
+        rotating: f.rotating,
+        require_location: f.require_location,
+      };
+      if (f.rotating) body.rotate_seconds = Number(f.rotate_seconds) || 30;
+      const p = await api<Point>(`/campaigns/${c.id}/points`, { method: 'POST', auth: 'staff', body });
+      setCreated(p);
+      setErr(null);
+      setOpen(false);
+      setF({ ...f, name: {} });
+      reload();
+    } catch (e2) {
+      setErr(e2);
+    }
+  };
+  const provision = async (p: Point) => {
+    try {
+      const r = await api<{ setup_code: string }>(`/points/${p.id}/devices`, { method: 'POST', auth: 'staff', body: {} });
+      setMsg({ ...msg, [p.id]: t('point.setup_code', { code: r.setup_code }) });
+    } catch (e2) {
+      setMsg({ ...msg, [p.id]: describeError(e2) });
+    }
+  };
+  const fail = (p: Point) => (e2: unknown) => setMsg({ ...msg, [p.id]: describeError(e2) });
+  return (
+    <section class="section" aria-labelledby="points-h">
+      <h2 id="points-h">{t('visitor.points')}</h2>
+      <button type="button" class="btn" aria-expanded={open} onClick={() => setOpen(!open)}>
+        {t('point.new')}
+      </button>
+      {open && (
+        <form class="card form-grid" onSubmit={submit}>
+          <NameFields idPrefix="pt-name" value={f.name} onChange={(name) => setF({ ...f, name })} />
+          <Field id="pt-kind" label={t('point.kind')}>
+            <select id="pt-kind" value={f.kind} onChange={(e) => setF({ ...f, kind: e.currentTarget.value as 'qr' | 'ar' })}>
+              <option value="qr">{t('point.kind_qr')}</option>
+              <option value="ar">{t('point.kind_ar')}</option>
+            </select>
+          </Field>
+          <Field id="pt-lat" label={t('point.lat')}>
+            <input id="pt-lat" type="number" step="any" required value={f.lat} onInput={(e) => setF({ ...f, lat: e.currentTarget.value })} />
+          </Field>
+          <Field id="pt-lng" label={t('point.lng')}>
+            <input id="pt-lng" type="number" step="any" required value={f.lng} onInput={(e) => setF({ ...f, lng: e.currentTarget.value })} />
+          </Field>
+          <Field id="pt-radius" label={t('point.radius')}>
+            <input id="pt-radius" type="number" min="1" required value={f.radius_m} onInput={(e) => setF({ ...f, radius_m: e.currentTarget.value })} />
+          </Field>
+          <div class="field">
+            <label>
+              <input type="checkbox" checked={f.rotating} onChange={(e) => setF({ ...f, rotating: e.currentTarget.checked })} /> {t('point.rotating')}
+            </label>
+          </div>
+          <div class="field">
+            <label>
+              <input type="checkbox" checked={f.require_location} onChange={(e) => setF({ ...f, require_location: e.currentTarget.checked })} />{' '}
+              {t('point.require_location')}
+            </label>
+          </div>
+          {f.rotating && (
+            <Field id="pt-rot" label={t('point.rotate_seconds')}>
+              <input id="pt-rot" type="number" min="10" value={f.rotate_seconds} onInput={(e) => setF({ ...f, rotate_seconds: e.currentTarget.value })} />
+            </Field>
+          )}
+          <ErrorBox error={err} />
+          <div class="row">
+            <button type="submit" class="btn btn-primary">
+              {t('point.create')}
+            </button>
+          </div>
+        </form>
+      )}
+      {created && <Notice kind="ok">{t('point.created', { name: pick(created.name) })}</Notice>}
+      <div class="table-wrap" tabIndex={0}>
+        <table>
+          <thead>
+            <tr>
+              <th scope="col">{t('common.name')}</th>
+              <th scope="col">{t('point.kind')}</th>
+              <th scope="col">{t('point.where')}</th>
+              <th scope="col">{t('point.code')}</th>
+              <th scope="col">{t('common.actions')}</th>
+            </tr>
+          </thead>
+          <tbody>
+            {(c.points || []).map((p) => (
+              <tr key={p.id}>
+                <td>{pick(p.name)}</td>
+                <td>
+                  {t(`point.kind_${p.kind}`)}
+                  {p.rotating ? ` · ${t('point.rotating_every', { n: p.rotate_seconds ?? 30 })}` : ''}
+                </td>
+                <td>
+                  {p.lat.toFixed(5)}, {p.lng.toFixed(5)} · {t('unit.metres', { n: p.radius_m })}
+                </td>
+                <td>{p.payload ? <QrImage text={p.payload} size={72} label={t('point.qr_of', { name: pick(p.name) })} /> : '—'}</td>
+                <td class="actions">
+                  <button type="button" class="btn btn-small" onClick={() => downloadFile(`/points/${p.id}/qr.svg`, `point-${p.id}.svg`).catch(fail(p))}>
+                    {t('point.download_svg')}
+                  </button>
+                  <button type="button" class="btn btn-small" onClick={() => downloadFile(`/points/${p.id}/qr.png`, `point-${p.id}.png`).catch(fail(p))}>
+                    {t('point.download_png')}
+                  </button>
+                  <button type="button" class="btn btn-small" onClick={() => openBlobInTab(`/points/${p.id}/poster`).catch(fail(p))}>
+                    {t('point.poster')}
+                  </button>
+                  {p.rotating && (
+                    <>
+                      <button type="button" class="btn btn-small" onClick={() => provision(p)}>
+                        {t('point.provision')}
+                      </button>
+                      <a class="btn btn-small" href={`#/display/${p.id}`}>
+                        {t('point.display')}
+                      </a>
+                    </>
+                  )}
+                  {msg[p.id] && (
+                    <p class="muted" role="status">
+                      {msg[p.id]}
+                    </p>
+                  )}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+        {(c.points || []).length === 0 && <p>{t('visitor.no_points')}</p>}
+      </div>
+    </section>
+  );
+}
+
+function OffersSection({ c, reload }: { c: Campaign; reload: () => void }) {
+  const [open, setOpen] = useState(false);
+  const [f, setF] = useState({
+    name: {} as I18nName,
+    kind: 'ecash' as 'ecash' | 'discount',
+    face: '50',
+    min: '150',
+    pct: '10',
+    cap: '30',
+    stock: '1000',
+    limit: '1',
+    valid_days: '14',
+    trigger: 'checkins' as 'signup' | 'checkins' | 'claim',
+    count: '1',
+    opens_at: '',
+    categories: [] as string[],
+  });
+  const [err, setErr] = useState<unknown>(null);
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    const body: Record<string, unknown> = {
+      name: cleanName(f.name),
+      kind: f.kind,
+      stock: Number(f.stock),
+      per_visitor_limit: Number(f.limit),
+      valid_days: Number(f.valid_days),
+      trigger: { type: f.trigger } as Record<string, unknown>,
+    };
+    if (f.kind === 'ecash') {
+      body.face_value_avos = parseMop(f.face) ?? 0;
+      body.min_spend_avos = parseMop(f.min || '0') ?? 0;
+    } else {
+      body.percent_off = Number(f.pct);
+      if (f.cap.trim()) body.max_discount_avos = parseMop(f.cap) ?? 0;
+      if (f.min.trim()) body.min_spend_avos = parseMop(f.min) ?? 0;
+    }
+    const tr = body.trigger as Record<string, unknown>;
+    if (f.trigger === 'checkins') tr.count = Number(f.count) || 1;
+    if (f.trigger === 'claim' && f.opens_at) tr.opens_at = localInputToRfc3339(f.opens_at);
+    if (f.categories.length) body.eligible_categories = f.categories;
+    try {
+      await api<Offer>(`/campaigns/${c.id}/offers`, { method: 'POST', auth: 'staff', body });
+      setErr(null);
+      setOpen(false);
+      reload();
+    } catch (e2) {
+      setErr(e2);
+    }
+  };
+  const num = (id: string, label: string, key: keyof typeof f, extra: Record<string, string> = {}) => (
+    <Field id={id} label={label}>
+      <input id={id} type="text" inputMode="decimal" value={f[key] as string} onInput={(e) => setF({ ...f, [key]: e.currentTarget.value })} {...extra} />
+    </Field>
+  );
+  return (
+    <section class="section" aria-labelledby="offers-h">
+      <h2 id="offers-h">{t('visitor.offers')}</h2>
+      <button type="button" class="btn" aria-expanded={open} onClick={() => setOpen(!open)}>
+        {t('offer.new')}
+      </button>
+      {open && (
+        <form class="card form-grid" onSubmit={submit}>
+          <NameFields idPrefix="of-name" value={f.name} onChange={(name) => setF({ ...f, name })} />
+          <Field id="of-kind" label={t('offer.kind')}>
+            <select id="of-kind" value={f.kind} onChange={(e) => setF({ ...f, kind: e.currentTarget.value as 'ecash' | 'discount' })}>
+              <option value="ecash">{t('offer.kind_ecash')}</option>
+              <option value="discount">{t('offer.kind_discount')}</option>
+            </select>
+          </Field>
+          {f.kind === 'ecash' ? num('of-face', t('offer.face_value_mop'), 'face') : num('of-pct', t('offer.percent_off'), 'pct')}
+          {f.kind === 'discount' && num('of-cap', t('offer.max_discount_mop'), 'cap')}
+          {num('of-min', t('offer.min_spend_mop'), 'min')}
+          {num('of-stock', t('offer.stock'), 'stock')}
+          {num('of-limit', t('offer.per_visitor_limit'), 'limit')}
+          {num('of-valid', t('offer.valid_days'), 'valid_days')}
+          <Field id="of-trigger" label={t('offer.trigger')}>
+            <select id="of-trigger" value={f.trigger} onChange={(e) => setF({ ...f, trigger: e.currentTarget.value as 'signup' | 'checkins' | 'claim' })}>
+              <option value="signup">{t('offer.trigger_type_signup')}</option>
+              <option value="checkins">{t('offer.trigger_type_checkins')}</option>
+              <option value="claim">{t('offer.trigger_type_claim')}</option>
+            </select>
+          </Field>
+          {f.trigger === 'checkins' && num('of-count', t('offer.trigger_count'), 'count')}
+          {f.trigger === 'claim' && (
+            <Field id="of-opens" label={t('offer.opens_at')}>
+              <input id="of-opens" type="datetime-local" value={f.opens_at} onInput={(e) => setF({ ...f, opens_at: e.currentTarget.value })} />
+            </Field>
+          )}
+          <fieldset class="checks">
+            <legend>{t('offer.eligible_categories')}</legend>
+            {CATEGORIES.map((cat) => (
+              <label key={cat}>
+                <input
+                  type="checkbox"
+                  checked={f.categories.includes(cat)}
+                  onChange={(e) =>
+                    setF({ ...f, categories: e.currentTarget.checked ? [...f.categories, cat] : f.categories.filter((x) => x !== cat) })
+                  }
+                />{' '}
+                {tData("category", cat)}
+              </label>
+            ))}
+            <small class="hint">{t('offer.all_categories_hint')}</small>
+          </fieldset>
+          <ErrorBox error={err} />
+          <div class="row">
+            <button type="submit" class="btn btn-primary">
+              {t('offer.create')}
+            </button>
+          </div>
+        </form>
+      )}
+      <div class="table-wrap" tabIndex={0}>
+        <table>
+          <thead>
+            <tr>
+              <th scope="col">{t('common.name')}</th>
+              <th scope="col">{t('offer.value')}</th>
+              <th scope="col">{t('offer.trigger')}</th>
+              <th scope="col" class="num">
+                {t('offer.issued_stock')}
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {(c.offers || []).map((o) => (
+              <tr key={o.id}>
+                <td>{pick(o.name)}</td>
+                <td>{offerValue(o)}</td>
+                <td>{offerTrigger(o)}</td>
+                <td class="num">
+                  {fmtNumber(o.issued)} / {fmtNumber(o.stock)}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+        {(c.offers || []).length === 0 && <p>{t('visitor.no_offers')}</p>}
+      </div>
+    </section>
+  );
+}
+
+export function EnrolmentList({ list, onChange, showCampaign }: { list: Enrolment[]; onChange: () => void; showCampaign?: Map<string, string> }) {
+  const [reasons, setReasons] = useState<Record<string, string>>({});
+  const [err, setErr] = useState<unknown>(null);
+  const decide = async (e: Enrolment, what: 'approve' | 'reject') => {
+    try {
+      await api(`/enrolments/${e.id}/${what}`, { method: 'POST', auth: 'staff', body: what === 'reject' ? { reason: reasons[e.id] || '' } : {} });
+      setErr(null);
+      onChange();
+    } catch (e2) {
+      setErr(e2);
+    }
+  };
+  if (!list.length) return <p>{t('common.none')}</p>;
+  return (
+    <div class="table-wrap" tabIndex={0}>
+      <ErrorBox error={err} />
+      <table>
+        <thead>
+          <tr>
+            <th scope="col">{t('enrol.merchant')}</th>
+            {showCampaign && <th scope="col">{t('history.campaign')}</th>}
+            <th scope="col">{t('enrol.submitted')}</th>
+            <th scope="col">{t('enrol.status')}</th>
+            <th scope="col">{t('common.actions')}</th>
+          </tr>
+        </thead>
+        <tbody>
+          {list.map((e) => (
+            <tr key={e.id}>
+              <td>{pick(e.merchant_name) || e.merchant_id}</td>
+              {showCampaign && <td>{showCampaign.get(e.campaign_id) || e.campaign_id}</td>}
+              <td>{fmtDateTime(e.submitted_at)}</td>
+              <td>
+                <StatusBadge status={e.status} />
+                {e.reason ? <span class="muted"> — {e.reason}</span> : null}
+              </td>
+              <td class="actions">
+                {e.status === 'pending' && (
+                  <>
+                    <button type="button" class="btn btn-small btn-primary" onClick={() => decide(e, 'approve')}>
+                      {t('enrol.approve')}
+                    </button>
+                    <label class="sr-only" for={`reason-${e.id}`}>
+                      {t('enrol.reason')}
+                    </label>
+                    <input
+                      id={`reason-${e.id}`}
+                      type="text"
+                      placeholder={t('enrol.reason')}
+                      value={reasons[e.id] || ''}
+                      onInput={(ev) => setReasons({ ...reasons, [e.id]: ev.currentTarget.value })}
+                    />
+                    <button type="button" class="btn btn-small btn-danger" onClick={() => decide(e, 'reject')}>
+                      {t('enrol.reject')}
+                    </button>
+                  </>
+                )}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+function EnrolmentsSection({ campaignId }: { campaignId: string }) {
+  const [list, err, reload] = useLoad(
+    () => api<Enrolment[]>(`/enrolments?status=pending`, { auth: 'staff' }).then((l) => (l || []).filter((e) => e.campaign_id === campaignId)),
+    [campaignId],
+  );
+  return (
+    <section class="section" aria-labelledby="enrol-h">
+      <h2 id="enrol-h">{t('enrol.pending_title')}</h2>
+      <ErrorBox error={err} />
+      <EnrolmentList list={list || []} onChange={reload} />
+    </section>
+  );
+}

@@ -1,0 +1,35 @@
+import type { I18nName } from '../api';
+import { t } from '../i18n';
+import { LOCALE_LABELS } from '../i18n';
+import { Field } from '../components';
+
+const NAME_LOCALES = ['zh-Hant', 'pt', 'en', 'zh-Hans'] as const;
+
+/** Inputs for a name in each language; zh-Hans is optional. */
+export function NameFields({ idPrefix, value, onChange }: { idPrefix: string; value: I18nName; onChange: (v: I18nName) => void }) {
+  return (
+    <fieldset class="names">
+      <legend>{t('common.name')}</legend>
+      {NAME_LOCALES.map((l) => (
+        <Field key={l} id={`${idPrefix}-${l}`} label={`${LOCALE_LABELS[l]}${l === 'zh-Hans' ? ` (${t('common.optional')})` : ''}`}>
+          <input
+            id={`${idPrefix}-${l}`}
+            type="text"
+            lang={l}
+            required={l !== 'zh-Hans'}
+            value={value[l] || ''}
+            onInput={(e) => onChange({ ...value, [l]: e.currentTarget.value })}
+          />
+        </Field>
+      ))}
+    </fieldset>
+  );
+}
+
+export function cleanName(n: I18nName): I18nName {
+  const out: I18nName = {};
+  for (const l of NAME_LOCALES) if (n[l]?.trim()) out[l] = n[l]!.trim();
+  return out;
+}
+
+export const CATEGORIES = ['food', 'retail', 'services', 'culture', 'lodging', 'other'];

@@ -1,0 +1,122 @@
+// Small global state: language, staff session, visitor identity.
+import { useEffect, useState } from 'preact/hooks';
+
+export type Locale = 'zh-Hant' | 'pt' | 'en' | 'zh-Hans';
+export const LOCALES: Locale[] = ['zh-Hant', 'pt', 'en', 'zh-Hans'];
+
+export interface StaffSession {
+  token: string;
+  role: 'official' | 'merchant';
+  expires_at: string;
+  merchant_id?: string;
+  username?: string;
+}
+
+export interface VisitorIdentity {
+  visitor_id: string;
+  token: string;
+}
+
+const K_LANG = 'bairro.lang';
+const K_STAFF = 'bairro.staff';
+const K_VISITOR = 'bairro.visitor';
+
+function readJSON<T>(key: string): T | null {
+  try {
+    const raw = localStorage.getItem(key);
+    return raw ? (JSON.parse(raw) as T) : null;
+  } catch {
+    return null;
+  }
+}
+
+function initialLocale(): Locale {
+  const saved = localStorage.getItem(K_LANG) as Locale | null;
+  if (saved && LOCALES.includes(saved)) return saved;
+  return 'zh-Hant';
+}
+
+interface State {
+  locale: Locale;
+  staff: StaffSession | null;
+  visitor: VisitorIdentity | null;
+}
+
+const state: State = {
+  locale: initialLocale(),
+  staff: validStaff(readJSON<StaffSession>(K_STAFF)),
+  visitor: readJSON<VisitorIdentity>(K_VISITOR),
+};
+
+function validStaff(s: StaffSession | null): StaffSession | null {
+  if (!s || !s.token) return null;
+  if (s.expires_at && Date.parse(s.expires_at) < Date.now()) return null;
+  return s;
+}
+
+const listeners = new Set<() => void>();
+function emit() {
+  listeners.forEach((l) => l());
+}
+
+export function getState(): Readonly<State> {
+  return state;
+}
+
+export function setLocale(l: Locale) {
+  state.locale = l;
+  localStorage.setItem(K_LANG, l);
+  document.documentElement.lang = l;
+  emit();
+}
+
+export function setStaff(s: StaffSession | null) {
+  state.staff = s;
+  if (s) localStorage.setItem(K_STAFF, JSON.stringify(s));
+  else localStorage.removeItem(K_STAFF);
+  emit();
+}
+
+export function setVisitor(v: VisitorIdentity | null) {
+  state.visitor = v;
+  if (v) localStorage.setItem(K_VISITOR, JSON.stringify(v));
+  else localStorage.removeItem(K_VISITOR);
+  emit();
+}
+
+/** Re-render the calling component whenever the global state changes. */
+export function useAppState(): Readonly<State> {
+  const [, setTick] = useState(0);
+  useEffect(() => {
+    const l = () => setTick((n) => n + 1);
+    listeners.add(l);
+    return () => {
+      listeners.delete(l);
+    };
+  }, []);
+  return state;
+}
+
+/** Traffic source: the `ref` query parameter of the landing URL, kept for the session. */
+export function captureRef(): void {
+  const fromSearch = new URLSearchParams(location.search).get('ref');
+  const hashQuery = location.hash.includes('?') ? location.hash.slice(location.hash.indexOf('?') + 1) : '';
+  const fromHash = new URLSearchParams(hashQuery).get('ref');
+  const ref = fromSearch || fromHash;
+  if (ref) sessionStorage.setItem('bairro.ref', ref.slice(0, 64));
+}
+
+export function currentRef(): string | undefined {
+  return sessionStorage.getItem('bairro.ref') || undefined;
+}
+
+export function uuid(): string {
+  const c: Crypto = globalThis.crypto;
+  if (typeof c.randomUUID === 'function') return c.randomUUID();
+  const b = new Uint8Array(16);
+  c.getRandomValues(b);
+  b[6] = (b[6] & 0x0f) | 0x40;
+  b[8] = (b[8] & 0x3f) | 0x80;
+  const h = Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}

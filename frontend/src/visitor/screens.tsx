@@ -1,0 +1,490 @@
+// Visitor screens: campaign list, campaign page, scan, wallet.
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { api, ensureVisitor, pageView, ApiError, type Campaign, type Checkin, type Coupon, type Offer } from '../api';
+import { t, tData, pick, fmtDate, fmtDateTime, fmtDistance, errorText } from '../i18n';
+import { ErrorBox, Loading, MMark, Notice, QrImage, StatusBadge, useLoad, useNow, fmtCountdown, describeError } from '../components';
+import { Scanner, drawArtwork, type ScannerHandle } from '../scanner';
+import { useGeo, currentPosition } from '../geo';
+import { offerValue, offerTrigger, groupCode, couponUsable, distanceM } from './common';
+import {
+  submitCheckin,
+  newCheckin,
+  queued,
+  failedOffline,
+  clearFailed,
+  onQueueChange,
+  cachedWallet,
+  saveWallet,
+  mergeWallet,
+  type SubmitOutcome,
+} from '../offline';
+import { navigate } from '../router';
+
+function CampaignDates({ c }: { c: Campaign }) {
+  return (
+    <span>
+      {fmtDate(c.starts_at)} – {fmtDate(c.ends_at)}
+    </span>
+  );
+}
+
+export function CampaignList() {
+  const [list, err, , loading] = useLoad(() => api<Campaign[]>('/campaigns', { auth: 'visitor' }), []);
+  useEffect(() => {
+    void ensureVisitor().catch(() => {});
+  }, []);
+  const shown = (list || []).filter((c) => c.status !== 'draft');
+  return (
+    <main id="main" class="page page-phone">
+      <h1>{t('visitor.campaigns_title')}</h1>
+      <p class="lead">{t('visitor.campaigns_lead')}</p>
+      <p class="cta-row">
+        <a class="btn btn-primary" href="#/scan">
+          {t('visitor.scan_cta')}
+        </a>
+        <a class="btn" href="#/wallet">
+          {t('nav.wallet')}
+        </a>
+      </p>
+      {loading && <Loading />}
+      <ErrorBox error={err} />
+      {!loading && !err && shown.length === 0 && <p>{t('visitor.no_campaigns')}</p>}
+      <ul class="cards">
+        {shown.map((c) => (
+          <li key={c.id} class="card campaign-card">
+            <h2>
+              <a href={`#/c/${encodeURIComponent(c.slug)}`}>{pick(c.name)}</a>
+            </h2>
+            <p class="muted">
+              {c.district} · <CampaignDates c={c} />
+            </p>
+            <StatusBadge status={c.status} />
+          </li>
+        ))}
+      </ul>
+    </main>
+  );
+}
+
+export function CampaignPage({ slug }: { slug: string }) {
+  const [c, err, , loading] = useLoad(() => api<Campaign>(`/campaigns/${encodeURIComponent(slug)}`, { auth: 'visitor' }), [slug]);
+  const [mine, setMine] = useState<Checkin[]>([]);
+  const { pos, ask } = useGeo(false);
+  const [claimMsg, setClaimMsg] = useState<{ id: string; ok: boolean; text: string } | null>(null);
+
+  useEffect(() => {
+    if (!c) return;
+    pageView(c.slug, `/c/${c.slug}`);
+    ensureVisitor()
+      .then(() => api<Checkin[]>('/me/checkins', { auth: 'visitor' }))
+      .then((l) => setMine((l || []).filter((x) => x.campaign_id === c.id)))
+      .catch(() => {});
+  }, [c?.id]);
+
+  if (loading) return <main id="main" class="page page-phone"><Loading /></main>;
+  if (err || !c)
+    return (
+      <main id="main" class="page page-phone">
+        <ErrorBox error={err} />
+      </main>
+    );
+
+  const points = c.points || [];
+  const stamped = new Set(mine.map((m) => m.point_id));
+  const stampGoal = Math.max(points.length, ...(c.offers || []).map((o) => (o.trigger?.type === 'checkins' ? o.trigger.count || 0 : 0)));
+
+  const claim = async (o: Offer) => {
+    try {
+      await ensureVisitor();
+      const cp = await api<Coupon>(`/offers/${o.id}/claim`, { method: 'POST', auth: 'visitor' });
+      mergeWallet([cp]);
+      setClaimMsg({ id: o.id, ok: true, text: t('offer.claimed') });
+    } catch (e) {
+      setClaimMsg({ id: o.id, ok: false, text: describeError(e) });
+    }
+  };
+
+  return (
+    <main id="main" class="page page-phone">
+      <p>
+        <a href="#/">← {t('visitor.all_campaigns')}</a>
+      </p>
+      <h1>{pick(c.name)}</h1>
+      <p class="muted">
+        {t('campaign.district')}: {c.district} · <CampaignDates c={c} /> <StatusBadge status={c.status} />
+      </p>
+
+      <section class="card" aria-labelledby="stamps-h">
+        <h2 id="stamps-h">{t('visitor.stamp_card')}</h2>
+        <p>{t('visitor.stamps_progress', { n: stamped.size, total: stampGoal })}</p>
+        <ol class="stamps" aria-label={t('visitor.stamp_card')}>
+          {Array.from({ length: Math.max(stampGoal, 1) }, (_, i) => (
+            <li key={i} class={i < stamped.size ? 'stamp on' : 'stamp'}>
+              <span class="sr-only">{i < stamped.size ? t('visitor.stamp_done') : t('visitor.stamp_todo')}</span>
+              <span aria-hidden="true">{i < stamped.size ? '★' : i + 1}</span>
+            </li>
+          ))}
+        </ol>
+        <a class="btn btn-primary" href={`#/scan?c=${encodeURIComponent(c.slug)}`}>
+          {t('visitor.scan_cta')}
+        </a>
+      </section>
+
+      <section aria-labelledby="points-h">
+        <h2 id="points-h">{t('visitor.points')}</h2>
+        {!pos && (
+          <button type="button" class="btn" onClick={ask}>
+            {t('visitor.show_distances')}
+          </button>
+        )}
+        <ul class="list">
+          {points.map((p) => (
+            <li key={p.id} class="list-row">
+              <span>
+                {stamped.has(p.id) ? '✓ ' : ''}
+                {pick(p.name)} <span class="tag">{t(`point.kind_${p.kind}`)}</span>
+              </span>
+              {pos && <span class="muted">{fmtDistance(distanceM(pos, p))}</span>}
+            </li>
+          ))}
+          {points.length === 0 && <li>{t('visitor.no_points')}</li>}
+        </ul>
+      </section>
+
+      <section aria-labelledby="offers-h">
+        <h2 id="offers-h">{t('visitor.offers')}</h2>
+        <ul class="cards">
+          {(c.offers || []).map((o) => (
+            <li key={o.id} class="card offer-card">
+              <h3>{pick(o.name)}</h3>
+              <p>{offerValue(o)}</p>
+              <p class="muted">{offerTrigger(o)}</p>
+              <p class="muted">{t('offer.left', { n: Math.max(0, o.stock - o.issued), stock: o.stock })}</p>
+              {o.trigger?.type === 'claim' && (
+                <button type="button" class="btn btn-primary" onClick={() => claim(o)} disabled={o.issued >= o.stock}>
+                  {t('offer.claim')}
+                </button>
+              )}
+              {claimMsg?.id === o.id && (
+                <p class={claimMsg.ok ? 'alert alert-ok' : 'alert alert-error'} role="status">
+                  {claimMsg.text}
+                </p>
+              )}
+            </li>
+          ))}
+          {(c.offers || []).length === 0 && <li>{t('visitor.no_offers')}</li>}
+        </ul>
+      </section>
+
+      <section aria-labelledby="merchants-h">
+        <h2 id="merchants-h">{t('visitor.merchants')}</h2>
+        <ul class="list">
+          {(c.merchants || []).map((m) => (
+            <li key={m.id} class="list-row">
+              <span>
+                <strong>{pick(m.name)}</strong> {m.m_mark && <MMark />}
+                <br />
+                <span class="muted">
+                  {tData("category", m.category)} · {m.address}
+                </span>
+              </span>
+              {pos && <span class="muted">{fmtDistance(distanceM(pos, m))}</span>}
+            </li>
+          ))}
+          {(c.merchants || []).length === 0 && <li>{t('visitor.no_merchants')}</li>}
+        </ul>
+      </section>
+    </main>
+  );
+}
+
+type ScanResult = { ok: true; outcome: SubmitOutcome } | { ok: false; code: string; detail?: string };
+
+export function ScanPage({ campaignSlug, initialMode }: { campaignSlug?: string; initialMode?: 'qr' | 'ar' }) {
+  const [mode, setMode] = useState<'qr' | 'ar'>(initialMode || 'qr');
+  const [busy, setBusy] = useState(false);
+  const [result, setResult] = useState<ScanResult | null>(null);
+  const [typed, setTyped] = useState('');
+  const [photo, setPhoto] = useState<{ url: string; blob: Blob } | null>(null);
+  const [campaign, setCampaign] = useState<Campaign | null>(null);
+  const [pending, setPending] = useState(queued().length);
+  const [failed, setFailed] = useState(failedOffline());
+  const handle = useRef<ScannerHandle | null>(null);
+  const sent = useRef(new Set<string>());
+  useGeo(true);
+
+  useEffect(() => {
+    void ensureVisitor().catch(() => {});
+    if (campaignSlug)
+      api<Campaign>(`/campaigns/${encodeURIComponent(campaignSlug)}`, { auth: 'visitor' })
+        .then(setCampaign)
+        .catch(() => {});
+    return onQueueChange(() => {
+      setPending(queued().length);
+      setFailed(failedOffline());
+    });
+  }, [campaignSlug]);
+
+  const send = async (payload: string, method: 'qr' | 'ar') => {
+    const p = payload.trim();
+    if (!p || busy) return;
+    if (sent.current.has(`${method}:${p}`)) return;
+    sent.current.add(`${method}:${p}`);
+    if (/^B1:C:/i.test(p)) {
+      setResult({ ok: false, code: 'is_coupon' });
+      return;
+    }
+    setBusy(true);
+    try {
+      const pos = await currentPosition(1500);
+      const outcome = await submitCheckin(newCheckin(p, method, pos ?? undefined));
+      setResult({ ok: true, outcome });
+    } catch (e) {
+      setResult({ ok: false, code: e instanceof ApiError ? e.code : 'internal', detail: e instanceof ApiError ? e.detail : undefined });
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const artworkTitle = campaign ? pick(campaign.name) : 'Bairro';
+
+  const takePhoto = async () => {
+    const b = await handle.current?.capture();
+    if (!b) return;
+    if (photo) URL.revokeObjectURL(photo.url);
+    setPhoto({ blob: b, url: URL.createObjectURL(b) });
+  };
+
+  const sharePhoto = async () => {
+    if (!photo) return;
+    const file = new File([photo.blob], 'bairro-ar.png', { type: 'image/png' });
+    try {
+      await navigator.share({ files: [file], title: artworkTitle });
+    } catch {
+      /* cancelled */
+    }
+  };
+  const canShare =
+    !!photo && typeof navigator.canShare === 'function' && navigator.canShare({ files: [new File([photo.blob], 'x.png', { type: 'image/png' })] });
+
+  return (
+    <main id="main" class="page page-phone">
+      <h1>{t('scan.title')}</h1>
+      <fieldset class="toggle">
+        <legend>{t('scan.mode')}</legend>
+        <label>
+          <input type="radio" name="mode" value="qr" checked={mode === 'qr'} onChange={() => setMode('qr')} />
+          {t('scan.mode_qr')}
+        </label>
+        <label>
+          <input type="radio" name="mode" value="ar" checked={mode === 'ar'} onChange={() => setMode('ar')} />
+          {t('scan.mode_ar')}
+        </label>
+      </fieldset>
+      <p class="hint">{mode === 'ar' ? t('scan.hint_ar') : t('scan.hint_qr')}</p>
+
+      <Scanner
+        label={t('scan.camera_label')}
+        onCode={(text) => void send(text, mode)}
+        drawOverlay={mode === 'ar' ? (ctx, loc) => drawArtwork(ctx, loc, artworkTitle) : undefined}
+        onHandle={(h) => (handle.current = h)}
+      />
+
+      {mode === 'ar' && (
+        <div class="photo-tools">
+          <button type="button" class="btn" onClick={takePhoto}>
+            {t('scan.take_photo')}
+          </button>
+          {photo && (
+            <div class="photo">
+              <img src={photo.url} alt={t('scan.photo_alt')} />
+              <a class="btn" href={photo.url} download="bairro-ar.png">
+                {t('scan.download_photo')}
+              </a>
+              {canShare && (
+                <button type="button" class="btn" onClick={sharePhoto}>
+                  {t('scan.share_photo')}
+                </button>
+              )}
+            </div>
+          )}
+        </div>
+      )}
+
+      <div aria-live="polite" class="scan-result">
+        {busy && <Loading />}
+        {result && <CheckinResultView r={result} />}
+        {result && (
+          <button
+            type="button"
+            class="btn"
+            onClick={() => {
+              setResult(null);
+              sent.current.clear();
+            }}
+          >
+            {t('scan.scan_again')}
+          </button>
+        )}
+      </div>
+
+      <form
+        class="card typed"
+        onSubmit={(e) => {
+          e.preventDefault();
+          sent.current.delete(`${mode}:${typed.trim()}`);
+          void send(typed, mode);
+        }}
+      >
+        <h2>{t('scan.typed_title')}</h2>
+        <label for="typed-code">{t('scan.typed_label')}</label>
+        <input id="typed-code" type="text" autoComplete="off" value={typed} onInput={(e) => setTyped(e.currentTarget.value)} />
+        <button type="submit" class="btn btn-primary" disabled={!typed.trim() || busy}>
+          {t('scan.typed_submit')}
+        </button>
+      </form>
+
+      {pending > 0 && <Notice kind="warn">{t('scan.pending', { n: pending })}</Notice>}
+      {failed.length > 0 && (
+        <div class="alert alert-error" role="status">
+          <p>{t('scan.failed_offline')}</p>
+          <ul>
+            {failed.map((f) => (
+              <li key={f.nonce}>
+                {fmtDateTime(f.scanned_at)}: {errorText(f.code)}
+              </li>
+            ))}
+          </ul>
+          <button type="button" class="btn" onClick={clearFailed}>
+            {t('common.dismiss')}
+          </button>
+        </div>
+      )}
+    </main>
+  );
+}
+
+function CheckinResultView({ r }: { r: ScanResult }) {
+  if (!r.ok)
+    return (
+      <div class="alert alert-error result" role="alert" data-code={r.code}>
+        {r.code === 'is_coupon' ? (
+          t('scan.is_coupon')
+        ) : (
+          <>
+            <strong>{t('scan.refused')}</strong> {errorText(r.code)}
+          </>
+        )}
+      </div>
+    );
+  if (r.outcome.kind === 'queued')
+    return (
+      <div class="alert alert-warn result" role="status">
+        {t('scan.queued')}
+      </div>
+    );
+  const res = r.outcome.result;
+  return (
+    <div class="alert alert-ok result" role="status" data-testid="checkin-ok">
+      <p>
+        <strong>{t('scan.success')}</strong>
+      </p>
+      <p class="stamp-count">{t('scan.stamps', { n: res.stamps?.count ?? 0 })}</p>
+      {res.stamps?.next_reward_at ? <p>{t('scan.next_reward', { n: res.stamps.next_reward_at })}</p> : null}
+      {res.coupons?.length > 0 && (
+        <div>
+          <p>{t('scan.coupons_earned', { n: res.coupons.length })}</p>
+          <ul>
+            {res.coupons.map((c) => (
+              <li key={c.id}>
+                {pick(c.offer?.name)} — {offerValue(c.offer)}
+              </li>
+            ))}
+          </ul>
+          <a class="btn btn-primary" href="#/wallet">
+            {t('nav.wallet')}
+          </a>
+        </div>
+      )}
+    </div>
+  );
+}
+
+export function WalletPage() {
+  const [coupons, setCoupons] = useState<Coupon[]>(cachedWallet());
+  const [offline, setOffline] = useState(false);
+  const [err, setErr] = useState<unknown>(null);
+  const [loaded, setLoaded] = useState(false);
+  const now = useNow(1000);
+
+  useEffect(() => {
+    (async () => {
+      try {
+        await ensureVisitor();
+        const list = await api<Coupon[]>('/me/coupons', { auth: 'visitor' });
+        saveWallet(list);
+        setCoupons(list);
+        setOffline(false);
+      } catch (e) {
+        if (e instanceof ApiError) setErr(e);
+        else setOffline(true);
+      } finally {
+        setLoaded(true);
+      }
+    })();
+  }, []);
+
+  const order = (c: Coupon) => (couponUsable(c) ? 0 : c.status === 'redeemed' ? 1 : 2);
+  const sorted = [...coupons].sort((a, b) => order(a) - order(b) || Date.parse(a.expires_at) - Date.parse(b.expires_at));
+
+  return (
+    <main id="main" class="page page-phone">
+      <h1>{t('wallet.title')}</h1>
+      {offline && <Notice kind="warn">{t('wallet.offline')}</Notice>}
+      <ErrorBox error={err} />
+      {!loaded && coupons.length === 0 && <Loading />}
+      {loaded && coupons.length === 0 && (
+        <p>
+          {t('wallet.empty')} <a href="#/">{t('visitor.all_campaigns')}</a>
+        </p>
+      )}
+      <ul class="cards">
+        {sorted.map((c) => {
+          const expired = c.status === 'issued' && Date.parse(c.expires_at) <= now;
+          const status = expired ? 'expired' : c.status;
+          return (
+            <li key={c.id} class={`card coupon coupon-${status}`}>
+              <h2>{pick(c.offer?.name) || t('wallet.coupon')}</h2>
+              <p class="coupon-value">{offerValue(c.offer)}</p>
+              <StatusBadge status={status} />
+              {status === 'issued' && (
+                <>
+                  <div class="coupon-qr">
+                    <QrImage text={c.payload || c.code} size={260} label={t('wallet.qr_label')} />
+                  </div>
+                  <p class="coupon-code">
+                    <span class="muted">{t('wallet.code')}</span>
+                    <br />
+                    <span class="code" data-testid="coupon-code">
+                      {groupCode(c.code)}
+                    </span>
+                  </p>
+                  <p>
+                    {t('wallet.expires_in', { left: fmtCountdown(Date.parse(c.expires_at) - now) })}{' '}
+                    <span class="muted">({fmtDateTime(c.expires_at)})</span>
+                  </p>
+                </>
+              )}
+              {status !== 'issued' && <p class="muted">{t('wallet.expires_at', { when: fmtDateTime(c.expires_at) })}</p>}
+            </li>
+          );
+        })}
+      </ul>
+      <p>
+        <button type="button" class="btn" onClick={() => navigate('/scan')}>
+          {t('visitor.scan_cta')}
+        </button>
+      </p>
+    </main>
+  );
+}

@@ -1,0 +1,139 @@
+//! Builds and runs the application exactly as `bairro serve` does, so tests start it the same
+//! way (on port 0) against their own database.
+
+use std::net::TcpListener;
+use std::time::Duration;
+
+use actix_web::dev::Server;
+use actix_web::middleware::{from_fn, Compress, DefaultHeaders};
+use actix_web::{web, App, HttpResponse, HttpServer};
+use tracing_actix_web::TracingLogger;
+
+use crate::config::Settings;
+use crate::db::{self, Backend, DbPool};
+use crate::domain::payload::KeyRing;
+use crate::error::{self, AppError};
+use crate::http::{self, auth::JwtKeys, AppState};
+
+pub struct Application {
+    pub port: u16,
+    pub pool: DbPool,
+    pub backend: Backend,
+    pub state: web::Data<AppState>,
+    server: Server,
+}
+
+/// Opens the database, applies migrations and loads reference data.
+pub fn prepare_database(settings: &Settings) -> anyhow::Result<(DbPool, Backend)> {
+    let (pool, backend) = db::connect(&settings.database_url, settings.pool_size)?;
+    let mut conn = pool.get().map_err(|e| anyhow::anyhow!("cannot connect to the database: {e}"))?;
+    let applied = db::migrate(&mut conn)?;
+    for m in &applied {
+        tracing::info!(migration = %m, "applied migration");
+    }
+    db::pledges::ensure_reference_data(&mut conn).map_err(|e| anyhow::anyhow!("reference data: {e}"))?;
+    Ok((pool, backend))
+}
+
+pub fn state(settings: &Settings, pool: DbPool, backend: Backend) -> AppState {
+    let secrets: Vec<&str> = settings.jwt_secrets.iter().map(|s| s.expose()).collect();
+    let qr: Vec<(String, Vec<u8>)> = settings.qr_keys.iter().map(|(k, s)| (k.clone(), s.expose().as_bytes().to_vec())).collect();
+    AppState {
+        pool,
+        backend,
+        jwt: JwtKeys::new(&secrets),
+        qr: KeyRing::new(&qr),
+        settings: settings.clone(),
+        pageviews: Default::default(),
+        campaign_ids: Default::default(),
+        limits: http::visitors::Limits::new(settings.rate_limits),
+    }
+}
+
+/// Everything the server answers: the API, health, metrics, API docs and the front end.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.app_data(web::JsonConfig::default().limit(64 * 1024).error_handler(error::json_error))
+        .app_data(web::QueryConfig::default().error_handler(error::query_error))
+        .app_data(web::PathConfig::default().error_handler(error::path_error))
+        .route("/healthz", web::get().to(healthz))
+        .route("/metrics", web::get().to(http::metrics::render))
+        .route("/api/docs", web::get().to(http::openapi::page))
+        .configure(http::api)
+        .default_service(web::to(http::frontend::serve));
+}
+
+async fn healthz(state: http::State) -> Result<HttpResponse, AppError> {
+    state
+        .db(|c| {
+            use diesel::connection::SimpleConnection;
+            c.batch_execute("SELECT 1").map_err(AppError::from)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(serde_json::json!({"status": "ok", "database": format!("{:?}", state.backend).to_lowercase()})))
+}
+
+impl Application {
+    pub fn build(settings: Settings) -> anyhow::Result<Application> {
+        let (pool, backend) = prepare_database(&settings)?;
+        if settings.demo {
+            crate::demo::load_if_empty(&pool, &settings)?;
+        }
+        crate::bootstrap::ensure_admin(&pool, &settings)?;
+        let listener = TcpListener::bind(&settings.bind).map_err(|e| anyhow::anyhow!("cannot bind {}: {e}", settings.bind))?;
+        let port = listener.local_addr()?.port();
+        http::metrics::handle();
+        let state = web::Data::new(state(&settings, pool.clone(), backend));
+        let data = state.clone();
+        let workers = settings.workers.unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2));
+        let server = HttpServer::new(move || {
+            App::new()
+                .wrap(from_fn(http::metrics::track))
+                .wrap(Compress::default())
+                .wrap(DefaultHeaders::new().add(("X-Content-Type-Options", "nosniff")).add(("Referrer-Policy", "same-origin")))
+                .wrap(TracingLogger::default())
+                .app_data(data.clone())
+                .configure(configure)
+        })
+        .workers(workers)
+        .shutdown_timeout(10)
+        .listen(listener)?
+        .run();
+        Ok(Application { port, pool, backend, state, server })
+    }
+
+    /// Runs until stopped; background tasks write buffered page views and expire coupons, and
+    /// the page-view buffer is flushed once more after the last request.
+    pub async fn run_until_stopped(self) -> anyhow::Result<()> {
+        let st = self.state.clone();
+        let flusher = actix_web::rt::spawn(async move {
+            let mut tick = actix_web::rt::time::interval(Duration::from_millis(500));
+            let mut n: u64 = 0;
+            loop {
+                tick.tick().await;
+                n += 1;
+                let s = st.clone();
+                let _ = web::block(move || {
+                    if let Err(e) = s.pageviews.flush(&s.pool) {
+                        tracing::warn!(error = %e, "page views not written yet");
+                    }
+                    if n % 120 == 0 {
+                        if let Ok(mut c) = db::get(&s.pool) {
+                            match db::issuance::sweep_expired(&mut c, 5000) {
+                                Ok(k) if k > 0 => tracing::info!(expired = k, "coupons expired"),
+                                Err(e) => tracing::warn!(error = %e, "expiry sweep failed"),
+                                _ => {}
+                            }
+                        }
+                    }
+                })
+                .await;
+            }
+        });
+        let result = self.server.await;
+        flusher.abort();
+        let st = self.state.clone();
+        let written = web::block(move || st.pageviews.flush(&st.pool)).await;
+        tracing::info!(?written, "stopped; page views flushed");
+        result.map_err(Into::into)
+    }
+}

@@ -1,0 +1,155 @@
+//! The `bairro` command line: `serve`, `migrate`, and their settings (flags or environment).
+
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::config::{parse_qr_keys, Secret, Settings, MIN_SECRET_LEN};
+
+#[derive(Parser, Debug)]
+#[command(name = "bairro", version, about = "Bairro — district promotion campaigns: check-ins, e-coupons, redemption, settlement and statistics.")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Start the web server (API and web front end). Migrations run at start-up.
+    Serve(ServeArgs),
+    /// Apply database migrations and exit.
+    Migrate(DbArgs),
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct DbArgs {
+    /// Database URL: sqlite://PATH or postgres://USER@HOST/DB.
+    #[arg(long, env = "DATABASE_URL", default_value = "sqlite://bairro.db")]
+    pub database_url: String,
+}
+
+#[derive(Args, Debug)]
+pub struct ServeArgs {
+    /// Load the demo campaigns, merchants and history into an empty database, and print the demo logins.
+    #[arg(long)]
+    pub demo: bool,
+    /// Address to listen on.
+    #[arg(long, env = "BAIRRO_BIND", default_value = "127.0.0.1:8080")]
+    pub bind: String,
+    #[command(flatten)]
+    pub db: DbArgs,
+    /// Secret that signs login tokens (at least 32 characters). Required unless --demo.
+    #[arg(long, env = "BAIRRO_JWT_SECRET", hide_env_values = true)]
+    pub jwt_secret: Option<String>,
+    /// Earlier token secrets, comma-separated, still accepted during a rotation.
+    #[arg(long, env = "BAIRRO_JWT_PREVIOUS_SECRETS", hide_env_values = true)]
+    pub jwt_previous_secrets: Option<String>,
+    /// QR signing keys as KID:SECRET,KID:SECRET (the first signs; all verify). Defaults to a key derived from the token secret.
+    #[arg(long, env = "BAIRRO_QR_KEYS", hide_env_values = true)]
+    pub qr_keys: Option<String>,
+    /// Password of the first official account, 'admin', created in an empty database.
+    #[arg(long, env = "BAIRRO_ADMIN_PASSWORD", hide_env_values = true)]
+    pub admin_password: Option<String>,
+    /// Database connections in the pool (default: 4 per core, at least 8).
+    #[arg(long, env = "BAIRRO_POOL_SIZE")]
+    pub pool_size: Option<u32>,
+    /// HTTP worker threads (default: one per core).
+    #[arg(long, env = "BAIRRO_WORKERS")]
+    pub workers: Option<usize>,
+    /// Turn the per-visitor and per-address rate limits off (benchmarks only).
+    #[arg(long, env = "BAIRRO_NO_RATE_LIMITS")]
+    pub no_rate_limits: bool,
+}
+
+fn derive_qr_key(jwt: &str) -> Secret {
+    use hmac::{Hmac, Mac};
+    let mut m = Hmac::<sha2::Sha256>::new_from_slice(jwt.as_bytes()).expect("any key");
+    m.update(b"bairro qr payload key v1");
+    Secret::new(data_encoding::HEXLOWER.encode(&m.finalize().into_bytes()))
+}
+
+pub fn settings(a: &ServeArgs) -> anyhow::Result<Settings> {
+    let jwt = match (&a.jwt_secret, a.demo) {
+        (Some(s), _) if s.len() >= MIN_SECRET_LEN => s.clone(),
+        (Some(_), _) => anyhow::bail!("BAIRRO_JWT_SECRET must have at least {MIN_SECRET_LEN} characters"),
+        (None, true) => {
+            tracing::warn!("BAIRRO_JWT_SECRET is not set: using a random one for this demo run (tokens end with the process)");
+            use rand::Rng;
+            let bytes: [u8; 32] = rand::thread_rng().gen();
+            data_encoding::HEXLOWER.encode(&bytes)
+        }
+        (None, false) => anyhow::bail!("BAIRRO_JWT_SECRET is required (at least {MIN_SECRET_LEN} characters); only `serve --demo` may run without it"),
+    };
+    let mut jwt_secrets = vec![Secret::new(jwt.clone())];
+    for s in a.jwt_previous_secrets.iter().flat_map(|s| s.split(',')).map(str::trim).filter(|s| !s.is_empty()) {
+        jwt_secrets.push(Secret::new(s));
+    }
+    let qr_keys = match &a.qr_keys {
+        Some(k) => parse_qr_keys(k).map_err(anyhow::Error::msg)?,
+        None => vec![("A".to_string(), derive_qr_key(&jwt))],
+    };
+    let admin_password = a.admin_password.clone().map(Secret::new);
+    Ok(Settings {
+        bind: a.bind.clone(),
+        database_url: a.db.database_url.clone(),
+        jwt_secrets,
+        qr_keys,
+        admin_password,
+        demo: a.demo,
+        staff_token_hours: 12,
+        visitor_token_days: 180,
+        pool_size: a.pool_size,
+        rate_limits: !a.no_rate_limits,
+        workers: a.workers,
+    })
+}
+
+pub fn init_tracing() {
+    use tracing_subscriber::{fmt, EnvFilter};
+    let filter = EnvFilter::try_from_env("BAIRRO_LOG").unwrap_or_else(|_| EnvFilter::new("info,actix_server=warn"));
+    let json = std::env::var("BAIRRO_LOG_FORMAT").map(|v| v == "json").unwrap_or(false);
+    if json {
+        let _ = fmt().with_env_filter(filter).json().try_init();
+    } else {
+        let _ = fmt().with_env_filter(filter).try_init();
+    }
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_tracing();
+    let result = match cli.command {
+        Command::Serve(a) => serve(a),
+        Command::Migrate(a) => migrate(a),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("bairro: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn migrate(a: DbArgs) -> anyhow::Result<()> {
+    let (pool, _) = crate::db::connect(&a.database_url, Some(1))?;
+    let mut conn = pool.get()?;
+    let applied = crate::db::migrate(&mut conn)?;
+    crate::db::pledges::ensure_reference_data(&mut conn).map_err(|e| anyhow::anyhow!("{e}"))?;
+    println!("{} migration(s) applied to {}", applied.len(), crate::db::redact_url(&a.database_url));
+    Ok(())
+}
+
+fn serve(a: ServeArgs) -> anyhow::Result<()> {
+    let s = settings(&a)?;
+    let demo = s.demo;
+    actix_web::rt::System::new().block_on(async move {
+        let app = crate::app::Application::build(s.clone())?;
+        tracing::info!(bind = %s.bind, port = app.port, database = %crate::db::redact_url(&s.database_url), "Bairro is listening");
+        println!("Bairro is serving on http://{}", s.bind);
+        if demo {
+            println!("Demo logins: official 'official' / 'official-demo'; merchants 'merchant-1' … 'merchant-{}' / 'merchant-demo'", crate::demo::MERCHANTS);
+        }
+        app.run_until_stopped().await
+    })
+}

@@ -1,0 +1,106 @@
+//! Configuration: command-line flags and environment, with secrets kept out of `Debug` output.
+
+use std::fmt;
+
+/// A secret string that never prints.
+#[derive(Clone)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(s: impl Into<String>) -> Secret {
+        Secret(s.into())
+    }
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub bind: String,
+    pub database_url: String,
+    /// The first signs tokens; all verify (older ones during a rotation's grace period).
+    pub jwt_secrets: Vec<Secret>,
+    /// `(kid, secret)` for QR payloads; the first signs, all verify.
+    pub qr_keys: Vec<(String, Secret)>,
+    pub admin_password: Option<Secret>,
+    pub demo: bool,
+    /// Lifetime of official and merchant tokens.
+    pub staff_token_hours: i64,
+    /// Lifetime of a visitor's token.
+    pub visitor_token_days: i64,
+    pub pool_size: Option<u32>,
+    /// Rate limits are on by default; the benchmark may turn them off.
+    pub rate_limits: bool,
+    pub workers: Option<usize>,
+}
+
+pub const MIN_SECRET_LEN: usize = 32;
+
+impl Settings {
+    /// Settings for tests and tools: a given database, fixed secrets, no demo data.
+    pub fn for_tests(database_url: &str) -> Settings {
+        Settings {
+            bind: "127.0.0.1:0".into(),
+            database_url: database_url.into(),
+            jwt_secrets: vec![Secret::new("test-jwt-secret-0123456789abcdef0123")],
+            qr_keys: vec![("A".into(), Secret::new("test-qr-secret-0123456789abcdef01234"))],
+            admin_password: Some(Secret::new("admin-test-password")),
+            demo: false,
+            staff_token_hours: 12,
+            visitor_token_days: 180,
+            pool_size: None,
+            rate_limits: true,
+            workers: Some(2),
+        }
+    }
+}
+
+/// Parses `kid:secret,kid:secret`.
+pub fn parse_qr_keys(s: &str) -> Result<Vec<(String, Secret)>, String> {
+    let mut out = Vec::new();
+    for part in s.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        let (kid, secret) = part
+            .split_once(':')
+            .ok_or_else(|| format!("QR key '{kid}' must be KID:SECRET", kid = part.split(':').next().unwrap_or("")))?;
+        if kid.is_empty() || kid.len() > 4 || !kid.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit()) {
+            return Err(format!("QR key id '{kid}' must be 1–4 upper-case letters or digits"));
+        }
+        if secret.len() < MIN_SECRET_LEN {
+            return Err(format!("QR key '{kid}' is shorter than {MIN_SECRET_LEN} characters"));
+        }
+        out.push((kid.to_string(), Secret::new(secret)));
+    }
+    if out.is_empty() {
+        return Err("no QR key given".into());
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_do_not_print() {
+        let s = Settings::for_tests("sqlite://x.db");
+        let dbg = format!("{s:?}");
+        assert!(!dbg.contains("test-jwt-secret"));
+        assert!(!dbg.contains("admin-test-password"));
+    }
+
+    #[test]
+    fn qr_keys_parse() {
+        let k = parse_qr_keys("B:0123456789abcdef0123456789abcdef, A:abcdefabcdefabcdefabcdefabcdefab").unwrap();
+        assert_eq!(k.iter().map(|(k, _)| k.as_str()).collect::<Vec<_>>(), vec!["B", "A"]);
+        assert!(parse_qr_keys("B:short").is_err());
+        assert!(parse_qr_keys("b:0123456789abcdef0123456789abcdef").is_err());
+        assert!(parse_qr_keys("").is_err());
+    }
+}

@@ -1,0 +1,492 @@
+//! Visitors, check-ins, stamps and coupon issuance. Every coupon is issued inside the same
+//! transaction as what earned it; stock and per-visitor limits hold in the database itself:
+//! stock by a conditional `UPDATE … WHERE issued < stock`, limits by locking the visitor's row
+//! and by `UNIQUE(offer_id, visitor_id, seq)`.
+
+use chrono::{Duration, NaiveDateTime};
+use diesel::prelude::*;
+
+use super::catalog::new_id;
+use super::models::*;
+use super::schema::*;
+use super::{write_tx, DbConn};
+use crate::domain::checkin::{self, CampaignWindow, PointRules, Refusal, Scan};
+use crate::domain::payload::{KeyRing, Payload};
+use crate::domain::time::{macau_day, now};
+use crate::domain::{codes, payload::PayloadError};
+use crate::error::AppError;
+use actix_web::http::StatusCode;
+
+pub fn insert_visitor(conn: &mut DbConn, v: &Visitor) -> Result<Vec<(Coupon, Offer)>, AppError> {
+    write_tx(conn, |conn| {
+        diesel::insert_into(visitors::table).values(v).execute(conn)?;
+        let t = v.created_at;
+        let active: Vec<String> = campaigns::table
+            .filter(campaigns::status.eq("published"))
+            .filter(campaigns::starts_at.le(t))
+            .filter(campaigns::ends_at.gt(t))
+            .select(campaigns::id)
+            .load(conn)?;
+        let mut out = Vec::new();
+        for c in active {
+            out.extend(issue_earned(conn, &v.id, &c, 0, None, t)?);
+        }
+        Ok(out)
+    })
+}
+
+pub fn visitor_exists(conn: &mut DbConn, id: &str) -> Result<bool, AppError> {
+    Ok(visitors::table.find(id).count().get_result::<i64>(conn)? == 1)
+}
+
+/// Locks the visitor's row for the rest of the transaction (serialises one visitor's issuance).
+fn lock_visitor(conn: &mut DbConn, visitor_id: &str, t: NaiveDateTime) -> Result<(), AppError> {
+    let n = diesel::update(visitors::table.find(visitor_id)).set(visitors::last_seen_at.eq(t)).execute(conn)?;
+    if n == 0 {
+        return Err(AppError::Unauthorized("unknown visitor; sign up again".into()));
+    }
+    Ok(())
+}
+
+/// Issues one coupon of an offer if stock remains; `None` when sold out.
+fn issue_one(
+    conn: &mut DbConn,
+    offer: &Offer,
+    visitor_id: &str,
+    seq: i32,
+    t: NaiveDateTime,
+    checkin_id: Option<&str>,
+) -> Result<Option<Coupon>, AppError> {
+    let taken = diesel::update(offers::table.find(&offer.id).filter(offers::issued.lt(offers::stock)))
+        .set(offers::issued.eq(offers::issued + 1))
+        .execute(conn)?;
+    if taken == 0 {
+        return Ok(None);
+    }
+    let expires_at = (t + Duration::days(i64::from(offer.valid_days))).min(offer.valid_until);
+    let coupon = Coupon {
+        id: new_id(),
+        code: codes::generate(),
+        offer_id: offer.id.clone(),
+        campaign_id: offer.campaign_id.clone(),
+        visitor_id: visitor_id.into(),
+        seq,
+        status: "issued".into(),
+        issued_at: t,
+        expires_at,
+        day: macau_day(t),
+        checkin_id: checkin_id.map(str::to_string),
+    };
+    diesel::insert_into(coupons::table).values(&coupon).execute(conn)?;
+    super::ledger::append(
+        conn,
+        &offer.campaign_id,
+        "issue",
+        super::ledger::Refs { offer: Some(&offer.id), coupon: Some(&coupon.id), ..Default::default() },
+        if offer.kind == "ecash" { offer.face_value_avos } else { 0 },
+        t,
+    )?;
+    Ok(Some(coupon))
+}
+
+fn coupons_held(conn: &mut DbConn, offer_id: &str, visitor_id: &str) -> Result<i64, AppError> {
+    Ok(coupons::table
+        .filter(coupons::offer_id.eq(offer_id))
+        .filter(coupons::visitor_id.eq(visitor_id))
+        .count()
+        .get_result(conn)?)
+}
+
+/// Issues what a visitor has earned in a campaign (sign-up and check-in offers) and not yet
+/// received. Must run inside a transaction that holds the visitor's lock.
+fn issue_earned(
+    conn: &mut DbConn,
+    visitor_id: &str,
+    campaign_id: &str,
+    distinct_points: i64,
+    checkin_id: Option<&str>,
+    t: NaiveDateTime,
+) -> Result<Vec<(Coupon, Offer)>, AppError> {
+    let offers: Vec<Offer> = offers::table
+        .filter(offers::campaign_id.eq(campaign_id))
+        .filter(offers::trigger_type.eq_any(["signup", "checkins"]))
+        .filter(offers::valid_until.gt(t))
+        .filter(offers::issued.lt(offers::stock))
+        .select(Offer::as_select())
+        .load(conn)?;
+    let mut out = Vec::new();
+    for offer in offers {
+        let entitled = match offer.trigger_type.as_str() {
+            "signup" => 1,
+            _ => checkin::entitled_by_checkins(
+                distinct_points,
+                i64::from(offer.trigger_count.unwrap_or(1)),
+                i64::from(offer.per_visitor_limit),
+            ),
+        };
+        let mut held = coupons_held(conn, &offer.id, visitor_id)?;
+        while held < entitled {
+            match issue_one(conn, &offer, visitor_id, (held + 1) as i32, t, checkin_id)? {
+                Some(c) => out.push((c, offer.clone())),
+                None => break,
+            }
+            held += 1;
+        }
+    }
+    Ok(out)
+}
+
+pub struct CheckinRequest {
+    pub visitor_id: String,
+    pub payload: String,
+    pub method: String,
+    pub lat: Option<f64>,
+    pub lng: Option<f64>,
+    pub scanned_at: Option<NaiveDateTime>,
+    pub nonce: Option<String>,
+}
+
+pub struct CheckinOutcome {
+    pub checkin: Checkin,
+    pub stamps: i64,
+    pub next_reward_at: Option<i64>,
+    pub coupons: Vec<(Coupon, Offer)>,
+}
+
+fn refuse(conn: &mut DbConn, req: &CheckinRequest, point: Option<&Point>, code: &'static str) -> Result<(), AppError> {
+    let t = now();
+    diesel::insert_into(checkin_refusals::table)
+        .values(CheckinRefusal {
+            id: new_id(),
+            visitor_id: Some(req.visitor_id.clone()),
+            point_id: point.map(|p| p.id.clone()),
+            campaign_id: point.map(|p| p.campaign_id.clone()),
+            reason: code.into(),
+            method: req.method.clone(),
+            lat: req.lat,
+            lng: req.lng,
+            day: macau_day(t),
+            created_at: t,
+        })
+        .execute(conn)?;
+    Ok(())
+}
+
+fn refusal_error(r: Refusal) -> AppError {
+    let (status, detail) = match r {
+        Refusal::InvalidPayload => (StatusCode::UNPROCESSABLE_ENTITY, "This code is not a valid check-in code."),
+        Refusal::PayloadExpired => (StatusCode::GONE, "This code has expired; scan the code shown now."),
+        Refusal::OutsideGeofence => (StatusCode::FORBIDDEN, "You are too far from this check-in point."),
+        Refusal::LocationRequired => (StatusCode::FORBIDDEN, "This check-in point needs your location."),
+        Refusal::CampaignNotActive => (StatusCode::FORBIDDEN, "This campaign is not running at the moment."),
+    };
+    AppError::rule(status, r.code(), detail)
+}
+
+fn stamps(conn: &mut DbConn, visitor_id: &str, campaign_id: &str) -> Result<i64, AppError> {
+    let pts: Vec<String> = checkins::table
+        .filter(checkins::visitor_id.eq(visitor_id))
+        .filter(checkins::campaign_id.eq(campaign_id))
+        .select(checkins::point_id)
+        .distinct()
+        .load(conn)?;
+    Ok(pts.len() as i64)
+}
+
+/// The thresholds (distinct points) at which check-in offers of a campaign pay out.
+fn thresholds(conn: &mut DbConn, campaign_id: &str) -> Result<Vec<i64>, AppError> {
+    let rows: Vec<(Option<i32>, i32)> = offers::table
+        .filter(offers::campaign_id.eq(campaign_id))
+        .filter(offers::trigger_type.eq("checkins"))
+        .filter(offers::issued.lt(offers::stock))
+        .select((offers::trigger_count, offers::per_visitor_limit))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .flat_map(|(n, limit)| {
+            let n = i64::from(n.unwrap_or(1));
+            (1..=i64::from(limit)).map(move |k| k * n)
+        })
+        .collect())
+}
+
+fn outcome_of(conn: &mut DbConn, c: Checkin, coupons: Vec<(Coupon, Offer)>) -> Result<CheckinOutcome, AppError> {
+    let count = stamps(conn, &c.visitor_id, &c.campaign_id)?;
+    let next = checkin::next_reward_at(count, &thresholds(conn, &c.campaign_id)?);
+    Ok(CheckinOutcome { checkin: c, stamps: count, next_reward_at: next, coupons })
+}
+
+/// The earlier answer to a check-in sent again with the same nonce.
+fn replay(conn: &mut DbConn, visitor_id: &str, nonce: &str) -> Result<Option<CheckinOutcome>, AppError> {
+    let Some(c) = checkins::table
+        .filter(checkins::visitor_id.eq(visitor_id))
+        .filter(checkins::nonce.eq(nonce))
+        .select(Checkin::as_select())
+        .first(conn)
+        .optional()?
+    else {
+        return Ok(None);
+    };
+    let coupons: Vec<(Coupon, Offer)> = coupons::table
+        .inner_join(offers::table.on(offers::id.eq(coupons::offer_id)))
+        .filter(coupons::checkin_id.eq(&c.id))
+        .select((Coupon::as_select(), Offer::as_select()))
+        .load(conn)?;
+    outcome_of(conn, c, coupons).map(Some)
+}
+
+/// Accepts or refuses a scan; see `domain::checkin::judge` for the rules.
+pub fn check_in(conn: &mut DbConn, keys: &KeyRing, req: CheckinRequest) -> Result<(CheckinOutcome, bool), AppError> {
+    if let Some(nonce) = &req.nonce {
+        if let Some(prev) = replay(conn, &req.visitor_id, nonce)? {
+            return Ok((prev, true));
+        }
+    }
+    let received_at = now();
+    let (point_id, counter) = match keys.verify(&req.payload) {
+        Ok(Payload::StaticPoint { point_id }) => (point_id, None),
+        Ok(Payload::RotatingPoint { point_id, counter }) => (point_id, Some(counter)),
+        Ok(Payload::Coupon { .. }) | Err(PayloadError::Invalid) | Err(PayloadError::Expired) => {
+            refuse(conn, &req, None, Refusal::InvalidPayload.code())?;
+            return Err(refusal_error(Refusal::InvalidPayload));
+        }
+    };
+    let found: Option<(Point, Campaign)> = points::table
+        .inner_join(campaigns::table.on(campaigns::id.eq(points::campaign_id)))
+        .filter(points::id.eq(point_id.to_string()))
+        .select((Point::as_select(), Campaign::as_select()))
+        .first(conn)
+        .optional()?;
+    let Some((point, campaign)) = found else {
+        refuse(conn, &req, None, Refusal::InvalidPayload.code())?;
+        return Err(refusal_error(Refusal::InvalidPayload));
+    };
+    if point.kind == "qr" && req.method == "ar" {
+        // An AR check-in needs an AR marker; a plain QR stand only takes QR scans.
+        refuse(conn, &req, Some(&point), Refusal::InvalidPayload.code())?;
+        return Err(refusal_error(Refusal::InvalidPayload));
+    }
+    let rules = PointRules {
+        lat: point.lat,
+        lng: point.lng,
+        radius_m: point.radius_m,
+        require_location: point.require_location,
+        rotating: point.rotating,
+        rotate_seconds: point.rotate_seconds,
+    };
+    let window = CampaignWindow {
+        published: campaign.status == "published",
+        starts_at: campaign.starts_at,
+        ends_at: campaign.ends_at,
+    };
+    let location = match (req.lat, req.lng) {
+        (Some(a), Some(b)) => Some((a, b)),
+        _ => None,
+    };
+    let scan = Scan { counter, received_at, claimed_scan_at: req.scanned_at, location };
+    let scanned_at = match checkin::judge(&rules, &window, &scan) {
+        Ok(t) => t,
+        Err(r) => {
+            refuse(conn, &req, Some(&point), r.code())?;
+            return Err(refusal_error(r));
+        }
+    };
+    let row = Checkin {
+        id: new_id(),
+        visitor_id: req.visitor_id.clone(),
+        point_id: point.id.clone(),
+        campaign_id: point.campaign_id.clone(),
+        method: req.method.clone(),
+        day: macau_day(scanned_at),
+        scanned_at,
+        received_at,
+        lat: req.lat,
+        lng: req.lng,
+        nonce: req.nonce.clone(),
+    };
+    let result = write_tx(conn, |conn| {
+        lock_visitor(conn, &row.visitor_id, received_at)?;
+        diesel::insert_into(checkins::table).values(&row).execute(conn)?;
+        let count = stamps(conn, &row.visitor_id, &row.campaign_id)?;
+        let coupons = issue_earned(conn, &row.visitor_id, &row.campaign_id, count, Some(&row.id), received_at)?;
+        Ok(coupons)
+    });
+    match result {
+        Ok(coupons) => {
+            crate::http::metrics::count("bairro_checkins_total", coupons.len());
+            Ok((outcome_of(conn, row, coupons)?, false))
+        }
+        Err(AppError::Conflict(_)) => {
+            if let Some(nonce) = &req.nonce {
+                if let Some(prev) = replay(conn, &req.visitor_id, nonce)? {
+                    return Ok((prev, true));
+                }
+            }
+            refuse(conn, &req, Some(&point), "already_checked_in")?;
+            Err(AppError::rule(
+                StatusCode::CONFLICT,
+                "already_checked_in",
+                "You have already checked in here today; come back tomorrow.",
+            ))
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// First come, first served: claims a coupon of a `claim` offer.
+pub fn claim(conn: &mut DbConn, offer_id: &str, visitor_id: &str) -> Result<(Coupon, Offer), AppError> {
+    let t = now();
+    let (offer, campaign): (Offer, Campaign) = offers::table
+        .inner_join(campaigns::table.on(campaigns::id.eq(offers::campaign_id)))
+        .filter(offers::id.eq(offer_id))
+        .select((Offer::as_select(), Campaign::as_select()))
+        .first(conn)
+        .optional()?
+        .ok_or_else(|| AppError::NotFound("no such offer".into()))?;
+    if offer.trigger_type != "claim" {
+        return Err(AppError::rule(StatusCode::FORBIDDEN, "not_open", "This offer is earned, not claimed."));
+    }
+    if campaign.status != "published" || t < campaign.starts_at || t >= campaign.ends_at {
+        return Err(AppError::rule(StatusCode::FORBIDDEN, "campaign_not_active", "This campaign is not running at the moment."));
+    }
+    if let Some(opens) = offer.opens_at {
+        if t < opens {
+            return Err(AppError::rule_with(
+                StatusCode::FORBIDDEN,
+                "not_open",
+                "This offer is not open yet.",
+                serde_json::json!({"opens_at": crate::domain::time::to_rfc3339(opens)}),
+            ));
+        }
+    }
+    if offer.valid_until <= t {
+        return Err(AppError::rule(StatusCode::GONE, "sold_out", "This offer has closed."));
+    }
+    if offer.issued >= offer.stock {
+        return Err(AppError::rule(StatusCode::GONE, "sold_out", "All coupons of this offer have been claimed."));
+    }
+    let limit = i64::from(offer.per_visitor_limit);
+    let result = write_tx(conn, |conn| {
+        lock_visitor(conn, visitor_id, t)?;
+        let held = coupons_held(conn, &offer.id, visitor_id)?;
+        if held >= limit {
+            return Err(AppError::rule(StatusCode::CONFLICT, "limit_reached", "You already hold as many of these coupons as allowed."));
+        }
+        match issue_one(conn, &offer, visitor_id, (held + 1) as i32, t, None)? {
+            Some(c) => Ok(c),
+            None => Err(AppError::rule(StatusCode::GONE, "sold_out", "All coupons of this offer have been claimed.")),
+        }
+    });
+    match result {
+        Ok(c) => {
+            crate::http::metrics::count("bairro_coupons_claimed_total", 1);
+            Ok((c, offer))
+        }
+        Err(AppError::Conflict(_)) => Err(AppError::rule(StatusCode::CONFLICT, "limit_reached", "You already hold as many of these coupons as allowed.")),
+        Err(e) => Err(e),
+    }
+}
+
+pub fn my_coupons(conn: &mut DbConn, visitor_id: &str) -> Result<Vec<(Coupon, Offer)>, AppError> {
+    Ok(coupons::table
+        .inner_join(offers::table.on(offers::id.eq(coupons::offer_id)))
+        .filter(coupons::visitor_id.eq(visitor_id))
+        .order(coupons::issued_at.desc())
+        .select((Coupon::as_select(), Offer::as_select()))
+        .load(conn)?)
+}
+
+pub fn my_checkins(conn: &mut DbConn, visitor_id: &str) -> Result<Vec<Checkin>, AppError> {
+    Ok(checkins::table
+        .filter(checkins::visitor_id.eq(visitor_id))
+        .order(checkins::scanned_at.desc())
+        .select(Checkin::as_select())
+        .load(conn)?)
+}
+
+pub fn find_coupon(conn: &mut DbConn, id: &str) -> Result<Coupon, AppError> {
+    coupons::table
+        .find(id)
+        .select(Coupon::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or_else(|| AppError::NotFound("no such coupon".into()))
+}
+
+/// Marks issued coupons past their expiry as expired, with a ledger entry each.
+pub fn sweep_expired(conn: &mut DbConn, limit: i64) -> Result<usize, AppError> {
+    let t = now();
+    let due: Vec<(String, String, String, String, i64)> = coupons::table
+        .inner_join(offers::table.on(offers::id.eq(coupons::offer_id)))
+        .filter(coupons::status.eq("issued"))
+        .filter(coupons::expires_at.le(t))
+        .select((coupons::id, coupons::campaign_id, coupons::offer_id, offers::kind, offers::face_value_avos))
+        .limit(limit)
+        .load(conn)?;
+    let mut n = 0;
+    for (id, campaign, offer, kind, face) in due {
+        let done = write_tx(conn, |conn| {
+            let changed = diesel::update(coupons::table.find(&id).filter(coupons::status.eq("issued")))
+                .set(coupons::status.eq("expired"))
+                .execute(conn)?;
+            if changed == 1 {
+                super::ledger::append(
+                    conn,
+                    &campaign,
+                    "expire",
+                    super::ledger::Refs { offer: Some(&offer), coupon: Some(&id), ..Default::default() },
+                    if kind == "ecash" { face } else { 0 },
+                    t,
+                )?;
+            }
+            Ok(changed)
+        })?;
+        n += done;
+    }
+    Ok(n)
+}
+
+pub fn insert_device_setup(conn: &mut DbConn, hash: &str, point_id: &str, by: &str, expires_at: NaiveDateTime) -> Result<(), AppError> {
+    diesel::insert_into(device_setups::table)
+        .values((
+            device_setups::code_hash.eq(hash),
+            device_setups::point_id.eq(point_id),
+            device_setups::created_by.eq(by),
+            device_setups::expires_at.eq(expires_at),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Exchanges a one-time setup code for a device; the code cannot be used twice.
+pub fn activate_device(conn: &mut DbConn, hash: &str) -> Result<(String, Point), AppError> {
+    let t = now();
+    write_tx(conn, |conn| {
+        let n = diesel::update(
+            device_setups::table.find(hash).filter(device_setups::used_at.is_null()).filter(device_setups::expires_at.gt(t)),
+        )
+        .set(device_setups::used_at.eq(Some(t)))
+        .execute(conn)?;
+        if n == 0 {
+            return Err(AppError::Unauthorized("this setup code is unknown, used or expired".into()));
+        }
+        let point_id: String = device_setups::table.find(hash).select(device_setups::point_id).first(conn)?;
+        let id = new_id();
+        diesel::insert_into(devices::table)
+            .values((devices::id.eq(&id), devices::point_id.eq(&point_id), devices::created_at.eq(t)))
+            .execute(conn)?;
+        let p = super::catalog::find_point(conn, &point_id)?;
+        Ok((id, p))
+    })
+}
+
+pub fn device_active(conn: &mut DbConn, id: &str) -> Result<bool, AppError> {
+    Ok(devices::table.find(id).filter(devices::revoked_at.is_null()).count().get_result::<i64>(conn)? == 1)
+}
+
+pub fn revoke_device(conn: &mut DbConn, id: &str) -> Result<bool, AppError> {
+    Ok(diesel::update(devices::table.find(id).filter(devices::revoked_at.is_null()))
+        .set(devices::revoked_at.eq(Some(now())))
+        .execute(conn)?
+        == 1)
+}

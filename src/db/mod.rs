@@ -1,0 +1,190 @@
+//! Persistence: the connection type over SQLite and PostgreSQL, the pool, migrations and
+//! the queries (one submodule per resource). Nothing outside this module writes SQL.
+
+pub mod models;
+pub mod schema;
+
+use std::time::Duration;
+
+use diesel::connection::SimpleConnection;
+use diesel::prelude::*;
+use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool, PooledConnection};
+use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
+
+use crate::error::AppError;
+
+/// One connection type for both backends; every query is written once against it.
+#[derive(diesel::MultiConnection)]
+pub enum DbConn {
+    Pg(diesel::PgConnection),
+    Sqlite(diesel::SqliteConnection),
+}
+
+pub type DbPool = Pool<ConnectionManager<DbConn>>;
+pub type PooledConn = PooledConnection<ConnectionManager<DbConn>>;
+
+const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+const PG_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Which backend a database URL names. Anything but `sqlite:` or `postgres(ql):` is refused,
+/// so a mistyped URL never silently creates a SQLite file.
+pub fn backend_of(url: &str) -> Result<Backend, String> {
+    if url.starts_with("sqlite:") {
+        Ok(Backend::Sqlite)
+    } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Ok(Backend::Postgres)
+    } else {
+        Err(format!(
+            "unsupported database URL '{}': use sqlite://PATH or postgres://…",
+            redact_url(url)
+        ))
+    }
+}
+
+/// The URL with any password removed, for logs and error messages.
+pub fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let creds = &url[s + 3..at];
+            let user = creds.split(':').next().unwrap_or("");
+            format!("{}://{}:***@{}", &url[..s], user, &url[at + 1..])
+        }
+        _ => url.to_string(),
+    }
+}
+
+/// diesel's SQLite connection wants a path, not a URL.
+fn connection_string(url: &str) -> String {
+    if let Some(rest) = url.strip_prefix("sqlite://") {
+        rest.to_string()
+    } else if let Some(rest) = url.strip_prefix("sqlite:") {
+        rest.to_string()
+    } else {
+        url.to_string()
+    }
+}
+
+#[derive(Debug)]
+struct Pragmas;
+
+impl CustomizeConnection<DbConn, diesel::r2d2::Error> for Pragmas {
+    fn on_acquire(&self, conn: &mut DbConn) -> Result<(), diesel::r2d2::Error> {
+        if let DbConn::Sqlite(c) = conn {
+            c.batch_execute(
+                "PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL; \
+                 PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
+            )
+            .map_err(diesel::r2d2::Error::QueryError)?;
+        }
+        Ok(())
+    }
+}
+
+/// Builds the pool. The pool size follows the cores; SQLite serialises writers anyway.
+pub fn connect(url: &str, max_size: Option<u32>) -> anyhow::Result<(DbPool, Backend)> {
+    let backend = backend_of(url).map_err(anyhow::Error::msg)?;
+    let manager = ConnectionManager::<DbConn>::new(connection_string(url));
+    let cores = std::thread::available_parallelism().map(|n| n.get() as u32).unwrap_or(2);
+    let size = max_size.unwrap_or(match backend {
+        Backend::Postgres => (cores * 4).max(8),
+        Backend::Sqlite => (cores * 4).max(8),
+    });
+    let pool = Pool::builder()
+        .max_size(size)
+        .min_idle(Some(1))
+        .test_on_check_out(false)
+        .connection_timeout(Duration::from_secs(10))
+        .connection_customizer(Box::new(Pragmas))
+        .build(manager)
+        .map_err(|e| anyhow::anyhow!("cannot open database {}: {e}", redact_url(url)))?;
+    Ok((pool, backend))
+}
+
+/// Applies the embedded migrations of the connection's backend.
+pub fn migrate(conn: &mut DbConn) -> anyhow::Result<Vec<String>> {
+    let applied = match conn {
+        DbConn::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS),
+        DbConn::Pg(c) => c.run_pending_migrations(PG_MIGRATIONS),
+    }
+    .map_err(|e| anyhow::anyhow!("migrations failed: {e}"))?;
+    Ok(applied.iter().map(|m| m.to_string()).collect())
+}
+
+/// Runs `f` in a write transaction. On SQLite the write lock is taken up front
+/// (`BEGIN IMMEDIATE`) so read-then-write flows never fail to upgrade their lock;
+/// on PostgreSQL row locks from conditional updates give the same exactness.
+pub fn write_tx<T, F>(conn: &mut DbConn, f: F) -> Result<T, AppError>
+where
+    F: FnOnce(&mut DbConn) -> Result<T, AppError>,
+{
+    use diesel::connection::{AnsiTransactionManager, TransactionManager};
+    match conn {
+        DbConn::Pg(_) => conn.transaction(f),
+        DbConn::Sqlite(c) => {
+            AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?;
+            match f(conn) {
+                Ok(v) => {
+                    <DbConn as TransactionManager<DbConn>>::commit_transaction(conn)?;
+                    Ok(v)
+                }
+                Err(e) => {
+                    <DbConn as TransactionManager<DbConn>>::rollback_transaction(conn)?;
+                    Err(e)
+                }
+            }
+        }
+    }
+}
+
+impl From<diesel::result::Error> for AppError {
+    fn from(e: diesel::result::Error) -> Self {
+        use diesel::result::{DatabaseErrorKind, Error};
+        match e {
+            Error::NotFound => AppError::NotFound("not found".into()),
+            Error::DatabaseError(DatabaseErrorKind::UniqueViolation, info) => {
+                AppError::Conflict(format!("already exists ({})", info.message()))
+            }
+            Error::DatabaseError(DatabaseErrorKind::SerializationFailure, _) => {
+                AppError::Unavailable("database busy, try again".into())
+            }
+            Error::DatabaseError(DatabaseErrorKind::ClosedConnection, _) => {
+                AppError::Unavailable("database unavailable".into())
+            }
+            other => AppError::Internal(anyhow::anyhow!(other)),
+        }
+    }
+}
+
+/// Takes a connection from the pool; a pool that cannot give one answers 503.
+pub fn get(pool: &DbPool) -> Result<PooledConn, AppError> {
+    pool.get()
+        .map_err(|e| AppError::Unavailable(format!("database unavailable: {e}")))
+}
+
+pub mod audit;
+pub mod catalog;
+pub mod issuance;
+pub mod ledger;
+pub mod pledges;
+pub mod redemptions;
+pub mod settlements;
+pub mod stats;
+pub mod traffic;
+
+/// Inserts many rows in one statement. diesel's multi-backend connection has no batch
+/// insert, so the statement is built for the concrete backend.
+#[macro_export]
+macro_rules! insert_rows {
+    ($conn:expr, $table:expr, $rows:expr) => {
+        match $conn {
+            $crate::db::DbConn::Sqlite(c) => diesel::insert_into($table).values($rows).execute(c),
+            $crate::db::DbConn::Pg(c) => diesel::insert_into($table).values($rows).execute(c),
+        }
+    };
+}

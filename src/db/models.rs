@@ -1,0 +1,335 @@
+//! Row structs: what the tables hold. They are never the JSON shapes (see `http::views`).
+
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+
+use super::schema::*;
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = merchants)]
+pub struct Merchant {
+    pub id: String,
+    pub name: String,
+    pub category: String,
+    pub address: String,
+    pub lat: f64,
+    pub lng: f64,
+    pub m_mark: bool,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = users)]
+pub struct User {
+    pub id: String,
+    pub username: String,
+    pub password_hash: String,
+    pub role: String,
+    pub merchant_id: Option<String>,
+    pub merchant_role: Option<String>,
+    pub active: bool,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = visitors)]
+pub struct Visitor {
+    pub id: String,
+    pub locale: String,
+    pub ref_: Option<String>,
+    pub device_hash: Option<String>,
+    pub created_at: NaiveDateTime,
+    pub last_seen_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = campaigns)]
+pub struct Campaign {
+    pub id: String,
+    pub slug: String,
+    pub name: String,
+    pub district: String,
+    pub description: Option<String>,
+    pub starts_at: NaiveDateTime,
+    pub ends_at: NaiveDateTime,
+    pub status: String,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = enrolments)]
+pub struct Enrolment {
+    pub id: String,
+    pub campaign_id: String,
+    pub merchant_id: String,
+    pub status: String,
+    pub submitted_at: NaiveDateTime,
+    pub decided_at: Option<NaiveDateTime>,
+    pub decided_by: Option<String>,
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = points)]
+pub struct Point {
+    pub id: String,
+    pub campaign_id: String,
+    pub name: String,
+    pub kind: String,
+    pub lat: f64,
+    pub lng: f64,
+    pub radius_m: i32,
+    pub rotating: bool,
+    pub rotate_seconds: i32,
+    pub require_location: bool,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = checkins)]
+pub struct Checkin {
+    pub id: String,
+    pub visitor_id: String,
+    pub point_id: String,
+    pub campaign_id: String,
+    pub method: String,
+    pub day: NaiveDate,
+    pub scanned_at: NaiveDateTime,
+    pub received_at: NaiveDateTime,
+    pub lat: Option<f64>,
+    pub lng: Option<f64>,
+    pub nonce: Option<String>,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = checkin_refusals)]
+pub struct CheckinRefusal {
+    pub id: String,
+    pub visitor_id: Option<String>,
+    pub point_id: Option<String>,
+    pub campaign_id: Option<String>,
+    pub reason: String,
+    pub method: String,
+    pub lat: Option<f64>,
+    pub lng: Option<f64>,
+    pub day: NaiveDate,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = offers)]
+pub struct Offer {
+    pub id: String,
+    pub campaign_id: String,
+    pub name: String,
+    pub kind: String,
+    pub face_value_avos: i64,
+    pub min_spend_avos: i64,
+    pub percent_off: i32,
+    pub max_discount_avos: i64,
+    pub stock: i32,
+    pub issued: i32,
+    pub per_visitor_limit: i32,
+    pub valid_days: i32,
+    pub valid_until: NaiveDateTime,
+    pub trigger_type: String,
+    pub trigger_count: Option<i32>,
+    pub opens_at: Option<NaiveDateTime>,
+    pub eligible_categories: String,
+    pub created_at: NaiveDateTime,
+}
+
+impl Offer {
+    pub fn value(&self) -> crate::domain::money::OfferValue {
+        use crate::domain::money::OfferValue;
+        if self.kind == "ecash" {
+            OfferValue::Ecash { face_value_avos: self.face_value_avos, min_spend_avos: self.min_spend_avos }
+        } else {
+            OfferValue::Discount {
+                percent_off: self.percent_off,
+                max_discount_avos: self.max_discount_avos,
+                min_spend_avos: self.min_spend_avos,
+            }
+        }
+    }
+
+    pub fn categories(&self) -> Vec<String> {
+        serde_json::from_str(&self.eligible_categories).unwrap_or_default()
+    }
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = coupons)]
+pub struct Coupon {
+    pub id: String,
+    pub code: String,
+    pub offer_id: String,
+    pub campaign_id: String,
+    pub visitor_id: String,
+    pub seq: i32,
+    pub status: String,
+    pub issued_at: NaiveDateTime,
+    pub expires_at: NaiveDateTime,
+    pub day: NaiveDate,
+    pub checkin_id: Option<String>,
+}
+
+impl Coupon {
+    /// The status as users see it: an issued coupon past its expiry is expired,
+    /// whether or not the sweeper has written that yet.
+    pub fn effective_status(&self, now: NaiveDateTime) -> &str {
+        if self.status == "issued" && self.expires_at <= now {
+            "expired"
+        } else {
+            &self.status
+        }
+    }
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = redemptions)]
+pub struct Redemption {
+    pub id: String,
+    pub coupon_id: String,
+    pub offer_id: String,
+    pub campaign_id: String,
+    pub merchant_id: String,
+    pub user_id: String,
+    pub spend_avos: i64,
+    pub discount_avos: i64,
+    pub ecash_avos: i64,
+    pub status: String,
+    pub day: NaiveDate,
+    pub created_at: NaiveDateTime,
+    pub voided_at: Option<NaiveDateTime>,
+    pub settlement_id: Option<String>,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = idempotency_keys)]
+pub struct IdempotencyKey {
+    pub merchant_id: String,
+    pub key: String,
+    pub request_hash: String,
+    pub status_code: i32,
+    pub response: String,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = settlements)]
+pub struct Settlement {
+    pub id: String,
+    pub campaign_id: String,
+    pub merchant_id: String,
+    pub period_from: NaiveDate,
+    pub period_to: NaiveDate,
+    pub amount_avos: i64,
+    pub redemptions_count: i32,
+    pub status: String,
+    pub created_by: String,
+    pub created_at: NaiveDateTime,
+    pub approved_by: Option<String>,
+    pub approved_at: Option<NaiveDateTime>,
+    pub paid_by: Option<String>,
+    pub paid_at: Option<NaiveDateTime>,
+}
+
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = ledger)]
+pub struct NewLedgerEntry {
+    pub campaign_id: String,
+    pub kind: String,
+    pub offer_id: Option<String>,
+    pub coupon_id: Option<String>,
+    pub redemption_id: Option<String>,
+    pub merchant_id: Option<String>,
+    pub settlement_id: Option<String>,
+    pub amount_avos: i64,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = ledger)]
+pub struct LedgerEntry {
+    pub id: i64,
+    pub campaign_id: String,
+    pub kind: String,
+    pub offer_id: Option<String>,
+    pub coupon_id: Option<String>,
+    pub redemption_id: Option<String>,
+    pub merchant_id: Option<String>,
+    pub settlement_id: Option<String>,
+    pub amount_avos: i64,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = pageviews)]
+pub struct NewPageview {
+    pub campaign_id: String,
+    pub path: String,
+    pub ref_: Option<String>,
+    pub visitor_hash: String,
+    pub day: NaiveDate,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = survey_answers)]
+pub struct SurveyAnswer {
+    pub campaign_id: String,
+    pub merchant_id: String,
+    pub came_because_of_campaign: bool,
+    pub estimate_pct: Option<i32>,
+    pub comment: Option<String>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = holidays)]
+pub struct Holiday {
+    pub day: NaiveDate,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = pledge_indicators)]
+pub struct PledgeIndicator {
+    pub id: String,
+    pub position: i32,
+    pub service_item: String,
+    pub indicator: String,
+    pub clock: String,
+    pub deadline_working_days: i32,
+    pub target_pct: f64,
+}
+
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = audit_log)]
+pub struct NewAudit {
+    pub actor_id: Option<String>,
+    pub actor_role: String,
+    pub action: String,
+    pub entity: String,
+    pub entity_id: String,
+    pub before: Option<String>,
+    pub after: Option<String>,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = audit_log)]
+pub struct AuditRow {
+    pub id: i64,
+    pub actor_id: Option<String>,
+    pub actor_role: String,
+    pub action: String,
+    pub entity: String,
+    pub entity_id: String,
+    pub before: Option<String>,
+    pub after: Option<String>,
+    pub created_at: NaiveDateTime,
+}

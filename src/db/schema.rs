@@ -1,0 +1,309 @@
+//! The database schema, written once for SQLite and PostgreSQL (portable column types only).
+
+diesel::table! {
+    merchants (id) {
+        id -> Text,
+        name -> Text,
+        category -> Text,
+        address -> Text,
+        lat -> Double,
+        lng -> Double,
+        m_mark -> Bool,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    users (id) {
+        id -> Text,
+        username -> Text,
+        password_hash -> Text,
+        role -> Text,
+        merchant_id -> Nullable<Text>,
+        merchant_role -> Nullable<Text>,
+        active -> Bool,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    visitors (id) {
+        id -> Text,
+        locale -> Text,
+        #[sql_name = "ref"]
+        ref_ -> Nullable<Text>,
+        device_hash -> Nullable<Text>,
+        created_at -> Timestamp,
+        last_seen_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    campaigns (id) {
+        id -> Text,
+        slug -> Text,
+        name -> Text,
+        district -> Text,
+        description -> Nullable<Text>,
+        starts_at -> Timestamp,
+        ends_at -> Timestamp,
+        status -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    enrolments (id) {
+        id -> Text,
+        campaign_id -> Text,
+        merchant_id -> Text,
+        status -> Text,
+        submitted_at -> Timestamp,
+        decided_at -> Nullable<Timestamp>,
+        decided_by -> Nullable<Text>,
+        reason -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    points (id) {
+        id -> Text,
+        campaign_id -> Text,
+        name -> Text,
+        kind -> Text,
+        lat -> Double,
+        lng -> Double,
+        radius_m -> Integer,
+        rotating -> Bool,
+        rotate_seconds -> Integer,
+        require_location -> Bool,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    device_setups (code_hash) {
+        code_hash -> Text,
+        point_id -> Text,
+        created_by -> Text,
+        expires_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    devices (id) {
+        id -> Text,
+        point_id -> Text,
+        created_at -> Timestamp,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    checkins (id) {
+        id -> Text,
+        visitor_id -> Text,
+        point_id -> Text,
+        campaign_id -> Text,
+        method -> Text,
+        day -> Date,
+        scanned_at -> Timestamp,
+        received_at -> Timestamp,
+        lat -> Nullable<Double>,
+        lng -> Nullable<Double>,
+        nonce -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    checkin_refusals (id) {
+        id -> Text,
+        visitor_id -> Nullable<Text>,
+        point_id -> Nullable<Text>,
+        campaign_id -> Nullable<Text>,
+        reason -> Text,
+        method -> Text,
+        lat -> Nullable<Double>,
+        lng -> Nullable<Double>,
+        day -> Date,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    offers (id) {
+        id -> Text,
+        campaign_id -> Text,
+        name -> Text,
+        kind -> Text,
+        face_value_avos -> BigInt,
+        min_spend_avos -> BigInt,
+        percent_off -> Integer,
+        max_discount_avos -> BigInt,
+        stock -> Integer,
+        issued -> Integer,
+        per_visitor_limit -> Integer,
+        valid_days -> Integer,
+        valid_until -> Timestamp,
+        trigger_type -> Text,
+        trigger_count -> Nullable<Integer>,
+        opens_at -> Nullable<Timestamp>,
+        eligible_categories -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    coupons (id) {
+        id -> Text,
+        code -> Text,
+        offer_id -> Text,
+        campaign_id -> Text,
+        visitor_id -> Text,
+        seq -> Integer,
+        status -> Text,
+        issued_at -> Timestamp,
+        expires_at -> Timestamp,
+        day -> Date,
+        checkin_id -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    redemptions (id) {
+        id -> Text,
+        coupon_id -> Text,
+        offer_id -> Text,
+        campaign_id -> Text,
+        merchant_id -> Text,
+        user_id -> Text,
+        spend_avos -> BigInt,
+        discount_avos -> BigInt,
+        ecash_avos -> BigInt,
+        status -> Text,
+        day -> Date,
+        created_at -> Timestamp,
+        voided_at -> Nullable<Timestamp>,
+        settlement_id -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    idempotency_keys (merchant_id, key) {
+        merchant_id -> Text,
+        key -> Text,
+        request_hash -> Text,
+        status_code -> Integer,
+        response -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    settlements (id) {
+        id -> Text,
+        campaign_id -> Text,
+        merchant_id -> Text,
+        period_from -> Date,
+        period_to -> Date,
+        amount_avos -> BigInt,
+        redemptions_count -> Integer,
+        status -> Text,
+        created_by -> Text,
+        created_at -> Timestamp,
+        approved_by -> Nullable<Text>,
+        approved_at -> Nullable<Timestamp>,
+        paid_by -> Nullable<Text>,
+        paid_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    ledger (id) {
+        id -> BigInt,
+        campaign_id -> Text,
+        kind -> Text,
+        offer_id -> Nullable<Text>,
+        coupon_id -> Nullable<Text>,
+        redemption_id -> Nullable<Text>,
+        merchant_id -> Nullable<Text>,
+        settlement_id -> Nullable<Text>,
+        amount_avos -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    pageviews (id) {
+        id -> BigInt,
+        campaign_id -> Text,
+        path -> Text,
+        #[sql_name = "ref"]
+        ref_ -> Nullable<Text>,
+        visitor_hash -> Text,
+        day -> Date,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    survey_answers (campaign_id, merchant_id) {
+        campaign_id -> Text,
+        merchant_id -> Text,
+        came_because_of_campaign -> Bool,
+        estimate_pct -> Nullable<Integer>,
+        comment -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    holidays (day) {
+        day -> Date,
+        name -> Text,
+    }
+}
+
+diesel::table! {
+    pledge_indicators (id) {
+        id -> Text,
+        position -> Integer,
+        service_item -> Text,
+        indicator -> Text,
+        clock -> Text,
+        deadline_working_days -> Integer,
+        target_pct -> Double,
+    }
+}
+
+diesel::table! {
+    pledge_footnotes (indicator_id, year) {
+        indicator_id -> Text,
+        year -> Integer,
+        text -> Text,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    audit_log (id) {
+        id -> BigInt,
+        actor_id -> Nullable<Text>,
+        actor_role -> Text,
+        action -> Text,
+        entity -> Text,
+        entity_id -> Text,
+        before -> Nullable<Text>,
+        after -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::allow_tables_to_appear_in_same_query!(
+    merchants, users, visitors, campaigns, enrolments, points, device_setups, devices, checkins,
+    checkin_refusals, offers, coupons, redemptions, idempotency_keys, settlements, ledger, pageviews,
+    survey_answers, holidays, pledge_indicators, pledge_footnotes, audit_log,
+);

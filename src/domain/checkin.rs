@@ -1,0 +1,193 @@
+//! Where a check-in is accepted or refused: the rules, in order, as one plain function.
+//! The database then adds the rules it enforces itself (one check-in per visitor, point and
+//! Macau day; one answer per nonce).
+
+use chrono::{Duration, NaiveDateTime};
+
+use super::geo;
+use super::payload::{check_rotation, PayloadError};
+
+/// How late an offline scan may be uploaded.
+pub const MAX_OFFLINE_UPLOAD: Duration = Duration::hours(6);
+/// How far the server trusts a client's scan time when judging a rotating code.
+pub const MAX_ROTATING_SCAN_LAG: Duration = Duration::minutes(10);
+/// Phones' clocks run a little ahead.
+pub const CLOCK_SKEW: Duration = Duration::seconds(120);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    InvalidPayload,
+    PayloadExpired,
+    OutsideGeofence,
+    LocationRequired,
+    CampaignNotActive,
+}
+
+impl Refusal {
+    pub fn code(self) -> &'static str {
+        match self {
+            Refusal::InvalidPayload => "invalid_payload",
+            Refusal::PayloadExpired => "payload_expired",
+            Refusal::OutsideGeofence => "outside_geofence",
+            Refusal::LocationRequired => "location_required",
+            Refusal::CampaignNotActive => "campaign_not_active",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct PointRules {
+    pub lat: f64,
+    pub lng: f64,
+    pub radius_m: i32,
+    pub require_location: bool,
+    pub rotating: bool,
+    pub rotate_seconds: i32,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct CampaignWindow {
+    pub published: bool,
+    pub starts_at: NaiveDateTime,
+    pub ends_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct Scan {
+    /// The period of a rotating code, from its verified payload.
+    pub counter: Option<i64>,
+    pub received_at: NaiveDateTime,
+    pub claimed_scan_at: Option<NaiveDateTime>,
+    pub location: Option<(f64, f64)>,
+}
+
+/// The accepted scan time (the client's, when it can be trusted).
+pub fn judge(point: &PointRules, campaign: &CampaignWindow, scan: &Scan) -> Result<NaiveDateTime, Refusal> {
+    let scanned_at = match scan.claimed_scan_at {
+        None => scan.received_at,
+        Some(t) if t > scan.received_at + CLOCK_SKEW => return Err(Refusal::InvalidPayload),
+        Some(t) if t < scan.received_at - MAX_OFFLINE_UPLOAD => return Err(Refusal::PayloadExpired),
+        Some(t) => t.min(scan.received_at),
+    };
+    if point.rotating {
+        let Some(counter) = scan.counter else { return Err(Refusal::InvalidPayload) };
+        let judged = scanned_at.max(scan.received_at - MAX_ROTATING_SCAN_LAG);
+        check_rotation(counter, i64::from(point.rotate_seconds), judged.and_utc().timestamp()).map_err(
+            |e| match e {
+                PayloadError::Expired => Refusal::PayloadExpired,
+                PayloadError::Invalid => Refusal::InvalidPayload,
+            },
+        )?;
+    } else if scan.counter.is_some() {
+        return Err(Refusal::InvalidPayload);
+    }
+    if !campaign.published || scanned_at < campaign.starts_at || scanned_at >= campaign.ends_at {
+        return Err(Refusal::CampaignNotActive);
+    }
+    match scan.location {
+        Some((lat, lng)) => {
+            if !geo::valid_coordinates(lat, lng) {
+                return Err(Refusal::OutsideGeofence);
+            }
+            if geo::distance_m(lat, lng, point.lat, point.lng) > f64::from(point.radius_m) {
+                return Err(Refusal::OutsideGeofence);
+            }
+        }
+        None if point.require_location => return Err(Refusal::LocationRequired),
+        None => {}
+    }
+    Ok(scanned_at)
+}
+
+/// What the next reward needs: the smallest check-in threshold above `count`.
+pub fn next_reward_at(count: i64, thresholds: &[i64]) -> Option<i64> {
+    thresholds.iter().copied().filter(|t| *t > count).min()
+}
+
+/// How many coupons of an offer a visitor is entitled to by distinct points visited:
+/// one for every `every` points, up to the per-visitor limit.
+pub fn entitled_by_checkins(distinct_points: i64, every: i64, per_visitor_limit: i64) -> i64 {
+    if every <= 0 {
+        return 0;
+    }
+    (distinct_points / every).min(per_visitor_limit)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::NaiveDate;
+
+    fn t(h: u32, m: u32) -> NaiveDateTime {
+        NaiveDate::from_ymd_opt(2022, 9, 30).unwrap().and_hms_opt(h, m, 0).unwrap()
+    }
+    fn point(rotating: bool) -> PointRules {
+        PointRules { lat: 22.1533, lng: 113.5561, radius_m: 100, require_location: false, rotating, rotate_seconds: 30 }
+    }
+    fn window() -> CampaignWindow {
+        CampaignWindow { published: true, starts_at: t(0, 0), ends_at: t(23, 0) }
+    }
+    fn scan() -> Scan {
+        Scan { counter: None, received_at: t(12, 0), claimed_scan_at: None, location: None }
+    }
+
+    #[test]
+    fn plain_scan_is_accepted_at_receive_time() {
+        assert_eq!(judge(&point(false), &window(), &scan()), Ok(t(12, 0)));
+    }
+
+    #[test]
+    fn geofence_uses_real_distance() {
+        let near = Scan { location: Some((22.1537, 113.5563)), ..scan() };
+        assert!(judge(&point(false), &window(), &near).is_ok());
+        let far = Scan { location: Some((22.1600, 113.5561)), ..scan() };
+        assert_eq!(judge(&point(false), &window(), &far), Err(Refusal::OutsideGeofence));
+        let strict = PointRules { require_location: true, ..point(false) };
+        assert_eq!(judge(&strict, &window(), &scan()), Err(Refusal::LocationRequired));
+    }
+
+    #[test]
+    fn campaign_dates_and_status_are_enforced() {
+        let closed = CampaignWindow { ends_at: t(11, 0), ..window() };
+        assert_eq!(judge(&point(false), &closed, &scan()), Err(Refusal::CampaignNotActive));
+        let draft = CampaignWindow { published: false, ..window() };
+        assert_eq!(judge(&point(false), &draft, &scan()), Err(Refusal::CampaignNotActive));
+    }
+
+    #[test]
+    fn offline_scans_keep_their_scan_time_within_bounds() {
+        let late = Scan { claimed_scan_at: Some(t(10, 0)), ..scan() };
+        assert_eq!(judge(&point(false), &window(), &late), Ok(t(10, 0)));
+        let too_late = Scan { claimed_scan_at: Some(t(5, 59)), ..scan() };
+        assert_eq!(judge(&point(false), &window(), &too_late), Err(Refusal::PayloadExpired));
+        let future = Scan { claimed_scan_at: Some(t(12, 10)), ..scan() };
+        assert_eq!(judge(&point(false), &window(), &future), Err(Refusal::InvalidPayload));
+    }
+
+    #[test]
+    fn rotating_code_is_judged_against_trusted_scan_time() {
+        let now = t(12, 0);
+        let c_now = now.and_utc().timestamp() / 30;
+        let fresh = Scan { counter: Some(c_now - 1), ..scan() };
+        assert!(judge(&point(true), &window(), &fresh).is_ok());
+        let stale = Scan { counter: Some(c_now - 2), ..scan() };
+        assert_eq!(judge(&point(true), &window(), &stale), Err(Refusal::PayloadExpired));
+        // Scanned offline five minutes ago, while that code was current.
+        let offline = Scan { counter: Some(c_now - 10), claimed_scan_at: Some(t(11, 55)), ..scan() };
+        assert!(judge(&point(true), &window(), &offline).is_ok());
+        // A claimed scan time an hour back is not trusted for a rotating code.
+        let old = Scan { counter: Some(c_now - 120), claimed_scan_at: Some(t(11, 0)), ..scan() };
+        assert_eq!(judge(&point(true), &window(), &old), Err(Refusal::PayloadExpired));
+        let static_for_rotating = scan();
+        assert_eq!(judge(&point(true), &window(), &static_for_rotating), Err(Refusal::InvalidPayload));
+    }
+
+    #[test]
+    fn rewards() {
+        assert_eq!(next_reward_at(1, &[2, 5]), Some(2));
+        assert_eq!(next_reward_at(5, &[2, 5]), None);
+        assert_eq!(entitled_by_checkins(5, 2, 3), 2);
+        assert_eq!(entitled_by_checkins(9, 2, 3), 3);
+        assert_eq!(entitled_by_checkins(1, 2, 3), 0);
+    }
+}

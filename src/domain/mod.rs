@@ -1,0 +1,12 @@
+//! Domain rules as plain functions and types: no HTTP, no SQL. Each rule is testable alone.
+
+pub mod checkin;
+pub mod codes;
+pub mod geo;
+pub mod holidays;
+pub mod money;
+pub mod names;
+pub mod payload;
+pub mod summary;
+pub mod time;
+pub mod workdays;

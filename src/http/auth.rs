@@ -1,0 +1,198 @@
+//! Tokens and the role extractors: a handler names who may call it by its argument types
+//! (`Official`, `MerchantUser`, `VisitorAuth`, `DeviceAuth`).
+
+use std::future::{ready, Ready};
+
+use actix_web::{dev::Payload, web, FromRequest, HttpRequest};
+use chrono::{Duration, Utc};
+use jsonwebtoken::{decode, encode, Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use serde::{Deserialize, Serialize};
+
+use crate::error::AppError;
+use crate::http::AppState;
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Claims {
+    pub sub: String,
+    pub role: String,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub mid: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub mrole: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub pid: Option<String>,
+    pub iat: i64,
+    pub exp: i64,
+}
+
+pub struct JwtKeys {
+    encoding: EncodingKey,
+    decoding: Vec<DecodingKey>,
+    validation: Validation,
+}
+
+impl JwtKeys {
+    pub fn new(secrets: &[&str]) -> JwtKeys {
+        let mut validation = Validation::new(Algorithm::HS256);
+        validation.leeway = 5;
+        validation.required_spec_claims = ["exp", "sub"].iter().map(|s| s.to_string()).collect();
+        JwtKeys {
+            encoding: EncodingKey::from_secret(secrets[0].as_bytes()),
+            decoding: secrets.iter().map(|s| DecodingKey::from_secret(s.as_bytes())).collect(),
+            validation,
+        }
+    }
+
+    pub fn issue(&self, mut claims: Claims, ttl: Duration) -> (String, chrono::DateTime<Utc>) {
+        let now = Utc::now();
+        let exp = now + ttl;
+        claims.iat = now.timestamp();
+        claims.exp = exp.timestamp();
+        let token = encode(&Header::new(Algorithm::HS256), &claims, &self.encoding).expect("HS256 encodes");
+        (token, exp)
+    }
+
+    pub fn verify(&self, token: &str) -> Result<Claims, AppError> {
+        for key in &self.decoding {
+            match decode::<Claims>(token, key, &self.validation) {
+                Ok(data) => return Ok(data.claims),
+                Err(e) if matches!(e.kind(), jsonwebtoken::errors::ErrorKind::InvalidSignature) => continue,
+                Err(e) if matches!(e.kind(), jsonwebtoken::errors::ErrorKind::ExpiredSignature) => {
+                    return Err(AppError::Unauthorized("the token has expired".into()))
+                }
+                Err(_) => return Err(AppError::Unauthorized("the token is not valid".into())),
+            }
+        }
+        Err(AppError::Unauthorized("the token is not valid".into()))
+    }
+}
+
+pub fn claims(req: &HttpRequest) -> Result<Claims, AppError> {
+    let state = req
+        .app_data::<web::Data<AppState>>()
+        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("no app state")))?;
+    let header = req
+        .headers()
+        .get(actix_web::http::header::AUTHORIZATION)
+        .ok_or_else(|| AppError::Unauthorized("a bearer token is required".into()))?;
+    let value = header.to_str().map_err(|_| AppError::Unauthorized("bad authorization header".into()))?;
+    let token = value
+        .strip_prefix("Bearer ")
+        .or_else(|| value.strip_prefix("bearer "))
+        .ok_or_else(|| AppError::Unauthorized("a bearer token is required".into()))?;
+    state.jwt.verify(token.trim())
+}
+
+fn role_claims(req: &HttpRequest, roles: &[&str]) -> Result<Claims, AppError> {
+    let c = claims(req)?;
+    if roles.contains(&c.role.as_str()) {
+        Ok(c)
+    } else {
+        Err(AppError::Forbidden(format!("this needs the {} role", roles.join(" or "))))
+    }
+}
+
+macro_rules! extractor {
+    ($name:ident, $build:expr) => {
+        impl FromRequest for $name {
+            type Error = AppError;
+            type Future = Ready<Result<Self, AppError>>;
+            fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+                ready($build(req))
+            }
+        }
+    };
+}
+
+/// A bureau official.
+#[derive(Debug, Clone)]
+pub struct Official {
+    pub user_id: String,
+}
+extractor!(Official, |req: &HttpRequest| role_claims(req, &["official"]).map(|c| Official { user_id: c.sub }));
+
+/// A merchant's user (owner or cashier), bound to one merchant.
+#[derive(Debug, Clone)]
+pub struct MerchantUser {
+    pub user_id: String,
+    pub merchant_id: String,
+    pub owner: bool,
+}
+extractor!(MerchantUser, |req: &HttpRequest| {
+    let c = role_claims(req, &["merchant"])?;
+    Ok::<_, AppError>(MerchantUser {
+        user_id: c.sub,
+        merchant_id: c.mid.ok_or_else(|| AppError::Unauthorized("the token is not valid".into()))?,
+        owner: c.mrole.as_deref() != Some("cashier"),
+    })
+});
+
+/// A merchant's owner: everything of the merchant, not only the till.
+#[derive(Debug, Clone)]
+pub struct MerchantOwner(pub MerchantUser);
+extractor!(MerchantOwner, |req: &HttpRequest| {
+    let m = MerchantUser::from_request(req, &mut Payload::None).into_inner()?;
+    if m.owner {
+        Ok(MerchantOwner(m))
+    } else {
+        Err(AppError::Forbidden("only the merchant's owner may do this".into()))
+    }
+});
+
+/// An anonymous visitor with a visitor token.
+#[derive(Debug, Clone)]
+pub struct VisitorAuth {
+    pub visitor_id: String,
+}
+extractor!(VisitorAuth, |req: &HttpRequest| role_claims(req, &["visitor"]).map(|c| VisitorAuth { visitor_id: c.sub }));
+
+/// An official or a point's display device.
+#[derive(Debug, Clone)]
+pub enum OfficialOrDevice {
+    Official(String),
+    Device { device_id: String, point_id: String },
+}
+extractor!(OfficialOrDevice, |req: &HttpRequest| {
+    let c = role_claims(req, &["official", "device"])?;
+    Ok::<_, AppError>(if c.role == "official" {
+        OfficialOrDevice::Official(c.sub)
+    } else {
+        OfficialOrDevice::Device { device_id: c.sub, point_id: c.pid.unwrap_or_default() }
+    })
+});
+
+/// Anyone; officials are told apart (they also see drafts).
+#[derive(Debug, Clone)]
+pub struct MaybeOfficial(pub bool);
+extractor!(MaybeOfficial, |req: &HttpRequest| Ok::<_, AppError>(MaybeOfficial(
+    claims(req).map(|c| c.role == "official").unwrap_or(false)
+)));
+
+pub fn staff_claims(user_id: &str, role: &str, merchant_id: Option<String>, merchant_role: Option<String>) -> Claims {
+    Claims { sub: user_id.into(), role: role.into(), mid: merchant_id, mrole: merchant_role, pid: None, iat: 0, exp: 0 }
+}
+
+pub fn visitor_claims(visitor_id: &str) -> Claims {
+    Claims { sub: visitor_id.into(), role: "visitor".into(), mid: None, mrole: None, pid: None, iat: 0, exp: 0 }
+}
+
+pub fn device_claims(device_id: &str, point_id: &str) -> Claims {
+    Claims { sub: device_id.into(), role: "device".into(), mid: None, mrole: None, pid: Some(point_id.into()), iat: 0, exp: 0 }
+}
+
+/// Password hashing with Argon2id (the crate's defaults).
+pub mod passwords {
+    use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+    use argon2::Argon2;
+
+    pub fn hash(password: &str) -> String {
+        let salt = SaltString::generate(&mut OsRng);
+        Argon2::default().hash_password(password.as_bytes(), &salt).expect("argon2 hashes").to_string()
+    }
+
+    pub fn verify(password: &str, hash: &str) -> bool {
+        PasswordHash::new(hash)
+            .map(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
+            .unwrap_or(false)
+    }
+}

@@ -1,0 +1,447 @@
+//! Campaigns (create, edit while draft, publish, end), their offers, and merchants'
+//! enrolments with the officials' decisions.
+
+use actix_web::{http::StatusCode, web, HttpResponse};
+use chrono::Duration;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use super::auth::{MaybeOfficial, MerchantOwner, Official};
+use super::{created, ok, views, State};
+use crate::db::audit::{self, Actor};
+use crate::db::catalog::{self, new_id};
+use crate::db::models::*;
+use crate::domain::names::Names;
+use crate::domain::time::{now, parse_rfc3339};
+use crate::error::{AppError, FieldError};
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/campaigns", web::get().to(list))
+        .route("/campaigns", web::post().to(create))
+        .route("/campaigns/{id}", web::get().to(get))
+        .route("/campaigns/{id}", web::patch().to(edit))
+        .route("/campaigns/{id}/publish", web::post().to(publish))
+        .route("/campaigns/{id}/end", web::post().to(end))
+        .route("/campaigns/{id}/offers", web::post().to(create_offer))
+        .route("/campaigns/{id}/enrolments", web::post().to(apply))
+        .route("/campaigns/{id}/enrolments", web::get().to(campaign_enrolments))
+        .route("/enrolments", web::get().to(list_enrolments))
+        .route("/enrolments/{id}/approve", web::post().to(approve))
+        .route("/enrolments/{id}/reject", web::post().to(reject));
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct CampaignBody {
+    pub slug: Option<String>,
+    pub name: Option<Names>,
+    pub district: Option<String>,
+    pub description: Option<String>,
+    pub starts_at: Option<String>,
+    pub ends_at: Option<String>,
+}
+
+fn valid_slug(s: &str) -> bool {
+    (2..=64).contains(&s.len()) && s.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+}
+
+/// Checks a campaign body; `base` holds the current values when editing.
+fn campaign_from(body: CampaignBody, base: Option<&Campaign>) -> Result<Campaign, AppError> {
+    let mut errs: Vec<FieldError> = Vec::new();
+    let mut err = |f: &str, m: &str| errs.push(FieldError { field: f.into(), message: m.into() });
+    let slug = body.slug.or_else(|| base.map(|b| b.slug.clone())).unwrap_or_default().trim().to_lowercase();
+    if !valid_slug(&slug) {
+        err("slug", "2–64 characters: lower-case letters, digits and dashes");
+    }
+    let name = body.name.map(|n| n.trimmed()).or_else(|| base.map(|b| Names::from_json(&b.name)));
+    let district = body.district.or_else(|| base.map(|b| b.district.clone())).unwrap_or_default().trim().to_string();
+    if district.is_empty() || district.chars().count() > 200 {
+        err("district", "required, at most 200 characters");
+    }
+    let parse = |v: Option<String>, keep: Option<chrono::NaiveDateTime>| match v {
+        Some(s) => parse_rfc3339(&s).ok_or(()),
+        None => keep.ok_or(()),
+    };
+    let starts = parse(body.starts_at, base.map(|b| b.starts_at));
+    let ends = parse(body.ends_at, base.map(|b| b.ends_at));
+    if starts.is_err() {
+        err("starts_at", "required, RFC 3339 with offset");
+    }
+    if ends.is_err() {
+        err("ends_at", "required, RFC 3339 with offset");
+    }
+    if let (Ok(s), Ok(e)) = (starts, ends) {
+        if e <= s {
+            err("ends_at", "must be after starts_at");
+        }
+    }
+    match &name {
+        None => err("name", "required: {zh-Hant, pt, en}"),
+        Some(n) => errs.extend(n.problems("name")),
+    }
+    let description = body.description.or_else(|| base.and_then(|b| b.description.clone()));
+    if description.as_ref().is_some_and(|d| d.chars().count() > 4000) {
+        errs.push(FieldError { field: "description".into(), message: "at most 4000 characters".into() });
+    }
+    if !errs.is_empty() {
+        return Err(AppError::Validation(errs));
+    }
+    let t = now();
+    Ok(Campaign {
+        id: base.map(|b| b.id.clone()).unwrap_or_else(new_id),
+        slug,
+        name: name.expect("checked").to_json(),
+        district,
+        description,
+        starts_at: starts.expect("checked"),
+        ends_at: ends.expect("checked"),
+        status: base.map(|b| b.status.clone()).unwrap_or_else(|| "draft".into()),
+        created_at: base.map(|b| b.created_at).unwrap_or(t),
+        updated_at: t,
+    })
+}
+
+#[utoipa::path(get, path = "/api/v1/campaigns", tag = "campaigns", responses((status = 200, description = "published campaigns; officials also see drafts")))]
+pub async fn list(state: State, who: MaybeOfficial) -> Result<HttpResponse, AppError> {
+    let rows = state.db(move |c| catalog::list_campaigns(c, who.0)).await?;
+    Ok(ok(&rows.iter().map(views::campaign).collect::<Vec<_>>()))
+}
+
+#[utoipa::path(post, path = "/api/v1/campaigns", tag = "campaigns", request_body = CampaignBody,
+    responses((status = 201, description = "campaign"), (status = 422, description = "validation_failed")))]
+pub async fn create(state: State, who: Official, body: web::Json<CampaignBody>) -> Result<HttpResponse, AppError> {
+    let c = campaign_from(body.into_inner(), None)?;
+    let out = views::campaign(&c);
+    let after = out.clone();
+    state
+        .db(move |conn| {
+            crate::db::write_tx(conn, |conn| {
+                catalog::insert_campaign(conn, &c)?;
+                audit::record(conn, &Actor::official(&who.user_id), "create", "campaign", &c.id, None, Some(&after))
+            })
+        })
+        .await?;
+    let mut out = out;
+    out["points"] = json!([]);
+    out["offers"] = json!([]);
+    out["merchants"] = json!([]);
+    Ok(created(&out))
+}
+
+/// A campaign with its points, offers and participating merchants.
+pub async fn full(state: &State, key: String, official: bool) -> Result<Value, AppError> {
+    let qr = state.qr.clone();
+    state
+        .db(move |c| {
+            let camp = catalog::find_campaign(c, &key)?;
+            if camp.status == "draft" && !official {
+                return Err(AppError::NotFound(format!("no campaign '{key}'")));
+            }
+            let points = catalog::points_of(c, &camp.id)?;
+            let offers = catalog::offers_of(c, &camp.id)?;
+            let merchants = catalog::participants(c, &camp.id)?;
+            let mut v = views::campaign(&camp);
+            v["points"] = json!(points
+                .iter()
+                .map(|p| {
+                    let payload = (official && !p.rotating)
+                        .then(|| uuid::Uuid::parse_str(&p.id).ok().map(|u| qr.static_point(u)))
+                        .flatten();
+                    views::point(p, payload)
+                })
+                .collect::<Vec<_>>());
+            v["offers"] = json!(offers.iter().map(views::offer).collect::<Vec<_>>());
+            v["merchants"] = json!(merchants.iter().map(views::merchant).collect::<Vec<_>>());
+            Ok(v)
+        })
+        .await
+}
+
+#[utoipa::path(get, path = "/api/v1/campaigns/{id}", tag = "campaigns", params(("id" = String, Path, description = "id or slug")),
+    responses((status = 200, description = "campaign with points, offers and merchants"), (status = 404, description = "not_found")))]
+pub async fn get(state: State, who: MaybeOfficial, path: web::Path<String>) -> Result<HttpResponse, AppError> {
+    Ok(ok(&full(&state, path.into_inner(), who.0).await?))
+}
+
+#[utoipa::path(patch, path = "/api/v1/campaigns/{id}", tag = "campaigns", request_body = CampaignBody, params(("id" = String, Path)),
+    responses((status = 200, description = "campaign"), (status = 409, description = "not_draft")))]
+pub async fn edit(state: State, who: Official, path: web::Path<String>, body: web::Json<CampaignBody>) -> Result<HttpResponse, AppError> {
+    let key = path.into_inner();
+    let body = body.into_inner();
+    let c = state
+        .db(move |conn| {
+            crate::db::write_tx(conn, |conn| {
+                let before = catalog::find_campaign(conn, &key)?;
+                if before.status != "draft" {
+                    return Err(AppError::rule(StatusCode::CONFLICT, "not_draft", "Only a draft campaign can be edited."));
+                }
+                let after = campaign_from(body, Some(&before))?;
+                catalog::update_campaign(conn, &after)?;
+                audit::record(conn, &Actor::official(&who.user_id), "edit", "campaign", &after.id,
+                    Some(&views::campaign(&before)), Some(&views::campaign(&after)))?;
+                Ok(after)
+            })
+        })
+        .await?;
+    Ok(ok(&full(&state, c.id, true).await?))
+}
+
+async fn transition(state: State, who: Official, key: String, from: &'static [&'static str], to: &'static str) -> Result<HttpResponse, AppError> {
+    let id = state
+        .db(move |conn| {
+            crate::db::write_tx(conn, |conn| {
+                let c = catalog::find_campaign(conn, &key)?;
+                if c.status == to {
+                    return Ok(c.id);
+                }
+                if !catalog::set_campaign_status(conn, &c.id, from, to)? {
+                    return Err(AppError::rule(StatusCode::CONFLICT, "invalid_state", format!("A {} campaign cannot become {to}.", c.status)));
+                }
+                audit::record(conn, &Actor::official(&who.user_id), to, "campaign", &c.id,
+                    Some(&json!({"status": c.status})), Some(&json!({"status": to})))?;
+                Ok(c.id)
+            })
+        })
+        .await?;
+    Ok(ok(&full(&state, id, true).await?))
+}
+
+#[utoipa::path(post, path = "/api/v1/campaigns/{id}/publish", tag = "campaigns", params(("id" = String, Path)), responses((status = 200, description = "campaign")))]
+pub async fn publish(state: State, who: Official, path: web::Path<String>) -> Result<HttpResponse, AppError> {
+    transition(state, who, path.into_inner(), &["draft"], "published").await
+}
+
+#[utoipa::path(post, path = "/api/v1/campaigns/{id}/end", tag = "campaigns", params(("id" = String, Path)), responses((status = 200, description = "campaign")))]
+pub async fn end(state: State, who: Official, path: web::Path<String>) -> Result<HttpResponse, AppError> {
+    transition(state, who, path.into_inner(), &["published", "draft"], "ended").await
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct TriggerBody {
+    #[serde(rename = "type")]
+    pub type_: String,
+    pub count: Option<i32>,
+    pub opens_at: Option<String>,
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct OfferBody {
+    pub name: Option<Names>,
+    pub kind: String,
+    pub face_value_avos: Option<i64>,
+    pub min_spend_avos: Option<i64>,
+    pub percent_off: Option<i32>,
+    pub max_discount_avos: Option<i64>,
+    pub stock: i64,
+    pub per_visitor_limit: Option<i64>,
+    pub valid_days: Option<i64>,
+    /// Hard end of validity (RFC 3339); defaults to the campaign's end.
+    pub valid_until: Option<String>,
+    pub trigger: TriggerBody,
+    pub eligible_categories: Option<Vec<String>>,
+}
+
+fn offer_from(b: OfferBody, campaign: &Campaign) -> Result<Offer, AppError> {
+    let mut errs: Vec<FieldError> = Vec::new();
+    let mut err = |f: &str, m: &str| errs.push(FieldError { field: f.into(), message: m.into() });
+    let name = b.name.map(|n| n.trimmed());
+    if !["ecash", "discount"].contains(&b.kind.as_str()) {
+        err("kind", "ecash or discount");
+    }
+    let face = b.face_value_avos.unwrap_or(0);
+    let pct = b.percent_off.unwrap_or(0);
+    if b.kind == "ecash" && !(1..=100_000_000).contains(&face) {
+        err("face_value_avos", "required for ecash, 1 to 100,000,000");
+    }
+    if b.kind == "discount" && !(1..=100).contains(&pct) {
+        err("percent_off", "required for discount, 1 to 100");
+    }
+    let min_spend = b.min_spend_avos.unwrap_or(0);
+    if !(0..=100_000_000).contains(&min_spend) {
+        err("min_spend_avos", "0 to 100,000,000");
+    }
+    let cap = b.max_discount_avos.unwrap_or(0);
+    if !(0..=100_000_000).contains(&cap) {
+        err("max_discount_avos", "0 to 100,000,000");
+    }
+    if !(1..=10_000_000).contains(&b.stock) {
+        err("stock", "1 to 10,000,000");
+    }
+    let limit = b.per_visitor_limit.unwrap_or(1);
+    if !(1..=100).contains(&limit) {
+        err("per_visitor_limit", "1 to 100");
+    }
+    let days = b.valid_days.unwrap_or(30);
+    if !(1..=366).contains(&days) {
+        err("valid_days", "1 to 366");
+    }
+    let valid_until = match &b.valid_until {
+        Some(s) => parse_rfc3339(s).unwrap_or_else(|| {
+            err("valid_until", "RFC 3339 with offset");
+            campaign.ends_at
+        }),
+        None => campaign.ends_at + Duration::days(30),
+    };
+    let mut opens_at = None;
+    let mut count = None;
+    match b.trigger.type_.as_str() {
+        "signup" => {}
+        "checkins" => match b.trigger.count {
+            Some(n) if (1..=1000).contains(&n) => count = Some(n),
+            _ => err("trigger.count", "required for checkins: 1 to 1000 distinct points"),
+        },
+        "claim" => match b.trigger.opens_at.as_deref().map(parse_rfc3339) {
+            Some(Some(t)) => opens_at = Some(t),
+            None => opens_at = Some(campaign.starts_at),
+            Some(None) => err("trigger.opens_at", "RFC 3339 with offset"),
+        },
+        _ => err("trigger.type", "signup, checkins or claim"),
+    }
+    let cats = b.eligible_categories.unwrap_or_default();
+    if cats.iter().any(|c| c.trim().is_empty() || c.len() > 40) || cats.len() > 20 {
+        err("eligible_categories", "up to 20 category names");
+    }
+    match &name {
+        None => err("name", "required: {zh-Hant, pt, en}"),
+        Some(n) => errs.extend(n.problems("name")),
+    }
+    if !errs.is_empty() {
+        return Err(AppError::Validation(errs));
+    }
+    Ok(Offer {
+        id: new_id(),
+        campaign_id: campaign.id.clone(),
+        name: name.expect("checked").to_json(),
+        kind: b.kind,
+        face_value_avos: face,
+        min_spend_avos: min_spend,
+        percent_off: pct,
+        max_discount_avos: cap,
+        stock: b.stock as i32,
+        issued: 0,
+        per_visitor_limit: limit as i32,
+        valid_days: days as i32,
+        valid_until,
+        trigger_type: b.trigger.type_,
+        trigger_count: count,
+        opens_at,
+        eligible_categories: serde_json::to_string(&cats).expect("strings serialise"),
+        created_at: now(),
+    })
+}
+
+#[utoipa::path(post, path = "/api/v1/campaigns/{id}/offers", tag = "campaigns", request_body = OfferBody, params(("id" = String, Path)),
+    responses((status = 201, description = "offer"), (status = 422, description = "validation_failed")))]
+pub async fn create_offer(state: State, who: Official, path: web::Path<String>, body: web::Json<OfferBody>) -> Result<HttpResponse, AppError> {
+    let key = path.into_inner();
+    let body = body.into_inner();
+    let o = state
+        .db(move |conn| {
+            crate::db::write_tx(conn, |conn| {
+                let camp = catalog::find_campaign(conn, &key)?;
+                if camp.status == "ended" {
+                    return Err(AppError::rule(StatusCode::CONFLICT, "invalid_state", "The campaign has ended."));
+                }
+                let o = offer_from(body, &camp)?;
+                catalog::insert_offer(conn, &o)?;
+                audit::record(conn, &Actor::official(&who.user_id), "create", "offer", &o.id, None, Some(&views::offer(&o)))?;
+                Ok(o)
+            })
+        })
+        .await?;
+    Ok(created(&views::offer(&o)))
+}
+
+#[utoipa::path(post, path = "/api/v1/campaigns/{id}/enrolments", tag = "enrolments", params(("id" = String, Path)),
+    responses((status = 201, description = "enrolment, pending"), (status = 409, description = "already applied")))]
+pub async fn apply(state: State, who: MerchantOwner, path: web::Path<String>) -> Result<HttpResponse, AppError> {
+    let key = path.into_inner();
+    let m = who.0;
+    let e = state
+        .db(move |conn| {
+            crate::db::write_tx(conn, |conn| {
+                let camp = catalog::find_campaign(conn, &key)?;
+                if camp.status == "ended" {
+                    return Err(AppError::rule(StatusCode::CONFLICT, "invalid_state", "The campaign has ended."));
+                }
+                let e = Enrolment {
+                    id: new_id(),
+                    campaign_id: camp.id,
+                    merchant_id: m.merchant_id.clone(),
+                    status: "pending".into(),
+                    submitted_at: now(),
+                    decided_at: None,
+                    decided_by: None,
+                    reason: None,
+                };
+                catalog::insert_enrolment(conn, &e)?;
+                audit::record(conn, &Actor::merchant(&m.user_id), "apply", "enrolment", &e.id, None, Some(&views::enrolment(&e, None)))?;
+                Ok(e)
+            })
+        })
+        .await?;
+    Ok(created(&views::enrolment(&e, None)))
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+pub struct EnrolmentQuery {
+    pub status: Option<String>,
+    pub campaign: Option<String>,
+}
+
+#[utoipa::path(get, path = "/api/v1/enrolments", tag = "enrolments", params(EnrolmentQuery), responses((status = 200, description = "enrolments")))]
+pub async fn list_enrolments(state: State, _who: Official, q: web::Query<EnrolmentQuery>) -> Result<HttpResponse, AppError> {
+    let q = q.into_inner();
+    let rows = state.db(move |c| catalog::list_enrolments(c, q.status.as_deref(), q.campaign.as_deref(), None)).await?;
+    Ok(ok(&rows.iter().map(|(e, n)| views::enrolment(e, Some(n))).collect::<Vec<_>>()))
+}
+
+#[utoipa::path(get, path = "/api/v1/campaigns/{id}/enrolments", tag = "enrolments", params(("id" = String, Path)), responses((status = 200, description = "enrolments of the campaign")))]
+pub async fn campaign_enrolments(state: State, _who: Official, path: web::Path<String>) -> Result<HttpResponse, AppError> {
+    let key = path.into_inner();
+    let rows = state
+        .db(move |c| {
+            let camp = catalog::find_campaign(c, &key)?;
+            catalog::list_enrolments(c, None, Some(&camp.id), None)
+        })
+        .await?;
+    Ok(ok(&rows.iter().map(|(e, n)| views::enrolment(e, Some(n))).collect::<Vec<_>>()))
+}
+
+#[derive(Deserialize, Default, utoipa::ToSchema)]
+pub struct DecisionBody {
+    pub reason: Option<String>,
+}
+
+async fn decide(state: State, who: Official, id: String, status: &'static str, reason: Option<String>) -> Result<HttpResponse, AppError> {
+    if reason.as_ref().is_some_and(|r| r.chars().count() > 1000) {
+        return Err(AppError::field("reason", "at most 1000 characters"));
+    }
+    let e = state
+        .db(move |conn| {
+            crate::db::write_tx(conn, |conn| {
+                let before = catalog::find_enrolment(conn, &id)?;
+                if before.status == status {
+                    return Ok(before);
+                }
+                if !catalog::decide_enrolment(conn, &id, status, &who.user_id, reason)? {
+                    return Err(AppError::rule(StatusCode::CONFLICT, "invalid_state", format!("The enrolment is already {}.", before.status)));
+                }
+                let after = catalog::find_enrolment(conn, &id)?;
+                audit::record(conn, &Actor::official(&who.user_id), status, "enrolment", &id,
+                    Some(&views::enrolment(&before, None)), Some(&views::enrolment(&after, None)))?;
+                Ok(after)
+            })
+        })
+        .await?;
+    Ok(ok(&views::enrolment(&e, None)))
+}
+
+#[utoipa::path(post, path = "/api/v1/enrolments/{id}/approve", tag = "enrolments", params(("id" = String, Path)), responses((status = 200, description = "enrolment")))]
+pub async fn approve(state: State, who: Official, path: web::Path<String>, body: Option<web::Json<DecisionBody>>) -> Result<HttpResponse, AppError> {
+    decide(state, who, path.into_inner(), "approved", body.and_then(|b| b.into_inner().reason)).await
+}
+
+#[utoipa::path(post, path = "/api/v1/enrolments/{id}/reject", tag = "enrolments", request_body = DecisionBody, params(("id" = String, Path)), responses((status = 200, description = "enrolment")))]
+pub async fn reject(state: State, who: Official, path: web::Path<String>, body: Option<web::Json<DecisionBody>>) -> Result<HttpResponse, AppError> {
+    decide(state, who, path.into_inner(), "rejected", body.and_then(|b| b.into_inner().reason)).await
+}

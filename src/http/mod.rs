@@ -1,0 +1,104 @@
+//! HTTP layer: application state, the route table and one module per resource. Handlers
+//! extract, authorise (role extractors), call persistence/domain, and serialise.
+
+pub mod auth;
+pub mod campaigns;
+pub mod checkins;
+pub mod frontend;
+pub mod merchants;
+pub mod metrics;
+pub mod openapi;
+pub mod pageviews;
+pub mod pledges;
+pub mod points;
+pub mod redemptions;
+pub mod settlements;
+pub mod stats;
+pub mod views;
+pub mod visitors;
+
+use actix_web::{web, HttpResponse};
+
+use crate::db::{self, Backend, DbConn, DbPool};
+use crate::domain::payload::KeyRing;
+use crate::error::AppError;
+
+pub struct AppState {
+    pub pool: DbPool,
+    pub backend: Backend,
+    pub jwt: auth::JwtKeys,
+    pub qr: KeyRing,
+    pub settings: crate::config::Settings,
+    pub pageviews: pageviews::Buffer,
+    pub campaign_ids: pageviews::CampaignIds,
+    pub limits: crate::http::visitors::Limits,
+}
+
+impl AppState {
+    /// Runs blocking database work on the blocking thread pool, never on an async worker.
+    pub async fn db<T, F>(&self, f: F) -> Result<T, AppError>
+    where
+        F: FnOnce(&mut DbConn) -> Result<T, AppError> + Send + 'static,
+        T: Send + 'static,
+    {
+        let pool = self.pool.clone();
+        web::block(move || {
+            let mut conn = db::get(&pool)?;
+            f(&mut conn)
+        })
+        .await
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("blocking task failed: {e}")))?
+    }
+}
+
+pub type State = web::Data<AppState>;
+
+/// All API routes under `/api/v1`.
+pub fn api(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::scope("/api/v1")
+            .configure(visitors::routes)
+            .configure(campaigns::routes)
+            .configure(points::routes)
+            .configure(merchants::routes)
+            .configure(checkins::routes)
+            .configure(redemptions::routes)
+            .configure(settlements::routes)
+            .configure(pageviews::routes)
+            .configure(stats::routes)
+            .configure(pledges::routes)
+            .configure(openapi::routes)
+            .default_service(web::to(not_found)),
+    );
+}
+
+pub async fn not_found() -> Result<HttpResponse, AppError> {
+    Err(AppError::NotFound("no such route".into()))
+}
+
+/// `201 Created` with a JSON body.
+pub fn created<T: serde::Serialize>(body: &T) -> HttpResponse {
+    HttpResponse::Created().json(body)
+}
+
+pub fn ok<T: serde::Serialize>(body: &T) -> HttpResponse {
+    HttpResponse::Ok().json(body)
+}
+
+/// A CSV download.
+pub fn csv_response(filename: &str, body: Vec<u8>) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/csv; charset=utf-8")
+        .insert_header(("Content-Disposition", format!("attachment; filename=\"{filename}\"")))
+        .body(body)
+}
+
+/// Writes rows as CSV (with a BOM so spreadsheet programs read Chinese correctly).
+pub fn to_csv(header: &[&str], rows: impl IntoIterator<Item = Vec<String>>) -> Result<Vec<u8>, AppError> {
+    let mut w = csv::Writer::from_writer(vec![0xEF, 0xBB, 0xBF]);
+    w.write_record(header).map_err(|e| AppError::Internal(e.into()))?;
+    for r in rows {
+        w.write_record(&r).map_err(|e| AppError::Internal(e.into()))?;
+    }
+    w.into_inner().map_err(|e| AppError::Internal(anyhow::anyhow!("csv: {e}")))
+}

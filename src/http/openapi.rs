@@ -1,0 +1,87 @@
+//! The OpenAPI document, generated from the handlers' annotations, and a browsable page for
+//! it served by the binary itself.
+
+use actix_web::{web, HttpResponse};
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+use super::*;
+
+struct Bearer;
+
+impl Modify for Bearer {
+    fn modify(&self, api: &mut utoipa::openapi::OpenApi) {
+        let c = api.components.get_or_insert_with(Default::default);
+        c.add_security_scheme("bearer", SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).bearer_format("JWT").build()));
+    }
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Bairro API", description = "District promotion campaigns: check-ins, e-coupons, redemption, settlement and statistics. Errors are application/problem+json with a stable `code`."),
+    modifiers(&Bearer),
+    security(("bearer" = [])),
+    paths(
+        visitors::login, visitors::sign_up, visitors::my_coupons, visitors::my_checkins, visitors::coupon_qr,
+        campaigns::list, campaigns::create, campaigns::get, campaigns::edit, campaigns::publish, campaigns::end,
+        campaigns::create_offer, campaigns::apply, campaigns::campaign_enrolments, campaigns::list_enrolments,
+        campaigns::approve, campaigns::reject,
+        points::create, points::get, points::qr_svg_route, points::qr_png_route, points::poster, points::code,
+        points::device_setup, points::device_activate, points::device_revoke,
+        merchants::create, merchants::list, merchants::me, merchants::list_users, merchants::add_cashier,
+        merchants::disable_cashier, merchants::survey,
+        checkins::check_in, checkins::claim,
+        redemptions::redeem, redemptions::void, redemptions::list, redemptions::list_csv,
+        settlements::generate, settlements::list, settlements::mine, settlements::get, settlements::get_csv,
+        settlements::print, settlements::approve, settlements::pay,
+        pageviews::record,
+        stats::overview, stats::campaign, stats::campaign_csv, stats::audit_log,
+        pledges::report, pledges::report_csv, pledges::footnote, pledges::holidays, pledges::add_holiday, pledges::remove_holiday,
+    ),
+    components(schemas(crate::error::FieldError, crate::domain::names::Names))
+)]
+pub struct ApiDoc;
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/openapi.json", web::get().to(document));
+}
+
+pub async fn document() -> HttpResponse {
+    HttpResponse::Ok().json(ApiDoc::openapi())
+}
+
+/// A small self-contained page listing every operation of the document.
+pub async fn page() -> HttpResponse {
+    HttpResponse::Ok().content_type("text/html; charset=utf-8").body(DOCS_PAGE)
+}
+
+const DOCS_PAGE: &str = r#"<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Bairro API</title>
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<style>body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#1b1b1b}
+h1{margin-bottom:0}details{border:1px solid #ccc;border-radius:6px;margin:.4rem 0;padding:.4rem .8rem}
+summary{cursor:pointer}code{background:#f2f2f2;padding:0 .3rem}.m{display:inline-block;width:4.5rem;font-weight:700}
+.get{color:#0b5394}.post{color:#38761d}.patch,.put{color:#7f6000}.delete{color:#990000}pre{white-space:pre-wrap;background:#f7f7f7;padding:.5rem}</style></head>
+<body><h1>Bairro API</h1><p>Generated from <a href="/api/v1/openapi.json">/api/v1/openapi.json</a>. Send <code>Authorization: Bearer &lt;token&gt;</code>; errors are <code>application/problem+json</code> with a stable <code>code</code>.</p>
+<main id="ops">Loading…</main>
+<script>
+fetch('/api/v1/openapi.json').then(r=>r.json()).then(doc=>{
+  const main=document.getElementById('ops');main.textContent='';
+  const byTag={};
+  for(const [path,item] of Object.entries(doc.paths)) for(const [m,op] of Object.entries(item)) {
+    const t=(op.tags||['other'])[0]; (byTag[t]=byTag[t]||[]).push([m,path,op]);
+  }
+  for(const [tag,ops] of Object.entries(byTag)){
+    const h=document.createElement('h2');h.textContent=tag;main.append(h);
+    for(const [m,path,op] of ops){
+      const d=document.createElement('details');const s=document.createElement('summary');
+      const ms=document.createElement('span');ms.className='m '+m;ms.textContent=m.toUpperCase();
+      const c=document.createElement('code');c.textContent=path;s.append(ms,c);d.append(s);
+      const pre=document.createElement('pre');
+      const resp=Object.entries(op.responses||{}).map(([k,v])=>k+': '+(v.description||'')).join('\n');
+      let body='';const rb=op.requestBody&&op.requestBody.content&&op.requestBody.content['application/json'];
+      if(rb&&rb.schema&&rb.schema.$ref){const n=rb.schema.$ref.split('/').pop();body='\nBody: '+n+' '+JSON.stringify((doc.components.schemas[n]||{}).properties||{},null,1);}
+      pre.textContent='Responses:\n'+resp+body;d.append(pre);main.append(d);
+    }
+  }
+});
+</script></body></html>"#;

@@ -1,0 +1,143 @@
+//! The till: redeem (retry-safe), undo within ten minutes, and the merchant's history.
+
+use actix_web::{http::StatusCode, web, HttpResponse};
+use chrono::NaiveDate;
+use serde::Deserialize;
+use serde_json::json;
+
+use super::auth::{MerchantOwner, MerchantUser};
+use super::{csv_response, ok, to_csv, views, State};
+use crate::db::redemptions::{self, Filter, RedeemRequest};
+use crate::domain::codes;
+use crate::domain::money::mop;
+use crate::domain::time::to_rfc3339;
+use crate::error::{AppError, FieldError};
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/redemptions", web::post().to(redeem))
+        .route("/redemptions/{id}/void", web::post().to(void))
+        .route("/merchant/redemptions", web::get().to(list))
+        .route("/merchant/redemptions.csv", web::get().to(list_csv));
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct RedeemBody {
+    /// The scanned QR text or the typed code.
+    pub coupon: String,
+    pub spend_avos: i64,
+    pub idempotency_key: String,
+}
+
+#[utoipa::path(post, path = "/api/v1/redemptions", tag = "merchant", request_body = RedeemBody,
+    responses((status = 201, description = "{redemption, discount_avos, coupon}"), (status = 409, description = "already_redeemed"),
+        (status = 410, description = "coupon_expired"), (status = 403, description = "merchant_not_eligible"), (status = 422, description = "min_spend_not_met")))]
+pub async fn redeem(state: State, who: MerchantUser, body: web::Json<RedeemBody>) -> Result<HttpResponse, AppError> {
+    let b = body.into_inner();
+    let mut errs = Vec::new();
+    if !(0..=100_000_000_00).contains(&b.spend_avos) {
+        errs.push(FieldError { field: "spend_avos".into(), message: "0 to 10,000,000,000".into() });
+    }
+    let key = b.idempotency_key.trim().to_string();
+    if key.is_empty() || key.len() > 100 {
+        errs.push(FieldError { field: "idempotency_key".into(), message: "1 to 100 characters, required".into() });
+    }
+    if b.coupon.trim().is_empty() || b.coupon.len() > 256 {
+        errs.push(FieldError { field: "coupon".into(), message: "the scanned QR text or the typed code".into() });
+    }
+    if !errs.is_empty() {
+        return Err(AppError::Validation(errs));
+    }
+    let req = RedeemRequest {
+        merchant_id: who.merchant_id,
+        user_id: who.user_id,
+        coupon: b.coupon,
+        spend_avos: b.spend_avos,
+        idempotency_key: key,
+    };
+    let qr = state.qr.clone();
+    let (status, body) = state.db(move |c| redemptions::redeem(c, &qr, req)).await?;
+    Ok(HttpResponse::build(StatusCode::from_u16(status).unwrap_or(StatusCode::CREATED)).json(body))
+}
+
+#[utoipa::path(post, path = "/api/v1/redemptions/{id}/void", tag = "merchant", params(("id" = String, Path)),
+    responses((status = 200, description = "{redemption, coupon}"), (status = 409, description = "void_window_passed")))]
+pub async fn void(state: State, who: MerchantUser, path: web::Path<String>) -> Result<HttpResponse, AppError> {
+    let id = path.into_inner();
+    let qr = state.qr.clone();
+    let body = state.db(move |c| redemptions::void(c, &id, &who.merchant_id, &qr)).await?;
+    Ok(ok(&body))
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+pub struct ListQuery {
+    pub from: Option<NaiveDate>,
+    pub to: Option<NaiveDate>,
+    pub campaign: Option<String>,
+    pub page: Option<i64>,
+    pub per_page: Option<i64>,
+}
+
+fn filter(q: ListQuery, owner: bool, max: i64) -> Filter {
+    let mut f = Filter {
+        from: q.from,
+        to: q.to,
+        campaign_id: q.campaign,
+        page: q.page.unwrap_or(0).max(0),
+        per_page: q.per_page.unwrap_or(50).clamp(1, max),
+    };
+    if !owner {
+        // Cashiers see today's list only.
+        let today = crate::domain::time::macau_day(crate::domain::time::now());
+        f.from = Some(today);
+        f.to = Some(today);
+    }
+    f
+}
+
+#[utoipa::path(get, path = "/api/v1/merchant/redemptions", tag = "merchant", params(ListQuery),
+    responses((status = 200, description = "{items, total, page, per_page, today}")))]
+pub async fn list(state: State, who: MerchantUser, q: web::Query<ListQuery>) -> Result<HttpResponse, AppError> {
+    let f = filter(q.into_inner(), who.owner, 500);
+    let mid = who.merchant_id.clone();
+    let (page, per_page) = (f.page, f.per_page);
+    let ((rows, total), today) = state
+        .db(move |c| Ok((redemptions::list_for_merchant(c, &mid, &f)?, redemptions::today_totals(c, &mid)?)))
+        .await?;
+    let items: Vec<_> = rows
+        .iter()
+        .map(|(r, code)| {
+            let mut v = views::redemption(r);
+            v["coupon_code"] = json!(codes::display(code));
+            v
+        })
+        .collect();
+    Ok(ok(&json!({
+        "items": items, "total": total, "page": page, "per_page": per_page,
+        "today_count": today.0, "today_discount_avos": today.1, "today_spend_avos": today.2,
+    })))
+}
+
+#[utoipa::path(get, path = "/api/v1/merchant/redemptions.csv", tag = "merchant", params(ListQuery), responses((status = 200, description = "CSV")))]
+pub async fn list_csv(state: State, who: MerchantOwner, q: web::Query<ListQuery>) -> Result<HttpResponse, AppError> {
+    let mut f = filter(q.into_inner(), true, 1_000_000);
+    f.per_page = 1_000_000;
+    let mid = who.0.merchant_id.clone();
+    let (rows, _) = state.db(move |c| redemptions::list_for_merchant(c, &mid, &f)).await?;
+    let body = to_csv(
+        &["redemption_id", "created_at", "campaign_id", "coupon_code", "status", "spend_mop", "discount_mop", "ecash_mop", "settlement_id"],
+        rows.iter().map(|(r, code)| {
+            vec![
+                r.id.clone(),
+                to_rfc3339(r.created_at),
+                r.campaign_id.clone(),
+                codes::display(code),
+                r.status.clone(),
+                mop(r.spend_avos),
+                mop(r.discount_avos),
+                mop(r.ecash_avos),
+                r.settlement_id.clone().unwrap_or_default(),
+            ]
+        }),
+    )?;
+    Ok(csv_response("redemptions.csv", body))
+}

@@ -1,0 +1,180 @@
+//! Settlement statements: generated per campaign and period, approved by a second official,
+//! marked paid; readable by the merchant they concern.
+
+use actix_web::{web, HttpResponse};
+use chrono::NaiveDate;
+use serde::Deserialize;
+use serde_json::json;
+
+use super::auth::{self, MerchantOwner, Official};
+use super::{created, csv_response, ok, to_csv, views, State};
+use crate::db::audit::{self, Actor};
+use crate::db::{catalog, settlements};
+use crate::domain::codes;
+use crate::domain::money::mop;
+use crate::domain::names::Names;
+use crate::domain::time::to_rfc3339;
+use crate::error::AppError;
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/campaigns/{id}/settlements", web::post().to(generate))
+        .route("/settlements", web::get().to(list))
+        .route("/settlements/{id}.csv", web::get().to(get_csv))
+        .route("/settlements/{id}", web::get().to(get))
+        .route("/settlements/{id}/print", web::get().to(print))
+        .route("/settlements/{id}/approve", web::post().to(approve))
+        .route("/settlements/{id}/pay", web::post().to(pay))
+        .route("/merchant/settlements", web::get().to(mine));
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct PeriodBody {
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+}
+
+#[utoipa::path(post, path = "/api/v1/campaigns/{id}/settlements", tag = "settlements", request_body = PeriodBody, params(("id" = String, Path)),
+    responses((status = 201, description = "statements, one per merchant with unsettled e-cash redemptions")))]
+pub async fn generate(state: State, who: Official, path: web::Path<String>, body: web::Json<PeriodBody>) -> Result<HttpResponse, AppError> {
+    let p = body.into_inner();
+    if p.to < p.from {
+        return Err(AppError::field("to", "must not be before from"));
+    }
+    let key = path.into_inner();
+    let rows = state
+        .db(move |c| {
+            let camp = catalog::find_campaign(c, &key)?;
+            let rows = settlements::generate(c, &camp.id, p.from, p.to, &who.user_id)?;
+            for (s, _) in &rows {
+                audit::record(c, &Actor::official(&who.user_id), "generate", "settlement", &s.id, None, Some(&views::settlement(s, None)))?;
+            }
+            Ok(rows)
+        })
+        .await?;
+    Ok(created(&rows.iter().map(|(s, n)| views::settlement(s, Some(n))).collect::<Vec<_>>()))
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+pub struct ListQuery {
+    pub campaign: Option<String>,
+}
+
+#[utoipa::path(get, path = "/api/v1/settlements", tag = "settlements", params(ListQuery), responses((status = 200, description = "statements")))]
+pub async fn list(state: State, _who: Official, q: web::Query<ListQuery>) -> Result<HttpResponse, AppError> {
+    let q = q.into_inner();
+    let rows = state.db(move |c| settlements::list(c, q.campaign.as_deref(), None)).await?;
+    Ok(ok(&rows.iter().map(|(s, n)| views::settlement(s, Some(n))).collect::<Vec<_>>()))
+}
+
+#[utoipa::path(get, path = "/api/v1/merchant/settlements", tag = "merchant", responses((status = 200, description = "the merchant's own statements")))]
+pub async fn mine(state: State, who: MerchantOwner) -> Result<HttpResponse, AppError> {
+    let mid = who.0.merchant_id;
+    let rows = state.db(move |c| settlements::list(c, None, Some(&mid))).await?;
+    Ok(ok(&rows.iter().map(|(s, n)| views::settlement(s, Some(n))).collect::<Vec<_>>()))
+}
+
+/// A statement, readable by officials and by the merchant it concerns.
+async fn readable(state: &State, req: &actix_web::HttpRequest, id: String) -> Result<(crate::db::models::Settlement, String, Vec<(crate::db::models::Redemption, String)>), AppError> {
+    let c = auth::claims(req)?;
+    let (s, name, lines) = state
+        .db(move |conn| {
+            let (s, n) = settlements::find(conn, &id)?;
+            let lines = settlements::lines(conn, &id)?;
+            Ok((s, n, lines))
+        })
+        .await?;
+    let allowed = match c.role.as_str() {
+        "official" => true,
+        "merchant" => c.mid.as_deref() == Some(&s.merchant_id) && c.mrole.as_deref() != Some("cashier"),
+        _ => false,
+    };
+    if !allowed {
+        return Err(if c.role == "merchant" { AppError::NotFound("no such statement".into()) } else { AppError::Forbidden("not allowed".into()) });
+    }
+    Ok((s, name, lines))
+}
+
+#[utoipa::path(get, path = "/api/v1/settlements/{id}", tag = "settlements", params(("id" = String, Path)), responses((status = 200, description = "statement with its lines")))]
+pub async fn get(state: State, req: actix_web::HttpRequest, path: web::Path<String>) -> Result<HttpResponse, AppError> {
+    let (s, name, lines) = readable(&state, &req, path.into_inner()).await?;
+    let mut v = views::settlement(&s, Some(&name));
+    v["lines"] = json!(lines
+        .iter()
+        .map(|(r, code)| json!({"redemption_id": r.id, "created_at": to_rfc3339(r.created_at), "coupon_code": codes::display(code),
+                                "spend_avos": r.spend_avos, "ecash_avos": r.ecash_avos}))
+        .collect::<Vec<_>>());
+    Ok(ok(&v))
+}
+
+#[utoipa::path(get, path = "/api/v1/settlements/{id}.csv", tag = "settlements", params(("id" = String, Path)), responses((status = 200, description = "CSV")))]
+pub async fn get_csv(state: State, req: actix_web::HttpRequest, path: web::Path<String>) -> Result<HttpResponse, AppError> {
+    let (s, _, lines) = readable(&state, &req, path.into_inner()).await?;
+    let body = to_csv(
+        &["statement_id", "merchant_id", "redemption_id", "created_at", "coupon_code", "spend_mop", "ecash_mop"],
+        lines.iter().map(|(r, code)| {
+            vec![s.id.clone(), s.merchant_id.clone(), r.id.clone(), to_rfc3339(r.created_at), codes::display(code), mop(r.spend_avos), mop(r.ecash_avos)]
+        }),
+    )?;
+    Ok(csv_response(&format!("statement-{}.csv", s.id), body))
+}
+
+#[utoipa::path(get, path = "/api/v1/settlements/{id}/print", tag = "settlements", params(("id" = String, Path)), responses((status = 200, description = "printable statement (HTML)")))]
+pub async fn print(state: State, req: actix_web::HttpRequest, path: web::Path<String>) -> Result<HttpResponse, AppError> {
+    let (s, name, lines) = readable(&state, &req, path.into_inner()).await?;
+    let n = Names::from_json(&name);
+    let mut rows = String::new();
+    for (r, code) in &lines {
+        rows.push_str(&format!(
+            "<tr><td>{}</td><td>{}</td><td class=n>{}</td><td class=n>{}</td></tr>",
+            to_rfc3339(r.created_at),
+            codes::display(code),
+            mop(r.spend_avos),
+            mop(r.ecash_avos)
+        ));
+    }
+    let html = format!(
+        r#"<!doctype html><html lang="zh-Hant"><head><meta charset="utf-8"><title>結算單 Liquidação Statement</title>
+<style>body{{font-family:"Noto Sans CJK TC",sans-serif;margin:15mm}}table{{border-collapse:collapse;width:100%}}td,th{{border:1px solid #444;padding:2px 6px}}.n{{text-align:right}}</style></head>
+<body><h1>電子現金券結算單 · Liquidação · Settlement statement</h1>
+<p>{zh} · {pt} · {en}</p><p>{from} – {to} · {status} · ID {id}</p>
+<table><thead><tr><th>時間 Time</th><th>券號 Code</th><th>消費 Spend (MOP)</th><th>電子現金 E-cash (MOP)</th></tr></thead><tbody>{rows}</tbody>
+<tfoot><tr><th colspan=3>合計 Total ({count})</th><th class=n>{total}</th></tr></tfoot></table></body></html>"#,
+        zh = n.zh_hant,
+        pt = n.pt,
+        en = n.en,
+        from = s.period_from,
+        to = s.period_to,
+        status = s.status,
+        id = s.id,
+        count = s.redemptions_count,
+        total = mop(s.amount_avos),
+    );
+    Ok(HttpResponse::Ok().content_type("text/html; charset=utf-8").body(html))
+}
+
+#[utoipa::path(post, path = "/api/v1/settlements/{id}/approve", tag = "settlements", params(("id" = String, Path)),
+    responses((status = 200, description = "approved"), (status = 403, description = "four_eyes_required")))]
+pub async fn approve(state: State, who: Official, path: web::Path<String>) -> Result<HttpResponse, AppError> {
+    let id = path.into_inner();
+    let (s, n) = state
+        .db(move |c| {
+            settlements::approve(c, &id, &who.user_id)?;
+            audit::record(c, &Actor::official(&who.user_id), "approve", "settlement", &id, None, None)?;
+            settlements::find(c, &id)
+        })
+        .await?;
+    Ok(ok(&views::settlement(&s, Some(&n))))
+}
+
+#[utoipa::path(post, path = "/api/v1/settlements/{id}/pay", tag = "settlements", params(("id" = String, Path)), responses((status = 200, description = "paid")))]
+pub async fn pay(state: State, who: Official, path: web::Path<String>) -> Result<HttpResponse, AppError> {
+    let id = path.into_inner();
+    let (s, n) = state
+        .db(move |c| {
+            settlements::pay(c, &id, &who.user_id)?;
+            audit::record(c, &Actor::official(&who.user_id), "pay", "settlement", &id, None, None)?;
+            settlements::find(c, &id)
+        })
+        .await?;
+    Ok(ok(&views::settlement(&s, Some(&n))))
+}
