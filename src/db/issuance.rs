@@ -362,10 +362,14 @@ pub fn claim(conn: &mut DbConn, offer_id: &str, visitor_id: &str) -> Result<(Cou
     if offer.valid_until <= t {
         return Err(AppError::rule(StatusCode::GONE, "sold_out", "This offer has closed."));
     }
+    let limit = i64::from(offer.per_visitor_limit);
     if offer.issued >= offer.stock {
+        // Sold out: answer without a write transaction (the storm's fast path).
+        if coupons_held(conn, &offer.id, visitor_id)? >= limit {
+            return Err(AppError::rule(StatusCode::CONFLICT, "limit_reached", "You already hold as many of these coupons as allowed."));
+        }
         return Err(AppError::rule(StatusCode::GONE, "sold_out", "All coupons of this offer have been claimed."));
     }
-    let limit = i64::from(offer.per_visitor_limit);
     let result = write_tx(conn, |conn| {
         lock_visitor(conn, visitor_id, t)?;
         let held = coupons_held(conn, &offer.id, visitor_id)?;

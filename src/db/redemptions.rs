@@ -132,6 +132,10 @@ pub fn redeem(conn: &mut DbConn, keys: &KeyRing, req: RedeemRequest) -> Result<(
         return Err(AppError::rule(StatusCode::NOT_FOUND, "coupon_not_found", "No coupon has this code."));
     };
     if let Some(e) = coupon_state_error(conn, &coupon, &req.merchant_id, t)? {
+        // A retry whose first attempt committed a moment ago gets that first answer.
+        if let Some(stored) = stored_answer(conn, &req.merchant_id, &req.idempotency_key)? {
+            return replay(stored, &hash);
+        }
         return Err(e);
     }
     let merchant = super::catalog::find_merchant(conn, &req.merchant_id)?;

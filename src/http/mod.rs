@@ -95,7 +95,7 @@ pub fn csv_response(filename: &str, body: Vec<u8>) -> HttpResponse {
 
 /// Writes rows as CSV (with a BOM so spreadsheet programs read Chinese correctly).
 pub fn to_csv(header: &[&str], rows: impl IntoIterator<Item = Vec<String>>) -> Result<Vec<u8>, AppError> {
-    let mut w = csv::Writer::from_writer(vec![0xEF, 0xBB, 0xBF]);
+    let mut w = csv::WriterBuilder::new().flexible(true).from_writer(vec![0xEF, 0xBB, 0xBF]);
     w.write_record(header).map_err(|e| AppError::Internal(e.into()))?;
     for r in rows {
         w.write_record(&r).map_err(|e| AppError::Internal(e.into()))?;

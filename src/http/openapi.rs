@@ -36,6 +36,7 @@ impl Modify for Bearer {
         settlements::print, settlements::approve, settlements::pay,
         pageviews::record,
         stats::overview, stats::campaign, stats::campaign_csv, stats::audit_log,
+        document,
         pledges::report, pledges::report_csv, pledges::footnote, pledges::holidays, pledges::add_holiday, pledges::remove_holiday,
     ),
     components(schemas(crate::error::FieldError, crate::domain::names::Names))
@@ -46,6 +47,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/openapi.json", web::get().to(document));
 }
 
+#[utoipa::path(get, path = "/api/v1/openapi.json", tag = "docs", responses((status = 200, description = "this document")))]
 pub async fn document() -> HttpResponse {
     HttpResponse::Ok().json(ApiDoc::openapi())
 }

@@ -1,0 +1,10 @@
+//! End-to-end tests through the real HTTP stack, each on SQLite and on PostgreSQL.
+
+mod support;
+
+mod campaigns;
+mod checkins;
+mod concurrency;
+mod foundation;
+mod redemptions;
+mod reports;
