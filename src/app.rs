@@ -26,18 +26,25 @@ pub struct Application {
 /// Opens the database, applies migrations and loads reference data.
 pub fn prepare_database(settings: &Settings) -> anyhow::Result<(DbPool, Backend)> {
     let (pool, backend) = db::connect(&settings.database_url, settings.pool_size)?;
-    let mut conn = pool.get().map_err(|e| anyhow::anyhow!("cannot connect to the database: {e}"))?;
+    let mut conn = pool
+        .get()
+        .map_err(|e| anyhow::anyhow!("cannot connect to the database: {e}"))?;
     let applied = db::migrate(&mut conn)?;
     for m in &applied {
         tracing::info!(migration = %m, "applied migration");
     }
-    db::pledges::ensure_reference_data(&mut conn).map_err(|e| anyhow::anyhow!("reference data: {e}"))?;
+    db::pledges::ensure_reference_data(&mut conn)
+        .map_err(|e| anyhow::anyhow!("reference data: {e}"))?;
     Ok((pool, backend))
 }
 
 pub fn state(settings: &Settings, pool: DbPool, backend: Backend) -> AppState {
     let secrets: Vec<&str> = settings.jwt_secrets.iter().map(|s| s.expose()).collect();
-    let qr: Vec<(String, Vec<u8>)> = settings.qr_keys.iter().map(|(k, s)| (k.clone(), s.expose().as_bytes().to_vec())).collect();
+    let qr: Vec<(String, Vec<u8>)> = settings
+        .qr_keys
+        .iter()
+        .map(|(k, s)| (k.clone(), s.expose().as_bytes().to_vec()))
+        .collect();
     AppState {
         pool,
         backend,
@@ -52,14 +59,18 @@ pub fn state(settings: &Settings, pool: DbPool, backend: Backend) -> AppState {
 
 /// Everything the server answers: the API, health, metrics, API docs and the front end.
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.app_data(web::JsonConfig::default().limit(64 * 1024).error_handler(error::json_error))
-        .app_data(web::QueryConfig::default().error_handler(error::query_error))
-        .app_data(web::PathConfig::default().error_handler(error::path_error))
-        .route("/healthz", web::get().to(healthz))
-        .route("/metrics", web::get().to(http::metrics::render))
-        .route("/api/docs", web::get().to(http::openapi::page))
-        .configure(http::api)
-        .default_service(web::to(http::frontend::serve));
+    cfg.app_data(
+        web::JsonConfig::default()
+            .limit(64 * 1024)
+            .error_handler(error::json_error),
+    )
+    .app_data(web::QueryConfig::default().error_handler(error::query_error))
+    .app_data(web::PathConfig::default().error_handler(error::path_error))
+    .route("/healthz", web::get().to(healthz))
+    .route("/metrics", web::get().to(http::metrics::render))
+    .route("/api/docs", web::get().to(http::openapi::page))
+    .configure(http::api)
+    .default_service(web::to(http::frontend::serve));
 }
 
 async fn healthz(state: http::State) -> Result<HttpResponse, AppError> {
@@ -79,17 +90,26 @@ impl Application {
             crate::demo::load_if_empty(&pool, &settings)?;
         }
         crate::bootstrap::ensure_admin(&pool, &settings)?;
-        let listener = TcpListener::bind(&settings.bind).map_err(|e| anyhow::anyhow!("cannot bind {}: {e}", settings.bind))?;
+        let listener = TcpListener::bind(&settings.bind)
+            .map_err(|e| anyhow::anyhow!("cannot bind {}: {e}", settings.bind))?;
         let port = listener.local_addr()?.port();
         http::metrics::handle();
         let state = web::Data::new(state(&settings, pool.clone(), backend));
         let data = state.clone();
-        let workers = settings.workers.unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2));
+        let workers = settings.workers.unwrap_or_else(|| {
+            std::thread::available_parallelism()
+                .map(|n| n.get())
+                .unwrap_or(2)
+        });
         let server = HttpServer::new(move || {
             App::new()
                 .wrap(from_fn(http::metrics::track))
                 .wrap(Compress::default())
-                .wrap(DefaultHeaders::new().add(("X-Content-Type-Options", "nosniff")).add(("Referrer-Policy", "same-origin")))
+                .wrap(
+                    DefaultHeaders::new()
+                        .add(("X-Content-Type-Options", "nosniff"))
+                        .add(("Referrer-Policy", "same-origin")),
+                )
                 .wrap(TracingLogger::default())
                 .app_data(data.clone())
                 .configure(configure)
@@ -98,7 +118,13 @@ impl Application {
         .shutdown_timeout(10)
         .listen(listener)?
         .run();
-        Ok(Application { port, pool, backend, state, server })
+        Ok(Application {
+            port,
+            pool,
+            backend,
+            state,
+            server,
+        })
     }
 
     /// Runs until stopped; background tasks write buffered page views and expire coupons, and
@@ -116,7 +142,7 @@ impl Application {
                     if let Err(e) = s.pageviews.flush(&s.pool) {
                         tracing::warn!(error = %e, "page views not written yet");
                     }
-                    if n % 120 == 0 {
+                    if n.is_multiple_of(120) {
                         if let Ok(mut c) = db::get(&s.pool) {
                             match db::issuance::sweep_expired(&mut c, 5000) {
                                 Ok(k) if k > 0 => tracing::info!(expired = k, "coupons expired"),

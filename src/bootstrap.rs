@@ -28,7 +28,8 @@ pub fn ensure_admin(pool: &DbPool, settings: &Settings) -> anyhow::Result<()> {
         active: true,
         created_at: crate::domain::time::now(),
     };
-    conn.transaction(|c| catalog::insert_user(c, &u)).map_err(|e| anyhow::anyhow!("{e}"))?;
+    conn.transaction(|c| catalog::insert_user(c, &u))
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
     tracing::info!("created the first official account 'admin'");
     Ok(())
 }

@@ -7,7 +7,11 @@ use clap::{Args, Parser, Subcommand};
 use crate::config::{parse_qr_keys, Secret, Settings, MIN_SECRET_LEN};
 
 #[derive(Parser, Debug)]
-#[command(name = "bairro", version, about = "Bairro — district promotion campaigns: check-ins, e-coupons, redemption, settlement and statistics.")]
+#[command(
+    name = "bairro",
+    version,
+    about = "Bairro — district promotion campaigns: check-ins, e-coupons, redemption, settlement and statistics."
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -81,7 +85,13 @@ pub fn settings(a: &ServeArgs) -> anyhow::Result<Settings> {
         (None, false) => anyhow::bail!("BAIRRO_JWT_SECRET is required (at least {MIN_SECRET_LEN} characters); only `serve --demo` may run without it"),
     };
     let mut jwt_secrets = vec![Secret::new(jwt.clone())];
-    for s in a.jwt_previous_secrets.iter().flat_map(|s| s.split(',')).map(str::trim).filter(|s| !s.is_empty()) {
+    for s in a
+        .jwt_previous_secrets
+        .iter()
+        .flat_map(|s| s.split(','))
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
         jwt_secrets.push(Secret::new(s));
     }
     let qr_keys = match &a.qr_keys {
@@ -106,8 +116,11 @@ pub fn settings(a: &ServeArgs) -> anyhow::Result<Settings> {
 
 pub fn init_tracing() {
     use tracing_subscriber::{fmt, EnvFilter};
-    let filter = EnvFilter::try_from_env("BAIRRO_LOG").unwrap_or_else(|_| EnvFilter::new("info,actix_server=warn"));
-    let json = std::env::var("BAIRRO_LOG_FORMAT").map(|v| v == "json").unwrap_or(false);
+    let filter = EnvFilter::try_from_env("BAIRRO_LOG")
+        .unwrap_or_else(|_| EnvFilter::new("info,actix_server=warn"));
+    let json = std::env::var("BAIRRO_LOG_FORMAT")
+        .map(|v| v == "json")
+        .unwrap_or(false);
     if json {
         let _ = fmt().with_env_filter(filter).json().try_init();
     } else {
@@ -136,7 +149,11 @@ fn migrate(a: DbArgs) -> anyhow::Result<()> {
     let mut conn = pool.get()?;
     let applied = crate::db::migrate(&mut conn)?;
     crate::db::pledges::ensure_reference_data(&mut conn).map_err(|e| anyhow::anyhow!("{e}"))?;
-    println!("{} migration(s) applied to {}", applied.len(), crate::db::redact_url(&a.database_url));
+    println!(
+        "{} migration(s) applied to {}",
+        applied.len(),
+        crate::db::redact_url(&a.database_url)
+    );
     Ok(())
 }
 

@@ -50,7 +50,10 @@ impl Settings {
             bind: "127.0.0.1:0".into(),
             database_url: database_url.into(),
             jwt_secrets: vec![Secret::new("test-jwt-secret-0123456789abcdef0123")],
-            qr_keys: vec![("A".into(), Secret::new("test-qr-secret-0123456789abcdef01234"))],
+            qr_keys: vec![(
+                "A".into(),
+                Secret::new("test-qr-secret-0123456789abcdef01234"),
+            )],
             admin_password: Some(Secret::new("admin-test-password")),
             demo: false,
             staff_token_hours: 12,
@@ -66,14 +69,26 @@ impl Settings {
 pub fn parse_qr_keys(s: &str) -> Result<Vec<(String, Secret)>, String> {
     let mut out = Vec::new();
     for part in s.split(',').map(str::trim).filter(|p| !p.is_empty()) {
-        let (kid, secret) = part
-            .split_once(':')
-            .ok_or_else(|| format!("QR key '{kid}' must be KID:SECRET", kid = part.split(':').next().unwrap_or("")))?;
-        if kid.is_empty() || kid.len() > 4 || !kid.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit()) {
-            return Err(format!("QR key id '{kid}' must be 1–4 upper-case letters or digits"));
+        let (kid, secret) = part.split_once(':').ok_or_else(|| {
+            format!(
+                "QR key '{kid}' must be KID:SECRET",
+                kid = part.split(':').next().unwrap_or("")
+            )
+        })?;
+        if kid.is_empty()
+            || kid.len() > 4
+            || !kid
+                .chars()
+                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+        {
+            return Err(format!(
+                "QR key id '{kid}' must be 1–4 upper-case letters or digits"
+            ));
         }
         if secret.len() < MIN_SECRET_LEN {
-            return Err(format!("QR key '{kid}' is shorter than {MIN_SECRET_LEN} characters"));
+            return Err(format!(
+                "QR key '{kid}' is shorter than {MIN_SECRET_LEN} characters"
+            ));
         }
         out.push((kid.to_string(), Secret::new(secret)));
     }
@@ -97,8 +112,13 @@ mod tests {
 
     #[test]
     fn qr_keys_parse() {
-        let k = parse_qr_keys("B:0123456789abcdef0123456789abcdef, A:abcdefabcdefabcdefabcdefabcdefab").unwrap();
-        assert_eq!(k.iter().map(|(k, _)| k.as_str()).collect::<Vec<_>>(), vec!["B", "A"]);
+        let k =
+            parse_qr_keys("B:0123456789abcdef0123456789abcdef, A:abcdefabcdefabcdefabcdefabcdefab")
+                .unwrap();
+        assert_eq!(
+            k.iter().map(|(k, _)| k.as_str()).collect::<Vec<_>>(),
+            vec!["B", "A"]
+        );
         assert!(parse_qr_keys("B:short").is_err());
         assert!(parse_qr_keys("b:0123456789abcdef0123456789abcdef").is_err());
         assert!(parse_qr_keys("").is_err());

@@ -37,16 +37,39 @@ struct CampaignSeed {
 const CAMPAIGNS: [CampaignSeed; 3] = [
     CampaignSeed {
         slug: "kwan-tin",
-        name: ("關前薈", "Arraial na Rua dos Ervanários", "Kwan Tin Fair", "关前荟"),
+        name: (
+            "關前薈",
+            "Arraial na Rua dos Ervanários",
+            "Kwan Tin Fair",
+            "关前荟",
+        ),
         district: "關前街區 · Rua dos Ervanários / Rua de Nossa Senhora do Amparo",
         start: (2021, 11, 20),
         days: 60,
         live: false,
         centre: (22.19740, 113.53790),
         points: &[
-            ("關前正街牌坊", "Arco da Rua dos Ervanários", "Kwan Tin Street Arch", "qr", false),
-            ("關前後街壁畫", "Mural da Rua de Nossa Senhora do Amparo", "Amparo Street Mural", "ar", false),
-            ("營地大街老字號", "Loja antiga da Rua dos Mercadores", "Heritage shop, Rua dos Mercadores", "qr", false),
+            (
+                "關前正街牌坊",
+                "Arco da Rua dos Ervanários",
+                "Kwan Tin Street Arch",
+                "qr",
+                false,
+            ),
+            (
+                "關前後街壁畫",
+                "Mural da Rua de Nossa Senhora do Amparo",
+                "Amparo Street Mural",
+                "ar",
+                false,
+            ),
+            (
+                "營地大街老字號",
+                "Loja antiga da Rua dos Mercadores",
+                "Heritage shop, Rua dos Mercadores",
+                "qr",
+                false,
+            ),
             ("大關斜巷", "Calçada do Amparo", "Amparo Slope", "ar", false),
         ],
         merchants: 81..=110,
@@ -61,17 +84,40 @@ const CAMPAIGNS: [CampaignSeed; 3] = [
         live: false,
         centre: (22.11660, 113.55500),
         points: &[
-            ("聖方濟各堂前地", "Largo da Capela de São Francisco Xavier", "St Francis Xavier Square", "qr", false),
-            ("譚公廟", "Templo de Tam Kong", "Tam Kong Temple", "ar", false),
+            (
+                "聖方濟各堂前地",
+                "Largo da Capela de São Francisco Xavier",
+                "St Francis Xavier Square",
+                "qr",
+                false,
+            ),
+            (
+                "譚公廟",
+                "Templo de Tam Kong",
+                "Tam Kong Temple",
+                "ar",
+                false,
+            ),
             ("路環碼頭", "Cais de Coloane", "Coloane Pier", "qr", false),
-            ("十月初五馬路", "Avenida de Cinco de Outubro", "Avenida de Cinco de Outubro", "qr", false),
+            (
+                "十月初五馬路",
+                "Avenida de Cinco de Outubro",
+                "Avenida de Cinco de Outubro",
+                "qr",
+                false,
+            ),
         ],
         merchants: 108..=126,
         visitors: 3000,
     },
     CampaignSeed {
         slug: "taipa",
-        name: ("悠氹仔", "Arraial na Taipa", "Taipa Village Stroll", "悠氹仔"),
+        name: (
+            "悠氹仔",
+            "Arraial na Taipa",
+            "Taipa Village Stroll",
+            "悠氹仔",
+        ),
         district: "氹仔舊城區 · Vila da Taipa",
         start: (2022, 9, 23),
         days: 0,
@@ -79,10 +125,28 @@ const CAMPAIGNS: [CampaignSeed; 3] = [
         centre: (22.15330, 113.55610),
         points: &[
             ("官也街", "Rua do Cunha", "Rua do Cunha", "qr", false),
-            ("龍環葡韻", "Casas-Museu da Taipa", "Taipa Houses", "ar", false),
-            ("嘉模聖母堂", "Igreja de Nossa Senhora do Carmo", "Our Lady of Carmel Church", "qr", true),
+            (
+                "龍環葡韻",
+                "Casas-Museu da Taipa",
+                "Taipa Houses",
+                "ar",
+                false,
+            ),
+            (
+                "嘉模聖母堂",
+                "Igreja de Nossa Senhora do Carmo",
+                "Our Lady of Carmel Church",
+                "qr",
+                true,
+            ),
             ("地堡街", "Rua do Regedor", "Rua do Regedor", "qr", false),
-            ("施督憲正街", "Rua Correia da Silva", "Rua Correia da Silva", "ar", false),
+            (
+                "施督憲正街",
+                "Rua Correia da Silva",
+                "Rua Correia da Silva",
+                "ar",
+                false,
+            ),
         ],
         merchants: 1..=80,
         visitors: 9000,
@@ -95,15 +159,37 @@ const CATEGORIES: [(&str, &str, &str, &str); 6] = [
     ("food", "手信店", "Loja de lembranças", "Souvenir shop"),
     ("retail", "雜貨店", "Mercearia", "Grocery"),
     ("services", "理髮店", "Barbearia", "Barber"),
-    ("culture", "工藝坊", "Oficina de artesanato", "Craft workshop"),
+    (
+        "culture",
+        "工藝坊",
+        "Oficina de artesanato",
+        "Craft workshop",
+    ),
 ];
 
 const SURNAMES: [(&str, &str); 12] = [
-    ("陳記", "Chan"), ("李記", "Lei"), ("黃記", "Wong"), ("梁記", "Leong"), ("何記", "Ho"), ("張記", "Cheong"),
-    ("林記", "Lam"), ("鄭記", "Cheang"), ("蘇記", "Sou"), ("葉記", "Ip"), ("馮記", "Fong"), ("羅記", "Lo"),
+    ("陳記", "Chan"),
+    ("李記", "Lei"),
+    ("黃記", "Wong"),
+    ("梁記", "Leong"),
+    ("何記", "Ho"),
+    ("張記", "Cheong"),
+    ("林記", "Lam"),
+    ("鄭記", "Cheang"),
+    ("蘇記", "Sou"),
+    ("葉記", "Ip"),
+    ("馮記", "Fong"),
+    ("羅記", "Lo"),
 ];
 
-const REFS: [Option<&str>; 6] = [None, Some("kol-macaufoodie"), Some("kol-travelwithmia"), Some("xhs-live"), Some("bureau-site"), None];
+const REFS: [Option<&str>; 6] = [
+    None,
+    Some("kol-macaufoodie"),
+    Some("kol-travelwithmia"),
+    Some("xhs-live"),
+    Some("bureau-site"),
+    None,
+];
 
 fn id(rng: &mut StdRng) -> String {
     Uuid::from_bytes(rng.gen()).to_string()
@@ -111,7 +197,9 @@ fn id(rng: &mut StdRng) -> String {
 
 fn code(rng: &mut StdRng) -> String {
     const A: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
-    (0..codes::CODE_LEN).map(|_| A[rng.gen_range(0..32)] as char).collect()
+    (0..codes::CODE_LEN)
+        .map(|_| A[rng.gen_range(0..32)] as char)
+        .collect()
 }
 
 fn at(d: (i32, u32, u32)) -> NaiveDateTime {
@@ -138,12 +226,16 @@ pub fn load_if_empty(pool: &DbPool, _settings: &Settings) -> anyhow::Result<()> 
     }
     let started = std::time::Instant::now();
     let counts = write_tx(&mut conn, load).map_err(|e| anyhow::anyhow!("demo data: {e}"))?;
-    tracing::info!(elapsed_ms = started.elapsed().as_millis() as u64, rows = counts, "demo data loaded");
+    tracing::info!(
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        rows = counts,
+        "demo data loaded"
+    );
     Ok(())
 }
 
 fn load(conn: &mut DbConn) -> Result<usize, AppError> {
-    let mut rng = StdRng::seed_from_u64(2021_11_20);
+    let mut rng = StdRng::seed_from_u64(20_211_120);
     let t0 = now();
     let mut rows = 0usize;
 
@@ -169,15 +261,27 @@ fn load(conn: &mut DbConn) -> Result<usize, AppError> {
     let mut merchants_v = Vec::new();
     let mut users_v = Vec::new();
     for i in 1..=MERCHANTS {
-        let camp = CAMPAIGNS.iter().find(|c| c.merchants.contains(&i)).expect("every merchant has a campaign");
+        let camp = CAMPAIGNS
+            .iter()
+            .find(|c| c.merchants.contains(&i))
+            .expect("every merchant has a campaign");
         let (cat, zh, pt, en) = CATEGORIES[i % CATEGORIES.len()];
         let (s_zh, s_pt) = SURNAMES[i % SURNAMES.len()];
         let mid = id(&mut rng);
         merchants_v.push(Merchant {
             id: mid.clone(),
-            name: Names::new(&format!("{s_zh}{zh}"), &format!("{pt} {s_pt}"), &format!("{s_pt} {en}")).to_json(),
+            name: Names::new(
+                &format!("{s_zh}{zh}"),
+                &format!("{pt} {s_pt}"),
+                &format!("{s_pt} {en}"),
+            )
+            .to_json(),
             category: cat.into(),
-            address: format!("{} {}", camp.district.split(" · ").last().unwrap_or("Macau"), 1 + i % 40),
+            address: format!(
+                "{} {}",
+                camp.district.split(" · ").last().unwrap_or("Macau"),
+                1 + i % 40
+            ),
             lat: camp.centre.0 + rng.gen_range(-0.0012..0.0012),
             lng: camp.centre.1 + rng.gen_range(-0.0012..0.0012),
             m_mark: i % 4 == 0,
@@ -195,26 +299,44 @@ fn load(conn: &mut DbConn) -> Result<usize, AppError> {
         });
     }
     crate::insert_rows!(&mut *conn, merchants::table, &merchants_v)?;
-    insert_chunks(conn, &users_v, 500, |c, ch| crate::insert_rows!(c, users::table, ch))?;
+    insert_chunks(conn, &users_v, 500, |c, ch| {
+        crate::insert_rows!(c, users::table, ch)
+    })?;
     rows += merchants_v.len() * 2;
 
     for (ci, seed) in CAMPAIGNS.iter().enumerate() {
         let start = at(seed.start);
-        let end = if seed.live { t0 + Duration::days(90) } else { start + Duration::days(seed.days) };
+        let end = if seed.live {
+            t0 + Duration::days(90)
+        } else {
+            start + Duration::days(seed.days)
+        };
         let cid = id(&mut rng);
         let camp = Campaign {
             id: cid.clone(),
             slug: seed.slug.into(),
-            name: Names { zh_hant: seed.name.0.into(), pt: seed.name.1.into(), en: seed.name.2.into(), zh_hans: Some(seed.name.3.into()) }.to_json(),
+            name: Names {
+                zh_hant: seed.name.0.into(),
+                pt: seed.name.1.into(),
+                en: seed.name.2.into(),
+                zh_hans: Some(seed.name.3.into()),
+            }
+            .to_json(),
             district: seed.district.into(),
             description: None,
             starts_at: start,
             ends_at: end,
-            status: if seed.live { "published".into() } else { "ended".into() },
+            status: if seed.live {
+                "published".into()
+            } else {
+                "ended".into()
+            },
             created_at: start - Duration::days(30),
             updated_at: start,
         };
-        diesel::insert_into(campaigns::table).values(&camp).execute(conn)?;
+        diesel::insert_into(campaigns::table)
+            .values(&camp)
+            .execute(conn)?;
 
         let pts: Vec<Point> = seed
             .points
@@ -241,7 +363,12 @@ fn load(conn: &mut DbConn) -> Result<usize, AppError> {
         for i in seed.merchants.clone() {
             let submitted = start - Duration::days(25) + Duration::hours(rng.gen_range(0..240));
             let late = rng.gen_bool(0.06);
-            let decided = submitted + if late { Duration::days(rng.gen_range(9..14)) } else { Duration::hours(rng.gen_range(4..70)) };
+            let decided = submitted
+                + if late {
+                    Duration::days(rng.gen_range(9..14))
+                } else {
+                    Duration::hours(rng.gen_range(4..70))
+                };
             enrol.push(Enrolment {
                 id: id(&mut rng),
                 campaign_id: cid.clone(),
@@ -258,7 +385,16 @@ fn load(conn: &mut DbConn) -> Result<usize, AppError> {
 
         // Offers: e-cash for check-ins (spend at least 3× face value), a discount on sign-up,
         // and a first-come-first-served e-cash release.
-        let mk = |rng: &mut StdRng, name: Names, kind: &str, face: i64, min: i64, pct: i32, cap: i64, stock: i32, trig: &str, count: Option<i32>| Offer {
+        let mk = |rng: &mut StdRng,
+                  name: Names,
+                  kind: &str,
+                  face: i64,
+                  min: i64,
+                  pct: i32,
+                  cap: i64,
+                  stock: i32,
+                  trig: &str,
+                  count: Option<i32>| Offer {
             id: id(rng),
             campaign_id: cid.clone(),
             name: name.to_json(),
@@ -274,18 +410,75 @@ fn load(conn: &mut DbConn) -> Result<usize, AppError> {
             valid_until: end + Duration::days(30),
             trigger_type: trig.into(),
             trigger_count: count,
-            opens_at: (trig == "claim").then_some(if seed.live { t0 - Duration::hours(1) } else { start }),
-            eligible_categories: if trig == "signup" { r#"["food"]"#.into() } else { "[]".into() },
+            opens_at: (trig == "claim").then_some(if seed.live {
+                t0 - Duration::hours(1)
+            } else {
+                start
+            }),
+            eligible_categories: if trig == "signup" {
+                r#"["food"]"#.into()
+            } else {
+                "[]".into()
+            },
             created_at: start - Duration::days(5),
         };
         let mut offers_v = vec![
-            mk(&mut rng, Names::new("打卡電子現金券 MOP 50", "Cupão electrónico MOP 50 por visitas", "MOP 50 e-cash for check-ins"), "ecash", 5000, 15000, 0, 0, (seed.visitors as i32) * 2, "checkins", Some(2)),
-            mk(&mut rng, Names::new("新用戶九折優惠券", "Cupão de desconto de 10% para novos utilizadores", "10% off for new visitors"), "discount", 0, 0, 10, 3000, (seed.visitors as i32) * 2, "signup", None),
-            mk(&mut rng, Names::new("限量電子現金券 MOP 20", "Cupão electrónico limitado MOP 20", "Limited MOP 20 e-cash"), "ecash", 2000, 6000, 0, 0, 800, "claim", None),
+            mk(
+                &mut rng,
+                Names::new(
+                    "打卡電子現金券 MOP 50",
+                    "Cupão electrónico MOP 50 por visitas",
+                    "MOP 50 e-cash for check-ins",
+                ),
+                "ecash",
+                5000,
+                15000,
+                0,
+                0,
+                (seed.visitors as i32) * 2,
+                "checkins",
+                Some(2),
+            ),
+            mk(
+                &mut rng,
+                Names::new(
+                    "新用戶九折優惠券",
+                    "Cupão de desconto de 10% para novos utilizadores",
+                    "10% off for new visitors",
+                ),
+                "discount",
+                0,
+                0,
+                10,
+                3000,
+                (seed.visitors as i32) * 2,
+                "signup",
+                None,
+            ),
+            mk(
+                &mut rng,
+                Names::new(
+                    "限量電子現金券 MOP 20",
+                    "Cupão electrónico limitado MOP 20",
+                    "Limited MOP 20 e-cash",
+                ),
+                "ecash",
+                2000,
+                6000,
+                0,
+                0,
+                800,
+                "claim",
+                None,
+            ),
         ];
 
         // History: visitors arrive over the campaign, check in, earn and spend coupons.
-        let history_end = if seed.live { start + Duration::days(60) } else { end };
+        let history_end = if seed.live {
+            start + Duration::days(60)
+        } else {
+            end
+        };
         let span_secs = (history_end - start).num_seconds().max(1);
         let mut visitors_v = Vec::new();
         let mut checkins_v = Vec::new();
@@ -299,10 +492,28 @@ fn load(conn: &mut DbConn) -> Result<usize, AppError> {
             let ref_ = REFS[rng.gen_range(0..REFS.len())].map(str::to_string);
             let vid = id(&mut rng);
             let vhash = format!("{:024x}", rng.gen::<u128>() >> 32);
-            visitors_v.push(Visitor { id: vid.clone(), locale: ["zh-Hant", "zh-Hans", "pt", "en"][rng.gen_range(0..4)].into(), ref_: ref_.clone(), device_hash: Some(vhash.clone()), created_at: arrive, last_seen_at: arrive });
+            visitors_v.push(Visitor {
+                id: vid.clone(),
+                locale: ["zh-Hant", "zh-Hans", "pt", "en"][rng.gen_range(0..4)].into(),
+                ref_: ref_.clone(),
+                device_hash: Some(vhash.clone()),
+                created_at: arrive,
+                last_seen_at: arrive,
+            });
             for k in 0..rng.gen_range(1..5) {
                 let tv = arrive + Duration::minutes(k * 7);
-                pageviews_v.push(NewPageview { campaign_id: cid.clone(), path: if k == 0 { "/".into() } else { format!("/points/{k}") }, ref_: ref_.clone(), visitor_hash: vhash.clone(), day: macau_day(tv), created_at: tv });
+                pageviews_v.push(NewPageview {
+                    campaign_id: cid.clone(),
+                    path: if k == 0 {
+                        "/".into()
+                    } else {
+                        format!("/points/{k}")
+                    },
+                    ref_: ref_.clone(),
+                    visitor_hash: vhash.clone(),
+                    day: macau_day(tv),
+                    created_at: tv,
+                });
             }
             if !rng.gen_bool(0.7) {
                 continue;
@@ -312,9 +523,34 @@ fn load(conn: &mut DbConn) -> Result<usize, AppError> {
             for p in pts.iter().take(n_points) {
                 t += Duration::minutes(rng.gen_range(5..40));
                 let method = if p.kind == "ar" { "ar" } else { "qr" };
-                checkins_v.push(Checkin { id: id(&mut rng), visitor_id: vid.clone(), point_id: p.id.clone(), campaign_id: cid.clone(), method: method.into(), day: macau_day(t), scanned_at: t, received_at: t, lat: Some(p.lat), lng: Some(p.lng), nonce: None });
+                checkins_v.push(Checkin {
+                    id: id(&mut rng),
+                    visitor_id: vid.clone(),
+                    point_id: p.id.clone(),
+                    campaign_id: cid.clone(),
+                    method: method.into(),
+                    day: macau_day(t),
+                    scanned_at: t,
+                    received_at: t,
+                    lat: Some(p.lat),
+                    lng: Some(p.lng),
+                    nonce: None,
+                });
                 if rng.gen_bool(0.03) {
-                    refusals_v.push(CheckinRefusal { id: id(&mut rng), visitor_id: Some(vid.clone()), point_id: Some(p.id.clone()), campaign_id: Some(cid.clone()), reason: ["outside_geofence", "payload_expired", "already_checked_in"][rng.gen_range(0..3)].into(), method: method.into(), lat: None, lng: None, day: macau_day(t), created_at: t });
+                    refusals_v.push(CheckinRefusal {
+                        id: id(&mut rng),
+                        visitor_id: Some(vid.clone()),
+                        point_id: Some(p.id.clone()),
+                        campaign_id: Some(cid.clone()),
+                        reason: ["outside_geofence", "payload_expired", "already_checked_in"]
+                            [rng.gen_range(0..3)]
+                        .into(),
+                        method: method.into(),
+                        lat: None,
+                        lng: None,
+                        day: macau_day(t),
+                        created_at: t,
+                    });
                 }
             }
             // Coupons earned: sign-up discount, and e-cash at two distinct points.
@@ -332,14 +568,20 @@ fn load(conn: &mut DbConn) -> Result<usize, AppError> {
                 }
                 o.issued += 1;
                 let issued_at = t;
-                let expires_at = (issued_at + Duration::days(i64::from(o.valid_days))).min(o.valid_until);
+                let expires_at =
+                    (issued_at + Duration::days(i64::from(o.valid_days))).min(o.valid_until);
                 let cpid = id(&mut rng);
                 let redeem = rng.gen_bool(if oi == 1 { 0.35 } else { 0.6 });
                 let redeemed_at = issued_at + Duration::hours(rng.gen_range(1..72));
                 let eligible: Vec<&str> = shop_ids
                     .iter()
                     .copied()
-                    .filter(|m| o.categories().is_empty() || merchants_v.iter().any(|x| x.id == *m && o.categories().contains(&x.category)))
+                    .filter(|m| {
+                        o.categories().is_empty()
+                            || merchants_v
+                                .iter()
+                                .any(|x| x.id == *m && o.categories().contains(&x.category))
+                    })
                     .collect();
                 let status = if redeem && redeemed_at < t0 && !eligible.is_empty() {
                     "redeemed"
@@ -348,19 +590,85 @@ fn load(conn: &mut DbConn) -> Result<usize, AppError> {
                 } else {
                     "issued"
                 };
-                coupons_v.push(Coupon { id: cpid.clone(), code: code(&mut rng), offer_id: o.id.clone(), campaign_id: cid.clone(), visitor_id: vid.clone(), seq: 1, status: status.into(), issued_at, expires_at, day: macau_day(issued_at), checkin_id: None });
-                let face = if o.kind == "ecash" { o.face_value_avos } else { 0 };
-                ledger_v.push(NewLedgerEntry { campaign_id: cid.clone(), kind: "issue".into(), offer_id: Some(o.id.clone()), coupon_id: Some(cpid.clone()), redemption_id: None, merchant_id: None, settlement_id: None, amount_avos: face, created_at: issued_at });
+                coupons_v.push(Coupon {
+                    id: cpid.clone(),
+                    code: code(&mut rng),
+                    offer_id: o.id.clone(),
+                    campaign_id: cid.clone(),
+                    visitor_id: vid.clone(),
+                    seq: 1,
+                    status: status.into(),
+                    issued_at,
+                    expires_at,
+                    day: macau_day(issued_at),
+                    checkin_id: None,
+                });
+                let face = if o.kind == "ecash" {
+                    o.face_value_avos
+                } else {
+                    0
+                };
+                ledger_v.push(NewLedgerEntry {
+                    campaign_id: cid.clone(),
+                    kind: "issue".into(),
+                    offer_id: Some(o.id.clone()),
+                    coupon_id: Some(cpid.clone()),
+                    redemption_id: None,
+                    merchant_id: None,
+                    settlement_id: None,
+                    amount_avos: face,
+                    created_at: issued_at,
+                });
                 if status == "redeemed" {
                     let shop = eligible[rng.gen_range(0..eligible.len())];
                     let spend = (o.min_spend_avos + rng.gen_range(0..30000)) / 10 * 10;
                     let applied = money::apply(o.value(), spend).expect("spend meets the minimum");
                     let rid = id(&mut rng);
-                    let user = users_v.iter().find(|u| u.merchant_id.as_deref() == Some(shop)).expect("owner").id.clone();
-                    redemptions_v.push(Redemption { id: rid.clone(), coupon_id: cpid.clone(), offer_id: o.id.clone(), campaign_id: cid.clone(), merchant_id: shop.into(), user_id: user, spend_avos: spend, discount_avos: applied.discount_avos, ecash_avos: applied.ecash_avos, status: "done".into(), day: macau_day(redeemed_at), created_at: redeemed_at, voided_at: None, settlement_id: None });
-                    ledger_v.push(NewLedgerEntry { campaign_id: cid.clone(), kind: "redeem".into(), offer_id: Some(o.id.clone()), coupon_id: Some(cpid.clone()), redemption_id: Some(rid), merchant_id: Some(shop.into()), settlement_id: None, amount_avos: applied.ecash_avos, created_at: redeemed_at });
+                    let user = users_v
+                        .iter()
+                        .find(|u| u.merchant_id.as_deref() == Some(shop))
+                        .expect("owner")
+                        .id
+                        .clone();
+                    redemptions_v.push(Redemption {
+                        id: rid.clone(),
+                        coupon_id: cpid.clone(),
+                        offer_id: o.id.clone(),
+                        campaign_id: cid.clone(),
+                        merchant_id: shop.into(),
+                        user_id: user,
+                        spend_avos: spend,
+                        discount_avos: applied.discount_avos,
+                        ecash_avos: applied.ecash_avos,
+                        status: "done".into(),
+                        day: macau_day(redeemed_at),
+                        created_at: redeemed_at,
+                        voided_at: None,
+                        settlement_id: None,
+                    });
+                    ledger_v.push(NewLedgerEntry {
+                        campaign_id: cid.clone(),
+                        kind: "redeem".into(),
+                        offer_id: Some(o.id.clone()),
+                        coupon_id: Some(cpid.clone()),
+                        redemption_id: Some(rid),
+                        merchant_id: Some(shop.into()),
+                        settlement_id: None,
+                        amount_avos: applied.ecash_avos,
+                        created_at: redeemed_at,
+                    });
                 } else if status == "expired" {
-                    ledger_v.push(NewLedgerEntry { campaign_id: cid.clone(), kind: "expire".into(), offer_id: Some(o.id.clone()), coupon_id: Some(cpid.clone()), redemption_id: None, merchant_id: None, settlement_id: None, amount_avos: face, created_at: expires_at });
+                    ledger_v.push(NewLedgerEntry {
+                        campaign_id: cid.clone(),
+                        kind: "expire".into(),
+                        offer_id: Some(o.id.clone()),
+                        coupon_id: Some(cpid.clone()),
+                        redemption_id: None,
+                        merchant_id: None,
+                        settlement_id: None,
+                        amount_avos: face,
+                        created_at: expires_at,
+                    });
                 }
             }
         }
@@ -368,10 +676,14 @@ fn load(conn: &mut DbConn) -> Result<usize, AppError> {
         // Settlements for the ended campaigns: one statement per merchant, approved and paid.
         let mut settlements_v = Vec::new();
         if !seed.live {
-            let mut by_merchant: std::collections::BTreeMap<String, Vec<usize>> = Default::default();
+            let mut by_merchant: std::collections::BTreeMap<String, Vec<usize>> =
+                Default::default();
             for (k, r) in redemptions_v.iter().enumerate() {
                 if r.ecash_avos > 0 {
-                    by_merchant.entry(r.merchant_id.clone()).or_default().push(k);
+                    by_merchant
+                        .entry(r.merchant_id.clone())
+                        .or_default()
+                        .push(k);
                 }
             }
             for (m, idx) in by_merchant {
@@ -382,10 +694,40 @@ fn load(conn: &mut DbConn) -> Result<usize, AppError> {
                 }
                 let created = end + Duration::days(3);
                 let approved = created + Duration::days(2);
-                let paid = approved + Duration::days(if rng.gen_bool(0.05) { 20 } else { rng.gen_range(2..9) });
-                settlements_v.push(Settlement { id: sid.clone(), campaign_id: cid.clone(), merchant_id: m.clone(), period_from: macau_day(start), period_to: macau_day(end), amount_avos: amount, redemptions_count: idx.len() as i32, status: "paid".into(), created_by: officials[0].id.clone(), created_at: created, approved_by: Some(officials[1].id.clone()), approved_at: Some(approved), paid_by: Some(officials[1].id.clone()), paid_at: Some(paid) });
+                let paid = approved
+                    + Duration::days(if rng.gen_bool(0.05) {
+                        20
+                    } else {
+                        rng.gen_range(2..9)
+                    });
+                settlements_v.push(Settlement {
+                    id: sid.clone(),
+                    campaign_id: cid.clone(),
+                    merchant_id: m.clone(),
+                    period_from: macau_day(start),
+                    period_to: macau_day(end),
+                    amount_avos: amount,
+                    redemptions_count: idx.len() as i32,
+                    status: "paid".into(),
+                    created_by: officials[0].id.clone(),
+                    created_at: created,
+                    approved_by: Some(officials[1].id.clone()),
+                    approved_at: Some(approved),
+                    paid_by: Some(officials[1].id.clone()),
+                    paid_at: Some(paid),
+                });
                 for (kind, when) in [("settle", created), ("pay", paid)] {
-                    ledger_v.push(NewLedgerEntry { campaign_id: cid.clone(), kind: kind.into(), offer_id: None, coupon_id: None, redemption_id: None, merchant_id: Some(m.clone()), settlement_id: Some(sid.clone()), amount_avos: amount, created_at: when });
+                    ledger_v.push(NewLedgerEntry {
+                        campaign_id: cid.clone(),
+                        kind: kind.into(),
+                        offer_id: None,
+                        coupon_id: None,
+                        redemption_id: None,
+                        merchant_id: Some(m.clone()),
+                        settlement_id: Some(sid.clone()),
+                        amount_avos: amount,
+                        created_at: when,
+                    });
                 }
             }
         }
@@ -394,21 +736,58 @@ fn load(conn: &mut DbConn) -> Result<usize, AppError> {
         let survey_v: Vec<SurveyAnswer> = shop_ids
             .iter()
             .filter(|_| !seed.live)
-            .map(|m| SurveyAnswer { campaign_id: cid.clone(), merchant_id: (*m).into(), came_because_of_campaign: rng.gen_bool(0.8), estimate_pct: Some(rng.gen_range(10..70)), comment: None, created_at: end + Duration::days(5), updated_at: end + Duration::days(5) })
+            .map(|m| SurveyAnswer {
+                campaign_id: cid.clone(),
+                merchant_id: (*m).into(),
+                came_because_of_campaign: rng.gen_bool(0.8),
+                estimate_pct: Some(rng.gen_range(10..70)),
+                comment: None,
+                created_at: end + Duration::days(5),
+                updated_at: end + Duration::days(5),
+            })
             .collect();
 
         crate::insert_rows!(&mut *conn, offers::table, &offers_v)?;
-        insert_chunks(conn, &visitors_v, 1000, |c, ch| crate::insert_rows!(c, visitors::table, ch))?;
-        insert_chunks(conn, &checkins_v, 1000, |c, ch| crate::insert_rows!(c, checkins::table, ch))?;
-        insert_chunks(conn, &refusals_v, 1000, |c, ch| crate::insert_rows!(c, checkin_refusals::table, ch))?;
-        insert_chunks(conn, &coupons_v, 1000, |c, ch| crate::insert_rows!(c, coupons::table, ch))?;
-        insert_chunks(conn, &settlements_v, 500, |c, ch| crate::insert_rows!(c, settlements::table, ch))?;
-        insert_chunks(conn, &redemptions_v, 1000, |c, ch| crate::insert_rows!(c, redemptions::table, ch))?;
-        insert_chunks(conn, &ledger_v, 1000, |c, ch| crate::insert_rows!(c, ledger::table, ch))?;
-        insert_chunks(conn, &pageviews_v, 1000, |c, ch| crate::insert_rows!(c, pageviews::table, ch))?;
-        insert_chunks(conn, &survey_v, 500, |c, ch| crate::insert_rows!(c, survey_answers::table, ch))?;
-        rows += 1 + pts.len() + enrol.len() + offers_v.len() + visitors_v.len() + checkins_v.len() + refusals_v.len() + coupons_v.len()
-            + settlements_v.len() + redemptions_v.len() + ledger_v.len() + pageviews_v.len() + survey_v.len();
+        insert_chunks(conn, &visitors_v, 1000, |c, ch| {
+            crate::insert_rows!(c, visitors::table, ch)
+        })?;
+        insert_chunks(conn, &checkins_v, 1000, |c, ch| {
+            crate::insert_rows!(c, checkins::table, ch)
+        })?;
+        insert_chunks(conn, &refusals_v, 1000, |c, ch| {
+            crate::insert_rows!(c, checkin_refusals::table, ch)
+        })?;
+        insert_chunks(conn, &coupons_v, 1000, |c, ch| {
+            crate::insert_rows!(c, coupons::table, ch)
+        })?;
+        insert_chunks(conn, &settlements_v, 500, |c, ch| {
+            crate::insert_rows!(c, settlements::table, ch)
+        })?;
+        insert_chunks(conn, &redemptions_v, 1000, |c, ch| {
+            crate::insert_rows!(c, redemptions::table, ch)
+        })?;
+        insert_chunks(conn, &ledger_v, 1000, |c, ch| {
+            crate::insert_rows!(c, ledger::table, ch)
+        })?;
+        insert_chunks(conn, &pageviews_v, 1000, |c, ch| {
+            crate::insert_rows!(c, pageviews::table, ch)
+        })?;
+        insert_chunks(conn, &survey_v, 500, |c, ch| {
+            crate::insert_rows!(c, survey_answers::table, ch)
+        })?;
+        rows += 1
+            + pts.len()
+            + enrol.len()
+            + offers_v.len()
+            + visitors_v.len()
+            + checkins_v.len()
+            + refusals_v.len()
+            + coupons_v.len()
+            + settlements_v.len()
+            + redemptions_v.len()
+            + ledger_v.len()
+            + pageviews_v.len()
+            + survey_v.len();
         let _ = ci;
     }
     Ok(rows)

@@ -49,7 +49,12 @@ pub enum AppError {
 
 impl AppError {
     pub fn rule(status: StatusCode, code: &'static str, detail: impl Into<String>) -> Self {
-        AppError::Rule { status, code, detail: detail.into(), extra: None }
+        AppError::Rule {
+            status,
+            code,
+            detail: detail.into(),
+            extra: None,
+        }
     }
     pub fn rule_with(
         status: StatusCode,
@@ -57,10 +62,18 @@ impl AppError {
         detail: impl Into<String>,
         extra: Value,
     ) -> Self {
-        AppError::Rule { status, code, detail: detail.into(), extra: Some(extra) }
+        AppError::Rule {
+            status,
+            code,
+            detail: detail.into(),
+            extra: Some(extra),
+        }
     }
     pub fn field(field: &str, message: impl Into<String>) -> Self {
-        AppError::Validation(vec![FieldError { field: field.into(), message: message.into() }])
+        AppError::Validation(vec![FieldError {
+            field: field.into(),
+            message: message.into(),
+        }])
     }
 
     /// The SPEC's stable error code.
@@ -134,7 +147,11 @@ impl AppError {
         if let AppError::Validation(errs) = self {
             body["errors"] = json!(errs);
         }
-        if let AppError::Rule { extra: Some(Value::Object(extra)), .. } = self {
+        if let AppError::Rule {
+            extra: Some(Value::Object(extra)),
+            ..
+        } = self
+        {
             for (k, v) in extra {
                 body[k] = v.clone();
             }
@@ -179,7 +196,10 @@ impl ResponseError for AppError {
 }
 
 /// actix's own extractor failures (malformed JSON, wrong types, bad paths) in the same format.
-pub fn json_error(err: actix_web::error::JsonPayloadError, _req: &actix_web::HttpRequest) -> actix_web::Error {
+pub fn json_error(
+    err: actix_web::error::JsonPayloadError,
+    _req: &actix_web::HttpRequest,
+) -> actix_web::Error {
     use actix_web::error::JsonPayloadError as J;
     let app = match &err {
         J::OverflowKnownLength { .. } | J::Overflow { .. } => AppError::TooLarge,
@@ -193,11 +213,21 @@ pub fn json_error(err: actix_web::error::JsonPayloadError, _req: &actix_web::Htt
     app.into()
 }
 
-pub fn query_error(err: actix_web::error::QueryPayloadError, _req: &actix_web::HttpRequest) -> actix_web::Error {
-    AppError::Validation(vec![FieldError { field: "query".into(), message: err.to_string() }]).into()
+pub fn query_error(
+    err: actix_web::error::QueryPayloadError,
+    _req: &actix_web::HttpRequest,
+) -> actix_web::Error {
+    AppError::Validation(vec![FieldError {
+        field: "query".into(),
+        message: err.to_string(),
+    }])
+    .into()
 }
 
-pub fn path_error(err: actix_web::error::PathError, _req: &actix_web::HttpRequest) -> actix_web::Error {
+pub fn path_error(
+    err: actix_web::error::PathError,
+    _req: &actix_web::HttpRequest,
+) -> actix_web::Error {
     AppError::NotFound(format!("bad path: {err}")).into()
 }
 

@@ -17,13 +17,22 @@ pub struct Actor {
 
 impl Actor {
     pub fn official(id: &str) -> Actor {
-        Actor { id: Some(id.into()), role: "official" }
+        Actor {
+            id: Some(id.into()),
+            role: "official",
+        }
     }
     pub fn merchant(id: &str) -> Actor {
-        Actor { id: Some(id.into()), role: "merchant" }
+        Actor {
+            id: Some(id.into()),
+            role: "merchant",
+        }
     }
     pub fn system() -> Actor {
-        Actor { id: None, role: "system" }
+        Actor {
+            id: None,
+            role: "system",
+        }
     }
 }
 
@@ -51,8 +60,17 @@ pub fn record(
     Ok(())
 }
 
-pub fn list(conn: &mut DbConn, entity: Option<&str>, entity_id: Option<&str>, limit: i64) -> Result<Vec<AuditRow>, AppError> {
-    let mut q = audit_log::table.select(AuditRow::as_select()).order(audit_log::id.desc()).limit(limit).into_boxed();
+pub fn list(
+    conn: &mut DbConn,
+    entity: Option<&str>,
+    entity_id: Option<&str>,
+    limit: i64,
+) -> Result<Vec<AuditRow>, AppError> {
+    let mut q = audit_log::table
+        .select(AuditRow::as_select())
+        .order(audit_log::id.desc())
+        .limit(limit)
+        .into_boxed();
     if let Some(e) = entity {
         q = q.filter(audit_log::entity.eq(e.to_string()));
     }

@@ -15,15 +15,26 @@ pub fn new_id() -> String {
 /// A campaign by id or slug.
 pub fn find_campaign(conn: &mut DbConn, key: &str) -> Result<Campaign, AppError> {
     let found = if Uuid::parse_str(key).is_ok() {
-        campaigns::table.find(key).select(Campaign::as_select()).first(conn).optional()?
+        campaigns::table
+            .find(key)
+            .select(Campaign::as_select())
+            .first(conn)
+            .optional()?
     } else {
-        campaigns::table.filter(campaigns::slug.eq(key)).select(Campaign::as_select()).first(conn).optional()?
+        campaigns::table
+            .filter(campaigns::slug.eq(key))
+            .select(Campaign::as_select())
+            .first(conn)
+            .optional()?
     };
     found.ok_or_else(|| AppError::NotFound(format!("no campaign '{key}'")))
 }
 
 pub fn list_campaigns(conn: &mut DbConn, include_drafts: bool) -> Result<Vec<Campaign>, AppError> {
-    let mut q = campaigns::table.select(Campaign::as_select()).order(campaigns::starts_at.desc()).into_boxed();
+    let mut q = campaigns::table
+        .select(Campaign::as_select())
+        .order(campaigns::starts_at.desc())
+        .into_boxed();
     if !include_drafts {
         q = q.filter(campaigns::status.ne("draft"));
     }
@@ -31,26 +42,44 @@ pub fn list_campaigns(conn: &mut DbConn, include_drafts: bool) -> Result<Vec<Cam
 }
 
 pub fn insert_campaign(conn: &mut DbConn, c: &Campaign) -> Result<(), AppError> {
-    diesel::insert_into(campaigns::table).values(c).execute(conn).map_err(|e| match AppError::from(e) {
-        AppError::Conflict(_) => AppError::field("slug", "this slug is already used"),
-        other => other,
-    })?;
+    diesel::insert_into(campaigns::table)
+        .values(c)
+        .execute(conn)
+        .map_err(|e| match AppError::from(e) {
+            AppError::Conflict(_) => AppError::field("slug", "this slug is already used"),
+            other => other,
+        })?;
     Ok(())
 }
 
 pub fn update_campaign(conn: &mut DbConn, c: &Campaign) -> Result<(), AppError> {
-    diesel::update(campaigns::table.find(&c.id)).set(c).execute(conn).map_err(|e| match AppError::from(e) {
-        AppError::Conflict(_) => AppError::field("slug", "this slug is already used"),
-        other => other,
-    })?;
+    diesel::update(campaigns::table.find(&c.id))
+        .set(c)
+        .execute(conn)
+        .map_err(|e| match AppError::from(e) {
+            AppError::Conflict(_) => AppError::field("slug", "this slug is already used"),
+            other => other,
+        })?;
     Ok(())
 }
 
 /// Moves a campaign's status only from the expected one (`draft → published → ended`).
-pub fn set_campaign_status(conn: &mut DbConn, id: &str, from: &[&str], to: &str) -> Result<bool, AppError> {
-    let n = diesel::update(campaigns::table.find(id).filter(campaigns::status.eq_any(from)))
-        .set((campaigns::status.eq(to), campaigns::updated_at.eq(crate::domain::time::now())))
-        .execute(conn)?;
+pub fn set_campaign_status(
+    conn: &mut DbConn,
+    id: &str,
+    from: &[&str],
+    to: &str,
+) -> Result<bool, AppError> {
+    let n = diesel::update(
+        campaigns::table
+            .find(id)
+            .filter(campaigns::status.eq_any(from)),
+    )
+    .set((
+        campaigns::status.eq(to),
+        campaigns::updated_at.eq(crate::domain::time::now()),
+    ))
+    .execute(conn)?;
     Ok(n == 1)
 }
 
@@ -108,7 +137,10 @@ pub fn find_merchant(conn: &mut DbConn, id: &str) -> Result<Merchant, AppError> 
 }
 
 pub fn list_merchants(conn: &mut DbConn) -> Result<Vec<Merchant>, AppError> {
-    Ok(merchants::table.select(Merchant::as_select()).order(merchants::created_at.asc()).load(conn)?)
+    Ok(merchants::table
+        .select(Merchant::as_select())
+        .order(merchants::created_at.asc())
+        .load(conn)?)
 }
 
 /// Approved merchants of a campaign.
@@ -122,21 +154,34 @@ pub fn participants(conn: &mut DbConn, campaign_id: &str) -> Result<Vec<Merchant
         .load(conn)?)
 }
 
-pub fn insert_merchant_with_owner(conn: &mut DbConn, m: &Merchant, owner: &User) -> Result<(), AppError> {
-    diesel::insert_into(merchants::table).values(m).execute(conn)?;
+pub fn insert_merchant_with_owner(
+    conn: &mut DbConn,
+    m: &Merchant,
+    owner: &User,
+) -> Result<(), AppError> {
+    diesel::insert_into(merchants::table)
+        .values(m)
+        .execute(conn)?;
     insert_user(conn, owner)
 }
 
 pub fn insert_user(conn: &mut DbConn, u: &User) -> Result<(), AppError> {
-    diesel::insert_into(users::table).values(u).execute(conn).map_err(|e| match AppError::from(e) {
-        AppError::Conflict(_) => AppError::field("username", "this username is taken"),
-        other => other,
-    })?;
+    diesel::insert_into(users::table)
+        .values(u)
+        .execute(conn)
+        .map_err(|e| match AppError::from(e) {
+            AppError::Conflict(_) => AppError::field("username", "this username is taken"),
+            other => other,
+        })?;
     Ok(())
 }
 
 pub fn find_user_by_name(conn: &mut DbConn, username: &str) -> Result<Option<User>, AppError> {
-    Ok(users::table.filter(users::username.eq(username)).select(User::as_select()).first(conn).optional()?)
+    Ok(users::table
+        .filter(users::username.eq(username))
+        .select(User::as_select())
+        .first(conn)
+        .optional()?)
 }
 
 pub fn users_of_merchant(conn: &mut DbConn, merchant_id: &str) -> Result<Vec<User>, AppError> {
@@ -147,7 +192,12 @@ pub fn users_of_merchant(conn: &mut DbConn, merchant_id: &str) -> Result<Vec<Use
         .load(conn)?)
 }
 
-pub fn set_user_active(conn: &mut DbConn, user_id: &str, merchant_id: &str, active: bool) -> Result<bool, AppError> {
+pub fn set_user_active(
+    conn: &mut DbConn,
+    user_id: &str,
+    merchant_id: &str,
+    active: bool,
+) -> Result<bool, AppError> {
     Ok(diesel::update(
         users::table
             .find(user_id)
@@ -160,11 +210,19 @@ pub fn set_user_active(conn: &mut DbConn, user_id: &str, merchant_id: &str, acti
 }
 
 pub fn user_active(conn: &mut DbConn, user_id: &str) -> Result<bool, AppError> {
-    Ok(users::table.find(user_id).select(users::active).first::<bool>(conn).optional()?.unwrap_or(false))
+    Ok(users::table
+        .find(user_id)
+        .select(users::active)
+        .first::<bool>(conn)
+        .optional()?
+        .unwrap_or(false))
 }
 
 pub fn count_officials(conn: &mut DbConn) -> Result<i64, AppError> {
-    Ok(users::table.filter(users::role.eq("official")).count().get_result(conn)?)
+    Ok(users::table
+        .filter(users::role.eq("official"))
+        .count()
+        .get_result(conn)?)
 }
 
 pub fn find_enrolment(conn: &mut DbConn, id: &str) -> Result<Enrolment, AppError> {
@@ -177,10 +235,15 @@ pub fn find_enrolment(conn: &mut DbConn, id: &str) -> Result<Enrolment, AppError
 }
 
 pub fn insert_enrolment(conn: &mut DbConn, e: &Enrolment) -> Result<(), AppError> {
-    diesel::insert_into(enrolments::table).values(e).execute(conn).map_err(|e| match AppError::from(e) {
-        AppError::Conflict(_) => AppError::Conflict("this merchant has already applied to this campaign".into()),
-        other => other,
-    })?;
+    diesel::insert_into(enrolments::table)
+        .values(e)
+        .execute(conn)
+        .map_err(|e| match AppError::from(e) {
+            AppError::Conflict(_) => {
+                AppError::Conflict("this merchant has already applied to this campaign".into())
+            }
+            other => other,
+        })?;
     Ok(())
 }
 
@@ -192,14 +255,18 @@ pub fn decide_enrolment(
     by: &str,
     reason: Option<String>,
 ) -> Result<bool, AppError> {
-    Ok(diesel::update(enrolments::table.find(id).filter(enrolments::status.eq("pending")))
-        .set((
-            enrolments::status.eq(status),
-            enrolments::decided_at.eq(Some(crate::domain::time::now())),
-            enrolments::decided_by.eq(Some(by)),
-            enrolments::reason.eq(reason),
-        ))
-        .execute(conn)?
+    Ok(diesel::update(
+        enrolments::table
+            .find(id)
+            .filter(enrolments::status.eq("pending")),
+    )
+    .set((
+        enrolments::status.eq(status),
+        enrolments::decided_at.eq(Some(crate::domain::time::now())),
+        enrolments::decided_by.eq(Some(by)),
+        enrolments::reason.eq(reason),
+    ))
+    .execute(conn)?
         == 1)
 }
 
@@ -226,7 +293,11 @@ pub fn list_enrolments(
     Ok(q.load(conn)?)
 }
 
-pub fn enrolment_status(conn: &mut DbConn, campaign_id: &str, merchant_id: &str) -> Result<Option<String>, AppError> {
+pub fn enrolment_status(
+    conn: &mut DbConn,
+    campaign_id: &str,
+    merchant_id: &str,
+) -> Result<Option<String>, AppError> {
     Ok(enrolments::table
         .filter(enrolments::campaign_id.eq(campaign_id))
         .filter(enrolments::merchant_id.eq(merchant_id))

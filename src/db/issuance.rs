@@ -19,7 +19,9 @@ use actix_web::http::StatusCode;
 
 pub fn insert_visitor(conn: &mut DbConn, v: &Visitor) -> Result<Vec<(Coupon, Offer)>, AppError> {
     write_tx(conn, |conn| {
-        diesel::insert_into(visitors::table).values(v).execute(conn)?;
+        diesel::insert_into(visitors::table)
+            .values(v)
+            .execute(conn)?;
         let t = v.created_at;
         let active: Vec<String> = campaigns::table
             .filter(campaigns::status.eq("published"))
@@ -41,9 +43,13 @@ pub fn visitor_exists(conn: &mut DbConn, id: &str) -> Result<bool, AppError> {
 
 /// Locks the visitor's row for the rest of the transaction (serialises one visitor's issuance).
 fn lock_visitor(conn: &mut DbConn, visitor_id: &str, t: NaiveDateTime) -> Result<(), AppError> {
-    let n = diesel::update(visitors::table.find(visitor_id)).set(visitors::last_seen_at.eq(t)).execute(conn)?;
+    let n = diesel::update(visitors::table.find(visitor_id))
+        .set(visitors::last_seen_at.eq(t))
+        .execute(conn)?;
     if n == 0 {
-        return Err(AppError::Unauthorized("unknown visitor; sign up again".into()));
+        return Err(AppError::Unauthorized(
+            "unknown visitor; sign up again".into(),
+        ));
     }
     Ok(())
 }
@@ -57,9 +63,13 @@ fn issue_one(
     t: NaiveDateTime,
     checkin_id: Option<&str>,
 ) -> Result<Option<Coupon>, AppError> {
-    let taken = diesel::update(offers::table.find(&offer.id).filter(offers::issued.lt(offers::stock)))
-        .set(offers::issued.eq(offers::issued + 1))
-        .execute(conn)?;
+    let taken = diesel::update(
+        offers::table
+            .find(&offer.id)
+            .filter(offers::issued.lt(offers::stock)),
+    )
+    .set(offers::issued.eq(offers::issued + 1))
+    .execute(conn)?;
     if taken == 0 {
         return Ok(None);
     }
@@ -77,13 +87,23 @@ fn issue_one(
         day: macau_day(t),
         checkin_id: checkin_id.map(str::to_string),
     };
-    diesel::insert_into(coupons::table).values(&coupon).execute(conn)?;
+    diesel::insert_into(coupons::table)
+        .values(&coupon)
+        .execute(conn)?;
     super::ledger::append(
         conn,
         &offer.campaign_id,
         "issue",
-        super::ledger::Refs { offer: Some(&offer.id), coupon: Some(&coupon.id), ..Default::default() },
-        if offer.kind == "ecash" { offer.face_value_avos } else { 0 },
+        super::ledger::Refs {
+            offer: Some(&offer.id),
+            coupon: Some(&coupon.id),
+            ..Default::default()
+        },
+        if offer.kind == "ecash" {
+            offer.face_value_avos
+        } else {
+            0
+        },
         t,
     )?;
     Ok(Some(coupon))
@@ -153,7 +173,12 @@ pub struct CheckinOutcome {
     pub coupons: Vec<(Coupon, Offer)>,
 }
 
-fn refuse(conn: &mut DbConn, req: &CheckinRequest, point: Option<&Point>, code: &'static str) -> Result<(), AppError> {
+fn refuse(
+    conn: &mut DbConn,
+    req: &CheckinRequest,
+    point: Option<&Point>,
+    code: &'static str,
+) -> Result<(), AppError> {
     let t = now();
     diesel::insert_into(checkin_refusals::table)
         .values(CheckinRefusal {
@@ -174,11 +199,26 @@ fn refuse(conn: &mut DbConn, req: &CheckinRequest, point: Option<&Point>, code: 
 
 fn refusal_error(r: Refusal) -> AppError {
     let (status, detail) = match r {
-        Refusal::InvalidPayload => (StatusCode::UNPROCESSABLE_ENTITY, "This code is not a valid check-in code."),
-        Refusal::PayloadExpired => (StatusCode::GONE, "This code has expired; scan the code shown now."),
-        Refusal::OutsideGeofence => (StatusCode::FORBIDDEN, "You are too far from this check-in point."),
-        Refusal::LocationRequired => (StatusCode::FORBIDDEN, "This check-in point needs your location."),
-        Refusal::CampaignNotActive => (StatusCode::FORBIDDEN, "This campaign is not running at the moment."),
+        Refusal::InvalidPayload => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "This code is not a valid check-in code.",
+        ),
+        Refusal::PayloadExpired => (
+            StatusCode::GONE,
+            "This code has expired; scan the code shown now.",
+        ),
+        Refusal::OutsideGeofence => (
+            StatusCode::FORBIDDEN,
+            "You are too far from this check-in point.",
+        ),
+        Refusal::LocationRequired => (
+            StatusCode::FORBIDDEN,
+            "This check-in point needs your location.",
+        ),
+        Refusal::CampaignNotActive => (
+            StatusCode::FORBIDDEN,
+            "This campaign is not running at the moment.",
+        ),
     };
     AppError::rule(status, r.code(), detail)
 }
@@ -210,14 +250,27 @@ fn thresholds(conn: &mut DbConn, campaign_id: &str) -> Result<Vec<i64>, AppError
         .collect())
 }
 
-fn outcome_of(conn: &mut DbConn, c: Checkin, coupons: Vec<(Coupon, Offer)>) -> Result<CheckinOutcome, AppError> {
+fn outcome_of(
+    conn: &mut DbConn,
+    c: Checkin,
+    coupons: Vec<(Coupon, Offer)>,
+) -> Result<CheckinOutcome, AppError> {
     let count = stamps(conn, &c.visitor_id, &c.campaign_id)?;
     let next = checkin::next_reward_at(count, &thresholds(conn, &c.campaign_id)?);
-    Ok(CheckinOutcome { checkin: c, stamps: count, next_reward_at: next, coupons })
+    Ok(CheckinOutcome {
+        checkin: c,
+        stamps: count,
+        next_reward_at: next,
+        coupons,
+    })
 }
 
 /// The earlier answer to a check-in sent again with the same nonce.
-fn replay(conn: &mut DbConn, visitor_id: &str, nonce: &str) -> Result<Option<CheckinOutcome>, AppError> {
+fn replay(
+    conn: &mut DbConn,
+    visitor_id: &str,
+    nonce: &str,
+) -> Result<Option<CheckinOutcome>, AppError> {
     let Some(c) = checkins::table
         .filter(checkins::visitor_id.eq(visitor_id))
         .filter(checkins::nonce.eq(nonce))
@@ -236,7 +289,11 @@ fn replay(conn: &mut DbConn, visitor_id: &str, nonce: &str) -> Result<Option<Che
 }
 
 /// Accepts or refuses a scan; see `domain::checkin::judge` for the rules.
-pub fn check_in(conn: &mut DbConn, keys: &KeyRing, req: CheckinRequest) -> Result<(CheckinOutcome, bool), AppError> {
+pub fn check_in(
+    conn: &mut DbConn,
+    keys: &KeyRing,
+    req: CheckinRequest,
+) -> Result<(CheckinOutcome, bool), AppError> {
     if let Some(nonce) = &req.nonce {
         if let Some(prev) = replay(conn, &req.visitor_id, nonce)? {
             return Ok((prev, true));
@@ -283,7 +340,12 @@ pub fn check_in(conn: &mut DbConn, keys: &KeyRing, req: CheckinRequest) -> Resul
         (Some(a), Some(b)) => Some((a, b)),
         _ => None,
     };
-    let scan = Scan { counter, received_at, claimed_scan_at: req.scanned_at, location };
+    let scan = Scan {
+        counter,
+        received_at,
+        claimed_scan_at: req.scanned_at,
+        location,
+    };
     let scanned_at = match checkin::judge(&rules, &window, &scan) {
         Ok(t) => t,
         Err(r) => {
@@ -306,9 +368,18 @@ pub fn check_in(conn: &mut DbConn, keys: &KeyRing, req: CheckinRequest) -> Resul
     };
     let result = write_tx(conn, |conn| {
         lock_visitor(conn, &row.visitor_id, received_at)?;
-        diesel::insert_into(checkins::table).values(&row).execute(conn)?;
+        diesel::insert_into(checkins::table)
+            .values(&row)
+            .execute(conn)?;
         let count = stamps(conn, &row.visitor_id, &row.campaign_id)?;
-        let coupons = issue_earned(conn, &row.visitor_id, &row.campaign_id, count, Some(&row.id), received_at)?;
+        let coupons = issue_earned(
+            conn,
+            &row.visitor_id,
+            &row.campaign_id,
+            count,
+            Some(&row.id),
+            received_at,
+        )?;
         Ok(coupons)
     });
     match result {
@@ -334,7 +405,11 @@ pub fn check_in(conn: &mut DbConn, keys: &KeyRing, req: CheckinRequest) -> Resul
 }
 
 /// First come, first served: claims a coupon of a `claim` offer.
-pub fn claim(conn: &mut DbConn, offer_id: &str, visitor_id: &str) -> Result<(Coupon, Offer), AppError> {
+pub fn claim(
+    conn: &mut DbConn,
+    offer_id: &str,
+    visitor_id: &str,
+) -> Result<(Coupon, Offer), AppError> {
     let t = now();
     let (offer, campaign): (Offer, Campaign) = offers::table
         .inner_join(campaigns::table.on(campaigns::id.eq(offers::campaign_id)))
@@ -344,10 +419,18 @@ pub fn claim(conn: &mut DbConn, offer_id: &str, visitor_id: &str) -> Result<(Cou
         .optional()?
         .ok_or_else(|| AppError::NotFound("no such offer".into()))?;
     if offer.trigger_type != "claim" {
-        return Err(AppError::rule(StatusCode::FORBIDDEN, "not_open", "This offer is earned, not claimed."));
+        return Err(AppError::rule(
+            StatusCode::FORBIDDEN,
+            "not_open",
+            "This offer is earned, not claimed.",
+        ));
     }
     if campaign.status != "published" || t < campaign.starts_at || t >= campaign.ends_at {
-        return Err(AppError::rule(StatusCode::FORBIDDEN, "campaign_not_active", "This campaign is not running at the moment."));
+        return Err(AppError::rule(
+            StatusCode::FORBIDDEN,
+            "campaign_not_active",
+            "This campaign is not running at the moment.",
+        ));
     }
     if let Some(opens) = offer.opens_at {
         if t < opens {
@@ -360,25 +443,45 @@ pub fn claim(conn: &mut DbConn, offer_id: &str, visitor_id: &str) -> Result<(Cou
         }
     }
     if offer.valid_until <= t {
-        return Err(AppError::rule(StatusCode::GONE, "sold_out", "This offer has closed."));
+        return Err(AppError::rule(
+            StatusCode::GONE,
+            "sold_out",
+            "This offer has closed.",
+        ));
     }
     let limit = i64::from(offer.per_visitor_limit);
     if offer.issued >= offer.stock {
         // Sold out: answer without a write transaction (the storm's fast path).
         if coupons_held(conn, &offer.id, visitor_id)? >= limit {
-            return Err(AppError::rule(StatusCode::CONFLICT, "limit_reached", "You already hold as many of these coupons as allowed."));
+            return Err(AppError::rule(
+                StatusCode::CONFLICT,
+                "limit_reached",
+                "You already hold as many of these coupons as allowed.",
+            ));
         }
-        return Err(AppError::rule(StatusCode::GONE, "sold_out", "All coupons of this offer have been claimed."));
+        return Err(AppError::rule(
+            StatusCode::GONE,
+            "sold_out",
+            "All coupons of this offer have been claimed.",
+        ));
     }
     let result = write_tx(conn, |conn| {
         lock_visitor(conn, visitor_id, t)?;
         let held = coupons_held(conn, &offer.id, visitor_id)?;
         if held >= limit {
-            return Err(AppError::rule(StatusCode::CONFLICT, "limit_reached", "You already hold as many of these coupons as allowed."));
+            return Err(AppError::rule(
+                StatusCode::CONFLICT,
+                "limit_reached",
+                "You already hold as many of these coupons as allowed.",
+            ));
         }
         match issue_one(conn, &offer, visitor_id, (held + 1) as i32, t, None)? {
             Some(c) => Ok(c),
-            None => Err(AppError::rule(StatusCode::GONE, "sold_out", "All coupons of this offer have been claimed.")),
+            None => Err(AppError::rule(
+                StatusCode::GONE,
+                "sold_out",
+                "All coupons of this offer have been claimed.",
+            )),
         }
     });
     match result {
@@ -386,7 +489,11 @@ pub fn claim(conn: &mut DbConn, offer_id: &str, visitor_id: &str) -> Result<(Cou
             crate::http::metrics::count("bairro_coupons_claimed_total", 1);
             Ok((c, offer))
         }
-        Err(AppError::Conflict(_)) => Err(AppError::rule(StatusCode::CONFLICT, "limit_reached", "You already hold as many of these coupons as allowed.")),
+        Err(AppError::Conflict(_)) => Err(AppError::rule(
+            StatusCode::CONFLICT,
+            "limit_reached",
+            "You already hold as many of these coupons as allowed.",
+        )),
         Err(e) => Err(e),
     }
 }
@@ -424,21 +531,35 @@ pub fn sweep_expired(conn: &mut DbConn, limit: i64) -> Result<usize, AppError> {
         .inner_join(offers::table.on(offers::id.eq(coupons::offer_id)))
         .filter(coupons::status.eq("issued"))
         .filter(coupons::expires_at.le(t))
-        .select((coupons::id, coupons::campaign_id, coupons::offer_id, offers::kind, offers::face_value_avos))
+        .select((
+            coupons::id,
+            coupons::campaign_id,
+            coupons::offer_id,
+            offers::kind,
+            offers::face_value_avos,
+        ))
         .limit(limit)
         .load(conn)?;
     let mut n = 0;
     for (id, campaign, offer, kind, face) in due {
         let done = write_tx(conn, |conn| {
-            let changed = diesel::update(coupons::table.find(&id).filter(coupons::status.eq("issued")))
-                .set(coupons::status.eq("expired"))
-                .execute(conn)?;
+            let changed = diesel::update(
+                coupons::table
+                    .find(&id)
+                    .filter(coupons::status.eq("issued")),
+            )
+            .set(coupons::status.eq("expired"))
+            .execute(conn)?;
             if changed == 1 {
                 super::ledger::append(
                     conn,
                     &campaign,
                     "expire",
-                    super::ledger::Refs { offer: Some(&offer), coupon: Some(&id), ..Default::default() },
+                    super::ledger::Refs {
+                        offer: Some(&offer),
+                        coupon: Some(&id),
+                        ..Default::default()
+                    },
                     if kind == "ecash" { face } else { 0 },
                     t,
                 )?;
@@ -450,7 +571,13 @@ pub fn sweep_expired(conn: &mut DbConn, limit: i64) -> Result<usize, AppError> {
     Ok(n)
 }
 
-pub fn insert_device_setup(conn: &mut DbConn, hash: &str, point_id: &str, by: &str, expires_at: NaiveDateTime) -> Result<(), AppError> {
+pub fn insert_device_setup(
+    conn: &mut DbConn,
+    hash: &str,
+    point_id: &str,
+    by: &str,
+    expires_at: NaiveDateTime,
+) -> Result<(), AppError> {
     diesel::insert_into(device_setups::table)
         .values((
             device_setups::code_hash.eq(hash),
@@ -467,17 +594,29 @@ pub fn activate_device(conn: &mut DbConn, hash: &str) -> Result<(String, Point),
     let t = now();
     write_tx(conn, |conn| {
         let n = diesel::update(
-            device_setups::table.find(hash).filter(device_setups::used_at.is_null()).filter(device_setups::expires_at.gt(t)),
+            device_setups::table
+                .find(hash)
+                .filter(device_setups::used_at.is_null())
+                .filter(device_setups::expires_at.gt(t)),
         )
         .set(device_setups::used_at.eq(Some(t)))
         .execute(conn)?;
         if n == 0 {
-            return Err(AppError::Unauthorized("this setup code is unknown, used or expired".into()));
+            return Err(AppError::Unauthorized(
+                "this setup code is unknown, used or expired".into(),
+            ));
         }
-        let point_id: String = device_setups::table.find(hash).select(device_setups::point_id).first(conn)?;
+        let point_id: String = device_setups::table
+            .find(hash)
+            .select(device_setups::point_id)
+            .first(conn)?;
         let id = new_id();
         diesel::insert_into(devices::table)
-            .values((devices::id.eq(&id), devices::point_id.eq(&point_id), devices::created_at.eq(t)))
+            .values((
+                devices::id.eq(&id),
+                devices::point_id.eq(&point_id),
+                devices::created_at.eq(t),
+            ))
             .execute(conn)?;
         let p = super::catalog::find_point(conn, &point_id)?;
         Ok((id, p))
@@ -485,12 +624,21 @@ pub fn activate_device(conn: &mut DbConn, hash: &str) -> Result<(String, Point),
 }
 
 pub fn device_active(conn: &mut DbConn, id: &str) -> Result<bool, AppError> {
-    Ok(devices::table.find(id).filter(devices::revoked_at.is_null()).count().get_result::<i64>(conn)? == 1)
+    Ok(devices::table
+        .find(id)
+        .filter(devices::revoked_at.is_null())
+        .count()
+        .get_result::<i64>(conn)?
+        == 1)
 }
 
 pub fn revoke_device(conn: &mut DbConn, id: &str) -> Result<bool, AppError> {
-    Ok(diesel::update(devices::table.find(id).filter(devices::revoked_at.is_null()))
-        .set(devices::revoked_at.eq(Some(now())))
-        .execute(conn)?
+    Ok(diesel::update(
+        devices::table
+            .find(id)
+            .filter(devices::revoked_at.is_null()),
+    )
+    .set(devices::revoked_at.eq(Some(now())))
+    .execute(conn)?
         == 1)
 }

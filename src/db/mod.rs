@@ -90,7 +90,9 @@ impl CustomizeConnection<DbConn, diesel::r2d2::Error> for Pragmas {
 pub fn connect(url: &str, max_size: Option<u32>) -> anyhow::Result<(DbPool, Backend)> {
     let backend = backend_of(url).map_err(anyhow::Error::msg)?;
     let manager = ConnectionManager::<DbConn>::new(connection_string(url));
-    let cores = std::thread::available_parallelism().map(|n| n.get() as u32).unwrap_or(2);
+    let cores = std::thread::available_parallelism()
+        .map(|n| n.get() as u32)
+        .unwrap_or(2);
     let size = max_size.unwrap_or(match backend {
         Backend::Postgres => (cores * 4).max(8),
         Backend::Sqlite => (cores * 4).max(8),

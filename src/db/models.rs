@@ -144,7 +144,10 @@ impl Offer {
     pub fn value(&self) -> crate::domain::money::OfferValue {
         use crate::domain::money::OfferValue;
         if self.kind == "ecash" {
-            OfferValue::Ecash { face_value_avos: self.face_value_avos, min_spend_avos: self.min_spend_avos }
+            OfferValue::Ecash {
+                face_value_avos: self.face_value_avos,
+                min_spend_avos: self.min_spend_avos,
+            }
         } else {
             OfferValue::Discount {
                 percent_off: self.percent_off,

@@ -55,7 +55,10 @@ pub fn ensure_reference_data(conn: &mut DbConn) -> Result<(), AppError> {
     if h == 0 {
         let rows: Vec<Holiday> = crate::domain::holidays::MACAU_2020_2027
             .iter()
-            .map(|(d, name)| Holiday { day: NaiveDate::parse_from_str(d, "%Y-%m-%d").expect("valid seed date"), name: (*name).into() })
+            .map(|(d, name)| Holiday {
+                day: NaiveDate::parse_from_str(d, "%Y-%m-%d").expect("valid seed date"),
+                name: (*name).into(),
+            })
             .collect();
         for chunk in rows.chunks(100) {
             crate::insert_rows!(&mut *conn, holidays::table, chunk)?;
@@ -65,14 +68,23 @@ pub fn ensure_reference_data(conn: &mut DbConn) -> Result<(), AppError> {
 }
 
 pub fn holiday_set(conn: &mut DbConn) -> Result<HashSet<NaiveDate>, AppError> {
-    Ok(holidays::table.select(holidays::day).load::<NaiveDate>(conn)?.into_iter().collect())
+    Ok(holidays::table
+        .select(holidays::day)
+        .load::<NaiveDate>(conn)?
+        .into_iter()
+        .collect())
 }
 
 pub fn list_holidays(conn: &mut DbConn, year: Option<i32>) -> Result<Vec<Holiday>, AppError> {
-    let mut q = holidays::table.select(Holiday::as_select()).order(holidays::day.asc()).into_boxed();
+    let mut q = holidays::table
+        .select(Holiday::as_select())
+        .order(holidays::day.asc())
+        .into_boxed();
     if let Some(y) = year {
-        let from = NaiveDate::from_ymd_opt(y, 1, 1).ok_or_else(|| AppError::field("year", "invalid year"))?;
-        let to = NaiveDate::from_ymd_opt(y, 12, 31).ok_or_else(|| AppError::field("year", "invalid year"))?;
+        let from = NaiveDate::from_ymd_opt(y, 1, 1)
+            .ok_or_else(|| AppError::field("year", "invalid year"))?;
+        let to = NaiveDate::from_ymd_opt(y, 12, 31)
+            .ok_or_else(|| AppError::field("year", "invalid year"))?;
         q = q.filter(holidays::day.between(from, to));
     }
     Ok(q.load(conn)?)
@@ -80,7 +92,9 @@ pub fn list_holidays(conn: &mut DbConn, year: Option<i32>) -> Result<Vec<Holiday
 
 pub fn put_holiday(conn: &mut DbConn, h: &Holiday) -> Result<(), AppError> {
     diesel::delete(holidays::table.find(h.day)).execute(conn)?;
-    diesel::insert_into(holidays::table).values(h).execute(conn)?;
+    diesel::insert_into(holidays::table)
+        .values(h)
+        .execute(conn)?;
     Ok(())
 }
 
@@ -88,8 +102,16 @@ pub fn delete_holiday(conn: &mut DbConn, day: NaiveDate) -> Result<bool, AppErro
     Ok(diesel::delete(holidays::table.find(day)).execute(conn)? == 1)
 }
 
-pub fn put_footnote(conn: &mut DbConn, indicator_id: &str, year: i32, text: &str) -> Result<(), AppError> {
-    let exists: i64 = pledge_indicators::table.find(indicator_id).count().get_result(conn)?;
+pub fn put_footnote(
+    conn: &mut DbConn,
+    indicator_id: &str,
+    year: i32,
+    text: &str,
+) -> Result<(), AppError> {
+    let exists: i64 = pledge_indicators::table
+        .find(indicator_id)
+        .count()
+        .get_result(conn)?;
     if exists == 0 {
         return Err(AppError::NotFound("no such indicator".into()));
     }
@@ -106,7 +128,11 @@ pub fn put_footnote(conn: &mut DbConn, indicator_id: &str, year: i32, text: &str
 }
 
 /// The start and end of each clock whose start falls in the year.
-fn events(conn: &mut DbConn, clock: &str, year: i32) -> Result<Vec<(NaiveDateTime, Option<NaiveDateTime>)>, AppError> {
+fn events(
+    conn: &mut DbConn,
+    clock: &str,
+    year: i32,
+) -> Result<Vec<(NaiveDateTime, Option<NaiveDateTime>)>, AppError> {
     // A Macau year runs from 16:00 UTC on 31 Dec of the year before.
     let from = crate::domain::time::macau_day_start(NaiveDate::from_ymd_opt(year, 1, 1).unwrap());
     let to = crate::domain::time::macau_day_start(NaiveDate::from_ymd_opt(year + 1, 1, 1).unwrap());
@@ -119,7 +145,10 @@ fn events(conn: &mut DbConn, clock: &str, year: i32) -> Result<Vec<(NaiveDateTim
         _ => settlements::table
             .filter(settlements::approved_at.ge(from))
             .filter(settlements::approved_at.lt(to))
-            .select((settlements::approved_at.assume_not_null(), settlements::paid_at))
+            .select((
+                settlements::approved_at.assume_not_null(),
+                settlements::paid_at,
+            ))
             .load(conn)?,
     })
 }
@@ -140,7 +169,12 @@ pub fn compliance(
     holidays: &HashSet<NaiveDate>,
     today: NaiveDate,
 ) -> Compliance {
-    let mut c = Compliance { received: cases.len() as i64, counted: 0, met: 0, pending: 0 };
+    let mut c = Compliance {
+        received: cases.len() as i64,
+        counted: 0,
+        met: 0,
+        pending: 0,
+    };
     for (start, end) in cases {
         let deadline = workdays::deadline(macau_day(*start), working_days, holidays);
         match end {
@@ -158,12 +192,18 @@ pub fn compliance(
 }
 
 pub fn report(conn: &mut DbConn, years: &[i32]) -> Result<Value, AppError> {
-    let indicators: Vec<PledgeIndicator> =
-        pledge_indicators::table.select(PledgeIndicator::as_select()).order(pledge_indicators::position.asc()).load(conn)?;
+    let indicators: Vec<PledgeIndicator> = pledge_indicators::table
+        .select(PledgeIndicator::as_select())
+        .order(pledge_indicators::position.asc())
+        .load(conn)?;
     let hol = holiday_set(conn)?;
     let today = macau_day(now());
     let footnotes: Vec<(String, i32, String)> = pledge_footnotes::table
-        .select((pledge_footnotes::indicator_id, pledge_footnotes::year, pledge_footnotes::text))
+        .select((
+            pledge_footnotes::indicator_id,
+            pledge_footnotes::year,
+            pledge_footnotes::text,
+        ))
         .load(conn)?;
     let mut notes: Vec<Value> = Vec::new();
     let mut rows = Vec::new();
@@ -172,7 +212,8 @@ pub fn report(conn: &mut DbConn, years: &[i32]) -> Result<Value, AppError> {
         for &y in years {
             let cases = events(conn, &ind.clock, y)?;
             let c = compliance(&cases, ind.deadline_working_days as u32, &hol, today);
-            let actual = (c.counted > 0).then(|| ((c.met as f64 / c.counted as f64) * 10000.0).round() / 100.0);
+            let actual = (c.counted > 0)
+                .then(|| ((c.met as f64 / c.counted as f64) * 10000.0).round() / 100.0);
             let met_target = actual.map(|a| a >= ind.target_pct);
             let mut footnote = Value::Null;
             if met_target == Some(false) {
@@ -233,20 +274,40 @@ mod tests {
     use super::*;
 
     fn at(y: i32, m: u32, d: u32) -> NaiveDateTime {
-        NaiveDate::from_ymd_opt(y, m, d).unwrap().and_hms_opt(2, 0, 0).unwrap()
+        NaiveDate::from_ymd_opt(y, m, d)
+            .unwrap()
+            .and_hms_opt(2, 0, 0)
+            .unwrap()
     }
 
     #[test]
     fn counts_working_days_across_a_weekend_and_holiday() {
-        let hol: HashSet<_> = [NaiveDate::from_ymd_opt(2022, 10, 3).unwrap(), NaiveDate::from_ymd_opt(2022, 10, 4).unwrap()].into();
+        let hol: HashSet<_> = [
+            NaiveDate::from_ymd_opt(2022, 10, 3).unwrap(),
+            NaiveDate::from_ymd_opt(2022, 10, 4).unwrap(),
+        ]
+        .into();
         let cases = vec![
             (at(2022, 9, 29), Some(at(2022, 10, 10))), // deadline 10 Oct: met
             (at(2022, 9, 29), Some(at(2022, 10, 11))), // missed
             (at(2022, 9, 29), None),                   // open past deadline: missed
             (at(2022, 12, 30), None),                  // open, still in time: pending
         ];
-        let c = compliance(&cases, 5, &hol, NaiveDate::from_ymd_opt(2022, 12, 31).unwrap());
-        assert_eq!(c, Compliance { received: 4, counted: 3, met: 1, pending: 1 });
+        let c = compliance(
+            &cases,
+            5,
+            &hol,
+            NaiveDate::from_ymd_opt(2022, 12, 31).unwrap(),
+        );
+        assert_eq!(
+            c,
+            Compliance {
+                received: 4,
+                counted: 3,
+                met: 1,
+                pending: 1
+            }
+        );
         assert_eq!(fmt_pct(99.5), "99.5");
         assert_eq!(fmt_pct(100.0), "100");
     }

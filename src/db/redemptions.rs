@@ -35,7 +35,11 @@ fn request_hash(r: &RedeemRequest, code: &str) -> String {
     data_encoding::HEXLOWER.encode(&h.finalize())
 }
 
-fn stored_answer(conn: &mut DbConn, merchant_id: &str, key: &str) -> Result<Option<IdempotencyKey>, AppError> {
+fn stored_answer(
+    conn: &mut DbConn,
+    merchant_id: &str,
+    key: &str,
+) -> Result<Option<IdempotencyKey>, AppError> {
     Ok(idempotency_keys::table
         .filter(idempotency_keys::merchant_id.eq(merchant_id))
         .filter(idempotency_keys::key.eq(key))
@@ -52,7 +56,8 @@ fn replay(stored: IdempotencyKey, hash: &str) -> Result<(u16, Value), AppError> 
             "This idempotency key was already used for a different redemption.",
         ));
     }
-    let body: Value = serde_json::from_str(&stored.response).map_err(|e| AppError::Internal(e.into()))?;
+    let body: Value =
+        serde_json::from_str(&stored.response).map_err(|e| AppError::Internal(e.into()))?;
     Ok((stored.status_code as u16, body))
 }
 
@@ -60,14 +65,26 @@ fn replay(stored: IdempotencyKey, hash: &str) -> Result<(u16, Value), AppError> 
 pub fn coupon_code(keys: &KeyRing, text: &str) -> Result<String, AppError> {
     match keys.verify(text) {
         Ok(Payload::Coupon { code }) => Ok(code),
-        Ok(_) => Err(AppError::rule(StatusCode::UNPROCESSABLE_ENTITY, "invalid_coupon", "This is a check-in code, not a coupon.")),
+        Ok(_) => Err(AppError::rule(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_coupon",
+            "This is a check-in code, not a coupon.",
+        )),
         Err(_) => codes::normalise(text).ok_or_else(|| {
-            AppError::rule(StatusCode::UNPROCESSABLE_ENTITY, "invalid_coupon", "This is not a valid coupon code.")
+            AppError::rule(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid_coupon",
+                "This is not a valid coupon code.",
+            )
         }),
     }
 }
 
-fn already_redeemed(conn: &mut DbConn, coupon_id: &str, merchant_id: &str) -> Result<AppError, AppError> {
+fn already_redeemed(
+    conn: &mut DbConn,
+    coupon_id: &str,
+    merchant_id: &str,
+) -> Result<AppError, AppError> {
     let prev: Option<(Redemption, String)> = redemptions::table
         .inner_join(merchants::table.on(merchants::id.eq(redemptions::merchant_id)))
         .filter(redemptions::coupon_id.eq(coupon_id))
@@ -97,10 +114,20 @@ fn already_redeemed(conn: &mut DbConn, coupon_id: &str, merchant_id: &str) -> Re
         ),
         None => "This coupon was already redeemed.".into(),
     };
-    Ok(AppError::rule_with(StatusCode::CONFLICT, "already_redeemed", detail, extra))
+    Ok(AppError::rule_with(
+        StatusCode::CONFLICT,
+        "already_redeemed",
+        detail,
+        extra,
+    ))
 }
 
-fn coupon_state_error(conn: &mut DbConn, c: &Coupon, merchant_id: &str, t: NaiveDateTime) -> Result<Option<AppError>, AppError> {
+fn coupon_state_error(
+    conn: &mut DbConn,
+    c: &Coupon,
+    merchant_id: &str,
+    t: NaiveDateTime,
+) -> Result<Option<AppError>, AppError> {
     Ok(match c.effective_status(t) {
         "redeemed" => Some(already_redeemed(conn, &c.id, merchant_id)?),
         "expired" => Some(AppError::rule_with(
@@ -109,13 +136,21 @@ fn coupon_state_error(conn: &mut DbConn, c: &Coupon, merchant_id: &str, t: Naive
             "This coupon has expired.",
             json!({"expired_at": to_rfc3339(c.expires_at)}),
         )),
-        "void" => Some(AppError::rule(StatusCode::CONFLICT, "coupon_void", "This coupon has been cancelled.")),
+        "void" => Some(AppError::rule(
+            StatusCode::CONFLICT,
+            "coupon_void",
+            "This coupon has been cancelled.",
+        )),
         _ => None,
     })
 }
 
 /// Redeems a coupon for a merchant. Returns the HTTP status and body (stored for retries).
-pub fn redeem(conn: &mut DbConn, keys: &KeyRing, req: RedeemRequest) -> Result<(u16, Value), AppError> {
+pub fn redeem(
+    conn: &mut DbConn,
+    keys: &KeyRing,
+    req: RedeemRequest,
+) -> Result<(u16, Value), AppError> {
     let code = coupon_code(keys, &req.coupon)?;
     let hash = request_hash(&req, &code);
     if let Some(stored) = stored_answer(conn, &req.merchant_id, &req.idempotency_key)? {
@@ -129,7 +164,11 @@ pub fn redeem(conn: &mut DbConn, keys: &KeyRing, req: RedeemRequest) -> Result<(
         .first(conn)
         .optional()?;
     let Some((coupon, offer)) = found else {
-        return Err(AppError::rule(StatusCode::NOT_FOUND, "coupon_not_found", "No coupon has this code."));
+        return Err(AppError::rule(
+            StatusCode::NOT_FOUND,
+            "coupon_not_found",
+            "No coupon has this code.",
+        ));
     };
     if let Some(e) = coupon_state_error(conn, &coupon, &req.merchant_id, t)? {
         // A retry whose first attempt committed a moment ago gets that first answer.
@@ -142,7 +181,11 @@ pub fn redeem(conn: &mut DbConn, keys: &KeyRing, req: RedeemRequest) -> Result<(
     let enrolled = super::catalog::enrolment_status(conn, &coupon.campaign_id, &req.merchant_id)?;
     let cats = offer.categories();
     if enrolled.as_deref() != Some("approved") {
-        return Err(AppError::rule(StatusCode::FORBIDDEN, "merchant_not_eligible", "This shop does not take part in the coupon's campaign."));
+        return Err(AppError::rule(
+            StatusCode::FORBIDDEN,
+            "merchant_not_eligible",
+            "This shop does not take part in the coupon's campaign.",
+        ));
     }
     if !cats.is_empty() && !cats.contains(&merchant.category) {
         return Err(AppError::rule_with(
@@ -156,7 +199,10 @@ pub fn redeem(conn: &mut DbConn, keys: &KeyRing, req: RedeemRequest) -> Result<(
         MoneyError::MinSpendNotMet { min_spend_avos } => AppError::rule_with(
             StatusCode::UNPROCESSABLE_ENTITY,
             "min_spend_not_met",
-            format!("This coupon needs a spend of at least MOP {}.", money::mop(min_spend_avos)),
+            format!(
+                "This coupon needs a spend of at least MOP {}.",
+                money::mop(min_spend_avos)
+            ),
             json!({"min_spend_avos": min_spend_avos}),
         ),
         MoneyError::NegativeSpend => AppError::field("spend_avos", "must not be negative"),
@@ -179,14 +225,19 @@ pub fn redeem(conn: &mut DbConn, keys: &KeyRing, req: RedeemRequest) -> Result<(
     };
     let result = write_tx(conn, |conn| {
         let moved = diesel::update(
-            coupons::table.find(&coupon.id).filter(coupons::status.eq("issued")).filter(coupons::expires_at.gt(t)),
+            coupons::table
+                .find(&coupon.id)
+                .filter(coupons::status.eq("issued"))
+                .filter(coupons::expires_at.gt(t)),
         )
         .set(coupons::status.eq("redeemed"))
         .execute(conn)?;
         if moved == 0 {
             return Err(AppError::Conflict("coupon changed".into()));
         }
-        diesel::insert_into(redemptions::table).values(&redemption).execute(conn)?;
+        diesel::insert_into(redemptions::table)
+            .values(&redemption)
+            .execute(conn)?;
         super::ledger::append(
             conn,
             &redemption.campaign_id,
@@ -239,7 +290,12 @@ pub fn redeem(conn: &mut DbConn, keys: &KeyRing, req: RedeemRequest) -> Result<(
 }
 
 /// Undoes a redemption within the void window; the coupon can be used again.
-pub fn void(conn: &mut DbConn, redemption_id: &str, merchant_id: &str, keys: &KeyRing) -> Result<Value, AppError> {
+pub fn void(
+    conn: &mut DbConn,
+    redemption_id: &str,
+    merchant_id: &str,
+    keys: &KeyRing,
+) -> Result<Value, AppError> {
     let r: Redemption = redemptions::table
         .find(redemption_id)
         .filter(redemptions::merchant_id.eq(merchant_id))
@@ -249,7 +305,11 @@ pub fn void(conn: &mut DbConn, redemption_id: &str, merchant_id: &str, keys: &Ke
         .ok_or_else(|| AppError::NotFound("no such redemption at this shop".into()))?;
     let t = now();
     if r.status == "void" {
-        return Err(AppError::rule(StatusCode::CONFLICT, "already_void", "This redemption was already undone."));
+        return Err(AppError::rule(
+            StatusCode::CONFLICT,
+            "already_void",
+            "This redemption was already undone.",
+        ));
     }
     if t - r.created_at > VOID_WINDOW || r.settlement_id.is_some() {
         return Err(AppError::rule_with(
@@ -261,16 +321,30 @@ pub fn void(conn: &mut DbConn, redemption_id: &str, merchant_id: &str, keys: &Ke
     }
     write_tx(conn, |conn| {
         let n = diesel::update(
-            redemptions::table.find(&r.id).filter(redemptions::status.eq("done")).filter(redemptions::settlement_id.is_null()),
+            redemptions::table
+                .find(&r.id)
+                .filter(redemptions::status.eq("done"))
+                .filter(redemptions::settlement_id.is_null()),
         )
-        .set((redemptions::status.eq("void"), redemptions::voided_at.eq(Some(t))))
+        .set((
+            redemptions::status.eq("void"),
+            redemptions::voided_at.eq(Some(t)),
+        ))
         .execute(conn)?;
         if n == 0 {
-            return Err(AppError::rule(StatusCode::CONFLICT, "already_void", "This redemption was already undone."));
+            return Err(AppError::rule(
+                StatusCode::CONFLICT,
+                "already_void",
+                "This redemption was already undone.",
+            ));
         }
-        diesel::update(coupons::table.find(&r.coupon_id).filter(coupons::status.eq("redeemed")))
-            .set(coupons::status.eq("issued"))
-            .execute(conn)?;
+        diesel::update(
+            coupons::table
+                .find(&r.coupon_id)
+                .filter(coupons::status.eq("redeemed")),
+        )
+        .set(coupons::status.eq("issued"))
+        .execute(conn)?;
         super::ledger::append(
             conn,
             &r.campaign_id,
@@ -307,7 +381,11 @@ pub struct Filter {
     pub per_page: i64,
 }
 
-pub fn list_for_merchant(conn: &mut DbConn, merchant_id: &str, f: &Filter) -> Result<(Vec<(Redemption, String)>, i64), AppError> {
+pub fn list_for_merchant(
+    conn: &mut DbConn,
+    merchant_id: &str,
+    f: &Filter,
+) -> Result<(Vec<(Redemption, String)>, i64), AppError> {
     let build = || {
         let mut q = redemptions::table
             .inner_join(coupons::table.on(coupons::id.eq(redemptions::coupon_id)))
@@ -342,5 +420,9 @@ pub fn today_totals(conn: &mut DbConn, merchant_id: &str) -> Result<(i64, i64, i
         .filter(redemptions::status.eq("done"))
         .select((redemptions::discount_avos, redemptions::spend_avos))
         .load(conn)?;
-    Ok((rows.len() as i64, rows.iter().map(|r| r.0).sum(), rows.iter().map(|r| r.1).sum()))
+    Ok((
+        rows.len() as i64,
+        rows.iter().map(|r| r.0).sum(),
+        rows.iter().map(|r| r.1).sum(),
+    ))
 }

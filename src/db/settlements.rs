@@ -65,16 +65,25 @@ pub fn generate(
                 paid_by: None,
                 paid_at: None,
             };
-            diesel::insert_into(settlements::table).values(&s).execute(conn)?;
+            diesel::insert_into(settlements::table)
+                .values(&s)
+                .execute(conn)?;
             super::ledger::append(
                 conn,
                 campaign_id,
                 "settle",
-                super::ledger::Refs { merchant: Some(&merchant_id), settlement: Some(&sid), ..Default::default() },
+                super::ledger::Refs {
+                    merchant: Some(&merchant_id),
+                    settlement: Some(&sid),
+                    ..Default::default()
+                },
                 s.amount_avos,
                 t,
             )?;
-            let name: String = merchants::table.find(&merchant_id).select(merchants::name).first(conn)?;
+            let name: String = merchants::table
+                .find(&merchant_id)
+                .select(merchants::name)
+                .first(conn)?;
             out.push((s, name));
         }
         Ok(out)
@@ -100,15 +109,23 @@ pub fn approve(conn: &mut DbConn, id: &str, official: &str) -> Result<(), AppErr
             "A statement must be approved by another official than the one who generated it.",
         ));
     }
-    let n = diesel::update(settlements::table.find(id).filter(settlements::status.eq("draft")))
-        .set((
-            settlements::status.eq("approved"),
-            settlements::approved_by.eq(Some(official)),
-            settlements::approved_at.eq(Some(now())),
-        ))
-        .execute(conn)?;
+    let n = diesel::update(
+        settlements::table
+            .find(id)
+            .filter(settlements::status.eq("draft")),
+    )
+    .set((
+        settlements::status.eq("approved"),
+        settlements::approved_by.eq(Some(official)),
+        settlements::approved_at.eq(Some(now())),
+    ))
+    .execute(conn)?;
     if n == 0 {
-        return Err(AppError::rule(StatusCode::CONFLICT, "invalid_state", format!("The statement is {}, not draft.", s.status)));
+        return Err(AppError::rule(
+            StatusCode::CONFLICT,
+            "invalid_state",
+            format!("The statement is {}, not draft.", s.status),
+        ));
     }
     Ok(())
 }
@@ -117,24 +134,44 @@ pub fn pay(conn: &mut DbConn, id: &str, official: &str) -> Result<(), AppError> 
     let (s, _) = find(conn, id)?;
     let t = now();
     write_tx(conn, |conn| {
-        let n = diesel::update(settlements::table.find(id).filter(settlements::status.eq("approved")))
-            .set((settlements::status.eq("paid"), settlements::paid_by.eq(Some(official)), settlements::paid_at.eq(Some(t))))
-            .execute(conn)?;
+        let n = diesel::update(
+            settlements::table
+                .find(id)
+                .filter(settlements::status.eq("approved")),
+        )
+        .set((
+            settlements::status.eq("paid"),
+            settlements::paid_by.eq(Some(official)),
+            settlements::paid_at.eq(Some(t)),
+        ))
+        .execute(conn)?;
         if n == 0 {
-            return Err(AppError::rule(StatusCode::CONFLICT, "invalid_state", format!("The statement is {}, not approved.", s.status)));
+            return Err(AppError::rule(
+                StatusCode::CONFLICT,
+                "invalid_state",
+                format!("The statement is {}, not approved.", s.status),
+            ));
         }
         super::ledger::append(
             conn,
             &s.campaign_id,
             "pay",
-            super::ledger::Refs { merchant: Some(&s.merchant_id), settlement: Some(&s.id), ..Default::default() },
+            super::ledger::Refs {
+                merchant: Some(&s.merchant_id),
+                settlement: Some(&s.id),
+                ..Default::default()
+            },
             s.amount_avos,
             t,
         )
     })
 }
 
-pub fn list(conn: &mut DbConn, campaign_id: Option<&str>, merchant_id: Option<&str>) -> Result<Vec<(Settlement, String)>, AppError> {
+pub fn list(
+    conn: &mut DbConn,
+    campaign_id: Option<&str>,
+    merchant_id: Option<&str>,
+) -> Result<Vec<(Settlement, String)>, AppError> {
     let mut q = settlements::table
         .inner_join(merchants::table.on(merchants::id.eq(settlements::merchant_id)))
         .select((Settlement::as_select(), merchants::name))
@@ -149,7 +186,10 @@ pub fn list(conn: &mut DbConn, campaign_id: Option<&str>, merchant_id: Option<&s
     Ok(q.load(conn)?)
 }
 
-pub fn lines(conn: &mut DbConn, settlement_id: &str) -> Result<Vec<(Redemption, String)>, AppError> {
+pub fn lines(
+    conn: &mut DbConn,
+    settlement_id: &str,
+) -> Result<Vec<(Redemption, String)>, AppError> {
     Ok(redemptions::table
         .inner_join(coupons::table.on(coupons::id.eq(redemptions::coupon_id)))
         .filter(redemptions::settlement_id.eq(settlement_id))

@@ -20,13 +20,19 @@ pub struct Range {
 
 impl Range {
     pub fn all() -> Range {
-        Range { from: NaiveDate::from_ymd_opt(2000, 1, 1).unwrap(), to: NaiveDate::from_ymd_opt(2999, 12, 31).unwrap() }
+        Range {
+            from: NaiveDate::from_ymd_opt(2000, 1, 1).unwrap(),
+            to: NaiveDate::from_ymd_opt(2999, 12, 31).unwrap(),
+        }
     }
 }
 
 fn add(map: &mut BTreeMap<NaiveDate, [i64; 4]>, day: NaiveDate, i: usize, n: i64) {
     map.entry(day).or_insert([0; 4])[i] += n;
 }
+
+/// id, name, category, redemptions, e-cash, spend.
+type MerchantTotals = (String, String, String, i64, Option<i64>, Option<i64>);
 
 /// Everything the campaign dashboard shows.
 pub fn campaign(conn: &mut DbConn, campaign_id: &str, r: Range) -> Result<Value, AppError> {
@@ -79,7 +85,12 @@ pub fn campaign(conn: &mut DbConn, campaign_id: &str, r: Range) -> Result<Value,
         add(&mut daily, *d, 3, *n);
     }
     let total = |v: &[(NaiveDate, i64)]| v.iter().map(|x| x.1).sum::<i64>();
-    let (page_views, checkins_n, issued, redeemed) = (total(&pv_by_day), total(&ci_by_day), total(&issued_by_day), total(&red_by_day));
+    let (page_views, checkins_n, issued, redeemed) = (
+        total(&pv_by_day),
+        total(&ci_by_day),
+        total(&issued_by_day),
+        total(&red_by_day),
+    );
 
     // Per point, with refusals by reason.
     let pts: Vec<(String, String, String)> = points::table
@@ -99,7 +110,11 @@ pub fn campaign(conn: &mut DbConn, campaign_id: &str, r: Range) -> Result<Value,
         .filter(checkin_refusals::campaign_id.eq(campaign_id))
         .filter(checkin_refusals::day.between(r.from, r.to))
         .group_by((checkin_refusals::point_id, checkin_refusals::reason))
-        .select((checkin_refusals::point_id, checkin_refusals::reason, count_star()))
+        .select((
+            checkin_refusals::point_id,
+            checkin_refusals::reason,
+            count_star(),
+        ))
         .load(conn)?;
     let points_json: Vec<Value> = pts
         .iter()
@@ -118,7 +133,13 @@ pub fn campaign(conn: &mut DbConn, campaign_id: &str, r: Range) -> Result<Value,
     let offers_rows: Vec<(String, String, String, i32, i32)> = offers::table
         .filter(offers::campaign_id.eq(campaign_id))
         .order(offers::created_at.asc())
-        .select((offers::id, offers::name, offers::kind, offers::stock, offers::issued))
+        .select((
+            offers::id,
+            offers::name,
+            offers::kind,
+            offers::stock,
+            offers::issued,
+        ))
         .load(conn)?;
     let red_by_offer: BTreeMap<String, i64> = redemptions::table
         .filter(redemptions::campaign_id.eq(campaign_id))
@@ -148,7 +169,7 @@ pub fn campaign(conn: &mut DbConn, campaign_id: &str, r: Range) -> Result<Value,
         .collect();
 
     // Per merchant.
-    let per_merchant: Vec<(String, String, String, i64, Option<i64>, Option<i64>)> = redemptions::table
+    let per_merchant: Vec<MerchantTotals> = redemptions::table
         .inner_join(merchants::table.on(merchants::id.eq(redemptions::merchant_id)))
         .filter(redemptions::campaign_id.eq(campaign_id))
         .filter(redemptions::status.eq("done"))
@@ -159,8 +180,12 @@ pub fn campaign(conn: &mut DbConn, campaign_id: &str, r: Range) -> Result<Value,
             merchants::name,
             merchants::category,
             count_star(),
-            diesel::dsl::sql::<diesel::sql_types::Nullable<diesel::sql_types::BigInt>>("CAST(SUM(redemptions.ecash_avos) AS BIGINT)"),
-            diesel::dsl::sql::<diesel::sql_types::Nullable<diesel::sql_types::BigInt>>("CAST(SUM(redemptions.spend_avos) AS BIGINT)"),
+            diesel::dsl::sql::<diesel::sql_types::Nullable<diesel::sql_types::BigInt>>(
+                "CAST(SUM(redemptions.ecash_avos) AS BIGINT)",
+            ),
+            diesel::dsl::sql::<diesel::sql_types::Nullable<diesel::sql_types::BigInt>>(
+                "CAST(SUM(redemptions.spend_avos) AS BIGINT)",
+            ),
         ))
         .load(conn)?;
     let mut merchants_json: Vec<Value> = per_merchant
@@ -196,7 +221,11 @@ pub fn campaign(conn: &mut DbConn, campaign_id: &str, r: Range) -> Result<Value,
         .filter(checkins::campaign_id.eq(campaign_id))
         .filter(checkins::day.between(r.from, r.to))
         .group_by(visitors::ref_)
-        .select((visitors::ref_, count_star(), diesel::dsl::count(visitors::id).aggregate_distinct()))
+        .select((
+            visitors::ref_,
+            count_star(),
+            diesel::dsl::count(visitors::id).aggregate_distinct(),
+        ))
         .load::<(Option<String>, i64, i64)>(conn)?
     {
         let e = refs.entry(key(rf)).or_insert([0; 5]);
@@ -259,21 +288,36 @@ pub fn campaign(conn: &mut DbConn, campaign_id: &str, r: Range) -> Result<Value,
 
 /// Totals over all campaigns.
 pub fn overview(conn: &mut DbConn) -> Result<Value, AppError> {
-    let campaigns_n: i64 = campaigns::table.filter(campaigns::status.ne("draft")).count().get_result(conn)?;
+    let campaigns_n: i64 = campaigns::table
+        .filter(campaigns::status.ne("draft"))
+        .count()
+        .get_result(conn)?;
     let merchants_n: i64 = enrolments::table
         .filter(enrolments::status.eq("approved"))
         .select(diesel::dsl::count(enrolments::merchant_id).aggregate_distinct())
         .first(conn)?;
     let page_views: i64 = pageviews::table.count().get_result(conn)?;
-    let unique: i64 = pageviews::table.select(diesel::dsl::count(pageviews::visitor_hash).aggregate_distinct()).first(conn)?;
+    let unique: i64 = pageviews::table
+        .select(diesel::dsl::count(pageviews::visitor_hash).aggregate_distinct())
+        .first(conn)?;
     let visitors_n: i64 = visitors::table.count().get_result(conn)?;
     let checkins_n: i64 = checkins::table.count().get_result(conn)?;
     let issued: i64 = coupons::table.count().get_result(conn)?;
     let (redeemed, ecash, spend): (i64, Option<i64>, Option<i64>) = redemptions::table
         .filter(redemptions::status.eq("done"))
-        .select((count_star(), diesel::dsl::sql::<diesel::sql_types::Nullable<diesel::sql_types::BigInt>>("CAST(SUM(redemptions.ecash_avos) AS BIGINT)"), diesel::dsl::sql::<diesel::sql_types::Nullable<diesel::sql_types::BigInt>>("CAST(SUM(redemptions.spend_avos) AS BIGINT)")))
+        .select((
+            count_star(),
+            diesel::dsl::sql::<diesel::sql_types::Nullable<diesel::sql_types::BigInt>>(
+                "CAST(SUM(redemptions.ecash_avos) AS BIGINT)",
+            ),
+            diesel::dsl::sql::<diesel::sql_types::Nullable<diesel::sql_types::BigInt>>(
+                "CAST(SUM(redemptions.spend_avos) AS BIGINT)",
+            ),
+        ))
         .first(conn)?;
-    let survey: Vec<bool> = survey_answers::table.select(survey_answers::came_because_of_campaign).load(conn)?;
+    let survey: Vec<bool> = survey_answers::table
+        .select(survey_answers::came_because_of_campaign)
+        .load(conn)?;
     let yes = survey.iter().filter(|b| **b).count();
     Ok(json!({
         "campaigns": campaigns_n,

@@ -39,7 +39,9 @@ pub fn put_survey(conn: &mut DbConn, a: &SurveyAnswer) -> Result<bool, AppError>
                 Ok(false)
             }
             None => {
-                diesel::insert_into(survey_answers::table).values(a).execute(conn)?;
+                diesel::insert_into(survey_answers::table)
+                    .values(a)
+                    .execute(conn)?;
                 Ok(true)
             }
         }

@@ -62,22 +62,33 @@ pub struct Scan {
 }
 
 /// The accepted scan time (the client's, when it can be trusted).
-pub fn judge(point: &PointRules, campaign: &CampaignWindow, scan: &Scan) -> Result<NaiveDateTime, Refusal> {
+pub fn judge(
+    point: &PointRules,
+    campaign: &CampaignWindow,
+    scan: &Scan,
+) -> Result<NaiveDateTime, Refusal> {
     let scanned_at = match scan.claimed_scan_at {
         None => scan.received_at,
         Some(t) if t > scan.received_at + CLOCK_SKEW => return Err(Refusal::InvalidPayload),
-        Some(t) if t < scan.received_at - MAX_OFFLINE_UPLOAD => return Err(Refusal::PayloadExpired),
+        Some(t) if t < scan.received_at - MAX_OFFLINE_UPLOAD => {
+            return Err(Refusal::PayloadExpired)
+        }
         Some(t) => t.min(scan.received_at),
     };
     if point.rotating {
-        let Some(counter) = scan.counter else { return Err(Refusal::InvalidPayload) };
+        let Some(counter) = scan.counter else {
+            return Err(Refusal::InvalidPayload);
+        };
         let judged = scanned_at.max(scan.received_at - MAX_ROTATING_SCAN_LAG);
-        check_rotation(counter, i64::from(point.rotate_seconds), judged.and_utc().timestamp()).map_err(
-            |e| match e {
-                PayloadError::Expired => Refusal::PayloadExpired,
-                PayloadError::Invalid => Refusal::InvalidPayload,
-            },
-        )?;
+        check_rotation(
+            counter,
+            i64::from(point.rotate_seconds),
+            judged.and_utc().timestamp(),
+        )
+        .map_err(|e| match e {
+            PayloadError::Expired => Refusal::PayloadExpired,
+            PayloadError::Invalid => Refusal::InvalidPayload,
+        })?;
     } else if scan.counter.is_some() {
         return Err(Refusal::InvalidPayload);
     }
@@ -119,16 +130,35 @@ mod tests {
     use chrono::NaiveDate;
 
     fn t(h: u32, m: u32) -> NaiveDateTime {
-        NaiveDate::from_ymd_opt(2022, 9, 30).unwrap().and_hms_opt(h, m, 0).unwrap()
+        NaiveDate::from_ymd_opt(2022, 9, 30)
+            .unwrap()
+            .and_hms_opt(h, m, 0)
+            .unwrap()
     }
     fn point(rotating: bool) -> PointRules {
-        PointRules { lat: 22.1533, lng: 113.5561, radius_m: 100, require_location: false, rotating, rotate_seconds: 30 }
+        PointRules {
+            lat: 22.1533,
+            lng: 113.5561,
+            radius_m: 100,
+            require_location: false,
+            rotating,
+            rotate_seconds: 30,
+        }
     }
     fn window() -> CampaignWindow {
-        CampaignWindow { published: true, starts_at: t(0, 0), ends_at: t(23, 0) }
+        CampaignWindow {
+            published: true,
+            starts_at: t(0, 0),
+            ends_at: t(23, 0),
+        }
     }
     fn scan() -> Scan {
-        Scan { counter: None, received_at: t(12, 0), claimed_scan_at: None, location: None }
+        Scan {
+            counter: None,
+            received_at: t(12, 0),
+            claimed_scan_at: None,
+            location: None,
+        }
     }
 
     #[test]
@@ -138,48 +168,113 @@ mod tests {
 
     #[test]
     fn geofence_uses_real_distance() {
-        let near = Scan { location: Some((22.1537, 113.5563)), ..scan() };
+        let near = Scan {
+            location: Some((22.1537, 113.5563)),
+            ..scan()
+        };
         assert!(judge(&point(false), &window(), &near).is_ok());
-        let far = Scan { location: Some((22.1600, 113.5561)), ..scan() };
-        assert_eq!(judge(&point(false), &window(), &far), Err(Refusal::OutsideGeofence));
-        let strict = PointRules { require_location: true, ..point(false) };
-        assert_eq!(judge(&strict, &window(), &scan()), Err(Refusal::LocationRequired));
+        let far = Scan {
+            location: Some((22.1600, 113.5561)),
+            ..scan()
+        };
+        assert_eq!(
+            judge(&point(false), &window(), &far),
+            Err(Refusal::OutsideGeofence)
+        );
+        let strict = PointRules {
+            require_location: true,
+            ..point(false)
+        };
+        assert_eq!(
+            judge(&strict, &window(), &scan()),
+            Err(Refusal::LocationRequired)
+        );
     }
 
     #[test]
     fn campaign_dates_and_status_are_enforced() {
-        let closed = CampaignWindow { ends_at: t(11, 0), ..window() };
-        assert_eq!(judge(&point(false), &closed, &scan()), Err(Refusal::CampaignNotActive));
-        let draft = CampaignWindow { published: false, ..window() };
-        assert_eq!(judge(&point(false), &draft, &scan()), Err(Refusal::CampaignNotActive));
+        let closed = CampaignWindow {
+            ends_at: t(11, 0),
+            ..window()
+        };
+        assert_eq!(
+            judge(&point(false), &closed, &scan()),
+            Err(Refusal::CampaignNotActive)
+        );
+        let draft = CampaignWindow {
+            published: false,
+            ..window()
+        };
+        assert_eq!(
+            judge(&point(false), &draft, &scan()),
+            Err(Refusal::CampaignNotActive)
+        );
     }
 
     #[test]
     fn offline_scans_keep_their_scan_time_within_bounds() {
-        let late = Scan { claimed_scan_at: Some(t(10, 0)), ..scan() };
+        let late = Scan {
+            claimed_scan_at: Some(t(10, 0)),
+            ..scan()
+        };
         assert_eq!(judge(&point(false), &window(), &late), Ok(t(10, 0)));
-        let too_late = Scan { claimed_scan_at: Some(t(5, 59)), ..scan() };
-        assert_eq!(judge(&point(false), &window(), &too_late), Err(Refusal::PayloadExpired));
-        let future = Scan { claimed_scan_at: Some(t(12, 10)), ..scan() };
-        assert_eq!(judge(&point(false), &window(), &future), Err(Refusal::InvalidPayload));
+        let too_late = Scan {
+            claimed_scan_at: Some(t(5, 59)),
+            ..scan()
+        };
+        assert_eq!(
+            judge(&point(false), &window(), &too_late),
+            Err(Refusal::PayloadExpired)
+        );
+        let future = Scan {
+            claimed_scan_at: Some(t(12, 10)),
+            ..scan()
+        };
+        assert_eq!(
+            judge(&point(false), &window(), &future),
+            Err(Refusal::InvalidPayload)
+        );
     }
 
     #[test]
     fn rotating_code_is_judged_against_trusted_scan_time() {
         let now = t(12, 0);
         let c_now = now.and_utc().timestamp() / 30;
-        let fresh = Scan { counter: Some(c_now - 1), ..scan() };
+        let fresh = Scan {
+            counter: Some(c_now - 1),
+            ..scan()
+        };
         assert!(judge(&point(true), &window(), &fresh).is_ok());
-        let stale = Scan { counter: Some(c_now - 2), ..scan() };
-        assert_eq!(judge(&point(true), &window(), &stale), Err(Refusal::PayloadExpired));
+        let stale = Scan {
+            counter: Some(c_now - 2),
+            ..scan()
+        };
+        assert_eq!(
+            judge(&point(true), &window(), &stale),
+            Err(Refusal::PayloadExpired)
+        );
         // Scanned offline five minutes ago, while that code was current.
-        let offline = Scan { counter: Some(c_now - 10), claimed_scan_at: Some(t(11, 55)), ..scan() };
+        let offline = Scan {
+            counter: Some(c_now - 10),
+            claimed_scan_at: Some(t(11, 55)),
+            ..scan()
+        };
         assert!(judge(&point(true), &window(), &offline).is_ok());
         // A claimed scan time an hour back is not trusted for a rotating code.
-        let old = Scan { counter: Some(c_now - 120), claimed_scan_at: Some(t(11, 0)), ..scan() };
-        assert_eq!(judge(&point(true), &window(), &old), Err(Refusal::PayloadExpired));
+        let old = Scan {
+            counter: Some(c_now - 120),
+            claimed_scan_at: Some(t(11, 0)),
+            ..scan()
+        };
+        assert_eq!(
+            judge(&point(true), &window(), &old),
+            Err(Refusal::PayloadExpired)
+        );
         let static_for_rotating = scan();
-        assert_eq!(judge(&point(true), &window(), &static_for_rotating), Err(Refusal::InvalidPayload));
+        assert_eq!(
+            judge(&point(true), &window(), &static_for_rotating),
+            Err(Refusal::InvalidPayload)
+        );
     }
 
     #[test]

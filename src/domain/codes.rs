@@ -10,7 +10,9 @@ pub const CODE_LEN: usize = 16;
 /// A fresh code, normalised form (16 characters, no dashes).
 pub fn generate() -> String {
     let mut rng = rand::thread_rng();
-    (0..CODE_LEN).map(|_| ALPHABET[rng.gen_range(0..32)] as char).collect()
+    (0..CODE_LEN)
+        .map(|_| ALPHABET[rng.gen_range(0..32)] as char)
+        .collect()
 }
 
 /// `ABCD-EFGH-JKMN-PQRS`, as printed under the coupon QR.
@@ -57,8 +59,14 @@ mod tests {
 
     #[test]
     fn typing_is_forgiving_but_strict_on_content() {
-        assert_eq!(normalise("abcd-efgh jkmn-pqrs").as_deref(), Some("ABCDEFGHJKMNPQRS"));
-        assert_eq!(normalise("o0il-1111-2222-3333").as_deref(), Some("0011111122223333"));
+        assert_eq!(
+            normalise("abcd-efgh jkmn-pqrs").as_deref(),
+            Some("ABCDEFGHJKMNPQRS")
+        );
+        assert_eq!(
+            normalise("o0il-1111-2222-3333").as_deref(),
+            Some("0011111122223333")
+        );
         assert_eq!(normalise("ABCD-EFGH-JKMN-PQR"), None);
         assert_eq!(normalise("ABCD-EFGH-JKMN-PQRU"), None);
         assert_eq!(normalise("ABCD-EFGH-JKMN-PQRSＡ"), None);

@@ -3,9 +3,16 @@
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OfferValue {
     /// E-cash: face value, paid back to the merchant by the government.
-    Ecash { face_value_avos: i64, min_spend_avos: i64 },
+    Ecash {
+        face_value_avos: i64,
+        min_spend_avos: i64,
+    },
     /// Percent off the spend, capped (0 = no cap).
-    Discount { percent_off: i32, max_discount_avos: i64, min_spend_avos: i64 },
+    Discount {
+        percent_off: i32,
+        max_discount_avos: i64,
+        min_spend_avos: i64,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -29,14 +36,24 @@ pub fn apply(value: OfferValue, spend_avos: i64) -> Result<Applied, MoneyError> 
         return Err(MoneyError::NegativeSpend);
     }
     match value {
-        OfferValue::Ecash { face_value_avos, min_spend_avos } => {
+        OfferValue::Ecash {
+            face_value_avos,
+            min_spend_avos,
+        } => {
             if spend_avos < min_spend_avos {
                 return Err(MoneyError::MinSpendNotMet { min_spend_avos });
             }
             let d = face_value_avos.min(spend_avos);
-            Ok(Applied { discount_avos: d, ecash_avos: d })
+            Ok(Applied {
+                discount_avos: d,
+                ecash_avos: d,
+            })
         }
-        OfferValue::Discount { percent_off, max_discount_avos, min_spend_avos } => {
+        OfferValue::Discount {
+            percent_off,
+            max_discount_avos,
+            min_spend_avos,
+        } => {
             if spend_avos < min_spend_avos {
                 return Err(MoneyError::MinSpendNotMet { min_spend_avos });
             }
@@ -44,7 +61,10 @@ pub fn apply(value: OfferValue, spend_avos: i64) -> Result<Applied, MoneyError> 
             if max_discount_avos > 0 {
                 d = d.min(max_discount_avos);
             }
-            Ok(Applied { discount_avos: d, ecash_avos: 0 })
+            Ok(Applied {
+                discount_avos: d,
+                ecash_avos: 0,
+            })
         }
     }
 }
@@ -61,20 +81,51 @@ mod tests {
 
     #[test]
     fn ecash_is_capped_at_the_spend_and_needs_the_minimum() {
-        let v = OfferValue::Ecash { face_value_avos: 5000, min_spend_avos: 15000 };
-        assert_eq!(apply(v, 20000), Ok(Applied { discount_avos: 5000, ecash_avos: 5000 }));
-        assert_eq!(apply(v, 14999), Err(MoneyError::MinSpendNotMet { min_spend_avos: 15000 }));
-        let free = OfferValue::Ecash { face_value_avos: 5000, min_spend_avos: 0 };
-        assert_eq!(apply(free, 3000), Ok(Applied { discount_avos: 3000, ecash_avos: 3000 }));
+        let v = OfferValue::Ecash {
+            face_value_avos: 5000,
+            min_spend_avos: 15000,
+        };
+        assert_eq!(
+            apply(v, 20000),
+            Ok(Applied {
+                discount_avos: 5000,
+                ecash_avos: 5000
+            })
+        );
+        assert_eq!(
+            apply(v, 14999),
+            Err(MoneyError::MinSpendNotMet {
+                min_spend_avos: 15000
+            })
+        );
+        let free = OfferValue::Ecash {
+            face_value_avos: 5000,
+            min_spend_avos: 0,
+        };
+        assert_eq!(
+            apply(free, 3000),
+            Ok(Applied {
+                discount_avos: 3000,
+                ecash_avos: 3000
+            })
+        );
     }
 
     #[test]
     fn percent_rounds_down_and_caps() {
-        let v = OfferValue::Discount { percent_off: 15, max_discount_avos: 2000, min_spend_avos: 0 };
+        let v = OfferValue::Discount {
+            percent_off: 15,
+            max_discount_avos: 2000,
+            min_spend_avos: 0,
+        };
         assert_eq!(apply(v, 999).unwrap().discount_avos, 149);
         assert_eq!(apply(v, 100000).unwrap().discount_avos, 2000);
         assert_eq!(apply(v, 100000).unwrap().ecash_avos, 0);
-        let uncapped = OfferValue::Discount { percent_off: 10, max_discount_avos: 0, min_spend_avos: 0 };
+        let uncapped = OfferValue::Discount {
+            percent_off: 10,
+            max_discount_avos: 0,
+            min_spend_avos: 0,
+        };
         assert_eq!(apply(uncapped, 100000).unwrap().discount_avos, 10000);
         assert_eq!(apply(v, -1), Err(MoneyError::NegativeSpend));
     }

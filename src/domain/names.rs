@@ -24,14 +24,20 @@ impl Names {
         let mut check = |lang: &str, v: &str| {
             let t = v.trim();
             if t.is_empty() {
-                out.push(FieldError { field: format!("{prefix}.{lang}"), message: "required".into() });
+                out.push(FieldError {
+                    field: format!("{prefix}.{lang}"),
+                    message: "required".into(),
+                });
             } else if t.chars().count() > MAX_NAME_CHARS {
                 out.push(FieldError {
                     field: format!("{prefix}.{lang}"),
                     message: format!("at most {MAX_NAME_CHARS} characters"),
                 });
             } else if t.chars().any(|c| c.is_control()) {
-                out.push(FieldError { field: format!("{prefix}.{lang}"), message: "control characters are not allowed".into() });
+                out.push(FieldError {
+                    field: format!("{prefix}.{lang}"),
+                    message: "control characters are not allowed".into(),
+                });
             }
         };
         check("zh-Hant", &self.zh_hant);
@@ -48,7 +54,11 @@ impl Names {
             zh_hant: self.zh_hant.trim().into(),
             pt: self.pt.trim().into(),
             en: self.en.trim().into(),
-            zh_hans: self.zh_hans.as_ref().map(|s| s.trim().to_string()).filter(|s| !s.is_empty()),
+            zh_hans: self
+                .zh_hans
+                .as_ref()
+                .map(|s| s.trim().to_string())
+                .filter(|s| !s.is_empty()),
         }
     }
 
@@ -67,7 +77,12 @@ impl Names {
     }
 
     pub fn new(zh_hant: &str, pt: &str, en: &str) -> Names {
-        Names { zh_hant: zh_hant.into(), pt: pt.into(), en: en.into(), zh_hans: None }
+        Names {
+            zh_hant: zh_hant.into(),
+            pt: pt.into(),
+            en: en.into(),
+            zh_hans: None,
+        }
     }
 }
 
@@ -77,16 +92,26 @@ mod tests {
 
     #[test]
     fn all_three_languages_are_required() {
-        let n = Names { zh_hant: " ".into(), pt: "Taipa".into(), en: "".into(), zh_hans: None };
+        let n = Names {
+            zh_hant: " ".into(),
+            pt: "Taipa".into(),
+            en: "".into(),
+            zh_hans: None,
+        };
         let fields: Vec<_> = n.problems("name").into_iter().map(|e| e.field).collect();
         assert_eq!(fields, vec!["name.zh-Hant", "name.en"]);
-        assert!(Names::new("悠氹仔", "Arraial na Taipa", "Taipa Village").problems("name").is_empty());
+        assert!(Names::new("悠氹仔", "Arraial na Taipa", "Taipa Village")
+            .problems("name")
+            .is_empty());
     }
 
     #[test]
     fn json_uses_language_tags() {
         let n = Names::new("關前薈", "Arraial", "Fair");
-        assert_eq!(n.to_json(), r#"{"zh-Hant":"關前薈","pt":"Arraial","en":"Fair"}"#);
+        assert_eq!(
+            n.to_json(),
+            r#"{"zh-Hant":"關前薈","pt":"Arraial","en":"Fair"}"#
+        );
         assert_eq!(Names::from_json(&n.to_json()), n);
     }
 }

@@ -63,7 +63,9 @@ fn sig(key: &[u8], msg: &str) -> String {
 }
 
 fn sig_ok(key: &[u8], msg: &str, given: &str) -> bool {
-    let Ok(bytes) = BASE32_NOPAD.decode(given.as_bytes()) else { return false };
+    let Ok(bytes) = BASE32_NOPAD.decode(given.as_bytes()) else {
+        return false;
+    };
     let mut m = HmacSha256::new_from_slice(key).expect("HMAC takes any key length");
     m.update(msg.as_bytes());
     m.verify_truncated_left(&bytes).is_ok() && bytes.len() == SIG_BYTES
@@ -83,7 +85,13 @@ impl KeyRing {
     pub fn new(secrets: &[(String, Vec<u8>)]) -> KeyRing {
         assert!(!secrets.is_empty(), "a key ring needs a key");
         KeyRing {
-            keys: secrets.iter().map(|(kid, key)| SigningKey { kid: kid.clone(), key: key.clone() }).collect(),
+            keys: secrets
+                .iter()
+                .map(|(kid, key)| SigningKey {
+                    kid: kid.clone(),
+                    key: key.clone(),
+                })
+                .collect(),
         }
     }
 
@@ -119,7 +127,11 @@ impl KeyRing {
 
     pub fn coupon(&self, code: &str) -> String {
         let k = self.current();
-        format!("B1:C:{}:{code}:{}", k.kid, sig(&k.key, &format!("C:{code}")))
+        format!(
+            "B1:C:{}:{code}:{}",
+            k.kid,
+            sig(&k.key, &format!("C:{code}"))
+        )
     }
 
     /// Parses and verifies any payload (signature only; time rules are `check_rotation`'s).
@@ -156,7 +168,9 @@ impl KeyRing {
                 if !sig_ok(&k.key, &format!("C:{code}"), s) {
                     return Err(PayloadError::Invalid);
                 }
-                Ok(Payload::Coupon { code: code.to_string() })
+                Ok(Payload::Coupon {
+                    code: code.to_string(),
+                })
             }
             _ => Err(PayloadError::Invalid),
         }
@@ -165,7 +179,10 @@ impl KeyRing {
 
 /// A rotating code computed from a device's secret — the same function a display runs.
 pub fn rotating_with_secret(kid: &str, secret: &[u8], pid_b32: &str, counter: i64) -> String {
-    format!("B1:R:{kid}:{pid_b32}:{counter}:{}", sig(secret, &format!("R:{pid_b32}:{counter}")))
+    format!(
+        "B1:R:{kid}:{pid_b32}:{counter}:{}",
+        sig(secret, &format!("R:{pid_b32}:{counter}"))
+    )
 }
 
 /// The period number of a unix time.
@@ -180,7 +197,11 @@ pub fn period_end(counter: i64, rotate_seconds: i64) -> i64 {
 
 /// A rotating code is accepted from the start of its period until two periods have passed;
 /// a code from more than one period in the future is forged or from a wrong clock.
-pub fn check_rotation(counter: i64, rotate_seconds: i64, judged_at_unix: i64) -> Result<(), PayloadError> {
+pub fn check_rotation(
+    counter: i64,
+    rotate_seconds: i64,
+    judged_at_unix: i64,
+) -> Result<(), PayloadError> {
     let start = counter * rotate_seconds;
     if judged_at_unix + rotate_seconds < start {
         return Err(PayloadError::Invalid);
@@ -204,7 +225,9 @@ mod tests {
         let id = Uuid::new_v4();
         let p = ring().static_point(id);
         assert!(p.len() <= 60, "{p}");
-        assert!(p.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == ':'));
+        assert!(p
+            .chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == ':'));
         assert_eq!(ring().verify(&p), Ok(Payload::StaticPoint { point_id: id }));
     }
 
@@ -228,7 +251,11 @@ mod tests {
         assert_eq!(ring().verify(&p), Err(PayloadError::Invalid));
         let a = ring().static_point(Uuid::new_v4());
         let b = ring().static_point(Uuid::new_v4());
-        let spliced = format!("{}:{}", &a[..a.rfind(':').unwrap()], &b[b.rfind(':').unwrap() + 1..]);
+        let spliced = format!(
+            "{}:{}",
+            &a[..a.rfind(':').unwrap()],
+            &b[b.rfind(':').unwrap() + 1..]
+        );
         assert_eq!(ring().verify(&spliced), Err(PayloadError::Invalid));
     }
 
@@ -248,10 +275,18 @@ mod tests {
     fn rotating_codes_from_the_device_secret_match_the_server() {
         let r = ring();
         let id = Uuid::new_v4();
-        let secret = BASE32_NOPAD.decode(r.rotating_secret(id).as_bytes()).unwrap();
+        let secret = BASE32_NOPAD
+            .decode(r.rotating_secret(id).as_bytes())
+            .unwrap();
         let from_device = rotating_with_secret("A", &secret, &pid(id), 57_000_000);
         assert_eq!(from_device, r.rotating_point(id, 57_000_000));
-        assert_eq!(r.verify(&from_device), Ok(Payload::RotatingPoint { point_id: id, counter: 57_000_000 }));
+        assert_eq!(
+            r.verify(&from_device),
+            Ok(Payload::RotatingPoint {
+                point_id: id,
+                counter: 57_000_000
+            })
+        );
     }
 
     #[test]
@@ -261,7 +296,10 @@ mod tests {
         let start = c * rs;
         assert_eq!(check_rotation(c, rs, start), Ok(()));
         assert_eq!(check_rotation(c, rs, start + 59), Ok(()));
-        assert_eq!(check_rotation(c, rs, start + 60), Err(PayloadError::Expired));
+        assert_eq!(
+            check_rotation(c, rs, start + 60),
+            Err(PayloadError::Expired)
+        );
         assert_eq!(check_rotation(c + 5, rs, start), Err(PayloadError::Invalid));
         assert_eq!(period_end(c, rs), start + 30);
     }
@@ -269,8 +307,16 @@ mod tests {
     #[test]
     fn coupon_payload_round_trips() {
         let p = ring().coupon("ABCDEFGHJKMNPQRS");
-        assert_eq!(ring().verify(&p), Ok(Payload::Coupon { code: "ABCDEFGHJKMNPQRS".into() }));
-        assert_eq!(ring().verify(&p.replace("ABCD", "ABCE")), Err(PayloadError::Invalid));
+        assert_eq!(
+            ring().verify(&p),
+            Ok(Payload::Coupon {
+                code: "ABCDEFGHJKMNPQRS".into()
+            })
+        );
+        assert_eq!(
+            ring().verify(&p.replace("ABCD", "ABCE")),
+            Err(PayloadError::Invalid)
+        );
         assert_eq!(ring().verify("hello"), Err(PayloadError::Invalid));
     }
 }

@@ -54,7 +54,7 @@ fn group(n: i64, sep: char) -> String {
     let s = n.to_string();
     let mut out = String::new();
     for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
             out.push(sep);
         }
         out.push(c);
@@ -101,14 +101,26 @@ mod tests {
             "三項活動合共126間商戶參與，活動網站累計超過143萬人次瀏覽，發放了超過70萬張電子現金券及優惠券"
         );
         assert_eq!(s["en"], "3 campaigns, 126 merchants, over 1.43 million page views, over 700 thousand e-cash and discount coupons issued");
-        assert!(s["pt"].as_str().unwrap().starts_with("3 actividades, 126 comerciantes"));
-        assert!(s["pt"].as_str().unwrap().contains("mais de 1,43 milhões de visualizações"));
+        assert!(s["pt"]
+            .as_str()
+            .unwrap()
+            .starts_with("3 actividades, 126 comerciantes"));
+        assert!(s["pt"]
+            .as_str()
+            .unwrap()
+            .contains("mais de 1,43 milhões de visualizações"));
     }
 
     #[test]
     fn small_numbers_are_exact() {
         let s = overview(1, 2, 950, 12);
-        assert_eq!(s["zh-Hant"], "一項活動合共2間商戶參與，活動網站累計950人次瀏覽，發放了12張電子現金券及優惠券");
-        assert_eq!(s["en"], "1 campaign, 2 merchants, 950 page views, 12 e-cash and discount coupons issued");
+        assert_eq!(
+            s["zh-Hant"],
+            "一項活動合共2間商戶參與，活動網站累計950人次瀏覽，發放了12張電子現金券及優惠券"
+        );
+        assert_eq!(
+            s["en"],
+            "1 campaign, 2 merchants, 950 page views, 12 e-cash and discount coupons issued"
+        );
     }
 }

@@ -14,7 +14,9 @@ pub fn macau_day(utc: NaiveDateTime) -> NaiveDate {
 
 /// RFC 3339 with the Macau offset, as the API answers.
 pub fn to_rfc3339(utc: NaiveDateTime) -> String {
-    Macau.from_utc_datetime(&utc).to_rfc3339_opts(chrono::SecondsFormat::Secs, false)
+    Macau
+        .from_utc_datetime(&utc)
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, false)
 }
 
 pub fn opt_rfc3339(utc: Option<NaiveDateTime>) -> Option<String> {
@@ -23,7 +25,9 @@ pub fn opt_rfc3339(utc: Option<NaiveDateTime>) -> Option<String> {
 
 /// Parses RFC 3339 (any offset) into UTC.
 pub fn parse_rfc3339(s: &str) -> Option<NaiveDateTime> {
-    DateTime::parse_from_rfc3339(s).ok().map(|d| d.with_timezone(&Utc).naive_utc())
+    DateTime::parse_from_rfc3339(s)
+        .ok()
+        .map(|d| d.with_timezone(&Utc).naive_utc())
 }
 
 /// Start (00:00 Macau) of a Macau day, in UTC.
@@ -42,11 +46,26 @@ mod tests {
 
     #[test]
     fn macau_day_rolls_over_at_16_utc() {
-        let before = NaiveDate::from_ymd_opt(2022, 9, 30).unwrap().and_hms_opt(15, 59, 59).unwrap();
-        let after = NaiveDate::from_ymd_opt(2022, 9, 30).unwrap().and_hms_opt(16, 0, 0).unwrap();
-        assert_eq!(macau_day(before), NaiveDate::from_ymd_opt(2022, 9, 30).unwrap());
-        assert_eq!(macau_day(after), NaiveDate::from_ymd_opt(2022, 10, 1).unwrap());
-        assert_eq!(macau_day_start(NaiveDate::from_ymd_opt(2022, 10, 1).unwrap()), after);
+        let before = NaiveDate::from_ymd_opt(2022, 9, 30)
+            .unwrap()
+            .and_hms_opt(15, 59, 59)
+            .unwrap();
+        let after = NaiveDate::from_ymd_opt(2022, 9, 30)
+            .unwrap()
+            .and_hms_opt(16, 0, 0)
+            .unwrap();
+        assert_eq!(
+            macau_day(before),
+            NaiveDate::from_ymd_opt(2022, 9, 30).unwrap()
+        );
+        assert_eq!(
+            macau_day(after),
+            NaiveDate::from_ymd_opt(2022, 10, 1).unwrap()
+        );
+        assert_eq!(
+            macau_day_start(NaiveDate::from_ymd_opt(2022, 10, 1).unwrap()),
+            after
+        );
     }
 
     #[test]

@@ -38,7 +38,10 @@ impl JwtKeys {
         validation.required_spec_claims = ["exp", "sub"].iter().map(|s| s.to_string()).collect();
         JwtKeys {
             encoding: EncodingKey::from_secret(secrets[0].as_bytes()),
-            decoding: secrets.iter().map(|s| DecodingKey::from_secret(s.as_bytes())).collect(),
+            decoding: secrets
+                .iter()
+                .map(|s| DecodingKey::from_secret(s.as_bytes()))
+                .collect(),
             validation,
         }
     }
@@ -48,7 +51,8 @@ impl JwtKeys {
         let exp = now + ttl;
         claims.iat = now.timestamp();
         claims.exp = exp.timestamp();
-        let token = encode(&Header::new(Algorithm::HS256), &claims, &self.encoding).expect("HS256 encodes");
+        let token =
+            encode(&Header::new(Algorithm::HS256), &claims, &self.encoding).expect("HS256 encodes");
         (token, exp)
     }
 
@@ -56,7 +60,9 @@ impl JwtKeys {
         for key in &self.decoding {
             match decode::<Claims>(token, key, &self.validation) {
                 Ok(data) => return Ok(data.claims),
-                Err(e) if matches!(e.kind(), jsonwebtoken::errors::ErrorKind::InvalidSignature) => continue,
+                Err(e) if matches!(e.kind(), jsonwebtoken::errors::ErrorKind::InvalidSignature) => {
+                    continue
+                }
                 Err(e) if matches!(e.kind(), jsonwebtoken::errors::ErrorKind::ExpiredSignature) => {
                     return Err(AppError::Unauthorized("the token has expired".into()))
                 }
@@ -75,7 +81,9 @@ pub fn claims(req: &HttpRequest) -> Result<Claims, AppError> {
         .headers()
         .get(actix_web::http::header::AUTHORIZATION)
         .ok_or_else(|| AppError::Unauthorized("a bearer token is required".into()))?;
-    let value = header.to_str().map_err(|_| AppError::Unauthorized("bad authorization header".into()))?;
+    let value = header
+        .to_str()
+        .map_err(|_| AppError::Unauthorized("bad authorization header".into()))?;
     let token = value
         .strip_prefix("Bearer ")
         .or_else(|| value.strip_prefix("bearer "))
@@ -88,7 +96,10 @@ fn role_claims(req: &HttpRequest, roles: &[&str]) -> Result<Claims, AppError> {
     if roles.contains(&c.role.as_str()) {
         Ok(c)
     } else {
-        Err(AppError::Forbidden(format!("this needs the {} role", roles.join(" or "))))
+        Err(AppError::Forbidden(format!(
+            "this needs the {} role",
+            roles.join(" or ")
+        )))
     }
 }
 
@@ -109,7 +120,11 @@ macro_rules! extractor {
 pub struct Official {
     pub user_id: String,
 }
-extractor!(Official, |req: &HttpRequest| role_claims(req, &["official"]).map(|c| Official { user_id: c.sub }));
+extractor!(Official, |req: &HttpRequest| role_claims(
+    req,
+    &["official"]
+)
+.map(|c| Official { user_id: c.sub }));
 
 /// A merchant's user (owner or cashier), bound to one merchant.
 #[derive(Debug, Clone)]
@@ -122,7 +137,9 @@ extractor!(MerchantUser, |req: &HttpRequest| {
     let c = role_claims(req, &["merchant"])?;
     Ok::<_, AppError>(MerchantUser {
         user_id: c.sub,
-        merchant_id: c.mid.ok_or_else(|| AppError::Unauthorized("the token is not valid".into()))?,
+        merchant_id: c
+            .mid
+            .ok_or_else(|| AppError::Unauthorized("the token is not valid".into()))?,
         owner: c.mrole.as_deref() != Some("cashier"),
     })
 });
@@ -135,7 +152,9 @@ extractor!(MerchantOwner, |req: &HttpRequest| {
     if m.owner {
         Ok(MerchantOwner(m))
     } else {
-        Err(AppError::Forbidden("only the merchant's owner may do this".into()))
+        Err(AppError::Forbidden(
+            "only the merchant's owner may do this".into(),
+        ))
     }
 });
 
@@ -144,7 +163,11 @@ extractor!(MerchantOwner, |req: &HttpRequest| {
 pub struct VisitorAuth {
     pub visitor_id: String,
 }
-extractor!(VisitorAuth, |req: &HttpRequest| role_claims(req, &["visitor"]).map(|c| VisitorAuth { visitor_id: c.sub }));
+extractor!(VisitorAuth, |req: &HttpRequest| role_claims(
+    req,
+    &["visitor"]
+)
+.map(|c| VisitorAuth { visitor_id: c.sub }));
 
 /// An official or a point's display device.
 #[derive(Debug, Clone)]
@@ -157,42 +180,83 @@ extractor!(OfficialOrDevice, |req: &HttpRequest| {
     Ok::<_, AppError>(if c.role == "official" {
         OfficialOrDevice::Official(c.sub)
     } else {
-        OfficialOrDevice::Device { device_id: c.sub, point_id: c.pid.unwrap_or_default() }
+        OfficialOrDevice::Device {
+            device_id: c.sub,
+            point_id: c.pid.unwrap_or_default(),
+        }
     })
 });
 
 /// Anyone; officials are told apart (they also see drafts).
 #[derive(Debug, Clone)]
 pub struct MaybeOfficial(pub bool);
-extractor!(MaybeOfficial, |req: &HttpRequest| Ok::<_, AppError>(MaybeOfficial(
-    claims(req).map(|c| c.role == "official").unwrap_or(false)
-)));
+extractor!(MaybeOfficial, |req: &HttpRequest| Ok::<_, AppError>(
+    MaybeOfficial(claims(req).map(|c| c.role == "official").unwrap_or(false))
+));
 
-pub fn staff_claims(user_id: &str, role: &str, merchant_id: Option<String>, merchant_role: Option<String>) -> Claims {
-    Claims { sub: user_id.into(), role: role.into(), mid: merchant_id, mrole: merchant_role, pid: None, iat: 0, exp: 0 }
+pub fn staff_claims(
+    user_id: &str,
+    role: &str,
+    merchant_id: Option<String>,
+    merchant_role: Option<String>,
+) -> Claims {
+    Claims {
+        sub: user_id.into(),
+        role: role.into(),
+        mid: merchant_id,
+        mrole: merchant_role,
+        pid: None,
+        iat: 0,
+        exp: 0,
+    }
 }
 
 pub fn visitor_claims(visitor_id: &str) -> Claims {
-    Claims { sub: visitor_id.into(), role: "visitor".into(), mid: None, mrole: None, pid: None, iat: 0, exp: 0 }
+    Claims {
+        sub: visitor_id.into(),
+        role: "visitor".into(),
+        mid: None,
+        mrole: None,
+        pid: None,
+        iat: 0,
+        exp: 0,
+    }
 }
 
 pub fn device_claims(device_id: &str, point_id: &str) -> Claims {
-    Claims { sub: device_id.into(), role: "device".into(), mid: None, mrole: None, pid: Some(point_id.into()), iat: 0, exp: 0 }
+    Claims {
+        sub: device_id.into(),
+        role: "device".into(),
+        mid: None,
+        mrole: None,
+        pid: Some(point_id.into()),
+        iat: 0,
+        exp: 0,
+    }
 }
 
 /// Password hashing with Argon2id (the crate's defaults).
 pub mod passwords {
-    use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+    use argon2::password_hash::{
+        rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
+    };
     use argon2::Argon2;
 
     pub fn hash(password: &str) -> String {
         let salt = SaltString::generate(&mut OsRng);
-        Argon2::default().hash_password(password.as_bytes(), &salt).expect("argon2 hashes").to_string()
+        Argon2::default()
+            .hash_password(password.as_bytes(), &salt)
+            .expect("argon2 hashes")
+            .to_string()
     }
 
     pub fn verify(password: &str, hash: &str) -> bool {
         PasswordHash::new(hash)
-            .map(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
+            .map(|h| {
+                Argon2::default()
+                    .verify_password(password.as_bytes(), &h)
+                    .is_ok()
+            })
             .unwrap_or(false)
     }
 }

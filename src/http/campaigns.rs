@@ -24,7 +24,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/campaigns/{id}/end", web::post().to(end))
         .route("/campaigns/{id}/offers", web::post().to(create_offer))
         .route("/campaigns/{id}/enrolments", web::post().to(apply))
-        .route("/campaigns/{id}/enrolments", web::get().to(campaign_enrolments))
+        .route(
+            "/campaigns/{id}/enrolments",
+            web::get().to(campaign_enrolments),
+        )
         .route("/enrolments", web::get().to(list_enrolments))
         .route("/enrolments/{id}/approve", web::post().to(approve))
         .route("/enrolments/{id}/reject", web::post().to(reject));
@@ -41,19 +44,42 @@ pub struct CampaignBody {
 }
 
 fn valid_slug(s: &str) -> bool {
-    (2..=64).contains(&s.len()) && s.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+    (2..=64).contains(&s.len())
+        && s.chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
 }
 
 /// Checks a campaign body; `base` holds the current values when editing.
 fn campaign_from(body: CampaignBody, base: Option<&Campaign>) -> Result<Campaign, AppError> {
     let mut errs: Vec<FieldError> = Vec::new();
-    let mut err = |f: &str, m: &str| errs.push(FieldError { field: f.into(), message: m.into() });
-    let slug = body.slug.or_else(|| base.map(|b| b.slug.clone())).unwrap_or_default().trim().to_lowercase();
+    let mut err = |f: &str, m: &str| {
+        errs.push(FieldError {
+            field: f.into(),
+            message: m.into(),
+        })
+    };
+    let slug = body
+        .slug
+        .or_else(|| base.map(|b| b.slug.clone()))
+        .unwrap_or_default()
+        .trim()
+        .to_lowercase();
     if !valid_slug(&slug) {
-        err("slug", "2–64 characters: lower-case letters, digits and dashes");
+        err(
+            "slug",
+            "2–64 characters: lower-case letters, digits and dashes",
+        );
     }
-    let name = body.name.map(|n| n.trimmed()).or_else(|| base.map(|b| Names::from_json(&b.name)));
-    let district = body.district.or_else(|| base.map(|b| b.district.clone())).unwrap_or_default().trim().to_string();
+    let name = body
+        .name
+        .map(|n| n.trimmed())
+        .or_else(|| base.map(|b| Names::from_json(&b.name)));
+    let district = body
+        .district
+        .or_else(|| base.map(|b| b.district.clone()))
+        .unwrap_or_default()
+        .trim()
+        .to_string();
     if district.is_empty() || district.chars().count() > 200 {
         err("district", "required, at most 200 characters");
     }
@@ -78,9 +104,17 @@ fn campaign_from(body: CampaignBody, base: Option<&Campaign>) -> Result<Campaign
         None => err("name", "required: {zh-Hant, pt, en}"),
         Some(n) => errs.extend(n.problems("name")),
     }
-    let description = body.description.or_else(|| base.and_then(|b| b.description.clone()));
-    if description.as_ref().is_some_and(|d| d.chars().count() > 4000) {
-        errs.push(FieldError { field: "description".into(), message: "at most 4000 characters".into() });
+    let description = body
+        .description
+        .or_else(|| base.and_then(|b| b.description.clone()));
+    if description
+        .as_ref()
+        .is_some_and(|d| d.chars().count() > 4000)
+    {
+        errs.push(FieldError {
+            field: "description".into(),
+            message: "at most 4000 characters".into(),
+        });
     }
     if !errs.is_empty() {
         return Err(AppError::Validation(errs));
@@ -94,7 +128,9 @@ fn campaign_from(body: CampaignBody, base: Option<&Campaign>) -> Result<Campaign
         description,
         starts_at: starts.expect("checked"),
         ends_at: ends.expect("checked"),
-        status: base.map(|b| b.status.clone()).unwrap_or_else(|| "draft".into()),
+        status: base
+            .map(|b| b.status.clone())
+            .unwrap_or_else(|| "draft".into()),
         created_at: base.map(|b| b.created_at).unwrap_or(t),
         updated_at: t,
     })
@@ -108,7 +144,11 @@ pub async fn list(state: State, who: MaybeOfficial) -> Result<HttpResponse, AppE
 
 #[utoipa::path(post, path = "/api/v1/campaigns", tag = "campaigns", request_body = CampaignBody,
     responses((status = 201, description = "campaign"), (status = 422, description = "validation_failed")))]
-pub async fn create(state: State, who: Official, body: web::Json<CampaignBody>) -> Result<HttpResponse, AppError> {
+pub async fn create(
+    state: State,
+    who: Official,
+    body: web::Json<CampaignBody>,
+) -> Result<HttpResponse, AppError> {
     let c = campaign_from(body.into_inner(), None)?;
     let out = views::campaign(&c);
     let after = out.clone();
@@ -116,7 +156,15 @@ pub async fn create(state: State, who: Official, body: web::Json<CampaignBody>) 
         .db(move |conn| {
             crate::db::write_tx(conn, |conn| {
                 catalog::insert_campaign(conn, &c)?;
-                audit::record(conn, &Actor::official(&who.user_id), "create", "campaign", &c.id, None, Some(&after))
+                audit::record(
+                    conn,
+                    &Actor::official(&who.user_id),
+                    "create",
+                    "campaign",
+                    &c.id,
+                    None,
+                    Some(&after),
+                )
             })
         })
         .await?;
@@ -144,7 +192,11 @@ pub async fn full(state: &State, key: String, official: bool) -> Result<Value, A
                 .iter()
                 .map(|p| {
                     let payload = (official && !p.rotating)
-                        .then(|| uuid::Uuid::parse_str(&p.id).ok().map(|u| qr.static_point(u)))
+                        .then(|| {
+                            uuid::Uuid::parse_str(&p.id)
+                                .ok()
+                                .map(|u| qr.static_point(u))
+                        })
                         .flatten();
                     views::point(p, payload)
                 })
@@ -158,13 +210,22 @@ pub async fn full(state: &State, key: String, official: bool) -> Result<Value, A
 
 #[utoipa::path(get, path = "/api/v1/campaigns/{id}", tag = "campaigns", params(("id" = String, Path, description = "id or slug")),
     responses((status = 200, description = "campaign with points, offers and merchants"), (status = 404, description = "not_found")))]
-pub async fn get(state: State, who: MaybeOfficial, path: web::Path<String>) -> Result<HttpResponse, AppError> {
+pub async fn get(
+    state: State,
+    who: MaybeOfficial,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
     Ok(ok(&full(&state, path.into_inner(), who.0).await?))
 }
 
 #[utoipa::path(patch, path = "/api/v1/campaigns/{id}", tag = "campaigns", request_body = CampaignBody, params(("id" = String, Path)),
     responses((status = 200, description = "campaign"), (status = 409, description = "not_draft")))]
-pub async fn edit(state: State, who: Official, path: web::Path<String>, body: web::Json<CampaignBody>) -> Result<HttpResponse, AppError> {
+pub async fn edit(
+    state: State,
+    who: Official,
+    path: web::Path<String>,
+    body: web::Json<CampaignBody>,
+) -> Result<HttpResponse, AppError> {
     let key = path.into_inner();
     let body = body.into_inner();
     let c = state
@@ -172,12 +233,23 @@ pub async fn edit(state: State, who: Official, path: web::Path<String>, body: we
             crate::db::write_tx(conn, |conn| {
                 let before = catalog::find_campaign(conn, &key)?;
                 if before.status != "draft" {
-                    return Err(AppError::rule(StatusCode::CONFLICT, "not_draft", "Only a draft campaign can be edited."));
+                    return Err(AppError::rule(
+                        StatusCode::CONFLICT,
+                        "not_draft",
+                        "Only a draft campaign can be edited.",
+                    ));
                 }
                 let after = campaign_from(body, Some(&before))?;
                 catalog::update_campaign(conn, &after)?;
-                audit::record(conn, &Actor::official(&who.user_id), "edit", "campaign", &after.id,
-                    Some(&views::campaign(&before)), Some(&views::campaign(&after)))?;
+                audit::record(
+                    conn,
+                    &Actor::official(&who.user_id),
+                    "edit",
+                    "campaign",
+                    &after.id,
+                    Some(&views::campaign(&before)),
+                    Some(&views::campaign(&after)),
+                )?;
                 Ok(after)
             })
         })
@@ -185,7 +257,13 @@ pub async fn edit(state: State, who: Official, path: web::Path<String>, body: we
     Ok(ok(&full(&state, c.id, true).await?))
 }
 
-async fn transition(state: State, who: Official, key: String, from: &'static [&'static str], to: &'static str) -> Result<HttpResponse, AppError> {
+async fn transition(
+    state: State,
+    who: Official,
+    key: String,
+    from: &'static [&'static str],
+    to: &'static str,
+) -> Result<HttpResponse, AppError> {
     let id = state
         .db(move |conn| {
             crate::db::write_tx(conn, |conn| {
@@ -194,10 +272,21 @@ async fn transition(state: State, who: Official, key: String, from: &'static [&'
                     return Ok(c.id);
                 }
                 if !catalog::set_campaign_status(conn, &c.id, from, to)? {
-                    return Err(AppError::rule(StatusCode::CONFLICT, "invalid_state", format!("A {} campaign cannot become {to}.", c.status)));
+                    return Err(AppError::rule(
+                        StatusCode::CONFLICT,
+                        "invalid_state",
+                        format!("A {} campaign cannot become {to}.", c.status),
+                    ));
                 }
-                audit::record(conn, &Actor::official(&who.user_id), to, "campaign", &c.id,
-                    Some(&json!({"status": c.status})), Some(&json!({"status": to})))?;
+                audit::record(
+                    conn,
+                    &Actor::official(&who.user_id),
+                    to,
+                    "campaign",
+                    &c.id,
+                    Some(&json!({"status": c.status})),
+                    Some(&json!({"status": to})),
+                )?;
                 Ok(c.id)
             })
         })
@@ -206,13 +295,28 @@ async fn transition(state: State, who: Official, key: String, from: &'static [&'
 }
 
 #[utoipa::path(post, path = "/api/v1/campaigns/{id}/publish", tag = "campaigns", params(("id" = String, Path)), responses((status = 200, description = "campaign")))]
-pub async fn publish(state: State, who: Official, path: web::Path<String>) -> Result<HttpResponse, AppError> {
+pub async fn publish(
+    state: State,
+    who: Official,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
     transition(state, who, path.into_inner(), &["draft"], "published").await
 }
 
 #[utoipa::path(post, path = "/api/v1/campaigns/{id}/end", tag = "campaigns", params(("id" = String, Path)), responses((status = 200, description = "campaign")))]
-pub async fn end(state: State, who: Official, path: web::Path<String>) -> Result<HttpResponse, AppError> {
-    transition(state, who, path.into_inner(), &["published", "draft"], "ended").await
+pub async fn end(
+    state: State,
+    who: Official,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    transition(
+        state,
+        who,
+        path.into_inner(),
+        &["published", "draft"],
+        "ended",
+    )
+    .await
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -242,7 +346,12 @@ pub struct OfferBody {
 
 fn offer_from(b: OfferBody, campaign: &Campaign) -> Result<Offer, AppError> {
     let mut errs: Vec<FieldError> = Vec::new();
-    let mut err = |f: &str, m: &str| errs.push(FieldError { field: f.into(), message: m.into() });
+    let mut err = |f: &str, m: &str| {
+        errs.push(FieldError {
+            field: f.into(),
+            message: m.into(),
+        })
+    };
     let name = b.name.map(|n| n.trimmed());
     if !["ecash", "discount"].contains(&b.kind.as_str()) {
         err("kind", "ecash or discount");
@@ -287,7 +396,10 @@ fn offer_from(b: OfferBody, campaign: &Campaign) -> Result<Offer, AppError> {
         "signup" => {}
         "checkins" => match b.trigger.count {
             Some(n) if (1..=1000).contains(&n) => count = Some(n),
-            _ => err("trigger.count", "required for checkins: 1 to 1000 distinct points"),
+            _ => err(
+                "trigger.count",
+                "required for checkins: 1 to 1000 distinct points",
+            ),
         },
         "claim" => match b.trigger.opens_at.as_deref().map(parse_rfc3339) {
             Some(Some(t)) => opens_at = Some(t),
@@ -331,7 +443,12 @@ fn offer_from(b: OfferBody, campaign: &Campaign) -> Result<Offer, AppError> {
 
 #[utoipa::path(post, path = "/api/v1/campaigns/{id}/offers", tag = "campaigns", request_body = OfferBody, params(("id" = String, Path)),
     responses((status = 201, description = "offer"), (status = 422, description = "validation_failed")))]
-pub async fn create_offer(state: State, who: Official, path: web::Path<String>, body: web::Json<OfferBody>) -> Result<HttpResponse, AppError> {
+pub async fn create_offer(
+    state: State,
+    who: Official,
+    path: web::Path<String>,
+    body: web::Json<OfferBody>,
+) -> Result<HttpResponse, AppError> {
     let key = path.into_inner();
     let body = body.into_inner();
     let o = state
@@ -339,11 +456,23 @@ pub async fn create_offer(state: State, who: Official, path: web::Path<String>, 
             crate::db::write_tx(conn, |conn| {
                 let camp = catalog::find_campaign(conn, &key)?;
                 if camp.status == "ended" {
-                    return Err(AppError::rule(StatusCode::CONFLICT, "invalid_state", "The campaign has ended."));
+                    return Err(AppError::rule(
+                        StatusCode::CONFLICT,
+                        "invalid_state",
+                        "The campaign has ended.",
+                    ));
                 }
                 let o = offer_from(body, &camp)?;
                 catalog::insert_offer(conn, &o)?;
-                audit::record(conn, &Actor::official(&who.user_id), "create", "offer", &o.id, None, Some(&views::offer(&o)))?;
+                audit::record(
+                    conn,
+                    &Actor::official(&who.user_id),
+                    "create",
+                    "offer",
+                    &o.id,
+                    None,
+                    Some(&views::offer(&o)),
+                )?;
                 Ok(o)
             })
         })
@@ -353,7 +482,11 @@ pub async fn create_offer(state: State, who: Official, path: web::Path<String>, 
 
 #[utoipa::path(post, path = "/api/v1/campaigns/{id}/enrolments", tag = "enrolments", params(("id" = String, Path)),
     responses((status = 201, description = "enrolment, pending"), (status = 409, description = "already applied")))]
-pub async fn apply(state: State, who: MerchantOwner, path: web::Path<String>) -> Result<HttpResponse, AppError> {
+pub async fn apply(
+    state: State,
+    who: MerchantOwner,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
     let key = path.into_inner();
     let m = who.0;
     let e = state
@@ -361,7 +494,11 @@ pub async fn apply(state: State, who: MerchantOwner, path: web::Path<String>) ->
             crate::db::write_tx(conn, |conn| {
                 let camp = catalog::find_campaign(conn, &key)?;
                 if camp.status == "ended" {
-                    return Err(AppError::rule(StatusCode::CONFLICT, "invalid_state", "The campaign has ended."));
+                    return Err(AppError::rule(
+                        StatusCode::CONFLICT,
+                        "invalid_state",
+                        "The campaign has ended.",
+                    ));
                 }
                 let e = Enrolment {
                     id: new_id(),
@@ -374,7 +511,15 @@ pub async fn apply(state: State, who: MerchantOwner, path: web::Path<String>) ->
                     reason: None,
                 };
                 catalog::insert_enrolment(conn, &e)?;
-                audit::record(conn, &Actor::merchant(&m.user_id), "apply", "enrolment", &e.id, None, Some(&views::enrolment(&e, None)))?;
+                audit::record(
+                    conn,
+                    &Actor::merchant(&m.user_id),
+                    "apply",
+                    "enrolment",
+                    &e.id,
+                    None,
+                    Some(&views::enrolment(&e, None)),
+                )?;
                 Ok(e)
             })
         })
@@ -389,14 +534,27 @@ pub struct EnrolmentQuery {
 }
 
 #[utoipa::path(get, path = "/api/v1/enrolments", tag = "enrolments", params(EnrolmentQuery), responses((status = 200, description = "enrolments")))]
-pub async fn list_enrolments(state: State, _who: Official, q: web::Query<EnrolmentQuery>) -> Result<HttpResponse, AppError> {
+pub async fn list_enrolments(
+    state: State,
+    _who: Official,
+    q: web::Query<EnrolmentQuery>,
+) -> Result<HttpResponse, AppError> {
     let q = q.into_inner();
-    let rows = state.db(move |c| catalog::list_enrolments(c, q.status.as_deref(), q.campaign.as_deref(), None)).await?;
-    Ok(ok(&rows.iter().map(|(e, n)| views::enrolment(e, Some(n))).collect::<Vec<_>>()))
+    let rows = state
+        .db(move |c| catalog::list_enrolments(c, q.status.as_deref(), q.campaign.as_deref(), None))
+        .await?;
+    Ok(ok(&rows
+        .iter()
+        .map(|(e, n)| views::enrolment(e, Some(n)))
+        .collect::<Vec<_>>()))
 }
 
 #[utoipa::path(get, path = "/api/v1/campaigns/{id}/enrolments", tag = "enrolments", params(("id" = String, Path)), responses((status = 200, description = "enrolments of the campaign")))]
-pub async fn campaign_enrolments(state: State, _who: Official, path: web::Path<String>) -> Result<HttpResponse, AppError> {
+pub async fn campaign_enrolments(
+    state: State,
+    _who: Official,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
     let key = path.into_inner();
     let rows = state
         .db(move |c| {
@@ -404,7 +562,10 @@ pub async fn campaign_enrolments(state: State, _who: Official, path: web::Path<S
             catalog::list_enrolments(c, None, Some(&camp.id), None)
         })
         .await?;
-    Ok(ok(&rows.iter().map(|(e, n)| views::enrolment(e, Some(n))).collect::<Vec<_>>()))
+    Ok(ok(&rows
+        .iter()
+        .map(|(e, n)| views::enrolment(e, Some(n)))
+        .collect::<Vec<_>>()))
 }
 
 #[derive(Deserialize, Default, utoipa::ToSchema)]
@@ -412,7 +573,13 @@ pub struct DecisionBody {
     pub reason: Option<String>,
 }
 
-async fn decide(state: State, who: Official, id: String, status: &'static str, reason: Option<String>) -> Result<HttpResponse, AppError> {
+async fn decide(
+    state: State,
+    who: Official,
+    id: String,
+    status: &'static str,
+    reason: Option<String>,
+) -> Result<HttpResponse, AppError> {
     if reason.as_ref().is_some_and(|r| r.chars().count() > 1000) {
         return Err(AppError::field("reason", "at most 1000 characters"));
     }
@@ -424,11 +591,22 @@ async fn decide(state: State, who: Official, id: String, status: &'static str, r
                     return Ok(before);
                 }
                 if !catalog::decide_enrolment(conn, &id, status, &who.user_id, reason)? {
-                    return Err(AppError::rule(StatusCode::CONFLICT, "invalid_state", format!("The enrolment is already {}.", before.status)));
+                    return Err(AppError::rule(
+                        StatusCode::CONFLICT,
+                        "invalid_state",
+                        format!("The enrolment is already {}.", before.status),
+                    ));
                 }
                 let after = catalog::find_enrolment(conn, &id)?;
-                audit::record(conn, &Actor::official(&who.user_id), status, "enrolment", &id,
-                    Some(&views::enrolment(&before, None)), Some(&views::enrolment(&after, None)))?;
+                audit::record(
+                    conn,
+                    &Actor::official(&who.user_id),
+                    status,
+                    "enrolment",
+                    &id,
+                    Some(&views::enrolment(&before, None)),
+                    Some(&views::enrolment(&after, None)),
+                )?;
                 Ok(after)
             })
         })
@@ -437,11 +615,35 @@ async fn decide(state: State, who: Official, id: String, status: &'static str, r
 }
 
 #[utoipa::path(post, path = "/api/v1/enrolments/{id}/approve", tag = "enrolments", params(("id" = String, Path)), responses((status = 200, description = "enrolment")))]
-pub async fn approve(state: State, who: Official, path: web::Path<String>, body: Option<web::Json<DecisionBody>>) -> Result<HttpResponse, AppError> {
-    decide(state, who, path.into_inner(), "approved", body.and_then(|b| b.into_inner().reason)).await
+pub async fn approve(
+    state: State,
+    who: Official,
+    path: web::Path<String>,
+    body: Option<web::Json<DecisionBody>>,
+) -> Result<HttpResponse, AppError> {
+    decide(
+        state,
+        who,
+        path.into_inner(),
+        "approved",
+        body.and_then(|b| b.into_inner().reason),
+    )
+    .await
 }
 
 #[utoipa::path(post, path = "/api/v1/enrolments/{id}/reject", tag = "enrolments", request_body = DecisionBody, params(("id" = String, Path)), responses((status = 200, description = "enrolment")))]
-pub async fn reject(state: State, who: Official, path: web::Path<String>, body: Option<web::Json<DecisionBody>>) -> Result<HttpResponse, AppError> {
-    decide(state, who, path.into_inner(), "rejected", body.and_then(|b| b.into_inner().reason)).await
+pub async fn reject(
+    state: State,
+    who: Official,
+    path: web::Path<String>,
+    body: Option<web::Json<DecisionBody>>,
+) -> Result<HttpResponse, AppError> {
+    decide(
+        state,
+        who,
+        path.into_inner(),
+        "rejected",
+        body.and_then(|b| b.into_inner().reason),
+    )
+    .await
 }

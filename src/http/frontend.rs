@@ -12,7 +12,11 @@ struct Assets;
 fn asset(path: &str) -> Option<HttpResponse> {
     let file = Assets::get(path)?;
     let mime = file.metadata.mimetype().to_string();
-    let cache = if path.starts_with("assets/") { "public, max-age=31536000, immutable" } else { "no-cache" };
+    let cache = if path.starts_with("assets/") {
+        "public, max-age=31536000, immutable"
+    } else {
+        "no-cache"
+    };
     Some(
         HttpResponse::Ok()
             .insert_header((header::CONTENT_TYPE, mime))

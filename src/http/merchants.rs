@@ -20,7 +20,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/merchant/me", web::get().to(me))
         .route("/merchant/users", web::get().to(list_users))
         .route("/merchant/users", web::post().to(add_cashier))
-        .route("/merchant/users/{id}/disable", web::post().to(disable_cashier))
+        .route(
+            "/merchant/users/{id}/disable",
+            web::post().to(disable_cashier),
+        )
         .route("/campaigns/{id}/survey", web::post().to(survey));
 }
 
@@ -40,32 +43,58 @@ pub struct MerchantBody {
 }
 
 pub fn check_login(username: &str, password: &str, errs: &mut Vec<FieldError>) {
-    if !(3..=64).contains(&username.len()) || !username.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c)) {
-        errs.push(FieldError { field: "username".into(), message: "3–64 letters, digits, '-', '_' or '.'".into() });
+    if !(3..=64).contains(&username.len())
+        || !username
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
+    {
+        errs.push(FieldError {
+            field: "username".into(),
+            message: "3–64 letters, digits, '-', '_' or '.'".into(),
+        });
     }
     if password.chars().count() < 10 || password.len() > 256 {
-        errs.push(FieldError { field: "password".into(), message: "10 to 256 characters".into() });
+        errs.push(FieldError {
+            field: "password".into(),
+            message: "10 to 256 characters".into(),
+        });
     }
 }
 
 #[utoipa::path(post, path = "/api/v1/merchants", tag = "merchants", request_body = MerchantBody,
     responses((status = 201, description = "merchant with its first login"), (status = 422, description = "validation_failed")))]
-pub async fn create(state: State, who: Official, body: web::Json<MerchantBody>) -> Result<HttpResponse, AppError> {
+pub async fn create(
+    state: State,
+    who: Official,
+    body: web::Json<MerchantBody>,
+) -> Result<HttpResponse, AppError> {
     let b = body.into_inner();
     let mut errs = Vec::new();
     let name = b.name.map(|n| n.trimmed());
     match &name {
-        None => errs.push(FieldError { field: "name".into(), message: "required: {zh-Hant, pt, en}".into() }),
+        None => errs.push(FieldError {
+            field: "name".into(),
+            message: "required: {zh-Hant, pt, en}".into(),
+        }),
         Some(n) => errs.extend(n.problems("name")),
     }
     if !CATEGORIES.contains(&b.category.as_str()) {
-        errs.push(FieldError { field: "category".into(), message: format!("one of {}", CATEGORIES.join(", ")) });
+        errs.push(FieldError {
+            field: "category".into(),
+            message: format!("one of {}", CATEGORIES.join(", ")),
+        });
     }
     if b.address.trim().is_empty() || b.address.chars().count() > 300 {
-        errs.push(FieldError { field: "address".into(), message: "required, at most 300 characters".into() });
+        errs.push(FieldError {
+            field: "address".into(),
+            message: "required, at most 300 characters".into(),
+        });
     }
     if !crate::domain::geo::valid_coordinates(b.lat, b.lng) {
-        errs.push(FieldError { field: "lat".into(), message: "latitude −90..90 and longitude −180..180".into() });
+        errs.push(FieldError {
+            field: "lat".into(),
+            message: "latitude −90..90 and longitude −180..180".into(),
+        });
     }
     check_login(&b.username, &b.password, &mut errs);
     if !errs.is_empty() {
@@ -83,7 +112,9 @@ pub async fn create(state: State, who: Official, body: web::Json<MerchantBody>) 
         created_at: t,
     };
     let password = b.password;
-    let hash = web::block(move || passwords::hash(&password)).await.map_err(|e| AppError::Internal(anyhow::anyhow!("{e}")))?;
+    let hash = web::block(move || passwords::hash(&password))
+        .await
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("{e}")))?;
     let owner = User {
         id: new_id(),
         username: b.username.clone(),
@@ -101,7 +132,15 @@ pub async fn create(state: State, who: Official, body: web::Json<MerchantBody>) 
         .db(move |c| {
             crate::db::write_tx(c, |c| {
                 catalog::insert_merchant_with_owner(c, &m, &owner)?;
-                audit::record(c, &Actor::official(&who.user_id), "create", "merchant", &m.id, None, Some(&after))
+                audit::record(
+                    c,
+                    &Actor::official(&who.user_id),
+                    "create",
+                    "merchant",
+                    &m.id,
+                    None,
+                    Some(&after),
+                )
             })
         })
         .await?;
@@ -137,7 +176,9 @@ pub async fn me(state: State, who: MerchantUser) -> Result<HttpResponse, AppErro
 #[utoipa::path(get, path = "/api/v1/merchant/users", tag = "merchant", responses((status = 200, description = "the merchant's logins")))]
 pub async fn list_users(state: State, who: MerchantOwner) -> Result<HttpResponse, AppError> {
     let mid = who.0.merchant_id.clone();
-    let users = state.db(move |c| catalog::users_of_merchant(c, &mid)).await?;
+    let users = state
+        .db(move |c| catalog::users_of_merchant(c, &mid))
+        .await?;
     Ok(ok(&users
         .iter()
         .map(|u| json!({"id": u.id, "username": u.username, "role": u.merchant_role, "active": u.active, "created_at": to_rfc3339(u.created_at)}))
@@ -151,7 +192,11 @@ pub struct CashierBody {
 }
 
 #[utoipa::path(post, path = "/api/v1/merchant/users", tag = "merchant", request_body = CashierBody, responses((status = 201, description = "a cashier login")))]
-pub async fn add_cashier(state: State, who: MerchantOwner, body: web::Json<CashierBody>) -> Result<HttpResponse, AppError> {
+pub async fn add_cashier(
+    state: State,
+    who: MerchantOwner,
+    body: web::Json<CashierBody>,
+) -> Result<HttpResponse, AppError> {
     let b = body.into_inner();
     let mut errs = Vec::new();
     check_login(&b.username, &b.password, &mut errs);
@@ -159,7 +204,9 @@ pub async fn add_cashier(state: State, who: MerchantOwner, body: web::Json<Cashi
         return Err(AppError::Validation(errs));
     }
     let password = b.password;
-    let hash = web::block(move || passwords::hash(&password)).await.map_err(|e| AppError::Internal(anyhow::anyhow!("{e}")))?;
+    let hash = web::block(move || passwords::hash(&password))
+        .await
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("{e}")))?;
     let u = User {
         id: new_id(),
         username: b.username,
@@ -175,14 +222,26 @@ pub async fn add_cashier(state: State, who: MerchantOwner, body: web::Json<Cashi
     state
         .db(move |c| {
             catalog::insert_user(c, &u)?;
-            audit::record(c, &Actor::merchant(&who.0.user_id), "create", "user", &u.id, None, Some(&after))
+            audit::record(
+                c,
+                &Actor::merchant(&who.0.user_id),
+                "create",
+                "user",
+                &u.id,
+                None,
+                Some(&after),
+            )
         })
         .await?;
     Ok(created(&out))
 }
 
 #[utoipa::path(post, path = "/api/v1/merchant/users/{id}/disable", tag = "merchant", params(("id" = String, Path)), responses((status = 200, description = "disabled")))]
-pub async fn disable_cashier(state: State, who: MerchantOwner, path: web::Path<String>) -> Result<HttpResponse, AppError> {
+pub async fn disable_cashier(
+    state: State,
+    who: MerchantOwner,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
     let uid = id.clone();
     state
@@ -190,7 +249,15 @@ pub async fn disable_cashier(state: State, who: MerchantOwner, path: web::Path<S
             if !catalog::set_user_active(c, &uid, &who.0.merchant_id, false)? {
                 return Err(AppError::NotFound("no such cashier".into()));
             }
-            audit::record(c, &Actor::merchant(&who.0.user_id), "disable", "user", &uid, None, None)
+            audit::record(
+                c,
+                &Actor::merchant(&who.0.user_id),
+                "disable",
+                "user",
+                &uid,
+                None,
+                None,
+            )
         })
         .await?;
     Ok(ok(&json!({"id": id, "active": false})))
@@ -205,7 +272,12 @@ pub struct SurveyBody {
 
 #[utoipa::path(post, path = "/api/v1/campaigns/{id}/survey", tag = "merchant", request_body = SurveyBody, params(("id" = String, Path)),
     responses((status = 201, description = "answer recorded"), (status = 200, description = "answer updated")))]
-pub async fn survey(state: State, who: MerchantOwner, path: web::Path<String>, body: web::Json<SurveyBody>) -> Result<HttpResponse, AppError> {
+pub async fn survey(
+    state: State,
+    who: MerchantOwner,
+    path: web::Path<String>,
+    body: web::Json<SurveyBody>,
+) -> Result<HttpResponse, AppError> {
     let b = body.into_inner();
     if b.estimate_pct.is_some_and(|p| !(0..=100).contains(&p)) {
         return Err(AppError::field("estimate_pct", "0 to 100"));

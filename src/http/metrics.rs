@@ -18,7 +18,9 @@ static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
 pub fn handle() -> &'static PrometheusHandle {
     HANDLE.get_or_init(|| {
         PrometheusBuilder::new()
-            .set_buckets(&[0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5])
+            .set_buckets(&[
+                0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5,
+            ])
             .expect("buckets")
             .install_recorder()
             .expect("one metrics recorder per process")
@@ -30,15 +32,22 @@ pub fn count(name: &'static str, n: usize) {
 }
 
 /// Counts and times every request by its route pattern (never by its raw path).
-pub async fn track(req: ServiceRequest, next: Next<impl MessageBody>) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+pub async fn track(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     let start = Instant::now();
     let method = req.method().to_string();
     let res = next.call(req).await?;
-    let route = res.request().match_pattern().unwrap_or_else(|| "unmatched".into());
+    let route = res
+        .request()
+        .match_pattern()
+        .unwrap_or_else(|| "unmatched".into());
     let status = res.status().as_u16().to_string();
     let labels = [("method", method), ("route", route), ("status", status)];
     metrics::counter!("bairro_http_requests_total", &labels).increment(1);
-    metrics::histogram!("bairro_http_request_seconds", &labels[..2]).record(start.elapsed().as_secs_f64());
+    metrics::histogram!("bairro_http_request_seconds", &labels[..2])
+        .record(start.elapsed().as_secs_f64());
     Ok(res)
 }
 
@@ -47,5 +56,7 @@ pub async fn render(state: State) -> HttpResponse {
     metrics::gauge!("bairro_db_pool_connections").set(f64::from(s.connections));
     metrics::gauge!("bairro_db_pool_idle").set(f64::from(s.idle_connections));
     metrics::gauge!("bairro_pageviews_buffered").set(state.pageviews.len() as f64);
-    HttpResponse::Ok().content_type("text/plain; version=0.0.4").body(handle().render())
+    HttpResponse::Ok()
+        .content_type("text/plain; version=0.0.4")
+        .body(handle().render())
 }

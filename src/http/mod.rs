@@ -89,16 +89,27 @@ pub fn ok<T: serde::Serialize>(body: &T) -> HttpResponse {
 pub fn csv_response(filename: &str, body: Vec<u8>) -> HttpResponse {
     HttpResponse::Ok()
         .content_type("text/csv; charset=utf-8")
-        .insert_header(("Content-Disposition", format!("attachment; filename=\"{filename}\"")))
+        .insert_header((
+            "Content-Disposition",
+            format!("attachment; filename=\"{filename}\""),
+        ))
         .body(body)
 }
 
 /// Writes rows as CSV (with a BOM so spreadsheet programs read Chinese correctly).
-pub fn to_csv(header: &[&str], rows: impl IntoIterator<Item = Vec<String>>) -> Result<Vec<u8>, AppError> {
-    let mut w = csv::WriterBuilder::new().flexible(true).from_writer(vec![0xEF, 0xBB, 0xBF]);
-    w.write_record(header).map_err(|e| AppError::Internal(e.into()))?;
+pub fn to_csv(
+    header: &[&str],
+    rows: impl IntoIterator<Item = Vec<String>>,
+) -> Result<Vec<u8>, AppError> {
+    let mut w = csv::WriterBuilder::new()
+        .flexible(true)
+        .from_writer(vec![0xEF, 0xBB, 0xBF]);
+    w.write_record(header)
+        .map_err(|e| AppError::Internal(e.into()))?;
     for r in rows {
-        w.write_record(&r).map_err(|e| AppError::Internal(e.into()))?;
+        w.write_record(&r)
+            .map_err(|e| AppError::Internal(e.into()))?;
     }
-    w.into_inner().map_err(|e| AppError::Internal(anyhow::anyhow!("csv: {e}")))
+    w.into_inner()
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("csv: {e}")))
 }

@@ -42,7 +42,8 @@ impl Buffer {
         if rows.is_empty() {
             return Ok(0);
         }
-        let result = crate::db::get(pool).and_then(|mut c| traffic::insert_pageviews(&mut c, &rows));
+        let result =
+            crate::db::get(pool).and_then(|mut c| traffic::insert_pageviews(&mut c, &rows));
         match result {
             Ok(n) => {
                 crate::http::metrics::count("bairro_pageviews_total", n);
@@ -71,7 +72,11 @@ pub struct PageviewBody {
 
 #[utoipa::path(post, path = "/api/v1/pageviews", tag = "traffic", request_body = PageviewBody,
     responses((status = 202, description = "accepted"), (status = 404, description = "unknown campaign")))]
-pub async fn record(state: State, req: HttpRequest, body: web::Json<PageviewBody>) -> Result<HttpResponse, AppError> {
+pub async fn record(
+    state: State,
+    req: HttpRequest,
+    body: web::Json<PageviewBody>,
+) -> Result<HttpResponse, AppError> {
     let b = body.into_inner();
     if b.path.len() > 500 {
         return Err(AppError::field("path", "at most 500 characters"));
@@ -79,13 +84,19 @@ pub async fn record(state: State, req: HttpRequest, body: web::Json<PageviewBody
     if b.ref_.as_ref().is_some_and(|r| r.chars().count() > 64) {
         return Err(AppError::field("ref", "at most 64 characters"));
     }
-    state.limits.check(&state.limits.pageviews_ip, &super::visitors::client_ip(&req))?;
+    state.limits.check(
+        &state.limits.pageviews_ip,
+        &super::visitors::client_ip(&req),
+    )?;
     let campaign_id = state.campaign_ids.resolve(&state, &b.campaign).await?;
     let t = now();
     let n = state.pageviews.push(NewPageview {
         campaign_id,
         path: b.path,
-        ref_: b.ref_.map(|r| r.trim().to_string()).filter(|r| !r.is_empty()),
+        ref_: b
+            .ref_
+            .map(|r| r.trim().to_string())
+            .filter(|r| !r.is_empty()),
         visitor_hash: super::visitors::address_hash(&state, &req),
         day: macau_day(t),
         created_at: t,
@@ -110,7 +121,9 @@ impl CampaignIds {
             return Ok(id.clone());
         }
         let k = key.to_string();
-        let c = state.db(move |c| crate::db::catalog::find_campaign(c, &k)).await?;
+        let c = state
+            .db(move |c| crate::db::catalog::find_campaign(c, &k))
+            .await?;
         let mut m = self.map.lock().expect("cache lock");
         if m.len() > 10_000 {
             m.clear();

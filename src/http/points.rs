@@ -31,7 +31,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 }
 
 fn qr(text: &str) -> Result<QrCode, AppError> {
-    QrCode::with_error_correction_level(text.as_bytes(), EcLevel::Q).map_err(|e| AppError::Internal(anyhow::anyhow!("QR: {e}")))
+    QrCode::with_error_correction_level(text.as_bytes(), EcLevel::Q)
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("QR: {e}")))
 }
 
 /// A QR as SVG with a quiet zone, sized for print.
@@ -47,9 +48,14 @@ pub fn qr_svg(text: &str) -> Result<String, AppError> {
 
 /// A QR as PNG, 10 pixels a module, with a quiet zone.
 pub fn qr_png(text: &str) -> Result<Vec<u8>, AppError> {
-    let img = qr(text)?.render::<image::Luma<u8>>().module_dimensions(10, 10).quiet_zone(true).build();
+    let img = qr(text)?
+        .render::<image::Luma<u8>>()
+        .module_dimensions(10, 10)
+        .quiet_zone(true)
+        .build();
     let mut out = std::io::Cursor::new(Vec::new());
-    img.write_to(&mut out, image::ImageFormat::Png).map_err(|e| AppError::Internal(e.into()))?;
+    img.write_to(&mut out, image::ImageFormat::Png)
+        .map_err(|e| AppError::Internal(e.into()))?;
     Ok(out.into_inner())
 }
 
@@ -69,7 +75,12 @@ pub struct PointBody {
 
 fn point_from(b: PointBody, campaign_id: &str) -> Result<Point, AppError> {
     let mut errs: Vec<FieldError> = Vec::new();
-    let mut err = |f: &str, m: &str| errs.push(FieldError { field: f.into(), message: m.into() });
+    let mut err = |f: &str, m: &str| {
+        errs.push(FieldError {
+            field: f.into(),
+            message: m.into(),
+        })
+    };
     if !["qr", "ar"].contains(&b.kind.as_str()) {
         err("kind", "qr or ar");
     }
@@ -108,12 +119,23 @@ fn point_from(b: PointBody, campaign_id: &str) -> Result<Point, AppError> {
 }
 
 fn static_payload(state: &State, p: &Point) -> Option<String> {
-    (!p.rotating).then(|| Uuid::parse_str(&p.id).ok().map(|u| state.qr.static_point(u))).flatten()
+    (!p.rotating)
+        .then(|| {
+            Uuid::parse_str(&p.id)
+                .ok()
+                .map(|u| state.qr.static_point(u))
+        })
+        .flatten()
 }
 
 #[utoipa::path(post, path = "/api/v1/campaigns/{id}/points", tag = "points", request_body = PointBody, params(("id" = String, Path)),
     responses((status = 201, description = "point, with payload for static points"), (status = 422, description = "validation_failed")))]
-pub async fn create(state: State, who: Official, path: web::Path<String>, body: web::Json<PointBody>) -> Result<HttpResponse, AppError> {
+pub async fn create(
+    state: State,
+    who: Official,
+    path: web::Path<String>,
+    body: web::Json<PointBody>,
+) -> Result<HttpResponse, AppError> {
     let key = path.into_inner();
     let body = body.into_inner();
     let p = state
@@ -122,7 +144,15 @@ pub async fn create(state: State, who: Official, path: web::Path<String>, body: 
                 let camp = catalog::find_campaign(conn, &key)?;
                 let p = point_from(body, &camp.id)?;
                 catalog::insert_point(conn, &p)?;
-                audit::record(conn, &Actor::official(&who.user_id), "create", "point", &p.id, None, Some(&views::point(&p, None)))?;
+                audit::record(
+                    conn,
+                    &Actor::official(&who.user_id),
+                    "create",
+                    "point",
+                    &p.id,
+                    None,
+                    Some(&views::point(&p, None)),
+                )?;
                 Ok(p)
             })
         })
@@ -132,7 +162,11 @@ pub async fn create(state: State, who: Official, path: web::Path<String>, body: 
 }
 
 #[utoipa::path(get, path = "/api/v1/points/{id}", tag = "points", params(("id" = String, Path)), responses((status = 200, description = "point")))]
-pub async fn get(state: State, _who: Official, path: web::Path<String>) -> Result<HttpResponse, AppError> {
+pub async fn get(
+    state: State,
+    _who: Official,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
     let p = state.db(move |c| catalog::find_point(c, &id)).await?;
     let payload = static_payload(&state, &p);
@@ -154,23 +188,42 @@ async fn printable(state: &State, id: String) -> Result<(Point, String), AppErro
 }
 
 #[utoipa::path(get, path = "/api/v1/points/{id}/qr.svg", tag = "points", params(("id" = String, Path)), responses((status = 200, description = "SVG")))]
-pub async fn qr_svg_route(state: State, _who: Official, path: web::Path<String>) -> Result<HttpResponse, AppError> {
+pub async fn qr_svg_route(
+    state: State,
+    _who: Official,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
     let (_, pl) = printable(&state, path.into_inner()).await?;
-    Ok(HttpResponse::Ok().content_type("image/svg+xml").body(qr_svg(&pl)?))
+    Ok(HttpResponse::Ok()
+        .content_type("image/svg+xml")
+        .body(qr_svg(&pl)?))
 }
 
 #[utoipa::path(get, path = "/api/v1/points/{id}/qr.png", tag = "points", params(("id" = String, Path)), responses((status = 200, description = "PNG")))]
-pub async fn qr_png_route(state: State, _who: Official, path: web::Path<String>) -> Result<HttpResponse, AppError> {
+pub async fn qr_png_route(
+    state: State,
+    _who: Official,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
     let (_, pl) = printable(&state, path.into_inner()).await?;
-    Ok(HttpResponse::Ok().content_type("image/png").body(qr_png(&pl)?))
+    Ok(HttpResponse::Ok()
+        .content_type("image/png")
+        .body(qr_png(&pl)?))
 }
 
 fn esc(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
 }
 
 #[utoipa::path(get, path = "/api/v1/points/{id}/poster", tag = "points", params(("id" = String, Path)), responses((status = 200, description = "printable A6 poster (HTML)")))]
-pub async fn poster(state: State, _who: Official, path: web::Path<String>) -> Result<HttpResponse, AppError> {
+pub async fn poster(
+    state: State,
+    _who: Official,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
     let (p, pl) = printable(&state, path.into_inner()).await?;
     let cid = p.campaign_id.clone();
     let camp = state.db(move |c| catalog::find_campaign(c, &cid)).await?;
@@ -178,9 +231,17 @@ pub async fn poster(state: State, _who: Official, path: web::Path<String>) -> Re
     let pn = Names::from_json(&p.name);
     let svg = qr_svg(&pl)?;
     let (zh_hint, pt_hint, en_hint) = if p.kind == "ar" {
-        ("用手機掃描此AR標記打卡", "Digitalize este marcador AR para registar a visita", "Scan this AR marker to check in")
+        (
+            "用手機掃描此AR標記打卡",
+            "Digitalize este marcador AR para registar a visita",
+            "Scan this AR marker to check in",
+        )
     } else {
-        ("用手機掃描此二維碼打卡", "Digitalize este código QR para registar a visita", "Scan this QR code to check in")
+        (
+            "用手機掃描此二維碼打卡",
+            "Digitalize este código QR para registar a visita",
+            "Scan this QR code to check in",
+        )
     };
     let html = format!(
         r#"<!doctype html><html lang="zh-Hant"><head><meta charset="utf-8"><title>{title}</title>
@@ -199,31 +260,51 @@ p {{ margin: 1mm 0; font-size: 9pt; }}</style></head>
         p_pt = esc(&pn.pt),
         p_en = esc(&pn.en),
     );
-    Ok(HttpResponse::Ok().content_type("text/html; charset=utf-8").body(html))
+    Ok(HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .body(html))
 }
 
 #[utoipa::path(get, path = "/api/v1/points/{id}/code", tag = "points", params(("id" = String, Path)),
     responses((status = 200, description = "{payload, valid_until} of a rotating point")))]
-pub async fn code(state: State, who: OfficialOrDevice, path: web::Path<String>) -> Result<HttpResponse, AppError> {
+pub async fn code(
+    state: State,
+    who: OfficialOrDevice,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
-    if let OfficialOrDevice::Device { device_id, point_id } = &who {
+    if let OfficialOrDevice::Device {
+        device_id,
+        point_id,
+    } = &who
+    {
         if point_id != &id {
-            return Err(AppError::Forbidden("this device belongs to another point".into()));
+            return Err(AppError::Forbidden(
+                "this device belongs to another point".into(),
+            ));
         }
         let did = device_id.clone();
-        let active = state.db(move |c| crate::db::issuance::device_active(c, &did)).await?;
+        let active = state
+            .db(move |c| crate::db::issuance::device_active(c, &did))
+            .await?;
         if !active {
-            return Err(AppError::Unauthorized("this device has been revoked".into()));
+            return Err(AppError::Unauthorized(
+                "this device has been revoked".into(),
+            ));
         }
     }
     let p = state.db(move |c| catalog::find_point(c, &id)).await?;
     let uid = Uuid::parse_str(&p.id).map_err(|e| AppError::Internal(e.into()))?;
     if !p.rotating {
-        return Ok(ok(&json!({"payload": state.qr.static_point(uid), "valid_until": null, "rotating": false})));
+        return Ok(ok(
+            &json!({"payload": state.qr.static_point(uid), "valid_until": null, "rotating": false}),
+        ));
     }
     let rs = i64::from(p.rotate_seconds);
     let counter = payload::counter_at(chrono::Utc::now().timestamp(), rs);
-    let until = chrono::DateTime::from_timestamp(payload::period_end(counter, rs), 0).expect("valid time").naive_utc();
+    let until = chrono::DateTime::from_timestamp(payload::period_end(counter, rs), 0)
+        .expect("valid time")
+        .naive_utc();
     Ok(ok(&json!({
         "payload": state.qr.rotating_point(uid, counter),
         "valid_until": to_rfc3339(until),
@@ -234,7 +315,11 @@ pub async fn code(state: State, who: OfficialOrDevice, path: web::Path<String>) 
 
 #[utoipa::path(post, path = "/api/v1/points/{id}/devices", tag = "points", params(("id" = String, Path)),
     responses((status = 201, description = "{setup_code, expires_at}: a one-time code for the point's display")))]
-pub async fn device_setup(state: State, who: Official, path: web::Path<String>) -> Result<HttpResponse, AppError> {
+pub async fn device_setup(
+    state: State,
+    who: Official,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
     let code = crate::domain::codes::generate()[..10].to_string();
     let hash = hash_code(&code);
@@ -244,10 +329,20 @@ pub async fn device_setup(state: State, who: Official, path: web::Path<String>) 
         .db(move |c| {
             let p = catalog::find_point(c, &pid)?;
             crate::db::issuance::insert_device_setup(c, &hash, &p.id, &who.user_id, expires)?;
-            audit::record(c, &Actor::official(&who.user_id), "device_setup", "point", &p.id, None, None)
+            audit::record(
+                c,
+                &Actor::official(&who.user_id),
+                "device_setup",
+                "point",
+                &p.id,
+                None,
+                None,
+            )
         })
         .await?;
-    Ok(created(&json!({"setup_code": code, "point_id": id, "expires_at": to_rfc3339(expires)})))
+    Ok(created(
+        &json!({"setup_code": code, "point_id": id, "expires_at": to_rfc3339(expires)}),
+    ))
 }
 
 fn hash_code(code: &str) -> String {
@@ -262,11 +357,19 @@ pub struct ActivateBody {
 
 #[utoipa::path(post, path = "/api/v1/devices/activate", tag = "points", request_body = ActivateBody,
     responses((status = 201, description = "{device_token, device_id, point_id, secret, kid, rotate_seconds}"), (status = 401, description = "unknown or used code")))]
-pub async fn device_activate(state: State, body: web::Json<ActivateBody>) -> Result<HttpResponse, AppError> {
+pub async fn device_activate(
+    state: State,
+    body: web::Json<ActivateBody>,
+) -> Result<HttpResponse, AppError> {
     let hash = hash_code(&body.setup_code);
-    let (device_id, point) = state.db(move |c| crate::db::issuance::activate_device(c, &hash)).await?;
+    let (device_id, point) = state
+        .db(move |c| crate::db::issuance::activate_device(c, &hash))
+        .await?;
     let uid = Uuid::parse_str(&point.id).map_err(|e| AppError::Internal(e.into()))?;
-    let (token, _) = state.jwt.issue(auth::device_claims(&device_id, &point.id), Duration::days(3650));
+    let (token, _) = state.jwt.issue(
+        auth::device_claims(&device_id, &point.id),
+        Duration::days(3650),
+    );
     Ok(created(&json!({
         "device_token": token,
         "device_id": device_id,
@@ -279,7 +382,11 @@ pub async fn device_activate(state: State, body: web::Json<ActivateBody>) -> Res
 }
 
 #[utoipa::path(post, path = "/api/v1/devices/{id}/revoke", tag = "points", params(("id" = String, Path)), responses((status = 200, description = "revoked")))]
-pub async fn device_revoke(state: State, who: Official, path: web::Path<String>) -> Result<HttpResponse, AppError> {
+pub async fn device_revoke(
+    state: State,
+    who: Official,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
     let did = id.clone();
     state
@@ -287,7 +394,15 @@ pub async fn device_revoke(state: State, who: Official, path: web::Path<String>)
             if !crate::db::issuance::revoke_device(c, &did)? {
                 return Err(AppError::NotFound("no such device".into()));
             }
-            audit::record(c, &Actor::official(&who.user_id), "revoke", "device", &did, None, None)
+            audit::record(
+                c,
+                &Actor::official(&who.user_id),
+                "revoke",
+                "device",
+                &did,
+                None,
+                None,
+            )
         })
         .await?;
     Ok(ok(&json!({"device_id": id, "revoked": true})))

@@ -31,18 +31,31 @@ pub struct RedeemBody {
 #[utoipa::path(post, path = "/api/v1/redemptions", tag = "merchant", request_body = RedeemBody,
     responses((status = 201, description = "{redemption, discount_avos, coupon}"), (status = 409, description = "already_redeemed"),
         (status = 410, description = "coupon_expired"), (status = 403, description = "merchant_not_eligible"), (status = 422, description = "min_spend_not_met")))]
-pub async fn redeem(state: State, who: MerchantUser, body: web::Json<RedeemBody>) -> Result<HttpResponse, AppError> {
+pub async fn redeem(
+    state: State,
+    who: MerchantUser,
+    body: web::Json<RedeemBody>,
+) -> Result<HttpResponse, AppError> {
     let b = body.into_inner();
     let mut errs = Vec::new();
-    if !(0..=100_000_000_00).contains(&b.spend_avos) {
-        errs.push(FieldError { field: "spend_avos".into(), message: "0 to 10,000,000,000".into() });
+    if !(0..=10_000_000_000).contains(&b.spend_avos) {
+        errs.push(FieldError {
+            field: "spend_avos".into(),
+            message: "0 to 10,000,000,000".into(),
+        });
     }
     let key = b.idempotency_key.trim().to_string();
     if key.is_empty() || key.len() > 100 {
-        errs.push(FieldError { field: "idempotency_key".into(), message: "1 to 100 characters, required".into() });
+        errs.push(FieldError {
+            field: "idempotency_key".into(),
+            message: "1 to 100 characters, required".into(),
+        });
     }
     if b.coupon.trim().is_empty() || b.coupon.len() > 256 {
-        errs.push(FieldError { field: "coupon".into(), message: "the scanned QR text or the typed code".into() });
+        errs.push(FieldError {
+            field: "coupon".into(),
+            message: "the scanned QR text or the typed code".into(),
+        });
     }
     if !errs.is_empty() {
         return Err(AppError::Validation(errs));
@@ -61,10 +74,16 @@ pub async fn redeem(state: State, who: MerchantUser, body: web::Json<RedeemBody>
 
 #[utoipa::path(post, path = "/api/v1/redemptions/{id}/void", tag = "merchant", params(("id" = String, Path)),
     responses((status = 200, description = "{redemption, coupon}"), (status = 409, description = "void_window_passed")))]
-pub async fn void(state: State, who: MerchantUser, path: web::Path<String>) -> Result<HttpResponse, AppError> {
+pub async fn void(
+    state: State,
+    who: MerchantUser,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
     let qr = state.qr.clone();
-    let body = state.db(move |c| redemptions::void(c, &id, &who.merchant_id, &qr)).await?;
+    let body = state
+        .db(move |c| redemptions::void(c, &id, &who.merchant_id, &qr))
+        .await?;
     Ok(ok(&body))
 }
 
@@ -96,12 +115,21 @@ fn filter(q: ListQuery, owner: bool, max: i64) -> Filter {
 
 #[utoipa::path(get, path = "/api/v1/merchant/redemptions", tag = "merchant", params(ListQuery),
     responses((status = 200, description = "{items, total, page, per_page, today}")))]
-pub async fn list(state: State, who: MerchantUser, q: web::Query<ListQuery>) -> Result<HttpResponse, AppError> {
+pub async fn list(
+    state: State,
+    who: MerchantUser,
+    q: web::Query<ListQuery>,
+) -> Result<HttpResponse, AppError> {
     let f = filter(q.into_inner(), who.owner, 500);
     let mid = who.merchant_id.clone();
     let (page, per_page) = (f.page, f.per_page);
     let ((rows, total), today) = state
-        .db(move |c| Ok((redemptions::list_for_merchant(c, &mid, &f)?, redemptions::today_totals(c, &mid)?)))
+        .db(move |c| {
+            Ok((
+                redemptions::list_for_merchant(c, &mid, &f)?,
+                redemptions::today_totals(c, &mid)?,
+            ))
+        })
         .await?;
     let items: Vec<_> = rows
         .iter()
@@ -118,13 +146,29 @@ pub async fn list(state: State, who: MerchantUser, q: web::Query<ListQuery>) -> 
 }
 
 #[utoipa::path(get, path = "/api/v1/merchant/redemptions.csv", tag = "merchant", params(ListQuery), responses((status = 200, description = "CSV")))]
-pub async fn list_csv(state: State, who: MerchantOwner, q: web::Query<ListQuery>) -> Result<HttpResponse, AppError> {
+pub async fn list_csv(
+    state: State,
+    who: MerchantOwner,
+    q: web::Query<ListQuery>,
+) -> Result<HttpResponse, AppError> {
     let mut f = filter(q.into_inner(), true, 1_000_000);
     f.per_page = 1_000_000;
     let mid = who.0.merchant_id.clone();
-    let (rows, _) = state.db(move |c| redemptions::list_for_merchant(c, &mid, &f)).await?;
+    let (rows, _) = state
+        .db(move |c| redemptions::list_for_merchant(c, &mid, &f))
+        .await?;
     let body = to_csv(
-        &["redemption_id", "created_at", "campaign_id", "coupon_code", "status", "spend_mop", "discount_mop", "ecash_mop", "settlement_id"],
+        &[
+            "redemption_id",
+            "created_at",
+            "campaign_id",
+            "coupon_code",
+            "status",
+            "spend_mop",
+            "discount_mop",
+            "ecash_mop",
+            "settlement_id",
+        ],
         rows.iter().map(|(r, code)| {
             vec![
                 r.id.clone(),

@@ -35,7 +35,12 @@ pub struct PeriodBody {
 
 #[utoipa::path(post, path = "/api/v1/campaigns/{id}/settlements", tag = "settlements", request_body = PeriodBody, params(("id" = String, Path)),
     responses((status = 201, description = "statements, one per merchant with unsettled e-cash redemptions")))]
-pub async fn generate(state: State, who: Official, path: web::Path<String>, body: web::Json<PeriodBody>) -> Result<HttpResponse, AppError> {
+pub async fn generate(
+    state: State,
+    who: Official,
+    path: web::Path<String>,
+    body: web::Json<PeriodBody>,
+) -> Result<HttpResponse, AppError> {
     let p = body.into_inner();
     if p.to < p.from {
         return Err(AppError::field("to", "must not be before from"));
@@ -46,12 +51,25 @@ pub async fn generate(state: State, who: Official, path: web::Path<String>, body
             let camp = catalog::find_campaign(c, &key)?;
             let rows = settlements::generate(c, &camp.id, p.from, p.to, &who.user_id)?;
             for (s, _) in &rows {
-                audit::record(c, &Actor::official(&who.user_id), "generate", "settlement", &s.id, None, Some(&views::settlement(s, None)))?;
+                audit::record(
+                    c,
+                    &Actor::official(&who.user_id),
+                    "generate",
+                    "settlement",
+                    &s.id,
+                    None,
+                    Some(&views::settlement(s, None)),
+                )?;
             }
             Ok(rows)
         })
         .await?;
-    Ok(created(&rows.iter().map(|(s, n)| views::settlement(s, Some(n))).collect::<Vec<_>>()))
+    Ok(created(
+        &rows
+            .iter()
+            .map(|(s, n)| views::settlement(s, Some(n)))
+            .collect::<Vec<_>>(),
+    ))
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -60,21 +78,46 @@ pub struct ListQuery {
 }
 
 #[utoipa::path(get, path = "/api/v1/settlements", tag = "settlements", params(ListQuery), responses((status = 200, description = "statements")))]
-pub async fn list(state: State, _who: Official, q: web::Query<ListQuery>) -> Result<HttpResponse, AppError> {
+pub async fn list(
+    state: State,
+    _who: Official,
+    q: web::Query<ListQuery>,
+) -> Result<HttpResponse, AppError> {
     let q = q.into_inner();
-    let rows = state.db(move |c| settlements::list(c, q.campaign.as_deref(), None)).await?;
-    Ok(ok(&rows.iter().map(|(s, n)| views::settlement(s, Some(n))).collect::<Vec<_>>()))
+    let rows = state
+        .db(move |c| settlements::list(c, q.campaign.as_deref(), None))
+        .await?;
+    Ok(ok(&rows
+        .iter()
+        .map(|(s, n)| views::settlement(s, Some(n)))
+        .collect::<Vec<_>>()))
 }
 
 #[utoipa::path(get, path = "/api/v1/merchant/settlements", tag = "merchant", responses((status = 200, description = "the merchant's own statements")))]
 pub async fn mine(state: State, who: MerchantOwner) -> Result<HttpResponse, AppError> {
     let mid = who.0.merchant_id;
-    let rows = state.db(move |c| settlements::list(c, None, Some(&mid))).await?;
-    Ok(ok(&rows.iter().map(|(s, n)| views::settlement(s, Some(n))).collect::<Vec<_>>()))
+    let rows = state
+        .db(move |c| settlements::list(c, None, Some(&mid)))
+        .await?;
+    Ok(ok(&rows
+        .iter()
+        .map(|(s, n)| views::settlement(s, Some(n)))
+        .collect::<Vec<_>>()))
 }
 
 /// A statement, readable by officials and by the merchant it concerns.
-async fn readable(state: &State, req: &actix_web::HttpRequest, id: String) -> Result<(crate::db::models::Settlement, String, Vec<(crate::db::models::Redemption, String)>), AppError> {
+async fn readable(
+    state: &State,
+    req: &actix_web::HttpRequest,
+    id: String,
+) -> Result<
+    (
+        crate::db::models::Settlement,
+        String,
+        Vec<(crate::db::models::Redemption, String)>,
+    ),
+    AppError,
+> {
     let c = auth::claims(req)?;
     let (s, name, lines) = state
         .db(move |conn| {
@@ -85,17 +128,27 @@ async fn readable(state: &State, req: &actix_web::HttpRequest, id: String) -> Re
         .await?;
     let allowed = match c.role.as_str() {
         "official" => true,
-        "merchant" => c.mid.as_deref() == Some(&s.merchant_id) && c.mrole.as_deref() != Some("cashier"),
+        "merchant" => {
+            c.mid.as_deref() == Some(&s.merchant_id) && c.mrole.as_deref() != Some("cashier")
+        }
         _ => false,
     };
     if !allowed {
-        return Err(if c.role == "merchant" { AppError::NotFound("no such statement".into()) } else { AppError::Forbidden("not allowed".into()) });
+        return Err(if c.role == "merchant" {
+            AppError::NotFound("no such statement".into())
+        } else {
+            AppError::Forbidden("not allowed".into())
+        });
     }
     Ok((s, name, lines))
 }
 
 #[utoipa::path(get, path = "/api/v1/settlements/{id}", tag = "settlements", params(("id" = String, Path)), responses((status = 200, description = "statement with its lines")))]
-pub async fn get(state: State, req: actix_web::HttpRequest, path: web::Path<String>) -> Result<HttpResponse, AppError> {
+pub async fn get(
+    state: State,
+    req: actix_web::HttpRequest,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
     let (s, name, lines) = readable(&state, &req, path.into_inner()).await?;
     let mut v = views::settlement(&s, Some(&name));
     v["lines"] = json!(lines
@@ -107,19 +160,43 @@ pub async fn get(state: State, req: actix_web::HttpRequest, path: web::Path<Stri
 }
 
 #[utoipa::path(get, path = "/api/v1/settlements/{id}.csv", tag = "settlements", params(("id" = String, Path)), responses((status = 200, description = "CSV")))]
-pub async fn get_csv(state: State, req: actix_web::HttpRequest, path: web::Path<String>) -> Result<HttpResponse, AppError> {
+pub async fn get_csv(
+    state: State,
+    req: actix_web::HttpRequest,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
     let (s, _, lines) = readable(&state, &req, path.into_inner()).await?;
     let body = to_csv(
-        &["statement_id", "merchant_id", "redemption_id", "created_at", "coupon_code", "spend_mop", "ecash_mop"],
+        &[
+            "statement_id",
+            "merchant_id",
+            "redemption_id",
+            "created_at",
+            "coupon_code",
+            "spend_mop",
+            "ecash_mop",
+        ],
         lines.iter().map(|(r, code)| {
-            vec![s.id.clone(), s.merchant_id.clone(), r.id.clone(), to_rfc3339(r.created_at), codes::display(code), mop(r.spend_avos), mop(r.ecash_avos)]
+            vec![
+                s.id.clone(),
+                s.merchant_id.clone(),
+                r.id.clone(),
+                to_rfc3339(r.created_at),
+                codes::display(code),
+                mop(r.spend_avos),
+                mop(r.ecash_avos),
+            ]
         }),
     )?;
     Ok(csv_response(&format!("statement-{}.csv", s.id), body))
 }
 
 #[utoipa::path(get, path = "/api/v1/settlements/{id}/print", tag = "settlements", params(("id" = String, Path)), responses((status = 200, description = "printable statement (HTML)")))]
-pub async fn print(state: State, req: actix_web::HttpRequest, path: web::Path<String>) -> Result<HttpResponse, AppError> {
+pub async fn print(
+    state: State,
+    req: actix_web::HttpRequest,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
     let (s, name, lines) = readable(&state, &req, path.into_inner()).await?;
     let n = Names::from_json(&name);
     let mut rows = String::new();
@@ -149,17 +226,31 @@ pub async fn print(state: State, req: actix_web::HttpRequest, path: web::Path<St
         count = s.redemptions_count,
         total = mop(s.amount_avos),
     );
-    Ok(HttpResponse::Ok().content_type("text/html; charset=utf-8").body(html))
+    Ok(HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .body(html))
 }
 
 #[utoipa::path(post, path = "/api/v1/settlements/{id}/approve", tag = "settlements", params(("id" = String, Path)),
     responses((status = 200, description = "approved"), (status = 403, description = "four_eyes_required")))]
-pub async fn approve(state: State, who: Official, path: web::Path<String>) -> Result<HttpResponse, AppError> {
+pub async fn approve(
+    state: State,
+    who: Official,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
     let (s, n) = state
         .db(move |c| {
             settlements::approve(c, &id, &who.user_id)?;
-            audit::record(c, &Actor::official(&who.user_id), "approve", "settlement", &id, None, None)?;
+            audit::record(
+                c,
+                &Actor::official(&who.user_id),
+                "approve",
+                "settlement",
+                &id,
+                None,
+                None,
+            )?;
             settlements::find(c, &id)
         })
         .await?;
@@ -167,12 +258,24 @@ pub async fn approve(state: State, who: Official, path: web::Path<String>) -> Re
 }
 
 #[utoipa::path(post, path = "/api/v1/settlements/{id}/pay", tag = "settlements", params(("id" = String, Path)), responses((status = 200, description = "paid")))]
-pub async fn pay(state: State, who: Official, path: web::Path<String>) -> Result<HttpResponse, AppError> {
+pub async fn pay(
+    state: State,
+    who: Official,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
     let (s, n) = state
         .db(move |c| {
             settlements::pay(c, &id, &who.user_id)?;
-            audit::record(c, &Actor::official(&who.user_id), "pay", "settlement", &id, None, None)?;
+            audit::record(
+                c,
+                &Actor::official(&who.user_id),
+                "pay",
+                "settlement",
+                &id,
+                None,
+                None,
+            )?;
             settlements::find(c, &id)
         })
         .await?;

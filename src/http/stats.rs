@@ -28,7 +28,10 @@ pub struct RangeQuery {
 
 fn range(q: &RangeQuery) -> Result<Range, AppError> {
     let all = Range::all();
-    let r = Range { from: q.from.unwrap_or(all.from), to: q.to.unwrap_or(all.to) };
+    let r = Range {
+        from: q.from.unwrap_or(all.from),
+        to: q.to.unwrap_or(all.to),
+    };
     if r.to < r.from {
         return Err(AppError::field("to", "must not be before from"));
     }
@@ -51,7 +54,12 @@ pub async fn overview(state: State, _who: Official) -> Result<HttpResponse, AppE
 
 #[utoipa::path(get, path = "/api/v1/campaigns/{id}/stats", tag = "stats", params(("id" = String, Path), RangeQuery),
     responses((status = 200, description = "funnel, daily series, per point, offer, merchant and ref, survey share")))]
-pub async fn campaign(state: State, _who: Official, path: web::Path<String>, q: web::Query<RangeQuery>) -> Result<HttpResponse, AppError> {
+pub async fn campaign(
+    state: State,
+    _who: Official,
+    path: web::Path<String>,
+    q: web::Query<RangeQuery>,
+) -> Result<HttpResponse, AppError> {
     let r = range(&q)?;
     Ok(ok(&load(&state, path.into_inner(), r).await?))
 }
@@ -65,17 +73,34 @@ fn n(v: &Value) -> String {
 }
 
 #[utoipa::path(get, path = "/api/v1/campaigns/{id}/stats.csv", tag = "stats", params(("id" = String, Path), RangeQuery), responses((status = 200, description = "CSV")))]
-pub async fn campaign_csv(state: State, _who: Official, path: web::Path<String>, q: web::Query<RangeQuery>) -> Result<HttpResponse, AppError> {
+pub async fn campaign_csv(
+    state: State,
+    _who: Official,
+    path: web::Path<String>,
+    q: web::Query<RangeQuery>,
+) -> Result<HttpResponse, AppError> {
     let r = range(&q)?;
     let s = load(&state, path.into_inner(), r).await?;
     let mut rows: Vec<Vec<String>> = Vec::new();
     let mut row = |section: &str, key: &str, name: &str, metric: &str, value: &Value| {
-        rows.push(vec![section.into(), key.into(), name.into(), metric.into(), n(value)]);
+        rows.push(vec![
+            section.into(),
+            key.into(),
+            name.into(),
+            metric.into(),
+            n(value),
+        ]);
     };
     for (k, v) in s["funnel"].as_object().into_iter().flatten() {
         row("funnel", "", "", k, v);
     }
-    for k in ["redemption_rate", "ecash_redeemed_avos", "spend_avos", "merchants_enrolled", "merchants_redeeming"] {
+    for k in [
+        "redemption_rate",
+        "ecash_redeemed_avos",
+        "spend_avos",
+        "merchants_enrolled",
+        "merchants_redeeming",
+    ] {
         row("totals", "", "", k, &s[k]);
     }
     for d in s["daily"].as_array().into_iter().flatten() {
@@ -85,30 +110,63 @@ pub async fn campaign_csv(state: State, _who: Official, path: web::Path<String>,
     }
     for p in s["points"].as_array().into_iter().flatten() {
         let name = n(&p["name"]["zh-Hant"]);
-        row("point", &n(&p["point_id"]), &name, "checkins", &p["checkins"]);
+        row(
+            "point",
+            &n(&p["point_id"]),
+            &name,
+            "checkins",
+            &p["checkins"],
+        );
         for (reason, c) in p["refused"].as_object().into_iter().flatten() {
-            row("point", &n(&p["point_id"]), &name, &format!("refused:{reason}"), c);
+            row(
+                "point",
+                &n(&p["point_id"]),
+                &name,
+                &format!("refused:{reason}"),
+                c,
+            );
         }
     }
     for o in s["offers"].as_array().into_iter().flatten() {
         for m in ["stock", "issued", "redeemed"] {
-            row("offer", &n(&o["offer_id"]), &n(&o["name"]["zh-Hant"]), m, &o[m]);
+            row(
+                "offer",
+                &n(&o["offer_id"]),
+                &n(&o["name"]["zh-Hant"]),
+                m,
+                &o[m],
+            );
         }
     }
     for m in s["merchants"].as_array().into_iter().flatten() {
         for k in ["redemptions", "ecash_avos", "spend_avos"] {
-            row("merchant", &n(&m["merchant_id"]), &n(&m["name"]["zh-Hant"]), k, &m[k]);
+            row(
+                "merchant",
+                &n(&m["merchant_id"]),
+                &n(&m["name"]["zh-Hant"]),
+                k,
+                &m[k],
+            );
         }
     }
     for f in s["refs"].as_array().into_iter().flatten() {
-        for k in ["page_views", "visitors", "checkins", "coupons_issued", "redemptions"] {
+        for k in [
+            "page_views",
+            "visitors",
+            "checkins",
+            "coupons_issued",
+            "redemptions",
+        ] {
             row("ref", &n(&f["ref"]), "", k, &f[k]);
         }
     }
     for k in ["responses", "yes", "share"] {
         row("survey", "", "", k, &s["survey"][k]);
     }
-    Ok(csv_response("campaign-stats.csv", to_csv(&["section", "key", "name", "metric", "value"], rows)?))
+    Ok(csv_response(
+        "campaign-stats.csv",
+        to_csv(&["section", "key", "name", "metric", "value"], rows)?,
+    ))
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -119,11 +177,20 @@ pub struct AuditQuery {
 }
 
 #[utoipa::path(get, path = "/api/v1/audit", tag = "stats", params(AuditQuery), responses((status = 200, description = "audit log, newest first")))]
-pub async fn audit_log(state: State, _who: Official, q: web::Query<AuditQuery>) -> Result<HttpResponse, AppError> {
+pub async fn audit_log(
+    state: State,
+    _who: Official,
+    q: web::Query<AuditQuery>,
+) -> Result<HttpResponse, AppError> {
     let q = q.into_inner();
     let limit = q.limit.unwrap_or(200).clamp(1, 5000);
-    let rows = state.db(move |c| audit::list(c, q.entity.as_deref(), q.entity_id.as_deref(), limit)).await?;
-    let parse = |s: &Option<String>| s.as_deref().and_then(|t| serde_json::from_str::<Value>(t).ok());
+    let rows = state
+        .db(move |c| audit::list(c, q.entity.as_deref(), q.entity_id.as_deref(), limit))
+        .await?;
+    let parse = |s: &Option<String>| {
+        s.as_deref()
+            .and_then(|t| serde_json::from_str::<Value>(t).ok())
+    };
     Ok(ok(&rows
         .iter()
         .map(|r| json!({"id": r.id, "actor_id": r.actor_id, "actor_role": r.actor_role, "action": r.action, "entity": r.entity,

@@ -81,7 +81,12 @@ pub fn offer_brief(o: &Offer) -> Value {
     })
 }
 
-pub fn coupon(c: &Coupon, offer: Option<&Offer>, payload: String, now: chrono::NaiveDateTime) -> Value {
+pub fn coupon(
+    c: &Coupon,
+    offer: Option<&Offer>,
+    payload: String,
+    now: chrono::NaiveDateTime,
+) -> Value {
     let mut v = json!({
         "id": c.id,
         "code": codes::display(&c.code),

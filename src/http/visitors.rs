@@ -32,7 +32,8 @@ pub struct Limits {
 }
 
 fn quota(per_minute: u32, burst: u32) -> Quota {
-    Quota::per_minute(NonZeroU32::new(per_minute).unwrap()).allow_burst(NonZeroU32::new(burst).unwrap())
+    Quota::per_minute(NonZeroU32::new(per_minute).unwrap())
+        .allow_burst(NonZeroU32::new(burst).unwrap())
 }
 
 impl Limits {
@@ -48,19 +49,28 @@ impl Limits {
         }
     }
 
-    pub fn check<K: std::hash::Hash + Eq + Clone>(&self, limiter: &Keyed<K>, key: &K) -> Result<(), AppError> {
+    pub fn check<K: std::hash::Hash + Eq + Clone>(
+        &self,
+        limiter: &Keyed<K>,
+        key: &K,
+    ) -> Result<(), AppError> {
         if !self.enabled {
             return Ok(());
         }
         limiter.check_key(key).map_err(|not_until| {
-            let wait = not_until.wait_time_from(governor::clock::Clock::now(&DefaultClock::default()));
-            AppError::RateLimited { retry_after_secs: wait.as_secs().max(1) }
+            let wait =
+                not_until.wait_time_from(governor::clock::Clock::now(&DefaultClock::default()));
+            AppError::RateLimited {
+                retry_after_secs: wait.as_secs().max(1),
+            }
         })
     }
 }
 
 pub fn client_ip(req: &HttpRequest) -> IpAddr {
-    req.peer_addr().map(|a| a.ip()).unwrap_or(IpAddr::from([127, 0, 0, 1]))
+    req.peer_addr()
+        .map(|a| a.ip())
+        .unwrap_or(IpAddr::from([127, 0, 0, 1]))
 }
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -79,12 +89,22 @@ pub struct LoginBody {
 
 #[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginBody,
     responses((status = 200, description = "{token, role, expires_at}"), (status = 401, description = "invalid_credentials")))]
-pub async fn login(state: State, req: HttpRequest, body: web::Json<LoginBody>) -> Result<HttpResponse, AppError> {
+pub async fn login(
+    state: State,
+    req: HttpRequest,
+    body: web::Json<LoginBody>,
+) -> Result<HttpResponse, AppError> {
     let body = body.into_inner();
-    state.limits.check(&state.limits.login_ip, &client_ip(&req))?;
-    state.limits.check(&state.limits.login_account, &body.username.to_lowercase())?;
+    state
+        .limits
+        .check(&state.limits.login_ip, &client_ip(&req))?;
+    state
+        .limits
+        .check(&state.limits.login_account, &body.username.to_lowercase())?;
     let username = body.username.clone();
-    let user = state.db(move |c| catalog::find_user_by_name(c, &username)).await?;
+    let user = state
+        .db(move |c| catalog::find_user_by_name(c, &username))
+        .await?;
     let password = body.password;
     let verified = web::block(move || match user {
         Some(u) if u.active && passwords::verify(&password, &u.password_hash) => Some(u),
@@ -92,7 +112,10 @@ pub async fn login(state: State, req: HttpRequest, body: web::Json<LoginBody>) -
         None => {
             // Same work for unknown users, so timing does not reveal who exists.
             static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-            let _ = passwords::verify(&password, DUMMY.get_or_init(|| passwords::hash("not-a-user")));
+            let _ = passwords::verify(
+                &password,
+                DUMMY.get_or_init(|| passwords::hash("not-a-user")),
+            );
             None
         }
     })
@@ -102,8 +125,15 @@ pub async fn login(state: State, req: HttpRequest, body: web::Json<LoginBody>) -
         tracing::info!(username = %body.username, "login refused");
         return Err(AppError::InvalidCredentials);
     };
-    let claims = auth::staff_claims(&u.id, &u.role, u.merchant_id.clone(), u.merchant_role.clone());
-    let (token, exp) = state.jwt.issue(claims, Duration::hours(state.settings.staff_token_hours));
+    let claims = auth::staff_claims(
+        &u.id,
+        &u.role,
+        u.merchant_id.clone(),
+        u.merchant_role.clone(),
+    );
+    let (token, exp) = state
+        .jwt
+        .issue(claims, Duration::hours(state.settings.staff_token_hours));
     Ok(ok(&json!({
         "token": token,
         "role": u.role,
@@ -127,7 +157,11 @@ pub const LOCALES: [&str; 4] = ["zh-Hant", "zh-Hans", "pt", "en"];
 /// counted without storing the address.
 pub fn address_hash(state: &State, req: &HttpRequest) -> String {
     use sha2::{Digest, Sha256};
-    let ua = req.headers().get("user-agent").and_then(|v| v.to_str().ok()).unwrap_or("");
+    let ua = req
+        .headers()
+        .get("user-agent")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
     let mut h = Sha256::new();
     h.update(state.settings.jwt_secrets[0].expose().as_bytes());
     h.update(client_ip(req).to_string().as_bytes());
@@ -138,14 +172,23 @@ pub fn address_hash(state: &State, req: &HttpRequest) -> String {
 
 #[utoipa::path(post, path = "/api/v1/visitors", tag = "visitors", request_body = SignUpBody,
     responses((status = 201, description = "{visitor_id, token, coupons}")))]
-pub async fn sign_up(state: State, req: HttpRequest, body: Option<web::Json<SignUpBody>>) -> Result<HttpResponse, AppError> {
-    state.limits.check(&state.limits.signup_ip, &client_ip(&req))?;
+pub async fn sign_up(
+    state: State,
+    req: HttpRequest,
+    body: Option<web::Json<SignUpBody>>,
+) -> Result<HttpResponse, AppError> {
+    state
+        .limits
+        .check(&state.limits.signup_ip, &client_ip(&req))?;
     let body = body.map(|b| b.into_inner()).unwrap_or_default();
     let locale = body.locale.unwrap_or_else(|| "zh-Hant".into());
     if !LOCALES.contains(&locale.as_str()) {
         return Err(AppError::field("locale", "one of zh-Hant, zh-Hans, pt, en"));
     }
-    let ref_ = body.ref_.map(|r| r.trim().to_string()).filter(|r| !r.is_empty());
+    let ref_ = body
+        .ref_
+        .map(|r| r.trim().to_string())
+        .filter(|r| !r.is_empty());
     if ref_.as_ref().is_some_and(|r| r.chars().count() > 64) {
         return Err(AppError::field("ref", "at most 64 characters"));
     }
@@ -160,28 +203,47 @@ pub async fn sign_up(state: State, req: HttpRequest, body: Option<web::Json<Sign
     };
     let id = v.id.clone();
     let coupons = state.db(move |c| issuance::insert_visitor(c, &v)).await?;
-    let (token, exp) = state.jwt.issue(auth::visitor_claims(&id), Duration::days(state.settings.visitor_token_days));
-    let coupons: Vec<_> = coupons.iter().map(|(c, o)| views::coupon(c, Some(o), state.qr.coupon(&c.code), t)).collect();
-    Ok(created(&json!({"visitor_id": id, "token": token, "expires_at": to_rfc3339(exp.naive_utc()), "coupons": coupons})))
+    let (token, exp) = state.jwt.issue(
+        auth::visitor_claims(&id),
+        Duration::days(state.settings.visitor_token_days),
+    );
+    let coupons: Vec<_> = coupons
+        .iter()
+        .map(|(c, o)| views::coupon(c, Some(o), state.qr.coupon(&c.code), t))
+        .collect();
+    Ok(created(
+        &json!({"visitor_id": id, "token": token, "expires_at": to_rfc3339(exp.naive_utc()), "coupons": coupons}),
+    ))
 }
 
 #[utoipa::path(get, path = "/api/v1/me/coupons", tag = "visitors", responses((status = 200, description = "the visitor's coupons")))]
 pub async fn my_coupons(state: State, who: VisitorAuth) -> Result<HttpResponse, AppError> {
-    let rows = state.db(move |c| issuance::my_coupons(c, &who.visitor_id)).await?;
+    let rows = state
+        .db(move |c| issuance::my_coupons(c, &who.visitor_id))
+        .await?;
     let t = now();
-    let out: Vec<_> = rows.iter().map(|(c, o)| views::coupon(c, Some(o), state.qr.coupon(&c.code), t)).collect();
+    let out: Vec<_> = rows
+        .iter()
+        .map(|(c, o)| views::coupon(c, Some(o), state.qr.coupon(&c.code), t))
+        .collect();
     Ok(ok(&out))
 }
 
 #[utoipa::path(get, path = "/api/v1/me/checkins", tag = "visitors", responses((status = 200, description = "the visitor's check-ins")))]
 pub async fn my_checkins(state: State, who: VisitorAuth) -> Result<HttpResponse, AppError> {
-    let rows = state.db(move |c| issuance::my_checkins(c, &who.visitor_id)).await?;
+    let rows = state
+        .db(move |c| issuance::my_checkins(c, &who.visitor_id))
+        .await?;
     Ok(ok(&rows.iter().map(views::checkin).collect::<Vec<_>>()))
 }
 
 #[utoipa::path(get, path = "/api/v1/coupons/{id}/qr.svg", tag = "visitors", params(("id" = String, Path)),
     responses((status = 200, description = "SVG"), (status = 404, description = "not the visitor's coupon")))]
-pub async fn coupon_qr(state: State, who: VisitorAuth, path: web::Path<String>) -> Result<HttpResponse, AppError> {
+pub async fn coupon_qr(
+    state: State,
+    who: VisitorAuth,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
     let coupon = state.db(move |c| issuance::find_coupon(c, &id)).await?;
     if coupon.visitor_id != who.visitor_id {

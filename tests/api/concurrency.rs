@@ -15,24 +15,42 @@ async fn no_limits(backend: Backend) -> Option<TestApp> {
 async fn claim_storm(app: &TestApp, base: &[String], visitors: usize, stock: i64) {
     let off = app.official().await;
     let c = app.campaign(&off).await;
-    let offer = app.offer(&off, c["id"].as_str().unwrap(), json!({"stock": stock})).await;
+    let offer = app
+        .offer(&off, c["id"].as_str().unwrap(), json!({"stock": stock}))
+        .await;
     let oid = offer["id"].as_str().unwrap().to_string();
-    let tokens: Vec<String> = join_all((0..visitors).map(|_| app.visitor())).await.into_iter().map(|(_, t)| t).collect();
+    let tokens: Vec<String> = join_all((0..visitors).map(|_| app.visitor()))
+        .await
+        .into_iter()
+        .map(|(_, t)| t)
+        .collect();
     let started = std::time::Instant::now();
     let results = join_all(tokens.iter().enumerate().map(|(i, t)| {
         let url = format!("{}/api/v1/offers/{oid}/claim", base[i % base.len()]);
         let client = app.client.clone();
         let t = t.clone();
         async move {
-            let r = client.post(url).bearer_auth(t).json(&json!({})).send().await.unwrap();
+            let r = client
+                .post(url)
+                .bearer_auth(t)
+                .json(&json!({}))
+                .send()
+                .await
+                .unwrap();
             let s = r.status();
             let b: serde_json::Value = r.json().await.unwrap_or_default();
             (s, b["code"].as_str().unwrap_or("").to_string())
         }
     }))
     .await;
-    let ok = results.iter().filter(|(s, _)| *s == StatusCode::CREATED).count() as i64;
-    let sold_out = results.iter().filter(|(s, c)| *s == StatusCode::GONE && c == "sold_out").count() as i64;
+    let ok = results
+        .iter()
+        .filter(|(s, _)| *s == StatusCode::CREATED)
+        .count() as i64;
+    let sold_out = results
+        .iter()
+        .filter(|(s, c)| *s == StatusCode::GONE && c == "sold_out")
+        .count() as i64;
     let rows = app.count("coupons", &format!("offer_id = '{oid}'"));
     let issued = app.count("offers", &format!("id = '{oid}' AND issued = {stock}"));
     println!(
@@ -44,21 +62,40 @@ async fn claim_storm(app: &TestApp, base: &[String], visitors: usize, stock: i64
     assert_eq!(ok, stock, "every coupon of the stock is claimed, none more");
     assert_eq!(rows, stock, "coupon rows equal the stock");
     assert_eq!(issued, 1, "the offer's counter equals the stock");
-    assert_eq!(ok + sold_out, visitors as i64, "every other request is told sold_out: {results:?}");
-    assert_eq!(app.count("ledger", &format!("offer_id = '{oid}' AND kind = 'issue'")), stock);
+    assert_eq!(
+        ok + sold_out,
+        visitors as i64,
+        "every other request is told sold_out: {results:?}"
+    );
+    assert_eq!(
+        app.count("ledger", &format!("offer_id = '{oid}' AND kind = 'issue'")),
+        stock
+    );
 }
 
 async fn visitor_limit_race(app: &TestApp) {
     let off = app.official().await;
     let c = app.campaign(&off).await;
-    let offer = app.offer(&off, c["id"].as_str().unwrap(), json!({"stock": 100, "per_visitor_limit": 3})).await;
+    let offer = app
+        .offer(
+            &off,
+            c["id"].as_str().unwrap(),
+            json!({"stock": 100, "per_visitor_limit": 3}),
+        )
+        .await;
     let oid = offer["id"].as_str().unwrap();
     let (vid, v) = app.visitor().await;
     let path = format!("/offers/{oid}/claim");
     let results = join_all((0..40).map(|_| app.post(&path, Some(&v), json!({})))).await;
-    let ok = results.iter().filter(|(s, _)| *s == StatusCode::CREATED).count();
+    let ok = results
+        .iter()
+        .filter(|(s, _)| *s == StatusCode::CREATED)
+        .count();
     assert_eq!(ok, 3, "{results:?}");
-    assert!(results.iter().filter(|(s, _)| *s != StatusCode::CREATED).all(|(s, b)| *s == StatusCode::CONFLICT && code(b) == "limit_reached"));
+    assert!(results
+        .iter()
+        .filter(|(s, _)| *s != StatusCode::CREATED)
+        .all(|(s, b)| *s == StatusCode::CONFLICT && code(b) == "limit_reached"));
     assert_eq!(app.count("coupons", &format!("visitor_id = '{vid}'")), 3);
 }
 
@@ -70,7 +107,13 @@ async fn redeem_race(app: &TestApp) {
     let (_, m1) = app.merchant(&off, Some(cid), "food").await;
     let (_, m2) = app.merchant(&off, Some(cid), "retail").await;
     let (_, v) = app.visitor().await;
-    let (_, coupon) = app.post(&format!("/offers/{}/claim", offer["id"].as_str().unwrap()), Some(&v), json!({})).await;
+    let (_, coupon) = app
+        .post(
+            &format!("/offers/{}/claim", offer["id"].as_str().unwrap()),
+            Some(&v),
+            json!({}),
+        )
+        .await;
     let payload = coupon["payload"].as_str().unwrap().to_string();
     // Two tills scan the same screenshot, many times at once.
     let results = join_all((0..40).map(|i| {
@@ -79,19 +122,37 @@ async fn redeem_race(app: &TestApp) {
         async move { app.redeem(&m, &p, 20000, &key()).await }
     }))
     .await;
-    let ok = results.iter().filter(|(s, _)| *s == StatusCode::CREATED).count();
+    let ok = results
+        .iter()
+        .filter(|(s, _)| *s == StatusCode::CREATED)
+        .count();
     assert_eq!(ok, 1, "exactly one redemption: {results:?}");
     for (s, b) in results.iter().filter(|(s, _)| *s != StatusCode::CREATED) {
-        assert_eq!((*s, code(b)), (StatusCode::CONFLICT, "already_redeemed"), "{b}");
+        assert_eq!(
+            (*s, code(b)),
+            (StatusCode::CONFLICT, "already_redeemed"),
+            "{b}"
+        );
         assert!(b["redeemed_at"].is_string());
     }
     let cid_ = coupon["id"].as_str().unwrap();
-    assert_eq!(app.count("redemptions", &format!("coupon_id = '{cid_}'")), 1);
+    assert_eq!(
+        app.count("redemptions", &format!("coupon_id = '{cid_}'")),
+        1
+    );
     // One retry key, many times at once: one row, the same answer.
     let o2 = app.offer(&off, cid, json!({})).await;
-    let (_, coupon2) = app.post(&format!("/offers/{}/claim", o2["id"].as_str().unwrap()), Some(&v), json!({})).await;
+    let (_, coupon2) = app
+        .post(
+            &format!("/offers/{}/claim", o2["id"].as_str().unwrap()),
+            Some(&v),
+            json!({}),
+        )
+        .await;
     let k = key();
-    let results = join_all((0..20).map(|_| app.redeem(&m1, coupon2["code"].as_str().unwrap(), 20000, &k))).await;
+    let results =
+        join_all((0..20).map(|_| app.redeem(&m1, coupon2["code"].as_str().unwrap(), 20000, &k)))
+            .await;
     let ids: std::collections::HashSet<String> = results
         .iter()
         .map(|(s, b)| {
@@ -100,7 +161,13 @@ async fn redeem_race(app: &TestApp) {
         })
         .collect();
     assert_eq!(ids.len(), 1);
-    assert_eq!(app.count("redemptions", &format!("coupon_id = '{}'", coupon2["id"].as_str().unwrap())), 1);
+    assert_eq!(
+        app.count(
+            "redemptions",
+            &format!("coupon_id = '{}'", coupon2["id"].as_str().unwrap())
+        ),
+        1
+    );
 }
 
 macro_rules! race {
@@ -122,7 +189,7 @@ macro_rules! race {
 }
 
 async fn storm(app: &TestApp) {
-    claim_storm(app, &[app.base.clone()], 300, 25).await;
+    claim_storm(app, std::slice::from_ref(&app.base), 300, 25).await;
 }
 
 race!(claim_storm_never_oversells, storm);
@@ -132,15 +199,31 @@ race!(one_coupon_redeems_once, redeem_race);
 /// Two `bairro serve` processes on one PostgreSQL database, claims spread over both.
 #[actix_web::test]
 async fn claim_storm_across_two_processes() {
-    let Some(app) = no_limits(Backend::Postgres).await else { return };
+    let Some(app) = no_limits(Backend::Postgres).await else {
+        return;
+    };
     let mut procs = Vec::new();
     let mut bases = Vec::new();
     for _ in 0..2 {
-        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
         let child = std::process::Command::new(env!("CARGO_BIN_EXE_bairro"))
-            .args(["serve", "--bind", &format!("127.0.0.1:{port}"), "--database-url", &app.db_url, "--no-rate-limits"])
+            .args([
+                "serve",
+                "--bind",
+                &format!("127.0.0.1:{port}"),
+                "--database-url",
+                &app.db_url,
+                "--no-rate-limits",
+            ])
             .env("BAIRRO_JWT_SECRET", app.settings.jwt_secrets[0].expose())
-            .env("BAIRRO_QR_KEYS", format!("A:{}", app.settings.qr_keys[0].1.expose()))
+            .env(
+                "BAIRRO_QR_KEYS",
+                format!("A:{}", app.settings.qr_keys[0].1.expose()),
+            )
             .env("BAIRRO_LOG", "warn")
             .stdout(std::process::Stdio::null())
             .spawn()
@@ -151,7 +234,14 @@ async fn claim_storm_across_two_processes() {
     for b in &bases {
         let mut up = false;
         for _ in 0..100 {
-            if app.client.get(format!("{b}/healthz")).send().await.map(|r| r.status() == StatusCode::OK).unwrap_or(false) {
+            if app
+                .client
+                .get(format!("{b}/healthz"))
+                .send()
+                .await
+                .map(|r| r.status() == StatusCode::OK)
+                .unwrap_or(false)
+            {
                 up = true;
                 break;
             }

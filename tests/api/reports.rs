@@ -12,7 +12,12 @@ both!(campaign_statistics_match_a_hand_count, |app| {
     let cid = c["id"].as_str().unwrap();
     let p1 = app.point(&off, cid, json!({})).await;
     let p2 = app.point(&off, cid, json!({})).await;
-    app.offer(&off, cid, json!({"trigger": {"type": "checkins", "count": 2}, "face_value_avos": 5000})).await;
+    app.offer(
+        &off,
+        cid,
+        json!({"trigger": {"type": "checkins", "count": 2}, "face_value_avos": 5000}),
+    )
+    .await;
     let (mid, m) = app.merchant(&off, Some(cid), "food").await;
     let (_, _idle) = app.merchant(&off, Some(cid), "retail").await;
 
@@ -23,23 +28,45 @@ both!(campaign_statistics_match_a_hand_count, |app| {
         tokens.push(b["token"].as_str().unwrap().to_string());
     }
     for (i, t) in tokens.iter().enumerate() {
-        app.check_in(t, p1["payload"].as_str().unwrap(), json!({})).await;
+        app.check_in(t, p1["payload"].as_str().unwrap(), json!({}))
+            .await;
         if i < 2 {
-            let (_, b) = app.check_in(t, p2["payload"].as_str().unwrap(), json!({})).await;
+            let (_, b) = app
+                .check_in(t, p2["payload"].as_str().unwrap(), json!({}))
+                .await;
             if i == 0 {
                 let coupon = &b["coupons"][0];
-                let (s, _) = app.redeem(&m, coupon["code"].as_str().unwrap(), 18000, &key()).await;
+                let (s, _) = app
+                    .redeem(&m, coupon["code"].as_str().unwrap(), 18000, &key())
+                    .await;
                 assert_eq!(s, StatusCode::CREATED);
             }
         }
     }
     // A refused scan (outside the fence).
-    app.check_in(&tokens[2], p2["payload"].as_str().unwrap(), json!({"lat": HERE.0 + 0.05})).await;
+    app.check_in(
+        &tokens[2],
+        p2["payload"].as_str().unwrap(),
+        json!({"lat": HERE.0 + 0.05}),
+    )
+    .await;
     for r in ["kol-a", "kol-a", "kol-a", ""] {
-        let (s, _) = app.post("/pageviews", None, json!({"campaign": c["slug"], "path": "/", "ref": r})).await;
+        let (s, _) = app
+            .post(
+                "/pageviews",
+                None,
+                json!({"campaign": c["slug"], "path": "/", "ref": r}),
+            )
+            .await;
         assert_eq!(s, StatusCode::ACCEPTED);
     }
-    let (s, _) = app.post("/pageviews", None, json!({"campaign": "no-such-campaign", "path": "/"})).await;
+    let (s, _) = app
+        .post(
+            "/pageviews",
+            None,
+            json!({"campaign": "no-such-campaign", "path": "/"}),
+        )
+        .await;
     assert_eq!(s, StatusCode::NOT_FOUND);
     // Page views are buffered; wait for the writer.
     for _ in 0..50 {
@@ -48,12 +75,26 @@ both!(campaign_statistics_match_a_hand_count, |app| {
         }
         actix_web::rt::time::sleep(std::time::Duration::from_millis(100)).await;
     }
-    let (s, survey) = app.post(&format!("/campaigns/{cid}/survey"), Some(&m), json!({"came_because_of_campaign": true, "estimate_pct": 40})).await;
+    let (s, survey) = app
+        .post(
+            &format!("/campaigns/{cid}/survey"),
+            Some(&m),
+            json!({"came_because_of_campaign": true, "estimate_pct": 40}),
+        )
+        .await;
     assert_eq!(s, StatusCode::CREATED, "{survey}");
-    let (s, _) = app.post(&format!("/campaigns/{cid}/survey"), Some(&m), json!({"came_because_of_campaign": true, "estimate_pct": 45})).await;
+    let (s, _) = app
+        .post(
+            &format!("/campaigns/{cid}/survey"),
+            Some(&m),
+            json!({"came_because_of_campaign": true, "estimate_pct": 45}),
+        )
+        .await;
     assert_eq!(s, StatusCode::OK, "a second answer edits the first");
 
-    let (s, st) = app.get(&format!("/campaigns/{cid}/stats"), Some(&off)).await;
+    let (s, st) = app
+        .get(&format!("/campaigns/{cid}/stats"), Some(&off))
+        .await;
     assert_eq!(s, StatusCode::OK);
     let f = &st["funnel"];
     assert_eq!(f["page_views"], 4);
@@ -71,7 +112,13 @@ both!(campaign_statistics_match_a_hand_count, |app| {
     assert_eq!(pts[0]["checkins"], 3);
     assert_eq!(pts[1]["checkins"], 2);
     assert_eq!(pts[1]["refused"]["outside_geofence"], 1);
-    let kol = st["refs"].as_array().unwrap().iter().find(|r| r["ref"] == "kol-a").unwrap().clone();
+    let kol = st["refs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["ref"] == "kol-a")
+        .unwrap()
+        .clone();
     assert_eq!(kol["page_views"], 3);
     assert_eq!(kol["visitors"], 2);
     assert_eq!(kol["checkins"], 4);
@@ -81,18 +128,36 @@ both!(campaign_statistics_match_a_hand_count, |app| {
     assert_eq!(st["survey"]["share"], 1.0);
     assert_eq!(st["daily"].as_array().unwrap().len(), 1);
     // A range with nothing in it.
-    let (_, empty) = app.get(&format!("/campaigns/{cid}/stats?from=2001-01-01&to=2001-12-31"), Some(&off)).await;
+    let (_, empty) = app
+        .get(
+            &format!("/campaigns/{cid}/stats?from=2001-01-01&to=2001-12-31"),
+            Some(&off),
+        )
+        .await;
     assert_eq!(empty["funnel"]["checkins"], 0);
-    let (s, csv, headers) = app.raw(Method::GET, &format!("/api/v1/campaigns/{cid}/stats.csv"), Some(&off), None).await;
+    let (s, csv, headers) = app
+        .raw(
+            Method::GET,
+            &format!("/api/v1/campaigns/{cid}/stats.csv"),
+            Some(&off),
+            None,
+        )
+        .await;
     assert_eq!(s, StatusCode::OK);
-    assert!(headers["content-type"].to_str().unwrap().starts_with("text/csv"));
+    assert!(headers["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/csv"));
     assert!(csv.contains("funnel,,,checkins,5"), "{csv}");
     assert!(csv.contains("ref,kol-a,,redemptions,1"));
     let (s, ov) = app.get("/stats/overview", Some(&off)).await;
     assert_eq!(s, StatusCode::OK);
     assert_eq!(ov["campaigns"], 1);
     assert_eq!(ov["merchants"], 2);
-    assert_eq!(ov["summary"]["zh-Hant"], "一項活動合共2間商戶參與，活動網站累計4人次瀏覽，發放了2張電子現金券及優惠券");
+    assert_eq!(
+        ov["summary"]["zh-Hant"],
+        "一項活動合共2間商戶參與，活動網站累計4人次瀏覽，發放了2張電子現金券及優惠券"
+    );
     // Merchants and visitors do not read statistics.
     let (s, _) = app.get(&format!("/campaigns/{cid}/stats"), Some(&m)).await;
     assert_eq!(s, StatusCode::FORBIDDEN);
@@ -105,24 +170,46 @@ both!(pledge_report_counts_working_days, |app| {
     let c = app.campaign(&off).await;
     let cid = c["id"].as_str().unwrap();
     // A public holiday the seed does not have, so the test shows the table is used.
-    let (s, _) = app.post("/holidays", Some(&off), json!({"day": "2022-10-03", "name": "test holiday"})).await;
+    let (s, _) = app
+        .post(
+            "/holidays",
+            Some(&off),
+            json!({"day": "2022-10-03", "name": "test holiday"}),
+        )
+        .await;
     assert_eq!(s, StatusCode::CREATED);
     let mut ids = Vec::new();
     for _ in 0..2 {
         let (_, m) = app.merchant(&off, None, "food").await;
-        let (_, e) = app.post(&format!("/campaigns/{cid}/enrolments"), Some(&m), json!({})).await;
+        let (_, e) = app
+            .post(&format!("/campaigns/{cid}/enrolments"), Some(&m), json!({}))
+            .await;
         ids.push(e["id"].as_str().unwrap().to_string());
     }
     // Submitted Thu 29 Sep 2022, 10:00 Macau. Deadline: Fri 30 Sep, (Mon 3 and Tue 4 Oct are
     // holidays), Wed 5, Thu 6, Fri 7, Mon 10 Oct.
-    let t = |d: &str| chrono::NaiveDateTime::parse_from_str(d, "%Y-%m-%d %H:%M").unwrap() - chrono::Duration::hours(8);
+    let t = |d: &str| {
+        chrono::NaiveDateTime::parse_from_str(d, "%Y-%m-%d %H:%M").unwrap()
+            - chrono::Duration::hours(8)
+    };
     for (id, decided) in ids.iter().zip(["2022-10-10 17:00", "2022-10-11 09:00"]) {
         diesel::update(enrolments::table.find(id))
-            .set((enrolments::status.eq("approved"), enrolments::submitted_at.eq(t("2022-09-29 10:00")), enrolments::decided_at.eq(Some(t(decided)))))
+            .set((
+                enrolments::status.eq("approved"),
+                enrolments::submitted_at.eq(t("2022-09-29 10:00")),
+                enrolments::decided_at.eq(Some(t(decided))),
+            ))
             .execute(&mut *app.conn())
             .unwrap();
     }
-    let (s, _) = app.call(Method::PUT, "/pledges/enrolment_decision/footnotes/2022", Some(&off), Some(json!({"text": "颱風期間延誤"}))).await;
+    let (s, _) = app
+        .call(
+            Method::PUT,
+            "/pledges/enrolment_decision/footnotes/2022",
+            Some(&off),
+            Some(json!({"text": "颱風期間延誤"})),
+        )
+        .await;
     assert_eq!(s, StatusCode::OK);
     let (s, r) = app.get("/pledges?years=2022,2023", Some(&off)).await;
     assert_eq!(s, StatusCode::OK);
@@ -144,7 +231,17 @@ both!(pledge_report_counts_working_days, |app| {
     let (s, single) = app.get("/pledges?year=2022", Some(&off)).await;
     assert_eq!(s, StatusCode::OK);
     assert_eq!(single["rows"][0]["actual_pct"], 50.0);
-    let (s, csv, _) = app.raw(Method::GET, "/api/v1/pledges.csv?years=2022,2023", Some(&off), None).await;
+    let (s, csv, _) = app
+        .raw(
+            Method::GET,
+            "/api/v1/pledges.csv?years=2022,2023",
+            Some(&off),
+            None,
+        )
+        .await;
     assert_eq!(s, StatusCode::OK);
-    assert!(csv.contains("50% 1") && csv.contains("沒有申請") && csv.contains("颱風期間延誤"), "{csv}");
+    assert!(
+        csv.contains("50% 1") && csv.contains("沒有申請") && csv.contains("颱風期間延誤"),
+        "{csv}"
+    );
 });

@@ -12,7 +12,8 @@ use serde_json::{json, Value};
 pub use bairro::db::Backend;
 
 pub fn pg_admin_url() -> String {
-    std::env::var("BAIRRO_TEST_PG").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+    std::env::var("BAIRRO_TEST_PG")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
 }
 
 /// A PostgreSQL database for one test; dropped when the guard is.
@@ -35,20 +36,34 @@ impl PgDb {
             }
         };
         let name = format!("bairro_t_{}", uuid::Uuid::new_v4().simple());
-        diesel::sql_query(format!("CREATE DATABASE {name}")).execute(&mut conn).expect("create test database");
-        let base = admin.rsplit_once('/').map(|(b, _)| b.to_string()).expect("admin URL has a database");
-        Some(PgDb { url: format!("{base}/{name}"), name })
+        diesel::sql_query(format!("CREATE DATABASE {name}"))
+            .execute(&mut conn)
+            .expect("create test database");
+        let base = admin
+            .rsplit_once('/')
+            .map(|(b, _)| b.to_string())
+            .expect("admin URL has a database");
+        Some(PgDb {
+            url: format!("{base}/{name}"),
+            name,
+        })
     }
 }
 
 impl Drop for PgDb {
     fn drop(&mut self) {
         if let Ok(mut conn) = diesel::PgConnection::establish(&pg_admin_url()) {
-            let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name)).execute(&mut conn);
+            let _ = diesel::sql_query(format!(
+                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                self.name
+            ))
+            .execute(&mut conn);
         }
     }
 }
 
+/// Keeps the test's database alive until the app is dropped.
+#[allow(dead_code)]
 pub enum DbGuard {
     Sqlite(tempfile::TempDir),
     Pg(PgDb),
@@ -80,7 +95,10 @@ impl TestApp {
         Self::spawn_with(backend, |_| {}).await
     }
 
-    pub async fn spawn_with(backend: Backend, tweak: impl FnOnce(&mut Settings)) -> Option<TestApp> {
+    pub async fn spawn_with(
+        backend: Backend,
+        tweak: impl FnOnce(&mut Settings),
+    ) -> Option<TestApp> {
         if std::env::var("BAIRRO_LOG").is_ok() {
             bairro::cli::init_tracing();
         }
@@ -91,21 +109,52 @@ impl TestApp {
         let base = format!("http://127.0.0.1:{}", app.port);
         let pool = app.pool.clone();
         actix_web::rt::spawn(app.run_until_stopped());
-        let client = reqwest::Client::builder().timeout(Duration::from_secs(60)).pool_max_idle_per_host(64).build().unwrap();
-        Some(TestApp { base, backend, db_url: url, client, pool, settings, _db: guard })
+        let client = reqwest::Client::builder()
+            .timeout(Duration::from_secs(60))
+            .pool_max_idle_per_host(64)
+            .build()
+            .unwrap();
+        Some(TestApp {
+            base,
+            backend,
+            db_url: url,
+            client,
+            pool,
+            settings,
+            _db: guard,
+        })
     }
 
     pub fn conn(&self) -> bairro::db::PooledConn {
         self.pool.get().expect("a connection")
     }
 
-    pub async fn call(&self, method: Method, path: &str, token: Option<&str>, body: Option<Value>) -> (StatusCode, Value) {
+    pub async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
         let (s, text, _) = self.raw(method, path, token, body).await;
-        (s, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+        (
+            s,
+            serde_json::from_str(&text).unwrap_or(Value::String(text)),
+        )
     }
 
-    pub async fn raw(&self, method: Method, path: &str, token: Option<&str>, body: Option<Value>) -> (StatusCode, String, reqwest::header::HeaderMap) {
-        let url = if path.starts_with('/') && !path.starts_with("/api") && !path.starts_with("/healthz") && !path.starts_with("/metrics") {
+    pub async fn raw(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> (StatusCode, String, reqwest::header::HeaderMap) {
+        let url = if path.starts_with('/')
+            && !path.starts_with("/api")
+            && !path.starts_with("/healthz")
+            && !path.starts_with("/metrics")
+        {
             format!("{}/api/v1{}", self.base, path)
         } else {
             format!("{}{}", self.base, path)
@@ -132,14 +181,24 @@ impl TestApp {
     }
 
     pub async fn login(&self, username: &str, password: &str) -> String {
-        let (s, b) = self.post("/auth/login", None, json!({"username": username, "password": password})).await;
+        let (s, b) = self
+            .post(
+                "/auth/login",
+                None,
+                json!({"username": username, "password": password}),
+            )
+            .await;
         assert_eq!(s, StatusCode::OK, "login {username}: {b}");
         b["token"].as_str().unwrap().to_string()
     }
 
     /// The first official, `admin`.
     pub async fn official(&self) -> String {
-        self.login("admin", self.settings.admin_password.as_ref().unwrap().expose()).await
+        self.login(
+            "admin",
+            self.settings.admin_password.as_ref().unwrap().expose(),
+        )
+        .await
     }
 
     /// A second official (for four-eyes approval).
@@ -162,13 +221,22 @@ impl TestApp {
     pub async fn visitor(&self) -> (String, String) {
         let (s, b) = self.post("/visitors", None, json!({"locale": "en"})).await;
         assert_eq!(s, StatusCode::CREATED, "{b}");
-        (b["visitor_id"].as_str().unwrap().into(), b["token"].as_str().unwrap().into())
+        (
+            b["visitor_id"].as_str().unwrap().into(),
+            b["token"].as_str().unwrap().into(),
+        )
     }
 
     /// A published campaign running from yesterday for 30 days.
     pub async fn campaign(&self, off: &str) -> Value {
         let c = self.draft_campaign(off).await;
-        let (s, b) = self.post(&format!("/campaigns/{}/publish", c["id"].as_str().unwrap()), Some(off), json!({})).await;
+        let (s, b) = self
+            .post(
+                &format!("/campaigns/{}/publish", c["id"].as_str().unwrap()),
+                Some(off),
+                json!({}),
+            )
+            .await;
         assert_eq!(s, StatusCode::OK, "{b}");
         b
     }
@@ -177,10 +245,14 @@ impl TestApp {
         let now = chrono::Utc::now();
         let slug = format!("c-{}", &uuid::Uuid::new_v4().simple().to_string()[..8]);
         let (s, b) = self
-            .post("/campaigns", Some(off), json!({
+            .post(
+                "/campaigns",
+                Some(off),
+                json!({
                 "slug": slug, "name": names("活動"), "district": "Taipa",
                 "starts_at": (now - chrono::Duration::days(1)).to_rfc3339(),
-                "ends_at": (now + chrono::Duration::days(30)).to_rfc3339()}))
+                "ends_at": (now + chrono::Duration::days(30)).to_rfc3339()}),
+            )
             .await;
         assert_eq!(s, StatusCode::CREATED, "{b}");
         b
@@ -191,13 +263,20 @@ impl TestApp {
         for (k, v) in body.as_object().unwrap() {
             full[k] = v.clone();
         }
-        let (s, b) = self.post(&format!("/campaigns/{campaign}/points"), Some(off), full).await;
+        let (s, b) = self
+            .post(&format!("/campaigns/{campaign}/points"), Some(off), full)
+            .await;
         assert_eq!(s, StatusCode::CREATED, "{b}");
         b
     }
 
     /// A merchant (category given) enrolled and approved in the campaign; returns (id, token).
-    pub async fn merchant(&self, off: &str, campaign: Option<&str>, category: &str) -> (String, String) {
+    pub async fn merchant(
+        &self,
+        off: &str,
+        campaign: Option<&str>,
+        category: &str,
+    ) -> (String, String) {
         let user = format!("m-{}", &uuid::Uuid::new_v4().simple().to_string()[..10]);
         let (s, b) = self
             .post("/merchants", Some(off), json!({
@@ -208,9 +287,21 @@ impl TestApp {
         let id = b["id"].as_str().unwrap().to_string();
         let token = self.login(&user, "merchant-pw-123").await;
         if let Some(c) = campaign {
-            let (s, e) = self.post(&format!("/campaigns/{c}/enrolments"), Some(&token), json!({})).await;
+            let (s, e) = self
+                .post(
+                    &format!("/campaigns/{c}/enrolments"),
+                    Some(&token),
+                    json!({}),
+                )
+                .await;
             assert_eq!(s, StatusCode::CREATED, "{e}");
-            let (s, e) = self.post(&format!("/enrolments/{}/approve", e["id"].as_str().unwrap()), Some(off), json!({})).await;
+            let (s, e) = self
+                .post(
+                    &format!("/enrolments/{}/approve", e["id"].as_str().unwrap()),
+                    Some(off),
+                    json!({}),
+                )
+                .await;
             assert_eq!(s, StatusCode::OK, "{e}");
         }
         (id, token)
@@ -222,12 +313,19 @@ impl TestApp {
         for (k, v) in body.as_object().unwrap() {
             full[k] = v.clone();
         }
-        let (s, b) = self.post(&format!("/campaigns/{campaign}/offers"), Some(off), full).await;
+        let (s, b) = self
+            .post(&format!("/campaigns/{campaign}/offers"), Some(off), full)
+            .await;
         assert_eq!(s, StatusCode::CREATED, "{b}");
         b
     }
 
-    pub async fn check_in(&self, visitor: &str, payload: &str, extra: Value) -> (StatusCode, Value) {
+    pub async fn check_in(
+        &self,
+        visitor: &str,
+        payload: &str,
+        extra: Value,
+    ) -> (StatusCode, Value) {
         let mut body = json!({"payload": payload, "method": "qr", "lat": HERE.0, "lng": HERE.1});
         for (k, v) in extra.as_object().unwrap() {
             body[k] = v.clone();
@@ -235,8 +333,19 @@ impl TestApp {
         self.post("/checkins", Some(visitor), body).await
     }
 
-    pub async fn redeem(&self, merchant: &str, coupon: &str, spend: i64, key: &str) -> (StatusCode, Value) {
-        self.post("/redemptions", Some(merchant), json!({"coupon": coupon, "spend_avos": spend, "idempotency_key": key})).await
+    pub async fn redeem(
+        &self,
+        merchant: &str,
+        coupon: &str,
+        spend: i64,
+        key: &str,
+    ) -> (StatusCode, Value) {
+        self.post(
+            "/redemptions",
+            Some(merchant),
+            json!({"coupon": coupon, "spend_avos": spend, "idempotency_key": key}),
+        )
+        .await
     }
 
     /// Counts rows of a table with a SQL condition (for checking what the database holds).
@@ -279,12 +388,18 @@ macro_rules! both {
             use super::*;
             #[actix_web::test]
             async fn sqlite() {
-                let $app = $crate::support::TestApp::spawn($crate::support::Backend::Sqlite).await.unwrap();
+                let $app = $crate::support::TestApp::spawn($crate::support::Backend::Sqlite)
+                    .await
+                    .unwrap();
                 $body
             }
             #[actix_web::test]
             async fn postgres() {
-                let Some($app) = $crate::support::TestApp::spawn($crate::support::Backend::Postgres).await else { return };
+                let Some($app) =
+                    $crate::support::TestApp::spawn($crate::support::Backend::Postgres).await
+                else {
+                    return;
+                };
                 $body
             }
         }
