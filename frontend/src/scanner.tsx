@@ -164,7 +164,7 @@ export function Scanner({ onCode, drawOverlay, onHandle, label }: Props) {
 }
 
 /** The campaign's AR artwork: a frame on the marker, a mascot above it and a banner below. */
-export function drawArtwork(ctx: CanvasRenderingContext2D, loc: Corners, title: string) {
+export function drawArtwork(ctx: CanvasRenderingContext2D, loc: Corners, title: string, canvasW = Infinity) {
   const { topLeftCorner: a, topRightCorner: b, bottomRightCorner: c, bottomLeftCorner: d } = loc;
   const side = Math.hypot(b.x - a.x, b.y - a.y);
   const angle = Math.atan2(b.y - a.y, b.x - a.x);
@@ -225,8 +225,14 @@ export function drawArtwork(ctx: CanvasRenderingContext2D, loc: Corners, title: 
   ctx.save();
   ctx.translate(bx, by);
   ctx.rotate(angle);
-  const fs = Math.max(12, side * 0.14);
+  let fs = Math.max(12, side * 0.14);
   ctx.font = `bold ${fs}px system-ui, "Noto Sans CJK TC", sans-serif`;
+  const room = Math.min(canvasW * 0.92, side * 1.6);
+  const tw = ctx.measureText(title).width + fs;
+  if (tw > room) {
+    fs = Math.max(10, (fs * room) / tw);
+    ctx.font = `bold ${fs}px system-ui, "Noto Sans CJK TC", sans-serif`;
+  }
   const w = Math.max(side, ctx.measureText(title).width + fs);
   ctx.fillStyle = 'rgba(138, 44, 27, 0.9)';
   ctx.fillRect(-w / 2, fs * 0.4, w, fs * 1.6);

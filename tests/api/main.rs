@@ -6,5 +6,6 @@ mod campaigns;
 mod checkins;
 mod concurrency;
 mod foundation;
+mod migrations;
 mod redemptions;
 mod reports;

@@ -142,7 +142,7 @@ function CampaignFormView({ initial, onSaved, submitLabel, existingId }: { initi
           id={`${idp}-slug`}
           type="text"
           required
-          pattern="[a-z0-9][a-z0-9-]*"
+          pattern="[a-z0-9][a-z0-9\-]*"
           aria-describedby={`${idp}-slug-hint`}
           value={f.slug}
           onInput={(e) => setF({ ...f, slug: e.currentTarget.value })}

@@ -286,7 +286,7 @@ export function ScanPage({ campaignSlug, initialMode }: { campaignSlug?: string;
       <Scanner
         label={t('scan.camera_label')}
         onCode={(text) => void send(text, mode)}
-        drawOverlay={mode === 'ar' ? (ctx, loc) => drawArtwork(ctx, loc, artworkTitle) : undefined}
+        drawOverlay={mode === 'ar' ? (ctx, loc, w) => drawArtwork(ctx, loc, artworkTitle, w) : undefined}
         onHandle={(h) => (handle.current = h)}
       />
 

@@ -1,0 +1,197 @@
+//! Both migration sets: the same folders, every schema column present on each backend, and
+//! each migration's down undoing its up.
+
+use diesel::prelude::*;
+use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
+
+use bairro::db::models::*;
+use bairro::db::schema::*;
+use bairro::db::DbConn;
+
+use crate::support::*;
+
+const SQLITE: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+const PG: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+
+#[test]
+fn both_backends_have_the_same_migration_folders() {
+    let names = |dir: &str| {
+        let mut v: Vec<String> =
+            std::fs::read_dir(format!("{}/migrations/{dir}", env!("CARGO_MANIFEST_DIR")))
+                .unwrap()
+                .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                .collect();
+        v.sort();
+        v
+    };
+    assert_eq!(names("sqlite"), names("postgres"));
+    assert!(!names("sqlite").is_empty());
+}
+
+fn select_every_table(conn: &mut DbConn) {
+    merchants::table
+        .select(Merchant::as_select())
+        .limit(1)
+        .load(conn)
+        .unwrap();
+    users::table
+        .select(User::as_select())
+        .limit(1)
+        .load(conn)
+        .unwrap();
+    visitors::table
+        .select(Visitor::as_select())
+        .limit(1)
+        .load(conn)
+        .unwrap();
+    campaigns::table
+        .select(Campaign::as_select())
+        .limit(1)
+        .load(conn)
+        .unwrap();
+    enrolments::table
+        .select(Enrolment::as_select())
+        .limit(1)
+        .load(conn)
+        .unwrap();
+    points::table
+        .select(Point::as_select())
+        .limit(1)
+        .load(conn)
+        .unwrap();
+    checkins::table
+        .select(Checkin::as_select())
+        .limit(1)
+        .load(conn)
+        .unwrap();
+    checkin_refusals::table
+        .select(CheckinRefusal::as_select())
+        .limit(1)
+        .load(conn)
+        .unwrap();
+    offers::table
+        .select(Offer::as_select())
+        .limit(1)
+        .load(conn)
+        .unwrap();
+    coupons::table
+        .select(Coupon::as_select())
+        .limit(1)
+        .load(conn)
+        .unwrap();
+    redemptions::table
+        .select(Redemption::as_select())
+        .limit(1)
+        .load(conn)
+        .unwrap();
+    idempotency_keys::table
+        .select(IdempotencyKey::as_select())
+        .limit(1)
+        .load(conn)
+        .unwrap();
+    settlements::table
+        .select(Settlement::as_select())
+        .limit(1)
+        .load(conn)
+        .unwrap();
+    ledger::table
+        .select(LedgerEntry::as_select())
+        .limit(1)
+        .load(conn)
+        .unwrap();
+    survey_answers::table
+        .select(SurveyAnswer::as_select())
+        .limit(1)
+        .load(conn)
+        .unwrap();
+    holidays::table
+        .select(Holiday::as_select())
+        .limit(1)
+        .load(conn)
+        .unwrap();
+    pledge_indicators::table
+        .select(PledgeIndicator::as_select())
+        .limit(1)
+        .load(conn)
+        .unwrap();
+    audit_log::table
+        .select(AuditRow::as_select())
+        .limit(1)
+        .load(conn)
+        .unwrap();
+    pageviews::table
+        .select((
+            pageviews::id,
+            pageviews::campaign_id,
+            pageviews::path,
+            pageviews::ref_,
+            pageviews::visitor_hash,
+            pageviews::day,
+            pageviews::created_at,
+        ))
+        .limit(1)
+        .load::<(
+            i64,
+            String,
+            String,
+            Option<String>,
+            String,
+            chrono::NaiveDate,
+            chrono::NaiveDateTime,
+        )>(conn)
+        .unwrap();
+    device_setups::table
+        .select(device_setups::code_hash)
+        .limit(1)
+        .load::<String>(conn)
+        .unwrap();
+    devices::table
+        .select(devices::id)
+        .limit(1)
+        .load::<String>(conn)
+        .unwrap();
+    pledge_footnotes::table
+        .select(pledge_footnotes::text)
+        .limit(1)
+        .load::<String>(conn)
+        .unwrap();
+}
+
+fn round_trip(backend: Backend) {
+    let Some((url, _guard)) = database(backend) else {
+        return;
+    };
+    let (pool, _) = bairro::db::connect(&url, Some(1)).unwrap();
+    let mut conn = pool.get().unwrap();
+    bairro::db::migrate(&mut conn).unwrap();
+    select_every_table(&mut conn);
+    let set = if backend == Backend::Sqlite {
+        SQLITE
+    } else {
+        PG
+    };
+    let reverted = match &mut *conn {
+        DbConn::Sqlite(c) => c.revert_all_migrations(set).unwrap().len(),
+        DbConn::Pg(c) => c.revert_all_migrations(set).unwrap().len(),
+    };
+    assert!(reverted >= 1);
+    assert!(
+        merchants::table
+            .count()
+            .get_result::<i64>(&mut *conn)
+            .is_err(),
+        "down removed the tables"
+    );
+    bairro::db::migrate(&mut conn).unwrap();
+    select_every_table(&mut conn);
+}
+
+#[test]
+fn sqlite_migrations_go_up_and_down() {
+    round_trip(Backend::Sqlite);
+}
+
+#[test]
+fn postgres_migrations_go_up_and_down() {
+    round_trip(Backend::Postgres);
+}
