@@ -142,8 +142,11 @@ impl Application {
                     if let Err(e) = s.pageviews.flush(&s.pool) {
                         tracing::warn!(error = %e, "page views not written yet");
                     }
-                    if n.is_multiple_of(120) {
+                    if n == 2 || n.is_multiple_of(120) {
                         if let Ok(mut c) = db::get(&s.pool) {
+                            if let Err(e) = db::stats::close_all(&mut c) {
+                                tracing::warn!(error = %e, "closing statistics days failed");
+                            }
                             match db::issuance::sweep_expired(&mut c, 5000) {
                                 Ok(k) if k > 0 => tracing::info!(expired = k, "coupons expired"),
                                 Err(e) => tracing::warn!(error = %e, "expiry sweep failed"),

@@ -487,6 +487,7 @@ fn load(conn: &mut DbConn) -> Result<usize, AppError> {
         let mut ledger_v = Vec::new();
         let mut pageviews_v = Vec::new();
         let mut refusals_v = Vec::new();
+        let mut page_visitors_v: Vec<(String, String, NaiveDate)> = Vec::new();
         for _ in 0..seed.visitors {
             let arrive = start + Duration::seconds(rng.gen_range(0..span_secs));
             let ref_ = REFS[rng.gen_range(0..REFS.len())].map(str::to_string);
@@ -514,13 +515,16 @@ fn load(conn: &mut DbConn) -> Result<usize, AppError> {
                     day: macau_day(tv),
                     created_at: tv,
                 });
+                if k == 0 {
+                    page_visitors_v.push((cid.clone(), vhash.clone(), macau_day(tv)));
+                }
             }
             if !rng.gen_bool(0.7) {
                 continue;
             }
             let n_points = rng.gen_range(1..=pts.len());
             let mut t = arrive + Duration::minutes(10);
-            for p in pts.iter().take(n_points) {
+            for (k, p) in pts.iter().take(n_points).enumerate() {
                 t += Duration::minutes(rng.gen_range(5..40));
                 let method = if p.kind == "ar" { "ar" } else { "qr" };
                 checkins_v.push(Checkin {
@@ -535,6 +539,7 @@ fn load(conn: &mut DbConn) -> Result<usize, AppError> {
                     lat: Some(p.lat),
                     lng: Some(p.lng),
                     nonce: None,
+                    first_visit: k == 0,
                 });
                 if rng.gen_bool(0.03) {
                     refusals_v.push(CheckinRefusal {
@@ -771,6 +776,19 @@ fn load(conn: &mut DbConn) -> Result<usize, AppError> {
         })?;
         insert_chunks(conn, &pageviews_v, 1000, |c, ch| {
             crate::insert_rows!(c, pageviews::table, ch)
+        })?;
+        let pv_rows: Vec<_> = page_visitors_v
+            .iter()
+            .map(|(c, h, d)| {
+                (
+                    page_visitors::campaign_id.eq(c),
+                    page_visitors::visitor_hash.eq(h),
+                    page_visitors::day.eq(*d),
+                )
+            })
+            .collect();
+        insert_chunks(conn, &pv_rows, 1000, |c, ch| {
+            crate::insert_rows!(c, page_visitors::table, ch)
         })?;
         insert_chunks(conn, &survey_v, 500, |c, ch| {
             crate::insert_rows!(c, survey_answers::table, ch)

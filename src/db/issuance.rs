@@ -365,13 +365,24 @@ pub fn check_in(
         lat: req.lat,
         lng: req.lng,
         nonce: req.nonce.clone(),
+        first_visit: false,
     };
     let result = write_tx(conn, |conn| {
         lock_visitor(conn, &row.visitor_id, received_at)?;
+        let earlier: Vec<String> = checkins::table
+            .filter(checkins::visitor_id.eq(&row.visitor_id))
+            .filter(checkins::campaign_id.eq(&row.campaign_id))
+            .select(checkins::point_id)
+            .load(conn)?;
+        let mut row = row.clone();
+        row.first_visit = earlier.is_empty();
         diesel::insert_into(checkins::table)
             .values(&row)
             .execute(conn)?;
-        let count = stamps(conn, &row.visitor_id, &row.campaign_id)?;
+        let mut distinct: std::collections::HashSet<&str> =
+            earlier.iter().map(String::as_str).collect();
+        distinct.insert(&row.point_id);
+        let count = distinct.len() as i64;
         let coupons = issue_earned(
             conn,
             &row.visitor_id,
@@ -380,12 +391,21 @@ pub fn check_in(
             Some(&row.id),
             received_at,
         )?;
-        Ok(coupons)
+        Ok((row, count, coupons))
     });
     match result {
-        Ok(coupons) => {
-            crate::http::metrics::count("bairro_checkins_total", coupons.len());
-            Ok((outcome_of(conn, row, coupons)?, false))
+        Ok((row, count, coupons)) => {
+            crate::http::metrics::count("bairro_checkins_total", 1);
+            let next = checkin::next_reward_at(count, &thresholds(conn, &row.campaign_id)?);
+            Ok((
+                CheckinOutcome {
+                    checkin: row,
+                    stamps: count,
+                    next_reward_at: next,
+                    coupons,
+                },
+                false,
+            ))
         }
         Err(AppError::Conflict(_)) => {
             if let Some(nonce) = &req.nonce {

@@ -100,6 +100,8 @@ pub struct Checkin {
     pub lat: Option<f64>,
     pub lng: Option<f64>,
     pub nonce: Option<String>,
+    /// The visitor's first check-in in this campaign (counts visitors additively by day).
+    pub first_visit: bool,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]

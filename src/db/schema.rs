@@ -114,6 +114,7 @@ diesel::table! {
         lat -> Nullable<Double>,
         lng -> Nullable<Double>,
         nonce -> Nullable<Text>,
+        first_visit -> Bool,
     }
 }
 
@@ -249,6 +250,23 @@ diesel::table! {
 }
 
 diesel::table! {
+    page_visitors (campaign_id, visitor_hash) {
+        campaign_id -> Text,
+        visitor_hash -> Text,
+        day -> Date,
+    }
+}
+
+diesel::table! {
+    stats_days (campaign_id, day) {
+        campaign_id -> Text,
+        day -> Date,
+        facts -> Text,
+        computed_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     survey_answers (campaign_id, merchant_id) {
         campaign_id -> Text,
         merchant_id -> Text,
@@ -326,3 +344,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     pledge_footnotes,
     audit_log,
 );
+
+diesel::allow_columns_to_appear_in_same_group_by_clause!(visitors::ref_, checkins::first_visit);

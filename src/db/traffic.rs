@@ -7,11 +7,36 @@ use super::schema::*;
 use super::{write_tx, DbConn};
 use crate::error::AppError;
 
+/// Writes a batch of page views, and records first-time page visitors per campaign.
 pub fn insert_pageviews(conn: &mut DbConn, rows: &[NewPageview]) -> Result<usize, AppError> {
+    let mut seen = std::collections::HashSet::new();
+    let firsts: Vec<_> = rows
+        .iter()
+        .filter(|r| seen.insert((r.campaign_id.as_str(), r.visitor_hash.as_str())))
+        .map(|r| {
+            (
+                page_visitors::campaign_id.eq(r.campaign_id.clone()),
+                page_visitors::visitor_hash.eq(r.visitor_hash.clone()),
+                page_visitors::day.eq(r.day),
+            )
+        })
+        .collect();
     write_tx(conn, |conn| {
         let mut n = 0;
         for chunk in rows.chunks(500) {
             n += crate::insert_rows!(&mut *conn, pageviews::table, chunk)?;
+        }
+        for chunk in firsts.chunks(500) {
+            match &mut *conn {
+                DbConn::Sqlite(c) => diesel::insert_into(page_visitors::table)
+                    .values(chunk)
+                    .on_conflict_do_nothing()
+                    .execute(c)?,
+                DbConn::Pg(c) => diesel::insert_into(page_visitors::table)
+                    .values(chunk)
+                    .on_conflict_do_nothing()
+                    .execute(c)?,
+            };
         }
         Ok(n)
     })

@@ -245,3 +245,82 @@ both!(pledge_report_counts_working_days, |app| {
         "{csv}"
     );
 });
+
+both!(closed_days_are_kept_and_add_up_with_live_days, |app| {
+    use diesel::connection::SimpleConnection;
+    let off = app.official().await;
+    let c = app.campaign(&off).await;
+    let cid = c["id"].as_str().unwrap();
+    let p1 = app.point(&off, cid, json!({})).await;
+    let p2 = app.point(&off, cid, json!({})).await;
+    app.offer(
+        &off,
+        cid,
+        json!({"trigger": {"type": "checkins", "count": 1}, "per_visitor_limit": 2}),
+    )
+    .await;
+    let (_, m) = app.merchant(&off, Some(cid), "food").await;
+    let mut codes = Vec::new();
+    for _ in 0..4 {
+        let (_, v) = app.visitor().await;
+        let (_, b) = app
+            .check_in(&v, p1["payload"].as_str().unwrap(), json!({}))
+            .await;
+        codes.push(b["coupons"][0]["code"].as_str().unwrap().to_string());
+        app.check_in(&v, p2["payload"].as_str().unwrap(), json!({}))
+            .await;
+    }
+    for c in &codes[..3] {
+        let (s, _) = app.redeem(&m, c, 10000, &key()).await;
+        assert_eq!(s, StatusCode::CREATED);
+    }
+    let (_, before) = app
+        .get(&format!("/campaigns/{cid}/stats"), Some(&off))
+        .await;
+    // Move half of the history ten days back: those days are closed and kept.
+    let old = (chrono::Utc::now() - chrono::Duration::days(10)).date_naive();
+    let sql = format!(
+        "UPDATE checkins SET day = '{old}' WHERE point_id = '{p1}';
+         UPDATE coupons SET day = '{old}' WHERE campaign_id = '{cid}' AND seq = 1;
+         UPDATE redemptions SET day = '{old}' WHERE campaign_id = '{cid}';",
+        p1 = p1["id"].as_str().unwrap()
+    );
+    app.conn().batch_execute(&sql).unwrap();
+    let (_, after) = app
+        .get(&format!("/campaigns/{cid}/stats"), Some(&off))
+        .await;
+    assert_eq!(
+        after["funnel"], before["funnel"],
+        "the same totals from kept and live days"
+    );
+    assert_eq!(after["funnel"]["checkins"], 8);
+    assert_eq!(after["funnel"]["visitors"], 4);
+    assert_eq!(after["funnel"]["coupons_issued"], 8);
+    assert_eq!(after["funnel"]["coupons_redeemed"], 3);
+    assert_eq!(after["daily"].as_array().unwrap().len(), 2);
+    assert!(
+        app.count(
+            "stats_days",
+            &format!("campaign_id = '{cid}' AND day = '{old}'")
+        ) == 1,
+        "the closed day is kept"
+    );
+    let (_, only_old) = app
+        .get(
+            &format!("/campaigns/{cid}/stats?from={old}&to={old}"),
+            Some(&off),
+        )
+        .await;
+    assert_eq!(only_old["funnel"]["checkins"], 4);
+    assert_eq!(only_old["funnel"]["coupons_redeemed"], 3);
+    assert_eq!(only_old["points"][0]["checkins"], 4);
+    assert_eq!(only_old["points"][1]["checkins"], 0);
+    // A kept day is served from the kept row: asking again gives the same answer.
+    let (_, again) = app
+        .get(&format!("/campaigns/{cid}/stats"), Some(&off))
+        .await;
+    assert_eq!(again["funnel"], after["funnel"]);
+    let (_, ov) = app.get("/stats/overview", Some(&off)).await;
+    assert_eq!(ov["checkins"], 8);
+    assert_eq!(ov["coupons_redeemed"], 3);
+});

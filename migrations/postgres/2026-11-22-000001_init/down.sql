@@ -3,6 +3,8 @@ DROP TABLE pledge_footnotes;
 DROP TABLE pledge_indicators;
 DROP TABLE holidays;
 DROP TABLE survey_answers;
+DROP TABLE stats_days;
+DROP TABLE page_visitors;
 DROP TABLE pageviews;
 DROP TABLE ledger;
 DROP FUNCTION ledger_append_only();

@@ -101,6 +101,7 @@ CREATE TABLE checkins (
   lat DOUBLE PRECISION,
   lng DOUBLE PRECISION,
   nonce TEXT,
+  first_visit BOOLEAN NOT NULL DEFAULT FALSE,
   UNIQUE (visitor_id, point_id, day),
   UNIQUE (visitor_id, nonce)
 );
@@ -244,6 +245,24 @@ CREATE TABLE pageviews (
 );
 CREATE INDEX pageviews_campaign_day ON pageviews(campaign_id, day);
 CREATE INDEX pageviews_ref ON pageviews(campaign_id, ref);
+
+-- One row per campaign and page visitor (a keyed hash, never an address): unique visitors.
+CREATE TABLE page_visitors (
+  campaign_id TEXT NOT NULL,
+  visitor_hash TEXT NOT NULL,
+  day DATE NOT NULL,
+  PRIMARY KEY (campaign_id, visitor_hash)
+);
+CREATE INDEX page_visitors_day ON page_visitors(campaign_id, day);
+
+-- The statistics of a closed Macau day (nothing can change it any more), as JSON.
+CREATE TABLE stats_days (
+  campaign_id TEXT NOT NULL,
+  day DATE NOT NULL,
+  facts TEXT NOT NULL,
+  computed_at TIMESTAMP NOT NULL,
+  PRIMARY KEY (campaign_id, day)
+);
 
 CREATE TABLE survey_answers (
   campaign_id TEXT NOT NULL REFERENCES campaigns(id),
