@@ -176,6 +176,7 @@ pub mod ledger;
 pub mod pledges;
 pub mod redemptions;
 pub mod settlements;
+pub mod signals;
 pub mod stats;
 pub mod traffic;
 

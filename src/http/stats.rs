@@ -17,6 +17,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/stats/overview", web::get().to(overview))
         .route("/campaigns/{id}/stats", web::get().to(campaign))
         .route("/campaigns/{id}/stats.csv", web::get().to(campaign_csv))
+        .route("/campaigns/{id}/signals", web::get().to(signals))
         .route("/audit", web::get().to(audit_log));
 }
 
@@ -167,6 +168,31 @@ pub async fn campaign_csv(
         "campaign-stats.csv",
         to_csv(&["section", "key", "name", "metric", "value"], rows)?,
     ))
+}
+
+#[utoipa::path(get, path = "/api/v1/campaigns/{id}/signals", tag = "stats", params(("id" = String, Path), RangeQuery),
+    responses((status = 200, description = "fraud signals with their evidence rows (default: the last 7 days)")))]
+pub async fn signals(
+    state: State,
+    _who: Official,
+    path: web::Path<String>,
+    q: web::Query<RangeQuery>,
+) -> Result<HttpResponse, AppError> {
+    let today = crate::domain::time::macau_day(crate::domain::time::now());
+    let r = Range {
+        from: q.from.unwrap_or(today - chrono::Duration::days(6)),
+        to: q.to.unwrap_or(today),
+    };
+    if r.to < r.from {
+        return Err(AppError::field("to", "must not be before from"));
+    }
+    let key = path.into_inner();
+    Ok(ok(&state
+        .db(move |c| {
+            let camp = catalog::find_campaign(c, &key)?;
+            crate::db::signals::campaign(c, &camp.id, r)
+        })
+        .await?))
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]

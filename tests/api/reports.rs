@@ -324,3 +324,110 @@ both!(closed_days_are_kept_and_add_up_with_live_days, |app| {
     assert_eq!(ov["checkins"], 8);
     assert_eq!(ov["coupons_redeemed"], 3);
 });
+
+both!(fraud_signals_show_their_evidence, |app| {
+    let app = app;
+    let off = app.official().await;
+    let c = app.campaign(&off).await;
+    let cid = c["id"].as_str().unwrap();
+    let p = app.point(&off, cid, json!({})).await;
+    let offer = app
+        .offer(
+            &off,
+            cid,
+            json!({"stock": 100, "per_visitor_limit": 5, "min_spend_avos": 15000}),
+        )
+        .await;
+    let oid = offer["id"].as_str().unwrap();
+    let (m1, t1) = app.merchant(&off, Some(cid), "food").await;
+    let (_, t2) = app.merchant(&off, Some(cid), "food").await;
+    let (_, t3) = app.merchant(&off, Some(cid), "food").await;
+    // Ten visitors from one device check in; one of them also scans from far away three times.
+    let mut visitors = Vec::new();
+    for _ in 0..10 {
+        let (_, v) = app.visitor().await;
+        app.check_in(&v, p["payload"].as_str().unwrap(), json!({}))
+            .await;
+        visitors.push(v);
+    }
+    let p2 = app.point(&off, cid, json!({})).await;
+    for _ in 0..3 {
+        app.check_in(
+            &visitors[0],
+            p2["payload"].as_str().unwrap(),
+            json!({"lat": HERE.0 + 0.05}),
+        )
+        .await;
+    }
+    // One till redeems six coupons at exactly the minimum spend within a minute.
+    for v in &visitors[1..7] {
+        let (_, cp) = app
+            .post(&format!("/offers/{oid}/claim"), Some(v), json!({}))
+            .await;
+        let (s, _) = app
+            .redeem(&t1, cp["code"].as_str().unwrap(), 15000, &key())
+            .await;
+        assert_eq!(s, StatusCode::CREATED);
+    }
+    // One visitor redeems at three merchants within minutes.
+    for t in [&t1, &t2, &t3] {
+        let (_, cp) = app
+            .post(
+                &format!("/offers/{oid}/claim"),
+                Some(&visitors[8]),
+                json!({}),
+            )
+            .await;
+        let (s, _) = app
+            .redeem(t, cp["code"].as_str().unwrap(), 20000, &key())
+            .await;
+        assert_eq!(s, StatusCode::CREATED);
+    }
+    let (s, r) = app
+        .get(&format!("/campaigns/{cid}/signals"), Some(&off))
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let kinds: Vec<&str> = r["signals"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["kind"].as_str().unwrap())
+        .collect();
+    for k in [
+        "exact_minimum_spend",
+        "till_burst",
+        "merchant_hopping",
+        "visitors_from_one_device",
+        "refused_scans",
+    ] {
+        assert!(kinds.contains(&k), "{k} not signalled: {r}");
+    }
+    let exact = r["signals"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["kind"] == "exact_minimum_spend")
+        .unwrap();
+    assert_eq!(exact["merchant_id"], m1.as_str());
+    assert_eq!(
+        exact["evidence"]["redemption_ids"]
+            .as_array()
+            .unwrap()
+            .len(),
+        6
+    );
+    let hop = r["signals"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["kind"] == "merchant_hopping")
+        .unwrap();
+    assert_eq!(hop["evidence"]["merchant_ids"].as_array().unwrap().len(), 3);
+    let refused = r["signals"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["kind"] == "refused_scans")
+        .unwrap();
+    assert_eq!(refused["evidence"]["refusals"].as_array().unwrap().len(), 3);
+});
