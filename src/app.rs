@@ -53,6 +53,7 @@ pub fn state(settings: &Settings, pool: DbPool, backend: Backend) -> AppState {
         settings: settings.clone(),
         pageviews: Default::default(),
         campaign_ids: Default::default(),
+        caches: Default::default(),
         limits: http::visitors::Limits::new(settings.rate_limits),
     }
 }
@@ -83,6 +84,34 @@ async fn healthz(state: http::State) -> Result<HttpResponse, AppError> {
     Ok(HttpResponse::Ok().json(serde_json::json!({"status": "ok", "database": format!("{:?}", state.backend).to_lowercase()})))
 }
 
+/// After a change made through this process (campaigns, points, offers, enrolments…), the
+/// short-lived caches are dropped, so the change is seen at once here and within two seconds
+/// by other processes. The hot paths (check-ins, claims, redemptions, page views) change none
+/// of the cached rows and keep them.
+async fn forget_cached_rows(
+    req: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<impl actix_web::body::MessageBody>,
+) -> Result<actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>, actix_web::Error> {
+    let hot = req.method() == actix_web::http::Method::GET
+        || matches!(
+            req.path(),
+            "/api/v1/checkins"
+                | "/api/v1/redemptions"
+                | "/api/v1/pageviews"
+                | "/api/v1/visitors"
+                | "/api/v1/auth/login"
+        )
+        || req.path().ends_with("/claim");
+    let state = req.app_data::<web::Data<AppState>>().cloned();
+    let res = next.call(req).await?;
+    if !hot && res.status().is_success() {
+        if let Some(s) = state {
+            s.caches.clear();
+        }
+    }
+    Ok(res)
+}
+
 impl Application {
     pub fn build(settings: Settings) -> anyhow::Result<Application> {
         let (pool, backend) = prepare_database(&settings)?;
@@ -103,6 +132,7 @@ impl Application {
         });
         let server = HttpServer::new(move || {
             App::new()
+                .wrap(from_fn(forget_cached_rows))
                 .wrap(from_fn(http::metrics::track))
                 .wrap(Compress::default())
                 .wrap(

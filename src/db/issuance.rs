@@ -6,6 +6,7 @@
 use chrono::{Duration, NaiveDateTime};
 use diesel::prelude::*;
 
+use super::cache::Caches;
 use super::catalog::new_id;
 use super::models::*;
 use super::schema::*;
@@ -31,7 +32,8 @@ pub fn insert_visitor(conn: &mut DbConn, v: &Visitor) -> Result<Vec<(Coupon, Off
             .load(conn)?;
         let mut out = Vec::new();
         for c in active {
-            out.extend(issue_earned(conn, &v.id, &c, 0, None, t)?);
+            let offers = super::catalog::offers_of(conn, &c)?;
+            out.extend(issue_earned(conn, &offers, &v.id, 0, None, t)?);
         }
         Ok(out)
     })
@@ -43,6 +45,10 @@ pub fn visitor_exists(conn: &mut DbConn, id: &str) -> Result<bool, AppError> {
 
 /// Locks the visitor's row for the rest of the transaction (serialises one visitor's issuance).
 fn lock_visitor(conn: &mut DbConn, visitor_id: &str, t: NaiveDateTime) -> Result<(), AppError> {
+    if matches!(conn, DbConn::Sqlite(_)) {
+        // `BEGIN IMMEDIATE` already lets one writer in at a time.
+        return Ok(());
+    }
     let n = diesel::update(visitors::table.find(visitor_id))
         .set(visitors::last_seen_at.eq(t))
         .execute(conn)?;
@@ -121,36 +127,48 @@ fn coupons_held(conn: &mut DbConn, offer_id: &str, visitor_id: &str) -> Result<i
 /// received. Must run inside a transaction that holds the visitor's lock.
 fn issue_earned(
     conn: &mut DbConn,
+    offers: &[Offer],
     visitor_id: &str,
-    campaign_id: &str,
     distinct_points: i64,
     checkin_id: Option<&str>,
     t: NaiveDateTime,
 ) -> Result<Vec<(Coupon, Offer)>, AppError> {
-    let offers: Vec<Offer> = offers::table
-        .filter(offers::campaign_id.eq(campaign_id))
-        .filter(offers::trigger_type.eq_any(["signup", "checkins"]))
-        .filter(offers::valid_until.gt(t))
-        .filter(offers::issued.lt(offers::stock))
-        .select(Offer::as_select())
-        .load(conn)?;
+    let due: Vec<(&Offer, i64)> = offers
+        .iter()
+        .filter(|o| o.valid_until > t && o.issued < o.stock)
+        .filter_map(|o| {
+            let entitled = match o.trigger_type.as_str() {
+                "signup" => 1,
+                "checkins" => checkin::entitled_by_checkins(
+                    distinct_points,
+                    i64::from(o.trigger_count.unwrap_or(1)),
+                    i64::from(o.per_visitor_limit),
+                ),
+                _ => 0,
+            };
+            (entitled > 0).then_some((o, entitled))
+        })
+        .collect();
+    if due.is_empty() {
+        return Ok(Vec::new());
+    }
+    let held: std::collections::HashMap<String, i64> = coupons::table
+        .filter(coupons::visitor_id.eq(visitor_id))
+        .filter(coupons::offer_id.eq_any(due.iter().map(|(o, _)| o.id.clone()).collect::<Vec<_>>()))
+        .group_by(coupons::offer_id)
+        .select((coupons::offer_id, diesel::dsl::count_star()))
+        .load::<(String, i64)>(conn)?
+        .into_iter()
+        .collect();
     let mut out = Vec::new();
-    for offer in offers {
-        let entitled = match offer.trigger_type.as_str() {
-            "signup" => 1,
-            _ => checkin::entitled_by_checkins(
-                distinct_points,
-                i64::from(offer.trigger_count.unwrap_or(1)),
-                i64::from(offer.per_visitor_limit),
-            ),
-        };
-        let mut held = coupons_held(conn, &offer.id, visitor_id)?;
-        while held < entitled {
-            match issue_one(conn, &offer, visitor_id, (held + 1) as i32, t, checkin_id)? {
+    for (offer, entitled) in due {
+        let mut have = held.get(&offer.id).copied().unwrap_or(0);
+        while have < entitled {
+            match issue_one(conn, offer, visitor_id, (have + 1) as i32, t, checkin_id)? {
                 Some(c) => out.push((c, offer.clone())),
                 None => break,
             }
-            held += 1;
+            have += 1;
         }
     }
     Ok(out)
@@ -234,29 +252,25 @@ fn stamps(conn: &mut DbConn, visitor_id: &str, campaign_id: &str) -> Result<i64,
 }
 
 /// The thresholds (distinct points) at which check-in offers of a campaign pay out.
-fn thresholds(conn: &mut DbConn, campaign_id: &str) -> Result<Vec<i64>, AppError> {
-    let rows: Vec<(Option<i32>, i32)> = offers::table
-        .filter(offers::campaign_id.eq(campaign_id))
-        .filter(offers::trigger_type.eq("checkins"))
-        .filter(offers::issued.lt(offers::stock))
-        .select((offers::trigger_count, offers::per_visitor_limit))
-        .load(conn)?;
-    Ok(rows
-        .into_iter()
-        .flat_map(|(n, limit)| {
-            let n = i64::from(n.unwrap_or(1));
-            (1..=i64::from(limit)).map(move |k| k * n)
+fn thresholds(offers: &[Offer]) -> Vec<i64> {
+    offers
+        .iter()
+        .filter(|o| o.trigger_type == "checkins" && o.issued < o.stock)
+        .flat_map(|o| {
+            let n = i64::from(o.trigger_count.unwrap_or(1));
+            (1..=i64::from(o.per_visitor_limit)).map(move |k| k * n)
         })
-        .collect())
+        .collect()
 }
 
 fn outcome_of(
     conn: &mut DbConn,
+    caches: &Caches,
     c: Checkin,
     coupons: Vec<(Coupon, Offer)>,
 ) -> Result<CheckinOutcome, AppError> {
     let count = stamps(conn, &c.visitor_id, &c.campaign_id)?;
-    let next = checkin::next_reward_at(count, &thresholds(conn, &c.campaign_id)?);
+    let next = checkin::next_reward_at(count, &thresholds(&caches.offers(conn, &c.campaign_id)?));
     Ok(CheckinOutcome {
         checkin: c,
         stamps: count,
@@ -268,6 +282,7 @@ fn outcome_of(
 /// The earlier answer to a check-in sent again with the same nonce.
 fn replay(
     conn: &mut DbConn,
+    caches: &Caches,
     visitor_id: &str,
     nonce: &str,
 ) -> Result<Option<CheckinOutcome>, AppError> {
@@ -285,17 +300,18 @@ fn replay(
         .filter(coupons::checkin_id.eq(&c.id))
         .select((Coupon::as_select(), Offer::as_select()))
         .load(conn)?;
-    outcome_of(conn, c, coupons).map(Some)
+    outcome_of(conn, caches, c, coupons).map(Some)
 }
 
 /// Accepts or refuses a scan; see `domain::checkin::judge` for the rules.
 pub fn check_in(
     conn: &mut DbConn,
     keys: &KeyRing,
+    caches: &Caches,
     req: CheckinRequest,
 ) -> Result<(CheckinOutcome, bool), AppError> {
     if let Some(nonce) = &req.nonce {
-        if let Some(prev) = replay(conn, &req.visitor_id, nonce)? {
+        if let Some(prev) = replay(conn, caches, &req.visitor_id, nonce)? {
             return Ok((prev, true));
         }
     }
@@ -308,21 +324,17 @@ pub fn check_in(
             return Err(refusal_error(Refusal::InvalidPayload));
         }
     };
-    let found: Option<(Point, Campaign)> = points::table
-        .inner_join(campaigns::table.on(campaigns::id.eq(points::campaign_id)))
-        .filter(points::id.eq(point_id.to_string()))
-        .select((Point::as_select(), Campaign::as_select()))
-        .first(conn)
-        .optional()?;
-    let Some((point, campaign)) = found else {
+    let found = caches.point(conn, &point_id.to_string())?;
+    let Some((point, campaign)) = found.as_deref() else {
         refuse(conn, &req, None, Refusal::InvalidPayload.code())?;
         return Err(refusal_error(Refusal::InvalidPayload));
     };
     if point.kind == "qr" && req.method == "ar" {
         // An AR check-in needs an AR marker; a plain QR stand only takes QR scans.
-        refuse(conn, &req, Some(&point), Refusal::InvalidPayload.code())?;
+        refuse(conn, &req, Some(point), Refusal::InvalidPayload.code())?;
         return Err(refusal_error(Refusal::InvalidPayload));
     }
+    let offers = caches.offers(conn, &point.campaign_id)?;
     let rules = PointRules {
         lat: point.lat,
         lng: point.lng,
@@ -385,8 +397,8 @@ pub fn check_in(
         let count = distinct.len() as i64;
         let coupons = issue_earned(
             conn,
+            &offers,
             &row.visitor_id,
-            &row.campaign_id,
             count,
             Some(&row.id),
             received_at,
@@ -396,7 +408,7 @@ pub fn check_in(
     match result {
         Ok((row, count, coupons)) => {
             crate::http::metrics::count("bairro_checkins_total", 1);
-            let next = checkin::next_reward_at(count, &thresholds(conn, &row.campaign_id)?);
+            let next = checkin::next_reward_at(count, &thresholds(&offers));
             Ok((
                 CheckinOutcome {
                     checkin: row,
@@ -409,7 +421,7 @@ pub fn check_in(
         }
         Err(AppError::Conflict(_)) => {
             if let Some(nonce) = &req.nonce {
-                if let Some(prev) = replay(conn, &req.visitor_id, nonce)? {
+                if let Some(prev) = replay(conn, caches, &req.visitor_id, nonce)? {
                     return Ok((prev, true));
                 }
             }
@@ -427,16 +439,14 @@ pub fn check_in(
 /// First come, first served: claims a coupon of a `claim` offer.
 pub fn claim(
     conn: &mut DbConn,
+    caches: &Caches,
     offer_id: &str,
     visitor_id: &str,
 ) -> Result<(Coupon, Offer), AppError> {
     let t = now();
-    let (offer, campaign): (Offer, Campaign) = offers::table
-        .inner_join(campaigns::table.on(campaigns::id.eq(offers::campaign_id)))
-        .filter(offers::id.eq(offer_id))
-        .select((Offer::as_select(), Campaign::as_select()))
-        .first(conn)
-        .optional()?
+    let found = caches.offer(conn, offer_id)?;
+    let (offer, campaign) = found
+        .as_deref()
         .ok_or_else(|| AppError::NotFound("no such offer".into()))?;
     if offer.trigger_type != "claim" {
         return Err(AppError::rule(
@@ -507,7 +517,7 @@ pub fn claim(
     match result {
         Ok(c) => {
             crate::http::metrics::count("bairro_coupons_claimed_total", 1);
-            Ok((c, offer))
+            Ok((c, offer.clone()))
         }
         Err(AppError::Conflict(_)) => Err(AppError::rule(
             StatusCode::CONFLICT,

@@ -152,6 +152,10 @@ impl From<diesel::result::Error> for AppError {
             Error::DatabaseError(DatabaseErrorKind::UniqueViolation, info) => {
                 AppError::Conflict(format!("already exists ({})", info.message()))
             }
+            // PostgreSQL refuses NUL in text (SQLite stores it): the client's input, not a fault.
+            Error::DatabaseError(_, info) if info.message().contains("invalid byte sequence") => {
+                AppError::BadRequest("text must not contain NUL characters".into())
+            }
             Error::DatabaseError(DatabaseErrorKind::SerializationFailure, _) => {
                 AppError::Unavailable("database busy, try again".into())
             }
@@ -170,6 +174,7 @@ pub fn get(pool: &DbPool) -> Result<PooledConn, AppError> {
 }
 
 pub mod audit;
+pub mod cache;
 pub mod catalog;
 pub mod issuance;
 pub mod ledger;

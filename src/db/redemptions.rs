@@ -8,6 +8,7 @@ use diesel::prelude::*;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
+use super::cache::Caches;
 use super::catalog::new_id;
 use super::models::*;
 use super::schema::*;
@@ -146,16 +147,16 @@ fn coupon_state_error(
 }
 
 /// Redeems a coupon for a merchant. Returns the HTTP status and body (stored for retries).
+/// A retry with a used key never redeems twice: its transaction meets the key's row and rolls
+/// back, and the stored answer is returned (so no look-up is needed before the work).
 pub fn redeem(
     conn: &mut DbConn,
     keys: &KeyRing,
+    caches: &Caches,
     req: RedeemRequest,
 ) -> Result<(u16, Value), AppError> {
     let code = coupon_code(keys, &req.coupon)?;
     let hash = request_hash(&req, &code);
-    if let Some(stored) = stored_answer(conn, &req.merchant_id, &req.idempotency_key)? {
-        return replay(stored, &hash);
-    }
     let t = now();
     let found: Option<(Coupon, Offer)> = coupons::table
         .inner_join(offers::table.on(offers::id.eq(coupons::offer_id)))
@@ -164,6 +165,9 @@ pub fn redeem(
         .first(conn)
         .optional()?;
     let Some((coupon, offer)) = found else {
+        if let Some(stored) = stored_answer(conn, &req.merchant_id, &req.idempotency_key)? {
+            return replay(stored, &hash);
+        }
         return Err(AppError::rule(
             StatusCode::NOT_FOUND,
             "coupon_not_found",
@@ -177,8 +181,8 @@ pub fn redeem(
         }
         return Err(e);
     }
-    let merchant = super::catalog::find_merchant(conn, &req.merchant_id)?;
-    let enrolled = super::catalog::enrolment_status(conn, &coupon.campaign_id, &req.merchant_id)?;
+    let shop = caches.shop(conn, &req.merchant_id, &coupon.campaign_id)?;
+    let (merchant, enrolled) = &*shop;
     let cats = offer.categories();
     if enrolled.as_deref() != Some("approved") {
         return Err(AppError::rule(

@@ -103,6 +103,44 @@ fn role_claims(req: &HttpRequest, roles: &[&str]) -> Result<Claims, AppError> {
     }
 }
 
+/// Staff tokens must name a user the database still holds, active: a disabled or deleted
+/// user loses access at once (one primary-key lookup per staff request).
+pub async fn ensure_active(
+    state: Option<web::Data<AppState>>,
+    user_id: String,
+) -> Result<(), AppError> {
+    let state = state.ok_or_else(|| AppError::Internal(anyhow::anyhow!("no app state")))?;
+    if state
+        .db(move |c| crate::db::catalog::user_active(c, &user_id))
+        .await?
+    {
+        Ok(())
+    } else {
+        Err(AppError::Unauthorized("this account is disabled".into()))
+    }
+}
+
+/// Like `extractor!`, then checks that the staff user (`$uid`, if any) is still active.
+macro_rules! staff_extractor {
+    ($name:ident, $build:expr, $uid:expr) => {
+        impl FromRequest for $name {
+            type Error = AppError;
+            type Future = futures_util::future::LocalBoxFuture<'static, Result<Self, AppError>>;
+            fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+                let built: Result<Self, AppError> = $build(req);
+                let state = req.app_data::<web::Data<AppState>>().cloned();
+                Box::pin(async move {
+                    let v = built?;
+                    if let Some(uid) = $uid(&v) {
+                        ensure_active(state, uid).await?;
+                    }
+                    Ok(v)
+                })
+            }
+        }
+    };
+}
+
 macro_rules! extractor {
     ($name:ident, $build:expr) => {
         impl FromRequest for $name {
@@ -120,11 +158,11 @@ macro_rules! extractor {
 pub struct Official {
     pub user_id: String,
 }
-extractor!(Official, |req: &HttpRequest| role_claims(
-    req,
-    &["official"]
-)
-.map(|c| Official { user_id: c.sub }));
+staff_extractor!(
+    Official,
+    |req: &HttpRequest| role_claims(req, &["official"]).map(|c| Official { user_id: c.sub }),
+    |v: &Official| Some(v.user_id.clone())
+);
 
 /// A merchant's user (owner or cashier), bound to one merchant.
 #[derive(Debug, Clone)]
@@ -133,30 +171,41 @@ pub struct MerchantUser {
     pub merchant_id: String,
     pub owner: bool,
 }
-extractor!(MerchantUser, |req: &HttpRequest| {
-    let c = role_claims(req, &["merchant"])?;
-    Ok::<_, AppError>(MerchantUser {
-        user_id: c.sub,
-        merchant_id: c
-            .mid
-            .ok_or_else(|| AppError::Unauthorized("the token is not valid".into()))?,
-        owner: c.mrole.as_deref() != Some("cashier"),
-    })
-});
+staff_extractor!(
+    MerchantUser,
+    |req: &HttpRequest| {
+        let c = role_claims(req, &["merchant"])?;
+        Ok::<_, AppError>(MerchantUser {
+            user_id: c.sub,
+            merchant_id: c
+                .mid
+                .ok_or_else(|| AppError::Unauthorized("the token is not valid".into()))?,
+            owner: c.mrole.as_deref() != Some("cashier"),
+        })
+    },
+    |v: &MerchantUser| Some(v.user_id.clone())
+);
 
 /// A merchant's owner: everything of the merchant, not only the till.
 #[derive(Debug, Clone)]
 pub struct MerchantOwner(pub MerchantUser);
-extractor!(MerchantOwner, |req: &HttpRequest| {
-    let m = MerchantUser::from_request(req, &mut Payload::None).into_inner()?;
-    if m.owner {
-        Ok(MerchantOwner(m))
-    } else {
-        Err(AppError::Forbidden(
-            "only the merchant's owner may do this".into(),
-        ))
+impl FromRequest for MerchantOwner {
+    type Error = AppError;
+    type Future = futures_util::future::LocalBoxFuture<'static, Result<Self, AppError>>;
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let user = MerchantUser::from_request(req, &mut Payload::None);
+        Box::pin(async move {
+            let m = user.await?;
+            if m.owner {
+                Ok(MerchantOwner(m))
+            } else {
+                Err(AppError::Forbidden(
+                    "only the merchant's owner may do this".into(),
+                ))
+            }
+        })
     }
-});
+}
 
 /// An anonymous visitor with a visitor token.
 #[derive(Debug, Clone)]
@@ -175,17 +224,24 @@ pub enum OfficialOrDevice {
     Official(String),
     Device { device_id: String, point_id: String },
 }
-extractor!(OfficialOrDevice, |req: &HttpRequest| {
-    let c = role_claims(req, &["official", "device"])?;
-    Ok::<_, AppError>(if c.role == "official" {
-        OfficialOrDevice::Official(c.sub)
-    } else {
-        OfficialOrDevice::Device {
-            device_id: c.sub,
-            point_id: c.pid.unwrap_or_default(),
-        }
-    })
-});
+staff_extractor!(
+    OfficialOrDevice,
+    |req: &HttpRequest| {
+        let c = role_claims(req, &["official", "device"])?;
+        Ok::<_, AppError>(if c.role == "official" {
+            OfficialOrDevice::Official(c.sub)
+        } else {
+            OfficialOrDevice::Device {
+                device_id: c.sub,
+                point_id: c.pid.unwrap_or_default(),
+            }
+        })
+    },
+    |v: &OfficialOrDevice| match v {
+        OfficialOrDevice::Official(id) => Some(id.clone()),
+        OfficialOrDevice::Device { .. } => None,
+    }
+);
 
 /// Anyone; officials are told apart (they also see drafts).
 #[derive(Debug, Clone)]

@@ -94,7 +94,10 @@ pub async fn check_in(
         nonce: b.nonce,
     };
     let qr = state.qr.clone();
-    let (out, replayed) = state.db(move |c| issuance::check_in(c, &qr, req)).await?;
+    let caches = state.caches.clone();
+    let (out, replayed) = state
+        .db(move |c| issuance::check_in(c, &qr, &caches, req))
+        .await?;
     let t = now();
     let body = json!({
         "checkin": views::checkin(&out.checkin),
@@ -116,8 +119,9 @@ pub async fn claim(
 ) -> Result<HttpResponse, AppError> {
     state.limits.check(&state.limits.claims, &who.visitor_id)?;
     let id = path.into_inner();
+    let caches = state.caches.clone();
     let (c, o) = state
-        .db(move |conn| issuance::claim(conn, &id, &who.visitor_id))
+        .db(move |conn| issuance::claim(conn, &caches, &id, &who.visitor_id))
         .await?;
     Ok(created(&views::coupon(
         &c,

@@ -31,6 +31,7 @@ pub struct AppState {
     pub settings: crate::config::Settings,
     pub pageviews: pageviews::Buffer,
     pub campaign_ids: pageviews::CampaignIds,
+    pub caches: crate::db::cache::Caches,
     pub limits: crate::http::visitors::Limits,
 }
 

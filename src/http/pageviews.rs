@@ -84,6 +84,10 @@ pub async fn record(
     if b.ref_.as_ref().is_some_and(|r| r.chars().count() > 64) {
         return Err(AppError::field("ref", "at most 64 characters"));
     }
+    // Buffered rows are written later in one batch: refuse now what the database would not take.
+    if (b.path.chars().chain(b.ref_.iter().flat_map(|r| r.chars()))).any(char::is_control) {
+        return Err(AppError::field("path", "no control characters"));
+    }
     state.limits.check(
         &state.limits.pageviews_ip,
         &super::visitors::client_ip(&req),

@@ -68,7 +68,10 @@ pub async fn redeem(
         idempotency_key: key,
     };
     let qr = state.qr.clone();
-    let (status, body) = state.db(move |c| redemptions::redeem(c, &qr, req)).await?;
+    let caches = state.caches.clone();
+    let (status, body) = state
+        .db(move |c| redemptions::redeem(c, &qr, &caches, req))
+        .await?;
     Ok(HttpResponse::build(StatusCode::from_u16(status).unwrap_or(StatusCode::CREATED)).json(body))
 }
 

@@ -119,6 +119,9 @@ async fn readable(
     AppError,
 > {
     let c = auth::claims(req)?;
+    if c.role == "official" || c.role == "merchant" {
+        auth::ensure_active(Some(state.clone()), c.sub.clone()).await?;
+    }
     let (s, name, lines) = state
         .db(move |conn| {
             let (s, n) = settlements::find(conn, &id)?;

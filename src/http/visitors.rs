@@ -175,12 +175,20 @@ pub fn address_hash(state: &State, req: &HttpRequest) -> String {
 pub async fn sign_up(
     state: State,
     req: HttpRequest,
-    body: Option<web::Json<SignUpBody>>,
+    body: Result<web::Json<SignUpBody>, actix_web::Error>,
 ) -> Result<HttpResponse, AppError> {
     state
         .limits
         .check(&state.limits.signup_ip, &client_ip(&req))?;
-    let body = body.map(|b| b.into_inner()).unwrap_or_default();
+    // No body signs up with the defaults; a body that cannot be read is refused, not ignored.
+    let has_body = ["content-length", "transfer-encoding"]
+        .iter()
+        .any(|h| req.headers().get(*h).is_some_and(|v| v != "0"));
+    let body = match body {
+        Ok(b) => b.into_inner(),
+        Err(_) if !has_body => SignUpBody::default(),
+        Err(e) => return Ok(e.error_response()),
+    };
     let locale = body.locale.unwrap_or_else(|| "zh-Hant".into());
     if !LOCALES.contains(&locale.as_str()) {
         return Err(AppError::field("locale", "one of zh-Hant, zh-Hans, pt, en"));
