@@ -263,6 +263,9 @@ pub async fn disable_cashier(
     Ok(ok(&json!({"id": id, "active": false})))
 }
 
+/// Answers may be given or changed until the campaign's report closes, 30 days after its end.
+pub const SURVEY_OPEN_AFTER_END: chrono::Duration = chrono::Duration::days(30);
+
 #[derive(Deserialize, utoipa::ToSchema)]
 pub struct SurveyBody {
     pub came_because_of_campaign: bool,
@@ -290,6 +293,13 @@ pub async fn survey(
     let (answer, new) = state
         .db(move |c| {
             let camp = catalog::find_campaign(c, &key)?;
+            if now() > camp.ends_at + SURVEY_OPEN_AFTER_END {
+                return Err(AppError::rule(
+                    StatusCode::CONFLICT,
+                    "survey_closed",
+                    "The campaign's report has closed; answers can no longer change.",
+                ));
+            }
             if catalog::enrolment_status(c, &camp.id, &m.merchant_id)?.as_deref() != Some("approved") {
                 return Err(AppError::rule(StatusCode::FORBIDDEN, "merchant_not_eligible", "Only participating merchants answer this survey."));
             }

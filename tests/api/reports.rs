@@ -431,3 +431,63 @@ both!(fraud_signals_show_their_evidence, |app| {
         .unwrap();
     assert_eq!(refused["evidence"]["refusals"].as_array().unwrap().len(), 3);
 });
+
+both!(survey_closes_with_the_report, |app| {
+    use diesel::connection::SimpleConnection;
+    let off = app.official().await;
+    let c = app.campaign(&off).await;
+    let cid = c["id"].as_str().unwrap();
+    let (_, m) = app.merchant(&off, Some(cid), "food").await;
+    let (_, outsider) = app.merchant(&off, None, "food").await;
+    let (s, b) = app
+        .post(
+            &format!("/campaigns/{cid}/survey"),
+            Some(&outsider),
+            json!({"came_because_of_campaign": true}),
+        )
+        .await;
+    assert_eq!(
+        (s, code(&b)),
+        (StatusCode::FORBIDDEN, "merchant_not_eligible")
+    );
+    let (s, b) = app
+        .post(
+            &format!("/campaigns/{cid}/survey"),
+            Some(&m),
+            json!({"came_because_of_campaign": false, "estimate_pct": 101}),
+        )
+        .await;
+    assert_eq!(
+        (s, code(&b)),
+        (StatusCode::UNPROCESSABLE_ENTITY, "validation_failed")
+    );
+    let (s, _) = app
+        .post(
+            &format!("/campaigns/{cid}/survey"),
+            Some(&m),
+            json!({"came_because_of_campaign": false}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED);
+    // The campaign ended 31 days ago: its report has closed.
+    let ended = (chrono::Utc::now() - chrono::Duration::days(31))
+        .naive_utc()
+        .format("%Y-%m-%d %H:%M:%S");
+    let started = (chrono::Utc::now() - chrono::Duration::days(60))
+        .naive_utc()
+        .format("%Y-%m-%d %H:%M:%S");
+    app.conn().batch_execute(&format!("UPDATE campaigns SET starts_at = '{started}', ends_at = '{ended}', status = 'ended' WHERE id = '{cid}'")).unwrap();
+    let (s, b) = app
+        .post(
+            &format!("/campaigns/{cid}/survey"),
+            Some(&m),
+            json!({"came_because_of_campaign": true}),
+        )
+        .await;
+    assert_eq!((s, code(&b)), (StatusCode::CONFLICT, "survey_closed"));
+    let (_, st) = app
+        .get(&format!("/campaigns/{cid}/stats"), Some(&off))
+        .await;
+    assert_eq!(st["survey"]["responses"], 1);
+    assert_eq!(st["survey"]["yes"], 0);
+});
