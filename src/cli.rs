@@ -115,16 +115,21 @@ pub fn settings(a: &ServeArgs) -> anyhow::Result<Settings> {
 }
 
 pub fn init_tracing() {
+    use tracing_subscriber::fmt::format::FmtSpan;
     use tracing_subscriber::{fmt, EnvFilter};
     let filter = EnvFilter::try_from_env("BAIRRO_LOG")
         .unwrap_or_else(|_| EnvFilter::new("info,actix_server=warn"));
     let json = std::env::var("BAIRRO_LOG_FORMAT")
         .map(|v| v == "json")
         .unwrap_or(false);
+    // One line per request when its span closes: method, route, status and time taken.
+    let builder = fmt()
+        .with_env_filter(filter)
+        .with_span_events(FmtSpan::CLOSE);
     if json {
-        let _ = fmt().with_env_filter(filter).json().try_init();
+        let _ = builder.json().try_init();
     } else {
-        let _ = fmt().with_env_filter(filter).try_init();
+        let _ = builder.try_init();
     }
 }
 

@@ -29,6 +29,7 @@ after(async () => {
 async function browser(opts) {
   const b = await launch(opts);
   open.push(b);
+  b.context.setDefaultTimeout(30000);
   await b.context.addInitScript(() => {
     if (!localStorage.getItem('bairro.lang')) localStorage.setItem('bairro.lang', 'en');
   });
@@ -58,7 +59,7 @@ test('official creates a campaign, two points and an offer, and publishes it', a
   await page.fill('#new-starts', macauInput(-1, '00:00'));
   await page.fill('#new-ends', macauInput(30, '22:00'));
   await page.getByRole('button', { name: L('campaign.create') }).click();
-  await page.waitForURL(/#\/official\/campaigns\/[^/]+$/, { timeout: 15000 });
+  await page.waitForURL(/#\/official\/campaigns\/[^/]+$/, { timeout: 30000 });
   state.campaignId = decodeURIComponent(page.url().split('/').pop());
 
   for (const [kind, name] of [
@@ -74,7 +75,7 @@ test('official creates a campaign, two points and an offer, and publishes it', a
     await page.fill('#pt-lng', String(POINT.lng));
     await page.fill('#pt-radius', '300');
     await page.getByRole('button', { name: L('point.create') }).click();
-    await page.getByRole('cell', { name, exact: true }).waitFor({ timeout: 10000 });
+    await page.getByRole('cell', { name, exact: true }).waitFor({ timeout: 20000 });
   }
 
   await page.getByRole('button', { name: L('offer.new') }).click();
@@ -90,10 +91,10 @@ test('official creates a campaign, two points and an offer, and publishes it', a
   await page.selectOption('#of-trigger', 'checkins');
   await page.fill('#of-count', '1');
   await page.getByRole('button', { name: L('offer.create') }).click();
-  await page.getByRole('cell', { name: 'MOP 50 e-cash', exact: true }).waitFor({ timeout: 10000 });
+  await page.getByRole('cell', { name: 'MOP 50 e-cash', exact: true }).waitFor({ timeout: 20000 });
 
   await page.getByRole('button', { name: L('campaign.publish') }).click();
-  await page.getByText(L('status.published')).first().waitFor({ timeout: 10000 });
+  await page.getByText(L('status.published')).first().waitFor({ timeout: 20000 });
   await shot(page, 'official-campaign-detail');
 
   const token = await page.evaluate(() => JSON.parse(localStorage.getItem('bairro.staff')).token);
@@ -121,7 +122,10 @@ test('a visitor scans the QR point with the camera and the stamp appears', async
   const cam = makeY4m(state.qrPayload, join(work, 'qr-point.y4m'));
   const { context } = await browser({ camera: cam, geolocation: { latitude: POINT.lat, longitude: POINT.lng, accuracy: 10 } });
   const page = await context.newPage();
-  await page.goto(`${srv.base}/#/scan?c=${state.slug}`);
+  // Arrive through an influencer's link: the ref is kept for the session and sent with page views.
+  await page.goto(`${srv.base}/?ref=e2e-kol#/c/${state.slug}`);
+  await page.locator('.stamps').waitFor();
+  await page.goto(`${srv.base}/?ref=e2e-kol#/scan?c=${state.slug}`);
   const ok = page.getByTestId('checkin-ok');
   await ok.waitFor({ timeout: 30000 });
   const text = await ok.innerText();
@@ -133,13 +137,13 @@ test('a visitor scans the QR point with the camera and the stamp appears', async
 
   // The stamp card on the campaign page shows it.
   await page.goto(`${srv.base}/#/c/${state.slug}`);
-  await page.locator('.stamp.on').first().waitFor({ timeout: 15000 });
+  await page.locator('.stamp.on').first().waitFor({ timeout: 30000 });
   assert.equal(await page.locator('.stamp.on').count(), 1);
   await shot(page, 'visitor-campaign');
 
   // The wallet shows the coupon with its QR and typed code.
   await page.goto(`${srv.base}/#/wallet`);
-  await page.getByTestId('coupon-code').first().waitFor({ timeout: 15000 });
+  await page.getByTestId('coupon-code').first().waitFor({ timeout: 30000 });
   assert.ok((await page.locator('canvas.qr').count()) >= 1);
   await shot(page, 'visitor-wallet');
   const coupons = await apiClient(srv.base, state.visitorToken).get('/me/coupons');
@@ -149,10 +153,10 @@ test('a visitor scans the QR point with the camera and the stamp appears', async
   // Installed app with no network: the service worker serves the app, the wallet its saved coupons.
   await page.evaluate(() => navigator.serviceWorker.ready.then(() => true));
   await page.reload();
-  await page.getByTestId('coupon-code').first().waitFor({ timeout: 15000 });
+  await page.getByTestId('coupon-code').first().waitFor({ timeout: 30000 });
   await context.setOffline(true);
   await page.reload();
-  await page.getByText(L('wallet.offline')).waitFor({ timeout: 15000 });
+  await page.getByText(L('wallet.offline')).waitFor({ timeout: 30000 });
   assert.ok((await page.getByTestId('coupon-code').count()) >= 1, 'coupon shown offline');
   assert.ok((await page.locator('canvas.qr').count()) >= 1, 'coupon QR drawn offline');
   await shot(page, 'visitor-wallet-offline');
@@ -175,7 +179,7 @@ test('the same visitor checks in at the AR point: overlay drawn, method ar, phot
   });
   assert.ok(painted > 500, `overlay has painted pixels (${painted})`);
   await page.getByRole('button', { name: L('scan.take_photo') }).click();
-  await page.getByRole('img', { name: L('scan.photo_alt') }).waitFor({ timeout: 10000 });
+  await page.getByRole('img', { name: L('scan.photo_alt') }).waitFor({ timeout: 20000 });
   await shot(page, 'visitor-scan-ar');
   const checkins = await apiClient(srv.base, state.visitorToken).get('/me/checkins');
   const mine = checkins.filter((c) => c.campaign_id === state.campaignId);
@@ -192,12 +196,12 @@ test('a check-in typed while offline is queued and sent when back online', async
   await context.setOffline(true);
   await page.fill('#typed-code', state.thirdPayload);
   await page.getByRole('button', { name: L('scan.typed_submit') }).click();
-  await page.getByText(L('scan.queued')).waitFor({ timeout: 10000 });
+  await page.getByText(L('scan.queued')).waitFor({ timeout: 20000 });
   const queued = await page.evaluate(() => JSON.parse(localStorage.getItem('bairro.checkin-queue') || '[]'));
   assert.equal(queued.length, 1);
   assert.ok(queued[0].nonce && queued[0].scanned_at, 'queued with nonce and scan time');
   await context.setOffline(false);
-  await page.waitForFunction(() => JSON.parse(localStorage.getItem('bairro.checkin-queue') || '[]').length === 0, null, { timeout: 15000 });
+  await page.waitForFunction(() => JSON.parse(localStorage.getItem('bairro.checkin-queue') || '[]').length === 0, null, { timeout: 30000 });
   const checkins = await apiClient(srv.base, state.visitorToken).get('/me/checkins');
   assert.equal(checkins.filter((c) => c.campaign_id === state.campaignId).length, 3);
 });
@@ -212,19 +216,19 @@ test('a merchant joins, scans the coupon by camera, redeems it; a second scan is
   await page.goto(`${srv.base}/#/merchant/campaigns`);
   const card = page.locator('li.card', { hasText: 'Test district campaign' });
   await card.getByRole('button', { name: L('enrol.apply') }).click();
-  await card.getByText(L('status.pending')).waitFor({ timeout: 10000 });
+  await card.getByText(L('status.pending')).waitFor({ timeout: 20000 });
   const off = state.official;
   await off.goto(`${srv.base}/#/official/enrolments`);
   const row = off.locator('tr', { hasText: 'Test district campaign' });
   await row.getByRole('button', { name: L('enrol.approve') }).first().click();
-  await row.waitFor({ state: 'detached', timeout: 10000 });
+  await row.waitFor({ state: 'detached', timeout: 20000 });
 
   await page.goto(`${srv.base}/#/merchant`);
   await page.waitForFunction(() => document.querySelector('#coupon')?.value.length > 0, null, { timeout: 30000 });
   await page.fill('#spend', '120');
   await page.getByRole('button', { name: L('redeem.submit') }).click();
   const ok = page.getByTestId('redeem-ok');
-  await ok.waitFor({ timeout: 15000 });
+  await ok.waitFor({ timeout: 30000 });
   assert.match(await page.getByTestId('discount').innerText(), /50[.,]00/);
   await shot(page, 'merchant-redeem-done');
 
@@ -233,7 +237,7 @@ test('a merchant joins, scans the coupon by camera, redeems it; a second scan is
   await page.fill('#spend', '120');
   await page.getByRole('button', { name: L('redeem.submit') }).click();
   const err = page.getByTestId('redeem-error');
-  await err.waitFor({ timeout: 15000 });
+  await err.waitFor({ timeout: 30000 });
   assert.ok((await err.innerText()).includes(L('error.already_redeemed')));
   await shot(page, 'merchant-redeem-refused');
 });
@@ -241,11 +245,12 @@ test('a merchant joins, scans the coupon by camera, redeems it; a second scan is
 test('the official sees the check-ins and the redemption in the statistics', async () => {
   const page = state.official;
   await page.goto(`${srv.base}/#/official/campaigns/${state.campaignId}/stats`);
-  await page.getByTestId('chart-funnel').waitFor({ timeout: 15000 });
-  await page.waitForFunction(() => document.querySelectorAll('[data-testid=point-checkins]').length >= 3, null, { timeout: 15000 });
+  await page.getByTestId('chart-funnel').waitFor({ timeout: 30000 });
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid=point-checkins]').length >= 3, null, { timeout: 30000 });
   const checkins = await page.$$eval('[data-testid=point-checkins]', (els) => els.reduce((a, e) => a + Number(e.textContent.replace(/\D/g, '')), 0));
   assert.equal(checkins, 3);
   const redemptions = await page.$$eval('[data-testid=merchant-redemptions]', (els) => els.reduce((a, e) => a + Number(e.textContent.replace(/\D/g, '')), 0));
   assert.equal(redemptions, 1);
+  await page.getByRole('cell', { name: 'e2e-kol', exact: true }).waitFor();
   await shot(page, 'official-stats');
 });

@@ -82,6 +82,7 @@ test('merchant screens', async (t) => {
       ['/merchant/history', 'history'],
       ['/merchant/settlements', 'settlements'],
       ['/merchant/campaigns', 'campaigns'],
+      ['/merchant/staff', 'staff'],
     ],
   });
 });

@@ -47,6 +47,11 @@ const walk = (p) => {
       const text = readFileSync(q, 'utf8');
       for (const m of text.matchAll(/\bt\(\s*'([a-z_]+\.[a-z_0-9.]+)'/g)) used.add(m[1]);
       for (const m of text.matchAll(/\['#\/[^']*',\s*'([a-z_]+\.[a-z_0-9.]+)'\]/g)) used.add(m[1]);
+      // Counted texts need at least the `_other` form (and `_one` for languages that use it).
+      for (const m of text.matchAll(/\btn\(\s*'([a-z_]+\.[a-z_0-9.]+)'/g)) {
+        used.add(`${m[1]}_other`);
+        used.add(`${m[1]}_one`);
+      }
     }
   }
 };

@@ -8,6 +8,7 @@ export interface Campaign {
   slug: string;
   name: I18nName;
   district: string;
+  description?: string | null;
   starts_at: string;
   ends_at: string;
   status: 'draft' | 'published' | 'ended';
@@ -314,7 +315,13 @@ export async function downloadFile(path: string, filename: string, auth: AuthKin
 export async function openBlobInTab(path: string, auth: AuthKind = 'staff') {
   // Open the tab synchronously so pop-up blockers allow it, then fill it.
   const win = window.open('', '_blank');
-  const blob = await apiBlob(path, auth);
+  let blob: Blob;
+  try {
+    blob = await apiBlob(path, auth);
+  } catch (e) {
+    win?.close();
+    throw e;
+  }
   const url = URL.createObjectURL(blob);
   if (win) win.location.href = url;
   else location.href = url;
@@ -351,7 +358,7 @@ export function pageView(campaign: string, path: string) {
 }
 
 export async function login(username: string, password: string) {
-  const r = await api<{ token: string; role: 'official' | 'merchant'; expires_at: string; merchant_id?: string }>(
+  const r = await api<{ token: string; role: 'official' | 'merchant'; expires_at: string; merchant_id?: string; merchant_role?: 'owner' | 'cashier' | null }>(
     '/auth/login',
     { method: 'POST', body: { username, password } },
   );

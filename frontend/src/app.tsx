@@ -1,16 +1,28 @@
 // Routes and the role-appropriate navigation.
-import { useEffect } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
+import type { ComponentType } from 'preact';
 import { t } from './i18n';
 import { useAppState } from './store';
 import { useRoute, match, navigate } from './router';
 import { TopBar, type NavItem } from './components';
 import { CampaignList, CampaignPage, ScanPage, WalletPage } from './visitor/screens';
-import { RedeemPage, HistoryPage, MerchantSettlementsPage, MerchantCampaignsPage } from './merchant/screens';
+import { RedeemPage, HistoryPage, MerchantSettlementsPage, MerchantCampaignsPage, MerchantStaffPage } from './merchant/screens';
 import { Dashboard, CampaignsPage, CampaignDetail } from './official/campaigns';
-import { StatsPage } from './official/stats';
 import { MerchantsPage, EnrolmentsPage, SettlementsPage, PledgesPage, HolidaysPage } from './official/admin';
 import { DisplayPage } from './display';
 import { LoginPage } from './login';
+import { Loading } from './components';
+
+// The statistics page brings Chart.js: load it only when an official opens it.
+let statsModule: Promise<{ StatsPage: ComponentType<{ id: string }> }> | null = null;
+function LazyStats({ id }: { id: string }) {
+  const [C, setC] = useState<ComponentType<{ id: string }> | null>(null);
+  useEffect(() => {
+    statsModule ??= import('./official/stats');
+    statsModule.then((m) => setC(() => m.StatsPage));
+  }, []);
+  return C ? <C id={id} /> : <main id="main" class="page page-wide"><Loading /></main>;
+}
 
 function nav(items: [string, string][], path: string): NavItem[] {
   return items.map(([href, key]) => {
@@ -62,7 +74,11 @@ export function App() {
         ['#/merchant/history', 'nav.history'],
         ['#/merchant/settlements', 'nav.statements'],
         ['#/merchant/campaigns', 'nav.my_campaigns'],
-      ],
+        ['#/merchant/staff', 'nav.staff'],
+      ].filter(([href]) => st.staff?.merchant_role !== 'cashier' || (href !== '#/merchant/settlements' && href !== '#/merchant/staff')) as [
+        string,
+        string,
+      ][],
       path,
     );
   else if (area === 'visitor' && path !== '/login')
@@ -90,9 +106,10 @@ export function App() {
   else if (path === '/merchant/history') page = <HistoryPage />;
   else if (path === '/merchant/settlements') page = <MerchantSettlementsPage />;
   else if (path === '/merchant/campaigns') page = <MerchantCampaignsPage />;
+  else if (path === '/merchant/staff') page = <MerchantStaffPage />;
   else if (path === '/official') page = <Dashboard />;
   else if (path === '/official/campaigns') page = <CampaignsPage />;
-  else if ((m = match('/official/campaigns/:id/stats', path))) page = <StatsPage id={m.id} />;
+  else if ((m = match('/official/campaigns/:id/stats', path))) page = <LazyStats id={m.id} />;
   else if ((m = match('/official/campaigns/:id', path))) page = <CampaignDetail id={m.id} />;
   else if (path === '/official/merchants') page = <MerchantsPage />;
   else if (path === '/official/enrolments') page = <EnrolmentsPage />;

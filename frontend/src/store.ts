@@ -9,6 +9,7 @@ export interface StaffSession {
   role: 'official' | 'merchant';
   expires_at: string;
   merchant_id?: string;
+  merchant_role?: 'owner' | 'cashier' | null;
   username?: string;
 }
 

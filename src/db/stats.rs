@@ -316,33 +316,84 @@ pub fn close_days(conn: &mut DbConn, cid: &str, until: NaiveDate) -> Result<usiz
         .load::<NaiveDate>(conn)?
         .into_iter()
         .collect();
-    let mut n = 0;
+    // Days with nothing in them are kept as empty facts without counting anything.
+    let mut busy: std::collections::HashSet<NaiveDate> = std::collections::HashSet::new();
+    let span = |q: Vec<NaiveDate>| q.into_iter().filter(|d| !kept.contains(d));
+    busy.extend(span(
+        checkins::table
+            .filter(checkins::campaign_id.eq(cid))
+            .filter(checkins::day.between(first, until))
+            .select(checkins::day)
+            .distinct()
+            .load(conn)?,
+    ));
+    busy.extend(span(
+        coupons::table
+            .filter(coupons::campaign_id.eq(cid))
+            .filter(coupons::day.between(first, until))
+            .select(coupons::day)
+            .distinct()
+            .load(conn)?,
+    ));
+    busy.extend(span(
+        redemptions::table
+            .filter(redemptions::campaign_id.eq(cid))
+            .filter(redemptions::day.between(first, until))
+            .select(redemptions::day)
+            .distinct()
+            .load(conn)?,
+    ));
+    busy.extend(span(
+        pageviews::table
+            .filter(pageviews::campaign_id.eq(cid))
+            .filter(pageviews::day.between(first, until))
+            .select(pageviews::day)
+            .distinct()
+            .load(conn)?,
+    ));
+    busy.extend(span(
+        checkin_refusals::table
+            .filter(checkin_refusals::campaign_id.eq(cid))
+            .filter(checkin_refusals::day.between(first, until))
+            .select(checkin_refusals::day)
+            .distinct()
+            .load(conn)?,
+    ));
+    let empty =
+        serde_json::to_string(&Facts::default()).map_err(|e| AppError::Internal(e.into()))?;
+    let t = now();
+    let mut rows = Vec::new();
     let mut day = first;
     while day <= until {
         if !kept.contains(&day) {
-            let facts = live_facts(conn, cid, day, day)?;
-            let row = (
-                stats_days::campaign_id.eq(cid),
-                stats_days::day.eq(day),
-                stats_days::facts
-                    .eq(serde_json::to_string(&facts).map_err(|e| AppError::Internal(e.into()))?),
-                stats_days::computed_at.eq(now()),
-            );
-            match &mut *conn {
-                DbConn::Sqlite(c) => diesel::insert_into(stats_days::table)
-                    .values(row)
-                    .on_conflict_do_nothing()
-                    .execute(c)?,
-                DbConn::Pg(c) => diesel::insert_into(stats_days::table)
-                    .values(row)
-                    .on_conflict_do_nothing()
-                    .execute(c)?,
+            let facts = if busy.contains(&day) {
+                serde_json::to_string(&live_facts(conn, cid, day, day)?)
+                    .map_err(|e| AppError::Internal(e.into()))?
+            } else {
+                empty.clone()
             };
-            n += 1;
+            rows.push((
+                stats_days::campaign_id.eq(cid.to_string()),
+                stats_days::day.eq(day),
+                stats_days::facts.eq(facts),
+                stats_days::computed_at.eq(t),
+            ));
         }
         day += Duration::days(1);
     }
-    Ok(n)
+    for chunk in rows.chunks(200) {
+        match &mut *conn {
+            DbConn::Sqlite(c) => diesel::insert_into(stats_days::table)
+                .values(chunk)
+                .on_conflict_do_nothing()
+                .execute(c)?,
+            DbConn::Pg(c) => diesel::insert_into(stats_days::table)
+                .values(chunk)
+                .on_conflict_do_nothing()
+                .execute(c)?,
+        };
+    }
+    Ok(rows.len())
 }
 
 /// Closes the finished days of every campaign (run in the background).

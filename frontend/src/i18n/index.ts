@@ -140,3 +140,10 @@ export function tData(prefix: string, value: string | null | undefined): string 
   const k = `${prefix}.${value}`;
   return hasKey(k) ? t(k) : value;
 }
+
+/** Translate a count: `key_one` / `key_other` chosen by the language's plural rules; `{n}` is the count. */
+export function tn(key: string, n: number, vars?: Record<string, string | number>): string {
+  const cat = new Intl.PluralRules(getState().locale).select(n);
+  const k = `${key}_${cat}`;
+  return t(hasKey(k) ? k : `${key}_other`, { n, ...vars });
+}

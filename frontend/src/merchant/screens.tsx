@@ -1,10 +1,10 @@
 // Merchant screens: redeem at the till, history, statements, campaigns (enrolment and survey).
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { api, downloadFile, ApiError, NetworkError, type Campaign, type Coupon, type Enrolment, type Merchant, type Redemption, type Settlement } from '../api';
-import { t, tData, pick, fmtMoney, fmtDateTime, fmtDate, fmtTime, fmtShortDateTime, macauToday, parseMop } from '../i18n';
+import { api, downloadFile, openBlobInTab, ApiError, NetworkError, type Campaign, type Coupon, type Enrolment, type Merchant, type Redemption, type Settlement } from '../api';
+import { t, tn, tData, pick, fmtMoney, fmtDateTime, fmtDate, fmtTime, fmtShortDateTime, macauToday, parseMop } from '../i18n';
 import { ErrorBox, Field, Loading, StatusBadge, useLoad, useNow, fmtCountdown, describeError, Notice } from '../components';
 import { Scanner } from '../scanner';
-import { uuid } from '../store';
+import { uuid, getState } from '../store';
 import { offerValue } from '../visitor/common';
 
 interface RedeemAnswer {
@@ -47,9 +47,9 @@ export function RedeemPage() {
 
   const onScan = (text: string) => {
     if (busy || text === coupon) return;
+    // Fill the field only: the last result (and its undo button) stays until the next confirmation.
     setCoupon(text);
     setErr(null);
-    setDone(null);
     spendRef.current?.focus();
   };
 
@@ -65,6 +65,7 @@ export function RedeemPage() {
     if (!key.current || key.current.sig !== sig) key.current = { k: uuid(), sig };
     setBusy(true);
     setErr(null);
+    setDone(null);
     try {
       const r = await api<RedeemAnswer>('/redemptions', {
         method: 'POST',
@@ -242,13 +243,15 @@ function useMyCampaigns() {
 }
 
 export function HistoryPage() {
-  const [from, setFrom] = useState(macauToday(-30));
+  const [from, setFrom] = useState('');
   const [to, setTo] = useState(macauToday());
   const [campaign, setCampaign] = useState('');
   const [page, setPage] = useState(1);
   const [q, setQ] = useState({ from, to, campaign, page });
   const [data, err, , loading] = useLoad(() => {
-    const p = new URLSearchParams({ from: q.from, to: q.to, page: String(q.page) });
+    const p = new URLSearchParams({ page: String(q.page) });
+    if (q.from) p.set('from', q.from);
+    if (q.to) p.set('to', q.to);
     if (q.campaign) p.set('campaign', q.campaign);
     return api<RedemptionPage>(`/merchant/redemptions?${p}`, { auth: 'staff' });
   }, [q.from, q.to, q.campaign, q.page]);
@@ -256,7 +259,9 @@ export function HistoryPage() {
   const [dlErr, setDlErr] = useState<unknown>(null);
   const campaigns = mc?.all || [];
   const qs = () => {
-    const p = new URLSearchParams({ from: q.from, to: q.to });
+    const p = new URLSearchParams();
+    if (q.from) p.set('from', q.from);
+    if (q.to) p.set('to', q.to);
     if (q.campaign) p.set('campaign', q.campaign);
     return p.toString();
   };
@@ -292,20 +297,20 @@ export function HistoryPage() {
           <button type="submit" class="btn btn-primary">
             {t('common.apply')}
           </button>
-          <button
+          {getState().staff?.merchant_role !== 'cashier' && <button
             type="button"
             class="btn"
-            onClick={() => downloadFile(`/merchant/redemptions.csv?${qs()}`, `redemptions-${q.from}-${q.to}.csv`).catch(setDlErr)}
+            onClick={() => downloadFile(`/merchant/redemptions.csv?${qs()}`, `redemptions-${q.from || 'all'}-${q.to || macauToday()}.csv`).catch(setDlErr)}
           >
             {t('common.download_csv')}
-          </button>
+          </button>}
         </div>
       </form>
       <ErrorBox error={err || dlErr} />
       {loading && <Loading />}
       {data && (
         <>
-          <p>{t('history.total', { n: data.total })}</p>
+          <p>{tn('history.total', data.total)}</p>
           <RedemptionTable items={data.items} />
           <div class="row pager">
             <button type="button" class="btn" disabled={q.page <= 1} onClick={() => setQ({ ...q, page: q.page - 1 })}>
@@ -343,9 +348,14 @@ export function MerchantSettlementsPage() {
               {fmtDate(s.period_from)} – {fmtDate(s.period_to)}
             </h2>
             <p class="big-number">{fmtMoney(s.amount_avos)}</p>
-            <p>{t('settlement.redemptions', { n: s.redemptions })}</p>
+            <p>{tn('settlement.redemptions', s.redemptions)}</p>
             <StatusBadge status={s.status} />
             {s.paid_at && <p class="muted">{t('settlement.paid_at', { when: fmtDateTime(s.paid_at) })}</p>}
+            <p>
+              <button type="button" class="btn btn-small" onClick={() => openBlobInTab(`/settlements/${s.id}/print`).catch(() => {})}>
+                {t('settlement.print')}
+              </button>
+            </p>
           </li>
         ))}
       </ul>
@@ -464,5 +474,86 @@ function SurveyForm({ campaign }: { campaign: Campaign }) {
         {t('survey.submit')}
       </button>
     </form>
+  );
+}
+
+interface StaffUser {
+  id: string;
+  username: string;
+  role: 'owner' | 'cashier' | null;
+  active: boolean;
+  created_at: string;
+}
+
+/** The owner's list of logins: add a cashier for the till, disable one that left. */
+export function MerchantStaffPage() {
+  const [list, err, reload, loading] = useLoad(() => api<StaffUser[]>('/merchant/users', { auth: 'staff' }), []);
+  const [username, setUsername] = useState('');
+  const [password, setPassword] = useState('');
+  const [fErr, setFErr] = useState<unknown>(null);
+  const add = async (e: Event) => {
+    e.preventDefault();
+    try {
+      await api('/merchant/users', { method: 'POST', auth: 'staff', body: { username: username.trim(), password } });
+      setUsername('');
+      setPassword('');
+      setFErr(null);
+      reload();
+    } catch (e2) {
+      setFErr(e2);
+    }
+  };
+  const disable = async (u: StaffUser) => {
+    try {
+      await api(`/merchant/users/${u.id}/disable`, { method: 'POST', auth: 'staff' });
+      setFErr(null);
+      reload();
+    } catch (e2) {
+      setFErr(e2);
+    }
+  };
+  return (
+    <main id="main" class="page page-phone">
+      <h1>{t('staff.title')}</h1>
+      <p class="lead">{t('staff.lead')}</p>
+      {loading && <Loading />}
+      <ErrorBox error={err || fErr} />
+      <ul class="list">
+        {(list || []).map((u) => (
+          <li key={u.id} class="list-row">
+            <span>
+              <strong>{u.username}</strong> <span class="tag">{t(u.role === 'owner' ? 'staff.owner' : 'staff.cashier')}</span>
+              {!u.active && <span class="badge badge-void">{t('staff.disabled')}</span>}
+            </span>
+            {u.active && u.role !== 'owner' && (
+              <button type="button" class="btn btn-small btn-danger" onClick={() => disable(u)}>
+                {t('staff.disable')}
+              </button>
+            )}
+          </li>
+        ))}
+      </ul>
+      <form class="card" onSubmit={add}>
+        <h2>{t('staff.add')}</h2>
+        <Field id="st-user" label={t('login.username')}>
+          <input id="st-user" type="text" autoComplete="off" required value={username} onInput={(e) => setUsername(e.currentTarget.value)} />
+        </Field>
+        <Field id="st-pass" label={t('login.password')} hint={t('merchant.password_hint')}>
+          <input
+            id="st-pass"
+            type="password"
+            autoComplete="new-password"
+            required
+            minLength={8}
+            aria-describedby="st-pass-hint"
+            value={password}
+            onInput={(e) => setPassword(e.currentTarget.value)}
+          />
+        </Field>
+        <button type="submit" class="btn btn-primary">
+          {t('staff.add')}
+        </button>
+      </form>
+    </main>
   );
 }

@@ -1,7 +1,7 @@
 // Official: merchants, enrolments, settlements, pledge report, holidays.
 import { useState } from 'preact/hooks';
-import { api, downloadFile, type Campaign, type Enrolment, type Holiday, type I18nName, type Merchant, type Settlement } from '../api';
-import { t, tData, pick, fmtDate, fmtDateTime, fmtMoney, fmtPct, fmtNumber, macauToday } from '../i18n';
+import { api, downloadFile, openBlobInTab, type Campaign, type Enrolment, type Holiday, type I18nName, type Merchant, type Settlement } from '../api';
+import { t, tn, tData, pick, fmtDate, fmtDateTime, fmtMoney, fmtPct, fmtNumber, macauToday } from '../i18n';
 import { ErrorBox, Field, Loading, MMark, Notice, StatusBadge, useLoad } from '../components';
 import { useAppState } from '../store';
 import { NameFields, cleanName, CATEGORIES } from './common';
@@ -147,7 +147,7 @@ export function SettlementsPage() {
     if (!campaign) return;
     try {
       const r = await api<Settlement[]>(`/campaigns/${campaign}/settlements`, { method: 'POST', auth: 'staff', body: { from, to } });
-      setMsg(t('settlement.generated', { n: (r || []).length }));
+      setMsg(tn('settlement.generated', (r || []).length));
       setActErr(null);
       reload();
     } catch (e2) {
@@ -236,6 +236,9 @@ export function SettlementsPage() {
                   <button type="button" class="btn btn-small" onClick={() => downloadFile(`/settlements/${s.id}.csv`, `statement-${s.id}.csv`).catch(setActErr)}>
                     {t('common.download_csv')}
                   </button>
+                  <button type="button" class="btn btn-small" onClick={() => openBlobInTab(`/settlements/${s.id}/print`).catch(setActErr)}>
+                    {t('settlement.print')}
+                  </button>
                 </td>
               </tr>
             ))}
@@ -321,7 +324,7 @@ export function PledgesPage() {
         <div class="field">
           <label for="pl-year">{t('pledge.up_to_year')}</label>
           <select id="pl-year" value={String(last)} onChange={(e) => setLast(Number(e.currentTarget.value))}>
-            {[thisYear, thisYear - 1, thisYear - 2, thisYear - 3, thisYear - 4].map((y) => (
+            {Array.from({ length: Math.max(1, thisYear - 2019) }, (_, i) => thisYear - i).map((y) => (
               <option key={y} value={String(y)}>
                 {y}
               </option>

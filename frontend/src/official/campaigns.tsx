@@ -56,7 +56,7 @@ export function Dashboard() {
 export function Kpi({ label, value }: { label: string; value: string }) {
   return (
     <div class="kpi">
-      <div class="kpi-value">{value}</div>
+      <div class={value.length > 11 ? 'kpi-value long' : 'kpi-value'}>{value}</div>
       <div class="kpi-label">{label}</div>
     </div>
   );
@@ -104,6 +104,7 @@ interface CampaignForm {
   slug: string;
   name: I18nName;
   district: string;
+  description: string;
   starts_at: string;
   ends_at: string;
 }
@@ -120,6 +121,7 @@ function CampaignFormView({ initial, onSaved, submitLabel, existingId }: { initi
         slug: f.slug.trim(),
         name: cleanName(f.name),
         district: f.district.trim(),
+        description: f.description.trim() || null,
         starts_at: localInputToRfc3339(f.starts_at),
         ends_at: localInputToRfc3339(f.ends_at),
       };
@@ -152,6 +154,12 @@ function CampaignFormView({ initial, onSaved, submitLabel, existingId }: { initi
         <input id={`${idp}-district`} type="text" required value={f.district} onInput={(e) => setF({ ...f, district: e.currentTarget.value })} />
       </Field>
       <NameFields idPrefix={`${idp}-name`} value={f.name} onChange={(name) => setF({ ...f, name })} />
+      <div class="field wide">
+        <label for={`${idp}-desc`}>
+          {t('campaign.description')} ({t('common.optional')})
+        </label>
+        <textarea id={`${idp}-desc`} rows={3} value={f.description} onInput={(e) => setF({ ...f, description: e.currentTarget.value })} />
+      </div>
       <Field id={`${idp}-starts`} label={t('campaign.starts_at_macau')}>
         <input id={`${idp}-starts`} type="datetime-local" required value={f.starts_at} onInput={(e) => setF({ ...f, starts_at: e.currentTarget.value })} />
       </Field>
@@ -179,7 +187,7 @@ export function CampaignsPage() {
       </button>
       {creating && (
         <CampaignFormView
-          initial={{ slug: '', name: {}, district: '', starts_at: `${macauToday()}T10:00`, ends_at: `${macauToday(30)}T22:00` }}
+          initial={{ slug: '', name: {}, district: '', description: '', starts_at: `${macauToday()}T10:00`, ends_at: `${macauToday(30)}T22:00` }}
           submitLabel={t('campaign.create')}
           onSaved={(c) => {
             reload();
@@ -253,7 +261,7 @@ export function CampaignDetail({ id }: { id: string }) {
       {editing && c.status === 'draft' && (
         <CampaignFormView
           existingId={c.id}
-          initial={{ slug: c.slug, name: c.name, district: c.district, starts_at: rfc3339ToLocalInput(c.starts_at), ends_at: rfc3339ToLocalInput(c.ends_at) }}
+          initial={{ slug: c.slug, name: c.name, district: c.district, description: c.description || '', starts_at: rfc3339ToLocalInput(c.starts_at), ends_at: rfc3339ToLocalInput(c.ends_at) }}
           submitLabel={t('common.save')}
           onSaved={() => {
             setEditing(false);

@@ -57,6 +57,13 @@ export function StatsPage({ id }: { id: string }) {
     return api<Stats>(`/campaigns/${id}/stats${qs ? `?${qs}` : ''}`, { auth: 'staff' });
   }, [id, q.from, q.to]);
   const [dlErr, setDlErr] = useState<unknown>(null);
+  useEffect(() => {
+    // Show the period the server used when none was asked for.
+    const r = s as unknown as { from?: string; to?: string } | undefined;
+    const sane = (d?: string) => !!d && /^\d{4}-\d{2}-\d{2}$/.test(d) && +d.slice(0, 4) >= 2010 && +d.slice(0, 4) <= 2100;
+    if (sane(r?.from) && !from) setFrom(r!.from!);
+    if (sane(r?.to) && !to) setTo(r!.to!);
+  }, [s]);
 
   return (
     <main id="main" class="page page-wide">

@@ -1,4 +1,4 @@
-import { t, fmtMoney, fmtDateTime } from '../i18n';
+import { t, tn, fmtMoney, fmtDateTime } from '../i18n';
 import type { Offer, Coupon } from '../api';
 
 type OfferLike = Partial<Pick<Offer, 'kind' | 'face_value_avos' | 'min_spend_avos' | 'percent_off' | 'max_discount_avos'>>;
@@ -15,7 +15,7 @@ export function offerValue(o: OfferLike | undefined): string {
 
 export function offerTrigger(o: Offer): string {
   const tr = o.trigger || { type: 'signup' };
-  if (tr.type === 'checkins') return t('offer.trigger_checkins', { n: tr.count ?? 1 });
+  if (tr.type === 'checkins') return tn('offer.trigger_checkins', tr.count ?? 1);
   if (tr.type === 'claim') return tr.opens_at ? t('offer.trigger_claim_at', { when: fmtDateTime(tr.opens_at) }) : t('offer.trigger_claim');
   return t('offer.trigger_signup');
 }

@@ -1,7 +1,7 @@
 // Visitor screens: campaign list, campaign page, scan, wallet.
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, ensureVisitor, pageView, ApiError, type Campaign, type Checkin, type Coupon, type Offer } from '../api';
-import { t, tData, pick, fmtDate, fmtDateTime, fmtDistance, errorText } from '../i18n';
+import { t, tn, tData, pick, fmtDate, fmtDateTime, fmtDistance, errorText } from '../i18n';
 import { ErrorBox, Loading, MMark, Notice, QrImage, StatusBadge, useLoad, useNow, fmtCountdown, describeError } from '../components';
 import { Scanner, drawArtwork, type ScannerHandle } from '../scanner';
 import { useGeo, currentPosition } from '../geo';
@@ -113,6 +113,7 @@ export function CampaignPage({ slug }: { slug: string }) {
       <p class="muted">
         {t('campaign.district')}: {c.district} · <CampaignDates c={c} /> <StatusBadge status={c.status} />
       </p>
+      {c.description && <p class="description">{c.description}</p>}
 
       <section class="card" aria-labelledby="stamps-h">
         <h2 id="stamps-h">{t('visitor.stamp_card')}</h2>
@@ -344,7 +345,7 @@ export function ScanPage({ campaignSlug, initialMode }: { campaignSlug?: string;
         </button>
       </form>
 
-      {pending > 0 && <Notice kind="warn">{t('scan.pending', { n: pending })}</Notice>}
+      {pending > 0 && <Notice kind="warn">{tn('scan.pending', pending)}</Notice>}
       {failed.length > 0 && (
         <div class="alert alert-error" role="status">
           <p>{t('scan.failed_offline')}</p>
@@ -389,11 +390,11 @@ function CheckinResultView({ r }: { r: ScanResult }) {
       <p>
         <strong>{t('scan.success')}</strong>
       </p>
-      <p class="stamp-count">{t('scan.stamps', { n: res.stamps?.count ?? 0 })}</p>
-      {res.stamps?.next_reward_at ? <p>{t('scan.next_reward', { n: res.stamps.next_reward_at })}</p> : null}
+      <p class="stamp-count">{tn('scan.stamps', res.stamps?.count ?? 0)}</p>
+      {res.stamps?.next_reward_at ? <p>{tn('scan.next_reward', res.stamps.next_reward_at)}</p> : null}
       {res.coupons?.length > 0 && (
         <div>
-          <p>{t('scan.coupons_earned', { n: res.coupons.length })}</p>
+          <p>{tn('scan.coupons_earned', res.coupons.length)}</p>
           <ul>
             {res.coupons.map((c) => (
               <li key={c.id}>
