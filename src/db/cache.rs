@@ -15,6 +15,9 @@ use super::schema::*;
 use super::DbConn;
 use crate::error::AppError;
 
+/// A merchant and its enrolment status in one campaign.
+pub type Shop = Arc<(Merchant, Option<String>)>;
+
 const TTL: Duration = Duration::from_secs(2);
 
 #[derive(Clone)]
@@ -22,7 +25,7 @@ pub struct Caches {
     points: Cache<String, Option<Arc<(Point, Campaign)>>>,
     offers: Cache<String, Arc<Vec<Offer>>>,
     offer: Cache<String, Option<Arc<(Offer, Campaign)>>>,
-    shops: Cache<(String, String), Arc<(Merchant, Option<String>)>>,
+    shops: Cache<(String, String), Shop>,
 }
 
 fn build<K, V>() -> Cache<K, V>
@@ -114,7 +117,7 @@ impl Caches {
         conn: &mut DbConn,
         merchant_id: &str,
         campaign_id: &str,
-    ) -> Result<Arc<(Merchant, Option<String>)>, AppError> {
+    ) -> Result<Shop, AppError> {
         let key = (merchant_id.to_string(), campaign_id.to_string());
         if let Some(v) = self.shops.get(&key) {
             return Ok(v);

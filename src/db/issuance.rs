@@ -361,7 +361,7 @@ pub fn check_in(
     let scanned_at = match checkin::judge(&rules, &window, &scan) {
         Ok(t) => t,
         Err(r) => {
-            refuse(conn, &req, Some(&point), r.code())?;
+            refuse(conn, &req, Some(point), r.code())?;
             return Err(refusal_error(r));
         }
     };
@@ -425,7 +425,7 @@ pub fn check_in(
                     return Ok((prev, true));
                 }
             }
-            refuse(conn, &req, Some(&point), "already_checked_in")?;
+            refuse(conn, &req, Some(point), "already_checked_in")?;
             Err(AppError::rule(
                 StatusCode::CONFLICT,
                 "already_checked_in",
@@ -505,7 +505,7 @@ pub fn claim(
                 "You already hold as many of these coupons as allowed.",
             ));
         }
-        match issue_one(conn, &offer, visitor_id, (held + 1) as i32, t, None)? {
+        match issue_one(conn, offer, visitor_id, (held + 1) as i32, t, None)? {
             Some(c) => Ok(c),
             None => Err(AppError::rule(
                 StatusCode::GONE,

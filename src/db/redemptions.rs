@@ -147,6 +147,84 @@ fn coupon_state_error(
 }
 
 /// Redeems a coupon for a merchant. Returns the HTTP status and body (stored for retries).
+/// What a coupon takes off a spend at this merchant, or why it cannot be used here.
+fn quote(
+    conn: &mut DbConn,
+    caches: &Caches,
+    merchant_id: &str,
+    coupon: &Coupon,
+    offer: &Offer,
+    spend_avos: i64,
+) -> Result<money::Applied, AppError> {
+    let shop = caches.shop(conn, merchant_id, &coupon.campaign_id)?;
+    let (merchant, enrolled) = &*shop;
+    let cats = offer.categories();
+    if enrolled.as_deref() != Some("approved") {
+        return Err(AppError::rule(
+            StatusCode::FORBIDDEN,
+            "merchant_not_eligible",
+            "This shop does not take part in the coupon's campaign.",
+        ));
+    }
+    if !cats.is_empty() && !cats.contains(&merchant.category) {
+        return Err(AppError::rule_with(
+            StatusCode::FORBIDDEN,
+            "merchant_not_eligible",
+            "This coupon cannot be used in this kind of shop.",
+            json!({"eligible_categories": cats}),
+        ));
+    }
+    money::apply(offer.value(), spend_avos).map_err(|e| match e {
+        MoneyError::MinSpendNotMet { min_spend_avos } => AppError::rule_with(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "min_spend_not_met",
+            format!(
+                "This coupon needs a spend of at least MOP {}.",
+                money::mop(min_spend_avos)
+            ),
+            json!({"min_spend_avos": min_spend_avos}),
+        ),
+        MoneyError::NegativeSpend => AppError::field("spend_avos", "must not be negative"),
+    })
+}
+
+/// Checks a coupon for a spend without redeeming it: what the cashier sees before confirming.
+pub fn preview(
+    conn: &mut DbConn,
+    keys: &KeyRing,
+    caches: &Caches,
+    merchant_id: &str,
+    coupon_text: &str,
+    spend_avos: i64,
+) -> Result<Value, AppError> {
+    let code = coupon_code(keys, coupon_text)?;
+    let t = now();
+    let (coupon, offer): (Coupon, Offer) = coupons::table
+        .inner_join(offers::table.on(offers::id.eq(coupons::offer_id)))
+        .filter(coupons::code.eq(&code))
+        .select((Coupon::as_select(), Offer::as_select()))
+        .first(conn)
+        .optional()?
+        .ok_or_else(|| {
+            AppError::rule(
+                StatusCode::NOT_FOUND,
+                "coupon_not_found",
+                "No coupon has this code.",
+            )
+        })?;
+    if let Some(e) = coupon_state_error(conn, &coupon, merchant_id, t)? {
+        return Err(e);
+    }
+    let applied = quote(conn, caches, merchant_id, &coupon, &offer, spend_avos)?;
+    Ok(json!({
+        "coupon": views::coupon(&coupon, Some(&offer), keys.coupon(&coupon.code), t),
+        "spend_avos": spend_avos,
+        "discount_avos": applied.discount_avos,
+        "ecash_avos": applied.ecash_avos,
+        "to_pay_avos": spend_avos - applied.discount_avos,
+    }))
+}
+
 /// A retry with a used key never redeems twice: its transaction meets the key's row and rolls
 /// back, and the stored answer is returned (so no look-up is needed before the work).
 pub fn redeem(
@@ -181,36 +259,14 @@ pub fn redeem(
         }
         return Err(e);
     }
-    let shop = caches.shop(conn, &req.merchant_id, &coupon.campaign_id)?;
-    let (merchant, enrolled) = &*shop;
-    let cats = offer.categories();
-    if enrolled.as_deref() != Some("approved") {
-        return Err(AppError::rule(
-            StatusCode::FORBIDDEN,
-            "merchant_not_eligible",
-            "This shop does not take part in the coupon's campaign.",
-        ));
-    }
-    if !cats.is_empty() && !cats.contains(&merchant.category) {
-        return Err(AppError::rule_with(
-            StatusCode::FORBIDDEN,
-            "merchant_not_eligible",
-            "This coupon cannot be used in this kind of shop.",
-            json!({"eligible_categories": cats}),
-        ));
-    }
-    let applied = money::apply(offer.value(), req.spend_avos).map_err(|e| match e {
-        MoneyError::MinSpendNotMet { min_spend_avos } => AppError::rule_with(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "min_spend_not_met",
-            format!(
-                "This coupon needs a spend of at least MOP {}.",
-                money::mop(min_spend_avos)
-            ),
-            json!({"min_spend_avos": min_spend_avos}),
-        ),
-        MoneyError::NegativeSpend => AppError::field("spend_avos", "must not be negative"),
-    })?;
+    let applied = quote(
+        conn,
+        caches,
+        &req.merchant_id,
+        &coupon,
+        &offer,
+        req.spend_avos,
+    )?;
     let redemption = Redemption {
         id: new_id(),
         coupon_id: coupon.id.clone(),

@@ -24,6 +24,18 @@ pub const HOPPING_MERCHANTS: usize = 3;
 pub const SAME_DEVICE_VISITORS: i64 = 10;
 pub const REFUSALS_PER_VISITOR: i64 = 3;
 
+/// id, merchant, till user, visitor, spend, minimum spend, time, offer kind.
+type RedemptionFacts = (
+    String,
+    String,
+    String,
+    String,
+    i64,
+    i64,
+    NaiveDateTime,
+    String,
+);
+
 /// The largest number of timestamps (sorted) inside any window of the given length, with them.
 fn densest(
     times: &[(NaiveDateTime, String)],
@@ -45,16 +57,7 @@ fn densest(
 pub fn campaign(conn: &mut DbConn, cid: &str, r: Range) -> Result<Value, AppError> {
     let mut signals = Vec::new();
     // Redemptions in the range, with what each needed as a minimum spend.
-    let rows: Vec<(
-        String,
-        String,
-        String,
-        String,
-        i64,
-        i64,
-        NaiveDateTime,
-        String,
-    )> = redemptions::table
+    let rows: Vec<RedemptionFacts> = redemptions::table
         .inner_join(offers::table.on(offers::id.eq(redemptions::offer_id)))
         .inner_join(coupons::table.on(coupons::id.eq(redemptions::coupon_id)))
         .filter(redemptions::campaign_id.eq(cid))

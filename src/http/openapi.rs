@@ -39,7 +39,7 @@ impl Modify for Bearer {
         merchants::create, merchants::list, merchants::me, merchants::list_users, merchants::add_cashier,
         merchants::disable_cashier, merchants::survey,
         checkins::check_in, checkins::claim,
-        redemptions::redeem, redemptions::void, redemptions::list, redemptions::list_csv,
+        redemptions::redeem, redemptions::preview, redemptions::void, redemptions::list, redemptions::list_csv,
         settlements::generate, settlements::list, settlements::mine, settlements::get, settlements::get_csv,
         settlements::print, settlements::approve, settlements::pay,
         pageviews::record,

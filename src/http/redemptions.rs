@@ -15,6 +15,7 @@ use crate::error::{AppError, FieldError};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/redemptions", web::post().to(redeem))
+        .route("/redemptions/preview", web::post().to(preview))
         .route("/redemptions/{id}/void", web::post().to(void))
         .route("/merchant/redemptions", web::get().to(list))
         .route("/merchant/redemptions.csv", web::get().to(list_csv));
@@ -73,6 +74,35 @@ pub async fn redeem(
         .db(move |c| redemptions::redeem(c, &qr, &caches, req))
         .await?;
     Ok(HttpResponse::build(StatusCode::from_u16(status).unwrap_or(StatusCode::CREATED)).json(body))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct PreviewBody {
+    /// The scanned QR text or the typed code.
+    pub coupon: String,
+    pub spend_avos: i64,
+}
+
+#[utoipa::path(post, path = "/api/v1/redemptions/preview", tag = "merchant", request_body = PreviewBody,
+    responses((status = 200, description = "{coupon, spend_avos, discount_avos, ecash_avos, to_pay_avos}: nothing is redeemed"),
+        (status = 409, description = "already_redeemed"), (status = 410, description = "coupon_expired"),
+        (status = 403, description = "merchant_not_eligible"), (status = 422, description = "min_spend_not_met")))]
+pub async fn preview(
+    state: State,
+    who: MerchantUser,
+    body: web::Json<PreviewBody>,
+) -> Result<HttpResponse, AppError> {
+    let b = body.into_inner();
+    if !(0..=10_000_000_000).contains(&b.spend_avos) {
+        return Err(AppError::field("spend_avos", "0 to 10,000,000,000"));
+    }
+    let (qr, caches) = (state.qr.clone(), state.caches.clone());
+    let out = state
+        .db(move |c| {
+            redemptions::preview(c, &qr, &caches, &who.merchant_id, &b.coupon, b.spend_avos)
+        })
+        .await?;
+    Ok(ok(&out))
 }
 
 #[utoipa::path(post, path = "/api/v1/redemptions/{id}/void", tag = "merchant", params(("id" = String, Path)),

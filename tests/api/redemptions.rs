@@ -386,3 +386,44 @@ both!(ledger_replays_to_the_same_totals, |app| {
         .is_err());
     assert!(app.conn().batch_execute("DELETE FROM ledger").is_err());
 });
+
+both!(preview_shows_the_discount_without_redeeming, |app| {
+    let off = app.official().await;
+    let c = app.campaign(&off).await;
+    let cid = c["id"].as_str().unwrap();
+    let (_, m) = app.merchant(&off, Some(cid), "food").await;
+    let (coupon, v) = claimed(&app, &off, cid, json!({"kind": "discount", "percent_off": 20, "max_discount_avos": 5000, "min_spend_avos": 1000})).await;
+    let (s, p) = app
+        .post(
+            "/redemptions/preview",
+            Some(&m),
+            json!({"coupon": coupon["payload"], "spend_avos": 12345}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{p}");
+    assert_eq!(p["discount_avos"], 2469);
+    assert_eq!(p["to_pay_avos"], 12345 - 2469);
+    assert_eq!(p["coupon"]["status"], "issued");
+    let (s, p) = app
+        .post(
+            "/redemptions/preview",
+            Some(&m),
+            json!({"coupon": coupon["code"], "spend_avos": 999}),
+        )
+        .await;
+    assert_eq!(
+        (s, code(&p)),
+        (StatusCode::UNPROCESSABLE_ENTITY, "min_spend_not_met")
+    );
+    let (_, wallet) = app.get("/me/coupons", Some(&v)).await;
+    assert_eq!(wallet[0]["status"], "issued", "a preview redeems nothing");
+    assert_eq!(app.count("redemptions", "1 = 1"), 0);
+    let (s, _) = app
+        .post(
+            "/redemptions/preview",
+            Some(&v),
+            json!({"coupon": coupon["code"], "spend_avos": 999}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "visitors do not preview");
+});

@@ -1,0 +1,556 @@
+//! Authorisation everywhere: every endpoint of the OpenAPI document × every role (anonymous,
+//! visitor, another visitor, merchant owner, another merchant, cashier, official, display
+//! device). Who may gets 2xx, who may not gets 401/403/404, and no answer leaks another
+//! visitor's or merchant's data. An endpoint without an entry here fails the test.
+
+use reqwest::{Method, StatusCode};
+use serde_json::{json, Value};
+
+use crate::support::*;
+
+const ROLES: [&str; 8] = [
+    "anonymous",
+    "visitor",
+    "other visitor",
+    "merchant owner",
+    "other merchant",
+    "cashier",
+    "official",
+    "device",
+];
+
+/// Expected outcome per role, in the order of `ROLES`: A = 2xx, U = 401, F = 403, N = 404,
+/// X = 403 or 404.
+fn matrix(method: &str, path: &str) -> Option<&'static str> {
+    let p = path.strip_prefix("/api/v1").unwrap_or(path);
+    Some(match (method, p) {
+        ("post", "/auth/login") => "AAAAAAAA",
+        ("post", "/visitors") => "AAAAAAAA",
+        ("get", "/me/coupons") | ("get", "/me/checkins") => "UAAFFFFF",
+        ("get", "/coupons/{id}/qr.svg") => "UANFFFFF",
+        ("get", "/campaigns") | ("get", "/campaigns/{id}") => "AAAAAAAA",
+        ("post", "/campaigns") | ("patch", "/campaigns/{id}") => "UFFFFFAF",
+        ("post", "/campaigns/{id}/publish") | ("post", "/campaigns/{id}/end") => "UFFFFFAF",
+        ("post", "/campaigns/{id}/offers") | ("post", "/campaigns/{id}/points") => "UFFFFFAF",
+        ("post", "/campaigns/{id}/enrolments") => "UFFAAFFF",
+        ("get", "/campaigns/{id}/enrolments") | ("get", "/enrolments") => "UFFFFFAF",
+        ("post", "/enrolments/{id}/approve") | ("post", "/enrolments/{id}/reject") => "UFFFFFAF",
+        ("get", "/points/{id}")
+        | ("get", "/points/{id}/qr.svg")
+        | ("get", "/points/{id}/qr.png")
+        | ("get", "/points/{id}/poster") => "UFFFFFAF",
+        ("get", "/points/{id}/code") => "UFFFFFAA",
+        ("post", "/points/{id}/devices") | ("post", "/devices/{id}/revoke") => "UFFFFFAF",
+        ("post", "/devices/activate") => "AAAAAAAA",
+        ("post", "/merchants") | ("get", "/merchants") => "UFFFFFAF",
+        ("get", "/merchant/me") => "UFFAAAFF",
+        ("get", "/merchant/users") | ("post", "/merchant/users") => "UFFAAFFF",
+        ("post", "/merchant/users/{id}/disable") => "UFFANFFF",
+        ("post", "/campaigns/{id}/survey") => "UFFAAFFF",
+        ("post", "/checkins") | ("post", "/offers/{id}/claim") => "UAAFFFFF",
+        ("post", "/redemptions") => "UFFAAAFF",
+        ("post", "/redemptions/{id}/void") => "UFFAXAFF",
+        ("get", "/merchant/redemptions") => "UFFAAAFF",
+        ("get", "/merchant/redemptions.csv") => "UFFAAFFF",
+        ("post", "/campaigns/{id}/settlements") | ("get", "/settlements") => "UFFFFFAF",
+        ("get", "/merchant/settlements") => "UFFAAFFF",
+        ("get", "/settlements/{id}")
+        | ("get", "/settlements/{id}.csv")
+        | ("get", "/settlements/{id}/print") => "UFFANNAF",
+        ("post", "/settlements/{id}/approve") | ("post", "/settlements/{id}/pay") => "UFFFFFAF",
+        ("post", "/pageviews") => "AAAAAAAA",
+        ("get", "/stats/overview")
+        | ("get", "/campaigns/{id}/stats")
+        | ("get", "/campaigns/{id}/stats.csv")
+        | ("get", "/audit") => "UFFFFFAF",
+        ("get", "/campaigns/{id}/signals") => "UFFFFFAF",
+        ("get", "/openapi.json") => "AAAAAAAA",
+        ("get", "/pledges")
+        | ("get", "/pledges.csv")
+        | ("put", "/pledges/{indicator}/footnotes/{year}") => "UFFFFFAF",
+        ("get", "/holidays") | ("post", "/holidays") | ("delete", "/holidays/{day}") => "UFFFFFAF",
+        _ => return None,
+    })
+}
+
+struct Fx {
+    off: String,
+    campaign: String,
+    point: String,
+    rotating_point: String,
+    tokens: [Option<String>; 8],
+    owner: String,
+    coupon_v: (String, String),
+    checkin_v: String,
+    redemption_a: String,
+    statement_a: String,
+    cashier_a: String,
+    today: String,
+}
+
+async fn fresh_campaign(app: &TestApp, off: &str, publish: bool) -> String {
+    let c = if publish {
+        app.campaign(off).await
+    } else {
+        app.draft_campaign(off).await
+    };
+    c["id"].as_str().unwrap().to_string()
+}
+
+async fn fresh_offer(app: &TestApp, fx: &Fx) -> String {
+    app.offer(&fx.off, &fx.campaign, json!({"stock": 10})).await["id"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+async fn fresh_coupon(app: &TestApp, fx: &Fx) -> String {
+    let o = fresh_offer(app, fx).await;
+    let (s, b) = app
+        .post(
+            &format!("/offers/{o}/claim"),
+            fx.tokens[1].as_deref(),
+            json!({}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{b}");
+    b["code"].as_str().unwrap().to_string()
+}
+
+async fn fresh_device(app: &TestApp, fx: &Fx) -> (String, String) {
+    let (s, b) = app
+        .post(
+            &format!("/points/{}/devices", fx.rotating_point),
+            Some(&fx.off),
+            json!({}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{b}");
+    let code = b["setup_code"].as_str().unwrap().to_string();
+    (code, String::new())
+}
+
+async fn activate(app: &TestApp, code: &str) -> Value {
+    let (s, b) = app
+        .post("/devices/activate", None, json!({"setup_code": code}))
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{b}");
+    b
+}
+
+fn rnd() -> String {
+    uuid::Uuid::new_v4().simple().to_string()[..10].to_string()
+}
+
+/// The concrete request for an operation, with fresh objects where calling it changes state.
+async fn request(app: &TestApp, fx: &Fx, method: &str, tmpl: &str) -> (String, Option<Value>) {
+    let p = tmpl.strip_prefix("/api/v1").unwrap();
+    let now = chrono::Utc::now();
+    let campaign_body = || {
+        json!({"slug": format!("m-{}", rnd()), "name": names("矩陣"), "district": "Taipa",
+        "starts_at": (now - chrono::Duration::days(1)).to_rfc3339(), "ends_at": (now + chrono::Duration::days(9)).to_rfc3339()})
+    };
+    let c = &fx.campaign;
+    let (path, body): (String, Option<Value>) = match (method, p) {
+        ("post", "/auth/login") => (
+            p.into(),
+            Some(json!({"username": "admin", "password": "admin-test-password"})),
+        ),
+        ("post", "/visitors") => (p.into(), Some(json!({}))),
+        ("get", "/coupons/{id}/qr.svg") => (format!("/coupons/{}/qr.svg", fx.coupon_v.0), None),
+        ("post", "/campaigns") => (p.into(), Some(campaign_body())),
+        ("patch", "/campaigns/{id}") => (
+            format!("/campaigns/{}", fresh_campaign(app, &fx.off, false).await),
+            Some(campaign_body()),
+        ),
+        ("post", "/campaigns/{id}/publish") => (
+            format!(
+                "/campaigns/{}/publish",
+                fresh_campaign(app, &fx.off, false).await
+            ),
+            Some(json!({})),
+        ),
+        ("post", "/campaigns/{id}/end") => (
+            format!(
+                "/campaigns/{}/end",
+                fresh_campaign(app, &fx.off, true).await
+            ),
+            Some(json!({})),
+        ),
+        ("post", "/campaigns/{id}/offers") => (
+            format!("/campaigns/{c}/offers"),
+            Some(
+                json!({"name": names("券"), "kind": "ecash", "face_value_avos": 100,
+            "min_spend_avos": 0, "stock": 5, "per_visitor_limit": 1, "valid_days": 3, "trigger": {"type": "claim"}}),
+            ),
+        ),
+        ("post", "/campaigns/{id}/points") => (
+            format!("/campaigns/{c}/points"),
+            Some(
+                json!({"name": names("點"), "kind": "qr", "lat": HERE.0, "lng": HERE.1, "radius_m": 100}),
+            ),
+        ),
+        ("post", "/campaigns/{id}/enrolments") => (
+            format!(
+                "/campaigns/{}/enrolments",
+                fresh_campaign(app, &fx.off, true).await
+            ),
+            Some(json!({})),
+        ),
+        ("post", "/enrolments/{id}/approve") | ("post", "/enrolments/{id}/reject") => {
+            let fresh = fresh_campaign(app, &fx.off, true).await;
+            let (s, e) = app
+                .post(
+                    &format!("/campaigns/{fresh}/enrolments"),
+                    Some(&fx.owner),
+                    json!({}),
+                )
+                .await;
+            assert_eq!(s, StatusCode::CREATED, "{e}");
+            (
+                p.replace("{id}", e["id"].as_str().unwrap()),
+                Some(json!({"reason": "matrix"})),
+            )
+        }
+        ("get", "/campaigns/{id}/enrolments")
+        | ("get", "/campaigns/{id}/stats")
+        | ("get", "/campaigns/{id}/stats.csv")
+        | ("get", "/campaigns/{id}/signals") => (p.replace("{id}", c), None),
+        ("get", "/campaigns/{id}") => (p.replace("{id}", c), None),
+        ("get", "/points/{id}/code") => (p.replace("{id}", &fx.rotating_point), None),
+        ("get", _) if p.starts_with("/points/{id}") => (p.replace("{id}", &fx.point), None),
+        ("post", "/points/{id}/devices") => (p.replace("{id}", &fx.point), Some(json!({}))),
+        ("post", "/devices/activate") => (
+            p.into(),
+            Some(json!({"setup_code": fresh_device(app, fx).await.0})),
+        ),
+        ("post", "/devices/{id}/revoke") => {
+            let d = activate(app, &fresh_device(app, fx).await.0).await;
+            (
+                p.replace("{id}", d["device_id"].as_str().unwrap()),
+                Some(json!({})),
+            )
+        }
+        ("post", "/merchants") => (
+            p.into(),
+            Some(
+                json!({"name": names("店"), "category": "retail", "address": "Rua 1", "lat": HERE.0, "lng": HERE.1,
+            "m_mark": false, "username": format!("mx-{}", rnd()), "password": "matrix-password-1"}),
+            ),
+        ),
+        ("post", "/merchant/users") => (
+            p.into(),
+            Some(json!({"username": format!("cx-{}", rnd()), "password": "matrix-password-1"})),
+        ),
+        ("post", "/merchant/users/{id}/disable") => {
+            let (s, u) = app
+                .post(
+                    "/merchant/users",
+                    Some(&fx.owner),
+                    json!({"username": format!("cd-{}", rnd()), "password": "matrix-password-1"}),
+                )
+                .await;
+            assert_eq!(s, StatusCode::CREATED, "{u}");
+            (
+                p.replace("{id}", u["id"].as_str().unwrap()),
+                Some(json!({})),
+            )
+        }
+        ("post", "/campaigns/{id}/survey") => (
+            p.replace("{id}", c),
+            Some(json!({"came_because_of_campaign": true, "estimate_pct": 40})),
+        ),
+        ("post", "/checkins") => {
+            let pt = app.point(&fx.off, c, json!({})).await;
+            (
+                p.into(),
+                Some(
+                    json!({"payload": pt["payload"], "method": "qr", "lat": HERE.0, "lng": HERE.1}),
+                ),
+            )
+        }
+        ("post", "/offers/{id}/claim") => (
+            p.replace("{id}", &fresh_offer(app, fx).await),
+            Some(json!({})),
+        ),
+        ("post", "/redemptions") => (
+            p.into(),
+            Some(
+                json!({"coupon": fresh_coupon(app, fx).await, "spend_avos": 10000, "idempotency_key": key()}),
+            ),
+        ),
+        ("post", "/redemptions/{id}/void") => {
+            let code = fresh_coupon(app, fx).await;
+            let (s, r) = app.redeem(&fx.owner, &code, 10000, &key()).await;
+            assert_eq!(s, StatusCode::CREATED, "{r}");
+            (
+                p.replace("{id}", r["redemption"]["id"].as_str().unwrap()),
+                Some(json!({})),
+            )
+        }
+        ("post", "/campaigns/{id}/settlements") => (
+            p.replace("{id}", c),
+            Some(json!({"from": fx.today, "to": fx.today})),
+        ),
+        (_, _) if p.starts_with("/settlements/{id}") => (
+            p.replace("{id}", &fx.statement_a),
+            (method == "post").then(|| json!({})),
+        ),
+        ("post", "/pageviews") => (p.into(), Some(json!({"campaign": c, "path": "/matrix"}))),
+        ("put", "/pledges/{indicator}/footnotes/{year}") => (
+            "/pledges/enrolment_decision/footnotes/2024".into(),
+            Some(json!({"text": "matrix"})),
+        ),
+        ("post", "/holidays") => (
+            p.into(),
+            Some(
+                json!({"day": format!("2040-{:02}-{:02}", 1 + rand_u(12), 1 + rand_u(28)), "name": "Matrix day"}),
+            ),
+        ),
+        ("delete", "/holidays/{day}") => {
+            let day = format!("2041-{:02}-{:02}", 1 + rand_u(12), 1 + rand_u(28));
+            let (s, b) = app
+                .post(
+                    "/holidays",
+                    Some(&fx.off),
+                    json!({"day": day, "name": "Matrix day"}),
+                )
+                .await;
+            assert!(s.is_success(), "{b}");
+            (format!("/holidays/{day}"), None)
+        }
+        ("get", _) => (p.into(), None),
+        _ => (p.into(), Some(json!({}))),
+    };
+    (path, body)
+}
+
+fn rand_u(n: u32) -> u32 {
+    uuid::Uuid::new_v4().as_u128() as u32 % n
+}
+
+async fn fixture(app: &TestApp) -> Fx {
+    let off = app.official().await;
+    let off2 = app.second_official().await;
+    let c = app.campaign(&off).await;
+    let campaign = c["id"].as_str().unwrap().to_string();
+    let point = app.point(&off, &campaign, json!({})).await;
+    let rot = app
+        .point(
+            &off,
+            &campaign,
+            json!({"rotating": true, "rotate_seconds": 30}),
+        )
+        .await;
+    let rotating_point = rot["id"].as_str().unwrap().to_string();
+    let (_, owner) = app.merchant(&off, Some(&campaign), "food").await;
+    let (_, other) = app.merchant(&off, Some(&campaign), "food").await;
+    let (s, u) = app
+        .post(
+            "/merchant/users",
+            Some(&owner),
+            json!({"username": "matrix-cashier", "password": "matrix-password-1"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{u}");
+    let cashier_a = u["id"].as_str().unwrap().to_string();
+    let cashier = app.login("matrix-cashier", "matrix-password-1").await;
+    let (_, v) = app.visitor().await;
+    let (_, v2) = app.visitor().await;
+    let (s, ci) = app
+        .check_in(&v, point["payload"].as_str().unwrap(), json!({}))
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{ci}");
+    let o1 = app.offer(&off, &campaign, json!({})).await;
+    let (s, k1) = app
+        .post(
+            &format!("/offers/{}/claim", o1["id"].as_str().unwrap()),
+            Some(&v),
+            json!({}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{k1}");
+    let o2 = app.offer(&off, &campaign, json!({})).await;
+    let (_, k2) = app
+        .post(
+            &format!("/offers/{}/claim", o2["id"].as_str().unwrap()),
+            Some(&v),
+            json!({}),
+        )
+        .await;
+    let (s, r) = app
+        .redeem(&owner, k2["code"].as_str().unwrap(), 10000, &key())
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{r}");
+    let today = bairro::domain::time::macau_day(bairro::domain::time::now()).to_string();
+    let (s, st) = app
+        .post(
+            &format!("/campaigns/{campaign}/settlements"),
+            Some(&off2),
+            json!({"from": today, "to": today}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{st}");
+    assert_eq!(
+        st.as_array().unwrap().len(),
+        1,
+        "one statement, the owner's: {st}"
+    );
+    let (s, b) = app
+        .post(
+            &format!("/points/{rotating_point}/devices"),
+            Some(&off),
+            json!({}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{b}");
+    let d = activate(app, b["setup_code"].as_str().unwrap()).await;
+    Fx {
+        tokens: [
+            None,
+            Some(v),
+            Some(v2),
+            Some(owner.clone()),
+            Some(other),
+            Some(cashier),
+            Some(off.clone()),
+            Some(d["device_token"].as_str().unwrap().to_string()),
+        ],
+        off,
+        campaign,
+        point: point["id"].as_str().unwrap().to_string(),
+        rotating_point,
+        owner,
+        coupon_v: (
+            k1["id"].as_str().unwrap().to_string(),
+            k1["code"].as_str().unwrap().to_string(),
+        ),
+        checkin_v: ci["checkin"]["id"].as_str().unwrap().to_string(),
+        redemption_a: r["redemption"]["id"].as_str().unwrap().to_string(),
+        statement_a: st[0]["id"].as_str().unwrap().to_string(),
+        cashier_a,
+        today,
+    }
+}
+
+crate::both!(every_endpoint_every_role, |app| {
+    let app = TestApp::spawn_with(app.backend, |s| s.rate_limits = false)
+        .await
+        .unwrap();
+    let fx = fixture(&app).await;
+    let (s, doc) = app.get("/openapi.json", None).await;
+    assert_eq!(s, StatusCode::OK);
+    let mut ops: Vec<(String, String)> = Vec::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for method in item.as_object().unwrap().keys() {
+            if ["get", "post", "put", "patch", "delete"].contains(&method.as_str()) {
+                ops.push((path.clone(), method.clone()));
+            }
+        }
+    }
+    ops.sort();
+    let missing: Vec<String> = ops
+        .iter()
+        .filter(|(p, m)| matrix(m, p).is_none())
+        .map(|(p, m)| format!("{} {p}", m.to_uppercase()))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "endpoints without an authorisation matrix entry: {missing:#?}"
+    );
+
+    // What each role must never see in an answer: the other visitor's and the other
+    // merchant's private records.
+    let v_private = [
+        fx.coupon_v.0.clone(),
+        fx.coupon_v.1.clone(),
+        bairro::domain::codes::display(&fx.coupon_v.1),
+        fx.checkin_v.clone(),
+    ];
+    let a_private = [
+        fx.redemption_a.clone(),
+        fx.statement_a.clone(),
+        fx.cashier_a.clone(),
+    ];
+    let mut failures = Vec::new();
+    let mut calls = 0;
+    for (path, method) in &ops {
+        let want: Vec<char> = matrix(method, path).unwrap().chars().collect();
+        // Refusals first, then the roles that may: a call that changes state comes last.
+        let mut order: Vec<usize> = (0..8).filter(|i| want[*i] != 'A').collect();
+        order.extend((0..8).filter(|i| want[*i] == 'A'));
+        for role in order {
+            let (url, body) = request(&app, &fx, method, path).await;
+            let m = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
+            let (s, text, h) = app
+                .raw(
+                    m,
+                    &format!("/api/v1{url}"),
+                    fx.tokens[role].as_deref(),
+                    body,
+                )
+                .await;
+            calls += 1;
+            let ok = match want[role] {
+                'A' => s.is_success(),
+                'U' => s == StatusCode::UNAUTHORIZED,
+                'F' => s == StatusCode::FORBIDDEN,
+                'N' => s == StatusCode::NOT_FOUND,
+                _ => s == StatusCode::FORBIDDEN || s == StatusCode::NOT_FOUND,
+            };
+            if !ok {
+                failures.push(format!(
+                    "{} {url} as {}: {s}, expected {} — {}",
+                    method.to_uppercase(),
+                    ROLES[role],
+                    want[role],
+                    &text[..text.len().min(200)]
+                ));
+                continue;
+            }
+            if !s.is_success() {
+                let problem = h
+                    .get("content-type")
+                    .and_then(|v| v.to_str().ok())
+                    .is_some_and(|v| v.starts_with("application/problem+json"));
+                if !problem {
+                    failures.push(format!(
+                        "{} {url} as {}: refusal is not problem+json",
+                        method.to_uppercase(),
+                        ROLES[role]
+                    ));
+                }
+                continue;
+            }
+            let mut hidden: Vec<&String> = Vec::new();
+            if role != 1 && role != 6 && !url.contains("qr.svg") {
+                hidden.extend(v_private.iter());
+            }
+            if ![3, 5, 6].contains(&role) {
+                hidden.extend(a_private.iter());
+            }
+            for secret in hidden {
+                if text.contains(secret.as_str()) {
+                    failures.push(format!(
+                        "{} {url} as {} leaks {secret}",
+                        method.to_uppercase(),
+                        ROLES[role]
+                    ));
+                }
+            }
+        }
+    }
+    // A device reads only its own point's code.
+    let (s, _) = app
+        .get(
+            &format!("/points/{}/code", fx.point),
+            fx.tokens[7].as_deref(),
+        )
+        .await;
+    if s != StatusCode::FORBIDDEN {
+        failures.push(format!("device reading another point's code: {s}"));
+    }
+    println!("authorisation matrix on {:?}: {} operations from the OpenAPI document × {} roles = {calls} calls, {} failures",
+        app.backend, ops.len(), ROLES.len(), failures.len());
+    assert!(failures.is_empty(), "{failures:#?}");
+});
