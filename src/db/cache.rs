@@ -26,6 +26,7 @@ pub struct Caches {
     offers: Cache<String, Arc<Vec<Offer>>>,
     offer: Cache<String, Option<Arc<(Offer, Campaign)>>>,
     shops: Cache<(String, String), Shop>,
+    users: Cache<String, bool>,
 }
 
 fn build<K, V>() -> Cache<K, V>
@@ -46,6 +47,7 @@ impl Default for Caches {
             offers: build(),
             offer: build(),
             shops: build(),
+            users: build(),
         }
     }
 }
@@ -57,6 +59,16 @@ impl Caches {
         self.offers.invalidate_all();
         self.offer.invalidate_all();
         self.shops.invalidate_all();
+        self.users.invalidate_all();
+    }
+
+    /// Whether a staff login is still active, if known.
+    pub fn user_active(&self, user_id: &str) -> Option<bool> {
+        self.users.get(user_id)
+    }
+
+    pub fn set_user_active(&self, user_id: String, active: bool) {
+        self.users.insert(user_id, active);
     }
 
     pub fn point(
