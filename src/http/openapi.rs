@@ -43,7 +43,7 @@ impl Modify for Bearer {
         settlements::generate, settlements::list, settlements::mine, settlements::get, settlements::get_csv,
         settlements::print, settlements::approve, settlements::pay,
         pageviews::record,
-        stats::overview, stats::campaign, stats::campaign_csv, stats::signals, stats::audit_log,
+        stats::overview, stats::campaign, stats::campaign_csv, stats::signals, stats::export_json, stats::export_csv, stats::audit_log,
         document,
         pledges::report, pledges::report_csv, pledges::footnote, pledges::holidays, pledges::add_holiday, pledges::remove_holiday,
     ),

@@ -6,7 +6,7 @@ use chrono::NaiveDate;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::auth::Official;
+use super::auth::{MaybeOfficial, Official};
 use super::{csv_response, ok, to_csv, State};
 use crate::db::stats::{self, Range};
 use crate::db::{audit, catalog};
@@ -18,6 +18,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/campaigns/{id}/stats", web::get().to(campaign))
         .route("/campaigns/{id}/stats.csv", web::get().to(campaign_csv))
         .route("/campaigns/{id}/signals", web::get().to(signals))
+        .route("/campaigns/{id}/export.json", web::get().to(export_json))
+        .route("/campaigns/{id}/export.csv", web::get().to(export_csv))
         .route("/audit", web::get().to(audit_log));
 }
 
@@ -193,6 +195,110 @@ pub async fn signals(
             crate::db::signals::campaign(c, &camp.id, r)
         })
         .await?))
+}
+
+/// Counts under this are published as "fewer than 5" (null), so no one visitor shows.
+pub const OPEN_DATA_MIN_COUNT: i64 = 5;
+
+fn suppressed(n: i64) -> Value {
+    if n > 0 && n < OPEN_DATA_MIN_COUNT {
+        Value::Null
+    } else {
+        json!(n)
+    }
+}
+
+/// The open-data view of a campaign: aggregates per Macau day and totals per point, offer and
+/// traffic source; no visitor, coupon or merchant-login ids; small counts suppressed.
+async fn open_data(
+    state: &State,
+    key: String,
+    r: Range,
+    official: bool,
+) -> Result<Value, AppError> {
+    state
+        .db(move |c| {
+            let camp = catalog::find_campaign(c, &key)?;
+            if camp.status == "draft" && !official {
+                return Err(AppError::NotFound(format!("no campaign '{key}'")));
+            }
+            let f = stats::facts(c, &camp.id, r)?;
+            let points = catalog::points_of(c, &camp.id)?;
+            let offers = catalog::offers_of(c, &camp.id)?;
+            let names = |n: &str| crate::domain::names::Names::from_json(n);
+            Ok(json!({
+                "campaign": {"id": camp.id, "slug": camp.slug, "name": names(&camp.name), "district": camp.district,
+                             "starts_at": to_rfc3339(camp.starts_at), "ends_at": to_rfc3339(camp.ends_at)},
+                "licence": "Aggregated figures; counts from 1 to 4 are given as null.",
+                "totals": {"page_views": suppressed(f.page_views), "unique_visitors": suppressed(f.page_visitors),
+                           "visitors": suppressed(f.visitors), "checkins": suppressed(f.checkins),
+                           "coupons_issued": suppressed(f.issued), "coupons_redeemed": suppressed(f.redeemed),
+                           "ecash_redeemed_avos": f.ecash_avos, "spend_avos": f.spend_avos, "merchants_redeeming": f.merchants.len()},
+                "days": f.daily.iter().map(|(d, v)| json!({"day": d.to_string(), "page_views": suppressed(v[0]),
+                    "checkins": suppressed(v[1]), "coupons_issued": suppressed(v[2]), "coupons_redeemed": suppressed(v[3])})).collect::<Vec<_>>(),
+                "points": points.iter().map(|p| json!({"name": names(&p.name), "kind": p.kind, "lat": p.lat, "lng": p.lng,
+                    "checkins": suppressed(f.points.get(&p.id).copied().unwrap_or(0))})).collect::<Vec<_>>(),
+                "offers": offers.iter().map(|o| { let v = f.offers.get(&o.id).copied().unwrap_or_default();
+                    json!({"name": names(&o.name), "kind": o.kind, "face_value_avos": o.face_value_avos, "percent_off": o.percent_off,
+                           "stock": o.stock, "issued": suppressed(v[0]), "redeemed": suppressed(v[1])}) }).collect::<Vec<_>>(),
+                "refs": f.refs.iter().map(|(k, v)| json!({"ref": k, "page_views": suppressed(v[0]), "visitors": suppressed(v[1]),
+                    "checkins": suppressed(v[2]), "coupons_issued": suppressed(v[3]), "redemptions": suppressed(v[4])})).collect::<Vec<_>>(),
+            }))
+        })
+        .await
+}
+
+#[utoipa::path(get, path = "/api/v1/campaigns/{id}/export.json", tag = "stats", params(("id" = String, Path), RangeQuery),
+    responses((status = 200, description = "open data: daily aggregates and totals, small counts suppressed")))]
+pub async fn export_json(
+    state: State,
+    who: MaybeOfficial,
+    path: web::Path<String>,
+    q: web::Query<RangeQuery>,
+) -> Result<HttpResponse, AppError> {
+    let r = range(&q)?;
+    Ok(ok(&open_data(&state, path.into_inner(), r, who.0).await?))
+}
+
+#[utoipa::path(get, path = "/api/v1/campaigns/{id}/export.csv", tag = "stats", params(("id" = String, Path), RangeQuery),
+    responses((status = 200, description = "open data as CSV, one row per Macau day")))]
+pub async fn export_csv(
+    state: State,
+    who: MaybeOfficial,
+    path: web::Path<String>,
+    q: web::Query<RangeQuery>,
+) -> Result<HttpResponse, AppError> {
+    let r = range(&q)?;
+    let d = open_data(&state, path.into_inner(), r, who.0).await?;
+    let rows = d["days"].as_array().into_iter().flatten().map(|x| {
+        [
+            "day",
+            "page_views",
+            "checkins",
+            "coupons_issued",
+            "coupons_redeemed",
+        ]
+        .iter()
+        .map(|k| n(&x[*k]))
+        .collect::<Vec<_>>()
+    });
+    let body = to_csv(
+        &[
+            "day",
+            "page_views",
+            "checkins",
+            "coupons_issued",
+            "coupons_redeemed",
+        ],
+        rows,
+    )?;
+    Ok(csv_response(
+        &format!(
+            "{}-open-data.csv",
+            d["campaign"]["slug"].as_str().unwrap_or("campaign")
+        ),
+        body,
+    ))
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]

@@ -491,3 +491,65 @@ both!(survey_closes_with_the_report, |app| {
     assert_eq!(st["survey"]["responses"], 1);
     assert_eq!(st["survey"]["yes"], 0);
 });
+
+both!(
+    open_data_export_is_public_and_suppresses_small_counts,
+    |app| {
+        let off = app.official().await;
+        let c = app.campaign(&off).await;
+        let cid = c["id"].as_str().unwrap();
+        let p = app.point(&off, cid, json!({})).await;
+        let mut visitor_ids = Vec::new();
+        for i in 0..6 {
+            let (vid, v) = app.visitor().await;
+            visitor_ids.push(vid);
+            if i < 6 {
+                app.check_in(&v, p["payload"].as_str().unwrap(), json!({}))
+                    .await;
+            }
+        }
+        let (s, d) = app
+            .get(
+                &format!("/campaigns/{}/export.json", c["slug"].as_str().unwrap()),
+                None,
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK);
+        assert_eq!(d["totals"]["checkins"], 6);
+        assert!(d["totals"]["coupons_issued"] == 0);
+        assert_eq!(d["points"][0]["checkins"], 6);
+        let text = d.to_string();
+        for v in &visitor_ids {
+            assert!(!text.contains(v.as_str()), "no visitor id in open data");
+        }
+        // One more point with two check-ins: published as fewer than five.
+        let p2 = app.point(&off, cid, json!({})).await;
+        let (_, v) = app.visitor().await;
+        app.check_in(&v, p2["payload"].as_str().unwrap(), json!({}))
+            .await;
+        let (_, d) = app
+            .get(&format!("/campaigns/{cid}/export.json"), None)
+            .await;
+        assert!(d["points"][1]["checkins"].is_null());
+        let (s, csv, _) = app
+            .raw(
+                Method::GET,
+                &format!("/api/v1/campaigns/{cid}/export.csv"),
+                None,
+                None,
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK);
+        assert!(csv.contains("day,page_views,checkins,coupons_issued,coupons_redeemed"));
+        assert!(csv.contains(",7,"), "{csv}");
+        // Drafts are not published.
+        let draft = app.draft_campaign(&off).await;
+        let (s, _) = app
+            .get(
+                &format!("/campaigns/{}/export.json", draft["id"].as_str().unwrap()),
+                None,
+            )
+            .await;
+        assert_eq!(s, StatusCode::NOT_FOUND);
+    }
+);

@@ -48,7 +48,10 @@ fn matrix(method: &str, path: &str) -> Option<&'static str> {
         ("post", "/merchant/users/{id}/disable") => "UFFANFFF",
         ("post", "/campaigns/{id}/survey") => "UFFAAFFF",
         ("post", "/checkins") | ("post", "/offers/{id}/claim") => "UAAFFFFF",
-        ("post", "/redemptions") => "UFFAAAFF",
+        ("post", "/redemptions") | ("post", "/redemptions/preview") => "UFFAAAFF",
+        ("get", "/campaigns/{id}/export.json") | ("get", "/campaigns/{id}/export.csv") => {
+            "AAAAAAAA"
+        }
         ("post", "/redemptions/{id}/void") => "UFFAXAFF",
         ("get", "/merchant/redemptions") => "UFFAAAFF",
         ("get", "/merchant/redemptions.csv") => "UFFAAFFF",
@@ -215,7 +218,13 @@ async fn request(app: &TestApp, fx: &Fx, method: &str, tmpl: &str) -> (String, O
         ("get", "/campaigns/{id}/enrolments")
         | ("get", "/campaigns/{id}/stats")
         | ("get", "/campaigns/{id}/stats.csv")
-        | ("get", "/campaigns/{id}/signals") => (p.replace("{id}", c), None),
+        | ("get", "/campaigns/{id}/signals")
+        | ("get", "/campaigns/{id}/export.json")
+        | ("get", "/campaigns/{id}/export.csv") => (p.replace("{id}", c), None),
+        ("post", "/redemptions/preview") => (
+            p.into(),
+            Some(json!({"coupon": fresh_coupon(app, fx).await, "spend_avos": 10000})),
+        ),
         ("get", "/campaigns/{id}") => (p.replace("{id}", c), None),
         ("get", "/points/{id}/code") => (p.replace("{id}", &fx.rotating_point), None),
         ("get", _) if p.starts_with("/points/{id}") => (p.replace("{id}", &fx.point), None),
