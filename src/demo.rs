@@ -380,8 +380,40 @@ fn load(conn: &mut DbConn) -> Result<usize, AppError> {
                 reason: None,
             });
         }
+        if seed.live {
+            // Recent applications from shops of the other districts: most decided within five
+            // working days, one late, a few still waiting — the pledge report of this year.
+            for (j, i) in (81..=92).enumerate() {
+                let (submitted, decided) = match j {
+                    0..=2 => (t0 - Duration::hours(rng.gen_range(5..60)), None),
+                    3 => (t0 - Duration::days(40), Some(t0 - Duration::days(27))),
+                    _ => {
+                        let s = t0 - Duration::days(rng.gen_range(6..50));
+                        (s, Some(s + Duration::hours(rng.gen_range(4..70))))
+                    }
+                };
+                enrol.push(Enrolment {
+                    id: id(&mut rng),
+                    campaign_id: cid.clone(),
+                    merchant_id: merchants_v[i - 1].id.clone(),
+                    status: if decided.is_some() {
+                        "approved".into()
+                    } else {
+                        "pending".into()
+                    },
+                    submitted_at: submitted,
+                    decided_at: decided,
+                    decided_by: decided.map(|_| officials[0].id.clone()),
+                    reason: None,
+                });
+            }
+        }
         crate::insert_rows!(&mut *conn, enrolments::table, &enrol)?;
-        let shop_ids: Vec<&str> = enrol.iter().map(|e| e.merchant_id.as_str()).collect();
+        let shop_ids: Vec<&str> = enrol
+            .iter()
+            .filter(|e| e.status == "approved")
+            .map(|e| e.merchant_id.as_str())
+            .collect();
 
         // Offers: e-cash for check-ins (spend at least 3× face value), a discount on sign-up,
         // and a first-come-first-served e-cash release.
@@ -474,12 +506,13 @@ fn load(conn: &mut DbConn) -> Result<usize, AppError> {
         ];
 
         // History: visitors arrive over the campaign, check in, earn and spend coupons.
-        let history_end = if seed.live {
-            start + Duration::days(60)
+        // The running campaign's history is its last sixty days, so its dashboard is current.
+        let (history_start, history_end) = if seed.live {
+            (t0 - Duration::days(60), t0 - Duration::hours(1))
         } else {
-            end
+            (start, end)
         };
-        let span_secs = (history_end - start).num_seconds().max(1);
+        let span_secs = (history_end - history_start).num_seconds().max(1);
         let mut visitors_v = Vec::new();
         let mut checkins_v = Vec::new();
         let mut coupons_v = Vec::new();
@@ -489,7 +522,7 @@ fn load(conn: &mut DbConn) -> Result<usize, AppError> {
         let mut refusals_v = Vec::new();
         let mut page_visitors_v: Vec<(String, String, NaiveDate)> = Vec::new();
         for _ in 0..seed.visitors {
-            let arrive = start + Duration::seconds(rng.gen_range(0..span_secs));
+            let arrive = history_start + Duration::seconds(rng.gen_range(0..span_secs));
             let ref_ = REFS[rng.gen_range(0..REFS.len())].map(str::to_string);
             let vid = id(&mut rng);
             let vhash = format!("{:024x}", rng.gen::<u128>() >> 32);
@@ -678,13 +711,23 @@ fn load(conn: &mut DbConn) -> Result<usize, AppError> {
             }
         }
 
-        // Settlements for the ended campaigns: one statement per merchant, approved and paid.
+        // Settlements: one statement per merchant, approved and paid — for the whole of an ended
+        // campaign, and for the running one up to a month ago (the rest is left to settle).
         let mut settlements_v = Vec::new();
-        if !seed.live {
+        let (settle_from, settle_before, settled_on) = if seed.live {
+            (
+                history_start,
+                t0 - Duration::days(30),
+                t0 - Duration::days(28),
+            )
+        } else {
+            (start, end, end + Duration::days(3))
+        };
+        {
             let mut by_merchant: std::collections::BTreeMap<String, Vec<usize>> =
                 Default::default();
             for (k, r) in redemptions_v.iter().enumerate() {
-                if r.ecash_avos > 0 {
+                if r.ecash_avos > 0 && r.created_at < settle_before {
                     by_merchant
                         .entry(r.merchant_id.clone())
                         .or_default()
@@ -697,7 +740,7 @@ fn load(conn: &mut DbConn) -> Result<usize, AppError> {
                 for k in &idx {
                     redemptions_v[*k].settlement_id = Some(sid.clone());
                 }
-                let created = end + Duration::days(3);
+                let created = settled_on;
                 let approved = created + Duration::days(2);
                 let paid = approved
                     + Duration::days(if rng.gen_bool(0.05) {
@@ -709,8 +752,8 @@ fn load(conn: &mut DbConn) -> Result<usize, AppError> {
                     id: sid.clone(),
                     campaign_id: cid.clone(),
                     merchant_id: m.clone(),
-                    period_from: macau_day(start),
-                    period_to: macau_day(end),
+                    period_from: macau_day(settle_from),
+                    period_to: macau_day(settle_before - Duration::seconds(1)),
                     amount_avos: amount,
                     redemptions_count: idx.len() as i32,
                     status: "paid".into(),
