@@ -216,6 +216,15 @@ where
     Ok(())
 }
 
+/// Inserts rows in statements of `$size` rows.
+macro_rules! store {
+    ($conn:expr, $table:ident, $rows:expr, $size:expr) => {
+        insert_chunks($conn, $rows, $size, |c, ch| {
+            crate::insert_rows!(c, $table::table, ch)
+        })?
+    };
+}
+
 /// Loads the demo data when the database has no campaign yet.
 pub fn load_if_empty(pool: &DbPool, _settings: &Settings) -> anyhow::Result<()> {
     let mut conn = pool.get()?;
@@ -299,9 +308,7 @@ fn load(conn: &mut DbConn) -> Result<usize, AppError> {
         });
     }
     crate::insert_rows!(&mut *conn, merchants::table, &merchants_v)?;
-    insert_chunks(conn, &users_v, 500, |c, ch| {
-        crate::insert_rows!(c, users::table, ch)
-    })?;
+    store!(conn, users, &users_v, 500);
     rows += merchants_v.len() * 2;
 
     for (ci, seed) in CAMPAIGNS.iter().enumerate() {
@@ -796,30 +803,14 @@ fn load(conn: &mut DbConn) -> Result<usize, AppError> {
             .collect();
 
         crate::insert_rows!(&mut *conn, offers::table, &offers_v)?;
-        insert_chunks(conn, &visitors_v, 1000, |c, ch| {
-            crate::insert_rows!(c, visitors::table, ch)
-        })?;
-        insert_chunks(conn, &checkins_v, 1000, |c, ch| {
-            crate::insert_rows!(c, checkins::table, ch)
-        })?;
-        insert_chunks(conn, &refusals_v, 1000, |c, ch| {
-            crate::insert_rows!(c, checkin_refusals::table, ch)
-        })?;
-        insert_chunks(conn, &coupons_v, 1000, |c, ch| {
-            crate::insert_rows!(c, coupons::table, ch)
-        })?;
-        insert_chunks(conn, &settlements_v, 500, |c, ch| {
-            crate::insert_rows!(c, settlements::table, ch)
-        })?;
-        insert_chunks(conn, &redemptions_v, 1000, |c, ch| {
-            crate::insert_rows!(c, redemptions::table, ch)
-        })?;
-        insert_chunks(conn, &ledger_v, 1000, |c, ch| {
-            crate::insert_rows!(c, ledger::table, ch)
-        })?;
-        insert_chunks(conn, &pageviews_v, 1000, |c, ch| {
-            crate::insert_rows!(c, pageviews::table, ch)
-        })?;
+        store!(conn, visitors, &visitors_v, 1000);
+        store!(conn, checkins, &checkins_v, 1000);
+        store!(conn, checkin_refusals, &refusals_v, 1000);
+        store!(conn, coupons, &coupons_v, 1000);
+        store!(conn, settlements, &settlements_v, 500);
+        store!(conn, redemptions, &redemptions_v, 1000);
+        store!(conn, ledger, &ledger_v, 1000);
+        store!(conn, pageviews, &pageviews_v, 1000);
         let pv_rows: Vec<_> = page_visitors_v
             .iter()
             .map(|(c, h, d)| {
@@ -830,12 +821,8 @@ fn load(conn: &mut DbConn) -> Result<usize, AppError> {
                 )
             })
             .collect();
-        insert_chunks(conn, &pv_rows, 1000, |c, ch| {
-            crate::insert_rows!(c, page_visitors::table, ch)
-        })?;
-        insert_chunks(conn, &survey_v, 500, |c, ch| {
-            crate::insert_rows!(c, survey_answers::table, ch)
-        })?;
+        store!(conn, page_visitors, &pv_rows, 1000);
+        store!(conn, survey_answers, &survey_v, 500);
         rows += 1
             + pts.len()
             + enrol.len()
