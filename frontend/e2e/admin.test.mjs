@@ -4,7 +4,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startServer, apiClient, loginToken, launch, watchPage, uiLogin, shot, ROOT } from './helpers.mjs';
+import { startServer, apiClient, loginToken, launch, watchPage, uiLogin, shot, seriousAxe, seedSignals, ROOT } from './helpers.mjs';
 
 const en = JSON.parse(readFileSync(join(ROOT, 'src/i18n/en.json'), 'utf8'));
 const L = (k) => en[k];
@@ -159,6 +159,8 @@ test('a merchant redeems a typed code (lower case) and undoes it within the wind
     await mp.getByRole('button', { name: L('redeem.camera_off') }).click();
     await mp.fill('#coupon', coupon.code.toLowerCase().replace(/-/g, ' '));
     await mp.fill('#spend', '88.50');
+    await mp.getByRole('button', { name: L('redeem.check') }).click();
+    await mp.getByTestId('redeem-preview').waitFor({ timeout: 20000 });
     await mp.getByRole('button', { name: L('redeem.submit') }).click();
     await mp.getByTestId('redeem-ok').waitFor({ timeout: 20000 });
     const undo = mp.getByRole('button', { name: /^Undo/ });
@@ -170,4 +172,97 @@ test('a merchant redeems a typed code (lower case) and undoes it within the wind
   } finally {
     await m.close();
   }
+});
+
+test('official reviews the fraud signals of a campaign, with their evidence', async () => {
+  const { merchant } = await seedSignals(srv.base);
+  const merchantId = merchant.id;
+  await page.goto(`${srv.base}/#/official/campaigns/${taipa.id}`);
+  await page.getByRole('navigation', { name: L('campaign.sections') }).getByRole('link', { name: L('nav.signals') }).click();
+  await page.getByTestId('signal').first().waitFor({ timeout: 30000 });
+  const kinds = await page.getByTestId('signal').evaluateAll((els) => els.map((e) => e.dataset.kind));
+  const raw = await api.get(`/campaigns/${taipa.id}/signals`);
+  for (const k of ['exact_minimum_spend', 'till_burst', 'refused_scans']) assert.ok(kinds.includes(k), `a ${k} signal (${kinds}; merchant ${merchantId}; ${JSON.stringify(raw.signals.map((s) => s.detail))})`);
+
+  // Translated title and sentence from the evidence; the server's English detail as secondary text.
+  const exact = page.locator('[data-kind=exact_minimum_spend]');
+  assert.equal(await exact.getByRole('heading').innerText(), L('signals.kind.exact_minimum_spend'));
+  assert.ok((await exact.innerText()).includes(L('signals.say.exact_minimum_spend_other').replace('{n}', '5')));
+  assert.ok((await exact.locator('[lang=en]').innerText()).includes('minimum spend'));
+  // The merchant id is shown as its name, linking to the merchant list.
+  const link = exact.getByRole('link', { name: merchant.name.en });
+  assert.match(await link.getAttribute('href'), new RegExp(`m=${merchantId}`));
+
+  const burst = page.locator('[data-kind=till_burst]');
+  assert.ok((await burst.innerText()).includes('redeemed 5 coupons within one minute'));
+  assert.equal(await burst.locator('.id-list li').first().isVisible(), false, 'evidence starts collapsed');
+  await burst.getByText(/Show evidence \(5 records\)/).click();
+  assert.equal(await burst.locator('.id-list li').count(), 5);
+  const refused = page.locator('[data-kind=refused_scans]').first();
+  await refused.locator('summary').click();
+  assert.equal(await refused.locator('tbody tr').count(), 3);
+  assert.ok((await refused.locator('tbody').innerText()).includes(L('signals.reason.outside_geofence')));
+  assert.deepEqual(await seriousAxe(page), []);
+  await shot(page, 'official-signals-evidence');
+
+  // The link leads to the merchant, marked in the list.
+  await link.click();
+  await page.locator(`tr#merchant-${merchantId}.hl`).waitFor({ timeout: 20000 });
+
+  // A period with nothing to show says so.
+  await page.goto(`${srv.base}/#/official/campaigns/${taipa.id}/signals`);
+  await page.getByTestId('signal').first().waitFor({ timeout: 30000 });
+  await page.fill('#sg-from', '2021-01-01');
+  await page.fill('#sg-to', '2021-01-31');
+  await page.getByRole('button', { name: L('common.apply') }).click();
+  await page.getByTestId('signals-none').waitFor({ timeout: 20000 });
+  assert.equal(await page.getByTestId('signal').count(), 0);
+});
+
+test('official reads the audit log, filters it and sees what changed', async () => {
+  const draft = await api.post('/campaigns', {
+    slug: 'audit-draft',
+    name: { 'zh-Hant': '審計草稿', pt: 'Rascunho auditado', en: 'Audited draft' },
+    district: 'Taipa',
+    starts_at: '2030-01-01T10:00:00+08:00',
+    ends_at: '2030-01-31T22:00:00+08:00',
+  });
+  await api.patch(`/campaigns/${draft.id}`, { district: 'Taipa Village' });
+  await page.goto(`${srv.base}/#/official`);
+  await page.getByRole('navigation', { name: L('nav.main') }).getByRole('link', { name: L('nav.audit') }).click();
+  await page.getByTestId('audit-row').first().waitFor({ timeout: 30000 });
+  // Earlier tests left merchants, holidays and settlements in the log.
+  const all = await page.getByTestId('audit-row').count();
+  assert.ok(all >= 4, `several entries (${all})`);
+
+  await page.selectOption('#au-entity', 'campaign');
+  await page.fill('#au-id', draft.id);
+  await page.getByRole('button', { name: L('common.apply') }).click();
+  await page.waitForFunction(() => location.hash.includes('entity=campaign'));
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid=audit-row]').length === 2, null, { timeout: 20000 });
+  const edit = page.getByTestId('audit-row').first();
+  assert.ok((await edit.innerText()).includes(L('audit.action.edit')), 'newest first: the edit');
+  assert.ok((await edit.innerText()).includes('district'));
+  await edit.getByRole('button', { name: L('audit.show_diff') }).click();
+  const diff = page.locator('table.diff');
+  const districtRow = diff.locator('tr', { hasText: 'district' });
+  assert.ok((await districtRow.innerText()).includes('Taipa Village'));
+  assert.ok((await districtRow.innerText()).includes(L('audit.chg_changed')));
+  const changedRows = await diff.locator('tbody tr').count();
+  await page.getByRole('button', { name: /Also show \d+ unchanged field/ }).click();
+  assert.ok((await diff.locator('tbody tr').count()) > changedRows, 'unchanged fields can be shown too');
+  assert.deepEqual(await seriousAxe(page), []);
+  await shot(page, 'official-audit-diff');
+
+  // The entity filter alone: only settlements.
+  await page.goto(`${srv.base}/#/official/audit?entity=settlement`);
+  await page.waitForFunction(
+    (label) => {
+      const rows = [...document.querySelectorAll('[data-testid=audit-row]')];
+      return !document.querySelector('.loading') && rows.length > 0 && rows.every((r) => r.children[3].textContent.includes(label));
+    },
+    L('audit.entity.settlement'),
+    { timeout: 20000 },
+  );
+  assert.equal(await page.locator('#au-entity').inputValue(), 'settlement', 'the filter shows the entity of the address');
 });

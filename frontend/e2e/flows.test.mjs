@@ -226,19 +226,32 @@ test('a merchant joins, scans the coupon by camera, redeems it; a second scan is
   await page.goto(`${srv.base}/#/merchant`);
   await page.waitForFunction(() => document.querySelector('#coupon')?.value.length > 0, null, { timeout: 30000 });
   await page.fill('#spend', '120');
+  // First the preview: the discount and what the customer pays, nothing redeemed yet.
+  await page.getByRole('button', { name: L('redeem.check') }).click();
+  const preview = page.getByTestId('redeem-preview');
+  await preview.waitFor({ timeout: 30000 });
+  assert.match(await page.getByTestId('preview-discount').innerText(), /50[.,]00/);
+  assert.match(await page.getByTestId('preview-to-pay').innerText(), /70[.,]00/);
+  assert.match(await page.getByTestId('preview-line').innerText(), /50[.,]00.*70[.,]00/);
+  assert.equal(await page.getByTestId('redeem-ok').count(), 0, 'nothing redeemed before confirming');
+  assert.equal((await apiClient(srv.base, state.visitorToken).get('/me/coupons')).find((c) => c.id === state.coupon.id)?.status, 'issued');
+  await preview.scrollIntoViewIfNeeded();
+  await shot(page, 'merchant-redeem-preview');
   await page.getByRole('button', { name: L('redeem.submit') }).click();
   const ok = page.getByTestId('redeem-ok');
   await ok.waitFor({ timeout: 30000 });
   assert.match(await page.getByTestId('discount').innerText(), /50[.,]00/);
+  assert.equal(await preview.count(), 0, 'the preview is gone once redeemed');
   await shot(page, 'merchant-redeem-done');
 
-  // The camera still sees the same coupon: it fills in again, and redeeming again is refused.
+  // The camera still sees the same coupon: it fills in again, and the preview already refuses it.
   await page.waitForFunction(() => document.querySelector('#coupon')?.value.length > 0, null, { timeout: 30000 });
   await page.fill('#spend', '120');
-  await page.getByRole('button', { name: L('redeem.submit') }).click();
+  await page.getByRole('button', { name: L('redeem.check') }).click();
   const err = page.getByTestId('redeem-error');
   await err.waitFor({ timeout: 30000 });
   assert.ok((await err.innerText()).includes(L('error.already_redeemed')));
+  assert.equal(await preview.count(), 0, 'no confirm button for a refused coupon');
   await shot(page, 'merchant-redeem-refused');
 });
 

@@ -175,8 +175,16 @@ export function apiClient(base, token) {
 }
 
 export async function loginToken(base, username, password) {
-  const r = await apiClient(base).post('/auth/login', { username, password });
-  return r.token;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const r = await apiClient(base).post('/auth/login', { username, password });
+      return r.token;
+    } catch (e) {
+      // The login rate limit: wait the second it asks for, a few times.
+      if (e.status !== 429 || attempt >= 5) throw e;
+      await new Promise((r) => setTimeout(r, 1100));
+    }
+  }
 }
 
 /**
@@ -296,4 +304,49 @@ export async function uiLogin(page, base, username, password) {
   await page.fill('#password', password);
   await page.click('form button[type=submit]');
   await page.waitForFunction(() => !location.hash.startsWith('#/login'), null, { timeout: 15000 });
+}
+
+/**
+ * Make the demo's Taipa campaign show fraud signals: one visitor scanning a real point code from far
+ * away three times (refused_scans), and one till redeeming five check-in coupons in a row, each at
+ * exactly the minimum spend at a new shop (till_burst and exact_minimum_spend). Returns {campaign, merchant}.
+ */
+export async function seedSignals(base) {
+  const off = apiClient(base, await loginToken(base, 'official', 'official-demo'));
+  const campaign = await off.get('/campaigns/taipa');
+  const points = campaign.points.filter((p) => !p.rotating && p.payload);
+  const visitor = apiClient(base, (await apiClient(base).post('/visitors', { locale: 'en' })).token);
+  for (let i = 0; i < 3; i++) {
+    await visitor.post('/checkins', { payload: points[0].payload, method: points[0].kind, lat: 22.3, lng: 114.2 }).catch(() => {});
+  }
+  // The offer earned by check-ins, with a minimum spend, taken by any shop of the campaign.
+  const offer = campaign.offers.find((o) => o.trigger.type === 'checkins' && o.min_spend_avos > 0 && !o.eligible_categories?.length);
+  if (!offer) throw new Error('the demo has no check-in offer with a minimum spend');
+  // A new shop, enrolled and approved, so the five are all of its redemptions.
+  const username = `signals-${Date.now().toString(36)}`;
+  const merchant = await off.post('/merchants', {
+    name: { 'zh-Hant': '快手小食店', pt: 'Petiscos Rápidos', en: 'Quick Snacks' },
+    category: 'food',
+    address: 'Rua do Cunha 9',
+    lat: 22.1532,
+    lng: 113.5561,
+    m_mark: false,
+    username,
+    password: 'signals-password',
+  });
+  const till = apiClient(base, await loginToken(base, username, 'signals-password'));
+  const enrolment = await till.post(`/campaigns/${campaign.id}/enrolments`, {});
+  await off.post(`/enrolments/${enrolment.id}/approve`, {});
+  for (let i = 0; i < 5; i++) {
+    const v = apiClient(base, (await apiClient(base).post('/visitors', { locale: 'en' })).token);
+    const coupons = [];
+    for (const p of points.slice(0, offer.trigger.count || 1)) {
+      const r = await v.post('/checkins', { payload: p.payload, method: p.kind, lat: p.lat, lng: p.lng });
+      coupons.push(...(r.coupons || []));
+    }
+    const coupon = coupons.find((c) => c.offer_id === offer.id);
+    if (!coupon) throw new Error('the check-ins earned no coupon');
+    await till.post('/redemptions', { coupon: coupon.code, spend_avos: offer.min_spend_avos, idempotency_key: crypto.randomUUID() });
+  }
+  return { campaign, merchant };
 }

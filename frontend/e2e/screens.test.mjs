@@ -2,7 +2,7 @@
 // violation; screenshots of the main screens go to e2e/screenshots/.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, apiClient, loginToken, launch, missingKeys, seriousAxe, shot, uiLogin, watchPage } from './helpers.mjs';
+import { startServer, apiClient, loginToken, launch, missingKeys, seriousAxe, shot, uiLogin, watchPage, seedSignals } from './helpers.mjs';
 
 const LANGS = ['zh-Hant', 'pt', 'en', 'zh-Hans'];
 const SHOT_LANGS = new Set(['zh-Hant', 'pt']);
@@ -17,7 +17,19 @@ before(async () => {
   const campaigns = await api.get('/campaigns');
   const pub = campaigns.find((c) => c.status === 'published') || campaigns[0];
   const full = await api.get(`/campaigns/${pub.id}`);
-  ids = { slug: pub.slug, id: pub.id, point: full.points?.[0]?.id || 'none' };
+  const ended = campaigns.find((c) => c.status === 'ended') || pub;
+  ids = { slug: pub.slug, id: pub.id, ended: ended.id, point: full.points?.[0]?.id || 'none' };
+  // Something for the signals and audit screens to show.
+  await seedSignals(srv.base);
+  await api.post('/holidays', { day: `${new Date().getFullYear()}-12-26`, name: 'Screens holiday' });
+  const draft = await api.post('/campaigns', {
+    slug: 'screens-draft',
+    name: { 'zh-Hant': '草稿活動', pt: 'Campanha rascunho', en: 'Draft campaign' },
+    district: 'Taipa',
+    starts_at: '2030-01-01T10:00:00+08:00',
+    ends_at: '2030-01-31T22:00:00+08:00',
+  });
+  await api.patch(`/campaigns/${draft.id}`, { district: 'Taipa Village' });
 });
 
 after(async () => {
@@ -97,6 +109,9 @@ test('official screens', async (t) => {
       ['/official/campaigns', 'campaigns'],
       [`/official/campaigns/${ids.id}`, 'campaign'],
       [`/official/campaigns/${ids.id}/stats`, 'stats'],
+      [`/official/campaigns/${ids.id}/signals`, 'signals'],
+      [`/official/campaigns/${ids.ended}/signals`, 'signals-none'],
+      ['/official/audit', 'audit'],
       ['/official/merchants', 'merchants'],
       ['/official/enrolments', 'enrolments'],
       ['/official/settlements', 'settlements'],

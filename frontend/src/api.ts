@@ -195,6 +195,52 @@ export interface Holiday {
   name: string | I18nName;
 }
 
+/** POST /redemptions/preview: what the till would give, nothing redeemed. */
+export interface RedemptionPreview {
+  coupon: Coupon | string;
+  spend_avos: number;
+  discount_avos: number;
+  ecash_avos: number;
+  to_pay_avos: number;
+}
+
+export type SignalKind = 'exact_minimum_spend' | 'till_burst' | 'merchant_hopping' | 'visitors_from_one_device' | 'refused_scans';
+
+export interface Signal {
+  kind: SignalKind | string;
+  detail: string;
+  merchant_id?: string | null;
+  user_id?: string | null;
+  visitor_id?: string | null;
+  device_hash?: string | null;
+  evidence: {
+    redemption_ids?: string[];
+    merchant_ids?: string[];
+    visitor_ids?: string[];
+    refusals?: { id: string; reason: string; at: string }[];
+    from?: string;
+  };
+}
+
+export interface SignalsAnswer {
+  campaign_id: string;
+  from: string;
+  to: string;
+  signals: Signal[];
+}
+
+export interface AuditEntry {
+  id: number | string;
+  actor_id: string | null;
+  actor_role: string;
+  action: string;
+  entity: string;
+  entity_id: string;
+  before: unknown;
+  after: unknown;
+  at: string;
+}
+
 export class ApiError extends Error {
   status: number;
   code: string;

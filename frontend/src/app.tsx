@@ -9,6 +9,8 @@ import { CampaignList, CampaignPage, ScanPage, WalletPage } from './visitor/scre
 import { RedeemPage, HistoryPage, MerchantSettlementsPage, MerchantCampaignsPage, MerchantStaffPage } from './merchant/screens';
 import { Dashboard, CampaignsPage, CampaignDetail } from './official/campaigns';
 import { MerchantsPage, EnrolmentsPage, SettlementsPage, PledgesPage, HolidaysPage } from './official/admin';
+import { SignalsPage } from './official/signals';
+import { AuditPage } from './official/audit';
 import { DisplayPage } from './display';
 import { LoginPage } from './login';
 import { Loading } from './components';
@@ -64,6 +66,7 @@ export function App() {
         ['#/official/settlements', 'nav.settlements'],
         ['#/official/pledges', 'nav.pledges'],
         ['#/official/holidays', 'nav.holidays'],
+        ['#/official/audit', 'nav.audit'],
       ],
       path,
     );
@@ -110,12 +113,14 @@ export function App() {
   else if (path === '/official') page = <Dashboard />;
   else if (path === '/official/campaigns') page = <CampaignsPage />;
   else if ((m = match('/official/campaigns/:id/stats', path))) page = <LazyStats id={m.id} />;
+  else if ((m = match('/official/campaigns/:id/signals', path))) page = <SignalsPage id={m.id} />;
   else if ((m = match('/official/campaigns/:id', path))) page = <CampaignDetail id={m.id} />;
   else if (path === '/official/merchants') page = <MerchantsPage />;
   else if (path === '/official/enrolments') page = <EnrolmentsPage />;
   else if (path === '/official/settlements') page = <SettlementsPage />;
   else if (path === '/official/pledges') page = <PledgesPage />;
   else if (path === '/official/holidays') page = <HolidaysPage />;
+  else if (path === '/official/audit') page = <AuditPage />;
   else
     page = (
       <main id="main" class="page page-phone">

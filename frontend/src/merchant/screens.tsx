@@ -1,6 +1,6 @@
 // Merchant screens: redeem at the till, history, statements, campaigns (enrolment and survey).
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { api, downloadFile, openBlobInTab, ApiError, NetworkError, type Campaign, type Coupon, type Enrolment, type Merchant, type Redemption, type Settlement } from '../api';
+import { api, downloadFile, openBlobInTab, ApiError, NetworkError, type Campaign, type Coupon, type Enrolment, type Merchant, type Redemption, type RedemptionPreview, type Settlement } from '../api';
 import { t, tn, tData, pick, fmtMoney, fmtDateTime, fmtDate, fmtTime, fmtShortDateTime, macauToday, parseMop } from '../i18n';
 import { ErrorBox, Field, Loading, StatusBadge, useLoad, useNow, fmtCountdown, describeError, Notice } from '../components';
 import { Scanner } from '../scanner';
@@ -32,18 +32,29 @@ export function RedeemPage() {
   const [coupon, setCoupon] = useState('');
   const [spend, setSpend] = useState('');
   const [camera, setCamera] = useState(true);
-  const [busy, setBusy] = useState(false);
+  const [busy, setBusy] = useState<'' | 'preview' | 'confirm'>('');
   const [err, setErr] = useState<unknown>(null);
+  const [preview, setPreview] = useState<{ p: RedemptionPreview; sig: string } | null>(null);
   const [done, setDone] = useState<RedeemAnswer | null>(null);
   const [voided, setVoided] = useState<string | null>(null);
   const [voidErr, setVoidErr] = useState<unknown>(null);
   const key = useRef<{ k: string; sig: string } | null>(null);
   const spendRef = useRef<HTMLInputElement>(null);
+  const confirmRef = useRef<HTMLButtonElement>(null);
   const [today, , reloadToday] = useLoad(
     () => api<RedemptionPage>(`/merchant/redemptions?from=${macauToday()}&to=${macauToday()}`, { auth: 'staff' }),
     [],
   );
   const now = useNow(1000);
+
+  const spendAvos = parseMop(spend);
+  const sig = `${coupon.trim()}|${spendAvos}`;
+  // A preview only stands for the coupon and amount it was made for.
+  const shown = preview && preview.sig === sig ? preview.p : null;
+
+  useEffect(() => {
+    if (shown) confirmRef.current?.focus();
+  }, [shown]);
 
   const onScan = (text: string) => {
     if (busy || text === coupon) return;
@@ -53,37 +64,60 @@ export function RedeemPage() {
     spendRef.current?.focus();
   };
 
-  const submit = async (e: Event) => {
+  /** Step 1: ask the server what the coupon gives for this spend; nothing is redeemed. */
+  const check = async (e: Event) => {
     e.preventDefault();
-    const avos = parseMop(spend);
-    if (!coupon.trim() || avos === null) {
+    if (!coupon.trim() || spendAvos === null) {
       setErr(new ApiError(422, 'validation_failed', t('redeem.check_fields')));
+      setPreview(null);
       return;
     }
-    // One idempotency key per attempt; the same key is reused when retrying the same coupon and spend.
-    const sig = `${coupon.trim()}|${avos}`;
-    if (!key.current || key.current.sig !== sig) key.current = { k: uuid(), sig };
-    setBusy(true);
+    setBusy('preview');
     setErr(null);
-    setDone(null);
+    setPreview(null);
+    try {
+      const p = await api<RedemptionPreview>('/redemptions/preview', {
+        method: 'POST',
+        auth: 'staff',
+        body: { coupon: coupon.trim(), spend_avos: spendAvos },
+      });
+      setPreview({ p, sig });
+    } catch (e2) {
+      setErr(e2);
+    } finally {
+      setBusy('');
+    }
+  };
+
+  /** Step 2: redeem. One idempotency key per attempt, reused when retrying the same coupon and spend. */
+  const confirmRedeem = async () => {
+    if (!shown || spendAvos === null) return;
+    if (!key.current || key.current.sig !== sig) key.current = { k: uuid(), sig };
+    setBusy('confirm');
+    setErr(null);
     try {
       const r = await api<RedeemAnswer>('/redemptions', {
         method: 'POST',
         auth: 'staff',
-        body: { coupon: coupon.trim(), spend_avos: avos, idempotency_key: key.current.k },
+        body: { coupon: coupon.trim(), spend_avos: spendAvos, idempotency_key: key.current.k },
       });
       setDone(r);
       setVoided(null);
       setVoidErr(null);
+      setPreview(null);
       key.current = null;
       setCoupon('');
       setSpend('');
       reloadToday();
     } catch (e2) {
       setErr(e2);
-      if (!(e2 instanceof NetworkError)) key.current = null;
+      // A lost answer may have redeemed: keep the key (and the preview) so the retry is the same attempt.
+      if (!(e2 instanceof NetworkError)) {
+        key.current = null;
+        setPreview(null);
+      }
     } finally {
-      setBusy(false);
+      setBusy('');
     }
   };
 
@@ -98,7 +132,7 @@ export function RedeemPage() {
     }
   };
 
-  const spendAvos = done ? done.redemption.spend_avos : 0;
+  const doneSpend = done ? done.redemption.spend_avos : 0;
   const left = done ? (done.redemption.void_until ? Date.parse(done.redemption.void_until) : Date.parse(done.redemption.created_at) + VOID_WINDOW_MS) - now : 0;
 
   return (
@@ -121,7 +155,7 @@ export function RedeemPage() {
       </button>
       {camera && <Scanner label={t('redeem.camera_label')} onCode={onScan} />}
 
-      <form class="card" onSubmit={submit}>
+      <form class="card" onSubmit={check}>
         <Field id="coupon" label={t('redeem.coupon_label')} hint={t('redeem.coupon_hint')}>
           <input
             id="coupon"
@@ -145,8 +179,8 @@ export function RedeemPage() {
             onInput={(e) => setSpend(e.currentTarget.value)}
           />
         </Field>
-        <button type="submit" class="btn btn-primary btn-big" disabled={busy}>
-          {t('redeem.submit')}
+        <button type="submit" class={shown ? 'btn btn-big' : 'btn btn-primary btn-big'} disabled={!!busy}>
+          {t('redeem.check')}
         </button>
       </form>
       <div aria-live="polite">
@@ -156,6 +190,47 @@ export function RedeemPage() {
             {describeError(err)}
           </div>
         ) : null}
+        {shown && (
+          <section class="card preview" aria-labelledby="preview-h" data-testid="redeem-preview">
+            <h2 id="preview-h">{t('redeem.preview_title')}</h2>
+            {typeof shown.coupon === 'object' && shown.coupon?.offer && (
+              <p>
+                {pick(shown.coupon.offer.name)} {offerValue(shown.coupon.offer)}
+              </p>
+            )}
+            <p class="preview-line" data-testid="preview-line">
+              {t('redeem.preview_line', { discount: fmtMoney(shown.discount_avos), pay: fmtMoney(shown.to_pay_avos) })}
+            </p>
+            <dl class="sums">
+              <dt>{t('redeem.spend')}</dt>
+              <dd>{fmtMoney(shown.spend_avos)}</dd>
+              <dt>{t('redeem.discount')}</dt>
+              <dd data-testid="preview-discount">{fmtMoney(shown.discount_avos)}</dd>
+              <dt>{t('redeem.to_pay')}</dt>
+              <dd>
+                <strong data-testid="preview-to-pay">{fmtMoney(shown.to_pay_avos)}</strong>
+              </dd>
+            </dl>
+            <p class="muted">{t('redeem.preview_hint')}</p>
+            <div class="row">
+              <button ref={confirmRef} type="button" class="btn btn-primary btn-big" disabled={!!busy} onClick={confirmRedeem}>
+                {t('redeem.submit')}
+              </button>
+              <button
+                type="button"
+                class="btn"
+                disabled={!!busy}
+                onClick={() => {
+                  setPreview(null);
+                  key.current = null;
+                  spendRef.current?.focus();
+                }}
+              >
+                {t('redeem.cancel')}
+              </button>
+            </div>
+          </section>
+        )}
         {done && (
           <div class={voided ? 'alert alert-warn' : 'alert alert-ok'} role="status" data-testid="redeem-ok">
             {voided ? (
@@ -172,12 +247,12 @@ export function RedeemPage() {
             </p>
             <dl class="sums">
               <dt>{t('redeem.spend')}</dt>
-              <dd>{fmtMoney(spendAvos)}</dd>
+              <dd>{fmtMoney(doneSpend)}</dd>
               <dt>{t('redeem.discount')}</dt>
               <dd data-testid="discount">{fmtMoney(done.discount_avos)}</dd>
               <dt>{t('redeem.to_pay')}</dt>
               <dd>
-                <strong>{fmtMoney(Math.max(0, spendAvos - done.discount_avos))}</strong>
+                <strong>{fmtMoney(Math.max(0, doneSpend - done.discount_avos))}</strong>
               </dd>
             </dl>
             {!voided && left > 0 && (

@@ -1,14 +1,20 @@
 // Official: merchants, enrolments, settlements, pledge report, holidays.
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { api, downloadFile, openBlobInTab, type Campaign, type Enrolment, type Holiday, type I18nName, type Merchant, type Settlement } from '../api';
 import { t, tn, tData, pick, fmtDate, fmtDateTime, fmtMoney, fmtPct, fmtNumber, macauToday } from '../i18n';
 import { ErrorBox, Field, Loading, MMark, Notice, StatusBadge, useLoad } from '../components';
 import { useAppState } from '../store';
+import { useRoute } from '../router';
 import { NameFields, cleanName, CATEGORIES } from './common';
 import { EnrolmentList } from './campaigns';
 
 export function MerchantsPage() {
   const [list, err, reload, loading] = useLoad(() => api<Merchant[]>('/merchants', { auth: 'staff' }), []);
+  // `?m={id}` (from a fraud signal) marks that merchant's row and scrolls to it.
+  const focusId = useRoute().query.get('m');
+  useEffect(() => {
+    if (focusId && list) document.getElementById(`merchant-${focusId}`)?.scrollIntoView({ block: 'center' });
+  }, [focusId, list]);
   const [open, setOpen] = useState(false);
   const empty = { name: {} as I18nName, category: 'food', address: '', lat: '22.1987', lng: '113.5439', m_mark: false, username: '', password: '' };
   const [f, setF] = useState(empty);
@@ -101,7 +107,7 @@ export function MerchantsPage() {
           </thead>
           <tbody>
             {(list || []).map((m) => (
-              <tr key={m.id}>
+              <tr key={m.id} id={`merchant-${m.id}`} class={m.id === focusId ? 'hl' : undefined} aria-current={m.id === focusId ? 'true' : undefined}>
                 <td>{pick(m.name)}</td>
                 <td>{tData("category", m.category)}</td>
                 <td>{m.address}</td>

@@ -15,7 +15,7 @@ import { t, tData, pick, fmtDate, fmtDateTime, fmtMoney, fmtNumber, localInputTo
 import { ErrorBox, Field, Loading, Notice, QrImage, StatusBadge, useLoad, describeError } from '../components';
 import { useAppState } from '../store';
 import { navigate } from '../router';
-import { NameFields, cleanName, CATEGORIES } from './common';
+import { NameFields, cleanName, CATEGORIES, CampaignTabs } from './common';
 import { offerValue, offerTrigger } from '../visitor/common';
 
 export function Dashboard() {
@@ -234,6 +234,7 @@ export function CampaignDetail({ id }: { id: string }) {
       <p class="muted">
         {c.slug} · {c.district} · {fmtDateTime(c.starts_at)} – {fmtDateTime(c.ends_at)}
       </p>
+      <CampaignTabs id={c.id} current="detail" />
       <div class="row">
         {c.status === 'draft' && (
           <>
@@ -250,9 +251,6 @@ export function CampaignDetail({ id }: { id: string }) {
             {t('campaign.end')}
           </button>
         )}
-        <a class="btn" href={`#/official/campaigns/${c.id}/stats`}>
-          {t('nav.stats')}
-        </a>
         <a class="btn" href={`#/c/${encodeURIComponent(c.slug)}`}>
           {t('campaign.visitor_page')}
         </a>

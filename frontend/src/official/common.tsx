@@ -33,3 +33,25 @@ export function cleanName(n: I18nName): I18nName {
 }
 
 export const CATEGORIES = ['food', 'retail', 'services', 'culture', 'lodging', 'other'];
+
+/** The sections of one campaign: set-up, statistics, fraud signals. */
+export function CampaignTabs({ id, current }: { id: string; current: 'detail' | 'stats' | 'signals' }) {
+  const tabs: ['detail' | 'stats' | 'signals', string, string][] = [
+    ['detail', `#/official/campaigns/${id}`, t('campaign.tab_setup')],
+    ['stats', `#/official/campaigns/${id}/stats`, t('nav.stats')],
+    ['signals', `#/official/campaigns/${id}/signals`, t('nav.signals')],
+  ];
+  return (
+    <nav class="tabs" aria-label={t('campaign.sections')}>
+      <ul>
+        {tabs.map(([k, href, label]) => (
+          <li key={k}>
+            <a href={href} aria-current={k === current ? 'page' : undefined} class={k === current ? 'active' : ''}>
+              {label}
+            </a>
+          </li>
+        ))}
+      </ul>
+    </nav>
+  );
+}

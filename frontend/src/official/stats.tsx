@@ -18,6 +18,7 @@ import { t, tData, pick, fmtMoney, fmtNumber, fmtPct, fmtDate } from '../i18n';
 import { ErrorBox, Loading, useLoad } from '../components';
 import { useAppState } from '../store';
 import { Kpi } from './campaigns';
+import { CampaignTabs } from './common';
 
 Chart.register(BarController, BarElement, LineController, LineElement, PointElement, CategoryScale, LinearScale, Legend, Tooltip);
 
@@ -68,12 +69,13 @@ export function StatsPage({ id }: { id: string }) {
   return (
     <main id="main" class="page page-wide">
       <p>
-        <a href={`#/official/campaigns/${id}`}>← {c ? pick(c.name) : t('nav.campaigns')}</a>
+        <a href="#/official/campaigns">← {t('nav.campaigns')}</a>
       </p>
       <h1>
         {t('stats.title')}
         {c ? ` — ${pick(c.name)}` : ''}
       </h1>
+      <CampaignTabs id={id} current="stats" />
       <form
         class="card filters row"
         onSubmit={(e) => {
