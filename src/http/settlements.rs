@@ -234,6 +234,36 @@ pub async fn print(
         .body(html))
 }
 
+/// Moves a statement on (approve or pay) and records the change with its before and after.
+async fn advance(
+    state: State,
+    who: Official,
+    id: String,
+    action: &'static str,
+) -> Result<HttpResponse, AppError> {
+    let (s, n) = state
+        .db(move |c| {
+            let (before, _) = settlements::find(c, &id)?;
+            match action {
+                "approve" => settlements::approve(c, &id, &who.user_id)?,
+                _ => settlements::pay(c, &id, &who.user_id)?,
+            }
+            let (after, name) = settlements::find(c, &id)?;
+            audit::record(
+                c,
+                &Actor::official(&who.user_id),
+                action,
+                "settlement",
+                &id,
+                Some(&views::settlement(&before, None)),
+                Some(&views::settlement(&after, None)),
+            )?;
+            Ok((after, name))
+        })
+        .await?;
+    Ok(ok(&views::settlement(&s, Some(&n))))
+}
+
 #[utoipa::path(post, path = "/api/v1/settlements/{id}/approve", tag = "settlements", params(("id" = String, Path)),
     responses((status = 200, description = "approved"), (status = 403, description = "four_eyes_required")))]
 pub async fn approve(
@@ -241,23 +271,7 @@ pub async fn approve(
     who: Official,
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    let id = path.into_inner();
-    let (s, n) = state
-        .db(move |c| {
-            settlements::approve(c, &id, &who.user_id)?;
-            audit::record(
-                c,
-                &Actor::official(&who.user_id),
-                "approve",
-                "settlement",
-                &id,
-                None,
-                None,
-            )?;
-            settlements::find(c, &id)
-        })
-        .await?;
-    Ok(ok(&views::settlement(&s, Some(&n))))
+    advance(state, who, path.into_inner(), "approve").await
 }
 
 #[utoipa::path(post, path = "/api/v1/settlements/{id}/pay", tag = "settlements", params(("id" = String, Path)), responses((status = 200, description = "paid")))]
@@ -266,21 +280,5 @@ pub async fn pay(
     who: Official,
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    let id = path.into_inner();
-    let (s, n) = state
-        .db(move |c| {
-            settlements::pay(c, &id, &who.user_id)?;
-            audit::record(
-                c,
-                &Actor::official(&who.user_id),
-                "pay",
-                "settlement",
-                &id,
-                None,
-                None,
-            )?;
-            settlements::find(c, &id)
-        })
-        .await?;
-    Ok(ok(&views::settlement(&s, Some(&n))))
+    advance(state, who, path.into_inner(), "pay").await
 }
