@@ -1,0 +1,313 @@
+//! `bare`: the reference ceiling for the benchmark. The same SQL statements as Bairro's hot
+//! paths, behind minimal actix-web handlers on the same pool (`bairro::db::connect`, same
+//! pragmas and size) and the same blocking-pool idiom, with no auth, no validation and no
+//! rules. Bodies carry the ids the statements need.
+//!
+//! - `POST /checkin`  — one INSERT into checkins;
+//! - `POST /redeem`   — in one write transaction: UPDATE coupons … WHERE status = 'issued',
+//!   then INSERT into redemptions;
+//! - `POST /claim`    — in one write transaction: UPDATE offers SET issued = issued + 1
+//!   WHERE issued < stock, then INSERT into coupons;
+//! - `POST /pageview` — into a memory buffer, written by a multi-row INSERT every 500 ms or
+//!   2,000 rows (what Bairro does);
+//! - `GET /healthz`.
+
+use std::sync::Mutex;
+use std::time::Duration;
+
+use actix_web::{web, App, HttpResponse, HttpServer};
+use diesel::prelude::*;
+use serde::Deserialize;
+
+use bairro::db::models::{Checkin, Coupon, NewPageview, Redemption};
+use bairro::db::schema::{checkins, coupons, offers, redemptions};
+use bairro::db::{self, write_tx, DbPool};
+use bairro::domain::time::{macau_day, now};
+use bairro::error::AppError;
+
+struct State {
+    pool: DbPool,
+    pageviews: Mutex<Vec<NewPageview>>,
+}
+
+type Data = web::Data<State>;
+
+fn fail(e: impl std::fmt::Display) -> HttpResponse {
+    HttpResponse::InternalServerError().body(e.to_string())
+}
+
+async fn run<T, F>(st: &Data, f: F) -> Result<T, HttpResponse>
+where
+    F: FnOnce(&mut db::DbConn) -> Result<T, AppError> + Send + 'static,
+    T: Send + 'static,
+{
+    let pool = st.pool.clone();
+    match web::block(move || {
+        let mut c = db::get(&pool)?;
+        f(&mut c)
+    })
+    .await
+    {
+        Ok(Ok(v)) => Ok(v),
+        Ok(Err(AppError::Conflict(m))) => Err(HttpResponse::Conflict().body(m)),
+        Ok(Err(e)) => Err(fail(e)),
+        Err(e) => Err(fail(e)),
+    }
+}
+
+fn new_id() -> String {
+    uuid::Uuid::new_v4().to_string()
+}
+
+fn code() -> String {
+    use rand::Rng;
+    const A: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+    let mut r = rand::thread_rng();
+    (0..16).map(|_| A[r.gen_range(0..32)] as char).collect()
+}
+
+#[derive(Deserialize)]
+struct CheckinBody {
+    visitor: String,
+    point: String,
+    campaign: String,
+    lat: Option<f64>,
+    lng: Option<f64>,
+}
+
+async fn checkin(st: Data, b: web::Json<CheckinBody>) -> HttpResponse {
+    let b = b.into_inner();
+    let t = now();
+    let row = Checkin {
+        id: new_id(),
+        visitor_id: b.visitor,
+        point_id: b.point,
+        campaign_id: b.campaign,
+        method: "qr".into(),
+        day: macau_day(t),
+        scanned_at: t,
+        received_at: t,
+        lat: b.lat,
+        lng: b.lng,
+        nonce: None,
+        first_visit: false,
+    };
+    let id = row.id.clone();
+    match run(&st, move |c| {
+        diesel::insert_into(checkins::table)
+            .values(&row)
+            .execute(c)?;
+        Ok(())
+    })
+    .await
+    {
+        Ok(()) => HttpResponse::Created().json(serde_json::json!({ "id": id })),
+        Err(r) => r,
+    }
+}
+
+#[derive(Deserialize)]
+struct RedeemBody {
+    coupon: String,
+    offer: String,
+    campaign: String,
+    merchant: String,
+    user: String,
+    spend: i64,
+}
+
+async fn redeem(st: Data, b: web::Json<RedeemBody>) -> HttpResponse {
+    let b = b.into_inner();
+    let t = now();
+    let r = Redemption {
+        id: new_id(),
+        coupon_id: b.coupon,
+        offer_id: b.offer,
+        campaign_id: b.campaign,
+        merchant_id: b.merchant,
+        user_id: b.user,
+        spend_avos: b.spend,
+        discount_avos: 0,
+        ecash_avos: 0,
+        status: "done".into(),
+        day: macau_day(t),
+        created_at: t,
+        voided_at: None,
+        settlement_id: None,
+    };
+    let id = r.id.clone();
+    match run(&st, move |c| {
+        write_tx(c, |c| {
+            let moved = diesel::update(
+                coupons::table
+                    .find(&r.coupon_id)
+                    .filter(coupons::status.eq("issued"))
+                    .filter(coupons::expires_at.gt(t)),
+            )
+            .set(coupons::status.eq("redeemed"))
+            .execute(c)?;
+            if moved == 0 {
+                return Err(AppError::Conflict("already redeemed".into()));
+            }
+            diesel::insert_into(redemptions::table)
+                .values(&r)
+                .execute(c)?;
+            Ok(())
+        })
+    })
+    .await
+    {
+        Ok(()) => HttpResponse::Created().json(serde_json::json!({ "id": id })),
+        Err(r) => r,
+    }
+}
+
+#[derive(Deserialize)]
+struct ClaimBody {
+    offer: String,
+    visitor: String,
+    campaign: String,
+}
+
+async fn claim(st: Data, b: web::Json<ClaimBody>) -> HttpResponse {
+    let b = b.into_inner();
+    let t = now();
+    let coupon = Coupon {
+        id: new_id(),
+        code: code(),
+        offer_id: b.offer,
+        campaign_id: b.campaign,
+        visitor_id: b.visitor,
+        seq: 1,
+        status: "issued".into(),
+        issued_at: t,
+        expires_at: t + chrono::Duration::days(30),
+        day: macau_day(t),
+        checkin_id: None,
+    };
+    let id = coupon.id.clone();
+    match run(&st, move |c| {
+        write_tx(c, |c| {
+            let taken = diesel::update(
+                offers::table
+                    .find(&coupon.offer_id)
+                    .filter(offers::issued.lt(offers::stock)),
+            )
+            .set(offers::issued.eq(offers::issued + 1))
+            .execute(c)?;
+            if taken == 0 {
+                return Ok(false);
+            }
+            diesel::insert_into(coupons::table)
+                .values(&coupon)
+                .execute(c)?;
+            Ok(true)
+        })
+    })
+    .await
+    {
+        Ok(true) => HttpResponse::Created().json(serde_json::json!({ "id": id })),
+        Ok(false) => HttpResponse::Gone().finish(),
+        Err(r) => r,
+    }
+}
+
+#[derive(Deserialize)]
+struct PageviewBody {
+    campaign: String,
+    path: String,
+    #[serde(rename = "ref")]
+    ref_: Option<String>,
+}
+
+fn flush(st: &State) -> Result<usize, AppError> {
+    let rows = std::mem::take(&mut *st.pageviews.lock().expect("lock"));
+    if rows.is_empty() {
+        return Ok(0);
+    }
+    let mut c = db::get(&st.pool)?;
+    db::traffic::insert_pageviews(&mut c, &rows)
+}
+
+async fn pageview(st: Data, b: web::Json<PageviewBody>) -> HttpResponse {
+    let b = b.into_inner();
+    let t = now();
+    let n = {
+        let mut g = st.pageviews.lock().expect("lock");
+        g.push(NewPageview {
+            campaign_id: b.campaign,
+            path: b.path,
+            ref_: b.ref_,
+            visitor_hash: "bare".into(),
+            day: macau_day(t),
+            created_at: t,
+        });
+        g.len()
+    };
+    if n >= 2000 {
+        let s = st.clone();
+        let _ = web::block(move || flush(&s)).await;
+    }
+    HttpResponse::Accepted().finish()
+}
+
+async fn healthz(st: Data) -> HttpResponse {
+    match run(&st, |c| {
+        use diesel::connection::SimpleConnection;
+        c.batch_execute("SELECT 1")?;
+        Ok(())
+    })
+    .await
+    {
+        Ok(()) => HttpResponse::Ok().body("ok"),
+        Err(r) => r,
+    }
+}
+
+fn arg(name: &str) -> Option<String> {
+    let args: Vec<String> = std::env::args().collect();
+    args.iter()
+        .position(|a| a == name)
+        .and_then(|i| args.get(i + 1).cloned())
+}
+
+fn main() -> anyhow::Result<()> {
+    let bind = arg("--bind").unwrap_or_else(|| "127.0.0.1:8090".into());
+    let url = arg("--database-url").ok_or_else(|| anyhow::anyhow!("--database-url is required"))?;
+    let (pool, _) = db::connect(&url, None)?;
+    let state = web::Data::new(State {
+        pool,
+        pageviews: Mutex::new(Vec::new()),
+    });
+    actix_web::rt::System::new().block_on(async move {
+        let st = state.clone();
+        let flusher = actix_web::rt::spawn(async move {
+            let mut tick = actix_web::rt::time::interval(Duration::from_millis(500));
+            loop {
+                tick.tick().await;
+                let s = st.clone();
+                let _ = web::block(move || flush(&s)).await;
+            }
+        });
+        let data = state.clone();
+        let server = HttpServer::new(move || {
+            App::new()
+                .app_data(data.clone())
+                .app_data(web::JsonConfig::default().limit(64 * 1024))
+                .route("/healthz", web::get().to(healthz))
+                .route("/checkin", web::post().to(checkin))
+                .route("/redeem", web::post().to(redeem))
+                .route("/claim", web::post().to(claim))
+                .route("/pageview", web::post().to(pageview))
+        })
+        .shutdown_timeout(10)
+        .bind(&bind)?
+        .run();
+        println!("bare is serving on http://{bind}");
+        let result = server.await;
+        flusher.abort();
+        let s = state.clone();
+        let _ = web::block(move || flush(&s)).await;
+        result.map_err(anyhow::Error::from)
+    })
+}
