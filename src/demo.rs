@@ -579,6 +579,7 @@ fn load(conn: &mut DbConn) -> Result<usize, AppError> {
                     lat: Some(p.lat),
                     lng: Some(p.lng),
                     nonce: None,
+                    ref_: ref_.clone(),
                     first_visit: k == 0,
                 });
                 if rng.gen_bool(0.03) {
@@ -647,6 +648,7 @@ fn load(conn: &mut DbConn) -> Result<usize, AppError> {
                     expires_at,
                     day: macau_day(issued_at),
                     checkin_id: None,
+                    ref_: ref_.clone(),
                 });
                 let face = if o.kind == "ecash" {
                     o.face_value_avos
@@ -690,6 +692,7 @@ fn load(conn: &mut DbConn) -> Result<usize, AppError> {
                         created_at: redeemed_at,
                         voided_at: None,
                         settlement_id: None,
+                        ref_: ref_.clone(),
                     });
                     ledger_v.push(NewLedgerEntry {
                         campaign_id: cid.clone(),

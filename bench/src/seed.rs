@@ -691,6 +691,7 @@ pub fn seed(
                 lat: Some(lat),
                 lng: Some(lng),
                 nonce: None,
+                ref_: None,
                 first_visit: k == 0,
             });
         }
@@ -898,6 +899,7 @@ fn push_coupon(
         expires_at,
         day: macau_day(issued_at),
         checkin_id,
+        ref_: None,
     });
     let spend = o.min_spend_avos + rng.gen_range(0..20_000);
     if redeem {
@@ -920,6 +922,7 @@ fn push_coupon(
             created_at: at,
             voided_at: None,
             settlement_id: None,
+            ref_: None,
         });
     } else {
         fresh.push(FreshCoupon {

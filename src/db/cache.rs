@@ -1,5 +1,6 @@
 //! Short-lived caches of what hot paths read on every request and officials rarely change:
-//! a point with its campaign, a campaign's offers, a merchant with its enrolment. Entries live
+//! a point with its campaign, a campaign's offers, a merchant with its enrolment, a staff
+//! login's state, and a campaign's statistics. Entries live
 //! two seconds, and a process drops them all when it changes those rows itself, so another
 //! process sees a change within two seconds. Nothing that limits money is decided from here:
 //! stock, limits and single redemption are enforced by the database.
@@ -10,8 +11,11 @@ use std::time::Duration;
 use diesel::prelude::*;
 use moka::sync::Cache;
 
+use chrono::NaiveDate;
+
 use super::models::{Campaign, Merchant, Offer, Point};
 use super::schema::*;
+use super::stats::{Facts, Range};
 use super::DbConn;
 use crate::error::AppError;
 
@@ -27,6 +31,7 @@ pub struct Caches {
     offer: Cache<String, Option<Arc<(Offer, Campaign)>>>,
     shops: Cache<(String, String), Shop>,
     users: Cache<String, bool>,
+    facts: Cache<(String, NaiveDate, NaiveDate), Arc<Facts>>,
 }
 
 fn build<K, V>() -> Cache<K, V>
@@ -48,6 +53,7 @@ impl Default for Caches {
             offer: build(),
             shops: build(),
             users: build(),
+            facts: build(),
         }
     }
 }
@@ -60,6 +66,21 @@ impl Caches {
         self.offer.invalidate_all();
         self.shops.invalidate_all();
         self.users.invalidate_all();
+        self.facts.invalidate_all();
+    }
+
+    /// A campaign's statistics over a range, at most two seconds old. Requests arriving
+    /// together while they are counted wait for that one count instead of repeating it.
+    pub fn facts(&self, conn: &mut DbConn, cid: &str, r: Range) -> Result<Arc<Facts>, AppError> {
+        self.facts
+            .try_get_with((cid.to_string(), r.from, r.to), || {
+                super::stats::facts(conn, cid, r).map(Arc::new)
+            })
+            .map_err(|e: Arc<AppError>| match &*e {
+                AppError::NotFound(m) => AppError::NotFound(m.clone()),
+                AppError::Unavailable(m) => AppError::Unavailable(m.clone()),
+                other => AppError::Internal(anyhow::anyhow!("statistics: {other}")),
+            })
     }
 
     /// Whether a staff login is still active, if known.

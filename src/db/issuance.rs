@@ -33,7 +33,15 @@ pub fn insert_visitor(conn: &mut DbConn, v: &Visitor) -> Result<Vec<(Coupon, Off
         let mut out = Vec::new();
         for c in active {
             let offers = super::catalog::offers_of(conn, &c)?;
-            out.extend(issue_earned(conn, &offers, &v.id, 0, None, t)?);
+            out.extend(issue_earned(
+                conn,
+                &offers,
+                &v.id,
+                0,
+                None,
+                v.ref_.as_deref(),
+                t,
+            )?);
         }
         Ok(out)
     })
@@ -49,9 +57,16 @@ fn lock_visitor(conn: &mut DbConn, visitor_id: &str, t: NaiveDateTime) -> Result
         // `BEGIN IMMEDIATE` already lets one writer in at a time.
         return Ok(());
     }
-    let n = diesel::update(visitors::table.find(visitor_id))
-        .set(visitors::last_seen_at.eq(t))
-        .execute(conn)?;
+    let _ = t;
+    let n = match conn {
+        DbConn::Pg(c) => visitors::table
+            .find(visitor_id)
+            .select(visitors::id)
+            .for_update()
+            .load::<String>(c)?
+            .len(),
+        DbConn::Sqlite(_) => 1,
+    };
     if n == 0 {
         return Err(AppError::Unauthorized(
             "unknown visitor; sign up again".into(),
@@ -68,6 +83,7 @@ fn issue_one(
     seq: i32,
     t: NaiveDateTime,
     checkin_id: Option<&str>,
+    visitor_ref: Option<&str>,
 ) -> Result<Option<Coupon>, AppError> {
     let taken = diesel::update(
         offers::table
@@ -92,6 +108,7 @@ fn issue_one(
         expires_at,
         day: macau_day(t),
         checkin_id: checkin_id.map(str::to_string),
+        ref_: visitor_ref.map(str::to_string),
     };
     diesel::insert_into(coupons::table)
         .values(&coupon)
@@ -131,6 +148,7 @@ fn issue_earned(
     visitor_id: &str,
     distinct_points: i64,
     checkin_id: Option<&str>,
+    visitor_ref: Option<&str>,
     t: NaiveDateTime,
 ) -> Result<Vec<(Coupon, Offer)>, AppError> {
     let due: Vec<(&Offer, i64)> = offers
@@ -164,7 +182,15 @@ fn issue_earned(
     for (offer, entitled) in due {
         let mut have = held.get(&offer.id).copied().unwrap_or(0);
         while have < entitled {
-            match issue_one(conn, offer, visitor_id, (have + 1) as i32, t, checkin_id)? {
+            match issue_one(
+                conn,
+                offer,
+                visitor_id,
+                (have + 1) as i32,
+                t,
+                checkin_id,
+                visitor_ref,
+            )? {
                 Some(c) => out.push((c, offer.clone())),
                 None => break,
             }
@@ -182,6 +208,8 @@ pub struct CheckinRequest {
     pub lng: Option<f64>,
     pub scanned_at: Option<NaiveDateTime>,
     pub nonce: Option<String>,
+    /// The visitor's traffic source, from its token.
+    pub visitor_ref: Option<String>,
 }
 
 pub struct CheckinOutcome {
@@ -377,6 +405,7 @@ pub fn check_in(
         lat: req.lat,
         lng: req.lng,
         nonce: req.nonce.clone(),
+        ref_: req.visitor_ref.clone(),
         first_visit: false,
     };
     let result = write_tx(conn, |conn| {
@@ -401,6 +430,7 @@ pub fn check_in(
             &row.visitor_id,
             count,
             Some(&row.id),
+            row.ref_.as_deref(),
             received_at,
         )?;
         Ok((row, count, coupons))
@@ -442,6 +472,7 @@ pub fn claim(
     caches: &Caches,
     offer_id: &str,
     visitor_id: &str,
+    visitor_ref: Option<&str>,
 ) -> Result<(Coupon, Offer), AppError> {
     let t = now();
     let found = caches.offer(conn, offer_id)?;
@@ -505,7 +536,15 @@ pub fn claim(
                 "You already hold as many of these coupons as allowed.",
             ));
         }
-        match issue_one(conn, offer, visitor_id, (held + 1) as i32, t, None)? {
+        match issue_one(
+            conn,
+            offer,
+            visitor_id,
+            (held + 1) as i32,
+            t,
+            None,
+            visitor_ref,
+        )? {
             Some(c) => Ok(c),
             None => Err(AppError::rule(
                 StatusCode::GONE,

@@ -100,6 +100,8 @@ pub struct Checkin {
     pub lat: Option<f64>,
     pub lng: Option<f64>,
     pub nonce: Option<String>,
+    /// The traffic source the visitor arrived with (copied, so statistics need no join).
+    pub ref_: Option<String>,
     /// The visitor's first check-in in this campaign (counts visitors additively by day).
     pub first_visit: bool,
 }
@@ -178,6 +180,8 @@ pub struct Coupon {
     pub expires_at: NaiveDateTime,
     pub day: NaiveDate,
     pub checkin_id: Option<String>,
+    /// The traffic source of the visitor it was issued to.
+    pub ref_: Option<String>,
 }
 
 impl Coupon {
@@ -209,6 +213,8 @@ pub struct Redemption {
     pub created_at: NaiveDateTime,
     pub voided_at: Option<NaiveDateTime>,
     pub settlement_id: Option<String>,
+    /// The traffic source of the coupon's visitor.
+    pub ref_: Option<String>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]

@@ -281,6 +281,7 @@ pub fn redeem(
         day: macau_day(t),
         created_at: t,
         voided_at: None,
+        ref_: coupon.ref_.clone(),
         settlement_id: None,
     };
     let result = write_tx(conn, |conn| {

@@ -114,6 +114,8 @@ diesel::table! {
         lat -> Nullable<Double>,
         lng -> Nullable<Double>,
         nonce -> Nullable<Text>,
+        #[sql_name = "ref"]
+        ref_ -> Nullable<Text>,
         first_visit -> Bool,
     }
 }
@@ -169,6 +171,8 @@ diesel::table! {
         expires_at -> Timestamp,
         day -> Date,
         checkin_id -> Nullable<Text>,
+        #[sql_name = "ref"]
+        ref_ -> Nullable<Text>,
     }
 }
 
@@ -188,6 +192,8 @@ diesel::table! {
         created_at -> Timestamp,
         voided_at -> Nullable<Timestamp>,
         settlement_id -> Nullable<Text>,
+        #[sql_name = "ref"]
+        ref_ -> Nullable<Text>,
     }
 }
 
@@ -344,5 +350,3 @@ diesel::allow_tables_to_appear_in_same_query!(
     pledge_footnotes,
     audit_log,
 );
-
-diesel::allow_columns_to_appear_in_same_group_by_clause!(visitors::ref_, checkins::first_visit);

@@ -11,6 +11,7 @@ use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
+use super::cache::Caches;
 use super::schema::*;
 use super::DbConn;
 use crate::domain::names::Names;
@@ -109,7 +110,8 @@ fn ref_key(r: Option<String>) -> String {
     r.unwrap_or_else(|| "(direct)".into())
 }
 
-/// Counts the facts of some days straight from the event tables.
+/// Counts the facts of some days straight from the event tables: one grouped scan of each
+/// table's `(campaign_id, day)` range.
 pub fn live_facts(
     conn: &mut DbConn,
     cid: &str,
@@ -120,14 +122,15 @@ pub fn live_facts(
     if to < from {
         return Ok(f);
     }
-    for (d, n) in pageviews::table
+    for (d, r, n) in pageviews::table
         .filter(pageviews::campaign_id.eq(cid))
         .filter(pageviews::day.between(from, to))
-        .group_by(pageviews::day)
-        .select((pageviews::day, count_star()))
-        .load::<(NaiveDate, i64)>(conn)?
+        .group_by((pageviews::day, pageviews::ref_))
+        .select((pageviews::day, pageviews::ref_, count_star()))
+        .load::<(NaiveDate, Option<String>, i64)>(conn)?
     {
         f.daily.entry(d).or_default()[0] += n;
+        f.refs.entry(ref_key(r)).or_default()[0] += n;
         f.page_views += n;
     }
     f.page_visitors = page_visitors::table
@@ -135,23 +138,32 @@ pub fn live_facts(
         .filter(page_visitors::day.between(from, to))
         .count()
         .get_result(conn)?;
-    for (d, p, first, n) in checkins::table
+    for (d, p, first, r, n) in checkins::table
         .filter(checkins::campaign_id.eq(cid))
         .filter(checkins::day.between(from, to))
-        .group_by((checkins::day, checkins::point_id, checkins::first_visit))
+        .group_by((
+            checkins::day,
+            checkins::point_id,
+            checkins::first_visit,
+            checkins::ref_,
+        ))
         .select((
             checkins::day,
             checkins::point_id,
             checkins::first_visit,
+            checkins::ref_,
             count_star(),
         ))
-        .load::<(NaiveDate, String, bool, i64)>(conn)?
+        .load::<(NaiveDate, String, bool, Option<String>, i64)>(conn)?
     {
         f.daily.entry(d).or_default()[1] += n;
         *f.points.entry(p).or_default() += n;
         f.checkins += n;
+        let e = f.refs.entry(ref_key(r)).or_default();
+        e[2] += n;
         if first {
             f.visitors += n;
+            e[1] += n;
         }
     }
     for (p, reason, n) in checkin_refusals::table
@@ -171,18 +183,19 @@ pub fn live_facts(
             .entry(reason)
             .or_default() += n;
     }
-    for (d, o, n) in coupons::table
+    for (d, o, r, n) in coupons::table
         .filter(coupons::campaign_id.eq(cid))
         .filter(coupons::day.between(from, to))
-        .group_by((coupons::day, coupons::offer_id))
-        .select((coupons::day, coupons::offer_id, count_star()))
-        .load::<(NaiveDate, String, i64)>(conn)?
+        .group_by((coupons::day, coupons::offer_id, coupons::ref_))
+        .select((coupons::day, coupons::offer_id, coupons::ref_, count_star()))
+        .load::<(NaiveDate, String, Option<String>, i64)>(conn)?
     {
         f.daily.entry(d).or_default()[2] += n;
         f.offers.entry(o).or_default()[0] += n;
+        f.refs.entry(ref_key(r)).or_default()[3] += n;
         f.issued += n;
     }
-    for (d, o, m, n, ecash, spend) in redemptions::table
+    for (d, o, m, r, n, ecash, spend) in redemptions::table
         .filter(redemptions::campaign_id.eq(cid))
         .filter(redemptions::status.eq("done"))
         .filter(redemptions::day.between(from, to))
@@ -190,78 +203,44 @@ pub fn live_facts(
             redemptions::day,
             redemptions::offer_id,
             redemptions::merchant_id,
+            redemptions::ref_,
         ))
         .select((
             redemptions::day,
             redemptions::offer_id,
             redemptions::merchant_id,
+            redemptions::ref_,
             count_star(),
             sum_bigint("CAST(SUM(redemptions.ecash_avos) AS BIGINT)"),
             sum_bigint("CAST(SUM(redemptions.spend_avos) AS BIGINT)"),
         ))
-        .load::<(NaiveDate, String, String, i64, Option<i64>, Option<i64>)>(conn)?
+        .load::<(
+            NaiveDate,
+            String,
+            String,
+            Option<String>,
+            i64,
+            Option<i64>,
+            Option<i64>,
+        )>(conn)?
     {
         let (ecash, spend) = (ecash.unwrap_or(0), spend.unwrap_or(0));
         f.daily.entry(d).or_default()[3] += n;
         f.offers.entry(o).or_default()[1] += n;
         add_arr(f.merchants.entry(m).or_default(), &[n, ecash, spend]);
+        f.refs.entry(ref_key(r)).or_default()[4] += n;
         f.redeemed += n;
         f.ecash_avos += ecash;
         f.spend_avos += spend;
     }
-    // Traffic sources down the funnel: the ref a visitor arrived with.
-    for (r, n) in pageviews::table
-        .filter(pageviews::campaign_id.eq(cid))
-        .filter(pageviews::day.between(from, to))
-        .group_by(pageviews::ref_)
-        .select((pageviews::ref_, count_star()))
-        .load::<(Option<String>, i64)>(conn)?
-    {
-        f.refs.entry(ref_key(r)).or_default()[0] += n;
-    }
-    for (r, first, n) in checkins::table
-        .inner_join(visitors::table.on(visitors::id.eq(checkins::visitor_id)))
-        .filter(checkins::campaign_id.eq(cid))
-        .filter(checkins::day.between(from, to))
-        .group_by((visitors::ref_, checkins::first_visit))
-        .select((visitors::ref_, checkins::first_visit, count_star()))
-        .load::<(Option<String>, bool, i64)>(conn)?
-    {
-        let e = f.refs.entry(ref_key(r)).or_default();
-        e[2] += n;
-        if first {
-            e[1] += n;
-        }
-    }
-    for (r, n) in coupons::table
-        .inner_join(visitors::table.on(visitors::id.eq(coupons::visitor_id)))
-        .filter(coupons::campaign_id.eq(cid))
-        .filter(coupons::day.between(from, to))
-        .group_by(visitors::ref_)
-        .select((visitors::ref_, count_star()))
-        .load::<(Option<String>, i64)>(conn)?
-    {
-        f.refs.entry(ref_key(r)).or_default()[3] += n;
-    }
-    for (r, n) in redemptions::table
-        .inner_join(coupons::table.on(coupons::id.eq(redemptions::coupon_id)))
-        .inner_join(visitors::table.on(visitors::id.eq(coupons::visitor_id)))
-        .filter(redemptions::campaign_id.eq(cid))
-        .filter(redemptions::status.eq("done"))
-        .filter(redemptions::day.between(from, to))
-        .group_by(visitors::ref_)
-        .select((visitors::ref_, count_star()))
-        .load::<(Option<String>, i64)>(conn)?
-    {
-        f.refs.entry(ref_key(r)).or_default()[4] += n;
-    }
     Ok(f)
 }
 
-/// The last day that can no longer change: check-ins may be uploaded up to six hours late and
-/// redemptions undone for ten minutes, so everything before yesterday is final.
+/// The last day that can no longer change. Check-ins may be uploaded up to six hours late and
+/// redemptions undone for ten minutes, so a day is final from 06:15 (Macau) the day after.
 pub fn last_closed_day() -> NaiveDate {
-    macau_day(now()) - Duration::days(2)
+    let settled = now() - (crate::domain::checkin::MAX_OFFLINE_UPLOAD + Duration::minutes(15));
+    macau_day(settled) - Duration::days(1)
 }
 
 /// The campaign's first day with anything to count (history may predate the campaign's
@@ -437,8 +416,13 @@ fn rate(a: i64, b: i64) -> f64 {
 }
 
 /// Everything the campaign dashboard shows.
-pub fn campaign(conn: &mut DbConn, cid: &str, r: Range) -> Result<Value, AppError> {
-    let f = facts(conn, cid, r)?;
+pub fn campaign(
+    conn: &mut DbConn,
+    caches: &Caches,
+    cid: &str,
+    r: Range,
+) -> Result<Value, AppError> {
+    let f = caches.facts(conn, cid, r)?;
     let pts: Vec<(String, String, String)> = points::table
         .filter(points::campaign_id.eq(cid))
         .order(points::created_at.asc())
@@ -523,14 +507,14 @@ pub fn campaign(conn: &mut DbConn, cid: &str, r: Range) -> Result<Value, AppErro
 }
 
 /// Totals over all campaigns (their drafts excluded).
-pub fn overview(conn: &mut DbConn) -> Result<Value, AppError> {
+pub fn overview(conn: &mut DbConn, caches: &Caches) -> Result<Value, AppError> {
     let ids: Vec<String> = campaigns::table
         .filter(campaigns::status.ne("draft"))
         .select(campaigns::id)
         .load(conn)?;
     let mut f = Facts::default();
     for id in &ids {
-        f.add(&facts(conn, id, Range::all())?);
+        f.add(&*caches.facts(conn, id, Range::all())?);
     }
     let merchants_n: i64 = enrolments::table
         .filter(enrolments::status.eq("approved"))

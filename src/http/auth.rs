@@ -21,6 +21,9 @@ pub struct Claims {
     pub mrole: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub pid: Option<String>,
+    /// A visitor's traffic source (the influencer link they arrived with).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub rf: Option<String>,
     pub iat: i64,
     pub exp: i64,
 }
@@ -220,12 +223,16 @@ impl FromRequest for MerchantOwner {
 #[derive(Debug, Clone)]
 pub struct VisitorAuth {
     pub visitor_id: String,
+    pub ref_: Option<String>,
 }
 extractor!(VisitorAuth, |req: &HttpRequest| role_claims(
     req,
     &["visitor"]
 )
-.map(|c| VisitorAuth { visitor_id: c.sub }));
+.map(|c| VisitorAuth {
+    visitor_id: c.sub,
+    ref_: c.rf
+}));
 
 /// An official or a point's display device.
 #[derive(Debug, Clone)]
@@ -271,6 +278,7 @@ pub fn staff_claims(
         mid: merchant_id,
         mrole: merchant_role,
         pid: None,
+        rf: None,
         iat: 0,
         exp: 0,
     }
@@ -283,6 +291,7 @@ pub fn visitor_claims(visitor_id: &str) -> Claims {
         mid: None,
         mrole: None,
         pid: None,
+        rf: None,
         iat: 0,
         exp: 0,
     }
@@ -295,6 +304,7 @@ pub fn device_claims(device_id: &str, point_id: &str) -> Claims {
         mid: None,
         mrole: None,
         pid: Some(point_id.into()),
+        rf: None,
         iat: 0,
         exp: 0,
     }

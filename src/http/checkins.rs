@@ -92,6 +92,7 @@ pub async fn check_in(
         lng: b.lng,
         scanned_at,
         nonce: b.nonce,
+        visitor_ref: who.ref_,
     };
     let qr = state.qr.clone();
     let caches = state.caches.clone();
@@ -121,7 +122,7 @@ pub async fn claim(
     let id = path.into_inner();
     let caches = state.caches.clone();
     let (c, o) = state
-        .db(move |conn| issuance::claim(conn, &caches, &id, &who.visitor_id))
+        .db(move |conn| issuance::claim(conn, &caches, &id, &who.visitor_id, who.ref_.as_deref()))
         .await?;
     Ok(created(&views::coupon(
         &c,

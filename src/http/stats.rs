@@ -42,17 +42,19 @@ fn range(q: &RangeQuery) -> Result<Range, AppError> {
 }
 
 async fn load(state: &State, key: String, r: Range) -> Result<Value, AppError> {
+    let caches = state.caches.clone();
     state
         .db(move |c| {
             let camp = catalog::find_campaign(c, &key)?;
-            stats::campaign(c, &camp.id, r)
+            stats::campaign(c, &caches, &camp.id, r)
         })
         .await
 }
 
 #[utoipa::path(get, path = "/api/v1/stats/overview", tag = "stats", responses((status = 200, description = "totals over all campaigns, with a summary in three languages")))]
 pub async fn overview(state: State, _who: Official) -> Result<HttpResponse, AppError> {
-    Ok(ok(&state.db(stats::overview).await?))
+    let caches = state.caches.clone();
+    Ok(ok(&state.db(move |c| stats::overview(c, &caches)).await?))
 }
 
 #[utoipa::path(get, path = "/api/v1/campaigns/{id}/stats", tag = "stats", params(("id" = String, Path), RangeQuery),
@@ -216,13 +218,14 @@ async fn open_data(
     r: Range,
     official: bool,
 ) -> Result<Value, AppError> {
+    let caches = state.caches.clone();
     state
         .db(move |c| {
             let camp = catalog::find_campaign(c, &key)?;
             if camp.status == "draft" && !official {
                 return Err(AppError::NotFound(format!("no campaign '{key}'")));
             }
-            let f = stats::facts(c, &camp.id, r)?;
+            let f = caches.facts(c, &camp.id, r)?;
             let points = catalog::points_of(c, &camp.id)?;
             let offers = catalog::offers_of(c, &camp.id)?;
             let names = |n: &str| crate::domain::names::Names::from_json(n);

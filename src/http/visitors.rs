@@ -210,9 +210,11 @@ pub async fn sign_up(
         last_seen_at: t,
     };
     let id = v.id.clone();
+    let mut visitor_token_claims = auth::visitor_claims(&id);
+    visitor_token_claims.rf = v.ref_.clone();
     let coupons = state.db(move |c| issuance::insert_visitor(c, &v)).await?;
     let (token, exp) = state.jwt.issue(
-        auth::visitor_claims(&id),
+        visitor_token_claims,
         Duration::days(state.settings.visitor_token_days),
     );
     let coupons: Vec<_> = coupons

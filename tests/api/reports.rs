@@ -286,6 +286,8 @@ both!(closed_days_are_kept_and_add_up_with_live_days, |app| {
         p1 = p1["id"].as_str().unwrap()
     );
     app.conn().batch_execute(&sql).unwrap();
+    // Statistics may be two seconds old (they are counted once for all requests meanwhile).
+    actix_web::rt::time::sleep(std::time::Duration::from_millis(2100)).await;
     let (_, after) = app
         .get(&format!("/campaigns/{cid}/stats"), Some(&off))
         .await;

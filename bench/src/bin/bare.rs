@@ -90,6 +90,7 @@ async fn checkin(st: Data, b: web::Json<CheckinBody>) -> HttpResponse {
         lat: b.lat,
         lng: b.lng,
         nonce: None,
+        ref_: None,
         first_visit: false,
     };
     let id = row.id.clone();
@@ -134,6 +135,7 @@ async fn redeem(st: Data, b: web::Json<RedeemBody>) -> HttpResponse {
         created_at: t,
         voided_at: None,
         settlement_id: None,
+        ref_: None,
     };
     let id = r.id.clone();
     match run(&st, move |c| {
@@ -184,6 +186,7 @@ async fn claim(st: Data, b: web::Json<ClaimBody>) -> HttpResponse {
         expires_at: t + chrono::Duration::days(30),
         day: macau_day(t),
         checkin_id: None,
+        ref_: None,
     };
     let id = coupon.id.clone();
     match run(&st, move |c| {

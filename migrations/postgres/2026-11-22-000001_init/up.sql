@@ -101,6 +101,7 @@ CREATE TABLE checkins (
   lat DOUBLE PRECISION,
   lng DOUBLE PRECISION,
   nonce TEXT,
+  ref TEXT,
   first_visit BOOLEAN NOT NULL DEFAULT FALSE,
   UNIQUE (visitor_id, point_id, day),
   UNIQUE (visitor_id, nonce)
@@ -158,6 +159,7 @@ CREATE TABLE coupons (
   expires_at TIMESTAMP NOT NULL,
   day DATE NOT NULL,
   checkin_id TEXT,
+  ref TEXT,
   UNIQUE (offer_id, visitor_id, seq)
 );
 CREATE INDEX coupons_visitor ON coupons(visitor_id);
@@ -178,7 +180,8 @@ CREATE TABLE redemptions (
   day DATE NOT NULL,
   created_at TIMESTAMP NOT NULL,
   voided_at TIMESTAMP,
-  settlement_id TEXT
+  settlement_id TEXT,
+  ref TEXT
 );
 CREATE UNIQUE INDEX redemptions_one_per_coupon ON redemptions(coupon_id) WHERE status = 'done';
 CREATE INDEX redemptions_merchant ON redemptions(merchant_id, created_at);
