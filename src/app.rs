@@ -46,14 +46,14 @@ pub fn state(settings: &Settings, pool: DbPool, backend: Backend) -> AppState {
         .map(|(k, s)| (k.clone(), s.expose().as_bytes().to_vec()))
         .collect();
     AppState {
-        pool,
+        pool: pool.clone(),
         backend,
         jwt: JwtKeys::new(&secrets),
         qr: KeyRing::new(&qr),
         settings: settings.clone(),
         pageviews: Default::default(),
         campaign_ids: Default::default(),
-        caches: Default::default(),
+        caches: crate::db::cache::Caches::with_pool(pool.clone()),
         limits: http::visitors::Limits::new(settings.rate_limits),
     }
 }

@@ -5,8 +5,9 @@
 //! process sees a change within two seconds. Nothing that limits money is decided from here:
 //! stock, limits and single redemption are enforced by the database.
 
-use std::sync::Arc;
-use std::time::Duration;
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use diesel::prelude::*;
 use moka::sync::Cache;
@@ -16,7 +17,7 @@ use chrono::NaiveDate;
 use super::models::{Campaign, Merchant, Offer, Point};
 use super::schema::*;
 use super::stats::{Facts, Range};
-use super::DbConn;
+use super::{DbConn, DbPool};
 use crate::error::AppError;
 
 /// A merchant and its enrolment status in one campaign.
@@ -31,8 +32,16 @@ pub struct Caches {
     offer: Cache<String, Option<Arc<(Offer, Campaign)>>>,
     shops: Cache<(String, String), Shop>,
     users: Cache<String, bool>,
-    facts: Cache<(String, NaiveDate, NaiveDate), Arc<Facts>>,
+    facts: Cache<FactsKey, Arc<(Instant, Arc<Facts>)>>,
+    refreshing: Arc<Mutex<HashSet<FactsKey>>>,
+    pool: Option<DbPool>,
 }
+
+type FactsKey = (String, NaiveDate, NaiveDate);
+
+/// Statistics younger than this are served as they are; older ones are served once more while
+/// one background count replaces them.
+const FACTS_FRESH: Duration = Duration::from_secs(2);
 
 fn build<K, V>() -> Cache<K, V>
 where
@@ -53,7 +62,12 @@ impl Default for Caches {
             offer: build(),
             shops: build(),
             users: build(),
-            facts: build(),
+            facts: Cache::builder()
+                .max_capacity(1_000)
+                .time_to_live(Duration::from_secs(300))
+                .build(),
+            refreshing: Default::default(),
+            pool: None,
         }
     }
 }
@@ -69,18 +83,69 @@ impl Caches {
         self.facts.invalidate_all();
     }
 
-    /// A campaign's statistics over a range, at most two seconds old. Requests arriving
-    /// together while they are counted wait for that one count instead of repeating it.
+    /// Caches that can count statistics in the background with their own connection.
+    pub fn with_pool(pool: DbPool) -> Caches {
+        Caches {
+            pool: Some(pool),
+            ..Caches::default()
+        }
+    }
+
+    /// A campaign's statistics over a range. A first request counts them (requests arriving
+    /// meanwhile wait for that one count); later ones get the kept count at once, and when it
+    /// is over two seconds old one background count replaces it — so answers are never more
+    /// than a few seconds old, and no request waits for a recount.
     pub fn facts(&self, conn: &mut DbConn, cid: &str, r: Range) -> Result<Arc<Facts>, AppError> {
-        self.facts
-            .try_get_with((cid.to_string(), r.from, r.to), || {
-                super::stats::facts(conn, cid, r).map(Arc::new)
+        let key: FactsKey = (cid.to_string(), r.from, r.to);
+        if let Some(kept) = self.facts.get(&key) {
+            if kept.0.elapsed() > FACTS_FRESH {
+                self.refresh(key);
+            }
+            return Ok(kept.1.clone());
+        }
+        let kept = self
+            .facts
+            .try_get_with(key, || {
+                super::stats::facts(conn, cid, r).map(|f| Arc::new((Instant::now(), Arc::new(f))))
             })
             .map_err(|e: Arc<AppError>| match &*e {
                 AppError::NotFound(m) => AppError::NotFound(m.clone()),
                 AppError::Unavailable(m) => AppError::Unavailable(m.clone()),
                 other => AppError::Internal(anyhow::anyhow!("statistics: {other}")),
-            })
+            })?;
+        Ok(kept.1.clone())
+    }
+
+    fn refresh(&self, key: FactsKey) {
+        let Some(pool) = self.pool.clone() else {
+            return;
+        };
+        if !self
+            .refreshing
+            .lock()
+            .expect("refresh set")
+            .insert(key.clone())
+        {
+            return;
+        }
+        let (facts, refreshing) = (self.facts.clone(), self.refreshing.clone());
+        std::thread::spawn(move || {
+            let counted = pool.get().ok().and_then(|mut c| {
+                super::stats::facts(
+                    &mut c,
+                    &key.0,
+                    Range {
+                        from: key.1,
+                        to: key.2,
+                    },
+                )
+                .ok()
+            });
+            if let Some(f) = counted {
+                facts.insert(key.clone(), Arc::new((Instant::now(), Arc::new(f))));
+            }
+            refreshing.lock().expect("refresh set").remove(&key);
+        });
     }
 
     /// Whether a staff login is still active, if known.
