@@ -111,7 +111,9 @@ pub fn settle(mut f: impl FnMut() -> anyhow::Result<i64>) -> anyhow::Result<i64>
     let t0 = Instant::now();
     let mut last = f()?;
     loop {
-        std::thread::sleep(Duration::from_millis(300));
+        // Longer than the server's page-view flush interval (500 ms) plus a batch write, so a
+        // buffer still waiting to be written is not taken for a settled count.
+        std::thread::sleep(Duration::from_millis(1200));
         let now = f()?;
         if now == last || t0.elapsed() > Duration::from_secs(20) {
             return Ok(now);
