@@ -118,6 +118,9 @@ pub fn migrate(conn: &mut DbConn) -> anyhow::Result<Vec<String>> {
     Ok(applied.iter().map(|m| m.to_string()).collect())
 }
 
+/// One SQLite writer at a time per process (SQLite allows one anyway).
+static SQLITE_WRITERS: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 /// Runs `f` in a write transaction. On SQLite the write lock is taken up front
 /// (`BEGIN IMMEDIATE`) so read-then-write flows never fail to upgrade their lock;
 /// on PostgreSQL row locks from conditional updates give the same exactness.
@@ -129,6 +132,11 @@ where
     match conn {
         DbConn::Pg(_) => conn.transaction(f),
         DbConn::Sqlite(c) => {
+            // Writers of this process take turns here rather than in SQLite's busy handler,
+            // which sleeps and retries and so lets a waiting writer starve for hundreds of ms.
+            let _turn = SQLITE_WRITERS
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
             AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?;
             match f(conn) {
                 Ok(v) => {
