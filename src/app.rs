@@ -163,25 +163,35 @@ impl Application {
         let st = self.state.clone();
         let flusher = actix_web::rt::spawn(async move {
             let mut tick = actix_web::rt::time::interval(Duration::from_millis(500));
-            let mut n: u64 = 0;
             loop {
                 tick.tick().await;
-                n += 1;
                 let s = st.clone();
                 let _ = web::block(move || {
                     if let Err(e) = s.pageviews.flush(&s.pool) {
                         tracing::warn!(error = %e, "page views not written yet");
                     }
-                    if n == 2 || n.is_multiple_of(120) {
-                        if let Ok(mut c) = db::get(&s.pool) {
-                            if let Err(e) = db::stats::close_all(&mut c) {
-                                tracing::warn!(error = %e, "closing statistics days failed");
-                            }
-                            match db::issuance::sweep_expired(&mut c, 5000) {
-                                Ok(k) if k > 0 => tracing::info!(expired = k, "coupons expired"),
-                                Err(e) => tracing::warn!(error = %e, "expiry sweep failed"),
-                                _ => {}
-                            }
+                })
+                .await;
+            }
+        });
+        // Upkeep on its own clock, so a long count never holds up the page-view writer:
+        // keep the statistics of finished days, and mark expired coupons.
+        let st = self.state.clone();
+        let upkeep = actix_web::rt::spawn(async move {
+            let mut tick = actix_web::rt::time::interval(Duration::from_secs(60));
+            actix_web::rt::time::sleep(Duration::from_secs(1)).await;
+            loop {
+                tick.tick().await;
+                let s = st.clone();
+                let _ = web::block(move || {
+                    if let Ok(mut c) = db::get(&s.pool) {
+                        if let Err(e) = db::stats::close_all(&mut c) {
+                            tracing::warn!(error = %e, "closing statistics days failed");
+                        }
+                        match db::issuance::sweep_expired(&mut c, 5000) {
+                            Ok(k) if k > 0 => tracing::info!(expired = k, "coupons expired"),
+                            Err(e) => tracing::warn!(error = %e, "expiry sweep failed"),
+                            _ => {}
                         }
                     }
                 })
@@ -190,6 +200,7 @@ impl Application {
         });
         let result = self.server.await;
         flusher.abort();
+        upkeep.abort();
         let st = self.state.clone();
         let written = web::block(move || st.pageviews.flush(&st.pool)).await;
         tracing::info!(?written, "stopped; page views flushed");

@@ -295,13 +295,22 @@ pub fn close_days(conn: &mut DbConn, cid: &str, until: NaiveDate) -> Result<usiz
         .load::<NaiveDate>(conn)?
         .into_iter()
         .collect();
+    // Only the days not kept yet are looked at; usually there are none.
+    let missing: Vec<NaiveDate> = first
+        .iter_days()
+        .take_while(|d| *d <= until)
+        .filter(|d| !kept.contains(d))
+        .collect();
+    let (Some(&lo), Some(&hi)) = (missing.first(), missing.last()) else {
+        return Ok(0);
+    };
     // Days with nothing in them are kept as empty facts without counting anything.
     let mut busy: std::collections::HashSet<NaiveDate> = std::collections::HashSet::new();
     let span = |q: Vec<NaiveDate>| q.into_iter().filter(|d| !kept.contains(d));
     busy.extend(span(
         checkins::table
             .filter(checkins::campaign_id.eq(cid))
-            .filter(checkins::day.between(first, until))
+            .filter(checkins::day.between(lo, hi))
             .select(checkins::day)
             .distinct()
             .load(conn)?,
@@ -309,7 +318,7 @@ pub fn close_days(conn: &mut DbConn, cid: &str, until: NaiveDate) -> Result<usiz
     busy.extend(span(
         coupons::table
             .filter(coupons::campaign_id.eq(cid))
-            .filter(coupons::day.between(first, until))
+            .filter(coupons::day.between(lo, hi))
             .select(coupons::day)
             .distinct()
             .load(conn)?,
@@ -317,7 +326,7 @@ pub fn close_days(conn: &mut DbConn, cid: &str, until: NaiveDate) -> Result<usiz
     busy.extend(span(
         redemptions::table
             .filter(redemptions::campaign_id.eq(cid))
-            .filter(redemptions::day.between(first, until))
+            .filter(redemptions::day.between(lo, hi))
             .select(redemptions::day)
             .distinct()
             .load(conn)?,
@@ -325,7 +334,7 @@ pub fn close_days(conn: &mut DbConn, cid: &str, until: NaiveDate) -> Result<usiz
     busy.extend(span(
         pageviews::table
             .filter(pageviews::campaign_id.eq(cid))
-            .filter(pageviews::day.between(first, until))
+            .filter(pageviews::day.between(lo, hi))
             .select(pageviews::day)
             .distinct()
             .load(conn)?,
@@ -333,7 +342,7 @@ pub fn close_days(conn: &mut DbConn, cid: &str, until: NaiveDate) -> Result<usiz
     busy.extend(span(
         checkin_refusals::table
             .filter(checkin_refusals::campaign_id.eq(cid))
-            .filter(checkin_refusals::day.between(first, until))
+            .filter(checkin_refusals::day.between(lo, hi))
             .select(checkin_refusals::day)
             .distinct()
             .load(conn)?,
