@@ -47,17 +47,12 @@ pub fn insert_visitor(conn: &mut DbConn, v: &Visitor) -> Result<Vec<(Coupon, Off
     })
 }
 
-pub fn visitor_exists(conn: &mut DbConn, id: &str) -> Result<bool, AppError> {
-    Ok(visitors::table.find(id).count().get_result::<i64>(conn)? == 1)
-}
-
 /// Locks the visitor's row for the rest of the transaction (serialises one visitor's issuance).
-fn lock_visitor(conn: &mut DbConn, visitor_id: &str, t: NaiveDateTime) -> Result<(), AppError> {
+fn lock_visitor(conn: &mut DbConn, visitor_id: &str) -> Result<(), AppError> {
     if matches!(conn, DbConn::Sqlite(_)) {
         // `BEGIN IMMEDIATE` already lets one writer in at a time.
         return Ok(());
     }
-    let _ = t;
     let n = match conn {
         DbConn::Pg(c) => visitors::table
             .find(visitor_id)
@@ -409,7 +404,7 @@ pub fn check_in(
         first_visit: false,
     };
     let result = write_tx(conn, |conn| {
-        lock_visitor(conn, &row.visitor_id, received_at)?;
+        lock_visitor(conn, &row.visitor_id)?;
         let earlier: Vec<String> = checkins::table
             .filter(checkins::visitor_id.eq(&row.visitor_id))
             .filter(checkins::campaign_id.eq(&row.campaign_id))
@@ -527,7 +522,7 @@ pub fn claim(
         ));
     }
     let result = write_tx(conn, |conn| {
-        lock_visitor(conn, visitor_id, t)?;
+        lock_visitor(conn, visitor_id)?;
         let held = coupons_held(conn, &offer.id, visitor_id)?;
         if held >= limit {
             return Err(AppError::rule(

@@ -1,3 +1,4 @@
+import type { ComponentChildren } from 'preact';
 import type { I18nName } from '../api';
 import { t } from '../i18n';
 import { LOCALE_LABELS } from '../i18n';
@@ -53,5 +54,40 @@ export function CampaignTabs({ id, current }: { id: string; current: 'detail' | 
         ))}
       </ul>
     </nav>
+  );
+}
+
+/** The from/to filter of the statistics and signals pages; extra buttons follow "apply". */
+export function DateRangeForm(props: {
+  idPrefix: string;
+  from: string;
+  to: string;
+  setFrom: (v: string) => void;
+  setTo: (v: string) => void;
+  onApply: () => void;
+  children?: ComponentChildren;
+}) {
+  const { idPrefix, from, to, setFrom, setTo, onApply, children } = props;
+  return (
+    <form
+      class="card filters row"
+      onSubmit={(e) => {
+        e.preventDefault();
+        onApply();
+      }}
+    >
+      <div class="field">
+        <label for={`${idPrefix}-from`}>{t('common.from')}</label>
+        <input id={`${idPrefix}-from`} type="date" value={from} onInput={(e) => setFrom(e.currentTarget.value)} />
+      </div>
+      <div class="field">
+        <label for={`${idPrefix}-to`}>{t('common.to')}</label>
+        <input id={`${idPrefix}-to`} type="date" value={to} onInput={(e) => setTo(e.currentTarget.value)} />
+      </div>
+      <button type="submit" class="btn btn-primary">
+        {t('common.apply')}
+      </button>
+      {children}
+    </form>
   );
 }

@@ -4,7 +4,7 @@ import { api, type Campaign, type Signal, type SignalsAnswer } from '../api';
 import { t, tn, tData, pick, fmtDate, fmtDateTime, macauToday, rfc3339ToLocalInput } from '../i18n';
 import { ErrorBox, Loading, useLoad } from '../components';
 import { useAppState } from '../store';
-import { CampaignTabs } from './common';
+import { CampaignTabs, DateRangeForm } from './common';
 
 const KINDS = ['exact_minimum_spend', 'till_burst', 'merchant_hopping', 'visitors_from_one_device', 'refused_scans'];
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
@@ -45,24 +45,7 @@ export function SignalsPage({ id }: { id: string }) {
       </h1>
       <CampaignTabs id={id} current="signals" />
       <p class="lead">{t('signals.lead')}</p>
-      <form
-        class="card filters row"
-        onSubmit={(e) => {
-          e.preventDefault();
-          setQ({ from, to });
-        }}
-      >
-        <div class="field">
-          <label for="sg-from">{t('common.from')}</label>
-          <input id="sg-from" type="date" value={from} onInput={(e) => setFrom(e.currentTarget.value)} />
-        </div>
-        <div class="field">
-          <label for="sg-to">{t('common.to')}</label>
-          <input id="sg-to" type="date" value={to} onInput={(e) => setTo(e.currentTarget.value)} />
-        </div>
-        <button type="submit" class="btn btn-primary">
-          {t('common.apply')}
-        </button>
+      <DateRangeForm idPrefix="sg" from={from} to={to} setFrom={setFrom} setTo={setTo} onApply={() => setQ({ from, to })}>
         {c && (
           <button
             type="button"
@@ -82,7 +65,7 @@ export function SignalsPage({ id }: { id: string }) {
         <button type="button" class="btn" onClick={reload}>
           {t('common.refresh')}
         </button>
-      </form>
+      </DateRangeForm>
       {loading && <Loading />}
       <ErrorBox error={err} />
       {s && !loading && (

@@ -18,7 +18,7 @@ import { t, tData, pick, fmtMoney, fmtNumber, fmtPct, fmtDate } from '../i18n';
 import { ErrorBox, Loading, useLoad } from '../components';
 import { useAppState } from '../store';
 import { Kpi } from './campaigns';
-import { CampaignTabs } from './common';
+import { CampaignTabs, DateRangeForm } from './common';
 
 Chart.register(BarController, BarElement, LineController, LineElement, PointElement, CategoryScale, LinearScale, Legend, Tooltip);
 
@@ -76,24 +76,7 @@ export function StatsPage({ id }: { id: string }) {
         {c ? ` — ${pick(c.name)}` : ''}
       </h1>
       <CampaignTabs id={id} current="stats" />
-      <form
-        class="card filters row"
-        onSubmit={(e) => {
-          e.preventDefault();
-          setQ({ from, to });
-        }}
-      >
-        <div class="field">
-          <label for="st-from">{t('common.from')}</label>
-          <input id="st-from" type="date" value={from} onInput={(e) => setFrom(e.currentTarget.value)} />
-        </div>
-        <div class="field">
-          <label for="st-to">{t('common.to')}</label>
-          <input id="st-to" type="date" value={to} onInput={(e) => setTo(e.currentTarget.value)} />
-        </div>
-        <button type="submit" class="btn btn-primary">
-          {t('common.apply')}
-        </button>
+      <DateRangeForm idPrefix="st" from={from} to={to} setFrom={setFrom} setTo={setTo} onApply={() => setQ({ from, to })}>
         <button type="button" class="btn" onClick={reload}>
           {t('common.refresh')}
         </button>
@@ -109,7 +92,7 @@ export function StatsPage({ id }: { id: string }) {
         >
           {t('common.download_csv')}
         </button>
-      </form>
+      </DateRangeForm>
       {loading && !s && <Loading />}
       <ErrorBox error={err || dlErr} />
       {s && <StatsBody s={s} />}
