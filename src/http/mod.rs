@@ -8,6 +8,7 @@ pub mod frontend;
 pub mod merchants;
 pub mod metrics;
 pub mod openapi;
+pub mod operations;
 pub mod pageviews;
 pub mod pledges;
 pub mod points;
@@ -68,6 +69,7 @@ pub fn api(cfg: &mut web::ServiceConfig) {
             .configure(pageviews::routes)
             .configure(stats::routes)
             .configure(pledges::routes)
+            .configure(operations::routes)
             .configure(openapi::routes)
             .default_service(web::to(not_found)),
     );

@@ -46,6 +46,10 @@ impl Modify for Bearer {
         stats::overview, stats::campaign, stats::campaign_csv, stats::signals, stats::export_json, stats::export_csv, stats::audit_log,
         document,
         pledges::report, pledges::report_csv, pledges::footnote, pledges::holidays, pledges::add_holiday, pledges::remove_holiday,
+        operations::edit_offer, operations::pause_offer, operations::resume_offer, operations::edit_point,
+        operations::retire_point, operations::list_devices, operations::edit_merchant, operations::suspend_merchant,
+        operations::reinstate_merchant, operations::withdraw_enrolment, operations::void_coupon,
+        operations::ban_visitor, operations::unban_visitor, operations::get_visitor,
     ),
     components(schemas(crate::error::FieldError, crate::domain::names::Names))
 )]

@@ -7,5 +7,6 @@ mod checkins;
 mod concurrency;
 mod foundation;
 mod migrations;
+mod operations;
 mod redemptions;
 mod reports;

@@ -1,0 +1,338 @@
+//! Changes to a running campaign: pausing offers, changing stock, retiring points, suspending
+//! merchants, withdrawing enrolments, voiding coupons and banning visitors. Each runs in the
+//! caller's write transaction; the HTTP layer records the audit entries.
+
+use std::collections::HashSet;
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::models::*;
+use super::schema::*;
+use super::DbConn;
+use crate::error::AppError;
+use actix_web::http::StatusCode;
+
+pub fn paused_offers(conn: &mut DbConn, campaign_id: &str) -> Result<HashSet<String>, AppError> {
+    Ok(offers::table
+        .filter(offers::campaign_id.eq(campaign_id))
+        .filter(offers::paused.eq(true))
+        .select(offers::id)
+        .load::<String>(conn)?
+        .into_iter()
+        .collect())
+}
+
+pub fn offer_paused(conn: &mut DbConn, offer_id: &str) -> Result<bool, AppError> {
+    Ok(offers::table
+        .find(offer_id)
+        .select(offers::paused)
+        .first(conn)
+        .optional()?
+        .unwrap_or(false))
+}
+
+pub fn retired_points(conn: &mut DbConn, campaign_id: &str) -> Result<HashSet<String>, AppError> {
+    Ok(points::table
+        .filter(points::campaign_id.eq(campaign_id))
+        .filter(points::retired_at.is_not_null())
+        .select(points::id)
+        .load::<String>(conn)?
+        .into_iter()
+        .collect())
+}
+
+pub fn point_retired(conn: &mut DbConn, point_id: &str) -> Result<bool, AppError> {
+    Ok(points::table
+        .find(point_id)
+        .select(points::retired_at)
+        .first::<Option<NaiveDateTime>>(conn)
+        .optional()?
+        .flatten()
+        .is_some())
+}
+
+pub fn set_offer_paused(conn: &mut DbConn, offer_id: &str, paused: bool) -> Result<(), AppError> {
+    diesel::update(offers::table.find(offer_id))
+        .set(offers::paused.eq(paused))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Changes an offer's name, stock and validity end. The stock never goes below what was
+/// issued (a conditional update, so a racing issuance cannot slip under it).
+pub fn edit_offer(
+    conn: &mut DbConn,
+    offer_id: &str,
+    name: Option<String>,
+    stock: Option<i32>,
+    valid_until: Option<NaiveDateTime>,
+) -> Result<(), AppError> {
+    if let Some(n) = name {
+        diesel::update(offers::table.find(offer_id))
+            .set(offers::name.eq(n))
+            .execute(conn)?;
+    }
+    if let Some(v) = valid_until {
+        diesel::update(offers::table.find(offer_id))
+            .set(offers::valid_until.eq(v))
+            .execute(conn)?;
+    }
+    if let Some(s) = stock {
+        let n = diesel::update(offers::table.find(offer_id).filter(offers::issued.le(s)))
+            .set(offers::stock.eq(s))
+            .execute(conn)?;
+        if n == 0 {
+            let issued: i32 = offers::table
+                .find(offer_id)
+                .select(offers::issued)
+                .first(conn)?;
+            return Err(AppError::rule_with(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "stock_below_issued",
+                format!("{issued} coupons of this offer were already issued; the stock cannot be lower."),
+                serde_json::json!({"issued": issued}),
+            ));
+        }
+    }
+    Ok(())
+}
+
+pub fn retire_point(conn: &mut DbConn, point_id: &str, t: NaiveDateTime) -> Result<(), AppError> {
+    diesel::update(
+        points::table
+            .find(point_id)
+            .filter(points::retired_at.is_null()),
+    )
+    .set(points::retired_at.eq(Some(t)))
+    .execute(conn)?;
+    Ok(())
+}
+
+pub fn update_point(conn: &mut DbConn, p: &Point) -> Result<(), AppError> {
+    diesel::update(points::table.find(&p.id))
+        .set((
+            points::name.eq(&p.name),
+            points::lat.eq(p.lat),
+            points::lng.eq(p.lng),
+            points::radius_m.eq(p.radius_m),
+            points::rotate_seconds.eq(p.rotate_seconds),
+            points::require_location.eq(p.require_location),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn update_merchant(conn: &mut DbConn, m: &Merchant) -> Result<(), AppError> {
+    diesel::update(merchants::table.find(&m.id))
+        .set((
+            merchants::name.eq(&m.name),
+            merchants::category.eq(&m.category),
+            merchants::address.eq(&m.address),
+            merchants::lat.eq(m.lat),
+            merchants::lng.eq(m.lng),
+            merchants::m_mark.eq(m.m_mark),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// (suspended_at, reason) of a merchant.
+pub fn merchant_suspension(
+    conn: &mut DbConn,
+    merchant_id: &str,
+) -> Result<Option<(NaiveDateTime, Option<String>)>, AppError> {
+    Ok(merchants::table
+        .find(merchant_id)
+        .select((merchants::suspended_at, merchants::suspend_reason))
+        .first::<(Option<NaiveDateTime>, Option<String>)>(conn)
+        .optional()?
+        .and_then(|(t, r)| t.map(|t| (t, r))))
+}
+
+pub fn suspended_merchants(conn: &mut DbConn) -> Result<HashSet<String>, AppError> {
+    Ok(merchants::table
+        .filter(merchants::suspended_at.is_not_null())
+        .select(merchants::id)
+        .load::<String>(conn)?
+        .into_iter()
+        .collect())
+}
+
+/// Refuses a redemption by a suspended merchant.
+pub fn ensure_not_suspended(conn: &mut DbConn, merchant_id: &str) -> Result<(), AppError> {
+    if merchant_suspension(conn, merchant_id)?.is_some() {
+        return Err(AppError::rule(
+            StatusCode::FORBIDDEN,
+            "merchant_suspended",
+            "This shop is suspended from the campaign; coupons cannot be redeemed here.",
+        ));
+    }
+    Ok(())
+}
+
+pub fn set_merchant_suspended(
+    conn: &mut DbConn,
+    merchant_id: &str,
+    at: Option<NaiveDateTime>,
+    reason: Option<String>,
+) -> Result<(), AppError> {
+    diesel::update(merchants::table.find(merchant_id))
+        .set((
+            merchants::suspended_at.eq(at),
+            merchants::suspend_reason.eq(reason),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Withdraws an approved (or pending) enrolment; false when it was neither.
+pub fn withdraw_enrolment(
+    conn: &mut DbConn,
+    id: &str,
+    by: &str,
+    reason: &str,
+    t: NaiveDateTime,
+) -> Result<bool, AppError> {
+    Ok(diesel::update(
+        enrolments::table
+            .find(id)
+            .filter(enrolments::status.eq_any(["approved", "pending"])),
+    )
+    .set((
+        enrolments::status.eq("withdrawn"),
+        enrolments::withdrawn_at.eq(Some(t)),
+        enrolments::decided_by.eq(Some(by)),
+        enrolments::reason.eq(Some(reason)),
+    ))
+    .execute(conn)?
+        == 1)
+}
+
+/// Voids an issued coupon: it can no longer be redeemed, its e-cash goes back to the
+/// campaign's budget (stock and the visitor's allowance do not), and the ledger records it.
+/// False when the coupon was not `issued` (already redeemed, expired or void).
+pub fn void_coupon(
+    conn: &mut DbConn,
+    coupon: &Coupon,
+    offer: &Offer,
+    by: Option<&str>,
+    reason: &str,
+    t: NaiveDateTime,
+) -> Result<bool, AppError> {
+    let n = diesel::update(
+        coupons::table
+            .find(&coupon.id)
+            .filter(coupons::status.eq("issued")),
+    )
+    .set((
+        coupons::status.eq("void"),
+        coupons::void_reason.eq(Some(reason)),
+        coupons::voided_by.eq(by),
+        coupons::voided_at.eq(Some(t)),
+    ))
+    .execute(conn)?;
+    if n == 0 {
+        return Ok(false);
+    }
+    let amount = if offer.kind == "ecash" {
+        offer.face_value_avos
+    } else {
+        0
+    };
+    super::budget::release(conn, &coupon.campaign_id, coupon.day, amount)?;
+    super::ledger::append(
+        conn,
+        &coupon.campaign_id,
+        "void",
+        super::ledger::Refs {
+            offer: Some(&offer.id),
+            coupon: Some(&coupon.id),
+            ..Default::default()
+        },
+        amount,
+        t,
+    )?;
+    Ok(true)
+}
+
+/// The coupon and its offer.
+pub fn coupon_with_offer(conn: &mut DbConn, id: &str) -> Result<(Coupon, Offer), AppError> {
+    coupons::table
+        .inner_join(offers::table.on(offers::id.eq(coupons::offer_id)))
+        .filter(coupons::id.eq(id))
+        .select((Coupon::as_select(), Offer::as_select()))
+        .first(conn)
+        .optional()?
+        .ok_or_else(|| AppError::NotFound("no such coupon".into()))
+}
+
+/// (banned_at, reason, by) of a visitor; NotFound for an unknown one.
+pub type Ban = (Option<NaiveDateTime>, Option<String>, Option<String>);
+
+pub fn visitor_ban(conn: &mut DbConn, visitor_id: &str) -> Result<Ban, AppError> {
+    visitors::table
+        .find(visitor_id)
+        .select((
+            visitors::banned_at,
+            visitors::ban_reason,
+            visitors::banned_by,
+        ))
+        .first::<Ban>(conn)
+        .optional()?
+        .ok_or_else(|| AppError::NotFound("no such visitor".into()))
+}
+
+/// Bans a visitor and voids every coupon it holds unspent; returns the voided coupons' ids.
+pub fn ban_visitor(
+    conn: &mut DbConn,
+    visitor_id: &str,
+    by: &str,
+    reason: &str,
+    t: NaiveDateTime,
+) -> Result<Vec<String>, AppError> {
+    diesel::update(visitors::table.find(visitor_id))
+        .set((
+            visitors::banned_at.eq(Some(t)),
+            visitors::ban_reason.eq(Some(reason)),
+            visitors::banned_by.eq(Some(by)),
+        ))
+        .execute(conn)?;
+    let held: Vec<(Coupon, Offer)> = coupons::table
+        .inner_join(offers::table.on(offers::id.eq(coupons::offer_id)))
+        .filter(coupons::visitor_id.eq(visitor_id))
+        .filter(coupons::status.eq("issued"))
+        .select((Coupon::as_select(), Offer::as_select()))
+        .load(conn)?;
+    let mut voided = Vec::new();
+    let why = format!("visitor banned: {reason}");
+    for (c, o) in held {
+        if void_coupon(conn, &c, &o, Some(by), &why, t)? {
+            voided.push(c.id);
+        }
+    }
+    Ok(voided)
+}
+
+pub fn unban_visitor(conn: &mut DbConn, visitor_id: &str) -> Result<(), AppError> {
+    diesel::update(visitors::table.find(visitor_id))
+        .set((
+            visitors::banned_at.eq(None::<NaiveDateTime>),
+            visitors::ban_reason.eq(None::<String>),
+            visitors::banned_by.eq(None::<String>),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// (id, created_at, revoked_at) of a point's display devices, newest first.
+pub fn devices_of(
+    conn: &mut DbConn,
+    point_id: &str,
+) -> Result<Vec<(String, NaiveDateTime, Option<NaiveDateTime>)>, AppError> {
+    Ok(devices::table
+        .filter(devices::point_id.eq(point_id))
+        .order(devices::created_at.desc())
+        .select((devices::id, devices::created_at, devices::revoked_at))
+        .load(conn)?)
+}
