@@ -2,6 +2,7 @@
 
 mod support;
 
+mod budget_race;
 mod campaigns;
 mod checkins;
 mod concurrency;
