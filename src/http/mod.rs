@@ -2,6 +2,7 @@
 //! extract, authorise (role extractors), call persistence/domain, and serialise.
 
 pub mod auth;
+pub mod bulk;
 pub mod campaigns;
 pub mod checkins;
 pub mod frontend;
@@ -70,6 +71,7 @@ pub fn api(cfg: &mut web::ServiceConfig) {
             .configure(stats::routes)
             .configure(pledges::routes)
             .configure(operations::routes)
+            .configure(bulk::routes)
             .configure(openapi::routes)
             .default_service(web::to(not_found)),
     );

@@ -50,6 +50,7 @@ impl Modify for Bearer {
         operations::retire_point, operations::list_devices, operations::edit_merchant, operations::suspend_merchant,
         operations::reinstate_merchant, operations::withdraw_enrolment, operations::void_coupon,
         operations::ban_visitor, operations::unban_visitor, operations::get_visitor,
+        bulk::import_merchants, bulk::decide_enrolments, bulk::approve_settlements, bulk::pay_settlements,
     ),
     components(schemas(crate::error::FieldError, crate::domain::names::Names))
 )]

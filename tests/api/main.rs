@@ -3,6 +3,7 @@
 mod support;
 
 mod budget_race;
+mod bulk;
 mod campaigns;
 mod checkins;
 mod concurrency;
