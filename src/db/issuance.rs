@@ -402,6 +402,22 @@ pub fn check_in(
     let (point_id, counter) = match keys.verify(&req.payload) {
         Ok(Payload::StaticPoint { point_id }) => (point_id, None),
         Ok(Payload::RotatingPoint { point_id, counter }) => (point_id, Some(counter)),
+        Ok(Payload::DevicePoint {
+            point_id,
+            device_id,
+            counter,
+        }) => {
+            // A display's own code counts only while that display is active at that point.
+            if !super::operations::device_valid(
+                conn,
+                &device_id.to_string(),
+                &point_id.to_string(),
+            )? {
+                refuse(conn, &req, None, Refusal::InvalidPayload.code())?;
+                return Err(refusal_error(Refusal::InvalidPayload));
+            }
+            (point_id, Some(counter))
+        }
         Ok(Payload::Coupon { .. }) | Err(PayloadError::Invalid) | Err(PayloadError::Expired) => {
             refuse(conn, &req, None, Refusal::InvalidPayload.code())?;
             return Err(refusal_error(Refusal::InvalidPayload));

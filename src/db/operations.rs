@@ -336,3 +336,14 @@ pub fn devices_of(
         .select((devices::id, devices::created_at, devices::revoked_at))
         .load(conn)?)
 }
+
+/// Whether a display device is active and belongs to the point.
+pub fn device_valid(conn: &mut DbConn, device_id: &str, point_id: &str) -> Result<bool, AppError> {
+    Ok(devices::table
+        .find(device_id)
+        .filter(devices::point_id.eq(point_id))
+        .filter(devices::revoked_at.is_null())
+        .count()
+        .get_result::<i64>(conn)?
+        == 1)
+}

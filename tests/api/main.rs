@@ -7,6 +7,7 @@ mod bulk;
 mod campaigns;
 mod checkins;
 mod concurrency;
+mod devices;
 mod foundation;
 mod migrations;
 mod operations;
