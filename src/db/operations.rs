@@ -347,3 +347,116 @@ pub fn device_valid(conn: &mut DbConn, device_id: &str, point_id: &str) -> Resul
         .get_result::<i64>(conn)?
         == 1)
 }
+
+/// Adds to each fraud signal the actions officials took on the visitors, merchants and coupons
+/// it names (ban, unban, suspend, reinstate, void), newest first, with who took them.
+pub fn annotate_signals(conn: &mut DbConn, doc: &mut serde_json::Value) -> Result<(), AppError> {
+    use std::collections::HashMap;
+    let Some(list) = doc.get_mut("signals").and_then(|s| s.as_array_mut()) else {
+        return Ok(());
+    };
+    let ids_of = |sg: &serde_json::Value, one: &str, many: &str| -> Vec<String> {
+        let mut v: Vec<String> = sg[one]
+            .as_str()
+            .map(|s| vec![s.to_string()])
+            .unwrap_or_default();
+        if let Some(a) = sg["evidence"][many].as_array() {
+            v.extend(a.iter().filter_map(|x| x.as_str().map(str::to_string)));
+        }
+        v
+    };
+    let mut vids: HashSet<String> = HashSet::new();
+    let mut mids: HashSet<String> = HashSet::new();
+    for sg in list.iter() {
+        vids.extend(ids_of(sg, "visitor_id", "visitor_ids"));
+        mids.extend(ids_of(sg, "merchant_id", "merchant_ids"));
+    }
+    if vids.is_empty() && mids.is_empty() {
+        return Ok(());
+    }
+    let vids: Vec<String> = vids.into_iter().collect();
+    let mids: Vec<String> = mids.into_iter().collect();
+    // Coupons of those visitors that were voided, to find their audit entries.
+    let voided: Vec<(String, String)> = coupons::table
+        .filter(coupons::visitor_id.eq_any(&vids))
+        .filter(coupons::status.eq("void"))
+        .filter(coupons::voided_at.is_not_null())
+        .select((coupons::id, coupons::visitor_id))
+        .load(conn)?;
+    let coupon_owner: HashMap<String, String> = voided.into_iter().collect();
+    let coupon_ids: Vec<String> = coupon_owner.keys().cloned().collect();
+    let rows: Vec<(
+        String,
+        String,
+        String,
+        Option<String>,
+        Option<String>,
+        NaiveDateTime,
+    )> = audit_log::table
+        .filter(
+            audit_log::entity
+                .eq("visitor")
+                .and(audit_log::entity_id.eq_any(&vids))
+                .and(audit_log::action.eq_any(["ban", "unban"]))
+                .or(audit_log::entity
+                    .eq("merchant")
+                    .and(audit_log::entity_id.eq_any(&mids))
+                    .and(audit_log::action.eq_any(["suspend", "reinstate"])))
+                .or(audit_log::entity
+                    .eq("coupon")
+                    .and(audit_log::entity_id.eq_any(&coupon_ids))
+                    .and(audit_log::action.eq("void"))),
+        )
+        .order(audit_log::id.desc())
+        .limit(2000)
+        .select((
+            audit_log::entity,
+            audit_log::entity_id,
+            audit_log::action,
+            audit_log::actor_id,
+            audit_log::after,
+            audit_log::created_at,
+        ))
+        .load(conn)?;
+    let actors: Vec<String> = rows.iter().filter_map(|r| r.3.clone()).collect();
+    let names: HashMap<String, String> = users::table
+        .filter(users::id.eq_any(&actors))
+        .select((users::id, users::username))
+        .load::<(String, String)>(conn)?
+        .into_iter()
+        .collect();
+    for sg in list.iter_mut() {
+        let v: HashSet<String> = ids_of(sg, "visitor_id", "visitor_ids")
+            .into_iter()
+            .collect();
+        let m: HashSet<String> = ids_of(sg, "merchant_id", "merchant_ids")
+            .into_iter()
+            .collect();
+        let actions: Vec<serde_json::Value> = rows
+            .iter()
+            .filter(|(entity, id, ..)| match entity.as_str() {
+                "visitor" => v.contains(id),
+                "merchant" => m.contains(id),
+                _ => coupon_owner.get(id).is_some_and(|o| v.contains(o)),
+            })
+            .map(|(entity, id, action, actor, after, at)| {
+                let after: serde_json::Value = after
+                    .as_deref()
+                    .and_then(|a| serde_json::from_str(a).ok())
+                    .unwrap_or_default();
+                let reason = after["reason"]
+                    .as_str()
+                    .or(after["ban_reason"].as_str())
+                    .or(after["suspend_reason"].as_str())
+                    .map(str::to_string);
+                serde_json::json!({
+                    "action": action, "entity": entity, "entity_id": id,
+                    "by": actor, "by_username": actor.as_ref().and_then(|a| names.get(a)),
+                    "at": crate::domain::time::to_rfc3339(*at), "reason": reason,
+                })
+            })
+            .collect();
+        sg["actions"] = serde_json::json!(actions);
+    }
+    Ok(())
+}

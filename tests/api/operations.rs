@@ -578,3 +578,65 @@ both!(banning_a_visitor, |app| {
         1
     );
 });
+
+both!(signals_show_the_action_taken, |app| {
+    let off = app.official().await;
+    let c = app.campaign(&off).await;
+    let cid = id(&c);
+    let (vid, v) = app.visitor().await;
+    for _ in 0..4 {
+        let (s, _) = app
+            .check_in(
+                &v,
+                "B1:P:A:AAAAAAAAAAAAAAAAAAAAAAAAAA:AAAAAAAAAAAAAAAA",
+                json!({}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    }
+    // Refusals with no point are not in any campaign: use a real point out of range instead.
+    let p = app.point(&off, &cid, json!({"radius_m": 50})).await;
+    for _ in 0..4 {
+        let (s, _) = app
+            .check_in(
+                &v,
+                p["payload"].as_str().unwrap(),
+                json!({"lat": HERE.0 + 0.01}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::FORBIDDEN);
+    }
+    let (s, doc) = app
+        .get(&format!("/campaigns/{cid}/signals"), Some(&off))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{doc}");
+    let sg = doc["signals"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["visitor_id"] == vid.as_str())
+        .cloned();
+    let sg = sg.unwrap_or_else(|| panic!("a signal names the visitor: {doc}"));
+    assert_eq!(sg["actions"], json!([]));
+    let (s, _) = app
+        .post(
+            &format!("/visitors/{vid}/ban"),
+            Some(&off),
+            json!({"reason": "scripted scans"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let (_, doc) = app
+        .get(&format!("/campaigns/{cid}/signals"), Some(&off))
+        .await;
+    let sg = doc["signals"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["visitor_id"] == vid.as_str())
+        .unwrap()
+        .clone();
+    assert_eq!(sg["actions"][0]["action"], "ban", "{sg}");
+    assert_eq!(sg["actions"][0]["by_username"], "admin");
+    assert_eq!(sg["actions"][0]["reason"], "scripted scans");
+});
