@@ -150,12 +150,20 @@ pub fn merchant_suspension(
         .and_then(|(t, r)| t.map(|t| (t, r))))
 }
 
-pub fn suspended_merchants(conn: &mut DbConn) -> Result<HashSet<String>, AppError> {
+/// Suspended merchants: id → (since, reason).
+pub fn suspensions(
+    conn: &mut DbConn,
+) -> Result<std::collections::HashMap<String, (NaiveDateTime, Option<String>)>, AppError> {
     Ok(merchants::table
         .filter(merchants::suspended_at.is_not_null())
-        .select(merchants::id)
-        .load::<String>(conn)?
+        .select((
+            merchants::id,
+            merchants::suspended_at,
+            merchants::suspend_reason,
+        ))
+        .load::<(String, Option<NaiveDateTime>, Option<String>)>(conn)?
         .into_iter()
+        .filter_map(|(id, t, r)| t.map(|t| (id, (t, r))))
         .collect())
 }
 
