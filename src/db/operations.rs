@@ -356,6 +356,16 @@ pub fn device_valid(conn: &mut DbConn, device_id: &str, point_id: &str) -> Resul
         == 1)
 }
 
+/// entity, entity id, action, actor, after, when.
+type AuditFacts = (
+    String,
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+    NaiveDateTime,
+);
+
 /// Adds to each fraud signal the actions officials took on the visitors, merchants and coupons
 /// it names (ban, unban, suspend, reinstate, void), newest first, with who took them.
 pub fn annotate_signals(conn: &mut DbConn, doc: &mut serde_json::Value) -> Result<(), AppError> {
@@ -393,14 +403,7 @@ pub fn annotate_signals(conn: &mut DbConn, doc: &mut serde_json::Value) -> Resul
         .load(conn)?;
     let coupon_owner: HashMap<String, String> = voided.into_iter().collect();
     let coupon_ids: Vec<String> = coupon_owner.keys().cloned().collect();
-    let rows: Vec<(
-        String,
-        String,
-        String,
-        Option<String>,
-        Option<String>,
-        NaiveDateTime,
-    )> = audit_log::table
+    let rows: Vec<AuditFacts> = audit_log::table
         .filter(
             audit_log::entity
                 .eq("visitor")

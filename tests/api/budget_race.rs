@@ -32,7 +32,7 @@ fn sum(app: &TestApp, sql: &str) -> i64 {
 
 /// Spreads `checkins` check-ins evenly among `total` requests.
 fn is_checkin(i: usize, total: usize, checkins: usize) -> bool {
-    checkins > 0 && i % (total / checkins) == 0 && i / (total / checkins) < checkins
+    checkins > 0 && i.is_multiple_of(total / checkins) && i / (total / checkins) < checkins
 }
 
 /// `claims` racing claims and `checkins` racing check-ins (each earning a coupon by trigger)

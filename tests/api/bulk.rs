@@ -17,7 +17,7 @@ fn row(i: usize) -> String {
         cats[i % cats.len()],
         22.15 + (i as f64) / 10_000.0,
         113.55 + (i as f64) / 10_000.0,
-        if i % 3 == 0 { "true" } else { "no" }
+        if i.is_multiple_of(3) { "true" } else { "no" }
     )
 }
 
