@@ -328,22 +328,23 @@ pub async fn edit(
                 }
                 let (budget, daily) = (body.budget_avos, body.daily_budget_avos);
                 if before.status == "published" {
-                    // Once published: names, description, budgets, and a later end.
+                    // Once published: names, description, budgets, and a later end; the slug,
+                    // district and start only while a draft.
+                    let starts_changed = body
+                        .starts_at
+                        .as_deref()
+                        .is_some_and(|s| parse_rfc3339(s) != Some(before.starts_at));
+                    if body.slug.as_ref().is_some_and(|s| *s != before.slug)
+                        || body.district.as_ref().is_some_and(|d| *d != before.district)
+                        || starts_changed
+                    {
+                        return Err(AppError::rule(
+                            StatusCode::CONFLICT,
+                            "not_draft",
+                            "Once published, only the names, description, budgets and a later end can change.",
+                        ));
+                    }
                     let mut errs = Vec::new();
-                    if body.slug.as_ref().is_some_and(|s| *s != before.slug) {
-                        errs.push(FieldError {
-                            field: "slug".into(),
-                            message: "cannot change once the campaign is published".into(),
-                        });
-                    }
-                    if let Some(s) = body.starts_at.as_deref() {
-                        if parse_rfc3339(s) != Some(before.starts_at) {
-                            errs.push(FieldError {
-                                field: "starts_at".into(),
-                                message: "cannot change once the campaign is published".into(),
-                            });
-                        }
-                    }
                     if let Some(e) = body.ends_at.as_deref().and_then(parse_rfc3339) {
                         if e < t {
                             errs.push(FieldError {

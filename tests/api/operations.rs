@@ -225,11 +225,7 @@ both!(campaign_edits_after_publishing, |app| {
         json!({"slug": "renamed"}),
     )
     .await;
-    assert_eq!(
-        (s, code(&b)),
-        (StatusCode::UNPROCESSABLE_ENTITY, "validation_failed"),
-        "{b}"
-    );
+    assert_eq!((s, code(&b)), (StatusCode::CONFLICT, "not_draft"), "{b}");
     // Dates outside a plausible range are refused on creation and edit.
     let (s, b) = app
         .post(
