@@ -476,6 +476,19 @@ both!(merchants_edit_suspend_withdraw, |app| {
         .redeem(&m, c1["code"].as_str().unwrap(), 10000, &key())
         .await;
     assert_eq!(s, StatusCode::CREATED, "{b}");
+    // A spent coupon cannot be voided.
+    let (s, b) = app
+        .post(
+            &format!("/coupons/{}/void", c1["id"].as_str().unwrap()),
+            Some(&off),
+            json!({"reason": "too late"}),
+        )
+        .await;
+    assert_eq!(
+        (s, code(&b)),
+        (StatusCode::CONFLICT, "coupon_not_voidable"),
+        "{b}"
+    );
     // A withdrawn enrolment: the merchant is no longer eligible in that campaign.
     let (_, list) = app
         .get(&format!("/campaigns/{cid}/enrolments"), Some(&off))

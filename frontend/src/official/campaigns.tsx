@@ -17,7 +17,7 @@ import { useAppState } from '../store';
 import { navigate } from '../router';
 import { NameFields, cleanName, CATEGORIES, CampaignTabs } from './common';
 import { offerValue, offerTrigger } from '../visitor/common';
-import { BudgetPanel, ConfirmBox, LiveEdit, OfferOps, PointOps } from './operations';
+import { BudgetCell, BudgetPanel, ConfirmBox, LiveEdit, OfferOps, PointOps } from './operations';
 
 export function Dashboard() {
   const st = useAppState();
@@ -75,6 +75,7 @@ function CampaignTable({ list }: { list: Campaign[] }) {
             <th scope="col">{t('campaign.starts_at')}</th>
             <th scope="col">{t('campaign.ends_at')}</th>
             <th scope="col">{t('campaign.status')}</th>
+            <th scope="col">{t('ops.budget')}</th>
             <th scope="col">{t('common.actions')}</th>
           </tr>
         </thead>
@@ -89,6 +90,9 @@ function CampaignTable({ list }: { list: Campaign[] }) {
               <td>{fmtDate(c.ends_at)}</td>
               <td>
                 <StatusBadge status={c.status} />
+              </td>
+              <td>
+                <BudgetCell c={c} />
               </td>
               <td>
                 <a href={`#/official/campaigns/${c.id}/stats`}>{t('nav.stats')}</a>

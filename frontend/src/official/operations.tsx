@@ -123,6 +123,24 @@ export function BudgetPanel({ c, reload }: { c: Campaign & { budget?: Budget }; 
   );
 }
 
+/** A campaign's committed e-cash against its budget, for the dashboard's table. */
+export function BudgetCell({ c }: { c: Campaign & { budget?: Budget } }) {
+  const b = c.budget;
+  if (!b) return <>—</>;
+  const used = pct(b.committed_avos, b.budget_avos);
+  const level = used === null ? '' : used >= 95 ? 'critical' : used >= 80 ? 'warn' : '';
+  return (
+    <span class={level ? `budget-${level}` : undefined} data-testid={level ? `budget-${level}` : undefined}>
+      {fmtMoney(b.committed_avos)}
+      {b.budget_avos != null ? ` / ${fmtMoney(b.budget_avos)} (${(used ?? 0).toFixed(0)}%)` : ''}
+      {level && ` ⚠ ${t(level === 'critical' ? 'ops.budget_95' : 'ops.budget_80')}`}
+      <div class="muted">
+        {t('ops.redeemed')} {fmtMoney(b.redeemed_avos)} · {t('ops.outstanding')} {fmtMoney(b.outstanding_avos)}
+      </div>
+    </span>
+  );
+}
+
 /** What may change once a campaign is published: names, description, a later end. */
 export function LiveEdit({ c, onSaved }: { c: Campaign; onSaved: () => void }) {
   const [name, setName] = useState<I18nName>(c.name);
