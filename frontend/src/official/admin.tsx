@@ -142,8 +142,8 @@ export function EnrolmentsPage() {
       <h1>{t('enrol.pending_title')}</h1>
       {loading && <Loading />}
       <ErrorBox error={err} />
-      {list && <BulkEnrolments list={list} onDone={reload} campaigns={names} />}
       {list && <EnrolmentList list={list} onChange={reload} showCampaign={names} />}
+      {list && <BulkEnrolments list={list} onDone={reload} campaigns={names} />}
     </main>
   );
 }
@@ -216,7 +216,6 @@ export function SettlementsPage() {
       {paying && (
         <ConfirmBox title={t('ops.pay_one_q', { name: pick(paying.merchant_name) || paying.merchant_id, total: fmtMoney(paying.amount_avos) })} danger onConfirm={() => act(paying, 'pay')} onCancel={() => setPaying(null)} />
       )}
-      {list && <BulkSettlements list={list} onDone={reload} />}
       <ErrorBox error={err || actErr} />
       {loading && <Loading />}
       <div class="table-wrap" tabIndex={0}>
@@ -281,6 +280,7 @@ export function SettlementsPage() {
         </table>
         {list && list.length === 0 && <p>{t('common.none')}</p>}
       </div>
+      {list && <BulkSettlements list={list} onDone={reload} />}
     </main>
   );
 }
