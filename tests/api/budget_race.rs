@@ -37,7 +37,14 @@ fn is_checkin(i: usize, total: usize, checkins: usize) -> bool {
 
 /// `claims` racing claims and `checkins` racing check-ins (each earning a coupon by trigger)
 /// against a budget of `fits` coupons, spread over the servers in `base`.
-async fn budget_storm(app: &TestApp, base: &[String], claims: usize, checkins: usize, fits: i64) {
+async fn budget_storm(
+    app: &TestApp,
+    base: &[String],
+    claims: usize,
+    checkins: usize,
+    fits: i64,
+    field: &str,
+) {
     let off = app.official().await;
     let c = app.campaign(&off).await;
     let cid = c["id"].as_str().unwrap().to_string();
@@ -46,7 +53,7 @@ async fn budget_storm(app: &TestApp, base: &[String], claims: usize, checkins: u
             reqwest::Method::PATCH,
             &format!("/campaigns/{cid}"),
             Some(&off),
-            Some(json!({"budget_avos": fits * FACE})),
+            Some(json!({ field: fits * FACE })),
         )
         .await;
     assert_eq!(s, StatusCode::OK, "{b}");
@@ -183,14 +190,48 @@ mod budget_never_overspent {
     #[actix_web::test]
     async fn sqlite() {
         let app = no_limits(Backend::Sqlite).await.unwrap();
-        budget_storm(&app, std::slice::from_ref(&app.base), 240, 80, 37).await;
+        budget_storm(
+            &app,
+            std::slice::from_ref(&app.base),
+            240,
+            80,
+            37,
+            "budget_avos",
+        )
+        .await;
+        budget_storm(
+            &app,
+            std::slice::from_ref(&app.base),
+            120,
+            40,
+            11,
+            "daily_budget_avos",
+        )
+        .await;
     }
     #[actix_web::test]
     async fn postgres() {
         let Some(app) = no_limits(Backend::Postgres).await else {
             return;
         };
-        budget_storm(&app, std::slice::from_ref(&app.base), 240, 80, 37).await;
+        budget_storm(
+            &app,
+            std::slice::from_ref(&app.base),
+            240,
+            80,
+            37,
+            "budget_avos",
+        )
+        .await;
+        budget_storm(
+            &app,
+            std::slice::from_ref(&app.base),
+            120,
+            40,
+            11,
+            "daily_budget_avos",
+        )
+        .await;
     }
 }
 
@@ -247,7 +288,8 @@ async fn budget_never_overspent_across_two_processes() {
         }
         assert!(up, "server {b} did not start");
     }
-    budget_storm(&app, &bases, 300, 100, 53).await;
+    budget_storm(&app, &bases, 300, 100, 53, "budget_avos").await;
+    budget_storm(&app, &bases, 300, 100, 29, "daily_budget_avos").await;
     for mut p in procs {
         let _ = p.kill();
         let _ = p.wait();
