@@ -17,7 +17,7 @@ import { useAppState } from '../store';
 import { navigate } from '../router';
 import { NameFields, cleanName, CATEGORIES, CampaignTabs } from './common';
 import { offerValue, offerTrigger } from '../visitor/common';
-import { BudgetCell, BudgetPanel, ConfirmBox, LiveEdit, OfferOps, PointOps } from './operations';
+import { BudgetCell, BudgetPanel, ConfirmBox, LiveEdit, OfferOps, ParticipantsSection, PointOps } from './operations';
 
 export function Dashboard() {
   const st = useAppState();
@@ -298,6 +298,7 @@ export function CampaignDetail({ id }: { id: string }) {
       <PointsSection c={c} reload={reload} />
       <OffersSection c={c} reload={reload} />
       <EnrolmentsSection campaignId={c.id} />
+      <ParticipantsSection campaignId={c.id} ended={c.status === 'ended'} />
     </main>
   );
 }

@@ -4,8 +4,8 @@ import type { ComponentChildren } from 'preact';
 import { useState } from 'preact/hooks';
 import { api, apiCsv, type Campaign, type Enrolment, type I18nName, type Merchant, type Offer, type Point, type Settlement, type Signal } from '../api';
 import { t, tData, pick, errorText, fmtDateTime, fmtMoney, fmtNumber, localInputToRfc3339, rfc3339ToLocalInput, parseMop } from '../i18n';
-import { ErrorBox, Field, Notice } from '../components';
-import { NameFields, cleanName } from './common';
+import { ErrorBox, Field, Notice, useLoad } from '../components';
+import { NameFields, cleanName, CATEGORIES } from './common';
 
 export interface Budget {
   budget_avos: number | null;
@@ -182,8 +182,9 @@ export function LiveEdit({ c, onSaved }: { c: Campaign; onSaved: () => void }) {
 }
 
 /** Pause or resume an offer, change its stock. */
-export function OfferOps({ o, reload, ended }: { o: Offer & { paused?: boolean }; reload: () => void; ended: boolean }) {
+export function OfferOps({ o, reload, ended }: { o: Offer & { paused?: boolean; valid_until?: string }; reload: () => void; ended: boolean }) {
   const [stock, setStock] = useState(String(o.stock));
+  const [until, setUntil] = useState(o.valid_until ? rfc3339ToLocalInput(o.valid_until) : '');
   const [open, setOpen] = useState(false);
   const [err, setErr] = useState<unknown>(null);
   if (ended) return null;
@@ -217,11 +218,19 @@ export function OfferOps({ o, reload, ended }: { o: Offer & { paused?: boolean }
           class="row"
           onSubmit={(e) => {
             e.preventDefault();
-            void call(() => api(`/offers/${o.id}`, { method: 'PATCH', auth: 'staff', body: { stock: Number(stock) } }));
+            const body: Record<string, unknown> = { stock: Number(stock) };
+            if (o.valid_until && until && until !== rfc3339ToLocalInput(o.valid_until)) body.valid_until = localInputToRfc3339(until);
+            void call(() => api(`/offers/${o.id}`, { method: 'PATCH', auth: 'staff', body }));
           }}
         >
           <label for={id}>{t('offer.stock')}</label>
           <input id={id} type="number" min={o.issued} value={stock} onInput={(e) => setStock(e.currentTarget.value)} />
+          {o.valid_until && (
+            <>
+              <label for={`until-${o.id}`}>{t('ops.valid_until')}</label>
+              <input id={`until-${o.id}`} type="datetime-local" value={until} onInput={(e) => setUntil(e.currentTarget.value)} />
+            </>
+          )}
           <button type="submit" class="btn btn-small btn-primary">
             {t('common.save')}
           </button>
@@ -307,6 +316,19 @@ export function PointOps({ p, reload, ended }: { p: Point & { retired?: boolean 
 /** Suspend (with a reason and a confirmation) or reinstate a merchant. */
 export function MerchantOps({ m, reload }: { m: Merchant & { suspended?: boolean; suspend_reason?: string | null }; reload: () => void }) {
   const [asking, setAsking] = useState(false);
+  const [editing, setEditing] = useState(false);
+  const [f, setF] = useState({ address: m.address, category: m.category, m_mark: m.m_mark });
+  const saveEdit = async (e: Event) => {
+    e.preventDefault();
+    try {
+      await api(`/merchants/${m.id}`, { method: 'PATCH', auth: 'staff', body: f });
+      setEditing(false);
+      setErr(null);
+      reload();
+    } catch (e2) {
+      setErr(e2);
+    }
+  };
   const [reason, setReason] = useState('');
   const [err, setErr] = useState<unknown>(null);
   const call = async (what: 'suspend' | 'reinstate') => {
@@ -334,6 +356,29 @@ export function MerchantOps({ m, reload }: { m: Merchant & { suspended?: boolean
         <button type="button" class="btn btn-small btn-danger" onClick={() => setAsking(true)}>
           {t('ops.suspend')}
         </button>
+      )}
+      <button type="button" class="btn btn-small" aria-expanded={editing} onClick={() => setEditing(!editing)}>
+        {t('common.edit')}
+      </button>
+      {editing && (
+        <form class="row" onSubmit={saveEdit}>
+          <label for={`ma-${m.id}`}>{t('merchant.address')}</label>
+          <input id={`ma-${m.id}`} type="text" required value={f.address} onInput={(e) => setF({ ...f, address: e.currentTarget.value })} />
+          <label for={`mc-${m.id}`}>{t('merchant.category')}</label>
+          <select id={`mc-${m.id}`} value={f.category} onChange={(e) => setF({ ...f, category: e.currentTarget.value })}>
+            {CATEGORIES.map((c) => (
+              <option key={c} value={c}>
+                {tData('category', c)}
+              </option>
+            ))}
+          </select>
+          <label>
+            <input type="checkbox" checked={f.m_mark} onChange={(e) => setF({ ...f, m_mark: e.currentTarget.checked })} /> {t('merchant.m_mark_field')}
+          </label>
+          <button type="submit" class="btn btn-small btn-primary">
+            {t('common.save')}
+          </button>
+        </form>
       )}
       {asking && (
         <ConfirmBox title={t('ops.suspend_q', { name: pick(m.name) })} danger onConfirm={() => call('suspend')} onCancel={() => setAsking(false)}>
@@ -663,5 +708,55 @@ export function SignalActions({ sg, reload }: { sg: Signal & { actions?: SignalA
       )}
       <ErrorBox error={err} />
     </div>
+  );
+}
+
+/** The approved merchants of a campaign, each of which can be withdrawn (with a reason). */
+export function ParticipantsSection({ campaignId, ended }: { campaignId: string; ended: boolean }) {
+  const [list, err, reload] = useLoad(() => api<Enrolment[]>(`/campaigns/${campaignId}/enrolments`, { auth: 'staff' }), [campaignId]);
+  const [ask, setAsk] = useState<Enrolment | null>(null);
+  const [reason, setReason] = useState('');
+  const [actErr, setActErr] = useState<unknown>(null);
+  const approved = (list || []).filter((e) => e.status === 'approved');
+  const go = async () => {
+    if (!ask) return;
+    try {
+      await api(`/enrolments/${ask.id}/withdraw`, { method: 'POST', auth: 'staff', body: { reason } });
+      setAsk(null);
+      setReason('');
+      setActErr(null);
+      reload();
+    } catch (e2) {
+      setActErr(e2);
+    }
+  };
+  return (
+    <section class="section" aria-labelledby="participants-h">
+      <h2 id="participants-h">{t('ops.participants', { n: fmtNumber(approved.length) })}</h2>
+      <ErrorBox error={err || actErr} />
+      {ask && (
+        <ConfirmBox title={t('ops.withdraw_q', { name: pick(ask.merchant_name) || ask.merchant_id })} danger onConfirm={go} onCancel={() => setAsk(null)}>
+          <label for="wd-reason">{t('ops.reason')}</label>
+          <input id="wd-reason" type="text" required value={reason} onInput={(e) => setReason(e.currentTarget.value)} />
+        </ConfirmBox>
+      )}
+      {approved.length > 0 && (
+        <details>
+          <summary>{t('ops.show_participants')}</summary>
+          <ul class="id-list">
+            {approved.map((e) => (
+              <li key={e.id}>
+                {pick(e.merchant_name) || e.merchant_id}{' '}
+                {!ended && (
+                  <button type="button" class="btn btn-small btn-danger" onClick={() => setAsk(e)}>
+                    {t('ops.withdraw')}
+                  </button>
+                )}
+              </li>
+            ))}
+          </ul>
+        </details>
+      )}
+    </section>
   );
 }
