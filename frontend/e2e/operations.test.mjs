@@ -137,11 +137,25 @@ for (const lang of ['en', 'pt']) {
       const refused = signals.signals.find((s) => s.kind === 'refused_scans' && !(s.actions || []).some((a) => a.action === 'ban'));
       assert.ok(refused, 'a refused-scans signal not acted on yet');
       const target = page.locator('[data-kind=refused_scans]', { hasText: refused.visitor_id }).first();
+      // First void one of its coupons (its e-cash goes back to the budget), then ban it.
+      const held = (await off.get(`/visitors/${refused.visitor_id}`)).coupons.filter((k) => k.status === 'issued');
+      if (held.length) {
+        await target.getByText(fill(L['ops.visitor_coupons'], { id: refused.visitor_id.slice(0, 8) })).click();
+        await target.getByRole('button', { name: L['ops.void'], exact: true }).first().click();
+        await target.getByLabel(L['ops.reason']).fill('claimed with a script');
+        await target.getByTestId('confirm-yes').click();
+        for (const deadline = Date.now() + 20000; Date.now() < deadline; ) {
+          const now = (await off.get(`/visitors/${refused.visitor_id}`)).coupons.filter((k) => k.status === 'void').length;
+          if (now >= 1) break;
+          await new Promise((r) => setTimeout(r, 250));
+        }
+        assert.ok((await off.get(`/visitors/${refused.visitor_id}`)).coupons.some((k) => k.status === 'void'), 'a coupon was voided from the signal');
+      }
       await target.getByRole('button', { name: fill(L['ops.ban_visitor'], { id: refused.visitor_id.slice(0, 8) }) }).click();
       await target.getByLabel(L['ops.reason']).fill('scanning from far away');
       await target.getByTestId('confirm-yes').click();
       const taken = page.locator('[data-kind=refused_scans]', { hasText: refused.visitor_id }).first().getByTestId('actions-taken');
-      await taken.waitFor({ timeout: 20000 });
+      await taken.locator('li', { hasText: L['audit.action.ban'] }).first().waitFor({ timeout: 20000 });
       const line = await taken.innerText();
       assert.ok(line.includes('official-2'), `who acted is shown: ${line}`);
       assert.ok(line.includes(L['audit.action.ban']), `what was done is shown: ${line}`);

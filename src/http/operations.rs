@@ -701,18 +701,35 @@ pub async fn unban_visitor(
 }
 
 #[utoipa::path(get, path = "/api/v1/visitors/{id}", tag = "operations", params(("id" = String, Path)),
-    responses((status = 200, description = "a visitor's ban state"), (status = 404, description = "not_found")))]
+    responses((status = 200, description = "a visitor's ban state and coupons"), (status = 404, description = "not_found")))]
 pub async fn get_visitor(
     state: State,
     _who: Official,
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
-    let (id, b) = state
+    let (id, b, coupons) = state
         .db(move |c| {
             let b = ops::visitor_ban(c, &id)?;
-            Ok((id, b))
+            let coupons = crate::db::issuance::my_coupons(c, &id)?;
+            Ok((id, b, coupons))
         })
         .await?;
-    Ok(ok(&ban_view(&id, &b)))
+    let t = now();
+    let mut v = ban_view(&id, &b);
+    // Its coupons, so an official can void one from a fraud signal.
+    v["coupons"] = json!(coupons
+        .iter()
+        .map(|(k, o)| json!({
+            "id": k.id,
+            "offer_id": k.offer_id,
+            "campaign_id": k.campaign_id,
+            "offer_name": Names::from_json(&o.name),
+            "kind": o.kind,
+            "face_value_avos": o.face_value_avos,
+            "status": k.effective_status(t),
+            "issued_at": crate::domain::time::to_rfc3339(k.issued_at),
+        }))
+        .collect::<Vec<_>>());
+    Ok(ok(&v))
 }

@@ -561,6 +561,7 @@ both!(banning_a_visitor, |app| {
         "{b}"
     );
     let (s, b) = app.get(&format!("/visitors/{vid}"), Some(&off)).await;
+    assert_eq!(b["coupons"][0]["status"], "void", "{b}");
     assert_eq!(
         (s, b["ban_reason"].clone()),
         (StatusCode::OK, json!("forty wallets on one phone"))

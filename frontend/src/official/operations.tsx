@@ -645,6 +645,61 @@ export interface SignalAction {
   reason?: string | null;
 }
 
+interface VisitorCoupon {
+  id: string;
+  offer_name: I18nName;
+  kind: string;
+  face_value_avos: number;
+  status: string;
+  issued_at: string;
+}
+
+/** A visitor's coupons with a button to void each unused one (with a reason). */
+function VisitorCoupons({ id, onChange }: { id: string; onChange: () => void }) {
+  const [v, err, reload] = useLoad(() => api<{ coupons: VisitorCoupon[] }>(`/visitors/${id}`, { auth: 'staff' }), [id]);
+  const [ask, setAsk] = useState<VisitorCoupon | null>(null);
+  const [reason, setReason] = useState('');
+  const [actErr, setActErr] = useState<unknown>(null);
+  const go = async () => {
+    if (!ask) return;
+    try {
+      await api(`/coupons/${ask.id}/void`, { method: 'POST', auth: 'staff', body: { reason } });
+      setAsk(null);
+      setReason('');
+      setActErr(null);
+      reload();
+      onChange();
+    } catch (e2) {
+      setActErr(e2);
+    }
+  };
+  return (
+    <div>
+      <ErrorBox error={err || actErr} />
+      <ul class="id-list">
+        {(v?.coupons || []).length === 0 && <li>{t('common.none')}</li>}
+        {(v?.coupons || []).map((k) => (
+          <li key={k.id}>
+            {pick(k.offer_name)} {k.kind === 'ecash' ? `· ${fmtMoney(k.face_value_avos)}` : ''} · {tData('status', k.status)} · {fmtDateTime(k.issued_at)}{' '}
+            {k.status === 'issued' && (
+              <button type="button" class="btn btn-small btn-danger" onClick={() => setAsk(k)}>
+                {t('ops.void')}
+              </button>
+            )}
+          </li>
+        ))}
+      </ul>
+      {ask && (
+        <ConfirmBox title={t('ops.void_q', { name: pick(ask.offer_name) })} danger onConfirm={go} onCancel={() => setAsk(null)}>
+          <p>{t('ops.void_explain')}</p>
+          <label for={`void-${ask.id}`}>{t('ops.reason')}</label>
+          <input id={`void-${ask.id}`} type="text" required value={reason} onInput={(e) => setReason(e.currentTarget.value)} />
+        </ConfirmBox>
+      )}
+    </div>
+  );
+}
+
 /** On a fraud signal: what was done and by whom, and buttons to ban or suspend. */
 export function SignalActions({ sg, reload }: { sg: Signal & { actions?: SignalAction[] }; reload: () => void }) {
   const visitors = [...new Set([sg.visitor_id, ...(sg.evidence?.visitor_ids || [])].filter(Boolean) as string[])];
@@ -699,6 +754,12 @@ export function SignalActions({ sg, reload }: { sg: Signal & { actions?: SignalA
           ),
         )}
       </div>
+      {visitors.slice(0, 20).map((v) => (
+        <details key={`c-${v}`} class="evidence">
+          <summary>{t('ops.visitor_coupons', { id: v.slice(0, 8) })}</summary>
+          <VisitorCoupons id={v} onChange={reload} />
+        </details>
+      ))}
       {ask && (
         <ConfirmBox title={t(ask.what === 'ban' ? 'ops.ban_q' : 'ops.suspend_q', { name: ask.id.slice(0, 8) })} danger onConfirm={go} onCancel={() => setAsk(null)}>
           <p>{t(ask.what === 'ban' ? 'ops.ban_explain' : 'ops.suspend_explain')}</p>
