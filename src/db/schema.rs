@@ -155,6 +155,7 @@ diesel::table! {
         opens_at -> Nullable<Timestamp>,
         eligible_categories -> Text,
         created_at -> Timestamp,
+        requires_verified -> Bool,
     }
 }
 
@@ -326,6 +327,36 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    visitor_addresses (address_hash) {
+        address_hash -> Text,
+        visitor_id -> Text,
+        channel -> Text,
+        hint -> Text,
+        verified_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    verification_codes (address_hash, visitor_id) {
+        address_hash -> Text,
+        visitor_id -> Text,
+        channel -> Text,
+        hint -> Text,
+        code_hash -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    verification_locks (address_hash) {
+        address_hash -> Text,
+        failures -> Integer,
+        locked_until -> Nullable<Timestamp>,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     merchants,
     users,
@@ -349,4 +380,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     pledge_indicators,
     pledge_footnotes,
     audit_log,
+    visitor_addresses,
+    verification_codes,
+    verification_locks,
 );

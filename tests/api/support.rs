@@ -309,7 +309,9 @@ impl TestApp {
 
     pub async fn offer(&self, off: &str, campaign: &str, body: Value) -> Value {
         let mut full = json!({"name": names("券"), "kind": "ecash", "face_value_avos": 5000, "min_spend_avos": 0,
-                              "stock": 100, "per_visitor_limit": 1, "valid_days": 30, "trigger": {"type": "claim"}});
+                              "stock": 100, "per_visitor_limit": 1, "valid_days": 30, "trigger": {"type": "claim"},
+                              // anonymous visitors, unless a test asks for verified ones
+                              "requires_verified": false});
         for (k, v) in body.as_object().unwrap() {
             full[k] = v.clone();
         }
