@@ -4,7 +4,6 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use actix_web::{web, App, HttpResponse, HttpServer};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
@@ -14,8 +13,6 @@ use crate::support::*;
 
 /// Messages received by the SMTP sink: (recipients, whole message).
 type Mail = Arc<Mutex<Vec<(Vec<String>, String)>>>;
-/// JSON bodies posted to the SMS stub.
-type Texts = Arc<Mutex<Vec<Value>>>;
 
 /// A small SMTP server that accepts every message and keeps it.
 async fn smtp_sink() -> (u16, Mail) {
@@ -79,33 +76,6 @@ async fn smtp_sink() -> (u16, Mail) {
     (port, mail)
 }
 
-/// A stand-in SMS gateway: records each `{to, text}` it is sent.
-async fn sms_stub() -> (u16, Texts) {
-    let texts: Texts = Default::default();
-    let kept = texts.clone();
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    let server = HttpServer::new(move || {
-        let kept = kept.clone();
-        App::new().route(
-            "/send",
-            web::post().to(move |body: web::Json<Value>| {
-                let kept = kept.clone();
-                async move {
-                    kept.lock().unwrap().push(body.into_inner());
-                    HttpResponse::Ok().json(json!({"queued": true}))
-                }
-            }),
-        )
-    })
-    .workers(1)
-    .listen(listener)
-    .unwrap()
-    .run();
-    actix_web::rt::spawn(server);
-    (port, texts)
-}
-
 pub struct Sinks {
     pub mail: Mail,
     pub texts: Texts,
@@ -137,13 +107,6 @@ async fn wait_for<T>(mut f: impl FnMut() -> Option<T>) -> T {
     }
 }
 
-/// The code in a message: the six digits after "code: ".
-fn six_digits(text: &str) -> String {
-    let at = text.find("code: ").unwrap_or_else(|| panic!("no code in {text}")) + 6;
-    let code: String = text[at..].chars().take(6).collect();
-    assert!(code.chars().all(|c| c.is_ascii_digit()), "{text}");
-    code
-}
 
 pub async fn spawn_verifying(
     backend: Backend,
