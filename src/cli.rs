@@ -74,7 +74,11 @@ pub struct VerificationArgs {
     #[arg(long, env = "BAIRRO_SMTP_URL", hide_env_values = true)]
     pub smtp_url: Option<String>,
     /// Sender of the code e-mails.
-    #[arg(long, env = "BAIRRO_SMTP_FROM", default_value = "Bairro <no-reply@bairro.invalid>")]
+    #[arg(
+        long,
+        env = "BAIRRO_SMTP_FROM",
+        default_value = "Bairro <no-reply@bairro.invalid>"
+    )]
     pub smtp_from: String,
     /// SMS gateway webhook for texted codes; receives a JSON POST {to, text}.
     #[arg(long, env = "BAIRRO_SMS_WEBHOOK", hide_env_values = true)]
@@ -101,10 +105,16 @@ fn verification_settings(
 ) -> anyhow::Result<crate::config::Verification> {
     let address_key = match &v.address_key {
         Some(k) if k.len() >= MIN_SECRET_LEN => Secret::new(k.clone()),
-        Some(_) => anyhow::bail!("BAIRRO_ADDRESS_KEY must have at least {MIN_SECRET_LEN} characters"),
+        Some(_) => {
+            anyhow::bail!("BAIRRO_ADDRESS_KEY must have at least {MIN_SECRET_LEN} characters")
+        }
         None => derive_key(jwt, b"bairro address key v1"),
     };
-    let nonempty = |o: &Option<String>| o.as_ref().map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
+    let nonempty = |o: &Option<String>| {
+        o.as_ref()
+            .map(|s| s.trim().to_string())
+            .filter(|s| !s.is_empty())
+    };
     let smtp_url = nonempty(&v.smtp_url);
     if let Some(u) = &smtp_url {
         crate::notify::check_smtp_url(u).map_err(anyhow::Error::msg)?;

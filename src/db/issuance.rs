@@ -273,7 +273,11 @@ fn refusal_error(r: Refusal) -> AppError {
     AppError::rule(status, r.code(), detail)
 }
 
-pub(crate) fn stamps(conn: &mut DbConn, visitor_id: &str, campaign_id: &str) -> Result<i64, AppError> {
+pub(crate) fn stamps(
+    conn: &mut DbConn,
+    visitor_id: &str,
+    campaign_id: &str,
+) -> Result<i64, AppError> {
     let pts: Vec<String> = checkins::table
         .filter(checkins::visitor_id.eq(visitor_id))
         .filter(checkins::campaign_id.eq(campaign_id))

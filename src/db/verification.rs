@@ -149,7 +149,9 @@ pub enum Confirmed {
         visitor_ref: Option<String>,
     },
     /// A wrong code (counted); `locked` when it was the last allowed.
-    Wrong { locked: bool },
+    Wrong {
+        locked: bool,
+    },
     Expired,
 }
 
@@ -166,7 +168,9 @@ pub fn confirm(
     let mut attempt = 0;
     loop {
         attempt += 1;
-        match write_tx(conn, |conn| confirm_once(conn, visitor_id, addr, typed_hash, t)) {
+        match write_tx(conn, |conn| {
+            confirm_once(conn, visitor_id, addr, typed_hash, t)
+        }) {
             Err(AppError::Conflict(_)) if attempt < 5 => continue,
             Err(AppError::Unavailable(_)) if attempt < 5 => continue,
             other => return other,
@@ -248,7 +252,11 @@ fn confirm_once(
 }
 
 fn constant_eq(a: &str, b: &str) -> bool {
-    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
 }
 
 /// Counts a wrong code against the address; the fifth locks it for a while and drops its codes.
@@ -342,10 +350,9 @@ fn issue_held_back(
     let mut out = Vec::new();
     for c in running {
         let offers = super::catalog::offers_of(conn, &c)?;
-        if !offers
-            .iter()
-            .any(|o| o.requires_verified && ["signup", "checkins"].contains(&o.trigger_type.as_str()))
-        {
+        if !offers.iter().any(|o| {
+            o.requires_verified && ["signup", "checkins"].contains(&o.trigger_type.as_str())
+        }) {
             continue;
         }
         let points = issuance::stamps(conn, wallet, &c)?;

@@ -83,8 +83,8 @@ pub fn judge(
         // Judged at the time it reaches the server, whatever scan time the phone claims: a
         // photo of the screen shared online stops working after two periods.
         let period = i64::from(point.rotate_seconds);
-        check_rotation(counter, period, scan.received_at.and_utc().timestamp()).map_err(|e| {
-            match e {
+        check_rotation(counter, period, scan.received_at.and_utc().timestamp()).map_err(
+            |e| match e {
                 PayloadError::Expired
                     if scan
                         .claimed_scan_at
@@ -94,8 +94,8 @@ pub fn judge(
                 }
                 PayloadError::Expired => Refusal::PayloadExpired,
                 PayloadError::Invalid => Refusal::InvalidPayload,
-            }
-        })?;
+            },
+        )?;
     } else if scan.counter.is_some() {
         return Err(Refusal::InvalidPayload);
     }

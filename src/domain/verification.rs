@@ -194,10 +194,7 @@ mod tests {
     fn phones_are_normalised() {
         let a = Address::parse(Channel::Sms, "6612 3456").unwrap();
         assert_eq!(a.normalized, "+85366123456");
-        assert_eq!(
-            Address::parse(Channel::Sms, "+853 6612-3456").unwrap(),
-            a
-        );
+        assert_eq!(Address::parse(Channel::Sms, "+853 6612-3456").unwrap(), a);
         assert_eq!(Address::parse(Channel::Sms, "00853 66123456").unwrap(), a);
         assert_eq!(a.hint(), "•••• 3456");
         assert!(Address::parse(Channel::Sms, "12345").is_none());
@@ -210,11 +207,24 @@ mod tests {
         let a = Address::parse(Channel::Email, " Ana.Lei@Example.MO ").unwrap();
         assert_eq!(a.normalized, "ana.lei@example.mo");
         assert_eq!(a.hint(), "a•••@example.mo");
-        for bad in ["ana", "ana@", "@example.mo", "ana@example", "a b@example.mo", "ana@ex..mo"] {
+        for bad in [
+            "ana",
+            "ana@",
+            "@example.mo",
+            "ana@example",
+            "a b@example.mo",
+            "ana@ex..mo",
+        ] {
             assert!(Address::parse(Channel::Email, bad).is_none(), "{bad}");
         }
-        assert_eq!(Address::parse_any("ana@example.mo").unwrap().channel, Channel::Email);
-        assert_eq!(Address::parse_any("66123456").unwrap().channel, Channel::Sms);
+        assert_eq!(
+            Address::parse_any("ana@example.mo").unwrap().channel,
+            Channel::Email
+        );
+        assert_eq!(
+            Address::parse_any("66123456").unwrap().channel,
+            Channel::Sms
+        );
     }
 
     #[test]
@@ -223,7 +233,10 @@ mod tests {
         assert_eq!(a.keyed_hash(b"k1"), a.keyed_hash(b"k1"));
         assert_ne!(a.keyed_hash(b"k1"), a.keyed_hash(b"k2"));
         assert!(!a.keyed_hash(b"k1").contains("66123456"));
-        assert_ne!(code_hash(b"k", "h", "123456"), code_hash(b"k", "h", "123457"));
+        assert_ne!(
+            code_hash(b"k", "h", "123456"),
+            code_hash(b"k", "h", "123457")
+        );
     }
 
     #[test]

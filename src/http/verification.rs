@@ -23,8 +23,13 @@ use crate::domain::verification::{self as rules, Address, Channel};
 use crate::error::{AppError, FieldError};
 use crate::notify::Senders;
 
-type Keyed =
-    Arc<RateLimiter<String, governor::state::keyed::DefaultKeyedStateStore<String>, governor::clock::DefaultClock>>;
+type Keyed = Arc<
+    RateLimiter<
+        String,
+        governor::state::keyed::DefaultKeyedStateStore<String>,
+        governor::clock::DefaultClock,
+    >,
+>;
 
 /// Senders, the address key, the sending limits, and the visitors known to exist.
 pub struct Wallets {
@@ -94,7 +99,10 @@ impl Wallets {
 
 /// A visitor's token must name a visitor the database holds (after a restore it may not):
 /// otherwise 401. Known visitors are remembered for a minute, so hot paths pay no extra query.
-pub async fn ensure_visitor(state: Option<web::Data<super::AppState>>, visitor_id: String) -> Result<(), AppError> {
+pub async fn ensure_visitor(
+    state: Option<web::Data<super::AppState>>,
+    visitor_id: String,
+) -> Result<(), AppError> {
     let state = state.ok_or_else(|| AppError::Internal(anyhow::anyhow!("no app state")))?;
     if state.wallets.known.contains_key(&visitor_id) {
         return Ok(());
@@ -273,10 +281,9 @@ pub async fn confirm(
         } => {
             let mut claims = auth::visitor_claims(&visitor_id);
             claims.rf = visitor_ref;
-            let (token, exp) = state.jwt.issue(
-                claims,
-                Duration::days(state.settings.visitor_token_days),
-            );
+            let (token, exp) = state
+                .jwt
+                .issue(claims, Duration::days(state.settings.visitor_token_days));
             state.wallets.known.insert(visitor_id.clone(), ());
             let t = now();
             let coupons: Vec<_> = coupons

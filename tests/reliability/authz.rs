@@ -542,7 +542,8 @@ crate::both!(every_endpoint_every_role, |app| {
         for role in order {
             let (url, mut body) = request(&app, &fx, method, path).await;
             if url == "/visitors/verification/confirm" && want[role] == 'A' {
-                body = Some(own_confirmation(&app, fx.tokens[role].as_deref().unwrap(), &texts).await);
+                body =
+                    Some(own_confirmation(&app, fx.tokens[role].as_deref().unwrap(), &texts).await);
             }
             let m = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
             let (s, text, h) = app
