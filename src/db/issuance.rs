@@ -244,6 +244,14 @@ fn refuse(
 }
 
 fn refusal_error(r: Refusal) -> AppError {
+    if r == Refusal::LateOfflineScan {
+        return AppError::rule_with(
+            StatusCode::GONE,
+            r.code(),
+            "This point's code changes every few seconds, so a scan saved offline cannot be sent later; scan the code on the screen again while online.",
+            serde_json::json!({"reason": "offline_scan_too_late"}),
+        );
+    }
     let (status, detail) = match r {
         Refusal::InvalidPayload => (
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -253,10 +261,7 @@ fn refusal_error(r: Refusal) -> AppError {
             StatusCode::GONE,
             "This code has expired; scan the code shown now.",
         ),
-        Refusal::LateOfflineScan => (
-            StatusCode::GONE,
-            "This point's code changes every few seconds, so a scan saved offline cannot be sent later; scan the code on the screen again while online.",
-        ),
+        Refusal::LateOfflineScan => unreachable!("answered above"),
         Refusal::OutsideGeofence => (
             StatusCode::FORBIDDEN,
             "You are too far from this check-in point.",

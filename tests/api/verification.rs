@@ -642,6 +642,7 @@ both!(check_in_integrity, |app| {
         )
         .await;
     assert!(b["detail"].as_str().unwrap().contains("offline"), "{b}");
+    assert_eq!(b["reason"], "offline_scan_too_late");
     // The code of the period before is still good.
     let fresh = ring.rotating_point(pid, chrono::Utc::now().timestamp() / 30 - 1);
     let (s, b) = app.check_in(&v, &fresh, json!({})).await;
