@@ -2,12 +2,14 @@
 //! extract, authorise (role extractors), call persistence/domain, and serialise.
 
 pub mod auth;
+pub mod bulk;
 pub mod campaigns;
 pub mod checkins;
 pub mod frontend;
 pub mod merchants;
 pub mod metrics;
 pub mod openapi;
+pub mod operations;
 pub mod pageviews;
 pub mod pledges;
 pub mod points;
@@ -72,6 +74,8 @@ pub fn api(cfg: &mut web::ServiceConfig) {
             .configure(pageviews::routes)
             .configure(stats::routes)
             .configure(pledges::routes)
+            .configure(operations::routes)
+            .configure(bulk::routes)
             .configure(openapi::routes)
             .default_service(web::to(not_found)),
     );
