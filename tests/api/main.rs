@@ -13,3 +13,4 @@ mod migrations;
 mod operations;
 mod redemptions;
 mod reports;
+mod verification;
