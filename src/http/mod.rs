@@ -13,6 +13,7 @@ pub mod pledges;
 pub mod points;
 pub mod redemptions;
 pub mod settlements;
+pub mod staff;
 pub mod stats;
 pub mod views;
 pub mod visitors;
@@ -68,6 +69,7 @@ pub fn api(cfg: &mut web::ServiceConfig) {
             .configure(pageviews::routes)
             .configure(stats::routes)
             .configure(pledges::routes)
+            .configure(staff::routes)
             .configure(openapi::routes)
             .default_service(web::to(not_found)),
     );

@@ -46,6 +46,7 @@ impl Modify for Bearer {
         stats::overview, stats::campaign, stats::campaign_csv, stats::signals, stats::export_json, stats::export_csv, stats::audit_log,
         document,
         pledges::report, pledges::report_csv, pledges::footnote, pledges::holidays, pledges::add_holiday, pledges::remove_holiday,
+        staff::list, staff::create, staff::disable, staff::enable, staff::reset_password, staff::change_password,
     ),
     components(schemas(crate::error::FieldError, crate::domain::names::Names))
 )]

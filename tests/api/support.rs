@@ -201,21 +201,34 @@ impl TestApp {
         .await
     }
 
-    /// A second official (for four-eyes approval).
+    /// A second official (for four-eyes approval), created by `admin` through `POST /staff`.
     pub async fn second_official(&self) -> String {
-        use bairro::db::models::User;
-        let u = User {
-            id: uuid::Uuid::new_v4().to_string(),
-            username: "official-two".into(),
-            password_hash: bairro::http::auth::passwords::hash("second-official-pw"),
-            role: "official".into(),
-            merchant_id: None,
-            merchant_role: None,
-            active: true,
-            created_at: chrono::Utc::now().naive_utc(),
-        };
-        bairro::db::catalog::insert_user(&mut self.conn(), &u).unwrap();
+        let admin = self.official().await;
+        self.staff(&admin, "official-two", "official", None).await;
         self.login("official-two", "second-official-pw").await
+    }
+
+    /// Creates a staff login through `POST /staff` (password `second-official-pw` unless the
+    /// username is given with `:password`); returns its id.
+    pub async fn staff(
+        &self,
+        official: &str,
+        username: &str,
+        role: &str,
+        merchant_id: Option<&str>,
+    ) -> String {
+        let (user, pw) = username
+            .split_once(':')
+            .unwrap_or((username, "second-official-pw"));
+        let (s, b) = self
+            .post(
+                "/staff",
+                Some(official),
+                json!({"username": user, "password": pw, "role": role, "merchant_id": merchant_id}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "create {role} {user}: {b}");
+        b["id"].as_str().unwrap().to_string()
     }
 
     pub async fn visitor(&self) -> (String, String) {
