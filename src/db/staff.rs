@@ -20,6 +20,14 @@ pub fn username_key(username: &str) -> String {
     username.trim().to_ascii_lowercase()
 }
 
+/// 3–64 ASCII letters, digits, `-`, `_` or `.`.
+pub fn valid_username(username: &str) -> bool {
+    (3..=64).contains(&username.len())
+        && username
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
+}
+
 pub fn username_taken() -> AppError {
     AppError::rule(
         actix_web::http::StatusCode::CONFLICT,
@@ -77,22 +85,26 @@ impl Account {
 
 /// Every login, officials first, with its merchant's names (JSON text) where it has one.
 pub fn list(conn: &mut DbConn) -> Result<Vec<(Account, Option<String>)>, AppError> {
-    let accounts: Vec<Account> = users::table
-        .select(Account::as_select())
-        .order((users::role.desc(), users::username_key.asc()))
-        .load(conn)?;
+    let accounts: Vec<Account> = users::table.select(Account::as_select()).load(conn)?;
     let names: std::collections::HashMap<String, String> = merchants::table
         .select((merchants::id, merchants::name))
         .load::<(String, String)>(conn)?
         .into_iter()
         .collect();
-    Ok(accounts
+    let mut out: Vec<(Account, Option<String>)> = accounts
         .into_iter()
         .map(|a| {
             let n = a.merchant_id.as_ref().and_then(|m| names.get(m).cloned());
             (a, n)
         })
-        .collect())
+        .collect();
+    // Officials, viewers, merchants' owners, cashiers; by name within each.
+    let rank = |a: &Account| ROLES.iter().position(|r| *r == a.api_role());
+    out.sort_by(|(a, _), (b, _)| {
+        (rank(a), &a.username.to_ascii_lowercase())
+            .cmp(&(rank(b), &b.username.to_ascii_lowercase()))
+    });
+    Ok(out)
 }
 
 pub fn find(conn: &mut DbConn, id: &str) -> Result<Account, AppError> {
@@ -195,18 +207,21 @@ pub fn locked_for(conn: &mut DbConn, id: &str) -> Result<Option<u64>, AppError> 
 /// The outcome of asking for one password attempt.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Attempt {
-    /// Go ahead and check the password; the attempt is already counted as a failure until
-    /// [`attempt_succeeded`] clears it.
+    /// Go ahead and check the password; the attempt counts as a failure until
+    /// [`attempt_succeeded`] clears the count (or [`attempt_failed`] confirms it).
     Allowed,
     /// Locked; try again in this many seconds.
     Locked(u64),
 }
 
 /// Counts one password attempt before the password is checked, so attempts racing on any
-/// number of processes never exceed the allowance: each takes its turn by a conditional
-/// update of the counter it read. The attempt that reaches the limit starts the lock.
+/// number of processes never get more than the allowance of password checks: each takes its
+/// turn by a conditional update of the counter it read. When the allowance is taken by
+/// attempts still being checked, a further one waits for their outcome (a right password
+/// starts the count again; wrong ones lock the account) rather than guessing.
 pub fn begin_attempt(conn: &mut DbConn, id: &str) -> Result<Attempt, AppError> {
-    for _ in 0..20 {
+    let started = std::time::Instant::now();
+    loop {
         let (failed, locked): (i32, Option<NaiveDateTime>) = users::table
             .find(id)
             .select((users::failed_logins, users::locked_until))
@@ -219,26 +234,47 @@ pub fn begin_attempt(conn: &mut DbConn, id: &str) -> Result<Attempt, AppError> {
             }
         }
         // An expired lock starts a fresh count.
-        let next = if locked.is_some() { 1 } else { failed + 1 };
-        let lock = (next >= LOCK_AFTER).then(|| t + LOCK_FOR);
+        let failed_now = if locked.is_some() { 0 } else { failed };
+        if failed_now >= LOCK_AFTER {
+            // The allowance is in flight: wait for those checks to finish.
+            if started.elapsed() > std::time::Duration::from_secs(10) {
+                return Ok(Attempt::Locked(1));
+            }
+            std::thread::sleep(std::time::Duration::from_millis(25));
+            continue;
+        }
         let target = users::table
             .find(id)
             .filter(users::failed_logins.eq(failed));
+        let next = (
+            users::failed_logins.eq(failed_now + 1),
+            users::locked_until.eq(None::<NaiveDateTime>),
+        );
         let changed = match locked {
             Some(l) => diesel::update(target.filter(users::locked_until.eq(l)))
-                .set((users::failed_logins.eq(next), users::locked_until.eq(lock)))
+                .set(next)
                 .execute(conn)?,
             None => diesel::update(target.filter(users::locked_until.is_null()))
-                .set((users::failed_logins.eq(next), users::locked_until.eq(lock)))
+                .set(next)
                 .execute(conn)?,
         };
         if changed == 1 {
             return Ok(Attempt::Allowed);
         }
     }
-    Err(AppError::Unavailable(
-        "too many sign-in attempts at once; try again".into(),
-    ))
+}
+
+/// A wrong password: once the allowance is used up, the lock starts.
+pub fn attempt_failed(conn: &mut DbConn, id: &str) -> Result<(), AppError> {
+    diesel::update(
+        users::table
+            .find(id)
+            .filter(users::failed_logins.ge(LOCK_AFTER))
+            .filter(users::locked_until.is_null()),
+    )
+    .set(users::locked_until.eq(Some(now() + LOCK_FOR)))
+    .execute(conn)?;
+    Ok(())
 }
 
 /// The right password: the count starts again.

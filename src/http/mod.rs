@@ -4,6 +4,7 @@
 pub mod auth;
 pub mod campaigns;
 pub mod checkins;
+pub mod client_addr;
 pub mod frontend;
 pub mod merchants;
 pub mod metrics;

@@ -49,23 +49,10 @@ fn view(a: &Account, merchant_name: Option<&str>) -> Value {
     })
 }
 
-fn rank(role: &str) -> u8 {
-    match role {
-        "official" => 0,
-        "viewer" => 1,
-        "merchant_owner" => 2,
-        _ => 3,
-    }
-}
-
 #[utoipa::path(get, path = "/api/v1/staff", tag = "staff",
     responses((status = 200, description = "[{id, username, role, merchant_id?, disabled, must_change_password}]")))]
 pub async fn list(state: State, _who: Official) -> Result<HttpResponse, AppError> {
-    let mut rows = state.db(staff::list).await?;
-    rows.sort_by(|(a, _), (b, _)| {
-        (rank(a.api_role()), &a.username.to_ascii_lowercase())
-            .cmp(&(rank(b.api_role()), &b.username.to_ascii_lowercase()))
-    });
+    let rows = state.db(staff::list).await?;
     Ok(ok(&rows
         .iter()
         .map(|(a, n)| view(a, n.as_deref()))
@@ -93,11 +80,7 @@ pub async fn create(
     let b = body.into_inner();
     let username = b.username.trim().to_string();
     let mut errs = Vec::new();
-    if !(3..=64).contains(&username.len())
-        || !username
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
-    {
+    if !staff::valid_username(&username) {
         errs.push(FieldError {
             field: "username".into(),
             message: "3–64 letters, digits, '-', '_' or '.'".into(),
@@ -304,6 +287,8 @@ pub async fn change_password(
             .await
             .map_err(|e| AppError::Internal(anyhow::anyhow!("{e}")))?;
     let Some(new_hash) = checked else {
+        let id = who.user_id.clone();
+        state.db(move |c| staff::attempt_failed(c, &id)).await?;
         return Err(AppError::InvalidCredentials);
     };
     let id = who.user_id.clone();

@@ -67,10 +67,9 @@ impl Limits {
     }
 }
 
+/// The client's address (behind trusted proxies, the forwarded one): see `client_addr`.
 pub fn client_ip(req: &HttpRequest) -> IpAddr {
-    req.peer_addr()
-        .map(|a| a.ip())
-        .unwrap_or(IpAddr::from([127, 0, 0, 1]))
+    super::client_addr::client_ip(req)
 }
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -133,6 +132,7 @@ pub async fn login(
             });
         }
     }
+    let user_id = user.as_ref().map(|u| u.id.clone());
     let password = body.password;
     let verified = web::block(move || match user {
         Some(u) if passwords::verify(&password, &u.password_hash) => Some(u),
@@ -150,6 +150,9 @@ pub async fn login(
     .await
     .map_err(|e| AppError::Internal(anyhow::anyhow!("{e}")))?;
     let Some(u) = verified else {
+        if let Some(id) = user_id {
+            state.db(move |c| staff::attempt_failed(c, &id)).await?;
+        }
         tracing::info!(username = %body.username, "login refused");
         return Err(AppError::InvalidCredentials);
     };

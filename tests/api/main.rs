@@ -7,6 +7,7 @@ mod checkins;
 mod concurrency;
 mod foundation;
 mod migrations;
+mod proxies;
 mod redemptions;
 mod reports;
 mod staff;

@@ -694,3 +694,106 @@ both!(the_lockout_holds_across_two_processes, |app| {
         actix_web::rt::time::sleep(std::time::Duration::from_millis(500)).await;
     }
 });
+
+fn bairro_cli(app: &TestApp, args: &[&str], env: &[(&str, &str)]) -> (bool, String) {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_bairro"));
+    cmd.arg("staff")
+        .args(args)
+        .args(["--database-url", &app.db_url])
+        .env_remove("BAIRRO_STAFF_PASSWORD")
+        .env("BAIRRO_LOG", "warn");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().unwrap();
+    (
+        out.status.success(),
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ),
+    )
+}
+
+both!(operators_rescue_accounts_at_the_command_line, |app| {
+    // Without the per-process attempt limits, so the database lockout is what answers.
+    let app = TestApp::spawn_with(app.backend, |s| s.rate_limits = false)
+        .await
+        .unwrap();
+    let admin = app.official().await;
+    // Every official login lost: the operator creates one at the command line.
+    let (ok, out) = bairro_cli(
+        &app,
+        &["create", "--username", "Rescue", "--role", "official"],
+        &[("BAIRRO_STAFF_PASSWORD", "save-us-please-7")],
+    );
+    assert!(ok, "{out}");
+    let (s, b) = login_body(&app, "rescue", "save-us-please-7").await;
+    assert_eq!(
+        (s, b["must_change_password"].as_bool()),
+        (StatusCode::OK, Some(false)),
+        "{b}"
+    );
+    // The same rules as the API: names unique whatever the case, strong passwords.
+    let (ok, out) = bairro_cli(
+        &app,
+        &["create", "--username", "RESCUE"],
+        &[("BAIRRO_STAFF_PASSWORD", "another-good-one-8")],
+    );
+    assert!(!ok && out.contains("taken"), "{out}");
+    let (ok, out) = bairro_cli(
+        &app,
+        &["create", "--username", "weakling"],
+        &[("BAIRRO_STAFF_PASSWORD", "password1")],
+    );
+    assert!(!ok && out.contains("at least"), "{out}");
+    // Without a password, a temporary one is printed and must be changed.
+    let (ok, out) = bairro_cli(
+        &app,
+        &["create", "--username", "temp-one", "--role", "viewer"],
+        &[],
+    );
+    assert!(ok, "{out}");
+    let temp = out.rsplit(": ").next().unwrap().trim().to_string();
+    let (s, b) = login_body(&app, "temp-one", &temp).await;
+    assert_eq!(
+        (s, b["must_change_password"].as_bool()),
+        (StatusCode::OK, Some(true)),
+        "{b}"
+    );
+
+    // Disable cuts off a running server's tokens at once; reset-password prints a new
+    // temporary password and lifts a lockout.
+    let (ok, out) = bairro_cli(&app, &["disable", "--username", "ADMIN"], &[]);
+    assert!(ok, "{out}");
+    let (s, _) = app.get("/stats/overview", Some(&admin)).await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+    let (ok, out) = bairro_cli(&app, &["enable", "--username", "admin"], &[]);
+    assert!(ok, "{out}");
+    let (s, _) = app.get("/stats/overview", Some(&admin)).await;
+    assert_eq!(s, StatusCode::OK);
+    for i in 0..bairro::db::staff::LOCK_AFTER {
+        let (s, _) = login_body(&app, "rescue", &format!("wrong-password-{i}")).await;
+        assert_eq!(s, StatusCode::UNAUTHORIZED);
+    }
+    let (s, _) = login_body(&app, "rescue", "save-us-please-7").await;
+    assert_eq!(s, StatusCode::TOO_MANY_REQUESTS, "locked");
+    let (ok, out) = bairro_cli(&app, &["reset-password", "--username", "rescue"], &[]);
+    assert!(ok, "{out}");
+    let temp = out.rsplit(": ").next().unwrap().trim().to_string();
+    let (s, b) = login_body(&app, "rescue", &temp).await;
+    assert_eq!(
+        (s, b["must_change_password"].as_bool()),
+        (StatusCode::OK, Some(true)),
+        "{b}"
+    );
+    let (ok, out) = bairro_cli(&app, &["list"], &[]);
+    assert!(
+        ok && out.contains("Rescue\tofficial\tactive, must change password"),
+        "{out}"
+    );
+    let (ok, out) = bairro_cli(&app, &["disable", "--username", "nobody"], &[]);
+    assert!(!ok && out.contains("no staff login"), "{out}");
+    assert!(app.count("audit_log", "actor_role = 'system' AND entity = 'staff'") >= 5);
+});

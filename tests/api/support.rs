@@ -71,6 +71,8 @@ pub enum DbGuard {
 
 pub struct TestApp {
     pub base: String,
+    /// The private metrics port, when the settings name a metrics address.
+    pub metrics_port: Option<u16>,
     pub backend: Backend,
     pub db_url: String,
     pub client: reqwest::Client,
@@ -107,6 +109,7 @@ impl TestApp {
         tweak(&mut settings);
         let app = Application::build(settings.clone()).expect("app builds");
         let base = format!("http://127.0.0.1:{}", app.port);
+        let metrics_port = app.metrics_port;
         let pool = app.pool.clone();
         actix_web::rt::spawn(app.run_until_stopped());
         let client = reqwest::Client::builder()
@@ -116,6 +119,7 @@ impl TestApp {
             .unwrap();
         Some(TestApp {
             base,
+            metrics_port,
             backend,
             db_url: url,
             client,

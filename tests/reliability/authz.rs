@@ -26,7 +26,10 @@ fn viewer_expects(method: &str, path: &str) -> char {
     if (method, p) == ("post", "/me/password") {
         return 'A';
     }
-    let row: Vec<char> = matrix(method, path).expect("in the matrix").chars().collect();
+    let row: Vec<char> = matrix(method, path)
+        .expect("in the matrix")
+        .chars()
+        .collect();
     if row[0] == 'A' {
         'A'
     } else if row[6] == 'A' {
@@ -369,7 +372,9 @@ async fn request(app: &TestApp, fx: &Fx, method: &str, tmpl: &str) -> (String, O
         }
         ("post", "/staff") => (
             p.into(),
-            Some(json!({"username": format!("sx-{}", rnd()), "password": "matrix-password-1", "role": "viewer"})),
+            Some(
+                json!({"username": format!("sx-{}", rnd()), "password": "matrix-password-1", "role": "viewer"}),
+            ),
         ),
         ("post", _) if p.starts_with("/staff/{id}/") => {
             let (s, u) = app
@@ -380,7 +385,10 @@ async fn request(app: &TestApp, fx: &Fx, method: &str, tmpl: &str) -> (String, O
                 )
                 .await;
             assert_eq!(s, StatusCode::CREATED, "{u}");
-            (p.replace("{id}", u["id"].as_str().unwrap()), Some(json!({})))
+            (
+                p.replace("{id}", u["id"].as_str().unwrap()),
+                Some(json!({})),
+            )
         }
         ("get", _) => (p.into(), None),
         _ => (p.into(), Some(json!({}))),
@@ -546,7 +554,9 @@ crate::both!(every_endpoint_every_role, |app| {
         let want = viewer_expects(method, path);
         let (url, body) = request(&app, &fx, method, path).await;
         let body = if path == "/api/v1/me/password" {
-            Some(json!({"current_password": "bureau-reader-pw-9", "new_password": "bureau-reader-pw-10"}))
+            Some(
+                json!({"current_password": "bureau-reader-pw-9", "new_password": "bureau-reader-pw-10"}),
+            )
         } else {
             body
         };
