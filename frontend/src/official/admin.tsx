@@ -3,7 +3,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { api, downloadFile, openBlobInTab, type Campaign, type Enrolment, type Holiday, type I18nName, type Merchant, type Settlement } from '../api';
 import { t, tn, tData, pick, fmtDate, fmtDateTime, fmtMoney, fmtPct, fmtNumber, macauToday } from '../i18n';
 import { ErrorBox, Field, Loading, MMark, Notice, StatusBadge, useLoad } from '../components';
-import { useAppState } from '../store';
+import { canWrite, useAppState } from '../store';
 import { useRoute } from '../router';
 import { NameFields, cleanName, CATEGORIES } from './common';
 import { EnrolmentList } from './campaigns';
@@ -40,11 +40,13 @@ export function MerchantsPage() {
   return (
     <main id="main" class="page page-wide">
       <h1>{t('nav.merchants')}</h1>
-      <button type="button" class="btn btn-primary" aria-expanded={open} onClick={() => setOpen(!open)}>
-        {t('merchant.new')}
-      </button>
+      {canWrite() && (
+        <button type="button" class="btn btn-primary" aria-expanded={open} onClick={() => setOpen(!open)}>
+          {t('merchant.new')}
+        </button>
+      )}
       {ok && <Notice kind="ok">{ok}</Notice>}
-      {open && (
+      {open && canWrite() && (
         <form class="card form-grid" onSubmit={submit}>
           <NameFields idPrefix="m-name" value={f.name} onChange={(name) => setF({ ...f, name })} />
           <Field id="m-cat" label={t('merchant.category')}>
@@ -185,19 +187,23 @@ export function SettlementsPage() {
             ))}
           </select>
         </div>
-        <div class="field">
-          <label for="se-from">{t('common.from')}</label>
-          <input id="se-from" type="date" value={from} onInput={(e) => setFrom(e.currentTarget.value)} />
-        </div>
-        <div class="field">
-          <label for="se-to">{t('common.to')}</label>
-          <input id="se-to" type="date" value={to} onInput={(e) => setTo(e.currentTarget.value)} />
-        </div>
-        <button type="submit" class="btn btn-primary" disabled={!campaign}>
-          {t('settlement.generate')}
-        </button>
+        {canWrite() && (
+          <>
+            <div class="field">
+              <label for="se-from">{t('common.from')}</label>
+              <input id="se-from" type="date" value={from} onInput={(e) => setFrom(e.currentTarget.value)} />
+            </div>
+            <div class="field">
+              <label for="se-to">{t('common.to')}</label>
+              <input id="se-to" type="date" value={to} onInput={(e) => setTo(e.currentTarget.value)} />
+            </div>
+            <button type="submit" class="btn btn-primary" disabled={!campaign}>
+              {t('settlement.generate')}
+            </button>
+          </>
+        )}
       </form>
-      {!campaign && <p class="hint">{t('settlement.choose_campaign')}</p>}
+      {!campaign && canWrite() && <p class="hint">{t('settlement.choose_campaign')}</p>}
       {msg && <Notice kind="ok">{msg}</Notice>}
       <ErrorBox error={err || actErr} />
       {loading && <Loading />}
@@ -229,12 +235,12 @@ export function SettlementsPage() {
                   {s.paid_at ? <div class="muted">{fmtDateTime(s.paid_at)}</div> : null}
                 </td>
                 <td class="actions">
-                  {s.status === 'draft' && (
+                  {s.status === 'draft' && canWrite() && (
                     <button type="button" class="btn btn-small btn-primary" onClick={() => act(s, 'approve')}>
                       {t('settlement.approve')}
                     </button>
                   )}
-                  {s.status === 'approved' && (
+                  {s.status === 'approved' && canWrite() && (
                     <button type="button" class="btn btn-small btn-primary" onClick={() => act(s, 'pay')}>
                       {t('settlement.pay')}
                     </button>
@@ -409,7 +415,7 @@ export function PledgesPage() {
         </ol>
       )}
       <p class="hint">{t('pledge.working_days_note')}</p>
-      {missed.length > 0 && (
+      {missed.length > 0 && canWrite() && (
         <form class="card" onSubmit={saveNote}>
           <h2>{t('pledge.footnote_title')}</h2>
           <Field id="pl-which" label={t('pledge.footnote_which')}>
@@ -485,6 +491,7 @@ export function HolidaysPage() {
           {t('common.next')}
         </button>
       </div>
+      {canWrite() && (
       <form class="card filters row" onSubmit={add}>
         <div class="field">
           <label for="ho-day">{t('holiday.day')}</label>
@@ -498,6 +505,7 @@ export function HolidaysPage() {
           {t('holiday.add')}
         </button>
       </form>
+      )}
       <ErrorBox error={err || fErr} />
       {loading && <Loading />}
       <div class="table-wrap" tabIndex={0}>
@@ -515,9 +523,11 @@ export function HolidaysPage() {
                 <td>{fmtDate(h.day)}</td>
                 <td>{pick(h.name)}</td>
                 <td>
-                  <button type="button" class="btn btn-small btn-danger" onClick={() => remove(h.day)}>
-                    {t('holiday.remove')}
-                  </button>
+                  {canWrite() && (
+                    <button type="button" class="btn btn-small btn-danger" onClick={() => remove(h.day)}>
+                      {t('holiday.remove')}
+                    </button>
+                  )}
                 </td>
               </tr>
             ))}
