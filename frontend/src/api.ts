@@ -421,7 +421,9 @@ export async function login(username: string, password: string) {
 
 /** A staff account's own password change (also the forced one after a reset). */
 export async function changePassword(current_password: string, new_password: string) {
-  await api<null>('/me/password', { method: 'POST', auth: 'staff', body: { current_password, new_password } });
+  // Its own bearer, so a wrong current password (401) does not end the session.
+  const token = getState().staff?.token || '';
+  await api<null>('/me/password', { method: 'POST', auth: { bearer: token }, body: { current_password, new_password } });
   setMustChangePassword(false);
 }
 
