@@ -48,7 +48,7 @@ export function ChangePasswordPage({ forced = false }: { forced?: boolean }) {
           <input id="pw-current" type="password" autoComplete="current-password" required value={current} onInput={(e) => setCurrent(e.currentTarget.value)} />
         </Field>
         <Field id="pw-new" label={t('password.new')}>
-          <input id="pw-new" type="password" autoComplete="new-password" required minLength={MIN_LEN} value={next} onInput={(e) => setNext(e.currentTarget.value)} />
+          <input id="pw-new" type="password" autoComplete="new-password" required value={next} onInput={(e) => setNext(e.currentTarget.value)} />
         </Field>
         <Field id="pw-again" label={t('password.confirm')}>
           <input id="pw-again" type="password" autoComplete="new-password" required value={again} onInput={(e) => setAgain(e.currentTarget.value)} />
