@@ -182,10 +182,12 @@ pub fn get(pool: &DbPool) -> Result<PooledConn, AppError> {
 }
 
 pub mod audit;
+pub mod budget;
 pub mod cache;
 pub mod catalog;
 pub mod issuance;
 pub mod ledger;
+pub mod operations;
 pub mod pledges;
 pub mod redemptions;
 pub mod settlements;

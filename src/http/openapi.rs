@@ -47,6 +47,11 @@ impl Modify for Bearer {
         document,
         pledges::report, pledges::report_csv, pledges::footnote, pledges::holidays, pledges::add_holiday, pledges::remove_holiday,
         staff::list, staff::create, staff::disable, staff::enable, staff::reset_password, staff::change_password,
+        operations::edit_offer, operations::pause_offer, operations::resume_offer, operations::edit_point,
+        operations::retire_point, operations::list_devices, operations::edit_merchant, operations::suspend_merchant,
+        operations::reinstate_merchant, operations::withdraw_enrolment, operations::void_coupon,
+        operations::ban_visitor, operations::unban_visitor, operations::get_visitor,
+        bulk::import_merchants, bulk::decide_enrolments, bulk::approve_settlements, bulk::pay_settlements,
     ),
     components(schemas(crate::error::FieldError, crate::domain::names::Names))
 )]
