@@ -45,6 +45,32 @@ pub struct Settings {
     pub metrics_token: Option<Secret>,
     /// A separate address serving only `/metrics` (without a token).
     pub metrics_bind: Option<String>,
+    /// How verification codes reach visitors, and the key that hashes their addresses.
+    pub verification: Verification,
+}
+
+/// Verification of visitors' phone numbers and e-mail addresses.
+#[derive(Debug, Clone)]
+pub struct Verification {
+    /// `smtp://host:port` (plain), `smtp://host:port?tls=required` or `smtps://…`.
+    pub smtp_url: Option<Secret>,
+    /// The sender of code e-mails.
+    pub smtp_from: String,
+    /// An SMS gateway's webhook: receives a JSON POST `{to, text}`.
+    pub sms_webhook: Option<Secret>,
+    /// The key of the keyed hash under which addresses are stored.
+    pub address_key: Secret,
+}
+
+impl Verification {
+    pub fn for_tests() -> Verification {
+        Verification {
+            smtp_url: None,
+            smtp_from: "Bairro <codes@bairro.test>".into(),
+            sms_webhook: None,
+            address_key: Secret::new("test-address-key-0123456789abcdef012"),
+        }
+    }
 }
 
 pub const MIN_SECRET_LEN: usize = 32;
@@ -70,6 +96,7 @@ impl Settings {
             trusted_proxies: Vec::new(),
             metrics_token: None,
             metrics_bind: None,
+            verification: Verification::for_tests(),
         }
     }
 }

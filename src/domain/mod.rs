@@ -10,4 +10,5 @@ pub mod password_rules;
 pub mod payload;
 pub mod summary;
 pub mod time;
+pub mod verification;
 pub mod workdays;

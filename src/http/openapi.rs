@@ -45,6 +45,7 @@ impl Modify for Bearer {
         pageviews::record,
         stats::overview, stats::campaign, stats::campaign_csv, stats::signals, stats::export_json, stats::export_csv, stats::audit_log,
         document,
+        verification::status, verification::send_code, verification::confirm,
         pledges::report, pledges::report_csv, pledges::footnote, pledges::holidays, pledges::add_holiday, pledges::remove_holiday,
         staff::list, staff::create, staff::disable, staff::enable, staff::reset_password, staff::change_password,
         operations::edit_offer, operations::pause_offer, operations::resume_offer, operations::edit_point,

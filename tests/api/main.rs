@@ -15,3 +15,4 @@ mod proxies;
 mod redemptions;
 mod reports;
 mod staff;
+mod verification;
