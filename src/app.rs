@@ -17,6 +17,9 @@ use crate::http::{self, auth::JwtKeys, AppState};
 
 pub struct Application {
     pub port: u16,
+    /// The port of the private metrics address, when `metrics_bind` is set.
+    pub metrics_port: Option<u16>,
+    metrics_server: Option<Server>,
     pub pool: DbPool,
     pub backend: Backend,
     pub state: web::Data<AppState>,
@@ -149,8 +152,29 @@ impl Application {
         .shutdown_timeout(10)
         .listen(listener)?
         .run();
+        let (metrics_port, metrics_server) = match &settings.metrics_bind {
+            Some(bind) => {
+                let l = TcpListener::bind(bind)
+                    .map_err(|e| anyhow::anyhow!("cannot bind the metrics address {bind}: {e}"))?;
+                let p = l.local_addr()?.port();
+                let data = state.clone();
+                let s = HttpServer::new(move || {
+                    App::new()
+                        .app_data(data.clone())
+                        .route("/metrics", web::get().to(http::metrics::render_private))
+                })
+                .workers(1)
+                .disable_signals()
+                .listen(l)?
+                .run();
+                (Some(p), Some(s))
+            }
+            None => (None, None),
+        };
         Ok(Application {
             port,
+            metrics_port,
+            metrics_server,
             pool,
             backend,
             state,
@@ -199,7 +223,15 @@ impl Application {
                 .await;
             }
         });
+        let metrics = self.metrics_server.map(|m| {
+            let handle = m.handle();
+            actix_web::rt::spawn(m);
+            handle
+        });
         let result = self.server.await;
+        if let Some(m) = metrics {
+            m.stop(false).await;
+        }
         flusher.abort();
         upkeep.abort();
         let st = self.state.clone();

@@ -25,6 +25,10 @@ pub enum Command {
     Serve(ServeArgs),
     /// Apply database migrations and exit.
     Migrate(DbArgs),
+    /// Staff logins at the command line (account rescue): create, disable, enable,
+    /// reset-password, list.
+    #[command(subcommand)]
+    Staff(crate::staff_cli::StaffCommand),
 }
 
 #[derive(Args, Debug, Clone)]
@@ -65,6 +69,17 @@ pub struct ServeArgs {
     /// Turn the per-visitor and per-address rate limits off (benchmarks only).
     #[arg(long, env = "BAIRRO_NO_RATE_LIMITS")]
     pub no_rate_limits: bool,
+    /// Proxies or load balancers whose X-Forwarded-For header is believed, as CIDR,CIDR,…
+    /// (e.g. 10.0.0.0/8,127.0.0.1). Requests from anyone else use their own address.
+    #[arg(long, env = "BAIRRO_TRUSTED_PROXIES")]
+    pub trusted_proxies: Option<String>,
+    /// Bearer token for GET /metrics (at least 16 characters). Without it (and without
+    /// --metrics-bind) /metrics refuses every request.
+    #[arg(long, env = "BAIRRO_METRICS_TOKEN", hide_env_values = true)]
+    pub metrics_token: Option<String>,
+    /// A separate, private address (e.g. 127.0.0.1:9090) serving only /metrics, no token needed.
+    #[arg(long, env = "BAIRRO_METRICS_BIND")]
+    pub metrics_bind: Option<String>,
     #[command(flatten)]
     pub verification: VerificationArgs,
 }
@@ -174,6 +189,18 @@ pub fn settings(a: &ServeArgs) -> anyhow::Result<Settings> {
         pool_size: a.pool_size,
         rate_limits: !a.no_rate_limits,
         workers: a.workers,
+        trusted_proxies: crate::http::client_addr::parse_trusted(
+            a.trusted_proxies.as_deref().unwrap_or(""),
+        )
+        .map_err(|e| anyhow::anyhow!("BAIRRO_TRUSTED_PROXIES: {e}"))?,
+        metrics_token: match &a.metrics_token {
+            Some(t) if t.trim().len() < 16 => {
+                anyhow::bail!("BAIRRO_METRICS_TOKEN must have at least 16 characters")
+            }
+            Some(t) => Some(Secret::new(t.trim())),
+            None => None,
+        },
+        metrics_bind: a.metrics_bind.clone().filter(|b| !b.trim().is_empty()),
         verification: verification_settings(&a.verification, &jwt)?,
     })
 }
@@ -203,6 +230,7 @@ pub fn main() -> ExitCode {
     let result = match cli.command {
         Command::Serve(a) => serve(a),
         Command::Migrate(a) => migrate(a),
+        Command::Staff(c) => crate::staff_cli::run(c),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

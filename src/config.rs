@@ -39,6 +39,12 @@ pub struct Settings {
     /// Rate limits are on by default; the benchmark may turn them off.
     pub rate_limits: bool,
     pub workers: Option<usize>,
+    /// Proxies whose `X-Forwarded-For` is believed (empty: the peer address is the client).
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// Bearer token that `GET /metrics` requires on the main address.
+    pub metrics_token: Option<Secret>,
+    /// A separate address serving only `/metrics` (without a token).
+    pub metrics_bind: Option<String>,
     /// How verification codes reach visitors, and the key that hashes their addresses.
     pub verification: Verification,
 }
@@ -87,6 +93,9 @@ impl Settings {
             pool_size: None,
             rate_limits: true,
             workers: Some(2),
+            trusted_proxies: Vec::new(),
+            metrics_token: None,
+            metrics_bind: None,
             verification: Verification::for_tests(),
         }
     }

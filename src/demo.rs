@@ -263,7 +263,9 @@ fn load(conn: &mut DbConn) -> Result<usize, AppError> {
             created_at: t0,
         })
         .collect();
-    crate::insert_rows!(&mut *conn, users::table, &officials)?;
+    for u in &officials {
+        crate::db::catalog::insert_user(conn, u)?;
+    }
 
     // Merchants and their owners' logins.
     let merchant_hash = passwords::hash("merchant-demo");
@@ -308,7 +310,9 @@ fn load(conn: &mut DbConn) -> Result<usize, AppError> {
         });
     }
     crate::insert_rows!(&mut *conn, merchants::table, &merchants_v)?;
-    store!(conn, users, &users_v, 500);
+    for u in &users_v {
+        crate::db::catalog::insert_user(conn, u)?;
+    }
     rows += merchants_v.len() * 2;
 
     for (ci, seed) in CAMPAIGNS.iter().enumerate() {

@@ -15,4 +15,5 @@ pub mod demo;
 pub mod domain;
 pub mod error;
 pub mod http;
+pub mod staff_cli;
 pub mod notify;

@@ -1,5 +1,5 @@
 // HTTP client for /api/v1 plus the shapes the screens use.
-import { getState, setStaff, setVisitor, currentRef } from './store';
+import { getState, setStaff, setVisitor, currentRef, setMustChangePassword } from './store';
 
 export type I18nName = Partial<Record<'zh-Hant' | 'pt' | 'en' | 'zh-Hans', string>>;
 
@@ -338,6 +338,7 @@ export async function api<T>(path: string, opts: ReqOpts = {}): Promise<T> {
   if (!res.ok) {
     const err = await toError(res);
     if (res.status === 401 && opts.auth === 'staff') setStaff(null);
+    if (err.code === 'password_change_required' && opts.auth === 'staff') setMustChangePassword(true);
     throw err;
   }
   if (res.status === 204 || res.status === 202) {
@@ -424,10 +425,38 @@ export function pageView(campaign: string, path: string) {
 }
 
 export async function login(username: string, password: string) {
-  const r = await api<{ token: string; role: 'official' | 'merchant'; expires_at: string; merchant_id?: string; merchant_role?: 'owner' | 'cashier' | null }>(
-    '/auth/login',
-    { method: 'POST', body: { username, password } },
-  );
-  setStaff({ ...r, username });
+  const r = await api<{
+    token: string;
+    role: 'official' | 'viewer' | 'merchant';
+    expires_at: string;
+    merchant_id?: string;
+    merchant_role?: 'owner' | 'cashier' | null;
+    user_id?: string;
+    username?: string;
+    must_change_password?: boolean;
+  }>('/auth/login', { method: 'POST', body: { username, password } });
+  setStaff({ ...r, username: r.username || username });
   return r;
+}
+
+/** A staff account's own password change (also the forced one after a reset). */
+export async function changePassword(current_password: string, new_password: string) {
+  // Its own bearer, so a wrong current password (401) does not end the session.
+  const token = getState().staff?.token || '';
+  await api<null>('/me/password', { method: 'POST', auth: { bearer: token }, body: { current_password, new_password } });
+  setMustChangePassword(false);
+}
+
+export type StaffRole = 'official' | 'viewer' | 'merchant_owner' | 'merchant_cashier';
+
+export interface StaffAccount {
+  id: string;
+  username: string;
+  role: StaffRole;
+  merchant_id?: string | null;
+  merchant_name?: I18nName | null;
+  disabled: boolean;
+  must_change_password: boolean;
+  locked_until?: string | null;
+  created_at: string;
 }

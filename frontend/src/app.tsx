@@ -13,6 +13,8 @@ import { SignalsPage } from './official/signals';
 import { AuditPage } from './official/audit';
 import { DisplayPage } from './display';
 import { LoginPage } from './login';
+import { ChangePasswordPage } from './password';
+import { StaffPage } from './official/staff';
 import { Loading } from './components';
 
 // The statistics page brings Chart.js: load it only when an official opens it.
@@ -44,7 +46,10 @@ export function App() {
 
   const area = path.startsWith('/official') ? 'official' : path.startsWith('/merchant') ? 'merchant' : path.startsWith('/display') ? 'display' : 'visitor';
   const role = st.staff?.role;
-  const needsLogin = (area === 'official' && role !== 'official') || (area === 'merchant' && role !== 'merchant');
+  const bureau = role === 'official' || role === 'viewer';
+  const needsLogin = (area === 'official' && !bureau) || (area === 'merchant' && role !== 'merchant');
+  // After a password reset nothing else works until a new one is chosen.
+  const mustChange = !needsLogin && !!st.staff?.must_change_password && (area === 'official' || area === 'merchant');
 
   useEffect(() => {
     if (needsLogin) navigate('/login');
@@ -67,6 +72,8 @@ export function App() {
         ['#/official/pledges', 'nav.pledges'],
         ['#/official/holidays', 'nav.holidays'],
         ['#/official/audit', 'nav.audit'],
+        ['#/official/staff', 'nav.staff_accounts'],
+        ['#/official/password', 'nav.password'],
       ],
       path,
     );
@@ -78,6 +85,7 @@ export function App() {
         ['#/merchant/settlements', 'nav.statements'],
         ['#/merchant/campaigns', 'nav.my_campaigns'],
         ['#/merchant/staff', 'nav.staff'],
+        ['#/merchant/password', 'nav.password'],
       ].filter(([href]) => st.staff?.merchant_role !== 'cashier' || (href !== '#/merchant/settlements' && href !== '#/merchant/staff')) as [
         string,
         string,
@@ -94,11 +102,13 @@ export function App() {
       path,
     );
   else if (path === '/login' && role)
-    items = [{ href: role === 'official' ? '#/official' : '#/merchant', label: t(`area.${role}`) }];
+    items = [{ href: bureau ? '#/official' : '#/merchant', label: t(`area.${bureau ? 'official' : 'merchant'}`) }];
 
   let page;
   let m: Record<string, string> | null;
+  if (mustChange) items = [];
   if (needsLogin) page = <LoginPage />;
+  else if (mustChange) page = <ChangePasswordPage forced />;
   else if (path === '/' || path === '') page = <CampaignList />;
   else if ((m = match('/c/:slug', path))) page = <CampaignPage slug={m.slug} />;
   else if (path === '/scan') page = <ScanPage campaignSlug={query.get('c') || undefined} initialMode={query.get('mode') === 'ar' ? 'ar' : 'qr'} />;
@@ -121,6 +131,8 @@ export function App() {
   else if (path === '/official/pledges') page = <PledgesPage />;
   else if (path === '/official/holidays') page = <HolidaysPage />;
   else if (path === '/official/audit') page = <AuditPage />;
+  else if (path === '/official/staff') page = <StaffPage />;
+  else if (path === '/official/password' || path === '/merchant/password') page = <ChangePasswordPage />;
   else
     page = (
       <main id="main" class="page page-phone">
@@ -137,6 +149,11 @@ export function App() {
         {t('nav.skip')}
       </a>
       <TopBar items={items} area={area} />
+      {area === 'official' && role === 'viewer' && !needsLogin && (
+        <p class="alert alert-info viewer-note" role="note">
+          {t('viewer.notice')}
+        </p>
+      )}
       {page}
     </div>
   );

@@ -14,7 +14,7 @@ export function LoginPage() {
     setBusy(true);
     try {
       const r = await login(username.trim(), password);
-      navigate(r.role === 'official' ? '/official' : '/merchant');
+      navigate(r.role === 'official' || r.role === 'viewer' ? '/official' : '/merchant');
     } catch (e2) {
       setErr(e2);
     } finally {

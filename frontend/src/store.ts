@@ -6,11 +6,15 @@ export const LOCALES: Locale[] = ['zh-Hant', 'pt', 'en', 'zh-Hans'];
 
 export interface StaffSession {
   token: string;
-  role: 'official' | 'merchant';
+  /** `viewer`: bureau staff who read every official page and change nothing. */
+  role: 'official' | 'viewer' | 'merchant';
   expires_at: string;
   merchant_id?: string;
   merchant_role?: 'owner' | 'cashier' | null;
   username?: string;
+  user_id?: string;
+  /** After a reset: nothing but choosing a new password works until it is done. */
+  must_change_password?: boolean;
 }
 
 export interface VisitorIdentity {
@@ -76,6 +80,17 @@ export function setStaff(s: StaffSession | null) {
   if (s) localStorage.setItem(K_STAFF, JSON.stringify(s));
   else localStorage.removeItem(K_STAFF);
   emit();
+}
+
+/** Whether the signed-in bureau login may change things (a viewer only reads). */
+export function canWrite(): boolean {
+  return state.staff?.role === 'official';
+}
+
+/** The server says this login must choose a new password first (or no longer must). */
+export function setMustChangePassword(must: boolean) {
+  if (!state.staff || !!state.staff.must_change_password === must) return;
+  setStaff({ ...state.staff, must_change_password: must });
 }
 
 export function setVisitor(v: VisitorIdentity | null) {

@@ -1,6 +1,6 @@
 //! Short-lived caches of what hot paths read on every request and officials rarely change:
-//! a point with its campaign, a campaign's offers, a merchant with its enrolment, a staff
-//! login's state, and a campaign's statistics. Entries live
+//! a point with its campaign, a campaign's offers, a merchant with its enrolment, and a
+//! campaign's statistics (a staff login's state is never cached). Entries live
 //! two seconds, and a process drops them all when it changes those rows itself, so another
 //! process sees a change within two seconds. Nothing that limits money is decided from here:
 //! stock, limits and single redemption are enforced by the database.
@@ -31,7 +31,6 @@ pub struct Caches {
     offers: Cache<String, Arc<Vec<Offer>>>,
     offer: Cache<String, Option<Arc<(Offer, Campaign)>>>,
     shops: Cache<(String, String), Shop>,
-    users: Cache<String, bool>,
     facts: Cache<FactsKey, Arc<(Instant, Arc<Facts>)>>,
     refreshing: Arc<Mutex<HashSet<FactsKey>>>,
     pool: Option<DbPool>,
@@ -61,7 +60,6 @@ impl Default for Caches {
             offers: build(),
             offer: build(),
             shops: build(),
-            users: build(),
             facts: Cache::builder()
                 .max_capacity(1_000)
                 .time_to_live(Duration::from_secs(300))
@@ -79,7 +77,6 @@ impl Caches {
         self.offers.invalidate_all();
         self.offer.invalidate_all();
         self.shops.invalidate_all();
-        self.users.invalidate_all();
         self.facts.invalidate_all();
     }
 
@@ -146,15 +143,6 @@ impl Caches {
             }
             refreshing.lock().expect("refresh set").remove(&key);
         });
-    }
-
-    /// Whether a staff login is still active, if known.
-    pub fn user_active(&self, user_id: &str) -> Option<bool> {
-        self.users.get(user_id)
-    }
-
-    pub fn set_user_active(&self, user_id: String, active: bool) {
-        self.users.insert(user_id, active);
     }
 
     pub fn point(

@@ -165,20 +165,25 @@ pub fn insert_merchant_with_owner(
     insert_user(conn, owner)
 }
 
+/// Inserts a login; usernames are unique whatever their case (409 `username_taken`).
 pub fn insert_user(conn: &mut DbConn, u: &User) -> Result<(), AppError> {
     diesel::insert_into(users::table)
-        .values(u)
+        .values((
+            u,
+            users::username_key.eq(super::staff::username_key(&u.username)),
+        ))
         .execute(conn)
         .map_err(|e| match AppError::from(e) {
-            AppError::Conflict(_) => AppError::field("username", "this username is taken"),
+            AppError::Conflict(_) => super::staff::username_taken(),
             other => other,
         })?;
     Ok(())
 }
 
+/// The login of that name, whatever the case it is typed in.
 pub fn find_user_by_name(conn: &mut DbConn, username: &str) -> Result<Option<User>, AppError> {
     Ok(users::table
-        .filter(users::username.eq(username))
+        .filter(users::username_key.eq(super::staff::username_key(username)))
         .select(User::as_select())
         .first(conn)
         .optional()?)

@@ -25,6 +25,10 @@ diesel::table! {
         merchant_role -> Nullable<Text>,
         active -> Bool,
         created_at -> Timestamp,
+        username_key -> Text,
+        must_change_password -> Bool,
+        failed_logins -> Integer,
+        locked_until -> Nullable<Timestamp>,
     }
 }
 

@@ -6,6 +6,7 @@ pub mod geo;
 pub mod holidays;
 pub mod money;
 pub mod names;
+pub mod password_rules;
 pub mod payload;
 pub mod summary;
 pub mod time;

@@ -107,34 +107,42 @@ fn role_claims(req: &HttpRequest, roles: &[&str]) -> Result<Claims, AppError> {
 }
 
 /// Staff tokens must name a user the database still holds, active: a disabled or deleted
-/// user loses access at once in this process (disabling drops the caches) and within two
-/// seconds in others. The answer is cached, so the hot paths pay no extra round trip.
+/// user is refused (401) at its very next request, on every server process, because the
+/// account is read from the database on each staff request (one primary-key lookup; there is
+/// no cache to go stale). An account whose password was reset answers 403
+/// `password_change_required` to everything but `POST /me/password` (`may_be_stale_password`).
 pub async fn ensure_active(
     state: Option<web::Data<AppState>>,
     user_id: String,
+    may_be_stale_password: bool,
 ) -> Result<(), AppError> {
     let state = state.ok_or_else(|| AppError::Internal(anyhow::anyhow!("no app state")))?;
-    let active = match state.caches.user_active(&user_id) {
-        Some(a) => a,
-        None => {
-            let id = user_id.clone();
-            let a = state
-                .db(move |c| crate::db::catalog::user_active(c, &id))
-                .await?;
-            state.caches.set_user_active(user_id, a);
-            a
-        }
-    };
-    if active {
-        Ok(())
-    } else {
-        Err(AppError::Unauthorized("this account is disabled".into()))
+    let standing = state
+        .db(move |c| crate::db::staff::standing(c, &user_id))
+        .await?;
+    match standing {
+        Some((true, false)) => Ok(()),
+        Some((true, true)) if may_be_stale_password => Ok(()),
+        Some((true, true)) => Err(password_change_required()),
+        _ => Err(AppError::Unauthorized("this account is disabled".into())),
     }
 }
 
-/// Like `extractor!`, then checks that the staff user (`$uid`, if any) is still active.
+pub fn password_change_required() -> AppError {
+    AppError::rule(
+        actix_web::http::StatusCode::FORBIDDEN,
+        "password_change_required",
+        "This account's password was reset: choose a new one (POST /api/v1/me/password) first.",
+    )
+}
+
+/// Like `extractor!`, then checks that the staff user (`$uid`, if any) is still active and
+/// needs no password change.
 macro_rules! staff_extractor {
     ($name:ident, $build:expr, $uid:expr) => {
+        staff_extractor!($name, $build, $uid, false);
+    };
+    ($name:ident, $build:expr, $uid:expr, $stale_ok:expr) => {
         impl FromRequest for $name {
             type Error = AppError;
             type Future = futures_util::future::LocalBoxFuture<'static, Result<Self, AppError>>;
@@ -144,7 +152,7 @@ macro_rules! staff_extractor {
                 Box::pin(async move {
                     let v = built?;
                     if let Some(uid) = $uid(&v) {
-                        ensure_active(state, uid).await?;
+                        ensure_active(state, uid, $stale_ok).await?;
                     }
                     Ok(v)
                 })
@@ -165,15 +173,70 @@ macro_rules! extractor {
     };
 }
 
-/// A bureau official.
+/// Whether a request only reads (GET, HEAD): viewers may make those wherever officials may.
+pub fn reads_only(req: &HttpRequest) -> bool {
+    matches!(
+        *req.method(),
+        actix_web::http::Method::GET | actix_web::http::Method::HEAD
+    )
+}
+
+/// The staff roles that may call an official's endpoint with this method: a `viewer` reads
+/// every official page, report and export (GET, HEAD) and changes nothing (403 on writes).
+fn official_roles(req: &HttpRequest) -> &'static [&'static str] {
+    if reads_only(req) {
+        &["official", "viewer"]
+    } else {
+        &["official"]
+    }
+}
+
+/// A bureau official; on reading requests (GET, HEAD) also a viewer. Because the rule
+/// follows the method, every official endpoint is readable by viewers and writable only by
+/// officials without each handler having to say so.
 #[derive(Debug, Clone)]
 pub struct Official {
     pub user_id: String,
 }
 staff_extractor!(
     Official,
-    |req: &HttpRequest| role_claims(req, &["official"]).map(|c| Official { user_id: c.sub }),
+    |req: &HttpRequest| role_claims(req, official_roles(req)).map(|c| Official { user_id: c.sub }),
     |v: &Official| Some(v.user_id.clone())
+);
+
+/// An official or a viewer, whatever the method: for reads sent as POST (none yet) or
+/// streams. Never use it for a change.
+#[derive(Debug, Clone)]
+pub struct OfficialRead {
+    pub user_id: String,
+    pub viewer: bool,
+}
+staff_extractor!(
+    OfficialRead,
+    |req: &HttpRequest| role_claims(req, &["official", "viewer"]).map(|c| OfficialRead {
+        viewer: c.role == "viewer",
+        user_id: c.sub
+    }),
+    |v: &OfficialRead| Some(v.user_id.clone())
+);
+
+/// Any staff login (official, viewer, merchant owner or cashier), even one that must change
+/// its password: only `POST /me/password` takes it.
+#[derive(Debug, Clone)]
+pub struct StaffAccount {
+    pub user_id: String,
+    pub role: String,
+}
+staff_extractor!(
+    StaffAccount,
+    |req: &HttpRequest| role_claims(req, &["official", "viewer", "merchant"]).map(|c| {
+        StaffAccount {
+            user_id: c.sub,
+            role: c.role,
+        }
+    }),
+    |v: &StaffAccount| Some(v.user_id.clone()),
+    true
 );
 
 /// A merchant's user (owner or cashier), bound to one merchant.
@@ -252,8 +315,13 @@ pub enum OfficialOrDevice {
 staff_extractor!(
     OfficialOrDevice,
     |req: &HttpRequest| {
-        let c = role_claims(req, &["official", "device"])?;
-        Ok::<_, AppError>(if c.role == "official" {
+        let roles: &[&str] = if reads_only(req) {
+            &["official", "viewer", "device"]
+        } else {
+            &["official", "device"]
+        };
+        let c = role_claims(req, roles)?;
+        Ok::<_, AppError>(if c.role != "device" {
             OfficialOrDevice::Official(c.sub)
         } else {
             OfficialOrDevice::Device {
@@ -268,12 +336,29 @@ staff_extractor!(
     }
 );
 
-/// Anyone; officials are told apart (they also see drafts).
+/// Anyone; officials and viewers are told apart (they also see drafts). A bureau token of
+/// a disabled account, or of one that must change its password, is refused as elsewhere.
 #[derive(Debug, Clone)]
 pub struct MaybeOfficial(pub bool);
-extractor!(MaybeOfficial, |req: &HttpRequest| Ok::<_, AppError>(
-    MaybeOfficial(claims(req).map(|c| c.role == "official").unwrap_or(false))
-));
+impl FromRequest for MaybeOfficial {
+    type Error = AppError;
+    type Future = futures_util::future::LocalBoxFuture<'static, Result<Self, AppError>>;
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let bureau = claims(req)
+            .ok()
+            .filter(|c| c.role == "official" || c.role == "viewer")
+            .map(|c| c.sub);
+        let state = req.app_data::<web::Data<AppState>>().cloned();
+        Box::pin(async move {
+            match bureau {
+                Some(uid) => ensure_active(state, uid, false)
+                    .await
+                    .map(|_| MaybeOfficial(true)),
+                None => Ok(MaybeOfficial(false)),
+            }
+        })
+    }
+}
 
 pub fn staff_claims(
     user_id: &str,

@@ -360,7 +360,12 @@ pub async fn import_merchants(
                     };
                     catalog::insert_merchant_with_owner(c, &r.merchant, &owner).map_err(
                         |e| match e {
-                            AppError::Validation(_) | AppError::Conflict(_) => {
+                            AppError::Validation(_)
+                            | AppError::Conflict(_)
+                            | AppError::Rule {
+                                code: "username_taken",
+                                ..
+                            } => {
                                 AppError::rule_with(
                                     StatusCode::UNPROCESSABLE_ENTITY,
                                     "import_invalid",

@@ -51,7 +51,53 @@ pub async fn track(
     Ok(res)
 }
 
-pub async fn render(state: State) -> HttpResponse {
+/// `GET /metrics` on the main address: only with the configured bearer token
+/// (`BAIRRO_METRICS_TOKEN`). Without one the figures are not public: 403, saying how to turn
+/// them on (a token, or a private `--metrics-bind` address).
+pub async fn render(
+    state: State,
+    req: actix_web::HttpRequest,
+) -> Result<HttpResponse, crate::error::AppError> {
+    use crate::error::AppError;
+    let Some(token) = &state.settings.metrics_token else {
+        return Err(AppError::Forbidden(
+            if state.settings.metrics_bind.is_some() {
+                "metrics are served on the metrics address (--metrics-bind) only".into()
+            } else {
+                "metrics are not public: set BAIRRO_METRICS_TOKEN (and scrape with it as a bearer token) or BAIRRO_METRICS_BIND".into()
+            },
+        ));
+    };
+    let given = req
+        .headers()
+        .get(actix_web::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| {
+            v.strip_prefix("Bearer ")
+                .or_else(|| v.strip_prefix("bearer "))
+        })
+        .map(str::trim)
+        .unwrap_or("");
+    if !same_secret(given, token.expose()) {
+        return Err(AppError::Unauthorized(
+            "the metrics token is missing or wrong".into(),
+        ));
+    }
+    Ok(figures(&state))
+}
+
+/// Compares digests, so the time taken says nothing about how much of the token matched.
+fn same_secret(a: &str, b: &str) -> bool {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(a.as_bytes()) == Sha256::digest(b.as_bytes())
+}
+
+/// `GET /metrics` on the private metrics address (`--metrics-bind`): no token asked.
+pub async fn render_private(state: State) -> HttpResponse {
+    figures(&state)
+}
+
+fn figures(state: &State) -> HttpResponse {
     let s = state.pool.state();
     metrics::gauge!("bairro_db_pool_connections").set(f64::from(s.connections));
     metrics::gauge!("bairro_db_pool_idle").set(f64::from(s.idle_connections));

@@ -5,6 +5,7 @@ pub mod auth;
 pub mod bulk;
 pub mod campaigns;
 pub mod checkins;
+pub mod client_addr;
 pub mod frontend;
 pub mod merchants;
 pub mod metrics;
@@ -15,6 +16,7 @@ pub mod pledges;
 pub mod points;
 pub mod redemptions;
 pub mod settlements;
+pub mod staff;
 pub mod stats;
 pub mod verification;
 pub mod views;
@@ -74,6 +76,7 @@ pub fn api(cfg: &mut web::ServiceConfig) {
             .configure(pageviews::routes)
             .configure(stats::routes)
             .configure(pledges::routes)
+            .configure(staff::routes)
             .configure(operations::routes)
             .configure(bulk::routes)
             .configure(openapi::routes)

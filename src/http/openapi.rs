@@ -47,6 +47,7 @@ impl Modify for Bearer {
         document,
         verification::status, verification::send_code, verification::confirm,
         pledges::report, pledges::report_csv, pledges::footnote, pledges::holidays, pledges::add_holiday, pledges::remove_holiday,
+        staff::list, staff::create, staff::disable, staff::enable, staff::reset_password, staff::change_password,
         operations::edit_offer, operations::pause_offer, operations::resume_offer, operations::edit_point,
         operations::retire_point, operations::list_devices, operations::edit_merchant, operations::suspend_merchant,
         operations::reinstate_merchant, operations::withdraw_enrolment, operations::void_coupon,

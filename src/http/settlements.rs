@@ -119,8 +119,8 @@ async fn readable(
     AppError,
 > {
     let c = auth::claims(req)?;
-    if c.role == "official" || c.role == "merchant" {
-        auth::ensure_active(Some(state.clone()), c.sub.clone()).await?;
+    if ["official", "viewer", "merchant"].contains(&c.role.as_str()) {
+        auth::ensure_active(Some(state.clone()), c.sub.clone(), false).await?;
     }
     let (s, name, lines) = state
         .db(move |conn| {
@@ -130,7 +130,7 @@ async fn readable(
         })
         .await?;
     let allowed = match c.role.as_str() {
-        "official" => true,
+        "official" | "viewer" => true,
         "merchant" => {
             c.mid.as_deref() == Some(&s.merchant_id) && c.mrole.as_deref() != Some("cashier")
         }

@@ -13,7 +13,7 @@ use serde_json::json;
 
 use super::auth::{self, passwords, VisitorAuth};
 use super::{created, ok, views, State};
-use crate::db::{catalog, issuance, models::Visitor};
+use crate::db::{catalog, issuance, models::Visitor, staff};
 use crate::domain::time::{now, to_rfc3339};
 use crate::error::AppError;
 
@@ -67,10 +67,9 @@ impl Limits {
     }
 }
 
+/// The client's address (behind trusted proxies, the forwarded one): see `client_addr`.
 pub fn client_ip(req: &HttpRequest) -> IpAddr {
-    req.peer_addr()
-        .map(|a| a.ip())
-        .unwrap_or(IpAddr::from([127, 0, 0, 1]))
+    super::client_addr::client_ip(req)
 }
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -88,7 +87,8 @@ pub struct LoginBody {
 }
 
 #[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginBody,
-    responses((status = 200, description = "{token, role, expires_at}"), (status = 401, description = "invalid_credentials")))]
+    responses((status = 200, description = "{token, role, expires_at, must_change_password}"), (status = 401, description = "invalid_credentials"),
+        (status = 429, description = "rate_limited: too many attempts, or the account is locked after repeated wrong passwords")))]
 pub async fn login(
     state: State,
     req: HttpRequest,
@@ -98,16 +98,44 @@ pub async fn login(
     state
         .limits
         .check(&state.limits.login_ip, &client_ip(&req))?;
+    let username = body.username.clone();
+    let (user, locked) = state
+        .db(move |c| {
+            let u = catalog::find_user_by_name(c, &username)?;
+            let locked = match &u {
+                Some(u) => staff::locked_for(c, &u.id)?,
+                None => None,
+            };
+            Ok((u, locked))
+        })
+        .await?;
+    // A locked account says for how long, whatever the in-memory limits below say.
+    if let Some(secs) = locked {
+        tracing::info!(username = %body.username, "login refused: account locked");
+        return Err(AppError::RateLimited {
+            retry_after_secs: secs,
+        });
+    }
     state
         .limits
         .check(&state.limits.login_account, &body.username.to_lowercase())?;
-    let username = body.username.clone();
-    let user = state
-        .db(move |c| catalog::find_user_by_name(c, &username))
-        .await?;
+    // Each attempt on an existing account is counted in the database before the password is
+    // checked: repeated wrong passwords lock it for a while on every process at once.
+    if let Some(u) = &user {
+        let id = u.id.clone();
+        if let staff::Attempt::Locked(secs) =
+            state.db(move |c| staff::begin_attempt(c, &id)).await?
+        {
+            tracing::info!(username = %body.username, "login refused: account locked");
+            return Err(AppError::RateLimited {
+                retry_after_secs: secs,
+            });
+        }
+    }
+    let user_id = user.as_ref().map(|u| u.id.clone());
     let password = body.password;
     let verified = web::block(move || match user {
-        Some(u) if u.active && passwords::verify(&password, &u.password_hash) => Some(u),
+        Some(u) if passwords::verify(&password, &u.password_hash) => Some(u),
         Some(_) => None,
         None => {
             // Same work for unknown users, so timing does not reveal who exists.
@@ -122,7 +150,21 @@ pub async fn login(
     .await
     .map_err(|e| AppError::Internal(anyhow::anyhow!("{e}")))?;
     let Some(u) = verified else {
+        if let Some(id) = user_id {
+            state.db(move |c| staff::attempt_failed(c, &id)).await?;
+        }
         tracing::info!(username = %body.username, "login refused");
+        return Err(AppError::InvalidCredentials);
+    };
+    let id = u.id.clone();
+    let standing = state
+        .db(move |c| {
+            staff::attempt_succeeded(c, &id)?;
+            staff::standing(c, &id)
+        })
+        .await?;
+    let Some((true, must_change_password)) = standing else {
+        tracing::info!(username = %body.username, "login refused: account disabled");
         return Err(AppError::InvalidCredentials);
     };
     let claims = auth::staff_claims(
@@ -139,8 +181,11 @@ pub async fn login(
         "role": u.role,
         "expires_at": to_rfc3339(exp.naive_utc()),
         "user_id": u.id,
+        "username": u.username,
         "merchant_id": u.merchant_id,
         "merchant_role": u.merchant_role,
+        "staff_role": staff::api_role(&u.role, u.merchant_role.as_deref()),
+        "must_change_password": must_change_password,
     })))
 }
 

@@ -179,11 +179,71 @@ async fn openapi_lists_every_route() {
 
 #[actix_web::test]
 async fn metrics_count_requests_and_business_events() {
-    let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
+    let app = TestApp::spawn_with(Backend::Sqlite, |s| {
+        s.metrics_token = Some(bairro::config::Secret::new("scrape-token-0123456789"))
+    })
+    .await
+    .unwrap();
     let _ = app.visitor().await;
-    let (s, text, _) = app.raw(Method::GET, "/metrics", None, None).await;
+    let (s, text, _) = app
+        .raw(
+            Method::GET,
+            "/metrics",
+            Some("scrape-token-0123456789"),
+            None,
+        )
+        .await;
     assert_eq!(s, StatusCode::OK);
     assert!(text.contains("bairro_http_requests_total"), "{text}");
     assert!(text.contains("route=\"/api/v1/visitors\""), "{text}");
     assert!(text.contains("bairro_db_pool_connections"));
+    // Without the token, or with another one, nothing is shown.
+    for token in [None, Some("scrape-token-0123456780")] {
+        let (s, text, _) = app.raw(Method::GET, "/metrics", token, None).await;
+        assert_eq!(s, StatusCode::UNAUTHORIZED, "{token:?}");
+        assert!(!text.contains("bairro_http_requests_total"));
+    }
+}
+
+#[actix_web::test]
+async fn metrics_are_not_public_unless_configured() {
+    // Nothing configured: refused to everyone, saying how to turn them on.
+    let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
+    let (s, text, _) = app.raw(Method::GET, "/metrics", None, None).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    assert!(text.contains("BAIRRO_METRICS_TOKEN"), "{text}");
+    let off = app.official().await;
+    let (s, _, _) = app.raw(Method::GET, "/metrics", Some(&off), None).await;
+    assert_eq!(
+        s,
+        StatusCode::FORBIDDEN,
+        "a staff login is not a metrics token"
+    );
+
+    // A private metrics address serves them without a token; the public one still refuses.
+    let app = TestApp::spawn_with(Backend::Sqlite, |s| {
+        s.metrics_bind = Some("127.0.0.1:0".into())
+    })
+    .await
+    .unwrap();
+    let _ = app.visitor().await;
+    let (s, _, _) = app.raw(Method::GET, "/metrics", None, None).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let port = app.metrics_port.expect("a metrics port");
+    let r = app
+        .client
+        .get(format!("http://127.0.0.1:{port}/metrics"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let text = r.text().await.unwrap();
+    assert!(text.contains("route=\"/api/v1/visitors\""), "{text}");
+    let r = app
+        .client
+        .get(format!("http://127.0.0.1:{port}/api/v1/campaigns"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NOT_FOUND, "only /metrics there");
 }

@@ -11,6 +11,8 @@ mod devices;
 mod foundation;
 mod migrations;
 mod operations;
+mod proxies;
 mod redemptions;
 mod reports;
+mod staff;
 mod verification;

@@ -71,6 +71,8 @@ pub enum DbGuard {
 
 pub struct TestApp {
     pub base: String,
+    /// The private metrics port, when the settings name a metrics address.
+    pub metrics_port: Option<u16>,
     pub backend: Backend,
     pub db_url: String,
     pub client: reqwest::Client,
@@ -107,6 +109,7 @@ impl TestApp {
         tweak(&mut settings);
         let app = Application::build(settings.clone()).expect("app builds");
         let base = format!("http://127.0.0.1:{}", app.port);
+        let metrics_port = app.metrics_port;
         let pool = app.pool.clone();
         actix_web::rt::spawn(app.run_until_stopped());
         let client = reqwest::Client::builder()
@@ -116,6 +119,7 @@ impl TestApp {
             .unwrap();
         Some(TestApp {
             base,
+            metrics_port,
             backend,
             db_url: url,
             client,
@@ -201,21 +205,34 @@ impl TestApp {
         .await
     }
 
-    /// A second official (for four-eyes approval).
+    /// A second official (for four-eyes approval), created by `admin` through `POST /staff`.
     pub async fn second_official(&self) -> String {
-        use bairro::db::models::User;
-        let u = User {
-            id: uuid::Uuid::new_v4().to_string(),
-            username: "official-two".into(),
-            password_hash: bairro::http::auth::passwords::hash("second-official-pw"),
-            role: "official".into(),
-            merchant_id: None,
-            merchant_role: None,
-            active: true,
-            created_at: chrono::Utc::now().naive_utc(),
-        };
-        bairro::db::catalog::insert_user(&mut self.conn(), &u).unwrap();
+        let admin = self.official().await;
+        self.staff(&admin, "official-two", "official", None).await;
         self.login("official-two", "second-official-pw").await
+    }
+
+    /// Creates a staff login through `POST /staff` (password `second-official-pw` unless the
+    /// username is given with `:password`); returns its id.
+    pub async fn staff(
+        &self,
+        official: &str,
+        username: &str,
+        role: &str,
+        merchant_id: Option<&str>,
+    ) -> String {
+        let (user, pw) = username
+            .split_once(':')
+            .unwrap_or((username, "second-official-pw"));
+        let (s, b) = self
+            .post(
+                "/staff",
+                Some(official),
+                json!({"username": user, "password": pw, "role": role, "merchant_id": merchant_id}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "create {role} {user}: {b}");
+        b["id"].as_str().unwrap().to_string()
     }
 
     pub async fn visitor(&self) -> (String, String) {

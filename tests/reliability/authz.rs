@@ -19,6 +19,41 @@ const ROLES: [&str; 8] = [
     "device",
 ];
 
+/// What a bureau `viewer` may do with an operation (A = 2xx, F = 403, X = 403 or 404): it
+/// reads whatever officials read and changes nothing; public operations stay public.
+fn viewer_expects(method: &str, path: &str) -> char {
+    let p = path.strip_prefix("/api/v1").unwrap_or(path);
+    if (method, p) == ("post", "/me/password") {
+        return 'A';
+    }
+    let row: Vec<char> = matrix(method, path)
+        .expect("in the matrix")
+        .chars()
+        .collect();
+    if row[0] == 'A' {
+        'A'
+    } else if row[6] == 'A' {
+        if method == "get" {
+            'A'
+        } else {
+            'F'
+        }
+    } else {
+        'X'
+    }
+}
+
+/// The body of `POST /me/password` for a role of `ROLES` (its current password, changed).
+fn me_password_body(role: usize) -> Option<Value> {
+    let current = match role {
+        3 | 4 => "merchant-pw-123",
+        5 => "matrix-password-1",
+        6 => "admin-test-password",
+        _ => "whatever-it-is-1",
+    };
+    Some(json!({"current_password": current, "new_password": format!("matrix-{role}-changed")}))
+}
+
 /// Expected outcome per role, in the order of `ROLES`: A = 2xx, U = 401, F = 403, N = 404,
 /// X = 403 or 404.
 fn matrix(method: &str, path: &str) -> Option<&'static str> {
@@ -72,6 +107,12 @@ fn matrix(method: &str, path: &str) -> Option<&'static str> {
         | ("get", "/pledges.csv")
         | ("put", "/pledges/{indicator}/footnotes/{year}") => "UFFFFFAF",
         ("get", "/holidays") | ("post", "/holidays") | ("delete", "/holidays/{day}") => "UFFFFFAF",
+        ("get", "/staff")
+        | ("post", "/staff")
+        | ("post", "/staff/{id}/disable")
+        | ("post", "/staff/{id}/enable")
+        | ("post", "/staff/{id}/reset-password") => "UFFFFFAF",
+        ("post", "/me/password") => "UFFAAAAF",
         ("get", "/visitors/verification")
         | ("post", "/visitors/verification")
         | ("post", "/visitors/verification/confirm") => "UAAFFFFF",
@@ -111,6 +152,7 @@ struct Fx {
     statement_a: String,
     cashier_a: String,
     today: String,
+    viewer: String,
 }
 
 async fn fresh_campaign(app: &TestApp, off: &str, publish: bool) -> String {
@@ -425,6 +467,26 @@ async fn request(app: &TestApp, fx: &Fx, method: &str, tmpl: &str) -> (String, O
             assert!(s.is_success(), "{b}");
             (format!("/holidays/{day}"), None)
         }
+        ("post", "/staff") => (
+            p.into(),
+            Some(
+                json!({"username": format!("sx-{}", rnd()), "password": "matrix-password-1", "role": "viewer"}),
+            ),
+        ),
+        ("post", _) if p.starts_with("/staff/{id}/") => {
+            let (s, u) = app
+                .post(
+                    "/staff",
+                    Some(&fx.off),
+                    json!({"username": format!("sd-{}", rnd()), "password": "matrix-password-1", "role": "viewer"}),
+                )
+                .await;
+            assert_eq!(s, StatusCode::CREATED, "{u}");
+            (
+                p.replace("{id}", u["id"].as_str().unwrap()),
+                Some(json!({})),
+            )
+        }
         ("get", _) => (p.into(), None),
         _ => (p.into(), Some(json!({}))),
     };
@@ -544,7 +606,11 @@ async fn fixture(app: &TestApp) -> Fx {
         .await;
     assert_eq!(s, StatusCode::CREATED, "{b}");
     let d = activate(app, b["setup_code"].as_str().unwrap()).await;
+    app.staff(&off, "matrix-viewer:bureau-reader-pw-9", "viewer", None)
+        .await;
+    let viewer = app.login("matrix-viewer", "bureau-reader-pw-9").await;
     Fx {
+        viewer,
         tokens: [
             None,
             Some(v),
@@ -620,6 +686,35 @@ crate::both!(every_endpoint_every_role, |app| {
     ];
     let mut failures = Vec::new();
     let mut calls = 0;
+    // First the bureau's viewer: every official read, no write; public operations as for anyone.
+    for (path, method) in &ops {
+        let want = viewer_expects(method, path);
+        let (url, body) = request(&app, &fx, method, path).await;
+        let body = if path == "/api/v1/me/password" {
+            Some(
+                json!({"current_password": "bureau-reader-pw-9", "new_password": "bureau-reader-pw-10"}),
+            )
+        } else {
+            body
+        };
+        let m = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
+        let (s, text, _) = app
+            .raw(m, &format!("/api/v1{url}"), Some(&fx.viewer), body)
+            .await;
+        calls += 1;
+        let ok = match want {
+            'A' => s.is_success(),
+            'F' => s == StatusCode::FORBIDDEN,
+            _ => s == StatusCode::FORBIDDEN || s == StatusCode::NOT_FOUND,
+        };
+        if !ok {
+            failures.push(format!(
+                "{} {url} as viewer: {s}, expected {want} — {}",
+                method.to_uppercase(),
+                &text[..text.len().min(200)]
+            ));
+        }
+    }
     for (path, method) in &ops {
         let want: Vec<char> = matrix(method, path).unwrap().chars().collect();
         // Refusals first, then the roles that may: a call that changes state comes last.
@@ -627,6 +722,9 @@ crate::both!(every_endpoint_every_role, |app| {
         order.extend((0..8).filter(|i| want[*i] == 'A'));
         for role in order {
             let (url, mut body) = request(&app, &fx, method, path).await;
+            if path == "/api/v1/me/password" {
+                body = me_password_body(role);
+            }
             if url == "/visitors/verification/confirm" && want[role] == 'A' {
                 body =
                     Some(own_confirmation(&app, fx.tokens[role].as_deref().unwrap(), &texts).await);

@@ -3,7 +3,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { api, downloadFile, openBlobInTab, type Campaign, type Enrolment, type Holiday, type I18nName, type Merchant, type Settlement } from '../api';
 import { t, tn, tData, pick, fmtDate, fmtDateTime, fmtMoney, fmtPct, fmtNumber, macauToday } from '../i18n';
 import { ErrorBox, Field, Loading, MMark, Notice, StatusBadge, useLoad } from '../components';
-import { useAppState } from '../store';
+import { canWrite, useAppState } from '../store';
 import { useRoute } from '../router';
 import { NameFields, cleanName, CATEGORIES } from './common';
 import { EnrolmentList } from './campaigns';
@@ -42,16 +42,20 @@ export function MerchantsPage() {
   return (
     <main id="main" class="page page-wide">
       <h1>{t('nav.merchants')}</h1>
-      <button type="button" class="btn btn-primary" aria-expanded={open} onClick={() => setOpen(!open)}>
-        {t('merchant.new')}
-      </button>
-      {' '}
-      <button type="button" class="btn" aria-expanded={importing} onClick={() => setImporting(!importing)}>
-        {t('ops.import')}
-      </button>
+      {canWrite() && (
+        <>
+          <button type="button" class="btn btn-primary" aria-expanded={open} onClick={() => setOpen(!open)}>
+            {t('merchant.new')}
+          </button>
+          {' '}
+          <button type="button" class="btn" aria-expanded={importing} onClick={() => setImporting(!importing)}>
+            {t('ops.import')}
+          </button>
+        </>
+      )}
       {ok && <Notice kind="ok">{ok}</Notice>}
-      {importing && <ImportMerchants onDone={reload} />}
-      {open && (
+      {importing && canWrite() && <ImportMerchants onDone={reload} />}
+      {open && canWrite() && (
         <form class="card form-grid" onSubmit={submit}>
           <NameFields idPrefix="m-name" value={f.name} onChange={(name) => setF({ ...f, name })} />
           <Field id="m-cat" label={t('merchant.category')}>
@@ -199,19 +203,23 @@ export function SettlementsPage() {
             ))}
           </select>
         </div>
-        <div class="field">
-          <label for="se-from">{t('common.from')}</label>
-          <input id="se-from" type="date" value={from} onInput={(e) => setFrom(e.currentTarget.value)} />
-        </div>
-        <div class="field">
-          <label for="se-to">{t('common.to')}</label>
-          <input id="se-to" type="date" value={to} onInput={(e) => setTo(e.currentTarget.value)} />
-        </div>
-        <button type="submit" class="btn btn-primary" disabled={!campaign}>
-          {t('settlement.generate')}
-        </button>
+        {canWrite() && (
+          <>
+            <div class="field">
+              <label for="se-from">{t('common.from')}</label>
+              <input id="se-from" type="date" value={from} onInput={(e) => setFrom(e.currentTarget.value)} />
+            </div>
+            <div class="field">
+              <label for="se-to">{t('common.to')}</label>
+              <input id="se-to" type="date" value={to} onInput={(e) => setTo(e.currentTarget.value)} />
+            </div>
+            <button type="submit" class="btn btn-primary" disabled={!campaign}>
+              {t('settlement.generate')}
+            </button>
+          </>
+        )}
       </form>
-      {!campaign && <p class="hint">{t('settlement.choose_campaign')}</p>}
+      {!campaign && canWrite() && <p class="hint">{t('settlement.choose_campaign')}</p>}
       {msg && <Notice kind="ok">{msg}</Notice>}
       {paying && (
         <ConfirmBox title={t('ops.pay_one_q', { name: pick(paying.merchant_name) || paying.merchant_id, total: fmtMoney(paying.amount_avos) })} danger onConfirm={() => act(paying, 'pay')} onCancel={() => setPaying(null)} />
@@ -246,12 +254,12 @@ export function SettlementsPage() {
                   {s.paid_at ? <div class="muted">{fmtDateTime(s.paid_at)}</div> : null}
                 </td>
                 <td class="actions">
-                  {s.status === 'draft' && (
+                  {s.status === 'draft' && canWrite() && (
                     <button type="button" class="btn btn-small btn-primary" onClick={() => act(s, 'approve')}>
                       {t('settlement.approve')}
                     </button>
                   )}
-                  {s.status === 'approved' && (
+                  {s.status === 'approved' && canWrite() && (
                     <button type="button" class="btn btn-small btn-primary" onClick={() => setPaying(s)}>
                       {t('settlement.pay')}
                     </button>
@@ -427,7 +435,7 @@ export function PledgesPage() {
         </ol>
       )}
       <p class="hint">{t('pledge.working_days_note')}</p>
-      {missed.length > 0 && (
+      {missed.length > 0 && canWrite() && (
         <form class="card" onSubmit={saveNote}>
           <h2>{t('pledge.footnote_title')}</h2>
           <Field id="pl-which" label={t('pledge.footnote_which')}>
@@ -503,6 +511,7 @@ export function HolidaysPage() {
           {t('common.next')}
         </button>
       </div>
+      {canWrite() && (
       <form class="card filters row" onSubmit={add}>
         <div class="field">
           <label for="ho-day">{t('holiday.day')}</label>
@@ -516,6 +525,7 @@ export function HolidaysPage() {
           {t('holiday.add')}
         </button>
       </form>
+      )}
       <ErrorBox error={err || fErr} />
       {loading && <Loading />}
       <div class="table-wrap" tabIndex={0}>
@@ -533,9 +543,11 @@ export function HolidaysPage() {
                 <td>{fmtDate(h.day)}</td>
                 <td>{pick(h.name)}</td>
                 <td>
-                  <button type="button" class="btn btn-small btn-danger" onClick={() => remove(h.day)}>
-                    {t('holiday.remove')}
-                  </button>
+                  {canWrite() && (
+                    <button type="button" class="btn btn-small btn-danger" onClick={() => remove(h.day)}>
+                      {t('holiday.remove')}
+                    </button>
+                  )}
                 </td>
               </tr>
             ))}

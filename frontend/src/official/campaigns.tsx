@@ -13,7 +13,7 @@ import {
 } from '../api';
 import { t, tData, pick, fmtDate, fmtDateTime, fmtMoney, fmtNumber, localInputToRfc3339, rfc3339ToLocalInput, parseMop, macauToday } from '../i18n';
 import { ErrorBox, Field, Loading, Notice, QrImage, StatusBadge, useLoad, describeError } from '../components';
-import { useAppState } from '../store';
+import { useAppState, canWrite } from '../store';
 import { navigate } from '../router';
 import { NameFields, cleanName, CATEGORIES, CampaignTabs } from './common';
 import { offerValue, offerTrigger } from '../visitor/common';
@@ -187,10 +187,12 @@ export function CampaignsPage() {
   return (
     <main id="main" class="page page-wide">
       <h1>{t('nav.campaigns')}</h1>
-      <button type="button" class="btn btn-primary" aria-expanded={creating} onClick={() => setCreating(!creating)}>
-        {t('campaign.new')}
-      </button>
-      {creating && (
+      {canWrite() && (
+        <button type="button" class="btn btn-primary" aria-expanded={creating} onClick={() => setCreating(!creating)}>
+          {t('campaign.new')}
+        </button>
+      )}
+      {creating && canWrite() && (
         <CampaignFormView
           initial={{ slug: '', name: {}, district: '', description: '', starts_at: `${macauToday()}T10:00`, ends_at: `${macauToday(30)}T22:00` }}
           submitLabel={t('campaign.create')}
@@ -242,7 +244,7 @@ export function CampaignDetail({ id }: { id: string }) {
       </p>
       <CampaignTabs id={c.id} current="detail" />
       <div class="row">
-        {c.status === 'draft' && (
+        {c.status === 'draft' && canWrite() && (
           <>
             <button type="button" class="btn btn-primary" onClick={() => setAsking('publish')}>
               {t('campaign.publish')}
@@ -252,7 +254,7 @@ export function CampaignDetail({ id }: { id: string }) {
             </button>
           </>
         )}
-        {c.status === 'published' && (
+        {c.status === 'published' && canWrite() && (
           <>
             <button type="button" class="btn" aria-expanded={editing} onClick={() => setEditing(!editing)}>
               {t('common.edit')}
@@ -344,10 +346,12 @@ function PointsSection({ c, reload }: { c: Campaign; reload: () => void }) {
   return (
     <section class="section" aria-labelledby="points-h">
       <h2 id="points-h">{t('visitor.points')}</h2>
-      <button type="button" class="btn" aria-expanded={open} onClick={() => setOpen(!open)}>
-        {t('point.new')}
-      </button>
-      {open && (
+      {canWrite() && (
+        <button type="button" class="btn" aria-expanded={open} onClick={() => setOpen(!open)}>
+          {t('point.new')}
+        </button>
+      )}
+      {open && canWrite() && (
         <form class="card form-grid" onSubmit={submit}>
           <NameFields idPrefix="pt-name" value={f.name} onChange={(name) => setF({ ...f, name })} />
           <Field id="pt-kind" label={t('point.kind')}>
@@ -425,9 +429,11 @@ function PointsSection({ c, reload }: { c: Campaign; reload: () => void }) {
                   </button>
                   {p.rotating && (
                     <>
-                      <button type="button" class="btn btn-small" onClick={() => provision(p)}>
-                        {t('point.provision')}
-                      </button>
+                      {canWrite() && (
+                        <button type="button" class="btn btn-small" onClick={() => provision(p)}>
+                          {t('point.provision')}
+                        </button>
+                      )}
                       <a class="btn btn-small" href={`#/display/${p.id}`}>
                         {t('point.display')}
                       </a>
@@ -511,10 +517,12 @@ function OffersSection({ c, reload }: { c: Campaign; reload: () => void }) {
   return (
     <section class="section" aria-labelledby="offers-h">
       <h2 id="offers-h">{t('visitor.offers')}</h2>
-      <button type="button" class="btn" aria-expanded={open} onClick={() => setOpen(!open)}>
-        {t('offer.new')}
-      </button>
-      {open && (
+      {canWrite() && (
+        <button type="button" class="btn" aria-expanded={open} onClick={() => setOpen(!open)}>
+          {t('offer.new')}
+        </button>
+      )}
+      {open && canWrite() && (
         <form class="card form-grid" onSubmit={submit}>
           <NameFields idPrefix="of-name" value={f.name} onChange={(name) => setF({ ...f, name })} />
           <Field id="of-kind" label={t('offer.kind')}>
@@ -651,7 +659,7 @@ export function EnrolmentList({ list, onChange, showCampaign }: { list: Enrolmen
                 {e.reason ? <span class="muted"> — {e.reason}</span> : null}
               </td>
               <td class="actions">
-                {e.status === 'pending' && (
+                {e.status === 'pending' && canWrite() && (
                   <>
                     <button type="button" class="btn btn-small btn-primary" onClick={() => decide(e, 'approve')}>
                       {t('enrol.approve')}

@@ -5,6 +5,7 @@ import { useState } from 'preact/hooks';
 import { api, apiCsv, type Campaign, type Enrolment, type I18nName, type Merchant, type Offer, type Point, type Settlement, type Signal } from '../api';
 import { t, tData, pick, errorText, fmtDateTime, fmtMoney, fmtNumber, localInputToRfc3339, rfc3339ToLocalInput, parseMop } from '../i18n';
 import { ErrorBox, Field, Notice, useLoad } from '../components';
+import { canWrite } from '../store';
 import { NameFields, cleanName, CATEGORIES } from './common';
 
 export interface Budget {
@@ -98,12 +99,12 @@ export function BudgetPanel({ c, reload }: { c: Campaign & { budget?: Budget }; 
           <span data-testid={`budget-${worst}`}>{t(worst === 'critical' ? 'ops.budget_95' : 'ops.budget_80')}</span>
         </Notice>
       )}
-      {c.status !== 'ended' && (
+      {c.status !== 'ended' && canWrite() && (
         <button type="button" class="btn" aria-expanded={edit} onClick={() => setEdit(!edit)}>
           {t('ops.edit_budget')}
         </button>
       )}
-      {edit && (
+      {edit && canWrite() && (
         <form class="card form-grid" onSubmit={save}>
           <Field id="bu-total" label={t('ops.budget_total_mop')} hint={t('ops.budget_hint')}>
             <input id="bu-total" type="text" inputMode="decimal" aria-describedby="bu-total-hint" value={total} onInput={(e) => setTotal(e.currentTarget.value)} />
@@ -147,6 +148,7 @@ export function LiveEdit({ c, onSaved }: { c: Campaign; onSaved: () => void }) {
   const [desc, setDesc] = useState(c.description || '');
   const [ends, setEnds] = useState(rfc3339ToLocalInput(c.ends_at));
   const [err, setErr] = useState<unknown>(null);
+  if (!canWrite()) return null;
   const submit = async (e: Event) => {
     e.preventDefault();
     try {
@@ -187,6 +189,7 @@ export function OfferOps({ o, reload, ended }: { o: Offer & { paused?: boolean; 
   const [until, setUntil] = useState(o.valid_until ? rfc3339ToLocalInput(o.valid_until) : '');
   const [open, setOpen] = useState(false);
   const [err, setErr] = useState<unknown>(null);
+  if (!canWrite()) return null;
   if (ended) return null;
   const call = async (fn: () => Promise<unknown>) => {
     try {
@@ -246,6 +249,7 @@ export function PointOps({ p, reload, ended }: { p: Point & { retired?: boolean 
   const [asking, setAsking] = useState(false);
   const [devices, setDevices] = useState<{ id: string; created_at: string; revoked_at: string | null; active: boolean }[] | null>(null);
   const [err, setErr] = useState<unknown>(null);
+  if (!canWrite()) return null;
   const loadDevices = async () => {
     try {
       setDevices(await api(`/points/${p.id}/devices`, { auth: 'staff' }));
@@ -331,6 +335,7 @@ export function MerchantOps({ m, reload }: { m: Merchant & { suspended?: boolean
   };
   const [reason, setReason] = useState('');
   const [err, setErr] = useState<unknown>(null);
+  if (!canWrite()) return null;
   const call = async (what: 'suspend' | 'reinstate') => {
     try {
       await api(`/merchants/${m.id}/${what}`, { method: 'POST', auth: 'staff', body: what === 'suspend' ? { reason } : {} });
@@ -404,6 +409,7 @@ export function ImportMerchants({ onDone }: { onDone: () => void }) {
   const [errors, setErrors] = useState<ImportAnswer['errors']>([]);
   const [err, setErr] = useState<unknown>(null);
   const [done, setDone] = useState('');
+  if (!canWrite()) return null;
   const run = async (dry: boolean) => {
     setErr(null);
     setErrors([]);
@@ -514,6 +520,7 @@ export function BulkEnrolments({ list, onDone, campaigns }: { list: Enrolment[];
   const [reason, setReason] = useState('');
   const [res, setRes] = useState<Outcome[] | null>(null);
   const [err, setErr] = useState<unknown>(null);
+  if (!canWrite()) return null;
   const pending = list.filter((e) => e.status === 'pending');
   if (!pending.length && !res) return null;
   const name = (id: string) => {
@@ -587,6 +594,7 @@ export function BulkSettlements({ list, onDone }: { list: Settlement[]; onDone: 
   const [ask, setAsk] = useState<'approve' | 'pay' | null>(null);
   const [res, setRes] = useState<Outcome[] | null>(null);
   const [err, setErr] = useState<unknown>(null);
+  if (!canWrite()) return null;
   const drafts = list.filter((s) => s.status === 'draft');
   const approved = list.filter((s) => s.status === 'approved');
   if (!drafts.length && !approved.length && !res) return null;
@@ -702,6 +710,7 @@ function VisitorCoupons({ id, onChange }: { id: string; onChange: () => void }) 
 
 /** On a fraud signal: what was done and by whom, and buttons to ban or suspend. */
 export function SignalActions({ sg, reload }: { sg: Signal & { actions?: SignalAction[] }; reload: () => void }) {
+  if (!canWrite()) return null;
   const visitors = [...new Set([sg.visitor_id, ...(sg.evidence?.visitor_ids || [])].filter(Boolean) as string[])];
   const merchants = [...new Set([sg.merchant_id, ...(sg.evidence?.merchant_ids || [])].filter(Boolean) as string[])];
   const [ask, setAsk] = useState<{ what: 'ban' | 'suspend'; id: string } | null>(null);
