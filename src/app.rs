@@ -132,6 +132,7 @@ impl Application {
         });
         let server = HttpServer::new(move || {
             App::new()
+                .wrap(from_fn(http::input::refuse_control_characters))
                 .wrap(from_fn(forget_cached_rows))
                 .wrap(from_fn(http::metrics::track))
                 .wrap(Compress::default())

@@ -69,6 +69,11 @@ fn campaign_from(body: CampaignBody, base: Option<&Campaign>) -> Result<Campaign
             "slug",
             "2–64 characters: lower-case letters, digits and dashes",
         );
+    } else if super::input::looks_like_uuid(&slug) {
+        err(
+            "slug",
+            "must not be shaped like an id (a UUID); campaigns are found by id or slug",
+        );
     }
     let name = body
         .name

@@ -62,9 +62,23 @@ pub async fn document() -> HttpResponse {
 
 /// A small self-contained page listing every operation of the document.
 pub async fn page() -> HttpResponse {
-    HttpResponse::Ok()
-        .content_type("text/html; charset=utf-8")
-        .body(DOCS_PAGE)
+    super::html::page(&docs_policy(), DOCS_PAGE.to_string())
+}
+
+/// The API page may run only its own inline script (by hash) and fetch from its origin.
+fn docs_policy() -> String {
+    use base64::Engine;
+    use sha2::{Digest, Sha256};
+    let script = DOCS_PAGE
+        .split_once("<script>")
+        .and_then(|(_, rest)| rest.split_once("</script>"))
+        .map(|(s, _)| s)
+        .unwrap_or("");
+    let hash = base64::engine::general_purpose::STANDARD.encode(Sha256::digest(script.as_bytes()));
+    format!(
+        "default-src 'none'; script-src 'sha256-{hash}'; connect-src 'self'; style-src 'unsafe-inline'; \
+         base-uri 'none'; form-action 'none'; frame-ancestors 'self'"
+    )
 }
 
 const DOCS_PAGE: &str = r#"<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Bairro API</title>

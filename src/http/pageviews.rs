@@ -81,13 +81,9 @@ pub async fn record(
     if b.path.len() > 500 {
         return Err(AppError::field("path", "at most 500 characters"));
     }
-    if b.ref_.as_ref().is_some_and(|r| r.chars().count() > 64) {
-        return Err(AppError::field("ref", "at most 64 characters"));
-    }
+    let ref_ = super::input::traffic_ref("ref", b.ref_)?;
     // Buffered rows are written later in one batch: refuse now what the database would not take.
-    if (b.path.chars().chain(b.ref_.iter().flat_map(|r| r.chars()))).any(char::is_control) {
-        return Err(AppError::field("path", "no control characters"));
-    }
+    super::input::text("path", &b.path, false)?;
     state.limits.check(
         &state.limits.pageviews_ip,
         &super::visitors::client_ip(&req),
@@ -97,10 +93,7 @@ pub async fn record(
     let n = state.pageviews.push(NewPageview {
         campaign_id,
         path: b.path,
-        ref_: b
-            .ref_
-            .map(|r| r.trim().to_string())
-            .filter(|r| !r.is_empty()),
+        ref_,
         visitor_hash: super::visitors::address_hash(&state, &req),
         day: macau_day(t),
         created_at: t,

@@ -173,6 +173,7 @@ pub async fn add_holiday(
     body: web::Json<HolidayBody>,
 ) -> Result<HttpResponse, AppError> {
     let b = body.into_inner();
+    super::input::day("day", b.day)?;
     if b.name.trim().is_empty() || b.name.chars().count() > 200 {
         return Err(AppError::field("name", "1 to 200 characters"));
     }

@@ -193,13 +193,7 @@ pub async fn sign_up(
     if !LOCALES.contains(&locale.as_str()) {
         return Err(AppError::field("locale", "one of zh-Hant, zh-Hans, pt, en"));
     }
-    let ref_ = body
-        .ref_
-        .map(|r| r.trim().to_string())
-        .filter(|r| !r.is_empty());
-    if ref_.as_ref().is_some_and(|r| r.chars().count() > 64) {
-        return Err(AppError::field("ref", "at most 64 characters"));
-    }
+    let ref_ = super::input::traffic_ref("ref", body.ref_)?;
     let t = now();
     let v = Visitor {
         id: catalog::new_id(),
