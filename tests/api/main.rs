@@ -6,6 +6,7 @@ mod campaigns;
 mod checkins;
 mod concurrency;
 mod foundation;
+mod hardening;
 mod migrations;
 mod redemptions;
 mod reports;
