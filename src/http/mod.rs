@@ -11,6 +11,7 @@ pub mod csv_out;
 pub mod merchants;
 pub mod metrics;
 pub mod openapi;
+pub mod openapi_errors;
 pub mod pageviews;
 pub mod pledges;
 pub mod points;

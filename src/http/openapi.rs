@@ -5,6 +5,7 @@ use actix_web::{web, HttpResponse};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
+use super::openapi_errors::{ErrorResponses, Problem};
 use super::*;
 
 struct Bearer;
@@ -27,7 +28,7 @@ impl Modify for Bearer {
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Bairro API", description = "District promotion campaigns: check-ins, e-coupons, redemption, settlement and statistics. Errors are application/problem+json with a stable `code`."),
-    modifiers(&Bearer),
+    modifiers(&Bearer, &ErrorResponses),
     security(("bearer" = [])),
     paths(
         visitors::login, visitors::sign_up, visitors::my_coupons, visitors::my_checkins, visitors::coupon_qr,
@@ -47,7 +48,7 @@ impl Modify for Bearer {
         document,
         pledges::report, pledges::report_csv, pledges::footnote, pledges::holidays, pledges::add_holiday, pledges::remove_holiday,
     ),
-    components(schemas(crate::error::FieldError, crate::domain::names::Names))
+    components(schemas(crate::error::FieldError, crate::domain::names::Names, Problem))
 )]
 pub struct ApiDoc;
 
@@ -55,7 +56,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/openapi.json", web::get().to(document));
 }
 
-#[utoipa::path(get, path = "/api/v1/openapi.json", tag = "docs", responses((status = 200, description = "this document")))]
+#[utoipa::path(get, path = "/api/v1/openapi.json", tag = "docs", security(()), responses((status = 200, description = "this document")))]
 pub async fn document() -> HttpResponse {
     HttpResponse::Ok().json(ApiDoc::openapi())
 }

@@ -64,13 +64,17 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 #[derive(Deserialize, utoipa::ToSchema)]
 pub struct PageviewBody {
     /// Campaign id or slug.
+    #[schema(min_length = 1, max_length = 64)]
     pub campaign: String,
+    #[schema(max_length = 500)]
     pub path: String,
+    /// Traffic source: letters, digits, `-_.~` or non-ASCII symbols, starting with a letter or digit.
     #[serde(rename = "ref")]
+    #[schema(max_length = 64)]
     pub ref_: Option<String>,
 }
 
-#[utoipa::path(post, path = "/api/v1/pageviews", tag = "traffic", request_body = PageviewBody,
+#[utoipa::path(post, path = "/api/v1/pageviews", tag = "traffic", security(()), request_body = PageviewBody,
     responses((status = 202, description = "accepted"), (status = 404, description = "unknown campaign")))]
 pub async fn record(
     state: State,

@@ -63,8 +63,11 @@ pub fn qr_png(text: &str) -> Result<Vec<u8>, AppError> {
 pub struct PointBody {
     pub name: Option<Names>,
     pub kind: String,
+    #[schema(minimum = -90.0, maximum = 90.0)]
     pub lat: f64,
+    #[schema(minimum = -180.0, maximum = 180.0)]
     pub lng: f64,
+    #[schema(minimum = 5, maximum = 10000)]
     pub radius_m: Option<i64>,
     #[serde(default)]
     pub rotating: bool,
@@ -348,7 +351,7 @@ pub struct ActivateBody {
     pub setup_code: String,
 }
 
-#[utoipa::path(post, path = "/api/v1/devices/activate", tag = "points", request_body = ActivateBody,
+#[utoipa::path(post, path = "/api/v1/devices/activate", tag = "points", security(()), request_body = ActivateBody,
     responses((status = 201, description = "{device_token, device_id, point_id, secret, kid, rotate_seconds}"), (status = 401, description = "unknown or used code")))]
 pub async fn device_activate(
     state: State,

@@ -24,8 +24,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 #[derive(Deserialize, utoipa::ToSchema)]
 pub struct RedeemBody {
     /// The scanned QR text or the typed code.
+    #[schema(min_length = 1, max_length = 256)]
     pub coupon: String,
+    #[schema(minimum = 0, maximum = 10_000_000_000_i64)]
     pub spend_avos: i64,
+    #[schema(min_length = 1, max_length = 100)]
     pub idempotency_key: String,
 }
 
@@ -125,7 +128,11 @@ pub struct ListQuery {
     pub from: Option<NaiveDate>,
     pub to: Option<NaiveDate>,
     pub campaign: Option<String>,
+    /// From 0 to 100000.
+    #[param(minimum = 0, maximum = 100000)]
     pub page: Option<i64>,
+    /// From 1 to 500.
+    #[param(minimum = 1, maximum = 500)]
     pub per_page: Option<i64>,
 }
 

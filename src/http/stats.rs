@@ -259,7 +259,7 @@ async fn open_data(
         .await
 }
 
-#[utoipa::path(get, path = "/api/v1/campaigns/{id}/export.json", tag = "stats", params(("id" = String, Path), RangeQuery),
+#[utoipa::path(get, path = "/api/v1/campaigns/{id}/export.json", tag = "stats", security((), ("bearer" = [])), params(("id" = String, Path), RangeQuery),
     responses((status = 200, description = "open data: daily aggregates and totals, small counts suppressed")))]
 pub async fn export_json(
     state: State,
@@ -271,7 +271,7 @@ pub async fn export_json(
     Ok(ok(&open_data(&state, path.into_inner(), r, who.0).await?))
 }
 
-#[utoipa::path(get, path = "/api/v1/campaigns/{id}/export.csv", tag = "stats", params(("id" = String, Path), RangeQuery),
+#[utoipa::path(get, path = "/api/v1/campaigns/{id}/export.csv", tag = "stats", security((), ("bearer" = [])), params(("id" = String, Path), RangeQuery),
     responses((status = 200, description = "open data as CSV, one row per Macau day")))]
 pub async fn export_csv(
     state: State,
@@ -316,6 +316,7 @@ pub async fn export_csv(
 pub struct AuditQuery {
     pub entity: Option<String>,
     pub entity_id: Option<String>,
+    #[param(minimum = 1, maximum = 5000)]
     pub limit: Option<i64>,
 }
 

@@ -83,11 +83,13 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 
 #[derive(Deserialize, utoipa::ToSchema)]
 pub struct LoginBody {
+    #[schema(min_length = 1, max_length = 100)]
     pub username: String,
+    #[schema(min_length = 1, max_length = 200)]
     pub password: String,
 }
 
-#[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginBody,
+#[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", security(()), request_body = LoginBody,
     responses((status = 200, description = "{token, role, expires_at}"), (status = 401, description = "invalid_credentials")))]
 pub async fn login(
     state: State,
@@ -146,8 +148,11 @@ pub async fn login(
 
 #[derive(Deserialize, Default, utoipa::ToSchema)]
 pub struct SignUpBody {
+    #[schema(pattern = "^(zh-Hant|zh-Hans|pt|en)$")]
     pub locale: Option<String>,
+    /// Traffic source: letters, digits, `-_.~` or non-ASCII symbols, starting with a letter or digit.
     #[serde(rename = "ref")]
+    #[schema(max_length = 64, pattern = r"^[\p{L}\p{N}\P{ASCII}][\p{L}\p{N}\-_.~\P{ASCII}]{0,63}$")]
     pub ref_: Option<String>,
 }
 
@@ -170,7 +175,7 @@ pub fn address_hash(state: &State, req: &HttpRequest) -> String {
     data_encoding::HEXLOWER.encode(&h.finalize()[..12])
 }
 
-#[utoipa::path(post, path = "/api/v1/visitors", tag = "visitors", request_body = SignUpBody,
+#[utoipa::path(post, path = "/api/v1/visitors", tag = "visitors", security(()), request_body = SignUpBody,
     responses((status = 201, description = "{visitor_id, token, coupons}")))]
 pub async fn sign_up(
     state: State,
