@@ -185,6 +185,10 @@ mod tests {
     fn no_limits(env_value: Option<&str>, flag: bool) -> Result<bool, clap::Error> {
         // The environment is read through clap's `env` lookup, so the test sets a variable of
         // its own name and maps it in with the same parser the real flag uses.
+        match env_value {
+            Some(v) => std::env::set_var("BAIRRO_TEST_BOOLISH", v),
+            None => std::env::remove_var("BAIRRO_TEST_BOOLISH"),
+        }
         let cmd = clap::Command::new("t").arg(
             clap::Arg::new("no_rate_limits")
                 .long("no-rate-limits")
@@ -192,10 +196,6 @@ mod tests {
                 .value_parser(BoolishValueParser::new())
                 .action(ArgAction::SetTrue),
         );
-        match env_value {
-            Some(v) => std::env::set_var("BAIRRO_TEST_BOOLISH", v),
-            None => std::env::remove_var("BAIRRO_TEST_BOOLISH"),
-        }
         let args: Vec<&str> = if flag { vec!["t", "--no-rate-limits"] } else { vec!["t"] };
         let m = cmd.try_get_matches_from(args)?;
         Ok(m.get_flag("no_rate_limits"))

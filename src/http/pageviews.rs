@@ -88,6 +88,11 @@ pub async fn record(
     let ref_ = super::input::traffic_ref("ref", b.ref_)?;
     // Buffered rows are written later in one batch: refuse now what the database would not take.
     super::input::text("path", &b.path, false)?;
+    if state.pageviews.len() >= crate::memory::MAX_BUFFERED_PAGEVIEWS {
+        return Err(AppError::Unavailable(
+            "page views are not being written at the moment; try again".into(),
+        ));
+    }
     state.limits.check(
         &state.limits.pageviews_ip,
         &super::visitors::client_ip(&req),

@@ -49,6 +49,22 @@ impl Limits {
         }
     }
 
+    /// Forgets keys whose quota is full again (their state says nothing), and gives the
+    /// memory back: without this, every visitor, address and username ever seen stays.
+    pub fn housekeep(&self) -> usize {
+        fn prune<K: std::hash::Hash + Eq + Clone>(l: &Keyed<K>) -> usize {
+            l.retain_recent();
+            l.shrink_to_fit();
+            l.len()
+        }
+        prune(&self.checkins)
+            + prune(&self.claims)
+            + prune(&self.login_account)
+            + prune(&self.login_ip)
+            + prune(&self.signup_ip)
+            + prune(&self.pageviews_ip)
+    }
+
     pub fn check<K: std::hash::Hash + Eq + Clone>(
         &self,
         limiter: &Keyed<K>,
@@ -260,4 +276,26 @@ pub async fn coupon_qr(
     }
     let svg = super::points::qr_svg(&state.qr.coupon(&coupon.code))?;
     Ok(HttpResponse::Ok().content_type("image/svg+xml").body(svg))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn limiter_state_is_pruned() {
+        let l = Limits::new(true);
+        for i in 0..20_000u32 {
+            let ip = IpAddr::from(i.to_be_bytes());
+            l.check(&l.pageviews_ip, &ip).unwrap();
+        }
+        assert_eq!(l.pageviews_ip.len(), 20_000);
+        // One page view uses a tenth of a second of quota: the keys are idle again soon.
+        let t = std::time::Instant::now();
+        while l.housekeep() > 0 {
+            assert!(t.elapsed() < std::time::Duration::from_secs(10), "keys pruned");
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        assert_eq!(l.pageviews_ip.len(), 0);
+    }
 }

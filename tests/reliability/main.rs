@@ -14,6 +14,7 @@ mod backup;
 mod common;
 mod connections;
 mod faults;
+mod hardening;
 mod input;
 mod limits;
 mod props;
