@@ -299,3 +299,61 @@ both!(control_characters_are_refused_alike, |app| {
     assert_eq!(s, StatusCode::CREATED, "{b}");
     assert_eq!(b["address"], "Rua do Cunha 1\nTaipa");
 });
+
+/// The OpenAPI document states the contract: every operation's error answers as problem
+/// documents, field constraints on the request bodies, and no bearer on public operations.
+#[actix_web::test]
+async fn openapi_documents_errors_constraints_and_public_operations() {
+    let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
+    let (s, doc) = app.get("/api/v1/openapi.json", None).await;
+    assert_eq!(s, StatusCode::OK);
+    let problem = &doc["components"]["schemas"]["Problem"];
+    for f in ["type", "title", "status", "detail", "code"] {
+        assert!(problem["properties"][f].is_object(), "Problem.{f}: {problem}");
+    }
+    let public = [
+        ("post", "/api/v1/auth/login"),
+        ("post", "/api/v1/visitors"),
+        ("post", "/api/v1/pageviews"),
+        ("post", "/api/v1/devices/activate"),
+        ("get", "/api/v1/openapi.json"),
+    ];
+    let mut missing = Vec::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            let responses = op["responses"].as_object().unwrap();
+            let mut want = vec!["400", "404", "422", "429", "503"];
+            let is_public = public.contains(&(method.as_str(), path.as_str()));
+            if is_public {
+                assert_eq!(op["security"], json!([]), "{method} {path} is public");
+            } else if op["security"].is_null() {
+                want.extend(["401", "403"]);
+            }
+            if op["requestBody"].is_object() {
+                want.push("413");
+            }
+            for st in want {
+                let r = &responses.get(st).cloned().unwrap_or_default();
+                if r["content"]["application/problem+json"]["schema"]["$ref"]
+                    != "#/components/schemas/Problem"
+                {
+                    missing.push(format!("{method} {path} {st}"));
+                }
+            }
+        }
+    }
+    assert!(missing.is_empty(), "undocumented error answers: {missing:?}");
+    let schemas = &doc["components"]["schemas"];
+    assert_eq!(schemas["SignUpBody"]["properties"]["ref"]["maxLength"], 64);
+    assert!(schemas["CampaignBody"]["properties"]["slug"]["pattern"].is_string());
+    assert_eq!(schemas["RedeemBody"]["properties"]["idempotency_key"]["maxLength"], 100);
+    assert_eq!(schemas["SurveyBody"]["properties"]["estimate_pct"]["maximum"], 100);
+    let page = doc["paths"]["/api/v1/merchant/redemptions"]["get"]["parameters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "page")
+        .cloned()
+        .unwrap();
+    assert_eq!(page["schema"]["maximum"], 100000, "{page}");
+}
