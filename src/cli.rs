@@ -196,7 +196,11 @@ mod tests {
                 .value_parser(BoolishValueParser::new())
                 .action(ArgAction::SetTrue),
         );
-        let args: Vec<&str> = if flag { vec!["t", "--no-rate-limits"] } else { vec!["t"] };
+        let args: Vec<&str> = if flag {
+            vec!["t", "--no-rate-limits"]
+        } else {
+            vec!["t"]
+        };
         let m = cmd.try_get_matches_from(args)?;
         Ok(m.get_flag("no_rate_limits"))
     }

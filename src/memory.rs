@@ -84,7 +84,9 @@ mod tests {
     fn hashing_takes_turns() {
         use std::sync::atomic::{AtomicUsize, Ordering};
         use std::sync::Arc;
-        let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
+        let cores = std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(2);
         let inside = Arc::new(AtomicUsize::new(0));
         let most = Arc::new(AtomicUsize::new(0));
         let threads: Vec<_> = (0..cores * 4)

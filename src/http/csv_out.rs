@@ -74,7 +74,11 @@ mod tests {
         ] {
             assert_eq!(neutralise(i), o, "{i:?}");
         }
-        let out = write(&["a", "b"], vec![vec!["=1+1".to_string(), "-3".to_string()]]).unwrap();
+        let out = write(
+            &["a", "b"],
+            vec![vec!["=1+1".to_string(), "-3".to_string()]],
+        )
+        .unwrap();
         let s = String::from_utf8(out[3..].to_vec()).unwrap();
         assert_eq!(s, "a,b\n'=1+1,-3\n");
     }

@@ -171,7 +171,8 @@ fn first_bad_string(v: &Value, path: &mut Vec<String>) -> Option<(String, char, 
 /// the C1 range, as raw UTF-8; a body with neither needs no closer look.
 fn may_hold_control(b: &[u8]) -> bool {
     b.iter().any(|&x| x == b'\\' || x == 0x7f)
-        || b.windows(2).any(|w| w[0] == 0xc2 && (0x80..=0x9f).contains(&w[1]))
+        || b.windows(2)
+            .any(|w| w[0] == 0xc2 && (0x80..=0x9f).contains(&w[1]))
 }
 
 /// Checks a JSON body; `Ok` also for bodies that are not JSON (the extractor answers those).
@@ -185,7 +186,11 @@ pub fn check_json_body(body: &[u8]) -> Result<(), AppError> {
     match first_bad_string(&v, &mut Vec::new()) {
         None => Ok(()),
         Some((field, c, multi)) => {
-            let field = if field.is_empty() { "body".into() } else { field };
+            let field = if field.is_empty() {
+                "body".into()
+            } else {
+                field
+            };
             Err(control_error(&field, c, multi))
         }
     }

@@ -4,10 +4,10 @@
 pub mod auth;
 pub mod campaigns;
 pub mod checkins;
+pub mod csv_out;
 pub mod frontend;
 pub mod html;
 pub mod input;
-pub mod csv_out;
 pub mod merchants;
 pub mod metrics;
 pub mod openapi;

@@ -32,8 +32,16 @@ pub struct RangeQuery {
 fn range(q: &RangeQuery) -> Result<Range, AppError> {
     let all = Range::all();
     let r = Range {
-        from: q.from.map(|d| super::input::day("from", d)).transpose()?.unwrap_or(all.from),
-        to: q.to.map(|d| super::input::day("to", d)).transpose()?.unwrap_or(all.to),
+        from: q
+            .from
+            .map(|d| super::input::day("from", d))
+            .transpose()?
+            .unwrap_or(all.from),
+        to: q
+            .to
+            .map(|d| super::input::day("to", d))
+            .transpose()?
+            .unwrap_or(all.to),
     };
     if r.to < r.from {
         return Err(AppError::field("to", "must not be before from"));

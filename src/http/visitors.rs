@@ -168,7 +168,10 @@ pub struct SignUpBody {
     pub locale: Option<String>,
     /// Traffic source: letters, digits, `-_.~` or non-ASCII symbols, starting with a letter or digit.
     #[serde(rename = "ref")]
-    #[schema(max_length = 64, pattern = r"^[\p{L}\p{N}\P{ASCII}][\p{L}\p{N}\-_.~\P{ASCII}]{0,63}$")]
+    #[schema(
+        max_length = 64,
+        pattern = r"^[\p{L}\p{N}\P{ASCII}][\p{L}\p{N}\-_.~\P{ASCII}]{0,63}$"
+    )]
     pub ref_: Option<String>,
 }
 
@@ -293,7 +296,10 @@ mod tests {
         // One page view uses a tenth of a second of quota: the keys are idle again soon.
         let t = std::time::Instant::now();
         while l.housekeep() > 0 {
-            assert!(t.elapsed() < std::time::Duration::from_secs(10), "keys pruned");
+            assert!(
+                t.elapsed() < std::time::Duration::from_secs(10),
+                "keys pruned"
+            );
             std::thread::sleep(std::time::Duration::from_millis(20));
         }
         assert_eq!(l.pageviews_ip.len(), 0);

@@ -44,7 +44,11 @@ async fn named_merchant(app: &TestApp, off: &str, cid: &str, name: Value) -> (St
     let id = b["id"].as_str().unwrap().to_string();
     let token = app.login(&user, "merchant-pw-123").await;
     let (s, e) = app
-        .post(&format!("/campaigns/{cid}/enrolments"), Some(&token), json!({}))
+        .post(
+            &format!("/campaigns/{cid}/enrolments"),
+            Some(&token),
+            json!({}),
+        )
         .await;
     assert_eq!(s, StatusCode::CREATED, "{e}");
     let (s, _) = app
@@ -71,28 +75,62 @@ both!(csv_cells_never_start_a_formula, |app| {
     let c = app.campaign(&off).await;
     let cid = c["id"].as_str().unwrap();
     // A formula as a traffic source is refused at the door, by sign-up and by page views.
-    for r in ["=HYPERLINK(\"http://x\",\"y\")", "@SUM(1+1)*cmd|' /C calc'!A0", "+1+1", "-2+3", "\tx"] {
+    for r in [
+        "=HYPERLINK(\"http://x\",\"y\")",
+        "@SUM(1+1)*cmd|' /C calc'!A0",
+        "+1+1",
+        "-2+3",
+        "\tx",
+    ] {
         let (s, b) = app.post("/visitors", None, json!({"ref": r})).await;
-        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "sign-up ref {r:?}: {b}");
+        assert_eq!(
+            s,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "sign-up ref {r:?}: {b}"
+        );
         assert!(field_error(&b, "ref"), "{b}");
         let (s, b) = app
-            .post("/pageviews", None, json!({"campaign": cid, "path": "/", "ref": r}))
+            .post(
+                "/pageviews",
+                None,
+                json!({"campaign": cid, "path": "/", "ref": r}),
+            )
             .await;
-        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "page-view ref {r:?}: {b}");
+        assert_eq!(
+            s,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "page-view ref {r:?}: {b}"
+        );
         assert!(field_error(&b, "ref"), "{b}");
     }
     let (s, b) = app.post("/visitors", None, json!({"ref": "網紅-😀"})).await;
     assert_eq!(s, StatusCode::CREATED, "{b}");
     // Names an official or merchant typed are text too: they reach the CSV neutralised.
-    app.point(&off, cid, json!({"name": {"zh-Hant": "=HYPERLINK(\"http://evil\")", "pt": "p", "en": "e"}}))
-        .await;
+    app.point(
+        &off,
+        cid,
+        json!({"name": {"zh-Hant": "=HYPERLINK(\"http://evil\")", "pt": "p", "en": "e"}}),
+    )
+    .await;
     let o = app
-        .offer(&off, cid, json!({"name": {"zh-Hant": "@SUM(A1:A9)", "pt": "o", "en": "o"}}))
+        .offer(
+            &off,
+            cid,
+            json!({"name": {"zh-Hant": "@SUM(A1:A9)", "pt": "o", "en": "o"}}),
+        )
         .await;
-    let (_, m) = named_merchant(&app, &off, cid, json!({"zh-Hant": "-1+cmd", "pt": "m", "en": "m"})).await;
+    let (_, m) = named_merchant(
+        &app,
+        &off,
+        cid,
+        json!({"zh-Hant": "-1+cmd", "pt": "m", "en": "m"}),
+    )
+    .await;
     let (_, v) = app.visitor().await;
     let coupon = claim(&app, o["id"].as_str().unwrap(), &v).await;
-    let (s, b) = app.redeem(&m, coupon["code"].as_str().unwrap(), 20000, &key()).await;
+    let (s, b) = app
+        .redeem(&m, coupon["code"].as_str().unwrap(), 20000, &key())
+        .await;
     assert_eq!(s, StatusCode::CREATED, "{b}");
     let mut files = Vec::new();
     for path in [
@@ -105,12 +143,20 @@ both!(csv_cells_never_start_a_formula, |app| {
         files.push((path, text));
     }
     let (s, text, _) = app
-        .raw(Method::GET, "/api/v1/merchant/redemptions.csv", Some(&m), None)
+        .raw(
+            Method::GET,
+            "/api/v1/merchant/redemptions.csv",
+            Some(&m),
+            None,
+        )
         .await;
     assert_eq!(s, StatusCode::OK);
     files.push(("redemptions.csv".into(), text));
     let stats = &files[0].1;
-    assert!(stats.contains("'=HYPERLINK"), "the point's name is kept, neutralised: {stats}");
+    assert!(
+        stats.contains("'=HYPERLINK"),
+        "the point's name is kept, neutralised: {stats}"
+    );
     assert!(stats.contains("'@SUM(A1:A9)"), "{stats}");
     assert!(stats.contains("'-1+cmd"), "{stats}");
     for (path, text) in &files {
@@ -125,38 +171,74 @@ both!(printable_pages_escape_and_carry_a_policy, |app| {
     let cid = c["id"].as_str().unwrap();
     let evil = "<img src=x onerror=\"alert(document.cookie)\"><script>alert(1)</script>";
     let o = app.offer(&off, cid, json!({})).await;
-    let (_, m) = named_merchant(&app, &off, cid, json!({"zh-Hant": evil, "pt": evil, "en": "Café & Co"})).await;
+    let (_, m) = named_merchant(
+        &app,
+        &off,
+        cid,
+        json!({"zh-Hant": evil, "pt": evil, "en": "Café & Co"}),
+    )
+    .await;
     let (_, v) = app.visitor().await;
     let coupon = claim(&app, o["id"].as_str().unwrap(), &v).await;
-    let (s, _) = app.redeem(&m, coupon["code"].as_str().unwrap(), 20000, &key()).await;
+    let (s, _) = app
+        .redeem(&m, coupon["code"].as_str().unwrap(), 20000, &key())
+        .await;
     assert_eq!(s, StatusCode::CREATED);
     let (s, st) = app
-        .post(&format!("/campaigns/{cid}/settlements"), Some(&off), json!({"from": "2000-01-01", "to": "2100-01-01"}))
+        .post(
+            &format!("/campaigns/{cid}/settlements"),
+            Some(&off),
+            json!({"from": "2000-01-01", "to": "2100-01-01"}),
+        )
         .await;
     assert_eq!(s, StatusCode::CREATED, "{st}");
     let sid = st[0]["id"].as_str().unwrap();
     let p = app
-        .point(&off, cid, json!({"name": {"zh-Hant": evil, "pt": evil, "en": evil}}))
+        .point(
+            &off,
+            cid,
+            json!({"name": {"zh-Hant": evil, "pt": evil, "en": evil}}),
+        )
         .await;
     for (path, token) in [
         (format!("/api/v1/settlements/{sid}/print"), off.as_str()),
         (format!("/api/v1/settlements/{sid}/print"), m.as_str()),
-        (format!("/api/v1/points/{}/poster", p["id"].as_str().unwrap()), off.as_str()),
+        (
+            format!("/api/v1/points/{}/poster", p["id"].as_str().unwrap()),
+            off.as_str(),
+        ),
     ] {
         let (s, html, h) = app.raw(Method::GET, &path, Some(token), None).await;
         assert_eq!(s, StatusCode::OK, "{path}");
-        assert!(!html.contains("<script>alert") && !html.contains("<img src=x"), "{path} carries markup: {html}");
-        assert!(html.contains("&lt;img src=x onerror=&quot;alert"), "{path}: the name is shown as text");
-        let csp = h.get("content-security-policy").map(|v| v.to_str().unwrap().to_string());
+        assert!(
+            !html.contains("<script>alert") && !html.contains("<img src=x"),
+            "{path} carries markup: {html}"
+        );
+        assert!(
+            html.contains("&lt;img src=x onerror=&quot;alert"),
+            "{path}: the name is shown as text"
+        );
+        let csp = h
+            .get("content-security-policy")
+            .map(|v| v.to_str().unwrap().to_string());
         let csp = csp.unwrap_or_else(|| panic!("{path} has no Content-Security-Policy"));
-        assert!(csp.contains("default-src 'none'") && !csp.contains("script-src"), "{path}: {csp}");
-        assert!(html.contains("http-equiv=\"Content-Security-Policy\""), "{path}: the policy travels with the document");
+        assert!(
+            csp.contains("default-src 'none'") && !csp.contains("script-src"),
+            "{path}: {csp}"
+        );
+        assert!(
+            html.contains("http-equiv=\"Content-Security-Policy\""),
+            "{path}: the policy travels with the document"
+        );
     }
     let (s, html, h) = app.raw(Method::GET, "/api/docs", None, None).await;
     assert_eq!(s, StatusCode::OK);
     assert!(html.contains("<script>"));
     let csp = h["content-security-policy"].to_str().unwrap();
-    assert!(csp.contains("script-src 'sha256-") && !csp.contains("unsafe-inline'; connect"), "{csp}");
+    assert!(
+        csp.contains("script-src 'sha256-") && !csp.contains("unsafe-inline'; connect"),
+        "{csp}"
+    );
 });
 
 both!(numbers_and_dates_are_bounded, |app| {
@@ -165,44 +247,97 @@ both!(numbers_and_dates_are_bounded, |app| {
     let cid = c["id"].as_str().unwrap();
     let (_, m) = app.merchant(&off, Some(cid), "food").await;
     let cases: Vec<(String, &str, &str)> = vec![
-        ("/merchant/redemptions?page=9223372036854775807&per_page=2".into(), "page", "m"),
+        (
+            "/merchant/redemptions?page=9223372036854775807&per_page=2".into(),
+            "page",
+            "m",
+        ),
         ("/merchant/redemptions?page=-1".into(), "page", "m"),
         ("/merchant/redemptions?per_page=0".into(), "per_page", "m"),
-        ("/merchant/redemptions?per_page=100000".into(), "per_page", "m"),
-        ("/merchant/redemptions?from=-262143-01-01".into(), "from", "m"),
-        ("/merchant/redemptions.csv?to=%2B262142-12-31".into(), "to", "m"),
-        (format!("/campaigns/{cid}/stats?from=-262143-01-01"), "from", "o"),
-        (format!("/campaigns/{cid}/stats.csv?to=%2B262142-12-31"), "to", "o"),
-        (format!("/campaigns/{cid}/signals?from=0001-01-01"), "from", "o"),
-        (format!("/campaigns/{cid}/export.json?from=-262143-01-01"), "from", "o"),
+        (
+            "/merchant/redemptions?per_page=100000".into(),
+            "per_page",
+            "m",
+        ),
+        (
+            "/merchant/redemptions?from=-262143-01-01".into(),
+            "from",
+            "m",
+        ),
+        (
+            "/merchant/redemptions.csv?to=%2B262142-12-31".into(),
+            "to",
+            "m",
+        ),
+        (
+            format!("/campaigns/{cid}/stats?from=-262143-01-01"),
+            "from",
+            "o",
+        ),
+        (
+            format!("/campaigns/{cid}/stats.csv?to=%2B262142-12-31"),
+            "to",
+            "o",
+        ),
+        (
+            format!("/campaigns/{cid}/signals?from=0001-01-01"),
+            "from",
+            "o",
+        ),
+        (
+            format!("/campaigns/{cid}/export.json?from=-262143-01-01"),
+            "from",
+            "o",
+        ),
         ("/audit?limit=9223372036854775807".into(), "limit", "o"),
         ("/audit?limit=0".into(), "limit", "o"),
         ("/pledges?year=2147483647".into(), "year", "o"),
     ];
     for (path, field, who) in &cases {
-        let token = if *who == "m" { m.as_str() } else { off.as_str() };
+        let token = if *who == "m" {
+            m.as_str()
+        } else {
+            off.as_str()
+        };
         let (s, b) = app.get(path, Some(token)).await;
         assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{path}: {b}");
         assert!(field_error(&b, field), "{path}: {b}");
     }
-    for (from, to, field) in [("-262143-01-01", "2026-01-01", "from"), ("2026-01-01", "+262142-12-31", "to")] {
+    for (from, to, field) in [
+        ("-262143-01-01", "2026-01-01", "from"),
+        ("2026-01-01", "+262142-12-31", "to"),
+    ] {
         let (s, b) = app
-            .post(&format!("/campaigns/{cid}/settlements"), Some(&off), json!({"from": from, "to": to}))
+            .post(
+                &format!("/campaigns/{cid}/settlements"),
+                Some(&off),
+                json!({"from": from, "to": to}),
+            )
             .await;
         assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{b}");
         assert!(field_error(&b, field), "{b}");
     }
     let (s, b) = app
-        .post("/holidays", Some(&off), json!({"day": "-0001-01-01", "name": "x"}))
+        .post(
+            "/holidays",
+            Some(&off),
+            json!({"day": "-0001-01-01", "name": "x"}),
+        )
         .await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{b}");
     let (s, b) = app
-        .post("/campaigns", Some(&off), json!({"slug": "far-future", "name": names("x"), "district": "Taipa",
-            "starts_at": "9999-01-01T00:00:00Z", "ends_at": "9999-02-01T00:00:00Z"}))
+        .post(
+            "/campaigns",
+            Some(&off),
+            json!({"slug": "far-future", "name": names("x"), "district": "Taipa",
+            "starts_at": "9999-01-01T00:00:00Z", "ends_at": "9999-02-01T00:00:00Z"}),
+        )
         .await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{b}");
     // In range is fine.
-    let (s, b) = app.get("/merchant/redemptions?page=3&per_page=500", Some(&m)).await;
+    let (s, b) = app
+        .get("/merchant/redemptions?page=3&per_page=500", Some(&m))
+        .await;
     assert_eq!(s, StatusCode::OK, "{b}");
 });
 
@@ -219,16 +354,30 @@ both!(replay_after_void_tells_the_truth, |app| {
     let (s, first) = app.redeem(&m, code, 20000, &k).await;
     assert_eq!(s, StatusCode::CREATED, "{first}");
     let (s, again) = app.redeem(&m, code, 20000, &k).await;
-    assert_eq!((s, &again), (StatusCode::CREATED, &first), "a plain retry gets the first answer");
+    assert_eq!(
+        (s, &again),
+        (StatusCode::CREATED, &first),
+        "a plain retry gets the first answer"
+    );
     let rid = first["redemption"]["id"].as_str().unwrap();
-    let (s, b) = app.post(&format!("/redemptions/{rid}/void"), Some(&m), json!({})).await;
+    let (s, b) = app
+        .post(&format!("/redemptions/{rid}/void"), Some(&m), json!({}))
+        .await;
     assert_eq!(s, StatusCode::OK, "{b}");
     let (s, b) = app.redeem(&m, code, 20000, &k).await;
-    assert_eq!(s, StatusCode::CONFLICT, "a replay after the void is no success: {b}");
+    assert_eq!(
+        s,
+        StatusCode::CONFLICT,
+        "a replay after the void is no success: {b}"
+    );
     assert_eq!(b["code"], "redemption_voided", "{b}");
     assert_eq!(b["redemption"]["id"], rid);
     assert_eq!(b["redemption"]["status"], "void");
-    assert_eq!(app.count("redemptions", "status <> 'void'"), 0, "the replay redeemed nothing");
+    assert_eq!(
+        app.count("redemptions", "status <> 'void'"),
+        0,
+        "the replay redeemed nothing"
+    );
     // The coupon is usable again, with a new key.
     let (s, b) = app.redeem(&m, code, 20000, &key()).await;
     assert_eq!(s, StatusCode::CREATED, "{b}");
@@ -237,7 +386,10 @@ both!(replay_after_void_tells_the_truth, |app| {
 both!(slugs_shaped_like_ids_are_refused, |app| {
     let off = app.official().await;
     let now = chrono::Utc::now();
-    for slug in [uuid::Uuid::new_v4().to_string(), uuid::Uuid::new_v4().simple().to_string()] {
+    for slug in [
+        uuid::Uuid::new_v4().to_string(),
+        uuid::Uuid::new_v4().simple().to_string(),
+    ] {
         let (s, b) = app
             .post("/campaigns", Some(&off), json!({"slug": slug, "name": names("x"), "district": "Taipa",
                 "starts_at": now.to_rfc3339(), "ends_at": (now + chrono::Duration::days(3)).to_rfc3339()}))
@@ -248,7 +400,12 @@ both!(slugs_shaped_like_ids_are_refused, |app| {
     let d = app.draft_campaign(&off).await;
     let id = d["id"].as_str().unwrap();
     let (s, b) = app
-        .call(Method::PATCH, &format!("/campaigns/{id}"), Some(&off), Some(json!({"slug": uuid::Uuid::new_v4().to_string()})))
+        .call(
+            Method::PATCH,
+            &format!("/campaigns/{id}"),
+            Some(&off),
+            Some(json!({"slug": uuid::Uuid::new_v4().to_string()})),
+        )
         .await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{b}");
     assert!(field_error(&b, "slug"), "{b}");
@@ -262,25 +419,82 @@ both!(control_characters_are_refused_alike, |app| {
     let (_, v) = app.visitor().await;
     let now = chrono::Utc::now();
     let cases: Vec<(Method, String, Option<&str>, Value, &str)> = vec![
-        (Method::POST, "/visitors".into(), None, json!({"ref": "a\u{0}b"}), "ref"),
-        (Method::POST, "/pageviews".into(), None, json!({"campaign": cid, "path": "/", "ref": "kol\u{0}"}), "ref"),
-        (Method::POST, "/pageviews".into(), None, json!({"campaign": cid, "path": "/a\u{1b}[2J"}), "path"),
-        (Method::POST, "/merchants".into(), Some(off.as_str()), json!({"name": names("m"), "category": "food",
-            "address": "Rua\u{0} 1", "lat": HERE.0, "lng": HERE.1, "username": "ctl-user", "password": "long-enough-pw"}), "address"),
-        (Method::POST, "/merchants".into(), Some(off.as_str()), json!({"name": {"zh-Hant": "x\u{7}", "pt": "x", "en": "x"}, "category": "food",
-            "address": "Rua 1", "lat": HERE.0, "lng": HERE.1, "username": "ctl-user2", "password": "long-enough-pw"}), "name.zh-Hant"),
-        (Method::POST, format!("/campaigns/{cid}/survey"), Some(m.as_str()), json!({"came_because_of_campaign": true, "estimate_pct": 40, "comment": "ok\u{0}"}), "comment"),
-        (Method::POST, "/campaigns".into(), Some(off.as_str()), json!({"slug": "ctl-1", "name": names("x"), "district": "Tai\npa",
-            "starts_at": now.to_rfc3339(), "ends_at": (now + chrono::Duration::days(1)).to_rfc3339()}), "district"),
-        (Method::POST, "/checkins".into(), Some(v.as_str()), json!({"payload": "x\u{85}", "method": "qr"}), "payload"),
-        (Method::POST, "/auth/login".into(), None, json!({"username": "admin\u{0}", "password": "x"}), "username"),
+        (
+            Method::POST,
+            "/visitors".into(),
+            None,
+            json!({"ref": "a\u{0}b"}),
+            "ref",
+        ),
+        (
+            Method::POST,
+            "/pageviews".into(),
+            None,
+            json!({"campaign": cid, "path": "/", "ref": "kol\u{0}"}),
+            "ref",
+        ),
+        (
+            Method::POST,
+            "/pageviews".into(),
+            None,
+            json!({"campaign": cid, "path": "/a\u{1b}[2J"}),
+            "path",
+        ),
+        (
+            Method::POST,
+            "/merchants".into(),
+            Some(off.as_str()),
+            json!({"name": names("m"), "category": "food",
+            "address": "Rua\u{0} 1", "lat": HERE.0, "lng": HERE.1, "username": "ctl-user", "password": "long-enough-pw"}),
+            "address",
+        ),
+        (
+            Method::POST,
+            "/merchants".into(),
+            Some(off.as_str()),
+            json!({"name": {"zh-Hant": "x\u{7}", "pt": "x", "en": "x"}, "category": "food",
+            "address": "Rua 1", "lat": HERE.0, "lng": HERE.1, "username": "ctl-user2", "password": "long-enough-pw"}),
+            "name.zh-Hant",
+        ),
+        (
+            Method::POST,
+            format!("/campaigns/{cid}/survey"),
+            Some(m.as_str()),
+            json!({"came_because_of_campaign": true, "estimate_pct": 40, "comment": "ok\u{0}"}),
+            "comment",
+        ),
+        (
+            Method::POST,
+            "/campaigns".into(),
+            Some(off.as_str()),
+            json!({"slug": "ctl-1", "name": names("x"), "district": "Tai\npa",
+            "starts_at": now.to_rfc3339(), "ends_at": (now + chrono::Duration::days(1)).to_rfc3339()}),
+            "district",
+        ),
+        (
+            Method::POST,
+            "/checkins".into(),
+            Some(v.as_str()),
+            json!({"payload": "x\u{85}", "method": "qr"}),
+            "payload",
+        ),
+        (
+            Method::POST,
+            "/auth/login".into(),
+            None,
+            json!({"username": "admin\u{0}", "password": "x"}),
+            "username",
+        ),
     ];
     for (method, path, token, body, field) in cases {
         let (s, b) = app.call(method, &path, token, Some(body)).await;
         assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{path}: {b}");
         assert!(field_error(&b, field), "{path} names {field}: {b}");
     }
-    for (path, field) in [("/audit?entity=a%00b", "entity"), ("/audit?entity_id=%1F", "entity_id")] {
+    for (path, field) in [
+        ("/audit?entity=a%00b", "entity"),
+        ("/audit?entity_id=%1F", "entity_id"),
+    ] {
         let (s, b) = app.get(path, Some(&off)).await;
         assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{path}: {b}");
         assert!(field_error(&b, field), "{b}");
@@ -293,8 +507,12 @@ both!(control_characters_are_refused_alike, |app| {
         .await;
     assert!(s.is_success(), "{b}");
     let (s, b) = app
-        .post("/merchants", Some(&off), json!({"name": names("m"), "category": "food", "address": "Rua do Cunha 1\nTaipa",
-            "lat": HERE.0, "lng": HERE.1, "username": "ctl-ok", "password": "long-enough-pw"}))
+        .post(
+            "/merchants",
+            Some(&off),
+            json!({"name": names("m"), "category": "food", "address": "Rua do Cunha 1\nTaipa",
+            "lat": HERE.0, "lng": HERE.1, "username": "ctl-ok", "password": "long-enough-pw"}),
+        )
         .await;
     assert_eq!(s, StatusCode::CREATED, "{b}");
     assert_eq!(b["address"], "Rua do Cunha 1\nTaipa");
@@ -309,7 +527,10 @@ async fn openapi_documents_errors_constraints_and_public_operations() {
     assert_eq!(s, StatusCode::OK);
     let problem = &doc["components"]["schemas"]["Problem"];
     for f in ["type", "title", "status", "detail", "code"] {
-        assert!(problem["properties"][f].is_object(), "Problem.{f}: {problem}");
+        assert!(
+            problem["properties"][f].is_object(),
+            "Problem.{f}: {problem}"
+        );
     }
     let public = [
         ("post", "/api/v1/auth/login"),
@@ -342,12 +563,21 @@ async fn openapi_documents_errors_constraints_and_public_operations() {
             }
         }
     }
-    assert!(missing.is_empty(), "undocumented error answers: {missing:?}");
+    assert!(
+        missing.is_empty(),
+        "undocumented error answers: {missing:?}"
+    );
     let schemas = &doc["components"]["schemas"];
     assert_eq!(schemas["SignUpBody"]["properties"]["ref"]["maxLength"], 64);
     assert!(schemas["CampaignBody"]["properties"]["slug"]["pattern"].is_string());
-    assert_eq!(schemas["RedeemBody"]["properties"]["idempotency_key"]["maxLength"], 100);
-    assert_eq!(schemas["SurveyBody"]["properties"]["estimate_pct"]["maximum"], 100);
+    assert_eq!(
+        schemas["RedeemBody"]["properties"]["idempotency_key"]["maxLength"],
+        100
+    );
+    assert_eq!(
+        schemas["SurveyBody"]["properties"]["estimate_pct"]["maximum"],
+        100
+    );
     let page = doc["paths"]["/api/v1/merchant/redemptions"]["get"]["parameters"]
         .as_array()
         .unwrap()

@@ -68,7 +68,10 @@ async fn wait_for(c: &mut PgConnection, cond: &str, n: usize, what: &str) -> Vec
 async fn wait_none(c: &mut PgConnection) {
     let t = Instant::now();
     while !backends(c, "true").is_empty() {
-        assert!(t.elapsed() < Duration::from_secs(30), "backends did not go away");
+        assert!(
+            t.elapsed() < Duration::from_secs(30),
+            "backends did not go away"
+        );
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
 }
@@ -143,10 +146,8 @@ async fn lost_connections_answer_503_postgres() {
         .map(|(_, t)| t)
         .collect();
     let mut admin = PgConnection::establish(&url).expect("the test's own database");
-    let mut holder = PgConnection::establish(&format!(
-        "{url}?application_name=bairro-test-holder"
-    ))
-    .expect("a second connection");
+    let mut holder = PgConnection::establish(&format!("{url}?application_name=bairro-test-holder"))
+        .expect("a second connection");
     let mut report = Vec::new();
 
     // 1. Idle pooled connections terminated behind the server's back (57P01; the next use
@@ -177,7 +178,11 @@ async fn lost_connections_answer_503_postgres() {
         "idle connections terminated ({}): {n503} × 503 of 20",
         idle.len()
     ));
-    assert!(bad.is_empty(), "idle terminated: {bad:?}\n{}", server.logs());
+    assert!(
+        bad.is_empty(),
+        "idle terminated: {bad:?}\n{}",
+        server.logs()
+    );
     assert!(
         n503 <= idle.len(),
         "each dead connection answers 503 once and leaves the pool ({n503} × 503 for {} connections)",
@@ -282,7 +287,10 @@ async fn lost_connections_answer_503_postgres() {
     //    are terminated, so checkouts wait and time out.
     let db = url.rsplit('/').next().unwrap().to_string();
     let mut outside = PgConnection::establish(&support::pg_admin_url()).expect("the cluster");
-    exec(&mut outside, &format!("ALTER DATABASE {db} ALLOW_CONNECTIONS false"));
+    exec(
+        &mut outside,
+        &format!("ALTER DATABASE {db} ALLOW_CONNECTIONS false"),
+    );
     let all = backends(&mut admin, "true");
     terminate(&mut admin, &all);
     wait_none(&mut admin).await;
@@ -297,12 +305,21 @@ async fn lost_connections_answer_503_postgres() {
         }
     }))
     .await;
-    exec(&mut outside, &format!("ALTER DATABASE {db} ALLOW_CONNECTIONS true"));
-    let waited = got.iter().filter(|(d, _)| *d >= Duration::from_secs(5)).count();
+    exec(
+        &mut outside,
+        &format!("ALTER DATABASE {db} ALLOW_CONNECTIONS true"),
+    );
+    let waited = got
+        .iter()
+        .filter(|(d, _)| *d >= Duration::from_secs(5))
+        .count();
     report.push(format!(
         "no connection to be had: {:?}, {waited} waited for a checkout",
         got.iter()
-            .map(|(d, r)| (r.as_ref().map(|(s, _)| s.as_u16()).unwrap_or(0), d.as_millis()))
+            .map(|(d, r)| (
+                r.as_ref().map(|(s, _)| s.as_u16()).unwrap_or(0),
+                d.as_millis()
+            ))
             .collect::<Vec<_>>()
     ));
     assert!(
@@ -313,7 +330,10 @@ async fn lost_connections_answer_503_postgres() {
     recovers(&api, &visitors[0]).await;
 
     let internal = server.logs().matches("internal error").count();
-    println!("lost PostgreSQL connections: {}; internal errors logged: {internal}", report.join("; "));
+    println!(
+        "lost PostgreSQL connections: {}; internal errors logged: {internal}",
+        report.join("; ")
+    );
     assert_eq!(internal, 0, "{}", server.logs());
     drop(holder);
     drop(admin);

@@ -346,8 +346,11 @@ async fn postgres_restart_under_load() {
     let cluster = Cluster::start();
     {
         use diesel::{Connection, RunQueryDsl};
-        let mut c = diesel::PgConnection::establish(&cluster.url("postgres")).expect("throwaway cluster");
-        diesel::sql_query("CREATE DATABASE bairro_restart").execute(&mut c).unwrap();
+        let mut c =
+            diesel::PgConnection::establish(&cluster.url("postgres")).expect("throwaway cluster");
+        diesel::sql_query("CREATE DATABASE bairro_restart")
+            .execute(&mut c)
+            .unwrap();
     }
     let url = cluster.url("bairro_restart");
     let env = env(&[]);

@@ -37,7 +37,13 @@ async fn wrong_logins(api: &Api, n: usize, user: &str) -> Vec<StatusCode> {
 }
 
 async fn environment_booleans(backend: Backend) {
-    for (value, limited) in [("1", false), ("yes", false), ("on", false), ("0", true), ("false", true)] {
+    for (value, limited) in [
+        ("1", false),
+        ("yes", false),
+        ("on", false),
+        ("0", true),
+        ("false", true),
+    ] {
         let Some((url, _guard)) = support::database(backend) else {
             return;
         };
@@ -77,16 +83,24 @@ async fn memory_bounded(backend: Backend) {
     let mut peak = before;
     for round in 0..3 {
         let answers = wrong_logins(&api, 40, &format!("nobody-{round}")).await;
-        assert!(answers.iter().all(|s| *s == StatusCode::UNAUTHORIZED), "{answers:?}");
+        assert!(
+            answers.iter().all(|s| *s == StatusCode::UNAUTHORIZED),
+            "{answers:?}"
+        );
         peak = peak.max(rss_mib(server.pid()));
     }
     for chunk in 0..30 {
         let got = join_all((0..100).map(|i| {
             let api = api.clone();
             async move {
-                api.try_call(Method::POST, "/visitors", None, Some(json!({"ref": format!("k{chunk}-{i}")})))
-                    .await
-                    .map(|(s, _)| s)
+                api.try_call(
+                    Method::POST,
+                    "/visitors",
+                    None,
+                    Some(json!({"ref": format!("k{chunk}-{i}")})),
+                )
+                .await
+                .map(|(s, _)| s)
             }
         }))
         .await;
