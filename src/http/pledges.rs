@@ -123,6 +123,7 @@ pub async fn footnote(
     body: web::Json<FootnoteBody>,
 ) -> Result<HttpResponse, AppError> {
     let (ind, year) = path.into_inner();
+    super::input::year("year", year.into())?;
     let text = body.into_inner().text.trim().to_string();
     if text.is_empty() || text.chars().count() > 4000 {
         return Err(AppError::field("text", "1 to 4000 characters"));
@@ -206,7 +207,7 @@ pub async fn remove_holiday(
     who: Official,
     path: web::Path<NaiveDate>,
 ) -> Result<HttpResponse, AppError> {
-    let day = path.into_inner();
+    let day = super::input::day("day", path.into_inner())?;
     state
         .db(move |c| {
             if !pledges::delete_holiday(c, day)? {

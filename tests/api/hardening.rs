@@ -334,6 +334,21 @@ both!(numbers_and_dates_are_bounded, |app| {
         )
         .await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{b}");
+    let (s, b) = app
+        .call(Method::DELETE, "/holidays/-262143-01-01", Some(&off), None)
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{b}");
+    assert!(field_error(&b, "day"), "{b}");
+    let (s, b) = app
+        .call(
+            Method::PUT,
+            "/pledges/x/footnotes/2147483647",
+            Some(&off),
+            Some(json!({"text": "note"})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{b}");
+    assert!(field_error(&b, "year"), "{b}");
     // In range is fine.
     let (s, b) = app
         .get("/merchant/redemptions?page=3&per_page=500", Some(&m))
