@@ -41,7 +41,7 @@ pub struct CampaignBody {
     pub name: Option<Names>,
     pub district: Option<String>,
     pub description: Option<String>,
-    /// RFC 3339, years 1970–2199.
+    /// RFC 3339, years 1970–2999.
     #[schema(format = DateTime)]
     pub starts_at: Option<String>,
     #[schema(format = DateTime)]

@@ -29,7 +29,7 @@ pub const BODY_LIMIT: usize = 64 * 1024;
 
 /// Earliest and latest calendar day accepted anywhere (periods, statistics ranges, holidays).
 pub const FIRST_DAY: (i32, u32, u32) = (1970, 1, 1);
-pub const LAST_DAY: (i32, u32, u32) = (2199, 12, 31);
+pub const LAST_DAY: (i32, u32, u32) = (2999, 12, 31);
 
 /// The first control character of `s` that a field of this kind may not hold.
 pub fn bad_control_char(s: &str, multi_line: bool) -> Option<char> {

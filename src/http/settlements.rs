@@ -30,9 +30,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 
 #[derive(Deserialize, utoipa::ToSchema)]
 pub struct PeriodBody {
-    /// First day, 1970-01-01 to 2199-12-31.
+    /// First day, 1970-01-01 to 2999-12-31.
     pub from: NaiveDate,
-    /// Last day (not before `from`), 1970-01-01 to 2199-12-31.
+    /// Last day (not before `from`), 1970-01-01 to 2999-12-31.
     pub to: NaiveDate,
 }
 
