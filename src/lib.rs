@@ -16,3 +16,4 @@ pub mod domain;
 pub mod error;
 pub mod http;
 pub mod memory;
+pub mod notify;

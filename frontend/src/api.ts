@@ -44,6 +44,8 @@ export interface Offer {
   valid_days: number;
   trigger: { type: 'signup' | 'checkins' | 'claim'; count?: number | null; opens_at?: string | null };
   eligible_categories?: string[] | null;
+  /** Only visitors who confirmed a phone number or e-mail receive it. */
+  requires_verified?: boolean;
 }
 
 export interface Merchant {
@@ -267,6 +269,8 @@ interface ReqOpts {
   body?: unknown;
   auth?: AuthKind;
   raw?: boolean;
+  /** A CSV body sent as text/csv (the merchant import). */
+  csv?: string;
 }
 
 export const API = '/api/v1';
@@ -287,6 +291,10 @@ async function send(path: string, opts: ReqOpts): Promise<Response> {
   if (opts.body !== undefined) {
     headers['Content-Type'] = 'application/json';
     body = JSON.stringify(opts.body);
+  }
+  if (opts.csv !== undefined) {
+    headers['Content-Type'] = 'text/csv; charset=utf-8';
+    body = opts.csv;
   }
   try {
     return await fetch(API + path, { method: opts.method || (body ? 'POST' : 'GET'), headers, body });
@@ -339,6 +347,11 @@ export async function api<T>(path: string, opts: ReqOpts = {}): Promise<T> {
   return (text ? JSON.parse(text) : null) as T;
 }
 
+/** Send a CSV body as an official (the merchant import). */
+export function apiCsv<T>(path: string, csv: string): Promise<T> {
+  return api<T>(path, { method: 'POST', auth: 'staff', csv });
+}
+
 /** Fetch a protected file (QR image, poster, CSV) as a Blob. */
 export async function apiBlob(path: string, auth: AuthKind = 'staff'): Promise<Blob> {
   const res = await send(path, { auth });
@@ -377,6 +390,13 @@ let visitorPromise: Promise<void> | null = null;
 
 /** Set by the wallet cache: coupons handed out at sign-up. */
 export const hooks: { signupCoupons?: (c: Coupon[]) => void } = {};
+
+/** What the server knows of this visitor's phone number or e-mail. */
+export interface VerificationStatus {
+  verified: boolean;
+  addresses: { channel: 'sms' | 'email'; hint: string; verified_at: string }[];
+  channels: ('sms' | 'email')[];
+}
 
 /** Create an anonymous visitor identity on first use. */
 export function ensureVisitor(): Promise<void> {

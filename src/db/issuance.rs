@@ -41,36 +41,78 @@ pub fn insert_visitor(conn: &mut DbConn, v: &Visitor) -> Result<Vec<(Coupon, Off
                 None,
                 v.ref_.as_deref(),
                 t,
+                false,
             )?);
         }
         Ok(out)
     })
 }
 
-/// Locks the visitor's row for the rest of the transaction (serialises one visitor's issuance).
-fn lock_visitor(conn: &mut DbConn, visitor_id: &str) -> Result<(), AppError> {
-    if matches!(conn, DbConn::Sqlite(_)) {
-        // `BEGIN IMMEDIATE` already lets one writer in at a time.
-        return Ok(());
-    }
-    let n = match conn {
+/// Locks the visitor's row for the rest of the transaction (serialises one visitor's issuance)
+/// and refuses a banned visitor.
+pub(crate) fn lock_visitor(conn: &mut DbConn, visitor_id: &str) -> Result<(), AppError> {
+    let found: Vec<Option<NaiveDateTime>> = match conn {
         DbConn::Pg(c) => visitors::table
             .find(visitor_id)
-            .select(visitors::id)
+            .select(visitors::banned_at)
             .for_update()
-            .load::<String>(c)?
-            .len(),
-        DbConn::Sqlite(_) => 1,
+            .load(c)?,
+        // `BEGIN IMMEDIATE` already lets one writer in at a time.
+        DbConn::Sqlite(c) => visitors::table
+            .find(visitor_id)
+            .select(visitors::banned_at)
+            .load(c)?,
     };
-    if n == 0 {
-        return Err(AppError::Unauthorized(
+    match found.first() {
+        None => Err(AppError::Unauthorized(
             "unknown visitor; sign up again".into(),
-        ));
+        )),
+        Some(Some(_)) => Err(visitor_banned()),
+        Some(None) => Ok(()),
     }
-    Ok(())
 }
 
-/// Issues one coupon of an offer if stock remains; `None` when sold out.
+pub fn visitor_banned() -> AppError {
+    AppError::rule(
+        StatusCode::FORBIDDEN,
+        "visitor_banned",
+        "This wallet has been suspended by the campaign's organisers.",
+    )
+}
+
+/// Why an offer gave no coupon.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NotIssued {
+    SoldOut,
+    Paused,
+    BudgetExhausted,
+}
+
+impl NotIssued {
+    pub fn error(self) -> AppError {
+        match self {
+            NotIssued::SoldOut => AppError::rule(
+                StatusCode::GONE,
+                "sold_out",
+                "All coupons of this offer have been claimed.",
+            ),
+            NotIssued::Paused => AppError::rule(
+                StatusCode::FORBIDDEN,
+                "offer_paused",
+                "This offer is paused for the moment.",
+            ),
+            NotIssued::BudgetExhausted => AppError::rule(
+                StatusCode::GONE,
+                "budget_exhausted",
+                "This campaign's budget for e-cash coupons is used up.",
+            ),
+        }
+    }
+}
+
+/// Issues one coupon of an offer if the campaign's budget, the offer's stock and its state
+/// allow; the budget rule (`budget::commit`) and the stock's conditional update both hold in
+/// this transaction.
 fn issue_one(
     conn: &mut DbConn,
     offer: &Offer,
@@ -79,16 +121,35 @@ fn issue_one(
     t: NaiveDateTime,
     checkin_id: Option<&str>,
     visitor_ref: Option<&str>,
-) -> Result<Option<Coupon>, AppError> {
+) -> Result<Result<Coupon, NotIssued>, AppError> {
+    let amount = if offer.kind == "ecash" {
+        offer.face_value_avos
+    } else {
+        0
+    };
+    let day = macau_day(t);
+    if !super::budget::commit(conn, &offer.campaign_id, day, amount)? {
+        return Ok(Err(NotIssued::BudgetExhausted));
+    }
     let taken = diesel::update(
         offers::table
             .find(&offer.id)
-            .filter(offers::issued.lt(offers::stock)),
+            .filter(offers::issued.lt(offers::stock))
+            .filter(offers::paused.eq(false)),
     )
     .set(offers::issued.eq(offers::issued + 1))
     .execute(conn)?;
     if taken == 0 {
-        return Ok(None);
+        super::budget::release(conn, &offer.campaign_id, day, amount)?;
+        let paused: bool = offers::table
+            .find(&offer.id)
+            .select(offers::paused)
+            .first(conn)?;
+        return Ok(Err(if paused {
+            NotIssued::Paused
+        } else {
+            NotIssued::SoldOut
+        }));
     }
     let expires_at = (t + Duration::days(i64::from(offer.valid_days))).min(offer.valid_until);
     let coupon = Coupon {
@@ -124,7 +185,7 @@ fn issue_one(
         },
         t,
     )?;
-    Ok(Some(coupon))
+    Ok(Ok(coupon))
 }
 
 fn coupons_held(conn: &mut DbConn, offer_id: &str, visitor_id: &str) -> Result<i64, AppError> {
@@ -136,8 +197,10 @@ fn coupons_held(conn: &mut DbConn, offer_id: &str, visitor_id: &str) -> Result<i
 }
 
 /// Issues what a visitor has earned in a campaign (sign-up and check-in offers) and not yet
-/// received. Must run inside a transaction that holds the visitor's lock.
-fn issue_earned(
+/// received. Must run inside a transaction that holds the visitor's lock. Offers that need a
+/// verified visitor are held back until `verified` (they are issued at verification).
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn issue_earned(
     conn: &mut DbConn,
     offers: &[Offer],
     visitor_id: &str,
@@ -145,10 +208,12 @@ fn issue_earned(
     checkin_id: Option<&str>,
     visitor_ref: Option<&str>,
     t: NaiveDateTime,
+    verified: bool,
 ) -> Result<Vec<(Coupon, Offer)>, AppError> {
     let due: Vec<(&Offer, i64)> = offers
         .iter()
         .filter(|o| o.valid_until > t && o.issued < o.stock)
+        .filter(|o| verified || !o.requires_verified)
         .filter_map(|o| {
             let entitled = match o.trigger_type.as_str() {
                 "signup" => 1,
@@ -186,8 +251,8 @@ fn issue_earned(
                 checkin_id,
                 visitor_ref,
             )? {
-                Some(c) => out.push((c, offer.clone())),
-                None => break,
+                Ok(c) => out.push((c, offer.clone())),
+                Err(_) => break,
             }
             have += 1;
         }
@@ -239,6 +304,14 @@ fn refuse(
 }
 
 fn refusal_error(r: Refusal) -> AppError {
+    if r == Refusal::LateOfflineScan {
+        return AppError::rule_with(
+            StatusCode::GONE,
+            r.code(),
+            "This point's code changes every few seconds, so a scan saved offline cannot be sent later; scan the code on the screen again while online.",
+            serde_json::json!({"reason": "offline_scan_too_late"}),
+        );
+    }
     let (status, detail) = match r {
         Refusal::InvalidPayload => (
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -248,6 +321,7 @@ fn refusal_error(r: Refusal) -> AppError {
             StatusCode::GONE,
             "This code has expired; scan the code shown now.",
         ),
+        Refusal::LateOfflineScan => unreachable!("answered above"),
         Refusal::OutsideGeofence => (
             StatusCode::FORBIDDEN,
             "You are too far from this check-in point.",
@@ -264,7 +338,11 @@ fn refusal_error(r: Refusal) -> AppError {
     AppError::rule(status, r.code(), detail)
 }
 
-fn stamps(conn: &mut DbConn, visitor_id: &str, campaign_id: &str) -> Result<i64, AppError> {
+pub(crate) fn stamps(
+    conn: &mut DbConn,
+    visitor_id: &str,
+    campaign_id: &str,
+) -> Result<i64, AppError> {
     let pts: Vec<String> = checkins::table
         .filter(checkins::visitor_id.eq(visitor_id))
         .filter(checkins::campaign_id.eq(campaign_id))
@@ -326,6 +404,29 @@ fn replay(
     outcome_of(conn, caches, c, coupons).map(Some)
 }
 
+/// A nonce sent again answers as before, but only with the same code: a nonce reused with
+/// another point's code (or a code that is not one) is refused.
+fn same_nonce(
+    prev: CheckinOutcome,
+    payload: &Result<Payload, PayloadError>,
+) -> Result<CheckinOutcome, AppError> {
+    let point = match payload {
+        Ok(Payload::StaticPoint { point_id }) | Ok(Payload::RotatingPoint { point_id, .. }) => {
+            Some(point_id.to_string())
+        }
+        _ => None,
+    };
+    if point.as_deref() == Some(prev.checkin.point_id.as_str()) {
+        Ok(prev)
+    } else {
+        Err(AppError::rule(
+            StatusCode::CONFLICT,
+            "nonce_reused",
+            "This check-in's nonce was already used with another code.",
+        ))
+    }
+}
+
 /// Accepts or refuses a scan; see `domain::checkin::judge` for the rules.
 pub fn check_in(
     conn: &mut DbConn,
@@ -333,15 +434,32 @@ pub fn check_in(
     caches: &Caches,
     req: CheckinRequest,
 ) -> Result<(CheckinOutcome, bool), AppError> {
+    let received_at = now();
+    let verified = keys.verify(&req.payload);
     if let Some(nonce) = &req.nonce {
         if let Some(prev) = replay(conn, caches, &req.visitor_id, nonce)? {
-            return Ok((prev, true));
+            return same_nonce(prev, &verified).map(|p| (p, true));
         }
     }
-    let received_at = now();
-    let (point_id, counter) = match keys.verify(&req.payload) {
+    let (point_id, counter) = match verified {
         Ok(Payload::StaticPoint { point_id }) => (point_id, None),
         Ok(Payload::RotatingPoint { point_id, counter }) => (point_id, Some(counter)),
+        Ok(Payload::DevicePoint {
+            point_id,
+            device_id,
+            counter,
+        }) => {
+            // A display's own code counts only while that display is active at that point.
+            if !super::operations::device_valid(
+                conn,
+                &device_id.to_string(),
+                &point_id.to_string(),
+            )? {
+                refuse(conn, &req, None, Refusal::InvalidPayload.code())?;
+                return Err(refusal_error(Refusal::InvalidPayload));
+            }
+            (point_id, Some(counter))
+        }
         Ok(Payload::Coupon { .. }) | Err(PayloadError::Invalid) | Err(PayloadError::Expired) => {
             refuse(conn, &req, None, Refusal::InvalidPayload.code())?;
             return Err(refusal_error(Refusal::InvalidPayload));
@@ -352,6 +470,14 @@ pub fn check_in(
         refuse(conn, &req, None, Refusal::InvalidPayload.code())?;
         return Err(refusal_error(Refusal::InvalidPayload));
     };
+    if super::operations::point_retired(conn, &point.id)? {
+        refuse(conn, &req, Some(point), "point_retired")?;
+        return Err(AppError::rule(
+            StatusCode::GONE,
+            "point_retired",
+            "This check-in point has been retired.",
+        ));
+    }
     if point.kind == "qr" && req.method == "ar" {
         // An AR check-in needs an AR marker; a plain QR stand only takes QR scans.
         refuse(conn, &req, Some(point), Refusal::InvalidPayload.code())?;
@@ -419,6 +545,10 @@ pub fn check_in(
             earlier.iter().map(String::as_str).collect();
         distinct.insert(&row.point_id);
         let count = distinct.len() as i64;
+        let verified = offers
+            .iter()
+            .any(|o| o.requires_verified && o.trigger_type == "checkins")
+            && super::verification::is_verified(conn, &row.visitor_id)?;
         let coupons = issue_earned(
             conn,
             &offers,
@@ -427,6 +557,7 @@ pub fn check_in(
             Some(&row.id),
             row.ref_.as_deref(),
             received_at,
+            verified,
         )?;
         Ok((row, count, coupons))
     });
@@ -447,7 +578,7 @@ pub fn check_in(
         Err(AppError::Conflict(_)) => {
             if let Some(nonce) = &req.nonce {
                 if let Some(prev) = replay(conn, caches, &req.visitor_id, nonce)? {
-                    return Ok((prev, true));
+                    return same_nonce(prev, &keys.verify(&req.payload)).map(|p| (p, true));
                 }
             }
             refuse(conn, &req, Some(point), "already_checked_in")?;
@@ -505,6 +636,13 @@ pub fn claim(
             "This offer has closed.",
         ));
     }
+    if offer.requires_verified && !super::verification::is_verified(conn, visitor_id)? {
+        return Err(AppError::rule(
+            StatusCode::FORBIDDEN,
+            "verification_required",
+            "Confirm your phone number or e-mail first: this coupon is one per person.",
+        ));
+    }
     let limit = i64::from(offer.per_visitor_limit);
     if offer.issued >= offer.stock {
         // Sold out: answer without a write transaction (the storm's fast path).
@@ -540,12 +678,8 @@ pub fn claim(
             None,
             visitor_ref,
         )? {
-            Some(c) => Ok(c),
-            None => Err(AppError::rule(
-                StatusCode::GONE,
-                "sold_out",
-                "All coupons of this offer have been claimed.",
-            )),
+            Ok(c) => Ok(c),
+            Err(why) => Err(why.error()),
         }
     });
     match result {

@@ -226,16 +226,19 @@ pub fn get(pool: &DbPool) -> Result<PooledConn, AppError> {
 }
 
 pub mod audit;
+pub mod budget;
 pub mod cache;
 pub mod catalog;
 pub mod issuance;
 pub mod ledger;
+pub mod operations;
 pub mod pledges;
 pub mod redemptions;
 pub mod settlements;
 pub mod signals;
 pub mod stats;
 pub mod traffic;
+pub mod verification;
 
 /// Inserts many rows in one statement. diesel's multi-backend connection has no batch
 /// insert, so the statement is built for the concrete backend.

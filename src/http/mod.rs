@@ -2,6 +2,7 @@
 //! extract, authorise (role extractors), call persistence/domain, and serialise.
 
 pub mod auth;
+pub mod bulk;
 pub mod campaigns;
 pub mod checkins;
 pub mod csv_out;
@@ -12,12 +13,14 @@ pub mod merchants;
 pub mod metrics;
 pub mod openapi;
 pub mod openapi_errors;
+pub mod operations;
 pub mod pageviews;
 pub mod pledges;
 pub mod points;
 pub mod redemptions;
 pub mod settlements;
 pub mod stats;
+pub mod verification;
 pub mod views;
 pub mod visitors;
 
@@ -37,6 +40,8 @@ pub struct AppState {
     pub campaign_ids: pageviews::CampaignIds,
     pub caches: crate::db::cache::Caches,
     pub limits: crate::http::visitors::Limits,
+    /// Verification of visitors (one person, one wallet).
+    pub wallets: std::sync::Arc<verification::Wallets>,
 }
 
 impl AppState {
@@ -67,6 +72,7 @@ pub fn api(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::scope("/api/v1")
             .configure(visitors::routes)
+            .configure(verification::routes)
             .configure(campaigns::routes)
             .configure(points::routes)
             .configure(merchants::routes)
@@ -76,6 +82,8 @@ pub fn api(cfg: &mut web::ServiceConfig) {
             .configure(pageviews::routes)
             .configure(stats::routes)
             .configure(pledges::routes)
+            .configure(operations::routes)
+            .configure(bulk::routes)
             .configure(openapi::routes)
             .default_service(web::to(not_found)),
     );

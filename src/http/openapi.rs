@@ -46,7 +46,13 @@ impl Modify for Bearer {
         pageviews::record,
         stats::overview, stats::campaign, stats::campaign_csv, stats::signals, stats::export_json, stats::export_csv, stats::audit_log,
         document,
+        verification::status, verification::send_code, verification::confirm,
         pledges::report, pledges::report_csv, pledges::footnote, pledges::holidays, pledges::add_holiday, pledges::remove_holiday,
+        operations::edit_offer, operations::pause_offer, operations::resume_offer, operations::edit_point,
+        operations::retire_point, operations::list_devices, operations::edit_merchant, operations::suspend_merchant,
+        operations::reinstate_merchant, operations::withdraw_enrolment, operations::void_coupon,
+        operations::ban_visitor, operations::unban_visitor, operations::get_visitor,
+        bulk::import_merchants, bulk::decide_enrolments, bulk::approve_settlements, bulk::pay_settlements,
     ),
     components(schemas(crate::error::FieldError, crate::domain::names::Names, Problem))
 )]

@@ -2,11 +2,16 @@
 
 mod support;
 
+mod budget_race;
+mod bulk;
 mod campaigns;
 mod checkins;
 mod concurrency;
+mod devices;
 mod foundation;
 mod hardening;
 mod migrations;
+mod operations;
 mod redemptions;
 mod reports;
+mod verification;

@@ -72,6 +72,28 @@ fn matrix(method: &str, path: &str) -> Option<&'static str> {
         | ("get", "/pledges.csv")
         | ("put", "/pledges/{indicator}/footnotes/{year}") => "UFFFFFAF",
         ("get", "/holidays") | ("post", "/holidays") | ("delete", "/holidays/{day}") => "UFFFFFAF",
+        ("get", "/visitors/verification")
+        | ("post", "/visitors/verification")
+        | ("post", "/visitors/verification/confirm") => "UAAFFFFF",
+        // Running a live campaign (officials only).
+        ("patch", "/offers/{id}")
+        | ("post", "/offers/{id}/pause")
+        | ("post", "/offers/{id}/resume")
+        | ("patch", "/points/{id}")
+        | ("post", "/points/{id}/retire")
+        | ("get", "/points/{id}/devices")
+        | ("patch", "/merchants/{id}")
+        | ("post", "/merchants/{id}/suspend")
+        | ("post", "/merchants/{id}/reinstate")
+        | ("post", "/enrolments/{id}/withdraw")
+        | ("post", "/coupons/{id}/void")
+        | ("post", "/visitors/{id}/ban")
+        | ("post", "/visitors/{id}/unban")
+        | ("get", "/visitors/{id}") => "UFFFFFAF",
+        ("post", "/merchants/import")
+        | ("post", "/enrolments/decide")
+        | ("post", "/settlements/approve")
+        | ("post", "/settlements/pay") => "UFFFFFAF",
         _ => return None,
     })
 }
@@ -226,6 +248,73 @@ async fn request(app: &TestApp, fx: &Fx, method: &str, tmpl: &str) -> (String, O
             Some(json!({"coupon": fresh_coupon(app, fx).await, "spend_avos": 10000})),
         ),
         ("get", "/campaigns/{id}") => (p.replace("{id}", c), None),
+        ("patch", "/offers/{id}") => (
+            p.replace("{id}", &fresh_offer(app, fx).await),
+            Some(json!({"stock": 20})),
+        ),
+        ("post", "/offers/{id}/pause") | ("post", "/offers/{id}/resume") => (
+            p.replace("{id}", &fresh_offer(app, fx).await),
+            Some(json!({})),
+        ),
+        ("patch", "/points/{id}") | ("post", "/points/{id}/retire") => {
+            let pt = app.point(&fx.off, c, json!({})).await;
+            (
+                p.replace("{id}", pt["id"].as_str().unwrap()),
+                Some(json!({"radius_m": 120})),
+            )
+        }
+        ("patch", "/merchants/{id}")
+        | ("post", "/merchants/{id}/suspend")
+        | ("post", "/merchants/{id}/reinstate") => {
+            let (mid, _) = app.merchant(&fx.off, None, "retail").await;
+            (
+                p.replace("{id}", &mid),
+                Some(json!({"reason": "matrix", "address": "Rua 2"})),
+            )
+        }
+        ("post", "/enrolments/{id}/withdraw") => {
+            let fresh = fresh_campaign(app, &fx.off, true).await;
+            let (s, e) = app
+                .post(
+                    &format!("/campaigns/{fresh}/enrolments"),
+                    Some(&fx.owner),
+                    json!({}),
+                )
+                .await;
+            assert_eq!(s, StatusCode::CREATED, "{e}");
+            (
+                p.replace("{id}", e["id"].as_str().unwrap()),
+                Some(json!({"reason": "matrix"})),
+            )
+        }
+        ("post", "/coupons/{id}/void") => {
+            let o = fresh_offer(app, fx).await;
+            let (_, v) = app.visitor().await;
+            let (s, k) = app
+                .post(&format!("/offers/{o}/claim"), Some(&v), json!({}))
+                .await;
+            assert_eq!(s, StatusCode::CREATED, "{k}");
+            (
+                p.replace("{id}", k["id"].as_str().unwrap()),
+                Some(json!({"reason": "matrix"})),
+            )
+        }
+        ("post", "/visitors/{id}/ban")
+        | ("post", "/visitors/{id}/unban")
+        | ("get", "/visitors/{id}") => {
+            let (vid, _) = app.visitor().await;
+            (
+                p.replace("{id}", &vid),
+                (method == "post").then(|| json!({"reason": "matrix"})),
+            )
+        }
+        ("post", "/merchants/import") => (format!("{p}?dry_run=true"), None),
+        ("post", "/enrolments/decide") => {
+            (p.into(), Some(json!({"ids": [], "decision": "approve"})))
+        }
+        ("post", "/settlements/approve") | ("post", "/settlements/pay") => {
+            (p.into(), Some(json!({"ids": []})))
+        }
         ("get", "/points/{id}/code") => (p.replace("{id}", &fx.rotating_point), None),
         ("get", _) if p.starts_with("/points/{id}") => (p.replace("{id}", &fx.point), None),
         ("post", "/points/{id}/devices") => (p.replace("{id}", &fx.point), Some(json!({}))),
@@ -306,6 +395,14 @@ async fn request(app: &TestApp, fx: &Fx, method: &str, tmpl: &str) -> (String, O
             (method == "post").then(|| json!({})),
         ),
         ("post", "/pageviews") => (p.into(), Some(json!({"campaign": c, "path": "/matrix"}))),
+        ("post", "/visitors/verification") => (
+            p.into(),
+            Some(json!({"channel": "sms", "address": fresh_phone()})),
+        ),
+        ("post", "/visitors/verification/confirm") => (
+            p.into(),
+            Some(json!({"address": "+85360000000", "code": "000000"})),
+        ),
         ("put", "/pledges/{indicator}/footnotes/{year}") => (
             "/pledges/enrolment_decision/footnotes/2024".into(),
             Some(json!({"text": "matrix"})),
@@ -332,6 +429,39 @@ async fn request(app: &TestApp, fx: &Fx, method: &str, tmpl: &str) -> (String, O
         _ => (p.into(), Some(json!({}))),
     };
     (path, body)
+}
+
+fn fresh_phone() -> String {
+    format!("+8536{:07}", rand_u(10_000_000))
+}
+
+/// A visitor's own code for a fresh phone, read from the SMS stub, so its confirmation may pass.
+async fn own_confirmation(app: &TestApp, token: &str, texts: &Texts) -> Value {
+    let phone = fresh_phone();
+    let (s, b) = app
+        .post(
+            "/visitors/verification",
+            Some(token),
+            json!({"channel": "sms", "address": phone}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::ACCEPTED, "{b}");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let text = loop {
+        let found = texts
+            .lock()
+            .unwrap()
+            .iter()
+            .rev()
+            .find(|m| m["to"] == phone.as_str())
+            .cloned();
+        if let Some(m) = found {
+            break m["text"].as_str().unwrap().to_string();
+        }
+        assert!(std::time::Instant::now() < deadline, "no text to {phone}");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    };
+    json!({"address": phone, "code": six_digits(&text)})
 }
 
 fn rand_u(n: u32) -> u32 {
@@ -443,9 +573,16 @@ async fn fixture(app: &TestApp) -> Fx {
 }
 
 crate::both!(every_endpoint_every_role, |app| {
-    let app = TestApp::spawn_with(app.backend, |s| s.rate_limits = false)
-        .await
-        .unwrap();
+    // Codes go to an SMS stub, so visitors can verify.
+    let (sms, texts) = sms_stub().await;
+    let app = TestApp::spawn_with(app.backend, |s| {
+        s.rate_limits = false;
+        s.verification.sms_webhook = Some(bairro::config::Secret::new(format!(
+            "http://127.0.0.1:{sms}/send"
+        )));
+    })
+    .await
+    .unwrap();
     let fx = fixture(&app).await;
     let (s, doc) = app.get("/openapi.json", None).await;
     assert_eq!(s, StatusCode::OK);
@@ -489,7 +626,11 @@ crate::both!(every_endpoint_every_role, |app| {
         let mut order: Vec<usize> = (0..8).filter(|i| want[*i] != 'A').collect();
         order.extend((0..8).filter(|i| want[*i] == 'A'));
         for role in order {
-            let (url, body) = request(&app, &fx, method, path).await;
+            let (url, mut body) = request(&app, &fx, method, path).await;
+            if url == "/visitors/verification/confirm" && want[role] == 'A' {
+                body =
+                    Some(own_confirmation(&app, fx.tokens[role].as_deref().unwrap(), &texts).await);
+            }
             let m = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
             let (s, text, h) = app
                 .raw(
