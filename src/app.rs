@@ -118,6 +118,7 @@ async fn forget_cached_rows(
 
 impl Application {
     pub fn build(settings: Settings) -> anyhow::Result<Application> {
+        crate::memory::limit_heap_growth();
         let (pool, backend) = prepare_database(&settings)?;
         if settings.demo {
             crate::demo::load_if_empty(&pool, &settings)?;
@@ -136,6 +137,7 @@ impl Application {
         });
         let server = HttpServer::new(move || {
             App::new()
+                .wrap(from_fn(http::input::refuse_control_characters))
                 .wrap(from_fn(forget_cached_rows))
                 .wrap(from_fn(http::metrics::track))
                 .wrap(Compress::default())
@@ -209,6 +211,7 @@ impl Application {
                 tick.tick().await;
                 let s = st.clone();
                 let _ = web::block(move || {
+                    s.limits.housekeep();
                     if let Ok(mut c) = db::get(&s.pool) {
                         if let Err(e) = db::stats::close_all(&mut c) {
                             tracing::warn!(error = %e, "closing statistics days failed");

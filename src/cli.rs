@@ -2,7 +2,8 @@
 
 use std::process::ExitCode;
 
-use clap::{Args, Parser, Subcommand};
+use clap::builder::BoolishValueParser;
+use clap::{ArgAction, Args, Parser, Subcommand};
 
 use crate::config::{parse_qr_keys, Secret, Settings, MIN_SECRET_LEN};
 
@@ -41,7 +42,7 @@ pub struct DbArgs {
 #[derive(Args, Debug)]
 pub struct ServeArgs {
     /// Load the demo campaigns, merchants and history into an empty database, and print the demo logins.
-    #[arg(long)]
+    #[arg(long, env = "BAIRRO_DEMO", value_parser = BoolishValueParser::new(), action = ArgAction::SetTrue)]
     pub demo: bool,
     /// Address to listen on.
     #[arg(long, env = "BAIRRO_BIND", default_value = "127.0.0.1:8080")]
@@ -67,7 +68,8 @@ pub struct ServeArgs {
     #[arg(long, env = "BAIRRO_WORKERS")]
     pub workers: Option<usize>,
     /// Turn the per-visitor and per-address rate limits off (benchmarks only).
-    #[arg(long, env = "BAIRRO_NO_RATE_LIMITS")]
+    /// The environment takes 1/0, true/false, yes/no, on/off.
+    #[arg(long, env = "BAIRRO_NO_RATE_LIMITS", value_parser = BoolishValueParser::new(), action = ArgAction::SetTrue)]
     pub no_rate_limits: bool,
     /// Proxies or load balancers whose X-Forwarded-For header is believed, as CIDR,CIDR,…
     /// (e.g. 10.0.0.0/8,127.0.0.1). Requests from anyone else use their own address.
@@ -266,4 +268,46 @@ fn serve(a: ServeArgs) -> anyhow::Result<()> {
         }
         app.run_until_stopped().await
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn no_limits(env_value: Option<&str>, flag: bool) -> Result<bool, clap::Error> {
+        // The environment is read through clap's `env` lookup, so the test sets a variable of
+        // its own name and maps it in with the same parser the real flag uses.
+        match env_value {
+            Some(v) => std::env::set_var("BAIRRO_TEST_BOOLISH", v),
+            None => std::env::remove_var("BAIRRO_TEST_BOOLISH"),
+        }
+        let cmd = clap::Command::new("t").arg(
+            clap::Arg::new("no_rate_limits")
+                .long("no-rate-limits")
+                .env("BAIRRO_TEST_BOOLISH")
+                .value_parser(BoolishValueParser::new())
+                .action(ArgAction::SetTrue),
+        );
+        let args: Vec<&str> = if flag {
+            vec!["t", "--no-rate-limits"]
+        } else {
+            vec!["t"]
+        };
+        let m = cmd.try_get_matches_from(args)?;
+        Ok(m.get_flag("no_rate_limits"))
+    }
+
+    #[test]
+    fn environment_booleans() {
+        for v in ["1", "true", "yes", "on", "TRUE", "Yes"] {
+            assert!(no_limits(Some(v), false).unwrap(), "{v}");
+        }
+        for v in ["0", "false", "no", "off"] {
+            assert!(!no_limits(Some(v), false).unwrap(), "{v}");
+        }
+        assert!(no_limits(Some("maybe"), false).is_err());
+        assert!(!no_limits(None, false).unwrap());
+        assert!(no_limits(None, true).unwrap());
+        std::env::remove_var("BAIRRO_TEST_BOOLISH");
+    }
 }

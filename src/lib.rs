@@ -15,5 +15,6 @@ pub mod demo;
 pub mod domain;
 pub mod error;
 pub mod http;
+pub mod memory;
 pub mod staff_cli;
 pub mod notify;

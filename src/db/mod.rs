@@ -167,12 +167,56 @@ impl From<diesel::result::Error> for AppError {
             Error::DatabaseError(DatabaseErrorKind::SerializationFailure, _) => {
                 AppError::Unavailable("database busy, try again".into())
             }
-            Error::DatabaseError(DatabaseErrorKind::ClosedConnection, _) => {
+            Error::DatabaseError(
+                DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand,
+                _,
+            ) => AppError::Unavailable("database unavailable".into()),
+            Error::DatabaseError(_, info) if lost_connection(info.message()) => {
                 AppError::Unavailable("database unavailable".into())
+            }
+            // The commit failed: what counts is why (a lost connection is 503).
+            Error::RollbackErrorOnCommit { commit_error, .. } => AppError::from(*commit_error),
+            // A connection whose transaction could not be closed (its server went away).
+            Error::BrokenTransactionManager => {
+                AppError::Unavailable("database connection lost".into())
             }
             other => AppError::Internal(anyhow::anyhow!(other)),
         }
     }
+}
+
+/// The messages by which PostgreSQL and libpq report a lost or refused connection: the
+/// backend terminated (SQLSTATE 57P01 `admin_shutdown`, 57P02, 57P03), the socket closed or
+/// reset mid-query or mid-commit, the server shutting down or still starting. All mean
+/// "try again in a moment", never a fault of the request.
+pub fn lost_connection(message: &str) -> bool {
+    const SIGNS: [&str; 16] = [
+        "terminating connection",
+        "server closed the connection",
+        "connection reset",
+        "no connection to the server",
+        "could not receive data from server",
+        "could not send data to server",
+        "connection to server",
+        "the database system is shutting down",
+        "the database system is starting up",
+        "the database system is in recovery mode",
+        "the database system is not yet accepting connections",
+        "broken pipe",
+        "ssl syscall error",
+        "lost synchronization with server",
+        "connection is closed",
+        "cannot connect now",
+    ];
+    let m = message.to_ascii_lowercase();
+    SIGNS.iter().any(|s| m.contains(s))
+}
+
+/// Marks a pooled connection so the pool drops it instead of handing it out again (after its
+/// server went away: a dead PostgreSQL connection outside a transaction looks healthy).
+pub fn discard(conn: &mut DbConn) {
+    use diesel::connection::{Connection, TransactionManager};
+    <DbConn as Connection>::TransactionManager::transaction_manager_status_mut(conn).set_in_error();
 }
 
 /// Takes a connection from the pool; a pool that cannot give one answers 503.

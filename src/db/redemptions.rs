@@ -49,7 +49,10 @@ fn stored_answer(
         .optional()?)
 }
 
-fn replay(stored: IdempotencyKey, hash: &str) -> Result<(u16, Value), AppError> {
+/// The answer to a retry with a known key. A success is replayed only while it is still true:
+/// if its redemption has been voided since, the retry answers 409 `redemption_voided` with the
+/// redemption as it is now (the coupon can be redeemed again, with a new key).
+fn replay(conn: &mut DbConn, stored: IdempotencyKey, hash: &str) -> Result<(u16, Value), AppError> {
     if stored.request_hash != hash {
         return Err(AppError::rule(
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -59,6 +62,21 @@ fn replay(stored: IdempotencyKey, hash: &str) -> Result<(u16, Value), AppError> 
     }
     let body: Value =
         serde_json::from_str(&stored.response).map_err(|e| AppError::Internal(e.into()))?;
+    if let Some(id) = body["redemption"]["id"].as_str() {
+        let now_row: Option<Redemption> = redemptions::table
+            .find(id)
+            .select(Redemption::as_select())
+            .first(conn)
+            .optional()?;
+        if let Some(r) = now_row.filter(|r| r.status == "void") {
+            return Err(AppError::rule_with(
+                StatusCode::CONFLICT,
+                "redemption_voided",
+                "The redemption made with this idempotency key has been voided; the coupon can be redeemed again with a new key.",
+                json!({"redemption": views::redemption(&r)}),
+            ));
+        }
+    }
     Ok((stored.status_code as u16, body))
 }
 
@@ -245,7 +263,7 @@ pub fn redeem(
         .optional()?;
     let Some((coupon, offer)) = found else {
         if let Some(stored) = stored_answer(conn, &req.merchant_id, &req.idempotency_key)? {
-            return replay(stored, &hash);
+            return replay(conn, stored, &hash);
         }
         return Err(AppError::rule(
             StatusCode::NOT_FOUND,
@@ -256,7 +274,7 @@ pub fn redeem(
     if let Some(e) = coupon_state_error(conn, &coupon, &req.merchant_id, t)? {
         // A retry whose first attempt committed a moment ago gets that first answer.
         if let Some(stored) = stored_answer(conn, &req.merchant_id, &req.idempotency_key)? {
-            return replay(stored, &hash);
+            return replay(conn, stored, &hash);
         }
         return Err(e);
     }
@@ -341,7 +359,7 @@ pub fn redeem(
         Err(AppError::Conflict(_)) => {
             // Lost a race: the same key from a retry, or another till with the same coupon.
             if let Some(stored) = stored_answer(conn, &req.merchant_id, &req.idempotency_key)? {
-                return replay(stored, &hash);
+                return replay(conn, stored, &hash);
             }
             let fresh = super::issuance::find_coupon(conn, &coupon.id)?;
             Err(coupon_state_error(conn, &fresh, &req.merchant_id, now())?

@@ -24,10 +24,14 @@ pub fn opt_rfc3339(utc: Option<NaiveDateTime>) -> Option<String> {
 }
 
 /// Parses RFC 3339 (any offset) into UTC.
+/// Parses an RFC 3339 time; years outside 1970–2999 are refused like malformed text, so no
+/// time the databases or the calendar code cannot hold gets in.
 pub fn parse_rfc3339(s: &str) -> Option<NaiveDateTime> {
+    use chrono::Datelike;
     DateTime::parse_from_rfc3339(s)
         .ok()
         .map(|d| d.with_timezone(&Utc).naive_utc())
+        .filter(|t| (1970..=2999).contains(&t.year()))
 }
 
 /// Start (00:00 Macau) of a Macau day, in UTC.

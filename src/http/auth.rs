@@ -412,6 +412,7 @@ pub mod passwords {
     use argon2::Argon2;
 
     pub fn hash(password: &str) -> String {
+        let _turn = crate::memory::hashing_turn();
         let salt = SaltString::generate(&mut OsRng);
         Argon2::default()
             .hash_password(password.as_bytes(), &salt)
@@ -420,6 +421,7 @@ pub mod passwords {
     }
 
     pub fn verify(password: &str, hash: &str) -> bool {
+        let _turn = crate::memory::hashing_turn();
         PasswordHash::new(hash)
             .map(|h| {
                 Argon2::default()

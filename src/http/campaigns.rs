@@ -35,11 +35,16 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 
 #[derive(Deserialize, utoipa::ToSchema)]
 pub struct CampaignBody {
+    /// Lower-case letters, digits and dashes; never shaped like a UUID.
+    #[schema(min_length = 2, max_length = 64, pattern = "^[a-z0-9-]{2,64}$")]
     pub slug: Option<String>,
     pub name: Option<Names>,
     pub district: Option<String>,
     pub description: Option<String>,
+    /// RFC 3339, years 1970–2999.
+    #[schema(format = DateTime)]
     pub starts_at: Option<String>,
+    #[schema(format = DateTime)]
     pub ends_at: Option<String>,
     /// The subsidy ceiling for e-cash coupons (`null` for none).
     #[serde(default, deserialize_with = "present")]
@@ -110,6 +115,11 @@ fn campaign_from(body: CampaignBody, base: Option<&Campaign>) -> Result<Campaign
         err(
             "slug",
             "2–64 characters: lower-case letters, digits and dashes",
+        );
+    } else if super::input::looks_like_uuid(&slug) {
+        err(
+            "slug",
+            "must not be shaped like an id (a UUID); campaigns are found by id or slug",
         );
     }
     let name = body
@@ -184,7 +194,7 @@ fn campaign_from(body: CampaignBody, base: Option<&Campaign>) -> Result<Campaign
     })
 }
 
-#[utoipa::path(get, path = "/api/v1/campaigns", tag = "campaigns", responses((status = 200, description = "published campaigns; officials also see drafts")))]
+#[utoipa::path(get, path = "/api/v1/campaigns", tag = "campaigns", security((), ("bearer" = [])), responses((status = 200, description = "published campaigns; officials also see drafts")))]
 pub async fn list(state: State, who: MaybeOfficial) -> Result<HttpResponse, AppError> {
     let (rows, budgets) = state
         .db(move |c| {
@@ -292,7 +302,7 @@ pub async fn full(state: &State, key: String, official: bool) -> Result<Value, A
         .await
 }
 
-#[utoipa::path(get, path = "/api/v1/campaigns/{id}", tag = "campaigns", params(("id" = String, Path, description = "id or slug")),
+#[utoipa::path(get, path = "/api/v1/campaigns/{id}", tag = "campaigns", security((), ("bearer" = [])), params(("id" = String, Path, description = "id or slug")),
     responses((status = 200, description = "campaign with points, offers and merchants"), (status = 404, description = "not_found")))]
 pub async fn get(
     state: State,
@@ -706,6 +716,7 @@ pub async fn campaign_enrolments(
 
 #[derive(Deserialize, Default, utoipa::ToSchema)]
 pub struct DecisionBody {
+    #[schema(max_length = 1000)]
     pub reason: Option<String>,
 }
 

@@ -34,7 +34,9 @@ pub struct MerchantBody {
     pub name: Option<Names>,
     pub category: String,
     pub address: String,
+    #[schema(minimum = -90.0, maximum = 90.0)]
     pub lat: f64,
+    #[schema(minimum = -180.0, maximum = 180.0)]
     pub lng: f64,
     #[serde(default)]
     pub m_mark: bool,
@@ -279,7 +281,10 @@ pub const SURVEY_OPEN_AFTER_END: chrono::Duration = chrono::Duration::days(30);
 #[derive(Deserialize, utoipa::ToSchema)]
 pub struct SurveyBody {
     pub came_because_of_campaign: bool,
+    #[schema(minimum = 0, maximum = 100)]
     pub estimate_pct: Option<i32>,
+    /// Line breaks allowed; no other control characters.
+    #[schema(max_length = 2000)]
     pub comment: Option<String>,
 }
 

@@ -31,6 +31,23 @@ pub fn count(name: &'static str, n: usize) {
     metrics::counter!(name).increment(n as u64);
 }
 
+/// Requests the server has in hand (read and not yet answered), as a gauge: what a graceful
+/// shutdown waits for.
+struct InFlight;
+
+impl InFlight {
+    fn enter() -> InFlight {
+        metrics::gauge!("bairro_http_requests_in_flight").increment(1.0);
+        InFlight
+    }
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        metrics::gauge!("bairro_http_requests_in_flight").decrement(1.0);
+    }
+}
+
 /// Counts and times every request by its route pattern (never by its raw path).
 pub async fn track(
     req: ServiceRequest,
@@ -38,6 +55,7 @@ pub async fn track(
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     let start = Instant::now();
     let method = req.method().to_string();
+    let _in_flight = InFlight::enter();
     let res = next.call(req).await?;
     let route = res
         .request()

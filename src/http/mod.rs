@@ -6,10 +6,14 @@ pub mod bulk;
 pub mod campaigns;
 pub mod checkins;
 pub mod client_addr;
+pub mod csv_out;
 pub mod frontend;
+pub mod html;
+pub mod input;
 pub mod merchants;
 pub mod metrics;
 pub mod openapi;
+pub mod openapi_errors;
 pub mod operations;
 pub mod pageviews;
 pub mod pledges;
@@ -52,7 +56,11 @@ impl AppState {
         let pool = self.pool.clone();
         web::block(move || {
             let mut conn = db::get(&pool)?;
-            f(&mut conn)
+            let r = f(&mut conn);
+            if matches!(r, Err(AppError::Unavailable(_))) {
+                db::discard(&mut conn);
+            }
+            r
         })
         .await
         .map_err(|e| AppError::Internal(anyhow::anyhow!("blocking task failed: {e}")))?
@@ -108,20 +116,11 @@ pub fn csv_response(filename: &str, body: Vec<u8>) -> HttpResponse {
         .body(body)
 }
 
-/// Writes rows as CSV (with a BOM so spreadsheet programs read Chinese correctly).
+/// Writes rows as CSV through the product's one CSV writer ([`csv_out::write`]), which
+/// neutralises cells a spreadsheet would run as formulas.
 pub fn to_csv(
     header: &[&str],
     rows: impl IntoIterator<Item = Vec<String>>,
 ) -> Result<Vec<u8>, AppError> {
-    let mut w = csv::WriterBuilder::new()
-        .flexible(true)
-        .from_writer(vec![0xEF, 0xBB, 0xBF]);
-    w.write_record(header)
-        .map_err(|e| AppError::Internal(e.into()))?;
-    for r in rows {
-        w.write_record(&r)
-            .map_err(|e| AppError::Internal(e.into()))?;
-    }
-    w.into_inner()
-        .map_err(|e| AppError::Internal(anyhow::anyhow!("csv: {e}")))
+    csv_out::write(header, rows)
 }

@@ -5,6 +5,7 @@ use actix_web::{web, HttpResponse};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
+use super::openapi_errors::{ErrorResponses, Problem};
 use super::*;
 
 struct Bearer;
@@ -27,7 +28,7 @@ impl Modify for Bearer {
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Bairro API", description = "District promotion campaigns: check-ins, e-coupons, redemption, settlement and statistics. Errors are application/problem+json with a stable `code`."),
-    modifiers(&Bearer),
+    modifiers(&Bearer, &ErrorResponses),
     security(("bearer" = [])),
     paths(
         visitors::login, visitors::sign_up, visitors::my_coupons, visitors::my_checkins, visitors::coupon_qr,
@@ -54,7 +55,7 @@ impl Modify for Bearer {
         operations::ban_visitor, operations::unban_visitor, operations::get_visitor,
         bulk::import_merchants, bulk::decide_enrolments, bulk::approve_settlements, bulk::pay_settlements,
     ),
-    components(schemas(crate::error::FieldError, crate::domain::names::Names))
+    components(schemas(crate::error::FieldError, crate::domain::names::Names, Problem))
 )]
 pub struct ApiDoc;
 
@@ -62,16 +63,30 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/openapi.json", web::get().to(document));
 }
 
-#[utoipa::path(get, path = "/api/v1/openapi.json", tag = "docs", responses((status = 200, description = "this document")))]
+#[utoipa::path(get, path = "/api/v1/openapi.json", tag = "docs", security(()), responses((status = 200, description = "this document")))]
 pub async fn document() -> HttpResponse {
     HttpResponse::Ok().json(ApiDoc::openapi())
 }
 
 /// A small self-contained page listing every operation of the document.
 pub async fn page() -> HttpResponse {
-    HttpResponse::Ok()
-        .content_type("text/html; charset=utf-8")
-        .body(DOCS_PAGE)
+    super::html::page(&docs_policy(), DOCS_PAGE.to_string())
+}
+
+/// The API page may run only its own inline script (by hash) and fetch from its origin.
+fn docs_policy() -> String {
+    use base64::Engine;
+    use sha2::{Digest, Sha256};
+    let script = DOCS_PAGE
+        .split_once("<script>")
+        .and_then(|(_, rest)| rest.split_once("</script>"))
+        .map(|(s, _)| s)
+        .unwrap_or("");
+    let hash = base64::engine::general_purpose::STANDARD.encode(Sha256::digest(script.as_bytes()));
+    format!(
+        "default-src 'none'; script-src 'sha256-{hash}'; connect-src 'self'; style-src 'unsafe-inline'; \
+         base-uri 'none'; form-action 'none'; frame-ancestors 'self'"
+    )
 }
 
 const DOCS_PAGE: &str = r#"<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Bairro API</title>

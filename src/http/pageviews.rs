@@ -64,13 +64,17 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 #[derive(Deserialize, utoipa::ToSchema)]
 pub struct PageviewBody {
     /// Campaign id or slug.
+    #[schema(min_length = 1, max_length = 64)]
     pub campaign: String,
+    #[schema(max_length = 500)]
     pub path: String,
+    /// Traffic source: letters, digits, `-_.~` or non-ASCII symbols, starting with a letter or digit.
     #[serde(rename = "ref")]
+    #[schema(max_length = 64)]
     pub ref_: Option<String>,
 }
 
-#[utoipa::path(post, path = "/api/v1/pageviews", tag = "traffic", request_body = PageviewBody,
+#[utoipa::path(post, path = "/api/v1/pageviews", tag = "traffic", security(()), request_body = PageviewBody,
     responses((status = 202, description = "accepted"), (status = 404, description = "unknown campaign")))]
 pub async fn record(
     state: State,
@@ -81,12 +85,13 @@ pub async fn record(
     if b.path.len() > 500 {
         return Err(AppError::field("path", "at most 500 characters"));
     }
-    if b.ref_.as_ref().is_some_and(|r| r.chars().count() > 64) {
-        return Err(AppError::field("ref", "at most 64 characters"));
-    }
+    let ref_ = super::input::traffic_ref("ref", b.ref_)?;
     // Buffered rows are written later in one batch: refuse now what the database would not take.
-    if (b.path.chars().chain(b.ref_.iter().flat_map(|r| r.chars()))).any(char::is_control) {
-        return Err(AppError::field("path", "no control characters"));
+    super::input::text("path", &b.path, false)?;
+    if state.pageviews.len() >= crate::memory::MAX_BUFFERED_PAGEVIEWS {
+        return Err(AppError::Unavailable(
+            "page views are not being written at the moment; try again".into(),
+        ));
     }
     state.limits.check(
         &state.limits.pageviews_ip,
@@ -97,10 +102,7 @@ pub async fn record(
     let n = state.pageviews.push(NewPageview {
         campaign_id,
         path: b.path,
-        ref_: b
-            .ref_
-            .map(|r| r.trim().to_string())
-            .filter(|r| !r.is_empty()),
+        ref_,
         visitor_hash: super::visitors::address_hash(&state, &req),
         day: macau_day(t),
         created_at: t,

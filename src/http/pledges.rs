@@ -123,6 +123,7 @@ pub async fn footnote(
     body: web::Json<FootnoteBody>,
 ) -> Result<HttpResponse, AppError> {
     let (ind, year) = path.into_inner();
+    super::input::year("year", year.into())?;
     let text = body.into_inner().text.trim().to_string();
     if text.is_empty() || text.chars().count() > 4000 {
         return Err(AppError::field("text", "1 to 4000 characters"));
@@ -173,6 +174,7 @@ pub async fn add_holiday(
     body: web::Json<HolidayBody>,
 ) -> Result<HttpResponse, AppError> {
     let b = body.into_inner();
+    super::input::day("day", b.day)?;
     if b.name.trim().is_empty() || b.name.chars().count() > 200 {
         return Err(AppError::field("name", "1 to 200 characters"));
     }
@@ -205,7 +207,7 @@ pub async fn remove_holiday(
     who: Official,
     path: web::Path<NaiveDate>,
 ) -> Result<HttpResponse, AppError> {
-    let day = path.into_inner();
+    let day = super::input::day("day", path.into_inner())?;
     state
         .db(move |c| {
             if !pledges::delete_holiday(c, day)? {

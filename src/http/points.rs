@@ -63,8 +63,11 @@ pub fn qr_png(text: &str) -> Result<Vec<u8>, AppError> {
 pub struct PointBody {
     pub name: Option<Names>,
     pub kind: String,
+    #[schema(minimum = -90.0, maximum = 90.0)]
     pub lat: f64,
+    #[schema(minimum = -180.0, maximum = 180.0)]
     pub lng: f64,
+    #[schema(minimum = 5, maximum = 10000)]
     pub radius_m: Option<i64>,
     #[serde(default)]
     pub rotating: bool,
@@ -216,12 +219,7 @@ pub async fn qr_png_route(
         .body(qr_png(&pl)?))
 }
 
-fn esc(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
+use super::html::esc;
 
 #[utoipa::path(get, path = "/api/v1/points/{id}/poster", tag = "points", params(("id" = String, Path)), responses((status = 200, description = "printable A6 poster (HTML)")))]
 pub async fn poster(
@@ -257,7 +255,7 @@ p {{ margin: 1mm 0; font-size: 9pt; }}</style></head>
 <body class="{kind}"><h1>{c_zh}</h1><h2>{c_pt} · {c_en}</h2><div class="qr">{svg}</div>
 <h1>{p_zh}</h1><h2>{p_pt} · {p_en}</h2><p>{zh_hint}</p><p>{pt_hint}</p><p>{en_hint}</p></body></html>"#,
         title = esc(&pn.zh_hant),
-        kind = p.kind,
+        kind = esc(&p.kind),
         c_zh = esc(&cn.zh_hant),
         c_pt = esc(&cn.pt),
         c_en = esc(&cn.en),
@@ -265,9 +263,7 @@ p {{ margin: 1mm 0; font-size: 9pt; }}</style></head>
         p_pt = esc(&pn.pt),
         p_en = esc(&pn.en),
     );
-    Ok(HttpResponse::Ok()
-        .content_type("text/html; charset=utf-8")
-        .body(html))
+    Ok(super::html::printable(html))
 }
 
 #[utoipa::path(get, path = "/api/v1/points/{id}/code", tag = "points", params(("id" = String, Path)),
@@ -367,7 +363,7 @@ pub struct ActivateBody {
     pub setup_code: String,
 }
 
-#[utoipa::path(post, path = "/api/v1/devices/activate", tag = "points", request_body = ActivateBody,
+#[utoipa::path(post, path = "/api/v1/devices/activate", tag = "points", security(()), request_body = ActivateBody,
     responses((status = 201, description = "{device_token, device_id, point_id, secret, kid, rotate_seconds}"), (status = 401, description = "unknown or used code")))]
 pub async fn device_activate(
     state: State,

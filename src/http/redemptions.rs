@@ -24,8 +24,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 #[derive(Deserialize, utoipa::ToSchema)]
 pub struct RedeemBody {
     /// The scanned QR text or the typed code.
+    #[schema(min_length = 1, max_length = 256)]
     pub coupon: String,
+    #[schema(minimum = 0, maximum = 10_000_000_000_i64)]
     pub spend_avos: i64,
+    #[schema(min_length = 1, max_length = 100)]
     pub idempotency_key: String,
 }
 
@@ -125,17 +128,22 @@ pub struct ListQuery {
     pub from: Option<NaiveDate>,
     pub to: Option<NaiveDate>,
     pub campaign: Option<String>,
+    /// From 0 to 100000.
+    #[param(minimum = 0, maximum = 100000)]
     pub page: Option<i64>,
+    /// From 1 to 500.
+    #[param(minimum = 1, maximum = 500)]
     pub per_page: Option<i64>,
 }
 
-fn filter(q: ListQuery, owner: bool, max: i64) -> Filter {
+fn filter(q: ListQuery, owner: bool, max: i64) -> Result<Filter, AppError> {
+    use super::input;
     let mut f = Filter {
-        from: q.from,
-        to: q.to,
+        from: q.from.map(|d| input::day("from", d)).transpose()?,
+        to: q.to.map(|d| input::day("to", d)).transpose()?,
         campaign_id: q.campaign,
-        page: q.page.unwrap_or(0).max(0),
-        per_page: q.per_page.unwrap_or(50).clamp(1, max),
+        page: input::bounded("page", q.page.unwrap_or(0), 0, MAX_PAGE)?,
+        per_page: input::bounded("per_page", q.per_page.unwrap_or(50), 1, max)?,
     };
     if !owner {
         // Cashiers see today's list only.
@@ -143,8 +151,11 @@ fn filter(q: ListQuery, owner: bool, max: i64) -> Filter {
         f.from = Some(today);
         f.to = Some(today);
     }
-    f
+    Ok(f)
 }
+
+/// The last page a list may ask for (pages start at 0).
+pub const MAX_PAGE: i64 = 100_000;
 
 #[utoipa::path(get, path = "/api/v1/merchant/redemptions", tag = "merchant", params(ListQuery),
     responses((status = 200, description = "{items, total, page, per_page, today}")))]
@@ -153,7 +164,7 @@ pub async fn list(
     who: MerchantUser,
     q: web::Query<ListQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let f = filter(q.into_inner(), who.owner, 500);
+    let f = filter(q.into_inner(), who.owner, 500)?;
     let mid = who.merchant_id.clone();
     let (page, per_page) = (f.page, f.per_page);
     let ((rows, total), today) = state
@@ -184,7 +195,7 @@ pub async fn list_csv(
     who: MerchantOwner,
     q: web::Query<ListQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let mut f = filter(q.into_inner(), true, 1_000_000);
+    let mut f = filter(q.into_inner(), true, 1_000_000)?;
     f.per_page = 1_000_000;
     let mid = who.0.merchant_id.clone();
     let (rows, _) = state

@@ -7,6 +7,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::auth::{self, MerchantOwner, Official};
+use super::html::esc;
 use super::{created, csv_response, ok, to_csv, views, State};
 use crate::db::audit::{self, Actor};
 use crate::db::{catalog, settlements};
@@ -29,7 +30,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 
 #[derive(Deserialize, utoipa::ToSchema)]
 pub struct PeriodBody {
+    /// First day, 1970-01-01 to 2999-12-31.
     pub from: NaiveDate,
+    /// Last day (not before `from`), 1970-01-01 to 2999-12-31.
     pub to: NaiveDate,
 }
 
@@ -42,6 +45,8 @@ pub async fn generate(
     body: web::Json<PeriodBody>,
 ) -> Result<HttpResponse, AppError> {
     let p = body.into_inner();
+    super::input::day("from", p.from)?;
+    super::input::day("to", p.to)?;
     if p.to < p.from {
         return Err(AppError::field("to", "must not be before from"));
     }
@@ -206,10 +211,10 @@ pub async fn print(
     for (r, code) in &lines {
         rows.push_str(&format!(
             "<tr><td>{}</td><td>{}</td><td class=n>{}</td><td class=n>{}</td></tr>",
-            to_rfc3339(r.created_at),
-            codes::display(code),
-            mop(r.spend_avos),
-            mop(r.ecash_avos)
+            esc(&to_rfc3339(r.created_at)),
+            esc(&codes::display(code)),
+            esc(&mop(r.spend_avos)),
+            esc(&mop(r.ecash_avos))
         ));
     }
     let html = format!(
@@ -219,19 +224,17 @@ pub async fn print(
 <p>{zh} · {pt} · {en}</p><p>{from} – {to} · {status} · ID {id}</p>
 <table><thead><tr><th>時間 Time</th><th>券號 Code</th><th>消費 Spend (MOP)</th><th>電子現金 E-cash (MOP)</th></tr></thead><tbody>{rows}</tbody>
 <tfoot><tr><th colspan=3>合計 Total ({count})</th><th class=n>{total}</th></tr></tfoot></table></body></html>"#,
-        zh = n.zh_hant,
-        pt = n.pt,
-        en = n.en,
-        from = s.period_from,
-        to = s.period_to,
-        status = s.status,
-        id = s.id,
+        zh = esc(&n.zh_hant),
+        pt = esc(&n.pt),
+        en = esc(&n.en),
+        from = esc(&s.period_from.to_string()),
+        to = esc(&s.period_to.to_string()),
+        status = esc(&s.status),
+        id = esc(&s.id),
         count = s.redemptions_count,
-        total = mop(s.amount_avos),
+        total = esc(&mop(s.amount_avos)),
     );
-    Ok(HttpResponse::Ok()
-        .content_type("text/html; charset=utf-8")
-        .body(html))
+    Ok(super::html::printable(html))
 }
 
 /// Moves a statement on (approve or pay) and records the change with its before and after.

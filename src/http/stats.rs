@@ -32,8 +32,16 @@ pub struct RangeQuery {
 fn range(q: &RangeQuery) -> Result<Range, AppError> {
     let all = Range::all();
     let r = Range {
-        from: q.from.unwrap_or(all.from),
-        to: q.to.unwrap_or(all.to),
+        from: q
+            .from
+            .map(|d| super::input::day("from", d))
+            .transpose()?
+            .unwrap_or(all.from),
+        to: q
+            .to
+            .map(|d| super::input::day("to", d))
+            .transpose()?
+            .unwrap_or(all.to),
     };
     if r.to < r.from {
         return Err(AppError::field("to", "must not be before from"));
@@ -184,8 +192,16 @@ pub async fn signals(
 ) -> Result<HttpResponse, AppError> {
     let today = crate::domain::time::macau_day(crate::domain::time::now());
     let r = Range {
-        from: q.from.unwrap_or(today - chrono::Duration::days(6)),
-        to: q.to.unwrap_or(today),
+        from: q
+            .from
+            .map(|d| super::input::day("from", d))
+            .transpose()?
+            .unwrap_or(today - chrono::Duration::days(6)),
+        to: q
+            .to
+            .map(|d| super::input::day("to", d))
+            .transpose()?
+            .unwrap_or(today),
     };
     if r.to < r.from {
         return Err(AppError::field("to", "must not be before from"));
@@ -253,7 +269,7 @@ async fn open_data(
         .await
 }
 
-#[utoipa::path(get, path = "/api/v1/campaigns/{id}/export.json", tag = "stats", params(("id" = String, Path), RangeQuery),
+#[utoipa::path(get, path = "/api/v1/campaigns/{id}/export.json", tag = "stats", security((), ("bearer" = [])), params(("id" = String, Path), RangeQuery),
     responses((status = 200, description = "open data: daily aggregates and totals, small counts suppressed")))]
 pub async fn export_json(
     state: State,
@@ -265,7 +281,7 @@ pub async fn export_json(
     Ok(ok(&open_data(&state, path.into_inner(), r, who.0).await?))
 }
 
-#[utoipa::path(get, path = "/api/v1/campaigns/{id}/export.csv", tag = "stats", params(("id" = String, Path), RangeQuery),
+#[utoipa::path(get, path = "/api/v1/campaigns/{id}/export.csv", tag = "stats", security((), ("bearer" = [])), params(("id" = String, Path), RangeQuery),
     responses((status = 200, description = "open data as CSV, one row per Macau day")))]
 pub async fn export_csv(
     state: State,
@@ -310,6 +326,7 @@ pub async fn export_csv(
 pub struct AuditQuery {
     pub entity: Option<String>,
     pub entity_id: Option<String>,
+    #[param(minimum = 1, maximum = 5000)]
     pub limit: Option<i64>,
 }
 
@@ -320,7 +337,7 @@ pub async fn audit_log(
     q: web::Query<AuditQuery>,
 ) -> Result<HttpResponse, AppError> {
     let q = q.into_inner();
-    let limit = q.limit.unwrap_or(200).clamp(1, 5000);
+    let limit = super::input::bounded("limit", q.limit.unwrap_or(200), 1, 5000)?;
     let rows = state
         .db(move |c| audit::list(c, q.entity.as_deref(), q.entity_id.as_deref(), limit))
         .await?;

@@ -49,6 +49,22 @@ impl Limits {
         }
     }
 
+    /// Forgets keys whose quota is full again (their state says nothing), and gives the
+    /// memory back: without this, every visitor, address and username ever seen stays.
+    pub fn housekeep(&self) -> usize {
+        fn prune<K: std::hash::Hash + Eq + Clone>(l: &Keyed<K>) -> usize {
+            l.retain_recent();
+            l.shrink_to_fit();
+            l.len()
+        }
+        prune(&self.checkins)
+            + prune(&self.claims)
+            + prune(&self.login_account)
+            + prune(&self.login_ip)
+            + prune(&self.signup_ip)
+            + prune(&self.pageviews_ip)
+    }
+
     pub fn check<K: std::hash::Hash + Eq + Clone>(
         &self,
         limiter: &Keyed<K>,
@@ -82,11 +98,13 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 
 #[derive(Deserialize, utoipa::ToSchema)]
 pub struct LoginBody {
+    #[schema(min_length = 1, max_length = 100)]
     pub username: String,
+    #[schema(min_length = 1, max_length = 200)]
     pub password: String,
 }
 
-#[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginBody,
+#[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", security(()), request_body = LoginBody,
     responses((status = 200, description = "{token, role, expires_at, must_change_password}"), (status = 401, description = "invalid_credentials"),
         (status = 429, description = "rate_limited: too many attempts, or the account is locked after repeated wrong passwords")))]
 pub async fn login(
@@ -191,8 +209,14 @@ pub async fn login(
 
 #[derive(Deserialize, Default, utoipa::ToSchema)]
 pub struct SignUpBody {
+    #[schema(pattern = "^(zh-Hant|zh-Hans|pt|en)$")]
     pub locale: Option<String>,
+    /// Traffic source: letters, digits, `-_.~` or non-ASCII symbols, starting with a letter or digit.
     #[serde(rename = "ref")]
+    #[schema(
+        max_length = 64,
+        pattern = r"^[\p{L}\p{N}\P{ASCII}][\p{L}\p{N}\-_.~\P{ASCII}]{0,63}$"
+    )]
     pub ref_: Option<String>,
 }
 
@@ -215,7 +239,7 @@ pub fn address_hash(state: &State, req: &HttpRequest) -> String {
     data_encoding::HEXLOWER.encode(&h.finalize()[..12])
 }
 
-#[utoipa::path(post, path = "/api/v1/visitors", tag = "visitors", request_body = SignUpBody,
+#[utoipa::path(post, path = "/api/v1/visitors", tag = "visitors", security(()), request_body = SignUpBody,
     responses((status = 201, description = "{visitor_id, token, coupons}")))]
 pub async fn sign_up(
     state: State,
@@ -238,13 +262,7 @@ pub async fn sign_up(
     if !LOCALES.contains(&locale.as_str()) {
         return Err(AppError::field("locale", "one of zh-Hant, zh-Hans, pt, en"));
     }
-    let ref_ = body
-        .ref_
-        .map(|r| r.trim().to_string())
-        .filter(|r| !r.is_empty());
-    if ref_.as_ref().is_some_and(|r| r.chars().count() > 64) {
-        return Err(AppError::field("ref", "at most 64 characters"));
-    }
+    let ref_ = super::input::traffic_ref("ref", body.ref_)?;
     let t = now();
     let v = Visitor {
         id: catalog::new_id(),
@@ -306,4 +324,29 @@ pub async fn coupon_qr(
     }
     let svg = super::points::qr_svg(&state.qr.coupon(&coupon.code))?;
     Ok(HttpResponse::Ok().content_type("image/svg+xml").body(svg))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn limiter_state_is_pruned() {
+        let l = Limits::new(true);
+        for i in 0..20_000u32 {
+            let ip = IpAddr::from(i.to_be_bytes());
+            l.check(&l.pageviews_ip, &ip).unwrap();
+        }
+        assert_eq!(l.pageviews_ip.len(), 20_000);
+        // One page view uses a tenth of a second of quota: the keys are idle again soon.
+        let t = std::time::Instant::now();
+        while l.housekeep() > 0 {
+            assert!(
+                t.elapsed() < std::time::Duration::from_secs(10),
+                "keys pruned"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        assert_eq!(l.pageviews_ip.len(), 0);
+    }
 }

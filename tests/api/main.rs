@@ -9,6 +9,7 @@ mod checkins;
 mod concurrency;
 mod devices;
 mod foundation;
+mod hardening;
 mod migrations;
 mod operations;
 mod proxies;

@@ -7,6 +7,9 @@ use futures::future::join_all;
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+
 use crate::common::*;
 use crate::support::{self, Backend};
 
@@ -38,21 +41,41 @@ async fn sigterm_flushes(backend: Backend) {
         .filter(|r| matches!(r, Ok((s, _)) if *s == StatusCode::ACCEPTED))
         .count();
     // Slow requests in flight (password hashing) when the signal comes.
+    let done = Arc::new(AtomicUsize::new(0));
     let in_flight: Vec<_> = (0..6)
         .map(|_| {
-            let api = api.clone();
+            let (api, done) = (api.clone(), done.clone());
             tokio::spawn(async move {
-                api.try_call(
-                    Method::POST,
-                    "/auth/login",
-                    None,
-                    Some(json!({"username": "admin", "password": ADMIN_PW})),
-                )
-                .await
+                let r = api
+                    .try_call(
+                        Method::POST,
+                        "/auth/login",
+                        None,
+                        Some(json!({"username": "admin", "password": ADMIN_PW})),
+                    )
+                    .await;
+                done.fetch_add(1, Ordering::SeqCst);
+                r
             })
         })
         .collect();
-    tokio::time::sleep(Duration::from_millis(30)).await;
+    // The signal comes once the server has all six in hand: each is either answered already
+    // or counted in flight by the server (the metrics request itself is one more).
+    let waited = std::time::Instant::now();
+    loop {
+        let finished = done.load(Ordering::SeqCst);
+        let text = metrics_text(&api).await;
+        let held = in_flight_gauge(&text).saturating_sub(1);
+        if finished + held >= 6 {
+            break;
+        }
+        assert!(
+            waited.elapsed() < Duration::from_secs(60),
+            "the six logins never reached the server ({finished} answered, {held} in hand)"
+        );
+        // Poll again shortly (a condition, not a guess at how long it takes).
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
     server.term();
     let answers = join_all(in_flight).await;
     let exited = server.wait_exit(Duration::from_secs(20)).await;
@@ -79,6 +102,25 @@ async fn sigterm_flushes(backend: Backend) {
         "requests in flight finish: {answers:?}\n{}",
         server.logs()
     );
+}
+
+/// The server's count of requests in hand, from `/metrics`.
+fn in_flight_gauge(metrics: &str) -> usize {
+    metrics
+        .lines()
+        .find_map(|l| l.strip_prefix("bairro_http_requests_in_flight "))
+        .and_then(|v| v.trim().parse::<f64>().ok())
+        .unwrap_or(0.0) as usize
+}
+
+async fn metrics_text(api: &Api) -> String {
+    let r = api
+        .client
+        .get(format!("{}/metrics", api.base))
+        .send()
+        .await
+        .expect("metrics answer");
+    r.text().await.unwrap_or_default()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
