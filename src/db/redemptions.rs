@@ -446,10 +446,11 @@ pub fn list_for_merchant(
     conn: &mut DbConn,
     merchant_id: &str,
     f: &Filter,
-) -> Result<(Vec<(Redemption, String)>, i64), AppError> {
+) -> Result<(Vec<(Redemption, String, String)>, i64), AppError> {
     let build = || {
         let mut q = redemptions::table
             .inner_join(coupons::table.on(coupons::id.eq(redemptions::coupon_id)))
+            .inner_join(offers::table.on(offers::id.eq(redemptions::offer_id)))
             .filter(redemptions::merchant_id.eq(merchant_id.to_string()))
             .into_boxed();
         if let Some(d) = f.from {
@@ -468,9 +469,49 @@ pub fn list_for_merchant(
         .order(redemptions::created_at.desc())
         .limit(f.per_page)
         .offset(f.page.max(0) * f.per_page)
-        .select((Redemption::as_select(), coupons::code))
+        .select((Redemption::as_select(), coupons::code, offers::name))
         .load(conn)?;
     Ok((rows, total))
+}
+
+/// Per Macau day: the count, discount and spend of a merchant's live (not undone)
+/// redemptions on the given days, within the filter's campaign.
+pub fn day_totals(
+    conn: &mut DbConn,
+    merchant_id: &str,
+    campaign_id: Option<&str>,
+    days: &[NaiveDate],
+) -> Result<Vec<(NaiveDate, i64, i64, i64)>, AppError> {
+    if days.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut q = redemptions::table
+        .filter(redemptions::merchant_id.eq(merchant_id.to_string()))
+        .filter(redemptions::status.eq("done"))
+        .filter(redemptions::day.eq_any(days.to_vec()))
+        .into_boxed();
+    if let Some(c) = campaign_id {
+        q = q.filter(redemptions::campaign_id.eq(c.to_string()));
+    }
+    let rows: Vec<(NaiveDate, i64, i64)> = q
+        .select((
+            redemptions::day,
+            redemptions::discount_avos,
+            redemptions::spend_avos,
+        ))
+        .load(conn)?;
+    let mut by_day: std::collections::BTreeMap<NaiveDate, (i64, i64, i64)> = Default::default();
+    for (d, disc, spend) in rows {
+        let e = by_day.entry(d).or_default();
+        e.0 += 1;
+        e.1 += disc;
+        e.2 += spend;
+    }
+    Ok(by_day
+        .into_iter()
+        .rev()
+        .map(|(d, (n, disc, spend))| (d, n, disc, spend))
+        .collect())
 }
 
 /// Today's (Macau day) count and discount total of a merchant's live redemptions.

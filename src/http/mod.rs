@@ -5,6 +5,7 @@ pub mod auth;
 pub mod campaigns;
 pub mod checkins;
 pub mod frontend;
+pub mod live;
 pub mod merchants;
 pub mod metrics;
 pub mod openapi;
@@ -33,6 +34,8 @@ pub struct AppState {
     pub campaign_ids: pageviews::CampaignIds,
     pub caches: crate::db::cache::Caches,
     pub limits: crate::http::visitors::Limits,
+    /// Live statistics feeds (server-sent events), one per watched campaign.
+    pub live: live::Hub,
 }
 
 impl AppState {
@@ -67,6 +70,7 @@ pub fn api(cfg: &mut web::ServiceConfig) {
             .configure(settlements::routes)
             .configure(pageviews::routes)
             .configure(stats::routes)
+            .configure(live::routes)
             .configure(pledges::routes)
             .configure(openapi::routes)
             .default_service(web::to(not_found)),

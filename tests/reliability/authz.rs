@@ -67,6 +67,7 @@ fn matrix(method: &str, path: &str) -> Option<&'static str> {
         | ("get", "/campaigns/{id}/stats.csv")
         | ("get", "/audit") => "UFFFFFAF",
         ("get", "/campaigns/{id}/signals") => "UFFFFFAF",
+        ("get", "/campaigns/{id}/stats/stream") => "UFFFFFAF",
         ("get", "/openapi.json") => "AAAAAAAA",
         ("get", "/pledges")
         | ("get", "/pledges.csv")
@@ -226,6 +227,10 @@ async fn request(app: &TestApp, fx: &Fx, method: &str, tmpl: &str) -> (String, O
             Some(json!({"coupon": fresh_coupon(app, fx).await, "spend_avos": 10000})),
         ),
         ("get", "/campaigns/{id}") => (p.replace("{id}", c), None),
+        // One event, then the stream closes (an open stream would never end the call).
+        ("get", "/campaigns/{id}/stats/stream") => {
+            (format!("{}?once=true", p.replace("{id}", c)), None)
+        }
         ("get", "/points/{id}/code") => (p.replace("{id}", &fx.rotating_point), None),
         ("get", _) if p.starts_with("/points/{id}") => (p.replace("{id}", &fx.point), None),
         ("post", "/points/{id}/devices") => (p.replace("{id}", &fx.point), Some(json!({}))),

@@ -1,6 +1,6 @@
 // Merchant screens: redeem at the till, history, statements, campaigns (enrolment and survey).
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { api, downloadFile, openBlobInTab, ApiError, NetworkError, type Campaign, type Coupon, type Enrolment, type Merchant, type Redemption, type RedemptionPreview, type Settlement } from '../api';
+import { api, downloadFile, openBlobInTab, ApiError, NetworkError, type Campaign, type Coupon, type I18nName, type Enrolment, type Merchant, type Redemption, type RedemptionPreview, type Settlement } from '../api';
 import { t, tn, tData, pick, fmtMoney, fmtDateTime, fmtDate, fmtTime, fmtShortDateTime, macauToday, parseMop } from '../i18n';
 import { ErrorBox, Field, Loading, StatusBadge, useLoad, useNow, fmtCountdown, describeError, Notice } from '../components';
 import { Scanner } from '../scanner';
@@ -13,9 +13,25 @@ interface RedeemAnswer {
   coupon: Coupon;
 }
 
+interface HistoryItem extends Redemption {
+  coupon_code?: string;
+  offer_name?: I18nName;
+  day?: string;
+}
+
+interface DayTotal {
+  day: string;
+  count: number;
+  discount_avos: number;
+  spend_avos: number;
+}
+
 interface RedemptionPage {
-  items: Redemption[];
+  items: HistoryItem[];
   total: number;
+  page?: number;
+  pages?: number;
+  days?: DayTotal[];
   per_page?: number;
   today_count?: number;
   today_discount_avos?: number;
@@ -307,6 +323,66 @@ function RedemptionTable({ items, timeOnly }: { items: Redemption[]; timeOnly?: 
   );
 }
 
+/** The history: one group per Macau day (newest first), each headed by the day's totals. */
+function HistoryTable({ items, days }: { items: HistoryItem[]; days: DayTotal[] }) {
+  if (!items.length) return <p class="muted">{t('common.none')}</p>;
+  const totals = new Map(days.map((d) => [d.day, d]));
+  const groups: { day: string; rows: HistoryItem[] }[] = [];
+  for (const r of items) {
+    const day = r.day || r.created_at.slice(0, 10);
+    const last = groups[groups.length - 1];
+    if (last && last.day === day) last.rows.push(r);
+    else groups.push({ day, rows: [r] });
+  }
+  return (
+    <div class="table-wrap" tabIndex={0}>
+      <table class="compact history" data-testid="history-table">
+        <thead>
+          <tr>
+            <th scope="col">{t('history.time')}</th>
+            <th scope="col">{t('history.coupon')}</th>
+            <th scope="col">{t('history.offer')}</th>
+            <th scope="col" class="num">
+              {t('redeem.spend')}
+            </th>
+            <th scope="col" class="num">
+              {t('redeem.discount')}
+            </th>
+            <th scope="col">{t('history.status')}</th>
+          </tr>
+        </thead>
+        {groups.map((g) => {
+          const tot = totals.get(g.day);
+          return (
+            <tbody key={g.day}>
+              <tr class="day-row" data-testid="history-day">
+                <th scope="rowgroup" colSpan={3}>
+                  {fmtDate(g.day)}
+                </th>
+                <td colSpan={3} class="num">
+                  {tot ? t('history.day_total', { n: tot.count, spend: fmtMoney(tot.spend_avos), discount: fmtMoney(tot.discount_avos) }) : ''}
+                </td>
+              </tr>
+              {g.rows.map((r) => (
+                <tr key={r.id} data-testid="history-row">
+                  <td>{fmtTime(r.created_at)}</td>
+                  <td class="code">{r.coupon_code || '—'}</td>
+                  <td>{r.offer_name ? pick(r.offer_name) : '—'}</td>
+                  <td class="num">{fmtMoney(r.spend_avos)}</td>
+                  <td class="num">{fmtMoney(r.discount_avos)}</td>
+                  <td>
+                    <StatusBadge status={r.status || 'done'} />
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          );
+        })}
+      </table>
+    </div>
+  );
+}
+
 function useMyCampaigns() {
   return useLoad(async () => {
     const [me, all] = await Promise.all([
@@ -324,7 +400,8 @@ export function HistoryPage() {
   const [page, setPage] = useState(1);
   const [q, setQ] = useState({ from, to, campaign, page });
   const [data, err, , loading] = useLoad(() => {
-    const p = new URLSearchParams({ page: String(q.page) });
+    // The page shown counts from 1; the API counts from 0.
+    const p = new URLSearchParams({ page: String(q.page - 1) });
     if (q.from) p.set('from', q.from);
     if (q.to) p.set('to', q.to);
     if (q.campaign) p.set('campaign', q.campaign);
@@ -386,12 +463,12 @@ export function HistoryPage() {
       {data && (
         <>
           <p>{tn('history.total', data.total)}</p>
-          <RedemptionTable items={data.items} />
+          <HistoryTable items={data.items} days={data.days || []} />
           <div class="row pager">
             <button type="button" class="btn" disabled={q.page <= 1} onClick={() => setQ({ ...q, page: q.page - 1 })}>
               {t('common.prev')}
             </button>
-            <span>{t('common.page', { n: q.page })}</span>
+            <span data-testid="history-page">{t('history.page_of', { n: q.page, pages: Math.max(1, data.pages ?? Math.ceil(data.total / pageSize)) })}</span>
             <button
               type="button"
               class="btn"

@@ -1,5 +1,6 @@
 // Official: dashboard, campaigns, points, offers, enrolments of a campaign.
-import { useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { LiveBadge, useLiveStats, type LiveTotals } from './live';
 import {
   api,
   downloadFile,
@@ -20,13 +21,25 @@ import { offerValue, offerTrigger } from '../visitor/common';
 
 export function Dashboard() {
   const st = useAppState();
-  const [ov, err, , loading] = useLoad(() => api<Overview>('/stats/overview', { auth: 'staff' }), []);
+  const [ov, err, reloadOv, loading] = useLoad(() => api<Overview>('/stats/overview', { auth: 'staff' }), []);
   const [list] = useLoad(() => api<Campaign[]>('/campaigns', { auth: 'staff' }), []);
   const summary = ov?.summary ? pick(ov.summary) : '';
+  const [live, setLive] = useState<{ at: number | null; connected: boolean }>({ at: null, connected: false });
+  const seen = useRef<Record<string, string>>({});
+  // Running campaigns are followed live (a few at most: each is one open connection).
+  const running = (list || []).filter((c) => c.status === 'published').slice(0, 4);
+  const onLive = (v: LiveTotals) => {
+    const key = JSON.stringify(v);
+    const before = seen.current[v.campaign_id];
+    seen.current[v.campaign_id] = key;
+    // The overview covers every campaign: count it again when one of them changed.
+    if (before !== undefined && before !== key) reloadOv();
+  };
   return (
     <main id="main" class="page page-wide">
       <h1>{t('dash.title')}</h1>
-      {loading && <Loading />}
+      {running.length > 0 && <LiveBadge at={live.at} connected={live.connected} />}
+      {loading && !ov && <Loading />}
       <ErrorBox error={err} />
       {ov && (
         <>
@@ -49,7 +62,53 @@ export function Dashboard() {
       )}
       <h2>{t('nav.campaigns')}</h2>
       <CampaignTable list={list || []} />
+      {running.length > 0 && (
+        <>
+          <h2>{t('live.title')}</h2>
+          <div class="table-wrap" tabIndex={0}>
+            <table data-testid="live-table">
+              <thead>
+                <tr>
+                  <th scope="col">{t('common.name')}</th>
+                  <th scope="col" class="num">{t('stats.page_views')}</th>
+                  <th scope="col" class="num">{t('stats.checkins')}</th>
+                  <th scope="col" class="num">{t('stats.coupons_issued')}</th>
+                  <th scope="col" class="num">{t('stats.coupons_redeemed')}</th>
+                  <th scope="col" class="num">{t('stats.ecash_redeemed')}</th>
+                </tr>
+              </thead>
+              <tbody>
+                {running.map((c) => (
+                  <LiveRow key={c.id} c={c} onData={onLive} onState={(at, connected) => setLive((l) => ({ at: Math.max(l.at || 0, at || 0) || null, connected: connected || l.connected }))} />
+                ))}
+              </tbody>
+            </table>
+          </div>
+        </>
+      )}
     </main>
+  );
+}
+
+function LiveRow({ c, onData, onState }: { c: Campaign; onData: (v: LiveTotals) => void; onState: (at: number | null, connected: boolean) => void }) {
+  const [v, setV] = useState<LiveTotals | null>(null);
+  const st = useLiveStats(c.id, (x) => {
+    setV(x);
+    onData(x);
+  });
+  useEffect(() => onState(st.at, st.connected), [st.at, st.connected]);
+  const f = v?.funnel;
+  return (
+    <tr data-testid={`live-${c.slug}`}>
+      <td>
+        <a href={`#/official/campaigns/${c.id}/stats`}>{pick(c.name)}</a>
+      </td>
+      <td class="num">{f ? fmtNumber(f.page_views) : '…'}</td>
+      <td class="num" data-testid="live-checkins">{f ? fmtNumber(f.checkins) : '…'}</td>
+      <td class="num">{f ? fmtNumber(f.coupons_issued) : '…'}</td>
+      <td class="num">{f ? fmtNumber(f.coupons_redeemed) : '…'}</td>
+      <td class="num">{v ? fmtMoney(v.ecash_redeemed_avos) : '…'}</td>
+    </tr>
   );
 }
 

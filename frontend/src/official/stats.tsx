@@ -19,6 +19,8 @@ import { ErrorBox, Loading, useLoad } from '../components';
 import { useAppState } from '../store';
 import { Kpi } from './campaigns';
 import { CampaignTabs, DateRangeForm } from './common';
+import { LiveBadge, useLiveStats } from './live';
+import { macauToday } from '../i18n';
 
 Chart.register(BarController, BarElement, LineController, LineElement, PointElement, CategoryScale, LinearScale, Legend, Tooltip);
 
@@ -58,6 +60,14 @@ export function StatsPage({ id }: { id: string }) {
     return api<Stats>(`/campaigns/${id}/stats${qs ? `?${qs}` : ''}`, { auth: 'staff' });
   }, [id, q.from, q.to]);
   const [dlErr, setDlErr] = useState<unknown>(null);
+  // Live: when the campaign's figures change and the period shown reaches today, count again.
+  const lastLive = useRef<string | null>(null);
+  const includesToday = !q.to || q.to >= macauToday();
+  const live = useLiveStats(id, (v) => {
+    const key = JSON.stringify(v);
+    if (lastLive.current !== null && lastLive.current !== key && includesToday) reload();
+    lastLive.current = key;
+  });
   useEffect(() => {
     // Show the period the server used when none was asked for.
     const r = s as unknown as { from?: string; to?: string } | undefined;
@@ -76,6 +86,7 @@ export function StatsPage({ id }: { id: string }) {
         {c ? ` — ${pick(c.name)}` : ''}
       </h1>
       <CampaignTabs id={id} current="stats" />
+      {includesToday && <LiveBadge at={live.at} connected={live.connected} />}
       <DateRangeForm idPrefix="st" from={from} to={to} setFrom={setFrom} setTo={setTo} onApply={() => setQ({ from, to })}>
         <button type="button" class="btn" onClick={reload}>
           {t('common.refresh')}
