@@ -202,6 +202,10 @@ export interface RedemptionPreview {
   discount_avos: number;
   ecash_avos: number;
   to_pay_avos: number;
+  min_spend_avos?: number;
+  max_discount_avos?: number | null;
+  capped?: boolean;
+  expires_at?: string;
 }
 
 export type SignalKind = 'exact_minimum_spend' | 'till_burst' | 'merchant_hopping' | 'visitors_from_one_device' | 'refused_scans';

@@ -182,7 +182,8 @@ fn quote(
                 "This coupon needs a spend of at least MOP {}.",
                 money::mop(min_spend_avos)
             ),
-            json!({"min_spend_avos": min_spend_avos}),
+            json!({"min_spend_avos": min_spend_avos, "spend_avos": spend_avos,
+                   "short_avos": min_spend_avos - spend_avos}),
         ),
         MoneyError::NegativeSpend => AppError::field("spend_avos", "must not be negative"),
     })
@@ -216,12 +217,20 @@ pub fn preview(
         return Err(e);
     }
     let applied = quote(conn, caches, merchant_id, &coupon, &offer, spend_avos)?;
+    // Whether a percent discount hit its cap (the till says so, with the cap).
+    let capped = offer.kind == "discount"
+        && offer.max_discount_avos > 0
+        && spend_avos * i64::from(offer.percent_off) / 100 > offer.max_discount_avos;
     Ok(json!({
         "coupon": views::coupon(&coupon, Some(&offer), keys.coupon(&coupon.code), t),
         "spend_avos": spend_avos,
         "discount_avos": applied.discount_avos,
         "ecash_avos": applied.ecash_avos,
         "to_pay_avos": spend_avos - applied.discount_avos,
+        "min_spend_avos": offer.min_spend_avos,
+        "max_discount_avos": (offer.max_discount_avos > 0).then_some(offer.max_discount_avos),
+        "capped": capped,
+        "expires_at": to_rfc3339(coupon.expires_at),
     }))
 }
 

@@ -44,10 +44,20 @@ interface MerchantMe {
 
 const VOID_WINDOW_MS = 10 * 60 * 1000;
 
+/** The coupon's 16-character code in groups of four, read from the scanned QR text (`B1:C:kid:CODE:sig`). */
+export function friendlyCode(text: string): string {
+  const parts = text.trim().split(':');
+  const code = parts.length === 5 && parts[0] === 'B1' && parts[1] === 'C' ? parts[3] : null;
+  if (!code) return text;
+  return code.match(/.{1,4}/g)?.join('-') || code;
+}
+
 export function RedeemPage() {
   const [coupon, setCoupon] = useState('');
   const [spend, setSpend] = useState('');
   const [camera, setCamera] = useState(true);
+  // After a read the camera rests until this sale is done (or dropped), so it cannot refill the field.
+  const [paused, setPaused] = useState(false);
   const [busy, setBusy] = useState<'' | 'preview' | 'confirm'>('');
   const [err, setErr] = useState<unknown>(null);
   const [preview, setPreview] = useState<{ p: RedemptionPreview; sig: string } | null>(null);
@@ -55,6 +65,10 @@ export function RedeemPage() {
   const [voided, setVoided] = useState<string | null>(null);
   const [voidErr, setVoidErr] = useState<unknown>(null);
   const key = useRef<{ k: string; sig: string } | null>(null);
+  // The scanned QR text behind the friendly code shown in the field (sent as scanned: it is signed).
+  const scanned = useRef<{ shown: string; text: string } | null>(null);
+  // The QR just redeemed: the camera may still see it and must not offer it again.
+  const lastDone = useRef<string | null>(null);
   const spendRef = useRef<HTMLInputElement>(null);
   const confirmRef = useRef<HTMLButtonElement>(null);
   const [today, , reloadToday] = useLoad(
@@ -64,6 +78,7 @@ export function RedeemPage() {
   const now = useNow(1000);
 
   const spendAvos = parseMop(spend);
+  const couponText = () => (scanned.current && scanned.current.shown === coupon ? scanned.current.text : coupon.trim());
   const sig = `${coupon.trim()}|${spendAvos}`;
   // A preview only stands for the coupon and amount it was made for.
   const shown = preview && preview.sig === sig ? preview.p : null;
@@ -72,12 +87,34 @@ export function RedeemPage() {
     if (shown) confirmRef.current?.focus();
   }, [shown]);
 
-  const onScan = (text: string) => {
-    if (busy || text === coupon) return;
-    // Fill the field only: the last result (and its undo button) stays until the next confirmation.
-    setCoupon(text);
+  /** A new coupon: the last sale's result, any error and preview make way for it. */
+  const startNew = () => {
+    setDone(null);
+    setVoided(null);
+    setVoidErr(null);
     setErr(null);
+    setPreview(null);
+    key.current = null;
+  };
+
+  const onScan = (text: string) => {
+    if (busy || paused || text === lastDone.current) return;
+    const shownCode = friendlyCode(text);
+    if (shownCode === coupon) return;
+    startNew();
+    scanned.current = { shown: shownCode, text };
+    setCoupon(shownCode);
+    setPaused(true);
     spendRef.current?.focus();
+  };
+
+  /** Drop the coupon in the field (the customer changed their mind) and scan again. */
+  const clearSale = () => {
+    startNew();
+    scanned.current = null;
+    setCoupon('');
+    setSpend('');
+    setPaused(false);
   };
 
   /** Step 1: ask the server what the coupon gives for this spend; nothing is redeemed. */
@@ -91,11 +128,14 @@ export function RedeemPage() {
     setBusy('preview');
     setErr(null);
     setPreview(null);
+    setDone(null);
+    setVoided(null);
+    setVoidErr(null);
     try {
       const p = await api<RedemptionPreview>('/redemptions/preview', {
         method: 'POST',
         auth: 'staff',
-        body: { coupon: coupon.trim(), spend_avos: spendAvos },
+        body: { coupon: couponText(), spend_avos: spendAvos },
       });
       setPreview({ p, sig });
     } catch (e2) {
@@ -115,8 +155,11 @@ export function RedeemPage() {
       const r = await api<RedeemAnswer>('/redemptions', {
         method: 'POST',
         auth: 'staff',
-        body: { coupon: coupon.trim(), spend_avos: spendAvos, idempotency_key: key.current.k },
+        body: { coupon: couponText(), spend_avos: spendAvos, idempotency_key: key.current.k },
       });
+      lastDone.current = scanned.current?.text ?? null;
+      scanned.current = null;
+      setPaused(false);
       setDone(r);
       setVoided(null);
       setVoidErr(null);
@@ -169,7 +212,15 @@ export function RedeemPage() {
       <button type="button" class="btn" aria-pressed={camera} onClick={() => setCamera(!camera)}>
         {camera ? t('redeem.camera_off') : t('redeem.camera_on')}
       </button>
-      {camera && <Scanner label={t('redeem.camera_label')} onCode={onScan} />}
+      {camera && !paused && <Scanner label={t('redeem.camera_label')} onCode={onScan} />}
+      {camera && paused && (
+        <p class="camera-paused" data-testid="camera-paused">
+          {t('redeem.camera_paused')}{' '}
+          <button type="button" class="btn btn-small" onClick={clearSale}>
+            {t('redeem.scan_another')}
+          </button>
+        </p>
+      )}
 
       <form class="card" onSubmit={check}>
         <Field id="coupon" label={t('redeem.coupon_label')} hint={t('redeem.coupon_hint')}>
@@ -180,7 +231,14 @@ export function RedeemPage() {
             autoCapitalize="characters"
             aria-describedby="coupon-hint"
             value={coupon}
-            onInput={(e) => setCoupon(e.currentTarget.value)}
+            onInput={(e) => {
+              const v = e.currentTarget.value;
+              // A scanner gun types the QR text: show its code instead.
+              const f = friendlyCode(v);
+              if (f !== v) scanned.current = { shown: f, text: v.trim() };
+              if (v !== coupon) startNew();
+              setCoupon(f);
+            }}
           />
         </Field>
         <Field id="spend" label={t('redeem.spend_label')}>
@@ -227,6 +285,15 @@ export function RedeemPage() {
                 <strong data-testid="preview-to-pay">{fmtMoney(shown.to_pay_avos)}</strong>
               </dd>
             </dl>
+            {shown.capped && shown.max_discount_avos ? (
+              <p class="alert alert-warn" data-testid="preview-capped">
+                {t('redeem.capped', { cap: fmtMoney(shown.max_discount_avos) })}
+              </p>
+            ) : null}
+            <p class="muted">
+              {shown.min_spend_avos ? `${t('redeem.min_spend_note', { min: fmtMoney(shown.min_spend_avos) })} ` : ''}
+              {shown.expires_at ? t('redeem.expires_note', { when: fmtDateTime(shown.expires_at) }) : ''}
+            </p>
             <p class="muted">{t('redeem.preview_hint')}</p>
             <div class="row">
               <button ref={confirmRef} type="button" class="btn btn-primary btn-big" disabled={!!busy} onClick={confirmRedeem}>
@@ -236,11 +303,7 @@ export function RedeemPage() {
                 type="button"
                 class="btn"
                 disabled={!!busy}
-                onClick={() => {
-                  setPreview(null);
-                  key.current = null;
-                  spendRef.current?.focus();
-                }}
+                onClick={clearSale}
               >
                 {t('redeem.cancel')}
               </button>
