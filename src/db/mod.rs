@@ -186,6 +186,7 @@ pub mod cache;
 pub mod catalog;
 pub mod issuance;
 pub mod ledger;
+pub mod merchant_cards;
 pub mod pledges;
 pub mod redemptions;
 pub mod settlements;

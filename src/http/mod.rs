@@ -4,6 +4,7 @@
 pub mod auth;
 pub mod campaigns;
 pub mod checkins;
+pub mod desk;
 pub mod frontend;
 pub mod live;
 pub mod merchants;
@@ -14,6 +15,7 @@ pub mod pledges;
 pub mod points;
 pub mod redemptions;
 pub mod settlements;
+pub mod statement_doc;
 pub mod stats;
 pub mod views;
 pub mod visitors;
@@ -71,6 +73,7 @@ pub fn api(cfg: &mut web::ServiceConfig) {
             .configure(pageviews::routes)
             .configure(stats::routes)
             .configure(live::routes)
+            .configure(desk::routes)
             .configure(pledges::routes)
             .configure(openapi::routes)
             .default_service(web::to(not_found)),

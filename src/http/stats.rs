@@ -144,14 +144,15 @@ pub async fn campaign_csv(
         }
     }
     for m in s["merchants"].as_array().into_iter().flatten() {
+        // Shops of the same name are told apart by their number and address.
+        let name = format!(
+            "{} ({} · {})",
+            n(&m["name"]["zh-Hant"]),
+            n(&m["merchant_no"]),
+            n(&m["address"])
+        );
         for k in ["redemptions", "ecash_avos", "spend_avos"] {
-            row(
-                "merchant",
-                &n(&m["merchant_id"]),
-                &n(&m["name"]["zh-Hant"]),
-                k,
-                &m[k],
-            );
+            row("merchant", &n(&m["merchant_id"]), &name, k, &m[k]);
         }
     }
     for f in s["refs"].as_array().into_iter().flatten() {

@@ -6,6 +6,7 @@ mod campaigns;
 mod checkins;
 mod concurrency;
 mod foundation;
+mod desk;
 mod live;
 mod migrations;
 mod redemptions;

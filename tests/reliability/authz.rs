@@ -68,6 +68,9 @@ fn matrix(method: &str, path: &str) -> Option<&'static str> {
         | ("get", "/audit") => "UFFFFFAF",
         ("get", "/campaigns/{id}/signals") => "UFFFFFAF",
         ("get", "/campaigns/{id}/stats/stream") => "UFFFFFAF",
+        ("get", "/campaigns/{id}/survey/answers")
+        | ("get", "/campaigns/{id}/survey/answers.csv")
+        | ("get", "/campaigns/{id}/preflight") => "UFFFFFAF",
         ("get", "/openapi.json") => "AAAAAAAA",
         ("get", "/pledges")
         | ("get", "/pledges.csv")
@@ -217,6 +220,9 @@ async fn request(app: &TestApp, fx: &Fx, method: &str, tmpl: &str) -> (String, O
             )
         }
         ("get", "/campaigns/{id}/enrolments")
+        | ("get", "/campaigns/{id}/survey/answers")
+        | ("get", "/campaigns/{id}/survey/answers.csv")
+        | ("get", "/campaigns/{id}/preflight")
         | ("get", "/campaigns/{id}/stats")
         | ("get", "/campaigns/{id}/stats.csv")
         | ("get", "/campaigns/{id}/signals")
