@@ -87,7 +87,7 @@ both!(merchant_history_pages_newest_first_with_day_totals, |app| {
     // Newest first: the last redemption made heads the first page.
     assert_eq!(items[0]["spend_avos"], 2000 + 52);
     assert_eq!(items[0]["coupon_code"], codes.last().unwrap().as_str());
-    assert_eq!(items[0]["offer_name"]["zh-Hant"], "券");
+    assert_eq!(items[0]["offer_name"], o["name"]);
     let day = &p0["days"][0];
     assert_eq!(day["count"], 53, "{day}");
     assert_eq!(day["discount_avos"], 53 * 1000);
