@@ -55,6 +55,7 @@ export interface Merchant {
   lng: number;
   m_mark: boolean;
   username?: string;
+  merchant_no?: string;
 }
 
 export interface Coupon {
@@ -110,6 +111,8 @@ export interface Enrolment {
   campaign_id: string;
   merchant_id: string;
   merchant_name?: I18nName;
+  merchant_no?: string;
+  merchant_address?: string;
   campaign_name?: I18nName;
   status: 'pending' | 'approved' | 'rejected';
   submitted_at: string;
@@ -122,6 +125,8 @@ export interface Settlement {
   campaign_id: string;
   merchant_id: string;
   merchant_name?: I18nName;
+  merchant_no?: string;
+  merchant_address?: string;
   period_from: string;
   period_to: string;
   amount_avos: number;
@@ -243,6 +248,8 @@ export interface AuditEntry {
   before: unknown;
   after: unknown;
   at: string;
+  actor_name?: string | null;
+  entity_label?: { name?: I18nName; merchant_no?: string; address?: string; period_from?: string; period_to?: string } | null;
 }
 
 export class ApiError extends Error {

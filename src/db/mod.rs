@@ -182,6 +182,7 @@ pub fn get(pool: &DbPool) -> Result<PooledConn, AppError> {
 }
 
 pub mod audit;
+pub mod audit_names;
 pub mod cache;
 pub mod catalog;
 pub mod issuance;

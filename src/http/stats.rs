@@ -195,7 +195,23 @@ pub async fn signals(
     Ok(ok(&state
         .db(move |c| {
             let camp = catalog::find_campaign(c, &key)?;
-            crate::db::signals::campaign(c, &camp.id, r)
+            let mut out = crate::db::signals::campaign(c, &camp.id, r)?;
+            // Till users by their login name, not their id.
+            let ids: Vec<String> = out["signals"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|s| s["user_id"].as_str().map(str::to_string))
+                .collect();
+            if !ids.is_empty() {
+                let names = super::statement_doc::usernames(c, &ids)?;
+                for s in out["signals"].as_array_mut().into_iter().flatten() {
+                    if let Some(n) = s["user_id"].as_str().and_then(|u| names.get(u)) {
+                        s["user_name"] = json!(n);
+                    }
+                }
+            }
+            Ok(out)
         })
         .await?))
 }
@@ -320,8 +336,22 @@ pub async fn audit_log(
 ) -> Result<HttpResponse, AppError> {
     let q = q.into_inner();
     let limit = q.limit.unwrap_or(200).clamp(1, 5000);
-    let rows = state
-        .db(move |c| audit::list(c, q.entity.as_deref(), q.entity_id.as_deref(), limit))
+    let (rows, actors, entities) = state
+        .db(move |c| {
+            let rows = audit::list(c, q.entity.as_deref(), q.entity_id.as_deref(), limit)?;
+            let mut ids: Vec<String> = rows.iter().filter_map(|r| r.actor_id.clone()).collect();
+            ids.sort();
+            ids.dedup();
+            let actors = crate::db::audit_names::user_names(c, &ids)?;
+            let mut wanted: Vec<(String, String)> = rows
+                .iter()
+                .map(|r| (r.entity.clone(), r.entity_id.clone()))
+                .collect();
+            wanted.sort();
+            wanted.dedup();
+            let entities = crate::db::audit_names::entity_names(c, &wanted)?;
+            Ok((rows, actors, entities))
+        })
         .await?;
     let parse = |s: &Option<String>| {
         s.as_deref()
@@ -329,7 +359,12 @@ pub async fn audit_log(
     };
     Ok(ok(&rows
         .iter()
-        .map(|r| json!({"id": r.id, "actor_id": r.actor_id, "actor_role": r.actor_role, "action": r.action, "entity": r.entity,
-                        "entity_id": r.entity_id, "before": parse(&r.before), "after": parse(&r.after), "at": to_rfc3339(r.created_at)}))
+        .map(|r| {
+            let actor_name = r.actor_id.as_ref().and_then(|a| actors.get(a));
+            let entity_label = entities.get(&(r.entity.clone(), r.entity_id.clone()));
+            json!({"id": r.id, "actor_id": r.actor_id, "actor_role": r.actor_role, "actor_name": actor_name,
+                   "action": r.action, "entity": r.entity, "entity_id": r.entity_id, "entity_label": entity_label,
+                   "before": parse(&r.before), "after": parse(&r.after), "at": to_rfc3339(r.created_at)})
+        })
         .collect::<Vec<_>>()))
 }

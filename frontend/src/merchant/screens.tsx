@@ -667,16 +667,18 @@ function SurveyForm({ campaign }: { campaign: Campaign }) {
   if (ok) return <Notice kind="ok">{t('survey.thanks')}</Notice>;
   return (
     <form class="survey" onSubmit={submit}>
-      <fieldset>
+      <fieldset class="choices">
         <legend>{t('survey.question')}</legend>
-        <label>
-          <input type="radio" name={`came-${campaign.id}`} checked={yes === 'yes'} onChange={() => setYes('yes')} />
-          {t('common.yes')}
-        </label>
-        <label>
-          <input type="radio" name={`came-${campaign.id}`} checked={yes === 'no'} onChange={() => setYes('no')} />
-          {t('common.no')}
-        </label>
+        <div class="choice-row">
+          <label class="choice" for={`came-yes-${campaign.id}`}>
+            <input id={`came-yes-${campaign.id}`} type="radio" name={`came-${campaign.id}`} value="yes" checked={yes === 'yes'} onChange={() => setYes('yes')} />
+            <span>{t('common.yes')}</span>
+          </label>
+          <label class="choice" for={`came-no-${campaign.id}`}>
+            <input id={`came-no-${campaign.id}`} type="radio" name={`came-${campaign.id}`} value="no" checked={yes === 'no'} onChange={() => setYes('no')} />
+            <span>{t('common.no')}</span>
+          </label>
+        </div>
       </fieldset>
       <Field id={`pct-${campaign.id}`} label={t('survey.estimate')}>
         <input id={`pct-${campaign.id}`} type="number" min="0" max="100" value={pct} onInput={(e) => setPct(e.currentTarget.value)} />

@@ -7,6 +7,13 @@ import { useAppState } from '../store';
 import { useRoute } from '../router';
 import { NameFields, cleanName, CATEGORIES } from './common';
 import { EnrolmentList } from './campaigns';
+import { MerchantName, ConfirmButton } from './desk';
+
+/** The Macau calendar day of an RFC 3339 time, as YYYY-MM-DD. */
+function fmtMacauDay(iso: string): string {
+  const d = new Date(iso);
+  return isNaN(d.getTime()) ? '' : new Date(d.getTime() + 8 * 3600_000).toISOString().slice(0, 10);
+}
 
 export function MerchantsPage() {
   const [list, err, reload, loading] = useLoad(() => api<Merchant[]>('/merchants', { auth: 'staff' }), []);
@@ -16,6 +23,15 @@ export function MerchantsPage() {
     if (focusId && list) document.getElementById(`merchant-${focusId}`)?.scrollIntoView({ block: 'center' });
   }, [focusId, list]);
   const [open, setOpen] = useState(false);
+  const [search, setSearch] = useState('');
+  const [cat, setCat] = useState('');
+  const needle = search.trim().toLowerCase();
+  const shown = (list || []).filter(
+    (m) =>
+      (!cat || m.category === cat) &&
+      (!needle ||
+        [...Object.values(m.name || {}), m.address, m.merchant_no || ''].some((x) => (x || '').toLowerCase().includes(needle))),
+  );
   const empty = { name: {} as I18nName, category: 'food', address: '', lat: '22.1987', lng: '113.5439', m_mark: false, username: '', password: '' };
   const [f, setF] = useState(empty);
   const [fErr, setFErr] = useState<unknown>(null);
@@ -95,20 +111,42 @@ export function MerchantsPage() {
       )}
       {loading && <Loading />}
       <ErrorBox error={err} />
+      <form class="card filters row" role="search" onSubmit={(e) => e.preventDefault()}>
+        <div class="field">
+          <label for="m-search">{t('merchant.search')}</label>
+          <input id="m-search" type="search" value={search} placeholder={t('merchant.search_hint')} onInput={(e) => setSearch(e.currentTarget.value)} />
+        </div>
+        <div class="field">
+          <label for="m-filter-cat">{t('merchant.category')}</label>
+          <select id="m-filter-cat" value={cat} onChange={(e) => setCat(e.currentTarget.value)}>
+            <option value="">{t('merchant.all_categories')}</option>
+            {CATEGORIES.map((c) => (
+              <option key={c} value={c}>
+                {tData('category', c)}
+              </option>
+            ))}
+          </select>
+        </div>
+        <p class="muted" aria-live="polite">
+          {t('merchant.shown', { n: fmtNumber(shown.length), total: fmtNumber((list || []).length) })}
+        </p>
+      </form>
       <div class="table-wrap" tabIndex={0}>
         <table>
           <thead>
             <tr>
               <th scope="col">{t('common.name')}</th>
+              <th scope="col">{t('merchant.number')}</th>
               <th scope="col">{t('merchant.category')}</th>
               <th scope="col">{t('merchant.address')}</th>
               <th scope="col">{t('merchant.mmark')}</th>
             </tr>
           </thead>
           <tbody>
-            {(list || []).map((m) => (
+            {shown.map((m) => (
               <tr key={m.id} id={`merchant-${m.id}`} class={m.id === focusId ? 'hl' : undefined} aria-current={m.id === focusId ? 'true' : undefined}>
                 <td>{pick(m.name)}</td>
+                <td class="code">{m.merchant_no || '—'}</td>
                 <td>{tData("category", m.category)}</td>
                 <td>{m.address}</td>
                 <td>{m.m_mark ? <MMark /> : '—'}</td>
@@ -145,6 +183,23 @@ export function SettlementsPage() {
     () => api<Settlement[]>(`/settlements${campaign ? `?campaign=${encodeURIComponent(campaign)}` : ''}`, { auth: 'staff' }),
     [campaign],
   );
+  // A new period starts the day after the campaign's last statement, so no day is left out.
+  useEffect(() => {
+    if (!campaign || !list) return;
+    const last = list.filter((s) => s.campaign_id === campaign).reduce((a, s) => (s.period_to > a ? s.period_to : a), '');
+    const yesterday = macauToday(-1);
+    if (last) {
+      const next = new Date(`${last}T12:00:00Z`);
+      next.setUTCDate(next.getUTCDate() + 1);
+      const f = next.toISOString().slice(0, 10);
+      setFrom(f);
+      setTo(f > yesterday ? macauToday() : yesterday);
+    } else {
+      const c = (campaigns || []).find((x) => x.id === campaign);
+      if (c) setFrom(fmtMacauDay(c.starts_at));
+      setTo(yesterday);
+    }
+  }, [campaign, list]);
   const [actErr, setActErr] = useState<unknown>(null);
   const [msg, setMsg] = useState('');
   const names = new Map((campaigns || []).map((c) => [c.id, pick(c.name)]));
@@ -217,8 +272,10 @@ export function SettlementsPage() {
           <tbody>
             {(list || []).map((s) => (
               <tr key={s.id}>
-                <td>{pick(s.merchant_name) || s.merchant_id}</td>
-                <td>{names.get(s.campaign_id) || s.campaign_id}</td>
+                <td>
+                  <MerchantName name={s.merchant_name} no={s.merchant_no} address={s.merchant_address} />
+                </td>
+                <td>{names.get(s.campaign_id) || '—'}</td>
                 <td>
                   {fmtDate(s.period_from)} – {fmtDate(s.period_to)}
                 </td>
@@ -230,16 +287,22 @@ export function SettlementsPage() {
                 </td>
                 <td class="actions">
                   {s.status === 'draft' && (
-                    <button type="button" class="btn btn-small btn-primary" onClick={() => act(s, 'approve')}>
-                      {t('settlement.approve')}
-                    </button>
+                    <ConfirmButton
+                      label={t('settlement.approve')}
+                      question={t('settlement.approve_q', { amount: fmtMoney(s.amount_avos), merchant: pick(s.merchant_name), line: [s.merchant_no, s.merchant_address].filter(Boolean).join(' · ') })}
+                      onConfirm={() => act(s, 'approve')}
+                      testId="approve"
+                    />
                   )}
                   {s.status === 'approved' && (
-                    <button type="button" class="btn btn-small btn-primary" onClick={() => act(s, 'pay')}>
-                      {t('settlement.pay')}
-                    </button>
+                    <ConfirmButton
+                      label={t('settlement.pay')}
+                      question={t('settlement.pay_q', { amount: fmtMoney(s.amount_avos), merchant: pick(s.merchant_name), line: [s.merchant_no, s.merchant_address].filter(Boolean).join(' · ') })}
+                      onConfirm={() => act(s, 'pay')}
+                      testId="pay"
+                    />
                   )}
-                  <button type="button" class="btn btn-small" onClick={() => downloadFile(`/settlements/${s.id}.csv`, `statement-${s.id}.csv`).catch(setActErr)}>
+                  <button type="button" class="btn btn-small" onClick={() => downloadFile(`/settlements/${s.id}.csv`, `statement-${s.merchant_no || 'merchant'}-${s.period_from}.csv`).catch(setActErr)}>
                     {t('common.download_csv')}
                   </button>
                   <button type="button" class="btn btn-small" onClick={() => openBlobInTab(`/settlements/${s.id}/print`).catch(setActErr)}>

@@ -1,6 +1,7 @@
 // Official: dashboard, campaigns, points, offers, enrolments of a campaign.
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { LiveBadge, useLiveStats, type LiveTotals } from './live';
+import { MerchantName, ConfirmButton, PublishButton } from './desk';
 import {
   api,
   downloadFile,
@@ -273,7 +274,6 @@ export function CampaignDetail({ id }: { id: string }) {
       </main>
     );
   const act = async (what: 'publish' | 'end') => {
-    if (what === 'end' && !confirm(t('campaign.confirm_end'))) return;
     try {
       await api(`/campaigns/${c.id}/${what}`, { method: 'POST', auth: 'staff' });
       setActErr(null);
@@ -297,18 +297,14 @@ export function CampaignDetail({ id }: { id: string }) {
       <div class="row">
         {c.status === 'draft' && (
           <>
-            <button type="button" class="btn btn-primary" onClick={() => act('publish')}>
-              {t('campaign.publish')}
-            </button>
+            <PublishButton campaign={c} onPublish={() => act('publish')} />
             <button type="button" class="btn" aria-expanded={editing} onClick={() => setEditing(!editing)}>
               {t('common.edit')}
             </button>
           </>
         )}
         {c.status === 'published' && (
-          <button type="button" class="btn btn-danger" onClick={() => act('end')}>
-            {t('campaign.end')}
-          </button>
+          <ConfirmButton label={t('campaign.end')} question={t('campaign.confirm_end')} danger small={false} onConfirm={() => act('end')} testId="end" />
         )}
         <a class="btn" href={`#/c/${encodeURIComponent(c.slug)}`}>
           {t('campaign.visitor_page')}
@@ -651,7 +647,9 @@ export function EnrolmentList({ list, onChange, showCampaign }: { list: Enrolmen
         <tbody>
           {list.map((e) => (
             <tr key={e.id}>
-              <td>{pick(e.merchant_name) || e.merchant_id}</td>
+              <td>
+                <MerchantName name={e.merchant_name} no={e.merchant_no} address={e.merchant_address} />
+              </td>
               {showCampaign && <td>{showCampaign.get(e.campaign_id) || e.campaign_id}</td>}
               <td>{fmtDateTime(e.submitted_at)}</td>
               <td>

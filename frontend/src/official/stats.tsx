@@ -20,7 +20,10 @@ import { useAppState } from '../store';
 import { Kpi } from './campaigns';
 import { CampaignTabs, DateRangeForm } from './common';
 import { LiveBadge, useLiveStats } from './live';
+import { MerchantName, merchantLabel } from './desk';
 import { macauToday } from '../i18n';
+
+type MerchantExtra = { merchant_no?: string; address?: string };
 
 Chart.register(BarController, BarElement, LineController, LineElement, PointElement, CategoryScale, LinearScale, Legend, Tooltip);
 
@@ -189,7 +192,7 @@ function StatsBody({ s }: { s: Stats }) {
           config={{
             type: 'bar',
             data: {
-              labels: (s.merchants || []).slice(0, 15).map((m) => pick(m.name)),
+              labels: (s.merchants || []).slice(0, 15).map((m) => merchantLabel(m.name, (m as MerchantExtra).merchant_no)),
               datasets: [{ label: t('stats.redemptions'), data: (s.merchants || []).slice(0, 15).map((m) => m.redemptions), backgroundColor: C4 }],
             },
             options: { indexAxis: 'y', plugins: { legend: { display: false } } },
@@ -268,7 +271,9 @@ function StatsBody({ s }: { s: Stats }) {
           <tbody>
             {(s.merchants || []).map((m) => (
               <tr key={m.merchant_id}>
-                <td>{pick(m.name)}</td>
+                <td>
+                  <MerchantName name={m.name} no={(m as MerchantExtra).merchant_no} address={(m as MerchantExtra).address} />
+                </td>
                 <td>{tData("category", m.category)}</td>
                 <td class="num" data-testid="merchant-redemptions">
                   {fmtNumber(m.redemptions)}

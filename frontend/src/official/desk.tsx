@@ -1,0 +1,272 @@
+// The bureau's desk: what tells shops apart, confirmations, and the survey answers page.
+import { useState } from 'preact/hooks';
+import type { ComponentChildren } from 'preact';
+import { api, downloadFile, type Campaign, type I18nName } from '../api';
+import { t, pick, fmtDateTime, fmtPct, fmtNumber } from '../i18n';
+import { ErrorBox, Loading, useLoad } from '../components';
+import { useAppState } from '../store';
+import { CampaignTabs } from './common';
+
+/** "M-3F2A1C · Rua da Praia 1": the line under a shop's name that tells same-named shops apart. */
+export function merchantLine(no?: string | null, address?: string | null): string {
+  return [no, address].filter((x) => !!x).join(' · ');
+}
+
+/** A shop's name with its distinguishing line under it. */
+export function MerchantName({ name, no, address }: { name?: I18nName; no?: string | null; address?: string | null }) {
+  const line = merchantLine(no, address);
+  return (
+    <span class="merchant-name">
+      <span>{pick(name) || '—'}</span>
+      {line && (
+        <span class="muted merchant-line" data-testid="merchant-line">
+          {line}
+        </span>
+      )}
+    </span>
+  );
+}
+
+/** A shop's name and line in one string (chart legends, option lists). */
+export function merchantLabel(name?: I18nName, no?: string | null, address?: string | null): string {
+  const line = merchantLine(no, address);
+  return line ? `${pick(name)} (${line})` : pick(name);
+}
+
+/**
+ * A button that asks before it acts: the first press shows what will happen and a confirm and
+ * a cancel button; only the confirm does it.
+ */
+export function ConfirmButton({
+  label,
+  question,
+  confirmLabel,
+  onConfirm,
+  danger,
+  small = true,
+  children,
+  testId,
+}: {
+  label: string;
+  question: string;
+  confirmLabel?: string;
+  onConfirm: () => Promise<void> | void;
+  danger?: boolean;
+  small?: boolean;
+  children?: ComponentChildren;
+  testId?: string;
+}) {
+  const [asking, setAsking] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const cls = `btn${small ? ' btn-small' : ''}${danger ? ' btn-danger' : ' btn-primary'}`;
+  if (!asking)
+    return (
+      <button type="button" class={cls} onClick={() => setAsking(true)} data-testid={testId}>
+        {label}
+      </button>
+    );
+  return (
+    <span class="confirm" role="group" aria-label={label} data-testid={testId ? `${testId}-confirm` : undefined}>
+      <span class="confirm-q" role="alert">
+        {question}
+      </span>
+      {children}
+      <button
+        type="button"
+        class={cls}
+        disabled={busy}
+        onClick={async () => {
+          setBusy(true);
+          try {
+            await onConfirm();
+          } finally {
+            setBusy(false);
+            setAsking(false);
+          }
+        }}
+      >
+        {confirmLabel || t('common.confirm')}
+      </button>
+      <button type="button" class={`btn${small ? ' btn-small' : ''}`} onClick={() => setAsking(false)}>
+        {t('common.cancel')}
+      </button>
+    </span>
+  );
+}
+
+interface SurveyAnswer {
+  merchant_id: string;
+  merchant_name: I18nName;
+  merchant_no: string;
+  address: string;
+  category: string;
+  came_because_of_campaign: boolean;
+  estimate_pct: number | null;
+  comment: string | null;
+  answered_at: string;
+}
+
+interface SurveyAnswers {
+  responses: number;
+  yes: number;
+  share: number | null;
+  estimate_avg: number | null;
+  comments: number;
+  answers: SurveyAnswer[];
+}
+
+/** Every merchant's survey answer for a campaign, with comments and estimates (and a CSV). */
+export function SurveyAnswersPage({ id }: { id: string }) {
+  useAppState();
+  const [c] = useLoad(() => api<Campaign>(`/campaigns/${id}`, { auth: 'staff' }), [id]);
+  const [d, err, , loading] = useLoad(() => api<SurveyAnswers>(`/campaigns/${id}/survey/answers`, { auth: 'staff' }), [id]);
+  const [only, setOnly] = useState(false);
+  const [dlErr, setDlErr] = useState<unknown>(null);
+  const shown = (d?.answers || []).filter((a) => !only || !!a.comment);
+  return (
+    <main id="main" class="page page-wide">
+      <p>
+        <a href="#/official/campaigns">← {t('nav.campaigns')}</a>
+      </p>
+      <h1>
+        {t('survey.answers_title')}
+        {c ? ` — ${pick(c.name)}` : ''}
+      </h1>
+      <CampaignTabs id={id} current="survey" />
+      {loading && !d && <Loading />}
+      <ErrorBox error={err || dlErr} />
+      {d && (
+        <>
+          <p class="kpis">
+            <span>{t('survey.responses', { n: fmtNumber(d.responses) })}</span>
+            {' · '}
+            <span>{t('survey.yes_share', { pct: d.share === null ? '—' : fmtPct(d.share) })}</span>
+            {' · '}
+            <span>{t('survey.estimate_avg', { pct: d.estimate_avg === null ? '—' : fmtPct(d.estimate_avg / 100) })}</span>
+          </p>
+          <div class="row">
+            <label>
+              <input type="checkbox" checked={only} onChange={(e) => setOnly(e.currentTarget.checked)} /> {t('survey.only_comments')}
+            </label>
+            <button type="button" class="btn" onClick={() => downloadFile(`/campaigns/${id}/survey/answers.csv`, `survey-${c?.slug || 'campaign'}.csv`).catch(setDlErr)}>
+              {t('common.download_csv')}
+            </button>
+          </div>
+          {shown.length === 0 ? (
+            <p>{t('common.none')}</p>
+          ) : (
+            <div class="table-wrap" tabIndex={0}>
+              <table data-testid="survey-answers">
+                <thead>
+                  <tr>
+                    <th scope="col">{t('enrol.merchant')}</th>
+                    <th scope="col">{t('survey.question_short')}</th>
+                    <th scope="col" class="num">{t('survey.estimate_short')}</th>
+                    <th scope="col">{t('survey.comment')}</th>
+                    <th scope="col">{t('survey.answered_at')}</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {shown.map((a) => (
+                    <tr key={a.merchant_id}>
+                      <td>
+                        <MerchantName name={a.merchant_name} no={a.merchant_no} address={a.address} />
+                      </td>
+                      <td>{a.came_because_of_campaign ? t('common.yes') : t('common.no')}</td>
+                      <td class="num">{a.estimate_pct === null ? '—' : fmtPct(a.estimate_pct / 100)}</td>
+                      <td class="comment" data-testid="survey-comment">
+                        {a.comment || '—'}
+                      </td>
+                      <td>{fmtDateTime(a.answered_at)}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+          )}
+        </>
+      )}
+    </main>
+  );
+}
+
+interface Preflight {
+  ready: boolean;
+  checks: { check: string; ok: boolean; severity: 'blocking' | 'warning' | 'info'; count?: number | null }[];
+  starts_at: string;
+  ends_at: string;
+}
+
+/**
+ * Publish, after a look at what the campaign has: points, offers, approved shops, stock and
+ * dates. Missing essentials are shown as problems; publishing anyway needs a second, explicit
+ * confirmation.
+ */
+export function PublishButton({ campaign, onPublish }: { campaign: Campaign; onPublish: () => Promise<void> }) {
+  const [pf, setPf] = useState<Preflight | null>(null);
+  const [err, setErr] = useState<unknown>(null);
+  const [busy, setBusy] = useState(false);
+  const open = async () => {
+    setBusy(true);
+    try {
+      setPf(await api<Preflight>(`/campaigns/${campaign.id}/preflight`, { auth: 'staff' }));
+      setErr(null);
+    } catch (e) {
+      setErr(e);
+    } finally {
+      setBusy(false);
+    }
+  };
+  if (!pf)
+    return (
+      <>
+        <button type="button" class="btn btn-primary" disabled={busy} onClick={open}>
+          {t('campaign.publish')}
+        </button>
+        <ErrorBox error={err} />
+      </>
+    );
+  const problems = pf.checks.filter((c) => !c.ok && c.severity !== 'info');
+  return (
+    <section class="card preflight" aria-labelledby="pf-h" data-testid="preflight">
+      <h2 id="pf-h">{t('preflight.title')}</h2>
+      <p>{t('preflight.period', { from: fmtDateTime(pf.starts_at), to: fmtDateTime(pf.ends_at) })}</p>
+      <ul class="checklist">
+        {pf.checks.map((c) => (
+          <li key={c.check} class={c.ok ? 'ok' : c.severity === 'info' ? 'info' : 'bad'} data-testid={`preflight-${c.check}`}>
+            <span aria-hidden="true">{c.ok ? '✓' : c.severity === 'info' ? 'ℹ' : '⚠'}</span>{' '}
+            {t(`preflight.${c.check}_${c.ok ? 'ok' : 'bad'}`, { n: fmtNumber(c.count ?? 0) })}
+          </li>
+        ))}
+      </ul>
+      {problems.length > 0 ? (
+        <p class="alert alert-warn" role="alert" data-testid="preflight-warning">
+          {t('preflight.warning', { n: problems.length })}
+        </p>
+      ) : (
+        <p class="alert alert-ok">{t('preflight.ready')}</p>
+      )}
+      <div class="row">
+        <button
+          type="button"
+          class={problems.length ? 'btn btn-danger' : 'btn btn-primary'}
+          disabled={busy}
+          onClick={async () => {
+            setBusy(true);
+            try {
+              await onPublish();
+            } finally {
+              setBusy(false);
+              setPf(null);
+            }
+          }}
+        >
+          {problems.length ? t('preflight.publish_anyway') : t('preflight.publish_now')}
+        </button>
+        <button type="button" class="btn" onClick={() => setPf(null)}>
+          {t('common.cancel')}
+        </button>
+      </div>
+    </section>
+  );
+}
