@@ -213,7 +213,8 @@ function AuditRow({ r, me }: { r: AuditEntry; me: string | null }) {
   const [all, setAll] = useState(false);
   // Changed fields first, then (when asked) the ones that stayed the same.
   const rows = diff(r.before, r.after).sort((x, y) => Number(x.change === 'same') - Number(y.change === 'same'));
-  const changed = rows.filter((d) => d.change !== 'same');
+  // A field that appeared empty (a new record's unset dates) is not a change worth naming.
+  const changed = rows.filter((d) => d.change !== 'same' && !(d.change === 'added' && d.after == null));
   const href = entityHref(r.entity, r.entity_id);
   const did = `audit-diff-${r.id}`;
   const summaryKeys = changed.slice(0, 4).map((d) => fieldName(d.key));
@@ -229,7 +230,7 @@ function AuditRow({ r, me }: { r: AuditEntry; me: string | null }) {
               <span class="muted">{tData('audit.role', r.actor_role)}</span>
             </>
           )}
-          {me && me === r.actor_id && <span class="tag">{t('audit.you')}</span>}
+          {me && me === r.actor_id && <> <span class="tag">{t('audit.you')}</span></>}
         </td>
         <td>{tData('audit.action', r.action)}</td>
         <td>
