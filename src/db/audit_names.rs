@@ -86,9 +86,14 @@ pub fn entity_names(
                         settlements::period_from,
                         settlements::period_to,
                     ))
-                    .load::<(String, String, String, String, chrono::NaiveDate, chrono::NaiveDate)>(
-                        conn,
-                    )?
+                    .load::<(
+                        String,
+                        String,
+                        String,
+                        String,
+                        chrono::NaiveDate,
+                        chrono::NaiveDate,
+                    )>(conn)?
                 {
                     put(
                         e,

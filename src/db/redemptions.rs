@@ -451,11 +451,14 @@ pub struct Filter {
     pub per_page: i64,
 }
 
+/// A redemption with its coupon's code and its offer's name (JSON names).
+pub type HistoryRow = (Redemption, String, String);
+
 pub fn list_for_merchant(
     conn: &mut DbConn,
     merchant_id: &str,
     f: &Filter,
-) -> Result<(Vec<(Redemption, String, String)>, i64), AppError> {
+) -> Result<(Vec<HistoryRow>, i64), AppError> {
     let build = || {
         let mut q = redemptions::table
             .inner_join(coupons::table.on(coupons::id.eq(redemptions::coupon_id)))

@@ -111,7 +111,9 @@ fn subscribe(state: &State, cid: &str) -> watch::Receiver<Option<Arc<String>>> {
                         }
                     });
                 }
-                Err(e) => tracing::warn!(campaign = %cid, error = %e, "live statistics count failed"),
+                Err(e) => {
+                    tracing::warn!(campaign = %cid, error = %e, "live statistics count failed")
+                }
             }
             tokio::time::sleep(TICK).await;
             // The last subscriber gone: stop, unless one arrived meanwhile (checked under the

@@ -161,8 +161,7 @@ pub async fn list(
             let (rows, total) = redemptions::list_for_merchant(c, &mid, &f)?;
             let mut on_page: Vec<NaiveDate> = rows.iter().map(|r| r.0.day).collect();
             on_page.dedup();
-            let days =
-                redemptions::day_totals(c, &mid, f.campaign_id.as_deref(), &on_page)?;
+            let days = redemptions::day_totals(c, &mid, f.campaign_id.as_deref(), &on_page)?;
             Ok(((rows, total), redemptions::today_totals(c, &mid)?, days))
         })
         .await?;

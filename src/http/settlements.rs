@@ -209,10 +209,14 @@ pub async fn print(
         .db(move |c| {
             let m = catalog::find_merchant(c, &s.merchant_id)?;
             let camp = catalog::find_campaign(c, &s.campaign_id)?;
-            let ids: Vec<String> = [Some(s.created_by.clone()), s.approved_by.clone(), s.paid_by.clone()]
-                .into_iter()
-                .flatten()
-                .collect();
+            let ids: Vec<String> = [
+                Some(s.created_by.clone()),
+                s.approved_by.clone(),
+                s.paid_by.clone(),
+            ]
+            .into_iter()
+            .flatten()
+            .collect();
             let names = super::statement_doc::usernames(c, &ids)?;
             Ok(super::statement_doc::render(&s, &m, &camp, &lines, &names))
         })

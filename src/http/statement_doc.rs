@@ -35,7 +35,9 @@ pub fn esc(s: &str) -> String {
 
 /// A UTC time as Macau wall-clock time, `2026-12-06 14:03`.
 fn macau_time(t: NaiveDateTime) -> String {
-    (t + Duration::hours(8)).format("%Y-%m-%d %H:%M").to_string()
+    (t + Duration::hours(8))
+        .format("%Y-%m-%d %H:%M")
+        .to_string()
 }
 
 /// `2026年12月6日 · 6/12/2026` — unambiguous in both languages.

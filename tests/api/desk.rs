@@ -37,7 +37,11 @@ async fn shop(app: &TestApp, off: &str, cid: &str, name: &str, address: &str) ->
     assert_eq!(s, StatusCode::CREATED, "{b}");
     let token = app.login(&user, "merchant-pw-123").await;
     let (_, e) = app
-        .post(&format!("/campaigns/{cid}/enrolments"), Some(&token), json!({}))
+        .post(
+            &format!("/campaigns/{cid}/enrolments"),
+            Some(&token),
+            json!({}),
+        )
         .await;
     let (s, e) = app
         .post(
@@ -163,7 +167,9 @@ both!(same_named_shops_are_told_apart, |app| {
         assert_eq!(is_uuid_in(&html), None, "no ids on a printed statement");
     }
     // Statistics and enrolments carry the same distinguishing line.
-    let (_, stats) = app.get(&format!("/campaigns/{cid}/stats"), Some(&off)).await;
+    let (_, stats) = app
+        .get(&format!("/campaigns/{cid}/stats"), Some(&off))
+        .await;
     let nos: Vec<&str> = stats["merchants"]
         .as_array()
         .unwrap()
@@ -237,7 +243,10 @@ both!(survey_answers_for_officials, |app| {
         )
         .await;
     assert_eq!(s, StatusCode::OK);
-    assert!(csv.contains("多了遊客 = good") && csv.contains("問卷乙"), "{csv}");
+    assert!(
+        csv.contains("多了遊客 = good") && csv.contains("問卷乙"),
+        "{csv}"
+    );
     assert_eq!(csv.lines().count(), 3);
     let (s, _) = app
         .get(&format!("/campaigns/{cid}/survey/answers"), Some(&a))
@@ -282,7 +291,11 @@ both!(till_errors_state_the_numbers, |app| {
     let cid = c["id"].as_str().unwrap();
     let (_, m) = shop(&app, &off, cid, "數字店", "Rua N").await;
     let o = app
-        .offer(&off, cid, json!({"face_value_avos": 5000, "min_spend_avos": 20000}))
+        .offer(
+            &off,
+            cid,
+            json!({"face_value_avos": 5000, "min_spend_avos": 20000}),
+        )
         .await;
     let code = coupon(&app, o["id"].as_str().unwrap()).await;
     let (s, e) = app

@@ -51,7 +51,11 @@ impl Events {
     }
 }
 
-async fn open(app: &TestApp, cid: &str, token: Option<&str>) -> (StatusCode, String, Option<Events>) {
+async fn open(
+    app: &TestApp,
+    cid: &str,
+    token: Option<&str>,
+) -> (StatusCode, String, Option<Events>) {
     let mut rb = app
         .client
         .get(format!("{}/api/v1/campaigns/{cid}/stats/stream", app.base));
@@ -103,7 +107,9 @@ both!(stats_stream_sends_new_totals_to_every_subscriber, |app| {
         assert_eq!(first["funnel"]["checkins"], 0, "{first}");
     }
     // The same shape as the totals of /stats.
-    let (s, full) = app.get(&format!("/campaigns/{cid}/stats"), Some(&off)).await;
+    let (s, full) = app
+        .get(&format!("/campaigns/{cid}/stats"), Some(&off))
+        .await;
     assert_eq!(s, StatusCode::OK);
     assert_eq!(full["funnel"]["checkins"], 0);
 
@@ -141,7 +147,9 @@ both!(stats_stream_is_for_officials_only, |app| {
     assert_eq!(open(&app, cid, None).await.0, StatusCode::UNAUTHORIZED);
     assert_eq!(open(&app, cid, Some(&m)).await.0, StatusCode::FORBIDDEN);
     assert_eq!(open(&app, cid, Some(&v)).await.0, StatusCode::FORBIDDEN);
-    let (s, b) = app.get("/campaigns/no-such-campaign/stats/stream", Some(&off)).await;
+    let (s, b) = app
+        .get("/campaigns/no-such-campaign/stats/stream", Some(&off))
+        .await;
     assert_eq!(s, StatusCode::NOT_FOUND, "{b}");
     assert_eq!(b["code"], "not_found");
     // `once` gives one event and closes: a snapshot by slug as well as by id.
