@@ -71,6 +71,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .route("/healthz", web::get().to(healthz))
     .route("/metrics", web::get().to(http::metrics::render))
     .route("/api/docs", web::get().to(http::openapi::page))
+    .route("/s/{code}", web::get().to(http::sources::short_link))
     .configure(http::api)
     .default_service(web::to(http::frontend::serve));
 }

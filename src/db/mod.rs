@@ -192,6 +192,7 @@ pub mod pledges;
 pub mod redemptions;
 pub mod settlements;
 pub mod signals;
+pub mod sources;
 pub mod stats;
 pub mod traffic;
 

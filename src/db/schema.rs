@@ -350,3 +350,16 @@ diesel::allow_tables_to_appear_in_same_query!(
     pledge_footnotes,
     audit_log,
 );
+
+diesel::table! {
+    promotion_sources (id) {
+        id -> Text,
+        campaign_id -> Text,
+        code -> Text,
+        name -> Text,
+        platform -> Text,
+        note -> Nullable<Text>,
+        created_by -> Text,
+        created_at -> Timestamp,
+    }
+}

@@ -15,6 +15,7 @@ pub mod pledges;
 pub mod points;
 pub mod redemptions;
 pub mod settlements;
+pub mod sources;
 pub mod statement_doc;
 pub mod stats;
 pub mod views;
@@ -74,6 +75,7 @@ pub fn api(cfg: &mut web::ServiceConfig) {
             .configure(stats::routes)
             .configure(live::routes)
             .configure(desk::routes)
+            .configure(sources::routes)
             .configure(pledges::routes)
             .configure(openapi::routes)
             .default_service(web::to(not_found)),

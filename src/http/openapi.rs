@@ -47,6 +47,7 @@ impl Modify for Bearer {
         document,
         live::stream,
         desk::survey_answers_json, desk::survey_answers_csv, desk::preflight,
+        sources::create, sources::list, sources::list_csv,
         pledges::report, pledges::report_csv, pledges::footnote, pledges::holidays, pledges::add_holiday, pledges::remove_holiday,
     ),
     components(schemas(crate::error::FieldError, crate::domain::names::Names))

@@ -326,3 +326,88 @@ both!(till_errors_state_the_numbers, |app| {
     assert_eq!(p["max_discount_avos"], 3000);
     assert!(p["expires_at"].is_string());
 });
+
+both!(promotion_sources_group_the_traffic, |app| {
+    let off = app.official().await;
+    let c = app.campaign(&off).await;
+    let cid = c["id"].as_str().unwrap();
+    let p = app.point(&off, cid, json!({})).await;
+    let (s, src) = app
+        .post(
+            &format!("/campaigns/{cid}/sources"),
+            Some(&off),
+            json!({"name": "小紅書達人 Ana", "platform": "xiaohongshu", "note": "Weekend post"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{src}");
+    let code = src["code"].as_str().unwrap().to_string();
+    assert_eq!(code.len(), 6);
+    assert_eq!(src["link"], format!("/s/{code}"));
+    let (s, e) = app
+        .post(
+            &format!("/campaigns/{cid}/sources"),
+            Some(&off),
+            json!({"name": "x", "platform": "myspace"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(e["errors"][0]["field"], "platform");
+
+    // The short link lands on the campaign with its source.
+    let plain = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let r = plain
+        .get(format!("{}/s/{}", app.base, code.to_lowercase()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::FOUND);
+    assert_eq!(
+        r.headers()["location"],
+        format!("/#/c/{}?ref={code}", c["slug"].as_str().unwrap()).as_str()
+    );
+    let r = plain
+        .get(format!("{}/s/NOPE99", app.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.headers()["location"], "/");
+
+    // One visitor from the source, one from an unregistered ref, one direct.
+    for r in [Some(code.as_str()), Some("someone-else"), None] {
+        let (_, b) = app.post("/visitors", None, json!({"ref": r})).await;
+        let (s, ci) = app
+            .check_in(
+                b["token"].as_str().unwrap(),
+                p["payload"].as_str().unwrap(),
+                json!({}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{ci}");
+    }
+    let (s, g) = app
+        .get(&format!("/campaigns/{cid}/sources"), Some(&off))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{g}");
+    assert_eq!(g["sources"][0]["figures"]["checkins"], 1, "{g}");
+    assert_eq!(g["sources"][0]["figures"]["visitors"], 1);
+    assert_eq!(g["other"]["checkins"], 1);
+    assert_eq!(g["other_refs"], 1);
+    assert_eq!(g["direct"]["checkins"], 1);
+    let (_, csv, _) = app
+        .raw(
+            Method::GET,
+            &format!("/api/v1/campaigns/{cid}/sources.csv"),
+            Some(&off),
+            None,
+        )
+        .await;
+    assert!(csv.contains("小紅書達人 Ana") && csv.contains("other"), "{csv}");
+    let (_, v) = app.visitor().await;
+    let (s, _) = app
+        .get(&format!("/campaigns/{cid}/sources"), Some(&v))
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+});

@@ -71,6 +71,9 @@ fn matrix(method: &str, path: &str) -> Option<&'static str> {
         ("get", "/campaigns/{id}/survey/answers")
         | ("get", "/campaigns/{id}/survey/answers.csv")
         | ("get", "/campaigns/{id}/preflight") => "UFFFFFAF",
+        ("post", "/campaigns/{id}/sources")
+        | ("get", "/campaigns/{id}/sources")
+        | ("get", "/campaigns/{id}/sources.csv") => "UFFFFFAF",
         ("get", "/openapi.json") => "AAAAAAAA",
         ("get", "/pledges")
         | ("get", "/pledges.csv")
@@ -184,6 +187,10 @@ async fn request(app: &TestApp, fx: &Fx, method: &str, tmpl: &str) -> (String, O
             ),
             Some(json!({})),
         ),
+        ("post", "/campaigns/{id}/sources") => (
+            format!("/campaigns/{c}/sources"),
+            Some(json!({"name": "Matrix KOL", "platform": "instagram"})),
+        ),
         ("post", "/campaigns/{id}/offers") => (
             format!("/campaigns/{c}/offers"),
             Some(
@@ -223,6 +230,8 @@ async fn request(app: &TestApp, fx: &Fx, method: &str, tmpl: &str) -> (String, O
         | ("get", "/campaigns/{id}/survey/answers")
         | ("get", "/campaigns/{id}/survey/answers.csv")
         | ("get", "/campaigns/{id}/preflight")
+        | ("get", "/campaigns/{id}/sources")
+        | ("get", "/campaigns/{id}/sources.csv")
         | ("get", "/campaigns/{id}/stats")
         | ("get", "/campaigns/{id}/stats.csv")
         | ("get", "/campaigns/{id}/signals")
