@@ -26,6 +26,7 @@ before(async () => {
   off = apiClient(srv.base, await loginToken(srv.base, 'official', 'official-demo'));
   taipa = await off.get('/campaigns/taipa');
   await seedSignals(srv.base);
+  await off.post(`/campaigns/${taipa.id}/sources`, { name: 'Ana 的小紅書', platform: 'xiaohongshu', note: 'weekend post' });
 });
 
 after(async () => {
@@ -293,6 +294,7 @@ test('no official screen shows an id, a raw code or a field name (zh-Hant and pt
     `/official/campaigns/${taipa.id}/stats`,
     `/official/campaigns/${taipa.id}/signals`,
     `/official/campaigns/${taipa.id}/survey`,
+    `/official/campaigns/${taipa.id}/sources`,
     `/official/campaigns/${ended.id}/signals`,
     '/official/merchants',
     '/official/enrolments',

@@ -112,6 +112,7 @@ test('official screens', async (t) => {
       [`/official/campaigns/${ids.id}/stats`, 'stats'],
       [`/official/campaigns/${ids.id}/signals`, 'signals'],
       [`/official/campaigns/${ids.id}/survey`, 'survey'],
+      [`/official/campaigns/${ids.id}/sources`, 'sources'],
       [`/official/campaigns/${ids.ended}/signals`, 'signals-none'],
       ['/official/audit', 'audit'],
       ['/official/merchants', 'merchants'],

@@ -11,7 +11,7 @@ import { Dashboard, CampaignsPage, CampaignDetail } from './official/campaigns';
 import { MerchantsPage, EnrolmentsPage, SettlementsPage, PledgesPage, HolidaysPage } from './official/admin';
 import { SignalsPage } from './official/signals';
 import { AuditPage } from './official/audit';
-import { SurveyAnswersPage } from './official/desk';
+import { SurveyAnswersPage, SourcesPage } from './official/desk';
 import { DisplayPage } from './display';
 import { LoginPage } from './login';
 import { Loading } from './components';
@@ -116,6 +116,7 @@ export function App() {
   else if ((m = match('/official/campaigns/:id/stats', path))) page = <LazyStats id={m.id} />;
   else if ((m = match('/official/campaigns/:id/signals', path))) page = <SignalsPage id={m.id} />;
   else if ((m = match('/official/campaigns/:id/survey', path))) page = <SurveyAnswersPage id={m.id} />;
+  else if ((m = match('/official/campaigns/:id/sources', path))) page = <SourcesPage id={m.id} />;
   else if ((m = match('/official/campaigns/:id', path))) page = <CampaignDetail id={m.id} />;
   else if (path === '/official/merchants') page = <MerchantsPage />;
   else if (path === '/official/enrolments') page = <EnrolmentsPage />;

@@ -147,5 +147,7 @@ pub fn grouped(
             v
         })
         .collect();
-    Ok(json!({"sources": rows, "direct": figures(&direct), "other": figures(&other), "other_refs": other_refs}))
+    Ok(
+        json!({"sources": rows, "direct": figures(&direct), "other": figures(&other), "other_refs": other_refs}),
+    )
 }

@@ -169,6 +169,40 @@ pub async fn campaign_csv(
     for k in ["responses", "yes", "share"] {
         row("survey", "", "", k, &s["survey"][k]);
     }
+    // Traffic by registered promotion source; unregistered refs together as "other".
+    let (caches, cid) = (state.caches.clone(), n(&s["campaign_id"]));
+    let g = state
+        .db(move |c| crate::db::sources::grouped(c, &caches, &cid, r))
+        .await?;
+    let metrics = [
+        "page_views",
+        "visitors",
+        "checkins",
+        "coupons_issued",
+        "redemptions",
+    ];
+    for src in g["sources"].as_array().into_iter().flatten() {
+        for m in metrics {
+            rows.push(vec![
+                "source".into(),
+                n(&src["code"]),
+                n(&src["name"]),
+                m.into(),
+                n(&src["figures"][m]),
+            ]);
+        }
+    }
+    for (k, label) in [("direct", "(direct)"), ("other", "(other)")] {
+        for m in metrics {
+            rows.push(vec![
+                "source".into(),
+                label.into(),
+                String::new(),
+                m.into(),
+                n(&g[k][m]),
+            ]);
+        }
+    }
     Ok(csv_response(
         "campaign-stats.csv",
         to_csv(&["section", "key", "name", "metric", "value"], rows)?,

@@ -404,7 +404,10 @@ both!(promotion_sources_group_the_traffic, |app| {
             None,
         )
         .await;
-    assert!(csv.contains("小紅書達人 Ana") && csv.contains("other"), "{csv}");
+    assert!(
+        csv.contains("小紅書達人 Ana") && csv.contains("other"),
+        "{csv}"
+    );
     let (_, v) = app.visitor().await;
     let (s, _) = app
         .get(&format!("/campaigns/{cid}/sources"), Some(&v))

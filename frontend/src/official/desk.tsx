@@ -3,7 +3,7 @@ import { useState } from 'preact/hooks';
 import type { ComponentChildren } from 'preact';
 import { api, downloadFile, type Campaign, type I18nName } from '../api';
 import { t, pick, fmtDateTime, fmtPct, fmtNumber } from '../i18n';
-import { ErrorBox, Loading, useLoad } from '../components';
+import { ErrorBox, Loading, QrImage, useLoad } from '../components';
 import { useAppState } from '../store';
 import { CampaignTabs } from './common';
 
@@ -268,5 +268,209 @@ export function PublishButton({ campaign, onPublish }: { campaign: Campaign; onP
         </button>
       </div>
     </section>
+  );
+}
+
+const PLATFORMS = ['instagram', 'facebook', 'xiaohongshu', 'wechat', 'youtube', 'douyin', 'website', 'print', 'broadcast', 'other'];
+
+interface Figures {
+  page_views: number;
+  visitors: number;
+  checkins: number;
+  coupons_issued: number;
+  redemptions: number;
+}
+
+interface PromotionSource {
+  id: string;
+  code: string;
+  name: string;
+  platform: string;
+  note: string | null;
+  link: string;
+  created_at: string;
+  figures: Figures;
+}
+
+interface SourcesAnswer {
+  sources: PromotionSource[];
+  direct: Figures;
+  other: Figures;
+  other_refs: number;
+}
+
+function FigureCells({ f }: { f: Figures }) {
+  return (
+    <>
+      <td class="num">{fmtNumber(f.page_views)}</td>
+      <td class="num">{fmtNumber(f.visitors)}</td>
+      <td class="num">{fmtNumber(f.checkins)}</td>
+      <td class="num">{fmtNumber(f.coupons_issued)}</td>
+      <td class="num">{fmtNumber(f.redemptions)}</td>
+    </>
+  );
+}
+
+/** The bureau's promotions (influencers, channels): register one, hand out its link and QR, see what it brought. */
+export function SourcesPage({ id }: { id: string }) {
+  useAppState();
+  const [c] = useLoad(() => api<Campaign>(`/campaigns/${id}`, { auth: 'staff' }), [id]);
+  const [d, err, reload, loading] = useLoad(() => api<SourcesAnswer>(`/campaigns/${id}/sources`, { auth: 'staff' }), [id]);
+  const [f, setF] = useState({ name: '', platform: 'instagram', note: '' });
+  const [fErr, setFErr] = useState<unknown>(null);
+  const [dlErr, setDlErr] = useState<unknown>(null);
+  const [qrFor, setQrFor] = useState<string | null>(null);
+  const add = async (e: Event) => {
+    e.preventDefault();
+    try {
+      await api(`/campaigns/${id}/sources`, { method: 'POST', auth: 'staff', body: { name: f.name.trim(), platform: f.platform, note: f.note.trim() || null } });
+      setF({ name: '', platform: f.platform, note: '' });
+      setFErr(null);
+      reload();
+    } catch (e2) {
+      setFErr(e2);
+    }
+  };
+  const full = (link: string) => `${location.origin}${link}`;
+  return (
+    <main id="main" class="page page-wide">
+      <p>
+        <a href="#/official/campaigns">← {t('nav.campaigns')}</a>
+      </p>
+      <h1>
+        {t('sources.title')}
+        {c ? ` — ${pick(c.name)}` : ''}
+      </h1>
+      <CampaignTabs id={id} current="sources" />
+      <p class="lead">{t('sources.lead')}</p>
+      <form class="card form-grid" onSubmit={add}>
+        <div class="field">
+          <label for="src-name">{t('sources.name')}</label>
+          <input id="src-name" type="text" required maxLength={100} value={f.name} onInput={(e) => setF({ ...f, name: e.currentTarget.value })} />
+        </div>
+        <div class="field">
+          <label for="src-platform">{t('sources.platform')}</label>
+          <select id="src-platform" value={f.platform} onChange={(e) => setF({ ...f, platform: e.currentTarget.value })}>
+            {PLATFORMS.map((p) => (
+              <option key={p} value={p}>
+                {t(`sources.p.${p}`)}
+              </option>
+            ))}
+          </select>
+        </div>
+        <div class="field">
+          <label for="src-note">{t('sources.note')}</label>
+          <input id="src-note" type="text" maxLength={500} value={f.note} onInput={(e) => setF({ ...f, note: e.currentTarget.value })} />
+        </div>
+        <ErrorBox error={fErr} />
+        <div class="row">
+          <button type="submit" class="btn btn-primary">
+            {t('sources.add')}
+          </button>
+        </div>
+      </form>
+      {loading && !d && <Loading />}
+      <ErrorBox error={err || dlErr} />
+      {d && (
+        <>
+          <div class="row">
+            <button type="button" class="btn" onClick={() => downloadFile(`/campaigns/${id}/sources.csv`, `sources-${c?.slug || 'campaign'}.csv`).catch(setDlErr)}>
+              {t('common.download_csv')}
+            </button>
+          </div>
+          <div class="table-wrap" tabIndex={0}>
+            <table data-testid="sources-table">
+              <thead>
+                <tr>
+                  <th scope="col">{t('sources.name')}</th>
+                  <th scope="col">{t('sources.platform')}</th>
+                  <th scope="col">{t('sources.link')}</th>
+                  <th scope="col" class="num">{t('stats.page_views')}</th>
+                  <th scope="col" class="num">{t('stats.visitors')}</th>
+                  <th scope="col" class="num">{t('stats.checkins')}</th>
+                  <th scope="col" class="num">{t('stats.coupons_issued')}</th>
+                  <th scope="col" class="num">{t('stats.redemptions')}</th>
+                </tr>
+              </thead>
+              <tbody>
+                {d.sources.map((s) => (
+                  <tr key={s.id} data-testid="source-row">
+                    <td>
+                      <strong>{s.name}</strong>
+                      {s.note && <div class="muted">{s.note}</div>}
+                    </td>
+                    <td>{t(`sources.p.${s.platform}`)}</td>
+                    <td>
+                      <a href={s.link} class="code">
+                        {full(s.link)}
+                      </a>{' '}
+                      <button type="button" class="btn btn-small" aria-expanded={qrFor === s.id} onClick={() => setQrFor(qrFor === s.id ? null : s.id)}>
+                        {t('sources.qr')}
+                      </button>
+                      {qrFor === s.id && <QrImage text={full(s.link)} size={200} label={t('sources.qr_label', { name: s.name })} />}
+                    </td>
+                    <FigureCells f={s.figures} />
+                  </tr>
+                ))}
+                <tr>
+                  <td colSpan={3}>{t('sources.direct')}</td>
+                  <FigureCells f={d.direct} />
+                </tr>
+                <tr>
+                  <td colSpan={3}>{t('sources.other', { n: fmtNumber(d.other_refs) })}</td>
+                  <FigureCells f={d.other} />
+                </tr>
+              </tbody>
+            </table>
+          </div>
+        </>
+      )}
+    </main>
+  );
+}
+
+/** The statistics page's view of traffic by registered promotion source. */
+export function SourcesSummary({ id, version }: { id: string; version?: number }) {
+  const [d] = useLoad(() => api<SourcesAnswer>(`/campaigns/${id}/sources`, { auth: 'staff' }), [id, version]);
+  if (!d) return null;
+  return (
+    <>
+      <h2>{t('sources.by_source')}</h2>
+      <div class="table-wrap" tabIndex={0}>
+        <table data-testid="stats-sources">
+          <thead>
+            <tr>
+              <th scope="col">{t('sources.name')}</th>
+              <th scope="col" class="num">{t('stats.page_views')}</th>
+              <th scope="col" class="num">{t('stats.visitors')}</th>
+              <th scope="col" class="num">{t('stats.checkins')}</th>
+              <th scope="col" class="num">{t('stats.coupons_issued')}</th>
+              <th scope="col" class="num">{t('stats.redemptions')}</th>
+            </tr>
+          </thead>
+          <tbody>
+            {d.sources.map((s) => (
+              <tr key={s.id}>
+                <td>
+                  {s.name} <span class="muted">· {t(`sources.p.${s.platform}`)}</span>
+                </td>
+                <FigureCells f={s.figures} />
+              </tr>
+            ))}
+            <tr>
+              <td>{t('sources.direct')}</td>
+              <FigureCells f={d.direct} />
+            </tr>
+            <tr>
+              <td>{t('sources.other', { n: fmtNumber(d.other_refs) })}</td>
+              <FigureCells f={d.other} />
+            </tr>
+          </tbody>
+        </table>
+      </div>
+      <p>
+        <a href={`#/official/campaigns/${id}/sources`}>{t('sources.manage')}</a>
+      </p>
+    </>
   );
 }

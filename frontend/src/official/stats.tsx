@@ -20,7 +20,7 @@ import { useAppState } from '../store';
 import { Kpi } from './campaigns';
 import { CampaignTabs, DateRangeForm } from './common';
 import { LiveBadge, useLiveStats } from './live';
-import { MerchantName, merchantLabel } from './desk';
+import { MerchantName, merchantLabel, SourcesSummary } from './desk';
 import { macauToday } from '../i18n';
 
 type MerchantExtra = { merchant_no?: string; address?: string };
@@ -65,10 +65,14 @@ export function StatsPage({ id }: { id: string }) {
   const [dlErr, setDlErr] = useState<unknown>(null);
   // Live: when the campaign's figures change and the period shown reaches today, count again.
   const lastLive = useRef<string | null>(null);
+  const [liveVersion, setLiveVersion] = useState(0);
   const includesToday = !q.to || q.to >= macauToday();
   const live = useLiveStats(id, (v) => {
     const key = JSON.stringify(v);
-    if (lastLive.current !== null && lastLive.current !== key && includesToday) reload();
+    if (lastLive.current !== null && lastLive.current !== key && includesToday) {
+      reload();
+      setLiveVersion((n) => n + 1);
+    }
     lastLive.current = key;
   });
   useEffect(() => {
@@ -110,6 +114,7 @@ export function StatsPage({ id }: { id: string }) {
       {loading && !s && <Loading />}
       <ErrorBox error={err || dlErr} />
       {s && <StatsBody s={s} />}
+      {s && <SourcesSummary id={id} version={liveVersion} />}
     </main>
   );
 }
