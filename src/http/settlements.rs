@@ -172,7 +172,14 @@ pub async fn get_csv(
     req: actix_web::HttpRequest,
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    let (s, _, lines) = readable(&state, &req, path.into_inner()).await?;
+    let (s, name, lines) = readable(&state, &req, path.into_inner()).await?;
+    let mid = s.merchant_id.clone();
+    let address = state
+        .db(move |c| Ok(catalog::find_merchant(c, &mid)?.address))
+        .await?;
+    // The shop by name, number and address on every line, so same-named shops never mix.
+    let shop = crate::domain::names::Names::from_json(&name).zh_hant;
+    let no = crate::domain::merchant_no::short_no(&s.merchant_id);
     let body = to_csv(
         &[
             "statement_id",
@@ -182,6 +189,9 @@ pub async fn get_csv(
             "coupon_code",
             "spend_mop",
             "ecash_mop",
+            "merchant_name",
+            "merchant_no",
+            "merchant_address",
         ],
         lines.iter().map(|(r, code)| {
             vec![
@@ -192,6 +202,9 @@ pub async fn get_csv(
                 codes::display(code),
                 mop(r.spend_avos),
                 mop(r.ecash_avos),
+                shop.clone(),
+                no.clone(),
+                address.clone(),
             ]
         }),
     )?;

@@ -165,6 +165,19 @@ both!(same_named_shops_are_told_apart, |app| {
         assert!(html.contains("待核准") && html.contains("Awaiting approval"));
         assert!(html.contains("50.00"));
         assert_eq!(is_uuid_in(&html), None, "no ids on a printed statement");
+        let (s, csv, _) = app
+            .raw(
+                Method::GET,
+                &format!("/api/v1/settlements/{}.csv", r["id"].as_str().unwrap()),
+                Some(&off),
+                None,
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK);
+        assert!(
+            csv.contains(want) && csv.contains(r["merchant_no"].as_str().unwrap()),
+            "{csv}"
+        );
     }
     // Statistics and enrolments carry the same distinguishing line.
     let (_, stats) = app

@@ -25,7 +25,9 @@ export function Dashboard() {
   const [ov, err, reloadOv, loading] = useLoad(() => api<Overview>('/stats/overview', { auth: 'staff' }), []);
   const [list] = useLoad(() => api<Campaign[]>('/campaigns', { auth: 'staff' }), []);
   const summary = ov?.summary ? pick(ov.summary) : '';
-  const [live, setLive] = useState<{ at: number | null; connected: boolean }>({ at: null, connected: false });
+  const [links, setLinks] = useState<Record<string, { at: number | null; connected: boolean }>>({});
+  const linkList = Object.values(links);
+  const live = { at: linkList.reduce<number | null>((a, l) => (l.at && (!a || l.at > a) ? l.at : a), null), connected: linkList.length > 0 && linkList.every((l) => l.connected) };
   const seen = useRef<Record<string, string>>({});
   // Running campaigns are followed live (a few at most: each is one open connection).
   const running = (list || []).filter((c) => c.status === 'published').slice(0, 4);
@@ -80,7 +82,7 @@ export function Dashboard() {
               </thead>
               <tbody>
                 {running.map((c) => (
-                  <LiveRow key={c.id} c={c} onData={onLive} onState={(at, connected) => setLive((l) => ({ at: Math.max(l.at || 0, at || 0) || null, connected: connected || l.connected }))} />
+                  <LiveRow key={c.id} c={c} onData={onLive} onState={(at, connected) => setLinks((m) => ({ ...m, [c.id]: { at, connected } }))} />
                 ))}
               </tbody>
             </table>
