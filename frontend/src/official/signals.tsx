@@ -3,7 +3,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { api, type Campaign, type Signal, type SignalsAnswer } from '../api';
 import { t, tn, tData, pick, hasKey, fmtDate, fmtDateTime, macauToday, rfc3339ToLocalInput } from '../i18n';
 import { ErrorBox, Loading, useLoad } from '../components';
-import { useAppState } from '../store';
+import { getState, useAppState } from '../store';
 import { merchantLabel } from './desk';
 import { CampaignTabs, DateRangeForm } from './common';
 
@@ -207,6 +207,13 @@ function SignalCard({ sg, idx, merchants }: { sg: Signal; idx: number; merchants
         )}
       </dl>
       {explanation(sg.kind) && <p class="muted">{explanation(sg.kind)}</p>}
+      {getState().locale === 'en' && sg.detail && (
+        // The server's own sentence is English: shown only to those reading English.
+        <p class="signal-detail">
+          <span class="muted">{t('signals.server_says')} </span>
+          <span lang="en">{sg.detail}</span>
+        </p>
+      )}
       {nEvidence > 0 && (
         <details class="evidence">
           <summary>{tn('signals.evidence', nEvidence)}</summary>
