@@ -174,3 +174,46 @@ both!(stats_stream_is_for_officials_only, |app| {
     let v: Value = serde_json::from_str(data[0].trim_start_matches("data:").trim()).unwrap();
     assert_eq!(v["funnel"]["checkins"], 0);
 });
+
+both!(
+    one_shared_count_per_campaign_whatever_the_subscribers,
+    |app| {
+        let off = app.official().await;
+        let c = app.campaign(&off).await;
+        let cid = c["id"].as_str().unwrap();
+        let hub = &app.state.live;
+        let mut streams = Vec::new();
+        for _ in 0..12 {
+            let (s, _, ev) = open(&app, cid, Some(&off)).await;
+            assert_eq!(s, StatusCode::OK);
+            streams.push(ev.unwrap());
+        }
+        for ev in &mut streams {
+            ev.until(15, |_| true).await.expect("first figures");
+        }
+        assert_eq!(hub.feeds(), 1, "one feed for the campaign");
+        // Twelve subscribers, one count a second: five more counts take about five seconds. One
+        // count per connection would make them in well under one.
+        let (r0, t0) = (hub.recounts(), Instant::now());
+        let deadline = t0 + Duration::from_secs(30);
+        while hub.recounts() < r0 + 5 {
+            assert!(Instant::now() < deadline, "the feed stopped counting");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        let took = t0.elapsed();
+        assert!(
+            took >= Duration::from_millis(3500),
+            "5 counts in {took:?}: counted per subscriber, not shared"
+        );
+        // The last subscriber gone, the feed stops.
+        drop(streams);
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while hub.feeds() > 0 {
+            assert!(
+                Instant::now() < deadline,
+                "the feed outlived its subscribers"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+);
