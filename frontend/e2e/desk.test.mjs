@@ -254,6 +254,40 @@ test('publish with no approved shop shows the pre-flight warning', async () => {
   await page.getByTestId('preflight').waitFor({ state: 'detached' });
 });
 
+test('a point is placed by clicking the map, with no map tiles reachable', async () => {
+  const draft = await off.post('/campaigns', {
+    slug: `map-${Date.now().toString(36)}`,
+    name: { 'zh-Hant': '地圖活動', pt: 'Campanha do mapa', en: 'Map campaign' },
+    district: 'Taipa',
+    starts_at: new Date(Date.now() - 3600_000).toISOString(),
+    ends_at: new Date(Date.now() + 30 * 86400_000).toISOString(),
+  });
+  const { context } = await browser({ viewport: { width: 1280, height: 900 } });
+  const page = await context.newPage();
+  await uiLogin(page, srv.base, 'official', 'official-demo');
+  await page.goto(`${srv.base}/#/official/campaigns/${draft.id}`);
+  await page.getByRole('button', { name: L('point.new') }).click();
+  const map = page.getByTestId('map-picker');
+  await map.locator('.leaflet-control-zoom-in').waitFor();
+  const lat0 = await page.inputValue('#pt-lat');
+  const lng0 = await page.inputValue('#pt-lng');
+  const box = await map.boundingBox();
+  // Up and to the right of the centre: north-east of the default place.
+  await page.mouse.click(box.x + box.width * 0.75, box.y + box.height * 0.25);
+  await page.waitForFunction((v) => document.querySelector('#pt-lat').value !== v, lat0);
+  const lat = Number(await page.inputValue('#pt-lat'));
+  const lng = Number(await page.inputValue('#pt-lng'));
+  assert.ok(lat > Number(lat0) && lng > Number(lng0), `picked ${lat},${lng} from ${lat0},${lng0}`);
+  await page.fill('#pt-name-zh-Hant', '地圖點');
+  await page.fill('#pt-name-pt', 'Ponto do mapa');
+  await page.fill('#pt-name-en', 'Map point');
+  await shot(page, 'desk-map-picker');
+  await page.getByRole('button', { name: L('point.create') }).click();
+  await page.getByText(L('point.created').replace('{name}', 'Map point')).waitFor();
+  const point = (await off.get(`/campaigns/${draft.id}`)).points.find((p) => p.name.en === 'Map point');
+  assert.ok(Math.abs(point.lat - lat) < 1e-6 && Math.abs(point.lng - lng) < 1e-6, JSON.stringify(point));
+});
+
 test('the survey answers page lists a comment', async () => {
   const shop = await newShop('問卷小店', 'Rua dos Clérigos 2');
   const { context } = await browser();

@@ -8,6 +8,7 @@ import { useRoute } from '../router';
 import { NameFields, cleanName, CATEGORIES } from './common';
 import { EnrolmentList } from './campaigns';
 import { MerchantName, ConfirmButton } from './desk';
+import { MapPicker } from './mappicker';
 
 /** The Macau calendar day of an RFC 3339 time, as YYYY-MM-DD. */
 function fmtMacauDay(iso: string): string {
@@ -81,6 +82,13 @@ export function MerchantsPage() {
           <Field id="m-lng" label={t('point.lng')}>
             <input id="m-lng" type="number" step="any" value={f.lng} onInput={(e) => setF({ ...f, lng: e.currentTarget.value })} />
           </Field>
+          <MapPicker
+            id="m-map"
+            lat={Number(f.lat)}
+            lng={Number(f.lng)}
+            onPick={(lat, lng) => setF((x) => ({ ...x, lat: String(lat), lng: String(lng) }))}
+            dots={(list || []).map((m) => ({ lat: m.lat, lng: m.lng, label: pick(m.name) }))}
+          />
           <div class="field">
             <label>
               <input type="checkbox" checked={f.m_mark} onChange={(e) => setF({ ...f, m_mark: e.currentTarget.checked })} /> {t('merchant.m_mark_field')}

@@ -2,6 +2,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { LiveBadge, useLiveStats, type LiveTotals } from './live';
 import { MerchantName, ConfirmButton, PublishButton } from './desk';
+import { MapPicker } from './mappicker';
 import {
   api,
   downloadFile,
@@ -390,6 +391,13 @@ function PointsSection({ c, reload }: { c: Campaign; reload: () => void }) {
           <Field id="pt-lng" label={t('point.lng')}>
             <input id="pt-lng" type="number" step="any" required value={f.lng} onInput={(e) => setF({ ...f, lng: e.currentTarget.value })} />
           </Field>
+          <MapPicker
+            id="pt-map"
+            lat={Number(f.lat)}
+            lng={Number(f.lng)}
+            onPick={(lat, lng) => setF((x) => ({ ...x, lat: String(lat), lng: String(lng) }))}
+            dots={(c.points || []).map((p) => ({ lat: p.lat, lng: p.lng, label: pick(p.name) }))}
+          />
           <Field id="pt-radius" label={t('point.radius')}>
             <input id="pt-radius" type="number" min="1" required value={f.radius_m} onInput={(e) => setF({ ...f, radius_m: e.currentTarget.value })} />
           </Field>
