@@ -250,7 +250,7 @@ test('publish with no approved shop shows the pre-flight warning', async () => {
   await shot(page, 'desk-preflight-pt');
   // Nothing was published by opening the check.
   assert.equal((await off.get(`/campaigns/${draft.id}`)).status, 'draft');
-  await page.getByRole('button', { name: pt['common.cancel'] }).click();
+  await page.getByRole('button', { name: pt['ops.cancel'], exact: true }).click();
   await page.getByTestId('preflight').waitFor({ state: 'detached' });
 });
 

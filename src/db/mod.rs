@@ -183,11 +183,13 @@ pub fn get(pool: &DbPool) -> Result<PooledConn, AppError> {
 
 pub mod audit;
 pub mod audit_names;
+pub mod budget;
 pub mod cache;
 pub mod catalog;
 pub mod issuance;
 pub mod ledger;
 pub mod merchant_cards;
+pub mod operations;
 pub mod pledges;
 pub mod redemptions;
 pub mod settlements;

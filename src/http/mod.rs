@@ -2,6 +2,7 @@
 //! extract, authorise (role extractors), call persistence/domain, and serialise.
 
 pub mod auth;
+pub mod bulk;
 pub mod campaigns;
 pub mod checkins;
 pub mod desk;
@@ -10,6 +11,7 @@ pub mod live;
 pub mod merchants;
 pub mod metrics;
 pub mod openapi;
+pub mod operations;
 pub mod pageviews;
 pub mod pledges;
 pub mod points;
@@ -77,6 +79,8 @@ pub fn api(cfg: &mut web::ServiceConfig) {
             .configure(desk::routes)
             .configure(sources::routes)
             .configure(pledges::routes)
+            .configure(operations::routes)
+            .configure(bulk::routes)
             .configure(openapi::routes)
             .default_service(web::to(not_found)),
     );

@@ -230,6 +230,7 @@ pub async fn signals(
         .db(move |c| {
             let camp = catalog::find_campaign(c, &key)?;
             let mut out = crate::db::signals::campaign(c, &camp.id, r)?;
+            crate::db::operations::annotate_signals(c, &mut out)?;
             // Till users by their login name, not their id.
             let ids: Vec<String> = out["signals"]
                 .as_array()

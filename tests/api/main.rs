@@ -2,12 +2,16 @@
 
 mod support;
 
+mod budget_race;
+mod bulk;
 mod campaigns;
 mod checkins;
 mod concurrency;
 mod desk;
+mod devices;
 mod foundation;
 mod live;
 mod migrations;
+mod operations;
 mod redemptions;
 mod reports;

@@ -7,7 +7,8 @@ import { useAppState } from '../store';
 import { useRoute } from '../router';
 import { NameFields, cleanName, CATEGORIES } from './common';
 import { EnrolmentList } from './campaigns';
-import { MerchantName, ConfirmButton } from './desk';
+import { BulkEnrolments, BulkSettlements, ConfirmBox, ImportMerchants, MerchantOps } from './operations';
+import { MerchantName, ConfirmButton, merchantLabel } from './desk';
 import { MapPicker } from './mappicker';
 
 /** The Macau calendar day of an RFC 3339 time, as YYYY-MM-DD. */
@@ -24,6 +25,7 @@ export function MerchantsPage() {
     if (focusId && list) document.getElementById(`merchant-${focusId}`)?.scrollIntoView({ block: 'center' });
   }, [focusId, list]);
   const [open, setOpen] = useState(false);
+  const [importing, setImporting] = useState(false);
   const [search, setSearch] = useState('');
   const [cat, setCat] = useState('');
   const needle = search.trim().toLowerCase();
@@ -60,7 +62,12 @@ export function MerchantsPage() {
       <button type="button" class="btn btn-primary" aria-expanded={open} onClick={() => setOpen(!open)}>
         {t('merchant.new')}
       </button>
+      {' '}
+      <button type="button" class="btn" aria-expanded={importing} onClick={() => setImporting(!importing)}>
+        {t('ops.import')}
+      </button>
       {ok && <Notice kind="ok">{ok}</Notice>}
+      {importing && <ImportMerchants onDone={reload} />}
       {open && (
         <form class="card form-grid" onSubmit={submit}>
           <NameFields idPrefix="m-name" value={f.name} onChange={(name) => setF({ ...f, name })} />
@@ -148,6 +155,7 @@ export function MerchantsPage() {
               <th scope="col">{t('merchant.category')}</th>
               <th scope="col">{t('merchant.address')}</th>
               <th scope="col">{t('merchant.mmark')}</th>
+              <th scope="col">{t('common.actions')}</th>
             </tr>
           </thead>
           <tbody>
@@ -158,6 +166,9 @@ export function MerchantsPage() {
                 <td>{tData("category", m.category)}</td>
                 <td>{m.address}</td>
                 <td>{m.m_mark ? <MMark /> : '—'}</td>
+                <td class="actions">
+                  <MerchantOps m={m} reload={reload} />
+                </td>
               </tr>
             ))}
           </tbody>
@@ -178,6 +189,7 @@ export function EnrolmentsPage() {
       {loading && <Loading />}
       <ErrorBox error={err} />
       {list && <EnrolmentList list={list} onChange={reload} showCampaign={names} />}
+      {list && <BulkEnrolments list={list} onDone={reload} campaigns={names} />}
     </main>
   );
 }
@@ -223,7 +235,9 @@ export function SettlementsPage() {
       setActErr(e2);
     }
   };
+  const [paying, setPaying] = useState<Settlement | null>(null);
   const act = async (s: Settlement, what: 'approve' | 'pay') => {
+    setPaying(null);
     try {
       await api(`/settlements/${s.id}/${what}`, { method: 'POST', auth: 'staff' });
       setActErr(null);
@@ -262,6 +276,9 @@ export function SettlementsPage() {
       </form>
       {!campaign && <p class="hint">{t('settlement.choose_campaign')}</p>}
       {msg && <Notice kind="ok">{msg}</Notice>}
+      {paying && (
+        <ConfirmBox title={t('ops.pay_one_q', { name: merchantLabel(paying.merchant_name, paying.merchant_no, paying.merchant_address), total: fmtMoney(paying.amount_avos) })} danger onConfirm={() => act(paying, 'pay')} onCancel={() => setPaying(null)} />
+      )}
       <ErrorBox error={err || actErr} />
       {loading && <Loading />}
       <div class="table-wrap" tabIndex={0}>
@@ -303,12 +320,9 @@ export function SettlementsPage() {
                     />
                   )}
                   {s.status === 'approved' && (
-                    <ConfirmButton
-                      label={t('settlement.pay')}
-                      question={t('settlement.pay_q', { amount: fmtMoney(s.amount_avos), merchant: pick(s.merchant_name), line: [s.merchant_no, s.merchant_address].filter(Boolean).join(' · ') })}
-                      onConfirm={() => act(s, 'pay')}
-                      testId="pay"
-                    />
+                    <button type="button" class="btn btn-small btn-primary" onClick={() => setPaying(s)}>
+                      {t('settlement.pay')}
+                    </button>
                   )}
                   <button type="button" class="btn btn-small" onClick={() => downloadFile(`/settlements/${s.id}.csv`, `statement-${s.merchant_no || 'merchant'}-${s.period_from}.csv`).catch(setActErr)}>
                     {t('common.download_csv')}
@@ -334,6 +348,7 @@ export function SettlementsPage() {
         </table>
         {list && list.length === 0 && <p>{t('common.none')}</p>}
       </div>
+      {list && <BulkSettlements list={list} onDone={reload} />}
     </main>
   );
 }

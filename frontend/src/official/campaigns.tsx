@@ -1,7 +1,7 @@
 // Official: dashboard, campaigns, points, offers, enrolments of a campaign.
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { LiveBadge, useLiveStats, type LiveTotals } from './live';
-import { MerchantName, ConfirmButton, PublishButton } from './desk';
+import { MerchantName, PreflightChecklist } from './desk';
 import { MapPicker } from './mappicker';
 import {
   api,
@@ -20,6 +20,7 @@ import { useAppState } from '../store';
 import { navigate } from '../router';
 import { NameFields, cleanName, CATEGORIES, CampaignTabs } from './common';
 import { offerValue, offerTrigger } from '../visitor/common';
+import { BudgetCell, BudgetPanel, ConfirmBox, LiveEdit, OfferOps, PointOps } from './operations';
 
 export function Dashboard() {
   const st = useAppState();
@@ -137,6 +138,7 @@ function CampaignTable({ list }: { list: Campaign[] }) {
             <th scope="col">{t('campaign.starts_at')}</th>
             <th scope="col">{t('campaign.ends_at')}</th>
             <th scope="col">{t('campaign.status')}</th>
+            <th scope="col">{t('ops.budget')}</th>
             <th scope="col">{t('common.actions')}</th>
           </tr>
         </thead>
@@ -151,6 +153,9 @@ function CampaignTable({ list }: { list: Campaign[] }) {
               <td>{fmtDate(c.ends_at)}</td>
               <td>
                 <StatusBadge status={c.status} />
+              </td>
+              <td>
+                <BudgetCell c={c} />
               </td>
               <td>
                 <a href={`#/official/campaigns/${c.id}/stats`}>{t('nav.stats')}</a>
@@ -269,6 +274,7 @@ export function CampaignDetail({ id }: { id: string }) {
   const [c, err, reload, loading] = useLoad(() => api<Campaign>(`/campaigns/${id}`, { auth: 'staff' }), [id]);
   const [actErr, setActErr] = useState<unknown>(null);
   const [editing, setEditing] = useState(false);
+  const [asking, setAsking] = useState<'publish' | 'end' | null>(null);
   if (loading && !c) return <main id="main" class="page page-wide"><Loading /></main>;
   if (!c)
     return (
@@ -277,6 +283,7 @@ export function CampaignDetail({ id }: { id: string }) {
       </main>
     );
   const act = async (what: 'publish' | 'end') => {
+    setAsking(null);
     try {
       await api(`/campaigns/${c.id}/${what}`, { method: 'POST', auth: 'staff' });
       setActErr(null);
@@ -300,20 +307,47 @@ export function CampaignDetail({ id }: { id: string }) {
       <div class="row">
         {c.status === 'draft' && (
           <>
-            <PublishButton campaign={c} onPublish={() => act('publish')} />
+            <button type="button" class="btn btn-primary" onClick={() => setAsking('publish')}>
+              {t('campaign.publish')}
+            </button>
             <button type="button" class="btn" aria-expanded={editing} onClick={() => setEditing(!editing)}>
               {t('common.edit')}
             </button>
           </>
         )}
         {c.status === 'published' && (
-          <ConfirmButton label={t('campaign.end')} question={t('campaign.confirm_end')} danger small={false} onConfirm={() => act('end')} testId="end" />
+          <>
+            <button type="button" class="btn" aria-expanded={editing} onClick={() => setEditing(!editing)}>
+              {t('common.edit')}
+            </button>
+            <button type="button" class="btn btn-danger" onClick={() => setAsking('end')}>
+              {t('campaign.end')}
+            </button>
+          </>
         )}
         <a class="btn" href={`#/c/${encodeURIComponent(c.slug)}`}>
           {t('campaign.visitor_page')}
         </a>
       </div>
+      {asking && (
+        <ConfirmBox title={t(asking === 'end' ? 'campaign.confirm_end' : 'ops.publish_q')} danger={asking === 'end'} onConfirm={() => act(asking)} onCancel={() => setAsking(null)}>
+          <p>
+            {pick(c.name)} · {fmtDateTime(c.starts_at)} – {fmtDateTime(c.ends_at)} · {t('ops.offers_points', { offers: (c.offers || []).length, points: (c.points || []).length })}
+          </p>
+          {asking === 'publish' && <PreflightChecklist campaignId={c.id} />}
+        </ConfirmBox>
+      )}
       <ErrorBox error={actErr} />
+      {editing && c.status === 'published' && (
+        <LiveEdit
+          c={c}
+          onSaved={() => {
+            setEditing(false);
+            reload();
+          }}
+        />
+      )}
+      <BudgetPanel c={c} reload={reload} />
       {editing && c.status === 'draft' && (
         <CampaignFormView
           existingId={c.id}
@@ -469,6 +503,7 @@ function PointsSection({ c, reload }: { c: Campaign; reload: () => void }) {
                       </a>
                     </>
                   )}
+                  <PointOps p={p} reload={reload} ended={c.status === 'ended'} />
                   {msg[p.id] && (
                     <p class="muted" role="status">
                       {msg[p.id]}
@@ -607,6 +642,7 @@ function OffersSection({ c, reload }: { c: Campaign; reload: () => void }) {
               <th scope="col" class="num">
                 {t('offer.issued_stock')}
               </th>
+              <th scope="col">{t('common.actions')}</th>
             </tr>
           </thead>
           <tbody>
@@ -617,6 +653,16 @@ function OffersSection({ c, reload }: { c: Campaign; reload: () => void }) {
                 <td>{offerTrigger(o)}</td>
                 <td class="num">
                   {fmtNumber(o.issued)} / {fmtNumber(o.stock)}
+                  {(o as { paused?: boolean }).paused ? (
+                    <div>
+                      <span class="badge badge-draft" data-testid="offer-paused">
+                        {t('ops.paused')}
+                      </span>
+                    </div>
+                  ) : null}
+                </td>
+                <td class="actions">
+                  <OfferOps o={o} reload={reload} ended={c.status === 'ended'} />
                 </td>
               </tr>
             ))}

@@ -198,39 +198,18 @@ interface Preflight {
 }
 
 /**
- * Publish, after a look at what the campaign has: points, offers, approved shops, stock and
- * dates. Missing essentials are shown as problems; publishing anyway needs a second, explicit
- * confirmation.
+ * What a campaign has before it is published: points, offers, approved shops, stock and dates.
+ * Missing essentials are listed as problems, with a warning that publishing makes the campaign
+ * public as it is (shown inside the publish confirmation).
  */
-export function PublishButton({ campaign, onPublish }: { campaign: Campaign; onPublish: () => Promise<void> }) {
-  const [pf, setPf] = useState<Preflight | null>(null);
-  const [err, setErr] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
-  const open = async () => {
-    setBusy(true);
-    try {
-      setPf(await api<Preflight>(`/campaigns/${campaign.id}/preflight`, { auth: 'staff' }));
-      setErr(null);
-    } catch (e) {
-      setErr(e);
-    } finally {
-      setBusy(false);
-    }
-  };
-  if (!pf)
-    return (
-      <>
-        <button type="button" class="btn btn-primary" disabled={busy} onClick={open}>
-          {t('campaign.publish')}
-        </button>
-        <ErrorBox error={err} />
-      </>
-    );
+export function PreflightChecklist({ campaignId }: { campaignId: string }) {
+  const [pf, err] = useLoad(() => api<Preflight>(`/campaigns/${campaignId}/preflight`, { auth: 'staff' }), [campaignId]);
+  if (err) return <ErrorBox error={err} />;
+  if (!pf) return <Loading />;
   const problems = pf.checks.filter((c) => !c.ok && c.severity !== 'info');
   return (
-    <section class="card preflight" aria-labelledby="pf-h" data-testid="preflight">
-      <h2 id="pf-h">{t('preflight.title')}</h2>
-      <p>{t('preflight.period', { from: fmtDateTime(pf.starts_at), to: fmtDateTime(pf.ends_at) })}</p>
+    <section class="preflight" aria-labelledby="pf-h" data-testid="preflight">
+      <h4 id="pf-h">{t('preflight.title')}</h4>
       <ul class="checklist">
         {pf.checks.map((c) => (
           <li key={c.check} class={c.ok ? 'ok' : c.severity === 'info' ? 'info' : 'bad'} data-testid={`preflight-${c.check}`}>
@@ -246,27 +225,6 @@ export function PublishButton({ campaign, onPublish }: { campaign: Campaign; onP
       ) : (
         <p class="alert alert-ok">{t('preflight.ready')}</p>
       )}
-      <div class="row">
-        <button
-          type="button"
-          class={problems.length ? 'btn btn-danger' : 'btn btn-primary'}
-          disabled={busy}
-          onClick={async () => {
-            setBusy(true);
-            try {
-              await onPublish();
-            } finally {
-              setBusy(false);
-              setPf(null);
-            }
-          }}
-        >
-          {problems.length ? t('preflight.publish_anyway') : t('preflight.publish_now')}
-        </button>
-        <button type="button" class="btn" onClick={() => setPf(null)}>
-          {t('common.cancel')}
-        </button>
-      </div>
     </section>
   );
 }

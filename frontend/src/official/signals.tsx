@@ -6,6 +6,7 @@ import { ErrorBox, Loading, useLoad } from '../components';
 import { getState, useAppState } from '../store';
 import { merchantLabel } from './desk';
 import { CampaignTabs, DateRangeForm } from './common';
+import { SignalActions } from './operations';
 
 const KINDS = ['exact_minimum_spend', 'till_burst', 'merchant_hopping', 'visitors_from_one_device', 'refused_scans'];
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
@@ -85,7 +86,7 @@ export function SignalsPage({ id }: { id: string }) {
       {s && (
         <ul class="cards signal-list">
           {sorted.map((sg, i) => (
-            <SignalCard key={`${sg.kind}-${i}`} sg={sg} idx={i} merchants={merchants} />
+            <SignalCard key={`${sg.kind}-${i}`} sg={sg} idx={i} merchants={merchants} reload={reload} />
           ))}
         </ul>
       )}
@@ -148,7 +149,7 @@ function explanation(kind: string): string {
   }
 }
 
-function SignalCard({ sg, idx, merchants }: { sg: Signal; idx: number; merchants: Map<string, string> }) {
+function SignalCard({ sg, idx, merchants, reload }: { sg: Signal; idx: number; merchants: Map<string, string>; reload: () => void }) {
   const ev = sg.evidence || {};
   const hid = `sg-${idx}-h`;
   // The evidence is counted as the sentence counts it (refusals, visitors, shops or redemptions).
@@ -207,6 +208,7 @@ function SignalCard({ sg, idx, merchants }: { sg: Signal; idx: number; merchants
         )}
       </dl>
       {explanation(sg.kind) && <p class="muted">{explanation(sg.kind)}</p>}
+      <SignalActions sg={sg} reload={reload} />
       {getState().locale === 'en' && sg.detail && (
         // The server's own sentence is English: shown only to those reading English.
         <p class="signal-detail">
