@@ -271,6 +271,7 @@ test('a point is placed by clicking the map, with no map tiles reachable', async
   await map.locator('.leaflet-control-zoom-in').waitFor();
   const lat0 = await page.inputValue('#pt-lat');
   const lng0 = await page.inputValue('#pt-lng');
+  await map.scrollIntoViewIfNeeded();
   const box = await map.boundingBox();
   // Up and to the right of the centre: north-east of the default place.
   await page.mouse.click(box.x + box.width * 0.75, box.y + box.height * 0.25);

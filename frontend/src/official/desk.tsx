@@ -66,7 +66,7 @@ export function ConfirmButton({
       </button>
     );
   return (
-    <span class="confirm" role="group" aria-label={label} data-testid={testId ? `${testId}-confirm` : undefined}>
+    <span class="confirm-inline" role="group" aria-label={label} data-testid={testId ? `${testId}-confirm` : undefined}>
       <span class="confirm-q" role="alert">
         {question}
       </span>

@@ -1,12 +1,13 @@
 // A map to place a point or a shop: click (or tap) to set the location, existing places shown as
 // dots. Leaflet is bundled and loaded only when the map is opened; the tile URL comes from
-// `VITE_MAP_TILE_URL` at build time. Without tiles (offline, blocked) the map still works: the
+// `VITE_MAP_TILE_URL` at build time (none by default). Without tiles (offline, blocked) the map still works: the
 // dots, the click and the typed coordinates do not need them.
 import { useEffect, useRef, useState } from 'preact/hooks';
 import 'leaflet/dist/leaflet.css';
 import { t } from '../i18n';
 
-const TILE_URL: string = (import.meta.env.VITE_MAP_TILE_URL as string | undefined) || 'https://tile.openstreetmap.org/{z}/{x}/{y}.png';
+// No URL configured: no background at all (and no requests to a tile server).
+const TILE_URL: string = (import.meta.env.VITE_MAP_TILE_URL as string | undefined) || '';
 const TILE_ATTRIBUTION = '© OpenStreetMap';
 
 export interface MapDot {
@@ -29,9 +30,13 @@ export function MapPicker({ lat, lng, onPick, dots = [], id }: { lat: number; ln
       if (gone || !box.current) return;
       const start: [number, number] = [isFinite(lat) ? lat : 22.1987, isFinite(lng) ? lng : 113.5439];
       const m = L.map(box.current, { center: start, zoom: 16, attributionControl: true });
-      const tiles = L.tileLayer(TILE_URL, { maxZoom: 19, attribution: TILE_ATTRIBUTION });
-      tiles.on('tileerror', () => setTilesFailed(true));
-      tiles.addTo(m);
+      if (TILE_URL) {
+        const tiles = L.tileLayer(TILE_URL, { maxZoom: 19, attribution: TILE_ATTRIBUTION });
+        tiles.on('tileerror', () => setTilesFailed(true));
+        tiles.addTo(m);
+      } else {
+        setTilesFailed(true);
+      }
       for (const d of dots) {
         L.circleMarker([d.lat, d.lng], { radius: 6, color: '#1f6f8b', weight: 2, fillOpacity: 0.6 }).bindTooltip(d.label).addTo(m);
       }
