@@ -59,6 +59,7 @@ pub fn state(settings: &Settings, pool: DbPool, backend: Backend) -> AppState {
         caches: crate::db::cache::Caches::with_pool(pool.clone()),
         limits: http::visitors::Limits::new(settings.rate_limits),
         wallets: std::sync::Arc::new(http::verification::Wallets::new(settings)),
+        live: Default::default(),
     }
 }
 
@@ -74,6 +75,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .route("/healthz", web::get().to(healthz))
     .route("/metrics", web::get().to(http::metrics::render))
     .route("/api/docs", web::get().to(http::openapi::page))
+    .route("/s/{code}", web::get().to(http::sources::short_link))
     .configure(http::api)
     .default_service(web::to(http::frontend::serve));
 }

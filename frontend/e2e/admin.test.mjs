@@ -72,12 +72,15 @@ test('official generates settlement statements, approves and pays one', async ()
   await page.getByRole('button', { name: L('settlement.approve') }).first().waitFor({ timeout: 30000 });
   // Four eyes: the official who generated the statements may not approve them.
   await page.getByRole('button', { name: L('settlement.approve') }).first().click();
+  // Approving and paying ask first, naming the amount and the shop.
+  await page.getByRole('button', { name: L('common.confirm') }).first().click();
   await page.getByText(L('error.four_eyes_required')).waitFor({ timeout: 20000 });
   await uiLogin(page, srv.base, 'official-2', 'official-demo');
   await page.goto(`${srv.base}/#/official/settlements`);
   await page.selectOption('#se-campaign', taipa.id);
   await page.getByRole('button', { name: L('settlement.approve') }).first().waitFor({ timeout: 30000 });
   await page.getByRole('button', { name: L('settlement.approve') }).first().click();
+  await page.getByRole('button', { name: L('common.confirm') }).first().click();
   await page.getByRole('button', { name: L('settlement.pay') }).first().waitFor({ timeout: 20000 });
   await page.getByRole('button', { name: L('settlement.pay') }).first().click();
   await page.getByTestId('confirm-yes').click();

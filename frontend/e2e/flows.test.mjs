@@ -96,6 +96,10 @@ test('official creates a campaign, two points and an offer, and publishes it', a
   await page.getByRole('cell', { name: 'MOP 50 e-cash', exact: true }).waitFor({ timeout: 20000 });
 
   await page.getByRole('button', { name: L('campaign.publish') }).click();
+  // The confirmation carries the pre-flight check: points and offer are there, no shop is
+  // approved yet (they join later).
+  await page.getByTestId('preflight').waitFor();
+  assert.match(await page.getByTestId('preflight-approved_merchants').getAttribute('class'), /bad/);
   await page.getByTestId('confirm-yes').click();
   await page.getByText(L('status.published')).first().waitFor({ timeout: 20000 });
   await shot(page, 'official-campaign-detail');
@@ -247,14 +251,19 @@ test('a merchant joins, scans the coupon by camera, redeems it; a second scan is
   assert.equal(await preview.count(), 0, 'the preview is gone once redeemed');
   await shot(page, 'merchant-redeem-done');
 
-  // The camera still sees the same coupon: it fills in again, and the preview already refuses it.
-  await page.waitForFunction(() => document.querySelector('#coupon')?.value.length > 0, null, { timeout: 30000 });
+  // The field showed the coupon's code, never the raw QR text.
+  assert.doesNotMatch(await page.locator('#coupon').inputValue(), /B1:/);
+  // The camera still sees the same coupon but does not offer it again; typed in, it is refused.
+  assert.equal(await page.locator('#coupon').inputValue(), '', 'the coupon just redeemed is not filled in again');
+  await page.fill('#coupon', state.coupon.code);
   await page.fill('#spend', '120');
   await page.getByRole('button', { name: L('redeem.check') }).click();
   const err = page.getByTestId('redeem-error');
   await err.waitFor({ timeout: 30000 });
   assert.ok((await err.innerText()).includes(L('error.already_redeemed')));
   assert.equal(await preview.count(), 0, 'no confirm button for a refused coupon');
+  assert.equal(await page.getByTestId('redeem-ok').count(), 0, 'one result at a time: the last sale made way for the new one');
+  assert.equal(await page.locator('#coupon').inputValue(), state.coupon.code, 'the camera, still seeing the redeemed coupon, did not refill the field');
   await shot(page, 'merchant-redeem-refused');
 });
 

@@ -136,7 +136,9 @@ for (const lang of ['en', 'pt']) {
       const signals = await off.get(`/campaigns/${taipa.id}/signals`);
       const refused = signals.signals.find((s) => s.kind === 'refused_scans' && !(s.actions || []).some((a) => a.action === 'ban'));
       assert.ok(refused, 'a refused-scans signal not acted on yet');
-      const target = page.locator('[data-kind=refused_scans]', { hasText: refused.visitor_id }).first();
+      // Visitors show by their short reference (V- and six characters), never by their id.
+      const shortRef = `V-${refused.visitor_id.replace(/[^0-9a-z]/gi, '').slice(0, 6).toUpperCase()}`;
+      const target = page.locator('[data-kind=refused_scans]', { hasText: shortRef }).first();
       // First void one of its coupons (its e-cash goes back to the budget), then ban it.
       const held = (await off.get(`/visitors/${refused.visitor_id}`)).coupons.filter((k) => k.status === 'issued');
       if (held.length) {
@@ -154,7 +156,7 @@ for (const lang of ['en', 'pt']) {
       await target.getByRole('button', { name: fill(L['ops.ban_visitor'], { id: refused.visitor_id.slice(0, 8) }) }).click();
       await target.getByLabel(L['ops.reason']).fill('scanning from far away');
       await target.getByTestId('confirm-yes').click();
-      const taken = page.locator('[data-kind=refused_scans]', { hasText: refused.visitor_id }).first().getByTestId('actions-taken');
+      const taken = page.locator('[data-kind=refused_scans]', { hasText: shortRef }).first().getByTestId('actions-taken');
       await taken.locator('li', { hasText: L['audit.action.ban'] }).first().waitFor({ timeout: 20000 });
       const line = await taken.innerText();
       assert.ok(line.includes('official-2'), `who acted is shown: ${line}`);

@@ -38,7 +38,8 @@ after(async () => {
 });
 
 async function settle(page) {
-  await page.waitForLoadState('networkidle').catch(() => {});
+  // Live screens keep a stream open, so the network is never idle there: wait a little only.
+  await page.waitForLoadState('networkidle', { timeout: 3000 }).catch(() => {});
   await page.waitForFunction(() => !document.querySelector('.loading'), null, { timeout: 10000 }).catch(() => {});
   await page.waitForTimeout(150);
 }
@@ -110,6 +111,8 @@ test('official screens', async (t) => {
       [`/official/campaigns/${ids.id}`, 'campaign'],
       [`/official/campaigns/${ids.id}/stats`, 'stats'],
       [`/official/campaigns/${ids.id}/signals`, 'signals'],
+      [`/official/campaigns/${ids.id}/survey`, 'survey'],
+      [`/official/campaigns/${ids.id}/sources`, 'sources'],
       [`/official/campaigns/${ids.ended}/signals`, 'signals-none'],
       ['/official/audit', 'audit'],
       ['/official/merchants', 'merchants'],

@@ -57,6 +57,7 @@ export interface Merchant {
   lng: number;
   m_mark: boolean;
   username?: string;
+  merchant_no?: string;
 }
 
 export interface Coupon {
@@ -112,6 +113,8 @@ export interface Enrolment {
   campaign_id: string;
   merchant_id: string;
   merchant_name?: I18nName;
+  merchant_no?: string;
+  merchant_address?: string;
   campaign_name?: I18nName;
   status: 'pending' | 'approved' | 'rejected';
   submitted_at: string;
@@ -124,6 +127,8 @@ export interface Settlement {
   campaign_id: string;
   merchant_id: string;
   merchant_name?: I18nName;
+  merchant_no?: string;
+  merchant_address?: string;
   period_from: string;
   period_to: string;
   amount_avos: number;
@@ -204,6 +209,10 @@ export interface RedemptionPreview {
   discount_avos: number;
   ecash_avos: number;
   to_pay_avos: number;
+  min_spend_avos?: number;
+  max_discount_avos?: number | null;
+  capped?: boolean;
+  expires_at?: string;
 }
 
 export type SignalKind = 'exact_minimum_spend' | 'till_burst' | 'merchant_hopping' | 'visitors_from_one_device' | 'refused_scans';
@@ -241,6 +250,8 @@ export interface AuditEntry {
   before: unknown;
   after: unknown;
   at: string;
+  actor_name?: string | null;
+  entity_label?: { name?: I18nName; merchant_no?: string; address?: string; period_from?: string; period_to?: string } | null;
 }
 
 export class ApiError extends Error {

@@ -11,6 +11,7 @@ import { Dashboard, CampaignsPage, CampaignDetail } from './official/campaigns';
 import { MerchantsPage, EnrolmentsPage, SettlementsPage, PledgesPage, HolidaysPage } from './official/admin';
 import { SignalsPage } from './official/signals';
 import { AuditPage } from './official/audit';
+import { SurveyAnswersPage, SourcesPage } from './official/desk';
 import { DisplayPage } from './display';
 import { LoginPage } from './login';
 import { ChangePasswordPage } from './password';
@@ -124,6 +125,8 @@ export function App() {
   else if (path === '/official/campaigns') page = <CampaignsPage />;
   else if ((m = match('/official/campaigns/:id/stats', path))) page = <LazyStats id={m.id} />;
   else if ((m = match('/official/campaigns/:id/signals', path))) page = <SignalsPage id={m.id} />;
+  else if ((m = match('/official/campaigns/:id/survey', path))) page = <SurveyAnswersPage id={m.id} />;
+  else if ((m = match('/official/campaigns/:id/sources', path))) page = <SourcesPage id={m.id} />;
   else if ((m = match('/official/campaigns/:id', path))) page = <CampaignDetail id={m.id} />;
   else if (path === '/official/merchants') page = <MerchantsPage />;
   else if (path === '/official/enrolments') page = <EnrolmentsPage />;

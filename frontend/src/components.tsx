@@ -2,7 +2,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { ComponentChildren } from 'preact';
 import QRCode from 'qrcode';
-import { t, tData, pick, fmtDateTime, errorText, LOCALE_LABELS } from './i18n';
+import { t, tData, pick, fmtDateTime, fmtMoney, hasKey, errorText, LOCALE_LABELS } from './i18n';
 import { LOCALES, setLocale, setStaff, useAppState, type Locale } from './store';
 import { ApiError, NetworkError, type I18nName } from './api';
 import { navigate } from './router';
@@ -94,6 +94,14 @@ export function ErrorBox({ error }: { error: unknown }) {
   );
 }
 
+/** A request field as a person reads it: the form's label (`field.<name>`), or a general word. */
+export function fieldLabel(field: string | undefined): string {
+  if (!field) return '';
+  const base = field.replace(/\[\d+\]/g, '').split('.')[0];
+  for (const k of [`field.${field}`, `field.${base}`]) if (hasKey(k)) return t(k);
+  return t('field.other');
+}
+
 export function describeError(error: unknown): string {
   if (error instanceof ApiError) {
     const msg = errorText(error.code);
@@ -103,8 +111,18 @@ export function describeError(error: unknown): string {
       return `${msg} ${t(b.same_merchant ? 'error.already_redeemed_here' : 'error.already_redeemed_at', { when: fmtDateTime(b.redeemed_at), shop })}`;
     }
     if (error.code === 'validation_failed' && Array.isArray(error.errors) && error.errors.length) {
-      const list = (error.errors as { field?: string; message?: string }[]).map((e) => `${e.field ?? ''}: ${e.message ?? ''}`).join('; ');
-      return `${msg} (${list})`;
+      // Field names are shown as the form's labels, never as the API's names.
+      const labels = (error.errors as { field?: string }[]).map((e) => fieldLabel(e.field)).filter((x, i, a) => x && a.indexOf(x) === i);
+      return labels.length ? `${msg} ${t('error.check_fields', { fields: labels.join(t('common.list_sep')) })}` : msg;
+    }
+    if (error.code === 'min_spend_not_met' && typeof b.min_spend_avos === 'number') {
+      return `${msg} ${t('error.min_spend_is', { min: fmtMoney(b.min_spend_avos), short: fmtMoney(typeof b.short_avos === 'number' ? b.short_avos : 0) })}`;
+    }
+    if (error.code === 'coupon_expired' && typeof b.expired_at === 'string') {
+      return `${msg} ${t('error.expired_on', { when: fmtDateTime(b.expired_at) })}`;
+    }
+    if (error.code === 'merchant_not_eligible' && Array.isArray(b.eligible_categories) && b.eligible_categories.length) {
+      return `${msg} ${t('error.eligible_only', { list: (b.eligible_categories as string[]).map((c) => tData('category', c)).join(t('common.list_sep')) })}`;
     }
     return msg;
   }

@@ -226,17 +226,20 @@ pub fn get(pool: &DbPool) -> Result<PooledConn, AppError> {
 }
 
 pub mod audit;
+pub mod audit_names;
 pub mod budget;
 pub mod cache;
 pub mod catalog;
 pub mod issuance;
 pub mod ledger;
+pub mod merchant_cards;
 pub mod operations;
 pub mod pledges;
 pub mod redemptions;
 pub mod settlements;
 pub mod signals;
 pub mod staff;
+pub mod sources;
 pub mod stats;
 pub mod traffic;
 pub mod verification;

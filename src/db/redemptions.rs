@@ -201,7 +201,8 @@ fn quote(
                 "This coupon needs a spend of at least MOP {}.",
                 money::mop(min_spend_avos)
             ),
-            json!({"min_spend_avos": min_spend_avos}),
+            json!({"min_spend_avos": min_spend_avos, "spend_avos": spend_avos,
+                   "short_avos": min_spend_avos - spend_avos}),
         ),
         MoneyError::NegativeSpend => AppError::field("spend_avos", "must not be negative"),
     })
@@ -235,12 +236,20 @@ pub fn preview(
         return Err(e);
     }
     let applied = quote(conn, caches, merchant_id, &coupon, &offer, spend_avos)?;
+    // Whether a percent discount hit its cap (the till says so, with the cap).
+    let capped = offer.kind == "discount"
+        && offer.max_discount_avos > 0
+        && spend_avos * i64::from(offer.percent_off) / 100 > offer.max_discount_avos;
     Ok(json!({
         "coupon": views::coupon(&coupon, Some(&offer), keys.coupon(&coupon.code), t),
         "spend_avos": spend_avos,
         "discount_avos": applied.discount_avos,
         "ecash_avos": applied.ecash_avos,
         "to_pay_avos": spend_avos - applied.discount_avos,
+        "min_spend_avos": offer.min_spend_avos,
+        "max_discount_avos": (offer.max_discount_avos > 0).then_some(offer.max_discount_avos),
+        "capped": capped,
+        "expires_at": to_rfc3339(coupon.expires_at),
     }))
 }
 
@@ -461,14 +470,18 @@ pub struct Filter {
     pub per_page: i64,
 }
 
+/// A redemption with its coupon's code and its offer's name (JSON names).
+pub type HistoryRow = (Redemption, String, String);
+
 pub fn list_for_merchant(
     conn: &mut DbConn,
     merchant_id: &str,
     f: &Filter,
-) -> Result<(Vec<(Redemption, String)>, i64), AppError> {
+) -> Result<(Vec<HistoryRow>, i64), AppError> {
     let build = || {
         let mut q = redemptions::table
             .inner_join(coupons::table.on(coupons::id.eq(redemptions::coupon_id)))
+            .inner_join(offers::table.on(offers::id.eq(redemptions::offer_id)))
             .filter(redemptions::merchant_id.eq(merchant_id.to_string()))
             .into_boxed();
         if let Some(d) = f.from {
@@ -487,9 +500,49 @@ pub fn list_for_merchant(
         .order(redemptions::created_at.desc())
         .limit(f.per_page)
         .offset(f.page.max(0) * f.per_page)
-        .select((Redemption::as_select(), coupons::code))
+        .select((Redemption::as_select(), coupons::code, offers::name))
         .load(conn)?;
     Ok((rows, total))
+}
+
+/// Per Macau day: the count, discount and spend of a merchant's live (not undone)
+/// redemptions on the given days, within the filter's campaign.
+pub fn day_totals(
+    conn: &mut DbConn,
+    merchant_id: &str,
+    campaign_id: Option<&str>,
+    days: &[NaiveDate],
+) -> Result<Vec<(NaiveDate, i64, i64, i64)>, AppError> {
+    if days.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut q = redemptions::table
+        .filter(redemptions::merchant_id.eq(merchant_id.to_string()))
+        .filter(redemptions::status.eq("done"))
+        .filter(redemptions::day.eq_any(days.to_vec()))
+        .into_boxed();
+    if let Some(c) = campaign_id {
+        q = q.filter(redemptions::campaign_id.eq(c.to_string()));
+    }
+    let rows: Vec<(NaiveDate, i64, i64)> = q
+        .select((
+            redemptions::day,
+            redemptions::discount_avos,
+            redemptions::spend_avos,
+        ))
+        .load(conn)?;
+    let mut by_day: std::collections::BTreeMap<NaiveDate, (i64, i64, i64)> = Default::default();
+    for (d, disc, spend) in rows {
+        let e = by_day.entry(d).or_default();
+        e.0 += 1;
+        e.1 += disc;
+        e.2 += spend;
+    }
+    Ok(by_day
+        .into_iter()
+        .rev()
+        .map(|(d, (n, disc, spend))| (d, n, disc, spend))
+        .collect())
 }
 
 /// Today's (Macau day) count and discount total of a merchant's live redemptions.

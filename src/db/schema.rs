@@ -412,3 +412,16 @@ diesel::allow_tables_to_appear_in_same_query!(
     verification_locks,
     campaign_budget_days,
 );
+
+diesel::table! {
+    promotion_sources (id) {
+        id -> Text,
+        campaign_id -> Text,
+        code -> Text,
+        name -> Text,
+        platform -> Text,
+        note -> Nullable<Text>,
+        created_by -> Text,
+        created_at -> Timestamp,
+    }
+}

@@ -451,9 +451,14 @@ pub fn campaign(
             offers::issued,
         ))
         .load(conn)?;
-    let merchant_rows: Vec<(String, String, String)> = merchants::table
+    let merchant_rows: Vec<(String, String, String, String)> = merchants::table
         .filter(merchants::id.eq_any(f.merchants.keys().cloned().collect::<Vec<_>>()))
-        .select((merchants::id, merchants::name, merchants::category))
+        .select((
+            merchants::id,
+            merchants::name,
+            merchants::category,
+            merchants::address,
+        ))
         .load(conn)?;
     let merchants_enrolled: i64 = enrolments::table
         .filter(enrolments::campaign_id.eq(cid))
@@ -485,10 +490,11 @@ pub fn campaign(
         .collect();
     let mut merchants_json: Vec<Value> = merchant_rows
         .iter()
-        .map(|(id, name, cat)| {
+        .map(|(id, name, cat, address)| {
             let [n, ecash, spend] = f.merchants.get(id).copied().unwrap_or_default();
             json!({"merchant_id": id, "name": Names::from_json(name), "category": cat, "redemptions": n,
-                   "ecash_avos": ecash, "spend_avos": spend})
+                   "ecash_avos": ecash, "spend_avos": spend, "address": address,
+                   "merchant_no": crate::domain::merchant_no::short_no(id)})
         })
         .collect();
     merchants_json.sort_by_key(|m| std::cmp::Reverse(m["redemptions"].as_i64().unwrap_or(0)));

@@ -431,3 +431,8 @@ pub mod passwords {
             .unwrap_or(false)
     }
 }
+
+/// The token's claims when its role is one of `roles` (for extractors kept in other modules).
+pub fn claims_with_roles(req: &HttpRequest, roles: &[&str]) -> Result<Claims, AppError> {
+    role_claims(req, roles)
+}

@@ -687,12 +687,18 @@ pub async fn list_enrolments(
 ) -> Result<HttpResponse, AppError> {
     let q = q.into_inner();
     let rows = state
-        .db(move |c| catalog::list_enrolments(c, q.status.as_deref(), q.campaign.as_deref(), None))
+        .db(move |c| {
+            let rows =
+                catalog::list_enrolments(c, q.status.as_deref(), q.campaign.as_deref(), None)?;
+            let mut out: Vec<_> = rows
+                .iter()
+                .map(|(e, n)| views::enrolment(e, Some(n)))
+                .collect();
+            crate::db::merchant_cards::enrich(c, &mut out)?;
+            Ok(out)
+        })
         .await?;
-    Ok(ok(&rows
-        .iter()
-        .map(|(e, n)| views::enrolment(e, Some(n)))
-        .collect::<Vec<_>>()))
+    Ok(ok(&rows))
 }
 
 #[utoipa::path(get, path = "/api/v1/campaigns/{id}/enrolments", tag = "enrolments", params(("id" = String, Path)), responses((status = 200, description = "enrolments of the campaign")))]
@@ -705,13 +711,16 @@ pub async fn campaign_enrolments(
     let rows = state
         .db(move |c| {
             let camp = catalog::find_campaign(c, &key)?;
-            catalog::list_enrolments(c, None, Some(&camp.id), None)
+            let rows = catalog::list_enrolments(c, None, Some(&camp.id), None)?;
+            let mut out: Vec<_> = rows
+                .iter()
+                .map(|(e, n)| views::enrolment(e, Some(n)))
+                .collect();
+            crate::db::merchant_cards::enrich(c, &mut out)?;
+            Ok(out)
         })
         .await?;
-    Ok(ok(&rows
-        .iter()
-        .map(|(e, n)| views::enrolment(e, Some(n)))
-        .collect::<Vec<_>>()))
+    Ok(ok(&rows))
 }
 
 #[derive(Deserialize, Default, utoipa::ToSchema)]

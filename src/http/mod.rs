@@ -10,6 +10,8 @@ pub mod csv_out;
 pub mod frontend;
 pub mod html;
 pub mod input;
+pub mod desk;
+pub mod live;
 pub mod merchants;
 pub mod metrics;
 pub mod openapi;
@@ -21,6 +23,8 @@ pub mod points;
 pub mod redemptions;
 pub mod settlements;
 pub mod staff;
+pub mod sources;
+pub mod statement_doc;
 pub mod stats;
 pub mod verification;
 pub mod views;
@@ -44,6 +48,8 @@ pub struct AppState {
     pub limits: crate::http::visitors::Limits,
     /// Verification of visitors (one person, one wallet).
     pub wallets: std::sync::Arc<verification::Wallets>,
+    /// Live statistics feeds (server-sent events), one per watched campaign.
+    pub live: live::Hub,
 }
 
 impl AppState {
@@ -83,6 +89,9 @@ pub fn api(cfg: &mut web::ServiceConfig) {
             .configure(settlements::routes)
             .configure(pageviews::routes)
             .configure(stats::routes)
+            .configure(live::routes)
+            .configure(desk::routes)
+            .configure(sources::routes)
             .configure(pledges::routes)
             .configure(staff::routes)
             .configure(operations::routes)

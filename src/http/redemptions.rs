@@ -158,7 +158,7 @@ fn filter(q: ListQuery, owner: bool, max: i64) -> Result<Filter, AppError> {
 pub const MAX_PAGE: i64 = 100_000;
 
 #[utoipa::path(get, path = "/api/v1/merchant/redemptions", tag = "merchant", params(ListQuery),
-    responses((status = 200, description = "{items, total, page, per_page, today}")))]
+    responses((status = 200, description = "{items (newest first, with coupon_code, offer_name and day), total, page (from 0), per_page, pages, days (totals of the days on this page), today_count, today_discount_avos, today_spend_avos}")))]
 pub async fn list(
     state: State,
     who: MerchantUser,
@@ -167,24 +167,34 @@ pub async fn list(
     let f = filter(q.into_inner(), who.owner, 500)?;
     let mid = who.merchant_id.clone();
     let (page, per_page) = (f.page, f.per_page);
-    let ((rows, total), today) = state
+    let ((rows, total), today, days) = state
         .db(move |c| {
-            Ok((
-                redemptions::list_for_merchant(c, &mid, &f)?,
-                redemptions::today_totals(c, &mid)?,
-            ))
+            let (rows, total) = redemptions::list_for_merchant(c, &mid, &f)?;
+            let mut on_page: Vec<NaiveDate> = rows.iter().map(|r| r.0.day).collect();
+            on_page.dedup();
+            let days = redemptions::day_totals(c, &mid, f.campaign_id.as_deref(), &on_page)?;
+            Ok(((rows, total), redemptions::today_totals(c, &mid)?, days))
         })
         .await?;
     let items: Vec<_> = rows
         .iter()
-        .map(|(r, code)| {
+        .map(|(r, code, offer)| {
             let mut v = views::redemption(r);
             v["coupon_code"] = json!(codes::display(code));
+            v["offer_name"] = json!(crate::domain::names::Names::from_json(offer));
+            v["day"] = json!(r.day.to_string());
             v
         })
         .collect();
+    let days: Vec<_> = days
+        .iter()
+        .map(|(d, n, disc, spend)| json!({"day": d.to_string(), "count": n, "discount_avos": disc, "spend_avos": spend}))
+        .collect();
+    // `page` counts from 0; `pages` says how many there are.
+    let pages = (total + per_page - 1) / per_page;
     Ok(ok(&json!({
-        "items": items, "total": total, "page": page, "per_page": per_page,
+        "items": items, "total": total, "page": page, "per_page": per_page, "pages": pages,
+        "days": days,
         "today_count": today.0, "today_discount_avos": today.1, "today_spend_avos": today.2,
     })))
 }
@@ -213,7 +223,7 @@ pub async fn list_csv(
             "ecash_mop",
             "settlement_id",
         ],
-        rows.iter().map(|(r, code)| {
+        rows.iter().map(|(r, code, _)| {
             vec![
                 r.id.clone(),
                 to_rfc3339(r.created_at),

@@ -13,7 +13,6 @@ use crate::db::audit::{self, Actor};
 use crate::db::{catalog, settlements};
 use crate::domain::codes;
 use crate::domain::money::mop;
-use crate::domain::names::Names;
 use crate::domain::time::to_rfc3339;
 use crate::error::AppError;
 
@@ -66,15 +65,15 @@ pub async fn generate(
                     Some(&views::settlement(s, None)),
                 )?;
             }
-            Ok(rows)
+            let mut out: Vec<_> = rows
+                .iter()
+                .map(|(s, n)| views::settlement(s, Some(n)))
+                .collect();
+            crate::db::merchant_cards::enrich(c, &mut out)?;
+            Ok(out)
         })
         .await?;
-    Ok(created(
-        &rows
-            .iter()
-            .map(|(s, n)| views::settlement(s, Some(n)))
-            .collect::<Vec<_>>(),
-    ))
+    Ok(created(&rows))
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -90,12 +89,17 @@ pub async fn list(
 ) -> Result<HttpResponse, AppError> {
     let q = q.into_inner();
     let rows = state
-        .db(move |c| settlements::list(c, q.campaign.as_deref(), None))
+        .db(move |c| {
+            let rows = settlements::list(c, q.campaign.as_deref(), None)?;
+            let mut out: Vec<_> = rows
+                .iter()
+                .map(|(s, n)| views::settlement(s, Some(n)))
+                .collect();
+            crate::db::merchant_cards::enrich(c, &mut out)?;
+            Ok(out)
+        })
         .await?;
-    Ok(ok(&rows
-        .iter()
-        .map(|(s, n)| views::settlement(s, Some(n)))
-        .collect::<Vec<_>>()))
+    Ok(ok(&rows))
 }
 
 #[utoipa::path(get, path = "/api/v1/merchant/settlements", tag = "merchant", responses((status = 200, description = "the merchant's own statements")))]
@@ -173,7 +177,14 @@ pub async fn get_csv(
     req: actix_web::HttpRequest,
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    let (s, _, lines) = readable(&state, &req, path.into_inner()).await?;
+    let (s, name, lines) = readable(&state, &req, path.into_inner()).await?;
+    let mid = s.merchant_id.clone();
+    let address = state
+        .db(move |c| Ok(catalog::find_merchant(c, &mid)?.address))
+        .await?;
+    // The shop by name, number and address on every line, so same-named shops never mix.
+    let shop = crate::domain::names::Names::from_json(&name).zh_hant;
+    let no = crate::domain::merchant_no::short_no(&s.merchant_id);
     let body = to_csv(
         &[
             "statement_id",
@@ -183,6 +194,9 @@ pub async fn get_csv(
             "coupon_code",
             "spend_mop",
             "ecash_mop",
+            "merchant_name",
+            "merchant_no",
+            "merchant_address",
         ],
         lines.iter().map(|(r, code)| {
             vec![
@@ -193,6 +207,9 @@ pub async fn get_csv(
                 codes::display(code),
                 mop(r.spend_avos),
                 mop(r.ecash_avos),
+                shop.clone(),
+                no.clone(),
+                address.clone(),
             ]
         }),
     )?;
@@ -205,35 +222,23 @@ pub async fn print(
     req: actix_web::HttpRequest,
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    let (s, name, lines) = readable(&state, &req, path.into_inner()).await?;
-    let n = Names::from_json(&name);
-    let mut rows = String::new();
-    for (r, code) in &lines {
-        rows.push_str(&format!(
-            "<tr><td>{}</td><td>{}</td><td class=n>{}</td><td class=n>{}</td></tr>",
-            esc(&to_rfc3339(r.created_at)),
-            esc(&codes::display(code)),
-            esc(&mop(r.spend_avos)),
-            esc(&mop(r.ecash_avos))
-        ));
-    }
-    let html = format!(
-        r#"<!doctype html><html lang="zh-Hant"><head><meta charset="utf-8"><title>結算單 Liquidação Statement</title>
-<style>body{{font-family:"Noto Sans CJK TC",sans-serif;margin:15mm}}table{{border-collapse:collapse;width:100%}}td,th{{border:1px solid #444;padding:2px 6px}}.n{{text-align:right}}</style></head>
-<body><h1>電子現金券結算單 · Liquidação · Settlement statement</h1>
-<p>{zh} · {pt} · {en}</p><p>{from} – {to} · {status} · ID {id}</p>
-<table><thead><tr><th>時間 Time</th><th>券號 Code</th><th>消費 Spend (MOP)</th><th>電子現金 E-cash (MOP)</th></tr></thead><tbody>{rows}</tbody>
-<tfoot><tr><th colspan=3>合計 Total ({count})</th><th class=n>{total}</th></tr></tfoot></table></body></html>"#,
-        zh = esc(&n.zh_hant),
-        pt = esc(&n.pt),
-        en = esc(&n.en),
-        from = esc(&s.period_from.to_string()),
-        to = esc(&s.period_to.to_string()),
-        status = esc(&s.status),
-        id = esc(&s.id),
-        count = s.redemptions_count,
-        total = esc(&mop(s.amount_avos)),
-    );
+    let (s, _name, lines) = readable(&state, &req, path.into_inner()).await?;
+    let html = state
+        .db(move |c| {
+            let m = catalog::find_merchant(c, &s.merchant_id)?;
+            let camp = catalog::find_campaign(c, &s.campaign_id)?;
+            let ids: Vec<String> = [
+                Some(s.created_by.clone()),
+                s.approved_by.clone(),
+                s.paid_by.clone(),
+            ]
+            .into_iter()
+            .flatten()
+            .collect();
+            let names = super::statement_doc::usernames(c, &ids)?;
+            Ok(super::statement_doc::render(&s, &m, &camp, &lines, &names))
+        })
+        .await?;
     Ok(super::html::printable(html))
 }
 

@@ -152,14 +152,15 @@ pub async fn campaign_csv(
         }
     }
     for m in s["merchants"].as_array().into_iter().flatten() {
+        // Shops of the same name are told apart by their number and address.
+        let name = format!(
+            "{} ({} · {})",
+            n(&m["name"]["zh-Hant"]),
+            n(&m["merchant_no"]),
+            n(&m["address"])
+        );
         for k in ["redemptions", "ecash_avos", "spend_avos"] {
-            row(
-                "merchant",
-                &n(&m["merchant_id"]),
-                &n(&m["name"]["zh-Hant"]),
-                k,
-                &m[k],
-            );
+            row("merchant", &n(&m["merchant_id"]), &name, k, &m[k]);
         }
     }
     for f in s["refs"].as_array().into_iter().flatten() {
@@ -175,6 +176,40 @@ pub async fn campaign_csv(
     }
     for k in ["responses", "yes", "share"] {
         row("survey", "", "", k, &s["survey"][k]);
+    }
+    // Traffic by registered promotion source; unregistered refs together as "other".
+    let (caches, cid) = (state.caches.clone(), n(&s["campaign_id"]));
+    let g = state
+        .db(move |c| crate::db::sources::grouped(c, &caches, &cid, r))
+        .await?;
+    let metrics = [
+        "page_views",
+        "visitors",
+        "checkins",
+        "coupons_issued",
+        "redemptions",
+    ];
+    for src in g["sources"].as_array().into_iter().flatten() {
+        for m in metrics {
+            rows.push(vec![
+                "source".into(),
+                n(&src["code"]),
+                n(&src["name"]),
+                m.into(),
+                n(&src["figures"][m]),
+            ]);
+        }
+    }
+    for (k, label) in [("direct", "(direct)"), ("other", "(other)")] {
+        for m in metrics {
+            rows.push(vec![
+                "source".into(),
+                label.into(),
+                String::new(),
+                m.into(),
+                n(&g[k][m]),
+            ]);
+        }
     }
     Ok(csv_response(
         "campaign-stats.csv",
@@ -210,9 +245,24 @@ pub async fn signals(
     Ok(ok(&state
         .db(move |c| {
             let camp = catalog::find_campaign(c, &key)?;
-            let mut doc = crate::db::signals::campaign(c, &camp.id, r)?;
-            crate::db::operations::annotate_signals(c, &mut doc)?;
-            Ok(doc)
+            let mut out = crate::db::signals::campaign(c, &camp.id, r)?;
+            crate::db::operations::annotate_signals(c, &mut out)?;
+            // Till users by their login name, not their id.
+            let ids: Vec<String> = out["signals"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|s| s["user_id"].as_str().map(str::to_string))
+                .collect();
+            if !ids.is_empty() {
+                let names = super::statement_doc::usernames(c, &ids)?;
+                for s in out["signals"].as_array_mut().into_iter().flatten() {
+                    if let Some(n) = s["user_id"].as_str().and_then(|u| names.get(u)) {
+                        s["user_name"] = json!(n);
+                    }
+                }
+            }
+            Ok(out)
         })
         .await?))
 }
@@ -338,8 +388,22 @@ pub async fn audit_log(
 ) -> Result<HttpResponse, AppError> {
     let q = q.into_inner();
     let limit = super::input::bounded("limit", q.limit.unwrap_or(200), 1, 5000)?;
-    let rows = state
-        .db(move |c| audit::list(c, q.entity.as_deref(), q.entity_id.as_deref(), limit))
+    let (rows, actors, entities) = state
+        .db(move |c| {
+            let rows = audit::list(c, q.entity.as_deref(), q.entity_id.as_deref(), limit)?;
+            let mut ids: Vec<String> = rows.iter().filter_map(|r| r.actor_id.clone()).collect();
+            ids.sort();
+            ids.dedup();
+            let actors = crate::db::audit_names::user_names(c, &ids)?;
+            let mut wanted: Vec<(String, String)> = rows
+                .iter()
+                .map(|r| (r.entity.clone(), r.entity_id.clone()))
+                .collect();
+            wanted.sort();
+            wanted.dedup();
+            let entities = crate::db::audit_names::entity_names(c, &wanted)?;
+            Ok((rows, actors, entities))
+        })
         .await?;
     let parse = |s: &Option<String>| {
         s.as_deref()
@@ -347,7 +411,12 @@ pub async fn audit_log(
     };
     Ok(ok(&rows
         .iter()
-        .map(|r| json!({"id": r.id, "actor_id": r.actor_id, "actor_role": r.actor_role, "action": r.action, "entity": r.entity,
-                        "entity_id": r.entity_id, "before": parse(&r.before), "after": parse(&r.after), "at": to_rfc3339(r.created_at)}))
+        .map(|r| {
+            let actor_name = r.actor_id.as_ref().and_then(|a| actors.get(a));
+            let entity_label = entities.get(&(r.entity.clone(), r.entity_id.clone()));
+            json!({"id": r.id, "actor_id": r.actor_id, "actor_role": r.actor_role, "actor_name": actor_name,
+                   "action": r.action, "entity": r.entity, "entity_id": r.entity_id, "entity_label": entity_label,
+                   "before": parse(&r.before), "after": parse(&r.after), "at": to_rfc3339(r.created_at)})
+        })
         .collect::<Vec<_>>()))
 }

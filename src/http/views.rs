@@ -114,6 +114,7 @@ pub fn merchant(m: &Merchant) -> Value {
         "lat": m.lat,
         "lng": m.lng,
         "m_mark": m.m_mark,
+        "merchant_no": crate::domain::merchant_no::short_no(&m.id),
     })
 }
 

@@ -114,6 +114,11 @@ fn select_every_table(conn: &mut DbConn) {
         .limit(1)
         .load(conn)
         .unwrap();
+    bairro::db::schema::promotion_sources::table
+        .select(bairro::db::sources::Source::as_select())
+        .limit(1)
+        .load(conn)
+        .unwrap();
     audit_log::table
         .select(AuditRow::as_select())
         .limit(1)

@@ -77,6 +77,8 @@ pub struct TestApp {
     pub db_url: String,
     pub client: reqwest::Client,
     pub pool: bairro::db::DbPool,
+    /// The running server's state (for checks on in-process machinery such as live feeds).
+    pub state: actix_web::web::Data<bairro::http::AppState>,
     pub settings: Settings,
     _db: DbGuard,
 }
@@ -111,6 +113,7 @@ impl TestApp {
         let base = format!("http://127.0.0.1:{}", app.port);
         let metrics_port = app.metrics_port;
         let pool = app.pool.clone();
+        let state = app.state.clone();
         actix_web::rt::spawn(app.run_until_stopped());
         let client = reqwest::Client::builder()
             .timeout(Duration::from_secs(60))
@@ -124,6 +127,7 @@ impl TestApp {
             db_url: url,
             client,
             pool,
+            state,
             settings,
             _db: guard,
         })

@@ -102,6 +102,13 @@ fn matrix(method: &str, path: &str) -> Option<&'static str> {
         | ("get", "/campaigns/{id}/stats.csv")
         | ("get", "/audit") => "UFFFFFAF",
         ("get", "/campaigns/{id}/signals") => "UFFFFFAF",
+        ("get", "/campaigns/{id}/stats/stream") => "UFFFFFAF",
+        ("get", "/campaigns/{id}/survey/answers")
+        | ("get", "/campaigns/{id}/survey/answers.csv")
+        | ("get", "/campaigns/{id}/preflight") => "UFFFFFAF",
+        ("post", "/campaigns/{id}/sources")
+        | ("get", "/campaigns/{id}/sources")
+        | ("get", "/campaigns/{id}/sources.csv") => "UFFFFFAF",
         ("get", "/openapi.json") => "AAAAAAAA",
         ("get", "/pledges")
         | ("get", "/pledges.csv")
@@ -244,6 +251,10 @@ async fn request(app: &TestApp, fx: &Fx, method: &str, tmpl: &str) -> (String, O
             ),
             Some(json!({})),
         ),
+        ("post", "/campaigns/{id}/sources") => (
+            format!("/campaigns/{c}/sources"),
+            Some(json!({"name": "Matrix KOL", "platform": "instagram"})),
+        ),
         ("post", "/campaigns/{id}/offers") => (
             format!("/campaigns/{c}/offers"),
             Some(
@@ -280,6 +291,11 @@ async fn request(app: &TestApp, fx: &Fx, method: &str, tmpl: &str) -> (String, O
             )
         }
         ("get", "/campaigns/{id}/enrolments")
+        | ("get", "/campaigns/{id}/survey/answers")
+        | ("get", "/campaigns/{id}/survey/answers.csv")
+        | ("get", "/campaigns/{id}/preflight")
+        | ("get", "/campaigns/{id}/sources")
+        | ("get", "/campaigns/{id}/sources.csv")
         | ("get", "/campaigns/{id}/stats")
         | ("get", "/campaigns/{id}/stats.csv")
         | ("get", "/campaigns/{id}/signals")
@@ -290,6 +306,10 @@ async fn request(app: &TestApp, fx: &Fx, method: &str, tmpl: &str) -> (String, O
             Some(json!({"coupon": fresh_coupon(app, fx).await, "spend_avos": 10000})),
         ),
         ("get", "/campaigns/{id}") => (p.replace("{id}", c), None),
+        // One event, then the stream closes (an open stream would never end the call).
+        ("get", "/campaigns/{id}/stats/stream") => {
+            (format!("{}?once=true", p.replace("{id}", c)), None)
+        }
         ("patch", "/offers/{id}") => (
             p.replace("{id}", &fresh_offer(app, fx).await),
             Some(json!({"stock": 20})),

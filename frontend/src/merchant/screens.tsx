@@ -1,6 +1,6 @@
 // Merchant screens: redeem at the till, history, statements, campaigns (enrolment and survey).
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { api, downloadFile, openBlobInTab, ApiError, NetworkError, type Campaign, type Coupon, type Enrolment, type Merchant, type Redemption, type RedemptionPreview, type Settlement } from '../api';
+import { api, downloadFile, openBlobInTab, ApiError, NetworkError, type Campaign, type Coupon, type I18nName, type Enrolment, type Merchant, type Redemption, type RedemptionPreview, type Settlement } from '../api';
 import { t, tn, tData, pick, fmtMoney, fmtDateTime, fmtDate, fmtTime, fmtShortDateTime, macauToday, parseMop } from '../i18n';
 import { ErrorBox, Field, Loading, StatusBadge, useLoad, useNow, fmtCountdown, describeError, Notice } from '../components';
 import { Scanner } from '../scanner';
@@ -13,9 +13,25 @@ interface RedeemAnswer {
   coupon: Coupon;
 }
 
+interface HistoryItem extends Redemption {
+  coupon_code?: string;
+  offer_name?: I18nName;
+  day?: string;
+}
+
+interface DayTotal {
+  day: string;
+  count: number;
+  discount_avos: number;
+  spend_avos: number;
+}
+
 interface RedemptionPage {
-  items: Redemption[];
+  items: HistoryItem[];
   total: number;
+  page?: number;
+  pages?: number;
+  days?: DayTotal[];
   per_page?: number;
   today_count?: number;
   today_discount_avos?: number;
@@ -28,10 +44,20 @@ interface MerchantMe {
 
 const VOID_WINDOW_MS = 10 * 60 * 1000;
 
+/** The coupon's 16-character code in groups of four, read from the scanned QR text (`B1:C:kid:CODE:sig`). */
+export function friendlyCode(text: string): string {
+  const parts = text.trim().split(':');
+  const code = parts.length === 5 && parts[0] === 'B1' && parts[1] === 'C' ? parts[3] : null;
+  if (!code) return text;
+  return code.match(/.{1,4}/g)?.join('-') || code;
+}
+
 export function RedeemPage() {
   const [coupon, setCoupon] = useState('');
   const [spend, setSpend] = useState('');
   const [camera, setCamera] = useState(true);
+  // After a read the camera rests until this sale is done (or dropped), so it cannot refill the field.
+  const [paused, setPaused] = useState(false);
   const [busy, setBusy] = useState<'' | 'preview' | 'confirm'>('');
   const [err, setErr] = useState<unknown>(null);
   const [preview, setPreview] = useState<{ p: RedemptionPreview; sig: string } | null>(null);
@@ -39,6 +65,10 @@ export function RedeemPage() {
   const [voided, setVoided] = useState<string | null>(null);
   const [voidErr, setVoidErr] = useState<unknown>(null);
   const key = useRef<{ k: string; sig: string } | null>(null);
+  // The scanned QR text behind the friendly code shown in the field (sent as scanned: it is signed).
+  const scanned = useRef<{ shown: string; text: string } | null>(null);
+  // The QR just redeemed: the camera may still see it and must not offer it again.
+  const lastDone = useRef<string | null>(null);
   const spendRef = useRef<HTMLInputElement>(null);
   const confirmRef = useRef<HTMLButtonElement>(null);
   const [today, , reloadToday] = useLoad(
@@ -48,6 +78,7 @@ export function RedeemPage() {
   const now = useNow(1000);
 
   const spendAvos = parseMop(spend);
+  const couponText = () => (scanned.current && scanned.current.shown === coupon ? scanned.current.text : coupon.trim());
   const sig = `${coupon.trim()}|${spendAvos}`;
   // A preview only stands for the coupon and amount it was made for.
   const shown = preview && preview.sig === sig ? preview.p : null;
@@ -56,12 +87,34 @@ export function RedeemPage() {
     if (shown) confirmRef.current?.focus();
   }, [shown]);
 
-  const onScan = (text: string) => {
-    if (busy || text === coupon) return;
-    // Fill the field only: the last result (and its undo button) stays until the next confirmation.
-    setCoupon(text);
+  /** A new coupon: the last sale's result, any error and preview make way for it. */
+  const startNew = () => {
+    setDone(null);
+    setVoided(null);
+    setVoidErr(null);
     setErr(null);
+    setPreview(null);
+    key.current = null;
+  };
+
+  const onScan = (text: string) => {
+    if (busy || paused || text === lastDone.current) return;
+    const shownCode = friendlyCode(text);
+    if (shownCode === coupon) return;
+    startNew();
+    scanned.current = { shown: shownCode, text };
+    setCoupon(shownCode);
+    setPaused(true);
     spendRef.current?.focus();
+  };
+
+  /** Drop the coupon in the field (the customer changed their mind) and scan again. */
+  const clearSale = () => {
+    startNew();
+    scanned.current = null;
+    setCoupon('');
+    setSpend('');
+    setPaused(false);
   };
 
   /** Step 1: ask the server what the coupon gives for this spend; nothing is redeemed. */
@@ -75,11 +128,14 @@ export function RedeemPage() {
     setBusy('preview');
     setErr(null);
     setPreview(null);
+    setDone(null);
+    setVoided(null);
+    setVoidErr(null);
     try {
       const p = await api<RedemptionPreview>('/redemptions/preview', {
         method: 'POST',
         auth: 'staff',
-        body: { coupon: coupon.trim(), spend_avos: spendAvos },
+        body: { coupon: couponText(), spend_avos: spendAvos },
       });
       setPreview({ p, sig });
     } catch (e2) {
@@ -99,8 +155,11 @@ export function RedeemPage() {
       const r = await api<RedeemAnswer>('/redemptions', {
         method: 'POST',
         auth: 'staff',
-        body: { coupon: coupon.trim(), spend_avos: spendAvos, idempotency_key: key.current.k },
+        body: { coupon: couponText(), spend_avos: spendAvos, idempotency_key: key.current.k },
       });
+      lastDone.current = scanned.current?.text ?? null;
+      scanned.current = null;
+      setPaused(false);
       setDone(r);
       setVoided(null);
       setVoidErr(null);
@@ -153,7 +212,15 @@ export function RedeemPage() {
       <button type="button" class="btn" aria-pressed={camera} onClick={() => setCamera(!camera)}>
         {camera ? t('redeem.camera_off') : t('redeem.camera_on')}
       </button>
-      {camera && <Scanner label={t('redeem.camera_label')} onCode={onScan} />}
+      {camera && !paused && <Scanner label={t('redeem.camera_label')} onCode={onScan} />}
+      {camera && paused && (
+        <p class="camera-paused" data-testid="camera-paused">
+          {t('redeem.camera_paused')}{' '}
+          <button type="button" class="btn btn-small" onClick={clearSale}>
+            {t('redeem.scan_another')}
+          </button>
+        </p>
+      )}
 
       <form class="card" onSubmit={check}>
         <Field id="coupon" label={t('redeem.coupon_label')} hint={t('redeem.coupon_hint')}>
@@ -164,7 +231,14 @@ export function RedeemPage() {
             autoCapitalize="characters"
             aria-describedby="coupon-hint"
             value={coupon}
-            onInput={(e) => setCoupon(e.currentTarget.value)}
+            onInput={(e) => {
+              const v = e.currentTarget.value;
+              // A scanner gun types the QR text: show its code instead.
+              const f = friendlyCode(v);
+              if (f !== v) scanned.current = { shown: f, text: v.trim() };
+              if (v !== coupon) startNew();
+              setCoupon(f);
+            }}
           />
         </Field>
         <Field id="spend" label={t('redeem.spend_label')}>
@@ -211,6 +285,15 @@ export function RedeemPage() {
                 <strong data-testid="preview-to-pay">{fmtMoney(shown.to_pay_avos)}</strong>
               </dd>
             </dl>
+            {shown.capped && shown.max_discount_avos ? (
+              <p class="alert alert-warn" data-testid="preview-capped">
+                {t('redeem.capped', { cap: fmtMoney(shown.max_discount_avos) })}
+              </p>
+            ) : null}
+            <p class="muted">
+              {shown.min_spend_avos ? `${t('redeem.min_spend_note', { min: fmtMoney(shown.min_spend_avos) })} ` : ''}
+              {shown.expires_at ? t('redeem.expires_note', { when: fmtDateTime(shown.expires_at) }) : ''}
+            </p>
             <p class="muted">{t('redeem.preview_hint')}</p>
             <div class="row">
               <button ref={confirmRef} type="button" class="btn btn-primary btn-big" disabled={!!busy} onClick={confirmRedeem}>
@@ -220,11 +303,7 @@ export function RedeemPage() {
                 type="button"
                 class="btn"
                 disabled={!!busy}
-                onClick={() => {
-                  setPreview(null);
-                  key.current = null;
-                  spendRef.current?.focus();
-                }}
+                onClick={clearSale}
               >
                 {t('redeem.cancel')}
               </button>
@@ -307,6 +386,66 @@ function RedemptionTable({ items, timeOnly }: { items: Redemption[]; timeOnly?: 
   );
 }
 
+/** The history: one group per Macau day (newest first), each headed by the day's totals. */
+function HistoryTable({ items, days }: { items: HistoryItem[]; days: DayTotal[] }) {
+  if (!items.length) return <p class="muted">{t('common.none')}</p>;
+  const totals = new Map(days.map((d) => [d.day, d]));
+  const groups: { day: string; rows: HistoryItem[] }[] = [];
+  for (const r of items) {
+    const day = r.day || r.created_at.slice(0, 10);
+    const last = groups[groups.length - 1];
+    if (last && last.day === day) last.rows.push(r);
+    else groups.push({ day, rows: [r] });
+  }
+  return (
+    <div class="table-wrap" tabIndex={0}>
+      <table class="compact history" data-testid="history-table">
+        <thead>
+          <tr>
+            <th scope="col">{t('history.time')}</th>
+            <th scope="col">{t('history.coupon')}</th>
+            <th scope="col">{t('history.offer')}</th>
+            <th scope="col" class="num">
+              {t('redeem.spend')}
+            </th>
+            <th scope="col" class="num">
+              {t('redeem.discount')}
+            </th>
+            <th scope="col">{t('history.status')}</th>
+          </tr>
+        </thead>
+        {groups.map((g) => {
+          const tot = totals.get(g.day);
+          return (
+            <tbody key={g.day}>
+              <tr class="day-row" data-testid="history-day">
+                <th scope="rowgroup" colSpan={3}>
+                  {fmtDate(g.day)}
+                </th>
+                <td colSpan={3} class="num">
+                  {tot ? t('history.day_total', { n: tot.count, spend: fmtMoney(tot.spend_avos), discount: fmtMoney(tot.discount_avos) }) : ''}
+                </td>
+              </tr>
+              {g.rows.map((r) => (
+                <tr key={r.id} data-testid="history-row">
+                  <td>{fmtTime(r.created_at)}</td>
+                  <td class="code">{r.coupon_code || '—'}</td>
+                  <td>{r.offer_name ? pick(r.offer_name) : '—'}</td>
+                  <td class="num">{fmtMoney(r.spend_avos)}</td>
+                  <td class="num">{fmtMoney(r.discount_avos)}</td>
+                  <td>
+                    <StatusBadge status={r.status || 'done'} />
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          );
+        })}
+      </table>
+    </div>
+  );
+}
+
 function useMyCampaigns() {
   return useLoad(async () => {
     const [me, all] = await Promise.all([
@@ -324,7 +463,8 @@ export function HistoryPage() {
   const [page, setPage] = useState(1);
   const [q, setQ] = useState({ from, to, campaign, page });
   const [data, err, , loading] = useLoad(() => {
-    const p = new URLSearchParams({ page: String(q.page) });
+    // The page shown counts from 1; the API counts from 0.
+    const p = new URLSearchParams({ page: String(q.page - 1) });
     if (q.from) p.set('from', q.from);
     if (q.to) p.set('to', q.to);
     if (q.campaign) p.set('campaign', q.campaign);
@@ -386,12 +526,12 @@ export function HistoryPage() {
       {data && (
         <>
           <p>{tn('history.total', data.total)}</p>
-          <RedemptionTable items={data.items} />
+          <HistoryTable items={data.items} days={data.days || []} />
           <div class="row pager">
             <button type="button" class="btn" disabled={q.page <= 1} onClick={() => setQ({ ...q, page: q.page - 1 })}>
               {t('common.prev')}
             </button>
-            <span>{t('common.page', { n: q.page })}</span>
+            <span data-testid="history-page">{t('history.page_of', { n: q.page, pages: Math.max(1, data.pages ?? Math.ceil(data.total / pageSize)) })}</span>
             <button
               type="button"
               class="btn"
@@ -527,16 +667,18 @@ function SurveyForm({ campaign }: { campaign: Campaign }) {
   if (ok) return <Notice kind="ok">{t('survey.thanks')}</Notice>;
   return (
     <form class="survey" onSubmit={submit}>
-      <fieldset>
+      <fieldset class="choices">
         <legend>{t('survey.question')}</legend>
-        <label>
-          <input type="radio" name={`came-${campaign.id}`} checked={yes === 'yes'} onChange={() => setYes('yes')} />
-          {t('common.yes')}
-        </label>
-        <label>
-          <input type="radio" name={`came-${campaign.id}`} checked={yes === 'no'} onChange={() => setYes('no')} />
-          {t('common.no')}
-        </label>
+        <div class="choice-row">
+          <label class="choice" for={`came-yes-${campaign.id}`}>
+            <input id={`came-yes-${campaign.id}`} type="radio" name={`came-${campaign.id}`} value="yes" checked={yes === 'yes'} onChange={() => setYes('yes')} />
+            <span>{t('common.yes')}</span>
+          </label>
+          <label class="choice" for={`came-no-${campaign.id}`}>
+            <input id={`came-no-${campaign.id}`} type="radio" name={`came-${campaign.id}`} value="no" checked={yes === 'no'} onChange={() => setYes('no')} />
+            <span>{t('common.no')}</span>
+          </label>
+        </div>
       </fieldset>
       <Field id={`pct-${campaign.id}`} label={t('survey.estimate')}>
         <input id={`pct-${campaign.id}`} type="number" min="0" max="100" value={pct} onInput={(e) => setPct(e.currentTarget.value)} />

@@ -8,6 +8,14 @@ import { useRoute } from '../router';
 import { NameFields, cleanName, CATEGORIES } from './common';
 import { EnrolmentList } from './campaigns';
 import { BulkEnrolments, BulkSettlements, ConfirmBox, ImportMerchants, MerchantOps } from './operations';
+import { MerchantName, ConfirmButton, merchantLabel } from './desk';
+import { MapPicker } from './mappicker';
+
+/** The Macau calendar day of an RFC 3339 time, as YYYY-MM-DD. */
+function fmtMacauDay(iso: string): string {
+  const d = new Date(iso);
+  return isNaN(d.getTime()) ? '' : new Date(d.getTime() + 8 * 3600_000).toISOString().slice(0, 10);
+}
 
 export function MerchantsPage() {
   const [list, err, reload, loading] = useLoad(() => api<Merchant[]>('/merchants', { auth: 'staff' }), []);
@@ -18,6 +26,15 @@ export function MerchantsPage() {
   }, [focusId, list]);
   const [open, setOpen] = useState(false);
   const [importing, setImporting] = useState(false);
+  const [search, setSearch] = useState('');
+  const [cat, setCat] = useState('');
+  const needle = search.trim().toLowerCase();
+  const shown = (list || []).filter(
+    (m) =>
+      (!cat || m.category === cat) &&
+      (!needle ||
+        [...Object.values(m.name || {}), m.address, m.merchant_no || ''].some((x) => (x || '').toLowerCase().includes(needle))),
+  );
   const empty = { name: {} as I18nName, category: 'food', address: '', lat: '22.1987', lng: '113.5439', m_mark: false, username: '', password: '' };
   const [f, setF] = useState(empty);
   const [fErr, setFErr] = useState<unknown>(null);
@@ -76,6 +93,13 @@ export function MerchantsPage() {
           <Field id="m-lng" label={t('point.lng')}>
             <input id="m-lng" type="number" step="any" value={f.lng} onInput={(e) => setF({ ...f, lng: e.currentTarget.value })} />
           </Field>
+          <MapPicker
+            id="m-map"
+            lat={Number(f.lat)}
+            lng={Number(f.lng)}
+            onPick={(lat, lng) => setF((x) => ({ ...x, lat: String(lat), lng: String(lng) }))}
+            dots={(list || []).map((m) => ({ lat: m.lat, lng: m.lng, label: pick(m.name) }))}
+          />
           <div class="field">
             <label>
               <input type="checkbox" checked={f.m_mark} onChange={(e) => setF({ ...f, m_mark: e.currentTarget.checked })} /> {t('merchant.m_mark_field')}
@@ -106,11 +130,32 @@ export function MerchantsPage() {
       )}
       {loading && <Loading />}
       <ErrorBox error={err} />
+      <form class="card filters row" role="search" onSubmit={(e) => e.preventDefault()}>
+        <div class="field">
+          <label for="m-search">{t('merchant.search')}</label>
+          <input id="m-search" type="search" value={search} placeholder={t('merchant.search_hint')} onInput={(e) => setSearch(e.currentTarget.value)} />
+        </div>
+        <div class="field">
+          <label for="m-filter-cat">{t('merchant.category')}</label>
+          <select id="m-filter-cat" value={cat} onChange={(e) => setCat(e.currentTarget.value)}>
+            <option value="">{t('merchant.all_categories')}</option>
+            {CATEGORIES.map((c) => (
+              <option key={c} value={c}>
+                {tData('category', c)}
+              </option>
+            ))}
+          </select>
+        </div>
+        <p class="muted" aria-live="polite">
+          {t('merchant.shown', { n: fmtNumber(shown.length), total: fmtNumber((list || []).length) })}
+        </p>
+      </form>
       <div class="table-wrap" tabIndex={0}>
         <table>
           <thead>
             <tr>
               <th scope="col">{t('common.name')}</th>
+              <th scope="col">{t('merchant.number')}</th>
               <th scope="col">{t('merchant.category')}</th>
               <th scope="col">{t('merchant.address')}</th>
               <th scope="col">{t('merchant.mmark')}</th>
@@ -118,9 +163,10 @@ export function MerchantsPage() {
             </tr>
           </thead>
           <tbody>
-            {(list || []).map((m) => (
+            {shown.map((m) => (
               <tr key={m.id} id={`merchant-${m.id}`} class={m.id === focusId ? 'hl' : undefined} aria-current={m.id === focusId ? 'true' : undefined}>
                 <td>{pick(m.name)}</td>
+                <td class="code">{m.merchant_no || '—'}</td>
                 <td>{tData("category", m.category)}</td>
                 <td>{m.address}</td>
                 <td>{m.m_mark ? <MMark /> : '—'}</td>
@@ -161,6 +207,23 @@ export function SettlementsPage() {
     () => api<Settlement[]>(`/settlements${campaign ? `?campaign=${encodeURIComponent(campaign)}` : ''}`, { auth: 'staff' }),
     [campaign],
   );
+  // A new period starts the day after the campaign's last statement, so no day is left out.
+  useEffect(() => {
+    if (!campaign || !list) return;
+    const last = list.filter((s) => s.campaign_id === campaign).reduce((a, s) => (s.period_to > a ? s.period_to : a), '');
+    const yesterday = macauToday(-1);
+    if (last) {
+      const next = new Date(`${last}T12:00:00Z`);
+      next.setUTCDate(next.getUTCDate() + 1);
+      const f = next.toISOString().slice(0, 10);
+      setFrom(f);
+      setTo(f > yesterday ? macauToday() : yesterday);
+    } else {
+      const c = (campaigns || []).find((x) => x.id === campaign);
+      if (c) setFrom(fmtMacauDay(c.starts_at));
+      setTo(yesterday);
+    }
+  }, [campaign, list]);
   const [actErr, setActErr] = useState<unknown>(null);
   const [msg, setMsg] = useState('');
   const names = new Map((campaigns || []).map((c) => [c.id, pick(c.name)]));
@@ -222,7 +285,7 @@ export function SettlementsPage() {
       {!campaign && canWrite() && <p class="hint">{t('settlement.choose_campaign')}</p>}
       {msg && <Notice kind="ok">{msg}</Notice>}
       {paying && (
-        <ConfirmBox title={t('ops.pay_one_q', { name: pick(paying.merchant_name) || paying.merchant_id, total: fmtMoney(paying.amount_avos) })} danger onConfirm={() => act(paying, 'pay')} onCancel={() => setPaying(null)} />
+        <ConfirmBox title={t('ops.pay_one_q', { name: merchantLabel(paying.merchant_name, paying.merchant_no, paying.merchant_address), total: fmtMoney(paying.amount_avos) })} danger onConfirm={() => act(paying, 'pay')} onCancel={() => setPaying(null)} />
       )}
       <ErrorBox error={err || actErr} />
       {loading && <Loading />}
@@ -242,8 +305,10 @@ export function SettlementsPage() {
           <tbody>
             {(list || []).map((s) => (
               <tr key={s.id}>
-                <td>{pick(s.merchant_name) || s.merchant_id}</td>
-                <td>{names.get(s.campaign_id) || s.campaign_id}</td>
+                <td>
+                  <MerchantName name={s.merchant_name} no={s.merchant_no} address={s.merchant_address} />
+                </td>
+                <td>{names.get(s.campaign_id) || '—'}</td>
                 <td>
                   {fmtDate(s.period_from)} – {fmtDate(s.period_to)}
                 </td>
@@ -255,16 +320,19 @@ export function SettlementsPage() {
                 </td>
                 <td class="actions">
                   {s.status === 'draft' && canWrite() && (
-                    <button type="button" class="btn btn-small btn-primary" onClick={() => act(s, 'approve')}>
-                      {t('settlement.approve')}
-                    </button>
+                    <ConfirmButton
+                      label={t('settlement.approve')}
+                      question={t('settlement.approve_q', { amount: fmtMoney(s.amount_avos), merchant: pick(s.merchant_name), line: [s.merchant_no, s.merchant_address].filter(Boolean).join(' · ') })}
+                      onConfirm={() => act(s, 'approve')}
+                      testId="approve"
+                    />
                   )}
                   {s.status === 'approved' && canWrite() && (
                     <button type="button" class="btn btn-small btn-primary" onClick={() => setPaying(s)}>
                       {t('settlement.pay')}
                     </button>
                   )}
-                  <button type="button" class="btn btn-small" onClick={() => downloadFile(`/settlements/${s.id}.csv`, `statement-${s.id}.csv`).catch(setActErr)}>
+                  <button type="button" class="btn btn-small" onClick={() => downloadFile(`/settlements/${s.id}.csv`, `statement-${s.merchant_no || 'merchant'}-${s.period_from}.csv`).catch(setActErr)}>
                     {t('common.download_csv')}
                   </button>
                   <button type="button" class="btn btn-small" onClick={() => openBlobInTab(`/settlements/${s.id}/print`).catch(setActErr)}>

@@ -1,7 +1,9 @@
 // Official: the audit log — who changed what and when, with the fields that changed.
 import { useEffect, useState } from 'preact/hooks';
 import { api, type AuditEntry } from '../api';
-import { t, tn, tData, fmtDateTime } from '../i18n';
+import { t, tn, tData, fmtDateTime, fmtDate, fmtMoney, pick, hasKey } from '../i18n';
+import { fieldLabel } from '../components';
+import { merchantLine } from './desk';
 import { ErrorBox, Field, Loading, useLoad } from '../components';
 import { getState, useAppState } from '../store';
 import { useRoute, navigate } from '../router';
@@ -51,11 +53,52 @@ export function diff(before: unknown, after: unknown): DiffRow[] {
   });
 }
 
-function show(v: unknown): string {
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/;
+const ISO_DAY = /^\d{4}-\d{2}-\d{2}$/;
+
+/** A field's value as a person reads it: money, dates, names, yes/no and words for codes. */
+function show(v: unknown, key = ''): string {
   if (v === undefined) return '';
   if (v === null) return '—';
-  if (typeof v === 'string') return v;
-  return JSON.stringify(v);
+  if (typeof v === 'boolean') return v ? t('common.yes') : t('common.no');
+  if (typeof v === 'number') return key.endsWith('_avos') ? fmtMoney(v) : String(v);
+  if (typeof v === 'string') {
+    if (UUID.test(v)) return t('audit.a_record');
+    if (ISO_TIME.test(v)) return fmtDateTime(v);
+    if (ISO_DAY.test(v)) return fmtDate(v);
+    if (key === 'status' || key === 'kind' || key === 'category') {
+      const k = key === 'category' ? `category.${v}` : key === 'kind' ? `audit.kind.${v}` : `status.${v}`;
+      if (hasKey(k)) return t(k);
+    }
+    return v;
+  }
+  if (Array.isArray(v)) return v.map((x) => show(x, key)).join(t('common.list_sep'));
+  if (typeof v === 'object') {
+    const o = v as Record<string, unknown>;
+    if ('zh-Hant' in o || 'pt' in o || 'en' in o) return pick(o as Record<string, string>);
+    return Object.entries(o)
+      .map(([k, x]) => `${fieldName(k)}: ${show(x, k)}`)
+      .join('; ');
+  }
+  return String(v);
+}
+
+/** A field's name in words: the audit's own label, else the form's label. */
+function fieldName(key: string): string {
+  if (!key) return '—';
+  if (hasKey(`audit.field.${key}`)) return t(`audit.field.${key}`);
+  return fieldLabel(key);
+}
+
+/** What an entry is about, by name (a shop with its number and address). */
+function entityName(r: AuditEntry): string {
+  const l = r.entity_label;
+  if (!l) return '';
+  const name = pick(l.name);
+  const line = merchantLine(l.merchant_no, l.address);
+  const period = l.period_from && l.period_to ? ` · ${fmtDate(l.period_from)} – ${fmtDate(l.period_to)}` : '';
+  return `${name}${line ? ` (${line})` : ''}${period}`;
 }
 
 function entityHref(entity: string, id: string): string | null {
@@ -170,41 +213,30 @@ function AuditRow({ r, me }: { r: AuditEntry; me: string | null }) {
   const [all, setAll] = useState(false);
   // Changed fields first, then (when asked) the ones that stayed the same.
   const rows = diff(r.before, r.after).sort((x, y) => Number(x.change === 'same') - Number(y.change === 'same'));
-  const changed = rows.filter((d) => d.change !== 'same');
+  // A field that appeared empty (a new record's unset dates) is not a change worth naming.
+  const changed = rows.filter((d) => d.change !== 'same' && !(d.change === 'added' && d.after == null));
   const href = entityHref(r.entity, r.entity_id);
   const did = `audit-diff-${r.id}`;
-  const summaryKeys = changed.slice(0, 4).map((d) => d.key || '—');
+  const summaryKeys = changed.slice(0, 4).map((d) => fieldName(d.key));
   return (
     <>
       <tr data-testid="audit-row">
         <td class="nowrap">{fmtDateTime(r.at)}</td>
         <td>
-          {tData('audit.role', r.actor_role)}
-          {r.actor_id && (
+          {r.actor_name ? <strong>{r.actor_name}</strong> : tData('audit.role', r.actor_role)}
+          {r.actor_name && (
             <>
               <br />
-              <code class="id" title={r.actor_id}>
-                {r.actor_id.slice(0, 8)}
-              </code>
-              {me && me === r.actor_id && <span class="tag">{t('audit.you')}</span>}
+              <span class="muted">{tData('audit.role', r.actor_role)}</span>
             </>
           )}
+          {me && me === r.actor_id && <> <span class="tag">{t('audit.you')}</span></>}
         </td>
         <td>{tData('audit.action', r.action)}</td>
         <td>
           {tData('audit.entity', r.entity)}
           <br />
-          {href ? (
-            <a href={href}>
-              <code class="id" title={r.entity_id}>
-                {r.entity_id.length > 12 ? `${r.entity_id.slice(0, 8)}…` : r.entity_id}
-              </code>
-            </a>
-          ) : (
-            <code class="id" title={r.entity_id}>
-              {r.entity_id.length > 12 ? `${r.entity_id.slice(0, 8)}…` : r.entity_id}
-            </code>
-          )}{' '}
+          {href ? <a href={href}>{entityName(r) || t('audit.a_record')}</a> : <span>{entityName(r) || (UUID.test(r.entity_id) ? t('audit.a_record') : show(r.entity_id))}</span>}{' '}
           <a class="small-link" href={`#/official/audit?entity=${encodeURIComponent(r.entity)}&entity_id=${encodeURIComponent(r.entity_id)}`}>
             {t('audit.history_of')}
           </a>
@@ -215,7 +247,7 @@ function AuditRow({ r, me }: { r: AuditEntry; me: string | null }) {
               ? t('audit.no_details')
               : changed.length === 0
               ? t('audit.no_changes')
-              : `${summaryKeys.join(', ')}${changed.length > summaryKeys.length ? ` ${t('audit.more', { n: changed.length - summaryKeys.length })}` : ''}`}
+              : `${summaryKeys.join(t('common.list_sep'))}${changed.length > summaryKeys.length ? ` ${t('audit.more', { n: changed.length - summaryKeys.length })}` : ''}`}
           </span>{' '}
           {rows.length > 0 && (
             <button type="button" class="btn btn-small" aria-expanded={open} aria-controls={did} onClick={() => setOpen(!open)}>
@@ -242,11 +274,9 @@ function AuditRow({ r, me }: { r: AuditEntry; me: string | null }) {
               <tbody>
                 {(all ? rows : changed).map((d) => (
                   <tr key={d.key} class={`diff-${d.change}`}>
-                    <th scope="row">
-                      <code>{d.key || '—'}</code>
-                    </th>
-                    <td class="val">{d.change === 'added' ? '' : show(d.before)}</td>
-                    <td class="val">{d.change === 'removed' ? '' : show(d.after)}</td>
+                    <th scope="row">{fieldName(d.key)}</th>
+                    <td class="val">{d.change === 'added' ? '' : show(d.before, d.key)}</td>
+                    <td class="val">{d.change === 'removed' ? '' : show(d.after, d.key)}</td>
                     <td>
                       <span class={`chg chg-${d.change}`}>{t(`audit.chg_${d.change}`)}</span>
                     </td>

@@ -1,5 +1,8 @@
 // Official: dashboard, campaigns, points, offers, enrolments of a campaign.
-import { useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { LiveBadge, useLiveStats, type LiveTotals } from './live';
+import { MerchantName, PreflightChecklist } from './desk';
+import { MapPicker } from './mappicker';
 import {
   api,
   downloadFile,
@@ -21,13 +24,27 @@ import { BudgetCell, BudgetPanel, ConfirmBox, LiveEdit, OfferOps, ParticipantsSe
 
 export function Dashboard() {
   const st = useAppState();
-  const [ov, err, , loading] = useLoad(() => api<Overview>('/stats/overview', { auth: 'staff' }), []);
+  const [ov, err, reloadOv, loading] = useLoad(() => api<Overview>('/stats/overview', { auth: 'staff' }), []);
   const [list] = useLoad(() => api<Campaign[]>('/campaigns', { auth: 'staff' }), []);
   const summary = ov?.summary ? pick(ov.summary) : '';
+  const [links, setLinks] = useState<Record<string, { at: number | null; connected: boolean }>>({});
+  const linkList = Object.values(links);
+  const live = { at: linkList.reduce<number | null>((a, l) => (l.at && (!a || l.at > a) ? l.at : a), null), connected: linkList.length > 0 && linkList.every((l) => l.connected) };
+  const seen = useRef<Record<string, string>>({});
+  // Running campaigns are followed live (a few at most: each is one open connection).
+  const running = (list || []).filter((c) => c.status === 'published').slice(0, 4);
+  const onLive = (v: LiveTotals) => {
+    const key = JSON.stringify(v);
+    const before = seen.current[v.campaign_id];
+    seen.current[v.campaign_id] = key;
+    // The overview covers every campaign: count it again when one of them changed.
+    if (before !== undefined && before !== key) reloadOv();
+  };
   return (
     <main id="main" class="page page-wide">
       <h1>{t('dash.title')}</h1>
-      {loading && <Loading />}
+      {running.length > 0 && <LiveBadge at={live.at} connected={live.connected} />}
+      {loading && !ov && <Loading />}
       <ErrorBox error={err} />
       {ov && (
         <>
@@ -50,7 +67,53 @@ export function Dashboard() {
       )}
       <h2>{t('nav.campaigns')}</h2>
       <CampaignTable list={list || []} />
+      {running.length > 0 && (
+        <>
+          <h2>{t('live.title')}</h2>
+          <div class="table-wrap" tabIndex={0}>
+            <table data-testid="live-table">
+              <thead>
+                <tr>
+                  <th scope="col">{t('common.name')}</th>
+                  <th scope="col" class="num">{t('stats.page_views')}</th>
+                  <th scope="col" class="num">{t('stats.checkins')}</th>
+                  <th scope="col" class="num">{t('stats.coupons_issued')}</th>
+                  <th scope="col" class="num">{t('stats.coupons_redeemed')}</th>
+                  <th scope="col" class="num">{t('stats.ecash_redeemed')}</th>
+                </tr>
+              </thead>
+              <tbody>
+                {running.map((c) => (
+                  <LiveRow key={c.id} c={c} onData={onLive} onState={(at, connected) => setLinks((m) => ({ ...m, [c.id]: { at, connected } }))} />
+                ))}
+              </tbody>
+            </table>
+          </div>
+        </>
+      )}
     </main>
+  );
+}
+
+function LiveRow({ c, onData, onState }: { c: Campaign; onData: (v: LiveTotals) => void; onState: (at: number | null, connected: boolean) => void }) {
+  const [v, setV] = useState<LiveTotals | null>(null);
+  const st = useLiveStats(c.id, (x) => {
+    setV(x);
+    onData(x);
+  });
+  useEffect(() => onState(st.at, st.connected), [st.at, st.connected]);
+  const f = v?.funnel;
+  return (
+    <tr data-testid={`live-${c.slug}`}>
+      <td>
+        <a href={`#/official/campaigns/${c.id}/stats`}>{pick(c.name)}</a>
+      </td>
+      <td class="num">{f ? fmtNumber(f.page_views) : '…'}</td>
+      <td class="num" data-testid="live-checkins">{f ? fmtNumber(f.checkins) : '…'}</td>
+      <td class="num">{f ? fmtNumber(f.coupons_issued) : '…'}</td>
+      <td class="num">{f ? fmtNumber(f.coupons_redeemed) : '…'}</td>
+      <td class="num">{v ? fmtMoney(v.ecash_redeemed_avos) : '…'}</td>
+    </tr>
   );
 }
 
@@ -273,6 +336,7 @@ export function CampaignDetail({ id }: { id: string }) {
           <p>
             {pick(c.name)} · {fmtDateTime(c.starts_at)} – {fmtDateTime(c.ends_at)} · {t('ops.offers_points', { offers: (c.offers || []).length, points: (c.points || []).length })}
           </p>
+          {asking === 'publish' && <PreflightChecklist campaignId={c.id} />}
         </ConfirmBox>
       )}
       <ErrorBox error={actErr} />
@@ -366,6 +430,13 @@ function PointsSection({ c, reload }: { c: Campaign; reload: () => void }) {
           <Field id="pt-lng" label={t('point.lng')}>
             <input id="pt-lng" type="number" step="any" required value={f.lng} onInput={(e) => setF({ ...f, lng: e.currentTarget.value })} />
           </Field>
+          <MapPicker
+            id="pt-map"
+            lat={Number(f.lat)}
+            lng={Number(f.lng)}
+            onPick={(lat, lng) => setF((x) => ({ ...x, lat: String(lat), lng: String(lng) }))}
+            dots={(c.points || []).map((p) => ({ lat: p.lat, lng: p.lng, label: pick(p.name) }))}
+          />
           <Field id="pt-radius" label={t('point.radius')}>
             <input id="pt-radius" type="number" min="1" required value={f.radius_m} onInput={(e) => setF({ ...f, radius_m: e.currentTarget.value })} />
           </Field>
@@ -651,7 +722,9 @@ export function EnrolmentList({ list, onChange, showCampaign }: { list: Enrolmen
         <tbody>
           {list.map((e) => (
             <tr key={e.id}>
-              <td>{pick(e.merchant_name) || e.merchant_id}</td>
+              <td>
+                <MerchantName name={e.merchant_name} no={e.merchant_no} address={e.merchant_address} />
+              </td>
               {showCampaign && <td>{showCampaign.get(e.campaign_id) || e.campaign_id}</td>}
               <td>{fmtDateTime(e.submitted_at)}</td>
               <td>

@@ -36,11 +36,13 @@ export function cleanName(n: I18nName): I18nName {
 export const CATEGORIES = ['food', 'retail', 'services', 'culture', 'lodging', 'other'];
 
 /** The sections of one campaign: set-up, statistics, fraud signals. */
-export function CampaignTabs({ id, current }: { id: string; current: 'detail' | 'stats' | 'signals' }) {
-  const tabs: ['detail' | 'stats' | 'signals', string, string][] = [
+export function CampaignTabs({ id, current }: { id: string; current: 'detail' | 'stats' | 'signals' | 'survey' | 'sources' }) {
+  const tabs: ['detail' | 'stats' | 'signals' | 'survey' | 'sources', string, string][] = [
     ['detail', `#/official/campaigns/${id}`, t('campaign.tab_setup')],
     ['stats', `#/official/campaigns/${id}/stats`, t('nav.stats')],
     ['signals', `#/official/campaigns/${id}/signals`, t('nav.signals')],
+    ['survey', `#/official/campaigns/${id}/survey`, t('survey.answers_tab')],
+    ['sources', `#/official/campaigns/${id}/sources`, t('sources.tab')],
   ];
   return (
     <nav class="tabs" aria-label={t('campaign.sections')}>

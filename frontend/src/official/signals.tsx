@@ -1,9 +1,10 @@
 // Official: fraud signals of a campaign — patterns worth a look before approving a settlement.
 import { useEffect, useState } from 'preact/hooks';
 import { api, type Campaign, type Signal, type SignalsAnswer } from '../api';
-import { t, tn, tData, pick, fmtDate, fmtDateTime, macauToday, rfc3339ToLocalInput } from '../i18n';
+import { t, tn, tData, pick, hasKey, fmtDate, fmtDateTime, macauToday, rfc3339ToLocalInput } from '../i18n';
 import { ErrorBox, Loading, useLoad } from '../components';
-import { useAppState } from '../store';
+import { getState, useAppState } from '../store';
+import { merchantLabel } from './desk';
 import { CampaignTabs, DateRangeForm } from './common';
 import { SignalActions } from './operations';
 
@@ -30,7 +31,7 @@ export function SignalsPage({ id }: { id: string }) {
     if (s && DAY.test(s.from) && !from) setFrom(s.from);
     if (s && DAY.test(s.to) && !to) setTo(s.to);
   }, [s]);
-  const merchants = new Map((c?.merchants || []).map((m) => [m.id, pick(m.name)]));
+  const merchants = new Map((c?.merchants || []).map((m) => [m.id, merchantLabel(m.name, (m as { merchant_no?: string }).merchant_no || shortRef('M', m.id), m.address)]));
   const signals = s?.signals || [];
   const order = (k: string) => (KINDS.indexOf(k) < 0 ? KINDS.length : KINDS.indexOf(k));
   const sorted = [...signals].sort((a, b) => order(a.kind) - order(b.kind));
@@ -95,11 +96,18 @@ export function SignalsPage({ id }: { id: string }) {
 
 function MerchantRef({ id, merchants }: { id: string; merchants: Map<string, string> }) {
   const name = merchants.get(id);
-  return name ? (
-    <a href={`#/official/merchants?m=${encodeURIComponent(id)}`}>{name}</a>
-  ) : (
-    <code class="id">{id}</code>
-  );
+  return <a href={`#/official/merchants?m=${encodeURIComponent(id)}`}>{name || shortRef('M', id)}</a>;
+}
+
+/** A short, stable reference for a record (`V-3F2A1C` for a visitor), never its full id. */
+function shortRef(prefix: string, id: string): string {
+  return `${prefix}-${id.replace(/[^0-9a-z]/gi, '').slice(0, 6).toUpperCase()}`;
+}
+
+/** A refusal reason in words: the signal's own wording, else the statistics' or the error's. */
+function reasonText(r: string): string {
+  for (const k of [`signals.reason.${r}`, `refusal.${r}`, `error.${r}`]) if (hasKey(k)) return t(k);
+  return t('signals.reason_other');
 }
 
 /** The translated sentence for a signal, built from its evidence rather than the server's English text. */
@@ -144,7 +152,15 @@ function explanation(kind: string): string {
 function SignalCard({ sg, idx, merchants, reload }: { sg: Signal; idx: number; merchants: Map<string, string>; reload: () => void }) {
   const ev = sg.evidence || {};
   const hid = `sg-${idx}-h`;
-  const nEvidence = (ev.redemption_ids?.length ?? 0) + (ev.merchant_ids?.length ?? 0) + (ev.visitor_ids?.length ?? 0) + (ev.refusals?.length ?? 0);
+  // The evidence is counted as the sentence counts it (refusals, visitors, shops or redemptions).
+  const nEvidence =
+    sg.kind === 'refused_scans'
+      ? ev.refusals?.length ?? 0
+      : sg.kind === 'visitors_from_one_device'
+        ? ev.visitor_ids?.length ?? 0
+        : sg.kind === 'merchant_hopping'
+          ? ev.merchant_ids?.length ?? 0
+          : ev.redemption_ids?.length ?? 0;
   const reasons = new Map<string, number>();
   for (const r of ev.refusals || []) reasons.set(r.reason, (reasons.get(r.reason) || 0) + 1);
   return (
@@ -163,16 +179,14 @@ function SignalCard({ sg, idx, merchants, reload }: { sg: Signal; idx: number; m
         {sg.user_id && (
           <>
             <dt>{t('signals.till_user')}</dt>
-            <dd>
-              <code class="id">{sg.user_id}</code>
-            </dd>
+            <dd>{(sg as { user_name?: string }).user_name || shortRef('U', sg.user_id)}</dd>
           </>
         )}
         {sg.visitor_id && (
           <>
             <dt>{t('signals.visitor')}</dt>
             <dd>
-              <code class="id">{sg.visitor_id}</code>
+              <code class="id">{shortRef('V', sg.visitor_id)}</code>
             </dd>
           </>
         )}
@@ -188,17 +202,20 @@ function SignalCard({ sg, idx, merchants, reload }: { sg: Signal; idx: number; m
           <>
             <dt>{t('signals.reasons')}</dt>
             <dd>
-              {[...reasons].map(([r, n]) => `${tData('signals.reason', r)} × ${n}`).join(' · ')}
+              {[...reasons].map(([r, n]) => `${reasonText(r)} × ${n}`).join(' · ')}
             </dd>
           </>
         )}
       </dl>
       {explanation(sg.kind) && <p class="muted">{explanation(sg.kind)}</p>}
       <SignalActions sg={sg} reload={reload} />
-      <p class="signal-detail">
-        <span class="muted">{t('signals.server_says')} </span>
-        <span lang="en">{sg.detail}</span>
-      </p>
+      {getState().locale === 'en' && sg.detail && (
+        // The server's own sentence is English: shown only to those reading English.
+        <p class="signal-detail">
+          <span class="muted">{t('signals.server_says')} </span>
+          <span lang="en">{sg.detail}</span>
+        </p>
+      )}
       {nEvidence > 0 && (
         <details class="evidence">
           <summary>{tn('signals.evidence', nEvidence)}</summary>
@@ -220,7 +237,7 @@ function SignalCard({ sg, idx, merchants, reload }: { sg: Signal; idx: number; m
               <ul class="id-list">
                 {ev.redemption_ids.map((r) => (
                   <li key={r}>
-                    <code class="id">{r}</code>
+                    <code class="id">{shortRef('R', r)}</code>
                   </li>
                 ))}
               </ul>
@@ -232,7 +249,7 @@ function SignalCard({ sg, idx, merchants, reload }: { sg: Signal; idx: number; m
               <ul class="id-list">
                 {ev.visitor_ids.map((v) => (
                   <li key={v}>
-                    <code class="id">{v}</code>
+                    <code class="id">{shortRef('V', v)}</code>
                   </li>
                 ))}
               </ul>
@@ -246,17 +263,13 @@ function SignalCard({ sg, idx, merchants, reload }: { sg: Signal; idx: number; m
                   <tr>
                     <th scope="col">{t('history.time')}</th>
                     <th scope="col">{t('signals.reason_col')}</th>
-                    <th scope="col">{t('signals.id')}</th>
                   </tr>
                 </thead>
                 <tbody>
                   {ev.refusals.map((r) => (
                     <tr key={r.id}>
                       <td>{fmtDateTime(r.at)}</td>
-                      <td>{tData('signals.reason', r.reason)}</td>
-                      <td>
-                        <code class="id">{r.id}</code>
-                      </td>
+                      <td>{reasonText(r.reason)}</td>
                     </tr>
                   ))}
                 </tbody>

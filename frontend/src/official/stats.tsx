@@ -19,6 +19,11 @@ import { ErrorBox, Loading, useLoad } from '../components';
 import { useAppState } from '../store';
 import { Kpi } from './campaigns';
 import { CampaignTabs, DateRangeForm } from './common';
+import { LiveBadge, useLiveStats } from './live';
+import { MerchantName, merchantLabel, SourcesSummary } from './desk';
+import { macauToday } from '../i18n';
+
+type MerchantExtra = { merchant_no?: string; address?: string };
 
 Chart.register(BarController, BarElement, LineController, LineElement, PointElement, CategoryScale, LinearScale, Legend, Tooltip);
 
@@ -58,6 +63,18 @@ export function StatsPage({ id }: { id: string }) {
     return api<Stats>(`/campaigns/${id}/stats${qs ? `?${qs}` : ''}`, { auth: 'staff' });
   }, [id, q.from, q.to]);
   const [dlErr, setDlErr] = useState<unknown>(null);
+  // Live: when the campaign's figures change and the period shown reaches today, count again.
+  const lastLive = useRef<string | null>(null);
+  const [liveVersion, setLiveVersion] = useState(0);
+  const includesToday = !q.to || q.to >= macauToday();
+  const live = useLiveStats(id, (v) => {
+    const key = JSON.stringify(v);
+    if (lastLive.current !== null && lastLive.current !== key && includesToday) {
+      reload();
+      setLiveVersion((n) => n + 1);
+    }
+    lastLive.current = key;
+  });
   useEffect(() => {
     // Show the period the server used when none was asked for.
     const r = s as unknown as { from?: string; to?: string } | undefined;
@@ -76,6 +93,7 @@ export function StatsPage({ id }: { id: string }) {
         {c ? ` — ${pick(c.name)}` : ''}
       </h1>
       <CampaignTabs id={id} current="stats" />
+      {includesToday && <LiveBadge at={live.at} connected={live.connected} />}
       <DateRangeForm idPrefix="st" from={from} to={to} setFrom={setFrom} setTo={setTo} onApply={() => setQ({ from, to })}>
         <button type="button" class="btn" onClick={reload}>
           {t('common.refresh')}
@@ -96,6 +114,7 @@ export function StatsPage({ id }: { id: string }) {
       {loading && !s && <Loading />}
       <ErrorBox error={err || dlErr} />
       {s && <StatsBody s={s} />}
+      {s && <SourcesSummary id={id} version={liveVersion} />}
     </main>
   );
 }
@@ -178,7 +197,7 @@ function StatsBody({ s }: { s: Stats }) {
           config={{
             type: 'bar',
             data: {
-              labels: (s.merchants || []).slice(0, 15).map((m) => pick(m.name)),
+              labels: (s.merchants || []).slice(0, 15).map((m) => merchantLabel(m.name, (m as MerchantExtra).merchant_no)),
               datasets: [{ label: t('stats.redemptions'), data: (s.merchants || []).slice(0, 15).map((m) => m.redemptions), backgroundColor: C4 }],
             },
             options: { indexAxis: 'y', plugins: { legend: { display: false } } },
@@ -257,7 +276,9 @@ function StatsBody({ s }: { s: Stats }) {
           <tbody>
             {(s.merchants || []).map((m) => (
               <tr key={m.merchant_id}>
-                <td>{pick(m.name)}</td>
+                <td>
+                  <MerchantName name={m.name} no={(m as MerchantExtra).merchant_no} address={(m as MerchantExtra).address} />
+                </td>
                 <td>{tData("category", m.category)}</td>
                 <td class="num" data-testid="merchant-redemptions">
                   {fmtNumber(m.redemptions)}

@@ -1,0 +1,2 @@
+DROP INDEX promotion_sources_campaign;
+DROP TABLE promotion_sources;
