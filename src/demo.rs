@@ -812,7 +812,7 @@ fn load(conn: &mut DbConn) -> Result<usize, AppError> {
         store!(conn, coupons, &coupons_v, 1000);
         store!(conn, settlements, &settlements_v, 500);
         store!(conn, redemptions, &redemptions_v, 1000);
-        store!(conn, ledger, &ledger_v, 1000);
+        crate::db::ledger::append_many(conn, ledger_v.clone())?;
         store!(conn, pageviews, &pageviews_v, 1000);
         let pv_rows: Vec<_> = page_visitors_v
             .iter()

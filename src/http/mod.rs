@@ -5,6 +5,7 @@ pub mod auth;
 pub mod campaigns;
 pub mod checkins;
 pub mod frontend;
+pub mod integrity;
 pub mod merchants;
 pub mod metrics;
 pub mod openapi;
@@ -68,6 +69,7 @@ pub fn api(cfg: &mut web::ServiceConfig) {
             .configure(pageviews::routes)
             .configure(stats::routes)
             .configure(pledges::routes)
+            .configure(integrity::routes)
             .configure(openapi::routes)
             .default_service(web::to(not_found)),
     );
