@@ -45,7 +45,7 @@ impl Modify for Bearer {
         pageviews::record,
         stats::overview, stats::campaign, stats::campaign_csv, stats::signals, stats::export_json, stats::export_csv, stats::audit_log,
         document,
-        pledges::report, pledges::report_csv, pledges::footnote, pledges::holidays, pledges::add_holiday, pledges::remove_holiday,
+        pledges::report, pledges::report_csv, pledges::report_print, pledges::footnote, pledges::holidays, pledges::add_holiday, pledges::remove_holiday,
         integrity::verify, integrity::reconciliation, integrity::reconciliation_csv,
         integrity::my_bank_account, integrity::put_bank_account, integrity::bank_accounts, integrity::verify_bank_account,
         integrity::list_payouts, integrity::create_payout, integrity::get_payout, integrity::payout_csv, integrity::confirm_payout,

@@ -6,6 +6,7 @@ mod campaigns;
 mod checkins;
 mod concurrency;
 mod foundation;
+mod integrity;
 mod migrations;
 mod redemptions;
 mod reports;
