@@ -8,5 +8,6 @@ mod concurrency;
 mod foundation;
 mod integrity;
 mod migrations;
+mod pledge_form;
 mod redemptions;
 mod reports;
