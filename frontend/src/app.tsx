@@ -11,6 +11,7 @@ import { Dashboard, CampaignsPage, CampaignDetail } from './official/campaigns';
 import { MerchantsPage, EnrolmentsPage, SettlementsPage, PledgesPage, HolidaysPage } from './official/admin';
 import { SignalsPage } from './official/signals';
 import { AuditPage } from './official/audit';
+import { LedgerPage, PayoutsPage, BankAccountPage } from './official/integrity';
 import { DisplayPage } from './display';
 import { LoginPage } from './login';
 import { Loading } from './components';
@@ -64,6 +65,8 @@ export function App() {
         ['#/official/merchants', 'nav.merchants'],
         ['#/official/enrolments', 'nav.enrolments'],
         ['#/official/settlements', 'nav.settlements'],
+        ['#/official/payouts', 'nav.payouts'],
+        ['#/official/ledger', 'nav.ledger'],
         ['#/official/pledges', 'nav.pledges'],
         ['#/official/holidays', 'nav.holidays'],
         ['#/official/audit', 'nav.audit'],
@@ -78,7 +81,10 @@ export function App() {
         ['#/merchant/settlements', 'nav.statements'],
         ['#/merchant/campaigns', 'nav.my_campaigns'],
         ['#/merchant/staff', 'nav.staff'],
-      ].filter(([href]) => st.staff?.merchant_role !== 'cashier' || (href !== '#/merchant/settlements' && href !== '#/merchant/staff')) as [
+        ['#/merchant/bank', 'nav.bank'],
+      ].filter(
+        ([href]) => st.staff?.merchant_role !== 'cashier' || (href !== '#/merchant/settlements' && href !== '#/merchant/staff' && href !== '#/merchant/bank'),
+      ) as [
         string,
         string,
       ][],
@@ -110,6 +116,7 @@ export function App() {
   else if (path === '/merchant/settlements') page = <MerchantSettlementsPage />;
   else if (path === '/merchant/campaigns') page = <MerchantCampaignsPage />;
   else if (path === '/merchant/staff') page = <MerchantStaffPage />;
+  else if (path === '/merchant/bank') page = <BankAccountPage />;
   else if (path === '/official') page = <Dashboard />;
   else if (path === '/official/campaigns') page = <CampaignsPage />;
   else if ((m = match('/official/campaigns/:id/stats', path))) page = <LazyStats id={m.id} />;
@@ -121,6 +128,8 @@ export function App() {
   else if (path === '/official/pledges') page = <PledgesPage />;
   else if (path === '/official/holidays') page = <HolidaysPage />;
   else if (path === '/official/audit') page = <AuditPage />;
+  else if (path === '/official/ledger') page = <LedgerPage />;
+  else if (path === '/official/payouts') page = <PayoutsPage />;
   else
     page = (
       <main id="main" class="page page-phone">
