@@ -407,10 +407,7 @@ pub fn verify(conn: &mut DbConn) -> Result<Verification, AppError> {
                     rows,
                     e.id,
                     "changed",
-                    format!(
-                        "row {} does not carry the hash of the row before it",
-                        e.id
-                    ),
+                    format!("row {} does not carry the hash of the row before it", e.id),
                 ));
             }
             if row_hash(&e, &prev_hash) != stored {

@@ -119,7 +119,8 @@ pub fn migrate(conn: &mut DbConn) -> anyhow::Result<Vec<String>> {
     .map(|m| m.to_string())
     .collect::<Vec<String>>();
     // Ledger rows written before the chain existed get their place in it.
-    let sealed = ledger::seal_unchained(conn).map_err(|e| anyhow::anyhow!("sealing the ledger: {e}"))?;
+    let sealed =
+        ledger::seal_unchained(conn).map_err(|e| anyhow::anyhow!("sealing the ledger: {e}"))?;
     if sealed > 0 {
         tracing::info!(rows = sealed, "ledger rows chained");
     }
@@ -196,8 +197,8 @@ pub mod issuance;
 pub mod ledger;
 pub mod locks;
 pub mod payouts;
-pub mod reconciliation;
 pub mod pledges;
+pub mod reconciliation;
 pub mod redemptions;
 pub mod settlements;
 pub mod signals;

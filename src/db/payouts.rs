@@ -194,7 +194,9 @@ pub fn create(conn: &mut DbConn, ids: &[String], official: &str) -> Result<Payou
                 return Err(refuse(
                     "invalid_state",
                     id,
-                    format!("Statement {id} is {status}; only approved statements can be paid out."),
+                    format!(
+                        "Statement {id} is {status}; only approved statements can be paid out."
+                    ),
                 ));
             }
             let batched: i64 = payout_items::table
@@ -292,18 +294,14 @@ pub fn confirm(
 ) -> Result<Payout, AppError> {
     write_tx(conn, |conn| {
         let t = now();
-        let n = diesel::update(
-            payouts::table
-                .find(id)
-                .filter(payouts::status.eq("open")),
-        )
-        .set((
-            payouts::status.eq("paid"),
-            payouts::confirmed_by.eq(Some(official)),
-            payouts::confirmed_at.eq(Some(t)),
-            payouts::bank_reference.eq(bank_reference),
-        ))
-        .execute(conn)?;
+        let n = diesel::update(payouts::table.find(id).filter(payouts::status.eq("open")))
+            .set((
+                payouts::status.eq("paid"),
+                payouts::confirmed_by.eq(Some(official)),
+                payouts::confirmed_at.eq(Some(t)),
+                payouts::bank_reference.eq(bank_reference),
+            ))
+            .execute(conn)?;
         if n == 0 {
             let (p, _) = find(conn, id)?;
             return Err(AppError::rule(

@@ -230,8 +230,10 @@ pub fn report(conn: &mut DbConn, years: &[i32]) -> Result<Value, AppError> {
                     .find(|(i, fy, _)| i == &ind.id && *fy == y)
                     .map(|f| f.2.clone())
                     .unwrap_or_else(|| "未達標原因尚待填寫 / reason not yet given".into());
-                notes.push(json!({"mark": mark, "mark_label": superscript(mark), "indicator_id": ind.id,
-                    "service_item": Names::from_json(&ind.service_item), "year": y, "text": text}));
+                notes.push(
+                    json!({"mark": mark, "mark_label": superscript(mark), "indicator_id": ind.id,
+                    "service_item": Names::from_json(&ind.service_item), "year": y, "text": text}),
+                );
             }
         }
     }
@@ -301,8 +303,10 @@ pub fn report(conn: &mut DbConn, years: &[i32]) -> Result<Value, AppError> {
     }
     let groups = footnote_groups(&notes);
     let summary = years.last().map(|&y| summary(&rows, years.len() - 1, y));
-    Ok(json!({"year": years.first(), "years": years, "rows": rows, "footnotes": notes,
-              "footnote_groups": groups, "summary": summary}))
+    Ok(
+        json!({"year": years.first(), "years": years, "rows": rows, "footnotes": notes,
+              "footnote_groups": groups, "summary": summary}),
+    )
 }
 
 /// The compliance rate to two decimals, trailing zeros trimmed; never shown as 100% while a
@@ -374,7 +378,10 @@ fn footnote_groups(notes: &[Value]) -> Vec<Value> {
         let mut items: Vec<(String, String, String)> = Vec::new();
         for n in &group {
             let it = (
-                n["service_item"]["zh-Hant"].as_str().unwrap_or("").to_string(),
+                n["service_item"]["zh-Hant"]
+                    .as_str()
+                    .unwrap_or("")
+                    .to_string(),
                 n["service_item"]["pt"].as_str().unwrap_or("").to_string(),
                 n["service_item"]["en"].as_str().unwrap_or("").to_string(),
             );
@@ -416,7 +423,10 @@ fn summary(rows: &[Value], yi: usize, year: i32) -> Value {
     let mut items_missing: std::collections::HashSet<String> = Default::default();
     let (mut met, mut full, mut none, mut pending) = (0, 0, 0, 0);
     for r in rows {
-        let item = r["service_item"]["zh-Hant"].as_str().unwrap_or("").to_string();
+        let item = r["service_item"]["zh-Hant"]
+            .as_str()
+            .unwrap_or("")
+            .to_string();
         if !items.contains(&item) {
             items.push(item.clone());
         }

@@ -303,7 +303,8 @@ pub fn reconcile(conn: &mut DbConn, campaign_id: &str) -> Result<Value, AppError
     }
     for (id, status, amount) in &settlements_t {
         let story = settlements_l.get(id);
-        let (settled, paid, rows) = story.map_or((0, 0, vec![]), |s| (s.settled, s.paid, s.rows.clone()));
+        let (settled, paid, rows) =
+            story.map_or((0, 0, vec![]), |s| (s.settled, s.paid, s.rows.clone()));
         if settled != *amount {
             row_diffs.push(RowDiff {
                 entity: "settlement",
@@ -393,8 +394,10 @@ pub fn reconcile(conn: &mut DbConn, campaign_id: &str) -> Result<Value, AppError
             }
         }
         if !counter_ok {
-            differences.push(json!({"scope": "offer", "offer_id": oid, "figure": "issued_counter",
-                "ledger": l.issued, "tables": counter, "rows": rows}));
+            differences.push(
+                json!({"scope": "offer", "offer_id": oid, "figure": "issued_counter",
+                "ledger": l.issued, "tables": counter, "rows": rows}),
+            );
         }
         offers_out.push(json!({
             "offer_id": oid,
@@ -477,8 +480,10 @@ pub fn reconcile(conn: &mut DbConn, campaign_id: &str) -> Result<Value, AppError
         .filter(|d| !shown.contains(&(d.entity.to_string(), d.id.clone(), d.field.to_string())))
         .collect();
     if !unshown.is_empty() {
-        differences.push(json!({"scope": "rows", "figure": "rows", "ledger": Value::Null,
-            "tables": Value::Null, "rows": unshown}));
+        differences.push(
+            json!({"scope": "rows", "figure": "rows", "ledger": Value::Null,
+            "tables": Value::Null, "rows": unshown}),
+        );
     }
     let balanced = all_balanced && ecash_balanced && row_diffs.is_empty();
     Ok(json!({

@@ -110,7 +110,12 @@ pub async fn reconciliation_csv(
     let mut seen = std::collections::HashSet::new();
     for d in r["differences"].as_array().into_iter().flatten() {
         for row in d["rows"].as_array().into_iter().flatten() {
-            let k = format!("{}/{}/{}", s(&row["entity"]), s(&row["id"]), s(&row["field"]));
+            let k = format!(
+                "{}/{}/{}",
+                s(&row["entity"]),
+                s(&row["id"]),
+                s(&row["field"])
+            );
             if !seen.insert(k) {
                 continue;
             }
@@ -125,7 +130,11 @@ pub async fn reconciliation_csv(
                     "false; ledger rows {}",
                     row["ledger_rows"]
                         .as_array()
-                        .map(|a| a.iter().map(|v| v.to_string()).collect::<Vec<_>>().join(" "))
+                        .map(|a| a
+                            .iter()
+                            .map(|v| v.to_string())
+                            .collect::<Vec<_>>()
+                            .join(" "))
                         .unwrap_or_default()
                 ),
             ]);
@@ -208,7 +217,9 @@ pub async fn put_bank_account(
     let digits = number.chars().filter(char::is_ascii_digit).count();
     if !(6..=34).contains(&number.len())
         || digits < 6
-        || !number.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+        || !number
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-')
         || number.starts_with('-')
     {
         problems.push(FieldError {

@@ -99,8 +99,16 @@ pub fn bureau_rows(r: &Value) -> Vec<Vec<String>> {
     for row in r["rows"].as_array().into_iter().flatten() {
         let first = row["first_of_item"].as_bool().unwrap_or(true);
         let mut out = vec![
-            if first { row["no"].to_string() } else { String::new() },
-            if first { text(&row["service_item"]["zh-Hant"]) } else { String::new() },
+            if first {
+                row["no"].to_string()
+            } else {
+                String::new()
+            },
+            if first {
+                text(&row["service_item"]["zh-Hant"])
+            } else {
+                String::new()
+            },
             text(&row["indicator"]["zh-Hant"]),
         ];
         for y in row["years"].as_array().into_iter().flatten() {
@@ -144,7 +152,9 @@ pub async fn report_print(
         (Some(a), _) => format!("{a} 年度"),
         _ => String::new(),
     };
-    let mut head1 = String::from("<tr><th rowspan=3>序</th><th rowspan=3>服務項目</th><th rowspan=3>服務質量指標</th>");
+    let mut head1 = String::from(
+        "<tr><th rowspan=3>序</th><th rowspan=3>服務項目</th><th rowspan=3>服務質量指標</th>",
+    );
     let mut head2 = String::from("<tr>");
     let mut head3 = String::from("<tr>");
     for y in &ys {
@@ -171,7 +181,10 @@ pub async fn report_print(
                 esc(&text(&row["service_item"]["zh-Hant"]))
             ));
         }
-        body.push_str(&format!("<td>{}</td>", esc(&text(&row["indicator"]["zh-Hant"]))));
+        body.push_str(&format!(
+            "<td>{}</td>",
+            esc(&text(&row["indicator"]["zh-Hant"]))
+        ));
         for y in row["years"].as_array().into_iter().flatten() {
             let label = text(&y["actual_label"]["zh-Hant"]);
             let label = match y["footnote_mark"].as_str() {

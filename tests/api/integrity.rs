@@ -74,7 +74,11 @@ async fn activity(app: &TestApp) -> (String, String, String) {
         rids.push(r["redemption"]["id"].as_str().unwrap().to_string());
     }
     let (s, _) = app
-        .post(&format!("/redemptions/{}/void", rids[0]), Some(&m), json!({}))
+        .post(
+            &format!("/redemptions/{}/void", rids[0]),
+            Some(&m),
+            json!({}),
+        )
         .await;
     assert_eq!(s, StatusCode::OK);
     let (s, st) = app
@@ -114,11 +118,17 @@ both!(ledger_chain_finds_a_changed_row, |app| {
         let bairro::db::DbConn::Pg(c) = &mut *c else {
             unreachable!()
         };
-        assert!(c.batch_execute("TRUNCATE ledger").is_err(), "TRUNCATE was allowed");
+        assert!(
+            c.batch_execute("TRUNCATE ledger").is_err(),
+            "TRUNCATE was allowed"
+        );
     }
     // Someone with database access lifts the protection and changes one amount.
     lift_protection(&app);
-    sql(&app, "UPDATE ledger SET amount_avos = amount_avos + 100 WHERE id = 6");
+    sql(
+        &app,
+        "UPDATE ledger SET amount_avos = amount_avos + 100 WHERE id = 6",
+    );
     let (code, out) = cli_verify(&app);
     assert_eq!(code, 1, "{out}");
     assert!(out.contains("row 6"), "{out}");
@@ -138,7 +148,10 @@ both!(ledger_chain_finds_a_changed_row, |app| {
     };
     let prev = e.prev_hash.take().unwrap();
     let forged = bairro::db::ledger::row_hash(&e, &prev);
-    sql(&app, &format!("UPDATE ledger SET hash = '{forged}' WHERE id = 6"));
+    sql(
+        &app,
+        &format!("UPDATE ledger SET hash = '{forged}' WHERE id = 6"),
+    );
     let (_, v) = app.get("/ledger/verify", Some(&off)).await;
     assert_eq!(v["ok"], false);
     assert_eq!(v["first_bad_row"], 7, "{v}");
@@ -156,7 +169,11 @@ both!(ledger_chain_finds_a_removed_row, |app| {
     assert_eq!(code, 1, "{out}");
     assert!(out.contains("row 4"), "{out}");
     let (_, v) = app.get("/ledger/verify", Some(&off)).await;
-    assert_eq!((v["ok"].clone(), v["first_bad_row"].clone()), (json!(false), json!(4)), "{v}");
+    assert_eq!(
+        (v["ok"].clone(), v["first_bad_row"].clone()),
+        (json!(false), json!(4)),
+        "{v}"
+    );
     // The last row removed is found too (the chain's head remembers it).
     let (_, app2_off, app2) = {
         let app2 = TestApp::spawn(app.backend).await.unwrap();
@@ -166,7 +183,11 @@ both!(ledger_chain_finds_a_removed_row, |app| {
     lift_protection(&app2);
     sql(&app2, "DELETE FROM ledger WHERE id = 10");
     let (_, v) = app2.get("/ledger/verify", Some(&app2_off)).await;
-    assert_eq!((v["ok"].clone(), v["first_bad_row"].clone()), (json!(false), json!(10)), "{v}");
+    assert_eq!(
+        (v["ok"].clone(), v["first_bad_row"].clone()),
+        (json!(false), json!(10)),
+        "{v}"
+    );
     let (code, out) = cli_verify(&app2);
     assert_eq!(code, 1, "{out}");
     assert!(out.contains("row 10"), "{out}");
@@ -184,7 +205,11 @@ both!(ledger_appends_never_fork_under_concurrency, |app| {
     let visitors = join_all((0..12).map(|_| app.visitor())).await;
     let paths: Vec<(String, String)> = visitors
         .iter()
-        .flat_map(|(_, v)| offers.iter().map(move |o| (format!("/offers/{o}/claim"), v.clone())))
+        .flat_map(|(_, v)| {
+            offers
+                .iter()
+                .map(move |o| (format!("/offers/{o}/claim"), v.clone()))
+        })
         .collect();
     let app = &app;
     let claims = join_all(
@@ -294,7 +319,11 @@ both!(settlement_runs_are_exact_under_concurrency, |app| {
         .await;
     let listed = listed.as_array().unwrap().clone();
     assert_eq!(listed.len(), 3, "{listed:#?}");
-    assert_eq!(statements.len(), 3, "the runs together made three statements");
+    assert_eq!(
+        statements.len(),
+        3,
+        "the runs together made three statements"
+    );
     for (i, (mid, _, rids)) in merchants.iter().enumerate() {
         let mine: Vec<&Value> = listed.iter().filter(|s| s["merchant_id"] == *mid).collect();
         assert_eq!(mine.len(), 1, "one statement for merchant {i}");
@@ -305,7 +334,10 @@ both!(settlement_runs_are_exact_under_concurrency, |app| {
         assert_eq!(s["amount_avos"], face * live.len() as i64, "{s}");
         assert!(s["amount_avos"].as_i64().unwrap() > 0);
         let (_, full) = app
-            .get(&format!("/settlements/{}", s["id"].as_str().unwrap()), Some(&off))
+            .get(
+                &format!("/settlements/{}", s["id"].as_str().unwrap()),
+                Some(&off),
+            )
             .await;
         let lines: Vec<&str> = full["lines"]
             .as_array()
@@ -324,7 +356,10 @@ both!(settlement_runs_are_exact_under_concurrency, |app| {
         0
     );
     assert_eq!(
-        app.count("redemptions", "status = 'void' AND settlement_id IS NOT NULL"),
+        app.count(
+            "redemptions",
+            "status = 'void' AND settlement_id IS NOT NULL"
+        ),
         0
     );
     // Once settled, a redemption can no longer be undone.
@@ -356,83 +391,90 @@ both!(settlement_runs_are_exact_under_concurrency, |app| {
     assert_eq!(r["balanced"], true, "{r:#}");
 });
 
-both!(reconciliation_balances_and_shows_a_planted_difference, |app| {
-    let (off, cid, _) = activity(&app).await;
-    let (s, r) = app
-        .get(&format!("/campaigns/{cid}/reconciliation"), Some(&off))
-        .await;
-    assert_eq!(s, StatusCode::OK);
-    assert_eq!(r["balanced"], true, "{r:#}");
-    assert_eq!(r["differences"], json!([]));
-    // Four e-cash coupons of 10, 20, 30, 40 MOP; the first redemption undone, so that coupon
-    // is back in the wallet; the other three on one statement.
-    assert_eq!(
-        r["ecash"]["ledger"],
-        json!({"committed": 10000, "redeemed": 9000, "settled": 9000, "paid": 0, "outstanding": 1000})
-    );
-    assert_eq!(r["ecash"]["ledger"], r["ecash"]["tables"]);
-    let offers = r["offers"].as_array().unwrap();
-    assert_eq!(offers.len(), 4);
-    assert_eq!(
-        (offers[0]["issued"].clone(), offers[0]["redeemed"].clone(), offers[0]["outstanding"].clone()),
-        (json!(1), json!(0), json!(1))
-    );
-    assert!(offers.iter().all(|o| o["balanced"] == true));
-    // Someone changes a redemption's e-cash in the table, by one avo.
-    let rid: String = {
-        use bairro::db::schema::redemptions;
-        use diesel::prelude::*;
-        redemptions::table
-            .filter(redemptions::campaign_id.eq(&cid))
-            .filter(redemptions::status.eq("done"))
-            .select(redemptions::id)
-            .first(&mut *app.conn())
+both!(
+    reconciliation_balances_and_shows_a_planted_difference,
+    |app| {
+        let (off, cid, _) = activity(&app).await;
+        let (s, r) = app
+            .get(&format!("/campaigns/{cid}/reconciliation"), Some(&off))
+            .await;
+        assert_eq!(s, StatusCode::OK);
+        assert_eq!(r["balanced"], true, "{r:#}");
+        assert_eq!(r["differences"], json!([]));
+        // Four e-cash coupons of 10, 20, 30, 40 MOP; the first redemption undone, so that coupon
+        // is back in the wallet; the other three on one statement.
+        assert_eq!(
+            r["ecash"]["ledger"],
+            json!({"committed": 10000, "redeemed": 9000, "settled": 9000, "paid": 0, "outstanding": 1000})
+        );
+        assert_eq!(r["ecash"]["ledger"], r["ecash"]["tables"]);
+        let offers = r["offers"].as_array().unwrap();
+        assert_eq!(offers.len(), 4);
+        assert_eq!(
+            (
+                offers[0]["issued"].clone(),
+                offers[0]["redeemed"].clone(),
+                offers[0]["outstanding"].clone()
+            ),
+            (json!(1), json!(0), json!(1))
+        );
+        assert!(offers.iter().all(|o| o["balanced"] == true));
+        // Someone changes a redemption's e-cash in the table, by one avo.
+        let rid: String = {
+            use bairro::db::schema::redemptions;
+            use diesel::prelude::*;
+            redemptions::table
+                .filter(redemptions::campaign_id.eq(&cid))
+                .filter(redemptions::status.eq("done"))
+                .select(redemptions::id)
+                .first(&mut *app.conn())
+                .unwrap()
+        };
+        sql(
+            &app,
+            &format!("UPDATE redemptions SET ecash_avos = ecash_avos + 1 WHERE id = '{rid}'"),
+        );
+        let (_, r) = app
+            .get(&format!("/campaigns/{cid}/reconciliation"), Some(&off))
+            .await;
+        assert_eq!(r["balanced"], false);
+        let d = r["differences"]
+            .as_array()
             .unwrap()
-    };
-    sql(
-        &app,
-        &format!("UPDATE redemptions SET ecash_avos = ecash_avos + 1 WHERE id = '{rid}'"),
-    );
-    let (_, r) = app
-        .get(&format!("/campaigns/{cid}/reconciliation"), Some(&off))
-        .await;
-    assert_eq!(r["balanced"], false);
-    let d = r["differences"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|d| d["figure"] == "redeemed" && d["scope"] == "ecash")
-        .unwrap_or_else(|| panic!("no redeemed difference: {r:#}"));
-    assert_eq!(
-        d["tables"].as_i64().unwrap() - d["ledger"].as_i64().unwrap(),
-        1
-    );
-    let row = d["rows"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|x| x["id"] == rid.as_str())
-        .unwrap_or_else(|| panic!("the row behind it: {d:#}"));
-    assert_eq!(row["field"], "ecash_avos");
-    assert!(!row["ledger_rows"].as_array().unwrap().is_empty());
-    let (s, csv, _) = app
-        .raw(
-            Method::GET,
-            &format!("/api/v1/campaigns/{cid}/reconciliation.csv"),
-            Some(&off),
-            None,
-        )
-        .await;
-    assert_eq!(s, StatusCode::OK);
-    assert!(csv.contains(&rid), "{csv}");
-    assert!(csv.contains("ecash_avos,,,redeemed"), "{csv}");
-    // Officials only.
-    let (_, m) = app.merchant(&off, None, "food").await;
-    let (s, _) = app
-        .get(&format!("/campaigns/{cid}/reconciliation"), Some(&m))
-        .await;
-    assert_eq!(s, StatusCode::FORBIDDEN);
-});
+            .iter()
+            .find(|d| d["figure"] == "redeemed" && d["scope"] == "ecash")
+            .unwrap_or_else(|| panic!("no redeemed difference: {r:#}"));
+        assert_eq!(
+            d["tables"].as_i64().unwrap() - d["ledger"].as_i64().unwrap(),
+            1
+        );
+        let row = d["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|x| x["id"] == rid.as_str())
+            .unwrap_or_else(|| panic!("the row behind it: {d:#}"));
+        assert_eq!(row["field"], "ecash_avos");
+        assert!(!row["ledger_rows"].as_array().unwrap().is_empty());
+        let (s, csv, _) = app
+            .raw(
+                Method::GET,
+                &format!("/api/v1/campaigns/{cid}/reconciliation.csv"),
+                Some(&off),
+                None,
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK);
+        assert!(csv.contains(&rid), "{csv}");
+        assert!(csv.contains("ecash_avos,,,redeemed"), "{csv}");
+        // Officials only.
+        let (_, m) = app.merchant(&off, None, "food").await;
+        let (s, _) = app
+            .get(&format!("/campaigns/{cid}/reconciliation"), Some(&m))
+            .await;
+        assert_eq!(s, StatusCode::FORBIDDEN);
+    }
+);
 
 both!(demo_reconciles_to_the_avo, |app| {
     let app = TestApp::spawn_with(app.backend, |s| s.demo = true)
@@ -449,7 +491,10 @@ both!(demo_reconciles_to_the_avo, |app| {
     assert_eq!(cs.len(), 3);
     for c in &cs {
         let (s, r) = app
-            .get(&format!("/campaigns/{}/reconciliation", c["id"].as_str().unwrap()), Some(&off))
+            .get(
+                &format!("/campaigns/{}/reconciliation", c["id"].as_str().unwrap()),
+                Some(&off),
+            )
             .await;
         assert_eq!(s, StatusCode::OK);
         assert_eq!(r["balanced"], true, "{}: {:#}", c["slug"], r["differences"]);
@@ -521,10 +566,18 @@ both!(payout_batches_pay_verified_accounts_and_add_up, |app| {
     let (s, b) = app
         .post("/payouts", Some(&off), json!({"statement_ids": ids}))
         .await;
-    assert_eq!((s, code(&b)), (StatusCode::CONFLICT, "invalid_state"), "{b}");
+    assert_eq!(
+        (s, code(&b)),
+        (StatusCode::CONFLICT, "invalid_state"),
+        "{b}"
+    );
     for id in &ids {
         let (s, _) = app
-            .post(&format!("/settlements/{id}/approve"), Some(&second), json!({}))
+            .post(
+                &format!("/settlements/{id}/approve"),
+                Some(&second),
+                json!({}),
+            )
             .await;
         assert_eq!(s, StatusCode::OK);
     }
@@ -548,7 +601,10 @@ both!(payout_batches_pay_verified_accounts_and_add_up, |app| {
             Some(json!({"account_name": "=HYPERLINK(1)", "bank": "", "account_number": "12"})),
         )
         .await;
-    assert_eq!((s, code(&b)), (StatusCode::UNPROCESSABLE_ENTITY, "validation_failed"));
+    assert_eq!(
+        (s, code(&b)),
+        (StatusCode::UNPROCESSABLE_ENTITY, "validation_failed")
+    );
     for (m, name, number) in [
         (&m1, "Casa de Chá Lou, Lda", "9001-234-567890"),
         (&m2, "澳門雜貨店", "12 3456 7890"),
@@ -568,12 +624,23 @@ both!(payout_batches_pay_verified_accounts_and_add_up, |app| {
     let (s, b) = app
         .post("/payouts", Some(&off), json!({"statement_ids": ids}))
         .await;
-    assert_eq!((s, code(&b)), (StatusCode::CONFLICT, "bank_account_not_verified"));
+    assert_eq!(
+        (s, code(&b)),
+        (StatusCode::CONFLICT, "bank_account_not_verified")
+    );
     for mid in [&m1_id, &m2_id] {
         let (s, b) = app
-            .post(&format!("/merchants/{mid}/bank-account/verify"), Some(&off), json!({}))
+            .post(
+                &format!("/merchants/{mid}/bank-account/verify"),
+                Some(&off),
+                json!({}),
+            )
             .await;
-        assert_eq!((s, b["verified"].clone()), (StatusCode::OK, json!(true)), "{b}");
+        assert_eq!(
+            (s, b["verified"].clone()),
+            (StatusCode::OK, json!(true)),
+            "{b}"
+        );
     }
     // A change un-verifies, and is in the audit log with before and after.
     let (_, b) = app
@@ -588,15 +655,28 @@ both!(payout_batches_pay_verified_accounts_and_add_up, |app| {
     let (s, b) = app
         .post("/payouts", Some(&off), json!({"statement_ids": ids}))
         .await;
-    assert_eq!((s, code(&b)), (StatusCode::CONFLICT, "bank_account_not_verified"));
-    assert_eq!(b["statement_id"].as_str().is_some(), true);
+    assert_eq!(
+        (s, code(&b)),
+        (StatusCode::CONFLICT, "bank_account_not_verified")
+    );
+    assert!(b["statement_id"].as_str().is_some());
     let (_, audit) = app
-        .get(&format!("/audit?entity=bank_account&entity_id={m2_id}"), Some(&off))
+        .get(
+            &format!("/audit?entity=bank_account&entity_id={m2_id}"),
+            Some(&off),
+        )
         .await;
     let audit_text = audit.to_string();
-    assert!(audit_text.contains("1234567890") && audit_text.contains("12-3456-7899"), "{audit_text}");
+    assert!(
+        audit_text.contains("1234567890") && audit_text.contains("12-3456-7899"),
+        "{audit_text}"
+    );
     let (s, _) = app
-        .post(&format!("/merchants/{m2_id}/bank-account/verify"), Some(&off), json!({}))
+        .post(
+            &format!("/merchants/{m2_id}/bank-account/verify"),
+            Some(&off),
+            json!({}),
+        )
         .await;
     assert_eq!(s, StatusCode::OK);
     let (_, accounts) = app.get("/bank-accounts", Some(&off)).await;
@@ -620,11 +700,20 @@ both!(payout_batches_pay_verified_accounts_and_add_up, |app| {
         .await;
     assert_eq!((s, code(&b)), (StatusCode::CONFLICT, "already_in_batch"));
     let (s, b) = app
-        .post(&format!("/settlements/{}/pay", ids[0]), Some(&off), json!({}))
+        .post(
+            &format!("/settlements/{}/pay", ids[0]),
+            Some(&off),
+            json!({}),
+        )
         .await;
     assert_eq!((s, code(&b)), (StatusCode::CONFLICT, "in_payout_batch"));
     let (s, csv, h) = app
-        .raw(Method::GET, &format!("/api/v1/payouts/{pid}.csv"), Some(&off), None)
+        .raw(
+            Method::GET,
+            &format!("/api/v1/payouts/{pid}.csv"),
+            Some(&off),
+            None,
+        )
         .await;
     assert_eq!(s, StatusCode::OK);
     let mut r = csv::Reader::from_reader(csv.as_bytes());
@@ -642,12 +731,18 @@ both!(payout_batches_pay_verified_accounts_and_add_up, |app| {
         assert!(rec[4].starts_with("BAIRRO"), "{csv}");
     }
     assert_eq!(total, batch["total_avos"].as_i64().unwrap(), "{csv}");
-    assert_eq!(h["x-payout-total-avos"], batch["total_avos"].to_string().as_str());
+    assert_eq!(
+        h["x-payout-total-avos"],
+        batch["total_avos"].to_string().as_str()
+    );
     payees.sort();
     assert_eq!(
         payees,
         [
-            ("Casa de Chá Lou, Lda".to_string(), "9001-234-567890".to_string()),
+            (
+                "Casa de Chá Lou, Lda".to_string(),
+                "9001-234-567890".to_string()
+            ),
             ("澳門雜貨店".to_string(), "12-3456-7899".to_string())
         ]
     );
@@ -663,7 +758,11 @@ both!(payout_batches_pay_verified_accounts_and_add_up, |app| {
             json!({"bank_reference": "BNU-TRF-0001"}),
         )
         .await;
-    assert_eq!((s, b["status"].clone()), (StatusCode::OK, json!("paid")), "{b}");
+    assert_eq!(
+        (s, b["status"].clone()),
+        (StatusCode::OK, json!("paid")),
+        "{b}"
+    );
     let (s, b) = app
         .post(&format!("/payouts/{pid}/confirm"), Some(&off), json!({}))
         .await;

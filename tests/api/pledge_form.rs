@@ -53,8 +53,12 @@ both!(pledge_report_matches_the_bureau_table, |app| {
         )
         .await;
     let sid = st[0]["id"].as_str().unwrap();
-    app.post(&format!("/settlements/{sid}/approve"), Some(&second), json!({}))
-        .await;
+    app.post(
+        &format!("/settlements/{sid}/approve"),
+        Some(&second),
+        json!({}),
+    )
+    .await;
     let (s, _) = app
         .post(&format!("/settlements/{sid}/pay"), Some(&off), json!({}))
         .await;
@@ -161,7 +165,10 @@ both!(pledge_report_matches_the_bureau_table, |app| {
 
     // The JSON carries the same, and the summary's figures.
     let (_, j) = app
-        .get(&format!("/pledges?years={last_year},{this_year}"), Some(&off))
+        .get(
+            &format!("/pledges?years={last_year},{this_year}"),
+            Some(&off),
+        )
         .await;
     let cells = &j["rows"][0]["years"];
     assert_eq!(cells[0]["status"], "missed");
@@ -190,7 +197,10 @@ both!(pledge_report_matches_the_bureau_table, |app| {
         .await;
     assert_eq!(s, StatusCode::OK);
     assert!(h["content-type"].to_str().unwrap().starts_with("text/html"));
-    assert!(html.contains(&format!("服務質量指標的履行情況 ({ly} 年至 {ty} 年度)")), "{html}");
+    assert!(
+        html.contains(&format!("服務質量指標的履行情況 ({ly} 年至 {ty} 年度)")),
+        "{html}"
+    );
     assert!(html.contains("66.67%<sup>1</sup>"), "{html}");
     assert!(html.contains("2 宗申請處理中") && html.contains("本年度共有 2 項服務項目"));
     assert!(html.contains("系統升級期間審批延誤"));

@@ -343,7 +343,9 @@ async fn request(app: &TestApp, fx: &Fx, method: &str, tmpl: &str) -> (String, O
         }
         ("put", "/merchant/bank-account") => (
             p.into(),
-            Some(json!({"account_name": "Matrix Lda", "bank": "Banco Matrix", "account_number": "1234-5678-90"})),
+            Some(
+                json!({"account_name": "Matrix Lda", "bank": "Banco Matrix", "account_number": "1234-5678-90"}),
+            ),
         ),
         ("post", "/merchants/{id}/bank-account/verify") => (
             p.replace("{id}", &owner_with_account(app, fx).await),
@@ -388,7 +390,11 @@ async fn owner_with_account(app: &TestApp, fx: &Fx) -> String {
 async fn fresh_approved_statement(app: &TestApp, fx: &Fx) -> String {
     let mid = owner_with_account(app, fx).await;
     let (s, b) = app
-        .post(&format!("/merchants/{mid}/bank-account/verify"), Some(&fx.off), json!({}))
+        .post(
+            &format!("/merchants/{mid}/bank-account/verify"),
+            Some(&fx.off),
+            json!({}),
+        )
         .await;
     assert_eq!(s, StatusCode::OK, "{b}");
     let code = fresh_coupon(app, fx).await;
@@ -413,7 +419,11 @@ async fn fresh_approved_statement(app: &TestApp, fx: &Fx) -> String {
         .to_string();
     let second = app.login("official-two", "second-official-pw").await;
     let (s, b) = app
-        .post(&format!("/settlements/{sid}/approve"), Some(&second), json!({}))
+        .post(
+            &format!("/settlements/{sid}/approve"),
+            Some(&second),
+            json!({}),
+        )
         .await;
     assert_eq!(s, StatusCode::OK, "{b}");
     sid
