@@ -189,8 +189,11 @@ export function LedgerPage() {
               {rec.differences.map((d, i) => (
                 <section class="card diff" key={i}>
                   <h3 class="bad">
-                    {t(`ledger.scope_${d.scope}`)} · {d.figure}
-                    {d.offer_id ? ` · ${pick(rec.offers.find((o) => o.offer_id === d.offer_id)?.name)}` : ''}: {show(d.ledger)} ≠ {show(d.tables)}
+                    {d.scope === 'rows'
+                      ? t('ledger.scope_rows')
+                      : d.scope === 'ecash'
+                        ? `${t('ledger.scope_ecash')} · ${t(`ledger.e_${d.figure}`)}: ${t('ledger.from_ledger')} ${fmtMoney(Number(d.ledger))} ≠ ${t('ledger.from_tables')} ${fmtMoney(Number(d.tables))}`
+                        : `${t('ledger.scope_offer')} · ${pick(rec.offers.find((o) => o.offer_id === d.offer_id)?.name)} · ${d.figure === 'issued_counter' ? t('ledger.issued_counter') : t(`ledger.f_${d.figure}`)}: ${t('ledger.from_ledger')} ${show(d.ledger)} ≠ ${t('ledger.from_tables')} ${show(d.tables)}`}
                   </h3>
                   <div class="table-wrap" tabIndex={0}>
                     <table>
@@ -207,7 +210,7 @@ export function LedgerPage() {
                       <tbody>
                         {d.rows.map((r) => (
                           <tr key={`${r.entity}${r.id}${r.field}`} class="bad">
-                            <td>{r.entity}</td>
+                            <td>{t(`ledger.entity_${r.entity}`)}</td>
                             <td>
                               <code>{r.id}</code>
                             </td>
@@ -376,6 +379,7 @@ export function PayoutsPage() {
                     <>
                       <input
                         class="input-small"
+                        type="text"
                         aria-label={t('payout.bank_reference')}
                         placeholder={t('payout.bank_reference')}
                         value={refs[p.id] || ''}
@@ -407,7 +411,7 @@ export function PayoutsPage() {
             </tr>
           </thead>
           <tbody>
-            {(accounts || []).map((a) => (
+            {(accounts || []).filter((a) => a.account).map((a) => (
               <tr key={a.merchant_id}>
                 <td>{pick(a.merchant_name)}</td>
                 <td>{a.account?.account_name || '—'}</td>
@@ -429,6 +433,7 @@ export function PayoutsPage() {
             ))}
           </tbody>
         </table>
+        {accounts && <p class="hint">{tn('payout.without_account', accounts.filter((a) => !a.account).length)}</p>}
       </div>
     </main>
   );
@@ -465,14 +470,15 @@ export function BankAccountPage() {
       {acc && (acc.verified ? <Notice kind="ok">{t('bank.verified', { when: fmtDateTime(acc.verified_at) })}</Notice> : <Notice kind="warn">{t('bank.unverified')}</Notice>)}
       <form class="card" onSubmit={save}>
         <Field id="bk-name" label={t('bank.account_name')}>
-          <input id="bk-name" required maxLength={140} value={form.account_name} onInput={(e) => setF({ ...form, account_name: e.currentTarget.value })} />
+          <input id="bk-name" type="text" required maxLength={140} value={form.account_name} onInput={(e) => setF({ ...form, account_name: e.currentTarget.value })} />
         </Field>
         <Field id="bk-bank" label={t('bank.bank')}>
-          <input id="bk-bank" required maxLength={100} value={form.bank} onInput={(e) => setF({ ...form, bank: e.currentTarget.value })} />
+          <input id="bk-bank" type="text" required maxLength={100} value={form.bank} onInput={(e) => setF({ ...form, bank: e.currentTarget.value })} />
         </Field>
         <Field id="bk-number" label={t('bank.account_number')} hint={t('bank.number_hint')}>
           <input
             id="bk-number"
+            type="text"
             required
             inputMode="numeric"
             autoComplete="off"
