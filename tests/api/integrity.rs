@@ -786,3 +786,68 @@ both!(payout_batches_pay_verified_accounts_and_add_up, |app| {
     let (s, _) = app.get(&format!("/payouts/{pid}"), Some(&m1)).await;
     assert_eq!(s, StatusCode::FORBIDDEN);
 });
+
+/// A database from before the chain: its ledger rows get their place in it when migrated.
+fn legacy_rows_are_chained(backend: Backend) {
+    use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
+    const SQLITE: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+    const PG: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+    let Some((url, _guard)) = database(backend) else {
+        return;
+    };
+    let (pool, _) = bairro::db::connect(&url, Some(1)).unwrap();
+    let mut conn = pool.get().unwrap();
+    // Only the first migration, as an older version left the database.
+    match &mut *conn {
+        bairro::db::DbConn::Sqlite(c) => {
+            c.run_next_migration(SQLITE).unwrap();
+        }
+        bairro::db::DbConn::Pg(c) => {
+            c.run_next_migration(PG).unwrap();
+        }
+    }
+    let rows = "INSERT INTO ledger (campaign_id, kind, offer_id, coupon_id, amount_avos, created_at) VALUES \
+        ('c1', 'issue', 'o1', 'k1', 5000, '2022-09-01 10:00:00.123456'), \
+        ('c1', 'issue', 'o1', 'k2', 5000, '2022-09-01 10:05:00'), \
+        ('c1', 'redeem', 'o1', 'k1', 5000, '2022-09-02 12:00:00');";
+    match &mut *conn {
+        bairro::db::DbConn::Sqlite(c) => c.batch_execute(rows).unwrap(),
+        bairro::db::DbConn::Pg(c) => c.batch_execute(rows).unwrap(),
+    }
+    bairro::db::migrate(&mut conn).unwrap();
+    let v = bairro::db::ledger::verify(&mut conn).unwrap();
+    assert!(v.ok, "{v:?}");
+    assert_eq!(v.rows, 3);
+    // New rows chain after them, and the seal cannot be redone.
+    bairro::db::ledger::append(
+        &mut conn,
+        "c1",
+        "expire",
+        bairro::db::ledger::Refs {
+            offer: Some("o1"),
+            coupon: Some("k2"),
+            ..Default::default()
+        },
+        5000,
+        chrono::Utc::now().naive_utc(),
+    )
+    .unwrap();
+    let v = bairro::db::ledger::verify(&mut conn).unwrap();
+    assert_eq!((v.ok, v.rows), (true, 4), "{v:?}");
+    let again = "UPDATE ledger SET hash = 'x' WHERE id = 1";
+    let r = match &mut *conn {
+        bairro::db::DbConn::Sqlite(c) => c.batch_execute(again),
+        bairro::db::DbConn::Pg(c) => c.batch_execute(again),
+    };
+    assert!(r.is_err(), "a sealed row was changed");
+}
+
+#[test]
+fn legacy_ledger_rows_are_chained_on_sqlite() {
+    legacy_rows_are_chained(Backend::Sqlite);
+}
+
+#[test]
+fn legacy_ledger_rows_are_chained_on_postgres() {
+    legacy_rows_are_chained(Backend::Postgres);
+}
