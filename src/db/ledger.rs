@@ -460,3 +460,38 @@ pub fn entries(conn: &mut DbConn, campaign_id: &str) -> Result<Vec<LedgerEntry>,
         .select(LedgerEntry::as_select())
         .load(conn)?)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The encoding as documented, checked against a hash computed independently of this code.
+    #[test]
+    fn canonical_encoding_is_stable() {
+        let at = chrono::NaiveDate::from_ymd_opt(2022, 9, 1)
+            .unwrap()
+            .and_hms_micro_opt(10, 0, 0, 123_456)
+            .unwrap();
+        let text = canonical(
+            1,
+            "c1",
+            "issue",
+            Some("o1"),
+            Some("k1"),
+            None,
+            None,
+            None,
+            5000,
+            at,
+            GENESIS,
+        );
+        assert_eq!(
+            String::from_utf8(text.clone()).unwrap(),
+            format!("bairro-ledger-v1\n1:1\n2:c1\n5:issue\n2:o1\n2:k1\n~\n~\n~\n4:5000\n27:2022-09-01T10:00:00.123456Z\n64:{GENESIS}")
+        );
+        assert_eq!(
+            hash_hex(&text),
+            "c1ffac05afbdfff869c63642cc172bb0d57f69dc1b386b472fc35dadd7bf8385"
+        );
+    }
+}

@@ -6,6 +6,8 @@
 //! `redeem` applies it (amount: e-cash applied); `void` with a redemption undoes that
 //! redemption (the coupon is back in the wallet); `void` without a redemption voids the
 //! coupon itself; `expire` expires it; `settle` puts an amount on a statement; `pay` pays it.
+//! `committed` is the face value of e-cash coupons issued and not void, as the public budget
+//! counts it; `outstanding` the face value of those still in wallets.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -416,7 +418,7 @@ pub fn reconcile(conn: &mut DbConn, campaign_id: &str) -> Result<Value, AppError
     let ecash_face = |offer: &str| face.get(offer).filter(|(_, e)| *e).map_or(0, |(f, _)| *f);
     let mut l = Ecash::default();
     for c in coupons_l.values() {
-        if matches!(c.state, "issued" | "redeemed") {
+        if matches!(c.state, "issued" | "redeemed" | "expired") {
             l.committed += c.face;
         }
         if c.state == "issued" {
@@ -432,7 +434,7 @@ pub fn reconcile(conn: &mut DbConn, campaign_id: &str) -> Result<Value, AppError
     l.paid = settlements_l.values().map(|s| s.paid).sum();
     let mut t = Ecash::default();
     for (_, offer, status) in &coupons_t {
-        if matches!(status.as_str(), "issued" | "redeemed") {
+        if matches!(status.as_str(), "issued" | "redeemed" | "expired") {
             t.committed += ecash_face(offer);
         }
         if status == "issued" {
