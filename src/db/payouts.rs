@@ -285,13 +285,22 @@ pub fn in_open_batch(conn: &mut DbConn, settlement_id: &str) -> Result<bool, App
     Ok(n > 0)
 }
 
-/// An official confirms the bank made the transfer: the batch and each statement are paid.
+/// An official (not the one who made the batch) confirms the bank made the transfer: the batch
+/// and each of its statements are paid.
 pub fn confirm(
     conn: &mut DbConn,
     id: &str,
     official: &str,
     bank_reference: Option<&str>,
 ) -> Result<Payout, AppError> {
+    let (p, _) = find(conn, id)?;
+    if p.created_by == official {
+        return Err(AppError::rule(
+            StatusCode::FORBIDDEN,
+            "four_eyes_required",
+            "The transfer must be confirmed by another official than the one who made the batch.",
+        ));
+    }
     write_tx(conn, |conn| {
         let t = now();
         let n = diesel::update(payouts::table.find(id).filter(payouts::status.eq("open")))

@@ -446,7 +446,7 @@ pub struct ConfirmBody {
 }
 
 #[utoipa::path(post, path = "/api/v1/payouts/{id}/confirm", tag = "payouts", params(("id" = String, Path)), request_body = ConfirmBody,
-    responses((status = 200, description = "the bank made the transfer: the batch and each of its statements are paid"), (status = 409, description = "invalid_state")))]
+    responses((status = 200, description = "the bank made the transfer: the batch and each of its statements are paid"), (status = 403, description = "four_eyes_required: another official than the batch's maker confirms"), (status = 409, description = "invalid_state")))]
 pub async fn confirm_payout(
     state: State,
     who: Official,

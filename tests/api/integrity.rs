@@ -752,6 +752,10 @@ both!(payout_batches_pay_verified_accounts_and_add_up, |app| {
         assert_eq!(s["status"], "approved");
     }
     let (s, b) = app
+        .post(&format!("/payouts/{pid}/confirm"), Some(&off), json!({}))
+        .await;
+    assert_eq!((s, code(&b)), (StatusCode::FORBIDDEN, "four_eyes_required"));
+    let (s, b) = app
         .post(
             &format!("/payouts/{pid}/confirm"),
             Some(&second),
@@ -764,7 +768,7 @@ both!(payout_batches_pay_verified_accounts_and_add_up, |app| {
         "{b}"
     );
     let (s, b) = app
-        .post(&format!("/payouts/{pid}/confirm"), Some(&off), json!({}))
+        .post(&format!("/payouts/{pid}/confirm"), Some(&second), json!({}))
         .await;
     assert_eq!((s, code(&b)), (StatusCode::CONFLICT, "invalid_state"));
     for id in &ids {

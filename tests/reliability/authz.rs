@@ -356,9 +356,11 @@ async fn request(app: &TestApp, fx: &Fx, method: &str, tmpl: &str) -> (String, O
             Some(json!({"statement_ids": [fresh_approved_statement(app, fx).await]})),
         ),
         (_, _) if p.starts_with("/payouts/{id}") => {
+            // Made by the second official, so the first may confirm it (four eyes).
             let sid = fresh_approved_statement(app, fx).await;
+            let second = app.login("official-two", "second-official-pw").await;
             let (s, b) = app
-                .post("/payouts", Some(&fx.off), json!({"statement_ids": [sid]}))
+                .post("/payouts", Some(&second), json!({"statement_ids": [sid]}))
                 .await;
             assert_eq!(s, StatusCode::CREATED, "{b}");
             (

@@ -350,6 +350,7 @@ export function PayoutsPage() {
         </button>
       </p>
       <h2>{t('payout.batches')}</h2>
+      <p class="hint">{t('payout.four_eyes_hint')}</p>
       <div class="table-wrap" tabIndex={0}>
         <table>
           <thead>
