@@ -191,11 +191,13 @@ pub fn get(pool: &DbPool) -> Result<PooledConn, AppError> {
 }
 
 pub mod audit;
+pub mod budget;
 pub mod cache;
 pub mod catalog;
 pub mod issuance;
 pub mod ledger;
 pub mod locks;
+pub mod operations;
 pub mod payouts;
 pub mod pledges;
 pub mod reconciliation;

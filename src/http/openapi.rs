@@ -49,6 +49,11 @@ impl Modify for Bearer {
         integrity::verify, integrity::reconciliation, integrity::reconciliation_csv,
         integrity::my_bank_account, integrity::put_bank_account, integrity::bank_accounts, integrity::verify_bank_account,
         integrity::list_payouts, integrity::create_payout, integrity::get_payout, integrity::payout_csv, integrity::confirm_payout,
+        operations::edit_offer, operations::pause_offer, operations::resume_offer, operations::edit_point,
+        operations::retire_point, operations::list_devices, operations::edit_merchant, operations::suspend_merchant,
+        operations::reinstate_merchant, operations::withdraw_enrolment, operations::void_coupon,
+        operations::ban_visitor, operations::unban_visitor, operations::get_visitor,
+        bulk::import_merchants, bulk::decide_enrolments, bulk::approve_settlements, bulk::pay_settlements,
     ),
     components(schemas(crate::error::FieldError, crate::domain::names::Names))
 )]

@@ -2,12 +2,16 @@
 
 mod support;
 
+mod budget_race;
+mod bulk;
 mod campaigns;
 mod checkins;
 mod concurrency;
+mod devices;
 mod foundation;
 mod integrity;
 mod migrations;
+mod operations;
 mod pledge_form;
 mod redemptions;
 mod reports;
