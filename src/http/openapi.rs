@@ -45,6 +45,7 @@ impl Modify for Bearer {
         pageviews::record,
         stats::overview, stats::campaign, stats::campaign_csv, stats::signals, stats::export_json, stats::export_csv, stats::audit_log,
         document,
+        verification::status, verification::send_code, verification::confirm,
         pledges::report, pledges::report_csv, pledges::report_print, pledges::footnote, pledges::holidays, pledges::add_holiday, pledges::remove_holiday,
         integrity::verify, integrity::reconciliation, integrity::reconciliation_csv,
         integrity::my_bank_account, integrity::put_bank_account, integrity::bank_accounts, integrity::verify_bank_account,

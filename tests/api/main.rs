@@ -15,3 +15,4 @@ mod operations;
 mod pledge_form;
 mod redemptions;
 mod reports;
+mod verification;
