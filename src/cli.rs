@@ -30,6 +30,16 @@ pub enum Command {
     /// reset-password, list.
     #[command(subcommand)]
     Staff(crate::staff_cli::StaffCommand),
+    /// The money ledger: `bairro ledger verify` checks its hash chain.
+    #[command(subcommand)]
+    Ledger(LedgerCommand),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum LedgerCommand {
+    /// Recompute every row's hash: exit 0 when the chain holds, 1 naming the first bad row
+    /// (2 when the database cannot be read).
+    Verify(DbArgs),
 }
 
 #[derive(Args, Debug, Clone)]
@@ -233,6 +243,7 @@ pub fn main() -> ExitCode {
         Command::Serve(a) => serve(a),
         Command::Migrate(a) => migrate(a),
         Command::Staff(c) => crate::staff_cli::run(c),
+        Command::Ledger(LedgerCommand::Verify(a)) => return ledger_verify(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -254,6 +265,33 @@ fn migrate(a: DbArgs) -> anyhow::Result<()> {
         crate::db::redact_url(&a.database_url)
     );
     Ok(())
+}
+
+fn ledger_verify(a: DbArgs) -> ExitCode {
+    let run = || -> anyhow::Result<crate::db::ledger::Verification> {
+        let (pool, _) = crate::db::connect(&a.database_url, Some(1))?;
+        let mut conn = pool.get()?;
+        crate::db::ledger::verify(&mut conn).map_err(|e| anyhow::anyhow!("{e}"))
+    };
+    match run() {
+        Ok(v) if v.ok => {
+            println!("ledger OK: {} rows, chain holds", v.rows);
+            ExitCode::SUCCESS
+        }
+        Ok(v) => {
+            println!(
+                "ledger BROKEN at row {}: {} ({} rows read)",
+                v.first_bad_row.unwrap_or_default(),
+                v.detail.unwrap_or_default(),
+                v.rows
+            );
+            ExitCode::from(1)
+        }
+        Err(e) => {
+            eprintln!("bairro: {e:#}");
+            ExitCode::from(2)
+        }
+    }
 }
 
 fn serve(a: ServeArgs) -> anyhow::Result<()> {

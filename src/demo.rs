@@ -314,6 +314,31 @@ fn load(conn: &mut DbConn) -> Result<usize, AppError> {
         crate::db::catalog::insert_user(conn, u)?;
     }
     rows += merchants_v.len() * 2;
+    // Bank accounts to pay the statements into: most verified, a few waiting for a check,
+    // a few not entered yet.
+    let banks = [
+        "Banco Nacional Ultramarino",
+        "Banco da China, Sucursal de Macau",
+        "Banco Tai Fung",
+    ];
+    let accounts: Vec<crate::db::payouts::BankAccount> = merchants_v
+        .iter()
+        .zip(&users_v)
+        .enumerate()
+        .filter(|(i, _)| (i + 1) % 15 != 0)
+        .map(|(i, (m, u))| crate::db::payouts::BankAccount {
+            merchant_id: m.id.clone(),
+            account_name: Names::from_json(&m.name).pt,
+            bank: banks[i % banks.len()].into(),
+            account_number: format!("{:04}-{:03}-{:06}", 9000 + i % 7, 100 + i, 200_000 + i * 37),
+            updated_by: u.id.clone(),
+            updated_at: t0,
+            verified_by: ((i + 1) % 10 != 0).then(|| officials[0].id.clone()),
+            verified_at: ((i + 1) % 10 != 0).then_some(t0),
+        })
+        .collect();
+    crate::insert_rows!(&mut *conn, bank_accounts::table, &accounts)?;
+    rows += accounts.len();
 
     for (ci, seed) in CAMPAIGNS.iter().enumerate() {
         let start = at(seed.start);
@@ -820,7 +845,7 @@ fn load(conn: &mut DbConn) -> Result<usize, AppError> {
         store!(conn, coupons, &coupons_v, 1000);
         store!(conn, settlements, &settlements_v, 500);
         store!(conn, redemptions, &redemptions_v, 1000);
-        store!(conn, ledger, &ledger_v, 1000);
+        crate::db::ledger::append_many(conn, ledger_v.clone())?;
         store!(conn, pageviews, &pageviews_v, 1000);
         let pv_rows: Vec<_> = page_visitors_v
             .iter()

@@ -12,6 +12,7 @@ import { MerchantsPage, EnrolmentsPage, SettlementsPage, PledgesPage, HolidaysPa
 import { SignalsPage } from './official/signals';
 import { AuditPage } from './official/audit';
 import { SurveyAnswersPage, SourcesPage } from './official/desk';
+import { LedgerPage, PayoutsPage, BankAccountPage } from './official/integrity';
 import { DisplayPage } from './display';
 import { LoginPage } from './login';
 import { ChangePasswordPage } from './password';
@@ -70,6 +71,8 @@ export function App() {
         ['#/official/merchants', 'nav.merchants'],
         ['#/official/enrolments', 'nav.enrolments'],
         ['#/official/settlements', 'nav.settlements'],
+        ['#/official/payouts', 'nav.payouts'],
+        ['#/official/ledger', 'nav.ledger'],
         ['#/official/pledges', 'nav.pledges'],
         ['#/official/holidays', 'nav.holidays'],
         ['#/official/audit', 'nav.audit'],
@@ -87,7 +90,10 @@ export function App() {
         ['#/merchant/campaigns', 'nav.my_campaigns'],
         ['#/merchant/staff', 'nav.staff'],
         ['#/merchant/password', 'nav.password'],
-      ].filter(([href]) => st.staff?.merchant_role !== 'cashier' || (href !== '#/merchant/settlements' && href !== '#/merchant/staff')) as [
+        ['#/merchant/bank', 'nav.bank'],
+      ].filter(
+        ([href]) => st.staff?.merchant_role !== 'cashier' || (href !== '#/merchant/settlements' && href !== '#/merchant/staff' && href !== '#/merchant/bank'),
+      ) as [
         string,
         string,
       ][],
@@ -121,6 +127,7 @@ export function App() {
   else if (path === '/merchant/settlements') page = <MerchantSettlementsPage />;
   else if (path === '/merchant/campaigns') page = <MerchantCampaignsPage />;
   else if (path === '/merchant/staff') page = <MerchantStaffPage />;
+  else if (path === '/merchant/bank') page = <BankAccountPage />;
   else if (path === '/official') page = <Dashboard />;
   else if (path === '/official/campaigns') page = <CampaignsPage />;
   else if ((m = match('/official/campaigns/:id/stats', path))) page = <LazyStats id={m.id} />;
@@ -136,6 +143,8 @@ export function App() {
   else if (path === '/official/audit') page = <AuditPage />;
   else if (path === '/official/staff') page = <StaffPage />;
   else if (path === '/official/password' || path === '/merchant/password') page = <ChangePasswordPage />;
+  else if (path === '/official/ledger') page = <LedgerPage />;
+  else if (path === '/official/payouts') page = <PayoutsPage />;
   else
     page = (
       <main id="main" class="page page-phone">

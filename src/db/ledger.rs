@@ -1,13 +1,30 @@
 //! The append-only money ledger: issue, redeem, void, expire, settle, pay. The database
-//! refuses updates and deletes on it (triggers), so a campaign can be replayed by an auditor.
+//! refuses updates and deletes on it (triggers), and every row carries the hash of the row
+//! before it, so a changed or removed row is found (`verify`).
+//!
+//! Canonical encoding of a row (documented in the README): the text `bairro-ledger-v1`, then
+//! for each field in the order id, campaign_id, kind, offer_id, coupon_id, redemption_id,
+//! merchant_id, settlement_id, amount_avos, created_at, prev_hash a line feed and the field
+//! written as `<byte length>:<UTF-8 bytes>` (a missing value as `~`). Numbers are decimal,
+//! `created_at` is UTC as `YYYY-MM-DDTHH:MM:SS.ffffffZ`, hashes are lowercase hex. The row's
+//! `hash` is the lowercase hex SHA-256 of that text; the first row's `prev_hash` is 64 zeros.
+//!
+//! Appends made inside `write_tx` are kept until the transaction's own work is done and then
+//! written together, after locking the chain's head row: the head is always the last lock a
+//! transaction takes, so appends are serialised (the chain never forks) without deadlocks.
 
-use chrono::NaiveDateTime;
+use std::cell::RefCell;
+
+use chrono::{NaiveDateTime, Timelike};
 use diesel::prelude::*;
+use sha2::{Digest, Sha256};
 
 use super::models::{LedgerEntry, NewLedgerEntry};
-use super::schema::ledger;
+use super::schema::{ledger, ledger_head};
 use super::DbConn;
 use crate::error::AppError;
+
+pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
 #[derive(Default)]
 pub struct Refs<'a> {
@@ -18,6 +35,52 @@ pub struct Refs<'a> {
     pub settlement: Option<&'a str>,
 }
 
+thread_local! {
+    /// Appends of the write transaction running on this thread, written at its end.
+    static PENDING: RefCell<Option<Vec<NewLedgerEntry>>> = const { RefCell::new(None) };
+}
+
+/// Clears this thread's pending appends however the transaction ends (even by a panic).
+struct ScopeGuard;
+impl Drop for ScopeGuard {
+    fn drop(&mut self) {
+        PENDING.with(|p| *p.borrow_mut() = None);
+    }
+}
+
+/// Runs a transaction's body, then writes the ledger rows it appended (still inside the
+/// transaction). Called by `write_tx`; nested calls share the outer scope.
+pub fn scoped<T, F>(conn: &mut DbConn, f: F) -> Result<T, AppError>
+where
+    F: FnOnce(&mut DbConn) -> Result<T, AppError>,
+{
+    let outer = PENDING.with(|p| p.borrow().as_ref().map(Vec::len));
+    if let Some(mark) = outer {
+        let r = f(conn);
+        if r.is_err() {
+            PENDING.with(|p| {
+                if let Some(v) = p.borrow_mut().as_mut() {
+                    v.truncate(mark)
+                }
+            });
+        }
+        return r;
+    }
+    PENDING.with(|p| *p.borrow_mut() = Some(Vec::new()));
+    let _guard = ScopeGuard;
+    let v = f(conn)?;
+    let pending = PENDING.with(|p| p.borrow_mut().take()).unwrap_or_default();
+    if !pending.is_empty() {
+        write_chained(conn, pending)?;
+    }
+    Ok(v)
+}
+
+/// Microsecond precision: what PostgreSQL keeps, so the hash reads back the same.
+fn micros(t: NaiveDateTime) -> NaiveDateTime {
+    t.with_nanosecond(t.nanosecond() / 1000 * 1000).unwrap_or(t)
+}
+
 pub fn append(
     conn: &mut DbConn,
     campaign_id: &str,
@@ -26,20 +89,368 @@ pub fn append(
     amount_avos: i64,
     at: NaiveDateTime,
 ) -> Result<(), AppError> {
-    diesel::insert_into(ledger::table)
-        .values(NewLedgerEntry {
-            campaign_id: campaign_id.into(),
-            kind: kind.into(),
-            offer_id: refs.offer.map(Into::into),
-            coupon_id: refs.coupon.map(Into::into),
-            redemption_id: refs.redemption.map(Into::into),
-            merchant_id: refs.merchant.map(Into::into),
-            settlement_id: refs.settlement.map(Into::into),
-            amount_avos,
-            created_at: at,
+    let e = NewLedgerEntry {
+        campaign_id: campaign_id.into(),
+        kind: kind.into(),
+        offer_id: refs.offer.map(Into::into),
+        coupon_id: refs.coupon.map(Into::into),
+        redemption_id: refs.redemption.map(Into::into),
+        merchant_id: refs.merchant.map(Into::into),
+        settlement_id: refs.settlement.map(Into::into),
+        amount_avos,
+        created_at: micros(at),
+    };
+    let queued = PENDING.with(|p| match p.borrow_mut().as_mut() {
+        Some(v) => {
+            v.push(e.clone());
+            true
+        }
+        None => false,
+    });
+    if queued {
+        Ok(())
+    } else {
+        conn.transaction(|c| write_chained(c, vec![e]))
+    }
+}
+
+/// Appends many rows at once (demo data), chained after the current head.
+pub fn append_many(conn: &mut DbConn, rows: Vec<NewLedgerEntry>) -> Result<(), AppError> {
+    let rows = rows
+        .into_iter()
+        .map(|mut e| {
+            e.created_at = micros(e.created_at);
+            e
         })
+        .collect();
+    conn.transaction(|c| write_chained(c, rows))
+}
+
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = ledger)]
+struct ChainedRow {
+    id: i64,
+    campaign_id: String,
+    kind: String,
+    offer_id: Option<String>,
+    coupon_id: Option<String>,
+    redemption_id: Option<String>,
+    merchant_id: Option<String>,
+    settlement_id: Option<String>,
+    amount_avos: i64,
+    created_at: NaiveDateTime,
+    prev_hash: Option<String>,
+    hash: Option<String>,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = ledger_head)]
+pub struct Head {
+    pub last_id: i64,
+    pub last_hash: String,
+    pub rows_count: i64,
+}
+
+/// Reads the head row, locking it for the rest of the transaction on PostgreSQL (SQLite's
+/// write transaction already lets one writer in at a time).
+fn lock_head(conn: &mut DbConn) -> Result<Head, AppError> {
+    Ok(match conn {
+        DbConn::Pg(c) => ledger_head::table
+            .find(1)
+            .select(Head::as_select())
+            .for_update()
+            .first(c)?,
+        DbConn::Sqlite(c) => ledger_head::table
+            .find(1)
+            .select(Head::as_select())
+            .first(c)?,
+    })
+}
+
+pub fn head(conn: &mut DbConn) -> Result<Head, AppError> {
+    Ok(ledger_head::table
+        .find(1)
+        .select(Head::as_select())
+        .first(conn)?)
+}
+
+fn field(out: &mut Vec<u8>, v: Option<&str>) {
+    out.push(b'\n');
+    match v {
+        Some(s) => {
+            out.extend_from_slice(s.len().to_string().as_bytes());
+            out.push(b':');
+            out.extend_from_slice(s.as_bytes());
+        }
+        None => out.push(b'~'),
+    }
+}
+
+/// The canonical text of a row (see the module comment).
+#[allow(clippy::too_many_arguments)]
+pub fn canonical(
+    id: i64,
+    campaign_id: &str,
+    kind: &str,
+    offer_id: Option<&str>,
+    coupon_id: Option<&str>,
+    redemption_id: Option<&str>,
+    merchant_id: Option<&str>,
+    settlement_id: Option<&str>,
+    amount_avos: i64,
+    created_at: NaiveDateTime,
+    prev_hash: &str,
+) -> Vec<u8> {
+    let mut out = b"bairro-ledger-v1".to_vec();
+    field(&mut out, Some(&id.to_string()));
+    field(&mut out, Some(campaign_id));
+    field(&mut out, Some(kind));
+    field(&mut out, offer_id);
+    field(&mut out, coupon_id);
+    field(&mut out, redemption_id);
+    field(&mut out, merchant_id);
+    field(&mut out, settlement_id);
+    field(&mut out, Some(&amount_avos.to_string()));
+    field(
+        &mut out,
+        Some(&created_at.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()),
+    );
+    field(&mut out, Some(prev_hash));
+    out
+}
+
+pub fn hash_hex(bytes: &[u8]) -> String {
+    data_encoding::HEXLOWER.encode(&Sha256::digest(bytes))
+}
+
+/// The hash a stored row should carry, given the hash of the row before it.
+pub fn row_hash(e: &LedgerEntry, prev_hash: &str) -> String {
+    hash_hex(&canonical(
+        e.id,
+        &e.campaign_id,
+        &e.kind,
+        e.offer_id.as_deref(),
+        e.coupon_id.as_deref(),
+        e.redemption_id.as_deref(),
+        e.merchant_id.as_deref(),
+        e.settlement_id.as_deref(),
+        e.amount_avos,
+        e.created_at,
+        prev_hash,
+    ))
+}
+
+fn write_chained(conn: &mut DbConn, entries: Vec<NewLedgerEntry>) -> Result<(), AppError> {
+    let head = lock_head(conn)?;
+    let mut last_id = head.last_id;
+    let mut last_hash = head.last_hash;
+    let n = entries.len() as i64;
+    let mut rows = Vec::with_capacity(entries.len());
+    for e in entries {
+        let id = last_id + 1;
+        let h = hash_hex(&canonical(
+            id,
+            &e.campaign_id,
+            &e.kind,
+            e.offer_id.as_deref(),
+            e.coupon_id.as_deref(),
+            e.redemption_id.as_deref(),
+            e.merchant_id.as_deref(),
+            e.settlement_id.as_deref(),
+            e.amount_avos,
+            e.created_at,
+            &last_hash,
+        ));
+        rows.push(ChainedRow {
+            id,
+            campaign_id: e.campaign_id,
+            kind: e.kind,
+            offer_id: e.offer_id,
+            coupon_id: e.coupon_id,
+            redemption_id: e.redemption_id,
+            merchant_id: e.merchant_id,
+            settlement_id: e.settlement_id,
+            amount_avos: e.amount_avos,
+            created_at: e.created_at,
+            prev_hash: Some(last_hash.clone()),
+            hash: Some(h.clone()),
+        });
+        last_id = id;
+        last_hash = h;
+    }
+    for chunk in rows.chunks(500) {
+        crate::insert_rows!(&mut *conn, ledger::table, chunk)?;
+    }
+    diesel::update(ledger_head::table.find(1))
+        .set((
+            ledger_head::last_id.eq(last_id),
+            ledger_head::last_hash.eq(&last_hash),
+            ledger_head::rows_count.eq(head.rows_count + n),
+            ledger_head::updated_at.eq(crate::domain::time::now()),
+        ))
         .execute(conn)?;
     Ok(())
+}
+
+/// Seals rows written before the chain existed (a database migrated from an older version):
+/// each gets its place in the chain, in id order. Run by `db::migrate`.
+pub fn seal_unchained(conn: &mut DbConn) -> Result<usize, AppError> {
+    let mut sealed = 0;
+    loop {
+        let done = conn.transaction(|c| -> Result<usize, AppError> {
+            let head = lock_head(c)?;
+            let batch: Vec<LedgerEntry> = ledger::table
+                .filter(ledger::hash.is_null())
+                .filter(ledger::id.gt(head.last_id))
+                .order(ledger::id.asc())
+                .limit(2000)
+                .select(LedgerEntry::as_select())
+                .load(c)?;
+            let mut last_id = head.last_id;
+            let mut last_hash = head.last_hash.clone();
+            for e in &batch {
+                let h = row_hash(e, &last_hash);
+                diesel::update(ledger::table.find(e.id))
+                    .set((
+                        ledger::prev_hash.eq(Some(&last_hash)),
+                        ledger::hash.eq(Some(&h)),
+                    ))
+                    .execute(c)?;
+                last_id = e.id;
+                last_hash = h;
+            }
+            if !batch.is_empty() {
+                diesel::update(ledger_head::table.find(1))
+                    .set((
+                        ledger_head::last_id.eq(last_id),
+                        ledger_head::last_hash.eq(&last_hash),
+                        ledger_head::rows_count.eq(head.rows_count + batch.len() as i64),
+                        ledger_head::updated_at.eq(crate::domain::time::now()),
+                    ))
+                    .execute(c)?;
+            }
+            Ok(batch.len())
+        })?;
+        if done == 0 {
+            return Ok(sealed);
+        }
+        sealed += done;
+    }
+}
+
+/// What `verify` found.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Verification {
+    /// Rows checked.
+    pub rows: i64,
+    pub ok: bool,
+    /// The first row that breaks the chain (for a removed row, the id it had).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub first_bad_row: Option<i64>,
+    /// `changed`, `missing`, `unsealed` or `out_of_chain`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub problem: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+}
+
+/// Walks the whole chain in id order and recomputes every hash.
+pub fn verify(conn: &mut DbConn) -> Result<Verification, AppError> {
+    let head = head(conn)?;
+    let mut prev_id: i64 = 0;
+    let mut prev_hash = GENESIS.to_string();
+    let mut rows: i64 = 0;
+    let bad = |rows: i64, id: i64, problem: &str, detail: String| Verification {
+        rows,
+        ok: false,
+        first_bad_row: Some(id),
+        problem: Some(problem.into()),
+        detail: Some(detail),
+    };
+    loop {
+        let page: Vec<LedgerEntry> = ledger::table
+            .filter(ledger::id.gt(prev_id))
+            .order(ledger::id.asc())
+            .limit(5000)
+            .select(LedgerEntry::as_select())
+            .load(conn)?;
+        if page.is_empty() {
+            break;
+        }
+        for e in page {
+            rows += 1;
+            let (Some(stored_prev), Some(stored)) = (e.prev_hash.as_deref(), e.hash.as_deref())
+            else {
+                return Ok(bad(
+                    rows,
+                    e.id,
+                    "unsealed",
+                    format!("row {} has no hash", e.id),
+                ));
+            };
+            if stored_prev != prev_hash {
+                // Ids are consecutive from the chain's start, so a gap before a broken link
+                // is a removed row.
+                if e.id != prev_id + 1 {
+                    return Ok(bad(
+                        rows,
+                        prev_id + 1,
+                        "missing",
+                        format!(
+                            "row {} is missing: row {} does not follow row {prev_id}",
+                            prev_id + 1,
+                            e.id
+                        ),
+                    ));
+                }
+                return Ok(bad(
+                    rows,
+                    e.id,
+                    "changed",
+                    format!("row {} does not carry the hash of the row before it", e.id),
+                ));
+            }
+            if row_hash(&e, &prev_hash) != stored {
+                return Ok(bad(
+                    rows,
+                    e.id,
+                    "changed",
+                    format!("row {} was changed after it was written", e.id),
+                ));
+            }
+            prev_id = e.id;
+            prev_hash = stored.to_string();
+        }
+    }
+    if prev_id != head.last_id || prev_hash != head.last_hash || rows != head.rows_count {
+        if prev_id < head.last_id {
+            return Ok(bad(
+                rows,
+                prev_id + 1,
+                "missing",
+                format!(
+                    "the chain ends at row {prev_id} but its head records row {} ({} rows)",
+                    head.last_id, head.rows_count
+                ),
+            ));
+        }
+        return Ok(bad(
+            rows,
+            prev_id,
+            "out_of_chain",
+            format!(
+                "the chain ends at row {prev_id} but its head records row {}",
+                head.last_id
+            ),
+        ));
+    }
+    Ok(Verification {
+        rows,
+        ok: true,
+        first_bad_row: None,
+        problem: None,
+        detail: None,
+    })
 }
 
 pub fn entries(conn: &mut DbConn, campaign_id: &str) -> Result<Vec<LedgerEntry>, AppError> {
@@ -48,4 +459,39 @@ pub fn entries(conn: &mut DbConn, campaign_id: &str) -> Result<Vec<LedgerEntry>,
         .order(ledger::id.asc())
         .select(LedgerEntry::as_select())
         .load(conn)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The encoding as documented, checked against a hash computed independently of this code.
+    #[test]
+    fn canonical_encoding_is_stable() {
+        let at = chrono::NaiveDate::from_ymd_opt(2022, 9, 1)
+            .unwrap()
+            .and_hms_micro_opt(10, 0, 0, 123_456)
+            .unwrap();
+        let text = canonical(
+            1,
+            "c1",
+            "issue",
+            Some("o1"),
+            Some("k1"),
+            None,
+            None,
+            None,
+            5000,
+            at,
+            GENESIS,
+        );
+        assert_eq!(
+            String::from_utf8(text.clone()).unwrap(),
+            format!("bairro-ledger-v1\n1:1\n2:c1\n5:issue\n2:o1\n2:k1\n~\n~\n~\n4:5000\n27:2022-09-01T10:00:00.123456Z\n64:{GENESIS}")
+        );
+        assert_eq!(
+            hash_hex(&text),
+            "c1ffac05afbdfff869c63642cc172bb0d57f69dc1b386b472fc35dadd7bf8385"
+        );
+    }
 }

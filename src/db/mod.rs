@@ -114,8 +114,17 @@ pub fn migrate(conn: &mut DbConn) -> anyhow::Result<Vec<String>> {
         DbConn::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS),
         DbConn::Pg(c) => c.run_pending_migrations(PG_MIGRATIONS),
     }
-    .map_err(|e| anyhow::anyhow!("migrations failed: {e}"))?;
-    Ok(applied.iter().map(|m| m.to_string()).collect())
+    .map_err(|e| anyhow::anyhow!("migrations failed: {e}"))?
+    .iter()
+    .map(|m| m.to_string())
+    .collect::<Vec<String>>();
+    // Ledger rows written before the chain existed get their place in it.
+    let sealed =
+        ledger::seal_unchained(conn).map_err(|e| anyhow::anyhow!("sealing the ledger: {e}"))?;
+    if sealed > 0 {
+        tracing::info!(rows = sealed, "ledger rows chained");
+    }
+    Ok(applied)
 }
 
 /// One SQLite writer at a time per process (SQLite allows one anyway).
@@ -130,7 +139,7 @@ where
 {
     use diesel::connection::{AnsiTransactionManager, TransactionManager};
     match conn {
-        DbConn::Pg(_) => conn.transaction(f),
+        DbConn::Pg(_) => conn.transaction(|c| ledger::scoped(c, f)),
         DbConn::Sqlite(c) => {
             // Writers of this process take turns here rather than in SQLite's busy handler,
             // which sleeps and retries and so lets a waiting writer starve for hundreds of ms.
@@ -138,7 +147,7 @@ where
                 .lock()
                 .unwrap_or_else(|poisoned| poisoned.into_inner());
             AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?;
-            match f(conn) {
+            match ledger::scoped(conn, f) {
                 Ok(v) => {
                     <DbConn as TransactionManager<DbConn>>::commit_transaction(conn)?;
                     Ok(v)
@@ -233,8 +242,11 @@ pub mod catalog;
 pub mod issuance;
 pub mod ledger;
 pub mod merchant_cards;
+pub mod locks;
 pub mod operations;
+pub mod payouts;
 pub mod pledges;
+pub mod reconciliation;
 pub mod redemptions;
 pub mod settlements;
 pub mod signals;

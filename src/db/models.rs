@@ -276,6 +276,8 @@ pub struct LedgerEntry {
     pub settlement_id: Option<String>,
     pub amount_avos: i64,
     pub created_at: NaiveDateTime,
+    pub prev_hash: Option<String>,
+    pub hash: Option<String>,
 }
 
 #[derive(Debug, Clone, Insertable)]

@@ -421,6 +421,19 @@ pub fn void(
         ))
         .execute(conn)?;
         if n == 0 {
+            // A settlement run claimed it meanwhile: on a statement, it can no longer be undone.
+            let settled: Option<String> = redemptions::table
+                .find(&r.id)
+                .select(redemptions::settlement_id)
+                .first(conn)?;
+            if settled.is_some() {
+                return Err(AppError::rule_with(
+                    StatusCode::CONFLICT,
+                    "void_window_passed",
+                    "This redemption is already on a settlement statement.",
+                    json!({"void_until": to_rfc3339(r.created_at + VOID_WINDOW)}),
+                ));
+            }
             return Err(AppError::rule(
                 StatusCode::CONFLICT,
                 "already_void",

@@ -259,6 +259,58 @@ diesel::table! {
         settlement_id -> Nullable<Text>,
         amount_avos -> BigInt,
         created_at -> Timestamp,
+        prev_hash -> Nullable<Text>,
+        hash -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    ledger_head (id) {
+        id -> Integer,
+        last_id -> BigInt,
+        last_hash -> Text,
+        rows_count -> BigInt,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    bank_accounts (merchant_id) {
+        merchant_id -> Text,
+        account_name -> Text,
+        bank -> Text,
+        account_number -> Text,
+        updated_by -> Text,
+        updated_at -> Timestamp,
+        verified_by -> Nullable<Text>,
+        verified_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    payouts (id) {
+        id -> Text,
+        status -> Text,
+        total_avos -> BigInt,
+        statements_count -> Integer,
+        created_by -> Text,
+        created_at -> Timestamp,
+        confirmed_by -> Nullable<Text>,
+        confirmed_at -> Nullable<Timestamp>,
+        bank_reference -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    payout_items (settlement_id) {
+        settlement_id -> Text,
+        payout_id -> Text,
+        merchant_id -> Text,
+        payee -> Text,
+        bank -> Text,
+        account_number -> Text,
+        amount_avos -> BigInt,
+        reference -> Text,
     }
 }
 
@@ -407,6 +459,10 @@ diesel::allow_tables_to_appear_in_same_query!(
     pledge_indicators,
     pledge_footnotes,
     audit_log,
+    ledger_head,
+    bank_accounts,
+    payouts,
+    payout_items,
     visitor_addresses,
     verification_codes,
     verification_locks,

@@ -22,6 +22,8 @@ pub fn generate(
 ) -> Result<Vec<(Settlement, String)>, AppError> {
     let t = now();
     write_tx(conn, |conn| {
+        // One run per campaign at a time: a second run waits, then finds what is left.
+        super::locks::xact(conn, &format!("settlement-run:{campaign_id}"))?;
         let merchants_due: Vec<String> = redemptions::table
             .filter(redemptions::campaign_id.eq(campaign_id))
             .filter(redemptions::status.eq("done"))
@@ -34,7 +36,7 @@ pub fn generate(
         let mut out = Vec::new();
         for merchant_id in merchants_due {
             let sid = new_id();
-            diesel::update(
+            let claimed = diesel::update(
                 redemptions::table
                     .filter(redemptions::campaign_id.eq(campaign_id))
                     .filter(redemptions::merchant_id.eq(&merchant_id))
@@ -45,6 +47,10 @@ pub fn generate(
             )
             .set(redemptions::settlement_id.eq(Some(&sid)))
             .execute(conn)?;
+            if claimed == 0 {
+                // Everything due was voided meanwhile: never an empty statement.
+                continue;
+            }
             let amounts: Vec<i64> = redemptions::table
                 .filter(redemptions::settlement_id.eq(&sid))
                 .select(redemptions::ecash_avos)
@@ -131,40 +137,56 @@ pub fn approve(conn: &mut DbConn, id: &str, official: &str) -> Result<(), AppErr
 }
 
 pub fn pay(conn: &mut DbConn, id: &str, official: &str) -> Result<(), AppError> {
-    let (s, _) = find(conn, id)?;
+    find(conn, id)?;
+    if super::payouts::in_open_batch(conn, id)? {
+        return Err(AppError::rule(
+            StatusCode::CONFLICT,
+            "in_payout_batch",
+            "The statement is in a payout batch: it is paid when that batch's transfer is confirmed.",
+        ));
+    }
     let t = now();
-    write_tx(conn, |conn| {
-        let n = diesel::update(
-            settlements::table
-                .find(id)
-                .filter(settlements::status.eq("approved")),
-        )
-        .set((
-            settlements::status.eq("paid"),
-            settlements::paid_by.eq(Some(official)),
-            settlements::paid_at.eq(Some(t)),
-        ))
-        .execute(conn)?;
-        if n == 0 {
-            return Err(AppError::rule(
-                StatusCode::CONFLICT,
-                "invalid_state",
-                format!("The statement is {}, not approved.", s.status),
-            ));
-        }
-        super::ledger::append(
-            conn,
-            &s.campaign_id,
-            "pay",
-            super::ledger::Refs {
-                merchant: Some(&s.merchant_id),
-                settlement: Some(&s.id),
-                ..Default::default()
-            },
-            s.amount_avos,
-            t,
-        )
-    })
+    write_tx(conn, |conn| mark_paid(conn, id, official, t))
+}
+
+/// Marks an approved statement paid, with its ledger entry (inside the caller's transaction).
+pub fn mark_paid(
+    conn: &mut DbConn,
+    id: &str,
+    official: &str,
+    t: chrono::NaiveDateTime,
+) -> Result<(), AppError> {
+    let (s, _) = find(conn, id)?;
+    let n = diesel::update(
+        settlements::table
+            .find(id)
+            .filter(settlements::status.eq("approved")),
+    )
+    .set((
+        settlements::status.eq("paid"),
+        settlements::paid_by.eq(Some(official)),
+        settlements::paid_at.eq(Some(t)),
+    ))
+    .execute(conn)?;
+    if n == 0 {
+        return Err(AppError::rule(
+            StatusCode::CONFLICT,
+            "invalid_state",
+            format!("The statement is {}, not approved.", s.status),
+        ));
+    }
+    super::ledger::append(
+        conn,
+        &s.campaign_id,
+        "pay",
+        super::ledger::Refs {
+            merchant: Some(&s.merchant_id),
+            settlement: Some(&s.id),
+            ..Default::default()
+        },
+        s.amount_avos,
+        t,
+    )
 }
 
 pub fn list(

@@ -12,6 +12,7 @@ pub mod html;
 pub mod input;
 pub mod desk;
 pub mod live;
+pub mod integrity;
 pub mod merchants;
 pub mod metrics;
 pub mod openapi;
@@ -94,6 +95,7 @@ pub fn api(cfg: &mut web::ServiceConfig) {
             .configure(sources::routes)
             .configure(pledges::routes)
             .configure(staff::routes)
+            .configure(integrity::routes)
             .configure(operations::routes)
             .configure(bulk::routes)
             .configure(openapi::routes)

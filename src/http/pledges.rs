@@ -15,6 +15,7 @@ use crate::error::AppError;
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/pledges", web::get().to(report))
         .route("/pledges.csv", web::get().to(report_csv))
+        .route("/pledges/print", web::get().to(report_print))
         .route(
             "/pledges/{indicator}/footnotes/{year}",
             web::put().to(footnote),
@@ -79,34 +80,152 @@ pub async fn report_csv(
         header.push(format!("{y} 年 預設達標率"));
         header.push(format!("{y} 年 實際達標率"));
     }
-    let text = |v: &Value| v.as_str().unwrap_or("").to_string();
+    let header_refs: Vec<&str> = header.iter().map(String::as_str).collect();
+    Ok(csv_response(
+        "pledges.csv",
+        to_csv(&header_refs, bureau_rows(&r))?,
+    ))
+}
+
+fn text(v: &Value) -> String {
+    v.as_str().unwrap_or("").to_string()
+}
+
+/// The table body in the bureau's layout: the item's number and name on its first indicator
+/// only, targets as written, actual rates with superscript marks; then the closing summary
+/// and the footnotes, one paragraph per year.
+pub fn bureau_rows(r: &Value) -> Vec<Vec<String>> {
     let mut rows: Vec<Vec<String>> = Vec::new();
     for row in r["rows"].as_array().into_iter().flatten() {
+        let first = row["first_of_item"].as_bool().unwrap_or(true);
         let mut out = vec![
-            row["no"].to_string(),
-            text(&row["service_item"]["zh-Hant"]),
+            if first {
+                row["no"].to_string()
+            } else {
+                String::new()
+            },
+            if first {
+                text(&row["service_item"]["zh-Hant"])
+            } else {
+                String::new()
+            },
             text(&row["indicator"]["zh-Hant"]),
         ];
         for y in row["years"].as_array().into_iter().flatten() {
-            out.push(format!("{}%", y["target_pct"]));
-            let mark = if y["footnote"].is_null() {
-                String::new()
-            } else {
-                format!(" {}", y["footnote"])
-            };
-            out.push(format!("{}{mark}", text(&y["actual_label"]["zh-Hant"])));
+            out.push(text(&y["target_label"]));
+            out.push(text(&y["actual_label"]["zh-Hant"]));
         }
         rows.push(out);
     }
-    for f in r["footnotes"].as_array().into_iter().flatten() {
-        rows.push(vec![
-            format!("註{}", f["mark"]),
-            f["year"].to_string(),
-            text(&f["text"]),
-        ]);
+    if !r["summary"].is_null() {
+        rows.push(vec![text(&r["summary"]["text"]["zh-Hant"])]);
     }
-    let header_refs: Vec<&str> = header.iter().map(String::as_str).collect();
-    Ok(csv_response("pledges.csv", to_csv(&header_refs, rows)?))
+    for g in r["footnote_groups"].as_array().into_iter().flatten() {
+        rows.push(vec![text(&g["text"]["zh-Hant"])]);
+    }
+    rows
+}
+
+fn esc(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&#39;")
+}
+
+#[utoipa::path(get, path = "/api/v1/pledges/print", tag = "pledges", params(YearQuery), responses((status = 200, description = "the report as a printable page in the bureau's layout (HTML)")))]
+pub async fn report_print(
+    state: State,
+    _who: Official,
+    q: web::Query<YearQuery>,
+) -> Result<HttpResponse, AppError> {
+    let ys = years(&q)?;
+    let r = state
+        .db({
+            let ys = ys.clone();
+            move |c| pledges::report(c, &ys)
+        })
+        .await?;
+    let span = match (ys.first(), ys.last()) {
+        (Some(a), Some(b)) if a != b => format!("{a} 年至 {b} 年度"),
+        (Some(a), _) => format!("{a} 年度"),
+        _ => String::new(),
+    };
+    let mut head1 = String::from(
+        "<tr><th rowspan=3>序</th><th rowspan=3>服務項目</th><th rowspan=3>服務質量指標</th>",
+    );
+    let mut head2 = String::from("<tr>");
+    let mut head3 = String::from("<tr>");
+    for y in &ys {
+        head1.push_str("<th>預設</th><th>實際</th>");
+        head2.push_str("<th>達標率</th><th>達標率</th>");
+        head3.push_str(&format!("<th colspan=2>{y} 年</th>"));
+    }
+    head1.push_str("</tr>");
+    head2.push_str("</tr>");
+    head3.push_str("</tr>");
+    let rows = r["rows"].as_array().cloned().unwrap_or_default();
+    let mut body = String::new();
+    for (i, row) in rows.iter().enumerate() {
+        let first = row["first_of_item"].as_bool().unwrap_or(true);
+        body.push_str("<tr>");
+        if first {
+            let span = 1 + rows[i + 1..]
+                .iter()
+                .take_while(|n| !n["first_of_item"].as_bool().unwrap_or(true))
+                .count();
+            body.push_str(&format!(
+                "<td rowspan={span} class=c>{}</td><td rowspan={span}>{}</td>",
+                row["no"],
+                esc(&text(&row["service_item"]["zh-Hant"]))
+            ));
+        }
+        body.push_str(&format!(
+            "<td>{}</td>",
+            esc(&text(&row["indicator"]["zh-Hant"]))
+        ));
+        for y in row["years"].as_array().into_iter().flatten() {
+            let label = text(&y["actual_label"]["zh-Hant"]);
+            let label = match y["footnote_mark"].as_str() {
+                Some(m) => format!(
+                    "{}<sup>{}</sup>",
+                    esc(label.trim_end_matches(m).trim_end()),
+                    y["footnote"]
+                ),
+                None => esc(&label),
+            };
+            body.push_str(&format!(
+                "<td class=c>{}</td><td class=c>{label}</td>",
+                esc(&text(&y["target_label"]))
+            ));
+        }
+        body.push_str("</tr>");
+    }
+    let mut after = String::new();
+    if !r["summary"].is_null() {
+        after.push_str(&format!(
+            "<p class=summary>{}</p>",
+            esc(&text(&r["summary"]["text"]["zh-Hant"]))
+        ));
+    }
+    for g in r["footnote_groups"].as_array().into_iter().flatten() {
+        after.push_str(&format!(
+            "<p class=note>{}</p>",
+            esc(&text(&g["text"]["zh-Hant"]))
+        ));
+    }
+    let html = format!(
+        r#"<!doctype html><html lang="zh-Hant"><head><meta charset="utf-8"><title>服務質量指標的履行情況 ({span})</title>
+<style>body{{font-family:"Noto Sans CJK TC","Noto Serif CJK TC",serif;margin:15mm;font-size:10.5pt}}h1{{font-size:13pt;text-align:center}}
+table{{border-collapse:collapse;width:100%}}td,th{{border:1px solid #000;padding:2px 5px;vertical-align:middle}}th{{font-weight:normal}}.c{{text-align:center;white-space:nowrap}}
+p.summary{{margin-top:1.2em}}p.note{{font-size:9.5pt}}@media print{{body{{margin:0}}}}</style></head>
+<body><h1>服務質量指標的履行情況 ({span})</h1>
+<table><thead>{head1}{head2}{head3}</thead><tbody>{body}</tbody></table>{after}</body></html>"#
+    );
+    Ok(HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .body(html))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]

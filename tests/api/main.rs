@@ -15,6 +15,8 @@ mod live;
 mod migrations;
 mod operations;
 mod proxies;
+mod integrity;
+mod pledge_form;
 mod redemptions;
 mod reports;
 mod staff;

@@ -201,6 +201,25 @@ fn select_every_table(conn: &mut DbConn) {
         .limit(1)
         .load::<String>(conn)
         .unwrap();
+    ledger_head::table
+        .select(bairro::db::ledger::Head::as_select())
+        .load(conn)
+        .unwrap();
+    bank_accounts::table
+        .select(bairro::db::payouts::BankAccount::as_select())
+        .limit(1)
+        .load(conn)
+        .unwrap();
+    payouts::table
+        .select(bairro::db::payouts::Payout::as_select())
+        .limit(1)
+        .load(conn)
+        .unwrap();
+    payout_items::table
+        .select(bairro::db::payouts::PayoutItem::as_select())
+        .limit(1)
+        .load(conn)
+        .unwrap();
 }
 
 fn round_trip(backend: Backend) {

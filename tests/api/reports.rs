@@ -241,7 +241,7 @@ both!(pledge_report_counts_working_days, |app| {
         .await;
     assert_eq!(s, StatusCode::OK);
     assert!(
-        csv.contains("50% 1") && csv.contains("沒有申請") && csv.contains("颱風期間延誤"),
+        csv.contains("50% ¹") && csv.contains("沒有申請") && csv.contains("颱風期間延誤"),
         "{csv}"
     );
 });

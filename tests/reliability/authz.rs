@@ -120,6 +120,17 @@ fn matrix(method: &str, path: &str) -> Option<&'static str> {
         | ("post", "/staff/{id}/enable")
         | ("post", "/staff/{id}/reset-password") => "UFFFFFAF",
         ("post", "/me/password") => "UFFAAAAF",
+        ("get", "/pledges/print") => "UFFFFFAF",
+        ("get", "/ledger/verify")
+        | ("get", "/campaigns/{id}/reconciliation")
+        | ("get", "/campaigns/{id}/reconciliation.csv") => "UFFFFFAF",
+        ("get", "/merchant/bank-account") | ("put", "/merchant/bank-account") => "UFFAAFFF",
+        ("get", "/bank-accounts") | ("post", "/merchants/{id}/bank-account/verify") => "UFFFFFAF",
+        ("get", "/payouts")
+        | ("post", "/payouts")
+        | ("get", "/payouts/{id}")
+        | ("get", "/payouts/{id}.csv")
+        | ("post", "/payouts/{id}/confirm") => "UFFFFFAF",
         ("get", "/visitors/verification")
         | ("post", "/visitors/verification")
         | ("post", "/visitors/verification/confirm") => "UAAFFFFF",
@@ -296,6 +307,8 @@ async fn request(app: &TestApp, fx: &Fx, method: &str, tmpl: &str) -> (String, O
         | ("get", "/campaigns/{id}/preflight")
         | ("get", "/campaigns/{id}/sources")
         | ("get", "/campaigns/{id}/sources.csv")
+        | ("get", "/campaigns/{id}/reconciliation")
+        | ("get", "/campaigns/{id}/reconciliation.csv")
         | ("get", "/campaigns/{id}/stats")
         | ("get", "/campaigns/{id}/stats.csv")
         | ("get", "/campaigns/{id}/signals")
@@ -507,10 +520,94 @@ async fn request(app: &TestApp, fx: &Fx, method: &str, tmpl: &str) -> (String, O
                 Some(json!({})),
             )
         }
+        ("put", "/merchant/bank-account") => (
+            p.into(),
+            Some(
+                json!({"account_name": "Matrix Lda", "bank": "Banco Matrix", "account_number": "1234-5678-90"}),
+            ),
+        ),
+        ("post", "/merchants/{id}/bank-account/verify") => (
+            p.replace("{id}", &owner_with_account(app, fx).await),
+            Some(json!({})),
+        ),
+        ("post", "/payouts") => (
+            p.into(),
+            Some(json!({"statement_ids": [fresh_approved_statement(app, fx).await]})),
+        ),
+        (_, _) if p.starts_with("/payouts/{id}") => {
+            // Made by the second official, so the first may confirm it (four eyes).
+            let sid = fresh_approved_statement(app, fx).await;
+            let second = app.login("official-two", "second-official-pw").await;
+            let (s, b) = app
+                .post("/payouts", Some(&second), json!({"statement_ids": [sid]}))
+                .await;
+            assert_eq!(s, StatusCode::CREATED, "{b}");
+            (
+                p.replace("{id}", b["id"].as_str().unwrap()),
+                (method == "post").then(|| json!({})),
+            )
+        }
         ("get", _) => (p.into(), None),
         _ => (p.into(), Some(json!({}))),
     };
     (path, body)
+}
+
+/// The owner's merchant, with bank details entered (not yet verified); returns its id.
+async fn owner_with_account(app: &TestApp, fx: &Fx) -> String {
+    let (s, b) = app
+        .call(
+            Method::PUT,
+            "/merchant/bank-account",
+            Some(&fx.owner),
+            Some(json!({"account_name": "Matrix Lda", "bank": "Banco Matrix", "account_number": "1234-5678-90"})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    b["merchant_id"].as_str().unwrap().to_string()
+}
+
+/// A new approved statement of the owner's, whose bank account is verified.
+async fn fresh_approved_statement(app: &TestApp, fx: &Fx) -> String {
+    let mid = owner_with_account(app, fx).await;
+    let (s, b) = app
+        .post(
+            &format!("/merchants/{mid}/bank-account/verify"),
+            Some(&fx.off),
+            json!({}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    let code = fresh_coupon(app, fx).await;
+    let (s, r) = app.redeem(&fx.owner, &code, 10000, &key()).await;
+    assert_eq!(s, StatusCode::CREATED, "{r}");
+    let (s, st) = app
+        .post(
+            &format!("/campaigns/{}/settlements", fx.campaign),
+            Some(&fx.off),
+            json!({"from": fx.today, "to": fx.today}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{st}");
+    let sid = st
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["merchant_id"] == mid.as_str())
+        .expect("the owner's statement")["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let second = app.login("official-two", "second-official-pw").await;
+    let (s, b) = app
+        .post(
+            &format!("/settlements/{sid}/approve"),
+            Some(&second),
+            json!({}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    sid
 }
 
 fn fresh_phone() -> String {

@@ -367,6 +367,10 @@ const mark = (n: number) => SUPERSCRIPTS[n - 1] || `(${n})`;
 interface PledgeYear {
   year: number;
   target_pct: number;
+  target_label?: string;
+  actual_label?: I18nName;
+  footnote_mark?: string | null;
+  status?: 'met' | 'missed' | 'no_applications' | 'pending';
   actual_pct: number | null;
   received?: number;
   met_target?: boolean | null;
@@ -386,6 +390,8 @@ interface PledgeDoc {
   years?: number[];
   rows: PledgeRowN[];
   footnotes?: { mark: number; indicator_id?: string; year: number; text: string }[];
+  footnote_groups?: { year: number; marks: number[]; text: I18nName }[];
+  summary?: { year: number; text: I18nName } | null;
 }
 
 export function PledgesPage() {
@@ -434,6 +440,9 @@ export function PledgesPage() {
         <button type="button" class="btn" onClick={() => downloadFile(`/pledges.csv?years=${years.join(',')}`, `pledges-${years[0]}-${last}.csv`).catch(setDlErr)}>
           {t('common.download_csv')}
         </button>
+        <button type="button" class="btn" onClick={() => openBlobInTab(`/pledges/print?years=${years.join(',')}`).catch(setDlErr)}>
+          {t('pledge.print')}
+        </button>
       </form>
       {loading && <Loading />}
       <ErrorBox error={err || dlErr} />
@@ -478,10 +487,16 @@ export function PledgesPage() {
                   const c = (r.years || []).find((x) => x.year === y);
                   return [
                     <td class="num" key={`${y}t`}>
-                      {c ? pct(c.target_pct) : '—'}
+                      {!c ? '—' : c.target_label || pct(c.target_pct)}
                     </td>,
                     <td class={`num${c?.met_target === false ? ' missed' : ''}`} key={`${y}a`}>
-                      {!c ? '—' : c.actual_pct === null || c.actual_pct === undefined ? t('pledge.no_applications') : pct(c.actual_pct)}
+                      {!c
+                        ? '—'
+                        : c.actual_label
+                          ? pick(c.actual_label).replace(` ${c.footnote_mark || ''}`, '').trim()
+                          : c.actual_pct === null || c.actual_pct === undefined
+                            ? t('pledge.no_applications')
+                            : pct(c.actual_pct)}
                       {c?.footnote ? <sup>{mark(Number(c.footnote))}</sup> : null}
                     </td>,
                   ];
@@ -492,7 +507,18 @@ export function PledgesPage() {
         </table>
         {doc && rows.length === 0 && <p>{t('common.none')}</p>}
       </div>
-      {footnotes.length > 0 && (
+      {doc?.summary && (
+        <section aria-label={t('pledge.summary')}>
+          <p class="pledge-summary">{pick(doc.summary.text)}</p>
+        </section>
+      )}
+      {(doc?.footnote_groups || []).length > 0 ? (
+        <div class="footnotes" aria-label={t('pledge.footnotes')}>
+          {(doc?.footnote_groups || []).map((g) => (
+            <p key={`${g.year}`}>{pick(g.text)}</p>
+          ))}
+        </div>
+      ) : footnotes.length > 0 && (
         <ol class="footnotes" aria-label={t('pledge.footnotes')}>
           {footnotes.map((n) => (
             <li key={`${n.mark}`}>
