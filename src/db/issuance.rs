@@ -339,19 +339,39 @@ pub fn check_in(
         }
     }
     let received_at = now();
-    let (point_id, counter) = match keys.verify(&req.payload) {
-        Ok(Payload::StaticPoint { point_id }) => (point_id, None),
-        Ok(Payload::RotatingPoint { point_id, counter }) => (point_id, Some(counter)),
-        Ok(Payload::Coupon { .. }) | Err(PayloadError::Invalid) | Err(PayloadError::Expired) => {
+    // A short code typed from the poster names a static point as its QR does.
+    let typed_point = match crate::domain::short_code::normalise(&req.payload) {
+        Some(code) => super::short_codes::point_of(conn, &code)?,
+        None => None,
+    };
+    let (point_id, counter) = match (&typed_point, keys.verify(&req.payload)) {
+        (Some(id), _) => (id.clone(), None),
+        (None, Ok(Payload::StaticPoint { point_id })) => (point_id.to_string(), None),
+        (None, Ok(Payload::RotatingPoint { point_id, counter })) => {
+            (point_id.to_string(), Some(counter))
+        }
+        (None, Ok(Payload::Coupon { .. }))
+        | (None, Err(PayloadError::Invalid))
+        | (None, Err(PayloadError::Expired)) => {
             refuse(conn, &req, None, Refusal::InvalidPayload.code())?;
             return Err(refusal_error(Refusal::InvalidPayload));
         }
     };
-    let found = caches.point(conn, &point_id.to_string())?;
+    let found = caches.point(conn, &point_id)?;
     let Some((point, campaign)) = found.as_deref() else {
         refuse(conn, &req, None, Refusal::InvalidPayload.code())?;
         return Err(refusal_error(Refusal::InvalidPayload));
     };
+    // A typed short code names the point whatever mode the scan screen was in: the check-in
+    // is recorded with the point's own kind. A rotating point has no short code that counts.
+    let mut req = req;
+    if typed_point.is_some() {
+        if point.rotating {
+            refuse(conn, &req, Some(point), Refusal::InvalidPayload.code())?;
+            return Err(refusal_error(Refusal::InvalidPayload));
+        }
+        req.method = point.kind.clone();
+    }
     if point.kind == "qr" && req.method == "ar" {
         // An AR check-in needs an AR marker; a plain QR stand only takes QR scans.
         refuse(conn, &req, Some(point), Refusal::InvalidPayload.code())?;

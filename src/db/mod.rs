@@ -189,9 +189,11 @@ pub mod ledger;
 pub mod pledges;
 pub mod redemptions;
 pub mod settlements;
+pub mod short_codes;
 pub mod signals;
 pub mod stats;
 pub mod traffic;
+pub mod walk;
 
 /// Inserts many rows in one statement. diesel's multi-backend connection has no batch
 /// insert, so the statement is built for the concrete backend.

@@ -350,3 +350,11 @@ diesel::allow_tables_to_appear_in_same_query!(
     pledge_footnotes,
     audit_log,
 );
+
+diesel::table! {
+    point_short_codes (code) {
+        code -> Text,
+        point_id -> Text,
+        created_at -> Timestamp,
+    }
+}

@@ -7,6 +7,7 @@ pub mod holidays;
 pub mod money;
 pub mod names;
 pub mod payload;
+pub mod short_code;
 pub mod summary;
 pub mod time;
 pub mod workdays;

@@ -187,6 +187,12 @@ pub async fn full(state: &State, key: String, official: bool) -> Result<Value, A
             let points = catalog::points_of(c, &camp.id)?;
             let offers = catalog::offers_of(c, &camp.id)?;
             let merchants = catalog::participants(c, &camp.id)?;
+            let shorts = if official {
+                let ids: Vec<String> = points.iter().map(|p| p.id.clone()).collect();
+                crate::db::short_codes::of_points(c, &ids)?
+            } else {
+                Default::default()
+            };
             let mut v = views::campaign(&camp);
             v["points"] = json!(points
                 .iter()
@@ -198,7 +204,11 @@ pub async fn full(state: &State, key: String, official: bool) -> Result<Value, A
                                 .map(|u| qr.static_point(u))
                         })
                         .flatten();
-                    views::point(p, payload)
+                    let short = shorts.get(&p.id).filter(|_| !p.rotating);
+                    super::points::with_short_code(
+                        views::point(p, payload),
+                        short.map(String::as_str),
+                    )
                 })
                 .collect::<Vec<_>>());
             v["offers"] = json!(offers.iter().map(views::offer).collect::<Vec<_>>());

@@ -16,6 +16,7 @@ pub mod settlements;
 pub mod stats;
 pub mod views;
 pub mod visitors;
+pub mod walk;
 
 use actix_web::{web, HttpResponse};
 
@@ -69,6 +70,7 @@ pub fn api(cfg: &mut web::ServiceConfig) {
             .configure(stats::routes)
             .configure(pledges::routes)
             .configure(openapi::routes)
+            .configure(walk::routes)
             .default_service(web::to(not_found)),
     );
 }

@@ -9,3 +9,4 @@ mod foundation;
 mod migrations;
 mod redemptions;
 mod reports;
+mod short_codes;

@@ -42,6 +42,7 @@ fn matrix(method: &str, path: &str) -> Option<&'static str> {
         ("get", "/points/{id}/code") => "UFFFFFAA",
         ("post", "/points/{id}/devices") | ("post", "/devices/{id}/revoke") => "UFFFFFAF",
         ("post", "/devices/activate") => "AAAAAAAA",
+        ("get", "/client-config") => "AAAAAAAA",
         ("post", "/merchants") | ("get", "/merchants") => "UFFFFFAF",
         ("get", "/merchant/me") => "UFFAAAFF",
         ("get", "/merchant/users") | ("post", "/merchant/users") => "UFFAAFFF",
