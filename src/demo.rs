@@ -397,7 +397,8 @@ fn load(conn: &mut DbConn) -> Result<usize, AppError> {
         for p in pts.iter().filter(|p| !p.rotating) {
             diesel::insert_into(point_short_codes::table)
                 .values((
-                    point_short_codes::code.eq(code(&mut rng)[..crate::domain::short_code::LEN].to_string()),
+                    point_short_codes::code
+                        .eq(code(&mut rng)[..crate::domain::short_code::LEN].to_string()),
                     point_short_codes::point_id.eq(&p.id),
                     point_short_codes::created_at.eq(start - Duration::days(10)),
                 ))

@@ -17,7 +17,10 @@ pub fn assign(conn: &mut DbConn, point_id: &str) -> Result<String, AppError> {
     }
     for _ in 0..8 {
         let code = short_code::generate();
-        let taken: i64 = t::table.filter(t::code.eq(&code)).count().get_result(conn)?;
+        let taken: i64 = t::table
+            .filter(t::code.eq(&code))
+            .count()
+            .get_result(conn)?;
         if taken > 0 {
             continue;
         }

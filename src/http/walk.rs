@@ -47,7 +47,10 @@ pub async fn client_config() -> Result<HttpResponse, AppError> {
 }
 
 /// Adds `redemption: {merchant, redeemed_at, spend_avos, saved_avos}` to spent coupons.
-pub fn add_spent(coupons: &mut [Value], spent: &std::collections::HashMap<String, crate::db::walk::Spent>) {
+pub fn add_spent(
+    coupons: &mut [Value],
+    spent: &std::collections::HashMap<String, crate::db::walk::Spent>,
+) {
     for c in coupons {
         let Some(s) = c["id"].as_str().and_then(|id| spent.get(id)) else {
             continue;

@@ -10,3 +10,4 @@ mod migrations;
 mod redemptions;
 mod reports;
 mod short_codes;
+mod walk;

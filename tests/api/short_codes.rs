@@ -1,8 +1,8 @@
 //! Short codes of static points: in point answers, on the poster, typed at check-in in any case
 //! and either scan mode; and the migration that gave existing points theirs.
 
-use diesel::prelude::*;
 use diesel::migration::{Migration, MigrationSource};
+use diesel::prelude::*;
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 use reqwest::StatusCode;
 use serde_json::json;
@@ -20,16 +20,23 @@ both!(short_codes_are_given_and_accepted_typed, |app| {
     let qr = app.point(&off, cid, json!({})).await;
     let ar = app.point(&off, cid, json!({"kind": "ar"})).await;
     let rot = app.point(&off, cid, json!({"rotating": true})).await;
-    let code = qr["short_code"].as_str().expect("static point has a short code");
+    let code = qr["short_code"]
+        .as_str()
+        .expect("static point has a short code");
     let plain: String = code.chars().filter(|c| *c != '-').collect();
     assert!((8..=10).contains(&plain.len()), "{code}");
-    assert!(plain.chars().all(|c| "0123456789ABCDEFGHJKMNPQRSTVWXYZ".contains(c)));
+    assert!(plain
+        .chars()
+        .all(|c| "0123456789ABCDEFGHJKMNPQRSTVWXYZ".contains(c)));
     assert_ne!(ar["short_code"], qr["short_code"]);
     assert!(rot.get("short_code").is_none(), "rotating points have none");
 
     // The same code in the point's answer, the campaign's (officials), and on the poster.
     let (_, got) = app
-        .get(&format!("/points/{}", qr["id"].as_str().unwrap()), Some(&off))
+        .get(
+            &format!("/points/{}", qr["id"].as_str().unwrap()),
+            Some(&off),
+        )
         .await;
     assert_eq!(got["short_code"], qr["short_code"]);
     let (_, full) = app.get(&format!("/campaigns/{cid}"), Some(&off)).await;
@@ -66,7 +73,10 @@ both!(short_codes_are_given_and_accepted_typed, |app| {
     assert_eq!(b["stamps"]["count"], 1);
     // The same day again: the usual refusal.
     let (s, b) = app.check_in(&v, code, json!({})).await;
-    assert_eq!((s, code_of(&b)), (StatusCode::CONFLICT, "already_checked_in"));
+    assert_eq!(
+        (s, code_of(&b)),
+        (StatusCode::CONFLICT, "already_checked_in")
+    );
     // From the AR mode of the scan screen, a QR stand's code still counts (it names the point).
     let (_, v2) = app.visitor().await;
     let (s, b) = app.check_in(&v2, code, json!({"method": "ar"})).await;
@@ -74,7 +84,11 @@ both!(short_codes_are_given_and_accepted_typed, |app| {
     assert_eq!(b["checkin"]["method"], "qr");
     // An AR marker's code from the QR mode is recorded as AR.
     let (s, b) = app
-        .check_in(&v2, ar["short_code"].as_str().unwrap(), json!({"method": "qr"}))
+        .check_in(
+            &v2,
+            ar["short_code"].as_str().unwrap(),
+            json!({"method": "qr"}),
+        )
         .await;
     assert_eq!(s, StatusCode::CREATED, "{b}");
     assert_eq!(b["checkin"]["method"], "ar");
@@ -90,10 +104,11 @@ both!(short_codes_are_given_and_accepted_typed, |app| {
     }
     // The geofence still applies to typed codes.
     let (_, v3) = app.visitor().await;
-    let (s, b) = app
-        .check_in(&v3, code, json!({"lat": HERE.0 + 0.01}))
-        .await;
-    assert_eq!((s, code_of(&b)), (StatusCode::FORBIDDEN, "outside_geofence"));
+    let (s, b) = app.check_in(&v3, code, json!({"lat": HERE.0 + 0.01})).await;
+    assert_eq!(
+        (s, code_of(&b)),
+        (StatusCode::FORBIDDEN, "outside_geofence")
+    );
 });
 
 fn code_of(b: &serde_json::Value) -> &str {
