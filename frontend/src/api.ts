@@ -28,6 +28,8 @@ export interface Point {
   rotating: boolean;
   rotate_seconds?: number;
   payload?: string | null;
+  /** Printed under the QR on the poster (officials only), e.g. `ABCD-EFGH`. */
+  short_code?: string | null;
 }
 
 export interface Offer {
@@ -42,6 +44,7 @@ export interface Offer {
   issued: number;
   per_visitor_limit: number;
   valid_days: number;
+  valid_until?: string;
   trigger: { type: 'signup' | 'checkins' | 'claim'; count?: number | null; opens_at?: string | null };
   eligible_categories?: string[] | null;
 }
@@ -66,6 +69,13 @@ export interface Coupon {
   issued_at: string;
   expires_at: string;
   payload: string;
+  /** Where, when and how much, once spent. */
+  redemption?: {
+    merchant: { id: string; name: I18nName; address: string };
+    redeemed_at: string;
+    spend_avos: number;
+    saved_avos: number;
+  } | null;
   offer?: {
     name: I18nName;
     kind: 'ecash' | 'discount';
@@ -73,6 +83,7 @@ export interface Coupon {
     min_spend_avos?: number | null;
     percent_off?: number | null;
     max_discount_avos?: number | null;
+    eligible_categories?: string[] | null;
   };
 }
 
@@ -410,4 +421,18 @@ export async function login(username: string, password: string) {
   );
   setStaff({ ...r, username });
   return r;
+}
+
+export interface ClientConfig {
+  map: { tiles: string; attribution: string };
+}
+
+let clientConfig: Promise<ClientConfig> | null = null;
+/** The server's settings for the web app (the map's tile source), fetched once. */
+export function getClientConfig(): Promise<ClientConfig> {
+  clientConfig ??= api<ClientConfig>('/client-config').catch(() => {
+    clientConfig = null;
+    return { map: { tiles: 'https://tile.openstreetmap.org/{z}/{x}/{y}.png', attribution: '© OpenStreetMap contributors' } };
+  });
+  return clientConfig;
 }
