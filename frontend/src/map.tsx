@@ -102,10 +102,17 @@ export function PlaceMap({
       const icon = lib.divIcon({
         className: `map-pin map-pin-${p.kind}${p.done ? ' map-pin-done' : ''}`,
         html: `<span aria-hidden="true">${p.kind === 'point' ? (p.done ? '✓' : '★') : p.kind === 'shop' ? '●' : '✚'}</span>`,
-        iconSize: [28, 28],
-        iconAnchor: [14, 14],
+        iconSize: p.kind === 'shop' ? [20, 20] : [30, 30],
+        iconAnchor: p.kind === 'shop' ? [10, 10] : [15, 15],
       });
-      const marker = lib.marker([p.lat, p.lng], { icon, title: p.label, alt: p.label, keyboard: true, riseOnHover: true });
+      const marker = lib.marker([p.lat, p.lng], {
+        icon,
+        title: p.label,
+        alt: p.label,
+        keyboard: true,
+        riseOnHover: true,
+        zIndexOffset: p.kind === 'point' ? 1000 : 0,
+      });
       const dir = directionsUrl(p, p.label);
       marker.bindPopup(
         `<strong>${escapeHtml(p.label)}</strong>${p.detail ? `<br>${escapeHtml(p.detail)}` : ''}<br><a href="${escapeHtml(dir)}" target="_blank" rel="noopener">${escapeHtml(t('map.directions'))}</a>`,
