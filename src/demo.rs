@@ -394,6 +394,9 @@ fn load(conn: &mut DbConn) -> Result<usize, AppError> {
             })
             .collect();
         crate::insert_rows!(&mut *conn, points::table, &pts)?;
+        let cover = crate::domain::imagery::from_rgb(&street_picture(ci), crate::domain::imagery::Kind::Cover)
+            .map_err(|e| AppError::Internal(anyhow::anyhow!("demo cover: {e}")))?;
+        crate::db::images::put(conn, "campaign", &cid, &cover)?;
         for p in pts.iter().filter(|p| !p.rotating) {
             diesel::insert_into(point_short_codes::table)
                 .values((
@@ -888,4 +891,79 @@ fn load(conn: &mut DbConn) -> Result<usize, AppError> {
         let _ = ci;
     }
     Ok(rows)
+}
+
+/// A drawn cover for a demo campaign: sky, a row of old shop-houses in the district's colours
+/// with shuttered windows, and a string of lanterns (no photograph is shipped with the demo).
+fn street_picture(which: usize) -> image::RgbImage {
+    let (w, h) = crate::domain::imagery::Kind::Cover.size();
+    let palettes: [[[u8; 3]; 4]; 3] = [
+        [[196, 74, 52], [231, 190, 92], [148, 64, 46], [240, 214, 170]],
+        [[236, 200, 86], [98, 158, 196], [226, 226, 214], [190, 120, 70]],
+        [[132, 196, 168], [240, 236, 222], [236, 196, 108], [94, 150, 170]],
+    ];
+    let pal = palettes[which % palettes.len()];
+    let mut rng = StdRng::seed_from_u64(which as u64 + 7);
+    let mut img = image::RgbImage::from_fn(w, h, |_, y| {
+        let t = y as f32 / h as f32;
+        image::Rgb([
+            (120.0 + 110.0 * t) as u8,
+            (170.0 + 60.0 * t) as u8,
+            (225.0 + 20.0 * t) as u8,
+        ])
+    });
+    let ground = h * 82 / 100;
+    let mut x = 0u32;
+    let mut k = 0usize;
+    while x < w {
+        let bw = rng.gen_range(150..230).min(w - x);
+        let top = rng.gen_range(h * 22 / 100..h * 40 / 100);
+        let col = pal[k % 4];
+        for yy in top..ground {
+            for xx in x..x + bw {
+                img.put_pixel(xx, yy, image::Rgb(col));
+            }
+        }
+        // Windows with green shutters, two rows, and a door.
+        for row in 0..2u32 {
+            let wy = top + 30 + row * 95;
+            for c in 0..3u32 {
+                let wx = x + 22 + c * (bw.saturating_sub(44) / 3).max(1);
+                for yy in wy..(wy + 55).min(ground) {
+                    for xx in wx..(wx + 26).min(x + bw) {
+                        img.put_pixel(xx, yy, image::Rgb([46, 96, 70]));
+                    }
+                }
+            }
+        }
+        let dx = x + bw / 2 - 20;
+        for yy in ground - 80..ground {
+            for xx in dx..dx + 40 {
+                img.put_pixel(xx, yy, image::Rgb([70, 44, 32]));
+            }
+        }
+        x += bw;
+        k += 1;
+    }
+    for yy in ground..h {
+        for xx in 0..w {
+            let stone = if (xx / 40 + yy / 20) % 2 == 0 { 168 } else { 150 };
+            img.put_pixel(xx, yy, image::Rgb([stone, stone - 8, stone - 20]));
+        }
+    }
+    // Lanterns on a string across the street.
+    for i in 0..12u32 {
+        let cx = 50 + i * (w - 100) / 11;
+        let cy = h * 14 / 100 + ((i as f32 * 0.9).sin().abs() * 18.0) as u32;
+        for yy in cy.saturating_sub(20)..cy + 20 {
+            for xx in cx.saturating_sub(14)..cx + 14 {
+                let dx = xx as f32 - cx as f32;
+                let dy = (yy as f32 - cy as f32) * 0.7;
+                if dx * dx + dy * dy < 196.0 {
+                    img.put_pixel(xx, yy, image::Rgb([210, 40, 36]));
+                }
+            }
+        }
+    }
+    img
 }

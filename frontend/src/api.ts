@@ -15,6 +15,7 @@ export interface Campaign {
   points?: Point[];
   offers?: Offer[];
   merchants?: Merchant[];
+  cover_url?: string | null;
 }
 
 export interface Point {
@@ -58,6 +59,7 @@ export interface Merchant {
   lng: number;
   m_mark: boolean;
   username?: string;
+  photo_url?: string | null;
 }
 
 export interface Coupon {

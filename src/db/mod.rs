@@ -184,6 +184,7 @@ pub fn get(pool: &DbPool) -> Result<PooledConn, AppError> {
 pub mod audit;
 pub mod cache;
 pub mod catalog;
+pub mod images;
 pub mod issuance;
 pub mod ledger;
 pub mod pledges;

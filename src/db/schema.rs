@@ -358,3 +358,16 @@ diesel::table! {
         created_at -> Timestamp,
     }
 }
+
+diesel::table! {
+    images (owner_kind, owner_id) {
+        owner_kind -> Text,
+        owner_id -> Text,
+        content_type -> Text,
+        data -> Binary,
+        width -> Integer,
+        height -> Integer,
+        etag -> Text,
+        created_at -> Timestamp,
+    }
+}

@@ -4,6 +4,7 @@ pub mod checkin;
 pub mod codes;
 pub mod geo;
 pub mod holidays;
+pub mod imagery;
 pub mod money;
 pub mod names;
 pub mod payload;

@@ -138,8 +138,15 @@ fn campaign_from(body: CampaignBody, base: Option<&Campaign>) -> Result<Campaign
 
 #[utoipa::path(get, path = "/api/v1/campaigns", tag = "campaigns", responses((status = 200, description = "published campaigns; officials also see drafts")))]
 pub async fn list(state: State, who: MaybeOfficial) -> Result<HttpResponse, AppError> {
-    let rows = state.db(move |c| catalog::list_campaigns(c, who.0)).await?;
-    Ok(ok(&rows.iter().map(views::campaign).collect::<Vec<_>>()))
+    let (rows, covers) = state
+        .db(move |c| {
+            let rows = catalog::list_campaigns(c, who.0)?;
+            Ok((rows, crate::db::images::etags(c, "campaign")?))
+        })
+        .await?;
+    let mut out: Vec<Value> = rows.iter().map(views::campaign).collect();
+    super::imagery::add_urls(&mut out, &covers, &Default::default());
+    Ok(ok(&out))
 }
 
 #[utoipa::path(post, path = "/api/v1/campaigns", tag = "campaigns", request_body = CampaignBody,
@@ -213,6 +220,9 @@ pub async fn full(state: &State, key: String, official: bool) -> Result<Value, A
                 .collect::<Vec<_>>());
             v["offers"] = json!(offers.iter().map(views::offer).collect::<Vec<_>>());
             v["merchants"] = json!(merchants.iter().map(views::merchant).collect::<Vec<_>>());
+            let covers = crate::db::images::etags(c, "campaign")?;
+            let photos = crate::db::images::etags(c, "merchant")?;
+            super::imagery::add_urls(std::slice::from_mut(&mut v), &covers, &photos);
             Ok(v)
         })
         .await

@@ -5,6 +5,7 @@ pub mod auth;
 pub mod campaigns;
 pub mod checkins;
 pub mod frontend;
+pub mod imagery;
 pub mod merchants;
 pub mod metrics;
 pub mod openapi;
@@ -71,6 +72,7 @@ pub fn api(cfg: &mut web::ServiceConfig) {
             .configure(pledges::routes)
             .configure(openapi::routes)
             .configure(walk::routes)
+            .configure(imagery::routes)
             .default_service(web::to(not_found)),
     );
 }

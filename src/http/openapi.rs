@@ -46,6 +46,7 @@ impl Modify for Bearer {
         stats::overview, stats::campaign, stats::campaign_csv, stats::signals, stats::export_json, stats::export_csv, stats::audit_log,
         document,
         walk::client_config,
+        imagery::put_cover, imagery::cover, imagery::put_photo, imagery::photo,
         pledges::report, pledges::report_csv, pledges::footnote, pledges::holidays, pledges::add_holiday, pledges::remove_holiday,
     ),
     components(schemas(crate::error::FieldError, crate::domain::names::Names))

@@ -125,11 +125,11 @@ where
     MigrationSource::<DB>::migrations(set)
         .unwrap()
         .into_iter()
-        .find(|m| m.name().to_string().ends_with("_point_short_codes"))
-        .expect("the short-code migration")
+        .find(|m| m.name().to_string().ends_with("_visitor_walk"))
+        .expect("the visitor-walk migration (short codes, images)")
 }
 
-/// Runs (`up`) or reverts the short-code migration alone.
+/// Runs (`up`) or reverts the visitor-walk migration (short codes, images) alone.
 fn step(conn: &mut DbConn, up: bool) {
     match conn {
         DbConn::Sqlite(c) => {

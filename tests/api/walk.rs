@@ -59,3 +59,78 @@ async fn client_config_names_the_tile_source() {
         "{tiles}"
     );
 }
+
+both!(covers_and_shop_photos_are_resized_and_cached, |app| {
+    let off = app.official().await;
+    let c = app.campaign(&off).await;
+    let cid = c["id"].as_str().unwrap();
+    let (mid, till) = app.merchant(&off, Some(cid), "food").await;
+    let png = {
+        let img = image::RgbImage::from_fn(1600, 1600, |x, y| {
+            image::Rgb([(x / 7) as u8, (y / 7) as u8, 120])
+        });
+        let mut out = std::io::Cursor::new(Vec::new());
+        img.write_to(&mut out, image::ImageFormat::Png).unwrap();
+        out.into_inner()
+    };
+    let data_url = format!(
+        "data:image/png;base64,{}",
+        data_encoding::BASE64.encode(&png)
+    );
+    // Only officials upload; junk is refused with the field named.
+    let put = |path: String, token: String, image: String| {
+        let app = &app;
+        async move {
+            app.raw(
+                reqwest::Method::PUT,
+                &path,
+                Some(&token),
+                Some(json!({ "image": image })),
+            )
+            .await
+        }
+    };
+    let (s, _, _) = put(format!("/campaigns/{cid}/cover"), till.clone(), data_url.clone()).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let (s, b, _) = put(format!("/campaigns/{cid}/cover"), off.clone(), "bm90IGFuIGltYWdl".into()).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{b}");
+    let (s, b, _) = put(format!("/campaigns/{cid}/cover"), off.clone(), data_url.clone()).await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    let (s, b, _) = put(format!("/merchants/{mid}/photo"), off.clone(), data_url.clone()).await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+
+    // The answers carry the URLs; anyone fetches them, as cached JPEGs of the right size.
+    let (_, v) = app.visitor().await;
+    let (_, list) = app.get("/campaigns", Some(&v)).await;
+    let cover_url = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["id"] == cid)
+        .unwrap()["cover_url"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (_, full) = app.get(&format!("/campaigns/{cid}"), Some(&v)).await;
+    assert_eq!(full["cover_url"], cover_url.as_str());
+    let photo_url = full["merchants"][0]["photo_url"].as_str().unwrap().to_string();
+    for (url, size) in [(cover_url, (1200, 675)), (photo_url, (480, 360))] {
+        let r = reqwest::get(format!("{}{url}", app.base)).await.unwrap();
+        assert_eq!(r.status(), StatusCode::OK);
+        assert_eq!(r.headers()["content-type"], "image/jpeg");
+        assert!(r.headers()["cache-control"].to_str().unwrap().contains("max-age"));
+        let etag = r.headers()["etag"].to_str().unwrap().to_string();
+        let bytes = r.bytes().await.unwrap();
+        let img = image::load_from_memory(&bytes).unwrap();
+        assert_eq!((img.width(), img.height()), size);
+        let again = reqwest::Client::new()
+            .get(format!("{}{url}", app.base))
+            .header("if-none-match", etag)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(again.status(), StatusCode::NOT_MODIFIED);
+    }
+    let (s, _) = app.get("/merchants/00000000-0000-0000-0000-000000000000/photo", None).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+});

@@ -43,6 +43,8 @@ fn matrix(method: &str, path: &str) -> Option<&'static str> {
         ("post", "/points/{id}/devices") | ("post", "/devices/{id}/revoke") => "UFFFFFAF",
         ("post", "/devices/activate") => "AAAAAAAA",
         ("get", "/client-config") => "AAAAAAAA",
+        ("get", "/campaigns/{id}/cover") | ("get", "/merchants/{id}/photo") => "AAAAAAAA",
+        ("put", "/campaigns/{id}/cover") | ("put", "/merchants/{id}/photo") => "UFFFFFAF",
         ("post", "/merchants") | ("get", "/merchants") => "UFFFFFAF",
         ("get", "/merchant/me") => "UFFAAAFF",
         ("get", "/merchant/users") | ("post", "/merchant/users") => "UFFAAFFF",
@@ -140,6 +142,24 @@ async fn activate(app: &TestApp, code: &str) -> Value {
         .await;
     assert_eq!(s, StatusCode::CREATED, "{b}");
     b
+}
+
+/// A 4×4 PNG, for the picture uploads.
+const TINY_PNG: &str =
+    "iVBORw0KGgoAAAANSUhEUgAAAAQAAAAECAIAAAAmkwkpAAAAEElEQVR4nGM4EaABRwzEcQASUhQBFGG4BQAAAABJRU5ErkJggg==";
+
+/// The fixture's campaign cover, or the owner's shop photo.
+async fn picture_path(app: &TestApp, fx: &Fx, p: &str) -> String {
+    if p.starts_with("/campaigns/") {
+        return p.replace("{id}", &fx.campaign);
+    }
+    let (s, me) = app.get("/merchant/me", Some(&fx.owner)).await;
+    assert_eq!(s, StatusCode::OK, "{me}");
+    let id = me["merchant"]["id"]
+        .as_str()
+        .expect("the owner's merchant id")
+        .to_string();
+    p.replace("{id}", &id)
 }
 
 fn rnd() -> String {
@@ -329,6 +349,23 @@ async fn request(app: &TestApp, fx: &Fx, method: &str, tmpl: &str) -> (String, O
             assert!(s.is_success(), "{b}");
             (format!("/holidays/{day}"), None)
         }
+        ("get", "/campaigns/{id}/cover") | ("get", "/merchants/{id}/photo") => {
+            let path = picture_path(app, fx, p).await;
+            let (s, b, _) = app
+                .raw(
+                    Method::PUT,
+                    &path,
+                    Some(&fx.off),
+                    Some(json!({"image": TINY_PNG})),
+                )
+                .await;
+            assert_eq!(s, StatusCode::OK, "{b}");
+            (path, None)
+        }
+        ("put", "/campaigns/{id}/cover") | ("put", "/merchants/{id}/photo") => (
+            picture_path(app, fx, p).await,
+            Some(json!({"image": TINY_PNG})),
+        ),
         ("get", _) => (p.into(), None),
         _ => (p.into(), Some(json!({}))),
     };

@@ -1,5 +1,6 @@
 // Official: merchants, enrolments, settlements, pledge report, holidays.
 import { useEffect, useState } from 'preact/hooks';
+import { ImageUpload } from './imagery';
 import { api, downloadFile, openBlobInTab, type Campaign, type Enrolment, type Holiday, type I18nName, type Merchant, type Settlement } from '../api';
 import { t, tn, tData, pick, fmtDate, fmtDateTime, fmtMoney, fmtPct, fmtNumber, macauToday } from '../i18n';
 import { ErrorBox, Field, Loading, MMark, Notice, StatusBadge, useLoad } from '../components';
@@ -103,6 +104,7 @@ export function MerchantsPage() {
               <th scope="col">{t('merchant.category')}</th>
               <th scope="col">{t('merchant.address')}</th>
               <th scope="col">{t('merchant.mmark')}</th>
+              <th scope="col">{t('image.shop_photo')}</th>
             </tr>
           </thead>
           <tbody>
@@ -112,6 +114,9 @@ export function MerchantsPage() {
                 <td>{tData("category", m.category)}</td>
                 <td>{m.address}</td>
                 <td>{m.m_mark ? <MMark /> : '—'}</td>
+                <td>
+                  <ImageUpload kind="photo" ownerId={m.id} current={m.photo_url} label={t('image.shop_photo')} />
+                </td>
               </tr>
             ))}
           </tbody>

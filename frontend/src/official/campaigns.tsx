@@ -1,5 +1,6 @@
 // Official: dashboard, campaigns, points, offers, enrolments of a campaign.
 import { useState } from 'preact/hooks';
+import { ImageUpload } from './imagery';
 import {
   api,
   downloadFile,
@@ -256,6 +257,7 @@ export function CampaignDetail({ id }: { id: string }) {
         </a>
       </div>
       <ErrorBox error={actErr} />
+      <ImageUpload kind="cover" ownerId={c.id} current={c.cover_url} label={c.cover_url ? t('image.replace_cover') : t('image.upload_cover')} />
       {editing && c.status === 'draft' && (
         <CampaignFormView
           existingId={c.id}

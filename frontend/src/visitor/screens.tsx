@@ -44,6 +44,7 @@ export function CampaignList() {
   const past = ordered.filter((c) => campaignPhase(c) === 'ended');
   const card = (c: Campaign) => (
     <li key={c.id} class={`card campaign-card phase-card-${campaignPhase(c)}`} data-phase={campaignPhase(c)}>
+      {c.cover_url && <img class="cover" src={c.cover_url} alt="" loading="lazy" width={1200} height={675} />}
       <h3>
         <a href={`#/c/${encodeURIComponent(c.slug)}`}>{pick(c.name)}</a>
       </h3>
@@ -140,6 +141,7 @@ export function CampaignPage({ slug, couponId }: { slug: string; couponId?: stri
       <p>
         <a href="#/">← {t('visitor.all_campaigns')}</a>
       </p>
+      {c.cover_url && <img class="cover cover-page" src={c.cover_url} alt="" width={1200} height={675} />}
       <h1>{pick(c.name)}</h1>
       <p class="muted">
         {t('campaign.district')}: {dataText(c.district)} · <CampaignDates c={c} /> <PhaseBadge c={c} />
@@ -259,7 +261,15 @@ export function ScanPage({ campaignSlug, initialMode }: { campaignSlug?: string;
     setBusy(true);
     try {
       const pos = await currentPosition(1500);
-      const outcome = await submitCheckin(newCheckin(p, method, pos ?? undefined));
+      let outcome: SubmitOutcome;
+      try {
+        outcome = await submitCheckin(newCheckin(p, method, pos ?? undefined));
+      } catch (e) {
+        // A QR stand read while the screen was in AR mode is still that stand: count it as a QR scan.
+        if (method === 'ar' && e instanceof ApiError && e.code === 'invalid_payload' && /^B1:[PR]:/i.test(p))
+          outcome = await submitCheckin(newCheckin(p, 'qr', pos ?? undefined));
+        else throw e;
+      }
       setResult({ ok: true, outcome });
     } catch (e) {
       setResult({ ok: false, code: e instanceof ApiError ? e.code : 'internal', detail: e instanceof ApiError ? e.detail : undefined });

@@ -196,7 +196,8 @@ export function ShopFinder({
           const takes = mine.filter((c) => shopTakes(c.offer, m));
           return (
             <li key={m.id} class={`list-row shop-row${selected === m.id ? ' selected' : ''}`} data-shop-id={m.id} data-category={m.category}>
-              <span>
+              {m.photo_url && <img class="shop-photo" src={m.photo_url} alt="" loading="lazy" width={96} height={72} />}
+              <span class="shop-main">
                 <strong class="shop-name">{pick(m.name)}</strong> {m.m_mark && <MMark />}
                 <br />
                 <span class="muted">
