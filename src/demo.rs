@@ -394,8 +394,11 @@ fn load(conn: &mut DbConn) -> Result<usize, AppError> {
             })
             .collect();
         crate::insert_rows!(&mut *conn, points::table, &pts)?;
-        let cover = crate::domain::imagery::from_rgb(&street_picture(ci), crate::domain::imagery::Kind::Cover)
-            .map_err(|e| AppError::Internal(anyhow::anyhow!("demo cover: {e}")))?;
+        let cover = crate::domain::imagery::from_rgb(
+            &street_picture(ci),
+            crate::domain::imagery::Kind::Cover,
+        )
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("demo cover: {e}")))?;
         crate::db::images::put(conn, "campaign", &cid, &cover)?;
         for p in pts.iter().filter(|p| !p.rotating) {
             diesel::insert_into(point_short_codes::table)
@@ -898,9 +901,24 @@ fn load(conn: &mut DbConn) -> Result<usize, AppError> {
 fn street_picture(which: usize) -> image::RgbImage {
     let (w, h) = crate::domain::imagery::Kind::Cover.size();
     let palettes: [[[u8; 3]; 4]; 3] = [
-        [[196, 74, 52], [231, 190, 92], [148, 64, 46], [240, 214, 170]],
-        [[236, 200, 86], [98, 158, 196], [226, 226, 214], [190, 120, 70]],
-        [[132, 196, 168], [240, 236, 222], [236, 196, 108], [94, 150, 170]],
+        [
+            [196, 74, 52],
+            [231, 190, 92],
+            [148, 64, 46],
+            [240, 214, 170],
+        ],
+        [
+            [236, 200, 86],
+            [98, 158, 196],
+            [226, 226, 214],
+            [190, 120, 70],
+        ],
+        [
+            [132, 196, 168],
+            [240, 236, 222],
+            [236, 196, 108],
+            [94, 150, 170],
+        ],
     ];
     let pal = palettes[which % palettes.len()];
     let mut rng = StdRng::seed_from_u64(which as u64 + 7);
@@ -947,7 +965,11 @@ fn street_picture(which: usize) -> image::RgbImage {
     }
     for yy in ground..h {
         for xx in 0..w {
-            let stone = if (xx / 40 + yy / 20) % 2 == 0 { 168 } else { 150 };
+            let stone = if (xx / 40 + yy / 20) % 2 == 0 {
+                168
+            } else {
+                150
+            };
             img.put_pixel(xx, yy, image::Rgb([stone, stone - 8, stone - 20]));
         }
     }

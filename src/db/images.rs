@@ -17,7 +17,12 @@ pub struct Stored {
 }
 
 /// Replaces the owner's picture (call inside a write transaction).
-pub fn put(conn: &mut DbConn, owner_kind: &str, owner_id: &str, p: &Prepared) -> Result<(), AppError> {
+pub fn put(
+    conn: &mut DbConn,
+    owner_kind: &str,
+    owner_id: &str,
+    p: &Prepared,
+) -> Result<(), AppError> {
     diesel::delete(
         t::table
             .filter(t::owner_kind.eq(owner_kind))
@@ -39,7 +44,11 @@ pub fn put(conn: &mut DbConn, owner_kind: &str, owner_id: &str, p: &Prepared) ->
     Ok(())
 }
 
-pub fn get(conn: &mut DbConn, owner_kind: &str, owner_id: &str) -> Result<Option<Stored>, AppError> {
+pub fn get(
+    conn: &mut DbConn,
+    owner_kind: &str,
+    owner_id: &str,
+) -> Result<Option<Stored>, AppError> {
     let row: Option<(String, Vec<u8>, String)> = t::table
         .filter(t::owner_kind.eq(owner_kind))
         .filter(t::owner_id.eq(owner_id))

@@ -50,7 +50,10 @@ pub fn prepare(bytes: &[u8], kind: Kind) -> Result<Prepared, String> {
         .decode()
         .map_err(|_| "not an image that can be read (JPEG, PNG or WebP)".to_string())?;
     let (w, h) = kind.size();
-    from_rgb(&img.resize_to_fill(w, h, FilterType::Triangle).to_rgb8(), kind)
+    from_rgb(
+        &img.resize_to_fill(w, h, FilterType::Triangle).to_rgb8(),
+        kind,
+    )
 }
 
 /// Encodes an image already at the kind's size (used for generated pictures).
@@ -93,7 +96,9 @@ mod tests {
     use super::*;
 
     fn png(w: u32, h: u32) -> Vec<u8> {
-        let img = image::RgbImage::from_fn(w, h, |x, y| image::Rgb([(x % 256) as u8, (y % 256) as u8, 90]));
+        let img = image::RgbImage::from_fn(w, h, |x, y| {
+            image::Rgb([(x % 256) as u8, (y % 256) as u8, 90])
+        });
         let mut out = std::io::Cursor::new(Vec::new());
         img.write_to(&mut out, image::ImageFormat::Png).unwrap();
         out.into_inner()

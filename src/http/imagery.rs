@@ -167,7 +167,14 @@ pub async fn put_cover(
     path: web::Path<String>,
     body: web::Json<ImageBody>,
 ) -> Result<HttpResponse, AppError> {
-    upload(&state, &who, "campaign", path.into_inner(), body.into_inner()).await
+    upload(
+        &state,
+        &who,
+        "campaign",
+        path.into_inner(),
+        body.into_inner(),
+    )
+    .await
 }
 
 #[utoipa::path(get, path = "/api/v1/campaigns/{id}/cover", tag = "campaigns", params(("id" = String, Path)),
@@ -188,7 +195,14 @@ pub async fn put_photo(
     path: web::Path<String>,
     body: web::Json<ImageBody>,
 ) -> Result<HttpResponse, AppError> {
-    upload(&state, &who, "merchant", path.into_inner(), body.into_inner()).await
+    upload(
+        &state,
+        &who,
+        "merchant",
+        path.into_inner(),
+        body.into_inner(),
+    )
+    .await
 }
 
 #[utoipa::path(get, path = "/api/v1/merchants/{id}/photo", tag = "merchants", params(("id" = String, Path)),

@@ -90,13 +90,33 @@ both!(covers_and_shop_photos_are_resized_and_cached, |app| {
             .await
         }
     };
-    let (s, _, _) = put(format!("/campaigns/{cid}/cover"), till.clone(), data_url.clone()).await;
+    let (s, _, _) = put(
+        format!("/campaigns/{cid}/cover"),
+        till.clone(),
+        data_url.clone(),
+    )
+    .await;
     assert_eq!(s, StatusCode::FORBIDDEN);
-    let (s, b, _) = put(format!("/campaigns/{cid}/cover"), off.clone(), "bm90IGFuIGltYWdl".into()).await;
+    let (s, b, _) = put(
+        format!("/campaigns/{cid}/cover"),
+        off.clone(),
+        "bm90IGFuIGltYWdl".into(),
+    )
+    .await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{b}");
-    let (s, b, _) = put(format!("/campaigns/{cid}/cover"), off.clone(), data_url.clone()).await;
+    let (s, b, _) = put(
+        format!("/campaigns/{cid}/cover"),
+        off.clone(),
+        data_url.clone(),
+    )
+    .await;
     assert_eq!(s, StatusCode::OK, "{b}");
-    let (s, b, _) = put(format!("/merchants/{mid}/photo"), off.clone(), data_url.clone()).await;
+    let (s, b, _) = put(
+        format!("/merchants/{mid}/photo"),
+        off.clone(),
+        data_url.clone(),
+    )
+    .await;
     assert_eq!(s, StatusCode::OK, "{b}");
 
     // The answers carry the URLs; anyone fetches them, as cached JPEGs of the right size.
@@ -113,12 +133,18 @@ both!(covers_and_shop_photos_are_resized_and_cached, |app| {
         .to_string();
     let (_, full) = app.get(&format!("/campaigns/{cid}"), Some(&v)).await;
     assert_eq!(full["cover_url"], cover_url.as_str());
-    let photo_url = full["merchants"][0]["photo_url"].as_str().unwrap().to_string();
+    let photo_url = full["merchants"][0]["photo_url"]
+        .as_str()
+        .unwrap()
+        .to_string();
     for (url, size) in [(cover_url, (1200, 675)), (photo_url, (480, 360))] {
         let r = reqwest::get(format!("{}{url}", app.base)).await.unwrap();
         assert_eq!(r.status(), StatusCode::OK);
         assert_eq!(r.headers()["content-type"], "image/jpeg");
-        assert!(r.headers()["cache-control"].to_str().unwrap().contains("max-age"));
+        assert!(r.headers()["cache-control"]
+            .to_str()
+            .unwrap()
+            .contains("max-age"));
         let etag = r.headers()["etag"].to_str().unwrap().to_string();
         let bytes = r.bytes().await.unwrap();
         let img = image::load_from_memory(&bytes).unwrap();
@@ -131,6 +157,11 @@ both!(covers_and_shop_photos_are_resized_and_cached, |app| {
             .unwrap();
         assert_eq!(again.status(), StatusCode::NOT_MODIFIED);
     }
-    let (s, _) = app.get("/merchants/00000000-0000-0000-0000-000000000000/photo", None).await;
+    let (s, _) = app
+        .get(
+            "/merchants/00000000-0000-0000-0000-000000000000/photo",
+            None,
+        )
+        .await;
     assert_eq!(s, StatusCode::NOT_FOUND);
 });
