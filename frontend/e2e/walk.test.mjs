@@ -95,6 +95,7 @@ for (const lang of ['zh-Hant', 'en']) {
     if (lang === 'en') await docShot(page, 'map');
 
     // A category filter narrows the list to that category.
+    await page.getByTestId('show-all-shops').click();
     const total = await page.locator('.shop-row').count();
     assert.equal(total, taipa.merchants.length);
     await page.selectOption('#shop-cat', 'services');
@@ -142,7 +143,9 @@ for (const lang of ['zh-Hant', 'en']) {
 
     // From the coupon to its shops on the map: only those that take it.
     await page.getByTestId('accepting-shops').first().getByRole('link').last().click();
+    await page.getByTestId('show-all-shops').click();
     await page.waitForFunction((n) => document.querySelectorAll('.shop-row').length === n, food, { timeout: 20000 });
+    assert.equal(await page.locator('.map-pin-shop').count(), food, 'the map shows the shops that take it');
   });
 }
 

@@ -86,6 +86,9 @@ function categoriesOf(shops: Merchant[]): string[] {
   return [...new Set(shops.map((m) => m.category))].sort();
 }
 
+/** Shops listed before "show all" (the map always shows every one that matches). */
+const LIST_FIRST = 25;
+
 /** The campaign's points and shops: map, near me, search, category and M-mark filters. */
 export function ShopFinder({
   campaign,
@@ -110,6 +113,7 @@ export function ShopFinder({
   const [mOnly, setMOnly] = useState(false);
   const [asked, setAsked] = useState(false);
   const [selected, setSelected] = useState<string | null>(null);
+  const [all, setAll] = useState(false);
   const listRef = useRef<HTMLUListElement>(null);
   const mine = coupons.filter((c) => c.campaign_id === campaign.id && c.status === 'issued' && Date.parse(c.expires_at) > Date.now());
 
@@ -140,8 +144,9 @@ export function ShopFinder({
 
   useEffect(() => {
     if (!selected) return;
+    if (!all && shown.findIndex((m) => m.id === selected) >= LIST_FIRST) setAll(true);
     listRef.current?.querySelector(`[data-shop-id="${selected}"]`)?.scrollIntoView({ block: 'nearest', behavior: 'smooth' });
-  }, [selected]);
+  }, [selected, all]);
 
   const nearMe = () => {
     setAsked(true);
@@ -192,7 +197,7 @@ export function ShopFinder({
         {tn('finder.count', shown.length)}
       </p>
       <ul class="list shop-list" ref={listRef} data-testid="shop-list">
-        {shown.map((m) => {
+        {(all || shown.length <= LIST_FIRST ? shown : shown.slice(0, LIST_FIRST)).map((m) => {
           const takes = mine.filter((c) => shopTakes(c.offer, m));
           return (
             <li key={m.id} class={`list-row shop-row${selected === m.id ? ' selected' : ''}`} data-shop-id={m.id} data-category={m.category}>
@@ -226,6 +231,11 @@ export function ShopFinder({
         })}
         {shown.length === 0 && <li>{shops.length === 0 ? t('visitor.no_merchants') : t('finder.none_match')}</li>}
       </ul>
+      {!all && shown.length > LIST_FIRST && (
+        <button type="button" class="btn" onClick={() => setAll(true)} data-testid="show-all-shops">
+          {t('finder.show_more', { n: shown.length })}
+        </button>
+      )}
     </section>
   );
 }
