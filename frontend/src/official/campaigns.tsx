@@ -385,7 +385,10 @@ function PointsSection({ c, reload }: { c: Campaign; reload: () => void }) {
                 <td>
                   {p.lat.toFixed(5)}, {p.lng.toFixed(5)} · {t('unit.metres', { n: p.radius_m })}
                 </td>
-                <td>{p.payload ? <QrImage text={p.payload} size={72} label={t('point.qr_of', { name: pick(p.name) })} /> : '—'}</td>
+                <td>
+                  {p.payload ? <QrImage text={p.payload} size={72} label={t('point.qr_of', { name: pick(p.name) })} /> : '—'}
+                  {p.short_code && <div class="code">{p.short_code}</div>}
+                </td>
                 <td class="actions">
                   <button type="button" class="btn btn-small" onClick={() => downloadFile(`/points/${p.id}/qr.svg`, `point-${p.id}.svg`).catch(fail(p))}>
                     {t('point.download_svg')}
