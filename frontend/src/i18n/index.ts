@@ -37,7 +37,9 @@ export function errorText(code: string): string {
 
 // Traditional → Simplified for data entered only in Traditional Chinese (names, districts,
 // addresses): OpenCC's Hong Kong → mainland conversion (opencc-js), loaded only when a visitor
-// reads in Simplified Chinese. Until it has loaded, the Traditional text shows.
+// reads in Simplified Chinese. Until it has loaded, the Traditional text shows. Done here rather
+// than on the server because names are already chosen here (`pick`), the API keeps returning
+// what officials typed, and only zh-Hans readers download the dictionary.
 type Convert = (s: string) => string;
 let toSimplified: Convert | null = null;
 let loadingConverter: Promise<void> | null = null;
