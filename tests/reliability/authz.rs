@@ -75,6 +75,25 @@ fn matrix(method: &str, path: &str) -> Option<&'static str> {
         | ("get", "/pledges.csv")
         | ("put", "/pledges/{indicator}/footnotes/{year}") => "UFFFFFAF",
         ("get", "/holidays") | ("post", "/holidays") | ("delete", "/holidays/{day}") => "UFFFFFAF",
+        // Running a live campaign (officials only).
+        ("patch", "/offers/{id}")
+        | ("post", "/offers/{id}/pause")
+        | ("post", "/offers/{id}/resume")
+        | ("patch", "/points/{id}")
+        | ("post", "/points/{id}/retire")
+        | ("get", "/points/{id}/devices")
+        | ("patch", "/merchants/{id}")
+        | ("post", "/merchants/{id}/suspend")
+        | ("post", "/merchants/{id}/reinstate")
+        | ("post", "/enrolments/{id}/withdraw")
+        | ("post", "/coupons/{id}/void")
+        | ("post", "/visitors/{id}/ban")
+        | ("post", "/visitors/{id}/unban")
+        | ("get", "/visitors/{id}") => "UFFFFFAF",
+        ("post", "/merchants/import")
+        | ("post", "/enrolments/decide")
+        | ("post", "/settlements/approve")
+        | ("post", "/settlements/pay") => "UFFFFFAF",
         _ => return None,
     })
 }
@@ -247,6 +266,73 @@ async fn request(app: &TestApp, fx: &Fx, method: &str, tmpl: &str) -> (String, O
             Some(json!({"coupon": fresh_coupon(app, fx).await, "spend_avos": 10000})),
         ),
         ("get", "/campaigns/{id}") => (p.replace("{id}", c), None),
+        ("patch", "/offers/{id}") => (
+            p.replace("{id}", &fresh_offer(app, fx).await),
+            Some(json!({"stock": 20})),
+        ),
+        ("post", "/offers/{id}/pause") | ("post", "/offers/{id}/resume") => (
+            p.replace("{id}", &fresh_offer(app, fx).await),
+            Some(json!({})),
+        ),
+        ("patch", "/points/{id}") | ("post", "/points/{id}/retire") => {
+            let pt = app.point(&fx.off, c, json!({})).await;
+            (
+                p.replace("{id}", pt["id"].as_str().unwrap()),
+                Some(json!({"radius_m": 120})),
+            )
+        }
+        ("patch", "/merchants/{id}")
+        | ("post", "/merchants/{id}/suspend")
+        | ("post", "/merchants/{id}/reinstate") => {
+            let (mid, _) = app.merchant(&fx.off, None, "retail").await;
+            (
+                p.replace("{id}", &mid),
+                Some(json!({"reason": "matrix", "address": "Rua 2"})),
+            )
+        }
+        ("post", "/enrolments/{id}/withdraw") => {
+            let fresh = fresh_campaign(app, &fx.off, true).await;
+            let (s, e) = app
+                .post(
+                    &format!("/campaigns/{fresh}/enrolments"),
+                    Some(&fx.owner),
+                    json!({}),
+                )
+                .await;
+            assert_eq!(s, StatusCode::CREATED, "{e}");
+            (
+                p.replace("{id}", e["id"].as_str().unwrap()),
+                Some(json!({"reason": "matrix"})),
+            )
+        }
+        ("post", "/coupons/{id}/void") => {
+            let o = fresh_offer(app, fx).await;
+            let (_, v) = app.visitor().await;
+            let (s, k) = app
+                .post(&format!("/offers/{o}/claim"), Some(&v), json!({}))
+                .await;
+            assert_eq!(s, StatusCode::CREATED, "{k}");
+            (
+                p.replace("{id}", k["id"].as_str().unwrap()),
+                Some(json!({"reason": "matrix"})),
+            )
+        }
+        ("post", "/visitors/{id}/ban")
+        | ("post", "/visitors/{id}/unban")
+        | ("get", "/visitors/{id}") => {
+            let (vid, _) = app.visitor().await;
+            (
+                p.replace("{id}", &vid),
+                (method == "post").then(|| json!({"reason": "matrix"})),
+            )
+        }
+        ("post", "/merchants/import") => (format!("{p}?dry_run=true"), None),
+        ("post", "/enrolments/decide") => {
+            (p.into(), Some(json!({"ids": [], "decision": "approve"})))
+        }
+        ("post", "/settlements/approve") | ("post", "/settlements/pay") => {
+            (p.into(), Some(json!({"ids": []})))
+        }
         ("get", "/points/{id}/code") => (p.replace("{id}", &fx.rotating_point), None),
         ("get", _) if p.starts_with("/points/{id}") => (p.replace("{id}", &fx.point), None),
         ("post", "/points/{id}/devices") => (p.replace("{id}", &fx.point), Some(json!({}))),
