@@ -41,6 +41,7 @@ pub fn insert_visitor(conn: &mut DbConn, v: &Visitor) -> Result<Vec<(Coupon, Off
                 None,
                 v.ref_.as_deref(),
                 t,
+                false,
             )?);
         }
         Ok(out)
@@ -49,7 +50,7 @@ pub fn insert_visitor(conn: &mut DbConn, v: &Visitor) -> Result<Vec<(Coupon, Off
 
 /// Locks the visitor's row for the rest of the transaction (serialises one visitor's issuance)
 /// and refuses a banned visitor.
-fn lock_visitor(conn: &mut DbConn, visitor_id: &str) -> Result<(), AppError> {
+pub(crate) fn lock_visitor(conn: &mut DbConn, visitor_id: &str) -> Result<(), AppError> {
     let found: Vec<Option<NaiveDateTime>> = match conn {
         DbConn::Pg(c) => visitors::table
             .find(visitor_id)
@@ -196,8 +197,10 @@ fn coupons_held(conn: &mut DbConn, offer_id: &str, visitor_id: &str) -> Result<i
 }
 
 /// Issues what a visitor has earned in a campaign (sign-up and check-in offers) and not yet
-/// received. Must run inside a transaction that holds the visitor's lock.
-fn issue_earned(
+/// received. Must run inside a transaction that holds the visitor's lock. Offers that need a
+/// verified visitor are held back until `verified` (they are issued at verification).
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn issue_earned(
     conn: &mut DbConn,
     offers: &[Offer],
     visitor_id: &str,
@@ -205,10 +208,12 @@ fn issue_earned(
     checkin_id: Option<&str>,
     visitor_ref: Option<&str>,
     t: NaiveDateTime,
+    verified: bool,
 ) -> Result<Vec<(Coupon, Offer)>, AppError> {
     let due: Vec<(&Offer, i64)> = offers
         .iter()
         .filter(|o| o.valid_until > t && o.issued < o.stock)
+        .filter(|o| verified || !o.requires_verified)
         .filter_map(|o| {
             let entitled = match o.trigger_type.as_str() {
                 "signup" => 1,
@@ -299,6 +304,14 @@ fn refuse(
 }
 
 fn refusal_error(r: Refusal) -> AppError {
+    if r == Refusal::LateOfflineScan {
+        return AppError::rule_with(
+            StatusCode::GONE,
+            r.code(),
+            "This point's code changes every few seconds, so a scan saved offline cannot be sent later; scan the code on the screen again while online.",
+            serde_json::json!({"reason": "offline_scan_too_late"}),
+        );
+    }
     let (status, detail) = match r {
         Refusal::InvalidPayload => (
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -308,6 +321,7 @@ fn refusal_error(r: Refusal) -> AppError {
             StatusCode::GONE,
             "This code has expired; scan the code shown now.",
         ),
+        Refusal::LateOfflineScan => unreachable!("answered above"),
         Refusal::OutsideGeofence => (
             StatusCode::FORBIDDEN,
             "You are too far from this check-in point.",
@@ -324,7 +338,11 @@ fn refusal_error(r: Refusal) -> AppError {
     AppError::rule(status, r.code(), detail)
 }
 
-fn stamps(conn: &mut DbConn, visitor_id: &str, campaign_id: &str) -> Result<i64, AppError> {
+pub(crate) fn stamps(
+    conn: &mut DbConn,
+    visitor_id: &str,
+    campaign_id: &str,
+) -> Result<i64, AppError> {
     let pts: Vec<String> = checkins::table
         .filter(checkins::visitor_id.eq(visitor_id))
         .filter(checkins::campaign_id.eq(campaign_id))
@@ -386,6 +404,29 @@ fn replay(
     outcome_of(conn, caches, c, coupons).map(Some)
 }
 
+/// A nonce sent again answers as before, but only with the same code: a nonce reused with
+/// another point's code (or a code that is not one) is refused.
+fn same_nonce(
+    prev: CheckinOutcome,
+    payload: &Result<Payload, PayloadError>,
+) -> Result<CheckinOutcome, AppError> {
+    let point = match payload {
+        Ok(Payload::StaticPoint { point_id }) | Ok(Payload::RotatingPoint { point_id, .. }) => {
+            Some(point_id.to_string())
+        }
+        _ => None,
+    };
+    if point.as_deref() == Some(prev.checkin.point_id.as_str()) {
+        Ok(prev)
+    } else {
+        Err(AppError::rule(
+            StatusCode::CONFLICT,
+            "nonce_reused",
+            "This check-in's nonce was already used with another code.",
+        ))
+    }
+}
+
 /// Accepts or refuses a scan; see `domain::checkin::judge` for the rules.
 pub fn check_in(
     conn: &mut DbConn,
@@ -393,31 +434,31 @@ pub fn check_in(
     caches: &Caches,
     req: CheckinRequest,
 ) -> Result<(CheckinOutcome, bool), AppError> {
-    if let Some(nonce) = &req.nonce {
-        if let Some(prev) = replay(conn, caches, &req.visitor_id, nonce)? {
-            return Ok((prev, true));
-        }
-    }
     let received_at = now();
     // A short code typed from the poster names a static point as its QR does.
     let typed_point = match crate::domain::short_code::normalise(&req.payload) {
         Some(code) => super::short_codes::point_of(conn, &code)?,
         None => None,
     };
-    let (point_id, counter) = match (&typed_point, keys.verify(&req.payload)) {
-        (Some(id), _) => (id.clone(), None),
-        (None, Ok(Payload::StaticPoint { point_id })) => (point_id.to_string(), None),
-        (None, Ok(Payload::RotatingPoint { point_id, counter })) => {
-            (point_id.to_string(), Some(counter))
+    let verified = match &typed_point {
+        Some(id) => uuid::Uuid::parse_str(id)
+            .map(|point_id| Payload::StaticPoint { point_id })
+            .map_err(|_| PayloadError::Invalid),
+        None => keys.verify(&req.payload),
+    };
+    if let Some(nonce) = &req.nonce {
+        if let Some(prev) = replay(conn, caches, &req.visitor_id, nonce)? {
+            return same_nonce(prev, &verified).map(|p| (p, true));
         }
-        (
-            None,
-            Ok(Payload::DevicePoint {
-                point_id,
-                device_id,
-                counter,
-            }),
-        ) => {
+    }
+    let (point_id, counter) = match verified {
+        Ok(Payload::StaticPoint { point_id }) => (point_id.to_string(), None),
+        Ok(Payload::RotatingPoint { point_id, counter }) => (point_id.to_string(), Some(counter)),
+        Ok(Payload::DevicePoint {
+            point_id,
+            device_id,
+            counter,
+        }) => {
             // A display's own code counts only while that display is active at that point.
             if !super::operations::device_valid(
                 conn,
@@ -429,9 +470,7 @@ pub fn check_in(
             }
             (point_id.to_string(), Some(counter))
         }
-        (None, Ok(Payload::Coupon { .. }))
-        | (None, Err(PayloadError::Invalid))
-        | (None, Err(PayloadError::Expired)) => {
+        Ok(Payload::Coupon { .. }) | Err(PayloadError::Invalid) | Err(PayloadError::Expired) => {
             refuse(conn, &req, None, Refusal::InvalidPayload.code())?;
             return Err(refusal_error(Refusal::InvalidPayload));
         }
@@ -526,6 +565,10 @@ pub fn check_in(
             earlier.iter().map(String::as_str).collect();
         distinct.insert(&row.point_id);
         let count = distinct.len() as i64;
+        let verified = offers
+            .iter()
+            .any(|o| o.requires_verified && o.trigger_type == "checkins")
+            && super::verification::is_verified(conn, &row.visitor_id)?;
         let coupons = issue_earned(
             conn,
             &offers,
@@ -534,6 +577,7 @@ pub fn check_in(
             Some(&row.id),
             row.ref_.as_deref(),
             received_at,
+            verified,
         )?;
         Ok((row, count, coupons))
     });
@@ -554,7 +598,7 @@ pub fn check_in(
         Err(AppError::Conflict(_)) => {
             if let Some(nonce) = &req.nonce {
                 if let Some(prev) = replay(conn, caches, &req.visitor_id, nonce)? {
-                    return Ok((prev, true));
+                    return same_nonce(prev, &keys.verify(&req.payload)).map(|p| (p, true));
                 }
             }
             refuse(conn, &req, Some(point), "already_checked_in")?;
@@ -610,6 +654,13 @@ pub fn claim(
             StatusCode::GONE,
             "sold_out",
             "This offer has closed.",
+        ));
+    }
+    if offer.requires_verified && !super::verification::is_verified(conn, visitor_id)? {
+        return Err(AppError::rule(
+            StatusCode::FORBIDDEN,
+            "verification_required",
+            "Confirm your phone number or e-mail first: this coupon is one per person.",
         ));
     }
     let limit = i64::from(offer.per_visitor_limit);

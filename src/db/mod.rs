@@ -197,6 +197,7 @@ pub mod signals;
 pub mod stats;
 pub mod traffic;
 pub mod walk;
+pub mod verification;
 
 /// Inserts many rows in one statement. diesel's multi-backend connection has no batch
 /// insert, so the statement is built for the concrete backend.

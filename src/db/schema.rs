@@ -166,6 +166,7 @@ diesel::table! {
         opens_at -> Nullable<Timestamp>,
         eligible_categories -> Text,
         created_at -> Timestamp,
+        requires_verified -> Bool,
         paused -> Bool,
     }
 }
@@ -342,6 +343,36 @@ diesel::table! {
 }
 
 diesel::table! {
+    visitor_addresses (address_hash) {
+        address_hash -> Text,
+        visitor_id -> Text,
+        channel -> Text,
+        hint -> Text,
+        verified_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    verification_codes (address_hash, visitor_id) {
+        address_hash -> Text,
+        visitor_id -> Text,
+        channel -> Text,
+        hint -> Text,
+        code_hash -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    verification_locks (address_hash) {
+        address_hash -> Text,
+        failures -> Integer,
+        locked_until -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
     campaign_budget_days (campaign_id, day) {
         campaign_id -> Text,
         day -> Date,
@@ -372,6 +403,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     pledge_indicators,
     pledge_footnotes,
     audit_log,
+    visitor_addresses,
+    verification_codes,
+    verification_locks,
     campaign_budget_days,
 );
 

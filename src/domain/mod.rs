@@ -11,4 +11,5 @@ pub mod payload;
 pub mod short_code;
 pub mod summary;
 pub mod time;
+pub mod verification;
 pub mod workdays;

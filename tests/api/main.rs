@@ -15,3 +15,4 @@ mod redemptions;
 mod reports;
 mod short_codes;
 mod walk;
+mod verification;
