@@ -31,6 +31,8 @@ struct CampaignSeed {
     centre: (f64, f64),
     points: &'static [(&'static str, &'static str, &'static str, &'static str, bool)],
     merchants: std::ops::RangeInclusive<usize>,
+    /// Streets of the district (Chinese, Portuguese) for the shops' addresses.
+    streets: &'static [(&'static str, &'static str)],
     visitors: usize,
 }
 
@@ -73,6 +75,12 @@ const CAMPAIGNS: [CampaignSeed; 3] = [
             ("大關斜巷", "Calçada do Amparo", "Amparo Slope", "ar", false),
         ],
         merchants: 81..=110,
+        streets: &[
+            ("關前正街", "Rua dos Ervanários"),
+            ("關前後街", "Rua de Nossa Senhora do Amparo"),
+            ("營地大街", "Rua dos Mercadores"),
+            ("大關斜巷", "Calçada do Amparo"),
+        ],
         visitors: 7000,
     },
     CampaignSeed {
@@ -107,7 +115,12 @@ const CAMPAIGNS: [CampaignSeed; 3] = [
                 false,
             ),
         ],
-        merchants: 108..=126,
+        merchants: 111..=126,
+        streets: &[
+            ("十月初五馬路", "Avenida de Cinco de Outubro"),
+            ("船人街", "Rua dos Navegantes"),
+            ("計單奴街", "Rua do Caetano"),
+        ],
         visitors: 3000,
     },
     CampaignSeed {
@@ -149,6 +162,13 @@ const CAMPAIGNS: [CampaignSeed; 3] = [
             ),
         ],
         merchants: 1..=80,
+        streets: &[
+            ("官也街", "Rua do Cunha"),
+            ("地堡街", "Rua do Regedor"),
+            ("施督憲正街", "Rua Direita Carlos Eugénio"),
+            ("告利雅施利華街", "Rua Correia da Silva"),
+            ("消防局前地", "Largo dos Bombeiros"),
+        ],
         visitors: 9000,
     },
 ];
@@ -167,19 +187,31 @@ const CATEGORIES: [(&str, &str, &str, &str); 6] = [
     ),
 ];
 
-const SURNAMES: [(&str, &str); 12] = [
-    ("陳記", "Chan"),
-    ("李記", "Lei"),
-    ("黃記", "Wong"),
-    ("梁記", "Leong"),
-    ("何記", "Ho"),
-    ("張記", "Cheong"),
-    ("林記", "Lam"),
-    ("鄭記", "Cheang"),
-    ("蘇記", "Sou"),
-    ("葉記", "Ip"),
-    ("馮記", "Fong"),
-    ("羅記", "Lo"),
+/// The first part of a shop's name (Chinese, romanised): with the category's noun, each of
+/// the 126 shops gets its own name (merchant i takes word i / 6 and category i % 6).
+const SHOP_WORDS: [(&str, &str); 22] = [
+    ("榮記", "Weng Kei"),
+    ("祥興", "Cheong Heng"),
+    ("永利", "Weng Lei"),
+    ("新華", "San Wa"),
+    ("德昌", "Tak Cheong"),
+    ("合成", "Hap Seng"),
+    ("福來", "Fok Loi"),
+    ("金龍", "Kam Long"),
+    ("海景", "Hoi Keng"),
+    ("南灣", "Nam Van"),
+    ("同安", "Tong On"),
+    ("信義", "Son I"),
+    ("瑞昌", "Soi Cheong"),
+    ("大利", "Tai Lei"),
+    ("泰豐", "Tai Fong"),
+    ("美華", "Mei Wa"),
+    ("廣興", "Kwong Heng"),
+    ("安記", "On Kei"),
+    ("利民", "Lei Man"),
+    ("昌盛", "Cheong Seng"),
+    ("寶華", "Pou Wa"),
+    ("恒發", "Hang Fat"),
 ];
 
 const REFS: [Option<&str>; 6] = [
@@ -277,22 +309,20 @@ fn load(conn: &mut DbConn) -> Result<usize, AppError> {
             .find(|c| c.merchants.contains(&i))
             .expect("every merchant has a campaign");
         let (cat, zh, pt, en) = CATEGORIES[i % CATEGORIES.len()];
-        let (s_zh, s_pt) = SURNAMES[i % SURNAMES.len()];
+        let (w_zh, w_rom) = SHOP_WORDS[i / CATEGORIES.len()];
+        let (st_zh, st_pt) = camp.streets[i % camp.streets.len()];
+        let number = 1 + (i * 7) % 38;
         let mid = id(&mut rng);
         merchants_v.push(Merchant {
             id: mid.clone(),
             name: Names::new(
-                &format!("{s_zh}{zh}"),
-                &format!("{pt} {s_pt}"),
-                &format!("{s_pt} {en}"),
+                &format!("{w_zh}{zh}"),
+                &format!("{pt} {w_rom}"),
+                &format!("{w_rom} {en}"),
             )
             .to_json(),
             category: cat.into(),
-            address: format!(
-                "{} {}",
-                camp.district.split(" · ").last().unwrap_or("Macau"),
-                1 + i % 40
-            ),
+            address: format!("{st_zh}{number}號 · {st_pt}, {number}"),
             lat: camp.centre.0 + rng.gen_range(-0.0012..0.0012),
             lng: camp.centre.1 + rng.gen_range(-0.0012..0.0012),
             m_mark: i % 4 == 0,
@@ -394,10 +424,32 @@ fn load(conn: &mut DbConn) -> Result<usize, AppError> {
             })
             .collect();
         crate::insert_rows!(&mut *conn, points::table, &pts)?;
+        let cover = crate::domain::imagery::from_rgb(
+            &street_picture(ci),
+            crate::domain::imagery::Kind::Cover,
+        )
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("demo cover: {e}")))?;
+        crate::db::images::put(conn, "campaign", &cid, &cover)?;
+        for p in pts.iter().filter(|p| !p.rotating) {
+            diesel::insert_into(point_short_codes::table)
+                .values((
+                    point_short_codes::code
+                        .eq(code(&mut rng)[..crate::domain::short_code::LEN].to_string()),
+                    point_short_codes::point_id.eq(&p.id),
+                    point_short_codes::created_at.eq(start - Duration::days(10)),
+                ))
+                .execute(conn)?;
+        }
 
         // Enrolments: submitted before the campaign, most decided within five working days.
         let mut enrol = Vec::new();
-        for i in seed.merchants.clone() {
+        // In the running campaign the district's last twelve shops applied only lately.
+        let recent: Vec<usize> = if seed.live {
+            (seed.merchants.end() - 11..=*seed.merchants.end()).collect()
+        } else {
+            Vec::new()
+        };
+        for i in seed.merchants.clone().filter(|i| !recent.contains(i)) {
             let submitted = start - Duration::days(25) + Duration::hours(rng.gen_range(0..240));
             let late = rng.gen_bool(0.06);
             let decided = submitted
@@ -418,9 +470,9 @@ fn load(conn: &mut DbConn) -> Result<usize, AppError> {
             });
         }
         if seed.live {
-            // Recent applications from shops of the other districts: most decided within five
+            // Recent applications from the district's own shops: most decided within five
             // working days, one late, a few still waiting — the pledge report of this year.
-            for (j, i) in (81..=92).enumerate() {
+            for (j, &i) in recent.iter().enumerate() {
                 let (submitted, decided) = match j {
                     0..=2 => (t0 - Duration::hours(rng.gen_range(5..60)), None),
                     3 => (t0 - Duration::days(40), Some(t0 - Duration::days(27))),
@@ -875,4 +927,98 @@ fn load(conn: &mut DbConn) -> Result<usize, AppError> {
         let _ = ci;
     }
     Ok(rows)
+}
+
+/// A drawn cover for a demo campaign: sky, a row of old shop-houses in the district's colours
+/// with shuttered windows, and a string of lanterns (no photograph is shipped with the demo).
+fn street_picture(which: usize) -> image::RgbImage {
+    let (w, h) = crate::domain::imagery::Kind::Cover.size();
+    let palettes: [[[u8; 3]; 4]; 3] = [
+        [
+            [196, 74, 52],
+            [231, 190, 92],
+            [148, 64, 46],
+            [240, 214, 170],
+        ],
+        [
+            [236, 200, 86],
+            [98, 158, 196],
+            [226, 226, 214],
+            [190, 120, 70],
+        ],
+        [
+            [132, 196, 168],
+            [240, 236, 222],
+            [236, 196, 108],
+            [94, 150, 170],
+        ],
+    ];
+    let pal = palettes[which % palettes.len()];
+    let mut rng = StdRng::seed_from_u64(which as u64 + 7);
+    let mut img = image::RgbImage::from_fn(w, h, |_, y| {
+        let t = y as f32 / h as f32;
+        image::Rgb([
+            (120.0 + 110.0 * t) as u8,
+            (170.0 + 60.0 * t) as u8,
+            (225.0 + 20.0 * t) as u8,
+        ])
+    });
+    let ground = h * 82 / 100;
+    let mut x = 0u32;
+    let mut k = 0usize;
+    while x < w {
+        let bw = rng.gen_range(150..230).min(w - x);
+        let top = rng.gen_range(h * 22 / 100..h * 40 / 100);
+        let col = pal[k % 4];
+        for yy in top..ground {
+            for xx in x..x + bw {
+                img.put_pixel(xx, yy, image::Rgb(col));
+            }
+        }
+        // Windows with green shutters, two rows, and a door.
+        for row in 0..2u32 {
+            let wy = top + 30 + row * 95;
+            for c in 0..3u32 {
+                let wx = x + 22 + c * (bw.saturating_sub(44) / 3).max(1);
+                for yy in wy..(wy + 55).min(ground) {
+                    for xx in wx..(wx + 26).min(x + bw) {
+                        img.put_pixel(xx, yy, image::Rgb([46, 96, 70]));
+                    }
+                }
+            }
+        }
+        let dx = x + bw / 2 - 20;
+        for yy in ground - 80..ground {
+            for xx in dx..dx + 40 {
+                img.put_pixel(xx, yy, image::Rgb([70, 44, 32]));
+            }
+        }
+        x += bw;
+        k += 1;
+    }
+    for yy in ground..h {
+        for xx in 0..w {
+            let stone = if (xx / 40 + yy / 20) % 2 == 0 {
+                168
+            } else {
+                150
+            };
+            img.put_pixel(xx, yy, image::Rgb([stone, stone - 8, stone - 20]));
+        }
+    }
+    // Lanterns on a string across the street.
+    for i in 0..12u32 {
+        let cx = 50 + i * (w - 100) / 11;
+        let cy = h * 14 / 100 + ((i as f32 * 0.9).sin().abs() * 18.0) as u32;
+        for yy in cy.saturating_sub(20)..cy + 20 {
+            for xx in cx.saturating_sub(14)..cx + 14 {
+                let dx = xx as f32 - cx as f32;
+                let dy = (yy as f32 - cy as f32) * 0.7;
+                if dx * dx + dy * dy < 196.0 {
+                    img.put_pixel(xx, yy, image::Rgb([210, 40, 36]));
+                }
+            }
+        }
+    }
+    img
 }

@@ -15,6 +15,7 @@ export interface Campaign {
   points?: Point[];
   offers?: Offer[];
   merchants?: Merchant[];
+  cover_url?: string | null;
 }
 
 export interface Point {
@@ -28,6 +29,8 @@ export interface Point {
   rotating: boolean;
   rotate_seconds?: number;
   payload?: string | null;
+  /** Printed under the QR on the poster (officials only), e.g. `ABCD-EFGH`. */
+  short_code?: string | null;
 }
 
 export interface Offer {
@@ -42,6 +45,7 @@ export interface Offer {
   issued: number;
   per_visitor_limit: number;
   valid_days: number;
+  valid_until?: string;
   trigger: { type: 'signup' | 'checkins' | 'claim'; count?: number | null; opens_at?: string | null };
   eligible_categories?: string[] | null;
   /** Only visitors who confirmed a phone number or e-mail receive it. */
@@ -58,6 +62,7 @@ export interface Merchant {
   m_mark: boolean;
   username?: string;
   merchant_no?: string;
+  photo_url?: string | null;
 }
 
 export interface Coupon {
@@ -69,6 +74,13 @@ export interface Coupon {
   issued_at: string;
   expires_at: string;
   payload: string;
+  /** Where, when and how much, once spent. */
+  redemption?: {
+    merchant: { id: string; name: I18nName; address: string };
+    redeemed_at: string;
+    spend_avos: number;
+    saved_avos: number;
+  } | null;
   offer?: {
     name: I18nName;
     kind: 'ecash' | 'discount';
@@ -76,6 +88,7 @@ export interface Coupon {
     min_spend_avos?: number | null;
     percent_off?: number | null;
     max_discount_avos?: number | null;
+    eligible_categories?: string[] | null;
   };
 }
 
@@ -470,4 +483,18 @@ export interface StaffAccount {
   must_change_password: boolean;
   locked_until?: string | null;
   created_at: string;
+}
+
+export interface ClientConfig {
+  map: { tiles: string; attribution: string };
+}
+
+let clientConfig: Promise<ClientConfig> | null = null;
+/** The server's settings for the web app (the map's tile source), fetched once. */
+export function getClientConfig(): Promise<ClientConfig> {
+  clientConfig ??= api<ClientConfig>('/client-config').catch(() => {
+    clientConfig = null;
+    return { map: { tiles: 'https://tile.openstreetmap.org/{z}/{x}/{y}.png', attribution: '© OpenStreetMap contributors' } };
+  });
+  return clientConfig;
 }

@@ -117,7 +117,7 @@ export function App() {
   if (needsLogin) page = <LoginPage />;
   else if (mustChange) page = <ChangePasswordPage forced />;
   else if (path === '/' || path === '') page = <CampaignList />;
-  else if ((m = match('/c/:slug', path))) page = <CampaignPage slug={m.slug} />;
+  else if ((m = match('/c/:slug', path))) page = <CampaignPage slug={m.slug} couponId={query.get('coupon') || undefined} />;
   else if (path === '/scan') page = <ScanPage campaignSlug={query.get('c') || undefined} initialMode={query.get('mode') === 'ar' ? 'ar' : 'qr'} />;
   else if (path === '/wallet') page = <WalletPage />;
   else if (path === '/login') page = <LoginPage />;

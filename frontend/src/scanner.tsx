@@ -103,11 +103,13 @@ export function Scanner({ onCode, drawOverlay, onHandle, label }: Props) {
         setState(name === 'NotAllowedError' || name === 'SecurityError' ? 'denied' : 'unavailable');
         return;
       }
-      if (stopped) {
+      const v = videoRef.current;
+      // The screen may have gone (navigation, or a campaign found not running) while the
+      // camera was opening: give the camera back.
+      if (stopped || !v) {
         stream.getTracks().forEach((tr) => tr.stop());
         return;
       }
-      const v = videoRef.current!;
       v.srcObject = stream;
       try {
         await v.play();

@@ -38,7 +38,24 @@ function readJSON<T>(key: string): T | null {
 function initialLocale(): Locale {
   const saved = localStorage.getItem(K_LANG) as Locale | null;
   if (saved && LOCALES.includes(saved)) return saved;
-  return 'zh-Hant';
+  return localeFromBrowser(typeof navigator === 'undefined' ? [] : navigator.languages || [navigator.language]);
+}
+
+/**
+ * The first visit follows the browser's languages, in order: Traditional Chinese for Taiwan,
+ * Hong Kong and Macau (and zh-Hant), Simplified for mainland China and Singapore (and
+ * zh-Hans), Portuguese for any pt; English when none of them is listed.
+ */
+export function localeFromBrowser(langs: readonly string[]): Locale {
+  for (const raw of langs) {
+    const l = (raw || '').toLowerCase();
+    if (/^zh-(hant|tw|hk|mo)\b/.test(l)) return 'zh-Hant';
+    if (/^zh-(hans|cn|sg)\b/.test(l)) return 'zh-Hans';
+    if (l === 'zh') return 'zh-Hant';
+    if (l === 'pt' || l.startsWith('pt-')) return 'pt';
+    if (l === 'en' || l.startsWith('en-')) return 'en';
+  }
+  return 'en';
 }
 
 interface State {
@@ -62,6 +79,11 @@ function validStaff(s: StaffSession | null): StaffSession | null {
 const listeners = new Set<() => void>();
 function emit() {
   listeners.forEach((l) => l());
+}
+
+/** Re-render every screen (e.g. when a lazily loaded converter becomes ready). */
+export function refresh() {
+  emit();
 }
 
 export function getState(): Readonly<State> {

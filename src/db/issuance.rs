@@ -435,15 +435,25 @@ pub fn check_in(
     req: CheckinRequest,
 ) -> Result<(CheckinOutcome, bool), AppError> {
     let received_at = now();
-    let verified = keys.verify(&req.payload);
+    // A short code typed from the poster names a static point as its QR does.
+    let typed_point = match crate::domain::short_code::normalise(&req.payload) {
+        Some(code) => super::short_codes::point_of(conn, &code)?,
+        None => None,
+    };
+    let verified = match &typed_point {
+        Some(id) => uuid::Uuid::parse_str(id)
+            .map(|point_id| Payload::StaticPoint { point_id })
+            .map_err(|_| PayloadError::Invalid),
+        None => keys.verify(&req.payload),
+    };
     if let Some(nonce) = &req.nonce {
         if let Some(prev) = replay(conn, caches, &req.visitor_id, nonce)? {
             return same_nonce(prev, &verified).map(|p| (p, true));
         }
     }
     let (point_id, counter) = match verified {
-        Ok(Payload::StaticPoint { point_id }) => (point_id, None),
-        Ok(Payload::RotatingPoint { point_id, counter }) => (point_id, Some(counter)),
+        Ok(Payload::StaticPoint { point_id }) => (point_id.to_string(), None),
+        Ok(Payload::RotatingPoint { point_id, counter }) => (point_id.to_string(), Some(counter)),
         Ok(Payload::DevicePoint {
             point_id,
             device_id,
@@ -458,14 +468,14 @@ pub fn check_in(
                 refuse(conn, &req, None, Refusal::InvalidPayload.code())?;
                 return Err(refusal_error(Refusal::InvalidPayload));
             }
-            (point_id, Some(counter))
+            (point_id.to_string(), Some(counter))
         }
         Ok(Payload::Coupon { .. }) | Err(PayloadError::Invalid) | Err(PayloadError::Expired) => {
             refuse(conn, &req, None, Refusal::InvalidPayload.code())?;
             return Err(refusal_error(Refusal::InvalidPayload));
         }
     };
-    let found = caches.point(conn, &point_id.to_string())?;
+    let found = caches.point(conn, &point_id)?;
     let Some((point, campaign)) = found.as_deref() else {
         refuse(conn, &req, None, Refusal::InvalidPayload.code())?;
         return Err(refusal_error(Refusal::InvalidPayload));
@@ -477,6 +487,16 @@ pub fn check_in(
             "point_retired",
             "This check-in point has been retired.",
         ));
+    }
+    // A typed short code names the point whatever mode the scan screen was in: the check-in
+    // is recorded with the point's own kind. A rotating point has no short code that counts.
+    let mut req = req;
+    if typed_point.is_some() {
+        if point.rotating {
+            refuse(conn, &req, Some(point), Refusal::InvalidPayload.code())?;
+            return Err(refusal_error(Refusal::InvalidPayload));
+        }
+        req.method = point.kind.clone();
     }
     if point.kind == "qr" && req.method == "ar" {
         // An AR check-in needs an AR marker; a plain QR stand only takes QR scans.

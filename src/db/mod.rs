@@ -239,6 +239,7 @@ pub mod audit_names;
 pub mod budget;
 pub mod cache;
 pub mod catalog;
+pub mod images;
 pub mod issuance;
 pub mod ledger;
 pub mod merchant_cards;
@@ -249,11 +250,13 @@ pub mod pledges;
 pub mod reconciliation;
 pub mod redemptions;
 pub mod settlements;
+pub mod short_codes;
 pub mod signals;
 pub mod staff;
 pub mod sources;
 pub mod stats;
 pub mod traffic;
+pub mod walk;
 pub mod verification;
 
 /// Inserts many rows in one statement. diesel's multi-backend connection has no batch

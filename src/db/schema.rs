@@ -481,3 +481,24 @@ diesel::table! {
         created_at -> Timestamp,
     }
 }
+
+diesel::table! {
+    point_short_codes (code) {
+        code -> Text,
+        point_id -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    images (owner_kind, owner_id) {
+        owner_kind -> Text,
+        owner_id -> Text,
+        content_type -> Text,
+        data -> Binary,
+        width -> Integer,
+        height -> Integer,
+        etag -> Text,
+        created_at -> Timestamp,
+    }
+}

@@ -196,22 +196,24 @@ fn campaign_from(body: CampaignBody, base: Option<&Campaign>) -> Result<Campaign
 
 #[utoipa::path(get, path = "/api/v1/campaigns", tag = "campaigns", security((), ("bearer" = [])), responses((status = 200, description = "published campaigns; officials also see drafts")))]
 pub async fn list(state: State, who: MaybeOfficial) -> Result<HttpResponse, AppError> {
-    let (rows, budgets) = state
+    let (rows, budgets, covers) = state
         .db(move |c| {
             let rows = catalog::list_campaigns(c, who.0)?;
             let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
             let budgets = crate::db::budget::figures(c, &ids)?;
-            Ok((rows, budgets))
+            Ok((rows, budgets, crate::db::images::etags(c, "campaign")?))
         })
         .await?;
-    Ok(ok(&rows
+    let mut out: Vec<Value> = rows
         .iter()
         .map(|c| {
             let mut v = views::campaign(c);
             v["budget"] = budgets.get(&c.id).cloned().unwrap_or_default().json();
             v
         })
-        .collect::<Vec<_>>()))
+        .collect();
+    super::imagery::add_urls(&mut out, &covers, &Default::default());
+    Ok(ok(&out))
 }
 
 #[utoipa::path(post, path = "/api/v1/campaigns", tag = "campaigns", request_body = CampaignBody,
@@ -268,6 +270,12 @@ pub async fn full(state: &State, key: String, official: bool) -> Result<Value, A
             let points = catalog::points_of(c, &camp.id)?;
             let offers = catalog::offers_of(c, &camp.id)?;
             let merchants = catalog::participants(c, &camp.id)?;
+            let shorts = if official {
+                let ids: Vec<String> = points.iter().map(|p| p.id.clone()).collect();
+                crate::db::short_codes::of_points(c, &ids)?
+            } else {
+                Default::default()
+            };
             let budget = crate::db::budget::figures_of(c, &camp.id)?;
             let paused = crate::db::operations::paused_offers(c, &camp.id)?;
             let retired = crate::db::operations::retired_points(c, &camp.id)?;
@@ -283,7 +291,11 @@ pub async fn full(state: &State, key: String, official: bool) -> Result<Value, A
                                 .map(|u| qr.static_point(u))
                         })
                         .flatten();
-                    let mut pv = views::point(p, payload);
+                    let short = shorts.get(&p.id).filter(|_| !p.rotating);
+                    let mut pv = super::points::with_short_code(
+                        views::point(p, payload),
+                        short.map(String::as_str),
+                    );
                     pv["retired"] = json!(retired.contains(&p.id));
                     pv
                 })
@@ -297,6 +309,9 @@ pub async fn full(state: &State, key: String, official: bool) -> Result<Value, A
                 })
                 .collect::<Vec<_>>());
             v["merchants"] = json!(merchants.iter().map(views::merchant).collect::<Vec<_>>());
+            let covers = crate::db::images::etags(c, "campaign")?;
+            let photos = crate::db::images::etags(c, "merchant")?;
+            super::imagery::add_urls(std::slice::from_mut(&mut v), &covers, &photos);
             Ok(v)
         })
         .await

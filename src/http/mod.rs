@@ -13,6 +13,7 @@ pub mod input;
 pub mod desk;
 pub mod live;
 pub mod integrity;
+pub mod imagery;
 pub mod merchants;
 pub mod metrics;
 pub mod openapi;
@@ -30,6 +31,7 @@ pub mod stats;
 pub mod verification;
 pub mod views;
 pub mod visitors;
+pub mod walk;
 
 use actix_web::{web, HttpResponse};
 
@@ -99,6 +101,8 @@ pub fn api(cfg: &mut web::ServiceConfig) {
             .configure(operations::routes)
             .configure(bulk::routes)
             .configure(openapi::routes)
+            .configure(walk::routes)
+            .configure(imagery::routes)
             .default_service(web::to(not_found)),
     );
 }

@@ -46,6 +46,8 @@ impl Modify for Bearer {
         pageviews::record,
         stats::overview, stats::campaign, stats::campaign_csv, stats::signals, stats::export_json, stats::export_csv, stats::audit_log,
         document,
+        walk::client_config,
+        imagery::put_cover, imagery::cover, imagery::put_photo, imagery::photo,
         verification::status, verification::send_code, verification::confirm,
         live::stream,
         desk::survey_answers_json, desk::survey_answers_csv, desk::preflight,

@@ -146,12 +146,17 @@ pub async fn create(
 ) -> Result<HttpResponse, AppError> {
     let key = path.into_inner();
     let body = body.into_inner();
-    let p = state
+    let (p, short) = state
         .db(move |conn| {
             crate::db::write_tx(conn, |conn| {
                 let camp = catalog::find_campaign(conn, &key)?;
                 let p = point_from(body, &camp.id)?;
                 catalog::insert_point(conn, &p)?;
+                let short = if p.rotating {
+                    None
+                } else {
+                    Some(crate::db::short_codes::assign(conn, &p.id)?)
+                };
                 audit::record(
                     conn,
                     &Actor::official(&who.user_id),
@@ -161,12 +166,15 @@ pub async fn create(
                     None,
                     Some(&views::point(&p, None)),
                 )?;
-                Ok(p)
+                Ok((p, short))
             })
         })
         .await?;
     let payload = static_payload(&state, &p);
-    Ok(created(&views::point(&p, payload)))
+    Ok(created(&with_short_code(
+        views::point(&p, payload),
+        short.as_deref(),
+    )))
 }
 
 #[utoipa::path(get, path = "/api/v1/points/{id}", tag = "points", params(("id" = String, Path)), responses((status = 200, description = "point")))]
@@ -176,9 +184,26 @@ pub async fn get(
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
-    let p = state.db(move |c| catalog::find_point(c, &id)).await?;
+    let (p, short) = state
+        .db(move |c| {
+            let p = catalog::find_point(c, &id)?;
+            let short = crate::db::short_codes::of_point(c, &p.id)?;
+            Ok((p, short))
+        })
+        .await?;
     let payload = static_payload(&state, &p);
-    Ok(ok(&views::point(&p, payload)))
+    Ok(ok(&with_short_code(
+        views::point(&p, payload),
+        short.filter(|_| !p.rotating).as_deref(),
+    )))
+}
+
+/// Adds a static point's `short_code` (as printed, `ABCD-EFGH`) to its answer.
+pub fn with_short_code(mut v: serde_json::Value, code: Option<&str>) -> serde_json::Value {
+    if let Some(c) = code {
+        v["short_code"] = json!(crate::domain::short_code::display(c));
+    }
+    v
 }
 
 /// What a printed QR carries: a static point's payload, or, for a rotating point, nothing
@@ -229,21 +254,29 @@ pub async fn poster(
 ) -> Result<HttpResponse, AppError> {
     let (p, pl) = printable(&state, path.into_inner()).await?;
     let cid = p.campaign_id.clone();
-    let camp = state.db(move |c| catalog::find_campaign(c, &cid)).await?;
+    let pid = p.id.clone();
+    let (camp, short) = state
+        .db(move |c| {
+            let camp = catalog::find_campaign(c, &cid)?;
+            let short = crate::db::short_codes::assign(c, &pid)?;
+            Ok((camp, short))
+        })
+        .await?;
+    let short = crate::domain::short_code::display(&short);
     let cn = Names::from_json(&camp.name);
     let pn = Names::from_json(&p.name);
     let svg = qr_svg(&pl)?;
     let (zh_hint, pt_hint, en_hint) = if p.kind == "ar" {
         (
-            "用手機掃描此AR標記打卡",
-            "Digitalize este marcador AR para registar a visita",
-            "Scan this AR marker to check in",
+            "用手機掃描此AR標記打卡，或輸入下方代碼",
+            "Digitalize este marcador AR para registar a visita, ou escreva o código abaixo",
+            "Scan this AR marker to check in, or type the code under it",
         )
     } else {
         (
-            "用手機掃描此二維碼打卡",
-            "Digitalize este código QR para registar a visita",
-            "Scan this QR code to check in",
+            "用手機掃描此二維碼打卡，或輸入下方代碼",
+            "Digitalize este código QR para registar a visita, ou escreva o código abaixo",
+            "Scan this QR code to check in, or type the code under it",
         )
     };
     let html = format!(
@@ -251,8 +284,9 @@ pub async fn poster(
 <style>@page {{ size: A6; margin: 6mm; }} body {{ font-family: "Noto Sans CJK TC", sans-serif; text-align: center; margin: 0; }}
 h1 {{ font-size: 16pt; margin: 2mm 0; }} h2 {{ font-size: 12pt; margin: 1mm 0; font-weight: normal; }}
 .qr svg {{ width: 70mm; height: 70mm; }} .ar .qr {{ border: 6mm solid #b3261e; display: inline-block; padding: 2mm; }}
-p {{ margin: 1mm 0; font-size: 9pt; }}</style></head>
+p {{ margin: 1mm 0; font-size: 9pt; }} .short-code strong {{ font: bold 16pt monospace; letter-spacing: 1mm; }}</style></head>
 <body class="{kind}"><h1>{c_zh}</h1><h2>{c_pt} · {c_en}</h2><div class="qr">{svg}</div>
+<p class="short-code">代碼 · Código · Code <strong>{short}</strong></p>
 <h1>{p_zh}</h1><h2>{p_pt} · {p_en}</h2><p>{zh_hint}</p><p>{pt_hint}</p><p>{en_hint}</p></body></html>"#,
         title = esc(&pn.zh_hant),
         kind = esc(&p.kind),
@@ -262,6 +296,7 @@ p {{ margin: 1mm 0; font-size: 9pt; }}</style></head>
         p_zh = esc(&pn.zh_hant),
         p_pt = esc(&pn.pt),
         p_en = esc(&pn.en),
+        short = esc(&short),
     );
     Ok(super::html::printable(html))
 }

@@ -291,14 +291,23 @@ pub async fn sign_up(
 
 #[utoipa::path(get, path = "/api/v1/me/coupons", tag = "visitors", responses((status = 200, description = "the visitor's coupons")))]
 pub async fn my_coupons(state: State, who: VisitorAuth) -> Result<HttpResponse, AppError> {
-    let rows = state
-        .db(move |c| issuance::my_coupons(c, &who.visitor_id))
+    let (rows, spent) = state
+        .db(move |c| {
+            let rows = issuance::my_coupons(c, &who.visitor_id)?;
+            let ids: Vec<String> = rows
+                .iter()
+                .filter(|(c, _)| c.status == "redeemed")
+                .map(|(c, _)| c.id.clone())
+                .collect();
+            Ok((rows, crate::db::walk::spent(c, &ids)?))
+        })
         .await?;
     let t = now();
-    let out: Vec<_> = rows
+    let mut out: Vec<_> = rows
         .iter()
         .map(|(c, o)| views::coupon(c, Some(o), state.qr.coupon(&c.code), t))
         .collect();
+    super::walk::add_spent(&mut out, &spent);
     Ok(ok(&out))
 }
 

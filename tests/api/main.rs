@@ -20,4 +20,6 @@ mod pledge_form;
 mod redemptions;
 mod reports;
 mod staff;
+mod short_codes;
+mod walk;
 mod verification;

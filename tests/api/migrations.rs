@@ -220,6 +220,15 @@ fn select_every_table(conn: &mut DbConn) {
         .limit(1)
         .load(conn)
         .unwrap();
+    point_short_codes::table
+        .select((
+            point_short_codes::code,
+            point_short_codes::point_id,
+            point_short_codes::created_at,
+        ))
+        .limit(1)
+        .load::<(String, String, chrono::NaiveDateTime)>(conn)
+        .unwrap();
 }
 
 fn round_trip(backend: Backend) {

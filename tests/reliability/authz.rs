@@ -77,6 +77,9 @@ fn matrix(method: &str, path: &str) -> Option<&'static str> {
         ("get", "/points/{id}/code") => "UFFFFFAA",
         ("post", "/points/{id}/devices") | ("post", "/devices/{id}/revoke") => "UFFFFFAF",
         ("post", "/devices/activate") => "AAAAAAAA",
+        ("get", "/client-config") => "AAAAAAAA",
+        ("get", "/campaigns/{id}/cover") | ("get", "/merchants/{id}/photo") => "AAAAAAAA",
+        ("put", "/campaigns/{id}/cover") | ("put", "/merchants/{id}/photo") => "UFFFFFAF",
         ("post", "/merchants") | ("get", "/merchants") => "UFFFFFAF",
         ("get", "/merchant/me") => "UFFAAAFF",
         ("get", "/merchant/users") | ("post", "/merchant/users") => "UFFAAFFF",
@@ -221,6 +224,24 @@ async fn activate(app: &TestApp, code: &str) -> Value {
         .await;
     assert_eq!(s, StatusCode::CREATED, "{b}");
     b
+}
+
+/// A 4×4 PNG, for the picture uploads.
+const TINY_PNG: &str =
+    "iVBORw0KGgoAAAANSUhEUgAAAAQAAAAECAIAAAAmkwkpAAAAEElEQVR4nGM4EaABRwzEcQASUhQBFGG4BQAAAABJRU5ErkJggg==";
+
+/// The fixture's campaign cover, or the owner's shop photo.
+async fn picture_path(app: &TestApp, fx: &Fx, p: &str) -> String {
+    if p.starts_with("/campaigns/") {
+        return p.replace("{id}", &fx.campaign);
+    }
+    let (s, me) = app.get("/merchant/me", Some(&fx.owner)).await;
+    assert_eq!(s, StatusCode::OK, "{me}");
+    let id = me["merchant"]["id"]
+        .as_str()
+        .expect("the owner's merchant id")
+        .to_string();
+    p.replace("{id}", &id)
 }
 
 fn rnd() -> String {
@@ -521,32 +542,33 @@ async fn request(app: &TestApp, fx: &Fx, method: &str, tmpl: &str) -> (String, O
             )
         }
         ("put", "/merchant/bank-account") => (
-            p.into(),
-            Some(
                 json!({"account_name": "Matrix Lda", "bank": "Banco Matrix", "account_number": "1234-5678-90"}),
-            ),
-        ),
         ("post", "/merchants/{id}/bank-account/verify") => (
             p.replace("{id}", &owner_with_account(app, fx).await),
             Some(json!({})),
-        ),
         ("post", "/payouts") => (
-            p.into(),
             Some(json!({"statement_ids": [fresh_approved_statement(app, fx).await]})),
-        ),
         (_, _) if p.starts_with("/payouts/{id}") => {
             // Made by the second official, so the first may confirm it (four eyes).
             let sid = fresh_approved_statement(app, fx).await;
             let second = app.login("official-two", "second-official-pw").await;
             let (s, b) = app
                 .post("/payouts", Some(&second), json!({"statement_ids": [sid]}))
-                .await;
             assert_eq!(s, StatusCode::CREATED, "{b}");
-            (
                 p.replace("{id}", b["id"].as_str().unwrap()),
                 (method == "post").then(|| json!({})),
-            )
-        }
+        ("get", "/campaigns/{id}/cover") | ("get", "/merchants/{id}/photo") => {
+            let path = picture_path(app, fx, p).await;
+            let (s, b, _) = app
+                .raw(
+                    Method::PUT,
+                    &path,
+                    Some(json!({"image": TINY_PNG})),
+            assert_eq!(s, StatusCode::OK, "{b}");
+            (path, None)
+        ("put", "/campaigns/{id}/cover") | ("put", "/merchants/{id}/photo") => (
+            picture_path(app, fx, p).await,
+            Some(json!({"image": TINY_PNG})),
         ("get", _) => (p.into(), None),
         _ => (p.into(), Some(json!({}))),
     };

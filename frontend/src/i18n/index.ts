@@ -3,7 +3,7 @@ import zhHant from './zh-Hant.json';
 import pt from './pt.json';
 import en from './en.json';
 import zhHans from './zh-Hans.json';
-import { getState, type Locale } from '../store';
+import { getState, refresh, type Locale } from '../store';
 import type { I18nName } from '../api';
 
 type Dict = Record<string, string>;
@@ -35,20 +35,56 @@ export function errorText(code: string): string {
   return hasKey(k) ? t(k) : t('error.internal');
 }
 
-/** Pick a localized name: the user's locale, zh-Hans falls back to zh-Hant, then English. */
+// Traditional → Simplified for data entered only in Traditional Chinese (names, districts,
+// addresses): OpenCC's Hong Kong → mainland conversion (opencc-js), loaded only when a visitor
+// reads in Simplified Chinese. Until it has loaded, the Traditional text shows. Done here rather
+// than on the server because names are already chosen here (`pick`), the API keeps returning
+// what officials typed, and only zh-Hans readers download the dictionary.
+type Convert = (s: string) => string;
+let toSimplified: Convert | null = null;
+let loadingConverter: Promise<void> | null = null;
+const converted = new Map<string, string>();
+
+export function loadSimplifiedConverter(): Promise<void> {
+  loadingConverter ??= import('opencc-js/t2cn')
+    .then((m) => {
+      toSimplified = m.Converter({ from: 'hk', to: 'cn' });
+      converted.clear();
+      refresh();
+    })
+    .catch(() => {
+      loadingConverter = null;
+    });
+  return loadingConverter;
+}
+
+/** Data text in the reader's script: Traditional Chinese converted for zh-Hans readers. */
+export function dataText(s: string | null | undefined): string {
+  if (!s) return '';
+  if (getState().locale !== 'zh-Hans' || !/[\u3400-\u9fff]/.test(s)) return s;
+  if (!toSimplified) {
+    void loadSimplifiedConverter();
+    return s;
+  }
+  let out = converted.get(s);
+  if (out === undefined) {
+    out = toSimplified(s);
+    if (converted.size > 5000) converted.clear();
+    converted.set(s, out);
+  }
+  return out;
+}
+
+/**
+ * Pick a localized name: the user's locale; zh-Hans falls back to the zh-Hant name converted to
+ * Simplified characters; then English.
+ */
 export function pick(name: I18nName | string | null | undefined): string {
   if (!name) return '';
-  if (typeof name === 'string') return name;
+  if (typeof name === 'string') return dataText(name);
   const l = getState().locale;
-  return (
-    name[l] ||
-    (l === 'zh-Hans' ? name['zh-Hant'] : undefined) ||
-    name.en ||
-    name['zh-Hant'] ||
-    name.pt ||
-    Object.values(name).find(Boolean) ||
-    ''
-  );
+  if (l === 'zh-Hans' && !name['zh-Hans'] && name['zh-Hant']) return dataText(name['zh-Hant']);
+  return name[l] || name.en || name['zh-Hant'] || name.pt || Object.values(name).find(Boolean) || '';
 }
 
 function intlLocale(): string {

@@ -1,5 +1,6 @@
 // Official: merchants, enrolments, settlements, pledge report, holidays.
 import { useEffect, useState } from 'preact/hooks';
+import { ImageUpload } from './imagery';
 import { api, downloadFile, openBlobInTab, type Campaign, type Enrolment, type Holiday, type I18nName, type Merchant, type Settlement } from '../api';
 import { t, tn, tData, pick, fmtDate, fmtDateTime, fmtMoney, fmtPct, fmtNumber, macauToday } from '../i18n';
 import { ErrorBox, Field, Loading, MMark, Notice, StatusBadge, useLoad } from '../components';
@@ -160,6 +161,7 @@ export function MerchantsPage() {
               <th scope="col">{t('merchant.address')}</th>
               <th scope="col">{t('merchant.mmark')}</th>
               <th scope="col">{t('common.actions')}</th>
+              <th scope="col">{t('image.shop_photo')}</th>
             </tr>
           </thead>
           <tbody>
@@ -172,6 +174,9 @@ export function MerchantsPage() {
                 <td>{m.m_mark ? <MMark /> : '—'}</td>
                 <td class="actions">
                   <MerchantOps m={m} reload={reload} />
+                </td>
+                <td>
+                  <ImageUpload kind="photo" ownerId={m.id} current={m.photo_url} label={t('image.shop_photo')} />
                 </td>
               </tr>
             ))}

@@ -3,6 +3,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { LiveBadge, useLiveStats, type LiveTotals } from './live';
 import { MerchantName, PreflightChecklist } from './desk';
 import { MapPicker } from './mappicker';
+import { ImageUpload } from './imagery';
 import {
   api,
   downloadFile,
@@ -340,6 +341,7 @@ export function CampaignDetail({ id }: { id: string }) {
         </ConfirmBox>
       )}
       <ErrorBox error={actErr} />
+      <ImageUpload kind="cover" ownerId={c.id} current={c.cover_url} label={c.cover_url ? t('image.replace_cover') : t('image.upload_cover')} />
       {editing && c.status === 'published' && (
         <LiveEdit
           c={c}
@@ -487,7 +489,10 @@ function PointsSection({ c, reload }: { c: Campaign; reload: () => void }) {
                 <td>
                   {p.lat.toFixed(5)}, {p.lng.toFixed(5)} · {t('unit.metres', { n: p.radius_m })}
                 </td>
-                <td>{p.payload ? <QrImage text={p.payload} size={72} label={t('point.qr_of', { name: pick(p.name) })} /> : '—'}</td>
+                <td>
+                  {p.payload ? <QrImage text={p.payload} size={72} label={t('point.qr_of', { name: pick(p.name) })} /> : '—'}
+                  {p.short_code && <div class="code">{p.short_code}</div>}
+                </td>
                 <td class="actions">
                   <button type="button" class="btn btn-small" onClick={() => downloadFile(`/points/${p.id}/qr.svg`, `point-${p.id}.svg`).catch(fail(p))}>
                     {t('point.download_svg')}

@@ -1,8 +1,10 @@
 // Visitor screens: campaign list, campaign page, scan, wallet.
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, ensureVisitor, pageView, ApiError, type Campaign, type Checkin, type Coupon, type Offer } from '../api';
-import { t, tn, tData, pick, fmtDate, fmtDateTime, fmtDistance, errorText } from '../i18n';
-import { ErrorBox, Loading, MMark, Notice, QrImage, StatusBadge, useLoad, useNow, fmtCountdown, describeError } from '../components';
+import { t, tn, pick, dataText, fmtDate, fmtDateTime, fmtDistance, errorText } from '../i18n';
+import { ErrorBox, Loading, Notice, QrImage, StatusBadge, useLoad, useNow, fmtCountdown, describeError } from '../components';
+import { campaignPhase, PhaseBadge, PhaseNotice, HowItWorks, ShopFinder, whereText, validityText, useCampaigns, CouponWhere, SpentNote, CashierView } from './walk';
+import { directionsUrl } from '../map';
 import { Scanner, drawArtwork, type ScannerHandle } from '../scanner';
 import { useGeo, currentPosition } from '../geo';
 import { offerValue, offerTrigger, groupCode, couponUsable, distanceM } from './common';
@@ -34,7 +36,25 @@ export function CampaignList() {
   useEffect(() => {
     void ensureVisitor().catch(() => {});
   }, []);
-  const shown = (list || []).filter((c) => c.status !== 'draft');
+  const visible = (list || []).filter((c) => c.status !== 'draft');
+  const rank: Record<string, number> = { live: 0, upcoming: 1, ended: 2, draft: 3 };
+  const ordered = [...visible].sort(
+    (a, b) => rank[campaignPhase(a)] - rank[campaignPhase(b)] || Date.parse(b.starts_at) - Date.parse(a.starts_at),
+  );
+  const current = ordered.filter((c) => campaignPhase(c) !== 'ended');
+  const past = ordered.filter((c) => campaignPhase(c) === 'ended');
+  const card = (c: Campaign) => (
+    <li key={c.id} class={`card campaign-card phase-card-${campaignPhase(c)}`} data-phase={campaignPhase(c)}>
+      {c.cover_url && <img class="cover" src={c.cover_url} alt="" loading="lazy" width={1200} height={675} />}
+      <h3>
+        <a href={`#/c/${encodeURIComponent(c.slug)}`}>{pick(c.name)}</a>
+      </h3>
+      <p class="muted">
+        {dataText(c.district)} · <CampaignDates c={c} />
+      </p>
+      <PhaseBadge c={c} />
+    </li>
+  );
   return (
     <main id="main" class="page page-phone">
       <h1>{t('visitor.campaigns_title')}</h1>
@@ -49,27 +69,28 @@ export function CampaignList() {
       </p>
       {loading && <Loading />}
       <ErrorBox error={err} />
-      {!loading && !err && shown.length === 0 && <p>{t('visitor.no_campaigns')}</p>}
-      <ul class="cards">
-        {shown.map((c) => (
-          <li key={c.id} class="card campaign-card">
-            <h2>
-              <a href={`#/c/${encodeURIComponent(c.slug)}`}>{pick(c.name)}</a>
-            </h2>
-            <p class="muted">
-              {c.district} · <CampaignDates c={c} />
-            </p>
-            <StatusBadge status={c.status} />
-          </li>
-        ))}
-      </ul>
+      {!loading && !err && visible.length === 0 && <p>{t('visitor.no_campaigns')}</p>}
+      {current.length > 0 && (
+        <section aria-labelledby="live-h">
+          <h2 id="live-h">{t('visitor.live_now')}</h2>
+          <ul class="cards">{current.map(card)}</ul>
+        </section>
+      )}
+      <HowItWorks />
+      {past.length > 0 && (
+        <section aria-labelledby="past-h">
+          <h2 id="past-h">{t('visitor.past_campaigns')}</h2>
+          <ul class="cards cards-past">{past.map(card)}</ul>
+        </section>
+      )}
     </main>
   );
 }
 
-export function CampaignPage({ slug }: { slug: string }) {
+export function CampaignPage({ slug, couponId }: { slug: string; couponId?: string }) {
   const [c, err, , loading] = useLoad(() => api<Campaign>(`/campaigns/${encodeURIComponent(slug)}`, { auth: 'visitor' }), [slug]);
   const [mine, setMine] = useState<Checkin[]>([]);
+  const [coupons, setCoupons] = useState<Coupon[]>(cachedWallet());
   const { pos, ask } = useGeo(false);
   const [claimMsg, setClaimMsg] = useState<{ id: string; ok: boolean; text: string } | null>(null);
   // The offer whose claim waits for the visitor to confirm a phone number or e-mail.
@@ -82,6 +103,12 @@ export function CampaignPage({ slug }: { slug: string }) {
       .then(() => api<Checkin[]>('/me/checkins', { auth: 'visitor' }))
       .then((l) => setMine((l || []).filter((x) => x.campaign_id === c.id)))
       .catch(() => {});
+    api<Coupon[]>('/me/coupons', { auth: 'visitor' })
+      .then((l) => {
+        saveWallet(l);
+        setCoupons(l);
+      })
+      .catch(() => {});
   }, [c?.id]);
 
   if (loading) return <main id="main" class="page page-phone"><Loading /></main>;
@@ -92,9 +119,13 @@ export function CampaignPage({ slug }: { slug: string }) {
       </main>
     );
 
+  const phase = campaignPhase(c);
+  const live = phase === 'live';
   const points = c.points || [];
+  const shops = c.merchants || [];
   const stamped = new Set(mine.map((m) => m.point_id));
   const stampGoal = Math.max(points.length, ...(c.offers || []).map((o) => (o.trigger?.type === 'checkins' ? o.trigger.count || 0 : 0)));
+  const only = couponId ? coupons.find((x) => x.id === couponId) || null : null;
 
   const claim = async (o: Offer) => {
     try {
@@ -107,6 +138,7 @@ export function CampaignPage({ slug }: { slug: string }) {
       }
       const cp = await api<Coupon>(`/offers/${o.id}/claim`, { method: 'POST', auth: 'visitor' });
       mergeWallet([cp]);
+      setCoupons(cachedWallet());
       setVerifyFor(null);
       setClaimMsg({ id: o.id, ok: true, text: t('offer.claimed') });
     } catch (e) {
@@ -124,11 +156,13 @@ export function CampaignPage({ slug }: { slug: string }) {
       <p>
         <a href="#/">← {t('visitor.all_campaigns')}</a>
       </p>
+      {c.cover_url && <img class="cover cover-page" src={c.cover_url} alt="" width={1200} height={675} />}
       <h1>{pick(c.name)}</h1>
       <p class="muted">
-        {t('campaign.district')}: {c.district} · <CampaignDates c={c} /> <StatusBadge status={c.status} />
+        {t('campaign.district')}: {dataText(c.district)} · <CampaignDates c={c} /> <PhaseBadge c={c} />
       </p>
-      {c.description && <p class="description">{c.description}</p>}
+      <PhaseNotice c={c} />
+      {c.description && <p class="description">{dataText(c.description)}</p>}
 
       <section class="card" aria-labelledby="stamps-h">
         <h2 id="stamps-h">{t('visitor.stamp_card')}</h2>
@@ -141,26 +175,27 @@ export function CampaignPage({ slug }: { slug: string }) {
             </li>
           ))}
         </ol>
-        <a class="btn btn-primary" href={`#/scan?c=${encodeURIComponent(c.slug)}`}>
-          {t('visitor.scan_cta')}
-        </a>
+        {live && (
+          <a class="btn btn-primary" href={`#/scan?c=${encodeURIComponent(c.slug)}`} data-testid="scan-cta">
+            {t('visitor.scan_cta')}
+          </a>
+        )}
       </section>
 
       <section aria-labelledby="points-h">
         <h2 id="points-h">{t('visitor.points')}</h2>
-        {!pos && (
-          <button type="button" class="btn" onClick={ask}>
-            {t('visitor.show_distances')}
-          </button>
-        )}
         <ul class="list">
           {points.map((p) => (
             <li key={p.id} class="list-row">
               <span>
                 {stamped.has(p.id) ? '✓ ' : ''}
                 {pick(p.name)} <span class="tag">{t(`point.kind_${p.kind}`)}</span>
+                {pos && <span class="muted"> · {fmtDistance(distanceM(pos, p))}</span>}
               </span>
-              {pos && <span class="muted">{fmtDistance(distanceM(pos, p))}</span>}
+              <a class="btn btn-small" href={directionsUrl(p, pick(p.name))} target="_blank" rel="noopener">
+                {t('map.directions')}
+                <span class="sr-only">: {pick(p.name)}</span>
+              </a>
             </li>
           ))}
           {points.length === 0 && <li>{t('visitor.no_points')}</li>}
@@ -171,48 +206,36 @@ export function CampaignPage({ slug }: { slug: string }) {
         <h2 id="offers-h">{t('visitor.offers')}</h2>
         {heldBack && <VerifiedState reason={t('verify.held_back')} />}
         <ul class="cards">
-          {(c.offers || []).map((o) => (
-            <li key={o.id} class="card offer-card">
-              <h3>{pick(o.name)}</h3>
-              <p>{offerValue(o)}</p>
-              <p class="muted">{offerTrigger(o)}</p>
-              <p class="muted">{t('offer.left', { n: Math.max(0, o.stock - o.issued), stock: o.stock })}</p>
-              {o.requires_verified && <p class="tag">{t('verify.needed_offer')}</p>}
-              {o.trigger?.type === 'claim' && (
-                <button type="button" class="btn btn-primary" onClick={() => claim(o)} disabled={o.issued >= o.stock}>
-                  {t('offer.claim')}
-                </button>
-              )}
-              {verifyFor === o.id && <VerifyPanel reason={t('verify.why_ecash')} onDone={() => void claim(o)} />}
-              {claimMsg?.id === o.id && (
-                <p class={claimMsg.ok ? 'alert alert-ok' : 'alert alert-error'} role="status">
-                  {claimMsg.text}
-                </p>
-              )}
-            </li>
-          ))}
+          {(c.offers || []).map((o) => {
+            const notOpen = !!o.trigger?.opens_at && Date.parse(o.trigger.opens_at) > Date.now();
+            return (
+              <li key={o.id} class="card offer-card">
+                <h3>{pick(o.name)}</h3>
+                <p>{offerValue(o)}</p>
+                <p class="muted">{offerTrigger(o)}</p>
+                <p data-testid="offer-where">{whereText(o, shops)}</p>
+                <p class="muted">{validityText(o)}</p>
+                <p class="muted">{t('offer.left', { n: Math.max(0, o.stock - o.issued), stock: o.stock })}</p>
+                {o.requires_verified && <p class="tag">{t('verify.needed_offer')}</p>}
+                {o.trigger?.type === 'claim' && live && (
+                  <button type="button" class="btn btn-primary" onClick={() => claim(o)} disabled={o.issued >= o.stock || notOpen}>
+                    {o.issued >= o.stock ? t('offer.sold_out') : t('offer.claim')}
+                  </button>
+                )}
+                {verifyFor === o.id && <VerifyPanel reason={t('verify.why_ecash')} onDone={() => void claim(o)} />}
+                {claimMsg?.id === o.id && (
+                  <p class={claimMsg.ok ? 'alert alert-ok' : 'alert alert-error'} role="status">
+                    {claimMsg.text}
+                  </p>
+                )}
+              </li>
+            );
+          })}
           {(c.offers || []).length === 0 && <li>{t('visitor.no_offers')}</li>}
         </ul>
       </section>
 
-      <section aria-labelledby="merchants-h">
-        <h2 id="merchants-h">{t('visitor.merchants')}</h2>
-        <ul class="list">
-          {(c.merchants || []).map((m) => (
-            <li key={m.id} class="list-row">
-              <span>
-                <strong>{pick(m.name)}</strong> {m.m_mark && <MMark />}
-                <br />
-                <span class="muted">
-                  {tData("category", m.category)} · {m.address}
-                </span>
-              </span>
-              {pos && <span class="muted">{fmtDistance(distanceM(pos, m))}</span>}
-            </li>
-          ))}
-          {(c.merchants || []).length === 0 && <li>{t('visitor.no_merchants')}</li>}
-        </ul>
-      </section>
+      <ShopFinder campaign={c} coupons={coupons} pos={pos} ask={ask} stamped={stamped} only={only} />
     </main>
   );
 }
@@ -256,7 +279,15 @@ export function ScanPage({ campaignSlug, initialMode }: { campaignSlug?: string;
     setBusy(true);
     try {
       const pos = await currentPosition(1500);
-      const outcome = await submitCheckin(newCheckin(p, method, pos ?? undefined));
+      let outcome: SubmitOutcome;
+      try {
+        outcome = await submitCheckin(newCheckin(p, method, pos ?? undefined));
+      } catch (e) {
+        // A QR stand read while the screen was in AR mode is still that stand: count it as a QR scan.
+        if (method === 'ar' && e instanceof ApiError && e.code === 'invalid_payload' && /^B1:[PR]:/i.test(p))
+          outcome = await submitCheckin(newCheckin(p, 'qr', pos ?? undefined));
+        else throw e;
+      }
       setResult({ ok: true, outcome });
     } catch (e) {
       setResult({ ok: false, code: e instanceof ApiError ? e.code : 'internal', detail: e instanceof ApiError ? e.detail : undefined });
@@ -285,6 +316,17 @@ export function ScanPage({ campaignSlug, initialMode }: { campaignSlug?: string;
   };
   const canShare =
     !!photo && typeof navigator.canShare === 'function' && navigator.canShare({ files: [new File([photo.blob], 'x.png', { type: 'image/png' })] });
+
+  if (campaign && campaignPhase(campaign) !== 'live')
+    return (
+      <main id="main" class="page page-phone">
+        <h1>{t('scan.title')}</h1>
+        <p>
+          <a href={`#/c/${encodeURIComponent(campaign.slug)}`}>← {pick(campaign.name)}</a>
+        </p>
+        <PhaseNotice c={campaign} />
+      </main>
+    );
 
   return (
     <main id="main" class="page page-phone">
@@ -351,8 +393,10 @@ export function ScanPage({ campaignSlug, initialMode }: { campaignSlug?: string;
         class="card typed"
         onSubmit={(e) => {
           e.preventDefault();
-          sent.current.delete(`${mode}:${typed.trim()}`);
-          void send(typed, mode);
+          // A typed poster code names its point whatever the mode; a typed long QR text is a QR.
+          const method = /^B1:/i.test(typed.trim()) ? 'qr' : mode;
+          sent.current.delete(`${method}:${typed.trim()}`);
+          void send(typed, method);
         }}
       >
         <h2>{t('scan.typed_title')}</h2>
@@ -453,6 +497,8 @@ export function WalletPage() {
     })();
   }, []);
 
+  const campaigns = useCampaigns(coupons.map((c) => c.campaign_id));
+  const [cashier, setCashier] = useState<Coupon | null>(null);
   const order = (c: Coupon) => (couponUsable(c) ? 0 : c.status === 'redeemed' ? 1 : 2);
   const sorted = [...coupons].sort((a, b) => order(a) - order(b) || Date.parse(a.expires_at) - Date.parse(b.expires_at));
 
@@ -502,13 +548,19 @@ export function WalletPage() {
                     {t('wallet.expires_in', { left: fmtCountdown(Date.parse(c.expires_at) - now) })}{' '}
                     <span class="muted">({fmtDateTime(c.expires_at)})</span>
                   </p>
+                  <button type="button" class="btn btn-primary" onClick={() => setCashier(c)} data-testid="show-cashier">
+                    {t('cashier.show')}
+                  </button>
+                  <CouponWhere c={c} campaign={campaigns[c.campaign_id]} />
                 </>
               )}
-              {status !== 'issued' && <p class="muted">{t('wallet.expires_at', { when: fmtDateTime(c.expires_at) })}</p>}
+              {status === 'redeemed' && <SpentNote c={c} />}
+              {status !== 'issued' && status !== 'redeemed' && <p class="muted">{t('wallet.expires_at', { when: fmtDateTime(c.expires_at) })}</p>}
             </li>
           );
         })}
       </ul>
+      {cashier && <CashierView c={cashier} onClose={() => setCashier(null)} />}
       <p>
         <button type="button" class="btn" onClick={() => navigate('/scan')}>
           {t('visitor.scan_cta')}

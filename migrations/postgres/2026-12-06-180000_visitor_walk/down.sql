@@ -1,0 +1,2 @@
+DROP TABLE images;
+DROP TABLE point_short_codes;

@@ -1,0 +1,65 @@
+//! The visitor's walk: what the web app needs beyond the campaign itself (the map's tile
+//! source, from `BAIRRO_MAP_TILES`), and where each spent coupon was spent.
+
+use actix_web::{web, HttpResponse};
+use serde_json::{json, Value};
+
+use crate::domain::names::Names;
+use crate::domain::time::to_rfc3339;
+use crate::error::AppError;
+
+pub const DEFAULT_TILES: &str = "https://tile.openstreetmap.org/{z}/{x}/{y}.png";
+pub const DEFAULT_ATTRIBUTION: &str =
+    "© <a href=\"https://www.openstreetmap.org/copyright\">OpenStreetMap</a> contributors";
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/client-config", web::get().to(client_config));
+}
+
+/// The map's tile URL template and its attribution, from `BAIRRO_MAP_TILES` and
+/// `BAIRRO_MAP_ATTRIBUTION` (OpenStreetMap's by default).
+pub fn map_tiles() -> (String, String) {
+    let tiles = std::env::var("BAIRRO_MAP_TILES")
+        .ok()
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| DEFAULT_TILES.into());
+    let attribution = std::env::var("BAIRRO_MAP_ATTRIBUTION")
+        .ok()
+        .filter(|s| !s.trim().is_empty())
+        .unwrap_or_else(|| {
+            if tiles == DEFAULT_TILES {
+                DEFAULT_ATTRIBUTION.into()
+            } else {
+                String::new()
+            }
+        });
+    (tiles, attribution)
+}
+
+#[utoipa::path(get, path = "/api/v1/client-config", tag = "visitors",
+    responses((status = 200, description = "{map: {tiles, attribution}}: settings the web app reads at start")))]
+pub async fn client_config() -> Result<HttpResponse, AppError> {
+    let (tiles, attribution) = map_tiles();
+    Ok(HttpResponse::Ok()
+        .insert_header(("Cache-Control", "public, max-age=300"))
+        .json(json!({"map": {"tiles": tiles, "attribution": attribution}})))
+}
+
+/// Adds `redemption: {merchant, redeemed_at, spend_avos, saved_avos}` to spent coupons.
+pub fn add_spent(
+    coupons: &mut [Value],
+    spent: &std::collections::HashMap<String, crate::db::walk::Spent>,
+) {
+    for c in coupons {
+        let Some(s) = c["id"].as_str().and_then(|id| spent.get(id)) else {
+            continue;
+        };
+        c["redemption"] = json!({
+            "merchant": {"id": s.merchant_id, "name": Names::from_json(&s.merchant_name), "address": s.address},
+            "redeemed_at": to_rfc3339(s.at),
+            "spend_avos": s.spend_avos,
+            "saved_avos": s.discount_avos,
+        });
+    }
+}
