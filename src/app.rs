@@ -198,7 +198,25 @@ impl Application {
                 .await;
             }
         });
+        // Fair draws: finish the draws that are due (any process may; one claims each).
+        let st = self.state.clone();
+        let drawer = actix_web::rt::spawn(async move {
+            let mut tick = actix_web::rt::time::interval(Duration::from_secs(2));
+            loop {
+                tick.tick().await;
+                let s = st.clone();
+                let _ = web::block(move || {
+                    if let Ok(mut c) = db::get(&s.pool) {
+                        if let Err(e) = db::draws::run_due(&mut c) {
+                            tracing::warn!(error = %e, "draws not finished yet");
+                        }
+                    }
+                })
+                .await;
+            }
+        });
         let result = self.server.await;
+        drawer.abort();
         flusher.abort();
         upkeep.abort();
         let st = self.state.clone();

@@ -6,6 +6,7 @@ pub mod campaigns;
 pub mod checkins;
 pub mod frontend;
 pub mod merchants;
+pub mod mechanics;
 pub mod metrics;
 pub mod openapi;
 pub mod pageviews;
@@ -68,6 +69,7 @@ pub fn api(cfg: &mut web::ServiceConfig) {
             .configure(pageviews::routes)
             .configure(stats::routes)
             .configure(pledges::routes)
+            .configure(mechanics::routes)
             .configure(openapi::routes)
             .default_service(web::to(not_found)),
     );

@@ -45,6 +45,8 @@ impl Modify for Bearer {
         pageviews::record,
         stats::overview, stats::campaign, stats::campaign_csv, stats::signals, stats::export_json, stats::export_csv, stats::audit_log,
         document,
+        mechanics::my_card, mechanics::my_card_qr, mechanics::my_stamps, mechanics::my_draws, mechanics::record_purchase,
+        mechanics::preview_purchase, mechanics::merchant_purchases, mechanics::enter_draw, mechanics::get_draw,
         pledges::report, pledges::report_csv, pledges::footnote, pledges::holidays, pledges::add_holiday, pledges::remove_holiday,
     ),
     components(schemas(crate::error::FieldError, crate::domain::names::Names))
