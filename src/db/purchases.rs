@@ -515,3 +515,39 @@ pub fn campaign_totals(conn: &mut DbConn, campaign_id: &str) -> Result<(i64, i64
         rows.iter().filter(|r| r.1).count() as i64,
     ))
 }
+
+/// Adds purchases to a campaign's statistics: to the funnel (`purchases`,
+/// `purchase_spend_avos`) and a `purchases` block with stamps and the visitors who bought.
+pub fn add_to_stats(
+    conn: &mut DbConn,
+    campaign_id: &str,
+    r: &super::stats::Range,
+    v: &mut Value,
+) -> Result<(), AppError> {
+    let rows: Vec<(i64, bool, String)> = purchases::table
+        .filter(purchases::campaign_id.eq(campaign_id))
+        .filter(purchases::day.ge(r.from))
+        .filter(purchases::day.le(r.to))
+        .select((purchases::spend_avos, purchases::stamped, purchases::visitor_id))
+        .load(conn)?;
+    let count = rows.len() as i64;
+    let spend: i64 = rows.iter().map(|r| r.0).sum();
+    let stamps = rows.iter().filter(|r| r.1).count() as i64;
+    let visitors: std::collections::HashSet<&str> = rows.iter().map(|r| r.2.as_str()).collect();
+    v["funnel"]["purchases"] = json!(count);
+    v["funnel"]["purchase_spend_avos"] = json!(spend);
+    v["purchases"] = json!({"count": count, "spend_avos": spend, "stamps": stamps, "visitors": visitors.len()});
+    Ok(())
+}
+
+/// Purchases over all campaigns (drafts excluded), for the overview.
+pub fn add_to_overview(conn: &mut DbConn, v: &mut Value) -> Result<(), AppError> {
+    let rows: Vec<i64> = purchases::table
+        .inner_join(campaigns::table.on(campaigns::id.eq(purchases::campaign_id)))
+        .filter(campaigns::status.ne("draft"))
+        .select(purchases::spend_avos)
+        .load(conn)?;
+    v["purchases"] = json!(rows.len());
+    v["purchase_spend_avos"] = json!(rows.iter().sum::<i64>());
+    Ok(())
+}

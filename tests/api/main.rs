@@ -6,6 +6,7 @@ mod campaigns;
 mod checkins;
 mod concurrency;
 mod foundation;
+mod mechanics;
 mod migrations;
 mod redemptions;
 mod reports;
