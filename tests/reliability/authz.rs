@@ -72,6 +72,15 @@ fn matrix(method: &str, path: &str) -> Option<&'static str> {
         | ("get", "/pledges.csv")
         | ("put", "/pledges/{indicator}/footnotes/{year}") => "UFFFFFAF",
         ("get", "/holidays") | ("post", "/holidays") | ("delete", "/holidays/{day}") => "UFFFFFAF",
+        ("get", "/me/card")
+        | ("get", "/me/card/qr.svg")
+        | ("get", "/me/stamps")
+        | ("get", "/me/draws")
+        | ("post", "/offers/{id}/entries") => "UAAFFFFF",
+        ("post", "/purchases") | ("post", "/purchases/preview") | ("get", "/merchant/purchases") => {
+            "UFFAAAFF"
+        }
+        ("get", "/offers/{id}/draw") => "AAAAAAAA",
         _ => return None,
     })
 }
@@ -226,6 +235,30 @@ async fn request(app: &TestApp, fx: &Fx, method: &str, tmpl: &str) -> (String, O
             Some(json!({"coupon": fresh_coupon(app, fx).await, "spend_avos": 10000})),
         ),
         ("get", "/campaigns/{id}") => (p.replace("{id}", c), None),
+        ("post", "/purchases") | ("post", "/purchases/preview") => {
+            let (s, card) = app.get("/me/card", fx.tokens[1].as_deref()).await;
+            assert_eq!(s, StatusCode::OK, "{card}");
+            (
+                p.into(),
+                Some(json!({"visitor": card["payload"], "spend_avos": 5000, "idempotency_key": key()})),
+            )
+        }
+        ("post", "/offers/{id}/entries") | ("get", "/offers/{id}/draw") => {
+            let now = chrono::Utc::now();
+            let o = app
+                .offer(
+                    &fx.off,
+                    c,
+                    json!({"stock": 3, "trigger": {"type": "draw",
+                        "entries_close_at": (now + chrono::Duration::hours(1)).to_rfc3339(),
+                        "draw_at": (now + chrono::Duration::hours(2)).to_rfc3339()}}),
+                )
+                .await;
+            (
+                p.replace("{id}", o["id"].as_str().unwrap()),
+                (method == "post").then(|| json!({})),
+            )
+        }
         ("get", "/points/{id}/code") => (p.replace("{id}", &fx.rotating_point), None),
         ("get", _) if p.starts_with("/points/{id}") => (p.replace("{id}", &fx.point), None),
         ("post", "/points/{id}/devices") => (p.replace("{id}", &fx.point), Some(json!({}))),
