@@ -12,6 +12,7 @@ mod support;
 mod authz;
 mod backup;
 mod common;
+mod draws;
 mod faults;
 mod input;
 mod limits;
