@@ -282,7 +282,10 @@ fn finish(conn: &mut DbConn, offer_id: &str) -> Result<(), AppError> {
     let stall = stall_after();
     for (i, entry_id) in winners.iter().enumerate() {
         if stall == Some(i) {
-            tracing::warn!(offer = offer_id, "draw stalled on purpose (BAIRRO_DRAW_STALL_AFTER)");
+            tracing::warn!(
+                offer = offer_id,
+                "draw stalled on purpose (BAIRRO_DRAW_STALL_AFTER)"
+            );
             loop {
                 std::thread::sleep(std::time::Duration::from_secs(3600));
             }
@@ -328,10 +331,7 @@ fn pay_winner(
                 .find(entry_id)
                 .filter(draw_entries::outcome.eq("pending")),
         )
-        .set((
-            draw_entries::outcome.eq("won"),
-            draw_entries::note.eq(note),
-        ))
+        .set((draw_entries::outcome.eq("won"), draw_entries::note.eq(note)))
         .execute(conn)?)
     };
     let paid = write_tx(conn, |conn| {
@@ -412,7 +412,11 @@ pub fn public(conn: &mut DbConn, offer_id: &str) -> Result<Value, AppError> {
     }
     if d.status == "done" {
         v["seed"] = json!(d.seed);
-        v["winners"] = json!(draw::winners(&d.seed, &entry_ids(conn, offer_id)?, offer.stock.max(0) as usize));
+        v["winners"] = json!(draw::winners(
+            &d.seed,
+            &entry_ids(conn, offer_id)?,
+            offer.stock.max(0) as usize
+        ));
         v["drawn_at"] = json!(d.drawn_at.map(to_rfc3339));
     }
     Ok(v)
@@ -426,7 +430,11 @@ fn entry_ids(conn: &mut DbConn, offer_id: &str) -> Result<Vec<String>, AppError>
 }
 
 /// The visitor's entries with their outcomes (and the coupon a winner got).
-pub fn my_entries(conn: &mut DbConn, keys: &KeyRing, visitor_id: &str) -> Result<Vec<Value>, AppError> {
+pub fn my_entries(
+    conn: &mut DbConn,
+    keys: &KeyRing,
+    visitor_id: &str,
+) -> Result<Vec<Value>, AppError> {
     let due: Vec<String> = draw_entries::table
         .inner_join(draws::table.on(draws::offer_id.eq(draw_entries::offer_id)))
         .filter(draw_entries::visitor_id.eq(visitor_id))
@@ -463,7 +471,11 @@ pub fn my_entries(conn: &mut DbConn, keys: &KeyRing, visitor_id: &str) -> Result
 
 /// Adds the new triggers' settings (and, for officials, entries and purchases) to the offers
 /// of a campaign answer.
-pub fn decorate_offers(conn: &mut DbConn, offers: &mut Value, official: bool) -> Result<(), AppError> {
+pub fn decorate_offers(
+    conn: &mut DbConn,
+    offers: &mut Value,
+    official: bool,
+) -> Result<(), AppError> {
     let Some(list) = offers.as_array_mut() else {
         return Ok(());
     };
@@ -487,13 +499,16 @@ pub fn decorate_offers(conn: &mut DbConn, offers: &mut Value, official: bool) ->
         if let Some(d) = ds.iter().find(|d| d.offer_id == id) {
             o["trigger"]["entries_close_at"] = json!(to_rfc3339(d.entries_close_at));
             o["trigger"]["draw_at"] = json!(to_rfc3339(d.draw_at));
-            o["draw"] = json!({"status": d.status, "commitment": d.commitment, "entries": d.entry_count});
+            o["draw"] =
+                json!({"status": d.status, "commitment": d.commitment, "entries": d.entry_count});
         }
         if let Some(m) = mins.get(&id) {
             o["trigger"]["min_spend_avos"] = json!(m);
             if official {
                 let stamped: i64 = purchase_stamps::table
-                    .inner_join(offers::table.on(offers::campaign_id.eq(purchase_stamps::campaign_id)))
+                    .inner_join(
+                        offers::table.on(offers::campaign_id.eq(purchase_stamps::campaign_id)),
+                    )
                     .filter(offers::id.eq(&id))
                     .filter(purchase_stamps::spend_avos.ge(*m))
                     .count()

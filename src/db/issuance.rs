@@ -725,7 +725,15 @@ pub(crate) fn issue_entitled(
     }
     let mut have = coupons_held(conn, &offer.id, visitor_id)?;
     while have < entitled.min(i64::from(offer.per_visitor_limit)) {
-        match issue_one(conn, offer, visitor_id, (have + 1) as i32, t, None, visitor_ref)? {
+        match issue_one(
+            conn,
+            offer,
+            visitor_id,
+            (have + 1) as i32,
+            t,
+            None,
+            visitor_ref,
+        )? {
             Some(c) => out.push((c, offer.clone())),
             None => break,
         }
@@ -735,6 +743,9 @@ pub(crate) fn issue_entitled(
 }
 
 /// `lock_visitor` for the purchase and draw triggers.
-pub(crate) fn lock_visitor_for_trigger(conn: &mut DbConn, visitor_id: &str) -> Result<(), AppError> {
+pub(crate) fn lock_visitor_for_trigger(
+    conn: &mut DbConn,
+    visitor_id: &str,
+) -> Result<(), AppError> {
     lock_visitor(conn, visitor_id)
 }

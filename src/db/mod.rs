@@ -184,11 +184,11 @@ pub fn get(pool: &DbPool) -> Result<PooledConn, AppError> {
 pub mod audit;
 pub mod cache;
 pub mod catalog;
-pub mod issuance;
 pub mod draws;
+pub mod issuance;
 pub mod ledger;
-pub mod purchases;
 pub mod pledges;
+pub mod purchases;
 pub mod redemptions;
 pub mod settlements;
 pub mod signals;

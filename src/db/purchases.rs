@@ -70,7 +70,10 @@ pub fn min_spends(
     }
     Ok(purchase_triggers::table
         .filter(purchase_triggers::offer_id.eq_any(offer_ids))
-        .select((purchase_triggers::offer_id, purchase_triggers::min_spend_avos))
+        .select((
+            purchase_triggers::offer_id,
+            purchase_triggers::min_spend_avos,
+        ))
         .load::<(String, i64)>(conn)?
         .into_iter()
         .collect())
@@ -300,7 +303,11 @@ fn live_campaign(
         .order(campaigns::starts_at.desc())
         .into_boxed();
     if let Some(w) = wanted {
-        q = q.filter(campaigns::id.eq(w.to_string()).or(campaigns::slug.eq(w.to_string())));
+        q = q.filter(
+            campaigns::id
+                .eq(w.to_string())
+                .or(campaigns::slug.eq(w.to_string())),
+        );
     }
     q.first(conn).optional()?.ok_or_else(|| {
         AppError::rule(
@@ -326,10 +333,7 @@ pub fn record(
     }
     let t = now();
     let campaign = live_campaign(conn, &req.merchant_id, req.campaign.as_deref(), t)?;
-    let known: i64 = visitors::table
-        .find(&visitor_id)
-        .count()
-        .get_result(conn)?;
+    let known: i64 = visitors::table.find(&visitor_id).count().get_result(conn)?;
     if known == 0 {
         return Err(AppError::rule(
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -410,9 +414,19 @@ pub fn my_cards(conn: &mut DbConn, visitor_id: &str) -> Result<Vec<Value>, AppEr
     ids.extend(offers.iter().map(|(o, _)| o.campaign_id.clone()));
     ids.sort();
     ids.dedup();
-    let mins = min_spends(conn, &offers.iter().map(|(o, _)| o.id.clone()).collect::<Vec<_>>())?;
+    let mins = min_spends(
+        conn,
+        &offers.iter().map(|(o, _)| o.id.clone()).collect::<Vec<_>>(),
+    )?;
     let merchant_names: std::collections::HashMap<String, String> = merchants::table
-        .filter(merchants::id.eq_any(stamps.iter().map(|s| s.merchant_id.clone()).collect::<Vec<_>>()))
+        .filter(
+            merchants::id.eq_any(
+                stamps
+                    .iter()
+                    .map(|s| s.merchant_id.clone())
+                    .collect::<Vec<_>>(),
+            ),
+        )
         .select((merchants::id, merchants::name))
         .load::<(String, String)>(conn)?
         .into_iter()
@@ -528,7 +542,11 @@ pub fn add_to_stats(
         .filter(purchases::campaign_id.eq(campaign_id))
         .filter(purchases::day.ge(r.from))
         .filter(purchases::day.le(r.to))
-        .select((purchases::spend_avos, purchases::stamped, purchases::visitor_id))
+        .select((
+            purchases::spend_avos,
+            purchases::stamped,
+            purchases::visitor_id,
+        ))
         .load(conn)?;
     let count = rows.len() as i64;
     let spend: i64 = rows.iter().map(|r| r.0).sum();
@@ -536,7 +554,8 @@ pub fn add_to_stats(
     let visitors: std::collections::HashSet<&str> = rows.iter().map(|r| r.2.as_str()).collect();
     v["funnel"]["purchases"] = json!(count);
     v["funnel"]["purchase_spend_avos"] = json!(spend);
-    v["purchases"] = json!({"count": count, "spend_avos": spend, "stamps": stamps, "visitors": visitors.len()});
+    v["purchases"] =
+        json!({"count": count, "spend_avos": spend, "stamps": stamps, "visitors": visitors.len()});
     Ok(())
 }
 
@@ -550,4 +569,44 @@ pub fn add_to_overview(conn: &mut DbConn, v: &mut Value) -> Result<(), AppError>
     v["purchases"] = json!(rows.len());
     v["purchase_spend_avos"] = json!(rows.iter().sum::<i64>());
     Ok(())
+}
+
+/// Fraud signal: many card purchases recorded from one till (one login) within a minute —
+/// stamps being farmed at a counter. Redemptions have their own burst signal.
+pub fn till_bursts(
+    conn: &mut DbConn,
+    campaign_id: &str,
+    r: &super::stats::Range,
+) -> Result<Vec<Value>, AppError> {
+    use super::signals::{densest, BURST_COUNT, BURST_WINDOW};
+    let rows: Vec<(String, Option<String>, String, NaiveDateTime)> = purchases::table
+        .filter(purchases::campaign_id.eq(campaign_id))
+        .filter(purchases::redemption_id.is_null())
+        .filter(purchases::day.between(r.from, r.to))
+        .order(purchases::created_at.asc())
+        .select((
+            purchases::id,
+            purchases::user_id,
+            purchases::merchant_id,
+            purchases::created_at,
+        ))
+        .load(conn)?;
+    let mut by_till: std::collections::BTreeMap<(String, String), Vec<(NaiveDateTime, String)>> =
+        Default::default();
+    for (id, user, merchant, t) in rows {
+        by_till
+            .entry((user.unwrap_or_default(), merchant))
+            .or_default()
+            .push((t, id));
+    }
+    let mut out = Vec::new();
+    for ((user, merchant), times) in &by_till {
+        let (n, window) = densest(times, BURST_WINDOW);
+        if n >= BURST_COUNT {
+            out.push(json!({"kind": "till_purchase_burst", "user_id": user, "merchant_id": merchant,
+                "detail": format!("{n} purchases recorded within {} seconds from one till", BURST_WINDOW.num_seconds()),
+                "evidence": {"purchase_ids": window.iter().map(|x| &x.1).collect::<Vec<_>>(), "from": to_rfc3339(window[0].0)}}));
+        }
+    }
+    Ok(out)
 }

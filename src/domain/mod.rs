@@ -1,8 +1,8 @@
 //! Domain rules as plain functions and types: no HTTP, no SQL. Each rule is testable alone.
 
-pub mod draw;
 pub mod checkin;
 pub mod codes;
+pub mod draw;
 pub mod geo;
 pub mod holidays;
 pub mod money;

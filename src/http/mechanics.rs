@@ -32,7 +32,9 @@ fn card_of(state: &State, visitor_id: &str) -> Result<String, AppError> {
     responses((status = 200, description = "{payload}: the text of the visitor's wallet QR, scanned at the till to record a purchase")))]
 pub async fn my_card(state: State, who: VisitorAuth) -> Result<HttpResponse, AppError> {
     let payload = card_of(&state, &who.visitor_id)?;
-    Ok(ok(&json!({"payload": payload, "visitor_id": who.visitor_id})))
+    Ok(ok(
+        &json!({"payload": payload, "visitor_id": who.visitor_id}),
+    ))
 }
 
 #[utoipa::path(get, path = "/api/v1/me/card/qr.svg", tag = "visitors", responses((status = 200, description = "SVG of the wallet QR")))]

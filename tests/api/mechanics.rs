@@ -10,7 +10,7 @@ use sha2::{Digest, Sha256};
 use crate::both;
 use crate::support::*;
 
-async fn card(app: &TestApp, visitor: &str) -> String {
+async fn card_of(app: &TestApp, visitor: &str) -> String {
     let (s, b) = app.get("/me/card", Some(visitor)).await;
     assert_eq!(s, StatusCode::OK, "{b}");
     b["payload"].as_str().unwrap().to_string()
@@ -50,14 +50,20 @@ both!(purchase_stamps, |app| {
     assert_eq!(offer["trigger"]["type"], "purchases");
     assert_eq!(offer["trigger"]["min_spend_avos"], 5000);
     let (_, v) = app.visitor().await;
-    let card = card(&app, &v).await;
+    let card = card_of(&app, &v).await;
     assert!(card.starts_with("B1:V:"), "{card}");
 
     // A forged card, a merchant outside the campaign, and a visitor may not record.
     let (s, b) = purchase(&app, &shop_a, &card.replace(":V:", ":X:"), 100, &key()).await;
-    assert_eq!((s, code(&b)), (StatusCode::UNPROCESSABLE_ENTITY, "invalid_card"));
+    assert_eq!(
+        (s, code(&b)),
+        (StatusCode::UNPROCESSABLE_ENTITY, "invalid_card")
+    );
     let (s, b) = purchase(&app, &outsider, &card, 8000, &key()).await;
-    assert_eq!((s, code(&b)), (StatusCode::FORBIDDEN, "merchant_not_eligible"));
+    assert_eq!(
+        (s, code(&b)),
+        (StatusCode::FORBIDDEN, "merchant_not_eligible")
+    );
     let (s, _) = purchase(&app, &v, &card, 8000, &key()).await;
     assert!(s == StatusCode::FORBIDDEN || s == StatusCode::UNAUTHORIZED);
 
@@ -71,10 +77,15 @@ both!(purchase_stamps, |app| {
     assert_eq!(s, StatusCode::CREATED);
     assert_eq!(again, first);
     let (s, b) = purchase(&app, &shop_a, &card, 9000, &k).await;
-    assert_eq!((s, code(&b)), (StatusCode::UNPROCESSABLE_ENTITY, "idempotency_conflict"));
+    assert_eq!(
+        (s, code(&b)),
+        (StatusCode::UNPROCESSABLE_ENTITY, "idempotency_conflict")
+    );
     // Retries racing each other record once.
     let k2 = key();
-    let racing: Vec<_> = (0..6).map(|_| purchase(&app, &shop_b, &card, 1000, &k2)).collect();
+    let racing: Vec<_> = (0..6)
+        .map(|_| purchase(&app, &shop_b, &card, 1000, &k2))
+        .collect();
     let answers = futures::future::join_all(racing).await;
     let ids: BTreeSet<String> = answers
         .iter()
@@ -106,7 +117,10 @@ both!(purchase_stamps, |app| {
     assert_eq!(app.count("purchases", "1=1"), 5);
     assert_eq!(app.count("purchase_stamps", "1=1"), 3);
     assert_eq!(
-        app.count("coupons", &format!("offer_id = '{}'", offer["id"].as_str().unwrap())),
+        app.count(
+            "coupons",
+            &format!("offer_id = '{}'", offer["id"].as_str().unwrap())
+        ),
         1
     );
 
@@ -117,7 +131,11 @@ both!(purchase_stamps, |app| {
     assert_eq!(cards[0]["offers"][0]["stamps"], 3);
     assert_eq!(cards[0]["offers"][0]["coupons"], 1);
     let (s, till) = app
-        .post("/purchases/preview", Some(&shop_a), json!({"visitor": card}))
+        .post(
+            "/purchases/preview",
+            Some(&shop_a),
+            json!({"visitor": card}),
+        )
         .await;
     assert_eq!(s, StatusCode::OK, "{till}");
     assert_eq!(till["stamps"]["count"], 3);
@@ -125,6 +143,38 @@ both!(purchase_stamps, |app| {
     let (s, list) = app.get("/merchant/purchases", Some(&shop_a)).await;
     assert_eq!(s, StatusCode::OK);
     assert_eq!(list.as_array().unwrap().len(), 2);
+
+    // Officials see a burst of purchases from one till among the fraud signals.
+    let (_, sig) = app
+        .get(&format!("/campaigns/{cid}/signals"), Some(&off))
+        .await;
+    assert!(!sig["signals"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|s| s["kind"] == "till_purchase_burst"));
+    for _ in 0..5 {
+        let (_, v) = app.visitor().await;
+        let (s, _) = purchase(&app, &shop_c, &card_of(&app, &v).await, 100, &key()).await;
+        assert_eq!(s, StatusCode::CREATED);
+    }
+    let (_, sig) = app
+        .get(&format!("/campaigns/{cid}/signals"), Some(&off))
+        .await;
+    let burst: Vec<&Value> = sig["signals"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["kind"] == "till_purchase_burst")
+        .collect();
+    assert_eq!(burst.len(), 1, "{sig}");
+    assert!(
+        burst[0]["evidence"]["purchase_ids"]
+            .as_array()
+            .unwrap()
+            .len()
+            >= 5
+    );
 });
 
 both!(a_redemption_is_a_purchase, |app| {
@@ -137,24 +187,38 @@ both!(a_redemption_is_a_purchase, |app| {
     let claim = app.offer(&off, cid, json!({})).await;
     let (_, v) = app.visitor().await;
     let (s, coupon) = app
-        .post(&format!("/offers/{}/claim", claim["id"].as_str().unwrap()), Some(&v), json!({}))
+        .post(
+            &format!("/offers/{}/claim", claim["id"].as_str().unwrap()),
+            Some(&v),
+            json!({}),
+        )
         .await;
     assert_eq!(s, StatusCode::CREATED, "{coupon}");
     let k = key();
-    let (s, b) = app.redeem(&shop, coupon["payload"].as_str().unwrap(), 12000, &k).await;
+    let (s, b) = app
+        .redeem(&shop, coupon["payload"].as_str().unwrap(), 12000, &k)
+        .await;
     assert_eq!(s, StatusCode::CREATED, "{b}");
     assert_eq!(b["stamps"]["count"], 1);
-    assert_eq!(b["coupons"].as_array().unwrap().len(), 1, "one stamp earned the discount");
-    let (s, again) = app.redeem(&shop, coupon["payload"].as_str().unwrap(), 12000, &k).await;
+    assert_eq!(
+        b["coupons"].as_array().unwrap().len(),
+        1,
+        "one stamp earned the discount"
+    );
+    let (s, again) = app
+        .redeem(&shop, coupon["payload"].as_str().unwrap(), 12000, &k)
+        .await;
     assert_eq!(s, StatusCode::CREATED);
     assert_eq!(again, b);
     assert_eq!(app.count("purchases", "redemption_id IS NOT NULL"), 1);
     // A card purchase the same day at the same shop adds no stamp.
-    let (s, p) = purchase(&app, &shop, &card(&app, &v).await, 500, &key()).await;
+    let (s, p) = purchase(&app, &shop, &card_of(&app, &v).await, 500, &key()).await;
     assert_eq!(s, StatusCode::CREATED);
     assert_eq!(p["stamps"]["count"], 1);
     // Statistics count purchases and their spend.
-    let (s, st) = app.get(&format!("/campaigns/{cid}/stats"), Some(&off)).await;
+    let (s, st) = app
+        .get(&format!("/campaigns/{cid}/stats"), Some(&off))
+        .await;
     assert_eq!(s, StatusCode::OK);
     assert_eq!(st["funnel"]["purchases"], 2, "{st}");
     assert_eq!(st["funnel"]["purchase_spend_avos"], 12500);
@@ -191,7 +255,11 @@ async fn many_visitors(app: &TestApp, n: usize) -> Vec<String> {
             out
         }
     });
-    futures::future::join_all(jobs).await.into_iter().flatten().collect()
+    futures::future::join_all(jobs)
+        .await
+        .into_iter()
+        .flatten()
+        .collect()
 }
 
 fn sha256_hex(s: &str) -> String {
@@ -236,7 +304,10 @@ async fn wait_done(app: &TestApp, offer_id: &str) -> Value {
         if d["status"] == "done" {
             return d;
         }
-        assert!(start.elapsed() < Duration::from_secs(120), "draw not done: {d}");
+        assert!(
+            start.elapsed() < Duration::from_secs(120),
+            "draw not done: {d}"
+        );
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
 }
@@ -256,7 +327,10 @@ both!(fair_draw, |app| {
                                "draw_at": (now + chrono::Duration::hours(1)).to_rfc3339()}}),
         )
         .await;
-    assert_eq!((bad.0, code(&bad.1)), (StatusCode::UNPROCESSABLE_ENTITY, "validation_failed"));
+    assert_eq!(
+        (bad.0, code(&bad.1)),
+        (StatusCode::UNPROCESSABLE_ENTITY, "validation_failed")
+    );
     let offer = app
         .offer(
             &off,
@@ -276,7 +350,9 @@ both!(fair_draw, |app| {
     assert!(d.get("seed").is_none() && d.get("winners").is_none());
     // Claiming a draw offer is refused: it is drawn.
     let (_, v0) = app.visitor().await;
-    let (s, b) = app.post(&format!("/offers/{oid}/claim"), Some(&v0), json!({})).await;
+    let (s, b) = app
+        .post(&format!("/offers/{oid}/claim"), Some(&v0), json!({}))
+        .await;
     assert_eq!((s, code(&b)), (StatusCode::FORBIDDEN, "not_open"));
 
     // 1,000 visitors enter, once each.
@@ -290,7 +366,13 @@ both!(fair_draw, |app| {
     for (s, b) in &entries {
         assert_eq!(*s, StatusCode::CREATED, "{b}");
     }
-    let (s, b) = app.post(&format!("/offers/{oid}/entries"), Some(&visitors[0]), json!({})).await;
+    let (s, b) = app
+        .post(
+            &format!("/offers/{oid}/entries"),
+            Some(&visitors[0]),
+            json!({}),
+        )
+        .await;
     assert_eq!((s, code(&b)), (StatusCode::CONFLICT, "already_entered"));
     let (_, mine) = app.get("/me/draws", Some(&visitors[0])).await;
     assert_eq!(mine[0]["outcome"], "pending");
@@ -298,7 +380,9 @@ both!(fair_draw, |app| {
     // Time passes; late entries are refused and the draw runs — several callers at once and
     // the background job; it runs once.
     make_due(&app, &oid);
-    let (s, b) = app.post(&format!("/offers/{oid}/entries"), Some(&v0), json!({})).await;
+    let (s, b) = app
+        .post(&format!("/offers/{oid}/entries"), Some(&v0), json!({}))
+        .await;
     assert_eq!((s, code(&b)), (StatusCode::FORBIDDEN, "entries_closed"));
     let draw_path = format!("/offers/{oid}/draw");
     let calls = (0..8).map(|_| app.get(&draw_path, None));
@@ -306,7 +390,11 @@ both!(fair_draw, |app| {
     let d = wait_done(&app, &oid).await;
     assert_eq!(d["commitment"], commitment);
     let seed = d["seed"].as_str().unwrap();
-    assert_eq!(sha256_hex(seed), commitment, "the commitment is SHA-256 of the seed's hex text");
+    assert_eq!(
+        sha256_hex(seed),
+        commitment,
+        "the commitment is SHA-256 of the seed's hex text"
+    );
     let entry_list = d["entries"].as_array().unwrap();
     assert_eq!(entry_list.len(), 1000);
     let winners: BTreeSet<String> = d["winners"]
@@ -318,8 +406,20 @@ both!(fair_draw, |app| {
     assert_eq!(winners.len(), 100);
     assert_eq!(recompute(seed, entry_list, 100), winners);
     assert_eq!(app.count("coupons", &format!("offer_id = '{oid}'")), 100);
-    assert_eq!(app.count("draw_entries", &format!("offer_id = '{oid}' AND outcome = 'won' AND coupon_id IS NOT NULL")), 100);
-    assert_eq!(app.count("draw_entries", &format!("offer_id = '{oid}' AND outcome = 'lost'")), 900);
+    assert_eq!(
+        app.count(
+            "draw_entries",
+            &format!("offer_id = '{oid}' AND outcome = 'won' AND coupon_id IS NOT NULL")
+        ),
+        100
+    );
+    assert_eq!(
+        app.count(
+            "draw_entries",
+            &format!("offer_id = '{oid}' AND outcome = 'lost'")
+        ),
+        900
+    );
 
     // Calling again changes nothing.
     let (_, again) = app.get(&format!("/offers/{oid}/draw"), None).await;
@@ -332,7 +432,10 @@ both!(fair_draw, |app| {
         let (_, mine) = app.get("/me/draws", Some(v)).await;
         let e = &mine[0];
         assert!(e["outcome"] == "won" || e["outcome"] == "lost", "{e}");
-        assert_eq!(winners.contains(e["id"].as_str().unwrap()), e["outcome"] == "won");
+        assert_eq!(
+            winners.contains(e["id"].as_str().unwrap()),
+            e["outcome"] == "won"
+        );
         if e["outcome"] == "won" {
             won += 1;
             let (_, coupons) = app.get("/me/coupons", Some(v)).await;
@@ -363,7 +466,9 @@ both!(draw_taken_over_after_a_crash, |app| {
     let mut tokens = Vec::new();
     for _ in 0..12 {
         let (_, v) = app.visitor().await;
-        let (s, b) = app.post(&format!("/offers/{oid}/entries"), Some(&v), json!({})).await;
+        let (s, b) = app
+            .post(&format!("/offers/{oid}/entries"), Some(&v), json!({}))
+            .await;
         assert_eq!(s, StatusCode::CREATED, "{b}");
         tokens.push(v);
     }

@@ -45,7 +45,10 @@ fn select_every_table(conn: &mut DbConn) {
         .load(conn)
         .unwrap();
     purchase_triggers::table
-        .select((purchase_triggers::offer_id, purchase_triggers::min_spend_avos))
+        .select((
+            purchase_triggers::offer_id,
+            purchase_triggers::min_spend_avos,
+        ))
         .limit(1)
         .load::<(String, i64)>(conn)
         .unwrap();

@@ -77,9 +77,9 @@ fn matrix(method: &str, path: &str) -> Option<&'static str> {
         | ("get", "/me/stamps")
         | ("get", "/me/draws")
         | ("post", "/offers/{id}/entries") => "UAAFFFFF",
-        ("post", "/purchases") | ("post", "/purchases/preview") | ("get", "/merchant/purchases") => {
-            "UFFAAAFF"
-        }
+        ("post", "/purchases")
+        | ("post", "/purchases/preview")
+        | ("get", "/merchant/purchases") => "UFFAAAFF",
         ("get", "/offers/{id}/draw") => "AAAAAAAA",
         _ => return None,
     })
@@ -240,7 +240,9 @@ async fn request(app: &TestApp, fx: &Fx, method: &str, tmpl: &str) -> (String, O
             assert_eq!(s, StatusCode::OK, "{card}");
             (
                 p.into(),
-                Some(json!({"visitor": card["payload"], "spend_avos": 5000, "idempotency_key": key()})),
+                Some(
+                    json!({"visitor": card["payload"], "spend_avos": 5000, "idempotency_key": key()}),
+                ),
             )
         }
         ("post", "/offers/{id}/entries") | ("get", "/offers/{id}/draw") => {

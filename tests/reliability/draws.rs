@@ -16,7 +16,10 @@ use crate::support::{self, Backend};
 fn execute(db_url: &str, sql: &str) {
     use diesel::connection::SimpleConnection;
     let (pool, _) = bairro::db::connect(db_url, Some(1)).expect("database opens");
-    pool.get().expect("a connection").batch_execute(sql).unwrap();
+    pool.get()
+        .expect("a connection")
+        .batch_execute(sql)
+        .unwrap();
 }
 
 fn sha256_hex(s: &str) -> String {
@@ -57,8 +60,13 @@ async fn killed_mid_draw(backend: Backend) {
         .map(|(_, t)| t)
         .collect();
     for v in &visitors {
-        api.ok(&format!("/offers/{oid}/entries"), v, json!({}), StatusCode::CREATED)
-            .await;
+        api.ok(
+            &format!("/offers/{oid}/entries"),
+            v,
+            json!({}),
+            StatusCode::CREATED,
+        )
+        .await;
     }
     // Time passes: the draw is due. The background drawer claims it and stalls after paying
     // seven winners; the process is killed there.
@@ -68,17 +76,30 @@ async fn killed_mid_draw(backend: Backend) {
     };
     execute(
         &url,
-        &format!("UPDATE draws SET entries_close_at = {due}, draw_at = {due} WHERE offer_id = '{oid}'"),
+        &format!(
+            "UPDATE draws SET entries_close_at = {due}, draw_at = {due} WHERE offer_id = '{oid}'"
+        ),
     );
     let coupons = |url: &str| count(url, "coupons", &format!("offer_id = '{oid}'"));
     let started = Instant::now();
     while coupons(&url) < 7 {
-        assert!(started.elapsed() < Duration::from_secs(60), "the draw did not start: {}", server.logs());
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "the draw did not start: {}",
+            server.logs()
+        );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     server.kill();
     assert_eq!(coupons(&url), 7);
-    assert_eq!(count(&url, "draws", &format!("offer_id = '{oid}' AND status = 'drawing'")), 1);
+    assert_eq!(
+        count(
+            &url,
+            "draws",
+            &format!("offer_id = '{oid}' AND status = 'drawing'")
+        ),
+        1
+    );
 
     // Two processes start on the same database; the draw is finished once.
     let plain = env(&[("BAIRRO_DRAW_LEASE_SECONDS", "2")]);
@@ -92,15 +113,29 @@ async fn killed_mid_draw(backend: Backend) {
         if d["status"] == "done" {
             break d;
         }
-        assert!(started.elapsed() < Duration::from_secs(60), "draw not finished: {d}");
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "draw not finished: {d}"
+        );
         tokio::time::sleep(Duration::from_millis(200)).await;
     };
     assert_eq!(coupons(&url), stock);
     assert_eq!(
-        count(&url, "draw_entries", &format!("offer_id = '{oid}' AND outcome = 'won' AND coupon_id IS NOT NULL")),
+        count(
+            &url,
+            "draw_entries",
+            &format!("offer_id = '{oid}' AND outcome = 'won' AND coupon_id IS NOT NULL")
+        ),
         stock
     );
-    assert_eq!(count(&url, "draw_entries", &format!("offer_id = '{oid}' AND outcome = 'lost'")), 30);
+    assert_eq!(
+        count(
+            &url,
+            "draw_entries",
+            &format!("offer_id = '{oid}' AND outcome = 'lost'")
+        ),
+        30
+    );
     let seed = d["seed"].as_str().unwrap();
     assert_eq!(sha256_hex(seed), d["commitment"].as_str().unwrap());
     let mut ranked: Vec<(String, String)> = d["entries"]
@@ -113,7 +148,11 @@ async fn killed_mid_draw(backend: Backend) {
         })
         .collect();
     ranked.sort();
-    let recomputed: BTreeSet<String> = ranked.into_iter().take(stock as usize).map(|(_, e)| e).collect();
+    let recomputed: BTreeSet<String> = ranked
+        .into_iter()
+        .take(stock as usize)
+        .map(|(_, e)| e)
+        .collect();
     let published: BTreeSet<String> = d["winners"]
         .as_array()
         .unwrap()
