@@ -42,7 +42,18 @@ export interface Offer {
   issued: number;
   per_visitor_limit: number;
   valid_days: number;
-  trigger: { type: 'signup' | 'checkins' | 'claim'; count?: number | null; opens_at?: string | null };
+  trigger: {
+    type: 'signup' | 'checkins' | 'claim' | 'purchases' | 'draw';
+    count?: number | null;
+    opens_at?: string | null;
+    min_spend_avos?: number | null;
+    entries_close_at?: string | null;
+    draw_at?: string | null;
+  };
+  /** `draw` offers: the draw's state and entries so far. */
+  draw?: { status: string; commitment: string; entries: number };
+  /** `purchases` offers (officials): stamps that count for this offer. */
+  stamps?: number;
   eligible_categories?: string[] | null;
 }
 

@@ -19,6 +19,7 @@ import {
   type SubmitOutcome,
 } from '../offline';
 import { navigate } from '../router';
+import { WalletExtras, DrawOffer } from './mechanics';
 
 function CampaignDates({ c }: { c: Campaign }) {
   return (
@@ -166,6 +167,7 @@ export function CampaignPage({ slug }: { slug: string }) {
                   {t('offer.claim')}
                 </button>
               )}
+              <DrawOffer offer={o} />
               {claimMsg?.id === o.id && (
                 <p class={claimMsg.ok ? 'alert alert-ok' : 'alert alert-error'} role="status">
                   {claimMsg.text}
@@ -442,6 +444,7 @@ export function WalletPage() {
     <main id="main" class="page page-phone">
       <h1>{t('wallet.title')}</h1>
       {offline && <Notice kind="warn">{t('wallet.offline')}</Notice>}
+      <WalletExtras />
       <ErrorBox error={err} />
       {!loaded && coupons.length === 0 && <Loading />}
       {loaded && coupons.length === 0 && (
