@@ -80,6 +80,7 @@ test('official generates settlement statements, approves and pays one', async ()
   await page.getByRole('button', { name: L('settlement.approve') }).first().click();
   await page.getByRole('button', { name: L('settlement.pay') }).first().waitFor({ timeout: 20000 });
   await page.getByRole('button', { name: L('settlement.pay') }).first().click();
+  await page.getByTestId('confirm-yes').click();
   await page.getByText(L('status.paid')).first().waitFor({ timeout: 20000 });
   const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: L('common.download_csv') }).first().click()]);
   assert.match(download.suggestedFilename(), /\.csv$/);

@@ -94,6 +94,7 @@ test('official creates a campaign, two points and an offer, and publishes it', a
   await page.getByRole('cell', { name: 'MOP 50 e-cash', exact: true }).waitFor({ timeout: 20000 });
 
   await page.getByRole('button', { name: L('campaign.publish') }).click();
+  await page.getByTestId('confirm-yes').click();
   await page.getByText(L('status.published')).first().waitFor({ timeout: 20000 });
   await shot(page, 'official-campaign-detail');
 

@@ -278,6 +278,8 @@ interface ReqOpts {
   body?: unknown;
   auth?: AuthKind;
   raw?: boolean;
+  /** A CSV body sent as text/csv (the merchant import). */
+  csv?: string;
 }
 
 export const API = '/api/v1';
@@ -298,6 +300,10 @@ async function send(path: string, opts: ReqOpts): Promise<Response> {
   if (opts.body !== undefined) {
     headers['Content-Type'] = 'application/json';
     body = JSON.stringify(opts.body);
+  }
+  if (opts.csv !== undefined) {
+    headers['Content-Type'] = 'text/csv; charset=utf-8';
+    body = opts.csv;
   }
   try {
     return await fetch(API + path, { method: opts.method || (body ? 'POST' : 'GET'), headers, body });
@@ -348,6 +354,11 @@ export async function api<T>(path: string, opts: ReqOpts = {}): Promise<T> {
   }
   const text = await res.text();
   return (text ? JSON.parse(text) : null) as T;
+}
+
+/** Send a CSV body as an official (the merchant import). */
+export function apiCsv<T>(path: string, csv: string): Promise<T> {
+  return api<T>(path, { method: 'POST', auth: 'staff', csv });
 }
 
 /** Fetch a protected file (QR image, poster, CSV) as a Blob. */

@@ -235,6 +235,14 @@ pub fn run_due(conn: &mut DbConn) -> Result<usize, AppError> {
 /// Claims and finishes one draw if it is due and not being drawn by a live process.
 pub fn run(conn: &mut DbConn, offer_id: &str) -> Result<bool, AppError> {
     let t = now();
+    // A paused offer's draw waits until the offer is resumed.
+    let paused: bool = offers::table
+        .find(offer_id)
+        .select(offers::paused)
+        .first(conn)?;
+    if paused {
+        return Ok(false);
+    }
     let stale = t - lease();
     let claimed = write_tx(conn, |conn| {
         Ok(diesel::update(
@@ -345,7 +353,7 @@ fn pay_winner(
             .first(conn)
             .optional()?
             .flatten();
-        let got = super::issuance::issue_entitled(
+        let (got, why) = super::issuance::issue_entitled(
             conn,
             offer,
             visitor_id,
@@ -360,8 +368,12 @@ fn pay_winner(
                     .execute(conn)?;
             }
             None => {
+                let note = match why.map(|w| w.error()) {
+                    Some(AppError::Rule { code, .. }) => code,
+                    _ => "limit_reached",
+                };
                 diesel::update(draw_entries::table.find(entry_id))
-                    .set(draw_entries::note.eq(Some("not_issued")))
+                    .set(draw_entries::note.eq(Some(note)))
                     .execute(conn)?;
             }
         }

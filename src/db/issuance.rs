@@ -47,30 +47,71 @@ pub fn insert_visitor(conn: &mut DbConn, v: &Visitor) -> Result<Vec<(Coupon, Off
     })
 }
 
-/// Locks the visitor's row for the rest of the transaction (serialises one visitor's issuance).
+/// Locks the visitor's row for the rest of the transaction (serialises one visitor's issuance)
+/// and refuses a banned visitor.
 fn lock_visitor(conn: &mut DbConn, visitor_id: &str) -> Result<(), AppError> {
-    if matches!(conn, DbConn::Sqlite(_)) {
-        // `BEGIN IMMEDIATE` already lets one writer in at a time.
-        return Ok(());
-    }
-    let n = match conn {
+    let found: Vec<Option<NaiveDateTime>> = match conn {
         DbConn::Pg(c) => visitors::table
             .find(visitor_id)
-            .select(visitors::id)
+            .select(visitors::banned_at)
             .for_update()
-            .load::<String>(c)?
-            .len(),
-        DbConn::Sqlite(_) => 1,
+            .load(c)?,
+        // `BEGIN IMMEDIATE` already lets one writer in at a time.
+        DbConn::Sqlite(c) => visitors::table
+            .find(visitor_id)
+            .select(visitors::banned_at)
+            .load(c)?,
     };
-    if n == 0 {
-        return Err(AppError::Unauthorized(
+    match found.first() {
+        None => Err(AppError::Unauthorized(
             "unknown visitor; sign up again".into(),
-        ));
+        )),
+        Some(Some(_)) => Err(visitor_banned()),
+        Some(None) => Ok(()),
     }
-    Ok(())
 }
 
-/// Issues one coupon of an offer if stock remains; `None` when sold out.
+pub fn visitor_banned() -> AppError {
+    AppError::rule(
+        StatusCode::FORBIDDEN,
+        "visitor_banned",
+        "This wallet has been suspended by the campaign's organisers.",
+    )
+}
+
+/// Why an offer gave no coupon.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NotIssued {
+    SoldOut,
+    Paused,
+    BudgetExhausted,
+}
+
+impl NotIssued {
+    pub fn error(self) -> AppError {
+        match self {
+            NotIssued::SoldOut => AppError::rule(
+                StatusCode::GONE,
+                "sold_out",
+                "All coupons of this offer have been claimed.",
+            ),
+            NotIssued::Paused => AppError::rule(
+                StatusCode::FORBIDDEN,
+                "offer_paused",
+                "This offer is paused for the moment.",
+            ),
+            NotIssued::BudgetExhausted => AppError::rule(
+                StatusCode::GONE,
+                "budget_exhausted",
+                "This campaign's budget for e-cash coupons is used up.",
+            ),
+        }
+    }
+}
+
+/// Issues one coupon of an offer if the campaign's budget, the offer's stock and its state
+/// allow; the budget rule (`budget::commit`) and the stock's conditional update both hold in
+/// this transaction.
 fn issue_one(
     conn: &mut DbConn,
     offer: &Offer,
@@ -79,16 +120,35 @@ fn issue_one(
     t: NaiveDateTime,
     checkin_id: Option<&str>,
     visitor_ref: Option<&str>,
-) -> Result<Option<Coupon>, AppError> {
+) -> Result<Result<Coupon, NotIssued>, AppError> {
+    let amount = if offer.kind == "ecash" {
+        offer.face_value_avos
+    } else {
+        0
+    };
+    let day = macau_day(t);
+    if !super::budget::commit(conn, &offer.campaign_id, day, amount)? {
+        return Ok(Err(NotIssued::BudgetExhausted));
+    }
     let taken = diesel::update(
         offers::table
             .find(&offer.id)
-            .filter(offers::issued.lt(offers::stock)),
+            .filter(offers::issued.lt(offers::stock))
+            .filter(offers::paused.eq(false)),
     )
     .set(offers::issued.eq(offers::issued + 1))
     .execute(conn)?;
     if taken == 0 {
-        return Ok(None);
+        super::budget::release(conn, &offer.campaign_id, day, amount)?;
+        let paused: bool = offers::table
+            .find(&offer.id)
+            .select(offers::paused)
+            .first(conn)?;
+        return Ok(Err(if paused {
+            NotIssued::Paused
+        } else {
+            NotIssued::SoldOut
+        }));
     }
     let expires_at = (t + Duration::days(i64::from(offer.valid_days))).min(offer.valid_until);
     let coupon = Coupon {
@@ -124,7 +184,7 @@ fn issue_one(
         },
         t,
     )?;
-    Ok(Some(coupon))
+    Ok(Ok(coupon))
 }
 
 fn coupons_held(conn: &mut DbConn, offer_id: &str, visitor_id: &str) -> Result<i64, AppError> {
@@ -186,8 +246,8 @@ fn issue_earned(
                 checkin_id,
                 visitor_ref,
             )? {
-                Some(c) => out.push((c, offer.clone())),
-                None => break,
+                Ok(c) => out.push((c, offer.clone())),
+                Err(_) => break,
             }
             have += 1;
         }
@@ -342,6 +402,22 @@ pub fn check_in(
     let (point_id, counter) = match keys.verify(&req.payload) {
         Ok(Payload::StaticPoint { point_id }) => (point_id, None),
         Ok(Payload::RotatingPoint { point_id, counter }) => (point_id, Some(counter)),
+        Ok(Payload::DevicePoint {
+            point_id,
+            device_id,
+            counter,
+        }) => {
+            // A display's own code counts only while that display is active at that point.
+            if !super::operations::device_valid(
+                conn,
+                &device_id.to_string(),
+                &point_id.to_string(),
+            )? {
+                refuse(conn, &req, None, Refusal::InvalidPayload.code())?;
+                return Err(refusal_error(Refusal::InvalidPayload));
+            }
+            (point_id, Some(counter))
+        }
         Ok(Payload::Coupon { .. }) | Err(PayloadError::Invalid) | Err(PayloadError::Expired) => {
             refuse(conn, &req, None, Refusal::InvalidPayload.code())?;
             return Err(refusal_error(Refusal::InvalidPayload));
@@ -352,6 +428,14 @@ pub fn check_in(
         refuse(conn, &req, None, Refusal::InvalidPayload.code())?;
         return Err(refusal_error(Refusal::InvalidPayload));
     };
+    if super::operations::point_retired(conn, &point.id)? {
+        refuse(conn, &req, Some(point), "point_retired")?;
+        return Err(AppError::rule(
+            StatusCode::GONE,
+            "point_retired",
+            "This check-in point has been retired.",
+        ));
+    }
     if point.kind == "qr" && req.method == "ar" {
         // An AR check-in needs an AR marker; a plain QR stand only takes QR scans.
         refuse(conn, &req, Some(point), Refusal::InvalidPayload.code())?;
@@ -540,12 +624,8 @@ pub fn claim(
             None,
             visitor_ref,
         )? {
-            Some(c) => Ok(c),
-            None => Err(AppError::rule(
-                StatusCode::GONE,
-                "sold_out",
-                "All coupons of this offer have been claimed.",
-            )),
+            Ok(c) => Ok(c),
+            Err(why) => Err(why.error()),
         }
     });
     match result {
@@ -718,10 +798,10 @@ pub(crate) fn issue_entitled(
     entitled: i64,
     t: NaiveDateTime,
     visitor_ref: Option<&str>,
-) -> Result<Vec<(Coupon, Offer)>, AppError> {
+) -> Result<(Vec<(Coupon, Offer)>, Option<NotIssued>), AppError> {
     let mut out = Vec::new();
     if offer.valid_until <= t {
-        return Ok(out);
+        return Ok((out, Some(NotIssued::SoldOut)));
     }
     let mut have = coupons_held(conn, &offer.id, visitor_id)?;
     while have < entitled.min(i64::from(offer.per_visitor_limit)) {
@@ -734,12 +814,12 @@ pub(crate) fn issue_entitled(
             None,
             visitor_ref,
         )? {
-            Some(c) => out.push((c, offer.clone())),
-            None => break,
+            Ok(c) => out.push((c, offer.clone())),
+            Err(why) => return Ok((out, Some(why))),
         }
         have += 1;
     }
-    Ok(out)
+    Ok((out, None))
 }
 
 /// `lock_visitor` for the purchase and draw triggers.

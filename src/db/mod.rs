@@ -182,11 +182,13 @@ pub fn get(pool: &DbPool) -> Result<PooledConn, AppError> {
 }
 
 pub mod audit;
+pub mod budget;
 pub mod cache;
 pub mod catalog;
 pub mod draws;
 pub mod issuance;
 pub mod ledger;
+pub mod operations;
 pub mod pledges;
 pub mod purchases;
 pub mod redemptions;

@@ -203,14 +203,15 @@ pub fn record_in_tx(
             i64::from(o.per_visitor_limit),
         );
         if entitled > 0 {
-            coupons.extend(super::issuance::issue_entitled(
+            let (got, _) = super::issuance::issue_entitled(
                 conn,
                 o,
                 visitor_id,
                 entitled,
                 t,
                 visitor_ref.as_deref(),
-            )?);
+            )?;
+            coupons.extend(got);
         }
         if min == 0 && o.issued < o.stock {
             thresholds.extend((1..=i64::from(o.per_visitor_limit)).map(|k| k * every));
@@ -332,6 +333,7 @@ pub fn record(
         return Ok(prev);
     }
     let t = now();
+    super::operations::ensure_not_suspended(conn, &req.merchant_id)?;
     let campaign = live_campaign(conn, &req.merchant_id, req.campaign.as_deref(), t)?;
     let known: i64 = visitors::table.find(&visitor_id).count().get_result(conn)?;
     if known == 0 {

@@ -156,6 +156,7 @@ fn quote(
     offer: &Offer,
     spend_avos: i64,
 ) -> Result<money::Applied, AppError> {
+    super::operations::ensure_not_suspended(conn, merchant_id)?;
     let shop = caches.shop(conn, merchant_id, &coupon.campaign_id)?;
     let (merchant, enrolled) = &*shop;
     let cats = offer.categories();

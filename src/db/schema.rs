@@ -10,6 +10,8 @@ diesel::table! {
         lng -> Double,
         m_mark -> Bool,
         created_at -> Timestamp,
+        suspended_at -> Nullable<Timestamp>,
+        suspend_reason -> Nullable<Text>,
     }
 }
 
@@ -35,6 +37,9 @@ diesel::table! {
         device_hash -> Nullable<Text>,
         created_at -> Timestamp,
         last_seen_at -> Timestamp,
+        banned_at -> Nullable<Timestamp>,
+        ban_reason -> Nullable<Text>,
+        banned_by -> Nullable<Text>,
     }
 }
 
@@ -50,6 +55,9 @@ diesel::table! {
         status -> Text,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        budget_avos -> Nullable<BigInt>,
+        daily_budget_avos -> Nullable<BigInt>,
+        committed_avos -> BigInt,
     }
 }
 
@@ -63,6 +71,7 @@ diesel::table! {
         decided_at -> Nullable<Timestamp>,
         decided_by -> Nullable<Text>,
         reason -> Nullable<Text>,
+        withdrawn_at -> Nullable<Timestamp>,
     }
 }
 
@@ -79,6 +88,7 @@ diesel::table! {
         rotate_seconds -> Integer,
         require_location -> Bool,
         created_at -> Timestamp,
+        retired_at -> Nullable<Timestamp>,
     }
 }
 
@@ -98,6 +108,7 @@ diesel::table! {
         point_id -> Text,
         created_at -> Timestamp,
         revoked_at -> Nullable<Timestamp>,
+        secret -> Nullable<Text>,
     }
 }
 
@@ -155,6 +166,7 @@ diesel::table! {
         opens_at -> Nullable<Timestamp>,
         eligible_categories -> Text,
         created_at -> Timestamp,
+        paused -> Bool,
     }
 }
 
@@ -173,6 +185,9 @@ diesel::table! {
         checkin_id -> Nullable<Text>,
         #[sql_name = "ref"]
         ref_ -> Nullable<Text>,
+        void_reason -> Nullable<Text>,
+        voided_by -> Nullable<Text>,
+        voided_at -> Nullable<Timestamp>,
     }
 }
 
@@ -388,6 +403,14 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    campaign_budget_days (campaign_id, day) {
+        campaign_id -> Text,
+        day -> Date,
+        committed_avos -> BigInt,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     merchants,
     users,
@@ -416,4 +439,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     purchase_triggers,
     draws,
     draw_entries,
+    campaign_budget_days,
 );

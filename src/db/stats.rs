@@ -251,7 +251,10 @@ fn first_day(conn: &mut DbConn, cid: &str) -> Result<NaiveDate, AppError> {
         .find(cid)
         .select((campaigns::created_at, campaigns::starts_at))
         .first(conn)?;
-    let mut first = macau_day(created.min(starts));
+    // Never before the campaign existed (a start mistyped years early must not make the
+    // statistics job keep centuries of empty days).
+    let _ = starts;
+    let mut first = macau_day(created);
     let earliest: [Option<NaiveDate>; 5] = [
         checkins::table
             .filter(checkins::campaign_id.eq(cid))

@@ -3,7 +3,10 @@
 //! Format (QR alphanumeric mode, so it prints small): `B1:<type>:<kid>:<fields…>:<sig>`.
 //! - `B1:P:<kid>:<point>:<sig>` — a static point's QR;
 //! - `B1:R:<kid>:<point>:<counter>:<sig>` — a rotating point's code for one period;
-//! - `B1:C:<kid>:<code>:<sig>` — a coupon shown at the till.
+//! - `B1:C:<kid>:<code>:<sig>` — a coupon shown at the till;
+//! - `B1:D:<kid>:<point>:<device>:<counter>:<sig>` — a rotating point's code for one period,
+//!   computed by one display device with its own secret (so revoking that device stops its
+//!   codes, even the ones it computes offline).
 //!
 //! `B1` is the format version and `<kid>` names the signing key, so both can rotate.
 //! Signatures are HMAC-SHA256 truncated to 80 bits. A rotating point is signed with its own
@@ -39,9 +42,21 @@ pub struct KeyRing {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Payload {
-    StaticPoint { point_id: Uuid },
-    RotatingPoint { point_id: Uuid, counter: i64 },
-    Coupon { code: String },
+    StaticPoint {
+        point_id: Uuid,
+    },
+    RotatingPoint {
+        point_id: Uuid,
+        counter: i64,
+    },
+    Coupon {
+        code: String,
+    },
+    DevicePoint {
+        point_id: Uuid,
+        device_id: Uuid,
+        counter: i64,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -114,8 +129,32 @@ impl KeyRing {
         BASE32_NOPAD.encode(&self.rotating_key(self.current(), point))
     }
 
+    /// The point's own rotating key, used by the server only (`GET /points/{id}/code`). Display
+    /// devices get a secret of their own instead (`device_secret`); the label changed when they
+    /// did, so a secret handed to a display before then no longer signs anything.
     fn rotating_key(&self, k: &SigningKey, point: Uuid) -> Vec<u8> {
-        mac(&k.key, &format!("rotating-point:{}", pid(point)))
+        mac(&k.key, &format!("rotating-point-server:{}", pid(point)))
+    }
+
+    fn device_key(&self, k: &SigningKey, device: Uuid) -> Vec<u8> {
+        mac(&k.key, &format!("display-device:{}", pid(device)))
+    }
+
+    /// The secret a display device holds (base32): its codes verify only while it is active.
+    pub fn device_secret(&self, device: Uuid) -> String {
+        BASE32_NOPAD.encode(&self.device_key(self.current(), device))
+    }
+
+    /// A device's code of `counter`, as the device computes it.
+    pub fn device_point(&self, point: Uuid, device: Uuid, counter: i64) -> String {
+        let k = self.current();
+        device_code_with_secret(
+            &k.kid,
+            &self.device_key(k, device),
+            &pid(point),
+            &pid(device),
+            counter,
+        )
     }
 
     /// The rotating code of `counter`; `kid` is the current key's.
@@ -162,6 +201,28 @@ impl KeyRing {
                     return Err(PayloadError::Invalid);
                 }
                 Ok(Payload::RotatingPoint { point_id, counter })
+            }
+            ["B1", "D", kid, p, d, c, s] => {
+                let k = self.by_kid(kid).ok_or(PayloadError::Invalid)?;
+                let point_id = parse_pid(p).ok_or(PayloadError::Invalid)?;
+                let device_id = parse_pid(d).ok_or(PayloadError::Invalid)?;
+                let counter: i64 = c.parse().map_err(|_| PayloadError::Invalid)?;
+                if *p != pid(point_id)
+                    || *d != pid(device_id)
+                    || counter < 0
+                    || *c != counter.to_string()
+                {
+                    return Err(PayloadError::Invalid);
+                }
+                let key = self.device_key(k, device_id);
+                if !sig_ok(&key, &format!("D:{p}:{d}:{counter}"), s) {
+                    return Err(PayloadError::Invalid);
+                }
+                Ok(Payload::DevicePoint {
+                    point_id,
+                    device_id,
+                    counter,
+                })
             }
             ["B1", "C", kid, code, s] => {
                 let k = self.by_kid(kid).ok_or(PayloadError::Invalid)?;
@@ -210,6 +271,25 @@ pub fn rotating_with_secret(kid: &str, secret: &[u8], pid_b32: &str, counter: i6
         "B1:R:{kid}:{pid_b32}:{counter}:{}",
         sig(secret, &format!("R:{pid_b32}:{counter}"))
     )
+}
+
+/// A display device's code computed from its secret — the same function the display page runs.
+pub fn device_code_with_secret(
+    kid: &str,
+    secret: &[u8],
+    pid_b32: &str,
+    did_b32: &str,
+    counter: i64,
+) -> String {
+    format!(
+        "B1:D:{kid}:{pid_b32}:{did_b32}:{counter}:{}",
+        sig(secret, &format!("D:{pid_b32}:{did_b32}:{counter}"))
+    )
+}
+
+/// The base32 form of an id in payloads.
+pub fn id_b32(id: Uuid) -> String {
+    pid(id)
 }
 
 /// The period number of a unix time.
@@ -314,6 +394,30 @@ mod tests {
                 counter: 57_000_000
             })
         );
+    }
+
+    #[test]
+    fn device_codes_verify_and_name_their_device() {
+        let r = ring();
+        let (p, d) = (Uuid::new_v4(), Uuid::new_v4());
+        let secret = BASE32_NOPAD.decode(r.device_secret(d).as_bytes()).unwrap();
+        let code = device_code_with_secret("A", &secret, &pid(p), &pid(d), 57_000_000);
+        assert_eq!(code, r.device_point(p, d, 57_000_000));
+        assert!(code.len() <= 100, "{code}");
+        assert_eq!(
+            r.verify(&code),
+            Ok(Payload::DevicePoint {
+                point_id: p,
+                device_id: d,
+                counter: 57_000_000
+            })
+        );
+        // Another device's secret cannot sign for this device.
+        let other = BASE32_NOPAD
+            .decode(r.device_secret(Uuid::new_v4()).as_bytes())
+            .unwrap();
+        let forged = device_code_with_secret("A", &other, &pid(p), &pid(d), 57_000_000);
+        assert_eq!(r.verify(&forged), Err(PayloadError::Invalid));
     }
 
     #[test]

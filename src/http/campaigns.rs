@@ -41,6 +41,48 @@ pub struct CampaignBody {
     pub description: Option<String>,
     pub starts_at: Option<String>,
     pub ends_at: Option<String>,
+    /// The subsidy ceiling for e-cash coupons (`null` for none).
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<i64>)]
+    pub budget_avos: Option<Option<i64>>,
+    /// A Macau day's ceiling (`null` for none).
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<i64>)]
+    pub daily_budget_avos: Option<Option<i64>>,
+}
+
+/// A field that may be sent as `null` to clear it: absent → None, null → Some(None).
+fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<i64>>, D::Error> {
+    Ok(Some(Option::deserialize(d)?))
+}
+
+/// The budgets of a body, checked (at most 10^13 avos each).
+fn budgets_of(body: &CampaignBody) -> Result<(), AppError> {
+    let mut errs = Vec::new();
+    for (f, v) in [
+        ("budget_avos", body.budget_avos),
+        ("daily_budget_avos", body.daily_budget_avos),
+    ] {
+        if let Some(Some(n)) = v {
+            if !(0..=10_000_000_000_000).contains(&n) {
+                errs.push(FieldError {
+                    field: f.into(),
+                    message: "0 to 10,000,000,000,000 avos, or null for none".into(),
+                });
+            }
+        }
+    }
+    if errs.is_empty() {
+        Ok(())
+    } else {
+        Err(AppError::Validation(errs))
+    }
+}
+
+/// Campaign dates must fall in a plausible range (a year typed as 0202 is refused).
+fn plausible(t: chrono::NaiveDateTime) -> bool {
+    use chrono::Datelike;
+    (2000..2100).contains(&t.year())
 }
 
 fn valid_slug(s: &str) -> bool {
@@ -95,6 +137,12 @@ fn campaign_from(body: CampaignBody, base: Option<&Campaign>) -> Result<Campaign
     if ends.is_err() {
         err("ends_at", "required, RFC 3339 with offset");
     }
+    if starts.is_ok_and(|s| !plausible(s)) {
+        err("starts_at", "must be between the years 2000 and 2099");
+    }
+    if ends.is_ok_and(|e| !plausible(e)) {
+        err("ends_at", "must be between the years 2000 and 2099");
+    }
     if let (Ok(s), Ok(e)) = (starts, ends) {
         if e <= s {
             err("ends_at", "must be after starts_at");
@@ -138,8 +186,22 @@ fn campaign_from(body: CampaignBody, base: Option<&Campaign>) -> Result<Campaign
 
 #[utoipa::path(get, path = "/api/v1/campaigns", tag = "campaigns", responses((status = 200, description = "published campaigns; officials also see drafts")))]
 pub async fn list(state: State, who: MaybeOfficial) -> Result<HttpResponse, AppError> {
-    let rows = state.db(move |c| catalog::list_campaigns(c, who.0)).await?;
-    Ok(ok(&rows.iter().map(views::campaign).collect::<Vec<_>>()))
+    let (rows, budgets) = state
+        .db(move |c| {
+            let rows = catalog::list_campaigns(c, who.0)?;
+            let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
+            let budgets = crate::db::budget::figures(c, &ids)?;
+            Ok((rows, budgets))
+        })
+        .await?;
+    Ok(ok(&rows
+        .iter()
+        .map(|c| {
+            let mut v = views::campaign(c);
+            v["budget"] = budgets.get(&c.id).cloned().unwrap_or_default().json();
+            v
+        })
+        .collect::<Vec<_>>()))
 }
 
 #[utoipa::path(post, path = "/api/v1/campaigns", tag = "campaigns", request_body = CampaignBody,
@@ -149,13 +211,23 @@ pub async fn create(
     who: Official,
     body: web::Json<CampaignBody>,
 ) -> Result<HttpResponse, AppError> {
-    let c = campaign_from(body.into_inner(), None)?;
-    let out = views::campaign(&c);
+    let body = body.into_inner();
+    budgets_of(&body)?;
+    let (budget, daily) = (body.budget_avos.flatten(), body.daily_budget_avos.flatten());
+    let c = campaign_from(body, None)?;
+    let mut out = views::campaign(&c);
+    out["budget"] = crate::db::budget::Figures {
+        budget_avos: budget,
+        daily_budget_avos: daily,
+        ..Default::default()
+    }
+    .json();
     let after = out.clone();
     state
         .db(move |conn| {
             crate::db::write_tx(conn, |conn| {
                 catalog::insert_campaign(conn, &c)?;
+                crate::db::budget::set(conn, &c.id, budget, daily)?;
                 audit::record(
                     conn,
                     &Actor::official(&who.user_id),
@@ -168,7 +240,6 @@ pub async fn create(
             })
         })
         .await?;
-    let mut out = out;
     out["points"] = json!([]);
     out["offers"] = json!([]);
     out["merchants"] = json!([]);
@@ -187,7 +258,11 @@ pub async fn full(state: &State, key: String, official: bool) -> Result<Value, A
             let points = catalog::points_of(c, &camp.id)?;
             let offers = catalog::offers_of(c, &camp.id)?;
             let merchants = catalog::participants(c, &camp.id)?;
+            let budget = crate::db::budget::figures_of(c, &camp.id)?;
+            let paused = crate::db::operations::paused_offers(c, &camp.id)?;
+            let retired = crate::db::operations::retired_points(c, &camp.id)?;
             let mut v = views::campaign(&camp);
+            v["budget"] = budget.json();
             v["points"] = json!(points
                 .iter()
                 .map(|p| {
@@ -198,10 +273,19 @@ pub async fn full(state: &State, key: String, official: bool) -> Result<Value, A
                                 .map(|u| qr.static_point(u))
                         })
                         .flatten();
-                    views::point(p, payload)
+                    let mut pv = views::point(p, payload);
+                    pv["retired"] = json!(retired.contains(&p.id));
+                    pv
                 })
                 .collect::<Vec<_>>());
-            v["offers"] = json!(offers.iter().map(views::offer).collect::<Vec<_>>());
+            v["offers"] = json!(offers
+                .iter()
+                .map(|o| {
+                    let mut ov = views::offer(o);
+                    ov["paused"] = json!(paused.contains(&o.id));
+                    ov
+                })
+                .collect::<Vec<_>>());
             crate::db::draws::decorate_offers(c, &mut v["offers"], official)?;
             v["merchants"] = json!(merchants.iter().map(views::merchant).collect::<Vec<_>>());
             Ok(v)
@@ -220,7 +304,7 @@ pub async fn get(
 }
 
 #[utoipa::path(patch, path = "/api/v1/campaigns/{id}", tag = "campaigns", request_body = CampaignBody, params(("id" = String, Path)),
-    responses((status = 200, description = "campaign"), (status = 409, description = "not_draft")))]
+    responses((status = 200, description = "campaign"), (status = 409, description = "campaign_ended"), (status = 422, description = "validation_failed")))]
 pub async fn edit(
     state: State,
     who: Official,
@@ -229,27 +313,71 @@ pub async fn edit(
 ) -> Result<HttpResponse, AppError> {
     let key = path.into_inner();
     let body = body.into_inner();
+    budgets_of(&body)?;
     let c = state
         .db(move |conn| {
             crate::db::write_tx(conn, |conn| {
                 let before = catalog::find_campaign(conn, &key)?;
-                if before.status != "draft" {
+                let t = now();
+                if before.status == "ended" || (before.status == "published" && before.ends_at <= t)
+                {
                     return Err(AppError::rule(
                         StatusCode::CONFLICT,
-                        "not_draft",
-                        "Only a draft campaign can be edited.",
+                        "campaign_ended",
+                        "This campaign has ended; it can no longer be changed.",
                     ));
                 }
+                let (budget, daily) = (body.budget_avos, body.daily_budget_avos);
+                if before.status == "published" {
+                    // Once published: names, description, budgets, and a later end; the slug,
+                    // district and start only while a draft.
+                    let starts_changed = body
+                        .starts_at
+                        .as_deref()
+                        .is_some_and(|s| parse_rfc3339(s) != Some(before.starts_at));
+                    if body.slug.as_ref().is_some_and(|s| *s != before.slug)
+                        || body.district.as_ref().is_some_and(|d| *d != before.district)
+                        || starts_changed
+                    {
+                        return Err(AppError::rule(
+                            StatusCode::CONFLICT,
+                            "not_draft",
+                            "Once published, only the names, description, budgets and a later end can change.",
+                        ));
+                    }
+                    let mut errs = Vec::new();
+                    if let Some(e) = body.ends_at.as_deref().and_then(parse_rfc3339) {
+                        if e < t {
+                            errs.push(FieldError {
+                                field: "ends_at".into(),
+                                message: "cannot be earlier than now".into(),
+                            });
+                        }
+                    }
+                    if !errs.is_empty() {
+                        return Err(AppError::Validation(errs));
+                    }
+                }
+                let old_budget = crate::db::budget::figures_of(conn, &before.id)?;
                 let after = campaign_from(body, Some(&before))?;
                 catalog::update_campaign(conn, &after)?;
+                let new_budget = budget.unwrap_or(old_budget.budget_avos);
+                let new_daily = daily.unwrap_or(old_budget.daily_budget_avos);
+                crate::db::budget::set(conn, &after.id, new_budget, new_daily)?;
+                let mut b = views::campaign(&before);
+                b["budget_avos"] = json!(old_budget.budget_avos);
+                b["daily_budget_avos"] = json!(old_budget.daily_budget_avos);
+                let mut a = views::campaign(&after);
+                a["budget_avos"] = json!(new_budget);
+                a["daily_budget_avos"] = json!(new_daily);
                 audit::record(
                     conn,
                     &Actor::official(&who.user_id),
                     "edit",
                     "campaign",
                     &after.id,
-                    Some(&views::campaign(&before)),
-                    Some(&views::campaign(&after)),
+                    Some(&b),
+                    Some(&a),
                 )?;
                 Ok(after)
             })

@@ -149,8 +149,18 @@ pub async fn create(
 
 #[utoipa::path(get, path = "/api/v1/merchants", tag = "merchants", responses((status = 200, description = "all merchants")))]
 pub async fn list(state: State, _who: Official) -> Result<HttpResponse, AppError> {
-    let rows = state.db(catalog::list_merchants).await?;
-    Ok(ok(&rows.iter().map(views::merchant).collect::<Vec<_>>()))
+    let (rows, suspended) = state
+        .db(|c| {
+            Ok((
+                catalog::list_merchants(c)?,
+                crate::db::operations::suspensions(c)?,
+            ))
+        })
+        .await?;
+    Ok(ok(&rows
+        .iter()
+        .map(|m| super::operations::merchant_view(m, suspended.get(&m.id)))
+        .collect::<Vec<_>>()))
 }
 
 #[utoipa::path(get, path = "/api/v1/merchant/me", tag = "merchant", responses((status = 200, description = "the merchant, its enrolments and today's totals")))]

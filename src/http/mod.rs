@@ -2,6 +2,7 @@
 //! extract, authorise (role extractors), call persistence/domain, and serialise.
 
 pub mod auth;
+pub mod bulk;
 pub mod campaigns;
 pub mod checkins;
 pub mod frontend;
@@ -9,6 +10,7 @@ pub mod mechanics;
 pub mod merchants;
 pub mod metrics;
 pub mod openapi;
+pub mod operations;
 pub mod pageviews;
 pub mod pledges;
 pub mod points;
@@ -70,6 +72,8 @@ pub fn api(cfg: &mut web::ServiceConfig) {
             .configure(stats::routes)
             .configure(pledges::routes)
             .configure(mechanics::routes)
+            .configure(operations::routes)
+            .configure(bulk::routes)
             .configure(openapi::routes)
             .default_service(web::to(not_found)),
     );

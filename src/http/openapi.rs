@@ -48,6 +48,11 @@ impl Modify for Bearer {
         mechanics::my_card, mechanics::my_card_qr, mechanics::my_stamps, mechanics::my_draws, mechanics::record_purchase,
         mechanics::preview_purchase, mechanics::merchant_purchases, mechanics::enter_draw, mechanics::get_draw,
         pledges::report, pledges::report_csv, pledges::footnote, pledges::holidays, pledges::add_holiday, pledges::remove_holiday,
+        operations::edit_offer, operations::pause_offer, operations::resume_offer, operations::edit_point,
+        operations::retire_point, operations::list_devices, operations::edit_merchant, operations::suspend_merchant,
+        operations::reinstate_merchant, operations::withdraw_enrolment, operations::void_coupon,
+        operations::ban_visitor, operations::unban_visitor, operations::get_visitor,
+        bulk::import_merchants, bulk::decide_enrolments, bulk::approve_settlements, bulk::pay_settlements,
     ),
     components(schemas(crate::error::FieldError, crate::domain::names::Names))
 )]

@@ -305,8 +305,15 @@ pub async fn code(
     let until = chrono::DateTime::from_timestamp(payload::period_end(counter, rs), 0)
         .expect("valid time")
         .naive_utc();
+    let code = match &who {
+        OfficialOrDevice::Device { device_id, .. } => match Uuid::parse_str(device_id) {
+            Ok(d) => state.qr.device_point(uid, d, counter),
+            Err(_) => state.qr.rotating_point(uid, counter),
+        },
+        _ => state.qr.rotating_point(uid, counter),
+    };
     Ok(ok(&json!({
-        "payload": state.qr.rotating_point(uid, counter),
+        "payload": code,
         "valid_until": to_rfc3339(until),
         "rotate_seconds": rs,
         "rotating": true,
@@ -366,6 +373,7 @@ pub async fn device_activate(
         .db(move |c| crate::db::issuance::activate_device(c, &hash))
         .await?;
     let uid = Uuid::parse_str(&point.id).map_err(|e| AppError::Internal(e.into()))?;
+    let did = Uuid::parse_str(&device_id).map_err(|e| AppError::Internal(e.into()))?;
     let (token, _) = state.jwt.issue(
         auth::device_claims(&device_id, &point.id),
         Duration::days(3650),
@@ -375,8 +383,12 @@ pub async fn device_activate(
         "device_id": device_id,
         "point_id": point.id,
         "rotate_seconds": point.rotate_seconds,
-        "secret": state.qr.rotating_secret(uid),
-        "pid": data_encoding::BASE32_NOPAD.encode(uid.as_bytes()),
+        // The display's own secret: it computes its codes offline (`B1:D:…`), and they stop
+        // verifying once the device is revoked.
+        "secret": state.qr.device_secret(did),
+        "pid": payload::id_b32(uid),
+        "did": payload::id_b32(did),
+        "format": "B1:D:{kid}:{pid}:{did}:{counter}:{base32(HMAC-SHA256(secret, 'D:{pid}:{did}:{counter}')[..10])}",
         "kid": state.settings.qr_keys[0].0,
     })))
 }

@@ -202,7 +202,9 @@ pub async fn signals(
     Ok(ok(&state
         .db(move |c| {
             let camp = catalog::find_campaign(c, &key)?;
-            crate::db::signals::campaign(c, &camp.id, r)
+            let mut doc = crate::db::signals::campaign(c, &camp.id, r)?;
+            crate::db::operations::annotate_signals(c, &mut doc)?;
+            Ok(doc)
         })
         .await?))
 }

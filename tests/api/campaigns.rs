@@ -214,7 +214,8 @@ both!(rotating_point_devices, |app| {
     );
     let (s, code2) = app.get(&format!("/points/{pid}/code"), Some(device)).await;
     assert_eq!(s, StatusCode::OK);
-    // The device can compute the same code offline from its secret.
+    // The device can compute the same code offline from its own secret (`B1:D:` codes name the
+    // device, so revoking it stops them).
     let secret = data_encoding::BASE32_NOPAD
         .decode(dev["secret"].as_str().unwrap().as_bytes())
         .unwrap();
@@ -222,14 +223,15 @@ both!(rotating_point_devices, |app| {
         .as_str()
         .unwrap()
         .split(':')
-        .nth(4)
+        .nth(5)
         .unwrap()
         .parse()
         .unwrap();
-    let offline = bairro::domain::payload::rotating_with_secret(
+    let offline = bairro::domain::payload::device_code_with_secret(
         dev["kid"].as_str().unwrap(),
         &secret,
         dev["pid"].as_str().unwrap(),
+        dev["did"].as_str().unwrap(),
         counter,
     );
     assert_eq!(offline, code2["payload"].as_str().unwrap());

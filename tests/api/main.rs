@@ -2,11 +2,15 @@
 
 mod support;
 
+mod budget_race;
+mod bulk;
 mod campaigns;
 mod checkins;
 mod concurrency;
+mod devices;
 mod foundation;
 mod mechanics;
 mod migrations;
+mod operations;
 mod redemptions;
 mod reports;

@@ -81,6 +81,25 @@ fn matrix(method: &str, path: &str) -> Option<&'static str> {
         | ("post", "/purchases/preview")
         | ("get", "/merchant/purchases") => "UFFAAAFF",
         ("get", "/offers/{id}/draw") => "AAAAAAAA",
+        // Running a live campaign (officials only).
+        ("patch", "/offers/{id}")
+        | ("post", "/offers/{id}/pause")
+        | ("post", "/offers/{id}/resume")
+        | ("patch", "/points/{id}")
+        | ("post", "/points/{id}/retire")
+        | ("get", "/points/{id}/devices")
+        | ("patch", "/merchants/{id}")
+        | ("post", "/merchants/{id}/suspend")
+        | ("post", "/merchants/{id}/reinstate")
+        | ("post", "/enrolments/{id}/withdraw")
+        | ("post", "/coupons/{id}/void")
+        | ("post", "/visitors/{id}/ban")
+        | ("post", "/visitors/{id}/unban")
+        | ("get", "/visitors/{id}") => "UFFFFFAF",
+        ("post", "/merchants/import")
+        | ("post", "/enrolments/decide")
+        | ("post", "/settlements/approve")
+        | ("post", "/settlements/pay") => "UFFFFFAF",
         _ => return None,
     })
 }
@@ -260,6 +279,73 @@ async fn request(app: &TestApp, fx: &Fx, method: &str, tmpl: &str) -> (String, O
                 p.replace("{id}", o["id"].as_str().unwrap()),
                 (method == "post").then(|| json!({})),
             )
+        }
+        ("patch", "/offers/{id}") => (
+            p.replace("{id}", &fresh_offer(app, fx).await),
+            Some(json!({"stock": 20})),
+        ),
+        ("post", "/offers/{id}/pause") | ("post", "/offers/{id}/resume") => (
+            p.replace("{id}", &fresh_offer(app, fx).await),
+            Some(json!({})),
+        ),
+        ("patch", "/points/{id}") | ("post", "/points/{id}/retire") => {
+            let pt = app.point(&fx.off, c, json!({})).await;
+            (
+                p.replace("{id}", pt["id"].as_str().unwrap()),
+                Some(json!({"radius_m": 120})),
+            )
+        }
+        ("patch", "/merchants/{id}")
+        | ("post", "/merchants/{id}/suspend")
+        | ("post", "/merchants/{id}/reinstate") => {
+            let (mid, _) = app.merchant(&fx.off, None, "retail").await;
+            (
+                p.replace("{id}", &mid),
+                Some(json!({"reason": "matrix", "address": "Rua 2"})),
+            )
+        }
+        ("post", "/enrolments/{id}/withdraw") => {
+            let fresh = fresh_campaign(app, &fx.off, true).await;
+            let (s, e) = app
+                .post(
+                    &format!("/campaigns/{fresh}/enrolments"),
+                    Some(&fx.owner),
+                    json!({}),
+                )
+                .await;
+            assert_eq!(s, StatusCode::CREATED, "{e}");
+            (
+                p.replace("{id}", e["id"].as_str().unwrap()),
+                Some(json!({"reason": "matrix"})),
+            )
+        }
+        ("post", "/coupons/{id}/void") => {
+            let o = fresh_offer(app, fx).await;
+            let (_, v) = app.visitor().await;
+            let (s, k) = app
+                .post(&format!("/offers/{o}/claim"), Some(&v), json!({}))
+                .await;
+            assert_eq!(s, StatusCode::CREATED, "{k}");
+            (
+                p.replace("{id}", k["id"].as_str().unwrap()),
+                Some(json!({"reason": "matrix"})),
+            )
+        }
+        ("post", "/visitors/{id}/ban")
+        | ("post", "/visitors/{id}/unban")
+        | ("get", "/visitors/{id}") => {
+            let (vid, _) = app.visitor().await;
+            (
+                p.replace("{id}", &vid),
+                (method == "post").then(|| json!({"reason": "matrix"})),
+            )
+        }
+        ("post", "/merchants/import") => (format!("{p}?dry_run=true"), None),
+        ("post", "/enrolments/decide") => {
+            (p.into(), Some(json!({"ids": [], "decision": "approve"})))
+        }
+        ("post", "/settlements/approve") | ("post", "/settlements/pay") => {
+            (p.into(), Some(json!({"ids": []})))
         }
         ("get", "/points/{id}/code") => (p.replace("{id}", &fx.rotating_point), None),
         ("get", _) if p.starts_with("/points/{id}") => (p.replace("{id}", &fx.point), None),

@@ -7,6 +7,7 @@ import { useAppState } from '../store';
 import { useRoute } from '../router';
 import { NameFields, cleanName, CATEGORIES } from './common';
 import { EnrolmentList } from './campaigns';
+import { BulkEnrolments, BulkSettlements, ConfirmBox, ImportMerchants, MerchantOps } from './operations';
 
 export function MerchantsPage() {
   const [list, err, reload, loading] = useLoad(() => api<Merchant[]>('/merchants', { auth: 'staff' }), []);
@@ -16,6 +17,7 @@ export function MerchantsPage() {
     if (focusId && list) document.getElementById(`merchant-${focusId}`)?.scrollIntoView({ block: 'center' });
   }, [focusId, list]);
   const [open, setOpen] = useState(false);
+  const [importing, setImporting] = useState(false);
   const empty = { name: {} as I18nName, category: 'food', address: '', lat: '22.1987', lng: '113.5439', m_mark: false, username: '', password: '' };
   const [f, setF] = useState(empty);
   const [fErr, setFErr] = useState<unknown>(null);
@@ -43,7 +45,12 @@ export function MerchantsPage() {
       <button type="button" class="btn btn-primary" aria-expanded={open} onClick={() => setOpen(!open)}>
         {t('merchant.new')}
       </button>
+      {' '}
+      <button type="button" class="btn" aria-expanded={importing} onClick={() => setImporting(!importing)}>
+        {t('ops.import')}
+      </button>
       {ok && <Notice kind="ok">{ok}</Notice>}
+      {importing && <ImportMerchants onDone={reload} />}
       {open && (
         <form class="card form-grid" onSubmit={submit}>
           <NameFields idPrefix="m-name" value={f.name} onChange={(name) => setF({ ...f, name })} />
@@ -103,6 +110,7 @@ export function MerchantsPage() {
               <th scope="col">{t('merchant.category')}</th>
               <th scope="col">{t('merchant.address')}</th>
               <th scope="col">{t('merchant.mmark')}</th>
+              <th scope="col">{t('common.actions')}</th>
             </tr>
           </thead>
           <tbody>
@@ -112,6 +120,9 @@ export function MerchantsPage() {
                 <td>{tData("category", m.category)}</td>
                 <td>{m.address}</td>
                 <td>{m.m_mark ? <MMark /> : '—'}</td>
+                <td class="actions">
+                  <MerchantOps m={m} reload={reload} />
+                </td>
               </tr>
             ))}
           </tbody>
@@ -132,6 +143,7 @@ export function EnrolmentsPage() {
       {loading && <Loading />}
       <ErrorBox error={err} />
       {list && <EnrolmentList list={list} onChange={reload} showCampaign={names} />}
+      {list && <BulkEnrolments list={list} onDone={reload} campaigns={names} />}
     </main>
   );
 }
@@ -160,7 +172,9 @@ export function SettlementsPage() {
       setActErr(e2);
     }
   };
+  const [paying, setPaying] = useState<Settlement | null>(null);
   const act = async (s: Settlement, what: 'approve' | 'pay') => {
+    setPaying(null);
     try {
       await api(`/settlements/${s.id}/${what}`, { method: 'POST', auth: 'staff' });
       setActErr(null);
@@ -199,6 +213,9 @@ export function SettlementsPage() {
       </form>
       {!campaign && <p class="hint">{t('settlement.choose_campaign')}</p>}
       {msg && <Notice kind="ok">{msg}</Notice>}
+      {paying && (
+        <ConfirmBox title={t('ops.pay_one_q', { name: pick(paying.merchant_name) || paying.merchant_id, total: fmtMoney(paying.amount_avos) })} danger onConfirm={() => act(paying, 'pay')} onCancel={() => setPaying(null)} />
+      )}
       <ErrorBox error={err || actErr} />
       {loading && <Loading />}
       <div class="table-wrap" tabIndex={0}>
@@ -235,7 +252,7 @@ export function SettlementsPage() {
                     </button>
                   )}
                   {s.status === 'approved' && (
-                    <button type="button" class="btn btn-small btn-primary" onClick={() => act(s, 'pay')}>
+                    <button type="button" class="btn btn-small btn-primary" onClick={() => setPaying(s)}>
                       {t('settlement.pay')}
                     </button>
                   )}
@@ -263,6 +280,7 @@ export function SettlementsPage() {
         </table>
         {list && list.length === 0 && <p>{t('common.none')}</p>}
       </div>
+      {list && <BulkSettlements list={list} onDone={reload} />}
     </main>
   );
 }

@@ -17,6 +17,7 @@ import { useAppState } from '../store';
 import { navigate } from '../router';
 import { NameFields, cleanName, CATEGORIES, CampaignTabs } from './common';
 import { offerValue, offerTrigger } from '../visitor/common';
+import { BudgetCell, BudgetPanel, ConfirmBox, LiveEdit, OfferOps, PointOps } from './operations';
 
 export function Dashboard() {
   const st = useAppState();
@@ -74,6 +75,7 @@ function CampaignTable({ list }: { list: Campaign[] }) {
             <th scope="col">{t('campaign.starts_at')}</th>
             <th scope="col">{t('campaign.ends_at')}</th>
             <th scope="col">{t('campaign.status')}</th>
+            <th scope="col">{t('ops.budget')}</th>
             <th scope="col">{t('common.actions')}</th>
           </tr>
         </thead>
@@ -88,6 +90,9 @@ function CampaignTable({ list }: { list: Campaign[] }) {
               <td>{fmtDate(c.ends_at)}</td>
               <td>
                 <StatusBadge status={c.status} />
+              </td>
+              <td>
+                <BudgetCell c={c} />
               </td>
               <td>
                 <a href={`#/official/campaigns/${c.id}/stats`}>{t('nav.stats')}</a>
@@ -206,6 +211,7 @@ export function CampaignDetail({ id }: { id: string }) {
   const [c, err, reload, loading] = useLoad(() => api<Campaign>(`/campaigns/${id}`, { auth: 'staff' }), [id]);
   const [actErr, setActErr] = useState<unknown>(null);
   const [editing, setEditing] = useState(false);
+  const [asking, setAsking] = useState<'publish' | 'end' | null>(null);
   if (loading && !c) return <main id="main" class="page page-wide"><Loading /></main>;
   if (!c)
     return (
@@ -214,7 +220,7 @@ export function CampaignDetail({ id }: { id: string }) {
       </main>
     );
   const act = async (what: 'publish' | 'end') => {
-    if (what === 'end' && !confirm(t('campaign.confirm_end'))) return;
+    setAsking(null);
     try {
       await api(`/campaigns/${c.id}/${what}`, { method: 'POST', auth: 'staff' });
       setActErr(null);
@@ -238,7 +244,7 @@ export function CampaignDetail({ id }: { id: string }) {
       <div class="row">
         {c.status === 'draft' && (
           <>
-            <button type="button" class="btn btn-primary" onClick={() => act('publish')}>
+            <button type="button" class="btn btn-primary" onClick={() => setAsking('publish')}>
               {t('campaign.publish')}
             </button>
             <button type="button" class="btn" aria-expanded={editing} onClick={() => setEditing(!editing)}>
@@ -247,15 +253,37 @@ export function CampaignDetail({ id }: { id: string }) {
           </>
         )}
         {c.status === 'published' && (
-          <button type="button" class="btn btn-danger" onClick={() => act('end')}>
-            {t('campaign.end')}
-          </button>
+          <>
+            <button type="button" class="btn" aria-expanded={editing} onClick={() => setEditing(!editing)}>
+              {t('common.edit')}
+            </button>
+            <button type="button" class="btn btn-danger" onClick={() => setAsking('end')}>
+              {t('campaign.end')}
+            </button>
+          </>
         )}
         <a class="btn" href={`#/c/${encodeURIComponent(c.slug)}`}>
           {t('campaign.visitor_page')}
         </a>
       </div>
+      {asking && (
+        <ConfirmBox title={t(asking === 'end' ? 'campaign.confirm_end' : 'ops.publish_q')} danger={asking === 'end'} onConfirm={() => act(asking)} onCancel={() => setAsking(null)}>
+          <p>
+            {pick(c.name)} · {fmtDateTime(c.starts_at)} – {fmtDateTime(c.ends_at)} · {t('ops.offers_points', { offers: (c.offers || []).length, points: (c.points || []).length })}
+          </p>
+        </ConfirmBox>
+      )}
       <ErrorBox error={actErr} />
+      {editing && c.status === 'published' && (
+        <LiveEdit
+          c={c}
+          onSaved={() => {
+            setEditing(false);
+            reload();
+          }}
+        />
+      )}
+      <BudgetPanel c={c} reload={reload} />
       {editing && c.status === 'draft' && (
         <CampaignFormView
           existingId={c.id}
@@ -404,6 +432,7 @@ function PointsSection({ c, reload }: { c: Campaign; reload: () => void }) {
                       </a>
                     </>
                   )}
+                  <PointOps p={p} reload={reload} ended={c.status === 'ended'} />
                   {msg[p.id] && (
                     <p class="muted" role="status">
                       {msg[p.id]}
@@ -567,6 +596,7 @@ function OffersSection({ c, reload }: { c: Campaign; reload: () => void }) {
               <th scope="col" class="num">
                 {t('offer.issued_stock')}
               </th>
+              <th scope="col">{t('common.actions')}</th>
             </tr>
           </thead>
           <tbody>
@@ -593,6 +623,16 @@ function OffersSection({ c, reload }: { c: Campaign; reload: () => void }) {
                 </td>
                 <td class="num">
                   {fmtNumber(o.issued)} / {fmtNumber(o.stock)}
+                  {(o as { paused?: boolean }).paused ? (
+                    <div>
+                      <span class="badge badge-draft" data-testid="offer-paused">
+                        {t('ops.paused')}
+                      </span>
+                    </div>
+                  ) : null}
+                </td>
+                <td class="actions">
+                  <OfferOps o={o} reload={reload} ended={c.status === 'ended'} />
                 </td>
               </tr>
             ))}

@@ -5,6 +5,7 @@ import { t, tn, tData, pick, fmtDate, fmtDateTime, macauToday, rfc3339ToLocalInp
 import { ErrorBox, Loading, useLoad } from '../components';
 import { useAppState } from '../store';
 import { CampaignTabs, DateRangeForm } from './common';
+import { SignalActions } from './operations';
 
 const KINDS = ['exact_minimum_spend', 'till_burst', 'merchant_hopping', 'visitors_from_one_device', 'refused_scans'];
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
@@ -84,7 +85,7 @@ export function SignalsPage({ id }: { id: string }) {
       {s && (
         <ul class="cards signal-list">
           {sorted.map((sg, i) => (
-            <SignalCard key={`${sg.kind}-${i}`} sg={sg} idx={i} merchants={merchants} />
+            <SignalCard key={`${sg.kind}-${i}`} sg={sg} idx={i} merchants={merchants} reload={reload} />
           ))}
         </ul>
       )}
@@ -140,7 +141,7 @@ function explanation(kind: string): string {
   }
 }
 
-function SignalCard({ sg, idx, merchants }: { sg: Signal; idx: number; merchants: Map<string, string> }) {
+function SignalCard({ sg, idx, merchants, reload }: { sg: Signal; idx: number; merchants: Map<string, string>; reload: () => void }) {
   const ev = sg.evidence || {};
   const hid = `sg-${idx}-h`;
   const nEvidence = (ev.redemption_ids?.length ?? 0) + (ev.merchant_ids?.length ?? 0) + (ev.visitor_ids?.length ?? 0) + (ev.refusals?.length ?? 0);
@@ -193,6 +194,7 @@ function SignalCard({ sg, idx, merchants }: { sg: Signal; idx: number; merchants
         )}
       </dl>
       {explanation(sg.kind) && <p class="muted">{explanation(sg.kind)}</p>}
+      <SignalActions sg={sg} reload={reload} />
       <p class="signal-detail">
         <span class="muted">{t('signals.server_says')} </span>
         <span lang="en">{sg.detail}</span>

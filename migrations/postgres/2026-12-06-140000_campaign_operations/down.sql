@@ -1,0 +1,20 @@
+ALTER TABLE devices DROP COLUMN secret;
+ALTER TABLE coupons DROP COLUMN voided_at;
+ALTER TABLE coupons DROP COLUMN voided_by;
+ALTER TABLE coupons DROP COLUMN void_reason;
+ALTER TABLE visitors DROP COLUMN banned_by;
+ALTER TABLE visitors DROP COLUMN ban_reason;
+ALTER TABLE visitors DROP COLUMN banned_at;
+UPDATE enrolments SET status = 'rejected' WHERE status = 'withdrawn';
+ALTER TABLE enrolments DROP CONSTRAINT enrolments_status_check;
+ALTER TABLE enrolments ADD CONSTRAINT enrolments_status_check
+  CHECK (status IN ('pending', 'approved', 'rejected'));
+ALTER TABLE enrolments DROP COLUMN withdrawn_at;
+ALTER TABLE merchants DROP COLUMN suspend_reason;
+ALTER TABLE merchants DROP COLUMN suspended_at;
+ALTER TABLE points DROP COLUMN retired_at;
+ALTER TABLE offers DROP COLUMN paused;
+DROP TABLE campaign_budget_days;
+ALTER TABLE campaigns DROP COLUMN committed_avos;
+ALTER TABLE campaigns DROP COLUMN daily_budget_avos;
+ALTER TABLE campaigns DROP COLUMN budget_avos;

@@ -1,0 +1,210 @@
+//! The public budget of a campaign: the face value of its e-cash coupons issued and not void
+//! (`committed_avos`) never exceeds `budget_avos`, nor a Macau day's share `daily_budget_avos`.
+//! Enforced like stock: a conditional `UPDATE` of a committed counter inside the issuing
+//! transaction. Every issuing path (sign-up, check-in triggers, claims) goes through
+//! [`commit`]; voiding goes through [`release`].
+
+use std::collections::HashMap;
+
+use chrono::NaiveDate;
+use diesel::prelude::*;
+use serde_json::{json, Value};
+
+use super::schema::*;
+use super::DbConn;
+use crate::error::AppError;
+
+/// Commits `amount_avos` of a campaign's budget for a coupon issued on `day`; false when that
+/// would take the total or the day past its budget (then nothing is committed).
+///
+/// The campaign's row is always updated first (even for a discount coupon, amount 0), so on
+/// PostgreSQL every issuing transaction of a campaign takes its locks in the same order:
+/// visitor, campaign, offer.
+pub fn commit(
+    conn: &mut DbConn,
+    campaign_id: &str,
+    day: NaiveDate,
+    amount_avos: i64,
+) -> Result<bool, AppError> {
+    if amount_avos <= 0 {
+        diesel::update(campaigns::table.find(campaign_id))
+            .set(campaigns::committed_avos.eq(campaigns::committed_avos + 0))
+            .execute(conn)?;
+        return Ok(true);
+    }
+    let n = diesel::update(
+        campaigns::table.find(campaign_id).filter(
+            campaigns::budget_avos
+                .is_null()
+                .or((campaigns::committed_avos + amount_avos)
+                    .nullable()
+                    .le(campaigns::budget_avos)),
+        ),
+    )
+    .set(campaigns::committed_avos.eq(campaigns::committed_avos + amount_avos))
+    .execute(conn)?;
+    if n == 0 {
+        return Ok(false);
+    }
+    // The campaign row is now held by this transaction: the day's counter is ours alone.
+    let daily: Option<i64> = campaigns::table
+        .find(campaign_id)
+        .select(campaigns::daily_budget_avos)
+        .first(conn)?;
+    let today: Option<i64> = campaign_budget_days::table
+        .find((campaign_id, day))
+        .select(campaign_budget_days::committed_avos)
+        .first(conn)
+        .optional()?;
+    let spent = today.unwrap_or(0);
+    if daily.is_some_and(|d| spent + amount_avos > d) {
+        diesel::update(campaigns::table.find(campaign_id))
+            .set(campaigns::committed_avos.eq(campaigns::committed_avos - amount_avos))
+            .execute(conn)?;
+        return Ok(false);
+    }
+    if today.is_some() {
+        diesel::update(campaign_budget_days::table.find((campaign_id, day)))
+            .set(
+                campaign_budget_days::committed_avos
+                    .eq(campaign_budget_days::committed_avos + amount_avos),
+            )
+            .execute(conn)?;
+    } else {
+        diesel::insert_into(campaign_budget_days::table)
+            .values((
+                campaign_budget_days::campaign_id.eq(campaign_id),
+                campaign_budget_days::day.eq(day),
+                campaign_budget_days::committed_avos.eq(amount_avos),
+            ))
+            .execute(conn)?;
+    }
+    Ok(true)
+}
+
+/// Gives back a void coupon's face value (issued on `day`) to the campaign's budget.
+pub fn release(
+    conn: &mut DbConn,
+    campaign_id: &str,
+    day: NaiveDate,
+    amount_avos: i64,
+) -> Result<(), AppError> {
+    if amount_avos <= 0 {
+        return Ok(());
+    }
+    diesel::update(campaigns::table.find(campaign_id))
+        .set(campaigns::committed_avos.eq(campaigns::committed_avos - amount_avos))
+        .execute(conn)?;
+    diesel::update(campaign_budget_days::table.find((campaign_id, day)))
+        .set(
+            campaign_budget_days::committed_avos
+                .eq(campaign_budget_days::committed_avos - amount_avos),
+        )
+        .execute(conn)?;
+    Ok(())
+}
+
+/// The figures a campaign answer carries.
+#[derive(Debug, Clone, Default)]
+pub struct Figures {
+    pub budget_avos: Option<i64>,
+    pub daily_budget_avos: Option<i64>,
+    pub committed_avos: i64,
+    pub committed_today_avos: i64,
+    pub redeemed_avos: i64,
+}
+
+impl Figures {
+    pub fn json(&self) -> Value {
+        let used = |cap: Option<i64>, v: i64| {
+            cap.filter(|c| *c > 0)
+                .map(|c| ((v as f64) * 1000.0 / c as f64).round() / 10.0)
+        };
+        json!({
+            "budget_avos": self.budget_avos,
+            "daily_budget_avos": self.daily_budget_avos,
+            "committed_avos": self.committed_avos,
+            "committed_today_avos": self.committed_today_avos,
+            "redeemed_avos": self.redeemed_avos,
+            "outstanding_avos": (self.committed_avos - self.redeemed_avos).max(0),
+            "used_pct": used(self.budget_avos, self.committed_avos),
+            "used_today_pct": used(self.daily_budget_avos, self.committed_today_avos),
+        })
+    }
+}
+
+/// Budget figures of campaigns, by campaign id.
+pub fn figures(conn: &mut DbConn, ids: &[String]) -> Result<HashMap<String, Figures>, AppError> {
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let today = crate::domain::time::macau_day(crate::domain::time::now());
+    let rows: Vec<(String, Option<i64>, Option<i64>, i64)> = campaigns::table
+        .filter(campaigns::id.eq_any(ids))
+        .select((
+            campaigns::id,
+            campaigns::budget_avos,
+            campaigns::daily_budget_avos,
+            campaigns::committed_avos,
+        ))
+        .load(conn)?;
+    let days: HashMap<String, i64> = campaign_budget_days::table
+        .filter(campaign_budget_days::campaign_id.eq_any(ids))
+        .filter(campaign_budget_days::day.eq(today))
+        .select((
+            campaign_budget_days::campaign_id,
+            campaign_budget_days::committed_avos,
+        ))
+        .load::<(String, i64)>(conn)?
+        .into_iter()
+        .collect();
+    let redeemed: HashMap<String, i64> = redemptions::table
+        .filter(redemptions::campaign_id.eq_any(ids))
+        .filter(redemptions::status.eq("done"))
+        .group_by(redemptions::campaign_id)
+        .select((
+            redemptions::campaign_id,
+            diesel::dsl::sql::<diesel::sql_types::Nullable<diesel::sql_types::BigInt>>(
+                "CAST(SUM(redemptions.ecash_avos) AS BIGINT)",
+            ),
+        ))
+        .load::<(String, Option<i64>)>(conn)?
+        .into_iter()
+        .map(|(k, v)| (k, v.unwrap_or(0)))
+        .collect();
+    Ok(rows
+        .into_iter()
+        .map(|(id, b, d, c)| {
+            let f = Figures {
+                budget_avos: b,
+                daily_budget_avos: d,
+                committed_avos: c,
+                committed_today_avos: days.get(&id).copied().unwrap_or(0),
+                redeemed_avos: redeemed.get(&id).copied().unwrap_or(0),
+            };
+            (id, f)
+        })
+        .collect())
+}
+
+pub fn figures_of(conn: &mut DbConn, id: &str) -> Result<Figures, AppError> {
+    Ok(figures(conn, &[id.to_string()])?
+        .remove(id)
+        .unwrap_or_default())
+}
+
+/// Sets a campaign's budgets (None clears one).
+pub fn set(
+    conn: &mut DbConn,
+    id: &str,
+    budget_avos: Option<i64>,
+    daily_budget_avos: Option<i64>,
+) -> Result<(), AppError> {
+    diesel::update(campaigns::table.find(id))
+        .set((
+            campaigns::budget_avos.eq(budget_avos),
+            campaigns::daily_budget_avos.eq(daily_budget_avos),
+        ))
+        .execute(conn)?;
+    Ok(())
+}

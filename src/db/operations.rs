@@ -1,0 +1,473 @@
+//! Changes to a running campaign: pausing offers, changing stock, retiring points, suspending
+//! merchants, withdrawing enrolments, voiding coupons and banning visitors. Each runs in the
+//! caller's write transaction; the HTTP layer records the audit entries.
+
+use std::collections::HashSet;
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::models::*;
+use super::schema::*;
+use super::DbConn;
+use crate::error::AppError;
+use actix_web::http::StatusCode;
+
+pub fn paused_offers(conn: &mut DbConn, campaign_id: &str) -> Result<HashSet<String>, AppError> {
+    Ok(offers::table
+        .filter(offers::campaign_id.eq(campaign_id))
+        .filter(offers::paused.eq(true))
+        .select(offers::id)
+        .load::<String>(conn)?
+        .into_iter()
+        .collect())
+}
+
+pub fn offer_paused(conn: &mut DbConn, offer_id: &str) -> Result<bool, AppError> {
+    Ok(offers::table
+        .find(offer_id)
+        .select(offers::paused)
+        .first(conn)
+        .optional()?
+        .unwrap_or(false))
+}
+
+pub fn retired_points(conn: &mut DbConn, campaign_id: &str) -> Result<HashSet<String>, AppError> {
+    Ok(points::table
+        .filter(points::campaign_id.eq(campaign_id))
+        .filter(points::retired_at.is_not_null())
+        .select(points::id)
+        .load::<String>(conn)?
+        .into_iter()
+        .collect())
+}
+
+pub fn point_retired(conn: &mut DbConn, point_id: &str) -> Result<bool, AppError> {
+    Ok(points::table
+        .find(point_id)
+        .select(points::retired_at)
+        .first::<Option<NaiveDateTime>>(conn)
+        .optional()?
+        .flatten()
+        .is_some())
+}
+
+pub fn set_offer_paused(conn: &mut DbConn, offer_id: &str, paused: bool) -> Result<(), AppError> {
+    diesel::update(offers::table.find(offer_id))
+        .set(offers::paused.eq(paused))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Changes an offer's name, stock and validity end. The stock never goes below what was
+/// issued (a conditional update, so a racing issuance cannot slip under it).
+pub fn edit_offer(
+    conn: &mut DbConn,
+    offer_id: &str,
+    name: Option<String>,
+    stock: Option<i32>,
+    valid_until: Option<NaiveDateTime>,
+) -> Result<(), AppError> {
+    if let Some(n) = name {
+        diesel::update(offers::table.find(offer_id))
+            .set(offers::name.eq(n))
+            .execute(conn)?;
+    }
+    if let Some(v) = valid_until {
+        diesel::update(offers::table.find(offer_id))
+            .set(offers::valid_until.eq(v))
+            .execute(conn)?;
+    }
+    if let Some(s) = stock {
+        let n = diesel::update(offers::table.find(offer_id).filter(offers::issued.le(s)))
+            .set(offers::stock.eq(s))
+            .execute(conn)?;
+        if n == 0 {
+            let issued: i32 = offers::table
+                .find(offer_id)
+                .select(offers::issued)
+                .first(conn)?;
+            return Err(AppError::rule_with(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "stock_below_issued",
+                format!("{issued} coupons of this offer were already issued; the stock cannot be lower."),
+                serde_json::json!({"issued": issued}),
+            ));
+        }
+    }
+    Ok(())
+}
+
+pub fn retire_point(conn: &mut DbConn, point_id: &str, t: NaiveDateTime) -> Result<(), AppError> {
+    diesel::update(
+        points::table
+            .find(point_id)
+            .filter(points::retired_at.is_null()),
+    )
+    .set(points::retired_at.eq(Some(t)))
+    .execute(conn)?;
+    Ok(())
+}
+
+pub fn update_point(conn: &mut DbConn, p: &Point) -> Result<(), AppError> {
+    diesel::update(points::table.find(&p.id))
+        .set((
+            points::name.eq(&p.name),
+            points::lat.eq(p.lat),
+            points::lng.eq(p.lng),
+            points::radius_m.eq(p.radius_m),
+            points::rotate_seconds.eq(p.rotate_seconds),
+            points::require_location.eq(p.require_location),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn update_merchant(conn: &mut DbConn, m: &Merchant) -> Result<(), AppError> {
+    diesel::update(merchants::table.find(&m.id))
+        .set((
+            merchants::name.eq(&m.name),
+            merchants::category.eq(&m.category),
+            merchants::address.eq(&m.address),
+            merchants::lat.eq(m.lat),
+            merchants::lng.eq(m.lng),
+            merchants::m_mark.eq(m.m_mark),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// (suspended_at, reason) of a merchant.
+pub fn merchant_suspension(
+    conn: &mut DbConn,
+    merchant_id: &str,
+) -> Result<Option<(NaiveDateTime, Option<String>)>, AppError> {
+    Ok(merchants::table
+        .find(merchant_id)
+        .select((merchants::suspended_at, merchants::suspend_reason))
+        .first::<(Option<NaiveDateTime>, Option<String>)>(conn)
+        .optional()?
+        .and_then(|(t, r)| t.map(|t| (t, r))))
+}
+
+/// Suspended merchants: id → (since, reason).
+pub fn suspensions(
+    conn: &mut DbConn,
+) -> Result<std::collections::HashMap<String, (NaiveDateTime, Option<String>)>, AppError> {
+    Ok(merchants::table
+        .filter(merchants::suspended_at.is_not_null())
+        .select((
+            merchants::id,
+            merchants::suspended_at,
+            merchants::suspend_reason,
+        ))
+        .load::<(String, Option<NaiveDateTime>, Option<String>)>(conn)?
+        .into_iter()
+        .filter_map(|(id, t, r)| t.map(|t| (id, (t, r))))
+        .collect())
+}
+
+/// Refuses a redemption by a suspended merchant.
+pub fn ensure_not_suspended(conn: &mut DbConn, merchant_id: &str) -> Result<(), AppError> {
+    if merchant_suspension(conn, merchant_id)?.is_some() {
+        return Err(AppError::rule(
+            StatusCode::FORBIDDEN,
+            "merchant_suspended",
+            "This shop is suspended from the campaign; coupons cannot be redeemed here.",
+        ));
+    }
+    Ok(())
+}
+
+pub fn set_merchant_suspended(
+    conn: &mut DbConn,
+    merchant_id: &str,
+    at: Option<NaiveDateTime>,
+    reason: Option<String>,
+) -> Result<(), AppError> {
+    diesel::update(merchants::table.find(merchant_id))
+        .set((
+            merchants::suspended_at.eq(at),
+            merchants::suspend_reason.eq(reason),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Withdraws an approved (or pending) enrolment; false when it was neither.
+pub fn withdraw_enrolment(
+    conn: &mut DbConn,
+    id: &str,
+    by: &str,
+    reason: &str,
+    t: NaiveDateTime,
+) -> Result<bool, AppError> {
+    Ok(diesel::update(
+        enrolments::table
+            .find(id)
+            .filter(enrolments::status.eq_any(["approved", "pending"])),
+    )
+    .set((
+        enrolments::status.eq("withdrawn"),
+        enrolments::withdrawn_at.eq(Some(t)),
+        enrolments::decided_by.eq(Some(by)),
+        enrolments::reason.eq(Some(reason)),
+    ))
+    .execute(conn)?
+        == 1)
+}
+
+/// Voids an issued coupon: it can no longer be redeemed, its e-cash goes back to the
+/// campaign's budget (stock and the visitor's allowance do not), and the ledger records it.
+/// False when the coupon was not `issued` (already redeemed, expired or void).
+pub fn void_coupon(
+    conn: &mut DbConn,
+    coupon: &Coupon,
+    offer: &Offer,
+    by: Option<&str>,
+    reason: &str,
+    t: NaiveDateTime,
+) -> Result<bool, AppError> {
+    let n = diesel::update(
+        coupons::table
+            .find(&coupon.id)
+            .filter(coupons::status.eq("issued")),
+    )
+    .set((
+        coupons::status.eq("void"),
+        coupons::void_reason.eq(Some(reason)),
+        coupons::voided_by.eq(by),
+        coupons::voided_at.eq(Some(t)),
+    ))
+    .execute(conn)?;
+    if n == 0 {
+        return Ok(false);
+    }
+    let amount = if offer.kind == "ecash" {
+        offer.face_value_avos
+    } else {
+        0
+    };
+    super::budget::release(conn, &coupon.campaign_id, coupon.day, amount)?;
+    super::ledger::append(
+        conn,
+        &coupon.campaign_id,
+        "void",
+        super::ledger::Refs {
+            offer: Some(&offer.id),
+            coupon: Some(&coupon.id),
+            ..Default::default()
+        },
+        amount,
+        t,
+    )?;
+    Ok(true)
+}
+
+/// The coupon and its offer.
+pub fn coupon_with_offer(conn: &mut DbConn, id: &str) -> Result<(Coupon, Offer), AppError> {
+    coupons::table
+        .inner_join(offers::table.on(offers::id.eq(coupons::offer_id)))
+        .filter(coupons::id.eq(id))
+        .select((Coupon::as_select(), Offer::as_select()))
+        .first(conn)
+        .optional()?
+        .ok_or_else(|| AppError::NotFound("no such coupon".into()))
+}
+
+/// (banned_at, reason, by) of a visitor; NotFound for an unknown one.
+pub type Ban = (Option<NaiveDateTime>, Option<String>, Option<String>);
+
+pub fn visitor_ban(conn: &mut DbConn, visitor_id: &str) -> Result<Ban, AppError> {
+    visitors::table
+        .find(visitor_id)
+        .select((
+            visitors::banned_at,
+            visitors::ban_reason,
+            visitors::banned_by,
+        ))
+        .first::<Ban>(conn)
+        .optional()?
+        .ok_or_else(|| AppError::NotFound("no such visitor".into()))
+}
+
+/// Bans a visitor and voids every coupon it holds unspent; returns the voided coupons' ids.
+pub fn ban_visitor(
+    conn: &mut DbConn,
+    visitor_id: &str,
+    by: &str,
+    reason: &str,
+    t: NaiveDateTime,
+) -> Result<Vec<String>, AppError> {
+    diesel::update(visitors::table.find(visitor_id))
+        .set((
+            visitors::banned_at.eq(Some(t)),
+            visitors::ban_reason.eq(Some(reason)),
+            visitors::banned_by.eq(Some(by)),
+        ))
+        .execute(conn)?;
+    let held: Vec<(Coupon, Offer)> = coupons::table
+        .inner_join(offers::table.on(offers::id.eq(coupons::offer_id)))
+        .filter(coupons::visitor_id.eq(visitor_id))
+        .filter(coupons::status.eq("issued"))
+        .select((Coupon::as_select(), Offer::as_select()))
+        .load(conn)?;
+    let mut voided = Vec::new();
+    let why = format!("visitor banned: {reason}");
+    for (c, o) in held {
+        if void_coupon(conn, &c, &o, Some(by), &why, t)? {
+            voided.push(c.id);
+        }
+    }
+    Ok(voided)
+}
+
+pub fn unban_visitor(conn: &mut DbConn, visitor_id: &str) -> Result<(), AppError> {
+    diesel::update(visitors::table.find(visitor_id))
+        .set((
+            visitors::banned_at.eq(None::<NaiveDateTime>),
+            visitors::ban_reason.eq(None::<String>),
+            visitors::banned_by.eq(None::<String>),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// (id, created_at, revoked_at) of a point's display devices, newest first.
+pub fn devices_of(
+    conn: &mut DbConn,
+    point_id: &str,
+) -> Result<Vec<(String, NaiveDateTime, Option<NaiveDateTime>)>, AppError> {
+    Ok(devices::table
+        .filter(devices::point_id.eq(point_id))
+        .order(devices::created_at.desc())
+        .select((devices::id, devices::created_at, devices::revoked_at))
+        .load(conn)?)
+}
+
+/// Whether a display device is active and belongs to the point.
+pub fn device_valid(conn: &mut DbConn, device_id: &str, point_id: &str) -> Result<bool, AppError> {
+    Ok(devices::table
+        .find(device_id)
+        .filter(devices::point_id.eq(point_id))
+        .filter(devices::revoked_at.is_null())
+        .count()
+        .get_result::<i64>(conn)?
+        == 1)
+}
+
+/// entity, entity id, action, actor, after, when.
+type AuditFacts = (
+    String,
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+    NaiveDateTime,
+);
+
+/// Adds to each fraud signal the actions officials took on the visitors, merchants and coupons
+/// it names (ban, unban, suspend, reinstate, void), newest first, with who took them.
+pub fn annotate_signals(conn: &mut DbConn, doc: &mut serde_json::Value) -> Result<(), AppError> {
+    use std::collections::HashMap;
+    let Some(list) = doc.get_mut("signals").and_then(|s| s.as_array_mut()) else {
+        return Ok(());
+    };
+    let ids_of = |sg: &serde_json::Value, one: &str, many: &str| -> Vec<String> {
+        let mut v: Vec<String> = sg[one]
+            .as_str()
+            .map(|s| vec![s.to_string()])
+            .unwrap_or_default();
+        if let Some(a) = sg["evidence"][many].as_array() {
+            v.extend(a.iter().filter_map(|x| x.as_str().map(str::to_string)));
+        }
+        v
+    };
+    let mut vids: HashSet<String> = HashSet::new();
+    let mut mids: HashSet<String> = HashSet::new();
+    for sg in list.iter() {
+        vids.extend(ids_of(sg, "visitor_id", "visitor_ids"));
+        mids.extend(ids_of(sg, "merchant_id", "merchant_ids"));
+    }
+    if vids.is_empty() && mids.is_empty() {
+        return Ok(());
+    }
+    let vids: Vec<String> = vids.into_iter().collect();
+    let mids: Vec<String> = mids.into_iter().collect();
+    // Coupons of those visitors that were voided, to find their audit entries.
+    let voided: Vec<(String, String)> = coupons::table
+        .filter(coupons::visitor_id.eq_any(&vids))
+        .filter(coupons::status.eq("void"))
+        .filter(coupons::voided_at.is_not_null())
+        .select((coupons::id, coupons::visitor_id))
+        .load(conn)?;
+    let coupon_owner: HashMap<String, String> = voided.into_iter().collect();
+    let coupon_ids: Vec<String> = coupon_owner.keys().cloned().collect();
+    let rows: Vec<AuditFacts> = audit_log::table
+        .filter(
+            audit_log::entity
+                .eq("visitor")
+                .and(audit_log::entity_id.eq_any(&vids))
+                .and(audit_log::action.eq_any(["ban", "unban"]))
+                .or(audit_log::entity
+                    .eq("merchant")
+                    .and(audit_log::entity_id.eq_any(&mids))
+                    .and(audit_log::action.eq_any(["suspend", "reinstate"])))
+                .or(audit_log::entity
+                    .eq("coupon")
+                    .and(audit_log::entity_id.eq_any(&coupon_ids))
+                    .and(audit_log::action.eq("void"))),
+        )
+        .order(audit_log::id.desc())
+        .limit(2000)
+        .select((
+            audit_log::entity,
+            audit_log::entity_id,
+            audit_log::action,
+            audit_log::actor_id,
+            audit_log::after,
+            audit_log::created_at,
+        ))
+        .load(conn)?;
+    let actors: Vec<String> = rows.iter().filter_map(|r| r.3.clone()).collect();
+    let names: HashMap<String, String> = users::table
+        .filter(users::id.eq_any(&actors))
+        .select((users::id, users::username))
+        .load::<(String, String)>(conn)?
+        .into_iter()
+        .collect();
+    for sg in list.iter_mut() {
+        let v: HashSet<String> = ids_of(sg, "visitor_id", "visitor_ids")
+            .into_iter()
+            .collect();
+        let m: HashSet<String> = ids_of(sg, "merchant_id", "merchant_ids")
+            .into_iter()
+            .collect();
+        let actions: Vec<serde_json::Value> = rows
+            .iter()
+            .filter(|(entity, id, ..)| match entity.as_str() {
+                "visitor" => v.contains(id),
+                "merchant" => m.contains(id),
+                _ => coupon_owner.get(id).is_some_and(|o| v.contains(o)),
+            })
+            .map(|(entity, id, action, actor, after, at)| {
+                let after: serde_json::Value = after
+                    .as_deref()
+                    .and_then(|a| serde_json::from_str(a).ok())
+                    .unwrap_or_default();
+                let reason = after["reason"]
+                    .as_str()
+                    .or(after["ban_reason"].as_str())
+                    .or(after["suspend_reason"].as_str())
+                    .map(str::to_string);
+                serde_json::json!({
+                    "action": action, "entity": entity, "entity_id": id,
+                    "by": actor, "by_username": actor.as_ref().and_then(|a| names.get(a)),
+                    "at": crate::domain::time::to_rfc3339(*at), "reason": reason,
+                })
+            })
+            .collect();
+        sg["actions"] = serde_json::json!(actions);
+    }
+    Ok(())
+}
