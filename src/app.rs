@@ -55,6 +55,7 @@ pub fn state(settings: &Settings, pool: DbPool, backend: Backend) -> AppState {
         campaign_ids: Default::default(),
         caches: crate::db::cache::Caches::with_pool(pool.clone()),
         limits: http::visitors::Limits::new(settings.rate_limits),
+        wallets: std::sync::Arc::new(http::verification::Wallets::new(settings)),
     }
 }
 

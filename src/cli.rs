@@ -17,6 +17,8 @@ pub struct Cli {
     pub command: Command,
 }
 
+// Parsed once at start-up: the size of the serve variant does not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Start the web server (API and web front end). Migrations run at start-up.
@@ -63,13 +65,74 @@ pub struct ServeArgs {
     /// Turn the per-visitor and per-address rate limits off (benchmarks only).
     #[arg(long, env = "BAIRRO_NO_RATE_LIMITS")]
     pub no_rate_limits: bool,
+    #[command(flatten)]
+    pub verification: VerificationArgs,
+}
+
+/// Where visitors' verification codes are sent.
+#[derive(Args, Debug, Clone)]
+pub struct VerificationArgs {
+    /// SMTP server for e-mailed codes: smtp://HOST:PORT (plain), smtp://USER:PASS@HOST:587?tls=required, or smtps://HOST.
+    #[arg(long, env = "BAIRRO_SMTP_URL", hide_env_values = true)]
+    pub smtp_url: Option<String>,
+    /// Sender of the code e-mails.
+    #[arg(
+        long,
+        env = "BAIRRO_SMTP_FROM",
+        default_value = "Bairro <no-reply@bairro.invalid>"
+    )]
+    pub smtp_from: String,
+    /// SMS gateway webhook for texted codes; receives a JSON POST {to, text}.
+    #[arg(long, env = "BAIRRO_SMS_WEBHOOK", hide_env_values = true)]
+    pub sms_webhook: Option<String>,
+    /// Key of the keyed hash under which phone numbers and e-mails are stored (at least 32 characters). Defaults to one derived from the token secret; set it so a token-secret rotation keeps wallets found.
+    #[arg(long, env = "BAIRRO_ADDRESS_KEY", hide_env_values = true)]
+    pub address_key: Option<String>,
 }
 
 fn derive_qr_key(jwt: &str) -> Secret {
+    derive_key(jwt, b"bairro qr payload key v1")
+}
+
+fn derive_key(jwt: &str, purpose: &[u8]) -> Secret {
     use hmac::{Hmac, Mac};
     let mut m = Hmac::<sha2::Sha256>::new_from_slice(jwt.as_bytes()).expect("any key");
-    m.update(b"bairro qr payload key v1");
+    m.update(purpose);
     Secret::new(data_encoding::HEXLOWER.encode(&m.finalize().into_bytes()))
+}
+
+fn verification_settings(
+    v: &VerificationArgs,
+    jwt: &str,
+) -> anyhow::Result<crate::config::Verification> {
+    let address_key = match &v.address_key {
+        Some(k) if k.len() >= MIN_SECRET_LEN => Secret::new(k.clone()),
+        Some(_) => {
+            anyhow::bail!("BAIRRO_ADDRESS_KEY must have at least {MIN_SECRET_LEN} characters")
+        }
+        None => derive_key(jwt, b"bairro address key v1"),
+    };
+    let nonempty = |o: &Option<String>| {
+        o.as_ref()
+            .map(|s| s.trim().to_string())
+            .filter(|s| !s.is_empty())
+    };
+    let smtp_url = nonempty(&v.smtp_url);
+    if let Some(u) = &smtp_url {
+        crate::notify::check_smtp_url(u).map_err(anyhow::Error::msg)?;
+    }
+    let sms_webhook = nonempty(&v.sms_webhook);
+    if let Some(u) = &sms_webhook {
+        if !(u.starts_with("http://") || u.starts_with("https://")) {
+            anyhow::bail!("BAIRRO_SMS_WEBHOOK must be an http:// or https:// URL");
+        }
+    }
+    Ok(crate::config::Verification {
+        smtp_url: smtp_url.map(Secret::new),
+        smtp_from: v.smtp_from.clone(),
+        sms_webhook: sms_webhook.map(Secret::new),
+        address_key,
+    })
 }
 
 pub fn settings(a: &ServeArgs) -> anyhow::Result<Settings> {
@@ -111,6 +174,7 @@ pub fn settings(a: &ServeArgs) -> anyhow::Result<Settings> {
         pool_size: a.pool_size,
         rate_limits: !a.no_rate_limits,
         workers: a.workers,
+        verification: verification_settings(&a.verification, &jwt)?,
     })
 }
 

@@ -39,6 +39,32 @@ pub struct Settings {
     /// Rate limits are on by default; the benchmark may turn them off.
     pub rate_limits: bool,
     pub workers: Option<usize>,
+    /// How verification codes reach visitors, and the key that hashes their addresses.
+    pub verification: Verification,
+}
+
+/// Verification of visitors' phone numbers and e-mail addresses.
+#[derive(Debug, Clone)]
+pub struct Verification {
+    /// `smtp://host:port` (plain), `smtp://host:port?tls=required` or `smtps://…`.
+    pub smtp_url: Option<Secret>,
+    /// The sender of code e-mails.
+    pub smtp_from: String,
+    /// An SMS gateway's webhook: receives a JSON POST `{to, text}`.
+    pub sms_webhook: Option<Secret>,
+    /// The key of the keyed hash under which addresses are stored.
+    pub address_key: Secret,
+}
+
+impl Verification {
+    pub fn for_tests() -> Verification {
+        Verification {
+            smtp_url: None,
+            smtp_from: "Bairro <codes@bairro.test>".into(),
+            sms_webhook: None,
+            address_key: Secret::new("test-address-key-0123456789abcdef012"),
+        }
+    }
 }
 
 pub const MIN_SECRET_LEN: usize = 32;
@@ -61,6 +87,7 @@ impl Settings {
             pool_size: None,
             rate_limits: true,
             workers: Some(2),
+            verification: Verification::for_tests(),
         }
     }
 }

@@ -359,7 +359,8 @@ fn load(conn: &mut DbConn) -> Result<usize, AppError> {
                 radius_m: 150,
                 rotating: *rotating,
                 rotate_seconds: 30,
-                require_location: false,
+                // Points made today require the visitor's location; so do the demo's.
+                require_location: true,
                 created_at: start - Duration::days(10),
             })
             .collect();
@@ -460,6 +461,9 @@ fn load(conn: &mut DbConn) -> Result<usize, AppError> {
                 "[]".into()
             },
             created_at: start - Duration::days(5),
+            // The first-come-first-served e-cash asks for a verified phone or e-mail; the
+            // check-in e-cash and the discount stay open to anonymous visitors in the demo.
+            requires_verified: kind == "ecash" && trig == "claim",
         };
         let mut offers_v = vec![
             mk(

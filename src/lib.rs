@@ -15,3 +15,4 @@ pub mod demo;
 pub mod domain;
 pub mod error;
 pub mod http;
+pub mod notify;

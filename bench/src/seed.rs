@@ -352,6 +352,8 @@ fn offer(
         opens_at,
         eligible_categories: "[]".into(),
         created_at,
+        // The benchmark's visitors are anonymous.
+        requires_verified: false,
     }
 }
 

@@ -87,8 +87,8 @@ async function frontServer(backend) {
   };
 }
 
-/** Start `bairro serve --demo` on a free port with a fresh SQLite database. */
-export async function startServer() {
+/** Start `bairro serve --demo` on a free port with a fresh SQLite database; `env` adds variables. */
+export async function startServer({ env = {} } = {}) {
   const bin = resolve(ROOT, process.env.BAIRRO_BIN || '../target/release/bairro');
   if (!existsSync(bin)) throw new Error(`server binary not found at ${bin} (set BAIRRO_BIN)`);
   const dir = tmpDir('bairro-srv-');
@@ -96,7 +96,7 @@ export async function startServer() {
   const base = `http://127.0.0.1:${port}`;
   const log = [];
   const child = spawn(bin, ['serve', '--demo', '--bind', `127.0.0.1:${port}`, '--database-url', `sqlite://${dir}/e2e.db`], {
-    env: { ...process.env, BAIRRO_JWT_SECRET: 'e2e-secret-e2e-secret-e2e-secret-0123456789', RUST_LOG: process.env.RUST_LOG || 'warn' },
+    env: { ...process.env, BAIRRO_JWT_SECRET: 'e2e-secret-e2e-secret-e2e-secret-0123456789', RUST_LOG: process.env.RUST_LOG || 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   child.stdout.on('data', (d) => log.push(String(d)));

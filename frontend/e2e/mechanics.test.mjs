@@ -107,7 +107,7 @@ test('a visitor enters a draw from the campaign page and sees its outcome in the
   const now = Date.now();
   const offer = await state.off.post(`/campaigns/${state.campaign.id}/offers`, {
     name: { 'zh-Hant': '抽獎電子券', pt: 'Vale do sorteio', en: 'Draw e-cash' },
-    kind: 'ecash', face_value_avos: 2000, stock: 1, per_visitor_limit: 1, valid_days: 30,
+    kind: 'ecash', face_value_avos: 2000, stock: 1, per_visitor_limit: 1, valid_days: 30, requires_verified: false,
     trigger: { type: 'draw', entries_close_at: new Date(now + 20_000).toISOString(), draw_at: new Date(now + 21_000).toISOString() },
   });
   const page = await visitorPage();

@@ -55,6 +55,8 @@ export interface Offer {
   /** `purchases` offers (officials): stamps that count for this offer. */
   stamps?: number;
   eligible_categories?: string[] | null;
+  /** Only visitors who confirmed a phone number or e-mail receive it. */
+  requires_verified?: boolean;
 }
 
 export interface Merchant {
@@ -399,6 +401,13 @@ let visitorPromise: Promise<void> | null = null;
 
 /** Set by the wallet cache: coupons handed out at sign-up. */
 export const hooks: { signupCoupons?: (c: Coupon[]) => void } = {};
+
+/** What the server knows of this visitor's phone number or e-mail. */
+export interface VerificationStatus {
+  verified: boolean;
+  addresses: { channel: 'sms' | 'email'; hint: string; verified_at: string }[];
+  channels: ('sms' | 'email')[];
+}
 
 /** Create an anonymous visitor identity on first use. */
 export function ensureVisitor(): Promise<void> {

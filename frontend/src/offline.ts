@@ -103,6 +103,9 @@ export async function flushQueue(): Promise<number> {
       } catch (e) {
         if (e instanceof NetworkError) rest.push(c);
         else if (e instanceof ApiError && e.code === 'rate_limited') rest.push(c);
+        else if (e instanceof ApiError && e.code === 'payload_expired' && e.body.reason === 'offline_scan_too_late')
+          // A rotating point's code cannot be sent later: say so, not just "expired".
+          failed.push({ ...c, code: 'offline_scan_too_late' });
         else failed.push({ ...c, code: e instanceof ApiError ? e.code : 'internal' });
       }
     }

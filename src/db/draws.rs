@@ -120,6 +120,13 @@ pub fn enter(conn: &mut DbConn, offer_id: &str, visitor_id: &str) -> Result<Valu
             "This campaign is not running at the moment.",
         ));
     }
+    if offer.requires_verified && !super::verification::is_verified(conn, visitor_id)? {
+        return Err(AppError::rule(
+            StatusCode::FORBIDDEN,
+            "verification_required",
+            "Confirm your phone number or e-mail first: this draw is one entry per person.",
+        ));
+    }
     let d = find(conn, offer_id)?.ok_or_else(not_a_draw)?;
     let closed = || {
         AppError::rule_with(
@@ -182,7 +189,8 @@ pub fn enter(conn: &mut DbConn, offer_id: &str, visitor_id: &str) -> Result<Valu
     }
 }
 
-/// Whom "once per person" counts: the visitor's wallet.
+/// Whom "once per person" counts: the visitor's wallet (a verified person has one wallet: a
+/// new device joins it, and its entries move with it).
 fn person_of(_conn: &mut DbConn, visitor_id: &str) -> Result<String, AppError> {
     Ok(visitor_id.to_string())
 }

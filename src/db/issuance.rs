@@ -41,6 +41,7 @@ pub fn insert_visitor(conn: &mut DbConn, v: &Visitor) -> Result<Vec<(Coupon, Off
                 None,
                 v.ref_.as_deref(),
                 t,
+                false,
             )?);
         }
         Ok(out)
@@ -49,7 +50,7 @@ pub fn insert_visitor(conn: &mut DbConn, v: &Visitor) -> Result<Vec<(Coupon, Off
 
 /// Locks the visitor's row for the rest of the transaction (serialises one visitor's issuance)
 /// and refuses a banned visitor.
-fn lock_visitor(conn: &mut DbConn, visitor_id: &str) -> Result<(), AppError> {
+pub(crate) fn lock_visitor(conn: &mut DbConn, visitor_id: &str) -> Result<(), AppError> {
     let found: Vec<Option<NaiveDateTime>> = match conn {
         DbConn::Pg(c) => visitors::table
             .find(visitor_id)
@@ -196,8 +197,10 @@ fn coupons_held(conn: &mut DbConn, offer_id: &str, visitor_id: &str) -> Result<i
 }
 
 /// Issues what a visitor has earned in a campaign (sign-up and check-in offers) and not yet
-/// received. Must run inside a transaction that holds the visitor's lock.
-fn issue_earned(
+/// received. Must run inside a transaction that holds the visitor's lock. Offers that need a
+/// verified visitor are held back until `verified` (they are issued at verification).
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn issue_earned(
     conn: &mut DbConn,
     offers: &[Offer],
     visitor_id: &str,
@@ -205,10 +208,12 @@ fn issue_earned(
     checkin_id: Option<&str>,
     visitor_ref: Option<&str>,
     t: NaiveDateTime,
+    verified: bool,
 ) -> Result<Vec<(Coupon, Offer)>, AppError> {
     let due: Vec<(&Offer, i64)> = offers
         .iter()
         .filter(|o| o.valid_until > t && o.issued < o.stock)
+        .filter(|o| verified || !o.requires_verified)
         .filter_map(|o| {
             let entitled = match o.trigger_type.as_str() {
                 "signup" => 1,
@@ -299,6 +304,14 @@ fn refuse(
 }
 
 fn refusal_error(r: Refusal) -> AppError {
+    if r == Refusal::LateOfflineScan {
+        return AppError::rule_with(
+            StatusCode::GONE,
+            r.code(),
+            "This point's code changes every few seconds, so a scan saved offline cannot be sent later; scan the code on the screen again while online.",
+            serde_json::json!({"reason": "offline_scan_too_late"}),
+        );
+    }
     let (status, detail) = match r {
         Refusal::InvalidPayload => (
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -308,6 +321,7 @@ fn refusal_error(r: Refusal) -> AppError {
             StatusCode::GONE,
             "This code has expired; scan the code shown now.",
         ),
+        Refusal::LateOfflineScan => unreachable!("answered above"),
         Refusal::OutsideGeofence => (
             StatusCode::FORBIDDEN,
             "You are too far from this check-in point.",
@@ -324,7 +338,11 @@ fn refusal_error(r: Refusal) -> AppError {
     AppError::rule(status, r.code(), detail)
 }
 
-fn stamps(conn: &mut DbConn, visitor_id: &str, campaign_id: &str) -> Result<i64, AppError> {
+pub(crate) fn stamps(
+    conn: &mut DbConn,
+    visitor_id: &str,
+    campaign_id: &str,
+) -> Result<i64, AppError> {
     let pts: Vec<String> = checkins::table
         .filter(checkins::visitor_id.eq(visitor_id))
         .filter(checkins::campaign_id.eq(campaign_id))
@@ -386,6 +404,29 @@ fn replay(
     outcome_of(conn, caches, c, coupons).map(Some)
 }
 
+/// A nonce sent again answers as before, but only with the same code: a nonce reused with
+/// another point's code (or a code that is not one) is refused.
+fn same_nonce(
+    prev: CheckinOutcome,
+    payload: &Result<Payload, PayloadError>,
+) -> Result<CheckinOutcome, AppError> {
+    let point = match payload {
+        Ok(Payload::StaticPoint { point_id }) | Ok(Payload::RotatingPoint { point_id, .. }) => {
+            Some(point_id.to_string())
+        }
+        _ => None,
+    };
+    if point.as_deref() == Some(prev.checkin.point_id.as_str()) {
+        Ok(prev)
+    } else {
+        Err(AppError::rule(
+            StatusCode::CONFLICT,
+            "nonce_reused",
+            "This check-in's nonce was already used with another code.",
+        ))
+    }
+}
+
 /// Accepts or refuses a scan; see `domain::checkin::judge` for the rules.
 pub fn check_in(
     conn: &mut DbConn,
@@ -393,13 +434,14 @@ pub fn check_in(
     caches: &Caches,
     req: CheckinRequest,
 ) -> Result<(CheckinOutcome, bool), AppError> {
+    let received_at = now();
+    let verified = keys.verify(&req.payload);
     if let Some(nonce) = &req.nonce {
         if let Some(prev) = replay(conn, caches, &req.visitor_id, nonce)? {
-            return Ok((prev, true));
+            return same_nonce(prev, &verified).map(|p| (p, true));
         }
     }
-    let received_at = now();
-    let (point_id, counter) = match keys.verify(&req.payload) {
+    let (point_id, counter) = match verified {
         Ok(Payload::StaticPoint { point_id }) => (point_id, None),
         Ok(Payload::RotatingPoint { point_id, counter }) => (point_id, Some(counter)),
         Ok(Payload::DevicePoint {
@@ -503,6 +545,10 @@ pub fn check_in(
             earlier.iter().map(String::as_str).collect();
         distinct.insert(&row.point_id);
         let count = distinct.len() as i64;
+        let verified = offers
+            .iter()
+            .any(|o| o.requires_verified && o.trigger_type == "checkins")
+            && super::verification::is_verified(conn, &row.visitor_id)?;
         let coupons = issue_earned(
             conn,
             &offers,
@@ -511,6 +557,7 @@ pub fn check_in(
             Some(&row.id),
             row.ref_.as_deref(),
             received_at,
+            verified,
         )?;
         Ok((row, count, coupons))
     });
@@ -531,7 +578,7 @@ pub fn check_in(
         Err(AppError::Conflict(_)) => {
             if let Some(nonce) = &req.nonce {
                 if let Some(prev) = replay(conn, caches, &req.visitor_id, nonce)? {
-                    return Ok((prev, true));
+                    return same_nonce(prev, &keys.verify(&req.payload)).map(|p| (p, true));
                 }
             }
             refuse(conn, &req, Some(point), "already_checked_in")?;
@@ -587,6 +634,13 @@ pub fn claim(
             StatusCode::GONE,
             "sold_out",
             "This offer has closed.",
+        ));
+    }
+    if offer.requires_verified && !super::verification::is_verified(conn, visitor_id)? {
+        return Err(AppError::rule(
+            StatusCode::FORBIDDEN,
+            "verification_required",
+            "Confirm your phone number or e-mail first: this coupon is one per person.",
         ));
     }
     let limit = i64::from(offer.per_visitor_limit);

@@ -196,6 +196,7 @@ pub mod settlements;
 pub mod signals;
 pub mod stats;
 pub mod traffic;
+pub mod verification;
 
 /// Inserts many rows in one statement. diesel's multi-backend connection has no batch
 /// insert, so the statement is built for the concrete backend.

@@ -142,6 +142,8 @@ pub struct Offer {
     pub opens_at: Option<NaiveDateTime>,
     pub eligible_categories: String,
     pub created_at: NaiveDateTime,
+    /// Only visitors who verified a phone number or e-mail receive it.
+    pub requires_verified: bool,
 }
 
 impl Offer {

@@ -180,10 +180,16 @@ pub fn record_in_tx(
     diesel::insert_into(purchases::table)
         .values(&purchase)
         .execute(conn)?;
-    let due: Vec<&Offer> = offers
+    let mut due: Vec<&Offer> = offers
         .iter()
         .filter(|o| o.trigger_type == "purchases" && o.campaign_id == campaign_id)
         .collect();
+    // Offers for verified persons wait until the visitor verifies (then `issue_held_back`).
+    if due.iter().any(|o| o.requires_verified)
+        && !super::verification::is_verified(conn, visitor_id)?
+    {
+        due.retain(|o| !o.requires_verified);
+    }
     let mins = min_spends(conn, &due.iter().map(|o| o.id.clone()).collect::<Vec<_>>())?;
     let mut coupons = Vec::new();
     let mut thresholds = Vec::new();
@@ -611,4 +617,87 @@ pub fn till_bursts(
         }
     }
     Ok(out)
+}
+
+/// At verification: the `purchases` offers a visitor earned while unverified, if stock and
+/// budget remain. Runs in the verification's transaction (which holds the visitor's lock).
+pub fn issue_held_back(
+    conn: &mut DbConn,
+    visitor_id: &str,
+    visitor_ref: Option<&str>,
+    t: NaiveDateTime,
+) -> Result<Vec<(Coupon, Offer)>, AppError> {
+    let offers: Vec<Offer> = offers::table
+        .inner_join(campaigns::table.on(campaigns::id.eq(offers::campaign_id)))
+        .filter(offers::trigger_type.eq("purchases"))
+        .filter(offers::requires_verified.eq(true))
+        .filter(campaigns::status.eq("published"))
+        .filter(campaigns::starts_at.le(t))
+        .filter(campaigns::ends_at.gt(t))
+        .select(Offer::as_select())
+        .load(conn)?;
+    let mins = min_spends(
+        conn,
+        &offers.iter().map(|o| o.id.clone()).collect::<Vec<_>>(),
+    )?;
+    let mut out = Vec::new();
+    for o in &offers {
+        let min = mins.get(&o.id).copied().unwrap_or(0);
+        let count = stamp_count(conn, &o.campaign_id, visitor_id, min)?;
+        let entitled = crate::domain::checkin::entitled_by_checkins(
+            count,
+            i64::from(o.trigger_count.unwrap_or(1)),
+            i64::from(o.per_visitor_limit),
+        );
+        if entitled > 0 {
+            let (got, _) =
+                super::issuance::issue_entitled(conn, o, visitor_id, entitled, t, visitor_ref)?;
+            out.extend(got);
+        }
+    }
+    Ok(out)
+}
+
+/// When a device joins its owner's wallet (verification), its purchases, stamps and draw
+/// entries move with it, except where the wallet already has the same stamp or entry.
+pub fn join(conn: &mut DbConn, from: &str, into: &str) -> Result<(), AppError> {
+    diesel::update(purchases::table.filter(purchases::visitor_id.eq(from)))
+        .set(purchases::visitor_id.eq(into))
+        .execute(conn)?;
+    let theirs: Vec<PurchaseStamp> = purchase_stamps::table
+        .filter(purchase_stamps::visitor_id.eq(from))
+        .select(PurchaseStamp::as_select())
+        .load(conn)?;
+    for s in theirs {
+        let mut moved = s.clone();
+        moved.visitor_id = into.to_string();
+        stamp(conn, &moved)?;
+        diesel::delete(purchase_stamps::table.find((
+            &s.campaign_id,
+            &s.visitor_id,
+            &s.merchant_id,
+            s.day,
+        )))
+        .execute(conn)?;
+    }
+    let entries: Vec<(String, String)> = draw_entries::table
+        .filter(draw_entries::visitor_id.eq(from))
+        .select((draw_entries::id, draw_entries::offer_id))
+        .load(conn)?;
+    for (id, offer) in entries {
+        let taken: i64 = draw_entries::table
+            .filter(draw_entries::offer_id.eq(&offer))
+            .filter(draw_entries::person.eq(into))
+            .count()
+            .get_result(conn)?;
+        if taken == 0 {
+            diesel::update(draw_entries::table.find(&id))
+                .set((
+                    draw_entries::visitor_id.eq(into),
+                    draw_entries::person.eq(into),
+                ))
+                .execute(conn)?;
+        }
+    }
+    Ok(())
 }

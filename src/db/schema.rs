@@ -166,6 +166,7 @@ diesel::table! {
         opens_at -> Nullable<Timestamp>,
         eligible_categories -> Text,
         created_at -> Timestamp,
+        requires_verified -> Bool,
         paused -> Bool,
     }
 }
@@ -342,6 +343,44 @@ diesel::table! {
 }
 
 diesel::table! {
+    visitor_addresses (address_hash) {
+        address_hash -> Text,
+        visitor_id -> Text,
+        channel -> Text,
+        hint -> Text,
+        verified_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    verification_codes (address_hash, visitor_id) {
+        address_hash -> Text,
+        visitor_id -> Text,
+        channel -> Text,
+        hint -> Text,
+        code_hash -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    verification_locks (address_hash) {
+        address_hash -> Text,
+        failures -> Integer,
+        locked_until -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    campaign_budget_days (campaign_id, day) {
+        campaign_id -> Text,
+        day -> Date,
+        committed_avos -> BigInt,
+    }
+}
+
+diesel::table! {
     purchase_stamps (campaign_id, visitor_id, merchant_id, day) {
         campaign_id -> Text,
         visitor_id -> Text,
@@ -403,14 +442,6 @@ diesel::table! {
     }
 }
 
-diesel::table! {
-    campaign_budget_days (campaign_id, day) {
-        campaign_id -> Text,
-        day -> Date,
-        committed_avos -> BigInt,
-    }
-}
-
 diesel::allow_tables_to_appear_in_same_query!(
     merchants,
     users,
@@ -434,10 +465,13 @@ diesel::allow_tables_to_appear_in_same_query!(
     pledge_indicators,
     pledge_footnotes,
     audit_log,
+    visitor_addresses,
+    verification_codes,
+    verification_locks,
+    campaign_budget_days,
     purchase_stamps,
     purchases,
     purchase_triggers,
     draws,
     draw_entries,
-    campaign_budget_days,
 );

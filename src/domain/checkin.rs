@@ -9,8 +9,6 @@ use super::payload::{check_rotation, PayloadError};
 
 /// How late an offline scan may be uploaded.
 pub const MAX_OFFLINE_UPLOAD: Duration = Duration::hours(6);
-/// How far the server trusts a client's scan time when judging a rotating code.
-pub const MAX_ROTATING_SCAN_LAG: Duration = Duration::minutes(10);
 /// Phones' clocks run a little ahead.
 pub const CLOCK_SKEW: Duration = Duration::seconds(120);
 
@@ -18,6 +16,9 @@ pub const CLOCK_SKEW: Duration = Duration::seconds(120);
 pub enum Refusal {
     InvalidPayload,
     PayloadExpired,
+    /// A rotating point's code scanned offline and sent after it had changed twice: the code
+    /// is judged when it arrives, so offline scans do not work at rotating points.
+    LateOfflineScan,
     OutsideGeofence,
     LocationRequired,
     CampaignNotActive,
@@ -27,7 +28,7 @@ impl Refusal {
     pub fn code(self) -> &'static str {
         match self {
             Refusal::InvalidPayload => "invalid_payload",
-            Refusal::PayloadExpired => "payload_expired",
+            Refusal::PayloadExpired | Refusal::LateOfflineScan => "payload_expired",
             Refusal::OutsideGeofence => "outside_geofence",
             Refusal::LocationRequired => "location_required",
             Refusal::CampaignNotActive => "campaign_not_active",
@@ -79,16 +80,22 @@ pub fn judge(
         let Some(counter) = scan.counter else {
             return Err(Refusal::InvalidPayload);
         };
-        let judged = scanned_at.max(scan.received_at - MAX_ROTATING_SCAN_LAG);
-        check_rotation(
-            counter,
-            i64::from(point.rotate_seconds),
-            judged.and_utc().timestamp(),
-        )
-        .map_err(|e| match e {
-            PayloadError::Expired => Refusal::PayloadExpired,
-            PayloadError::Invalid => Refusal::InvalidPayload,
-        })?;
+        // Judged at the time it reaches the server, whatever scan time the phone claims: a
+        // photo of the screen shared online stops working after two periods.
+        let period = i64::from(point.rotate_seconds);
+        check_rotation(counter, period, scan.received_at.and_utc().timestamp()).map_err(
+            |e| match e {
+                PayloadError::Expired
+                    if scan
+                        .claimed_scan_at
+                        .is_some_and(|t| t < scan.received_at - Duration::seconds(period)) =>
+                {
+                    Refusal::LateOfflineScan
+                }
+                PayloadError::Expired => Refusal::PayloadExpired,
+                PayloadError::Invalid => Refusal::InvalidPayload,
+            },
+        )?;
     } else if scan.counter.is_some() {
         return Err(Refusal::InvalidPayload);
     }
@@ -253,23 +260,27 @@ mod tests {
             judge(&point(true), &window(), &stale),
             Err(Refusal::PayloadExpired)
         );
-        // Scanned offline five minutes ago, while that code was current.
+        // Scanned offline five minutes ago, while that code was current: judged on arrival,
+        // so refused, and told apart from a stale photo.
         let offline = Scan {
             counter: Some(c_now - 10),
             claimed_scan_at: Some(t(11, 55)),
             ..scan()
         };
-        assert!(judge(&point(true), &window(), &offline).is_ok());
-        // A claimed scan time an hour back is not trusted for a rotating code.
-        let old = Scan {
-            counter: Some(c_now - 120),
-            claimed_scan_at: Some(t(11, 0)),
-            ..scan()
-        };
         assert_eq!(
-            judge(&point(true), &window(), &old),
-            Err(Refusal::PayloadExpired)
+            judge(&point(true), &window(), &offline),
+            Err(Refusal::LateOfflineScan)
         );
+        assert_eq!(Refusal::LateOfflineScan.code(), "payload_expired");
+        // A code two periods old is refused whatever scan time is claimed.
+        for claimed in [None, Some(t(12, 0)), Some(t(11, 59)), Some(t(11, 0))] {
+            let old = Scan {
+                counter: Some(c_now - 2),
+                claimed_scan_at: claimed,
+                ..scan()
+            };
+            assert!(judge(&point(true), &window(), &old).is_err(), "{claimed:?}");
+        }
         let static_for_rotating = scan();
         assert_eq!(
             judge(&point(true), &window(), &static_for_rotating),

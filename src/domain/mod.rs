@@ -10,4 +10,5 @@ pub mod names;
 pub mod payload;
 pub mod summary;
 pub mod time;
+pub mod verification;
 pub mod workdays;

@@ -225,14 +225,23 @@ pub struct VisitorAuth {
     pub visitor_id: String,
     pub ref_: Option<String>,
 }
-extractor!(VisitorAuth, |req: &HttpRequest| role_claims(
-    req,
-    &["visitor"]
-)
-.map(|c| VisitorAuth {
-    visitor_id: c.sub,
-    ref_: c.rf
-}));
+impl FromRequest for VisitorAuth {
+    type Error = AppError;
+    type Future = futures_util::future::LocalBoxFuture<'static, Result<Self, AppError>>;
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let built = role_claims(req, &["visitor"]).map(|c| VisitorAuth {
+            visitor_id: c.sub,
+            ref_: c.rf,
+        });
+        let state = req.app_data::<web::Data<AppState>>().cloned();
+        Box::pin(async move {
+            let v = built?;
+            // A token whose visitor is gone (after a restore) is refused, never a fault.
+            crate::http::verification::ensure_visitor(state, v.visitor_id.clone()).await?;
+            Ok(v)
+        })
+    }
+}
 
 /// An official or a point's display device.
 #[derive(Debug, Clone)]

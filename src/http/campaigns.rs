@@ -476,6 +476,8 @@ pub struct OfferBody {
     pub valid_until: Option<String>,
     pub trigger: TriggerBody,
     pub eligible_categories: Option<Vec<String>>,
+    /// Only visitors who verified a phone number or e-mail get it (default: true for ecash).
+    pub requires_verified: Option<bool>,
 }
 
 fn offer_from(b: OfferBody, campaign: &Campaign) -> Result<Offer, AppError> {
@@ -558,6 +560,7 @@ fn offer_from(b: OfferBody, campaign: &Campaign) -> Result<Offer, AppError> {
     if !errs.is_empty() {
         return Err(AppError::Validation(errs));
     }
+    let requires_verified = b.requires_verified.unwrap_or(b.kind == "ecash");
     Ok(Offer {
         id: new_id(),
         campaign_id: campaign.id.clone(),
@@ -577,6 +580,7 @@ fn offer_from(b: OfferBody, campaign: &Campaign) -> Result<Offer, AppError> {
         opens_at,
         eligible_categories: serde_json::to_string(&cats).expect("strings serialise"),
         created_at: now(),
+        requires_verified,
     })
 }
 
@@ -590,6 +594,7 @@ pub async fn create_offer(
 ) -> Result<HttpResponse, AppError> {
     let key = path.into_inner();
     let body = body.into_inner();
+    let can_verify = state.wallets.senders.any();
     let o = state
         .db(move |conn| {
             crate::db::write_tx(conn, |conn| {
@@ -603,6 +608,9 @@ pub async fn create_offer(
                 }
                 let extras = super::mechanics::TriggerExtras::read(&body.trigger, &camp)?;
                 let o = offer_from(body, &camp)?;
+                if o.requires_verified && !can_verify {
+                    return Err(super::verification::verification_unavailable());
+                }
                 catalog::insert_offer(conn, &o)?;
                 extras.save(conn, &o)?;
                 audit::record(

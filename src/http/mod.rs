@@ -17,6 +17,7 @@ pub mod points;
 pub mod redemptions;
 pub mod settlements;
 pub mod stats;
+pub mod verification;
 pub mod views;
 pub mod visitors;
 
@@ -36,6 +37,8 @@ pub struct AppState {
     pub campaign_ids: pageviews::CampaignIds,
     pub caches: crate::db::cache::Caches,
     pub limits: crate::http::visitors::Limits,
+    /// Verification of visitors (one person, one wallet).
+    pub wallets: std::sync::Arc<verification::Wallets>,
 }
 
 impl AppState {
@@ -62,6 +65,7 @@ pub fn api(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::scope("/api/v1")
             .configure(visitors::routes)
+            .configure(verification::routes)
             .configure(campaigns::routes)
             .configure(points::routes)
             .configure(merchants::routes)

@@ -47,6 +47,7 @@ impl Modify for Bearer {
         document,
         mechanics::my_card, mechanics::my_card_qr, mechanics::my_stamps, mechanics::my_draws, mechanics::record_purchase,
         mechanics::preview_purchase, mechanics::merchant_purchases, mechanics::enter_draw, mechanics::get_draw,
+        verification::status, verification::send_code, verification::confirm,
         pledges::report, pledges::report_csv, pledges::footnote, pledges::holidays, pledges::add_holiday, pledges::remove_holiday,
         operations::edit_offer, operations::pause_offer, operations::resume_offer, operations::edit_point,
         operations::retire_point, operations::list_devices, operations::edit_merchant, operations::suspend_merchant,

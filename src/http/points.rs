@@ -69,8 +69,13 @@ pub struct PointBody {
     #[serde(default)]
     pub rotating: bool,
     pub rotate_seconds: Option<i64>,
-    #[serde(default)]
-    pub require_location: bool,
+    /// Check-ins need the visitor's location (default true; `require_location` is read too).
+    #[serde(default = "location_by_default", alias = "require_location")]
+    pub requires_location: bool,
+}
+
+fn location_by_default() -> bool {
+    true
 }
 
 fn point_from(b: PointBody, campaign_id: &str) -> Result<Point, AppError> {
@@ -113,7 +118,7 @@ fn point_from(b: PointBody, campaign_id: &str) -> Result<Point, AppError> {
         radius_m: radius as i32,
         rotating: b.rotating,
         rotate_seconds: rs as i32,
-        require_location: b.require_location,
+        require_location: b.requires_location,
         created_at: now(),
     })
 }

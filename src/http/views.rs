@@ -34,6 +34,7 @@ pub fn point(p: &Point, payload: Option<String>) -> Value {
         "rotating": p.rotating,
         "rotate_seconds": p.rotate_seconds,
         "require_location": p.require_location,
+        "requires_location": p.require_location,
     });
     if let Some(pl) = payload {
         v["payload"] = json!(pl);
@@ -66,6 +67,7 @@ pub fn offer(o: &Offer) -> Value {
         "valid_until": to_rfc3339(o.valid_until),
         "trigger": trigger,
         "eligible_categories": o.categories(),
+        "requires_verified": o.requires_verified,
     })
 }
 

@@ -14,3 +14,4 @@ mod migrations;
 mod operations;
 mod redemptions;
 mod reports;
+mod verification;

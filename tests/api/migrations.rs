@@ -147,6 +147,47 @@ fn select_every_table(conn: &mut DbConn) {
         .limit(1)
         .load(conn)
         .unwrap();
+    visitor_addresses::table
+        .select((
+            visitor_addresses::address_hash,
+            visitor_addresses::visitor_id,
+            visitor_addresses::channel,
+            visitor_addresses::hint,
+            visitor_addresses::verified_at,
+        ))
+        .limit(1)
+        .load::<(String, String, String, String, chrono::NaiveDateTime)>(conn)
+        .unwrap();
+    verification_codes::table
+        .select((
+            verification_codes::address_hash,
+            verification_codes::visitor_id,
+            verification_codes::channel,
+            verification_codes::hint,
+            verification_codes::code_hash,
+            verification_codes::created_at,
+            verification_codes::expires_at,
+        ))
+        .limit(1)
+        .load::<(
+            String,
+            String,
+            String,
+            String,
+            String,
+            chrono::NaiveDateTime,
+            chrono::NaiveDateTime,
+        )>(conn)
+        .unwrap();
+    verification_locks::table
+        .select((
+            verification_locks::address_hash,
+            verification_locks::failures,
+            verification_locks::locked_until,
+        ))
+        .limit(1)
+        .load::<(String, i32, Option<chrono::NaiveDateTime>)>(conn)
+        .unwrap();
     pageviews::table
         .select((
             pageviews::id,

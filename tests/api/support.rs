@@ -309,7 +309,9 @@ impl TestApp {
 
     pub async fn offer(&self, off: &str, campaign: &str, body: Value) -> Value {
         let mut full = json!({"name": names("券"), "kind": "ecash", "face_value_avos": 5000, "min_spend_avos": 0,
-                              "stock": 100, "per_visitor_limit": 1, "valid_days": 30, "trigger": {"type": "claim"}});
+                              "stock": 100, "per_visitor_limit": 1, "valid_days": 30, "trigger": {"type": "claim"},
+                              // anonymous visitors, unless a test asks for verified ones
+                              "requires_verified": false});
         for (k, v) in body.as_object().unwrap() {
             full[k] = v.clone();
         }
@@ -404,4 +406,45 @@ macro_rules! both {
             }
         }
     };
+}
+
+/// JSON bodies posted to the SMS stub.
+pub type Texts = std::sync::Arc<std::sync::Mutex<Vec<Value>>>;
+
+/// A stand-in SMS gateway: records each `{to, text}` it is sent.
+pub async fn sms_stub() -> (u16, Texts) {
+    let texts: Texts = Default::default();
+    let kept = texts.clone();
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let server = actix_web::HttpServer::new(move || {
+        let kept = kept.clone();
+        actix_web::App::new().route(
+            "/send",
+            actix_web::web::post().to(move |body: actix_web::web::Json<Value>| {
+                let kept = kept.clone();
+                async move {
+                    kept.lock().unwrap().push(body.into_inner());
+                    actix_web::HttpResponse::Ok().json(json!({"queued": true}))
+                }
+            }),
+        )
+    })
+    .workers(1)
+    .listen(listener)
+    .unwrap()
+    .run();
+    actix_web::rt::spawn(server);
+    (port, texts)
+}
+
+/// The code in a message: the six digits after "code: ".
+pub fn six_digits(text: &str) -> String {
+    let at = text
+        .find("code: ")
+        .unwrap_or_else(|| panic!("no code in {text}"))
+        + 6;
+    let code: String = text[at..].chars().take(6).collect();
+    assert!(code.chars().all(|c| c.is_ascii_digit()), "{text}");
+    code
 }

@@ -324,7 +324,8 @@ pub async fn world(api: &Api, points: usize, stock: i64) -> World {
             &format!("/campaigns/{cid}/offers"),
             &off,
             json!({"name": names("券"), "kind": "ecash", "face_value_avos": 5000, "min_spend_avos": 0,
-                   "stock": stock, "per_visitor_limit": 1, "valid_days": 30, "trigger": {"type": "claim"}}),
+                   "stock": stock, "per_visitor_limit": 1, "valid_days": 30, "trigger": {"type": "claim"},
+                   "requires_verified": false}),
             StatusCode::CREATED,
         )
         .await;

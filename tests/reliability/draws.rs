@@ -47,7 +47,7 @@ async fn killed_mid_draw(backend: Backend) {
             &format!("/campaigns/{}/offers", w.campaign),
             &w.official,
             json!({"name": support::names("抽獎"), "kind": "ecash", "face_value_avos": 1000, "min_spend_avos": 0,
-                   "stock": stock, "per_visitor_limit": 1, "valid_days": 30,
+                   "stock": stock, "per_visitor_limit": 1, "valid_days": 30, "requires_verified": false,
                    "trigger": {"type": "draw", "entries_close_at": (now + chrono::Duration::hours(1)).to_rfc3339(),
                                "draw_at": (now + chrono::Duration::hours(2)).to_rfc3339()}}),
             StatusCode::CREATED,

@@ -45,7 +45,8 @@ async fn kill_mid_burst(backend: Backend) {
             &format!("/campaigns/{}/offers", w.campaign),
             &w.official,
             json!({"name": support::names("限量"), "kind": "ecash", "face_value_avos": 1000, "min_spend_avos": 0,
-                   "stock": stock, "per_visitor_limit": 1, "valid_days": 30, "trigger": {"type": "claim"}}),
+                   "stock": stock, "per_visitor_limit": 1, "valid_days": 30, "trigger": {"type": "claim"},
+                   "requires_verified": false}),
             StatusCode::CREATED,
         )
         .await["id"]

@@ -468,7 +468,10 @@ function OffersSection({ c, reload }: { c: Campaign; reload: () => void }) {
     entries_close_at: '',
     draw_at: '',
     categories: [] as string[],
+    /** Only verified visitors (one per person); unset follows the kind (e-cash: yes). */
+    verified: null as boolean | null,
   });
+  const needsVerified = f.verified ?? f.kind === 'ecash';
   const [err, setErr] = useState<unknown>(null);
   const submit = async (e: Event) => {
     e.preventDefault();
@@ -500,6 +503,7 @@ function OffersSection({ c, reload }: { c: Campaign; reload: () => void }) {
       if (f.draw_at) tr.draw_at = localInputToRfc3339(f.draw_at);
     }
     if (f.categories.length) body.eligible_categories = f.categories;
+    body.requires_verified = needsVerified;
     try {
       await api<Offer>(`/campaigns/${c.id}/offers`, { method: 'POST', auth: 'staff', body });
       setErr(null);
@@ -562,6 +566,12 @@ function OffersSection({ c, reload }: { c: Campaign; reload: () => void }) {
               <input id="of-opens" type="datetime-local" value={f.opens_at} onInput={(e) => setF({ ...f, opens_at: e.currentTarget.value })} />
             </Field>
           )}
+          <div class="field">
+            <label>
+              <input id="of-verified" type="checkbox" checked={needsVerified} onChange={(e) => setF({ ...f, verified: e.currentTarget.checked })} />{' '}
+              {t('offer.requires_verified')}
+            </label>
+          </div>
           <fieldset class="checks">
             <legend>{t('offer.eligible_categories')}</legend>
             {CATEGORIES.map((cat) => (

@@ -20,6 +20,7 @@ import {
 } from '../offline';
 import { navigate } from '../router';
 import { WalletExtras, DrawOffer } from './mechanics';
+import { VerifyPanel, VerifiedState, verificationStatus } from './verify';
 
 function CampaignDates({ c }: { c: Campaign }) {
   return (
@@ -72,6 +73,8 @@ export function CampaignPage({ slug }: { slug: string }) {
   const [mine, setMine] = useState<Checkin[]>([]);
   const { pos, ask } = useGeo(false);
   const [claimMsg, setClaimMsg] = useState<{ id: string; ok: boolean; text: string } | null>(null);
+  // The offer whose claim waits for the visitor to confirm a phone number or e-mail.
+  const [verifyFor, setVerifyFor] = useState<string | null>(null);
 
   useEffect(() => {
     if (!c) return;
@@ -97,13 +100,25 @@ export function CampaignPage({ slug }: { slug: string }) {
   const claim = async (o: Offer) => {
     try {
       await ensureVisitor();
+      // E-cash is one per person: ask for a phone number or e-mail before the first one.
+      if (o.requires_verified && !(await verificationStatus().catch(() => null))?.verified) {
+        setClaimMsg(null);
+        setVerifyFor(o.id);
+        return;
+      }
       const cp = await api<Coupon>(`/offers/${o.id}/claim`, { method: 'POST', auth: 'visitor' });
       mergeWallet([cp]);
+      setVerifyFor(null);
       setClaimMsg({ id: o.id, ok: true, text: t('offer.claimed') });
     } catch (e) {
+      if (e instanceof ApiError && e.code === 'verification_required') {
+        setVerifyFor(o.id);
+        return;
+      }
       setClaimMsg({ id: o.id, ok: false, text: describeError(e) });
     }
   };
+  const heldBack = (c.offers || []).some((o) => o.requires_verified && o.trigger?.type !== 'claim');
 
   return (
     <main id="main" class="page page-phone">
@@ -155,6 +170,7 @@ export function CampaignPage({ slug }: { slug: string }) {
 
       <section aria-labelledby="offers-h">
         <h2 id="offers-h">{t('visitor.offers')}</h2>
+        {heldBack && <VerifiedState reason={t('verify.held_back')} />}
         <ul class="cards">
           {(c.offers || []).map((o) => (
             <li key={o.id} class="card offer-card">
@@ -162,12 +178,14 @@ export function CampaignPage({ slug }: { slug: string }) {
               <p>{offerValue(o)}</p>
               <p class="muted">{offerTrigger(o)}</p>
               <p class="muted">{t('offer.left', { n: Math.max(0, o.stock - o.issued), stock: o.stock })}</p>
+              {o.requires_verified && <p class="tag">{t('verify.needed_offer')}</p>}
               {o.trigger?.type === 'claim' && (
                 <button type="button" class="btn btn-primary" onClick={() => claim(o)} disabled={o.issued >= o.stock}>
                   {t('offer.claim')}
                 </button>
               )}
               <DrawOffer offer={o} />
+              {verifyFor === o.id && <VerifyPanel reason={t('verify.why_ecash')} onDone={() => void claim(o)} />}
               {claimMsg?.id === o.id && (
                 <p class={claimMsg.ok ? 'alert alert-ok' : 'alert alert-error'} role="status">
                   {claimMsg.text}
@@ -443,6 +461,16 @@ export function WalletPage() {
   return (
     <main id="main" class="page page-phone">
       <h1>{t('wallet.title')}</h1>
+      <VerifiedState
+        onVerified={() => {
+          api<Coupon[]>('/me/coupons', { auth: 'visitor' })
+            .then((list) => {
+              saveWallet(list);
+              setCoupons(list);
+            })
+            .catch(() => {});
+        }}
+      />
       {offline && <Notice kind="warn">{t('wallet.offline')}</Notice>}
       <WalletExtras />
       <ErrorBox error={err} />
