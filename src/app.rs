@@ -228,12 +228,30 @@ impl Application {
                 .await;
             }
         });
+        // Fair draws: finish the draws that are due (any process may; one claims each).
+        let st = self.state.clone();
+        let drawer = actix_web::rt::spawn(async move {
+            let mut tick = actix_web::rt::time::interval(Duration::from_secs(2));
+            loop {
+                tick.tick().await;
+                let s = st.clone();
+                let _ = web::block(move || {
+                    if let Ok(mut c) = db::get(&s.pool) {
+                        if let Err(e) = db::draws::run_due(&mut c) {
+                            tracing::warn!(error = %e, "draws not finished yet");
+                        }
+                    }
+                })
+                .await;
+            }
+        });
         let metrics = self.metrics_server.map(|m| {
             let handle = m.handle();
             actix_web::rt::spawn(m);
             handle
         });
         let result = self.server.await;
+        drawer.abort();
         if let Some(m) = metrics {
             m.stop(false).await;
         }

@@ -46,7 +46,18 @@ export interface Offer {
   per_visitor_limit: number;
   valid_days: number;
   valid_until?: string;
-  trigger: { type: 'signup' | 'checkins' | 'claim'; count?: number | null; opens_at?: string | null };
+  trigger: {
+    type: 'signup' | 'checkins' | 'claim' | 'purchases' | 'draw';
+    count?: number | null;
+    opens_at?: string | null;
+    min_spend_avos?: number | null;
+    entries_close_at?: string | null;
+    draw_at?: string | null;
+  };
+  /** `draw` offers: the draw's state and entries so far. */
+  draw?: { status: string; commitment: string; entries: number };
+  /** `purchases` offers (officials): stamps that count for this offer. */
+  stamps?: number;
   eligible_categories?: string[] | null;
   /** Only visitors who confirmed a phone number or e-mail receive it. */
   requires_verified?: boolean;

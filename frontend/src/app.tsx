@@ -6,6 +6,7 @@ import { useAppState } from './store';
 import { useRoute, match, navigate } from './router';
 import { TopBar, type NavItem } from './components';
 import { CampaignList, CampaignPage, ScanPage, WalletPage } from './visitor/screens';
+import { PurchasePage } from './merchant/purchases';
 import { RedeemPage, HistoryPage, MerchantSettlementsPage, MerchantCampaignsPage, MerchantStaffPage } from './merchant/screens';
 import { Dashboard, CampaignsPage, CampaignDetail } from './official/campaigns';
 import { MerchantsPage, EnrolmentsPage, SettlementsPage, PledgesPage, HolidaysPage } from './official/admin';
@@ -85,6 +86,7 @@ export function App() {
     items = nav(
       [
         ['#/merchant', 'nav.redeem'],
+        ['#/merchant/purchase', 'nav.purchase'],
         ['#/merchant/history', 'nav.history'],
         ['#/merchant/settlements', 'nav.statements'],
         ['#/merchant/campaigns', 'nav.my_campaigns'],
@@ -123,6 +125,7 @@ export function App() {
   else if (path === '/login') page = <LoginPage />;
   else if ((m = match('/display/:id', path))) page = <DisplayPage pointId={m.id} />;
   else if (path === '/merchant') page = <RedeemPage />;
+  else if (path === '/merchant/purchase') page = <PurchasePage />;
   else if (path === '/merchant/history') page = <HistoryPage />;
   else if (path === '/merchant/settlements') page = <MerchantSettlementsPage />;
   else if (path === '/merchant/campaigns') page = <MerchantCampaignsPage />;

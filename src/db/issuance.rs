@@ -860,3 +860,46 @@ pub fn revoke_device(conn: &mut DbConn, id: &str) -> Result<bool, AppError> {
     .execute(conn)?
         == 1)
 }
+
+/// Issues coupons of one offer to a visitor up to `entitled` in all, through the same rule as
+/// every other trigger (`issue_one`: stock, and whatever else that rule holds). Used by the
+/// purchase-stamp trigger and by draws. Must run inside a transaction that holds the
+/// visitor's lock (`lock_visitor_for_trigger`).
+pub(crate) fn issue_entitled(
+    conn: &mut DbConn,
+    offer: &Offer,
+    visitor_id: &str,
+    entitled: i64,
+    t: NaiveDateTime,
+    visitor_ref: Option<&str>,
+) -> Result<(Vec<(Coupon, Offer)>, Option<NotIssued>), AppError> {
+    let mut out = Vec::new();
+    if offer.valid_until <= t {
+        return Ok((out, Some(NotIssued::SoldOut)));
+    }
+    let mut have = coupons_held(conn, &offer.id, visitor_id)?;
+    while have < entitled.min(i64::from(offer.per_visitor_limit)) {
+        match issue_one(
+            conn,
+            offer,
+            visitor_id,
+            (have + 1) as i32,
+            t,
+            None,
+            visitor_ref,
+        )? {
+            Ok(c) => out.push((c, offer.clone())),
+            Err(why) => return Ok((out, Some(why))),
+        }
+        have += 1;
+    }
+    Ok((out, None))
+}
+
+/// `lock_visitor` for the purchase and draw triggers.
+pub(crate) fn lock_visitor_for_trigger(
+    conn: &mut DbConn,
+    visitor_id: &str,
+) -> Result<(), AppError> {
+    lock_visitor(conn, visitor_id)
+}

@@ -312,7 +312,10 @@ pub fn redeem(
         ref_: coupon.ref_.clone(),
         settlement_id: None,
     };
+    let offers = caches.offers(conn, &coupon.campaign_id)?;
     let result = write_tx(conn, |conn| {
+        // The visitor first (as every issuing path does): the redemption is also a purchase.
+        super::issuance::lock_visitor_for_trigger(conn, &coupon.visitor_id)?;
         let moved = diesel::update(
             coupons::table
                 .find(&coupon.id)
@@ -341,12 +344,27 @@ pub fn redeem(
             redemption.ecash_avos,
             t,
         )?;
+        let purchase = super::purchases::record_in_tx(
+            conn,
+            &offers,
+            &redemption.campaign_id,
+            &redemption.merchant_id,
+            &coupon.visitor_id,
+            Some(&redemption.user_id),
+            redemption.spend_avos,
+            Some(&redemption.id),
+            t,
+        )?;
         let mut c = coupon.clone();
         c.status = "redeemed".into();
         let body = json!({
             "redemption": views::redemption(&redemption),
             "discount_avos": redemption.discount_avos,
             "coupon": views::coupon(&c, Some(&offer), keys.coupon(&c.code), t),
+            "stamps": {"count": purchase.stamps},
+            "coupons": purchase.coupons.iter()
+                .map(|(c, o)| views::coupon(c, Some(o), keys.coupon(&c.code), t))
+                .collect::<Vec<_>>(),
         });
         diesel::insert_into(idempotency_keys::table)
             .values(IdempotencyKey {

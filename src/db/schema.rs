@@ -436,6 +436,68 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    purchase_stamps (campaign_id, visitor_id, merchant_id, day) {
+        campaign_id -> Text,
+        visitor_id -> Text,
+        merchant_id -> Text,
+        day -> Date,
+        spend_avos -> BigInt,
+        purchase_id -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    purchases (id) {
+        id -> Text,
+        campaign_id -> Text,
+        merchant_id -> Text,
+        visitor_id -> Text,
+        user_id -> Nullable<Text>,
+        spend_avos -> BigInt,
+        redemption_id -> Nullable<Text>,
+        stamped -> Bool,
+        day -> Date,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    purchase_triggers (offer_id) {
+        offer_id -> Text,
+        min_spend_avos -> BigInt,
+    }
+}
+
+diesel::table! {
+    draws (offer_id) {
+        offer_id -> Text,
+        seed -> Text,
+        commitment -> Text,
+        entries_close_at -> Timestamp,
+        draw_at -> Timestamp,
+        status -> Text,
+        entry_count -> Integer,
+        claimed_at -> Nullable<Timestamp>,
+        attempts -> Integer,
+        drawn_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    draw_entries (id) {
+        id -> Text,
+        offer_id -> Text,
+        visitor_id -> Text,
+        person -> Text,
+        created_at -> Timestamp,
+        outcome -> Text,
+        coupon_id -> Nullable<Text>,
+        note -> Nullable<Text>,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     merchants,
     users,
@@ -467,6 +529,11 @@ diesel::allow_tables_to_appear_in_same_query!(
     verification_codes,
     verification_locks,
     campaign_budget_days,
+    purchase_stamps,
+    purchases,
+    purchase_triggers,
+    draws,
+    draw_entries,
 );
 
 diesel::table! {

@@ -37,7 +37,7 @@ type RedemptionFacts = (
 );
 
 /// The largest number of timestamps (sorted) inside any window of the given length, with them.
-fn densest(
+pub(crate) fn densest(
     times: &[(NaiveDateTime, String)],
     window: Duration,
 ) -> (usize, &[(NaiveDateTime, String)]) {
@@ -178,6 +178,8 @@ pub fn campaign(conn: &mut DbConn, cid: &str, r: Range) -> Result<Value, AppErro
             "detail": format!("{n} check-ins refused for location, stale or forged codes"),
             "evidence": {"refusals": evidence.iter().map(|(id, reason, t)| json!({"id": id, "reason": reason, "at": to_rfc3339(*t)})).collect::<Vec<_>>()}}));
     }
+    // 6. Bursts of purchases recorded from one till (scanned wallet cards).
+    signals.extend(super::purchases::till_bursts(conn, cid, &r)?);
     Ok(
         json!({"campaign_id": cid, "from": r.from.to_string(), "to": r.to.to_string(), "signals": signals}),
     )

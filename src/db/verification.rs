@@ -222,6 +222,7 @@ fn confirm_once(
         Some(w) => {
             if !is_verified(conn, visitor_id)? {
                 join(conn, visitor_id, &w)?;
+                super::purchases::join(conn, visitor_id, &w)?;
             }
             (w, true)
         }
@@ -367,5 +368,11 @@ fn issue_held_back(
             true,
         )?);
     }
+    out.extend(super::purchases::issue_held_back(
+        conn,
+        wallet,
+        visitor_ref,
+        t,
+    )?);
     Ok(out)
 }

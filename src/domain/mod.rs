@@ -2,6 +2,7 @@
 
 pub mod checkin;
 pub mod codes;
+pub mod draw;
 pub mod geo;
 pub mod holidays;
 pub mod merchant_no;

@@ -238,6 +238,33 @@ impl KeyRing {
     }
 }
 
+/// A visitor's personal wallet card: `B1:V:<kid>:<visitor>:<sig>`, shown in the wallet and
+/// scanned at the till to record a purchase. Kept apart from `verify`, which reads the codes
+/// a visitor scans.
+impl KeyRing {
+    pub fn visitor_card(&self, visitor: Uuid) -> String {
+        let k = self.current();
+        let v = pid(visitor);
+        format!("B1:V:{}:{v}:{}", k.kid, sig(&k.key, &format!("V:{v}")))
+    }
+
+    /// The visitor a scanned card names, if the card is ours and intact.
+    pub fn verify_visitor_card(&self, text: &str) -> Option<Uuid> {
+        let text = text.trim();
+        if text.len() > 128 {
+            return None;
+        }
+        match text.split(':').collect::<Vec<_>>().as_slice() {
+            ["B1", "V", kid, v, s] => {
+                let k = self.by_kid(kid)?;
+                let id = parse_pid(v)?;
+                (*v == pid(id) && sig_ok(&k.key, &format!("V:{v}"), s)).then_some(id)
+            }
+            _ => None,
+        }
+    }
+}
+
 /// A rotating code computed from a device's secret — the same function a display runs.
 pub fn rotating_with_secret(kid: &str, secret: &[u8], pid_b32: &str, counter: i64) -> String {
     format!(
@@ -422,5 +449,19 @@ mod tests {
             Err(PayloadError::Invalid)
         );
         assert_eq!(ring().verify("hello"), Err(PayloadError::Invalid));
+    }
+
+    #[test]
+    fn visitor_cards_verify_and_are_not_other_codes() {
+        let ring = KeyRing::new(&[("k1".into(), b"secret".to_vec())]);
+        let v = Uuid::new_v4();
+        let card = ring.visitor_card(v);
+        assert_eq!(ring.verify_visitor_card(&card), Some(v));
+        assert_eq!(ring.verify(&card), Err(PayloadError::Invalid));
+        let forged = card.replace("B1:V:k1:", "B1:V:k1:A");
+        assert_eq!(ring.verify_visitor_card(&forged), None);
+        let other = KeyRing::new(&[("k1".into(), b"other".to_vec())]);
+        assert_eq!(other.verify_visitor_card(&card), None);
+        assert_eq!(ring.verify_visitor_card(&ring.coupon("ABCD")), None);
     }
 }

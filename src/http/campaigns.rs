@@ -308,6 +308,7 @@ pub async fn full(state: &State, key: String, official: bool) -> Result<Value, A
                     ov
                 })
                 .collect::<Vec<_>>());
+            crate::db::draws::decorate_offers(c, &mut v["offers"], official)?;
             v["merchants"] = json!(merchants.iter().map(views::merchant).collect::<Vec<_>>());
             let covers = crate::db::images::etags(c, "campaign")?;
             let photos = crate::db::images::etags(c, "merchant")?;
@@ -478,6 +479,11 @@ pub struct TriggerBody {
     pub type_: String,
     pub count: Option<i32>,
     pub opens_at: Option<String>,
+    /// `purchases`: the least spend a stamp needs to count.
+    pub min_spend_avos: Option<i64>,
+    /// `draw`: when entries close and when the winners are drawn.
+    pub entries_close_at: Option<String>,
+    pub draw_at: Option<String>,
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -561,7 +567,12 @@ fn offer_from(b: OfferBody, campaign: &Campaign) -> Result<Offer, AppError> {
             None => opens_at = Some(campaign.starts_at),
             Some(None) => err("trigger.opens_at", "RFC 3339 with offset"),
         },
-        _ => err("trigger.type", "signup, checkins or claim"),
+        "purchases" => match b.trigger.count {
+            Some(n) if (1..=1000).contains(&n) => count = Some(n),
+            _ => err("trigger.count", "required for purchases: 1 to 1000 stamps"),
+        },
+        "draw" => {}
+        _ => err("trigger.type", "signup, checkins, claim, purchases or draw"),
     }
     let cats = b.eligible_categories.unwrap_or_default();
     if cats.iter().any(|c| c.trim().is_empty() || c.len() > 40) || cats.len() > 20 {
@@ -620,11 +631,13 @@ pub async fn create_offer(
                         "The campaign has ended.",
                     ));
                 }
+                let extras = super::mechanics::TriggerExtras::read(&body.trigger, &camp)?;
                 let o = offer_from(body, &camp)?;
                 if o.requires_verified && !can_verify {
                     return Err(super::verification::verification_unavailable());
                 }
                 catalog::insert_offer(conn, &o)?;
+                extras.save(conn, &o)?;
                 audit::record(
                     conn,
                     &Actor::official(&who.user_id),
@@ -638,7 +651,11 @@ pub async fn create_offer(
             })
         })
         .await?;
-    Ok(created(&views::offer(&o)))
+    let mut list = json!([views::offer(&o)]);
+    let list = state
+        .db(move |c| crate::db::draws::decorate_offers(c, &mut list, true).map(|_| list))
+        .await?;
+    Ok(created(&list[0]))
 }
 
 #[utoipa::path(post, path = "/api/v1/campaigns/{id}/enrolments", tag = "enrolments", params(("id" = String, Path)),

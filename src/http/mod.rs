@@ -14,6 +14,7 @@ pub mod desk;
 pub mod live;
 pub mod integrity;
 pub mod imagery;
+pub mod mechanics;
 pub mod merchants;
 pub mod metrics;
 pub mod openapi;
@@ -98,6 +99,7 @@ pub fn api(cfg: &mut web::ServiceConfig) {
             .configure(pledges::routes)
             .configure(staff::routes)
             .configure(integrity::routes)
+            .configure(mechanics::routes)
             .configure(operations::routes)
             .configure(bulk::routes)
             .configure(openapi::routes)

@@ -48,6 +48,8 @@ impl Modify for Bearer {
         document,
         walk::client_config,
         imagery::put_cover, imagery::cover, imagery::put_photo, imagery::photo,
+        mechanics::my_card, mechanics::my_card_qr, mechanics::my_stamps, mechanics::my_draws, mechanics::record_purchase,
+        mechanics::preview_purchase, mechanics::merchant_purchases, mechanics::enter_draw, mechanics::get_draw,
         verification::status, verification::send_code, verification::confirm,
         live::stream,
         desk::survey_answers_json, desk::survey_answers_csv, desk::preflight,

@@ -54,7 +54,9 @@ async fn load(state: &State, key: String, r: Range) -> Result<Value, AppError> {
     state
         .db(move |c| {
             let camp = catalog::find_campaign(c, &key)?;
-            stats::campaign(c, &caches, &camp.id, r)
+            let mut v = stats::campaign(c, &caches, &camp.id, r)?;
+            crate::db::purchases::add_to_stats(c, &camp.id, &r, &mut v)?;
+            Ok(v)
         })
         .await
 }
@@ -62,7 +64,13 @@ async fn load(state: &State, key: String, r: Range) -> Result<Value, AppError> {
 #[utoipa::path(get, path = "/api/v1/stats/overview", tag = "stats", responses((status = 200, description = "totals over all campaigns, with a summary in three languages")))]
 pub async fn overview(state: State, _who: Official) -> Result<HttpResponse, AppError> {
     let caches = state.caches.clone();
-    Ok(ok(&state.db(move |c| stats::overview(c, &caches)).await?))
+    Ok(ok(&state
+        .db(move |c| {
+            let mut v = stats::overview(c, &caches)?;
+            crate::db::purchases::add_to_overview(c, &mut v)?;
+            Ok(v)
+        })
+        .await?))
 }
 
 #[utoipa::path(get, path = "/api/v1/campaigns/{id}/stats", tag = "stats", params(("id" = String, Path), RangeQuery),

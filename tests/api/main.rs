@@ -12,6 +12,7 @@ mod devices;
 mod foundation;
 mod hardening;
 mod live;
+mod mechanics;
 mod migrations;
 mod operations;
 mod proxies;

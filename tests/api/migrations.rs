@@ -34,6 +34,34 @@ fn select_every_table(conn: &mut DbConn) {
         .limit(1)
         .load(conn)
         .unwrap();
+    purchases::table
+        .select(bairro::db::purchases::Purchase::as_select())
+        .limit(1)
+        .load(conn)
+        .unwrap();
+    purchase_stamps::table
+        .select(bairro::db::purchases::PurchaseStamp::as_select())
+        .limit(1)
+        .load(conn)
+        .unwrap();
+    purchase_triggers::table
+        .select((
+            purchase_triggers::offer_id,
+            purchase_triggers::min_spend_avos,
+        ))
+        .limit(1)
+        .load::<(String, i64)>(conn)
+        .unwrap();
+    draws::table
+        .select(bairro::db::draws::Draw::as_select())
+        .limit(1)
+        .load(conn)
+        .unwrap();
+    draw_entries::table
+        .select(bairro::db::draws::Entry::as_select())
+        .limit(1)
+        .load(conn)
+        .unwrap();
     users::table
         .select(User::as_select())
         .limit(1)

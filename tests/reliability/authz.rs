@@ -134,6 +134,15 @@ fn matrix(method: &str, path: &str) -> Option<&'static str> {
         | ("get", "/payouts/{id}")
         | ("get", "/payouts/{id}.csv")
         | ("post", "/payouts/{id}/confirm") => "UFFFFFAF",
+        ("get", "/me/card")
+        | ("get", "/me/card/qr.svg")
+        | ("get", "/me/stamps")
+        | ("get", "/me/draws")
+        | ("post", "/offers/{id}/entries") => "UAAFFFFF",
+        ("post", "/purchases")
+        | ("post", "/purchases/preview")
+        | ("get", "/merchant/purchases") => "UFFAAAFF",
+        ("get", "/offers/{id}/draw") => "AAAAAAAA",
         ("get", "/visitors/verification")
         | ("post", "/visitors/verification")
         | ("post", "/visitors/verification/confirm") => "UAAFFFFF",
@@ -343,6 +352,32 @@ async fn request(app: &TestApp, fx: &Fx, method: &str, tmpl: &str) -> (String, O
         // One event, then the stream closes (an open stream would never end the call).
         ("get", "/campaigns/{id}/stats/stream") => {
             (format!("{}?once=true", p.replace("{id}", c)), None)
+        }
+        ("post", "/purchases") | ("post", "/purchases/preview") => {
+            let (s, card) = app.get("/me/card", fx.tokens[1].as_deref()).await;
+            assert_eq!(s, StatusCode::OK, "{card}");
+            (
+                p.into(),
+                Some(
+                    json!({"visitor": card["payload"], "spend_avos": 5000, "idempotency_key": key()}),
+                ),
+            )
+        }
+        ("post", "/offers/{id}/entries") | ("get", "/offers/{id}/draw") => {
+            let now = chrono::Utc::now();
+            let o = app
+                .offer(
+                    &fx.off,
+                    c,
+                    json!({"stock": 3, "trigger": {"type": "draw",
+                        "entries_close_at": (now + chrono::Duration::hours(1)).to_rfc3339(),
+                        "draw_at": (now + chrono::Duration::hours(2)).to_rfc3339()}}),
+                )
+                .await;
+            (
+                p.replace("{id}", o["id"].as_str().unwrap()),
+                (method == "post").then(|| json!({})),
+            )
         }
         ("patch", "/offers/{id}") => (
             p.replace("{id}", &fresh_offer(app, fx).await),

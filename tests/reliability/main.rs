@@ -13,6 +13,7 @@ mod authz;
 mod backup;
 mod common;
 mod connections;
+mod draws;
 mod faults;
 mod hardening;
 mod input;

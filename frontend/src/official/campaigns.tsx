@@ -544,9 +544,12 @@ function OffersSection({ c, reload }: { c: Campaign; reload: () => void }) {
     stock: '1000',
     limit: '1',
     valid_days: '14',
-    trigger: 'checkins' as 'signup' | 'checkins' | 'claim',
+    trigger: 'checkins' as Offer['trigger']['type'],
     count: '1',
     opens_at: '',
+    stamp_min: '',
+    entries_close_at: '',
+    draw_at: '',
     categories: [] as string[],
     /** Only verified visitors (one per person); unset follows the kind (e-cash: yes). */
     verified: null as boolean | null,
@@ -574,6 +577,14 @@ function OffersSection({ c, reload }: { c: Campaign; reload: () => void }) {
     const tr = body.trigger as Record<string, unknown>;
     if (f.trigger === 'checkins') tr.count = Number(f.count) || 1;
     if (f.trigger === 'claim' && f.opens_at) tr.opens_at = localInputToRfc3339(f.opens_at);
+    if (f.trigger === 'purchases') {
+      tr.count = Number(f.count) || 1;
+      if (f.stamp_min.trim()) tr.min_spend_avos = parseMop(f.stamp_min) ?? 0;
+    }
+    if (f.trigger === 'draw') {
+      if (f.entries_close_at) tr.entries_close_at = localInputToRfc3339(f.entries_close_at);
+      if (f.draw_at) tr.draw_at = localInputToRfc3339(f.draw_at);
+    }
     if (f.categories.length) body.eligible_categories = f.categories;
     body.requires_verified = needsVerified;
     try {
@@ -614,12 +625,26 @@ function OffersSection({ c, reload }: { c: Campaign; reload: () => void }) {
           {num('of-limit', t('offer.per_visitor_limit'), 'limit')}
           {num('of-valid', t('offer.valid_days'), 'valid_days')}
           <Field id="of-trigger" label={t('offer.trigger')}>
-            <select id="of-trigger" value={f.trigger} onChange={(e) => setF({ ...f, trigger: e.currentTarget.value as 'signup' | 'checkins' | 'claim' })}>
+            <select id="of-trigger" value={f.trigger} onChange={(e) => setF({ ...f, trigger: e.currentTarget.value as Offer['trigger']['type'] })}>
               <option value="signup">{t('offer.trigger_type_signup')}</option>
               <option value="checkins">{t('offer.trigger_type_checkins')}</option>
               <option value="claim">{t('offer.trigger_type_claim')}</option>
+              <option value="purchases">{t('offer.trigger_type_purchases')}</option>
+              <option value="draw">{t('offer.trigger_type_draw')}</option>
             </select>
           </Field>
+          {f.trigger === 'purchases' && num('of-stamps', t('offer.trigger_stamps'), 'count')}
+          {f.trigger === 'purchases' && num('of-stamp-min', t('offer.stamp_min_spend_mop'), 'stamp_min')}
+          {f.trigger === 'draw' && (
+            <>
+              <Field id="of-close" label={t('offer.entries_close_at')}>
+                <input id="of-close" type="datetime-local" value={f.entries_close_at} onInput={(e) => setF({ ...f, entries_close_at: e.currentTarget.value })} />
+              </Field>
+              <Field id="of-draw" label={t('offer.draw_at')}>
+                <input id="of-draw" type="datetime-local" value={f.draw_at} onInput={(e) => setF({ ...f, draw_at: e.currentTarget.value })} />
+              </Field>
+            </>
+          )}
           {f.trigger === 'checkins' && num('of-count', t('offer.trigger_count'), 'count')}
           {f.trigger === 'claim' && (
             <Field id="of-opens" label={t('offer.opens_at')}>
@@ -674,7 +699,23 @@ function OffersSection({ c, reload }: { c: Campaign; reload: () => void }) {
               <tr key={o.id}>
                 <td>{pick(o.name)}</td>
                 <td>{offerValue(o)}</td>
-                <td>{offerTrigger(o)}</td>
+                <td>
+                  {offerTrigger(o)}
+                  {o.draw && (
+                    <>
+                      <br />
+                      <span class="muted" data-testid="draw-info">
+                        {t('offer.draw_info', { n: o.draw.entries, status: t(`draw.status_${o.draw.status}`) })}
+                      </span>
+                    </>
+                  )}
+                  {o.stamps !== undefined && (
+                    <>
+                      <br />
+                      <span class="muted">{t('offer.stamps_info', { n: o.stamps })}</span>
+                    </>
+                  )}
+                </td>
                 <td class="num">
                   {fmtNumber(o.issued)} / {fmtNumber(o.stock)}
                   {(o as { paused?: boolean }).paused ? (

@@ -17,6 +17,11 @@ export function offerTrigger(o: Offer): string {
   const tr = o.trigger || { type: 'signup' };
   if (tr.type === 'checkins') return tn('offer.trigger_checkins', tr.count ?? 1);
   if (tr.type === 'claim') return tr.opens_at ? t('offer.trigger_claim_at', { when: fmtDateTime(tr.opens_at) }) : t('offer.trigger_claim');
+  if (tr.type === 'purchases') {
+    const every = tr.count ?? 1;
+    return tr.min_spend_avos ? t('offer.trigger_purchases_min', { n: every, amount: fmtMoney(tr.min_spend_avos) }) : t('offer.trigger_purchases', { n: every });
+  }
+  if (tr.type === 'draw') return tr.draw_at ? t('offer.trigger_draw_at', { when: fmtDateTime(tr.draw_at) }) : t('offer.trigger_type_draw');
   return t('offer.trigger_signup');
 }
 

@@ -21,6 +21,7 @@ import {
   type SubmitOutcome,
 } from '../offline';
 import { navigate } from '../router';
+import { WalletExtras, DrawOffer } from './mechanics';
 import { VerifyPanel, VerifiedState, verificationStatus } from './verify';
 
 function CampaignDates({ c }: { c: Campaign }) {
@@ -222,6 +223,7 @@ export function CampaignPage({ slug, couponId }: { slug: string; couponId?: stri
                     {o.issued >= o.stock ? t('offer.sold_out') : t('offer.claim')}
                   </button>
                 )}
+                <DrawOffer offer={o} />
                 {verifyFor === o.id && <VerifyPanel reason={t('verify.why_ecash')} onDone={() => void claim(o)} />}
                 {claimMsg?.id === o.id && (
                   <p class={claimMsg.ok ? 'alert alert-ok' : 'alert alert-error'} role="status">
@@ -516,6 +518,7 @@ export function WalletPage() {
         }}
       />
       {offline && <Notice kind="warn">{t('wallet.offline')}</Notice>}
+      <WalletExtras />
       <ErrorBox error={err} />
       {!loaded && coupons.length === 0 && <Loading />}
       {loaded && coupons.length === 0 && (

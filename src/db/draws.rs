@@ -1,0 +1,541 @@
+//! Fair draws (see `domain::draw` for how winners are chosen and checked).
+//!
+//! Exactly once, on any number of processes and across restarts:
+//! - a process claims a due draw with one conditional update (`open → drawing`, or a
+//!   `drawing` claim older than the lease, left by a process that died);
+//! - each winner's entry moves `pending → won` by a conditional update in the same transaction
+//!   that issues its coupon, so a winner is paid once whoever finishes the draw;
+//! - the losers are marked and the draw moves `drawing → done` last.
+//!
+//! Entries add to `draws.entry_count` by a conditional update on the draw row while it is
+//! `open` and before the close, so no entry can slip in once a draw has been claimed.
+
+use actix_web::http::StatusCode;
+use chrono::{Duration, NaiveDateTime};
+use diesel::prelude::*;
+use serde_json::{json, Value};
+
+use super::catalog::new_id;
+use super::models::*;
+use super::schema::*;
+use super::{write_tx, DbConn};
+use crate::domain::draw;
+use crate::domain::payload::KeyRing;
+use crate::domain::time::{now, to_rfc3339};
+use crate::error::AppError;
+use crate::http::views;
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = draws)]
+pub struct Draw {
+    pub offer_id: String,
+    pub seed: String,
+    pub commitment: String,
+    pub entries_close_at: NaiveDateTime,
+    pub draw_at: NaiveDateTime,
+    pub status: String,
+    pub entry_count: i32,
+    pub claimed_at: Option<NaiveDateTime>,
+    pub attempts: i32,
+    pub drawn_at: Option<NaiveDateTime>,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = draw_entries)]
+pub struct Entry {
+    pub id: String,
+    pub offer_id: String,
+    pub visitor_id: String,
+    pub person: String,
+    pub created_at: NaiveDateTime,
+    pub outcome: String,
+    pub coupon_id: Option<String>,
+    pub note: Option<String>,
+}
+
+/// How long a claim on a draw holds before another process may finish it
+/// (`BAIRRO_DRAW_LEASE_SECONDS`, default 60).
+pub fn lease() -> Duration {
+    let s = std::env::var("BAIRRO_DRAW_LEASE_SECONDS")
+        .ok()
+        .and_then(|v| v.parse::<i64>().ok())
+        .filter(|s| *s > 0)
+        .unwrap_or(60);
+    Duration::seconds(s)
+}
+
+/// Creates the draw of a new `draw` offer, with its secret seed and public commitment.
+pub fn create(
+    conn: &mut DbConn,
+    offer_id: &str,
+    entries_close_at: NaiveDateTime,
+    draw_at: NaiveDateTime,
+) -> Result<Draw, AppError> {
+    let seed = draw::new_seed();
+    let d = Draw {
+        offer_id: offer_id.into(),
+        commitment: draw::commitment(&seed),
+        seed,
+        entries_close_at,
+        draw_at,
+        status: "open".into(),
+        entry_count: 0,
+        claimed_at: None,
+        attempts: 0,
+        drawn_at: None,
+    };
+    diesel::insert_into(draws::table).values(&d).execute(conn)?;
+    Ok(d)
+}
+
+fn find(conn: &mut DbConn, offer_id: &str) -> Result<Option<Draw>, AppError> {
+    Ok(draws::table
+        .find(offer_id)
+        .select(Draw::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+fn not_a_draw() -> AppError {
+    AppError::NotFound("no draw for this offer".into())
+}
+
+/// Enters a visitor in an offer's draw (once per person).
+pub fn enter(conn: &mut DbConn, offer_id: &str, visitor_id: &str) -> Result<Value, AppError> {
+    let t = now();
+    let offer = super::catalog::find_offer(conn, offer_id)
+        .map_err(|_| AppError::NotFound("no such offer".into()))?;
+    if offer.trigger_type != "draw" {
+        return Err(AppError::rule(
+            StatusCode::FORBIDDEN,
+            "not_open",
+            "This offer is not a draw.",
+        ));
+    }
+    let campaign = super::catalog::find_campaign(conn, &offer.campaign_id)?;
+    if campaign.status != "published" || t < campaign.starts_at || t >= campaign.ends_at {
+        return Err(AppError::rule(
+            StatusCode::FORBIDDEN,
+            "campaign_not_active",
+            "This campaign is not running at the moment.",
+        ));
+    }
+    if offer.requires_verified && !super::verification::is_verified(conn, visitor_id)? {
+        return Err(AppError::rule(
+            StatusCode::FORBIDDEN,
+            "verification_required",
+            "Confirm your phone number or e-mail first: this draw is one entry per person.",
+        ));
+    }
+    let d = find(conn, offer_id)?.ok_or_else(not_a_draw)?;
+    let closed = || {
+        AppError::rule_with(
+            StatusCode::FORBIDDEN,
+            "entries_closed",
+            "Entries to this draw have closed.",
+            json!({"entries_close_at": to_rfc3339(d.entries_close_at)}),
+        )
+    };
+    if t >= d.entries_close_at || d.status != "open" {
+        return Err(closed());
+    }
+    let entry = Entry {
+        id: new_id(),
+        offer_id: offer_id.into(),
+        visitor_id: visitor_id.into(),
+        person: person_of(conn, visitor_id)?,
+        created_at: t,
+        outcome: "pending".into(),
+        coupon_id: None,
+        note: None,
+    };
+    let already = || {
+        AppError::rule(
+            StatusCode::CONFLICT,
+            "already_entered",
+            "You have already entered this draw.",
+        )
+    };
+    let result = write_tx(conn, |conn| {
+        super::issuance::lock_visitor_for_trigger(conn, visitor_id)?;
+        let taken: i64 = draw_entries::table
+            .filter(draw_entries::offer_id.eq(offer_id))
+            .filter(draw_entries::person.eq(&entry.person))
+            .count()
+            .get_result(conn)?;
+        if taken > 0 {
+            return Err(already());
+        }
+        let n = diesel::update(
+            draws::table
+                .find(offer_id)
+                .filter(draws::status.eq("open"))
+                .filter(draws::entries_close_at.gt(t)),
+        )
+        .set(draws::entry_count.eq(draws::entry_count + 1))
+        .execute(conn)?;
+        if n == 0 {
+            return Err(closed());
+        }
+        diesel::insert_into(draw_entries::table)
+            .values(&entry)
+            .execute(conn)?;
+        Ok(())
+    });
+    match result {
+        Ok(()) => Ok(entry_view(&entry, &d, None)),
+        Err(AppError::Conflict(_)) => Err(already()),
+        Err(e) => Err(e),
+    }
+}
+
+/// Whom "once per person" counts: the visitor's wallet (a verified person has one wallet: a
+/// new device joins it, and its entries move with it).
+fn person_of(_conn: &mut DbConn, visitor_id: &str) -> Result<String, AppError> {
+    Ok(visitor_id.to_string())
+}
+
+fn entry_view(e: &Entry, d: &Draw, coupon: Option<Value>) -> Value {
+    let mut v = json!({
+        "id": e.id,
+        "offer_id": e.offer_id,
+        "created_at": to_rfc3339(e.created_at),
+        "outcome": e.outcome,
+        "draw": {
+            "status": d.status,
+            "commitment": d.commitment,
+            "entries_close_at": to_rfc3339(d.entries_close_at),
+            "draw_at": to_rfc3339(d.draw_at),
+        },
+    });
+    if let Some(n) = &e.note {
+        v["note"] = json!(n);
+    }
+    if let Some(c) = coupon {
+        v["coupon"] = c;
+    }
+    v
+}
+
+/// Finishes every due draw this process can claim. Returns how many it finished.
+pub fn run_due(conn: &mut DbConn) -> Result<usize, AppError> {
+    let t = now();
+    let stale = t - lease();
+    let due: Vec<String> = draws::table
+        .filter(
+            draws::status
+                .eq("open")
+                .and(draws::draw_at.le(t))
+                .or(draws::status.eq("drawing").and(draws::claimed_at.lt(stale))),
+        )
+        .select(draws::offer_id)
+        .limit(50)
+        .load(conn)?;
+    let mut n = 0;
+    for id in due {
+        if run(conn, &id)? {
+            n += 1;
+        }
+    }
+    Ok(n)
+}
+
+/// Claims and finishes one draw if it is due and not being drawn by a live process.
+pub fn run(conn: &mut DbConn, offer_id: &str) -> Result<bool, AppError> {
+    let t = now();
+    // A paused offer's draw waits until the offer is resumed.
+    let paused: bool = offers::table
+        .find(offer_id)
+        .select(offers::paused)
+        .first(conn)?;
+    if paused {
+        return Ok(false);
+    }
+    let stale = t - lease();
+    let claimed = write_tx(conn, |conn| {
+        Ok(diesel::update(
+            draws::table.find(offer_id).filter(
+                draws::status
+                    .eq("open")
+                    .and(draws::draw_at.le(t))
+                    .or(draws::status.eq("drawing").and(draws::claimed_at.lt(stale))),
+            ),
+        )
+        .set((
+            draws::status.eq("drawing"),
+            draws::claimed_at.eq(Some(t)),
+            draws::attempts.eq(draws::attempts + 1),
+        ))
+        .execute(conn)?)
+    })?;
+    if claimed == 0 {
+        return Ok(false);
+    }
+    finish(conn, offer_id)?;
+    Ok(true)
+}
+
+/// Test hook: stall the draw after this many winners (to kill the process mid-draw).
+fn stall_after() -> Option<usize> {
+    std::env::var("BAIRRO_DRAW_STALL_AFTER")
+        .ok()
+        .and_then(|v| v.parse().ok())
+}
+
+fn finish(conn: &mut DbConn, offer_id: &str) -> Result<(), AppError> {
+    let d = find(conn, offer_id)?.ok_or_else(not_a_draw)?;
+    let offer = super::catalog::find_offer(conn, offer_id)?;
+    let entries: Vec<(String, String)> = draw_entries::table
+        .filter(draw_entries::offer_id.eq(offer_id))
+        .select((draw_entries::id, draw_entries::visitor_id))
+        .load(conn)?;
+    let ids: Vec<String> = entries.iter().map(|e| e.0.clone()).collect();
+    let winners = draw::winners(&d.seed, &ids, offer.stock.max(0) as usize);
+    let visitor_of: std::collections::HashMap<&str, &str> = entries
+        .iter()
+        .map(|(e, v)| (e.as_str(), v.as_str()))
+        .collect();
+    let stall = stall_after();
+    for (i, entry_id) in winners.iter().enumerate() {
+        if stall == Some(i) {
+            tracing::warn!(
+                offer = offer_id,
+                "draw stalled on purpose (BAIRRO_DRAW_STALL_AFTER)"
+            );
+            loop {
+                std::thread::sleep(std::time::Duration::from_secs(3600));
+            }
+        }
+        let visitor = visitor_of[entry_id.as_str()];
+        pay_winner(conn, &offer, entry_id, visitor)?;
+    }
+    let t = now();
+    write_tx(conn, |conn| {
+        diesel::update(
+            draw_entries::table
+                .filter(draw_entries::offer_id.eq(offer_id))
+                .filter(draw_entries::outcome.eq("pending")),
+        )
+        .set(draw_entries::outcome.eq("lost"))
+        .execute(conn)?;
+        diesel::update(
+            draws::table
+                .find(offer_id)
+                .filter(draws::status.eq("drawing")),
+        )
+        .set((draws::status.eq("done"), draws::drawn_at.eq(Some(t))))
+        .execute(conn)?;
+        Ok(())
+    })?;
+    tracing::info!(offer = offer_id, winners = winners.len(), "draw done");
+    Ok(())
+}
+
+/// Marks a winner and issues its coupon exactly like a claim would, once: the entry's
+/// `pending → won` update and the coupon are in one transaction. A winner the issuing rule
+/// refuses (a banned wallet, for one) keeps `won` with the reason in `note`.
+fn pay_winner(
+    conn: &mut DbConn,
+    offer: &Offer,
+    entry_id: &str,
+    visitor_id: &str,
+) -> Result<(), AppError> {
+    let t = now();
+    let mark = |conn: &mut DbConn, note: Option<&str>| -> Result<usize, AppError> {
+        Ok(diesel::update(
+            draw_entries::table
+                .find(entry_id)
+                .filter(draw_entries::outcome.eq("pending")),
+        )
+        .set((draw_entries::outcome.eq("won"), draw_entries::note.eq(note)))
+        .execute(conn)?)
+    };
+    let paid = write_tx(conn, |conn| {
+        if mark(conn, None)? == 0 {
+            return Ok(());
+        }
+        super::issuance::lock_visitor_for_trigger(conn, visitor_id)?;
+        let visitor_ref: Option<String> = visitors::table
+            .find(visitor_id)
+            .select(visitors::ref_)
+            .first(conn)
+            .optional()?
+            .flatten();
+        let (got, why) = super::issuance::issue_entitled(
+            conn,
+            offer,
+            visitor_id,
+            i64::from(offer.per_visitor_limit).min(1),
+            t,
+            visitor_ref.as_deref(),
+        )?;
+        match got.first() {
+            Some((c, _)) => {
+                diesel::update(draw_entries::table.find(entry_id))
+                    .set(draw_entries::coupon_id.eq(Some(&c.id)))
+                    .execute(conn)?;
+            }
+            None => {
+                let note = match why.map(|w| w.error()) {
+                    Some(AppError::Rule { code, .. }) => code,
+                    _ => "limit_reached",
+                };
+                diesel::update(draw_entries::table.find(entry_id))
+                    .set(draw_entries::note.eq(Some(note)))
+                    .execute(conn)?;
+            }
+        }
+        Ok(())
+    });
+    match paid {
+        Ok(()) => Ok(()),
+        Err(AppError::Rule { code, .. }) => {
+            write_tx(conn, |conn| mark(conn, Some(code)))?;
+            Ok(())
+        }
+        Err(AppError::Unauthorized(_)) => {
+            write_tx(conn, |conn| mark(conn, Some("unknown_visitor")))?;
+            Ok(())
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// `GET /offers/{id}/draw`: what anyone may check. A due draw is run first (lazily, in case
+/// no background job has yet).
+pub fn public(conn: &mut DbConn, offer_id: &str) -> Result<Value, AppError> {
+    let mut d = find(conn, offer_id)?.ok_or_else(not_a_draw)?;
+    if d.status == "open" && d.draw_at <= now() {
+        run(conn, offer_id)?;
+        d = find(conn, offer_id)?.ok_or_else(not_a_draw)?;
+    }
+    let offer = super::catalog::find_offer(conn, offer_id)?;
+    let mut v = json!({
+        "offer_id": d.offer_id,
+        "status": d.status,
+        "commitment": d.commitment,
+        "entry_count": d.entry_count,
+        "stock": offer.stock,
+        "entries_close_at": to_rfc3339(d.entries_close_at),
+        "draw_at": to_rfc3339(d.draw_at),
+        "algorithm": "winners = the `stock` entries with the smallest lowercase hex SHA-256 of seed + \":\" + entry id; commitment = lowercase hex SHA-256 of the seed's hex text",
+    });
+    if d.status == "done" || d.entries_close_at <= now() {
+        let mut ids: Vec<String> = draw_entries::table
+            .filter(draw_entries::offer_id.eq(offer_id))
+            .select(draw_entries::id)
+            .load(conn)?;
+        ids.sort();
+        v["entries"] = json!(ids);
+    } else {
+        v["entries"] = json!(d.entry_count);
+    }
+    if d.status == "done" {
+        v["seed"] = json!(d.seed);
+        v["winners"] = json!(draw::winners(
+            &d.seed,
+            &entry_ids(conn, offer_id)?,
+            offer.stock.max(0) as usize
+        ));
+        v["drawn_at"] = json!(d.drawn_at.map(to_rfc3339));
+    }
+    Ok(v)
+}
+
+fn entry_ids(conn: &mut DbConn, offer_id: &str) -> Result<Vec<String>, AppError> {
+    Ok(draw_entries::table
+        .filter(draw_entries::offer_id.eq(offer_id))
+        .select(draw_entries::id)
+        .load(conn)?)
+}
+
+/// The visitor's entries with their outcomes (and the coupon a winner got).
+pub fn my_entries(
+    conn: &mut DbConn,
+    keys: &KeyRing,
+    visitor_id: &str,
+) -> Result<Vec<Value>, AppError> {
+    let due: Vec<String> = draw_entries::table
+        .inner_join(draws::table.on(draws::offer_id.eq(draw_entries::offer_id)))
+        .filter(draw_entries::visitor_id.eq(visitor_id))
+        .filter(draws::status.eq("open"))
+        .filter(draws::draw_at.le(now()))
+        .select(draws::offer_id)
+        .load(conn)?;
+    for id in due {
+        run(conn, &id)?;
+    }
+    let rows: Vec<(Entry, Draw, Offer)> = draw_entries::table
+        .inner_join(draws::table.on(draws::offer_id.eq(draw_entries::offer_id)))
+        .inner_join(offers::table.on(offers::id.eq(draw_entries::offer_id)))
+        .filter(draw_entries::visitor_id.eq(visitor_id))
+        .order(draws::draw_at.desc())
+        .select((Entry::as_select(), Draw::as_select(), Offer::as_select()))
+        .load(conn)?;
+    let t = now();
+    let mut out = Vec::new();
+    for (e, d, o) in rows {
+        let coupon = match &e.coupon_id {
+            Some(cid) => {
+                let c = super::issuance::find_coupon(conn, cid)?;
+                Some(views::coupon(&c, Some(&o), keys.coupon(&c.code), t))
+            }
+            None => None,
+        };
+        let mut v = entry_view(&e, &d, coupon);
+        v["offer"] = views::offer_brief(&o);
+        out.push(v);
+    }
+    Ok(out)
+}
+
+/// Adds the new triggers' settings (and, for officials, entries and purchases) to the offers
+/// of a campaign answer.
+pub fn decorate_offers(
+    conn: &mut DbConn,
+    offers: &mut Value,
+    official: bool,
+) -> Result<(), AppError> {
+    let Some(list) = offers.as_array_mut() else {
+        return Ok(());
+    };
+    let ids: Vec<String> = list
+        .iter()
+        .filter(|o| matches!(o["trigger"]["type"].as_str(), Some("draw" | "purchases")))
+        .filter_map(|o| o["id"].as_str().map(str::to_string))
+        .collect();
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let ds: Vec<Draw> = draws::table
+        .filter(draws::offer_id.eq_any(&ids))
+        .select(Draw::as_select())
+        .load(conn)?;
+    let mins = super::purchases::min_spends(conn, &ids)?;
+    for o in list.iter_mut() {
+        let Some(id) = o["id"].as_str().map(str::to_string) else {
+            continue;
+        };
+        if let Some(d) = ds.iter().find(|d| d.offer_id == id) {
+            o["trigger"]["entries_close_at"] = json!(to_rfc3339(d.entries_close_at));
+            o["trigger"]["draw_at"] = json!(to_rfc3339(d.draw_at));
+            o["draw"] =
+                json!({"status": d.status, "commitment": d.commitment, "entries": d.entry_count});
+        }
+        if let Some(m) = mins.get(&id) {
+            o["trigger"]["min_spend_avos"] = json!(m);
+            if official {
+                let stamped: i64 = purchase_stamps::table
+                    .inner_join(
+                        offers::table.on(offers::campaign_id.eq(purchase_stamps::campaign_id)),
+                    )
+                    .filter(offers::id.eq(&id))
+                    .filter(purchase_stamps::spend_avos.ge(*m))
+                    .count()
+                    .get_result(conn)?;
+                o["stamps"] = json!(stamped);
+            }
+        }
+    }
+    Ok(())
+}
