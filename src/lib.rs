@@ -16,5 +16,5 @@ pub mod domain;
 pub mod error;
 pub mod http;
 pub mod memory;
-pub mod staff_cli;
 pub mod notify;
+pub mod staff_cli;

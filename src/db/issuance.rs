@@ -861,6 +861,9 @@ pub fn revoke_device(conn: &mut DbConn, id: &str) -> Result<bool, AppError> {
         == 1)
 }
 
+/// The coupons a trigger issued, and why it stopped short (if it did).
+pub(crate) type Entitled = (Vec<(Coupon, Offer)>, Option<NotIssued>);
+
 /// Issues coupons of one offer to a visitor up to `entitled` in all, through the same rule as
 /// every other trigger (`issue_one`: stock, and whatever else that rule holds). Used by the
 /// purchase-stamp trigger and by draws. Must run inside a transaction that holds the
@@ -872,7 +875,7 @@ pub(crate) fn issue_entitled(
     entitled: i64,
     t: NaiveDateTime,
     visitor_ref: Option<&str>,
-) -> Result<(Vec<(Coupon, Offer)>, Option<NotIssued>), AppError> {
+) -> Result<Entitled, AppError> {
     let mut out = Vec::new();
     if offer.valid_until <= t {
         return Ok((out, Some(NotIssued::SoldOut)));

@@ -239,27 +239,27 @@ pub mod audit_names;
 pub mod budget;
 pub mod cache;
 pub mod catalog;
-pub mod images;
 pub mod draws;
+pub mod images;
 pub mod issuance;
 pub mod ledger;
-pub mod merchant_cards;
 pub mod locks;
+pub mod merchant_cards;
 pub mod operations;
 pub mod payouts;
 pub mod pledges;
-pub mod reconciliation;
 pub mod purchases;
+pub mod reconciliation;
 pub mod redemptions;
 pub mod settlements;
 pub mod short_codes;
 pub mod signals;
-pub mod staff;
 pub mod sources;
+pub mod staff;
 pub mod stats;
 pub mod traffic;
-pub mod walk;
 pub mod verification;
+pub mod walk;
 
 /// Inserts many rows in one statement. diesel's multi-backend connection has no batch
 /// insert, so the statement is built for the concrete backend.

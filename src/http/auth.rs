@@ -1,8 +1,6 @@
 //! Tokens and the role extractors: a handler names who may call it by its argument types
 //! (`Official`, `MerchantUser`, `VisitorAuth`, `DeviceAuth`).
 
-use std::future::{ready, Ready};
-
 use actix_web::{dev::Payload, web, FromRequest, HttpRequest};
 use chrono::{Duration, Utc};
 use jsonwebtoken::{decode, encode, Algorithm, DecodingKey, EncodingKey, Header, Validation};
@@ -156,18 +154,6 @@ macro_rules! staff_extractor {
                     }
                     Ok(v)
                 })
-            }
-        }
-    };
-}
-
-macro_rules! extractor {
-    ($name:ident, $build:expr) => {
-        impl FromRequest for $name {
-            type Error = AppError;
-            type Future = Ready<Result<Self, AppError>>;
-            fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-                ready($build(req))
             }
         }
     };

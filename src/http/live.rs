@@ -59,7 +59,7 @@ impl FromRequest for StatsReader {
         let state = req.app_data::<web::Data<AppState>>().cloned();
         Box::pin(async move {
             let c = claims?;
-            super::auth::ensure_active(state, c.sub).await?;
+            super::auth::ensure_active(state, c.sub, false).await?;
             Ok(StatsReader)
         })
     }

@@ -7,7 +7,6 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::auth::{self, MerchantOwner, Official};
-use super::html::esc;
 use super::{created, csv_response, ok, to_csv, views, State};
 use crate::db::audit::{self, Actor};
 use crate::db::{catalog, settlements};

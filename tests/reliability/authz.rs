@@ -577,33 +577,49 @@ async fn request(app: &TestApp, fx: &Fx, method: &str, tmpl: &str) -> (String, O
             )
         }
         ("put", "/merchant/bank-account") => (
+            p.into(),
+            Some(
                 json!({"account_name": "Matrix Lda", "bank": "Banco Matrix", "account_number": "1234-5678-90"}),
+            ),
+        ),
         ("post", "/merchants/{id}/bank-account/verify") => (
             p.replace("{id}", &owner_with_account(app, fx).await),
             Some(json!({})),
+        ),
         ("post", "/payouts") => (
+            p.into(),
             Some(json!({"statement_ids": [fresh_approved_statement(app, fx).await]})),
+        ),
         (_, _) if p.starts_with("/payouts/{id}") => {
             // Made by the second official, so the first may confirm it (four eyes).
             let sid = fresh_approved_statement(app, fx).await;
             let second = app.login("official-two", "second-official-pw").await;
             let (s, b) = app
                 .post("/payouts", Some(&second), json!({"statement_ids": [sid]}))
+                .await;
             assert_eq!(s, StatusCode::CREATED, "{b}");
+            (
                 p.replace("{id}", b["id"].as_str().unwrap()),
                 (method == "post").then(|| json!({})),
+            )
+        }
         ("get", "/campaigns/{id}/cover") | ("get", "/merchants/{id}/photo") => {
             let path = picture_path(app, fx, p).await;
             let (s, b, _) = app
                 .raw(
                     Method::PUT,
                     &path,
+                    Some(&fx.off),
                     Some(json!({"image": TINY_PNG})),
+                )
+                .await;
             assert_eq!(s, StatusCode::OK, "{b}");
             (path, None)
+        }
         ("put", "/campaigns/{id}/cover") | ("put", "/merchants/{id}/photo") => (
             picture_path(app, fx, p).await,
             Some(json!({"image": TINY_PNG})),
+        ),
         ("get", _) => (p.into(), None),
         _ => (p.into(), Some(json!({}))),
     };
