@@ -163,7 +163,9 @@ test('a viewer reads the official pages with no buttons that would fail (Traditi
     await page.goto(`${srv.base}/#${path}`);
     if (heading) await page.getByRole('heading', { name: zh[heading], exact: true }).first().waitFor({ timeout: 20000 });
     await page.locator('main').waitFor();
-    await page.waitForLoadState('networkidle');
+    // Live pages keep a statistics stream open, so the network never goes fully quiet there:
+    // wait for quiet, but not past a few seconds.
+    await page.waitForLoadState('networkidle', { timeout: 3000 }).catch(() => {});
     for (const w of writes) {
       assert.equal(await page.getByRole('button', { name: w, exact: true }).count(), 0, `${path}: no “${w}” button for a viewer`);
     }

@@ -89,6 +89,10 @@ test('a visitor verifies by SMS before the first e-cash coupon, on a phone-size 
     if (!localStorage.getItem('bairro.lang')) localStorage.setItem('bairro.lang', 'en');
   });
   const page = await b.context.newPage();
+  // The campaign page shows a map; this machine reaches no tile server, so tiles are served
+  // blank here (the map's behaviour without tiles is the walk tests' subject).
+  const blankTile = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==', 'base64');
+  await page.route(/tile\.openstreetmap\.org/, (r) => r.fulfill({ status: 200, contentType: 'image/png', body: blankTile }));
   const problems = watchPage(page);
   await page.goto(`${srv.base}/#/c/${slug}`);
   const card = page.locator('.offer-card', { hasText: 'MOP 50 e-cash' });
