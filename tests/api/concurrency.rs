@@ -202,53 +202,7 @@ async fn claim_storm_across_two_processes() {
     let Some(app) = no_limits(Backend::Postgres).await else {
         return;
     };
-    let mut procs = Vec::new();
-    let mut bases = Vec::new();
-    for _ in 0..2 {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let child = std::process::Command::new(env!("CARGO_BIN_EXE_bairro"))
-            .args([
-                "serve",
-                "--bind",
-                &format!("127.0.0.1:{port}"),
-                "--database-url",
-                &app.db_url,
-                "--no-rate-limits",
-            ])
-            .env("BAIRRO_JWT_SECRET", app.settings.jwt_secrets[0].expose())
-            .env(
-                "BAIRRO_QR_KEYS",
-                format!("A:{}", app.settings.qr_keys[0].1.expose()),
-            )
-            .env("BAIRRO_LOG", "warn")
-            .stdout(std::process::Stdio::null())
-            .spawn()
-            .unwrap();
-        procs.push(child);
-        bases.push(format!("http://127.0.0.1:{port}"));
-    }
-    for b in &bases {
-        let mut up = false;
-        for _ in 0..100 {
-            if app
-                .client
-                .get(format!("{b}/healthz"))
-                .send()
-                .await
-                .map(|r| r.status() == StatusCode::OK)
-                .unwrap_or(false)
-            {
-                up = true;
-                break;
-            }
-            actix_web::rt::time::sleep(std::time::Duration::from_millis(100)).await;
-        }
-        assert!(up, "server {b} did not start");
-    }
+    let (procs, bases) = app.more_processes(2).await;
     claim_storm(&app, &bases, 300, 40).await;
     for mut p in procs {
         let _ = p.kill();

@@ -371,6 +371,58 @@ impl TestApp {
         .await
     }
 
+    /// Starts `n` more `bairro serve` processes on this test's database (same secrets, no rate
+    /// limits) and waits until each answers `/healthz`; returns them with their base URLs.
+    pub async fn more_processes(&self, n: usize) -> (Vec<std::process::Child>, Vec<String>) {
+        let mut procs = Vec::new();
+        let mut bases = Vec::new();
+        for _ in 0..n {
+            let port = std::net::TcpListener::bind("127.0.0.1:0")
+                .unwrap()
+                .local_addr()
+                .unwrap()
+                .port();
+            let child = std::process::Command::new(env!("CARGO_BIN_EXE_bairro"))
+                .args([
+                    "serve",
+                    "--bind",
+                    &format!("127.0.0.1:{port}"),
+                    "--database-url",
+                    &self.db_url,
+                    "--no-rate-limits",
+                ])
+                .env("BAIRRO_JWT_SECRET", self.settings.jwt_secrets[0].expose())
+                .env(
+                    "BAIRRO_QR_KEYS",
+                    format!("A:{}", self.settings.qr_keys[0].1.expose()),
+                )
+                .env("BAIRRO_LOG", "warn")
+                .stdout(std::process::Stdio::null())
+                .spawn()
+                .unwrap();
+            procs.push(child);
+            bases.push(format!("http://127.0.0.1:{port}"));
+        }
+        for b in &bases {
+            let started = std::time::Instant::now();
+            while !self
+                .client
+                .get(format!("{b}/healthz"))
+                .send()
+                .await
+                .map(|r| r.status() == StatusCode::OK)
+                .unwrap_or(false)
+            {
+                assert!(
+                    started.elapsed() < std::time::Duration::from_secs(60),
+                    "server {b} did not start"
+                );
+                actix_web::rt::time::sleep(std::time::Duration::from_millis(100)).await;
+            }
+        }
+        (procs, bases)
+    }
+
     /// Counts rows of a table with a SQL condition (for checking what the database holds).
     pub fn count(&self, table: &str, condition: &str) -> i64 {
         #[derive(diesel::QueryableByName)]
