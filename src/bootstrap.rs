@@ -4,7 +4,7 @@ use diesel::prelude::*;
 
 use crate::config::Settings;
 use crate::db::{catalog, models::User, DbPool};
-use crate::http::auth::passwords;
+use crate::service::passwords;
 
 pub fn ensure_admin(pool: &DbPool, settings: &Settings) -> anyhow::Result<()> {
     let mut conn = pool.get()?;

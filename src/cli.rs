@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use clap::builder::BoolishValueParser;
 use clap::{ArgAction, Args, Parser, Subcommand};
 
-use crate::config::{parse_qr_keys, Secret, Settings, MIN_SECRET_LEN};
+use crate::config::{parse_qr_keys, DbArgs, Secret, Settings, MIN_SECRET_LEN};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -40,13 +40,6 @@ pub enum LedgerCommand {
     /// Recompute every row's hash: exit 0 when the chain holds, 1 naming the first bad row
     /// (2 when the database cannot be read).
     Verify(DbArgs),
-}
-
-#[derive(Args, Debug, Clone)]
-pub struct DbArgs {
-    /// Database URL: sqlite://PATH or postgres://USER@HOST/DB.
-    #[arg(long, env = "DATABASE_URL", default_value = "sqlite://bairro.db")]
-    pub database_url: String,
 }
 
 #[derive(Args, Debug)]

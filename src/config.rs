@@ -160,3 +160,11 @@ mod tests {
         assert!(parse_qr_keys("").is_err());
     }
 }
+
+/// The database a command works on.
+#[derive(clap::Args, Debug, Clone)]
+pub struct DbArgs {
+    /// Database URL: sqlite://PATH or postgres://USER@HOST/DB.
+    #[arg(long, env = "DATABASE_URL", default_value = "sqlite://bairro.db")]
+    pub database_url: String,
+}

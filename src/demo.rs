@@ -17,7 +17,7 @@ use crate::domain::names::Names;
 use crate::domain::time::{macau_day, macau_day_start, now};
 use crate::domain::{codes, money};
 use crate::error::AppError;
-use crate::http::auth::passwords;
+use crate::service::passwords;
 
 pub const MERCHANTS: usize = 126;
 

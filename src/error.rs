@@ -13,6 +13,111 @@ pub struct FieldError {
     pub message: String,
 }
 
+/// Declares [`Code`]: every stable error code of the SPEC, the HTTP status it is answered
+/// with, and (for the generic ones) the problem's title. This table is the one place where a
+/// refusal meets HTTP; the rest of the code names a `Code` and never a status.
+macro_rules! codes {
+    ($($variant:ident = $text:literal => $status:ident),* $(,)?) => {
+        /// A stable error code of the SPEC (`code` of the problem document).
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum Code { $($variant),* }
+
+        impl Code {
+            /// Every code, for the check that each has a message in every language.
+            pub const ALL: &'static [Code] = &[$(Code::$variant),*];
+
+            pub fn as_str(self) -> &'static str {
+                match self { $(Code::$variant => $text),* }
+            }
+
+            pub fn status(self) -> StatusCode {
+                match self { $(Code::$variant => StatusCode::$status),* }
+            }
+        }
+
+        impl std::fmt::Display for Code {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+
+codes! {
+    // generic answers
+    ValidationFailed = "validation_failed" => UNPROCESSABLE_ENTITY,
+    BadRequest = "bad_request" => BAD_REQUEST,
+    Unauthorized = "unauthorized" => UNAUTHORIZED,
+    InvalidCredentials = "invalid_credentials" => UNAUTHORIZED,
+    Forbidden = "forbidden" => FORBIDDEN,
+    NotFound = "not_found" => NOT_FOUND,
+    Conflict = "conflict" => CONFLICT,
+    RateLimited = "rate_limited" => TOO_MANY_REQUESTS,
+    PayloadTooLarge = "payload_too_large" => PAYLOAD_TOO_LARGE,
+    Unavailable = "unavailable" => SERVICE_UNAVAILABLE,
+    Internal = "internal" => INTERNAL_SERVER_ERROR,
+    // check-ins
+    InvalidPayload = "invalid_payload" => UNPROCESSABLE_ENTITY,
+    PayloadExpired = "payload_expired" => GONE,
+    OutsideGeofence = "outside_geofence" => FORBIDDEN,
+    LocationRequired = "location_required" => FORBIDDEN,
+    CampaignNotActive = "campaign_not_active" => FORBIDDEN,
+    AlreadyCheckedIn = "already_checked_in" => CONFLICT,
+    NonceReused = "nonce_reused" => CONFLICT,
+    RotatingPoint = "rotating_point" => CONFLICT,
+    PointRetired = "point_retired" => GONE,
+    // issuance
+    SoldOut = "sold_out" => GONE,
+    LimitReached = "limit_reached" => CONFLICT,
+    BudgetExhausted = "budget_exhausted" => GONE,
+    NotOpen = "not_open" => FORBIDDEN,
+    OfferPaused = "offer_paused" => FORBIDDEN,
+    VerificationRequired = "verification_required" => FORBIDDEN,
+    VisitorBanned = "visitor_banned" => FORBIDDEN,
+    // verification
+    VerificationUnavailable = "verification_unavailable" => UNPROCESSABLE_ENTITY,
+    InvalidAddress = "invalid_address" => UNPROCESSABLE_ENTITY,
+    InvalidCode = "invalid_code" => UNPROCESSABLE_ENTITY,
+    CodeExpired = "code_expired" => GONE,
+    DeliveryFailed = "delivery_failed" => SERVICE_UNAVAILABLE,
+    // redemption
+    InvalidCoupon = "invalid_coupon" => UNPROCESSABLE_ENTITY,
+    CouponNotFound = "coupon_not_found" => NOT_FOUND,
+    CouponExpired = "coupon_expired" => GONE,
+    CouponVoid = "coupon_void" => CONFLICT,
+    CouponNotVoidable = "coupon_not_voidable" => CONFLICT,
+    AlreadyRedeemed = "already_redeemed" => CONFLICT,
+    AlreadyVoid = "already_void" => CONFLICT,
+    RedemptionVoided = "redemption_voided" => CONFLICT,
+    VoidWindowPassed = "void_window_passed" => CONFLICT,
+    MinSpendNotMet = "min_spend_not_met" => UNPROCESSABLE_ENTITY,
+    IdempotencyConflict = "idempotency_conflict" => UNPROCESSABLE_ENTITY,
+    MerchantNotEligible = "merchant_not_eligible" => FORBIDDEN,
+    MerchantSuspended = "merchant_suspended" => FORBIDDEN,
+    // campaigns and operations
+    CampaignEnded = "campaign_ended" => CONFLICT,
+    NotDraft = "not_draft" => CONFLICT,
+    InvalidState = "invalid_state" => CONFLICT,
+    StockBelowIssued = "stock_below_issued" => UNPROCESSABLE_ENTITY,
+    ImportInvalid = "import_invalid" => UNPROCESSABLE_ENTITY,
+    SurveyClosed = "survey_closed" => CONFLICT,
+    // money
+    FourEyesRequired = "four_eyes_required" => FORBIDDEN,
+    NoBankAccount = "no_bank_account" => CONFLICT,
+    InPayoutBatch = "in_payout_batch" => CONFLICT,
+    AlreadyInBatch = "already_in_batch" => CONFLICT,
+    BankAccountNotVerified = "bank_account_not_verified" => CONFLICT,
+    // mechanics
+    InvalidCard = "invalid_card" => UNPROCESSABLE_ENTITY,
+    EntriesClosed = "entries_closed" => FORBIDDEN,
+    AlreadyEntered = "already_entered" => CONFLICT,
+    // staff
+    UsernameTaken = "username_taken" => CONFLICT,
+    WeakPassword = "weak_password" => UNPROCESSABLE_ENTITY,
+    PasswordChangeRequired = "password_change_required" => FORBIDDEN,
+    CannotDisableSelf = "cannot_disable_self" => CONFLICT,
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
     #[error("validation failed")]
@@ -32,8 +137,7 @@ pub enum AppError {
     /// A refusal of a business rule: status, SPEC code, message and optional extra fields.
     #[error("{code}: {detail}")]
     Rule {
-        status: StatusCode,
-        code: &'static str,
+        code: Code,
         detail: String,
         extra: Option<Value>,
     },
@@ -48,22 +152,15 @@ pub enum AppError {
 }
 
 impl AppError {
-    pub fn rule(status: StatusCode, code: &'static str, detail: impl Into<String>) -> Self {
+    pub fn rule(code: Code, detail: impl Into<String>) -> Self {
         AppError::Rule {
-            status,
             code,
             detail: detail.into(),
             extra: None,
         }
     }
-    pub fn rule_with(
-        status: StatusCode,
-        code: &'static str,
-        detail: impl Into<String>,
-        extra: Value,
-    ) -> Self {
+    pub fn rule_with(code: Code, detail: impl Into<String>, extra: Value) -> Self {
         AppError::Rule {
-            status,
             code,
             detail: detail.into(),
             extra: Some(extra),
@@ -86,7 +183,7 @@ impl AppError {
             AppError::Forbidden(_) => "forbidden",
             AppError::NotFound(_) => "not_found",
             AppError::Conflict(_) => "conflict",
-            AppError::Rule { code, .. } => code,
+            AppError::Rule { code, .. } => code.as_str(),
             AppError::RateLimited { .. } => "rate_limited",
             AppError::TooLarge => "payload_too_large",
             AppError::Unavailable(_) => "unavailable",
@@ -169,7 +266,7 @@ impl ResponseError for AppError {
             AppError::Forbidden(_) => StatusCode::FORBIDDEN,
             AppError::NotFound(_) => StatusCode::NOT_FOUND,
             AppError::Conflict(_) => StatusCode::CONFLICT,
-            AppError::Rule { status, .. } => *status,
+            AppError::Rule { code, .. } => code.status(),
             AppError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
@@ -237,5 +334,45 @@ impl AppError {
     /// The problem response, for places that answer directly rather than return an error.
     pub fn error_response_owned(self) -> actix_web::HttpResponse {
         ResponseError::error_response(&self)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The web app shows a message for every code the server can answer, in each language.
+    #[test]
+    fn every_code_has_a_message_in_each_language() {
+        let dictionaries = [
+            ("en", include_str!("../frontend/src/i18n/en.json")),
+            ("pt", include_str!("../frontend/src/i18n/pt.json")),
+            ("zh-Hant", include_str!("../frontend/src/i18n/zh-Hant.json")),
+            ("zh-Hans", include_str!("../frontend/src/i18n/zh-Hans.json")),
+        ];
+        for (lang, text) in dictionaries {
+            let dict: serde_json::Map<String, Value> = serde_json::from_str(text).unwrap();
+            let missing: Vec<&str> = Code::ALL
+                .iter()
+                .map(|c| c.as_str())
+                .filter(|c| !dict.contains_key(&format!("error.{c}")))
+                .collect();
+            assert!(missing.is_empty(), "{lang} has no message for {missing:?}");
+        }
+    }
+
+    #[test]
+    fn codes_are_distinct_snake_case_and_refusals_are_client_errors() {
+        let mut seen = std::collections::HashSet::new();
+        for c in Code::ALL {
+            assert!(seen.insert(c.as_str()), "{} twice", c.as_str());
+            assert!(c
+                .as_str()
+                .chars()
+                .all(|ch| ch.is_ascii_lowercase() || ch == '_'));
+        }
+        let refusal = AppError::rule(Code::SoldOut, "gone");
+        assert_eq!(refusal.status_code(), StatusCode::GONE);
+        assert_eq!(refusal.body()["code"], "sold_out");
     }
 }

@@ -17,4 +17,8 @@ pub mod error;
 pub mod http;
 pub mod memory;
 pub mod notify;
+pub mod service;
 pub mod staff_cli;
+pub mod telemetry;
+pub mod types;
+pub mod views;

@@ -5,13 +5,13 @@
 use clap::{Args, Subcommand};
 use serde_json::json;
 
-use crate::cli::DbArgs;
+use crate::config::DbArgs;
 use crate::db::audit::{self, Actor};
 use crate::db::models::User;
 use crate::db::{catalog, staff, DbConn};
 use crate::domain::password_rules;
 use crate::error::AppError;
-use crate::http::auth::passwords;
+use crate::service::passwords;
 
 #[derive(Subcommand, Debug)]
 pub enum StaffCommand {

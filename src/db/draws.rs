@@ -10,7 +10,6 @@
 //! Entries add to `draws.entry_count` by a conditional update on the draw row while it is
 //! `open` and before the close, so no entry can slip in once a draw has been claimed.
 
-use actix_web::http::StatusCode;
 use chrono::{Duration, NaiveDateTime};
 use diesel::prelude::*;
 use serde_json::{json, Value};
@@ -22,8 +21,8 @@ use super::{write_tx, DbConn};
 use crate::domain::draw;
 use crate::domain::payload::KeyRing;
 use crate::domain::time::{now, to_rfc3339};
-use crate::error::AppError;
-use crate::http::views;
+use crate::error::{AppError, Code};
+use crate::views;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = draws)]
@@ -106,32 +105,25 @@ pub fn enter(conn: &mut DbConn, offer_id: &str, visitor_id: &str) -> Result<Valu
     let offer = super::catalog::find_offer(conn, offer_id)
         .map_err(|_| AppError::NotFound("no such offer".into()))?;
     if offer.trigger_type != "draw" {
-        return Err(AppError::rule(
-            StatusCode::FORBIDDEN,
-            "not_open",
-            "This offer is not a draw.",
-        ));
+        return Err(AppError::rule(Code::NotOpen, "This offer is not a draw."));
     }
     let campaign = super::catalog::find_campaign(conn, &offer.campaign_id)?;
     if campaign.status != "published" || t < campaign.starts_at || t >= campaign.ends_at {
         return Err(AppError::rule(
-            StatusCode::FORBIDDEN,
-            "campaign_not_active",
+            Code::CampaignNotActive,
             "This campaign is not running at the moment.",
         ));
     }
     if offer.requires_verified && !super::verification::is_verified(conn, visitor_id)? {
         return Err(AppError::rule(
-            StatusCode::FORBIDDEN,
-            "verification_required",
+            Code::VerificationRequired,
             "Confirm your phone number or e-mail first: this draw is one entry per person.",
         ));
     }
     let d = find(conn, offer_id)?.ok_or_else(not_a_draw)?;
     let closed = || {
         AppError::rule_with(
-            StatusCode::FORBIDDEN,
-            "entries_closed",
+            Code::EntriesClosed,
             "Entries to this draw have closed.",
             json!({"entries_close_at": to_rfc3339(d.entries_close_at)}),
         )
@@ -149,13 +141,7 @@ pub fn enter(conn: &mut DbConn, offer_id: &str, visitor_id: &str) -> Result<Valu
         coupon_id: None,
         note: None,
     };
-    let already = || {
-        AppError::rule(
-            StatusCode::CONFLICT,
-            "already_entered",
-            "You have already entered this draw.",
-        )
-    };
+    let already = || AppError::rule(Code::AlreadyEntered, "You have already entered this draw.");
     let result = write_tx(conn, |conn| {
         super::issuance::lock_visitor_for_trigger(conn, visitor_id)?;
         let taken: i64 = draw_entries::table
@@ -377,8 +363,8 @@ fn pay_winner(
             }
             None => {
                 let note = match why.map(|w| w.error()) {
-                    Some(AppError::Rule { code, .. }) => code,
-                    _ => "limit_reached",
+                    Some(AppError::Rule { code, .. }) => code.as_str(),
+                    _ => Code::LimitReached.as_str(),
                 };
                 diesel::update(draw_entries::table.find(entry_id))
                     .set(draw_entries::note.eq(Some(note)))
@@ -390,7 +376,7 @@ fn pay_winner(
     match paid {
         Ok(()) => Ok(()),
         Err(AppError::Rule { code, .. }) => {
-            write_tx(conn, |conn| mark(conn, Some(code)))?;
+            write_tx(conn, |conn| mark(conn, Some(code.as_str())))?;
             Ok(())
         }
         Err(AppError::Unauthorized(_)) => {

@@ -15,8 +15,7 @@ use crate::domain::checkin::{self, CampaignWindow, PointRules, Refusal, Scan};
 use crate::domain::payload::{KeyRing, Payload};
 use crate::domain::time::{macau_day, now};
 use crate::domain::{codes, payload::PayloadError};
-use crate::error::AppError;
-use actix_web::http::StatusCode;
+use crate::error::{AppError, Code};
 
 pub fn insert_visitor(conn: &mut DbConn, v: &Visitor) -> Result<Vec<(Coupon, Offer)>, AppError> {
     write_tx(conn, |conn| {
@@ -74,8 +73,7 @@ pub(crate) fn lock_visitor(conn: &mut DbConn, visitor_id: &str) -> Result<(), Ap
 
 pub fn visitor_banned() -> AppError {
     AppError::rule(
-        StatusCode::FORBIDDEN,
-        "visitor_banned",
+        Code::VisitorBanned,
         "This wallet has been suspended by the campaign's organisers.",
     )
 }
@@ -92,18 +90,14 @@ impl NotIssued {
     pub fn error(self) -> AppError {
         match self {
             NotIssued::SoldOut => AppError::rule(
-                StatusCode::GONE,
-                "sold_out",
+                Code::SoldOut,
                 "All coupons of this offer have been claimed.",
             ),
-            NotIssued::Paused => AppError::rule(
-                StatusCode::FORBIDDEN,
-                "offer_paused",
-                "This offer is paused for the moment.",
-            ),
+            NotIssued::Paused => {
+                AppError::rule(Code::OfferPaused, "This offer is paused for the moment.")
+            }
             NotIssued::BudgetExhausted => AppError::rule(
-                StatusCode::GONE,
-                "budget_exhausted",
+                Code::BudgetExhausted,
                 "This campaign's budget for e-cash coupons is used up.",
             ),
         }
@@ -306,36 +300,35 @@ fn refuse(
 fn refusal_error(r: Refusal) -> AppError {
     if r == Refusal::LateOfflineScan {
         return AppError::rule_with(
-            StatusCode::GONE,
-            r.code(),
+            Code::PayloadExpired,
             "This point's code changes every few seconds, so a scan saved offline cannot be sent later; scan the code on the screen again while online.",
             serde_json::json!({"reason": "offline_scan_too_late"}),
         );
     }
-    let (status, detail) = match r {
+    let (code, detail) = match r {
         Refusal::InvalidPayload => (
-            StatusCode::UNPROCESSABLE_ENTITY,
+            Code::InvalidPayload,
             "This code is not a valid check-in code.",
         ),
         Refusal::PayloadExpired => (
-            StatusCode::GONE,
+            Code::PayloadExpired,
             "This code has expired; scan the code shown now.",
         ),
         Refusal::LateOfflineScan => unreachable!("answered above"),
         Refusal::OutsideGeofence => (
-            StatusCode::FORBIDDEN,
+            Code::OutsideGeofence,
             "You are too far from this check-in point.",
         ),
         Refusal::LocationRequired => (
-            StatusCode::FORBIDDEN,
+            Code::LocationRequired,
             "This check-in point needs your location.",
         ),
         Refusal::CampaignNotActive => (
-            StatusCode::FORBIDDEN,
+            Code::CampaignNotActive,
             "This campaign is not running at the moment.",
         ),
     };
-    AppError::rule(status, r.code(), detail)
+    AppError::rule(code, detail)
 }
 
 pub(crate) fn stamps(
@@ -420,8 +413,7 @@ fn same_nonce(
         Ok(prev)
     } else {
         Err(AppError::rule(
-            StatusCode::CONFLICT,
-            "nonce_reused",
+            Code::NonceReused,
             "This check-in's nonce was already used with another code.",
         ))
     }
@@ -483,8 +475,7 @@ pub fn check_in(
     if super::operations::point_retired(conn, &point.id)? {
         refuse(conn, &req, Some(point), "point_retired")?;
         return Err(AppError::rule(
-            StatusCode::GONE,
-            "point_retired",
+            Code::PointRetired,
             "This check-in point has been retired.",
         ));
     }
@@ -583,7 +574,7 @@ pub fn check_in(
     });
     match result {
         Ok((row, count, coupons)) => {
-            crate::http::metrics::count("bairro_checkins_total", 1);
+            crate::telemetry::count("bairro_checkins_total", 1);
             let next = checkin::next_reward_at(count, &thresholds(&offers));
             Ok((
                 CheckinOutcome {
@@ -603,8 +594,7 @@ pub fn check_in(
             }
             refuse(conn, &req, Some(point), "already_checked_in")?;
             Err(AppError::rule(
-                StatusCode::CONFLICT,
-                "already_checked_in",
+                Code::AlreadyCheckedIn,
                 "You have already checked in here today; come back tomorrow.",
             ))
         }
@@ -627,39 +617,31 @@ pub fn claim(
         .ok_or_else(|| AppError::NotFound("no such offer".into()))?;
     if offer.trigger_type != "claim" {
         return Err(AppError::rule(
-            StatusCode::FORBIDDEN,
-            "not_open",
+            Code::NotOpen,
             "This offer is earned, not claimed.",
         ));
     }
     if campaign.status != "published" || t < campaign.starts_at || t >= campaign.ends_at {
         return Err(AppError::rule(
-            StatusCode::FORBIDDEN,
-            "campaign_not_active",
+            Code::CampaignNotActive,
             "This campaign is not running at the moment.",
         ));
     }
     if let Some(opens) = offer.opens_at {
         if t < opens {
             return Err(AppError::rule_with(
-                StatusCode::FORBIDDEN,
-                "not_open",
+                Code::NotOpen,
                 "This offer is not open yet.",
                 serde_json::json!({"opens_at": crate::domain::time::to_rfc3339(opens)}),
             ));
         }
     }
     if offer.valid_until <= t {
-        return Err(AppError::rule(
-            StatusCode::GONE,
-            "sold_out",
-            "This offer has closed.",
-        ));
+        return Err(AppError::rule(Code::SoldOut, "This offer has closed."));
     }
     if offer.requires_verified && !super::verification::is_verified(conn, visitor_id)? {
         return Err(AppError::rule(
-            StatusCode::FORBIDDEN,
-            "verification_required",
+            Code::VerificationRequired,
             "Confirm your phone number or e-mail first: this coupon is one per person.",
         ));
     }
@@ -668,14 +650,12 @@ pub fn claim(
         // Sold out: answer without a write transaction (the storm's fast path).
         if coupons_held(conn, &offer.id, visitor_id)? >= limit {
             return Err(AppError::rule(
-                StatusCode::CONFLICT,
-                "limit_reached",
+                Code::LimitReached,
                 "You already hold as many of these coupons as allowed.",
             ));
         }
         return Err(AppError::rule(
-            StatusCode::GONE,
-            "sold_out",
+            Code::SoldOut,
             "All coupons of this offer have been claimed.",
         ));
     }
@@ -684,8 +664,7 @@ pub fn claim(
         let held = coupons_held(conn, &offer.id, visitor_id)?;
         if held >= limit {
             return Err(AppError::rule(
-                StatusCode::CONFLICT,
-                "limit_reached",
+                Code::LimitReached,
                 "You already hold as many of these coupons as allowed.",
             ));
         }
@@ -704,12 +683,11 @@ pub fn claim(
     });
     match result {
         Ok(c) => {
-            crate::http::metrics::count("bairro_coupons_claimed_total", 1);
+            crate::telemetry::count("bairro_coupons_claimed_total", 1);
             Ok((c, offer.clone()))
         }
         Err(AppError::Conflict(_)) => Err(AppError::rule(
-            StatusCode::CONFLICT,
-            "limit_reached",
+            Code::LimitReached,
             "You already hold as many of these coupons as allowed.",
         )),
         Err(e) => Err(e),

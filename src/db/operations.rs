@@ -10,8 +10,7 @@ use diesel::prelude::*;
 use super::models::*;
 use super::schema::*;
 use super::DbConn;
-use crate::error::AppError;
-use actix_web::http::StatusCode;
+use crate::error::{AppError, Code};
 
 pub fn paused_offers(conn: &mut DbConn, campaign_id: &str) -> Result<HashSet<String>, AppError> {
     Ok(offers::table
@@ -88,8 +87,7 @@ pub fn edit_offer(
                 .select(offers::issued)
                 .first(conn)?;
             return Err(AppError::rule_with(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "stock_below_issued",
+ Code::StockBelowIssued,
                 format!("{issued} coupons of this offer were already issued; the stock cannot be lower."),
                 serde_json::json!({"issued": issued}),
             ));
@@ -171,8 +169,7 @@ pub fn suspensions(
 pub fn ensure_not_suspended(conn: &mut DbConn, merchant_id: &str) -> Result<(), AppError> {
     if merchant_suspension(conn, merchant_id)?.is_some() {
         return Err(AppError::rule(
-            StatusCode::FORBIDDEN,
-            "merchant_suspended",
+            Code::MerchantSuspended,
             "This shop is suspended from the campaign; coupons cannot be redeemed here.",
         ));
     }

@@ -3,7 +3,6 @@
 //! statements handed to the bank as one transfer file, marked paid only when an official
 //! confirms the transfer.
 
-use actix_web::http::StatusCode;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde_json::json;
@@ -12,7 +11,7 @@ use super::catalog::new_id;
 use super::schema::*;
 use super::{write_tx, DbConn};
 use crate::domain::time::now;
-use crate::error::AppError;
+use crate::error::{AppError, Code};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset, serde::Serialize)]
 #[diesel(table_name = bank_accounts, treat_none_as_null = true)]
@@ -132,8 +131,7 @@ pub fn verify_bank_account(
     write_tx(conn, |conn| {
         let before = bank_account(conn, merchant_id)?.ok_or_else(|| {
             AppError::rule(
-                StatusCode::CONFLICT,
-                "no_bank_account",
+                Code::NoBankAccount,
                 "The merchant has not entered bank details yet.",
             )
         })?;
@@ -161,13 +159,8 @@ pub fn reference(settlement_id: &str) -> String {
     format!("BAIRRO{}", compact.to_uppercase())
 }
 
-fn refuse(code: &'static str, statement: &str, detail: String) -> AppError {
-    AppError::rule_with(
-        StatusCode::CONFLICT,
-        code,
-        detail,
-        json!({"statement_id": statement}),
-    )
+fn refuse(code: Code, statement: &str, detail: String) -> AppError {
+    AppError::rule_with(code, detail, json!({"statement_id": statement}))
 }
 
 /// Makes a batch of approved statements, each with its merchant's verified bank account.
@@ -192,7 +185,7 @@ pub fn create(conn: &mut DbConn, ids: &[String], official: &str) -> Result<Payou
             };
             if status != "approved" {
                 return Err(refuse(
-                    "invalid_state",
+                    Code::InvalidState,
                     id,
                     format!(
                         "Statement {id} is {status}; only approved statements can be paid out."
@@ -205,7 +198,7 @@ pub fn create(conn: &mut DbConn, ids: &[String], official: &str) -> Result<Payou
                 .get_result(conn)?;
             if batched > 0 {
                 return Err(refuse(
-                    "already_in_batch",
+                    Code::AlreadyInBatch,
                     id,
                     format!("Statement {id} is already in a payout batch."),
                 ));
@@ -213,7 +206,7 @@ pub fn create(conn: &mut DbConn, ids: &[String], official: &str) -> Result<Payou
             let account = bank_account(conn, &merchant_id)?;
             let Some(account) = account.filter(|a| a.verified_at.is_some()) else {
                 return Err(refuse(
-                    "bank_account_not_verified",
+                    Code::BankAccountNotVerified,
                     id,
                     format!("The merchant of statement {id} has no verified bank account."),
                 ));
@@ -296,8 +289,7 @@ pub fn confirm(
     let (p, _) = find(conn, id)?;
     if p.created_by == official {
         return Err(AppError::rule(
-            StatusCode::FORBIDDEN,
-            "four_eyes_required",
+            Code::FourEyesRequired,
             "The transfer must be confirmed by another official than the one who made the batch.",
         ));
     }
@@ -314,8 +306,7 @@ pub fn confirm(
         if n == 0 {
             let (p, _) = find(conn, id)?;
             return Err(AppError::rule(
-                StatusCode::CONFLICT,
-                "invalid_state",
+                Code::InvalidState,
                 format!("The batch is {}, not open.", p.status),
             ));
         }

@@ -4,7 +4,6 @@
 //! purchase that day is recorded without a stamp. Offers with the `purchases` trigger pay out
 //! after N stamps, in the same transaction, through the common issuing rule.
 
-use actix_web::http::StatusCode;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde_json::{json, Value};
@@ -17,8 +16,8 @@ use super::schema::*;
 use super::{write_tx, DbConn};
 use crate::domain::payload::KeyRing;
 use crate::domain::time::{macau_day, now, to_rfc3339};
-use crate::error::AppError;
-use crate::http::views;
+use crate::error::{AppError, Code};
+use crate::views;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = purchases)]
@@ -267,8 +266,7 @@ fn stored(
     match found {
         None => Ok(None),
         Some(s) if s.request_hash != hash => Err(AppError::rule(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "idempotency_conflict",
+            Code::IdempotencyConflict,
             "This idempotency key was already used for a different request.",
         )),
         Some(s) => {
@@ -283,13 +281,7 @@ fn stored(
 pub fn card_visitor(keys: &KeyRing, text: &str) -> Result<String, AppError> {
     keys.verify_visitor_card(text)
         .map(|u| u.to_string())
-        .ok_or_else(|| {
-            AppError::rule(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "invalid_card",
-                "This is not a visitor's wallet card.",
-            )
-        })
+        .ok_or_else(|| AppError::rule(Code::InvalidCard, "This is not a visitor's wallet card."))
 }
 
 /// The running campaign a merchant takes part in (the one named, or the latest started).
@@ -318,8 +310,7 @@ fn live_campaign(
     }
     q.first(conn).optional()?.ok_or_else(|| {
         AppError::rule(
-            StatusCode::FORBIDDEN,
-            "merchant_not_eligible",
+            Code::MerchantNotEligible,
             "This shop takes part in no running campaign.",
         )
     })
@@ -344,8 +335,7 @@ pub fn record(
     let known: i64 = visitors::table.find(&visitor_id).count().get_result(conn)?;
     if known == 0 {
         return Err(AppError::rule(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid_card",
+            Code::InvalidCard,
             "This wallet card belongs to no visitor here.",
         ));
     }
@@ -388,7 +378,7 @@ pub fn record(
     });
     match result {
         Ok(body) => {
-            crate::http::metrics::count("bairro_purchases_total", 1);
+            crate::telemetry::count("bairro_purchases_total", 1);
             Ok((201, body))
         }
         Err(AppError::Conflict(e)) => {

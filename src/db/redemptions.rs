@@ -2,8 +2,7 @@
 //! `issued → redeemed` by one conditional update, and a partial unique index allows one
 //! live redemption per coupon. Retries are answered from the idempotency table.
 
-use actix_web::http::StatusCode;
-use chrono::{Duration, NaiveDate, NaiveDateTime};
+use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
@@ -15,12 +14,11 @@ use super::schema::*;
 use super::{write_tx, DbConn};
 use crate::domain::money::{self, MoneyError};
 use crate::domain::payload::{KeyRing, Payload};
+use crate::domain::redemption;
 use crate::domain::time::{macau_day, now, to_rfc3339};
 use crate::domain::{codes, names::Names};
-use crate::error::AppError;
-use crate::http::views;
-
-pub const VOID_WINDOW: Duration = Duration::minutes(10);
+use crate::error::{AppError, Code};
+use crate::views;
 
 pub struct RedeemRequest {
     pub merchant_id: String,
@@ -55,8 +53,7 @@ fn stored_answer(
 fn replay(conn: &mut DbConn, stored: IdempotencyKey, hash: &str) -> Result<(u16, Value), AppError> {
     if stored.request_hash != hash {
         return Err(AppError::rule(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "idempotency_conflict",
+            Code::IdempotencyConflict,
             "This idempotency key was already used for a different redemption.",
         ));
     }
@@ -70,8 +67,7 @@ fn replay(conn: &mut DbConn, stored: IdempotencyKey, hash: &str) -> Result<(u16,
             .optional()?;
         if let Some(r) = now_row.filter(|r| r.status == "void") {
             return Err(AppError::rule_with(
-                StatusCode::CONFLICT,
-                "redemption_voided",
+ Code::RedemptionVoided,
                 "The redemption made with this idempotency key has been voided; the coupon can be redeemed again with a new key.",
                 json!({"redemption": views::redemption(&r)}),
             ));
@@ -85,17 +81,11 @@ pub fn coupon_code(keys: &KeyRing, text: &str) -> Result<String, AppError> {
     match keys.verify(text) {
         Ok(Payload::Coupon { code }) => Ok(code),
         Ok(_) => Err(AppError::rule(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid_coupon",
+            Code::InvalidCoupon,
             "This is a check-in code, not a coupon.",
         )),
-        Err(_) => codes::normalise(text).ok_or_else(|| {
-            AppError::rule(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "invalid_coupon",
-                "This is not a valid coupon code.",
-            )
-        }),
+        Err(_) => codes::normalise(text)
+            .ok_or_else(|| AppError::rule(Code::InvalidCoupon, "This is not a valid coupon code.")),
     }
 }
 
@@ -133,12 +123,7 @@ fn already_redeemed(
         ),
         None => "This coupon was already redeemed.".into(),
     };
-    Ok(AppError::rule_with(
-        StatusCode::CONFLICT,
-        "already_redeemed",
-        detail,
-        extra,
-    ))
+    Ok(AppError::rule_with(Code::AlreadyRedeemed, detail, extra))
 }
 
 fn coupon_state_error(
@@ -150,14 +135,12 @@ fn coupon_state_error(
     Ok(match c.effective_status(t) {
         "redeemed" => Some(already_redeemed(conn, &c.id, merchant_id)?),
         "expired" => Some(AppError::rule_with(
-            StatusCode::GONE,
-            "coupon_expired",
+            Code::CouponExpired,
             "This coupon has expired.",
             json!({"expired_at": to_rfc3339(c.expires_at)}),
         )),
         "void" => Some(AppError::rule(
-            StatusCode::CONFLICT,
-            "coupon_void",
+            Code::CouponVoid,
             "This coupon has been cancelled.",
         )),
         _ => None,
@@ -180,23 +163,20 @@ fn quote(
     let cats = offer.categories();
     if enrolled.as_deref() != Some("approved") {
         return Err(AppError::rule(
-            StatusCode::FORBIDDEN,
-            "merchant_not_eligible",
+            Code::MerchantNotEligible,
             "This shop does not take part in the coupon's campaign.",
         ));
     }
     if !cats.is_empty() && !cats.contains(&merchant.category) {
         return Err(AppError::rule_with(
-            StatusCode::FORBIDDEN,
-            "merchant_not_eligible",
+            Code::MerchantNotEligible,
             "This coupon cannot be used in this kind of shop.",
             json!({"eligible_categories": cats}),
         ));
     }
     money::apply(offer.value(), spend_avos).map_err(|e| match e {
         MoneyError::MinSpendNotMet { min_spend_avos } => AppError::rule_with(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "min_spend_not_met",
+            Code::MinSpendNotMet,
             format!(
                 "This coupon needs a spend of at least MOP {}.",
                 money::mop(min_spend_avos)
@@ -225,13 +205,7 @@ pub fn preview(
         .select((Coupon::as_select(), Offer::as_select()))
         .first(conn)
         .optional()?
-        .ok_or_else(|| {
-            AppError::rule(
-                StatusCode::NOT_FOUND,
-                "coupon_not_found",
-                "No coupon has this code.",
-            )
-        })?;
+        .ok_or_else(|| AppError::rule(Code::CouponNotFound, "No coupon has this code."))?;
     if let Some(e) = coupon_state_error(conn, &coupon, merchant_id, t)? {
         return Err(e);
     }
@@ -275,8 +249,7 @@ pub fn redeem(
             return replay(conn, stored, &hash);
         }
         return Err(AppError::rule(
-            StatusCode::NOT_FOUND,
-            "coupon_not_found",
+            Code::CouponNotFound,
             "No coupon has this code.",
         ));
     };
@@ -380,7 +353,7 @@ pub fn redeem(
     });
     match result {
         Ok(body) => {
-            crate::http::metrics::count("bairro_redemptions_total", 1);
+            crate::telemetry::count("bairro_redemptions_total", 1);
             Ok((201, body))
         }
         Err(AppError::Conflict(_)) => {
@@ -413,17 +386,18 @@ pub fn void(
     let t = now();
     if r.status == "void" {
         return Err(AppError::rule(
-            StatusCode::CONFLICT,
-            "already_void",
+            Code::AlreadyVoid,
             "This redemption was already undone.",
         ));
     }
-    if t - r.created_at > VOID_WINDOW || r.settlement_id.is_some() {
+    if !redemption::voidable(r.created_at, t, r.settlement_id.is_some()) {
         return Err(AppError::rule_with(
-            StatusCode::CONFLICT,
-            "void_window_passed",
-            "A redemption can only be undone within 10 minutes.",
-            json!({"void_until": to_rfc3339(r.created_at + VOID_WINDOW)}),
+            Code::VoidWindowPassed,
+            format!(
+                "A redemption can only be undone within {} minutes.",
+                redemption::VOID_WINDOW.num_minutes()
+            ),
+            json!({"void_until": to_rfc3339(redemption::void_until(r.created_at))}),
         ));
     }
     write_tx(conn, |conn| {
@@ -446,15 +420,13 @@ pub fn void(
                 .first(conn)?;
             if settled.is_some() {
                 return Err(AppError::rule_with(
-                    StatusCode::CONFLICT,
-                    "void_window_passed",
+                    Code::VoidWindowPassed,
                     "This redemption is already on a settlement statement.",
-                    json!({"void_until": to_rfc3339(r.created_at + VOID_WINDOW)}),
+                    json!({"void_until": to_rfc3339(redemption::void_until(r.created_at))}),
                 ));
             }
             return Err(AppError::rule(
-                StatusCode::CONFLICT,
-                "already_void",
+                Code::AlreadyVoid,
                 "This redemption was already undone.",
             ));
         }

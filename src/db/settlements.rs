@@ -1,7 +1,6 @@
 //! Settlement statements: what the government owes each merchant for e-cash applied in a
 //! period. A redemption is claimed by at most one statement (`settlement_id` is set once).
 
-use actix_web::http::StatusCode;
 use chrono::NaiveDate;
 use diesel::prelude::*;
 
@@ -10,7 +9,7 @@ use super::models::*;
 use super::schema::*;
 use super::{write_tx, DbConn};
 use crate::domain::time::now;
-use crate::error::AppError;
+use crate::error::{AppError, Code};
 
 /// Generates one draft statement per merchant with unsettled e-cash redemptions in the period.
 pub fn generate(
@@ -110,8 +109,7 @@ pub fn approve(conn: &mut DbConn, id: &str, official: &str) -> Result<(), AppErr
     let (s, _) = find(conn, id)?;
     if s.created_by == official {
         return Err(AppError::rule(
-            StatusCode::FORBIDDEN,
-            "four_eyes_required",
+            Code::FourEyesRequired,
             "A statement must be approved by another official than the one who generated it.",
         ));
     }
@@ -128,8 +126,7 @@ pub fn approve(conn: &mut DbConn, id: &str, official: &str) -> Result<(), AppErr
     .execute(conn)?;
     if n == 0 {
         return Err(AppError::rule(
-            StatusCode::CONFLICT,
-            "invalid_state",
+            Code::InvalidState,
             format!("The statement is {}, not draft.", s.status),
         ));
     }
@@ -140,8 +137,7 @@ pub fn pay(conn: &mut DbConn, id: &str, official: &str) -> Result<(), AppError> 
     find(conn, id)?;
     if super::payouts::in_open_batch(conn, id)? {
         return Err(AppError::rule(
-            StatusCode::CONFLICT,
-            "in_payout_batch",
+ Code::InPayoutBatch,
             "The statement is in a payout batch: it is paid when that batch's transfer is confirmed.",
         ));
     }
@@ -170,8 +166,7 @@ pub fn mark_paid(
     .execute(conn)?;
     if n == 0 {
         return Err(AppError::rule(
-            StatusCode::CONFLICT,
-            "invalid_state",
+            Code::InvalidState,
             format!("The statement is {}, not approved.", s.status),
         ));
     }

@@ -9,7 +9,7 @@ use super::models::User;
 use super::schema::{merchants, users};
 use super::DbConn;
 use crate::domain::time::now;
-use crate::error::AppError;
+use crate::error::{AppError, Code};
 
 /// Wrong passwords in a row that lock an account, and for how long.
 pub const LOCK_AFTER: i32 = 5;
@@ -30,8 +30,7 @@ pub fn valid_username(username: &str) -> bool {
 
 pub fn username_taken() -> AppError {
     AppError::rule(
-        actix_web::http::StatusCode::CONFLICT,
-        "username_taken",
+        Code::UsernameTaken,
         "This username is taken (usernames are compared without regard to case).",
     )
 }

@@ -11,6 +11,7 @@ pub mod money;
 pub mod names;
 pub mod password_rules;
 pub mod payload;
+pub mod redemption;
 pub mod short_code;
 pub mod summary;
 pub mod time;

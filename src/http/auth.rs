@@ -6,8 +6,8 @@ use chrono::{Duration, Utc};
 use jsonwebtoken::{decode, encode, Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
 
-use crate::error::AppError;
-use crate::http::AppState;
+use crate::error::{AppError, Code};
+use crate::http::state::AppState;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Claims {
@@ -128,8 +128,7 @@ pub async fn ensure_active(
 
 pub fn password_change_required() -> AppError {
     AppError::rule(
-        actix_web::http::StatusCode::FORBIDDEN,
-        "password_change_required",
+        Code::PasswordChangeRequired,
         "This account's password was reset: choose a new one (POST /api/v1/me/password) first.",
     )
 }
@@ -387,34 +386,6 @@ pub fn device_claims(device_id: &str, point_id: &str) -> Claims {
         rf: None,
         iat: 0,
         exp: 0,
-    }
-}
-
-/// Password hashing with Argon2id (the crate's defaults).
-pub mod passwords {
-    use argon2::password_hash::{
-        rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
-    };
-    use argon2::Argon2;
-
-    pub fn hash(password: &str) -> String {
-        let _turn = crate::memory::hashing_turn();
-        let salt = SaltString::generate(&mut OsRng);
-        Argon2::default()
-            .hash_password(password.as_bytes(), &salt)
-            .expect("argon2 hashes")
-            .to_string()
-    }
-
-    pub fn verify(password: &str, hash: &str) -> bool {
-        let _turn = crate::memory::hashing_turn();
-        PasswordHash::new(hash)
-            .map(|h| {
-                Argon2::default()
-                    .verify_password(password.as_bytes(), &h)
-                    .is_ok()
-            })
-            .unwrap_or(false)
     }
 }
 

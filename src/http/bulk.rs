@@ -4,20 +4,22 @@
 
 use std::collections::{HashMap, HashSet};
 
-use actix_web::{http::StatusCode, web, HttpResponse};
+use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
-use super::auth::{passwords, Official};
+use super::auth::Official;
 use super::merchants::{check_login, CATEGORIES};
-use super::{ok, views, State};
+use super::state::{ok, State};
 use crate::db::audit::{self, Actor};
 use crate::db::catalog::{self, new_id};
 use crate::db::models::*;
 use crate::db::{settlements, write_tx};
 use crate::domain::names::Names;
 use crate::domain::time::now;
-use crate::error::{AppError, FieldError};
+use crate::error::{AppError, Code, FieldError};
+use crate::service::passwords;
+use crate::views;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(
@@ -297,8 +299,7 @@ pub async fn import_merchants(
     if !errors.is_empty() {
         let bad_rows: HashSet<usize> = errors.iter().map(|e| e.row).collect();
         return Err(AppError::rule_with(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "import_invalid",
+            Code::ImportInvalid,
             format!(
                 "{} of the rows have problems; nothing was created.",
                 bad_rows.len()
@@ -363,12 +364,11 @@ pub async fn import_merchants(
                             AppError::Validation(_)
                             | AppError::Conflict(_)
                             | AppError::Rule {
-                                code: "username_taken",
+                                code: Code::UsernameTaken,
                                 ..
                             } => {
                                 AppError::rule_with(
-                                    StatusCode::UNPROCESSABLE_ENTITY,
-                                    "import_invalid",
+ Code::ImportInvalid,
                                     "A username was taken meanwhile; nothing was created.",
                                     json!({"errors": [RowError { row: r.row, field: "username".into(),
                                         message: "this username is already taken".into() }], "created": 0}),
@@ -453,8 +453,7 @@ pub async fn decide_enrolments(
                     }
                     if !catalog::decide_enrolment(c, id, status, &who.user_id, b.reason.clone())? {
                         return Err(AppError::rule(
-                            StatusCode::CONFLICT,
-                            "invalid_state",
+                            Code::InvalidState,
                             format!("The enrolment is already {}.", before.status),
                         ));
                     }

@@ -1,19 +1,20 @@
 //! Campaigns (create, edit while draft, publish, end), their offers, and merchants'
 //! enrolments with the officials' decisions.
 
-use actix_web::{http::StatusCode, web, HttpResponse};
+use actix_web::{web, HttpResponse};
 use chrono::Duration;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::auth::{MaybeOfficial, MerchantOwner, Official};
-use super::{created, ok, views, State};
+use super::state::{created, ok, State};
 use crate::db::audit::{self, Actor};
 use crate::db::catalog::{self, new_id};
 use crate::db::models::*;
 use crate::domain::names::Names;
 use crate::domain::time::{now, parse_rfc3339};
-use crate::error::{AppError, FieldError};
+use crate::error::{AppError, Code, FieldError};
+use crate::views;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/campaigns", web::get().to(list))
@@ -347,8 +348,7 @@ pub async fn edit(
                 if before.status == "ended" || (before.status == "published" && before.ends_at <= t)
                 {
                     return Err(AppError::rule(
-                        StatusCode::CONFLICT,
-                        "campaign_ended",
+ Code::CampaignEnded,
                         "This campaign has ended; it can no longer be changed.",
                     ));
                 }
@@ -365,8 +365,7 @@ pub async fn edit(
                         || starts_changed
                     {
                         return Err(AppError::rule(
-                            StatusCode::CONFLICT,
-                            "not_draft",
+ Code::NotDraft,
                             "Once published, only the names, description, budgets and a later end can change.",
                         ));
                     }
@@ -418,32 +417,9 @@ async fn transition(
     from: &'static [&'static str],
     to: &'static str,
 ) -> Result<HttpResponse, AppError> {
+    let actor = Actor::official(&who.user_id);
     let id = state
-        .db(move |conn| {
-            crate::db::write_tx(conn, |conn| {
-                let c = catalog::find_campaign(conn, &key)?;
-                if c.status == to {
-                    return Ok(c.id);
-                }
-                if !catalog::set_campaign_status(conn, &c.id, from, to)? {
-                    return Err(AppError::rule(
-                        StatusCode::CONFLICT,
-                        "invalid_state",
-                        format!("A {} campaign cannot become {to}.", c.status),
-                    ));
-                }
-                audit::record(
-                    conn,
-                    &Actor::official(&who.user_id),
-                    to,
-                    "campaign",
-                    &c.id,
-                    Some(&json!({"status": c.status})),
-                    Some(&json!({"status": to})),
-                )?;
-                Ok(c.id)
-            })
-        })
+        .db(move |conn| crate::service::campaigns::transition(conn, &actor, &key, from, to))
         .await?;
     Ok(ok(&full(&state, id, true).await?))
 }
@@ -626,8 +602,7 @@ pub async fn create_offer(
                 let camp = catalog::find_campaign(conn, &key)?;
                 if camp.status == "ended" {
                     return Err(AppError::rule(
-                        StatusCode::CONFLICT,
-                        "invalid_state",
+                        Code::InvalidState,
                         "The campaign has ended.",
                     ));
                 }
@@ -673,8 +648,7 @@ pub async fn apply(
                 let camp = catalog::find_campaign(conn, &key)?;
                 if camp.status == "ended" {
                     return Err(AppError::rule(
-                        StatusCode::CONFLICT,
-                        "invalid_state",
+                        Code::InvalidState,
                         "The campaign has ended.",
                     ));
                 }
@@ -780,8 +754,7 @@ async fn decide(
                 }
                 if !catalog::decide_enrolment(conn, &id, status, &who.user_id, reason)? {
                     return Err(AppError::rule(
-                        StatusCode::CONFLICT,
-                        "invalid_state",
+                        Code::InvalidState,
                         format!("The enrolment is already {}.", before.status),
                     ));
                 }

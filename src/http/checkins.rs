@@ -5,10 +5,11 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::auth::VisitorAuth;
-use super::{created, views, State};
+use super::state::{created, State};
 use crate::db::issuance::{self, CheckinRequest};
 use crate::domain::time::{now, parse_rfc3339};
 use crate::error::{AppError, FieldError};
+use crate::views;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/checkins", web::post().to(check_in))

@@ -9,7 +9,7 @@ use std::net::{IpAddr, SocketAddr};
 use actix_web::{web, HttpRequest};
 use ipnet::IpNet;
 
-use super::AppState;
+use super::state::AppState;
 
 /// Parses `CIDR,CIDR,…` (a bare address is one host).
 pub fn parse_trusted(list: &str) -> Result<Vec<IpNet>, String> {

@@ -6,7 +6,7 @@ use diesel::prelude::*;
 use serde_json::{json, Value};
 
 use super::auth::Official;
-use super::{csv_response, ok, to_csv, State};
+use super::state::{csv_response, ok, to_csv, State};
 use crate::db::schema::{enrolments, merchants, survey_answers};
 use crate::db::{catalog, DbConn};
 use crate::domain::merchant_no::short_no;

@@ -7,7 +7,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::auth::Official;
-use super::{ok, State};
+use super::state::{ok, State};
 use crate::db::audit::{self, Actor};
 use crate::db::{catalog, images};
 use crate::domain::imagery::{self, Kind};

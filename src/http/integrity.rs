@@ -6,7 +6,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::auth::{MerchantOwner, Official};
-use super::{created, csv_response, ok, to_csv, State};
+use super::state::{created, csv_response, ok, to_csv, State};
 use crate::db::audit::{self, Actor};
 use crate::db::payouts::{self, BankAccount, Payout, PayoutItem};
 use crate::db::{catalog, ledger, reconciliation};

@@ -16,7 +16,7 @@ use futures_util::future::LocalBoxFuture;
 use serde_json::{json, Value};
 use tokio::sync::watch;
 
-use super::{AppState, State};
+use super::state::{AppState, State};
 use crate::db::{catalog, stats};
 use crate::error::AppError;
 

@@ -6,7 +6,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::auth::{MerchantUser, VisitorAuth};
-use super::{created, ok, State};
+use super::state::{created, ok, State};
 use crate::db::{draws, purchases};
 use crate::error::{AppError, FieldError};
 

@@ -1,18 +1,20 @@
 //! Merchants: created by officials with their first login; the owner's own view, its
 //! cashiers, and the post-campaign survey.
 
-use actix_web::{http::StatusCode, web, HttpResponse};
+use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 use serde_json::json;
 
-use super::auth::{passwords, MerchantOwner, MerchantUser, Official};
-use super::{created, ok, views, State};
+use super::auth::{MerchantOwner, MerchantUser, Official};
+use super::state::{created, ok, State};
 use crate::db::audit::{self, Actor};
 use crate::db::catalog::{self, new_id};
 use crate::db::models::*;
 use crate::domain::names::Names;
 use crate::domain::time::{now, to_rfc3339};
-use crate::error::{AppError, FieldError};
+use crate::error::{AppError, Code, FieldError};
+use crate::service::passwords;
+use crate::views;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/merchants", web::post().to(create))
@@ -310,13 +312,13 @@ pub async fn survey(
             let camp = catalog::find_campaign(c, &key)?;
             if now() > camp.ends_at + SURVEY_OPEN_AFTER_END {
                 return Err(AppError::rule(
-                    StatusCode::CONFLICT,
-                    "survey_closed",
+ Code::SurveyClosed,
                     "The campaign's report has closed; answers can no longer change.",
                 ));
             }
             if catalog::enrolment_status(c, &camp.id, &m.merchant_id)?.as_deref() != Some("approved") {
-                return Err(AppError::rule(StatusCode::FORBIDDEN, "merchant_not_eligible", "Only participating merchants answer this survey."));
+                return Err(AppError::rule(
+ Code::MerchantNotEligible, "Only participating merchants answer this survey."));
             }
             let t = now();
             let a = SurveyAnswer {

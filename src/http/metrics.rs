@@ -1,35 +1,16 @@
 //! `GET /metrics` in Prometheus format: requests and latencies per route, pool usage, and
 //! business counters (check-ins, claims, redemptions, page views).
 
-use std::sync::OnceLock;
 use std::time::Instant;
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::middleware::Next;
 use actix_web::HttpResponse;
-use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 
-use super::State;
+use super::state::State;
 
-static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
-
-/// Installs the process-wide recorder once.
-pub fn handle() -> &'static PrometheusHandle {
-    HANDLE.get_or_init(|| {
-        PrometheusBuilder::new()
-            .set_buckets(&[
-                0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5,
-            ])
-            .expect("buckets")
-            .install_recorder()
-            .expect("one metrics recorder per process")
-    })
-}
-
-pub fn count(name: &'static str, n: usize) {
-    metrics::counter!(name).increment(n as u64);
-}
+pub use crate::telemetry::{count, handle};
 
 /// Requests the server has in hand (read and not yet answered), as a gauge: what a graceful
 /// shutdown waits for.

@@ -2,18 +2,19 @@
 //! suspending, withdrawing, voiding coupons and banning visitors. Every change is in the
 //! audit log with its before and after.
 
-use actix_web::{http::StatusCode, web, HttpResponse};
+use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::auth::Official;
-use super::{ok, views, State};
+use super::state::{ok, State};
 use crate::db::audit::{self, Actor};
 use crate::db::models::*;
 use crate::db::{catalog, operations as ops, write_tx, DbConn};
 use crate::domain::names::Names;
 use crate::domain::time::{now, opt_rfc3339, parse_rfc3339};
-use crate::error::{AppError, FieldError};
+use crate::error::{AppError, Code, FieldError};
+use crate::views;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/offers/{id}", web::patch().to(edit_offer))
@@ -40,8 +41,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 
 fn campaign_ended() -> AppError {
     AppError::rule(
-        StatusCode::CONFLICT,
-        "campaign_ended",
+        Code::CampaignEnded,
         "This campaign has ended; it can no longer be changed.",
     )
 }
@@ -540,8 +540,7 @@ pub async fn withdraw_enrolment(
                 }
                 if !ops::withdraw_enrolment(c, &id, &who.user_id, &reason, now())? {
                     return Err(AppError::rule(
-                        StatusCode::CONFLICT,
-                        "invalid_state",
+                        Code::InvalidState,
                         format!("A {} enrolment cannot be withdrawn.", before.status),
                     ));
                 }
@@ -589,8 +588,7 @@ pub async fn void_coupon(
                 }
                 if !ops::void_coupon(c, &coupon, &offer, Some(&who.user_id), &reason, t)? {
                     return Err(AppError::rule(
-                        StatusCode::CONFLICT,
-                        "coupon_not_voidable",
+ Code::CouponNotVoidable,
                         format!("A {} coupon cannot be voided.", coupon.status),
                     ));
                 }

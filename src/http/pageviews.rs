@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex};
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 
-use super::State;
+use super::state::State;
 use crate::db::models::NewPageview;
 use crate::db::{traffic, DbPool};
 use crate::domain::time::{macau_day, now};
@@ -46,7 +46,7 @@ impl Buffer {
             crate::db::get(pool).and_then(|mut c| traffic::insert_pageviews(&mut c, &rows));
         match result {
             Ok(n) => {
-                crate::http::metrics::count("bairro_pageviews_total", n);
+                crate::telemetry::count("bairro_pageviews_total", n);
                 Ok(n)
             }
             Err(e) => {

@@ -6,7 +6,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::auth::Official;
-use super::{csv_response, ok, to_csv, State};
+use super::state::{csv_response, ok, to_csv, State};
 use crate::db::audit::{self, Actor};
 use crate::db::models::Holiday;
 use crate::db::pledges;
@@ -317,7 +317,7 @@ pub async fn add_holiday(
             )
         })
         .await?;
-    Ok(super::created(&out))
+    Ok(super::state::created(&out))
 }
 
 #[utoipa::path(delete, path = "/api/v1/holidays/{day}", tag = "pledges", params(("day" = String, Path)), responses((status = 200, description = "removed")))]

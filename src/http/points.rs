@@ -1,7 +1,7 @@
 //! Check-in points: creation, printable QR codes and posters, the rotating code, and the
 //! provisioning of a rotating point's display device.
 
-use actix_web::{http::StatusCode, web, HttpResponse};
+use actix_web::{web, HttpResponse};
 use chrono::Duration;
 use qrcode::{render::svg, EcLevel, QrCode};
 use serde::Deserialize;
@@ -9,14 +9,15 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::auth::{self, Official, OfficialOrDevice};
-use super::{created, ok, views, State};
+use super::state::{created, ok, State};
 use crate::db::audit::{self, Actor};
 use crate::db::catalog::{self, new_id};
 use crate::db::models::Point;
 use crate::domain::names::Names;
 use crate::domain::payload;
 use crate::domain::time::{now, to_rfc3339};
-use crate::error::{AppError, FieldError};
+use crate::error::{AppError, Code, FieldError};
+use crate::views;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/campaigns/{id}/points", web::post().to(create))
@@ -213,8 +214,7 @@ async fn printable(state: &State, id: String) -> Result<(Point, String), AppErro
     match static_payload(state, &p) {
         Some(pl) => Ok((p, pl)),
         None => Err(AppError::rule(
-            StatusCode::CONFLICT,
-            "rotating_point",
+            Code::RotatingPoint,
             "A rotating point shows its code on a display; use /points/{id}/code.",
         )),
     }

@@ -6,12 +6,13 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::auth::{MerchantOwner, MerchantUser};
-use super::{csv_response, ok, to_csv, views, State};
+use super::state::{csv_response, ok, to_csv, State};
 use crate::db::redemptions::{self, Filter, RedeemRequest};
 use crate::domain::codes;
 use crate::domain::money::mop;
 use crate::domain::time::to_rfc3339;
 use crate::error::{AppError, FieldError};
+use crate::views;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/redemptions", web::post().to(redeem))

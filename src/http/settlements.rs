@@ -7,13 +7,14 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::auth::{self, MerchantOwner, Official};
-use super::{created, csv_response, ok, to_csv, views, State};
+use super::state::{created, csv_response, ok, to_csv, State};
 use crate::db::audit::{self, Actor};
 use crate::db::{catalog, settlements};
 use crate::domain::codes;
 use crate::domain::money::mop;
 use crate::domain::time::to_rfc3339;
 use crate::error::AppError;
+use crate::views;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/campaigns/{id}/settlements", web::post().to(generate))

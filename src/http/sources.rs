@@ -5,7 +5,7 @@ use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 
 use super::auth::Official;
-use super::{created, csv_response, ok, to_csv, State};
+use super::state::{created, csv_response, ok, to_csv, State};
 use crate::db::audit::{self, Actor};
 use crate::db::stats::Range;
 use crate::db::{catalog, sources};

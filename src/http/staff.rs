@@ -2,20 +2,20 @@
 //! cashiers), disable and enable them, and reset a forgotten password to a temporary one;
 //! every staff login changes its own password.
 
-use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::auth::{passwords, Official, StaffAccount};
-use super::{created, ok, State};
+use super::auth::{Official, StaffAccount};
+use super::state::{created, ok, State};
 use crate::db::audit::{self, Actor};
 use crate::db::catalog::{self, new_id};
 use crate::db::models::User;
 use crate::db::staff::{self, Account, Attempt};
 use crate::domain::password_rules;
 use crate::domain::time::{now, opt_rfc3339, to_rfc3339};
-use crate::error::{AppError, FieldError};
+use crate::error::{AppError, Code, FieldError};
+use crate::service::passwords;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/staff", web::get().to(list))
@@ -28,8 +28,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 
 pub fn weak_password(field: &str, message: String) -> AppError {
     AppError::rule_with(
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "weak_password",
+        Code::WeakPassword,
         message.clone(),
         json!({"errors": [{"field": field, "message": message}]}),
     )
@@ -160,8 +159,7 @@ async fn set_active(
 ) -> Result<HttpResponse, AppError> {
     if !active && id == who.user_id {
         return Err(AppError::rule(
-            StatusCode::CONFLICT,
-            "cannot_disable_self",
+            Code::CannotDisableSelf,
             "An official cannot disable their own account; ask another official.",
         ));
     }

@@ -7,7 +7,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::auth::{MaybeOfficial, Official};
-use super::{csv_response, ok, to_csv, State};
+use super::state::{csv_response, ok, to_csv, State};
 use crate::db::stats::{self, Range};
 use crate::db::{audit, catalog};
 use crate::domain::time::to_rfc3339;

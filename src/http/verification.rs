@@ -6,7 +6,6 @@ use std::num::NonZeroU32;
 use std::sync::Arc;
 use std::time::Duration as StdDuration;
 
-use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use chrono::Duration;
 use governor::{Quota, RateLimiter};
@@ -15,13 +14,14 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::auth::{self, VisitorAuth};
-use super::{ok, views, State};
+use super::state::{ok, State};
 use crate::config::Settings;
 use crate::db::verification::{self as store, AddressKey, Confirmed};
 use crate::domain::time::{now, to_rfc3339};
 use crate::domain::verification::{self as rules, Address, Channel};
-use crate::error::{AppError, FieldError};
+use crate::error::{AppError, Code, FieldError};
 use crate::notify::Senders;
+use crate::views;
 
 type Keyed = Arc<
     RateLimiter<
@@ -120,8 +120,7 @@ pub async fn ensure_visitor(
 /// answer when no sender is configured (and the server is not a demo).
 pub fn verification_unavailable() -> AppError {
     AppError::rule(
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "verification_unavailable",
+        Code::VerificationUnavailable,
         "This offer needs verified visitors, but no way to send codes is configured \
          (set BAIRRO_SMTP_URL or BAIRRO_SMS_WEBHOOK), so nobody could receive it. \
          Configure a sender, or make the offer with requires_verified: false.",
@@ -150,8 +149,7 @@ pub struct ConfirmBody {
 
 fn invalid_address() -> AppError {
     AppError::rule(
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "invalid_address",
+        Code::InvalidAddress,
         "This is not a phone number (with its country code) or an e-mail address we can send to.",
     )
 }
@@ -188,8 +186,7 @@ pub async fn send_code(
     let w = &state.wallets;
     if !w.senders.can_send(channel) {
         return Err(AppError::rule(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "verification_unavailable",
+            Code::VerificationUnavailable,
             format!(
                 "Codes cannot be sent by {} here; use {}.",
                 channel.as_str(),
@@ -221,12 +218,11 @@ pub async fn send_code(
     {
         tracing::warn!(error = %e, channel = channel.as_str(), "verification code not delivered");
         return Err(AppError::rule(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "delivery_failed",
+            Code::DeliveryFailed,
             "The code could not be sent just now; try again in a minute.",
         ));
     }
-    crate::http::metrics::count("bairro_verification_codes_sent_total", 1);
+    crate::telemetry::count("bairro_verification_codes_sent_total", 1);
     Ok(HttpResponse::Accepted().json(json!({
         "channel": channel.as_str(),
         "sent_to": key.hint,
@@ -259,8 +255,7 @@ pub async fn confirm(
         .await?;
     match outcome {
         Confirmed::Wrong { locked } => Err(AppError::rule_with(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid_code",
+            Code::InvalidCode,
             if locked {
                 "This code is wrong, and it was the last try: ask for a new code in 15 minutes."
             } else {
@@ -269,8 +264,7 @@ pub async fn confirm(
             json!({"locked": locked}),
         )),
         Confirmed::Expired => Err(AppError::rule(
-            StatusCode::GONE,
-            "code_expired",
+            Code::CodeExpired,
             "This code has expired; ask for a new one.",
         )),
         Confirmed::Wallet {

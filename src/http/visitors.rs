@@ -11,11 +11,13 @@ use governor::{clock::DefaultClock, state::keyed::DefaultKeyedStateStore, Quota,
 use serde::Deserialize;
 use serde_json::json;
 
-use super::auth::{self, passwords, VisitorAuth};
-use super::{created, ok, views, State};
+use super::auth::{self, VisitorAuth};
+use super::state::{created, ok, State};
 use crate::db::{catalog, issuance, models::Visitor, staff};
 use crate::domain::time::{now, to_rfc3339};
 use crate::error::AppError;
+use crate::service::passwords;
+use crate::views;
 
 type Keyed<K> = Arc<RateLimiter<K, DefaultKeyedStateStore<K>, DefaultClock>>;
 

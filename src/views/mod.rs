@@ -159,7 +159,7 @@ pub fn redemption(r: &Redemption) -> Value {
         "status": r.status,
         "created_at": to_rfc3339(r.created_at),
         "voided_at": opt_rfc3339(r.voided_at),
-        "void_until": to_rfc3339(r.created_at + crate::db::redemptions::VOID_WINDOW),
+        "void_until": to_rfc3339(crate::domain::redemption::void_until(r.created_at)),
         "settlement_id": r.settlement_id,
     })
 }

@@ -1,0 +1,76 @@
+//! The application state every handler receives, and the small helpers that build answers.
+
+use actix_web::{web, HttpResponse};
+
+use super::{auth, csv_out, live, pageviews, verification};
+use crate::db::{self, Backend, DbConn, DbPool};
+use crate::domain::payload::KeyRing;
+use crate::error::AppError;
+
+pub struct AppState {
+    pub pool: DbPool,
+    pub backend: Backend,
+    pub jwt: auth::JwtKeys,
+    pub qr: KeyRing,
+    pub settings: crate::config::Settings,
+    pub pageviews: pageviews::Buffer,
+    pub campaign_ids: pageviews::CampaignIds,
+    pub caches: crate::db::cache::Caches,
+    pub limits: super::visitors::Limits,
+    /// Verification of visitors (one person, one wallet).
+    pub wallets: std::sync::Arc<verification::Wallets>,
+    /// Live statistics feeds (server-sent events), one per watched campaign.
+    pub live: live::Hub,
+}
+
+impl AppState {
+    /// Runs blocking database work on the blocking thread pool, never on an async worker.
+    pub async fn db<T, F>(&self, f: F) -> Result<T, AppError>
+    where
+        F: FnOnce(&mut DbConn) -> Result<T, AppError> + Send + 'static,
+        T: Send + 'static,
+    {
+        let pool = self.pool.clone();
+        web::block(move || {
+            let mut conn = db::get(&pool)?;
+            let r = f(&mut conn);
+            if matches!(r, Err(AppError::Unavailable(_))) {
+                db::discard(&mut conn);
+            }
+            r
+        })
+        .await
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("blocking task failed: {e}")))?
+    }
+}
+
+pub type State = web::Data<AppState>;
+
+/// `201 Created` with a JSON body.
+pub fn created<T: serde::Serialize>(body: &T) -> HttpResponse {
+    HttpResponse::Created().json(body)
+}
+
+pub fn ok<T: serde::Serialize>(body: &T) -> HttpResponse {
+    HttpResponse::Ok().json(body)
+}
+
+/// A CSV download.
+pub fn csv_response(filename: &str, body: Vec<u8>) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/csv; charset=utf-8")
+        .insert_header((
+            "Content-Disposition",
+            format!("attachment; filename=\"{filename}\""),
+        ))
+        .body(body)
+}
+
+/// Writes rows as CSV through the product's one CSV writer ([`csv_out::write`]), which
+/// neutralises cells a spreadsheet would run as formulas.
+pub fn to_csv(
+    header: &[&str],
+    rows: impl IntoIterator<Item = Vec<String>>,
+) -> Result<Vec<u8>, AppError> {
+    csv_out::write(header, rows)
+}

@@ -1,0 +1,47 @@
+//! The use cases: one function per operation of the product.
+//!
+//! A use case owns its transaction (`db::write_tx`), applies the rules of `domain/`, reads and
+//! writes rows through `db/`, writes the audit row, counts its business metric
+//! (`telemetry::count`), and returns a typed result (usually a view of `views/`) or an
+//! [`AppError`] naming a [`crate::error::Code`]. It never sees HTTP: handlers in `http/`
+//! extract and authorise, call one use case on the blocking pool (`AppState::db`), and
+//! serialise what it returns. `db/` only reads and writes rows.
+//!
+//! `scripts/check-architecture` keeps the layers apart: `http → service → views, db → domain`.
+
+pub mod campaigns;
+pub mod passwords;
+
+use serde::Serialize;
+
+use crate::db::audit::{self, Actor};
+use crate::db::DbConn;
+use crate::error::AppError;
+
+/// Writes the audit row of one change: who did `action` to which `entity`, with the state
+/// before and after (any serialisable view; `None` for creation or deletion).
+pub fn audit_change<B: Serialize, A: Serialize>(
+    conn: &mut DbConn,
+    actor: &Actor,
+    action: &str,
+    entity: &str,
+    entity_id: &str,
+    before: Option<&B>,
+    after: Option<&A>,
+) -> Result<(), AppError> {
+    let value = |v: Option<serde_json::Result<serde_json::Value>>| {
+        v.transpose()
+            .map_err(|e| AppError::Internal(anyhow::anyhow!("audit value: {e}")))
+    };
+    let before = value(before.map(serde_json::to_value))?;
+    let after = value(after.map(serde_json::to_value))?;
+    audit::record(
+        conn,
+        actor,
+        action,
+        entity,
+        entity_id,
+        before.as_ref(),
+        after.as_ref(),
+    )
+}

@@ -1,0 +1,264 @@
+//! Typed identifiers and the text enums of statuses, kinds and triggers. Each is stored as the
+//! same text as a plain string would be (no change to the data's meaning), serialises as that
+//! text, and cannot be passed where another kind of id is expected: `shop(merchant, campaign)`
+//! with the two swapped no longer compiles.
+
+/// Declares string-backed identifier types.
+///
+/// Each id derefs to `str` (so `&id` goes wherever a `&str` is read), compares with strings,
+/// and converts from `String`/`&str` with `From`. `Id::generate()` makes a fresh random id.
+#[macro_export]
+macro_rules! typed_ids {
+    ($($(#[$doc:meta])* $name:ident),* $(,)?) => {$(
+        $(#[$doc])*
+        #[derive(
+            Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord,
+            serde::Serialize, serde::Deserialize,
+            diesel::expression::AsExpression, diesel::deserialize::FromSqlRow,
+        )]
+        #[serde(transparent)]
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        pub struct $name(pub String);
+
+        impl $name {
+            /// A fresh random id (a UUID, as every id of the product).
+            pub fn generate() -> Self {
+                $name(uuid::Uuid::new_v4().to_string())
+            }
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+            pub fn into_string(self) -> String {
+                self.0
+            }
+        }
+
+        impl std::ops::Deref for $name {
+            type Target = str;
+            fn deref(&self) -> &str {
+                &self.0
+            }
+        }
+        impl AsRef<str> for $name {
+            fn as_ref(&self) -> &str {
+                &self.0
+            }
+        }
+        impl std::borrow::Borrow<str> for $name {
+            fn borrow(&self) -> &str {
+                &self.0
+            }
+        }
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+        impl From<String> for $name {
+            fn from(s: String) -> Self {
+                $name(s)
+            }
+        }
+        impl From<&str> for $name {
+            fn from(s: &str) -> Self {
+                $name(s.to_string())
+            }
+        }
+        impl From<&String> for $name {
+            fn from(s: &String) -> Self {
+                $name(s.clone())
+            }
+        }
+        impl From<$name> for String {
+            fn from(id: $name) -> String {
+                id.0
+            }
+        }
+        impl PartialEq<str> for $name {
+            fn eq(&self, other: &str) -> bool {
+                self.0 == other
+            }
+        }
+        impl PartialEq<&str> for $name {
+            fn eq(&self, other: &&str) -> bool {
+                self.0 == *other
+            }
+        }
+        impl PartialEq<String> for $name {
+            fn eq(&self, other: &String) -> bool {
+                &self.0 == other
+            }
+        }
+        impl PartialEq<$name> for String {
+            fn eq(&self, other: &$name) -> bool {
+                *self == other.0
+            }
+        }
+        impl<DB> diesel::serialize::ToSql<diesel::sql_types::Text, DB> for $name
+        where
+            DB: diesel::backend::Backend,
+            str: diesel::serialize::ToSql<diesel::sql_types::Text, DB>,
+        {
+            fn to_sql<'b>(
+                &'b self,
+                out: &mut diesel::serialize::Output<'b, '_, DB>,
+            ) -> diesel::serialize::Result {
+                self.0.as_str().to_sql(out)
+            }
+        }
+        impl<DB> diesel::deserialize::FromSql<diesel::sql_types::Text, DB> for $name
+        where
+            DB: diesel::backend::Backend,
+            String: diesel::deserialize::FromSql<diesel::sql_types::Text, DB>,
+        {
+            fn from_sql(bytes: DB::RawValue<'_>) -> diesel::deserialize::Result<Self> {
+                String::from_sql(bytes).map($name)
+            }
+        }
+        impl utoipa::PartialSchema for $name {
+            fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+                String::schema()
+            }
+        }
+        impl utoipa::ToSchema for $name {}
+    )*};
+}
+
+/// Declares an enum stored and serialised as fixed text (`draft`, `published`, …).
+///
+/// `Enum::parse("draft")` reads the text (unknown text is an error, as a row the code does
+/// not understand should be), `as_str()` writes it; the OpenAPI schema lists the values.
+#[macro_export]
+macro_rules! text_enum {
+    ($(#[$doc:meta])* $name:ident { $($(#[$vdoc:meta])* $variant:ident = $text:literal),* $(,)? }) => {
+        $(#[$doc])*
+        #[derive(
+            Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord,
+            serde::Serialize, serde::Deserialize, utoipa::ToSchema,
+            diesel::expression::AsExpression, diesel::deserialize::FromSqlRow,
+        )]
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        pub enum $name {
+            $($(#[$vdoc])* #[serde(rename = $text)] $variant),*
+        }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),*];
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $text),* }
+            }
+            pub fn parse(s: &str) -> Option<Self> {
+                match s { $($text => Some($name::$variant),)* _ => None }
+            }
+        }
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+        impl PartialEq<str> for $name {
+            fn eq(&self, other: &str) -> bool {
+                self.as_str() == other
+            }
+        }
+        impl PartialEq<&str> for $name {
+            fn eq(&self, other: &&str) -> bool {
+                self.as_str() == *other
+            }
+        }
+        impl<DB> diesel::serialize::ToSql<diesel::sql_types::Text, DB> for $name
+        where
+            DB: diesel::backend::Backend,
+            str: diesel::serialize::ToSql<diesel::sql_types::Text, DB>,
+        {
+            fn to_sql<'b>(
+                &'b self,
+                out: &mut diesel::serialize::Output<'b, '_, DB>,
+            ) -> diesel::serialize::Result {
+                self.as_str().to_sql(out)
+            }
+        }
+        impl<DB> diesel::deserialize::FromSql<diesel::sql_types::Text, DB> for $name
+        where
+            DB: diesel::backend::Backend,
+            String: diesel::deserialize::FromSql<diesel::sql_types::Text, DB>,
+        {
+            fn from_sql(bytes: DB::RawValue<'_>) -> diesel::deserialize::Result<Self> {
+                let s = String::from_sql(bytes)?;
+                $name::parse(&s).ok_or_else(|| {
+                    format!("unknown {} '{}'", stringify!($name), s).into()
+                })
+            }
+        }
+    };
+}
+
+typed_ids! {
+    /// A campaign.
+    CampaignId,
+    /// A check-in point.
+    PointId,
+    /// An offer of a campaign.
+    OfferId,
+    /// An issued coupon.
+    CouponId,
+    /// A merchant (shop).
+    MerchantId,
+    /// A merchant's enrolment in a campaign.
+    EnrolmentId,
+    /// A visitor's wallet.
+    VisitorId,
+    /// A staff or merchant login.
+    UserId,
+    /// A check-in.
+    CheckinId,
+    /// A redemption at a till.
+    RedemptionId,
+    /// A settlement statement.
+    SettlementId,
+    /// A payout batch.
+    PayoutId,
+    /// A recorded purchase (consumption stamps).
+    PurchaseId,
+    /// A prize draw.
+    DrawId,
+    /// A registered promotion source.
+    SourceId,
+    /// A display device of a rotating point.
+    DeviceId,
+}
+
+text_enum! {
+    /// Where a campaign is in its life.
+    CampaignStatus {
+        Draft = "draft",
+        Published = "published",
+        Ended = "ended",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_read_as_their_text_and_compare_with_strings() {
+        let id = CampaignId::from("c-1");
+        assert_eq!(&*id, "c-1");
+        assert_eq!(id, "c-1");
+        assert_eq!(serde_json::to_value(&id).unwrap(), serde_json::json!("c-1"));
+        assert_eq!(CampaignId::generate().len(), 36);
+    }
+
+    #[test]
+    fn text_enums_round_trip_their_text() {
+        for s in CampaignStatus::ALL {
+            assert_eq!(CampaignStatus::parse(s.as_str()), Some(*s));
+            assert_eq!(
+                serde_json::to_value(s).unwrap(),
+                serde_json::json!(s.as_str())
+            );
+        }
+        assert_eq!(CampaignStatus::parse("paused"), None);
+    }
+}
