@@ -65,12 +65,17 @@ impl Modify for Bearer {
         operations::ban_visitor, operations::unban_visitor, operations::get_visitor,
         bulk::import_merchants, bulk::decide_enrolments, bulk::approve_settlements, bulk::pay_settlements,
     ),
-    components(schemas(crate::error::FieldError, crate::domain::names::Names, Problem))
+    components(schemas(crate::error::FieldError, crate::domain::names::Names, Problem, csv_out::Shape, stats::StatsTable))
 )]
 pub struct ApiDoc;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/openapi.json", web::get().to(document));
+}
+
+/// The document as served, pretty-printed (`bairro openapi` prints it).
+pub fn document_json() -> Result<String, serde_json::Error> {
+    serde_json::to_string_pretty(&ApiDoc::openapi())
 }
 
 #[utoipa::path(get, path = "/api/v1/openapi.json", tag = "docs", security(()), responses((status = 200, description = "this document")))]

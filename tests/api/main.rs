@@ -20,6 +20,7 @@ mod pledge_form;
 mod proxies;
 mod redemptions;
 mod reports;
+mod sheets;
 mod short_codes;
 mod staff;
 mod verification;
