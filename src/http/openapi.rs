@@ -25,10 +25,59 @@ impl Modify for Bearer {
     }
 }
 
+/// Operation ids must be unique in a document (generators key on them); handlers of several
+/// resources share a name (`list`, `create`, `get`), so those take a name made of their method
+/// and path instead, e.g. `get_campaigns_id_sources`.
+struct UniqueOperationIds;
+
+impl Modify for UniqueOperationIds {
+    fn modify(&self, api: &mut utoipa::openapi::OpenApi) {
+        let mut seen: std::collections::HashMap<String, usize> = Default::default();
+        let ops = |item: &mut utoipa::openapi::PathItem| {
+            [
+                ("get", &mut item.get),
+                ("put", &mut item.put),
+                ("post", &mut item.post),
+                ("delete", &mut item.delete),
+                ("patch", &mut item.patch),
+            ]
+            .into_iter()
+            .filter_map(|(m, op)| op.as_mut().map(|op| (m, op)))
+            .map(|(m, op)| (m, op.operation_id.clone()))
+            .collect::<Vec<_>>()
+        };
+        for item in api.paths.paths.values_mut() {
+            for (_, id) in ops(item) {
+                *seen.entry(id.unwrap_or_default()).or_default() += 1;
+            }
+        }
+        for (path, item) in api.paths.paths.iter_mut() {
+            for (method, op) in [
+                ("get", &mut item.get),
+                ("put", &mut item.put),
+                ("post", &mut item.post),
+                ("delete", &mut item.delete),
+                ("patch", &mut item.patch),
+            ] {
+                let Some(op) = op.as_mut() else { continue };
+                let id = op.operation_id.clone().unwrap_or_default();
+                if seen.get(&id).copied().unwrap_or(0) > 1 || id.is_empty() {
+                    let words: Vec<&str> = path
+                        .trim_start_matches("/api/v1")
+                        .split(|c: char| !c.is_ascii_alphanumeric())
+                        .filter(|w| !w.is_empty())
+                        .collect();
+                    op.operation_id = Some(format!("{method}_{}", words.join("_")));
+                }
+            }
+        }
+    }
+}
+
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Bairro API", description = "District promotion campaigns: check-ins, e-coupons, redemption, settlement and statistics. Errors are application/problem+json with a stable `code`."),
-    modifiers(&Bearer, &ErrorResponses),
+    modifiers(&Bearer, &ErrorResponses, &UniqueOperationIds),
     security(("bearer" = [])),
     paths(
         visitors::login, visitors::sign_up, visitors::my_coupons, visitors::my_checkins, visitors::coupon_qr,
