@@ -220,12 +220,15 @@ export function DateField({
   onChange,
   required,
   describedBy,
+  onDayAndTime,
 }: {
   id: string;
   value: string;
   onChange: (day: string) => void;
   required?: boolean;
   describedBy?: string;
+  /** With a time beside it: a pasted `2026-11-03T14:05` sets both. */
+  onDayAndTime?: (day: string, time: string) => void;
 }) {
   const [draft, setDraft] = useState<string | null>(null);
   const [open, setOpen] = useState(false);
@@ -244,6 +247,12 @@ export function DateField({
   const example = fmtDate('2026-12-31');
   const type = (text: string) => {
     setDraft(text);
+    const both = /^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2})(:\d{2})?$/.exec(text.trim());
+    if (both && onDayAndTime && parseDay(both[1])) {
+      onDayAndTime(both[1], both[2]);
+      setDraft(null);
+      return;
+    }
     const day = parseDay(text);
     if (day) onChange(day);
     else if (!text.trim()) onChange('');
@@ -346,6 +355,64 @@ export function DateField({
           </table>
         </div>
       )}
+    </div>
+  );
+}
+
+/** "14:05", "9.30", "9h30" → HH:MM (24-hour), or null. */
+export function parseTime(text: string): string | null {
+  const m = /^(\d{1,2})\s*[:.hH時时]\s*(\d{2})\s*分?$/.exec(text.trim());
+  if (!m || +m[1] > 23 || +m[2] > 59) return null;
+  return `${m[1].padStart(2, '0')}:${m[2]}`;
+}
+
+/**
+ * A Macau date and time (value `YYYY-MM-DDTHH:MM`, as `localInputToRfc3339` takes it): the day
+ * field above in the reader's language and the time on a 24-hour clock beside it. Replaces the
+ * browser's datetime-local input, which writes days in the browser's format, not the page's.
+ */
+export function DateTimeField({
+  id,
+  value,
+  onChange,
+  required,
+  describedBy,
+}: {
+  id: string;
+  value: string;
+  onChange: (v: string) => void;
+  required?: boolean;
+  describedBy?: string;
+}) {
+  const day = value.slice(0, 10);
+  const time = value.slice(11, 16);
+  const [draft, setDraft] = useState<string | null>(null);
+  const set = (d: string, tm: string) => onChange(d ? `${d}T${tm || '00:00'}` : '');
+  const bad = draft !== null && draft.trim() !== '' && parseTime(draft) === null;
+  return (
+    <div class="date-time-field">
+      <DateField id={id} value={day} required={required} describedBy={describedBy} onChange={(d) => set(d, time)} onDayAndTime={set} />
+      <input
+        id={`${id}-time`}
+        class="date-time-field-time"
+        type="text"
+        inputMode="numeric"
+        autoComplete="off"
+        aria-label={t('date.time')}
+        aria-invalid={bad || undefined}
+        placeholder="14:30"
+        required={required}
+        value={draft ?? time}
+        onInput={(e) => {
+          const text = e.currentTarget.value;
+          setDraft(text);
+          const tm = parseTime(text);
+          if (tm && day) set(day, tm);
+        }}
+        onBlur={() => {
+          if (!bad) setDraft(null);
+        }}
+      />
     </div>
   );
 }
