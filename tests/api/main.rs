@@ -15,6 +15,7 @@ mod integrity;
 mod live;
 mod mechanics;
 mod migrations;
+mod openapi_cli;
 mod operations;
 mod pledge_form;
 mod proxies;
