@@ -5,7 +5,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startServer, apiClient, loginToken, launch, watchPage, uiLogin, shot, missingKeys, ROOT } from './helpers.mjs';
+import { startServer, apiClient, loginToken, launch, watchPage, uiLogin, shot, missingKeys, seriousAxe, ROOT } from './helpers.mjs';
 
 const dict = (l) => JSON.parse(readFileSync(join(ROOT, `src/i18n/${l}.json`), 'utf8'));
 const INTL = { 'zh-Hant': 'zh-Hant-MO', pt: 'pt-PT' };
@@ -71,6 +71,7 @@ test('zh-Hant: the merchant history filter writes days as the table does, typed 
     const [y, m] = today.split('-').map(Number);
     assert.equal((await cal.locator('strong').innerText()).trim(), `${y}年${m}月`);
     assert.equal(await cal.locator('th').first().innerText(), '日');
+    assert.deepEqual(await seriousAxe(page), [], 'the field and its calendar are accessible');
     await cal.getByRole('button', { name: L['date.prev_month'] }).click();
     const prev = new Date(Date.UTC(y, m - 2, 1));
     const first = prev.toISOString().slice(0, 10);
