@@ -135,3 +135,37 @@ test('pt: the statistics range reads day/month/year and the spreadsheet download
     await b.close();
   }
 });
+
+test('pt: a campaign is created with its dates typed as Portuguese readers write them', async () => {
+  const L = dict('pt');
+  const { b, page, errors } = await pageIn('pt', { width: 1280, height: 900 });
+  try {
+    await uiLogin(page, srv.base, 'official', 'official-demo');
+    await page.goto(`${srv.base}/#/official/campaigns`);
+    await page.getByRole('button', { name: L['campaign.new'] }).click();
+    assert.equal(await page.locator('input[type=date], input[type=datetime-local]').count(), 0);
+    const slug = `datas-${Date.now().toString(36)}`;
+    await page.fill('#new-slug', slug);
+    await page.fill('#new-district', 'Taipa');
+    await page.fill('#new-name-zh-Hant', '日期測試');
+    await page.fill('#new-name-pt', 'Teste de datas');
+    await page.fill('#new-name-en', 'Date test');
+    await page.fill('#new-starts', '05/03/2030');
+    await page.fill('#new-starts-time', '9h30');
+    await page.fill('#new-ends', '30/04/2030');
+    await page.fill('#new-ends-time', '22:00');
+    await page.locator('#new-district').focus();
+    assert.equal(await page.inputValue('#new-starts'), '05/03/2030');
+    assert.equal(await page.inputValue('#new-starts-time'), '09:30');
+    await page.getByRole('button', { name: L['campaign.create'] }).click();
+    await page.waitForURL(/#\/official\/campaigns\/[^/]+$/, { timeout: 30000 });
+    const off = apiClient(srv.base, await loginToken(srv.base, 'official', 'official-demo'));
+    const c = await off.get(`/campaigns/${slug}`);
+    // Macau time, as typed: 5 March, not 3 May.
+    assert.equal(new Date(c.starts_at).toISOString(), '2030-03-05T01:30:00.000Z');
+    assert.equal(new Date(c.ends_at).toISOString(), '2030-04-30T14:00:00.000Z');
+    assert.deepEqual(errors, []);
+  } finally {
+    await b.close();
+  }
+});

@@ -391,7 +391,7 @@ export function DateTimeField({
   const bad = draft !== null && draft.trim() !== '' && parseTime(draft) === null;
   return (
     <div class="date-time-field">
-      <DateField id={id} value={day} required={required} describedBy={describedBy} onChange={(d) => set(d, time)} onDayAndTime={set} />
+      <DateField id={id} value={day} required={required} describedBy={describedBy} onChange={(d) => set(d, (draft !== null && parseTime(draft)) || time)} onDayAndTime={set} />
       <input
         id={`${id}-time`}
         class="date-time-field-time"
