@@ -410,7 +410,8 @@ export function DateTimeField({
           if (tm && day) set(day, tm);
         }}
         onBlur={() => {
-          if (!bad) setDraft(null);
+          // Without a day yet, the typed time waits in the field for it.
+          if (!bad && day) setDraft(null);
         }}
       />
     </div>
