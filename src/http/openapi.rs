@@ -33,35 +33,17 @@ struct UniqueOperationIds;
 impl Modify for UniqueOperationIds {
     fn modify(&self, api: &mut utoipa::openapi::OpenApi) {
         let mut seen: std::collections::HashMap<String, usize> = Default::default();
-        let ops = |item: &mut utoipa::openapi::PathItem| {
-            [
-                ("get", &mut item.get),
-                ("put", &mut item.put),
-                ("post", &mut item.post),
-                ("delete", &mut item.delete),
-                ("patch", &mut item.patch),
-            ]
-            .into_iter()
-            .filter_map(|(m, op)| op.as_mut().map(|op| (m, op)))
-            .map(|(m, op)| (m, op.operation_id.clone()))
-            .collect::<Vec<_>>()
-        };
         for item in api.paths.paths.values_mut() {
-            for (_, id) in ops(item) {
-                *seen.entry(id.unwrap_or_default()).or_default() += 1;
+            for (_, op) in operations(item) {
+                *seen
+                    .entry(op.operation_id.clone().unwrap_or_default())
+                    .or_default() += 1;
             }
         }
         for (path, item) in api.paths.paths.iter_mut() {
-            for (method, op) in [
-                ("get", &mut item.get),
-                ("put", &mut item.put),
-                ("post", &mut item.post),
-                ("delete", &mut item.delete),
-                ("patch", &mut item.patch),
-            ] {
-                let Some(op) = op.as_mut() else { continue };
-                let id = op.operation_id.clone().unwrap_or_default();
-                if seen.get(&id).copied().unwrap_or(0) > 1 || id.is_empty() {
+            for (method, op) in operations(item) {
+                let id = op.operation_id.as_deref().unwrap_or_default();
+                if id.is_empty() || seen.get(id).copied().unwrap_or(0) > 1 {
                     let words: Vec<&str> = path
                         .trim_start_matches("/api/v1")
                         .split(|c: char| !c.is_ascii_alphanumeric())
@@ -72,6 +54,22 @@ impl Modify for UniqueOperationIds {
             }
         }
     }
+}
+
+/// The operations of a path with their methods.
+fn operations(
+    item: &mut utoipa::openapi::PathItem,
+) -> Vec<(&'static str, &mut utoipa::openapi::path::Operation)> {
+    [
+        ("get", &mut item.get),
+        ("put", &mut item.put),
+        ("post", &mut item.post),
+        ("delete", &mut item.delete),
+        ("patch", &mut item.patch),
+    ]
+    .into_iter()
+    .filter_map(|(m, op)| op.as_mut().map(|op| (m, op)))
+    .collect()
 }
 
 #[derive(OpenApi)]
