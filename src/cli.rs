@@ -33,6 +33,9 @@ pub enum Command {
     /// The money ledger: `bairro ledger verify` checks its hash chain.
     #[command(subcommand)]
     Ledger(LedgerCommand),
+    /// Print the OpenAPI document (the same as GET /api/v1/openapi.json) and exit; needs no
+    /// database and starts no server. The web app's API types are generated from it.
+    Openapi,
 }
 
 #[derive(Subcommand, Debug)]
@@ -237,6 +240,7 @@ pub fn main() -> ExitCode {
         Command::Migrate(a) => migrate(a),
         Command::Staff(c) => crate::staff_cli::run(c),
         Command::Ledger(LedgerCommand::Verify(a)) => return ledger_verify(a),
+        Command::Openapi => print_openapi(),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -245,6 +249,11 @@ pub fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+fn print_openapi() -> anyhow::Result<()> {
+    println!("{}", crate::http::openapi::document_json()?);
+    Ok(())
 }
 
 fn migrate(a: DbArgs) -> anyhow::Result<()> {

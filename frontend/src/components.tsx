@@ -2,9 +2,9 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { ComponentChildren } from 'preact';
 import QRCode from 'qrcode';
-import { t, tData, pick, fmtDateTime, fmtMoney, hasKey, errorText, LOCALE_LABELS } from './i18n';
+import { t, tData, pick, fmtDate, fmtDateTime, fmtMoney, hasKey, errorText, parseDay, calendarLabels, macauToday, LOCALE_LABELS } from './i18n';
 import { LOCALES, setLocale, setStaff, useAppState, type Locale } from './store';
-import { ApiError, NetworkError, type I18nName } from './api';
+import { ApiError, NetworkError, downloadFile, type I18nName } from './api';
 import { navigate } from './router';
 
 export function LanguageSwitcher() {
@@ -204,6 +204,250 @@ export function Field({
         </small>
       )}
     </div>
+  );
+}
+
+/**
+ * A day field (value `YYYY-MM-DD`, a Macau calendar day) that reads and writes days the way the
+ * rest of the screen does, in the chosen language (`fmtDate`: "3 Nov 2026", "03/11/2026",
+ * "2026年11月3日"), never in the browser's own date format. A day can be typed (in that format,
+ * as numbers in the language's order, or as 2026-11-03) or picked on a calendar in the same
+ * language. Every date filter and date input of the web app uses it.
+ */
+export function DateField({
+  id,
+  value,
+  onChange,
+  required,
+  describedBy,
+  onDayAndTime,
+}: {
+  id: string;
+  value: string;
+  onChange: (day: string) => void;
+  required?: boolean;
+  describedBy?: string;
+  /** With a time beside it: a pasted `2026-11-03T14:05` sets both. */
+  onDayAndTime?: (day: string, time: string) => void;
+}) {
+  const [draft, setDraft] = useState<string | null>(null);
+  const [open, setOpen] = useState(false);
+  const start = value || macauToday();
+  const [month, setMonth] = useState({ y: +start.slice(0, 4), m: +start.slice(5, 7) - 1 });
+  const wrap = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    if (!open) return;
+    const close = (e: Event) => {
+      if (wrap.current && !wrap.current.contains(e.target as Node)) setOpen(false);
+    };
+    document.addEventListener('pointerdown', close);
+    return () => document.removeEventListener('pointerdown', close);
+  }, [open]);
+  const invalid = draft !== null && draft.trim() !== '' && parseDay(draft) === null;
+  const example = fmtDate('2026-12-31');
+  const type = (text: string) => {
+    setDraft(text);
+    const both = /^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2})(:\d{2})?$/.exec(text.trim());
+    if (both && onDayAndTime && parseDay(both[1])) {
+      onDayAndTime(both[1], both[2]);
+      setDraft(null);
+      return;
+    }
+    const day = parseDay(text);
+    if (day) onChange(day);
+    else if (!text.trim()) onChange('');
+  };
+  const toggle = () => {
+    if (!open) {
+      const s = value || macauToday();
+      setMonth({ y: +s.slice(0, 4), m: +s.slice(5, 7) - 1 });
+    }
+    setOpen(!open);
+  };
+  const cal = calendarLabels(month.y, month.m);
+  const first = new Date(Date.UTC(month.y, month.m, 1)).getUTCDay();
+  const lead = (first - cal.firstDay + 7) % 7;
+  const days = new Date(Date.UTC(month.y, month.m + 1, 0)).getUTCDate();
+  const cells: (string | null)[] = [...Array(lead).fill(null)];
+  for (let d = 1; d <= days; d++) cells.push(new Date(Date.UTC(month.y, month.m, d)).toISOString().slice(0, 10));
+  while (cells.length % 7) cells.push(null);
+  const weeks = Array.from({ length: cells.length / 7 }, (_, i) => cells.slice(i * 7, i * 7 + 7));
+  const shift = (n: number) => {
+    const d = new Date(Date.UTC(month.y, month.m + n, 1));
+    setMonth({ y: d.getUTCFullYear(), m: d.getUTCMonth() });
+  };
+  const hint = `${id}-format`;
+  return (
+    <div class="date-field" ref={wrap} onKeyDown={(e) => e.key === 'Escape' && open && (e.stopPropagation(), setOpen(false))}>
+      <div class="date-field-row">
+        <input
+          id={id}
+          type="text"
+          inputMode="numeric"
+          autoComplete="off"
+          required={required}
+          data-value={value}
+          placeholder={t('date.example', { date: example })}
+          aria-invalid={invalid || undefined}
+          aria-describedby={[describedBy, invalid ? hint : ''].filter(Boolean).join(' ') || undefined}
+          value={draft ?? (value ? fmtDate(value) : '')}
+          onInput={(e) => type(e.currentTarget.value)}
+          onBlur={() => {
+            if (!invalid) setDraft(null);
+          }}
+        />
+        <button type="button" class="btn btn-small date-field-pick" aria-label={t('date.pick')} aria-expanded={open} aria-controls={`${id}-calendar`} onClick={toggle}>
+          <span aria-hidden="true">▦</span>
+        </button>
+      </div>
+      {invalid && (
+        <small class="hint date-field-error" id={hint}>
+          {t('date.invalid', { date: example })}
+        </small>
+      )}
+      {open && (
+        <div class="date-calendar card" id={`${id}-calendar`} role="dialog" aria-label={t('date.pick')}>
+          <div class="row date-calendar-head">
+            <button type="button" class="btn btn-small" aria-label={t('date.prev_month')} onClick={() => shift(-1)}>
+              ‹
+            </button>
+            <strong aria-live="polite">{cal.title}</strong>
+            <button type="button" class="btn btn-small" aria-label={t('date.next_month')} onClick={() => shift(1)}>
+              ›
+            </button>
+          </div>
+          <table class="date-calendar-grid">
+            <thead>
+              <tr>
+                {cal.weekdays.map((w, i) => (
+                  <th key={i} scope="col">
+                    {w}
+                  </th>
+                ))}
+              </tr>
+            </thead>
+            <tbody>
+              {weeks.map((w, i) => (
+                <tr key={i}>
+                  {w.map((d, j) => (
+                    <td key={j}>
+                      {d && (
+                        <button
+                          type="button"
+                          class={d === value ? 'date-day selected' : 'date-day'}
+                          aria-pressed={d === value}
+                          aria-label={fmtDate(d)}
+                          data-day={d}
+                          onClick={() => {
+                            setDraft(null);
+                            onChange(d);
+                            setOpen(false);
+                          }}
+                        >
+                          {+d.slice(8)}
+                        </button>
+                      )}
+                    </td>
+                  ))}
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </div>
+  );
+}
+
+/** "14:05", "9.30", "9h30" → HH:MM (24-hour), or null. */
+export function parseTime(text: string): string | null {
+  const m = /^(\d{1,2})\s*[:.hH時时]\s*(\d{2})\s*分?$/.exec(text.trim());
+  if (!m || +m[1] > 23 || +m[2] > 59) return null;
+  return `${m[1].padStart(2, '0')}:${m[2]}`;
+}
+
+/**
+ * A Macau date and time (value `YYYY-MM-DDTHH:MM`, as `localInputToRfc3339` takes it): the day
+ * field above in the reader's language and the time on a 24-hour clock beside it. Replaces the
+ * browser's datetime-local input, which writes days in the browser's format, not the page's.
+ */
+export function DateTimeField({
+  id,
+  value,
+  onChange,
+  required,
+  describedBy,
+}: {
+  id: string;
+  value: string;
+  onChange: (v: string) => void;
+  required?: boolean;
+  describedBy?: string;
+}) {
+  const day = value.slice(0, 10);
+  const time = value.slice(11, 16);
+  const [draft, setDraft] = useState<string | null>(null);
+  const set = (d: string, tm: string) => onChange(d ? `${d}T${tm || '00:00'}` : '');
+  const bad = draft !== null && draft.trim() !== '' && parseTime(draft) === null;
+  return (
+    <div class="date-time-field">
+      <DateField id={id} value={day} required={required} describedBy={describedBy} onChange={(d) => set(d, (draft !== null && parseTime(draft)) || time)} onDayAndTime={set} />
+      <input
+        id={`${id}-time`}
+        class="date-time-field-time"
+        type="text"
+        inputMode="numeric"
+        autoComplete="off"
+        aria-label={t('date.time')}
+        aria-invalid={bad || undefined}
+        placeholder="14:30"
+        required={required}
+        value={draft ?? time}
+        onInput={(e) => {
+          const text = e.currentTarget.value;
+          setDraft(text);
+          const tm = parseTime(text);
+          if (tm && day) set(day, tm);
+        }}
+        onBlur={() => {
+          // Without a day yet, the typed time waits in the field for it.
+          if (!bad && day) setDraft(null);
+        }}
+      />
+    </div>
+  );
+}
+
+/**
+ * The two downloads of a CSV export: the long form for programs (the path as it is) and the
+ * spreadsheet shape (`shape=sheet`: one table, rounded rates, patacas). `sheetQuery` adds to
+ * the spreadsheet's query (the statistics' `table`).
+ */
+export function CsvButtons({
+  path,
+  filename,
+  onError,
+  small,
+  sheetQuery = '',
+}: {
+  path: string;
+  filename: string;
+  onError: (e: unknown) => void;
+  small?: boolean;
+  sheetQuery?: string;
+}) {
+  const cls = small ? 'btn btn-small' : 'btn';
+  const sep = path.includes('?') ? '&' : '?';
+  const sheetName = filename.replace(/\.csv$/, '') + (sheetQuery ? `-${sheetQuery.replace(/^.*=/, '')}` : '') + '-sheet.csv';
+  return (
+    <>
+      <button type="button" class={cls} onClick={() => downloadFile(path, filename).catch(onError)}>
+        {t('common.download_csv')}
+      </button>
+      <button type="button" class={cls} onClick={() => downloadFile(`${path}${sep}shape=sheet${sheetQuery ? `&${sheetQuery}` : ''}`, sheetName).catch(onError)}>
+        {t('common.download_sheet')}
+      </button>
+    </>
   );
 }
 

@@ -7,6 +7,7 @@ use serde_json::{json, Value};
 
 use super::auth::Official;
 use super::state::{csv_response, ok, to_csv, State};
+use super::csv_out::{cell, ShapeQuery};
 use crate::db::schema::{enrolments, merchants, survey_answers};
 use crate::db::{catalog, DbConn};
 use crate::domain::merchant_no::short_no;
@@ -93,15 +94,43 @@ pub async fn survey_answers_json(
     })))
 }
 
-#[utoipa::path(get, path = "/api/v1/campaigns/{id}/survey/answers.csv", tag = "stats", params(("id" = String, Path)),
-    responses((status = 200, description = "CSV, one row per merchant's answer")))]
+#[utoipa::path(get, path = "/api/v1/campaigns/{id}/survey/answers.csv", tag = "stats", params(("id" = String, Path), ShapeQuery),
+    responses((status = 200, description = "CSV, one row per merchant's answer (`sheet`: readable headers, answer times in Macau time)", content_type = "text/csv")))]
 pub async fn survey_answers_csv(
     state: State,
     _who: Official,
     path: web::Path<String>,
+    shape: web::Query<ShapeQuery>,
 ) -> Result<HttpResponse, AppError> {
     let key = path.into_inner();
     let (slug, list) = state.db(move |c| answers(c, &key)).await?;
+    if shape.sheet() {
+        use super::csv_out::sheet::{macau_time_text, yes_no, MERCHANT_HEADER};
+        let mut header = MERCHANT_HEADER.to_vec();
+        header.extend([
+            "Category",
+            "Came because of the campaign",
+            "Estimate (%)",
+            "Comment",
+            "Answered at",
+        ]);
+        let rows = list.iter().map(|a| {
+            vec![
+                cell(&a["merchant_name"]["zh-Hant"]),
+                cell(&a["merchant_no"]),
+                cell(&a["address"]),
+                cell(&a["category"]),
+                yes_no(a["came_because_of_campaign"] == true),
+                cell(&a["estimate_pct"]),
+                cell(&a["comment"]),
+                macau_time_text(&a["answered_at"]),
+            ]
+        });
+        return Ok(csv_response(
+            &format!("{slug}-survey-sheet.csv"),
+            to_csv(&header, rows)?,
+        ));
+    }
     let s = |v: &Value| match v {
         Value::Null => String::new(),
         Value::String(x) => x.clone(),

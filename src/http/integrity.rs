@@ -7,6 +7,7 @@ use serde_json::{json, Value};
 
 use super::auth::{MerchantOwner, Official};
 use super::state::{created, csv_response, ok, to_csv, State};
+use super::csv_out::{cell, ShapeQuery};
 use crate::db::audit::{self, Actor};
 use crate::db::payouts::{self, BankAccount, Payout, PayoutItem};
 use crate::db::{catalog, ledger, reconciliation};
@@ -63,12 +64,13 @@ pub async fn reconciliation(
     Ok(ok(&r))
 }
 
-#[utoipa::path(get, path = "/api/v1/campaigns/{id}/reconciliation.csv", tag = "ledger", params(("id" = String, Path)),
-    responses((status = 200, description = "the reconciliation as CSV: one line per figure (ledger, tables, balanced), then one per differing row")))]
+#[utoipa::path(get, path = "/api/v1/campaigns/{id}/reconciliation.csv", tag = "ledger", params(("id" = String, Path), ShapeQuery),
+    responses((status = 200, description = "the reconciliation as CSV: one line per figure (ledger, tables, balanced), then one per differing row (`sheet`: one line per figure with its difference, e-cash in MOP; the differing rows are in the long shape)", content_type = "text/csv")))]
 pub async fn reconciliation_csv(
     state: State,
     _who: Official,
     path: web::Path<String>,
+    shape: web::Query<ShapeQuery>,
 ) -> Result<HttpResponse, AppError> {
     let key = path.into_inner();
     let (slug, r) = state
@@ -77,6 +79,12 @@ pub async fn reconciliation_csv(
             Ok((camp.slug.clone(), reconciliation::reconcile(c, &camp.id)?))
         })
         .await?;
+    if shape.sheet() {
+        return Ok(csv_response(
+            &format!("reconciliation-{slug}-sheet.csv"),
+            reconciliation_sheet(&r)?,
+        ));
+    }
     let s = |v: &Value| match v {
         Value::String(s) => s.clone(),
         Value::Null => String::new(),
@@ -147,6 +155,74 @@ pub async fn reconciliation_csv(
         rows,
     )?;
     Ok(csv_response(&format!("reconciliation-{slug}.csv"), body))
+}
+
+/// The reconciliation as one spreadsheet table: a line per figure of each offer (counts) and
+/// of the campaign's e-cash (patacas), with the ledger's and the tables' value, the
+/// difference and whether they agree.
+fn reconciliation_sheet(r: &Value) -> Result<Vec<u8>, AppError> {
+    use super::csv_out::sheet::yes_no;
+    fn label(f: &str) -> &str {
+        match f {
+            "issued" => "Issued",
+            "redeemed" => "Redeemed",
+            "expired" => "Expired",
+            "void" => "Void",
+            "outstanding" => "Outstanding",
+            "committed" => "Committed",
+            "settled" => "Settled",
+            "paid" => "Paid",
+            other => other,
+        }
+    }
+    let mut rows: Vec<Vec<String>> = Vec::new();
+    let mut line = |item: String, f: &str, ledger: &Value, tables: &Value, money: bool| {
+        let (l, t) = (ledger.as_i64(), tables.as_i64());
+        let fmt = |v: Option<i64>| match v {
+            Some(x) if money => crate::domain::money::mop(x),
+            Some(x) => x.to_string(),
+            None => String::new(),
+        };
+        rows.push(vec![
+            item,
+            label(f).into(),
+            fmt(l),
+            fmt(t),
+            fmt(l.zip(t).map(|(l, t)| l - t)),
+            yes_no(ledger == tables),
+        ]);
+    };
+    for o in r["offers"].as_array().into_iter().flatten() {
+        for f in ["issued", "redeemed", "expired", "void", "outstanding"] {
+            line(
+                cell(&o["name"]["zh-Hant"]),
+                f,
+                &o["ledger"][f],
+                &o["tables"][f],
+                false,
+            );
+        }
+    }
+    for f in ["committed", "redeemed", "settled", "paid", "outstanding"] {
+        line(
+            "E-cash (MOP)".into(),
+            f,
+            &r["ecash"]["ledger"][f],
+            &r["ecash"]["tables"][f],
+            true,
+        );
+    }
+    to_csv(
+        &[
+            "Item",
+            "Figure",
+            "Ledger",
+            "Tables",
+            "Difference",
+            "Balanced",
+        ],
+        rows,
+    )
 }
 
 fn account_view(a: &BankAccount) -> Value {

@@ -25,10 +25,57 @@ impl Modify for Bearer {
     }
 }
 
+/// Operation ids must be unique in a document (generators key on them); handlers of several
+/// resources share a name (`list`, `create`, `get`), so those take a name made of their method
+/// and path instead, e.g. `get_campaigns_id_sources`.
+struct UniqueOperationIds;
+
+impl Modify for UniqueOperationIds {
+    fn modify(&self, api: &mut utoipa::openapi::OpenApi) {
+        let mut seen: std::collections::HashMap<String, usize> = Default::default();
+        for item in api.paths.paths.values_mut() {
+            for (_, op) in operations(item) {
+                *seen
+                    .entry(op.operation_id.clone().unwrap_or_default())
+                    .or_default() += 1;
+            }
+        }
+        for (path, item) in api.paths.paths.iter_mut() {
+            for (method, op) in operations(item) {
+                let id = op.operation_id.as_deref().unwrap_or_default();
+                if id.is_empty() || seen.get(id).copied().unwrap_or(0) > 1 {
+                    let words: Vec<&str> = path
+                        .trim_start_matches("/api/v1")
+                        .split(|c: char| !c.is_ascii_alphanumeric())
+                        .filter(|w| !w.is_empty())
+                        .collect();
+                    op.operation_id = Some(format!("{method}_{}", words.join("_")));
+                }
+            }
+        }
+    }
+}
+
+/// The operations of a path with their methods.
+fn operations(
+    item: &mut utoipa::openapi::PathItem,
+) -> Vec<(&'static str, &mut utoipa::openapi::path::Operation)> {
+    [
+        ("get", &mut item.get),
+        ("put", &mut item.put),
+        ("post", &mut item.post),
+        ("delete", &mut item.delete),
+        ("patch", &mut item.patch),
+    ]
+    .into_iter()
+    .filter_map(|(m, op)| op.as_mut().map(|op| (m, op)))
+    .collect()
+}
+
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Bairro API", description = "District promotion campaigns: check-ins, e-coupons, redemption, settlement and statistics. Errors are application/problem+json with a stable `code`."),
-    modifiers(&Bearer, &ErrorResponses),
+    modifiers(&Bearer, &ErrorResponses, &UniqueOperationIds),
     security(("bearer" = [])),
     paths(
         visitors::login, visitors::sign_up, visitors::my_coupons, visitors::my_checkins, visitors::coupon_qr,
@@ -65,12 +112,17 @@ impl Modify for Bearer {
         operations::ban_visitor, operations::unban_visitor, operations::get_visitor,
         bulk::import_merchants, bulk::decide_enrolments, bulk::approve_settlements, bulk::pay_settlements,
     ),
-    components(schemas(crate::error::FieldError, crate::domain::names::Names, Problem))
+    components(schemas(crate::error::FieldError, crate::domain::names::Names, Problem, csv_out::Shape, stats::StatsTable))
 )]
 pub struct ApiDoc;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/openapi.json", web::get().to(document));
+}
+
+/// The document as served, pretty-printed (`bairro openapi` prints it).
+pub fn document_json() -> Result<String, serde_json::Error> {
+    serde_json::to_string_pretty(&ApiDoc::openapi())
 }
 
 #[utoipa::path(get, path = "/api/v1/openapi.json", tag = "docs", security(()), responses((status = 200, description = "this document")))]

@@ -7,6 +7,7 @@ use serde_json::{json, Value};
 
 use super::auth::Official;
 use super::state::{csv_response, ok, to_csv, State};
+use super::csv_out::ShapeQuery;
 use crate::db::audit::{self, Actor};
 use crate::db::models::Holiday;
 use crate::db::pledges;
@@ -62,11 +63,13 @@ pub async fn report(
     Ok(ok(&state.db(move |c| pledges::report(c, &ys)).await?))
 }
 
-#[utoipa::path(get, path = "/api/v1/pledges.csv", tag = "pledges", params(YearQuery), responses((status = 200, description = "CSV in the bureau's layout")))]
+#[utoipa::path(get, path = "/api/v1/pledges.csv", tag = "pledges", params(YearQuery, ShapeQuery),
+    responses((status = 200, description = "CSV in the bureau's layout, its summary and footnotes below the table (`sheet`: the table only, one line per indicator, its item on every line, rates as numbers in percent with one decimal and the applications counted)", content_type = "text/csv")))]
 pub async fn report_csv(
     state: State,
     _who: Official,
     q: web::Query<YearQuery>,
+    shape: web::Query<ShapeQuery>,
 ) -> Result<HttpResponse, AppError> {
     let ys = years(&q)?;
     let r = state
@@ -75,6 +78,19 @@ pub async fn report_csv(
             move |c| pledges::report(c, &ys)
         })
         .await?;
+    if shape.sheet() {
+        let mut header: Vec<String> = vec!["No.".into(), "Service item".into(), "Indicator".into()];
+        for y in &ys {
+            header.push(format!("{y} target (%)"));
+            header.push(format!("{y} actual (%)"));
+            header.push(format!("{y} applications"));
+        }
+        let header_refs: Vec<&str> = header.iter().map(String::as_str).collect();
+        return Ok(csv_response(
+            "pledges-sheet.csv",
+            to_csv(&header_refs, sheet_rows(&r))?,
+        ));
+    }
     let mut header: Vec<String> = vec!["序".into(), "服務項目".into(), "服務質量指標".into()];
     for y in &ys {
         header.push(format!("{y} 年 預設達標率"));
@@ -124,6 +140,31 @@ pub fn bureau_rows(r: &Value) -> Vec<Vec<String>> {
         rows.push(vec![text(&g["text"]["zh-Hant"])]);
     }
     rows
+}
+
+/// The table for a spreadsheet: every line carries its item (so the table sorts and filters),
+/// rates are plain numbers rounded to one decimal (empty when nothing was counted) and the
+/// applications received are counted beside them.
+fn sheet_rows(r: &Value) -> Vec<Vec<String>> {
+    use super::csv_out::sheet::pct;
+    r["rows"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|row| {
+            let mut out = vec![
+                row["no"].to_string(),
+                text(&row["service_item"]["zh-Hant"]),
+                text(&row["indicator"]["zh-Hant"]),
+            ];
+            for y in row["years"].as_array().into_iter().flatten() {
+                out.push(pct(y["target_pct"].as_f64()));
+                out.push(pct(y["actual_pct"].as_f64()));
+                out.push(super::csv_out::cell(&y["received"]));
+            }
+            out
+        })
+        .collect()
 }
 
 fn esc(s: &str) -> String {

@@ -7,6 +7,7 @@ use serde_json::json;
 
 use super::auth::{MerchantOwner, MerchantUser};
 use super::state::{csv_response, ok, to_csv, State};
+use super::csv_out::ShapeQuery;
 use crate::db::redemptions::{self, Filter, RedeemRequest};
 use crate::domain::codes;
 use crate::domain::money::mop;
@@ -200,11 +201,13 @@ pub async fn list(
     })))
 }
 
-#[utoipa::path(get, path = "/api/v1/merchant/redemptions.csv", tag = "merchant", params(ListQuery), responses((status = 200, description = "CSV")))]
+#[utoipa::path(get, path = "/api/v1/merchant/redemptions.csv", tag = "merchant", params(ListQuery, ShapeQuery),
+    responses((status = 200, description = "CSV, one line per redemption (`sheet`: Macau times, the offer's name, MOP, a total line over the redeemed ones)", content_type = "text/csv")))]
 pub async fn list_csv(
     state: State,
     who: MerchantOwner,
     q: web::Query<ListQuery>,
+    shape: web::Query<ShapeQuery>,
 ) -> Result<HttpResponse, AppError> {
     let mut f = filter(q.into_inner(), true, 1_000_000)?;
     f.per_page = 1_000_000;
@@ -212,6 +215,51 @@ pub async fn list_csv(
     let (rows, _) = state
         .db(move |c| redemptions::list_for_merchant(c, &mid, &f))
         .await?;
+    if shape.sheet() {
+        use super::csv_out::sheet::macau_time;
+        let status = |s: &str| match s {
+            "done" => "Redeemed".to_string(),
+            "void" => "Void".to_string(),
+            other => other.to_string(),
+        };
+        let mut lines: Vec<Vec<String>> = rows
+            .iter()
+            .map(|(r, code, offer)| {
+                vec![
+                    macau_time(r.created_at),
+                    codes::display(code),
+                    crate::domain::names::Names::from_json(offer).zh_hant,
+                    status(&r.status),
+                    mop(r.spend_avos),
+                    mop(r.discount_avos),
+                    mop(r.ecash_avos),
+                ]
+            })
+            .collect();
+        let kept: Vec<_> = rows.iter().filter(|(r, _, _)| r.status == "done").collect();
+        lines.push(vec![
+            "Total".into(),
+            format!("{} redemptions", kept.len()),
+            String::new(),
+            String::new(),
+            mop(kept.iter().map(|(r, _, _)| r.spend_avos).sum()),
+            mop(kept.iter().map(|(r, _, _)| r.discount_avos).sum()),
+            mop(kept.iter().map(|(r, _, _)| r.ecash_avos).sum()),
+        ]);
+        let body = to_csv(
+            &[
+                "Redeemed at",
+                "Coupon",
+                "Offer",
+                "Status",
+                "Spend (MOP)",
+                "Discount (MOP)",
+                "E-cash (MOP)",
+            ],
+            lines,
+        )?;
+        return Ok(csv_response("redemptions-sheet.csv", body));
+    }
     let body = to_csv(
         &[
             "redemption_id",

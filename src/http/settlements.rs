@@ -8,6 +8,7 @@ use serde_json::json;
 
 use super::auth::{self, MerchantOwner, Official};
 use super::state::{created, csv_response, ok, to_csv, State};
+use super::csv_out::ShapeQuery;
 use crate::db::audit::{self, Actor};
 use crate::db::{catalog, settlements};
 use crate::domain::codes;
@@ -171,11 +172,13 @@ pub async fn get(
     Ok(ok(&v))
 }
 
-#[utoipa::path(get, path = "/api/v1/settlements/{id}.csv", tag = "settlements", params(("id" = String, Path)), responses((status = 200, description = "CSV")))]
+#[utoipa::path(get, path = "/api/v1/settlements/{id}.csv", tag = "settlements", params(("id" = String, Path), ShapeQuery),
+    responses((status = 200, description = "CSV, one line per redemption with the shop's name, number and address (`sheet`: Macau times, MOP, a total line)", content_type = "text/csv")))]
 pub async fn get_csv(
     state: State,
     req: actix_web::HttpRequest,
     path: web::Path<String>,
+    shape: web::Query<ShapeQuery>,
 ) -> Result<HttpResponse, AppError> {
     let (s, name, lines) = readable(&state, &req, path.into_inner()).await?;
     let mid = s.merchant_id.clone();
@@ -185,6 +188,37 @@ pub async fn get_csv(
     // The shop by name, number and address on every line, so same-named shops never mix.
     let shop = crate::domain::names::Names::from_json(&name).zh_hant;
     let no = crate::domain::merchant_no::short_no(&s.merchant_id);
+    if shape.sheet() {
+        use super::csv_out::sheet::{macau_time, MERCHANT_HEADER};
+        let mut header = MERCHANT_HEADER.to_vec();
+        header.extend(["Redeemed at", "Coupon", "Spend (MOP)", "E-cash (MOP)"]);
+        let shop_cells = [shop.clone(), no.clone(), address.clone()];
+        let mut rows: Vec<Vec<String>> = lines
+            .iter()
+            .map(|(r, code)| {
+                let mut row = shop_cells.to_vec();
+                row.extend([
+                    macau_time(r.created_at),
+                    codes::display(code),
+                    mop(r.spend_avos),
+                    mop(r.ecash_avos),
+                ]);
+                row
+            })
+            .collect();
+        let mut total = shop_cells.to_vec();
+        total.extend([
+            "Total".to_string(),
+            format!("{} redemptions", lines.len()),
+            mop(lines.iter().map(|(r, _)| r.spend_avos).sum()),
+            mop(lines.iter().map(|(r, _)| r.ecash_avos).sum()),
+        ]);
+        rows.push(total);
+        return Ok(csv_response(
+            &format!("statement-{no}-{}-sheet.csv", s.period_from),
+            to_csv(&header, rows)?,
+        ));
+    }
     let body = to_csv(
         &[
             "statement_id",

@@ -6,6 +6,7 @@ use serde::Deserialize;
 
 use super::auth::Official;
 use super::state::{created, csv_response, ok, to_csv, State};
+use super::csv_out::{cell, ShapeQuery};
 use crate::db::audit::{self, Actor};
 use crate::db::stats::Range;
 use crate::db::{catalog, sources};
@@ -105,46 +106,92 @@ pub async fn list(
     Ok(ok(&grouped(&state, path.into_inner()).await?))
 }
 
-#[utoipa::path(get, path = "/api/v1/campaigns/{id}/sources.csv", tag = "campaigns", params(("id" = String, Path)),
-    responses((status = 200, description = "CSV, one row per source, then direct and other")))]
+#[utoipa::path(get, path = "/api/v1/campaigns/{id}/sources.csv", tag = "campaigns", params(("id" = String, Path), ShapeQuery),
+    responses((status = 200, description = "CSV, one row per source, then direct and other (`sheet`: with readable headers and the redemption rate in percent)", content_type = "text/csv")))]
 pub async fn list_csv(
     state: State,
     _who: Official,
     path: web::Path<String>,
+    shape: web::Query<ShapeQuery>,
 ) -> Result<HttpResponse, AppError> {
     let g = grouped(&state, path.into_inner()).await?;
-    let n = |v: &serde_json::Value| match v {
-        serde_json::Value::Null => String::new(),
-        serde_json::Value::String(s) => s.clone(),
-        o => o.to_string(),
-    };
-    let keys = [
-        "page_views",
-        "visitors",
-        "checkins",
-        "coupons_issued",
-        "redemptions",
-    ];
+    let slug = g["campaign"]["slug"].as_str().unwrap_or("campaign");
+    if shape.sheet() {
+        let (header, rows) = sheet(&g);
+        return Ok(csv_response(
+            &format!("{slug}-sources-sheet.csv"),
+            to_csv(&header, rows)?,
+        ));
+    }
     let mut rows: Vec<Vec<String>> = Vec::new();
     for s in g["sources"].as_array().into_iter().flatten() {
-        let mut r = vec![n(&s["name"]), n(&s["platform"]), n(&s["code"])];
-        r.extend(keys.iter().map(|k| n(&s["figures"][*k])));
+        let mut r = vec![cell(&s["name"]), cell(&s["platform"]), cell(&s["code"])];
+        r.extend(FIGURES.iter().map(|k| cell(&s["figures"][*k])));
         rows.push(r);
     }
     for (label, k) in [("direct", "direct"), ("other", "other")] {
         let mut r = vec![label.to_string(), String::new(), String::new()];
-        r.extend(keys.iter().map(|x| n(&g[k][*x])));
+        r.extend(FIGURES.iter().map(|x| cell(&g[k][*x])));
         rows.push(r);
     }
     let mut header = vec!["source", "platform", "code"];
-    header.extend(keys);
+    header.extend(FIGURES);
     Ok(csv_response(
-        &format!(
-            "{}-sources.csv",
-            g["campaign"]["slug"].as_str().unwrap_or("campaign")
-        ),
+        &format!("{slug}-sources.csv"),
         to_csv(&header, rows)?,
     ))
+}
+
+/// The funnel figures of a source, in column order.
+const FIGURES: [&str; 5] = [
+    "page_views",
+    "visitors",
+    "checkins",
+    "coupons_issued",
+    "redemptions",
+];
+
+/// The traffic by source (as [`sources::grouped`] answers) as one spreadsheet table: a line
+/// per registered source, then "(direct)" and "(other)"; the redemption rate in percent. Used
+/// by `sources.csv` and by the statistics' `sources` table.
+pub fn sheet(g: &serde_json::Value) -> (Vec<&'static str>, Vec<Vec<String>>) {
+    use super::csv_out::sheet::share;
+    let line = |name: String, platform: String, code: String, f: &serde_json::Value| {
+        let mut r = vec![name, platform, code];
+        r.extend(FIGURES.iter().map(|k| cell(&f[*k])));
+        r.push(share(&f["redemptions"], &f["coupons_issued"]));
+        r
+    };
+    let mut rows: Vec<Vec<String>> = g["sources"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|s| {
+            line(
+                cell(&s["name"]),
+                cell(&s["platform"]),
+                cell(&s["code"]),
+                &s["figures"],
+            )
+        })
+        .collect();
+    for (label, k) in [("(direct)", "direct"), ("(other)", "other")] {
+        rows.push(line(label.into(), String::new(), String::new(), &g[k]));
+    }
+    (
+        vec![
+            "Source",
+            "Platform",
+            "Code",
+            "Page views",
+            "Visitors",
+            "Check-ins",
+            "Coupons issued",
+            "Redemptions",
+            "Redemption rate (%)",
+        ],
+        rows,
+    )
 }
 
 /// `/s/{code}`: the short link on posters and in posts; lands on the campaign with its source.

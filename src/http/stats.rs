@@ -8,6 +8,7 @@ use serde_json::{json, Value};
 
 use super::auth::{MaybeOfficial, Official};
 use super::state::{csv_response, ok, to_csv, State};
+use super::csv_out::ShapeQuery;
 use crate::db::stats::{self, Range};
 use crate::db::{audit, catalog};
 use crate::domain::time::to_rfc3339;
@@ -93,15 +94,58 @@ fn n(v: &Value) -> String {
     }
 }
 
-#[utoipa::path(get, path = "/api/v1/campaigns/{id}/stats.csv", tag = "stats", params(("id" = String, Path), RangeQuery), responses((status = 200, description = "CSV")))]
+/// The tables of the statistics' spreadsheet shape (`stats.csv?shape=sheet&table=…`).
+#[derive(Deserialize, utoipa::ToSchema, Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum StatsTable {
+    /// One line per figure: funnel, redemption rate, money, merchants, survey share.
+    #[default]
+    Summary,
+    /// One line per Macau day.
+    Daily,
+    /// One line per check-in point.
+    Points,
+    /// One line per offer.
+    Offers,
+    /// One line per merchant, told apart by number and address.
+    Merchants,
+    /// One line per registered promotion source, then direct and other.
+    Sources,
+}
+
+#[derive(Deserialize, utoipa::IntoParams, Default)]
+#[into_params(parameter_in = Query)]
+pub struct StatsTableQuery {
+    /// With `shape=sheet`, which table the file holds (default `summary`).
+    pub table: Option<StatsTable>,
+}
+
+#[utoipa::path(get, path = "/api/v1/campaigns/{id}/stats.csv", tag = "stats", params(("id" = String, Path), RangeQuery, ShapeQuery, StatsTableQuery),
+    responses((status = 200, description = "CSV. `long` (default): section, key, name, metric, value per line. `sheet`: the table named by `table`, one header row, rates in percent, money in MOP", content_type = "text/csv")))]
 pub async fn campaign_csv(
     state: State,
     _who: Official,
     path: web::Path<String>,
     q: web::Query<RangeQuery>,
+    shape: web::Query<ShapeQuery>,
+    table: web::Query<StatsTableQuery>,
 ) -> Result<HttpResponse, AppError> {
     let r = range(&q)?;
     let s = load(&state, path.into_inner(), r).await?;
+    if shape.sheet() {
+        let t = table.table.unwrap_or_default();
+        let (header, rows) = if t == StatsTable::Sources {
+            let (caches, cid) = (state.caches.clone(), n(&s["campaign_id"]));
+            let g = state
+                .db(move |c| crate::db::sources::grouped(c, &caches, &cid, r))
+                .await?;
+            super::sources::sheet(&g)
+        } else {
+            stats_sheet(&s, t)
+        };
+        let name = format!("campaign-stats-{}.csv", format!("{t:?}").to_lowercase());
+        return Ok(csv_response(&name, to_csv(&header, rows)?));
+    }
     let mut rows: Vec<Vec<String>> = Vec::new();
     let mut row = |section: &str, key: &str, name: &str, metric: &str, value: &Value| {
         rows.push(vec![
@@ -225,6 +269,131 @@ pub async fn campaign_csv(
     ))
 }
 
+/// One table of the statistics for a spreadsheet (every table but `sources`).
+fn stats_sheet(s: &Value, t: StatsTable) -> (Vec<&'static str>, Vec<Vec<String>>) {
+    use super::csv_out::sheet::{mop, ratio_pct, share, MERCHANT_HEADER};
+    let zh = |v: &Value| n(&v["zh-Hant"]);
+    match t {
+        StatsTable::Summary | StatsTable::Sources => {
+            let f = &s["funnel"];
+            let count = |label: &str, v: &Value| vec![label.to_string(), n(v)];
+            let rows = vec![
+                count("Page views", &f["page_views"]),
+                count("Unique visitors", &f["unique_visitors"]),
+                count("Visitors", &f["visitors"]),
+                count("Check-ins", &f["checkins"]),
+                count("Coupons issued", &f["coupons_issued"]),
+                count("Coupons redeemed", &f["coupons_redeemed"]),
+                vec![
+                    "Redemption rate (%)".into(),
+                    ratio_pct(s["redemption_rate"].as_f64()),
+                ],
+                vec![
+                    "E-cash redeemed (MOP)".into(),
+                    mop(&s["ecash_redeemed_avos"]),
+                ],
+                vec!["Spend (MOP)".into(), mop(&s["spend_avos"])],
+                count("Merchants enrolled", &s["merchants_enrolled"]),
+                count("Merchants with a redemption", &s["merchants_redeeming"]),
+                count("Survey answers", &s["survey"]["responses"]),
+                vec![
+                    "Survey: came because of the campaign (%)".into(),
+                    ratio_pct(s["survey"]["share"].as_f64()),
+                ],
+            ];
+            (vec!["Figure", "Value"], rows)
+        }
+        StatsTable::Daily => (
+            vec![
+                "Day",
+                "Page views",
+                "Check-ins",
+                "Coupons issued",
+                "Coupons redeemed",
+            ],
+            s["daily"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|d| {
+                    ["day", "page_views", "checkins", "issued", "redeemed"]
+                        .iter()
+                        .map(|k| n(&d[*k]))
+                        .collect()
+                })
+                .collect(),
+        ),
+        StatsTable::Points => (
+            vec!["Point", "Kind", "Check-ins", "Refused scans"],
+            s["points"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|p| {
+                    let refused: i64 = p["refused"]
+                        .as_object()
+                        .into_iter()
+                        .flatten()
+                        .filter_map(|(_, c)| c.as_i64())
+                        .sum();
+                    vec![
+                        zh(&p["name"]),
+                        n(&p["kind"]).to_uppercase(),
+                        n(&p["checkins"]),
+                        refused.to_string(),
+                    ]
+                })
+                .collect(),
+        ),
+        StatsTable::Offers => (
+            vec![
+                "Offer",
+                "Stock",
+                "Issued",
+                "Redeemed",
+                "Stock issued (%)",
+                "Redemption rate (%)",
+            ],
+            s["offers"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|o| {
+                    vec![
+                        zh(&o["name"]),
+                        n(&o["stock"]),
+                        n(&o["issued"]),
+                        n(&o["redeemed"]),
+                        share(&o["issued"], &o["stock"]),
+                        share(&o["redeemed"], &o["issued"]),
+                    ]
+                })
+                .collect(),
+        ),
+        StatsTable::Merchants => {
+            let mut header = MERCHANT_HEADER.to_vec();
+            header.extend(["Category", "Redemptions", "E-cash (MOP)", "Spend (MOP)"]);
+            let rows = s["merchants"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|m| {
+                    vec![
+                        zh(&m["name"]),
+                        n(&m["merchant_no"]),
+                        n(&m["address"]),
+                        n(&m["category"]),
+                        n(&m["redemptions"]),
+                        mop(&m["ecash_avos"]),
+                        mop(&m["spend_avos"]),
+                    ]
+                })
+                .collect();
+            (header, rows)
+        }
+    }
+}
+
 #[utoipa::path(get, path = "/api/v1/campaigns/{id}/signals", tag = "stats", params(("id" = String, Path), RangeQuery),
     responses((status = 200, description = "fraud signals with their evidence rows (default: the last 7 days)")))]
 pub async fn signals(
@@ -339,16 +508,63 @@ pub async fn export_json(
     Ok(ok(&open_data(&state, path.into_inner(), r, who.0).await?))
 }
 
-#[utoipa::path(get, path = "/api/v1/campaigns/{id}/export.csv", tag = "stats", security((), ("bearer" = [])), params(("id" = String, Path), RangeQuery),
-    responses((status = 200, description = "open data as CSV, one row per Macau day")))]
+#[utoipa::path(get, path = "/api/v1/campaigns/{id}/export.csv", tag = "stats", security((), ("bearer" = [])), params(("id" = String, Path), RangeQuery, ShapeQuery),
+    responses((status = 200, description = "open data as CSV, one row per Macau day (`sheet`: with a total line and suppressed counts written `<5`)", content_type = "text/csv")))]
 pub async fn export_csv(
     state: State,
     who: MaybeOfficial,
     path: web::Path<String>,
     q: web::Query<RangeQuery>,
+    shape: web::Query<ShapeQuery>,
 ) -> Result<HttpResponse, AppError> {
     let r = range(&q)?;
     let d = open_data(&state, path.into_inner(), r, who.0).await?;
+    if shape.sheet() {
+        // Suppressed counts (null) read "<5" rather than looking like zero or missing data.
+        let count = |v: &Value| {
+            if v.is_null() {
+                format!("<{OPEN_DATA_MIN_COUNT}")
+            } else {
+                n(v)
+            }
+        };
+        let keys = [
+            "page_views",
+            "checkins",
+            "coupons_issued",
+            "coupons_redeemed",
+        ];
+        let mut rows: Vec<Vec<String>> = d["days"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|x| {
+                let mut row = vec![n(&x["day"])];
+                row.extend(keys.iter().map(|k| count(&x[*k])));
+                row
+            })
+            .collect();
+        let mut total = vec!["Total".to_string()];
+        total.extend(keys.iter().map(|k| count(&d["totals"][*k])));
+        rows.push(total);
+        let body = to_csv(
+            &[
+                "Day",
+                "Page views",
+                "Check-ins",
+                "Coupons issued",
+                "Coupons redeemed",
+            ],
+            rows,
+        )?;
+        return Ok(csv_response(
+            &format!(
+                "{}-open-data-sheet.csv",
+                d["campaign"]["slug"].as_str().unwrap_or("campaign")
+            ),
+            body,
+        ));
+    }
     let rows = d["days"].as_array().into_iter().flatten().map(|x| {
         [
             "day",

@@ -27,7 +27,13 @@ fn is_uuid_in(text: &str) -> Option<String> {
     None
 }
 
-async fn shop(app: &TestApp, off: &str, cid: &str, name: &str, address: &str) -> (String, String) {
+pub(crate) async fn shop(
+    app: &TestApp,
+    off: &str,
+    cid: &str,
+    name: &str,
+    address: &str,
+) -> (String, String) {
     let user = format!("s-{}", &uuid::Uuid::new_v4().simple().to_string()[..10]);
     let (s, b) = app
         .post("/merchants", Some(off), json!({
@@ -54,7 +60,7 @@ async fn shop(app: &TestApp, off: &str, cid: &str, name: &str, address: &str) ->
     (b["id"].as_str().unwrap().to_string(), token)
 }
 
-async fn coupon(app: &TestApp, offer: &str) -> String {
+pub(crate) async fn coupon(app: &TestApp, offer: &str) -> String {
     let (_, v) = app.visitor().await;
     let (s, c) = app
         .post(&format!("/offers/{offer}/claim"), Some(&v), json!({}))

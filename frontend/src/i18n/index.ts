@@ -109,11 +109,86 @@ export function fmtDate(iso: string | null | undefined): string {
   return new Intl.DateTimeFormat(intlLocale(), { timeZone: TZ, dateStyle: 'medium' }).format(d);
 }
 
+/** Day and time without the year, written as `fmtDate` writes days ("3 Nov, 14:05", "11月3日 14:05"). */
 export function fmtShortDateTime(iso: string | null | undefined): string {
   if (!iso) return '—';
   const d = new Date(iso);
   if (isNaN(d.getTime())) return iso;
-  return new Intl.DateTimeFormat(intlLocale(), { timeZone: TZ, month: 'numeric', day: 'numeric', hour: '2-digit', minute: '2-digit', hour12: false }).format(d);
+  return new Intl.DateTimeFormat(intlLocale(), { timeZone: TZ, month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', hour12: false }).format(d);
+}
+
+/** The order in which the reader's language writes a day's year, month and day (as `fmtDate` does). */
+function dayOrder(): ('year' | 'month' | 'day')[] {
+  return new Intl.DateTimeFormat(intlLocale(), { timeZone: 'UTC', dateStyle: 'medium' })
+    .formatToParts(new Date(Date.UTC(2026, 11, 31)))
+    .map((p) => p.type)
+    .filter((x): x is 'year' | 'month' | 'day' => x === 'year' || x === 'month' || x === 'day');
+}
+
+/** Month names (long and short, lower case) of the reader's language, January first. */
+function monthNames(): string[][] {
+  const loc = intlLocale();
+  return Array.from({ length: 12 }, (_, i) =>
+    (['long', 'short'] as const).map((month) =>
+      new Intl.DateTimeFormat(loc, { timeZone: 'UTC', month }).format(new Date(Date.UTC(2026, i, 15))).toLocaleLowerCase(loc).replace(/\.$/, ''),
+    ),
+  );
+}
+
+/**
+ * A day typed by a person → YYYY-MM-DD, or null when it is not a day. Takes what `fmtDate` writes
+ * in the reader's language ("3 Nov 2026", "03/11/2026", "2026年11月3日"), the same numbers in that
+ * language's order with any separator, and ISO `2026-11-03`.
+ */
+export function parseDay(text: string): string | null {
+  const s = text.trim();
+  if (!s) return null;
+  let y: number | undefined;
+  let m: number | undefined;
+  let d: number | undefined;
+  const iso = /^(\d{4})-(\d{1,2})-(\d{1,2})$/.exec(s);
+  if (iso) {
+    [y, m, d] = [+iso[1], +iso[2], +iso[3]];
+  } else {
+    const loc = intlLocale();
+    const nums: string[] = [];
+    for (const tok of s.toLocaleLowerCase(loc).match(/\d+|\p{L}+/gu) || []) {
+      if (/^\d+$/.test(tok)) nums.push(tok);
+      else if (tok.length >= 3) {
+        const i = monthNames().findIndex((names) => names.some((n) => n.startsWith(tok)));
+        if (i >= 0 && m === undefined) m = i + 1;
+      }
+    }
+    if (m !== undefined) {
+      // Month by name: the four-digit number is the year, the other the day.
+      if (nums.length !== 2) return null;
+      const yi = nums.findIndex((n) => n.length === 4);
+      if (yi < 0) return null;
+      y = +nums[yi];
+      d = +nums[1 - yi];
+    } else {
+      if (nums.length !== 3) return null;
+      const order = nums[0].length === 4 ? (['year', 'month', 'day'] as const) : dayOrder();
+      const at = (k: 'year' | 'month' | 'day') => +nums[order.indexOf(k)];
+      [y, m, d] = [at('year'), at('month'), at('day')];
+    }
+  }
+  if (y < 1970 || y > 2999) return null;
+  const day = new Date(Date.UTC(y, m - 1, d));
+  if (day.getUTCFullYear() !== y || day.getUTCMonth() !== m - 1 || day.getUTCDate() !== d) return null;
+  return day.toISOString().slice(0, 10);
+}
+
+/** Calendar labels in the reader's language: the month's title and the week's day initials. */
+export function calendarLabels(year: number, month0: number): { title: string; weekdays: string[]; firstDay: number } {
+  const loc = intlLocale();
+  const title = new Intl.DateTimeFormat(loc, { timeZone: 'UTC', month: 'long', year: 'numeric' }).format(new Date(Date.UTC(year, month0, 15)));
+  // Weeks start on Sunday in Chinese calendars, on Monday in Portuguese and British ones.
+  const firstDay = getState().locale.startsWith('zh') ? 0 : 1;
+  const wd = new Intl.DateTimeFormat(loc, { timeZone: 'UTC', weekday: 'narrow' });
+  // 2026-01-04 was a Sunday.
+  const weekdays = Array.from({ length: 7 }, (_, i) => wd.format(new Date(Date.UTC(2026, 0, 4 + ((i + firstDay) % 7)))));
+  return { title, weekdays, firstDay };
 }
 
 export function fmtTime(iso: string | null | undefined): string {

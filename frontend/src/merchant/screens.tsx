@@ -1,8 +1,8 @@
 // Merchant screens: redeem at the till, history, statements, campaigns (enrolment and survey).
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { api, downloadFile, openBlobInTab, ApiError, NetworkError, type Campaign, type Coupon, type I18nName, type Enrolment, type Merchant, type Redemption, type RedemptionPreview, type Settlement } from '../api';
+import { api, openBlobInTab, ApiError, NetworkError, type Campaign, type Coupon, type I18nName, type Enrolment, type Merchant, type Redemption, type RedemptionPreview, type Settlement } from '../api';
 import { t, tn, tData, pick, fmtMoney, fmtDateTime, fmtDate, fmtTime, fmtShortDateTime, macauToday, parseMop } from '../i18n';
-import { ErrorBox, Field, Loading, StatusBadge, useLoad, useNow, fmtCountdown, describeError, Notice } from '../components';
+import { CsvButtons, DateField, ErrorBox, Field, Loading, StatusBadge, useLoad, useNow, fmtCountdown, describeError, Notice } from '../components';
 import { Scanner } from '../scanner';
 import { uuid, getState } from '../store';
 import { offerValue } from '../visitor/common';
@@ -493,10 +493,10 @@ export function HistoryPage() {
         }}
       >
         <Field id="h-from" label={t('common.from')}>
-          <input id="h-from" type="date" value={from} onInput={(e) => setFrom(e.currentTarget.value)} />
+          <DateField id="h-from" value={from} onChange={setFrom} />
         </Field>
         <Field id="h-to" label={t('common.to')}>
-          <input id="h-to" type="date" value={to} onInput={(e) => setTo(e.currentTarget.value)} />
+          <DateField id="h-to" value={to} onChange={setTo} />
         </Field>
         <Field id="h-campaign" label={t('history.campaign')}>
           <select id="h-campaign" value={campaign} onChange={(e) => setCampaign(e.currentTarget.value)}>
@@ -512,13 +512,9 @@ export function HistoryPage() {
           <button type="submit" class="btn btn-primary">
             {t('common.apply')}
           </button>
-          {getState().staff?.merchant_role !== 'cashier' && <button
-            type="button"
-            class="btn"
-            onClick={() => downloadFile(`/merchant/redemptions.csv?${qs()}`, `redemptions-${q.from || 'all'}-${q.to || macauToday()}.csv`).catch(setDlErr)}
-          >
-            {t('common.download_csv')}
-          </button>}
+          {getState().staff?.merchant_role !== 'cashier' && (
+            <CsvButtons path={`/merchant/redemptions.csv?${qs()}`} filename={`redemptions-${q.from || 'all'}-${q.to || macauToday()}.csv`} onError={setDlErr} />
+          )}
         </div>
       </form>
       <ErrorBox error={err || dlErr} />

@@ -1,9 +1,9 @@
 // Official: merchants, enrolments, settlements, pledge report, holidays.
 import { useEffect, useState } from 'preact/hooks';
 import { ImageUpload } from './imagery';
-import { api, downloadFile, openBlobInTab, type Campaign, type Enrolment, type Holiday, type I18nName, type Merchant, type Settlement } from '../api';
+import { api, openBlobInTab, type Campaign, type Enrolment, type Holiday, type I18nName, type Merchant, type Settlement } from '../api';
 import { t, tn, tData, pick, fmtDate, fmtDateTime, fmtMoney, fmtPct, fmtNumber, macauToday } from '../i18n';
-import { ErrorBox, Field, Loading, MMark, Notice, StatusBadge, useLoad } from '../components';
+import { CsvButtons, DateField, ErrorBox, Field, Loading, MMark, Notice, StatusBadge, useLoad } from '../components';
 import { canWrite, useAppState } from '../store';
 import { useRoute } from '../router';
 import { NameFields, cleanName, CATEGORIES } from './common';
@@ -275,11 +275,11 @@ export function SettlementsPage() {
           <>
             <div class="field">
               <label for="se-from">{t('common.from')}</label>
-              <input id="se-from" type="date" value={from} onInput={(e) => setFrom(e.currentTarget.value)} />
+              <DateField id="se-from" value={from} onChange={setFrom} />
             </div>
             <div class="field">
               <label for="se-to">{t('common.to')}</label>
-              <input id="se-to" type="date" value={to} onInput={(e) => setTo(e.currentTarget.value)} />
+              <DateField id="se-to" value={to} onChange={setTo} />
             </div>
             <button type="submit" class="btn btn-primary" disabled={!campaign}>
               {t('settlement.generate')}
@@ -337,9 +337,7 @@ export function SettlementsPage() {
                       {t('settlement.pay')}
                     </button>
                   )}
-                  <button type="button" class="btn btn-small" onClick={() => downloadFile(`/settlements/${s.id}.csv`, `statement-${s.merchant_no || 'merchant'}-${s.period_from}.csv`).catch(setActErr)}>
-                    {t('common.download_csv')}
-                  </button>
+                  <CsvButtons small path={`/settlements/${s.id}.csv`} filename={`statement-${s.merchant_no || 'merchant'}-${s.period_from}.csv`} onError={setActErr} />
                   <button type="button" class="btn btn-small" onClick={() => openBlobInTab(`/settlements/${s.id}/print`).catch(setActErr)}>
                     {t('settlement.print')}
                   </button>
@@ -442,9 +440,7 @@ export function PledgesPage() {
             ))}
           </select>
         </div>
-        <button type="button" class="btn" onClick={() => downloadFile(`/pledges.csv?years=${years.join(',')}`, `pledges-${years[0]}-${last}.csv`).catch(setDlErr)}>
-          {t('common.download_csv')}
-        </button>
+        <CsvButtons path={`/pledges.csv?years=${years.join(',')}`} filename={`pledges-${years[0]}-${last}.csv`} onError={setDlErr} />
         <button type="button" class="btn" onClick={() => openBlobInTab(`/pledges/print?years=${years.join(',')}`).catch(setDlErr)}>
           {t('pledge.print')}
         </button>
@@ -614,7 +610,7 @@ export function HolidaysPage() {
       <form class="card filters row" onSubmit={add}>
         <div class="field">
           <label for="ho-day">{t('holiday.day')}</label>
-          <input id="ho-day" type="date" required value={day} onInput={(e) => setDay(e.currentTarget.value)} />
+          <DateField id="ho-day" required value={day} onChange={setDay} />
         </div>
         <div class="field">
           <label for="ho-name">{t('holiday.name')}</label>

@@ -16,7 +16,7 @@ import {
   type Point,
 } from '../api';
 import { t, tData, pick, fmtDate, fmtDateTime, fmtMoney, fmtNumber, localInputToRfc3339, rfc3339ToLocalInput, parseMop, macauToday } from '../i18n';
-import { ErrorBox, Field, Loading, Notice, QrImage, StatusBadge, useLoad, describeError } from '../components';
+import { DateTimeField, ErrorBox, Field, Loading, Notice, QrImage, StatusBadge, useLoad, describeError } from '../components';
 import { useAppState, canWrite } from '../store';
 import { navigate } from '../router';
 import { NameFields, cleanName, CATEGORIES, CampaignTabs } from './common';
@@ -230,10 +230,10 @@ function CampaignFormView({ initial, onSaved, submitLabel, existingId }: { initi
         <textarea id={`${idp}-desc`} rows={3} value={f.description} onInput={(e) => setF({ ...f, description: e.currentTarget.value })} />
       </div>
       <Field id={`${idp}-starts`} label={t('campaign.starts_at_macau')}>
-        <input id={`${idp}-starts`} type="datetime-local" required value={f.starts_at} onInput={(e) => setF({ ...f, starts_at: e.currentTarget.value })} />
+        <DateTimeField id={`${idp}-starts`} required value={f.starts_at} onChange={(v) => setF({ ...f, starts_at: v })} />
       </Field>
       <Field id={`${idp}-ends`} label={t('campaign.ends_at_macau')}>
-        <input id={`${idp}-ends`} type="datetime-local" required value={f.ends_at} onInput={(e) => setF({ ...f, ends_at: e.currentTarget.value })} />
+        <DateTimeField id={`${idp}-ends`} required value={f.ends_at} onChange={(v) => setF({ ...f, ends_at: v })} />
       </Field>
       <ErrorBox error={err} />
       <div class="row">
@@ -638,17 +638,17 @@ function OffersSection({ c, reload }: { c: Campaign; reload: () => void }) {
           {f.trigger === 'draw' && (
             <>
               <Field id="of-close" label={t('offer.entries_close_at')}>
-                <input id="of-close" type="datetime-local" value={f.entries_close_at} onInput={(e) => setF({ ...f, entries_close_at: e.currentTarget.value })} />
+                <DateTimeField id="of-close" value={f.entries_close_at} onChange={(v) => setF({ ...f, entries_close_at: v })} />
               </Field>
               <Field id="of-draw" label={t('offer.draw_at')}>
-                <input id="of-draw" type="datetime-local" value={f.draw_at} onInput={(e) => setF({ ...f, draw_at: e.currentTarget.value })} />
+                <DateTimeField id="of-draw" value={f.draw_at} onChange={(v) => setF({ ...f, draw_at: v })} />
               </Field>
             </>
           )}
           {f.trigger === 'checkins' && num('of-count', t('offer.trigger_count'), 'count')}
           {f.trigger === 'claim' && (
             <Field id="of-opens" label={t('offer.opens_at')}>
-              <input id="of-opens" type="datetime-local" value={f.opens_at} onInput={(e) => setF({ ...f, opens_at: e.currentTarget.value })} />
+              <DateTimeField id="of-opens" value={f.opens_at} onChange={(v) => setF({ ...f, opens_at: v })} />
             </Field>
           )}
           <div class="field">

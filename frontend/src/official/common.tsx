@@ -2,7 +2,7 @@ import type { ComponentChildren } from 'preact';
 import type { I18nName } from '../api';
 import { t } from '../i18n';
 import { LOCALE_LABELS } from '../i18n';
-import { Field } from '../components';
+import { DateField, Field } from '../components';
 
 const NAME_LOCALES = ['zh-Hant', 'pt', 'en', 'zh-Hans'] as const;
 
@@ -80,11 +80,11 @@ export function DateRangeForm(props: {
     >
       <div class="field">
         <label for={`${idPrefix}-from`}>{t('common.from')}</label>
-        <input id={`${idPrefix}-from`} type="date" value={from} onInput={(e) => setFrom(e.currentTarget.value)} />
+        <DateField id={`${idPrefix}-from`} value={from} onChange={setFrom} />
       </div>
       <div class="field">
         <label for={`${idPrefix}-to`}>{t('common.to')}</label>
-        <input id={`${idPrefix}-to`} type="date" value={to} onInput={(e) => setTo(e.currentTarget.value)} />
+        <DateField id={`${idPrefix}-to`} value={to} onChange={setTo} />
       </div>
       <button type="submit" class="btn btn-primary">
         {t('common.apply')}

@@ -1,9 +1,9 @@
 // The bureau's desk: what tells shops apart, confirmations, and the survey answers page.
 import { useState } from 'preact/hooks';
 import type { ComponentChildren } from 'preact';
-import { api, downloadFile, type Campaign, type I18nName } from '../api';
+import { api, type Campaign, type I18nName } from '../api';
 import { t, pick, fmtDateTime, fmtPct, fmtNumber } from '../i18n';
-import { ErrorBox, Loading, QrImage, useLoad } from '../components';
+import { CsvButtons, ErrorBox, Loading, QrImage, useLoad } from '../components';
 import { useAppState } from '../store';
 import { CampaignTabs } from './common';
 
@@ -148,9 +148,7 @@ export function SurveyAnswersPage({ id }: { id: string }) {
             <label>
               <input type="checkbox" checked={only} onChange={(e) => setOnly(e.currentTarget.checked)} /> {t('survey.only_comments')}
             </label>
-            <button type="button" class="btn" onClick={() => downloadFile(`/campaigns/${id}/survey/answers.csv`, `survey-${c?.slug || 'campaign'}.csv`).catch(setDlErr)}>
-              {t('common.download_csv')}
-            </button>
+            <CsvButtons path={`/campaigns/${id}/survey/answers.csv`} filename={`survey-${c?.slug || 'campaign'}.csv`} onError={setDlErr} />
           </div>
           {shown.length === 0 ? (
             <p>{t('common.none')}</p>
@@ -332,9 +330,7 @@ export function SourcesPage({ id }: { id: string }) {
       {d && (
         <>
           <div class="row">
-            <button type="button" class="btn" onClick={() => downloadFile(`/campaigns/${id}/sources.csv`, `sources-${c?.slug || 'campaign'}.csv`).catch(setDlErr)}>
-              {t('common.download_csv')}
-            </button>
+            <CsvButtons path={`/campaigns/${id}/sources.csv`} filename={`sources-${c?.slug || 'campaign'}.csv`} onError={setDlErr} />
           </div>
           <div class="table-wrap" tabIndex={0}>
             <table data-testid="sources-table">

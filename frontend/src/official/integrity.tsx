@@ -3,7 +3,7 @@
 import { useState } from 'preact/hooks';
 import { api, downloadFile, type Campaign, type I18nName, type Settlement } from '../api';
 import { t, tn, pick, fmtDateTime, fmtMoney, fmtNumber } from '../i18n';
-import { ErrorBox, Field, Loading, Notice, StatusBadge, useLoad } from '../components';
+import { CsvButtons, ErrorBox, Field, Loading, Notice, StatusBadge, useLoad } from '../components';
 import { useAppState } from '../store';
 
 interface Verification {
@@ -112,9 +112,7 @@ export function LedgerPage() {
             <button type="button" class="btn" onClick={reload}>
               {t('ledger.recompute')}
             </button>
-            <button type="button" class="btn" onClick={() => downloadFile(`/campaigns/${campaign}/reconciliation.csv`, `reconciliation-${slug}.csv`).catch(setErr)}>
-              {t('common.download_csv')}
-            </button>
+            <CsvButtons path={`/campaigns/${campaign}/reconciliation.csv`} filename={`reconciliation-${slug}.csv`} onError={setErr} />
           </>
         )}
       </form>

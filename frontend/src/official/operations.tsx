@@ -4,7 +4,7 @@ import type { ComponentChildren } from 'preact';
 import { useState } from 'preact/hooks';
 import { api, apiCsv, type Campaign, type Enrolment, type I18nName, type Merchant, type Offer, type Point, type Settlement, type Signal } from '../api';
 import { t, tData, pick, errorText, fmtDateTime, fmtMoney, fmtNumber, localInputToRfc3339, rfc3339ToLocalInput, parseMop } from '../i18n';
-import { ErrorBox, Field, Notice, useLoad } from '../components';
+import { DateTimeField, ErrorBox, Field, Notice, useLoad } from '../components';
 import { canWrite } from '../store';
 import { NameFields, cleanName, CATEGORIES } from './common';
 
@@ -171,7 +171,7 @@ export function LiveEdit({ c, onSaved }: { c: Campaign; onSaved: () => void }) {
         <textarea id="live-desc" rows={3} value={desc} onInput={(e) => setDesc(e.currentTarget.value)} />
       </div>
       <Field id="live-ends" label={t('campaign.ends_at_macau')} hint={t('ops.ends_hint')}>
-        <input id="live-ends" type="datetime-local" aria-describedby="live-ends-hint" value={ends} onInput={(e) => setEnds(e.currentTarget.value)} />
+        <DateTimeField id="live-ends" describedBy="live-ends-hint" value={ends} onChange={setEnds} />
       </Field>
       <ErrorBox error={err} />
       <div class="row">
@@ -231,7 +231,7 @@ export function OfferOps({ o, reload, ended }: { o: Offer & { paused?: boolean; 
           {o.valid_until && (
             <>
               <label for={`until-${o.id}`}>{t('ops.valid_until')}</label>
-              <input id={`until-${o.id}`} type="datetime-local" value={until} onInput={(e) => setUntil(e.currentTarget.value)} />
+              <DateTimeField id={`until-${o.id}`} value={until} onChange={setUntil} />
             </>
           )}
           <button type="submit" class="btn btn-small btn-primary">

@@ -13,9 +13,9 @@ import {
   Tooltip,
   type ChartConfiguration,
 } from 'chart.js';
-import { api, downloadFile, type Campaign, type Stats } from '../api';
+import { api, type Campaign, type Stats } from '../api';
 import { t, tData, pick, fmtMoney, fmtNumber, fmtPct, fmtDate } from '../i18n';
-import { ErrorBox, Loading, useLoad } from '../components';
+import { CsvButtons, ErrorBox, Loading, useLoad } from '../components';
 import { useAppState } from '../store';
 import { Kpi } from './campaigns';
 import { CampaignTabs, DateRangeForm } from './common';
@@ -49,6 +49,23 @@ function ChartBox({ config, label, id }: { config: ChartConfiguration; label: st
   );
 }
 
+/** The tables of the statistics' spreadsheet download, with their names on the page. */
+const SHEET_TABLES: [string, string][] = [
+  ['summary', 'stats.sheet_summary'],
+  ['daily', 'stats.daily'],
+  ['points', 'stats.per_point'],
+  ['offers', 'stats.per_offer'],
+  ['merchants', 'stats.per_merchant'],
+  ['sources', 'stats.per_ref'],
+];
+
+function rangeQuery(q: { from: string; to: string }): string {
+  const p = new URLSearchParams();
+  if (q.from) p.set('from', q.from);
+  if (q.to) p.set('to', q.to);
+  return p.toString();
+}
+
 export function StatsPage({ id }: { id: string }) {
   useAppState();
   const [from, setFrom] = useState('');
@@ -63,6 +80,7 @@ export function StatsPage({ id }: { id: string }) {
     return api<Stats>(`/campaigns/${id}/stats${qs ? `?${qs}` : ''}`, { auth: 'staff' });
   }, [id, q.from, q.to]);
   const [dlErr, setDlErr] = useState<unknown>(null);
+  const [sheetTable, setSheetTable] = useState('summary');
   // Live: when the campaign's figures change and the period shown reaches today, count again.
   const lastLive = useRef<string | null>(null);
   const [liveVersion, setLiveVersion] = useState(0);
@@ -98,18 +116,14 @@ export function StatsPage({ id }: { id: string }) {
         <button type="button" class="btn" onClick={reload}>
           {t('common.refresh')}
         </button>
-        <button
-          type="button"
-          class="btn"
-          onClick={() => {
-            const p = new URLSearchParams();
-            if (q.from) p.set('from', q.from);
-            if (q.to) p.set('to', q.to);
-            downloadFile(`/campaigns/${id}/stats.csv?${p}`, `stats-${c?.slug || id}.csv`).catch(setDlErr);
-          }}
-        >
-          {t('common.download_csv')}
-        </button>
+        <select id="st-sheet-table" aria-label={t('stats.sheet_table')} value={sheetTable} onChange={(e) => setSheetTable(e.currentTarget.value)}>
+          {SHEET_TABLES.map(([v, k]) => (
+            <option key={v} value={v}>
+              {t(k)}
+            </option>
+          ))}
+        </select>
+        <CsvButtons path={`/campaigns/${id}/stats.csv?${rangeQuery(q)}`} filename={`stats-${c?.slug || id}.csv`} onError={setDlErr} sheetQuery={`table=${sheetTable}`} />
       </DateRangeForm>
       {loading && !s && <Loading />}
       <ErrorBox error={err || dlErr} />

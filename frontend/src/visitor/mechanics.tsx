@@ -2,7 +2,7 @@
 // cards, and fair draws (entering, and each draw's outcome).
 import { useEffect, useState } from 'preact/hooks';
 import { api, ensureVisitor, type Coupon, type I18nName, type Offer } from '../api';
-import { t, pick, fmtMoney, fmtDateTime } from '../i18n';
+import { t, pick, fmtMoney, fmtDate, fmtDateTime } from '../i18n';
 import { QrImage, describeError } from '../components';
 import { offerValue } from './common';
 
@@ -68,8 +68,8 @@ export function WalletExtras() {
           <p data-testid="purchase-stamp-count">{t('card.stamp_count', { n: c.count })}</p>
           <ol class="stamps">
             {c.stamps.map((s, i) => (
-              <li key={i} class="stamp on" title={`${pick(s.merchant_name || {})} · ${s.day} · ${fmtMoney(s.spend_avos)}`}>
-                <span class="sr-only">{`${pick(s.merchant_name || {})} ${s.day}`}</span>
+              <li key={i} class="stamp on" title={`${pick(s.merchant_name || {})} · ${fmtDate(s.day)} · ${fmtMoney(s.spend_avos)}`}>
+                <span class="sr-only">{`${pick(s.merchant_name || {})} ${fmtDate(s.day)}`}</span>
                 <span aria-hidden="true">★</span>
               </li>
             ))}
