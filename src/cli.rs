@@ -56,7 +56,12 @@ pub struct ServeArgs {
     pub demo: bool,
     /// How much demo history to load: `standard`, or `real` for the scale the bureau reported
     /// (1.43 million page views, about 700,000 coupons; about a minute on SQLite).
-    #[arg(long, env = "BAIRRO_DEMO_SCALE", value_enum, default_value = "standard")]
+    #[arg(
+        long,
+        env = "BAIRRO_DEMO_SCALE",
+        value_enum,
+        default_value = "standard"
+    )]
     pub demo_scale: crate::config::DemoScale,
     /// Address to listen on.
     #[arg(long, env = "BAIRRO_BIND", default_value = "127.0.0.1:8080")]

@@ -278,7 +278,7 @@ impl Scale {
             DemoScale::Standard => rng.gen_range(1..5),
             DemoScale::Real => {
                 let avg = REAL_PAGEVIEWS_PER_VISITOR;
-                if i % 2 == 0 && i + 1 < self.visitors {
+                if i.is_multiple_of(2) && i + 1 < self.visitors {
                     let d = rng.gen_range(0..avg);
                     *carry = d;
                     avg - d

@@ -593,8 +593,10 @@ pub fn seed(
             f.page_visitor(&campaign_id, h, *d)?;
         }
     }
-    let flash_issued: Vec<(String, i32)> =
-        flash.iter().map(|o| (o.id.clone(), f.issued(&o.id))).collect();
+    let flash_issued: Vec<(String, i32)> = flash
+        .iter()
+        .map(|o| (o.id.clone(), f.issued(&o.id)))
+        .collect();
     let written = f.finish()?;
     if let Some(dir) = csv_dir {
         report(label, started, &written);

@@ -290,6 +290,9 @@ struct Budget {
     days: BTreeMap<NaiveDate, i64>,
 }
 
+/// Hears the rows written so far, after each chunk.
+type Progress<'c> = Box<dyn FnMut(&Counts) + 'c>;
+
 pub struct Factory<'c> {
     conn: &'c mut DbConn,
     pub rng: StdRng,
@@ -308,7 +311,7 @@ pub struct Factory<'c> {
     short_codes: HashSet<String>,
     written: Counts,
     flush_at: usize,
-    progress: Option<Box<dyn FnMut(&Counts) + 'c>>,
+    progress: Option<Progress<'c>>,
 }
 
 impl<'c> Factory<'c> {
@@ -361,9 +364,7 @@ impl<'c> Factory<'c> {
         self.next_id += 1;
         let mut b: [u8; 16] = self.rng.gen();
         b[..6].copy_from_slice(&n.to_be_bytes()[2..]);
-        uuid::Builder::from_random_bytes(b)
-            .into_uuid()
-            .to_string()
+        uuid::Builder::from_random_bytes(b).into_uuid().to_string()
     }
 
     pub fn coupon_code(&mut self) -> String {
@@ -571,7 +572,9 @@ impl<'c> Factory<'c> {
         fate: Fate,
     ) -> Result<Option<Issued>, AppError> {
         let Some(o) = self.offers.get(offer_id) else {
-            return Err(AppError::Internal(anyhow::anyhow!("unknown offer {offer_id}")));
+            return Err(AppError::Internal(anyhow::anyhow!(
+                "unknown offer {offer_id}"
+            )));
         };
         // The factory's visitors have verified no phone or e-mail; a `claim` offer opens at
         // its opening time; nothing is issued once the offer's validity has passed.
@@ -619,7 +622,17 @@ impl<'c> Factory<'c> {
             checkin_id,
             ref_,
         };
-        self.ledger_row(&o.campaign_id, "issue", Some(&o.id), Some(&id), None, None, None, face, at);
+        self.ledger_row(
+            &o.campaign_id,
+            "issue",
+            Some(&o.id),
+            Some(&id),
+            None,
+            None,
+            None,
+            face,
+            at,
+        );
         let mut ecash = 0;
         let redeem = match fate {
             Fate::Redeem {
@@ -634,7 +647,11 @@ impl<'c> Factory<'c> {
         };
         if let Some((merchant_id, user_id, spend_avos, r_at)) = redeem {
             let cats = o.categories();
-            let category = self.categories.get(&merchant_id).cloned().unwrap_or_default();
+            let category = self
+                .categories
+                .get(&merchant_id)
+                .cloned()
+                .unwrap_or_default();
             if !cats.is_empty() && !cats.contains(&category) {
                 return Err(AppError::Internal(anyhow::anyhow!(
                     "offer {} is not for shops of category {category}",
@@ -728,7 +745,8 @@ impl<'c> Factory<'c> {
             let days = if self.rng.gen_bool(0.05) {
                 20
             } else {
-                self.rng.gen_range(plan.paid_after_days.0..=plan.paid_after_days.1)
+                self.rng
+                    .gen_range(plan.paid_after_days.0..=plan.paid_after_days.1)
             };
             let paid = approved + Duration::days(days);
             // Written now (redemptions refer to it); its amount is set at `finish`.

@@ -50,12 +50,14 @@ async fn demo_holds(app: &TestApp) -> Value {
                 assert_eq!(o["issued"], 0, "{o}");
             }
         }
-        let (s, _) = app
-            .get(&format!("/campaigns/{id}/stats"), Some(&off))
-            .await;
+        let (s, _) = app.get(&format!("/campaigns/{id}/stats"), Some(&off)).await;
         assert_eq!(s, StatusCode::OK);
     }
-    assert_eq!(Some(ledger_rows), v["rows"].as_i64(), "every ledger row is a campaign's");
+    assert_eq!(
+        Some(ledger_rows),
+        v["rows"].as_i64(),
+        "every ledger row is a campaign's"
+    );
     let (s, overview) = app.get("/stats/overview", Some(&off)).await;
     assert_eq!(s, StatusCode::OK);
     overview
@@ -90,7 +92,10 @@ async fn real(backend: Backend) {
     else {
         return;
     };
-    eprintln!("{backend:?}: real-scale demo loaded in {:?}", started.elapsed());
+    eprintln!(
+        "{backend:?}: real-scale demo loaded in {:?}",
+        started.elapsed()
+    );
     let o = demo_holds(&app).await;
     assert_eq!(o["page_views"], 1_430_000, "{o}");
     let issued = o["coupons_issued"].as_i64().unwrap();
