@@ -310,11 +310,17 @@ pub fn load_if_empty(pool: &DbPool, settings: &Settings) -> anyhow::Result<()> {
     // The bulk load does not need each chunk on disk before the next: the file is only
     // trusted once the load has finished (a half-loaded database is not loaded again).
     if let DbConn::Sqlite(c) = &mut *conn {
-        c.batch_execute("PRAGMA synchronous = OFF; PRAGMA cache_size = -65536;")?;
+        c.batch_execute(
+            "PRAGMA synchronous = OFF; PRAGMA cache_size = -131072; \
+             PRAGMA wal_autocheckpoint = 20000;",
+        )?;
     }
     let counts = load(&mut conn, scale, |written| bar.set_position(written as u64));
     if let DbConn::Sqlite(c) = &mut *conn {
-        c.batch_execute("PRAGMA synchronous = NORMAL; PRAGMA cache_size = -2000;")?;
+        c.batch_execute(
+            "PRAGMA wal_checkpoint(TRUNCATE); PRAGMA synchronous = NORMAL; \
+             PRAGMA cache_size = -2000; PRAGMA wal_autocheckpoint = 1000;",
+        )?;
     }
     let counts = counts.map_err(|e| anyhow::anyhow!("demo data: {e}"))?;
     bar.finish_and_clear();
