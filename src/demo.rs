@@ -1,22 +1,26 @@
 //! Demo data for `bairro serve --demo`: the three district campaigns of 2021–2022 with their
 //! points, 126 merchants across categories, offers, and a generated history (visitors,
 //! check-ins, coupons, redemptions, page views, settlements, survey answers) so that every
-//! dashboard shows something. Loaded only into an empty database.
+//! dashboard shows something. Loaded only into an empty database, through the row factory
+//! (`crate::seed`) the benchmark uses too. `--demo-scale real` loads the campaigns at the scale
+//! the bureau reported: 1.43 million page views, about 700,000 coupons, 126 merchants.
+
+use std::collections::HashMap;
 
 use chrono::{Duration, NaiveDate, NaiveDateTime};
+use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
-use uuid::Uuid;
 
-use crate::config::Settings;
+use crate::config::{DemoScale, Settings};
 use crate::db::models::*;
 use crate::db::schema::*;
-use crate::db::{write_tx, DbConn, DbPool};
+use crate::db::{DbConn, DbPool};
 use crate::domain::names::Names;
-use crate::domain::time::{macau_day, macau_day_start, now};
-use crate::domain::{codes, money};
+use crate::domain::time::{macau_day, macau_day_start};
 use crate::error::AppError;
+use crate::seed::{Counts, Factory, Fate, Insert, StatementPlan};
 use crate::service::passwords;
 
 pub const MERCHANTS: usize = 126;
@@ -34,6 +38,8 @@ struct CampaignSeed {
     /// Streets of the district (Chinese, Portuguese) for the shops' addresses.
     streets: &'static [(&'static str, &'static str)],
     visitors: usize,
+    /// Visitors at the real scale (`--demo-scale real`).
+    real_visitors: usize,
 }
 
 const CAMPAIGNS: [CampaignSeed; 3] = [
@@ -82,6 +88,7 @@ const CAMPAIGNS: [CampaignSeed; 3] = [
             ("大關斜巷", "Calçada do Amparo"),
         ],
         visitors: 7000,
+        real_visitors: 120_000,
     },
     CampaignSeed {
         slug: "coloane",
@@ -122,6 +129,7 @@ const CAMPAIGNS: [CampaignSeed; 3] = [
             ("計單奴街", "Rua do Caetano"),
         ],
         visitors: 3000,
+        real_visitors: 56_000,
     },
     CampaignSeed {
         slug: "taipa",
@@ -170,6 +178,7 @@ const CAMPAIGNS: [CampaignSeed; 3] = [
             ("消防局前地", "Largo dos Bombeiros"),
         ],
         visitors: 9000,
+        real_visitors: 110_000,
     },
 ];
 
@@ -223,69 +232,139 @@ const REFS: [Option<&str>; 6] = [
     None,
 ];
 
-fn id(rng: &mut StdRng) -> String {
-    Uuid::from_bytes(rng.gen()).to_string()
-}
-
-fn code(rng: &mut StdRng) -> String {
-    const A: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
-    (0..codes::CODE_LEN)
-        .map(|_| A[rng.gen_range(0..32)] as char)
-        .collect()
-}
-
 fn at(d: (i32, u32, u32)) -> NaiveDateTime {
     macau_day_start(NaiveDate::from_ymd_opt(d.0, d.1, d.2).expect("valid date"))
 }
 
-fn insert_chunks<T, F>(conn: &mut DbConn, rows: &[T], size: usize, mut f: F) -> Result<(), AppError>
-where
-    F: FnMut(&mut DbConn, &[T]) -> QueryResult<usize>,
-{
-    for chunk in rows.chunks(size) {
-        f(conn, chunk)?;
-    }
-    Ok(())
+/// Page views per visitor at the real scale: 286,000 visitors × 5 = 1.43 million.
+const REAL_PAGEVIEWS_PER_VISITOR: usize = 5;
+
+/// How much history each campaign gets.
+struct Scale {
+    visitors: usize,
+    /// Share of visitors who go on to check in.
+    checkin_share: f64,
+    /// Check-in e-cash coupons a visitor may earn (one per two distinct points).
+    ecash_limit: i32,
+    /// Share of visitors who claim the limited e-cash, and its stock.
+    claim_share: f64,
+    claim_stock: i32,
 }
 
-/// Inserts rows in statements of `$size` rows.
-macro_rules! store {
-    ($conn:expr, $table:ident, $rows:expr, $size:expr) => {
-        insert_chunks($conn, $rows, $size, |c, ch| {
-            crate::insert_rows!(c, $table::table, ch)
-        })?
-    };
+impl Scale {
+    fn of(seed: &CampaignSeed, scale: DemoScale) -> Scale {
+        match scale {
+            DemoScale::Standard => Scale {
+                visitors: seed.visitors,
+                checkin_share: 0.7,
+                ecash_limit: 1,
+                claim_share: 0.08,
+                claim_stock: 800,
+            },
+            DemoScale::Real => Scale {
+                visitors: seed.real_visitors,
+                checkin_share: 0.8,
+                ecash_limit: 2,
+                claim_share: 0.9,
+                claim_stock: (seed.real_visitors as i32) * 9 / 10,
+            },
+        }
+    }
+
+    /// Visitor `i`'s page views: 1–4 at the standard scale; at the real scale five on
+    /// average, in pairs that add up exactly (so the total is exactly 1.43 million).
+    fn pageviews(&self, scale: DemoScale, i: usize, rng: &mut StdRng, carry: &mut usize) -> usize {
+        match scale {
+            DemoScale::Standard => rng.gen_range(1..5),
+            DemoScale::Real => {
+                let avg = REAL_PAGEVIEWS_PER_VISITOR;
+                if i.is_multiple_of(2) && i + 1 < self.visitors {
+                    let d = rng.gen_range(0..avg);
+                    *carry = d;
+                    avg - d
+                } else {
+                    avg + std::mem::take(carry)
+                }
+            }
+        }
+    }
 }
 
 /// Loads the demo data when the database has no campaign yet.
-pub fn load_if_empty(pool: &DbPool, _settings: &Settings) -> anyhow::Result<()> {
+pub fn load_if_empty(pool: &DbPool, settings: &Settings) -> anyhow::Result<()> {
     let mut conn = pool.get()?;
     let n: i64 = campaigns::table.count().get_result(&mut conn)?;
     if n > 0 {
         tracing::info!("database already has campaigns; demo data not loaded again");
         return Ok(());
     }
+    let scale = settings.demo_scale;
     let started = std::time::Instant::now();
-    let counts = write_tx(&mut conn, load).map_err(|e| anyhow::anyhow!("demo data: {e}"))?;
+    let bar = indicatif::ProgressBar::new(expected_rows(scale) as u64);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(
+            "demo data {bar:40} {percent:>3}% {human_pos}/{human_len} rows, {elapsed} (eta {eta})",
+        )
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    // The bulk load does not need each chunk on disk before the next: the file is only
+    // trusted once the load has finished (a half-loaded database is not loaded again).
+    if let DbConn::Sqlite(c) = &mut *conn {
+        c.batch_execute(
+            "PRAGMA synchronous = OFF; PRAGMA cache_size = -131072; \
+             PRAGMA wal_autocheckpoint = 20000;",
+        )?;
+    }
+    let counts = load(&mut conn, scale, |written| bar.set_position(written as u64));
+    if let DbConn::Sqlite(c) = &mut *conn {
+        c.batch_execute(
+            "PRAGMA wal_checkpoint(TRUNCATE); PRAGMA synchronous = NORMAL; \
+             PRAGMA cache_size = -2000; PRAGMA wal_autocheckpoint = 1000;",
+        )?;
+    }
+    let counts = counts.map_err(|e| anyhow::anyhow!("demo data: {e}"))?;
+    bar.finish_and_clear();
     tracing::info!(
         elapsed_ms = started.elapsed().as_millis() as u64,
-        rows = counts,
+        scale = ?scale,
+        rows = counts.total(),
+        pageviews = counts.pageviews,
+        coupons = counts.coupons,
+        checkins = counts.checkins,
+        redemptions = counts.redemptions,
+        ledger = counts.ledger,
         "demo data loaded"
     );
     Ok(())
 }
 
-fn load(conn: &mut DbConn) -> Result<usize, AppError> {
-    let mut rng = StdRng::seed_from_u64(20_211_120);
-    let t0 = now();
-    let mut rows = 0usize;
+/// About how many rows the history has (for the progress bar).
+fn expected_rows(scale: DemoScale) -> usize {
+    CAMPAIGNS
+        .iter()
+        .map(|c| match scale {
+            DemoScale::Standard => c.visitors * 12,
+            DemoScale::Real => c.real_visitors * 17,
+        })
+        .sum()
+}
+
+/// Loads the demo data through the row factory; `progress` hears the rows written so far.
+pub fn load(
+    conn: &mut DbConn,
+    scale: DemoScale,
+    mut progress: impl FnMut(usize),
+) -> Result<Counts, AppError> {
+    let mut f = Factory::new(conn, 20_211_120, Box::new(Insert));
+    f.on_progress(move |c| progress(c.total()));
+    let t0 = f.now();
 
     // Officials: two, so statements can be approved by someone other than who generated them.
     let official_hash = passwords::hash("official-demo");
     let officials: Vec<User> = ["official", "official-2"]
         .iter()
         .map(|u| User {
-            id: id(&mut rng),
+            id: f.id(),
             username: (*u).into(),
             password_hash: official_hash.clone(),
             role: "official".into(),
@@ -295,9 +374,7 @@ fn load(conn: &mut DbConn) -> Result<usize, AppError> {
             created_at: t0,
         })
         .collect();
-    for u in &officials {
-        crate::db::catalog::insert_user(conn, u)?;
-    }
+    f.users(&officials)?;
 
     // Merchants and their owners' logins.
     let merchant_hash = passwords::hash("merchant-demo");
@@ -312,7 +389,9 @@ fn load(conn: &mut DbConn) -> Result<usize, AppError> {
         let (w_zh, w_rom) = SHOP_WORDS[i / CATEGORIES.len()];
         let (st_zh, st_pt) = camp.streets[i % camp.streets.len()];
         let number = 1 + (i * 7) % 38;
-        let mid = id(&mut rng);
+        let mid = f.id();
+        let lat = camp.centre.0 + f.rng.gen_range(-0.0012..0.0012);
+        let lng = camp.centre.1 + f.rng.gen_range(-0.0012..0.0012);
         merchants_v.push(Merchant {
             id: mid.clone(),
             name: Names::new(
@@ -323,13 +402,13 @@ fn load(conn: &mut DbConn) -> Result<usize, AppError> {
             .to_json(),
             category: cat.into(),
             address: format!("{st_zh}{number}號 · {st_pt}, {number}"),
-            lat: camp.centre.0 + rng.gen_range(-0.0012..0.0012),
-            lng: camp.centre.1 + rng.gen_range(-0.0012..0.0012),
+            lat,
+            lng,
             m_mark: i % 4 == 0,
             created_at: t0,
         });
         users_v.push(User {
-            id: id(&mut rng),
+            id: f.id(),
             username: format!("merchant-{i}"),
             password_hash: merchant_hash.clone(),
             role: "merchant".into(),
@@ -339,11 +418,12 @@ fn load(conn: &mut DbConn) -> Result<usize, AppError> {
             created_at: t0,
         });
     }
-    crate::insert_rows!(&mut *conn, merchants::table, &merchants_v)?;
-    for u in &users_v {
-        crate::db::catalog::insert_user(conn, u)?;
-    }
-    rows += merchants_v.len() * 2;
+    f.merchants(&merchants_v)?;
+    f.users(&users_v)?;
+    let owner: HashMap<&str, &str> = users_v
+        .iter()
+        .filter_map(|u| u.merchant_id.as_deref().map(|m| (m, u.id.as_str())))
+        .collect();
     // Bank accounts to pay the statements into: most verified, a few waiting for a check,
     // a few not entered yet.
     let banks = [
@@ -367,18 +447,18 @@ fn load(conn: &mut DbConn) -> Result<usize, AppError> {
             verified_at: ((i + 1) % 10 != 0).then_some(t0),
         })
         .collect();
-    crate::insert_rows!(&mut *conn, bank_accounts::table, &accounts)?;
-    rows += accounts.len();
+    crate::insert_rows!(f.conn(), bank_accounts::table, &accounts)?;
 
     for (ci, seed) in CAMPAIGNS.iter().enumerate() {
+        let sc = Scale::of(seed, scale);
         let start = at(seed.start);
         let end = if seed.live {
             t0 + Duration::days(90)
         } else {
             start + Duration::days(seed.days)
         };
-        let cid = id(&mut rng);
-        let camp = Campaign {
+        let cid = f.id();
+        f.campaign(&Campaign {
             id: cid.clone(),
             slug: seed.slug.into(),
             name: Names {
@@ -399,17 +479,18 @@ fn load(conn: &mut DbConn) -> Result<usize, AppError> {
             },
             created_at: start - Duration::days(30),
             updated_at: start,
-        };
-        diesel::insert_into(campaigns::table)
-            .values(&camp)
-            .execute(conn)?;
+        })?;
+        if seed.live {
+            // The running campaign has a public budget: MOP 100 of e-cash per expected visitor.
+            f.budget(&cid, Some(sc.visitors as i64 * 10_000), None)?;
+        }
 
         let pts: Vec<Point> = seed
             .points
             .iter()
             .enumerate()
             .map(|(k, (zh, pt, en, kind, rotating))| Point {
-                id: id(&mut rng),
+                id: f.id(),
                 campaign_id: cid.clone(),
                 name: Names::new(zh, pt, en).to_json(),
                 kind: (*kind).into(),
@@ -423,23 +504,13 @@ fn load(conn: &mut DbConn) -> Result<usize, AppError> {
                 created_at: start - Duration::days(10),
             })
             .collect();
-        crate::insert_rows!(&mut *conn, points::table, &pts)?;
+        f.points(&pts)?;
         let cover = crate::domain::imagery::from_rgb(
             &street_picture(ci),
             crate::domain::imagery::Kind::Cover,
         )
         .map_err(|e| AppError::Internal(anyhow::anyhow!("demo cover: {e}")))?;
-        crate::db::images::put(conn, "campaign", &cid, &cover)?;
-        for p in pts.iter().filter(|p| !p.rotating) {
-            diesel::insert_into(point_short_codes::table)
-                .values((
-                    point_short_codes::code
-                        .eq(code(&mut rng)[..crate::domain::short_code::LEN].to_string()),
-                    point_short_codes::point_id.eq(&p.id),
-                    point_short_codes::created_at.eq(start - Duration::days(10)),
-                ))
-                .execute(conn)?;
-        }
+        crate::db::images::put(f.conn(), "campaign", &cid, &cover)?;
 
         // Enrolments: submitted before the campaign, most decided within five working days.
         let mut enrol = Vec::new();
@@ -450,16 +521,16 @@ fn load(conn: &mut DbConn) -> Result<usize, AppError> {
             Vec::new()
         };
         for i in seed.merchants.clone().filter(|i| !recent.contains(i)) {
-            let submitted = start - Duration::days(25) + Duration::hours(rng.gen_range(0..240));
-            let late = rng.gen_bool(0.06);
+            let submitted = start - Duration::days(25) + Duration::hours(f.rng.gen_range(0..240));
+            let late = f.rng.gen_bool(0.06);
             let decided = submitted
                 + if late {
-                    Duration::days(rng.gen_range(9..14))
+                    Duration::days(f.rng.gen_range(9..14))
                 } else {
-                    Duration::hours(rng.gen_range(4..70))
+                    Duration::hours(f.rng.gen_range(4..70))
                 };
             enrol.push(Enrolment {
-                id: id(&mut rng),
+                id: f.id(),
                 campaign_id: cid.clone(),
                 merchant_id: merchants_v[i - 1].id.clone(),
                 status: "approved".into(),
@@ -474,15 +545,15 @@ fn load(conn: &mut DbConn) -> Result<usize, AppError> {
             // working days, one late, a few still waiting — the pledge report of this year.
             for (j, &i) in recent.iter().enumerate() {
                 let (submitted, decided) = match j {
-                    0..=2 => (t0 - Duration::hours(rng.gen_range(5..60)), None),
+                    0..=2 => (t0 - Duration::hours(f.rng.gen_range(5..60)), None),
                     3 => (t0 - Duration::days(40), Some(t0 - Duration::days(27))),
                     _ => {
-                        let s = t0 - Duration::days(rng.gen_range(6..50));
-                        (s, Some(s + Duration::hours(rng.gen_range(4..70))))
+                        let s = t0 - Duration::days(f.rng.gen_range(6..50));
+                        (s, Some(s + Duration::hours(f.rng.gen_range(4..70))))
                     }
                 };
                 enrol.push(Enrolment {
-                    id: id(&mut rng),
+                    id: f.id(),
                     campaign_id: cid.clone(),
                     merchant_id: merchants_v[i - 1].id.clone(),
                     status: if decided.is_some() {
@@ -497,16 +568,20 @@ fn load(conn: &mut DbConn) -> Result<usize, AppError> {
                 });
             }
         }
-        crate::insert_rows!(&mut *conn, enrolments::table, &enrol)?;
-        let shop_ids: Vec<&str> = enrol
+        f.enrolments(&enrol)?;
+        // Shops that could take coupons: approved, with the date they were.
+        let shops: Vec<(&Merchant, NaiveDateTime)> = enrol
             .iter()
             .filter(|e| e.status == "approved")
-            .map(|e| e.merchant_id.as_str())
+            .filter_map(|e| {
+                let m = merchants_v.iter().find(|m| m.id == e.merchant_id)?;
+                Some((m, e.decided_at.unwrap_or(e.submitted_at)))
+            })
             .collect();
 
         // Offers: e-cash for check-ins (spend at least 3× face value), a discount on sign-up,
         // and a first-come-first-served e-cash release.
-        let mk = |rng: &mut StdRng,
+        let mk = |id: String,
                   name: Names,
                   kind: &str,
                   face: i64,
@@ -514,9 +589,10 @@ fn load(conn: &mut DbConn) -> Result<usize, AppError> {
                   pct: i32,
                   cap: i64,
                   stock: i32,
+                  limit: i32,
                   trig: &str,
                   count: Option<i32>| Offer {
-            id: id(rng),
+            id,
             campaign_id: cid.clone(),
             name: name.to_json(),
             kind: kind.into(),
@@ -526,7 +602,7 @@ fn load(conn: &mut DbConn) -> Result<usize, AppError> {
             max_discount_avos: cap,
             stock,
             issued: 0,
-            per_visitor_limit: 1,
+            per_visitor_limit: limit,
             valid_days: 30,
             valid_until: end + Duration::days(30),
             trigger_type: trig.into(),
@@ -542,13 +618,13 @@ fn load(conn: &mut DbConn) -> Result<usize, AppError> {
                 "[]".into()
             },
             created_at: start - Duration::days(5),
-            // The first-come-first-served e-cash asks for a verified phone or e-mail; the
-            // check-in e-cash and the discount stay open to anonymous visitors in the demo.
-            requires_verified: kind == "ecash" && trig == "claim",
+            // The running campaign's first-come-first-served e-cash asks for a verified phone
+            // or e-mail; the check-in e-cash and the discount stay open to anonymous visitors.
+            requires_verified: seed.live && kind == "ecash" && trig == "claim",
         };
-        let mut offers_v = vec![
+        let offers_v = vec![
             mk(
-                &mut rng,
+                f.id(),
                 Names::new(
                     "打卡電子現金券 MOP 50",
                     "Cupão electrónico MOP 50 por visitas",
@@ -559,12 +635,13 @@ fn load(conn: &mut DbConn) -> Result<usize, AppError> {
                 15000,
                 0,
                 0,
-                (seed.visitors as i32) * 2,
+                (sc.visitors as i32) * 2,
+                sc.ecash_limit,
                 "checkins",
                 Some(2),
             ),
             mk(
-                &mut rng,
+                f.id(),
                 Names::new(
                     "新用戶九折優惠券",
                     "Cupão de desconto de 10% para novos utilizadores",
@@ -575,12 +652,13 @@ fn load(conn: &mut DbConn) -> Result<usize, AppError> {
                 0,
                 10,
                 3000,
-                (seed.visitors as i32) * 2,
+                (sc.visitors as i32) * 2,
+                1,
                 "signup",
                 None,
             ),
             mk(
-                &mut rng,
+                f.id(),
                 Names::new(
                     "限量電子現金券 MOP 20",
                     "Cupão electrónico limitado MOP 20",
@@ -591,11 +669,25 @@ fn load(conn: &mut DbConn) -> Result<usize, AppError> {
                 6000,
                 0,
                 0,
-                800,
+                sc.claim_stock,
+                1,
                 "claim",
                 None,
             ),
         ];
+        f.offers(&offers_v)?;
+        // Shops each offer can be spent at (the sign-up discount is for food shops).
+        let eligible: Vec<Vec<(&str, &str, NaiveDateTime)>> = offers_v
+            .iter()
+            .map(|o| {
+                let cats = o.categories();
+                shops
+                    .iter()
+                    .filter(|(m, _)| cats.is_empty() || cats.contains(&m.category))
+                    .map(|(m, since)| (m.id.as_str(), owner[m.id.as_str()], *since))
+                    .collect()
+            })
+            .collect();
 
         // History: visitors arrive over the campaign, check in, earn and spend coupons.
         // The running campaign's history is its last sixty days, so its dashboard is current.
@@ -604,211 +696,8 @@ fn load(conn: &mut DbConn) -> Result<usize, AppError> {
         } else {
             (start, end)
         };
-        let span_secs = (history_end - history_start).num_seconds().max(1);
-        let mut visitors_v = Vec::new();
-        let mut checkins_v = Vec::new();
-        let mut coupons_v = Vec::new();
-        let mut redemptions_v = Vec::new();
-        let mut ledger_v = Vec::new();
-        let mut pageviews_v = Vec::new();
-        let mut refusals_v = Vec::new();
-        let mut page_visitors_v: Vec<(String, String, NaiveDate)> = Vec::new();
-        for _ in 0..seed.visitors {
-            let arrive = history_start + Duration::seconds(rng.gen_range(0..span_secs));
-            let ref_ = REFS[rng.gen_range(0..REFS.len())].map(str::to_string);
-            let vid = id(&mut rng);
-            let vhash = format!("{:024x}", rng.gen::<u128>() >> 32);
-            visitors_v.push(Visitor {
-                id: vid.clone(),
-                locale: ["zh-Hant", "zh-Hans", "pt", "en"][rng.gen_range(0..4)].into(),
-                ref_: ref_.clone(),
-                device_hash: Some(vhash.clone()),
-                created_at: arrive,
-                last_seen_at: arrive,
-            });
-            for k in 0..rng.gen_range(1..5) {
-                let tv = arrive + Duration::minutes(k * 7);
-                pageviews_v.push(NewPageview {
-                    campaign_id: cid.clone(),
-                    path: if k == 0 {
-                        "/".into()
-                    } else {
-                        format!("/points/{k}")
-                    },
-                    ref_: ref_.clone(),
-                    visitor_hash: vhash.clone(),
-                    day: macau_day(tv),
-                    created_at: tv,
-                });
-                if k == 0 {
-                    page_visitors_v.push((cid.clone(), vhash.clone(), macau_day(tv)));
-                }
-            }
-            if !rng.gen_bool(0.7) {
-                continue;
-            }
-            let n_points = rng.gen_range(1..=pts.len());
-            let mut t = arrive + Duration::minutes(10);
-            for (k, p) in pts.iter().take(n_points).enumerate() {
-                t += Duration::minutes(rng.gen_range(5..40));
-                let method = if p.kind == "ar" { "ar" } else { "qr" };
-                checkins_v.push(Checkin {
-                    id: id(&mut rng),
-                    visitor_id: vid.clone(),
-                    point_id: p.id.clone(),
-                    campaign_id: cid.clone(),
-                    method: method.into(),
-                    day: macau_day(t),
-                    scanned_at: t,
-                    received_at: t,
-                    lat: Some(p.lat),
-                    lng: Some(p.lng),
-                    nonce: None,
-                    ref_: ref_.clone(),
-                    first_visit: k == 0,
-                });
-                if rng.gen_bool(0.03) {
-                    refusals_v.push(CheckinRefusal {
-                        id: id(&mut rng),
-                        visitor_id: Some(vid.clone()),
-                        point_id: Some(p.id.clone()),
-                        campaign_id: Some(cid.clone()),
-                        reason: ["outside_geofence", "payload_expired", "already_checked_in"]
-                            [rng.gen_range(0..3)]
-                        .into(),
-                        method: method.into(),
-                        lat: None,
-                        lng: None,
-                        day: macau_day(t),
-                        created_at: t,
-                    });
-                }
-            }
-            // Coupons earned: sign-up discount, and e-cash at two distinct points.
-            let mut earned = vec![1usize];
-            if n_points >= 2 {
-                earned.push(0);
-            }
-            if rng.gen_bool(0.08) && offers_v[2].issued < offers_v[2].stock {
-                earned.push(2);
-            }
-            for oi in earned {
-                let o = &mut offers_v[oi];
-                if o.issued >= o.stock {
-                    continue;
-                }
-                o.issued += 1;
-                let issued_at = t;
-                let expires_at =
-                    (issued_at + Duration::days(i64::from(o.valid_days))).min(o.valid_until);
-                let cpid = id(&mut rng);
-                let redeem = rng.gen_bool(if oi == 1 { 0.35 } else { 0.6 });
-                let redeemed_at = issued_at + Duration::hours(rng.gen_range(1..72));
-                let eligible: Vec<&str> = shop_ids
-                    .iter()
-                    .copied()
-                    .filter(|m| {
-                        o.categories().is_empty()
-                            || merchants_v
-                                .iter()
-                                .any(|x| x.id == *m && o.categories().contains(&x.category))
-                    })
-                    .collect();
-                let status = if redeem && redeemed_at < t0 && !eligible.is_empty() {
-                    "redeemed"
-                } else if expires_at <= t0 {
-                    "expired"
-                } else {
-                    "issued"
-                };
-                coupons_v.push(Coupon {
-                    id: cpid.clone(),
-                    code: code(&mut rng),
-                    offer_id: o.id.clone(),
-                    campaign_id: cid.clone(),
-                    visitor_id: vid.clone(),
-                    seq: 1,
-                    status: status.into(),
-                    issued_at,
-                    expires_at,
-                    day: macau_day(issued_at),
-                    checkin_id: None,
-                    ref_: ref_.clone(),
-                });
-                let face = if o.kind == "ecash" {
-                    o.face_value_avos
-                } else {
-                    0
-                };
-                ledger_v.push(NewLedgerEntry {
-                    campaign_id: cid.clone(),
-                    kind: "issue".into(),
-                    offer_id: Some(o.id.clone()),
-                    coupon_id: Some(cpid.clone()),
-                    redemption_id: None,
-                    merchant_id: None,
-                    settlement_id: None,
-                    amount_avos: face,
-                    created_at: issued_at,
-                });
-                if status == "redeemed" {
-                    let shop = eligible[rng.gen_range(0..eligible.len())];
-                    let spend = (o.min_spend_avos + rng.gen_range(0..30000)) / 10 * 10;
-                    let applied = money::apply(o.value(), spend).expect("spend meets the minimum");
-                    let rid = id(&mut rng);
-                    let user = users_v
-                        .iter()
-                        .find(|u| u.merchant_id.as_deref() == Some(shop))
-                        .expect("owner")
-                        .id
-                        .clone();
-                    redemptions_v.push(Redemption {
-                        id: rid.clone(),
-                        coupon_id: cpid.clone(),
-                        offer_id: o.id.clone(),
-                        campaign_id: cid.clone(),
-                        merchant_id: shop.into(),
-                        user_id: user,
-                        spend_avos: spend,
-                        discount_avos: applied.discount_avos,
-                        ecash_avos: applied.ecash_avos,
-                        status: "done".into(),
-                        day: macau_day(redeemed_at),
-                        created_at: redeemed_at,
-                        voided_at: None,
-                        settlement_id: None,
-                        ref_: ref_.clone(),
-                    });
-                    ledger_v.push(NewLedgerEntry {
-                        campaign_id: cid.clone(),
-                        kind: "redeem".into(),
-                        offer_id: Some(o.id.clone()),
-                        coupon_id: Some(cpid.clone()),
-                        redemption_id: Some(rid),
-                        merchant_id: Some(shop.into()),
-                        settlement_id: None,
-                        amount_avos: applied.ecash_avos,
-                        created_at: redeemed_at,
-                    });
-                } else if status == "expired" {
-                    ledger_v.push(NewLedgerEntry {
-                        campaign_id: cid.clone(),
-                        kind: "expire".into(),
-                        offer_id: Some(o.id.clone()),
-                        coupon_id: Some(cpid.clone()),
-                        redemption_id: None,
-                        merchant_id: None,
-                        settlement_id: None,
-                        amount_avos: face,
-                        created_at: expires_at,
-                    });
-                }
-            }
-        }
-
-        // Settlements: one statement per merchant, approved and paid — for the whole of an ended
-        // campaign, and for the running one up to a month ago (the rest is left to settle).
-        let mut settlements_v = Vec::new();
+        // Settlements: one statement per merchant, approved and paid — for the whole of an
+        // ended campaign, and for the running one up to a month ago (the rest is left to settle).
         let (settle_from, settle_before, settled_on) = if seed.live {
             (
                 history_start,
@@ -818,115 +707,151 @@ fn load(conn: &mut DbConn) -> Result<usize, AppError> {
         } else {
             (start, end, end + Duration::days(3))
         };
-        {
-            let mut by_merchant: std::collections::BTreeMap<String, Vec<usize>> =
-                Default::default();
-            for (k, r) in redemptions_v.iter().enumerate() {
-                if r.ecash_avos > 0 && r.created_at < settle_before {
-                    by_merchant
-                        .entry(r.merchant_id.clone())
-                        .or_default()
-                        .push(k);
+        f.plan_statements(
+            &cid,
+            StatementPlan {
+                before: settle_before,
+                period_from: macau_day(settle_from),
+                period_to: macau_day(settle_before - Duration::seconds(1)),
+                created_at: settled_on,
+                created_by: officials[0].id.clone(),
+                approved_by: officials[1].id.clone(),
+                approved_after: Duration::days(2),
+                paid_after_days: (2, 8),
+            },
+        );
+        let span_secs = (history_end - history_start).num_seconds().max(1);
+        let mut carry = 0;
+        for vi in 0..sc.visitors {
+            let arrive = history_start + Duration::seconds(f.rng.gen_range(0..span_secs));
+            let ref_ = REFS[f.rng.gen_range(0..REFS.len())].map(str::to_string);
+            let vid = f.id();
+            let vhash = format!("{:024x}", f.rng.gen::<u128>() >> 32);
+            let locale = ["zh-Hant", "zh-Hans", "pt", "en"][f.rng.gen_range(0..4)];
+            f.visitor(Visitor {
+                id: vid.clone(),
+                locale: locale.into(),
+                ref_: ref_.clone(),
+                device_hash: Some(vhash.clone()),
+                created_at: arrive,
+                last_seen_at: arrive,
+            })?;
+            for k in 0..sc.pageviews(scale, vi, &mut f.rng, &mut carry) {
+                let tv = arrive + Duration::minutes(k as i64 * 7);
+                f.pageview(NewPageview {
+                    campaign_id: cid.clone(),
+                    path: if k == 0 {
+                        "/".into()
+                    } else {
+                        format!("/points/{}", (k - 1) % pts.len() + 1)
+                    },
+                    ref_: ref_.clone(),
+                    visitor_hash: vhash.clone(),
+                    day: macau_day(tv),
+                    created_at: tv,
+                })?;
+            }
+            f.page_visitor(&cid, &vhash, macau_day(arrive))?;
+            // Signing up brings the sign-up discount.
+            let mut earned: Vec<(usize, i32, NaiveDateTime, Option<String>)> =
+                vec![(1, 1, arrive, None)];
+            if f.rng.gen_bool(sc.checkin_share) {
+                let n_points = f.rng.gen_range(1..=pts.len());
+                let mut t = arrive + Duration::minutes(10);
+                let mut rows = Vec::new();
+                for p in pts.iter().take(n_points) {
+                    t += Duration::minutes(f.rng.gen_range(5..40));
+                    let method = if p.kind == "ar" { "ar" } else { "qr" };
+                    rows.push(Checkin {
+                        id: f.id(),
+                        visitor_id: vid.clone(),
+                        point_id: p.id.clone(),
+                        campaign_id: cid.clone(),
+                        method: method.into(),
+                        day: macau_day(t),
+                        scanned_at: t,
+                        received_at: t,
+                        lat: Some(p.lat),
+                        lng: Some(p.lng),
+                        nonce: None,
+                        ref_: ref_.clone(),
+                        first_visit: false,
+                    });
+                    if f.rng.gen_bool(0.03) {
+                        let reason = ["outside_geofence", "payload_expired", "already_checked_in"]
+                            [f.rng.gen_range(0..3)];
+                        let id = f.id();
+                        f.refusal(CheckinRefusal {
+                            id,
+                            visitor_id: Some(vid.clone()),
+                            point_id: Some(p.id.clone()),
+                            campaign_id: Some(cid.clone()),
+                            reason: reason.into(),
+                            method: method.into(),
+                            lat: None,
+                            lng: None,
+                            day: macau_day(t),
+                            created_at: t,
+                        })?;
+                    }
+                }
+                for e in f.checkins(rows)? {
+                    earned.push((0, e.seq, e.at, Some(e.checkin_id)));
+                }
+                if f.rng.gen_bool(sc.claim_share) {
+                    earned.push((2, 1, t + Duration::minutes(5), None));
                 }
             }
-            for (m, idx) in by_merchant {
-                let sid = id(&mut rng);
-                let amount: i64 = idx.iter().map(|k| redemptions_v[*k].ecash_avos).sum();
-                for k in &idx {
-                    redemptions_v[*k].settlement_id = Some(sid.clone());
-                }
-                let created = settled_on;
-                let approved = created + Duration::days(2);
-                let paid = approved
-                    + Duration::days(if rng.gen_bool(0.05) {
-                        20
-                    } else {
-                        rng.gen_range(2..9)
-                    });
-                settlements_v.push(Settlement {
-                    id: sid.clone(),
-                    campaign_id: cid.clone(),
-                    merchant_id: m.clone(),
-                    period_from: macau_day(settle_from),
-                    period_to: macau_day(settle_before - Duration::seconds(1)),
-                    amount_avos: amount,
-                    redemptions_count: idx.len() as i32,
-                    status: "paid".into(),
-                    created_by: officials[0].id.clone(),
-                    created_at: created,
-                    approved_by: Some(officials[1].id.clone()),
-                    approved_at: Some(approved),
-                    paid_by: Some(officials[1].id.clone()),
-                    paid_at: Some(paid),
-                });
-                for (kind, when) in [("settle", created), ("pay", paid)] {
-                    ledger_v.push(NewLedgerEntry {
-                        campaign_id: cid.clone(),
-                        kind: kind.into(),
-                        offer_id: None,
-                        coupon_id: None,
-                        redemption_id: None,
-                        merchant_id: Some(m.clone()),
-                        settlement_id: Some(sid.clone()),
-                        amount_avos: amount,
-                        created_at: when,
-                    });
-                }
+            // Coupons earned, and spent at an eligible shop (or kept, or expired).
+            for (oi, seq, issued_at, checkin_id) in earned {
+                let shops = &eligible[oi];
+                let redeem = f.rng.gen_bool(if oi == 1 { 0.35 } else { 0.6 });
+                let redeemed_at = issued_at + Duration::hours(f.rng.gen_range(1..72));
+                let open: Vec<&(&str, &str, NaiveDateTime)> =
+                    shops.iter().filter(|s| s.2 <= redeemed_at).collect();
+                let fate = if redeem && !open.is_empty() {
+                    let (m, u, _) = open[f.rng.gen_range(0..open.len())];
+                    let o = &offers_v[oi];
+                    let spend = (o.min_spend_avos + f.rng.gen_range(0..30000)) / 10 * 10;
+                    Fate::Redeem {
+                        merchant_id: (*m).into(),
+                        user_id: (*u).into(),
+                        spend_avos: spend.max(o.min_spend_avos),
+                        at: redeemed_at,
+                    }
+                } else {
+                    Fate::Keep
+                };
+                f.coupon(
+                    &offers_v[oi].id,
+                    &vid,
+                    seq,
+                    issued_at,
+                    checkin_id,
+                    ref_.clone(),
+                    fate,
+                )?;
             }
         }
 
         // The survey: about four in five merchants say customers came because of the campaign.
-        let survey_v: Vec<SurveyAnswer> = shop_ids
-            .iter()
-            .filter(|_| !seed.live)
-            .map(|m| SurveyAnswer {
-                campaign_id: cid.clone(),
-                merchant_id: (*m).into(),
-                came_because_of_campaign: rng.gen_bool(0.8),
-                estimate_pct: Some(rng.gen_range(10..70)),
-                comment: None,
-                created_at: end + Duration::days(5),
-                updated_at: end + Duration::days(5),
-            })
-            .collect();
-
-        crate::insert_rows!(&mut *conn, offers::table, &offers_v)?;
-        store!(conn, visitors, &visitors_v, 1000);
-        store!(conn, checkins, &checkins_v, 1000);
-        store!(conn, checkin_refusals, &refusals_v, 1000);
-        store!(conn, coupons, &coupons_v, 1000);
-        store!(conn, settlements, &settlements_v, 500);
-        store!(conn, redemptions, &redemptions_v, 1000);
-        crate::db::ledger::append_many(conn, ledger_v.clone())?;
-        store!(conn, pageviews, &pageviews_v, 1000);
-        let pv_rows: Vec<_> = page_visitors_v
-            .iter()
-            .map(|(c, h, d)| {
-                (
-                    page_visitors::campaign_id.eq(c),
-                    page_visitors::visitor_hash.eq(h),
-                    page_visitors::day.eq(*d),
-                )
-            })
-            .collect();
-        store!(conn, page_visitors, &pv_rows, 1000);
-        store!(conn, survey_answers, &survey_v, 500);
-        rows += 1
-            + pts.len()
-            + enrol.len()
-            + offers_v.len()
-            + visitors_v.len()
-            + checkins_v.len()
-            + refusals_v.len()
-            + coupons_v.len()
-            + settlements_v.len()
-            + redemptions_v.len()
-            + ledger_v.len()
-            + pageviews_v.len()
-            + survey_v.len();
-        let _ = ci;
+        if !seed.live {
+            let survey_v: Vec<SurveyAnswer> = shops
+                .iter()
+                .map(|(m, _)| SurveyAnswer {
+                    campaign_id: cid.clone(),
+                    merchant_id: m.id.clone(),
+                    came_because_of_campaign: f.rng.gen_bool(0.8),
+                    estimate_pct: Some(f.rng.gen_range(10..70)),
+                    comment: None,
+                    created_at: end + Duration::days(5),
+                    updated_at: end + Duration::days(5),
+                })
+                .collect();
+            crate::insert_rows!(f.conn(), survey_answers::table, &survey_v)?;
+        }
     }
-    Ok(rows)
+    f.finish()
 }
 
 /// A drawn cover for a demo campaign: sky, a row of old shop-houses in the district's colours

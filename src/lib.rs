@@ -4,7 +4,8 @@
 //! - `domain`: the rules, as plain functions (no HTTP, no SQL);
 //! - `db`: persistence (schema, rows, queries, migrations) for SQLite and PostgreSQL;
 //! - `http`: handlers per resource, role extractors, JSON views;
-//! - `app`: builds the server; `cli`: the `bairro` command line; `demo`: demo data.
+//! - `app`: builds the server; `cli`: the `bairro` command line; `demo`: demo data;
+//! - `seed`: the row factory that writes the demo's and the benchmark's data in bulk.
 
 pub mod app;
 pub mod bootstrap;
@@ -17,6 +18,7 @@ pub mod error;
 pub mod http;
 pub mod memory;
 pub mod notify;
+pub mod seed;
 pub mod service;
 pub mod staff_cli;
 pub mod telemetry;

@@ -3,7 +3,7 @@
 //! stock by a conditional `UPDATE … WHERE issued < stock`, limits by locking the visitor's row
 //! and by `UNIQUE(offer_id, visitor_id, seq)`.
 
-use chrono::{Duration, NaiveDateTime};
+use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::cache::Caches;
@@ -145,7 +145,7 @@ fn issue_one(
             NotIssued::SoldOut
         }));
     }
-    let expires_at = (t + Duration::days(i64::from(offer.valid_days))).min(offer.valid_until);
+    let expires_at = offer.coupon_expiry(t);
     let coupon = Coupon {
         id: new_id(),
         code: codes::generate(),

@@ -114,33 +114,26 @@ pub fn append(
     }
 }
 
-/// Appends many rows at once (demo data), chained after the current head.
+/// Appends many rows at once, chained after the current head.
 pub fn append_many(conn: &mut DbConn, rows: Vec<NewLedgerEntry>) -> Result<(), AppError> {
-    let rows = rows
-        .into_iter()
-        .map(|mut e| {
-            e.created_at = micros(e.created_at);
-            e
-        })
-        .collect();
     conn.transaction(|c| write_chained(c, rows))
 }
 
-#[derive(Debug, Clone, Insertable)]
-#[diesel(table_name = ledger)]
-struct ChainedRow {
-    id: i64,
-    campaign_id: String,
-    kind: String,
-    offer_id: Option<String>,
-    coupon_id: Option<String>,
-    redemption_id: Option<String>,
-    merchant_id: Option<String>,
-    settlement_id: Option<String>,
-    amount_avos: i64,
-    created_at: NaiveDateTime,
-    prev_hash: Option<String>,
-    hash: Option<String>,
+/// A ledger row with its place in the chain, ready to be written.
+#[derive(Debug, Clone)]
+pub struct ChainedRow {
+    pub id: i64,
+    pub campaign_id: String,
+    pub kind: String,
+    pub offer_id: Option<String>,
+    pub coupon_id: Option<String>,
+    pub redemption_id: Option<String>,
+    pub merchant_id: Option<String>,
+    pub settlement_id: Option<String>,
+    pub amount_avos: i64,
+    pub created_at: NaiveDateTime,
+    pub prev_hash: String,
+    pub hash: String,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -153,7 +146,7 @@ pub struct Head {
 
 /// Reads the head row, locking it for the rest of the transaction on PostgreSQL (SQLite's
 /// write transaction already lets one writer in at a time).
-fn lock_head(conn: &mut DbConn) -> Result<Head, AppError> {
+pub fn lock_head(conn: &mut DbConn) -> Result<Head, AppError> {
     Ok(match conn {
         DbConn::Pg(c) => ledger_head::table
             .find(1)
@@ -240,14 +233,13 @@ pub fn row_hash(e: &LedgerEntry, prev_hash: &str) -> String {
     ))
 }
 
-fn write_chained(conn: &mut DbConn, entries: Vec<NewLedgerEntry>) -> Result<(), AppError> {
-    let head = lock_head(conn)?;
-    let mut last_id = head.last_id;
-    let mut last_hash = head.last_hash;
-    let n = entries.len() as i64;
+/// Gives entries their places in the chain after `head` (consecutive ids, each row carrying
+/// the hash of the row before it) and moves `head` to the last of them.
+pub fn chain(head: &mut Head, entries: Vec<NewLedgerEntry>) -> Vec<ChainedRow> {
     let mut rows = Vec::with_capacity(entries.len());
     for e in entries {
-        let id = last_id + 1;
+        let id = head.last_id + 1;
+        let created_at = micros(e.created_at);
         let h = hash_hex(&canonical(
             id,
             &e.campaign_id,
@@ -258,8 +250,8 @@ fn write_chained(conn: &mut DbConn, entries: Vec<NewLedgerEntry>) -> Result<(), 
             e.merchant_id.as_deref(),
             e.settlement_id.as_deref(),
             e.amount_avos,
-            e.created_at,
-            &last_hash,
+            created_at,
+            &head.last_hash,
         ));
         rows.push(ChainedRow {
             id,
@@ -271,25 +263,67 @@ fn write_chained(conn: &mut DbConn, entries: Vec<NewLedgerEntry>) -> Result<(), 
             merchant_id: e.merchant_id,
             settlement_id: e.settlement_id,
             amount_avos: e.amount_avos,
-            created_at: e.created_at,
-            prev_hash: Some(last_hash.clone()),
-            hash: Some(h.clone()),
+            created_at,
+            prev_hash: std::mem::replace(&mut head.last_hash, h.clone()),
+            hash: h,
         });
-        last_id = id;
-        last_hash = h;
+        head.last_id = id;
+        head.rows_count += 1;
     }
-    for chunk in rows.chunks(500) {
-        crate::insert_rows!(&mut *conn, ledger::table, chunk)?;
+    rows
+}
+
+/// Writes chained rows in multi-row statements (as column tuples: NULL is written as NULL,
+/// so SQLite takes a whole batch in one statement).
+pub fn insert_chained(conn: &mut DbConn, rows: &[ChainedRow]) -> Result<(), AppError> {
+    use ledger::dsl as l;
+    for chunk in rows.chunks(2_000) {
+        let values: Vec<_> = chunk
+            .iter()
+            .map(|r| {
+                (
+                    (
+                        l::id.eq(r.id),
+                        l::campaign_id.eq(&r.campaign_id),
+                        l::kind.eq(&r.kind),
+                        l::offer_id.eq(&r.offer_id),
+                        l::coupon_id.eq(&r.coupon_id),
+                        l::redemption_id.eq(&r.redemption_id),
+                    ),
+                    (
+                        l::merchant_id.eq(&r.merchant_id),
+                        l::settlement_id.eq(&r.settlement_id),
+                        l::amount_avos.eq(r.amount_avos),
+                        l::created_at.eq(r.created_at),
+                        l::prev_hash.eq(Some(&r.prev_hash)),
+                        l::hash.eq(Some(&r.hash)),
+                    ),
+                )
+            })
+            .collect();
+        crate::insert_rows!(&mut *conn, ledger::table, &values)?;
     }
+    Ok(())
+}
+
+/// Records where the chain now ends.
+pub fn set_head(conn: &mut DbConn, head: &Head) -> Result<(), AppError> {
     diesel::update(ledger_head::table.find(1))
         .set((
-            ledger_head::last_id.eq(last_id),
-            ledger_head::last_hash.eq(&last_hash),
-            ledger_head::rows_count.eq(head.rows_count + n),
+            ledger_head::last_id.eq(head.last_id),
+            ledger_head::last_hash.eq(&head.last_hash),
+            ledger_head::rows_count.eq(head.rows_count),
             ledger_head::updated_at.eq(crate::domain::time::now()),
         ))
         .execute(conn)?;
     Ok(())
+}
+
+fn write_chained(conn: &mut DbConn, entries: Vec<NewLedgerEntry>) -> Result<(), AppError> {
+    let mut head = lock_head(conn)?;
+    let rows = chain(&mut head, entries);
+    insert_chained(conn, &rows)?;
+    set_head(conn, &head)
 }
 
 /// Seals rows written before the chain existed (a database migrated from an older version):

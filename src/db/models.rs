@@ -166,6 +166,12 @@ impl Offer {
     pub fn categories(&self) -> Vec<String> {
         serde_json::from_str(&self.eligible_categories).unwrap_or_default()
     }
+
+    /// When a coupon of this offer issued at `issued_at` expires: after its validity in days,
+    /// and never after the offer's last valid moment.
+    pub fn coupon_expiry(&self, issued_at: NaiveDateTime) -> NaiveDateTime {
+        (issued_at + chrono::Duration::days(i64::from(self.valid_days))).min(self.valid_until)
+    }
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]

@@ -9,7 +9,11 @@ pub const CODE_LEN: usize = 16;
 
 /// A fresh code, normalised form (16 characters, no dashes).
 pub fn generate() -> String {
-    let mut rng = rand::thread_rng();
+    generate_with(&mut rand::thread_rng())
+}
+
+/// A fresh code drawn from the given generator (seeded generators give repeatable demo data).
+pub fn generate_with<R: Rng + ?Sized>(rng: &mut R) -> String {
     (0..CODE_LEN)
         .map(|_| ALPHABET[rng.gen_range(0..32)] as char)
         .collect()

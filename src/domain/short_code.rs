@@ -10,7 +10,11 @@ pub const LEN: usize = 8;
 
 /// A fresh code, normalised (8 characters, no dash).
 pub fn generate() -> String {
-    let mut rng = rand::thread_rng();
+    generate_with(&mut rand::thread_rng())
+}
+
+/// A fresh code drawn from the given generator (seeded generators give repeatable demo data).
+pub fn generate_with<R: Rng + ?Sized>(rng: &mut R) -> String {
     (0..LEN)
         .map(|_| ALPHABET[rng.gen_range(0..32)] as char)
         .collect()

@@ -7,6 +7,7 @@ mod bulk;
 mod campaigns;
 mod checkins;
 mod concurrency;
+mod demo;
 mod desk;
 mod devices;
 mod foundation;
