@@ -285,10 +285,10 @@ fn load(conn: &mut DbConn) -> Result<usize, AppError> {
     let officials: Vec<User> = ["official", "official-2"]
         .iter()
         .map(|u| User {
-            id: id(&mut rng),
+            id: id(&mut rng).into(),
             username: (*u).into(),
             password_hash: official_hash.clone(),
-            role: "official".into(),
+            role: crate::types::UserRole::Official,
             merchant_id: None,
             merchant_role: None,
             active: true,
@@ -329,12 +329,12 @@ fn load(conn: &mut DbConn) -> Result<usize, AppError> {
             created_at: t0,
         });
         users_v.push(User {
-            id: id(&mut rng),
+            id: id(&mut rng).into(),
             username: format!("merchant-{i}"),
             password_hash: merchant_hash.clone(),
-            role: "merchant".into(),
-            merchant_id: Some(mid),
-            merchant_role: Some("owner".into()),
+            role: crate::types::UserRole::Merchant,
+            merchant_id: Some(mid.into()),
+            merchant_role: Some(crate::types::MerchantRole::Owner),
             active: true,
             created_at: t0,
         });
@@ -361,9 +361,9 @@ fn load(conn: &mut DbConn) -> Result<usize, AppError> {
             account_name: Names::from_json(&m.name).pt,
             bank: banks[i % banks.len()].into(),
             account_number: format!("{:04}-{:03}-{:06}", 9000 + i % 7, 100 + i, 200_000 + i * 37),
-            updated_by: u.id.clone(),
+            updated_by: u.id.to_string(),
             updated_at: t0,
-            verified_by: ((i + 1) % 10 != 0).then(|| officials[0].id.clone()),
+            verified_by: ((i + 1) % 10 != 0).then(|| officials[0].id.to_string()),
             verified_at: ((i + 1) % 10 != 0).then_some(t0),
         })
         .collect();
@@ -465,7 +465,7 @@ fn load(conn: &mut DbConn) -> Result<usize, AppError> {
                 status: "approved".into(),
                 submitted_at: submitted,
                 decided_at: Some(decided),
-                decided_by: Some(officials[0].id.clone()),
+                decided_by: Some(officials[0].id.to_string()),
                 reason: None,
             });
         }
@@ -492,7 +492,7 @@ fn load(conn: &mut DbConn) -> Result<usize, AppError> {
                     },
                     submitted_at: submitted,
                     decided_at: decided,
-                    decided_by: decided.map(|_| officials[0].id.clone()),
+                    decided_by: decided.map(|_| officials[0].id.to_string()),
                     reason: None,
                 });
             }
@@ -629,7 +629,7 @@ fn load(conn: &mut DbConn) -> Result<usize, AppError> {
             for k in 0..rng.gen_range(1..5) {
                 let tv = arrive + Duration::minutes(k * 7);
                 pageviews_v.push(NewPageview {
-                    campaign_id: cid.clone(),
+                    campaign_id: cid.clone().into(),
                     path: if k == 0 {
                         "/".into()
                     } else {
@@ -768,7 +768,7 @@ fn load(conn: &mut DbConn) -> Result<usize, AppError> {
                         offer_id: o.id.clone(),
                         campaign_id: cid.clone(),
                         merchant_id: shop.into(),
-                        user_id: user,
+                        user_id: user.into(),
                         spend_avos: spend,
                         discount_avos: applied.discount_avos,
                         ecash_avos: applied.ecash_avos,
@@ -852,11 +852,11 @@ fn load(conn: &mut DbConn) -> Result<usize, AppError> {
                     amount_avos: amount,
                     redemptions_count: idx.len() as i32,
                     status: "paid".into(),
-                    created_by: officials[0].id.clone(),
+                    created_by: officials[0].id.to_string(),
                     created_at: created,
-                    approved_by: Some(officials[1].id.clone()),
+                    approved_by: Some(officials[1].id.to_string()),
                     approved_at: Some(approved),
-                    paid_by: Some(officials[1].id.clone()),
+                    paid_by: Some(officials[1].id.to_string()),
                     paid_at: Some(paid),
                 });
                 for (kind, when) in [("settle", created), ("pay", paid)] {
@@ -880,7 +880,7 @@ fn load(conn: &mut DbConn) -> Result<usize, AppError> {
             .iter()
             .filter(|_| !seed.live)
             .map(|m| SurveyAnswer {
-                campaign_id: cid.clone(),
+                campaign_id: cid.clone().into(),
                 merchant_id: (*m).into(),
                 came_because_of_campaign: rng.gen_bool(0.8),
                 estimate_pct: Some(rng.gen_range(10..70)),

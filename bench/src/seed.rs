@@ -450,10 +450,10 @@ pub fn seed(
     let hash = "!bench: no password login".to_string();
     diesel::insert_into(users::table)
         .values(User {
-            id: official_id.clone(),
+            id: official_id.clone().into(),
             username: format!("bench-official-{}", &official_id[..8]),
             password_hash: hash.clone(),
-            role: "official".into(),
+            role: bairro::types::UserRole::Official,
             merchant_id: None,
             merchant_role: None,
             active: true,
@@ -480,12 +480,12 @@ pub fn seed(
             created_at: created,
         });
         u_rows.push(User {
-            id: u.clone(),
+            id: u.clone().into(),
             username: format!("bench-merchant-{}-{}", i + 1, &u[..8]),
             password_hash: hash.clone(),
-            role: "merchant".into(),
-            merchant_id: Some(m.clone()),
-            merchant_role: Some("owner".into()),
+            role: bairro::types::UserRole::Merchant,
+            merchant_id: Some(m.clone().into()),
+            merchant_role: Some(bairro::types::MerchantRole::Owner),
             active: true,
             created_at: created,
         });
@@ -790,7 +790,7 @@ pub fn seed(
             first_seen[h] = Some(day);
         }
         w.pageviews.push(NewPageview {
-            campaign_id: campaign_id.clone(),
+            campaign_id: campaign_id.clone().into(),
             path: paths[i % paths.len()].into(),
             ref_: REFS[rng.gen_range(0..REFS.len())].map(str::to_string),
             visitor_hash: hashes[h].clone(),

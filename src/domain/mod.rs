@@ -13,6 +13,7 @@ pub mod password_rules;
 pub mod payload;
 pub mod redemption;
 pub mod short_code;
+pub mod staff;
 pub mod summary;
 pub mod time;
 pub mod verification;

@@ -31,7 +31,7 @@ impl Modify for Bearer {
     modifiers(&Bearer, &ErrorResponses),
     security(("bearer" = [])),
     paths(
-        visitors::login, visitors::sign_up, visitors::my_coupons, visitors::my_checkins, visitors::coupon_qr,
+        staff::login, visitors::sign_up, visitors::my_coupons, visitors::my_checkins, visitors::coupon_qr,
         campaigns::list, campaigns::create, campaigns::get, campaigns::edit, campaigns::publish, campaigns::end,
         campaigns::create_offer, campaigns::apply, campaigns::campaign_enrolments, campaigns::list_enrolments,
         campaigns::approve, campaigns::reject,

@@ -59,7 +59,7 @@ pub async fn record(
         .await?;
     let t = now();
     let n = state.pageviews.push(NewPageview {
-        campaign_id,
+        campaign_id: campaign_id.into(),
         path: b.path,
         ref_,
         visitor_hash: super::visitors::address_hash(&state, &req),

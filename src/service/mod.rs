@@ -11,6 +11,7 @@
 
 pub mod campaigns;
 pub mod passwords;
+pub mod staff;
 
 use serde::Serialize;
 

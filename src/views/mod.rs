@@ -1,5 +1,7 @@
 //! JSON shapes of the API, built from rows. Rows never go out as they are.
 
+pub mod staff;
+
 use serde_json::{json, Value};
 
 use crate::db::models::*;
