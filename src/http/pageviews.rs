@@ -29,7 +29,8 @@ pub struct PageviewBody {
 }
 
 #[utoipa::path(post, path = "/api/v1/pageviews", tag = "traffic", security(()), request_body = PageviewBody,
-    responses((status = 202, description = "accepted"), (status = 404, description = "unknown campaign")))]
+    responses((status = 202, description = "accepted (no body)"), (status = 404, description = "not_found: unknown campaign"),
+        (status = 422, description = "validation_failed"), (status = 503, description = "unavailable: page views are not being written at the moment")))]
 pub async fn record(
     state: State,
     req: HttpRequest,

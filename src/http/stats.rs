@@ -12,6 +12,10 @@ use crate::db::stats::{self, Range};
 use crate::db::{audit, catalog};
 use crate::domain::time::to_rfc3339;
 use crate::error::AppError;
+use crate::views::stats::{
+    AuditEntry, CampaignStats, OpenCampaign, OpenData, OpenDay, OpenOffer, OpenPoint, OpenRef,
+    OpenTotals, Overview, Signals,
+};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/stats/overview", web::get().to(overview))
@@ -61,7 +65,7 @@ async fn load(state: &State, key: String, r: Range) -> Result<Value, AppError> {
         .await
 }
 
-#[utoipa::path(get, path = "/api/v1/stats/overview", tag = "stats", responses((status = 200, description = "totals over all campaigns, with a summary in three languages")))]
+#[utoipa::path(get, path = "/api/v1/stats/overview", tag = "stats", responses((status = 200, description = "totals over all campaigns, with a summary in three languages", body = Overview)))]
 pub async fn overview(state: State, _who: Official) -> Result<HttpResponse, AppError> {
     let caches = state.caches.clone();
     Ok(ok(&state
@@ -74,7 +78,8 @@ pub async fn overview(state: State, _who: Official) -> Result<HttpResponse, AppE
 }
 
 #[utoipa::path(get, path = "/api/v1/campaigns/{id}/stats", tag = "stats", params(("id" = String, Path), RangeQuery),
-    responses((status = 200, description = "funnel, daily series, per point, offer, merchant and ref, survey share")))]
+    responses((status = 200, description = "funnel, daily series, per point, offer, merchant and ref, survey share", body = CampaignStats),
+        (status = 404, description = "not_found"), (status = 422, description = "validation_failed: a day out of range, or `to` before `from`")))]
 pub async fn campaign(
     state: State,
     _who: Official,
@@ -93,7 +98,9 @@ fn n(v: &Value) -> String {
     }
 }
 
-#[utoipa::path(get, path = "/api/v1/campaigns/{id}/stats.csv", tag = "stats", params(("id" = String, Path), RangeQuery), responses((status = 200, description = "CSV")))]
+#[utoipa::path(get, path = "/api/v1/campaigns/{id}/stats.csv", tag = "stats", params(("id" = String, Path), RangeQuery),
+    responses((status = 200, description = "the statistics as CSV rows: section, key, name, metric, value", content_type = "text/csv", body = String),
+        (status = 404, description = "not_found"), (status = 422, description = "validation_failed")))]
 pub async fn campaign_csv(
     state: State,
     _who: Official,
@@ -226,7 +233,8 @@ pub async fn campaign_csv(
 }
 
 #[utoipa::path(get, path = "/api/v1/campaigns/{id}/signals", tag = "stats", params(("id" = String, Path), RangeQuery),
-    responses((status = 200, description = "fraud signals with their evidence rows (default: the last 7 days)")))]
+    responses((status = 200, description = "fraud signals with their evidence rows (default: the last 7 days)", body = Signals),
+        (status = 404, description = "not_found"), (status = 422, description = "validation_failed")))]
 pub async fn signals(
     state: State,
     _who: Official,
@@ -278,11 +286,11 @@ pub async fn signals(
 /// Counts under this are published as "fewer than 5" (null), so no one visitor shows.
 pub const OPEN_DATA_MIN_COUNT: i64 = 5;
 
-fn suppressed(n: i64) -> Value {
+fn suppressed(n: i64) -> Option<i64> {
     if n > 0 && n < OPEN_DATA_MIN_COUNT {
-        Value::Null
+        None
     } else {
-        json!(n)
+        Some(n)
     }
 }
 
@@ -293,7 +301,7 @@ async fn open_data(
     key: String,
     r: Range,
     official: bool,
-) -> Result<Value, AppError> {
+) -> Result<OpenData, AppError> {
     let caches = state.caches.clone();
     state
         .db(move |c| {
@@ -305,30 +313,83 @@ async fn open_data(
             let points = catalog::points_of(c, &camp.id)?;
             let offers = catalog::offers_of(c, &camp.id)?;
             let names = |n: &str| crate::domain::names::Names::from_json(n);
-            Ok(json!({
-                "campaign": {"id": camp.id, "slug": camp.slug, "name": names(&camp.name), "district": camp.district,
-                             "starts_at": to_rfc3339(camp.starts_at), "ends_at": to_rfc3339(camp.ends_at)},
-                "licence": "Aggregated figures; counts from 1 to 4 are given as null.",
-                "totals": {"page_views": suppressed(f.page_views), "unique_visitors": suppressed(f.page_visitors),
-                           "visitors": suppressed(f.visitors), "checkins": suppressed(f.checkins),
-                           "coupons_issued": suppressed(f.issued), "coupons_redeemed": suppressed(f.redeemed),
-                           "ecash_redeemed_avos": f.ecash_avos, "spend_avos": f.spend_avos, "merchants_redeeming": f.merchants.len()},
-                "days": f.daily.iter().map(|(d, v)| json!({"day": d.to_string(), "page_views": suppressed(v[0]),
-                    "checkins": suppressed(v[1]), "coupons_issued": suppressed(v[2]), "coupons_redeemed": suppressed(v[3])})).collect::<Vec<_>>(),
-                "points": points.iter().map(|p| json!({"name": names(&p.name), "kind": p.kind, "lat": p.lat, "lng": p.lng,
-                    "checkins": suppressed(f.points.get(&p.id).copied().unwrap_or(0))})).collect::<Vec<_>>(),
-                "offers": offers.iter().map(|o| { let v = f.offers.get(&o.id).copied().unwrap_or_default();
-                    json!({"name": names(&o.name), "kind": o.kind, "face_value_avos": o.face_value_avos, "percent_off": o.percent_off,
-                           "stock": o.stock, "issued": suppressed(v[0]), "redeemed": suppressed(v[1])}) }).collect::<Vec<_>>(),
-                "refs": f.refs.iter().map(|(k, v)| json!({"ref": k, "page_views": suppressed(v[0]), "visitors": suppressed(v[1]),
-                    "checkins": suppressed(v[2]), "coupons_issued": suppressed(v[3]), "redemptions": suppressed(v[4])})).collect::<Vec<_>>(),
-            }))
+            Ok(OpenData {
+                campaign: OpenCampaign {
+                    id: camp.id.clone(),
+                    slug: camp.slug.clone(),
+                    name: names(&camp.name),
+                    district: camp.district.clone(),
+                    starts_at: to_rfc3339(camp.starts_at),
+                    ends_at: to_rfc3339(camp.ends_at),
+                },
+                licence: "Aggregated figures; counts from 1 to 4 are given as null.".into(),
+                totals: OpenTotals {
+                    page_views: suppressed(f.page_views),
+                    unique_visitors: suppressed(f.page_visitors),
+                    visitors: suppressed(f.visitors),
+                    checkins: suppressed(f.checkins),
+                    coupons_issued: suppressed(f.issued),
+                    coupons_redeemed: suppressed(f.redeemed),
+                    ecash_redeemed_avos: f.ecash_avos,
+                    spend_avos: f.spend_avos,
+                    merchants_redeeming: f.merchants.len() as i64,
+                },
+                days: f
+                    .daily
+                    .iter()
+                    .map(|(d, v)| OpenDay {
+                        day: d.to_string(),
+                        page_views: suppressed(v[0]),
+                        checkins: suppressed(v[1]),
+                        coupons_issued: suppressed(v[2]),
+                        coupons_redeemed: suppressed(v[3]),
+                    })
+                    .collect(),
+                points: points
+                    .iter()
+                    .map(|p| OpenPoint {
+                        name: names(&p.name),
+                        kind: p.kind.to_string(),
+                        lat: p.lat,
+                        lng: p.lng,
+                        checkins: suppressed(f.points.get(&p.id).copied().unwrap_or(0)),
+                    })
+                    .collect(),
+                offers: offers
+                    .iter()
+                    .map(|o| {
+                        let v = f.offers.get(&o.id).copied().unwrap_or_default();
+                        OpenOffer {
+                            name: names(&o.name),
+                            kind: o.kind.to_string(),
+                            face_value_avos: o.face_value_avos,
+                            percent_off: o.percent_off,
+                            stock: o.stock,
+                            issued: suppressed(v[0]),
+                            redeemed: suppressed(v[1]),
+                        }
+                    })
+                    .collect(),
+                refs: f
+                    .refs
+                    .iter()
+                    .map(|(k, v)| OpenRef {
+                        ref_: k.to_string(),
+                        page_views: suppressed(v[0]),
+                        visitors: suppressed(v[1]),
+                        checkins: suppressed(v[2]),
+                        coupons_issued: suppressed(v[3]),
+                        redemptions: suppressed(v[4]),
+                    })
+                    .collect(),
+            })
         })
         .await
 }
 
 #[utoipa::path(get, path = "/api/v1/campaigns/{id}/export.json", tag = "stats", security((), ("bearer" = [])), params(("id" = String, Path), RangeQuery),
-    responses((status = 200, description = "open data: daily aggregates and totals, small counts suppressed")))]
+    responses((status = 200, description = "open data: daily aggregates and totals, small counts suppressed", body = OpenData),
+        (status = 404, description = "not_found (also a draft, to anyone but the bureau)"), (status = 422, description = "validation_failed")))]
 pub async fn export_json(
     state: State,
     who: MaybeOfficial,
@@ -340,7 +401,8 @@ pub async fn export_json(
 }
 
 #[utoipa::path(get, path = "/api/v1/campaigns/{id}/export.csv", tag = "stats", security((), ("bearer" = [])), params(("id" = String, Path), RangeQuery),
-    responses((status = 200, description = "open data as CSV, one row per Macau day")))]
+    responses((status = 200, description = "open data as CSV, one row per Macau day", content_type = "text/csv", body = String),
+        (status = 404, description = "not_found (also a draft, to anyone but the bureau)"), (status = 422, description = "validation_failed")))]
 pub async fn export_csv(
     state: State,
     who: MaybeOfficial,
@@ -349,17 +411,15 @@ pub async fn export_csv(
 ) -> Result<HttpResponse, AppError> {
     let r = range(&q)?;
     let d = open_data(&state, path.into_inner(), r, who.0).await?;
-    let rows = d["days"].as_array().into_iter().flatten().map(|x| {
-        [
-            "day",
-            "page_views",
-            "checkins",
-            "coupons_issued",
-            "coupons_redeemed",
+    let count = |c: Option<i64>| c.map(|c| c.to_string()).unwrap_or_default();
+    let rows = d.days.iter().map(|x| {
+        vec![
+            x.day.clone(),
+            count(x.page_views),
+            count(x.checkins),
+            count(x.coupons_issued),
+            count(x.coupons_redeemed),
         ]
-        .iter()
-        .map(|k| n(&x[*k]))
-        .collect::<Vec<_>>()
     });
     let body = to_csv(
         &[
@@ -372,10 +432,7 @@ pub async fn export_csv(
         rows,
     )?;
     Ok(csv_response(
-        &format!(
-            "{}-open-data.csv",
-            d["campaign"]["slug"].as_str().unwrap_or("campaign")
-        ),
+        &format!("{}-open-data.csv", d.campaign.slug),
         body,
     ))
 }
@@ -388,7 +445,8 @@ pub struct AuditQuery {
     pub limit: Option<i64>,
 }
 
-#[utoipa::path(get, path = "/api/v1/audit", tag = "stats", params(AuditQuery), responses((status = 200, description = "audit log, newest first")))]
+#[utoipa::path(get, path = "/api/v1/audit", tag = "stats", params(AuditQuery),
+    responses((status = 200, description = "audit log, newest first", body = [AuditEntry]), (status = 422, description = "validation_failed")))]
 pub async fn audit_log(
     state: State,
     _who: Official,
@@ -419,12 +477,20 @@ pub async fn audit_log(
     };
     Ok(ok(&rows
         .iter()
-        .map(|r| {
-            let actor_name = r.actor_id.as_ref().and_then(|a| actors.get(a));
-            let entity_label = entities.get(&(r.entity.clone(), r.entity_id.clone()));
-            json!({"id": r.id, "actor_id": r.actor_id, "actor_role": r.actor_role, "actor_name": actor_name,
-                   "action": r.action, "entity": r.entity, "entity_id": r.entity_id, "entity_label": entity_label,
-                   "before": parse(&r.before), "after": parse(&r.after), "at": to_rfc3339(r.created_at)})
+        .map(|r| AuditEntry {
+            id: r.id,
+            actor_id: r.actor_id.clone(),
+            actor_role: r.actor_role.clone(),
+            actor_name: r.actor_id.as_ref().and_then(|a| actors.get(a)).cloned(),
+            action: r.action.clone(),
+            entity: r.entity.clone(),
+            entity_id: r.entity_id.clone(),
+            entity_label: entities
+                .get(&(r.entity.clone(), r.entity_id.clone()))
+                .cloned(),
+            before: parse(&r.before),
+            after: parse(&r.after),
+            at: to_rfc3339(r.created_at),
         })
         .collect::<Vec<_>>()))
 }

@@ -1,6 +1,7 @@
 //! JSON shapes of the API, built from rows. Rows never go out as they are.
 
 pub mod staff;
+pub mod stats;
 
 use serde_json::{json, Value};
 
