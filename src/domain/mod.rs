@@ -9,6 +9,7 @@ pub mod imagery;
 pub mod merchant_no;
 pub mod money;
 pub mod names;
+pub mod open_data;
 pub mod password_rules;
 pub mod payload;
 pub mod redemption;

@@ -8,14 +8,11 @@ use serde_json::{json, Value};
 
 use super::auth::{MaybeOfficial, Official};
 use super::state::{csv_response, ok, to_csv, State};
+use crate::db::catalog;
 use crate::db::stats::{self, Range};
-use crate::db::{audit, catalog};
-use crate::domain::time::to_rfc3339;
 use crate::error::AppError;
-use crate::views::stats::{
-    AuditEntry, CampaignStats, OpenCampaign, OpenData, OpenDay, OpenOffer, OpenPoint, OpenRef,
-    OpenTotals, Overview, Signals,
-};
+use crate::service::stats as use_case;
+use crate::views::stats::{AuditEntry, CampaignStats, OpenData, Overview, Signals};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/stats/overview", web::get().to(overview))
@@ -283,19 +280,7 @@ pub async fn signals(
         .await?))
 }
 
-/// Counts under this are published as "fewer than 5" (null), so no one visitor shows.
-pub const OPEN_DATA_MIN_COUNT: i64 = 5;
-
-fn suppressed(n: i64) -> Option<i64> {
-    if n > 0 && n < OPEN_DATA_MIN_COUNT {
-        None
-    } else {
-        Some(n)
-    }
-}
-
-/// The open-data view of a campaign: aggregates per Macau day and totals per point, offer and
-/// traffic source; no visitor, coupon or merchant-login ids; small counts suppressed.
+/// The open-data view of a campaign (see `service::stats::open_data`).
 async fn open_data(
     state: &State,
     key: String,
@@ -304,86 +289,7 @@ async fn open_data(
 ) -> Result<OpenData, AppError> {
     let caches = state.caches.clone();
     state
-        .db(move |c| {
-            let camp = catalog::find_campaign(c, &key)?;
-            if camp.status == "draft" && !official {
-                return Err(AppError::NotFound(format!("no campaign '{key}'")));
-            }
-            let f = caches.facts(c, &camp.id, r)?;
-            let points = catalog::points_of(c, &camp.id)?;
-            let offers = catalog::offers_of(c, &camp.id)?;
-            let names = |n: &str| crate::domain::names::Names::from_json(n);
-            Ok(OpenData {
-                campaign: OpenCampaign {
-                    id: camp.id.clone(),
-                    slug: camp.slug.clone(),
-                    name: names(&camp.name),
-                    district: camp.district.clone(),
-                    starts_at: to_rfc3339(camp.starts_at),
-                    ends_at: to_rfc3339(camp.ends_at),
-                },
-                licence: "Aggregated figures; counts from 1 to 4 are given as null.".into(),
-                totals: OpenTotals {
-                    page_views: suppressed(f.page_views),
-                    unique_visitors: suppressed(f.page_visitors),
-                    visitors: suppressed(f.visitors),
-                    checkins: suppressed(f.checkins),
-                    coupons_issued: suppressed(f.issued),
-                    coupons_redeemed: suppressed(f.redeemed),
-                    ecash_redeemed_avos: f.ecash_avos,
-                    spend_avos: f.spend_avos,
-                    merchants_redeeming: f.merchants.len() as i64,
-                },
-                days: f
-                    .daily
-                    .iter()
-                    .map(|(d, v)| OpenDay {
-                        day: d.to_string(),
-                        page_views: suppressed(v[0]),
-                        checkins: suppressed(v[1]),
-                        coupons_issued: suppressed(v[2]),
-                        coupons_redeemed: suppressed(v[3]),
-                    })
-                    .collect(),
-                points: points
-                    .iter()
-                    .map(|p| OpenPoint {
-                        name: names(&p.name),
-                        kind: p.kind.to_string(),
-                        lat: p.lat,
-                        lng: p.lng,
-                        checkins: suppressed(f.points.get(&p.id).copied().unwrap_or(0)),
-                    })
-                    .collect(),
-                offers: offers
-                    .iter()
-                    .map(|o| {
-                        let v = f.offers.get(&o.id).copied().unwrap_or_default();
-                        OpenOffer {
-                            name: names(&o.name),
-                            kind: o.kind.to_string(),
-                            face_value_avos: o.face_value_avos,
-                            percent_off: o.percent_off,
-                            stock: o.stock,
-                            issued: suppressed(v[0]),
-                            redeemed: suppressed(v[1]),
-                        }
-                    })
-                    .collect(),
-                refs: f
-                    .refs
-                    .iter()
-                    .map(|(k, v)| OpenRef {
-                        ref_: k.to_string(),
-                        page_views: suppressed(v[0]),
-                        visitors: suppressed(v[1]),
-                        checkins: suppressed(v[2]),
-                        coupons_issued: suppressed(v[3]),
-                        redemptions: suppressed(v[4]),
-                    })
-                    .collect(),
-            })
-        })
+        .db(move |c| use_case::open_data(c, &caches, &key, r, official))
         .await
 }
 
@@ -454,43 +360,8 @@ pub async fn audit_log(
 ) -> Result<HttpResponse, AppError> {
     let q = q.into_inner();
     let limit = super::input::bounded("limit", q.limit.unwrap_or(200), 1, 5000)?;
-    let (rows, actors, entities) = state
-        .db(move |c| {
-            let rows = audit::list(c, q.entity.as_deref(), q.entity_id.as_deref(), limit)?;
-            let mut ids: Vec<String> = rows.iter().filter_map(|r| r.actor_id.clone()).collect();
-            ids.sort();
-            ids.dedup();
-            let actors = crate::db::audit_names::user_names(c, &ids)?;
-            let mut wanted: Vec<(String, String)> = rows
-                .iter()
-                .map(|r| (r.entity.clone(), r.entity_id.clone()))
-                .collect();
-            wanted.sort();
-            wanted.dedup();
-            let entities = crate::db::audit_names::entity_names(c, &wanted)?;
-            Ok((rows, actors, entities))
-        })
+    let out = state
+        .db(move |c| use_case::audit_log(c, q.entity.as_deref(), q.entity_id.as_deref(), limit))
         .await?;
-    let parse = |s: &Option<String>| {
-        s.as_deref()
-            .and_then(|t| serde_json::from_str::<Value>(t).ok())
-    };
-    Ok(ok(&rows
-        .iter()
-        .map(|r| AuditEntry {
-            id: r.id,
-            actor_id: r.actor_id.clone(),
-            actor_role: r.actor_role.clone(),
-            actor_name: r.actor_id.as_ref().and_then(|a| actors.get(a)).cloned(),
-            action: r.action.clone(),
-            entity: r.entity.clone(),
-            entity_id: r.entity_id.clone(),
-            entity_label: entities
-                .get(&(r.entity.clone(), r.entity_id.clone()))
-                .cloned(),
-            before: parse(&r.before),
-            after: parse(&r.after),
-            at: to_rfc3339(r.created_at),
-        })
-        .collect::<Vec<_>>()))
+    Ok(ok(&out))
 }

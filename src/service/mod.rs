@@ -12,6 +12,7 @@
 pub mod campaigns;
 pub mod passwords;
 pub mod staff;
+pub mod stats;
 
 use serde::Serialize;
 
