@@ -19,10 +19,10 @@ pub fn ensure_admin(pool: &DbPool, settings: &Settings) -> anyhow::Result<()> {
         anyhow::bail!("BAIRRO_ADMIN_PASSWORD must have at least 10 characters");
     }
     let u = User {
-        id: catalog::new_id(),
+        id: catalog::new_id().into(),
         username: "admin".into(),
         password_hash: passwords::hash(pw.expose()),
-        role: "official".into(),
+        role: crate::types::UserRole::Official,
         merchant_id: None,
         merchant_role: None,
         active: true,

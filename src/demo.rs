@@ -364,10 +364,10 @@ pub fn load(
     let officials: Vec<User> = ["official", "official-2"]
         .iter()
         .map(|u| User {
-            id: f.id(),
+            id: f.id().into(),
             username: (*u).into(),
             password_hash: official_hash.clone(),
-            role: "official".into(),
+            role: crate::types::UserRole::Official,
             merchant_id: None,
             merchant_role: None,
             active: true,
@@ -408,12 +408,12 @@ pub fn load(
             created_at: t0,
         });
         users_v.push(User {
-            id: f.id(),
+            id: f.id().into(),
             username: format!("merchant-{i}"),
             password_hash: merchant_hash.clone(),
-            role: "merchant".into(),
-            merchant_id: Some(mid),
-            merchant_role: Some("owner".into()),
+            role: crate::types::UserRole::Merchant,
+            merchant_id: Some(mid.into()),
+            merchant_role: Some(crate::types::MerchantRole::Owner),
             active: true,
             created_at: t0,
         });
@@ -441,9 +441,9 @@ pub fn load(
             account_name: Names::from_json(&m.name).pt,
             bank: banks[i % banks.len()].into(),
             account_number: format!("{:04}-{:03}-{:06}", 9000 + i % 7, 100 + i, 200_000 + i * 37),
-            updated_by: u.id.clone(),
+            updated_by: u.id.to_string(),
             updated_at: t0,
-            verified_by: ((i + 1) % 10 != 0).then(|| officials[0].id.clone()),
+            verified_by: ((i + 1) % 10 != 0).then(|| officials[0].id.to_string()),
             verified_at: ((i + 1) % 10 != 0).then_some(t0),
         })
         .collect();
@@ -536,7 +536,7 @@ pub fn load(
                 status: "approved".into(),
                 submitted_at: submitted,
                 decided_at: Some(decided),
-                decided_by: Some(officials[0].id.clone()),
+                decided_by: Some(officials[0].id.to_string()),
                 reason: None,
             });
         }
@@ -563,7 +563,7 @@ pub fn load(
                     },
                     submitted_at: submitted,
                     decided_at: decided,
-                    decided_by: decided.map(|_| officials[0].id.clone()),
+                    decided_by: decided.map(|_| officials[0].id.to_string()),
                     reason: None,
                 });
             }
@@ -714,8 +714,8 @@ pub fn load(
                 period_from: macau_day(settle_from),
                 period_to: macau_day(settle_before - Duration::seconds(1)),
                 created_at: settled_on,
-                created_by: officials[0].id.clone(),
-                approved_by: officials[1].id.clone(),
+                created_by: officials[0].id.to_string(),
+                approved_by: officials[1].id.to_string(),
                 approved_after: Duration::days(2),
                 paid_after_days: (2, 8),
             },
@@ -739,7 +739,7 @@ pub fn load(
             for k in 0..sc.pageviews(scale, vi, &mut f.rng, &mut carry) {
                 let tv = arrive + Duration::minutes(k as i64 * 7);
                 f.pageview(NewPageview {
-                    campaign_id: cid.clone(),
+                    campaign_id: cid.clone().into(),
                     path: if k == 0 {
                         "/".into()
                     } else {
@@ -839,8 +839,8 @@ pub fn load(
             let survey_v: Vec<SurveyAnswer> = shops
                 .iter()
                 .map(|(m, _)| SurveyAnswer {
-                    campaign_id: cid.clone(),
-                    merchant_id: m.id.clone(),
+                    campaign_id: cid.clone().into(),
+                    merchant_id: m.id.clone().into(),
                     came_because_of_campaign: f.rng.gen_bool(0.8),
                     estimate_pct: Some(f.rng.gen_range(10..70)),
                     comment: None,

@@ -82,18 +82,22 @@ pub fn run(cmd: StaffCommand) -> anyhow::Result<()> {
         StaffCommand::ResetPassword(a) => reset(a),
         StaffCommand::List(db) => {
             let mut conn = open(&db)?;
-            for (a, _) in staff::list(&mut conn).map_err(err)? {
+            for a in crate::service::staff::list(&mut conn).map_err(err)? {
                 println!(
                     "{}\t{}\t{}{}{}",
                     a.username,
-                    a.api_role(),
-                    if a.active { "active" } else { "disabled" },
+                    a.role,
+                    if a.disabled { "disabled" } else { "active" },
                     if a.must_change_password {
                         ", must change password"
                     } else {
                         ""
                     },
-                    if a.locked() { ", locked" } else { "" },
+                    if a.locked_until.is_some() {
+                        ", locked"
+                    } else {
+                        ""
+                    },
                 );
             }
             Ok(())
@@ -103,12 +107,15 @@ pub fn run(cmd: StaffCommand) -> anyhow::Result<()> {
 
 fn create(a: CreateArgs) -> anyhow::Result<()> {
     let username = a.username.trim().to_string();
-    if !staff::valid_username(&username) {
+    if !crate::domain::staff::valid_username(&username) {
         anyhow::bail!("the username must be 3–64 letters, digits, '-', '_' or '.'");
     }
-    let (role, merchant_role) = staff::stored_role(&a.role)
-        .ok_or_else(|| anyhow::anyhow!("--role must be one of {}", staff::ROLES.join(", ")))?;
-    if (role == "merchant") != a.merchant_id.is_some() {
+    let (role, merchant_role) = crate::types::StaffRole::parse(&a.role)
+        .ok_or_else(|| {
+            anyhow::anyhow!("--role must be one of {}", crate::types::StaffRole::list())
+        })?
+        .stored();
+    if (role == crate::types::UserRole::Merchant) != a.merchant_id.is_some() {
         anyhow::bail!("--merchant-id is required for merchant logins, and only for them");
     }
     let (password, temporary) = match a.password {
@@ -120,12 +127,12 @@ fn create(a: CreateArgs) -> anyhow::Result<()> {
     };
     let mut conn = open(&a.db)?;
     let u = User {
-        id: catalog::new_id(),
+        id: catalog::new_id().into(),
         username: username.clone(),
         password_hash: passwords::hash(&password),
-        role: role.into(),
-        merchant_id: a.merchant_id.clone(),
-        merchant_role: merchant_role.map(Into::into),
+        role,
+        merchant_id: a.merchant_id.clone().map(Into::into),
+        merchant_role,
         active: true,
         created_at: crate::domain::time::now(),
     };

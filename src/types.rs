@@ -237,6 +237,34 @@ text_enum! {
     }
 }
 
+text_enum! {
+    /// How a login is stored (`users.role`): a bureau official, a read-only viewer, or one of
+    /// a merchant's users.
+    UserRole {
+        Official = "official",
+        Viewer = "viewer",
+        Merchant = "merchant",
+    }
+}
+
+text_enum! {
+    /// A merchant's user: the owner (everything of the merchant) or a cashier (the till).
+    MerchantRole {
+        Owner = "owner",
+        Cashier = "cashier",
+    }
+}
+
+text_enum! {
+    /// A staff login's role as the API names it.
+    StaffRole {
+        Official = "official",
+        Viewer = "viewer",
+        MerchantOwner = "merchant_owner",
+        MerchantCashier = "merchant_cashier",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -170,7 +170,7 @@ pub fn insert_user(conn: &mut DbConn, u: &User) -> Result<(), AppError> {
     diesel::insert_into(users::table)
         .values((
             u,
-            users::username_key.eq(super::staff::username_key(&u.username)),
+            users::username_key.eq(crate::domain::staff::username_key(&u.username)),
         ))
         .execute(conn)
         .map_err(|e| match AppError::from(e) {
@@ -183,7 +183,7 @@ pub fn insert_user(conn: &mut DbConn, u: &User) -> Result<(), AppError> {
 /// The login of that name, whatever the case it is typed in.
 pub fn find_user_by_name(conn: &mut DbConn, username: &str) -> Result<Option<User>, AppError> {
     Ok(users::table
-        .filter(users::username_key.eq(super::staff::username_key(username)))
+        .filter(users::username_key.eq(crate::domain::staff::username_key(username)))
         .select(User::as_select())
         .first(conn)
         .optional()?)

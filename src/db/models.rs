@@ -4,6 +4,7 @@ use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
 use super::schema::*;
+use crate::types::{CampaignId, MerchantId, MerchantRole, UserId, UserRole};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = merchants)]
@@ -21,12 +22,12 @@ pub struct Merchant {
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = users)]
 pub struct User {
-    pub id: String,
+    pub id: UserId,
     pub username: String,
     pub password_hash: String,
-    pub role: String,
-    pub merchant_id: Option<String>,
-    pub merchant_role: Option<String>,
+    pub role: UserRole,
+    pub merchant_id: Option<MerchantId>,
+    pub merchant_role: Option<MerchantRole>,
     pub active: bool,
     pub created_at: NaiveDateTime,
 }
@@ -289,7 +290,7 @@ pub struct LedgerEntry {
 #[derive(Debug, Clone, Insertable)]
 #[diesel(table_name = pageviews)]
 pub struct NewPageview {
-    pub campaign_id: String,
+    pub campaign_id: CampaignId,
     pub path: String,
     pub ref_: Option<String>,
     pub visitor_hash: String,
@@ -300,8 +301,8 @@ pub struct NewPageview {
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = survey_answers)]
 pub struct SurveyAnswer {
-    pub campaign_id: String,
-    pub merchant_id: String,
+    pub campaign_id: CampaignId,
+    pub merchant_id: MerchantId,
     pub came_because_of_campaign: bool,
     pub estimate_pct: Option<i32>,
     pub comment: Option<String>,

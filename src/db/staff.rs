@@ -2,31 +2,17 @@
 //! disabling, password resets and changes, and the lockout after repeated wrong passwords,
 //! counted in the database so every server process shares one allowance.
 
-use chrono::{Duration, NaiveDateTime};
+use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::models::User;
 use super::schema::{merchants, users};
 use super::DbConn;
+use crate::domain::staff::username_key;
+pub use crate::domain::staff::{LOCK_AFTER, LOCK_FOR};
 use crate::domain::time::now;
 use crate::error::{AppError, Code};
-
-/// Wrong passwords in a row that lock an account, and for how long.
-pub const LOCK_AFTER: i32 = 5;
-pub const LOCK_FOR: Duration = Duration::minutes(15);
-
-/// The form usernames are compared in (they are ASCII letters, digits and `-_.`).
-pub fn username_key(username: &str) -> String {
-    username.trim().to_ascii_lowercase()
-}
-
-/// 3–64 ASCII letters, digits, `-`, `_` or `.`.
-pub fn valid_username(username: &str) -> bool {
-    (3..=64).contains(&username.len())
-        && username
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
-}
+use crate::types::{MerchantId, MerchantRole, UserId, UserRole};
 
 pub fn username_taken() -> AppError {
     AppError::rule(
@@ -35,37 +21,15 @@ pub fn username_taken() -> AppError {
     )
 }
 
-/// The roles of the API and how each is stored (`role`, `merchant_role`).
-pub const ROLES: [&str; 4] = ["official", "viewer", "merchant_owner", "merchant_cashier"];
-
-pub fn api_role(role: &str, merchant_role: Option<&str>) -> &'static str {
-    match (role, merchant_role) {
-        ("official", _) => "official",
-        ("viewer", _) => "viewer",
-        (_, Some("cashier")) => "merchant_cashier",
-        _ => "merchant_owner",
-    }
-}
-
-pub fn stored_role(api: &str) -> Option<(&'static str, Option<&'static str>)> {
-    Some(match api {
-        "official" => ("official", None),
-        "viewer" => ("viewer", None),
-        "merchant_owner" => ("merchant", Some("owner")),
-        "merchant_cashier" => ("merchant", Some("cashier")),
-        _ => return None,
-    })
-}
-
 /// One staff login as officials see it.
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = users)]
 pub struct Account {
-    pub id: String,
+    pub id: UserId,
     pub username: String,
-    pub role: String,
-    pub merchant_id: Option<String>,
-    pub merchant_role: Option<String>,
+    pub role: UserRole,
+    pub merchant_id: Option<MerchantId>,
+    pub merchant_role: Option<MerchantRole>,
     pub active: bool,
     pub created_at: NaiveDateTime,
     pub must_change_password: bool,
@@ -73,16 +37,7 @@ pub struct Account {
     pub locked_until: Option<NaiveDateTime>,
 }
 
-impl Account {
-    pub fn api_role(&self) -> &'static str {
-        api_role(&self.role, self.merchant_role.as_deref())
-    }
-    pub fn locked(&self) -> bool {
-        self.locked_until.is_some_and(|l| l > now())
-    }
-}
-
-/// Every login, officials first, with its merchant's names (JSON text) where it has one.
+/// Every login, with its merchant's names (JSON text) where it has one.
 pub fn list(conn: &mut DbConn) -> Result<Vec<(Account, Option<String>)>, AppError> {
     let accounts: Vec<Account> = users::table.select(Account::as_select()).load(conn)?;
     let names: std::collections::HashMap<String, String> = merchants::table
@@ -90,20 +45,16 @@ pub fn list(conn: &mut DbConn) -> Result<Vec<(Account, Option<String>)>, AppErro
         .load::<(String, String)>(conn)?
         .into_iter()
         .collect();
-    let mut out: Vec<(Account, Option<String>)> = accounts
+    Ok(accounts
         .into_iter()
         .map(|a| {
-            let n = a.merchant_id.as_ref().and_then(|m| names.get(m).cloned());
+            let n = a
+                .merchant_id
+                .as_ref()
+                .and_then(|m| names.get(m.as_str()).cloned());
             (a, n)
         })
-        .collect();
-    // Officials, viewers, merchants' owners, cashiers; by name within each.
-    let rank = |a: &Account| ROLES.iter().position(|r| *r == a.api_role());
-    out.sort_by(|(a, _), (b, _)| {
-        (rank(a), &a.username.to_ascii_lowercase())
-            .cmp(&(rank(b), &b.username.to_ascii_lowercase()))
-    });
-    Ok(out)
+        .collect())
 }
 
 pub fn find(conn: &mut DbConn, id: &str) -> Result<Account, AppError> {
@@ -189,18 +140,12 @@ pub fn find_user(conn: &mut DbConn, id: &str) -> Result<User, AppError> {
         .ok_or_else(|| AppError::NotFound("no such staff account".into()))
 }
 
-/// Seconds until the account's lock ends, if it is locked now.
-pub fn locked_for(conn: &mut DbConn, id: &str) -> Result<Option<u64>, AppError> {
-    let locked: Option<NaiveDateTime> = users::table
+/// When the account's lock ends (`None`: never locked, or the count was started again).
+pub fn locked_until(conn: &mut DbConn, id: &str) -> Result<Option<NaiveDateTime>, AppError> {
+    Ok(users::table
         .find(id)
         .select(users::locked_until)
-        .first(conn)?;
-    let t = now();
-    Ok(locked.filter(|l| *l > t).map(|l| {
-        ((l - t).num_milliseconds().max(0) as u64)
-            .div_ceil(1000)
-            .max(1)
-    }))
+        .first(conn)?)
 }
 
 /// The outcome of asking for one password attempt.

@@ -2,77 +2,11 @@
 //! (`Official`, `MerchantUser`, `VisitorAuth`, `DeviceAuth`).
 
 use actix_web::{dev::Payload, web, FromRequest, HttpRequest};
-use chrono::{Duration, Utc};
-use jsonwebtoken::{decode, encode, Algorithm, DecodingKey, EncodingKey, Header, Validation};
-use serde::{Deserialize, Serialize};
 
+pub use super::tokens::{device_claims, staff_claims, visitor_claims, Claims, JwtKeys};
+use crate::db::verification as visitors_store;
 use crate::error::{AppError, Code};
 use crate::http::state::AppState;
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct Claims {
-    pub sub: String,
-    pub role: String,
-    #[serde(skip_serializing_if = "Option::is_none", default)]
-    pub mid: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none", default)]
-    pub mrole: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none", default)]
-    pub pid: Option<String>,
-    /// A visitor's traffic source (the influencer link they arrived with).
-    #[serde(skip_serializing_if = "Option::is_none", default)]
-    pub rf: Option<String>,
-    pub iat: i64,
-    pub exp: i64,
-}
-
-pub struct JwtKeys {
-    encoding: EncodingKey,
-    decoding: Vec<DecodingKey>,
-    validation: Validation,
-}
-
-impl JwtKeys {
-    pub fn new(secrets: &[&str]) -> JwtKeys {
-        let mut validation = Validation::new(Algorithm::HS256);
-        validation.leeway = 5;
-        validation.required_spec_claims = ["exp", "sub"].iter().map(|s| s.to_string()).collect();
-        JwtKeys {
-            encoding: EncodingKey::from_secret(secrets[0].as_bytes()),
-            decoding: secrets
-                .iter()
-                .map(|s| DecodingKey::from_secret(s.as_bytes()))
-                .collect(),
-            validation,
-        }
-    }
-
-    pub fn issue(&self, mut claims: Claims, ttl: Duration) -> (String, chrono::DateTime<Utc>) {
-        let now = Utc::now();
-        let exp = now + ttl;
-        claims.iat = now.timestamp();
-        claims.exp = exp.timestamp();
-        let token =
-            encode(&Header::new(Algorithm::HS256), &claims, &self.encoding).expect("HS256 encodes");
-        (token, exp)
-    }
-
-    pub fn verify(&self, token: &str) -> Result<Claims, AppError> {
-        for key in &self.decoding {
-            match decode::<Claims>(token, key, &self.validation) {
-                Ok(data) => return Ok(data.claims),
-                Err(e) if matches!(e.kind(), jsonwebtoken::errors::ErrorKind::InvalidSignature) => {
-                    continue
-                }
-                Err(e) if matches!(e.kind(), jsonwebtoken::errors::ErrorKind::ExpiredSignature) => {
-                    return Err(AppError::Unauthorized("the token has expired".into()))
-                }
-                Err(_) => return Err(AppError::Unauthorized("the token is not valid".into())),
-            }
-        }
-        Err(AppError::Unauthorized("the token is not valid".into()))
-    }
-}
 
 pub fn claims(req: &HttpRequest) -> Result<Claims, AppError> {
     let state = req
@@ -123,6 +57,28 @@ pub async fn ensure_active(
         Some((true, true)) if may_be_stale_password => Ok(()),
         Some((true, true)) => Err(password_change_required()),
         _ => Err(AppError::Unauthorized("this account is disabled".into())),
+    }
+}
+
+/// A visitor's token must name a visitor the database holds (after a restore it may not):
+/// otherwise 401. Known visitors are remembered for a minute, so hot paths pay no extra query.
+pub async fn ensure_visitor(
+    state: Option<web::Data<AppState>>,
+    visitor_id: String,
+) -> Result<(), AppError> {
+    let state = state.ok_or_else(|| AppError::Internal(anyhow::anyhow!("no app state")))?;
+    if state.wallets.known.contains_key(&visitor_id) {
+        return Ok(());
+    }
+    let id = visitor_id.clone();
+    if state
+        .db(move |c| visitors_store::visitor_exists(c, &id))
+        .await?
+    {
+        state.wallets.known.insert(visitor_id, ());
+        Ok(())
+    } else {
+        Err(visitors_store::unknown_visitor())
     }
 }
 
@@ -285,7 +241,7 @@ impl FromRequest for VisitorAuth {
         Box::pin(async move {
             let v = built?;
             // A token whose visitor is gone (after a restore) is refused, never a fault.
-            crate::http::verification::ensure_visitor(state, v.visitor_id.clone()).await?;
+            ensure_visitor(state, v.visitor_id.clone()).await?;
             Ok(v)
         })
     }
@@ -342,50 +298,6 @@ impl FromRequest for MaybeOfficial {
                 None => Ok(MaybeOfficial(false)),
             }
         })
-    }
-}
-
-pub fn staff_claims(
-    user_id: &str,
-    role: &str,
-    merchant_id: Option<String>,
-    merchant_role: Option<String>,
-) -> Claims {
-    Claims {
-        sub: user_id.into(),
-        role: role.into(),
-        mid: merchant_id,
-        mrole: merchant_role,
-        pid: None,
-        rf: None,
-        iat: 0,
-        exp: 0,
-    }
-}
-
-pub fn visitor_claims(visitor_id: &str) -> Claims {
-    Claims {
-        sub: visitor_id.into(),
-        role: "visitor".into(),
-        mid: None,
-        mrole: None,
-        pid: None,
-        rf: None,
-        iat: 0,
-        exp: 0,
-    }
-}
-
-pub fn device_claims(device_id: &str, point_id: &str) -> Claims {
-    Claims {
-        sub: device_id.into(),
-        role: "device".into(),
-        mid: None,
-        mrole: None,
-        pid: Some(point_id.into()),
-        rf: None,
-        iat: 0,
-        exp: 0,
     }
 }
 

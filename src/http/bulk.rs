@@ -350,12 +350,12 @@ pub async fn import_merchants(
                 let mut out = Vec::new();
                 for (r, hash) in &hashed {
                     let owner = User {
-                        id: new_id(),
+                        id: new_id().into(),
                         username: r.username.clone(),
                         password_hash: hash.clone(),
-                        role: "merchant".into(),
-                        merchant_id: Some(r.merchant.id.clone()),
-                        merchant_role: Some("owner".into()),
+                        role: crate::types::UserRole::Merchant,
+                        merchant_id: Some(r.merchant.id.clone().into()),
+                        merchant_role: Some(crate::types::MerchantRole::Owner),
                         active: true,
                         created_at: t,
                     };

@@ -68,7 +68,8 @@ fn answers(conn: &mut DbConn, key: &str) -> Result<(String, Vec<Value>), AppErro
 }
 
 #[utoipa::path(get, path = "/api/v1/campaigns/{id}/survey/answers", tag = "stats", params(("id" = String, Path)),
-    responses((status = 200, description = "{responses, yes, share, estimate_avg, answers: [{merchant_name, merchant_no, address, came_because_of_campaign, estimate_pct, comment, answered_at}]}, newest first")))]
+    responses((status = 200, description = "the merchants' answers, newest first, with their totals", body = crate::views::stats::SurveyAnswers),
+        (status = 404, description = "not_found")))]
 pub async fn survey_answers_json(
     state: State,
     _who: Official,
@@ -95,7 +96,8 @@ pub async fn survey_answers_json(
 }
 
 #[utoipa::path(get, path = "/api/v1/campaigns/{id}/survey/answers.csv", tag = "stats", params(("id" = String, Path), ShapeQuery),
-    responses((status = 200, description = "CSV, one row per merchant's answer (`sheet`: readable headers, answer times in Macau time)", content_type = "text/csv")))]
+    responses((status = 200, description = "CSV, one row per merchant's answer (`sheet`: readable headers, answer times in Macau time)", content_type = "text/csv", body = String),
+        (status = 404, description = "not_found")))]
 pub async fn survey_answers_csv(
     state: State,
     _who: Official,
@@ -172,7 +174,8 @@ pub async fn survey_answers_csv(
 /// What would make a campaign go live half-ready. `blocking` items make publishing pointless
 /// (no way to take part); the others are warnings an official may accept.
 #[utoipa::path(get, path = "/api/v1/campaigns/{id}/preflight", tag = "campaigns", params(("id" = String, Path)),
-    responses((status = 200, description = "{ready, checks: [{check, ok, severity, count?}]}: points, offers, approved shops, stock and dates")))]
+    responses((status = 200, description = "whether the campaign is ready to publish: points, offers, approved shops, stock and dates", body = crate::views::stats::Preflight),
+        (status = 404, description = "not_found")))]
 pub async fn preflight(
     state: State,
     _who: Official,

@@ -5,9 +5,8 @@
 //! reader the connection is alive and the figures still current. The feed stops when its last
 //! subscriber leaves.
 
-use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
 use std::time::Duration;
 
 use actix_web::dev::Payload;
@@ -29,24 +28,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/campaigns/{id}/stats/stream", web::get().to(stream));
 }
 
-/// The shared feeds, one per campaign with at least one subscriber.
-#[derive(Default)]
-pub struct Hub {
-    feeds: Mutex<HashMap<String, watch::Sender<Option<Arc<String>>>>>,
-    recounts: AtomicU64,
-}
-
-impl Hub {
-    /// How many times any feed has counted (for tests and metrics).
-    pub fn recounts(&self) -> u64 {
-        self.recounts.load(Ordering::Relaxed)
-    }
-
-    /// How many campaigns have a running feed.
-    pub fn feeds(&self) -> usize {
-        self.feeds.lock().map(|f| f.len()).unwrap_or(0)
-    }
-}
+pub use super::live_hub::Hub;
 
 /// Who may read live statistics: an official, or a viewer where that role exists.
 pub struct StatsReader;
@@ -139,7 +121,7 @@ pub struct StreamQuery {
 }
 
 #[utoipa::path(get, path = "/api/v1/campaigns/{id}/stats/stream", tag = "stats", params(("id" = String, Path), StreamQuery),
-    responses((status = 200, description = "text/event-stream: each `data:` line is the campaign's totals as JSON (the totals of /campaigns/{id}/stats), sent when they change"),
+    responses((status = 200, description = "text/event-stream: each `data:` line is the campaign's totals as JSON (schema `LiveTotals`: the totals of /campaigns/{id}/stats), sent when they change", content_type = "text/event-stream", body = String),
         (status = 404, description = "not_found")))]
 pub async fn stream(
     state: State,

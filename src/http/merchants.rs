@@ -120,12 +120,12 @@ pub async fn create(
         .await
         .map_err(|e| AppError::Internal(anyhow::anyhow!("{e}")))?;
     let owner = User {
-        id: new_id(),
+        id: new_id().into(),
         username: b.username.clone(),
         password_hash: hash,
-        role: "merchant".into(),
-        merchant_id: Some(m.id.clone()),
-        merchant_role: Some("owner".into()),
+        role: crate::types::UserRole::Merchant,
+        merchant_id: Some(m.id.clone().into()),
+        merchant_role: Some(crate::types::MerchantRole::Owner),
         active: true,
         created_at: t,
     };
@@ -222,12 +222,12 @@ pub async fn add_cashier(
         .await
         .map_err(|e| AppError::Internal(anyhow::anyhow!("{e}")))?;
     let u = User {
-        id: new_id(),
+        id: new_id().into(),
         username: b.username,
         password_hash: hash,
-        role: "merchant".into(),
-        merchant_id: Some(who.0.merchant_id.clone()),
-        merchant_role: Some("cashier".into()),
+        role: crate::types::UserRole::Merchant,
+        merchant_id: Some(who.0.merchant_id.clone().into()),
+        merchant_role: Some(crate::types::MerchantRole::Cashier),
         active: true,
         created_at: now(),
     };
@@ -322,8 +322,8 @@ pub async fn survey(
             }
             let t = now();
             let a = SurveyAnswer {
-                campaign_id: camp.id,
-                merchant_id: m.merchant_id.clone(),
+                campaign_id: camp.id.into(),
+                merchant_id: m.merchant_id.clone().into(),
                 came_because_of_campaign: b.came_because_of_campaign,
                 estimate_pct: b.estimate_pct,
                 comment: b.comment.map(|s| s.trim().to_string()).filter(|s| !s.is_empty()),

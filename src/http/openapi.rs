@@ -78,7 +78,7 @@ fn operations(
     modifiers(&Bearer, &ErrorResponses, &UniqueOperationIds),
     security(("bearer" = [])),
     paths(
-        visitors::login, visitors::sign_up, visitors::my_coupons, visitors::my_checkins, visitors::coupon_qr,
+        staff::login, visitors::sign_up, visitors::my_coupons, visitors::my_checkins, visitors::coupon_qr,
         campaigns::list, campaigns::create, campaigns::get, campaigns::edit, campaigns::publish, campaigns::end,
         campaigns::create_offer, campaigns::apply, campaigns::campaign_enrolments, campaigns::list_enrolments,
         campaigns::approve, campaigns::reject,
@@ -112,7 +112,7 @@ fn operations(
         operations::ban_visitor, operations::unban_visitor, operations::get_visitor,
         bulk::import_merchants, bulk::decide_enrolments, bulk::approve_settlements, bulk::pay_settlements,
     ),
-    components(schemas(crate::error::FieldError, crate::domain::names::Names, Problem, csv_out::Shape, stats::StatsTable))
+    components(schemas(crate::error::FieldError, crate::domain::names::Names, Problem, csv_out::Shape, stats::StatsTable, crate::views::stats::LiveTotals))
 )]
 pub struct ApiDoc;
 
@@ -125,7 +125,7 @@ pub fn document_json() -> Result<String, serde_json::Error> {
     serde_json::to_string_pretty(&ApiDoc::openapi())
 }
 
-#[utoipa::path(get, path = "/api/v1/openapi.json", tag = "docs", security(()), responses((status = 200, description = "this document")))]
+#[utoipa::path(get, path = "/api/v1/openapi.json", tag = "docs", security(()), responses((status = 200, description = "this document", body = Object)))]
 pub async fn document() -> HttpResponse {
     HttpResponse::Ok().json(ApiDoc::openapi())
 }
@@ -181,3 +181,106 @@ fetch('/api/v1/openapi.json').then(r=>r.json()).then(doc=>{
   }
 });
 </script></body></html>"#;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Content types of answers that are not JSON and need no schema of fields.
+    const OTHER_CONTENT: [&str; 6] = [
+        "text/csv",
+        "image/svg+xml",
+        "image/png",
+        "text/html",
+        "text/event-stream",
+        "application/pdf",
+    ];
+
+    /// Every success answer of the document that has no JSON schema (or names no content type
+    /// at all), as `METHOD path status`. 202 and 204 answers carry no body.
+    fn answers_without_schema(doc: &serde_json::Value) -> Vec<String> {
+        let mut missing = Vec::new();
+        for (path, item) in doc["paths"].as_object().into_iter().flatten() {
+            for (method, op) in item.as_object().into_iter().flatten() {
+                for (status, resp) in op["responses"].as_object().into_iter().flatten() {
+                    if !status.starts_with('2') || status == "202" || status == "204" {
+                        continue;
+                    }
+                    let content = resp["content"].as_object();
+                    let ok = content.is_some_and(|c| {
+                        !c.is_empty()
+                            && c.iter().all(|(ty, media)| {
+                                OTHER_CONTENT.contains(&ty.as_str())
+                                    || (ty.starts_with("application/json")
+                                        && media["schema"].is_object())
+                            })
+                    });
+                    if !ok {
+                        missing.push(format!("{} {path} {status}", method.to_uppercase()));
+                    }
+                }
+            }
+        }
+        missing.sort();
+        missing
+    }
+
+    fn document() -> serde_json::Value {
+        serde_json::to_value(ApiDoc::openapi()).unwrap()
+    }
+
+    /// The operations of staff, sign-in, statistics, audit, the survey desk, page views, live
+    /// statistics and the document itself: each success answer has its schema or content type.
+    #[test]
+    fn staff_statistics_and_desk_answers_have_schemas() {
+        let mine = [
+            "/api/v1/auth/login",
+            "/api/v1/staff",
+            "/api/v1/me/password",
+            "/api/v1/stats/",
+            "/stats",
+            "/signals",
+            "/export.",
+            "/api/v1/audit",
+            "/survey/answers",
+            "/preflight",
+            "/api/v1/pageviews",
+            "/api/v1/openapi.json",
+        ];
+        let missing: Vec<String> = answers_without_schema(&document())
+            .into_iter()
+            .filter(|m| mine.iter().any(|p| m.contains(p)))
+            .collect();
+        assert!(missing.is_empty(), "answers without a schema: {missing:#?}");
+    }
+
+    /// Every operation of the document. Ignored until every resource's answers are typed:
+    /// run with `cargo test --lib every_success_answer -- --ignored` to see what is left.
+    #[test]
+    #[ignore = "answers of other resources are still being typed; switch on once they are"]
+    fn every_success_answer_has_a_schema() {
+        let missing = answers_without_schema(&document());
+        assert!(missing.is_empty(), "answers without a schema: {missing:#?}");
+    }
+
+    /// Error answers are problem documents; public operations ask for no token.
+    #[test]
+    fn errors_are_problems_and_public_operations_need_no_token() {
+        let doc = document();
+        assert!(doc["components"]["schemas"]["Problem"].is_object());
+        let login = &doc["paths"]["/api/v1/auth/login"]["post"];
+        assert_eq!(login["security"], serde_json::json!([]));
+        assert!(login["responses"].get("401").is_some());
+        assert!(login["responses"].get("403").is_none());
+        let staff = &doc["paths"]["/api/v1/staff/{id}/disable"]["post"];
+        assert!(
+            staff["security"].is_null(),
+            "staff operations use the bearer token"
+        );
+        let conflict = &staff["responses"]["409"]["content"]["application/problem+json"];
+        assert_eq!(
+            conflict["schema"]["$ref"], "#/components/schemas/Problem",
+            "{staff}"
+        );
+    }
+}

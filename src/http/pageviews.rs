@@ -1,61 +1,15 @@
 //! Page views: accepted at once (202) into an in-memory buffer that a background task writes
 //! in batches; the buffer is flushed on shutdown so none is lost.
 
-use std::sync::{Arc, Mutex};
-
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 
 use super::state::State;
 use crate::db::models::NewPageview;
-use crate::db::{traffic, DbPool};
 use crate::domain::time::{macau_day, now};
 use crate::error::AppError;
 
-#[derive(Clone, Default)]
-pub struct Buffer {
-    rows: Arc<Mutex<Vec<NewPageview>>>,
-}
-
-impl Buffer {
-    pub fn push(&self, row: NewPageview) -> usize {
-        let mut g = self.rows.lock().expect("buffer lock");
-        g.push(row);
-        g.len()
-    }
-
-    pub fn len(&self) -> usize {
-        self.rows.lock().expect("buffer lock").len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
-    pub fn take(&self) -> Vec<NewPageview> {
-        std::mem::take(&mut *self.rows.lock().expect("buffer lock"))
-    }
-
-    /// Writes what is buffered; on failure the rows go back into the buffer.
-    pub fn flush(&self, pool: &DbPool) -> Result<usize, AppError> {
-        let rows = self.take();
-        if rows.is_empty() {
-            return Ok(0);
-        }
-        let result =
-            crate::db::get(pool).and_then(|mut c| traffic::insert_pageviews(&mut c, &rows));
-        match result {
-            Ok(n) => {
-                crate::telemetry::count("bairro_pageviews_total", n);
-                Ok(n)
-            }
-            Err(e) => {
-                self.rows.lock().expect("buffer lock").extend(rows);
-                Err(e)
-            }
-        }
-    }
-}
+pub use super::pageview_buffer::{Buffer, CampaignIds};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/pageviews", web::post().to(record));
@@ -75,7 +29,8 @@ pub struct PageviewBody {
 }
 
 #[utoipa::path(post, path = "/api/v1/pageviews", tag = "traffic", security(()), request_body = PageviewBody,
-    responses((status = 202, description = "accepted"), (status = 404, description = "unknown campaign")))]
+    responses((status = 202, description = "accepted (no body)"), (status = 404, description = "not_found: unknown campaign"),
+        (status = 422, description = "validation_failed"), (status = 503, description = "unavailable: page views are not being written at the moment")))]
 pub async fn record(
     state: State,
     req: HttpRequest,
@@ -97,10 +52,15 @@ pub async fn record(
         &state.limits.pageviews_ip,
         &super::visitors::client_ip(&req),
     )?;
-    let campaign_id = state.campaign_ids.resolve(&state, &b.campaign).await?;
+    let campaign_id = state
+        .campaign_ids
+        .resolve(&b.campaign, |key| {
+            state.db(move |c| Ok(crate::db::catalog::find_campaign(c, &key)?.id))
+        })
+        .await?;
     let t = now();
     let n = state.pageviews.push(NewPageview {
-        campaign_id,
+        campaign_id: campaign_id.into(),
         path: b.path,
         ref_,
         visitor_hash: super::visitors::address_hash(&state, &req),
@@ -113,28 +73,4 @@ pub async fn record(
         let _ = web::block(move || buf.flush(&pool)).await;
     }
     Ok(HttpResponse::Accepted().finish())
-}
-
-/// Campaign id/slug → id, cached so a page view costs no database round trip.
-#[derive(Clone, Default)]
-pub struct CampaignIds {
-    map: Arc<Mutex<std::collections::HashMap<String, String>>>,
-}
-
-impl CampaignIds {
-    pub async fn resolve(&self, state: &State, key: &str) -> Result<String, AppError> {
-        if let Some(id) = self.map.lock().expect("cache lock").get(key) {
-            return Ok(id.clone());
-        }
-        let k = key.to_string();
-        let c = state
-            .db(move |c| crate::db::catalog::find_campaign(c, &k))
-            .await?;
-        let mut m = self.map.lock().expect("cache lock");
-        if m.len() > 10_000 {
-            m.clear();
-        }
-        m.insert(key.to_string(), c.id.clone());
-        Ok(c.id)
-    }
 }

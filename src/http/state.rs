@@ -2,7 +2,7 @@
 
 use actix_web::{web, HttpResponse};
 
-use super::{auth, csv_out, live, pageviews, verification};
+use super::{csv_out, limits, live_hub, pageview_buffer, tokens, wallets};
 use crate::db::{self, Backend, DbConn, DbPool};
 use crate::domain::payload::KeyRing;
 use crate::error::AppError;
@@ -10,17 +10,17 @@ use crate::error::AppError;
 pub struct AppState {
     pub pool: DbPool,
     pub backend: Backend,
-    pub jwt: auth::JwtKeys,
+    pub jwt: tokens::JwtKeys,
     pub qr: KeyRing,
     pub settings: crate::config::Settings,
-    pub pageviews: pageviews::Buffer,
-    pub campaign_ids: pageviews::CampaignIds,
+    pub pageviews: pageview_buffer::Buffer,
+    pub campaign_ids: pageview_buffer::CampaignIds,
     pub caches: crate::db::cache::Caches,
-    pub limits: super::visitors::Limits,
+    pub limits: limits::Limits,
     /// Verification of visitors (one person, one wallet).
-    pub wallets: std::sync::Arc<verification::Wallets>,
+    pub wallets: std::sync::Arc<wallets::Wallets>,
     /// Live statistics feeds (server-sent events), one per watched campaign.
-    pub live: live::Hub,
+    pub live: live_hub::Hub,
 }
 
 impl AppState {

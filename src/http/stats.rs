@@ -9,10 +9,12 @@ use serde_json::{json, Value};
 use super::auth::{MaybeOfficial, Official};
 use super::state::{csv_response, ok, to_csv, State};
 use super::csv_out::ShapeQuery;
+use crate::db::catalog;
 use crate::db::stats::{self, Range};
-use crate::db::{audit, catalog};
-use crate::domain::time::to_rfc3339;
+use crate::domain::open_data::OPEN_DATA_MIN_COUNT;
 use crate::error::AppError;
+use crate::service::stats as use_case;
+use crate::views::stats::{AuditEntry, CampaignStats, OpenData, Overview, Signals};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/stats/overview", web::get().to(overview))
@@ -62,7 +64,7 @@ async fn load(state: &State, key: String, r: Range) -> Result<Value, AppError> {
         .await
 }
 
-#[utoipa::path(get, path = "/api/v1/stats/overview", tag = "stats", responses((status = 200, description = "totals over all campaigns, with a summary in three languages")))]
+#[utoipa::path(get, path = "/api/v1/stats/overview", tag = "stats", responses((status = 200, description = "totals over all campaigns, with a summary in three languages", body = Overview)))]
 pub async fn overview(state: State, _who: Official) -> Result<HttpResponse, AppError> {
     let caches = state.caches.clone();
     Ok(ok(&state
@@ -75,7 +77,8 @@ pub async fn overview(state: State, _who: Official) -> Result<HttpResponse, AppE
 }
 
 #[utoipa::path(get, path = "/api/v1/campaigns/{id}/stats", tag = "stats", params(("id" = String, Path), RangeQuery),
-    responses((status = 200, description = "funnel, daily series, per point, offer, merchant and ref, survey share")))]
+    responses((status = 200, description = "funnel, daily series, per point, offer, merchant and ref, survey share", body = CampaignStats),
+        (status = 404, description = "not_found"), (status = 422, description = "validation_failed: a day out of range, or `to` before `from`")))]
 pub async fn campaign(
     state: State,
     _who: Official,
@@ -121,7 +124,8 @@ pub struct StatsTableQuery {
 }
 
 #[utoipa::path(get, path = "/api/v1/campaigns/{id}/stats.csv", tag = "stats", params(("id" = String, Path), RangeQuery, ShapeQuery, StatsTableQuery),
-    responses((status = 200, description = "CSV. `long` (default): section, key, name, metric, value per line. `sheet`: the table named by `table`, one header row, rates in percent, money in MOP", content_type = "text/csv")))]
+    responses((status = 200, description = "CSV. `long` (default): section, key, name, metric, value per line. `sheet`: the table named by `table`, one header row, rates in percent, money in MOP", content_type = "text/csv", body = String),
+        (status = 404, description = "not_found"), (status = 422, description = "validation_failed")))]
 pub async fn campaign_csv(
     state: State,
     _who: Official,
@@ -395,7 +399,8 @@ fn stats_sheet(s: &Value, t: StatsTable) -> (Vec<&'static str>, Vec<Vec<String>>
 }
 
 #[utoipa::path(get, path = "/api/v1/campaigns/{id}/signals", tag = "stats", params(("id" = String, Path), RangeQuery),
-    responses((status = 200, description = "fraud signals with their evidence rows (default: the last 7 days)")))]
+    responses((status = 200, description = "fraud signals with their evidence rows (default: the last 7 days)", body = Signals),
+        (status = 404, description = "not_found"), (status = 422, description = "validation_failed")))]
 pub async fn signals(
     state: State,
     _who: Official,
@@ -444,60 +449,22 @@ pub async fn signals(
         .await?))
 }
 
-/// Counts under this are published as "fewer than 5" (null), so no one visitor shows.
-pub const OPEN_DATA_MIN_COUNT: i64 = 5;
-
-fn suppressed(n: i64) -> Value {
-    if n > 0 && n < OPEN_DATA_MIN_COUNT {
-        Value::Null
-    } else {
-        json!(n)
-    }
-}
-
-/// The open-data view of a campaign: aggregates per Macau day and totals per point, offer and
-/// traffic source; no visitor, coupon or merchant-login ids; small counts suppressed.
+/// The open-data view of a campaign (see `service::stats::open_data`).
 async fn open_data(
     state: &State,
     key: String,
     r: Range,
     official: bool,
-) -> Result<Value, AppError> {
+) -> Result<OpenData, AppError> {
     let caches = state.caches.clone();
     state
-        .db(move |c| {
-            let camp = catalog::find_campaign(c, &key)?;
-            if camp.status == "draft" && !official {
-                return Err(AppError::NotFound(format!("no campaign '{key}'")));
-            }
-            let f = caches.facts(c, &camp.id, r)?;
-            let points = catalog::points_of(c, &camp.id)?;
-            let offers = catalog::offers_of(c, &camp.id)?;
-            let names = |n: &str| crate::domain::names::Names::from_json(n);
-            Ok(json!({
-                "campaign": {"id": camp.id, "slug": camp.slug, "name": names(&camp.name), "district": camp.district,
-                             "starts_at": to_rfc3339(camp.starts_at), "ends_at": to_rfc3339(camp.ends_at)},
-                "licence": "Aggregated figures; counts from 1 to 4 are given as null.",
-                "totals": {"page_views": suppressed(f.page_views), "unique_visitors": suppressed(f.page_visitors),
-                           "visitors": suppressed(f.visitors), "checkins": suppressed(f.checkins),
-                           "coupons_issued": suppressed(f.issued), "coupons_redeemed": suppressed(f.redeemed),
-                           "ecash_redeemed_avos": f.ecash_avos, "spend_avos": f.spend_avos, "merchants_redeeming": f.merchants.len()},
-                "days": f.daily.iter().map(|(d, v)| json!({"day": d.to_string(), "page_views": suppressed(v[0]),
-                    "checkins": suppressed(v[1]), "coupons_issued": suppressed(v[2]), "coupons_redeemed": suppressed(v[3])})).collect::<Vec<_>>(),
-                "points": points.iter().map(|p| json!({"name": names(&p.name), "kind": p.kind, "lat": p.lat, "lng": p.lng,
-                    "checkins": suppressed(f.points.get(&p.id).copied().unwrap_or(0))})).collect::<Vec<_>>(),
-                "offers": offers.iter().map(|o| { let v = f.offers.get(&o.id).copied().unwrap_or_default();
-                    json!({"name": names(&o.name), "kind": o.kind, "face_value_avos": o.face_value_avos, "percent_off": o.percent_off,
-                           "stock": o.stock, "issued": suppressed(v[0]), "redeemed": suppressed(v[1])}) }).collect::<Vec<_>>(),
-                "refs": f.refs.iter().map(|(k, v)| json!({"ref": k, "page_views": suppressed(v[0]), "visitors": suppressed(v[1]),
-                    "checkins": suppressed(v[2]), "coupons_issued": suppressed(v[3]), "redemptions": suppressed(v[4])})).collect::<Vec<_>>(),
-            }))
-        })
+        .db(move |c| use_case::open_data(c, &caches, &key, r, official))
         .await
 }
 
 #[utoipa::path(get, path = "/api/v1/campaigns/{id}/export.json", tag = "stats", security((), ("bearer" = [])), params(("id" = String, Path), RangeQuery),
-    responses((status = 200, description = "open data: daily aggregates and totals, small counts suppressed")))]
+    responses((status = 200, description = "open data: daily aggregates and totals, small counts suppressed", body = OpenData),
+        (status = 404, description = "not_found (also a draft, to anyone but the bureau)"), (status = 422, description = "validation_failed")))]
 pub async fn export_json(
     state: State,
     who: MaybeOfficial,
@@ -509,7 +476,8 @@ pub async fn export_json(
 }
 
 #[utoipa::path(get, path = "/api/v1/campaigns/{id}/export.csv", tag = "stats", security((), ("bearer" = [])), params(("id" = String, Path), RangeQuery, ShapeQuery),
-    responses((status = 200, description = "open data as CSV, one row per Macau day (`sheet`: with a total line and suppressed counts written `<5`)", content_type = "text/csv")))]
+    responses((status = 200, description = "open data as CSV, one row per Macau day (`sheet`: with a total line and suppressed counts written `<5`)", content_type = "text/csv", body = String),
+        (status = 404, description = "not_found (also a draft, to anyone but the bureau)"), (status = 422, description = "validation_failed")))]
 pub async fn export_csv(
     state: State,
     who: MaybeOfficial,
@@ -519,34 +487,34 @@ pub async fn export_csv(
 ) -> Result<HttpResponse, AppError> {
     let r = range(&q)?;
     let d = open_data(&state, path.into_inner(), r, who.0).await?;
+    let count = |c: Option<i64>| c.map(|c| c.to_string()).unwrap_or_default();
     if shape.sheet() {
-        // Suppressed counts (null) read "<5" rather than looking like zero or missing data.
-        let count = |v: &Value| {
-            if v.is_null() {
-                format!("<{OPEN_DATA_MIN_COUNT}")
-            } else {
-                n(v)
-            }
+        // Suppressed counts read "<5" rather than looking like zero or missing data.
+        let shown = |c: Option<i64>| {
+            c.map(|c| c.to_string())
+                .unwrap_or_else(|| format!("<{OPEN_DATA_MIN_COUNT}"))
         };
-        let keys = [
-            "page_views",
-            "checkins",
-            "coupons_issued",
-            "coupons_redeemed",
-        ];
-        let mut rows: Vec<Vec<String>> = d["days"]
-            .as_array()
-            .into_iter()
-            .flatten()
+        let mut rows: Vec<Vec<String>> = d
+            .days
+            .iter()
             .map(|x| {
-                let mut row = vec![n(&x["day"])];
-                row.extend(keys.iter().map(|k| count(&x[*k])));
-                row
+                vec![
+                    x.day.clone(),
+                    shown(x.page_views),
+                    shown(x.checkins),
+                    shown(x.coupons_issued),
+                    shown(x.coupons_redeemed),
+                ]
             })
             .collect();
-        let mut total = vec!["Total".to_string()];
-        total.extend(keys.iter().map(|k| count(&d["totals"][*k])));
-        rows.push(total);
+        let t = &d.totals;
+        rows.push(vec![
+            "Total".to_string(),
+            shown(t.page_views),
+            shown(t.checkins),
+            shown(t.coupons_issued),
+            shown(t.coupons_redeemed),
+        ]);
         let body = to_csv(
             &[
                 "Day",
@@ -558,24 +526,18 @@ pub async fn export_csv(
             rows,
         )?;
         return Ok(csv_response(
-            &format!(
-                "{}-open-data-sheet.csv",
-                d["campaign"]["slug"].as_str().unwrap_or("campaign")
-            ),
+            &format!("{}-open-data-sheet.csv", d.campaign.slug),
             body,
         ));
     }
-    let rows = d["days"].as_array().into_iter().flatten().map(|x| {
-        [
-            "day",
-            "page_views",
-            "checkins",
-            "coupons_issued",
-            "coupons_redeemed",
+    let rows = d.days.iter().map(|x| {
+        vec![
+            x.day.clone(),
+            count(x.page_views),
+            count(x.checkins),
+            count(x.coupons_issued),
+            count(x.coupons_redeemed),
         ]
-        .iter()
-        .map(|k| n(&x[*k]))
-        .collect::<Vec<_>>()
     });
     let body = to_csv(
         &[
@@ -588,10 +550,7 @@ pub async fn export_csv(
         rows,
     )?;
     Ok(csv_response(
-        &format!(
-            "{}-open-data.csv",
-            d["campaign"]["slug"].as_str().unwrap_or("campaign")
-        ),
+        &format!("{}-open-data.csv", d.campaign.slug),
         body,
     ))
 }
@@ -604,7 +563,8 @@ pub struct AuditQuery {
     pub limit: Option<i64>,
 }
 
-#[utoipa::path(get, path = "/api/v1/audit", tag = "stats", params(AuditQuery), responses((status = 200, description = "audit log, newest first")))]
+#[utoipa::path(get, path = "/api/v1/audit", tag = "stats", params(AuditQuery),
+    responses((status = 200, description = "audit log, newest first", body = [AuditEntry]), (status = 422, description = "validation_failed")))]
 pub async fn audit_log(
     state: State,
     _who: Official,
@@ -612,35 +572,8 @@ pub async fn audit_log(
 ) -> Result<HttpResponse, AppError> {
     let q = q.into_inner();
     let limit = super::input::bounded("limit", q.limit.unwrap_or(200), 1, 5000)?;
-    let (rows, actors, entities) = state
-        .db(move |c| {
-            let rows = audit::list(c, q.entity.as_deref(), q.entity_id.as_deref(), limit)?;
-            let mut ids: Vec<String> = rows.iter().filter_map(|r| r.actor_id.clone()).collect();
-            ids.sort();
-            ids.dedup();
-            let actors = crate::db::audit_names::user_names(c, &ids)?;
-            let mut wanted: Vec<(String, String)> = rows
-                .iter()
-                .map(|r| (r.entity.clone(), r.entity_id.clone()))
-                .collect();
-            wanted.sort();
-            wanted.dedup();
-            let entities = crate::db::audit_names::entity_names(c, &wanted)?;
-            Ok((rows, actors, entities))
-        })
+    let out = state
+        .db(move |c| use_case::audit_log(c, q.entity.as_deref(), q.entity_id.as_deref(), limit))
         .await?;
-    let parse = |s: &Option<String>| {
-        s.as_deref()
-            .and_then(|t| serde_json::from_str::<Value>(t).ok())
-    };
-    Ok(ok(&rows
-        .iter()
-        .map(|r| {
-            let actor_name = r.actor_id.as_ref().and_then(|a| actors.get(a));
-            let entity_label = entities.get(&(r.entity.clone(), r.entity_id.clone()));
-            json!({"id": r.id, "actor_id": r.actor_id, "actor_role": r.actor_role, "actor_name": actor_name,
-                   "action": r.action, "entity": r.entity, "entity_id": r.entity_id, "entity_label": entity_label,
-                   "before": parse(&r.before), "after": parse(&r.after), "at": to_rfc3339(r.created_at)})
-        })
-        .collect::<Vec<_>>()))
+    Ok(ok(&out))
 }

@@ -2,88 +2,20 @@
 //! and the rate limits that protect them.
 
 use std::net::IpAddr;
-use std::num::NonZeroU32;
-use std::sync::Arc;
 
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::Duration;
-use governor::{clock::DefaultClock, state::keyed::DefaultKeyedStateStore, Quota, RateLimiter};
 use serde::Deserialize;
 use serde_json::json;
 
 use super::auth::{self, VisitorAuth};
 use super::state::{created, ok, State};
-use crate::db::{catalog, issuance, models::Visitor, staff};
+use crate::db::{catalog, issuance, models::Visitor};
 use crate::domain::time::{now, to_rfc3339};
 use crate::error::AppError;
-use crate::service::passwords;
 use crate::views;
 
-type Keyed<K> = Arc<RateLimiter<K, DefaultKeyedStateStore<K>, DefaultClock>>;
-
-/// Per-key rate limits (in memory, per process).
-#[derive(Clone)]
-pub struct Limits {
-    pub enabled: bool,
-    pub checkins: Keyed<String>,
-    pub claims: Keyed<String>,
-    pub login_account: Keyed<String>,
-    pub login_ip: Keyed<IpAddr>,
-    pub signup_ip: Keyed<IpAddr>,
-    pub pageviews_ip: Keyed<IpAddr>,
-}
-
-fn quota(per_minute: u32, burst: u32) -> Quota {
-    Quota::per_minute(NonZeroU32::new(per_minute).unwrap())
-        .allow_burst(NonZeroU32::new(burst).unwrap())
-}
-
-impl Limits {
-    pub fn new(enabled: bool) -> Limits {
-        Limits {
-            enabled,
-            checkins: Arc::new(RateLimiter::keyed(quota(20, 10))),
-            claims: Arc::new(RateLimiter::keyed(quota(30, 10))),
-            login_account: Arc::new(RateLimiter::keyed(quota(10, 5))),
-            login_ip: Arc::new(RateLimiter::keyed(quota(60, 20))),
-            signup_ip: Arc::new(RateLimiter::keyed(quota(120, 60))),
-            pageviews_ip: Arc::new(RateLimiter::keyed(quota(600, 200))),
-        }
-    }
-
-    /// Forgets keys whose quota is full again (their state says nothing), and gives the
-    /// memory back: without this, every visitor, address and username ever seen stays.
-    pub fn housekeep(&self) -> usize {
-        fn prune<K: std::hash::Hash + Eq + Clone>(l: &Keyed<K>) -> usize {
-            l.retain_recent();
-            l.shrink_to_fit();
-            l.len()
-        }
-        prune(&self.checkins)
-            + prune(&self.claims)
-            + prune(&self.login_account)
-            + prune(&self.login_ip)
-            + prune(&self.signup_ip)
-            + prune(&self.pageviews_ip)
-    }
-
-    pub fn check<K: std::hash::Hash + Eq + Clone>(
-        &self,
-        limiter: &Keyed<K>,
-        key: &K,
-    ) -> Result<(), AppError> {
-        if !self.enabled {
-            return Ok(());
-        }
-        limiter.check_key(key).map_err(|not_until| {
-            let wait =
-                not_until.wait_time_from(governor::clock::Clock::now(&DefaultClock::default()));
-            AppError::RateLimited {
-                retry_after_secs: wait.as_secs().max(1),
-            }
-        })
-    }
-}
+pub use super::limits::Limits;
 
 /// The client's address (behind trusted proxies, the forwarded one): see `client_addr`.
 pub fn client_ip(req: &HttpRequest) -> IpAddr {
@@ -91,122 +23,10 @@ pub fn client_ip(req: &HttpRequest) -> IpAddr {
 }
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/auth/login", web::post().to(login))
-        .route("/visitors", web::post().to(sign_up))
+    cfg.route("/visitors", web::post().to(sign_up))
         .route("/me/coupons", web::get().to(my_coupons))
         .route("/me/checkins", web::get().to(my_checkins))
         .route("/coupons/{id}/qr.svg", web::get().to(coupon_qr));
-}
-
-#[derive(Deserialize, utoipa::ToSchema)]
-pub struct LoginBody {
-    #[schema(min_length = 1, max_length = 100)]
-    pub username: String,
-    #[schema(min_length = 1, max_length = 200)]
-    pub password: String,
-}
-
-#[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", security(()), request_body = LoginBody,
-    responses((status = 200, description = "{token, role, expires_at, must_change_password}"), (status = 401, description = "invalid_credentials"),
-        (status = 429, description = "rate_limited: too many attempts, or the account is locked after repeated wrong passwords")))]
-pub async fn login(
-    state: State,
-    req: HttpRequest,
-    body: web::Json<LoginBody>,
-) -> Result<HttpResponse, AppError> {
-    let body = body.into_inner();
-    state
-        .limits
-        .check(&state.limits.login_ip, &client_ip(&req))?;
-    let username = body.username.clone();
-    let (user, locked) = state
-        .db(move |c| {
-            let u = catalog::find_user_by_name(c, &username)?;
-            let locked = match &u {
-                Some(u) => staff::locked_for(c, &u.id)?,
-                None => None,
-            };
-            Ok((u, locked))
-        })
-        .await?;
-    // A locked account says for how long, whatever the in-memory limits below say.
-    if let Some(secs) = locked {
-        tracing::info!(username = %body.username, "login refused: account locked");
-        return Err(AppError::RateLimited {
-            retry_after_secs: secs,
-        });
-    }
-    state
-        .limits
-        .check(&state.limits.login_account, &body.username.to_lowercase())?;
-    // Each attempt on an existing account is counted in the database before the password is
-    // checked: repeated wrong passwords lock it for a while on every process at once.
-    if let Some(u) = &user {
-        let id = u.id.clone();
-        if let staff::Attempt::Locked(secs) =
-            state.db(move |c| staff::begin_attempt(c, &id)).await?
-        {
-            tracing::info!(username = %body.username, "login refused: account locked");
-            return Err(AppError::RateLimited {
-                retry_after_secs: secs,
-            });
-        }
-    }
-    let user_id = user.as_ref().map(|u| u.id.clone());
-    let password = body.password;
-    let verified = web::block(move || match user {
-        Some(u) if passwords::verify(&password, &u.password_hash) => Some(u),
-        Some(_) => None,
-        None => {
-            // Same work for unknown users, so timing does not reveal who exists.
-            static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-            let _ = passwords::verify(
-                &password,
-                DUMMY.get_or_init(|| passwords::hash("not-a-user")),
-            );
-            None
-        }
-    })
-    .await
-    .map_err(|e| AppError::Internal(anyhow::anyhow!("{e}")))?;
-    let Some(u) = verified else {
-        if let Some(id) = user_id {
-            state.db(move |c| staff::attempt_failed(c, &id)).await?;
-        }
-        tracing::info!(username = %body.username, "login refused");
-        return Err(AppError::InvalidCredentials);
-    };
-    let id = u.id.clone();
-    let standing = state
-        .db(move |c| {
-            staff::attempt_succeeded(c, &id)?;
-            staff::standing(c, &id)
-        })
-        .await?;
-    let Some((true, must_change_password)) = standing else {
-        tracing::info!(username = %body.username, "login refused: account disabled");
-        return Err(AppError::InvalidCredentials);
-    };
-    let claims = auth::staff_claims(
-        &u.id,
-        &u.role,
-        u.merchant_id.clone(),
-        u.merchant_role.clone(),
-    );
-    let (token, exp) = state
-        .jwt
-        .issue(claims, Duration::hours(state.settings.staff_token_hours));
-    Ok(ok(&json!({
-        "token": token,
-        "role": u.role,
-        "expires_at": to_rfc3339(exp.naive_utc()),
-        "user_id": u.id,
-        "username": u.username,
-        "merchant_id": u.merchant_id,
-        "merchant_role": u.merchant_role,
-        "staff_role": staff::api_role(&u.role, u.merchant_role.as_deref()),
-        "must_change_password": must_change_password,
-    })))
 }
 
 #[derive(Deserialize, Default, utoipa::ToSchema)]

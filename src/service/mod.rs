@@ -11,6 +11,8 @@
 
 pub mod campaigns;
 pub mod passwords;
+pub mod staff;
+pub mod stats;
 
 use serde::Serialize;
 

@@ -1,5 +1,8 @@
 //! JSON shapes of the API, built from rows. Rows never go out as they are.
 
+pub mod staff;
+pub mod stats;
+
 use serde_json::{json, Value};
 
 use crate::db::models::*;

@@ -238,7 +238,7 @@ async fn pageview(st: Data, b: web::Json<PageviewBody>) -> HttpResponse {
     let n = {
         let mut g = st.pageviews.lock().expect("lock");
         g.push(NewPageview {
-            campaign_id: b.campaign,
+            campaign_id: b.campaign.into(),
             path: b.path,
             ref_: b.ref_,
             visitor_hash: "bare".into(),

@@ -1,0 +1,146 @@
+//! Statistics use cases: a campaign's open data and the audit log.
+
+use serde_json::Value;
+
+use crate::db::cache::Caches;
+use crate::db::stats::Range;
+use crate::db::{audit, catalog, DbConn};
+use crate::domain::open_data::suppressed;
+use crate::domain::time::to_rfc3339;
+use crate::error::AppError;
+use crate::views::stats::{
+    AuditEntry, OpenCampaign, OpenData, OpenDay, OpenOffer, OpenPoint, OpenRef, OpenTotals,
+};
+
+/// The open-data view of a campaign: aggregates per Macau day and totals per point, offer and
+/// traffic source; no visitor, coupon or merchant-login ids; small counts suppressed. A draft
+/// is shown only to the bureau (`official`).
+pub fn open_data(
+    c: &mut DbConn,
+    caches: &Caches,
+    key: &str,
+    r: Range,
+    official: bool,
+) -> Result<OpenData, AppError> {
+    let camp = catalog::find_campaign(c, key)?;
+    if camp.status == "draft" && !official {
+        return Err(AppError::NotFound(format!("no campaign '{key}'")));
+    }
+    let f = caches.facts(c, &camp.id, r)?;
+    let points = catalog::points_of(c, &camp.id)?;
+    let offers = catalog::offers_of(c, &camp.id)?;
+    let names = |n: &str| crate::domain::names::Names::from_json(n);
+    Ok(OpenData {
+        campaign: OpenCampaign {
+            id: camp.id.clone(),
+            slug: camp.slug.clone(),
+            name: names(&camp.name),
+            district: camp.district.clone(),
+            starts_at: to_rfc3339(camp.starts_at),
+            ends_at: to_rfc3339(camp.ends_at),
+        },
+        licence: "Aggregated figures; counts from 1 to 4 are given as null.".into(),
+        totals: OpenTotals {
+            page_views: suppressed(f.page_views),
+            unique_visitors: suppressed(f.page_visitors),
+            visitors: suppressed(f.visitors),
+            checkins: suppressed(f.checkins),
+            coupons_issued: suppressed(f.issued),
+            coupons_redeemed: suppressed(f.redeemed),
+            ecash_redeemed_avos: f.ecash_avos,
+            spend_avos: f.spend_avos,
+            merchants_redeeming: f.merchants.len() as i64,
+        },
+        days: f
+            .daily
+            .iter()
+            .map(|(d, v)| OpenDay {
+                day: d.to_string(),
+                page_views: suppressed(v[0]),
+                checkins: suppressed(v[1]),
+                coupons_issued: suppressed(v[2]),
+                coupons_redeemed: suppressed(v[3]),
+            })
+            .collect(),
+        points: points
+            .iter()
+            .map(|p| OpenPoint {
+                name: names(&p.name),
+                kind: p.kind.to_string(),
+                lat: p.lat,
+                lng: p.lng,
+                checkins: suppressed(f.points.get(&p.id).copied().unwrap_or(0)),
+            })
+            .collect(),
+        offers: offers
+            .iter()
+            .map(|o| {
+                let v = f.offers.get(&o.id).copied().unwrap_or_default();
+                OpenOffer {
+                    name: names(&o.name),
+                    kind: o.kind.to_string(),
+                    face_value_avos: o.face_value_avos,
+                    percent_off: o.percent_off,
+                    stock: o.stock,
+                    issued: suppressed(v[0]),
+                    redeemed: suppressed(v[1]),
+                }
+            })
+            .collect(),
+        refs: f
+            .refs
+            .iter()
+            .map(|(k, v)| OpenRef {
+                ref_: k.to_string(),
+                page_views: suppressed(v[0]),
+                visitors: suppressed(v[1]),
+                checkins: suppressed(v[2]),
+                coupons_issued: suppressed(v[3]),
+                redemptions: suppressed(v[4]),
+            })
+            .collect(),
+    })
+}
+
+/// The audit log, newest first, with the actors' login names and readable entity names.
+pub fn audit_log(
+    c: &mut DbConn,
+    entity: Option<&str>,
+    entity_id: Option<&str>,
+    limit: i64,
+) -> Result<Vec<AuditEntry>, AppError> {
+    let rows = audit::list(c, entity, entity_id, limit)?;
+    let mut ids: Vec<String> = rows.iter().filter_map(|r| r.actor_id.clone()).collect();
+    ids.sort();
+    ids.dedup();
+    let actors = crate::db::audit_names::user_names(c, &ids)?;
+    let mut wanted: Vec<(String, String)> = rows
+        .iter()
+        .map(|r| (r.entity.clone(), r.entity_id.clone()))
+        .collect();
+    wanted.sort();
+    wanted.dedup();
+    let entities = crate::db::audit_names::entity_names(c, &wanted)?;
+    let parse = |s: &Option<String>| {
+        s.as_deref()
+            .and_then(|t| serde_json::from_str::<Value>(t).ok())
+    };
+    Ok(rows
+        .iter()
+        .map(|r| AuditEntry {
+            id: r.id,
+            actor_id: r.actor_id.clone(),
+            actor_role: r.actor_role.clone(),
+            actor_name: r.actor_id.as_ref().and_then(|a| actors.get(a)).cloned(),
+            action: r.action.clone(),
+            entity: r.entity.clone(),
+            entity_id: r.entity_id.clone(),
+            entity_label: entities
+                .get(&(r.entity.clone(), r.entity_id.clone()))
+                .cloned(),
+            before: parse(&r.before),
+            after: parse(&r.after),
+            at: to_rfc3339(r.created_at),
+        })
+        .collect())
+}
