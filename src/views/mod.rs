@@ -1,5 +1,11 @@
 //! JSON shapes of the API, built from rows. Rows never go out as they are.
 
+pub mod campaigns;
+pub mod merchants;
+pub mod operations;
+pub mod qr;
+pub mod sources;
+
 use serde_json::{json, Value};
 
 use crate::db::models::*;
