@@ -9,6 +9,7 @@ use super::state::{created, ok, State};
 use crate::db::audit::Actor;
 use crate::error::AppError;
 use crate::service::campaigns::{self as uc, CampaignBody, OfferBody};
+use crate::views::campaigns::{CampaignView, EnrolmentView, OfferView};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/campaigns", web::get().to(list))
@@ -28,14 +29,16 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/enrolments/{id}/reject", web::post().to(reject));
 }
 
-#[utoipa::path(get, path = "/api/v1/campaigns", tag = "campaigns", security((), ("bearer" = [])), responses((status = 200, description = "published campaigns; officials also see drafts")))]
+#[utoipa::path(get, path = "/api/v1/campaigns", tag = "campaigns", security((), ("bearer" = [])),
+    responses((status = 200, description = "published campaigns, each with its `budget` figures and `cover_url` when it has a cover; officials also see drafts", body = [CampaignView])))]
 pub async fn list(state: State, who: MaybeOfficial) -> Result<HttpResponse, AppError> {
     let out = state.db(move |c| uc::list(c, who.0)).await?;
     Ok(ok(&out))
 }
 
 #[utoipa::path(post, path = "/api/v1/campaigns", tag = "campaigns", request_body = CampaignBody,
-    responses((status = 201, description = "campaign"), (status = 422, description = "validation_failed")))]
+    responses((status = 201, description = "the draft campaign with its `budget` and empty `points`, `offers` and `merchants`", body = CampaignView),
+        (status = 409, description = "conflict: the slug is taken"), (status = 422, description = "validation_failed")))]
 pub async fn create(
     state: State,
     who: Official,
@@ -48,7 +51,8 @@ pub async fn create(
 }
 
 #[utoipa::path(get, path = "/api/v1/campaigns/{id}", tag = "campaigns", security((), ("bearer" = [])), params(("id" = String, Path, description = "id or slug")),
-    responses((status = 200, description = "campaign with points, offers and merchants"), (status = 404, description = "not_found")))]
+    responses((status = 200, description = "campaign with its `budget`, `points`, `offers` (with `paused`) and `merchants`; drafts only for officials", body = CampaignView),
+        (status = 404, description = "not_found")))]
 pub async fn get(
     state: State,
     who: MaybeOfficial,
@@ -60,8 +64,10 @@ pub async fn get(
     Ok(ok(&out))
 }
 
-#[utoipa::path(patch, path = "/api/v1/campaigns/{id}", tag = "campaigns", request_body = CampaignBody, params(("id" = String, Path)),
-    responses((status = 200, description = "campaign"), (status = 409, description = "campaign_ended"), (status = 422, description = "validation_failed")))]
+#[utoipa::path(patch, path = "/api/v1/campaigns/{id}", tag = "campaigns", request_body = CampaignBody, params(("id" = String, Path, description = "id or slug")),
+    responses((status = 200, description = "the campaign, as GET answers it", body = CampaignView), (status = 404, description = "not_found"),
+        (status = 409, description = "campaign_ended: it can no longer change; not_draft: once published only names, description, budgets and a later end change; conflict: the slug is taken"),
+        (status = 422, description = "validation_failed")))]
 pub async fn edit(
     state: State,
     who: Official,
@@ -98,7 +104,9 @@ async fn transition(
     Ok(ok(&out))
 }
 
-#[utoipa::path(post, path = "/api/v1/campaigns/{id}/publish", tag = "campaigns", params(("id" = String, Path)), responses((status = 200, description = "campaign")))]
+#[utoipa::path(post, path = "/api/v1/campaigns/{id}/publish", tag = "campaigns", params(("id" = String, Path, description = "id or slug")),
+    responses((status = 200, description = "the campaign, published", body = CampaignView), (status = 404, description = "not_found"),
+        (status = 409, description = "invalid_state: an ended campaign cannot be published")))]
 pub async fn publish(
     state: State,
     who: Official,
@@ -107,7 +115,8 @@ pub async fn publish(
     transition(state, who, path.into_inner(), &["draft"], "published").await
 }
 
-#[utoipa::path(post, path = "/api/v1/campaigns/{id}/end", tag = "campaigns", params(("id" = String, Path)), responses((status = 200, description = "campaign")))]
+#[utoipa::path(post, path = "/api/v1/campaigns/{id}/end", tag = "campaigns", params(("id" = String, Path, description = "id or slug")),
+    responses((status = 200, description = "the campaign, ended", body = CampaignView), (status = 404, description = "not_found")))]
 pub async fn end(
     state: State,
     who: Official,
@@ -123,8 +132,10 @@ pub async fn end(
     .await
 }
 
-#[utoipa::path(post, path = "/api/v1/campaigns/{id}/offers", tag = "campaigns", request_body = OfferBody, params(("id" = String, Path)),
-    responses((status = 201, description = "offer"), (status = 422, description = "validation_failed")))]
+#[utoipa::path(post, path = "/api/v1/campaigns/{id}/offers", tag = "campaigns", request_body = OfferBody, params(("id" = String, Path, description = "id or slug")),
+    responses((status = 201, description = "offer", body = OfferView), (status = 404, description = "not_found"),
+        (status = 409, description = "invalid_state: the campaign has ended"),
+        (status = 422, description = "validation_failed; verification_unavailable: the offer needs verified visitors and no code sender is configured")))]
 pub async fn create_offer(
     state: State,
     who: Official,
@@ -140,8 +151,9 @@ pub async fn create_offer(
     Ok(created(&out))
 }
 
-#[utoipa::path(post, path = "/api/v1/campaigns/{id}/enrolments", tag = "enrolments", params(("id" = String, Path)),
-    responses((status = 201, description = "enrolment, pending"), (status = 409, description = "already applied")))]
+#[utoipa::path(post, path = "/api/v1/campaigns/{id}/enrolments", tag = "enrolments", params(("id" = String, Path, description = "id or slug")),
+    responses((status = 201, description = "enrolment, pending", body = EnrolmentView), (status = 404, description = "not_found"),
+        (status = 409, description = "conflict: already applied; invalid_state: the campaign has ended")))]
 pub async fn apply(
     state: State,
     who: MerchantOwner,
@@ -161,7 +173,8 @@ pub struct EnrolmentQuery {
     pub campaign: Option<String>,
 }
 
-#[utoipa::path(get, path = "/api/v1/enrolments", tag = "enrolments", params(EnrolmentQuery), responses((status = 200, description = "enrolments")))]
+#[utoipa::path(get, path = "/api/v1/enrolments", tag = "enrolments", params(EnrolmentQuery),
+    responses((status = 200, description = "enrolments with `merchant_name`, `merchant_no` and `merchant_address`", body = [EnrolmentView])))]
 pub async fn list_enrolments(
     state: State,
     _who: Official,
@@ -174,7 +187,8 @@ pub async fn list_enrolments(
     Ok(ok(&out))
 }
 
-#[utoipa::path(get, path = "/api/v1/campaigns/{id}/enrolments", tag = "enrolments", params(("id" = String, Path)), responses((status = 200, description = "enrolments of the campaign")))]
+#[utoipa::path(get, path = "/api/v1/campaigns/{id}/enrolments", tag = "enrolments", params(("id" = String, Path, description = "id or slug")),
+    responses((status = 200, description = "enrolments of the campaign with `merchant_name`, `merchant_no` and `merchant_address`", body = [EnrolmentView]), (status = 404, description = "not_found")))]
 pub async fn campaign_enrolments(
     state: State,
     _who: Official,
@@ -204,7 +218,9 @@ async fn decide(
     Ok(ok(&out))
 }
 
-#[utoipa::path(post, path = "/api/v1/enrolments/{id}/approve", tag = "enrolments", params(("id" = String, Path)), responses((status = 200, description = "enrolment")))]
+#[utoipa::path(post, path = "/api/v1/enrolments/{id}/approve", tag = "enrolments", request_body(content = Option<DecisionBody>), params(("id" = String, Path)),
+    responses((status = 200, description = "enrolment, approved", body = EnrolmentView), (status = 404, description = "not_found"),
+        (status = 409, description = "invalid_state: already decided otherwise"), (status = 422, description = "validation_failed")))]
 pub async fn approve(
     state: State,
     who: Official,
@@ -221,7 +237,9 @@ pub async fn approve(
     .await
 }
 
-#[utoipa::path(post, path = "/api/v1/enrolments/{id}/reject", tag = "enrolments", request_body = DecisionBody, params(("id" = String, Path)), responses((status = 200, description = "enrolment")))]
+#[utoipa::path(post, path = "/api/v1/enrolments/{id}/reject", tag = "enrolments", request_body(content = Option<DecisionBody>), params(("id" = String, Path)),
+    responses((status = 200, description = "enrolment, rejected", body = EnrolmentView), (status = 404, description = "not_found"),
+        (status = 409, description = "invalid_state: already decided otherwise"), (status = 422, description = "validation_failed")))]
 pub async fn reject(
     state: State,
     who: Official,

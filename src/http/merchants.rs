@@ -9,6 +9,7 @@ use crate::db::audit::Actor;
 use crate::error::AppError;
 use crate::service::merchants::{self as uc, CashierBody, MerchantBody, SurveyBody};
 use crate::service::passwords;
+use crate::views::merchants::MerchantView;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/merchants", web::post().to(create))
@@ -31,7 +32,8 @@ async fn hash_off_pool(password: String) -> Result<String, AppError> {
 }
 
 #[utoipa::path(post, path = "/api/v1/merchants", tag = "merchants", request_body = MerchantBody,
-    responses((status = 201, description = "merchant with its first login"), (status = 422, description = "validation_failed")))]
+    responses((status = 201, description = "merchant with its first login's `username`", body = MerchantView),
+        (status = 409, description = "username_taken"), (status = 422, description = "validation_failed")))]
 pub async fn create(
     state: State,
     who: Official,
@@ -46,7 +48,8 @@ pub async fn create(
     Ok(created(&out))
 }
 
-#[utoipa::path(get, path = "/api/v1/merchants", tag = "merchants", responses((status = 200, description = "all merchants")))]
+#[utoipa::path(get, path = "/api/v1/merchants", tag = "merchants",
+    responses((status = 200, description = "all merchants with their suspension state", body = [MerchantView])))]
 pub async fn list(state: State, _who: Official) -> Result<HttpResponse, AppError> {
     let out = state.db(uc::list).await?;
     Ok(ok(&out))

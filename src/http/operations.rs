@@ -10,6 +10,9 @@ use super::state::{ok, State};
 use crate::db::audit::Actor;
 use crate::error::AppError;
 use crate::service::operations::{self as uc, MerchantPatch, OfferPatch, PointPatch};
+use crate::views::campaigns::{EnrolmentView, OfferView, PointView};
+use crate::views::merchants::MerchantView;
+use crate::views::operations::{BanView, DeviceView};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/offers/{id}", web::patch().to(edit_offer))
@@ -52,7 +55,8 @@ fn reason(body: Option<web::Json<ReasonBody>>) -> Option<String> {
 // ---- offers ----
 
 #[utoipa::path(patch, path = "/api/v1/offers/{id}", tag = "operations", request_body = OfferPatch, params(("id" = String, Path)),
-    responses((status = 200, description = "offer"), (status = 409, description = "campaign_ended"), (status = 422, description = "stock_below_issued or validation_failed")))]
+    responses((status = 200, description = "offer with `paused`", body = OfferView), (status = 404, description = "not_found"),
+        (status = 409, description = "campaign_ended"), (status = 422, description = "stock_below_issued (with `issued`) or validation_failed")))]
 pub async fn edit_offer(
     state: State,
     who: Official,
@@ -78,7 +82,7 @@ async fn set_paused(
 }
 
 #[utoipa::path(post, path = "/api/v1/offers/{id}/pause", tag = "operations", params(("id" = String, Path)),
-    responses((status = 200, description = "offer, paused"), (status = 409, description = "campaign_ended")))]
+    responses((status = 200, description = "offer, paused", body = OfferView), (status = 404, description = "not_found"), (status = 409, description = "campaign_ended")))]
 pub async fn pause_offer(
     state: State,
     who: Official,
@@ -88,7 +92,7 @@ pub async fn pause_offer(
 }
 
 #[utoipa::path(post, path = "/api/v1/offers/{id}/resume", tag = "operations", params(("id" = String, Path)),
-    responses((status = 200, description = "offer, running again"), (status = 409, description = "campaign_ended")))]
+    responses((status = 200, description = "offer, running again", body = OfferView), (status = 404, description = "not_found"), (status = 409, description = "campaign_ended")))]
 pub async fn resume_offer(
     state: State,
     who: Official,
@@ -100,7 +104,8 @@ pub async fn resume_offer(
 // ---- points ----
 
 #[utoipa::path(patch, path = "/api/v1/points/{id}", tag = "operations", request_body = PointPatch, params(("id" = String, Path)),
-    responses((status = 200, description = "point"), (status = 409, description = "campaign_ended"), (status = 422, description = "validation_failed")))]
+    responses((status = 200, description = "point with `retired` and `retired_at`", body = PointView), (status = 404, description = "not_found"),
+        (status = 409, description = "campaign_ended"), (status = 422, description = "validation_failed")))]
 pub async fn edit_point(
     state: State,
     who: Official,
@@ -113,7 +118,7 @@ pub async fn edit_point(
 }
 
 #[utoipa::path(post, path = "/api/v1/points/{id}/retire", tag = "operations", params(("id" = String, Path)),
-    responses((status = 200, description = "point, retired: check-ins there answer 410 point_retired")))]
+    responses((status = 200, description = "point, retired: check-ins there answer 410 point_retired", body = PointView), (status = 404, description = "not_found")))]
 pub async fn retire_point(
     state: State,
     who: Official,
@@ -125,7 +130,7 @@ pub async fn retire_point(
 }
 
 #[utoipa::path(get, path = "/api/v1/points/{id}/devices", tag = "operations", params(("id" = String, Path)),
-    responses((status = 200, description = "the point's display devices")))]
+    responses((status = 200, description = "the point's display devices", body = [DeviceView]), (status = 404, description = "not_found")))]
 pub async fn list_devices(
     state: State,
     _who: Official,
@@ -139,7 +144,7 @@ pub async fn list_devices(
 // ---- merchants ----
 
 #[utoipa::path(patch, path = "/api/v1/merchants/{id}", tag = "operations", request_body = MerchantPatch, params(("id" = String, Path)),
-    responses((status = 200, description = "merchant"), (status = 422, description = "validation_failed")))]
+    responses((status = 200, description = "merchant with its suspension state", body = MerchantView), (status = 404, description = "not_found"), (status = 422, description = "validation_failed")))]
 pub async fn edit_merchant(
     state: State,
     who: Official,
@@ -167,8 +172,9 @@ async fn set_suspended(
     Ok(ok(&out))
 }
 
-#[utoipa::path(post, path = "/api/v1/merchants/{id}/suspend", tag = "operations", request_body = ReasonBody, params(("id" = String, Path)),
-    responses((status = 200, description = "merchant, suspended: its redemptions answer 403 merchant_suspended"), (status = 422, description = "reason required")))]
+#[utoipa::path(post, path = "/api/v1/merchants/{id}/suspend", tag = "operations", request_body(content = Option<ReasonBody>), params(("id" = String, Path)),
+    responses((status = 200, description = "merchant, suspended: its redemptions answer 403 merchant_suspended", body = MerchantView), (status = 404, description = "not_found"),
+        (status = 422, description = "validation_failed: a reason is required")))]
 pub async fn suspend_merchant(
     state: State,
     who: Official,
@@ -178,8 +184,8 @@ pub async fn suspend_merchant(
     set_suspended(state, who, path.into_inner(), reason(body), true).await
 }
 
-#[utoipa::path(post, path = "/api/v1/merchants/{id}/reinstate", tag = "operations", request_body = ReasonBody, params(("id" = String, Path)),
-    responses((status = 200, description = "merchant, reinstated")))]
+#[utoipa::path(post, path = "/api/v1/merchants/{id}/reinstate", tag = "operations", request_body(content = Option<ReasonBody>), params(("id" = String, Path)),
+    responses((status = 200, description = "merchant, reinstated", body = MerchantView), (status = 404, description = "not_found"), (status = 422, description = "validation_failed")))]
 pub async fn reinstate_merchant(
     state: State,
     who: Official,
@@ -191,8 +197,9 @@ pub async fn reinstate_merchant(
 
 // ---- enrolments ----
 
-#[utoipa::path(post, path = "/api/v1/enrolments/{id}/withdraw", tag = "operations", request_body = ReasonBody, params(("id" = String, Path)),
-    responses((status = 200, description = "enrolment, withdrawn"), (status = 409, description = "invalid_state")))]
+#[utoipa::path(post, path = "/api/v1/enrolments/{id}/withdraw", tag = "operations", request_body(content = Option<ReasonBody>), params(("id" = String, Path)),
+    responses((status = 200, description = "enrolment, withdrawn", body = EnrolmentView), (status = 404, description = "not_found"),
+        (status = 409, description = "invalid_state: a rejected enrolment cannot be withdrawn"), (status = 422, description = "validation_failed: a reason is required")))]
 pub async fn withdraw_enrolment(
     state: State,
     who: Official,
@@ -208,8 +215,9 @@ pub async fn withdraw_enrolment(
 
 // ---- fraud actions ----
 
-#[utoipa::path(post, path = "/api/v1/coupons/{id}/void", tag = "operations", request_body = ReasonBody, params(("id" = String, Path)),
-    responses((status = 200, description = "coupon, void"), (status = 409, description = "coupon_not_voidable"), (status = 422, description = "reason required")))]
+#[utoipa::path(post, path = "/api/v1/coupons/{id}/void", tag = "operations", request_body(content = Option<ReasonBody>), params(("id" = String, Path)),
+    responses((status = 200, description = "coupon, void, with `visitor_id`"), (status = 404, description = "not_found"),
+        (status = 409, description = "coupon_not_voidable: a redeemed coupon"), (status = 422, description = "validation_failed: a reason is required")))]
 pub async fn void_coupon(
     state: State,
     who: Official,
@@ -224,8 +232,9 @@ pub async fn void_coupon(
     Ok(ok(&out))
 }
 
-#[utoipa::path(post, path = "/api/v1/visitors/{id}/ban", tag = "operations", request_body = ReasonBody, params(("id" = String, Path)),
-    responses((status = 200, description = "visitor, banned: its issued coupons are void; check-ins and claims answer 403 visitor_banned")))]
+#[utoipa::path(post, path = "/api/v1/visitors/{id}/ban", tag = "operations", request_body(content = Option<ReasonBody>), params(("id" = String, Path)),
+    responses((status = 200, description = "visitor, banned, with `voided_coupons`: its issued coupons are void; check-ins and claims answer 403 visitor_banned", body = BanView),
+        (status = 404, description = "not_found"), (status = 422, description = "validation_failed: a reason is required")))]
 pub async fn ban_visitor(
     state: State,
     who: Official,
@@ -239,8 +248,8 @@ pub async fn ban_visitor(
     Ok(ok(&out))
 }
 
-#[utoipa::path(post, path = "/api/v1/visitors/{id}/unban", tag = "operations", request_body = ReasonBody, params(("id" = String, Path)),
-    responses((status = 200, description = "visitor, no longer banned (voided coupons stay void)")))]
+#[utoipa::path(post, path = "/api/v1/visitors/{id}/unban", tag = "operations", request_body(content = Option<ReasonBody>), params(("id" = String, Path)),
+    responses((status = 200, description = "visitor, no longer banned (voided coupons stay void)", body = BanView), (status = 404, description = "not_found"), (status = 422, description = "validation_failed")))]
 pub async fn unban_visitor(
     state: State,
     who: Official,
@@ -255,7 +264,7 @@ pub async fn unban_visitor(
 }
 
 #[utoipa::path(get, path = "/api/v1/visitors/{id}", tag = "operations", params(("id" = String, Path)),
-    responses((status = 200, description = "a visitor's ban state and coupons"), (status = 404, description = "not_found")))]
+    responses((status = 200, description = "a visitor's ban state and its `coupons`", body = BanView), (status = 404, description = "not_found")))]
 pub async fn get_visitor(
     state: State,
     _who: Official,

@@ -17,6 +17,7 @@ use crate::domain::payload;
 use crate::domain::time::{now, to_rfc3339};
 use crate::error::AppError;
 use crate::service::points::{self as uc, PointBody};
+use crate::views::campaigns::PointView;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/campaigns/{id}/points", web::post().to(create))
@@ -30,8 +31,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/devices/{id}/revoke", web::post().to(device_revoke));
 }
 
-#[utoipa::path(post, path = "/api/v1/campaigns/{id}/points", tag = "points", request_body = PointBody, params(("id" = String, Path)),
-    responses((status = 201, description = "point, with payload for static points"), (status = 422, description = "validation_failed")))]
+#[utoipa::path(post, path = "/api/v1/campaigns/{id}/points", tag = "points", request_body = PointBody, params(("id" = String, Path, description = "id or slug")),
+    responses((status = 201, description = "point, with `payload` and `short_code` for static points", body = PointView), (status = 404, description = "not_found"), (status = 422, description = "validation_failed")))]
 pub async fn create(
     state: State,
     who: Official,
@@ -47,7 +48,8 @@ pub async fn create(
     Ok(created(&out))
 }
 
-#[utoipa::path(get, path = "/api/v1/points/{id}", tag = "points", params(("id" = String, Path)), responses((status = 200, description = "point")))]
+#[utoipa::path(get, path = "/api/v1/points/{id}", tag = "points", params(("id" = String, Path)),
+    responses((status = 200, description = "point, with `payload` and `short_code` for static points", body = PointView), (status = 404, description = "not_found")))]
 pub async fn get(
     state: State,
     _who: Official,

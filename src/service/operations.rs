@@ -260,11 +260,14 @@ pub fn retire_point(conn: &mut DbConn, actor: &Actor, id: &str) -> Result<Value,
 }
 
 /// The display devices of a rotating point.
-pub fn devices(conn: &mut DbConn, id: &str) -> Result<Vec<Value>, AppError> {
+pub fn devices(
+    conn: &mut DbConn,
+    id: &str,
+) -> Result<Vec<views::operations::DeviceView>, AppError> {
     catalog::find_point(conn, id)?;
     Ok(ops::devices_of(conn, id)?
         .iter()
-        .map(|(id, created, revoked)| views::operations::device(id, *created, *revoked))
+        .map(|(id, created, revoked)| views::operations::DeviceView::new(id, *created, *revoked))
         .collect())
 }
 
