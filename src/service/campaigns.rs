@@ -23,7 +23,9 @@ pub struct CampaignBody {
     #[schema(min_length = 2, max_length = 64, pattern = "^[a-z0-9-]{2,64}$")]
     pub slug: Option<String>,
     pub name: Option<Names>,
+    #[schema(max_length = 200)]
     pub district: Option<String>,
+    #[schema(max_length = 4000)]
     pub description: Option<String>,
     /// RFC 3339, years 1970–2999.
     #[schema(format = DateTime)]
@@ -32,11 +34,11 @@ pub struct CampaignBody {
     pub ends_at: Option<String>,
     /// The subsidy ceiling for e-cash coupons (`null` for none).
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<i64>)]
+    #[schema(value_type = Option<i64>, minimum = 0, maximum = 10_000_000_000_000.0)]
     pub budget_avos: Option<Option<i64>>,
     /// A Macau day's ceiling (`null` for none).
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<i64>)]
+    #[schema(value_type = Option<i64>, minimum = 0, maximum = 10_000_000_000_000.0)]
     pub daily_budget_avos: Option<Option<i64>>,
 }
 
@@ -390,6 +392,7 @@ pub struct TriggerBody {
     #[serde(rename = "type")]
     pub type_: String,
     /// `checkins`: distinct points; `purchases`: stamps (1 to 1000).
+    #[schema(minimum = 1, maximum = 1000)]
     pub count: Option<i32>,
     /// `claim`: when claiming opens (RFC 3339; defaults to the campaign's start).
     pub opens_at: Option<String>,
@@ -406,16 +409,25 @@ pub struct OfferBody {
     pub name: Option<Names>,
     /// ecash or discount.
     pub kind: String,
+    /// Required for ecash: 1 to 100,000,000.
     pub face_value_avos: Option<i64>,
+    #[schema(minimum = 0, maximum = 100_000_000)]
     pub min_spend_avos: Option<i64>,
+    /// Required for discount: 1 to 100.
     pub percent_off: Option<i32>,
+    #[schema(minimum = 0, maximum = 100_000_000)]
     pub max_discount_avos: Option<i64>,
+    #[schema(minimum = 1, maximum = 10_000_000)]
     pub stock: i64,
+    #[schema(minimum = 1, maximum = 100)]
     pub per_visitor_limit: Option<i64>,
+    #[schema(minimum = 1, maximum = 366)]
     pub valid_days: Option<i64>,
     /// Hard end of validity (RFC 3339); defaults to the campaign's end.
     pub valid_until: Option<String>,
     pub trigger: TriggerBody,
+    /// Up to 20 category names.
+    #[schema(max_items = 20)]
     pub eligible_categories: Option<Vec<String>>,
     /// Only visitors who verified a phone number or e-mail get it (default: true for ecash).
     pub requires_verified: Option<bool>,
