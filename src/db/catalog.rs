@@ -310,3 +310,8 @@ pub fn enrolment_status(
         .first(conn)
         .optional()?)
 }
+
+/// Every login's username.
+pub fn usernames(conn: &mut DbConn) -> Result<Vec<String>, AppError> {
+    Ok(users::table.select(users::username).load::<String>(conn)?)
+}

@@ -468,3 +468,14 @@ pub fn annotate_signals(conn: &mut DbConn, doc: &mut serde_json::Value) -> Resul
     }
     Ok(())
 }
+
+/// When a point was retired (None while it is in use).
+pub fn point_retired_at(
+    conn: &mut DbConn,
+    point_id: &str,
+) -> Result<Option<NaiveDateTime>, AppError> {
+    Ok(points::table
+        .find(point_id)
+        .select(points::retired_at)
+        .first(conn)?)
+}

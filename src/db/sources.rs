@@ -1,19 +1,13 @@
 //! Promotion sources: influencer and channel promotions registered by officials, each with a
-//! short code that its link and QR carry as the visitor's `ref`. Statistics group the `ref`
-//! values by registered source; anything else (typed or stale links) counts as "other".
-
-use std::collections::BTreeMap;
+//! short code that its link and QR carry as the visitor's `ref`.
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use rand::Rng;
-use serde_json::{json, Value};
 
-use super::cache::Caches;
 use super::schema::promotion_sources;
-use super::stats::Range;
 use super::DbConn;
-use crate::domain::time::{now, to_rfc3339};
+use crate::domain::time::now;
 use crate::error::AppError;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -101,53 +95,4 @@ pub fn by_code(conn: &mut DbConn, code: &str) -> Result<Option<Source>, AppError
         .select(Source::as_select())
         .first(conn)
         .optional()?)
-}
-
-pub fn view(s: &Source) -> Value {
-    json!({"id": s.id, "campaign_id": s.campaign_id, "code": s.code, "name": s.name, "platform": s.platform,
-           "note": s.note, "link": format!("/s/{}", s.code), "created_at": to_rfc3339(s.created_at)})
-}
-
-fn figures(v: &[i64; 5]) -> Value {
-    json!({"page_views": v[0], "visitors": v[1], "checkins": v[2], "coupons_issued": v[3], "redemptions": v[4]})
-}
-
-/// The campaign's traffic by registered source, plus "direct" (no ref) and "other" (refs no
-/// source registered).
-pub fn grouped(
-    conn: &mut DbConn,
-    caches: &Caches,
-    campaign_id: &str,
-    r: Range,
-) -> Result<Value, AppError> {
-    let sources = of_campaign(conn, campaign_id)?;
-    let f = caches.facts(conn, campaign_id, r)?;
-    let mut by_code: BTreeMap<String, [i64; 5]> = BTreeMap::new();
-    let (mut direct, mut other) = ([0i64; 5], [0i64; 5]);
-    let mut other_refs = 0;
-    for (k, v) in &f.refs {
-        let key = k.trim().to_ascii_uppercase();
-        let target = if k == "(direct)" {
-            &mut direct
-        } else if sources.iter().any(|s| s.code == key) {
-            by_code.entry(key).or_default()
-        } else {
-            other_refs += 1;
-            &mut other
-        };
-        for i in 0..5 {
-            target[i] += v[i];
-        }
-    }
-    let rows: Vec<Value> = sources
-        .iter()
-        .map(|s| {
-            let mut v = view(s);
-            v["figures"] = figures(&by_code.get(&s.code).copied().unwrap_or_default());
-            v
-        })
-        .collect();
-    Ok(
-        json!({"sources": rows, "direct": figures(&direct), "other": figures(&other), "other_refs": other_refs}),
-    )
 }

@@ -1,5 +1,6 @@
 //! Domain rules as plain functions and types: no HTTP, no SQL. Each rule is testable alone.
 
+pub mod catalog;
 pub mod checkin;
 pub mod codes;
 pub mod draw;

@@ -1,25 +1,14 @@
-//! Work in bulk: importing the bureau's merchant spreadsheet (all or nothing, with a dry run
-//! listing every bad row), deciding many enrolments, and approving or paying many statements
-//! (four-eyes still per statement). Each item is audited as if done one by one.
-
-use std::collections::{HashMap, HashSet};
+//! Work in bulk: importing the bureau's merchant spreadsheet, deciding many enrolments, and
+//! approving or paying many statements. The rules live in `service::bulk`.
 
 use actix_web::{web, HttpResponse};
-use serde::{Deserialize, Serialize};
-use serde_json::{json, Value};
+use serde::Deserialize;
 
 use super::auth::Official;
-use super::merchants::{check_login, CATEGORIES};
 use super::state::{ok, State};
-use crate::db::audit::{self, Actor};
-use crate::db::catalog::{self, new_id};
-use crate::db::models::*;
-use crate::db::{settlements, write_tx};
-use crate::domain::names::Names;
-use crate::domain::time::now;
-use crate::error::{AppError, Code, FieldError};
-use crate::service::passwords;
-use crate::views;
+use crate::db::audit::Actor;
+use crate::error::AppError;
+use crate::service::bulk as uc;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(
@@ -32,256 +21,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     .route("/settlements/pay", web::post().to(pay_settlements));
 }
 
-/// The import's columns, in the bureau's spreadsheet order.
-pub const IMPORT_COLUMNS: [&str; 11] = [
-    "username",
-    "password",
-    "name_zh_hant",
-    "name_zh_hans",
-    "name_pt",
-    "name_en",
-    "category",
-    "address",
-    "lat",
-    "lng",
-    "m_mark",
-];
-
-/// At most this many rows in one import.
-const MAX_ROWS: usize = 5000;
-
-#[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct RowError {
-    pub row: usize,
-    pub field: String,
-    pub message: String,
-}
-
-/// One good row, ready to insert (password not hashed yet).
-#[derive(Debug, Clone)]
-pub struct ImportRow {
-    pub row: usize,
-    pub merchant: Merchant,
-    pub username: String,
-    pub password: String,
-}
-
-fn parse_bool(s: &str) -> Option<bool> {
-    match s.trim().to_ascii_lowercase().as_str() {
-        "" | "0" | "false" | "no" | "n" | "否" => Some(false),
-        "1" | "true" | "yes" | "y" | "是" => Some(true),
-        _ => None,
-    }
-}
-
-/// Reads and checks every row; the rows are the spreadsheet's (the header is row 1).
-/// `taken` holds the usernames already in use (lower case).
-pub fn parse_import(body: &[u8], taken: &HashSet<String>) -> (Vec<ImportRow>, Vec<RowError>) {
-    let body = body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body);
-    let mut rows = Vec::new();
-    let mut errors = Vec::new();
-    let mut rd = csv::ReaderBuilder::new()
-        .flexible(true)
-        .trim(csv::Trim::All)
-        .from_reader(body);
-    let header: Vec<String> = match rd.headers() {
-        Ok(h) => h.iter().map(|s| s.trim().to_ascii_lowercase()).collect(),
-        Err(e) => {
-            errors.push(RowError {
-                row: 1,
-                field: "header".into(),
-                message: format!("cannot read the header: {e}"),
-            });
-            return (rows, errors);
-        }
-    };
-    if header.iter().all(|h| h.is_empty()) {
-        return (rows, errors);
-    }
-    let col: HashMap<&str, usize> = IMPORT_COLUMNS
-        .iter()
-        .filter_map(|c| header.iter().position(|h| h == c).map(|i| (*c, i)))
-        .collect();
-    let missing: Vec<&str> = IMPORT_COLUMNS
-        .iter()
-        .filter(|c| **c != "name_zh_hans" && !col.contains_key(*c))
-        .copied()
-        .collect();
-    for m in &missing {
-        errors.push(RowError {
-            row: 1,
-            field: (*m).into(),
-            message: "column missing from the header".into(),
-        });
-    }
-    if !missing.is_empty() {
-        return (rows, errors);
-    }
-    let mut seen_users: HashMap<String, usize> = HashMap::new();
-    let mut seen_shops: HashMap<(String, String), usize> = HashMap::new();
-    let t = now();
-    for (i, rec) in rd.records().enumerate() {
-        let row = i + 2;
-        if i >= MAX_ROWS {
-            errors.push(RowError {
-                row,
-                field: "row".into(),
-                message: format!("at most {MAX_ROWS} rows in one import"),
-            });
-            break;
-        }
-        let rec = match rec {
-            Ok(r) => r,
-            Err(e) => {
-                errors.push(RowError {
-                    row,
-                    field: "row".into(),
-                    message: format!("cannot read this row: {e}"),
-                });
-                continue;
-            }
-        };
-        if rec.iter().all(|f| f.trim().is_empty()) {
-            continue;
-        }
-        let get = |c: &str| -> String {
-            col.get(c)
-                .and_then(|i| rec.get(*i))
-                .unwrap_or("")
-                .trim()
-                .to_string()
-        };
-        let mut errs: Vec<FieldError> = Vec::new();
-        let username = get("username");
-        let password = get("password");
-        check_login(&username, &password, &mut errs);
-        let lower = username.to_lowercase();
-        if !username.is_empty() {
-            if taken.contains(&lower) {
-                errs.push(FieldError {
-                    field: "username".into(),
-                    message: "this username is already taken".into(),
-                });
-            } else if let Some(first) = seen_users.get(&lower) {
-                errs.push(FieldError {
-                    field: "username".into(),
-                    message: format!("duplicate of row {first}"),
-                });
-            } else {
-                seen_users.insert(lower, row);
-            }
-        }
-        let zh_hans = get("name_zh_hans");
-        let names = Names {
-            zh_hant: get("name_zh_hant"),
-            pt: get("name_pt"),
-            en: get("name_en"),
-            zh_hans: (!zh_hans.is_empty()).then_some(zh_hans),
-        }
-        .trimmed();
-        for e in names.problems("name") {
-            errs.push(FieldError {
-                field: e
-                    .field
-                    .replace("name.", "name_")
-                    .replace('-', "_")
-                    .to_lowercase(),
-                message: e.message,
-            });
-        }
-        let category = get("category").to_lowercase();
-        if !CATEGORIES.contains(&category.as_str()) {
-            errs.push(FieldError {
-                field: "category".into(),
-                message: format!("unknown category; one of {}", CATEGORIES.join(", ")),
-            });
-        }
-        let address = get("address");
-        if address.is_empty() || address.chars().count() > 300 {
-            errs.push(FieldError {
-                field: "address".into(),
-                message: "required, at most 300 characters".into(),
-            });
-        }
-        let shop_key = (names.zh_hant.clone(), address.to_lowercase());
-        if !names.zh_hant.is_empty() && !address.is_empty() {
-            if let Some(first) = seen_shops.get(&shop_key) {
-                errs.push(FieldError {
-                    field: "name_zh_hant".into(),
-                    message: format!("the same shop and address as row {first}"),
-                });
-            } else {
-                seen_shops.insert(shop_key, row);
-            }
-        }
-        let lat = get("lat").parse::<f64>().ok();
-        let lng = get("lng").parse::<f64>().ok();
-        match (lat, lng) {
-            (Some(a), Some(b)) if crate::domain::geo::valid_coordinates(a, b) => {}
-            (Some(a), _) if !(-90.0..=90.0).contains(&a) || !a.is_finite() => {
-                errs.push(FieldError {
-                    field: "lat".into(),
-                    message: "a latitude between −90 and 90".into(),
-                })
-            }
-            (None, _) => errs.push(FieldError {
-                field: "lat".into(),
-                message: "a latitude between −90 and 90".into(),
-            }),
-            _ => errs.push(FieldError {
-                field: "lng".into(),
-                message: "a longitude between −180 and 180".into(),
-            }),
-        }
-        let m_mark = parse_bool(&get("m_mark"));
-        if m_mark.is_none() {
-            errs.push(FieldError {
-                field: "m_mark".into(),
-                message: "true or false (yes/no, 1/0)".into(),
-            });
-        }
-        if !errs.is_empty() {
-            errors.extend(errs.into_iter().map(|e| RowError {
-                row,
-                field: e.field,
-                message: e.message,
-            }));
-            continue;
-        }
-        rows.push(ImportRow {
-            row,
-            merchant: Merchant {
-                id: new_id(),
-                name: names.to_json(),
-                category,
-                address,
-                lat: lat.unwrap_or_default(),
-                lng: lng.unwrap_or_default(),
-                m_mark: m_mark.unwrap_or(false),
-                created_at: t,
-            },
-            username,
-            password,
-        });
-    }
-    (rows, errors)
-}
-
 #[derive(Deserialize, utoipa::IntoParams)]
 pub struct ImportQuery {
     /// `true` checks every row and creates nothing.
     pub dry_run: Option<bool>,
-}
-
-fn taken_usernames(c: &mut crate::db::DbConn) -> Result<HashSet<String>, AppError> {
-    use crate::db::schema::users;
-    use diesel::prelude::*;
-    Ok(users::table
-        .select(users::username)
-        .load::<String>(c)?
-        .into_iter()
-        .map(|u| u.to_lowercase())
-        .collect())
 }
 
 #[utoipa::path(post, path = "/api/v1/merchants/import", tag = "operations", params(ImportQuery),
@@ -293,136 +36,28 @@ pub async fn import_merchants(
     q: web::Query<ImportQuery>,
     body: web::Bytes,
 ) -> Result<HttpResponse, AppError> {
-    let dry_run = q.dry_run.unwrap_or(false);
-    let taken = state.db(taken_usernames).await?;
-    let (rows, errors) = parse_import(&body, &taken);
-    if !errors.is_empty() {
-        let bad_rows: HashSet<usize> = errors.iter().map(|e| e.row).collect();
-        return Err(AppError::rule_with(
-            Code::ImportInvalid,
-            format!(
-                "{} of the rows have problems; nothing was created.",
-                bad_rows.len()
-            ),
-            json!({"errors": errors, "rows": rows.len() + bad_rows.len(), "created": 0}),
-        ));
+    let rows = state.db(move |c| uc::check_import(c, &body)).await?;
+    if q.dry_run.unwrap_or(false) {
+        return Ok(ok(&uc::dry_run(&rows)));
     }
-    if dry_run {
-        return Ok(ok(&json!({
-            "dry_run": true,
-            "created": 0,
-            "would_create": rows.len(),
-            "errors": [],
-            "merchants": rows.iter().map(|r| json!({"row": r.row, "username": r.username,
-                "name": Names::from_json(&r.merchant.name), "category": r.merchant.category})).collect::<Vec<_>>(),
-        })));
-    }
-    // Password hashing is deliberately slow: spread it over the cores, off the async workers.
-    let hashed: Vec<(ImportRow, String)> = web::block(move || {
-        let workers = std::thread::available_parallelism()
-            .map(|n| n.get())
-            .unwrap_or(2)
-            .clamp(1, 4);
-        let chunk = rows.len().div_ceil(workers).max(1);
-        std::thread::scope(|s| {
-            let handles: Vec<_> = rows
-                .chunks(chunk)
-                .map(|part| {
-                    s.spawn(move || {
-                        part.iter()
-                            .map(|r| (r.clone(), passwords::hash(&r.password)))
-                            .collect::<Vec<_>>()
-                    })
-                })
-                .collect();
-            handles
-                .into_iter()
-                .flat_map(|h| h.join().expect("hashing thread"))
-                .collect()
-        })
-    })
-    .await
-    .map_err(|e| AppError::Internal(anyhow::anyhow!("{e}")))?;
-    let created = state
-        .db(move |c| {
-            write_tx(c, |c| {
-                let t = now();
-                let mut out = Vec::new();
-                for (r, hash) in &hashed {
-                    let owner = User {
-                        id: new_id().into(),
-                        username: r.username.clone(),
-                        password_hash: hash.clone(),
-                        role: crate::types::UserRole::Merchant,
-                        merchant_id: Some(r.merchant.id.clone().into()),
-                        merchant_role: Some(crate::types::MerchantRole::Owner),
-                        active: true,
-                        created_at: t,
-                    };
-                    catalog::insert_merchant_with_owner(c, &r.merchant, &owner).map_err(
-                        |e| match e {
-                            AppError::Validation(_)
-                            | AppError::Conflict(_)
-                            | AppError::Rule {
-                                code: Code::UsernameTaken,
-                                ..
-                            } => {
-                                AppError::rule_with(
- Code::ImportInvalid,
-                                    "A username was taken meanwhile; nothing was created.",
-                                    json!({"errors": [RowError { row: r.row, field: "username".into(),
-                                        message: "this username is already taken".into() }], "created": 0}),
-                                )
-                            }
-                            other => other,
-                        },
-                    )?;
-                    let mut v = views::merchant(&r.merchant);
-                    v["username"] = json!(r.username);
-                    v["row"] = json!(r.row);
-                    audit::record(
-                        c,
-                        &Actor::official(&who.user_id),
-                        "import",
-                        "merchant",
-                        &r.merchant.id,
-                        None,
-                        Some(&v),
-                    )?;
-                    out.push(v);
-                }
-                Ok(out)
-            })
-        })
-        .await?;
-    Ok(ok(&json!({
-        "dry_run": false,
-        "created": created.len(),
-        "errors": [],
-        "merchants": created,
-    })))
+    let hashed = web::block(move || uc::hash_passwords(rows))
+        .await
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("{e}")))?;
+    let actor = Actor::official(&who.user_id);
+    let out = state.db(move |c| uc::import(c, &actor, hashed)).await?;
+    Ok(ok(&out))
 }
 
+/// Many enrolments decided at once.
 #[derive(Deserialize, utoipa::ToSchema)]
 pub struct DecideBody {
+    /// At most 1000.
+    #[schema(max_items = 1000)]
     pub ids: Vec<String>,
     /// `approve` or `reject`.
     pub decision: String,
+    #[schema(max_length = 1000)]
     pub reason: Option<String>,
-}
-
-fn too_many(ids: &[String]) -> Result<(), AppError> {
-    if ids.len() > 1000 {
-        return Err(AppError::field("ids", "at most 1000 at once"));
-    }
-    Ok(())
-}
-
-fn outcome(id: &str, r: Result<Value, AppError>) -> Value {
-    match r {
-        Ok(v) => v,
-        Err(e) => json!({"id": id, "code": e.code(), "detail": e.to_string()}),
-    }
 }
 
 #[utoipa::path(post, path = "/api/v1/enrolments/decide", tag = "operations", request_body = DecideBody,
@@ -433,52 +68,17 @@ pub async fn decide_enrolments(
     body: web::Json<DecideBody>,
 ) -> Result<HttpResponse, AppError> {
     let b = body.into_inner();
-    too_many(&b.ids)?;
-    let status = match b.decision.as_str() {
-        "approve" => "approved",
-        "reject" => "rejected",
-        _ => return Err(AppError::field("decision", "approve or reject")),
-    };
-    if b.reason.as_ref().is_some_and(|r| r.chars().count() > 1000) {
-        return Err(AppError::field("reason", "at most 1000 characters"));
-    }
     let out = state
-        .db(move |c| {
-            let mut out = Vec::new();
-            for id in &b.ids {
-                let r = write_tx(c, |c| {
-                    let before = catalog::find_enrolment(c, id)?;
-                    if before.status == status {
-                        return Ok(json!({"id": id, "status": status}));
-                    }
-                    if !catalog::decide_enrolment(c, id, status, &who.user_id, b.reason.clone())? {
-                        return Err(AppError::rule(
-                            Code::InvalidState,
-                            format!("The enrolment is already {}.", before.status),
-                        ));
-                    }
-                    let after = catalog::find_enrolment(c, id)?;
-                    audit::record(
-                        c,
-                        &Actor::official(&who.user_id),
-                        status,
-                        "enrolment",
-                        id,
-                        Some(&views::enrolment(&before, None)),
-                        Some(&views::enrolment(&after, None)),
-                    )?;
-                    Ok(json!({"id": id, "status": after.status}))
-                });
-                out.push(outcome(id, r));
-            }
-            Ok(out)
-        })
+        .db(move |c| uc::decide_enrolments(c, &who.user_id, &b.ids, &b.decision, b.reason))
         .await?;
     Ok(ok(&out))
 }
 
+/// Many statements at once.
 #[derive(Deserialize, utoipa::ToSchema)]
 pub struct IdsBody {
+    /// At most 1000.
+    #[schema(max_items = 1000)]
     pub ids: Vec<String>,
 }
 
@@ -488,33 +88,8 @@ async fn advance_all(
     ids: Vec<String>,
     action: &'static str,
 ) -> Result<HttpResponse, AppError> {
-    too_many(&ids)?;
     let out = state
-        .db(move |c| {
-            let mut out = Vec::new();
-            for id in &ids {
-                let r = (|| {
-                    let (before, _) = settlements::find(c, id)?;
-                    match action {
-                        "approve" => settlements::approve(c, id, &who.user_id)?,
-                        _ => settlements::pay(c, id, &who.user_id)?,
-                    }
-                    let (after, _) = settlements::find(c, id)?;
-                    audit::record(
-                        c,
-                        &Actor::official(&who.user_id),
-                        action,
-                        "settlement",
-                        id,
-                        Some(&views::settlement(&before, None)),
-                        Some(&views::settlement(&after, None)),
-                    )?;
-                    Ok(json!({"id": id, "status": after.status, "amount_avos": after.amount_avos}))
-                })();
-                out.push(outcome(id, r));
-            }
-            Ok(out)
-        })
+        .db(move |c| uc::advance_settlements(c, &who.user_id, &ids, action))
         .await?;
     Ok(ok(&out))
 }

@@ -4,14 +4,14 @@
 
 use actix_web::{http::header, web, HttpRequest, HttpResponse};
 use serde::Deserialize;
-use serde_json::{json, Value};
+use serde_json::json;
 
 use super::auth::Official;
 use super::state::{ok, State};
-use crate::db::audit::{self, Actor};
-use crate::db::{catalog, images};
+use crate::db::audit::Actor;
 use crate::domain::imagery::{self, Kind};
 use crate::error::AppError;
+use crate::service::imagery as uc;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     let big = || {
@@ -39,34 +39,6 @@ pub struct ImageBody {
     pub image: String,
 }
 
-/// `cover_url` / `photo_url` for an answer.
-pub fn url(owner_kind: &str, owner_id: &str, etag: &str) -> String {
-    match owner_kind {
-        "campaign" => format!("/api/v1/campaigns/{owner_id}/cover?v={etag}"),
-        _ => format!("/api/v1/merchants/{owner_id}/photo?v={etag}"),
-    }
-}
-
-/// Adds `cover_url` to campaign answers and `photo_url` to their shops, where pictures exist.
-pub fn add_urls(
-    campaigns: &mut [Value],
-    covers: &std::collections::HashMap<String, String>,
-    photos: &std::collections::HashMap<String, String>,
-) {
-    for c in campaigns {
-        if let Some(e) = c["id"].as_str().and_then(|id| covers.get(id)) {
-            c["cover_url"] = json!(url("campaign", c["id"].as_str().unwrap_or(""), e));
-        }
-        if let Some(list) = c.get_mut("merchants").and_then(Value::as_array_mut) {
-            for m in list {
-                if let Some(e) = m["id"].as_str().and_then(|id| photos.get(id)) {
-                    m["photo_url"] = json!(url("merchant", m["id"].as_str().unwrap_or(""), e));
-                }
-            }
-        }
-    }
-}
-
 async fn upload(
     state: &State,
     who: &Official,
@@ -88,33 +60,14 @@ async fn upload(
         .await
         .map_err(|e| AppError::Internal(anyhow::anyhow!("{e}")))?
         .map_err(|m| AppError::field("image", &m))?;
-    let user = who.user_id.clone();
     let etag = prepared.etag.clone();
     let (width, height) = (prepared.width, prepared.height);
+    let actor = Actor::official(&who.user_id);
     let owner_id = state
-        .db(move |c| {
-            crate::db::write_tx(c, |c| {
-                let owner_id = if owner_kind == "campaign" {
-                    catalog::find_campaign(c, &key)?.id
-                } else {
-                    catalog::find_merchant(c, &key)?.id
-                };
-                images::put(c, owner_kind, &owner_id, &prepared)?;
-                audit::record(
-                    c,
-                    &Actor::official(&user),
-                    "upload_image",
-                    owner_kind,
-                    &owner_id,
-                    None,
-                    Some(&json!({"etag": prepared.etag, "bytes": prepared.jpeg.len()})),
-                )?;
-                Ok(owner_id)
-            })
-        })
+        .db(move |c| uc::upload(c, &actor, owner_kind, &key, &prepared))
         .await?;
     Ok(ok(&json!({
-        "url": url(owner_kind, &owner_id, &etag),
+        "url": crate::views::campaigns::image_url(owner_kind, &owner_id, &etag),
         "width": width,
         "height": height,
     })))
@@ -126,16 +79,7 @@ async fn serve(
     owner_kind: &'static str,
     key: String,
 ) -> Result<HttpResponse, AppError> {
-    let found = state
-        .db(move |c| {
-            let owner_id = if owner_kind == "campaign" {
-                catalog::find_campaign(c, &key)?.id
-            } else {
-                catalog::find_merchant(c, &key)?.id
-            };
-            images::get(c, owner_kind, &owner_id)
-        })
-        .await?;
+    let found = state.db(move |c| uc::picture(c, owner_kind, &key)).await?;
     let Some(img) = found else {
         return Err(AppError::NotFound("no picture yet".into()));
     };

@@ -39,7 +39,7 @@ pub async fn my_card(state: State, who: VisitorAuth) -> Result<HttpResponse, App
 
 #[utoipa::path(get, path = "/api/v1/me/card/qr.svg", tag = "visitors", responses((status = 200, description = "SVG of the wallet QR")))]
 pub async fn my_card_qr(state: State, who: VisitorAuth) -> Result<HttpResponse, AppError> {
-    let svg = super::points::qr_svg(&card_of(&state, &who.visitor_id)?)?;
+    let svg = crate::views::qr::svg(&card_of(&state, &who.visitor_id)?)?;
     Ok(HttpResponse::Ok().content_type("image/svg+xml").body(svg))
 }
 
@@ -172,87 +172,4 @@ pub async fn get_draw(state: State, path: web::Path<String>) -> Result<HttpRespo
     let id = path.into_inner();
     let out = state.db(move |c| draws::public(c, &id)).await?;
     Ok(ok(&out))
-}
-
-/// The settings of the `purchases` and `draw` triggers, read from an offer's `trigger`.
-pub struct TriggerExtras {
-    min_spend_avos: Option<i64>,
-    draw: Option<(chrono::NaiveDateTime, chrono::NaiveDateTime)>,
-}
-
-impl TriggerExtras {
-    pub fn read(
-        t: &super::campaigns::TriggerBody,
-        campaign: &crate::db::models::Campaign,
-    ) -> Result<TriggerExtras, AppError> {
-        use crate::domain::time::parse_rfc3339;
-        let mut errs = Vec::new();
-        let mut out = TriggerExtras {
-            min_spend_avos: None,
-            draw: None,
-        };
-        match t.type_.as_str() {
-            "purchases" => {
-                let m = t.min_spend_avos.unwrap_or(0);
-                if !(0..=100_000_000).contains(&m) {
-                    errs.push(FieldError {
-                        field: "trigger.min_spend_avos".into(),
-                        message: "0 to 100,000,000".into(),
-                    });
-                }
-                out.min_spend_avos = Some(m);
-            }
-            "draw" => {
-                let close = t.entries_close_at.as_deref().and_then(parse_rfc3339);
-                let at = t.draw_at.as_deref().and_then(parse_rfc3339);
-                if close.is_none() {
-                    errs.push(FieldError {
-                        field: "trigger.entries_close_at".into(),
-                        message: "required for draw: RFC 3339 with offset".into(),
-                    });
-                }
-                if at.is_none() {
-                    errs.push(FieldError {
-                        field: "trigger.draw_at".into(),
-                        message: "required for draw: RFC 3339 with offset".into(),
-                    });
-                }
-                if let (Some(c), Some(a)) = (close, at) {
-                    if c <= crate::domain::time::now() || c > campaign.ends_at {
-                        errs.push(FieldError {
-                            field: "trigger.entries_close_at".into(),
-                            message: "in the future, not after the campaign's end".into(),
-                        });
-                    }
-                    if a < c {
-                        errs.push(FieldError {
-                            field: "trigger.draw_at".into(),
-                            message: "not before entries close".into(),
-                        });
-                    }
-                    out.draw = Some((c, a));
-                }
-            }
-            _ => {}
-        }
-        if errs.is_empty() {
-            Ok(out)
-        } else {
-            Err(AppError::Validation(errs))
-        }
-    }
-
-    pub fn save(
-        &self,
-        conn: &mut crate::db::DbConn,
-        offer: &crate::db::models::Offer,
-    ) -> Result<(), AppError> {
-        if let Some(m) = self.min_spend_avos {
-            purchases::set_min_spend(conn, &offer.id, m)?;
-        }
-        if let Some((close, at)) = self.draw {
-            draws::create(conn, &offer.id, close, at)?;
-        }
-        Ok(())
-    }
 }

@@ -3,21 +3,21 @@
 
 use actix_web::{web, HttpResponse};
 use chrono::Duration;
-use qrcode::{render::svg, EcLevel, QrCode};
 use serde::Deserialize;
 use serde_json::json;
 use uuid::Uuid;
 
 use super::auth::{self, Official, OfficialOrDevice};
 use super::state::{created, ok, State};
-use crate::db::audit::{self, Actor};
-use crate::db::catalog::{self, new_id};
+use crate::db::audit::Actor;
+use crate::db::catalog;
 use crate::db::models::Point;
 use crate::domain::names::Names;
 use crate::domain::payload;
 use crate::domain::time::{now, to_rfc3339};
-use crate::error::{AppError, Code, FieldError};
-use crate::views;
+use crate::error::AppError;
+use crate::service::points::{self as uc, PointBody};
+use crate::views::campaigns::PointView;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/campaigns/{id}/points", web::post().to(create))
@@ -31,193 +31,40 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/devices/{id}/revoke", web::post().to(device_revoke));
 }
 
-fn qr(text: &str) -> Result<QrCode, AppError> {
-    QrCode::with_error_correction_level(text.as_bytes(), EcLevel::Q)
-        .map_err(|e| AppError::Internal(anyhow::anyhow!("QR: {e}")))
-}
-
-/// A QR as SVG with a quiet zone, sized for print.
-pub fn qr_svg(text: &str) -> Result<String, AppError> {
-    Ok(qr(text)?
-        .render::<svg::Color>()
-        .min_dimensions(320, 320)
-        .quiet_zone(true)
-        .dark_color(svg::Color("#000000"))
-        .light_color(svg::Color("#ffffff"))
-        .build())
-}
-
-/// A QR as PNG, 10 pixels a module, with a quiet zone.
-pub fn qr_png(text: &str) -> Result<Vec<u8>, AppError> {
-    let img = qr(text)?
-        .render::<image::Luma<u8>>()
-        .module_dimensions(10, 10)
-        .quiet_zone(true)
-        .build();
-    let mut out = std::io::Cursor::new(Vec::new());
-    img.write_to(&mut out, image::ImageFormat::Png)
-        .map_err(|e| AppError::Internal(e.into()))?;
-    Ok(out.into_inner())
-}
-
-#[derive(Deserialize, utoipa::ToSchema)]
-pub struct PointBody {
-    pub name: Option<Names>,
-    pub kind: String,
-    #[schema(minimum = -90.0, maximum = 90.0)]
-    pub lat: f64,
-    #[schema(minimum = -180.0, maximum = 180.0)]
-    pub lng: f64,
-    #[schema(minimum = 5, maximum = 10000)]
-    pub radius_m: Option<i64>,
-    #[serde(default)]
-    pub rotating: bool,
-    pub rotate_seconds: Option<i64>,
-    /// Check-ins need the visitor's location (default true; `require_location` is read too).
-    #[serde(default = "location_by_default", alias = "require_location")]
-    pub requires_location: bool,
-}
-
-fn location_by_default() -> bool {
-    true
-}
-
-fn point_from(b: PointBody, campaign_id: &str) -> Result<Point, AppError> {
-    let mut errs: Vec<FieldError> = Vec::new();
-    let mut err = |f: &str, m: &str| {
-        errs.push(FieldError {
-            field: f.into(),
-            message: m.into(),
-        })
-    };
-    if !["qr", "ar"].contains(&b.kind.as_str()) {
-        err("kind", "qr or ar");
-    }
-    if !crate::domain::geo::valid_coordinates(b.lat, b.lng) {
-        err("lat", "latitude −90..90 and longitude −180..180");
-    }
-    let radius = b.radius_m.unwrap_or(100);
-    if !(5..=10_000).contains(&radius) {
-        err("radius_m", "5 to 10,000 metres");
-    }
-    let rs = b.rotate_seconds.unwrap_or(30);
-    if !(10..=3600).contains(&rs) {
-        err("rotate_seconds", "10 to 3600 seconds");
-    }
-    let name = b.name.map(|n| n.trimmed());
-    match &name {
-        None => err("name", "required: {zh-Hant, pt, en}"),
-        Some(n) => errs.extend(n.problems("name")),
-    }
-    if !errs.is_empty() {
-        return Err(AppError::Validation(errs));
-    }
-    Ok(Point {
-        id: new_id(),
-        campaign_id: campaign_id.into(),
-        name: name.expect("checked").to_json(),
-        kind: b.kind,
-        lat: b.lat,
-        lng: b.lng,
-        radius_m: radius as i32,
-        rotating: b.rotating,
-        rotate_seconds: rs as i32,
-        require_location: b.requires_location,
-        created_at: now(),
-    })
-}
-
-fn static_payload(state: &State, p: &Point) -> Option<String> {
-    (!p.rotating)
-        .then(|| {
-            Uuid::parse_str(&p.id)
-                .ok()
-                .map(|u| state.qr.static_point(u))
-        })
-        .flatten()
-}
-
-#[utoipa::path(post, path = "/api/v1/campaigns/{id}/points", tag = "points", request_body = PointBody, params(("id" = String, Path)),
-    responses((status = 201, description = "point, with payload for static points"), (status = 422, description = "validation_failed")))]
+#[utoipa::path(post, path = "/api/v1/campaigns/{id}/points", tag = "points", request_body = PointBody, params(("id" = String, Path, description = "id or slug")),
+    responses((status = 201, description = "point, with `payload` and `short_code` for static points", body = PointView), (status = 404, description = "not_found"), (status = 422, description = "validation_failed")))]
 pub async fn create(
     state: State,
     who: Official,
     path: web::Path<String>,
     body: web::Json<PointBody>,
 ) -> Result<HttpResponse, AppError> {
-    let key = path.into_inner();
-    let body = body.into_inner();
-    let (p, short) = state
-        .db(move |conn| {
-            crate::db::write_tx(conn, |conn| {
-                let camp = catalog::find_campaign(conn, &key)?;
-                let p = point_from(body, &camp.id)?;
-                catalog::insert_point(conn, &p)?;
-                let short = if p.rotating {
-                    None
-                } else {
-                    Some(crate::db::short_codes::assign(conn, &p.id)?)
-                };
-                audit::record(
-                    conn,
-                    &Actor::official(&who.user_id),
-                    "create",
-                    "point",
-                    &p.id,
-                    None,
-                    Some(&views::point(&p, None)),
-                )?;
-                Ok((p, short))
-            })
-        })
+    let (key, body) = (path.into_inner(), body.into_inner());
+    let actor = Actor::official(&who.user_id);
+    let qr = state.qr.clone();
+    let out = state
+        .db(move |c| uc::create(c, &qr, &actor, &key, body))
         .await?;
-    let payload = static_payload(&state, &p);
-    Ok(created(&with_short_code(
-        views::point(&p, payload),
-        short.as_deref(),
-    )))
+    Ok(created(&out))
 }
 
-#[utoipa::path(get, path = "/api/v1/points/{id}", tag = "points", params(("id" = String, Path)), responses((status = 200, description = "point")))]
+#[utoipa::path(get, path = "/api/v1/points/{id}", tag = "points", params(("id" = String, Path)),
+    responses((status = 200, description = "point, with `payload` and `short_code` for static points", body = PointView), (status = 404, description = "not_found")))]
 pub async fn get(
     state: State,
     _who: Official,
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
-    let (p, short) = state
-        .db(move |c| {
-            let p = catalog::find_point(c, &id)?;
-            let short = crate::db::short_codes::of_point(c, &p.id)?;
-            Ok((p, short))
-        })
-        .await?;
-    let payload = static_payload(&state, &p);
-    Ok(ok(&with_short_code(
-        views::point(&p, payload),
-        short.filter(|_| !p.rotating).as_deref(),
-    )))
+    let qr = state.qr.clone();
+    let out = state.db(move |c| uc::show(c, &qr, &id)).await?;
+    Ok(ok(&out))
 }
 
-/// Adds a static point's `short_code` (as printed, `ABCD-EFGH`) to its answer.
-pub fn with_short_code(mut v: serde_json::Value, code: Option<&str>) -> serde_json::Value {
-    if let Some(c) = code {
-        v["short_code"] = json!(crate::domain::short_code::display(c));
-    }
-    v
-}
-
-/// What a printed QR carries: a static point's payload, or, for a rotating point, nothing
-/// printable (its code lives on the display).
+/// What a printed QR carries (a static point's payload).
 async fn printable(state: &State, id: String) -> Result<(Point, String), AppError> {
-    let p = state.db(move |c| catalog::find_point(c, &id)).await?;
-    match static_payload(state, &p) {
-        Some(pl) => Ok((p, pl)),
-        None => Err(AppError::rule(
-            Code::RotatingPoint,
-            "A rotating point shows its code on a display; use /points/{id}/code.",
-        )),
-    }
+    let qr = state.qr.clone();
+    state.db(move |c| uc::printable(c, &qr, &id)).await
 }
 
 #[utoipa::path(get, path = "/api/v1/points/{id}/qr.svg", tag = "points", params(("id" = String, Path)), responses((status = 200, description = "SVG")))]
@@ -229,7 +76,7 @@ pub async fn qr_svg_route(
     let (_, pl) = printable(&state, path.into_inner()).await?;
     Ok(HttpResponse::Ok()
         .content_type("image/svg+xml")
-        .body(qr_svg(&pl)?))
+        .body(crate::views::qr::svg(&pl)?))
 }
 
 #[utoipa::path(get, path = "/api/v1/points/{id}/qr.png", tag = "points", params(("id" = String, Path)), responses((status = 200, description = "PNG")))]
@@ -241,7 +88,7 @@ pub async fn qr_png_route(
     let (_, pl) = printable(&state, path.into_inner()).await?;
     Ok(HttpResponse::Ok()
         .content_type("image/png")
-        .body(qr_png(&pl)?))
+        .body(crate::views::qr::png(&pl)?))
 }
 
 use super::html::esc;
@@ -252,20 +99,13 @@ pub async fn poster(
     _who: Official,
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    let (p, pl) = printable(&state, path.into_inner()).await?;
-    let cid = p.campaign_id.clone();
-    let pid = p.id.clone();
-    let (camp, short) = state
-        .db(move |c| {
-            let camp = catalog::find_campaign(c, &cid)?;
-            let short = crate::db::short_codes::assign(c, &pid)?;
-            Ok((camp, short))
-        })
-        .await?;
+    let id = path.into_inner();
+    let qr = state.qr.clone();
+    let (p, pl, camp, short) = state.db(move |c| uc::poster(c, &qr, &id)).await?;
     let short = crate::domain::short_code::display(&short);
     let cn = Names::from_json(&camp.name);
     let pn = Names::from_json(&p.name);
-    let svg = qr_svg(&pl)?;
+    let svg = crate::views::qr::svg(&pl)?;
     let (zh_hint, pt_hint, en_hint) = if p.kind == "ar" {
         (
             "用手機掃描此AR標記打卡，或輸入下方代碼",
@@ -369,19 +209,7 @@ pub async fn device_setup(
     let expires = now() + Duration::minutes(30);
     let pid = id.clone();
     state
-        .db(move |c| {
-            let p = catalog::find_point(c, &pid)?;
-            crate::db::issuance::insert_device_setup(c, &hash, &p.id, &who.user_id, expires)?;
-            audit::record(
-                c,
-                &Actor::official(&who.user_id),
-                "device_setup",
-                "point",
-                &p.id,
-                None,
-                None,
-            )
-        })
+        .db(move |c| uc::setup_device(c, &who.user_id, &pid, &hash, expires))
         .await?;
     Ok(created(
         &json!({"setup_code": code, "point_id": id, "expires_at": to_rfc3339(expires)}),
@@ -437,21 +265,9 @@ pub async fn device_revoke(
 ) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
     let did = id.clone();
+    let actor = Actor::official(&who.user_id);
     state
-        .db(move |c| {
-            if !crate::db::issuance::revoke_device(c, &did)? {
-                return Err(AppError::NotFound("no such device".into()));
-            }
-            audit::record(
-                c,
-                &Actor::official(&who.user_id),
-                "revoke",
-                "device",
-                &did,
-                None,
-                None,
-            )
-        })
+        .db(move |c| uc::revoke_device(c, &actor, &did))
         .await?;
     Ok(ok(&json!({"device_id": id, "revoked": true})))
 }

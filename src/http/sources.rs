@@ -1,16 +1,14 @@
 //! Promotion sources: registered by officials per campaign; `/s/{code}` is the short link that
-//! lands on the campaign with its source as `ref`.
+//! lands on the campaign with its source as `ref`. The rules live in `service::sources`.
 
 use actix_web::{web, HttpResponse};
-use serde::Deserialize;
 
 use super::auth::Official;
 use super::state::{created, csv_response, ok, to_csv, State};
 use super::csv_out::{cell, ShapeQuery};
-use crate::db::audit::{self, Actor};
-use crate::db::stats::Range;
-use crate::db::{catalog, sources};
-use crate::error::{AppError, FieldError};
+use crate::error::AppError;
+use crate::service::sources::{self as uc, SourceBody};
+use crate::views::sources::{Grouped, SourceView};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/campaigns/{id}/sources", web::post().to(create))
@@ -18,86 +16,29 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/campaigns/{id}/sources.csv", web::get().to(list_csv));
 }
 
-#[derive(Deserialize, utoipa::ToSchema)]
-pub struct SourceBody {
-    /// Who promotes: an influencer's or channel's name.
-    pub name: String,
-    /// One of instagram, facebook, xiaohongshu, wechat, youtube, douyin, website, print,
-    /// broadcast, other.
-    pub platform: String,
-    pub note: Option<String>,
-}
-
 #[utoipa::path(post, path = "/api/v1/campaigns/{id}/sources", tag = "campaigns", request_body = SourceBody, params(("id" = String, Path)),
-    responses((status = 201, description = "the source with its `code` and short `link` (/s/{code})"), (status = 422, description = "validation_failed")))]
+    responses((status = 201, description = "the source with its `code` and short `link` (/s/{code})", body = SourceView),
+        (status = 404, description = "not_found"), (status = 422, description = "validation_failed")))]
 pub async fn create(
     state: State,
     who: Official,
     path: web::Path<String>,
     body: web::Json<SourceBody>,
 ) -> Result<HttpResponse, AppError> {
-    let b = body.into_inner();
-    let mut errs = Vec::new();
-    let name = b.name.trim().to_string();
-    if name.is_empty() || name.chars().count() > 100 || name.chars().any(char::is_control) {
-        errs.push(FieldError {
-            field: "name".into(),
-            message: "1 to 100 characters".into(),
-        });
-    }
-    if !sources::PLATFORMS.contains(&b.platform.as_str()) {
-        errs.push(FieldError {
-            field: "platform".into(),
-            message: format!("one of {}", sources::PLATFORMS.join(", ")),
-        });
-    }
-    let note = b
-        .note
-        .map(|n| n.trim().to_string())
-        .filter(|n| !n.is_empty());
-    if note.as_ref().is_some_and(|n| n.chars().count() > 500) {
-        errs.push(FieldError {
-            field: "note".into(),
-            message: "at most 500 characters".into(),
-        });
-    }
-    if !errs.is_empty() {
-        return Err(AppError::Validation(errs));
-    }
-    let key = path.into_inner();
-    let s = state
-        .db(move |c| {
-            let camp = catalog::find_campaign(c, &key)?;
-            let s = sources::create(c, &camp.id, &name, &b.platform, note, &who.user_id)?;
-            audit::record(
-                c,
-                &Actor::official(&who.user_id),
-                "create",
-                "source",
-                &s.id,
-                None,
-                Some(&sources::view(&s)),
-            )?;
-            Ok(s)
-        })
+    let (key, b) = (path.into_inner(), body.into_inner());
+    let out = state
+        .db(move |c| uc::create(c, &who.user_id, &key, b))
         .await?;
-    Ok(created(&sources::view(&s)))
+    Ok(created(&out))
 }
 
-async fn grouped(state: &State, key: String) -> Result<serde_json::Value, AppError> {
+async fn grouped(state: &State, key: String) -> Result<Grouped, AppError> {
     let caches = state.caches.clone();
-    state
-        .db(move |c| {
-            let camp = catalog::find_campaign(c, &key)?;
-            let mut v = sources::grouped(c, &caches, &camp.id, Range::all())?;
-            v["campaign"] = serde_json::json!({"id": camp.id, "slug": camp.slug});
-            Ok(v)
-        })
-        .await
+    state.db(move |c| uc::of_campaign(c, &caches, &key)).await
 }
 
 #[utoipa::path(get, path = "/api/v1/campaigns/{id}/sources", tag = "campaigns", params(("id" = String, Path)),
-    responses((status = 200, description = "{sources: [source with figures], direct, other, other_refs}: the funnel by registered source")))]
+    responses((status = 200, description = "the funnel by registered source", body = Grouped), (status = 404, description = "not_found")))]
 pub async fn list(
     state: State,
     _who: Official,
@@ -107,7 +48,8 @@ pub async fn list(
 }
 
 #[utoipa::path(get, path = "/api/v1/campaigns/{id}/sources.csv", tag = "campaigns", params(("id" = String, Path), ShapeQuery),
-    responses((status = 200, description = "CSV, one row per source, then direct and other (`sheet`: with readable headers and the redemption rate in percent)", content_type = "text/csv")))]
+    responses((status = 200, description = "CSV, one row per source, then direct and other (`sheet`: with readable headers and the redemption rate in percent)", content_type = "text/csv", body = String),
+        (status = 404, description = "not_found")))]
 pub async fn list_csv(
     state: State,
     _who: Official,
@@ -115,27 +57,42 @@ pub async fn list_csv(
     shape: web::Query<ShapeQuery>,
 ) -> Result<HttpResponse, AppError> {
     let g = grouped(&state, path.into_inner()).await?;
-    let slug = g["campaign"]["slug"].as_str().unwrap_or("campaign");
+    let slug = g.campaign.as_ref().map_or("campaign", |c| c.slug.as_str());
     if shape.sheet() {
-        let (header, rows) = sheet(&g);
+        let json = serde_json::to_value(&g)
+            .map_err(|e| AppError::Internal(anyhow::anyhow!("sources: {e}")))?;
+        let (header, rows) = sheet(&json);
         return Ok(csv_response(
             &format!("{slug}-sources-sheet.csv"),
             to_csv(&header, rows)?,
         ));
     }
+    let counts = |f: &crate::views::sources::Figures| f.counts().map(|n| n.to_string());
     let mut rows: Vec<Vec<String>> = Vec::new();
-    for s in g["sources"].as_array().into_iter().flatten() {
-        let mut r = vec![cell(&s["name"]), cell(&s["platform"]), cell(&s["code"])];
-        r.extend(FIGURES.iter().map(|k| cell(&s["figures"][*k])));
+    for s in &g.sources {
+        let mut r = vec![
+            s.source.name.clone(),
+            s.source.platform.clone(),
+            s.source.code.clone(),
+        ];
+        r.extend(counts(&s.figures));
         rows.push(r);
     }
-    for (label, k) in [("direct", "direct"), ("other", "other")] {
+    for (label, f) in [("direct", &g.direct), ("other", &g.other)] {
         let mut r = vec![label.to_string(), String::new(), String::new()];
-        r.extend(FIGURES.iter().map(|x| cell(&g[k][*x])));
+        r.extend(counts(f));
         rows.push(r);
     }
-    let mut header = vec!["source", "platform", "code"];
-    header.extend(FIGURES);
+    let header = [
+        "source",
+        "platform",
+        "code",
+        "page_views",
+        "visitors",
+        "checkins",
+        "coupons_issued",
+        "redemptions",
+    ];
     Ok(csv_response(
         &format!("{slug}-sources.csv"),
         to_csv(&header, rows)?,
@@ -197,21 +154,10 @@ pub fn sheet(g: &serde_json::Value) -> (Vec<&'static str>, Vec<Vec<String>>) {
 /// `/s/{code}`: the short link on posters and in posts; lands on the campaign with its source.
 pub async fn short_link(state: State, path: web::Path<String>) -> HttpResponse {
     let code = path.into_inner();
-    let found = state
-        .db(move |c| {
-            let Some(s) = sources::by_code(c, &code)? else {
-                return Ok(None);
-            };
-            let camp = catalog::find_campaign(c, &s.campaign_id)?;
-            Ok(Some((camp.slug, s.code)))
-        })
+    let to = state
+        .db(move |c| uc::landing(c, &code))
         .await
-        .ok()
-        .flatten();
-    let to = match found {
-        Some((slug, code)) => format!("/#/c/{slug}?ref={code}"),
-        None => "/".to_string(),
-    };
+        .unwrap_or_else(|_| "/".to_string());
     HttpResponse::Found()
         .insert_header(("Location", to))
         .insert_header(("Cache-Control", "no-store"))

@@ -141,8 +141,10 @@ pub async fn campaign_csv(
         let (header, rows) = if t == StatsTable::Sources {
             let (caches, cid) = (state.caches.clone(), n(&s["campaign_id"]));
             let g = state
-                .db(move |c| crate::db::sources::grouped(c, &caches, &cid, r))
+                .db(move |c| crate::service::sources::grouped(c, &caches, &cid, r))
                 .await?;
+            let g = serde_json::to_value(&g)
+                .map_err(|e| AppError::Internal(anyhow::anyhow!("sources: {e}")))?;
             super::sources::sheet(&g)
         } else {
             stats_sheet(&s, t)
@@ -236,7 +238,10 @@ pub async fn campaign_csv(
     // Traffic by registered promotion source; unregistered refs together as "other".
     let (caches, cid) = (state.caches.clone(), n(&s["campaign_id"]));
     let g = state
-        .db(move |c| crate::db::sources::grouped(c, &caches, &cid, r))
+        .db(move |c| {
+            let g = crate::service::sources::grouped(c, &caches, &cid, r)?;
+            serde_json::to_value(g).map_err(|e| AppError::Internal(e.into()))
+        })
         .await?;
     let metrics = [
         "page_views",

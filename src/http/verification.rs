@@ -17,17 +17,6 @@ use crate::views;
 
 pub use super::wallets::Wallets;
 
-/// Offers that need verified visitors can only be made when visitors can verify: this is the
-/// answer when no sender is configured (and the server is not a demo).
-pub fn verification_unavailable() -> AppError {
-    AppError::rule(
-        Code::VerificationUnavailable,
-        "This offer needs verified visitors, but no way to send codes is configured \
-         (set BAIRRO_SMTP_URL or BAIRRO_SMS_WEBHOOK), so nobody could receive it. \
-         Configure a sender, or make the offer with requires_verified: false.",
-    )
-}
-
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/visitors/verification", web::get().to(status))
         .route("/visitors/verification", web::post().to(send_code))

@@ -153,7 +153,7 @@ pub async fn coupon_qr(
     if coupon.visitor_id != who.visitor_id {
         return Err(AppError::NotFound("no such coupon".into()));
     }
-    let svg = super::points::qr_svg(&state.qr.coupon(&coupon.code))?;
+    let svg = crate::views::qr::svg(&state.qr.coupon(&coupon.code))?;
     Ok(HttpResponse::Ok().content_type("image/svg+xml").body(svg))
 }
 

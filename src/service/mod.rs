@@ -9,8 +9,14 @@
 //!
 //! `scripts/check-architecture` keeps the layers apart: `http → service → views, db → domain`.
 
+pub mod bulk;
 pub mod campaigns;
+pub mod imagery;
+pub mod merchants;
+pub mod operations;
 pub mod passwords;
+pub mod points;
+pub mod sources;
 pub mod staff;
 pub mod stats;
 

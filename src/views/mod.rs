@@ -1,5 +1,10 @@
 //! JSON shapes of the API, built from rows. Rows never go out as they are.
 
+pub mod campaigns;
+pub mod merchants;
+pub mod operations;
+pub mod qr;
+pub mod sources;
 pub mod staff;
 pub mod stats;
 
@@ -10,68 +15,21 @@ use crate::domain::codes;
 use crate::domain::names::Names;
 use crate::domain::time::{opt_rfc3339, to_rfc3339};
 
+/// A typed view as JSON (views always serialise).
+pub fn value<T: serde::Serialize>(v: T) -> Value {
+    serde_json::to_value(v).expect("views serialise")
+}
+
 pub fn campaign(c: &Campaign) -> Value {
-    json!({
-        "id": c.id,
-        "slug": c.slug,
-        "name": Names::from_json(&c.name),
-        "district": c.district,
-        "description": c.description,
-        "starts_at": to_rfc3339(c.starts_at),
-        "ends_at": to_rfc3339(c.ends_at),
-        "status": c.status,
-        "created_at": to_rfc3339(c.created_at),
-        "updated_at": to_rfc3339(c.updated_at),
-    })
+    value(campaigns::CampaignView::from(c))
 }
 
 pub fn point(p: &Point, payload: Option<String>) -> Value {
-    let mut v = json!({
-        "id": p.id,
-        "campaign_id": p.campaign_id,
-        "name": Names::from_json(&p.name),
-        "kind": p.kind,
-        "lat": p.lat,
-        "lng": p.lng,
-        "radius_m": p.radius_m,
-        "rotating": p.rotating,
-        "rotate_seconds": p.rotate_seconds,
-        "require_location": p.require_location,
-        "requires_location": p.require_location,
-    });
-    if let Some(pl) = payload {
-        v["payload"] = json!(pl);
-    }
-    v
+    value(campaigns::PointView::new(p, payload))
 }
 
 pub fn offer(o: &Offer) -> Value {
-    let mut trigger = json!({"type": o.trigger_type});
-    if let Some(c) = o.trigger_count {
-        trigger["count"] = json!(c);
-    }
-    if let Some(t) = o.opens_at {
-        trigger["opens_at"] = json!(to_rfc3339(t));
-    }
-    json!({
-        "id": o.id,
-        "campaign_id": o.campaign_id,
-        "name": Names::from_json(&o.name),
-        "kind": o.kind,
-        "face_value_avos": o.face_value_avos,
-        "min_spend_avos": o.min_spend_avos,
-        "percent_off": o.percent_off,
-        "max_discount_avos": o.max_discount_avos,
-        "stock": o.stock,
-        "issued": o.issued,
-        "remaining": o.stock - o.issued,
-        "per_visitor_limit": o.per_visitor_limit,
-        "valid_days": o.valid_days,
-        "valid_until": to_rfc3339(o.valid_until),
-        "trigger": trigger,
-        "eligible_categories": o.categories(),
-        "requires_verified": o.requires_verified,
-    })
+    value(campaigns::OfferView::from(o))
 }
 
 pub fn offer_brief(o: &Offer) -> Value {
@@ -109,32 +67,11 @@ pub fn coupon(
 }
 
 pub fn merchant(m: &Merchant) -> Value {
-    json!({
-        "id": m.id,
-        "name": Names::from_json(&m.name),
-        "category": m.category,
-        "address": m.address,
-        "lat": m.lat,
-        "lng": m.lng,
-        "m_mark": m.m_mark,
-        "merchant_no": crate::domain::merchant_no::short_no(&m.id),
-    })
+    value(merchants::MerchantView::from(m))
 }
 
 pub fn enrolment(e: &Enrolment, merchant_name: Option<&str>) -> Value {
-    let mut v = json!({
-        "id": e.id,
-        "campaign_id": e.campaign_id,
-        "merchant_id": e.merchant_id,
-        "status": e.status,
-        "submitted_at": to_rfc3339(e.submitted_at),
-        "decided_at": opt_rfc3339(e.decided_at),
-        "reason": e.reason,
-    });
-    if let Some(n) = merchant_name {
-        v["merchant_name"] = json!(Names::from_json(n));
-    }
-    v
+    value(campaigns::EnrolmentView::new(e, merchant_name))
 }
 
 pub fn checkin(c: &Checkin) -> Value {
