@@ -763,16 +763,16 @@ fn load(conn: &mut DbConn) -> Result<usize, AppError> {
                         .id
                         .clone();
                     redemptions_v.push(Redemption {
-                        id: rid.clone(),
-                        coupon_id: cpid.clone(),
-                        offer_id: o.id.clone(),
-                        campaign_id: cid.clone(),
+                        id: rid.clone().into(),
+                        coupon_id: cpid.clone().into(),
+                        offer_id: o.id.clone().into(),
+                        campaign_id: cid.clone().into(),
                         merchant_id: shop.into(),
-                        user_id: user,
+                        user_id: user.into(),
                         spend_avos: spend,
                         discount_avos: applied.discount_avos,
                         ecash_avos: applied.ecash_avos,
-                        status: "done".into(),
+                        status: crate::types::RedemptionStatus::Done,
                         day: macau_day(redeemed_at),
                         created_at: redeemed_at,
                         voided_at: None,
@@ -824,7 +824,7 @@ fn load(conn: &mut DbConn) -> Result<usize, AppError> {
             for (k, r) in redemptions_v.iter().enumerate() {
                 if r.ecash_avos > 0 && r.created_at < settle_before {
                     by_merchant
-                        .entry(r.merchant_id.clone())
+                        .entry(r.merchant_id.to_string())
                         .or_default()
                         .push(k);
                 }
@@ -833,7 +833,7 @@ fn load(conn: &mut DbConn) -> Result<usize, AppError> {
                 let sid = id(&mut rng);
                 let amount: i64 = idx.iter().map(|k| redemptions_v[*k].ecash_avos).sum();
                 for k in &idx {
-                    redemptions_v[*k].settlement_id = Some(sid.clone());
+                    redemptions_v[*k].settlement_id = Some(sid.clone().into());
                 }
                 let created = settled_on;
                 let approved = created + Duration::days(2);
@@ -844,19 +844,19 @@ fn load(conn: &mut DbConn) -> Result<usize, AppError> {
                         rng.gen_range(2..9)
                     });
                 settlements_v.push(Settlement {
-                    id: sid.clone(),
-                    campaign_id: cid.clone(),
-                    merchant_id: m.clone(),
+                    id: sid.clone().into(),
+                    campaign_id: cid.clone().into(),
+                    merchant_id: m.clone().into(),
                     period_from: macau_day(settle_from),
                     period_to: macau_day(settle_before - Duration::seconds(1)),
                     amount_avos: amount,
                     redemptions_count: idx.len() as i32,
-                    status: "paid".into(),
-                    created_by: officials[0].id.clone(),
+                    status: crate::types::SettlementStatus::Paid,
+                    created_by: officials[0].id.clone().into(),
                     created_at: created,
-                    approved_by: Some(officials[1].id.clone()),
+                    approved_by: Some(officials[1].id.clone().into()),
                     approved_at: Some(approved),
-                    paid_by: Some(officials[1].id.clone()),
+                    paid_by: Some(officials[1].id.clone().into()),
                     paid_at: Some(paid),
                 });
                 for (kind, when) in [("settle", created), ("pay", paid)] {

@@ -278,42 +278,22 @@ pub fn in_open_batch(conn: &mut DbConn, settlement_id: &str) -> Result<bool, App
     Ok(n > 0)
 }
 
-/// An official (not the one who made the batch) confirms the bank made the transfer: the batch
-/// and each of its statements are paid.
-pub fn confirm(
+/// Marks an open batch paid with the confirming official and the bank's reference; false
+/// when it was not open.
+pub fn set_confirmed(
     conn: &mut DbConn,
     id: &str,
     official: &str,
     bank_reference: Option<&str>,
-) -> Result<Payout, AppError> {
-    let (p, _) = find(conn, id)?;
-    if p.created_by == official {
-        return Err(AppError::rule(
-            Code::FourEyesRequired,
-            "The transfer must be confirmed by another official than the one who made the batch.",
-        ));
-    }
-    write_tx(conn, |conn| {
-        let t = now();
-        let n = diesel::update(payouts::table.find(id).filter(payouts::status.eq("open")))
-            .set((
-                payouts::status.eq("paid"),
-                payouts::confirmed_by.eq(Some(official)),
-                payouts::confirmed_at.eq(Some(t)),
-                payouts::bank_reference.eq(bank_reference),
-            ))
-            .execute(conn)?;
-        if n == 0 {
-            let (p, _) = find(conn, id)?;
-            return Err(AppError::rule(
-                Code::InvalidState,
-                format!("The batch is {}, not open.", p.status),
-            ));
-        }
-        let (p, items) = find(conn, id)?;
-        for i in &items {
-            super::settlements::mark_paid(conn, &i.settlement_id, official, t)?;
-        }
-        Ok(p)
-    })
+    t: NaiveDateTime,
+) -> Result<bool, AppError> {
+    let n = diesel::update(payouts::table.find(id).filter(payouts::status.eq("open")))
+        .set((
+            payouts::status.eq("paid"),
+            payouts::confirmed_by.eq(Some(official)),
+            payouts::confirmed_at.eq(Some(t)),
+            payouts::bank_reference.eq(bank_reference),
+        ))
+        .execute(conn)?;
+    Ok(n > 0)
 }

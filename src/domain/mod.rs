@@ -3,6 +3,7 @@
 pub mod checkin;
 pub mod codes;
 pub mod draw;
+pub mod four_eyes;
 pub mod geo;
 pub mod holidays;
 pub mod imagery;

@@ -14,7 +14,7 @@ use super::state::{ok, State};
 use crate::db::audit::{self, Actor};
 use crate::db::catalog::{self, new_id};
 use crate::db::models::*;
-use crate::db::{settlements, write_tx};
+use crate::db::write_tx;
 use crate::domain::names::Names;
 use crate::domain::time::now;
 use crate::error::{AppError, Code, FieldError};
@@ -494,21 +494,9 @@ async fn advance_all(
             let mut out = Vec::new();
             for id in &ids {
                 let r = (|| {
-                    let (before, _) = settlements::find(c, id)?;
-                    match action {
-                        "approve" => settlements::approve(c, id, &who.user_id)?,
-                        _ => settlements::pay(c, id, &who.user_id)?,
-                    }
-                    let (after, _) = settlements::find(c, id)?;
-                    audit::record(
-                        c,
-                        &Actor::official(&who.user_id),
-                        action,
-                        "settlement",
-                        id,
-                        Some(&views::settlement(&before, None)),
-                        Some(&views::settlement(&after, None)),
-                    )?;
+                    use crate::service::settlements::{advance, Advance};
+                    let step = if action == "approve" { Advance::Approve } else { Advance::Pay };
+                    let after = advance(c, &who.user_id, id, step)?;
                     Ok(json!({"id": id, "status": after.status, "amount_avos": after.amount_avos}))
                 })();
                 out.push(outcome(id, r));

@@ -465,7 +465,7 @@ pub async fn confirm_payout(
     let v = state
         .db(move |c| {
             let (before, _) = payouts::find(c, &id)?;
-            payouts::confirm(c, &id, &who.user_id, reference.as_deref())?;
+            crate::service::payouts::confirm(c, &id, &who.user_id, reference.as_deref())?;
             let (p, items) = payouts::find(c, &id)?;
             let items = with_names(c, items)?;
             let v = payout_view(&p, Some(&items));

@@ -11,6 +11,9 @@
 
 pub mod campaigns;
 pub mod passwords;
+pub mod payouts;
+pub mod redemptions;
+pub mod settlements;
 
 use serde::Serialize;
 
