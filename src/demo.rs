@@ -357,13 +357,13 @@ fn load(conn: &mut DbConn) -> Result<usize, AppError> {
         .enumerate()
         .filter(|(i, _)| (i + 1) % 15 != 0)
         .map(|(i, (m, u))| crate::db::payouts::BankAccount {
-            merchant_id: m.id.clone(),
+            merchant_id: m.id.clone().into(),
             account_name: Names::from_json(&m.name).pt,
             bank: banks[i % banks.len()].into(),
             account_number: format!("{:04}-{:03}-{:06}", 9000 + i % 7, 100 + i, 200_000 + i * 37),
-            updated_by: u.id.clone(),
+            updated_by: u.id.clone().into(),
             updated_at: t0,
-            verified_by: ((i + 1) % 10 != 0).then(|| officials[0].id.clone()),
+            verified_by: ((i + 1) % 10 != 0).then(|| officials[0].id.clone().into()),
             verified_at: ((i + 1) % 10 != 0).then_some(t0),
         })
         .collect();
@@ -742,7 +742,7 @@ fn load(conn: &mut DbConn) -> Result<usize, AppError> {
                 };
                 ledger_v.push(NewLedgerEntry {
                     campaign_id: cid.clone(),
-                    kind: "issue".into(),
+                    kind: crate::types::LedgerKind::Issue,
                     offer_id: Some(o.id.clone()),
                     coupon_id: Some(cpid.clone()),
                     redemption_id: None,
@@ -781,7 +781,7 @@ fn load(conn: &mut DbConn) -> Result<usize, AppError> {
                     });
                     ledger_v.push(NewLedgerEntry {
                         campaign_id: cid.clone(),
-                        kind: "redeem".into(),
+                        kind: crate::types::LedgerKind::Redeem,
                         offer_id: Some(o.id.clone()),
                         coupon_id: Some(cpid.clone()),
                         redemption_id: Some(rid),
@@ -793,7 +793,7 @@ fn load(conn: &mut DbConn) -> Result<usize, AppError> {
                 } else if status == "expired" {
                     ledger_v.push(NewLedgerEntry {
                         campaign_id: cid.clone(),
-                        kind: "expire".into(),
+                        kind: crate::types::LedgerKind::Expire,
                         offer_id: Some(o.id.clone()),
                         coupon_id: Some(cpid.clone()),
                         redemption_id: None,
@@ -859,10 +859,11 @@ fn load(conn: &mut DbConn) -> Result<usize, AppError> {
                     paid_by: Some(officials[1].id.clone().into()),
                     paid_at: Some(paid),
                 });
-                for (kind, when) in [("settle", created), ("pay", paid)] {
+                use crate::types::LedgerKind;
+                for (kind, when) in [(LedgerKind::Settle, created), (LedgerKind::Pay, paid)] {
                     ledger_v.push(NewLedgerEntry {
                         campaign_id: cid.clone(),
-                        kind: kind.into(),
+                        kind,
                         offer_id: None,
                         coupon_id: None,
                         redemption_id: None,

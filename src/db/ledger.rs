@@ -23,6 +23,7 @@ use super::models::{LedgerEntry, NewLedgerEntry};
 use super::schema::{ledger, ledger_head};
 use super::DbConn;
 use crate::error::AppError;
+use crate::types::LedgerKind;
 
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
@@ -84,14 +85,14 @@ fn micros(t: NaiveDateTime) -> NaiveDateTime {
 pub fn append(
     conn: &mut DbConn,
     campaign_id: &str,
-    kind: &str,
+    kind: LedgerKind,
     refs: Refs<'_>,
     amount_avos: i64,
     at: NaiveDateTime,
 ) -> Result<(), AppError> {
     let e = NewLedgerEntry {
         campaign_id: campaign_id.into(),
-        kind: kind.into(),
+        kind,
         offer_id: refs.offer.map(Into::into),
         coupon_id: refs.coupon.map(Into::into),
         redemption_id: refs.redemption.map(Into::into),
@@ -131,7 +132,7 @@ pub fn append_many(conn: &mut DbConn, rows: Vec<NewLedgerEntry>) -> Result<(), A
 struct ChainedRow {
     id: i64,
     campaign_id: String,
-    kind: String,
+    kind: LedgerKind,
     offer_id: Option<String>,
     coupon_id: Option<String>,
     redemption_id: Option<String>,
@@ -251,7 +252,7 @@ fn write_chained(conn: &mut DbConn, entries: Vec<NewLedgerEntry>) -> Result<(), 
         let h = hash_hex(&canonical(
             id,
             &e.campaign_id,
-            &e.kind,
+            e.kind.as_str(),
             e.offer_id.as_deref(),
             e.coupon_id.as_deref(),
             e.redemption_id.as_deref(),

@@ -5,8 +5,8 @@ use diesel::prelude::*;
 
 use super::schema::*;
 use crate::types::{
-    CampaignId, CouponId, MerchantId, OfferId, RedemptionId, RedemptionStatus, SettlementId,
-    SettlementStatus, UserId,
+    CampaignId, CouponId, LedgerKind, MerchantId, OfferId, RedemptionId, RedemptionStatus,
+    SettlementId, SettlementStatus, UserId,
 };
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -257,7 +257,7 @@ pub struct Settlement {
 #[diesel(table_name = ledger)]
 pub struct NewLedgerEntry {
     pub campaign_id: String,
-    pub kind: String,
+    pub kind: LedgerKind,
     pub offer_id: Option<String>,
     pub coupon_id: Option<String>,
     pub redemption_id: Option<String>,

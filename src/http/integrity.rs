@@ -366,7 +366,7 @@ pub async fn create_payout(
     }
     let v = state
         .db(move |c| {
-            let p = payouts::create(c, &ids, &who.user_id)?;
+            let p = crate::service::payouts::create(c, &ids, &who.user_id.as_str().into())?;
             let (p, items) = payouts::find(c, &p.id)?;
             let items = with_names(c, items)?;
             let v = payout_view(&p, Some(&items));

@@ -17,7 +17,7 @@ use crate::domain::redemption::{self, NotEligible, Unredeemable, Unvoidable};
 use crate::domain::time::{macau_day, now, to_rfc3339};
 use crate::domain::codes;
 use crate::error::{AppError, Code};
-use crate::types::{MerchantId, RedemptionId, RedemptionStatus, UserId};
+use crate::types::{LedgerKind, MerchantId, RedemptionId, RedemptionStatus, UserId};
 use crate::views;
 use crate::views::redemptions::{DayTotal, History, HistoryItem, Preview, Redeemed, Stamps, Voided};
 
@@ -266,7 +266,7 @@ pub fn redeem(
         db::ledger::append(
             conn,
             &redemption.campaign_id,
-            "redeem",
+            LedgerKind::Redeem,
             db::ledger::Refs {
                 offer: Some(&offer.id),
                 coupon: Some(&coupon.id),
@@ -391,7 +391,7 @@ pub fn void(
         db::ledger::append(
             conn,
             &r.campaign_id,
-            "void",
+            LedgerKind::Void,
             db::ledger::Refs {
                 offer: Some(&r.offer_id),
                 coupon: Some(&r.coupon_id),

@@ -11,7 +11,7 @@ use crate::domain::four_eyes::{self, Step};
 use crate::domain::merchant_no::short_no;
 use crate::domain::time::now;
 use crate::error::{AppError, Code};
-use crate::types::{CampaignId, SettlementId, SettlementStatus, UserId};
+use crate::types::{CampaignId, LedgerKind, SettlementId, SettlementStatus, UserId};
 use crate::views::settlements::{Line, Statement, StatementWithLines};
 
 /// Adds the merchant's short number and address to each statement (officials' lists).
@@ -69,7 +69,7 @@ pub fn generate(
             db::ledger::append(
                 conn,
                 &campaign_id,
-                "settle",
+                LedgerKind::Settle,
                 db::ledger::Refs {
                     merchant: Some(&merchant_id),
                     settlement: Some(&sid),
@@ -144,7 +144,7 @@ pub fn mark_paid(
     db::ledger::append(
         conn,
         &s.campaign_id,
-        "pay",
+        LedgerKind::Pay,
         db::ledger::Refs {
             merchant: Some(&s.merchant_id),
             settlement: Some(&s.id),
