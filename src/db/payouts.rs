@@ -7,9 +7,8 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::schema::*;
-use super::{write_tx, DbConn};
-use crate::domain::time::now;
-use crate::error::{AppError, Code};
+use super::DbConn;
+use crate::error::AppError;
 use crate::types::{MerchantId, PayoutId, PayoutStatus, SettlementId, SettlementStatus, UserId};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset, serde::Serialize)]
@@ -80,72 +79,38 @@ pub fn all_bank_accounts(
         .collect())
 }
 
-/// Saves the owner's bank details. Any change clears the verification. Returns (before, after).
-pub fn put_bank_account(
+/// Writes a merchant's bank account (`exists`: it had one, which is replaced).
+pub fn save_bank_account(
     conn: &mut DbConn,
-    merchant_id: &str,
-    account_name: &str,
-    bank: &str,
-    account_number: &str,
-    user_id: &str,
-) -> Result<(Option<BankAccount>, BankAccount), AppError> {
-    write_tx(conn, |conn| {
-        let before = bank_account(conn, merchant_id)?;
-        let unchanged = before.as_ref().is_some_and(|b| {
-            b.account_name == account_name && b.bank == bank && b.account_number == account_number
-        });
-        if unchanged {
-            let b = before.clone().expect("checked");
-            return Ok((before, b));
-        }
-        let after = BankAccount {
-            merchant_id: merchant_id.into(),
-            account_name: account_name.into(),
-            bank: bank.into(),
-            account_number: account_number.into(),
-            updated_by: user_id.into(),
-            updated_at: now(),
-            verified_by: None,
-            verified_at: None,
-        };
-        if before.is_some() {
-            diesel::update(bank_accounts::table.find(merchant_id))
-                .set(&after)
-                .execute(conn)?;
-        } else {
-            diesel::insert_into(bank_accounts::table)
-                .values(&after)
-                .execute(conn)?;
-        }
-        Ok((before, after))
-    })
+    account: &BankAccount,
+    exists: bool,
+) -> Result<(), AppError> {
+    if exists {
+        diesel::update(bank_accounts::table.find(&account.merchant_id))
+            .set(account)
+            .execute(conn)?;
+    } else {
+        diesel::insert_into(bank_accounts::table)
+            .values(account)
+            .execute(conn)?;
+    }
+    Ok(())
 }
 
-/// An official confirms the bank details as entered (e.g. against a bank letter).
-pub fn verify_bank_account(
+/// Records who verified a merchant's bank account and when.
+pub fn set_verified(
     conn: &mut DbConn,
-    merchant_id: &str,
-    official: &str,
-) -> Result<(BankAccount, BankAccount), AppError> {
-    write_tx(conn, |conn| {
-        let before = bank_account(conn, merchant_id)?.ok_or_else(|| {
-            AppError::rule(
-                Code::NoBankAccount,
-                "The merchant has not entered bank details yet.",
-            )
-        })?;
-        let t = now();
-        diesel::update(bank_accounts::table.find(merchant_id))
-            .set((
-                bank_accounts::verified_by.eq(Some(official)),
-                bank_accounts::verified_at.eq(Some(t)),
-            ))
-            .execute(conn)?;
-        let mut after = before.clone();
-        after.verified_by = Some(official.into());
-        after.verified_at = Some(t);
-        Ok((before, after))
-    })
+    merchant_id: &MerchantId,
+    official: &UserId,
+    t: NaiveDateTime,
+) -> Result<(), AppError> {
+    diesel::update(bank_accounts::table.find(merchant_id))
+        .set((
+            bank_accounts::verified_by.eq(Some(official)),
+            bank_accounts::verified_at.eq(Some(t)),
+        ))
+        .execute(conn)?;
+    Ok(())
 }
 
 /// The merchant, status and amount of a statement, if it exists.
@@ -201,6 +166,23 @@ pub fn find(conn: &mut DbConn, id: &str) -> Result<(Payout, Vec<PayoutItem>), Ap
     Ok((p, items))
 }
 
+/// The lines of a batch with their merchants' names (JSON names).
+pub fn with_names(
+    conn: &mut DbConn,
+    items: Vec<PayoutItem>,
+) -> Result<Vec<(PayoutItem, String)>, AppError> {
+    items
+        .into_iter()
+        .map(|i| {
+            let n: String = merchants::table
+                .find(&i.merchant_id)
+                .select(merchants::name)
+                .first(conn)?;
+            Ok((i, n))
+        })
+        .collect()
+}
+
 pub fn list(conn: &mut DbConn) -> Result<Vec<Payout>, AppError> {
     Ok(payouts::table
         .select(Payout::as_select())
@@ -234,11 +216,11 @@ pub fn set_confirmed(
             .filter(payouts::status.eq(PayoutStatus::Open)),
     )
     .set((
-            payouts::status.eq(PayoutStatus::Paid),
-            payouts::confirmed_by.eq(Some(official)),
-            payouts::confirmed_at.eq(Some(t)),
-            payouts::bank_reference.eq(bank_reference),
-        ))
-        .execute(conn)?;
+        payouts::status.eq(PayoutStatus::Paid),
+        payouts::confirmed_by.eq(Some(official)),
+        payouts::confirmed_at.eq(Some(t)),
+        payouts::bank_reference.eq(bank_reference),
+    ))
+    .execute(conn)?;
     Ok(n > 0)
 }

@@ -84,11 +84,7 @@ pub fn live_of_coupon(
 }
 
 /// Moves an issued, unexpired coupon to redeemed; false when it was not (any more).
-pub fn take_coupon(
-    conn: &mut DbConn,
-    coupon_id: &str,
-    t: NaiveDateTime,
-) -> Result<bool, AppError> {
+pub fn take_coupon(conn: &mut DbConn, coupon_id: &str, t: NaiveDateTime) -> Result<bool, AppError> {
     let moved = diesel::update(
         coupons::table
             .find(coupon_id)

@@ -144,17 +144,11 @@ mod tests {
     fn a_sale_is_undone_once_within_the_window() {
         let t = t0();
         assert_eq!(can_void(false, t, t + Duration::minutes(5), false), Ok(()));
-        assert_eq!(
-            can_void(true, t, t, false),
-            Err(Unvoidable::AlreadyVoid)
-        );
+        assert_eq!(can_void(true, t, t, false), Err(Unvoidable::AlreadyVoid));
         assert_eq!(
             can_void(false, t, t + Duration::minutes(11), false),
             Err(Unvoidable::WindowPassed)
         );
-        assert_eq!(
-            can_void(false, t, t, true),
-            Err(Unvoidable::WindowPassed)
-        );
+        assert_eq!(can_void(false, t, t, true), Err(Unvoidable::WindowPassed));
     }
 }

@@ -495,7 +495,11 @@ async fn advance_all(
             for id in &ids {
                 let r = (|| {
                     use crate::service::settlements::{advance, Advance};
-                    let step = if action == "approve" { Advance::Approve } else { Advance::Pay };
+                    let step = if action == "approve" {
+                        Advance::Approve
+                    } else {
+                        Advance::Pay
+                    };
                     let after = advance(c, &who.user_id, id, step)?;
                     Ok(json!({"id": id, "status": after.status, "amount_avos": after.amount_avos}))
                 })();

@@ -83,7 +83,10 @@ pub async fn redeem(
     let (status, body) = state
         .db(move |c| redemptions::redeem(c, &qr, &caches, req))
         .await?;
-    Ok(HttpResponse::build(StatusCode::from_u16(status).unwrap_or(StatusCode::CREATED)).json(&body))
+    Ok(
+        HttpResponse::build(StatusCode::from_u16(status).unwrap_or(StatusCode::CREATED))
+            .json(&body),
+    )
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -179,9 +182,7 @@ pub async fn list(
 ) -> Result<HttpResponse, AppError> {
     let f = filter(q.into_inner(), who.owner, 500)?;
     let mid = MerchantId::from(who.merchant_id);
-    let out = state
-        .db(move |c| redemptions::history(c, &mid, &f))
-        .await?;
+    let out = state.db(move |c| redemptions::history(c, &mid, &f)).await?;
     Ok(ok(&out))
 }
 
@@ -194,9 +195,7 @@ pub async fn list_csv(
     let mut f = filter(q.into_inner(), true, 1_000_000)?;
     f.per_page = 1_000_000;
     let mid = MerchantId::from(who.0.merchant_id);
-    let rows = state
-        .db(move |c| redemptions::export(c, &mid, &f))
-        .await?;
+    let rows = state.db(move |c| redemptions::export(c, &mid, &f)).await?;
     let body = to_csv(
         &[
             "redemption_id",

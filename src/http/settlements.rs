@@ -79,9 +79,7 @@ pub async fn list(
 #[utoipa::path(get, path = "/api/v1/merchant/settlements", tag = "merchant", responses((status = 200, description = "the merchant's own statements", body = [Statement])))]
 pub async fn mine(state: State, who: MerchantOwner) -> Result<HttpResponse, AppError> {
     let mid = who.0.merchant_id;
-    let rows = state
-        .db(move |c| settlements::of_merchant(c, &mid))
-        .await?;
+    let rows = state.db(move |c| settlements::of_merchant(c, &mid)).await?;
     Ok(ok(&rows))
 }
 
@@ -101,7 +99,8 @@ async fn readable(
     let allowed = match c.role.as_str() {
         "official" | "viewer" => true,
         "merchant" => {
-            c.mid.as_deref() == Some(s.merchant_id.as_str()) && c.mrole.as_deref() != Some("cashier")
+            c.mid.as_deref() == Some(s.merchant_id.as_str())
+                && c.mrole.as_deref() != Some("cashier")
         }
         _ => false,
     };

@@ -9,7 +9,6 @@ use chrono::{Duration, NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
 use crate::db::models::{Campaign, Merchant, Redemption, Settlement};
-use crate::types::{SettlementStatus, UserId};
 use crate::db::schema::users;
 use crate::db::DbConn;
 use crate::domain::codes;
@@ -17,6 +16,7 @@ use crate::domain::merchant_no::short_no;
 use crate::domain::money::mop;
 use crate::domain::names::Names;
 use crate::error::AppError;
+use crate::types::{SettlementStatus, UserId};
 
 /// Escapes text for HTML element content and quoted attribute values.
 pub fn esc(s: &str) -> String {

@@ -10,16 +10,18 @@ use crate::db::cache::Caches;
 use crate::db::models::{Coupon, IdempotencyKey, Offer, Redemption};
 use crate::db::redemptions::{self as rows, Filter, HistoryRow};
 use crate::db::{self, write_tx, DbConn};
+use crate::domain::codes;
 use crate::domain::money::{self, MoneyError};
 use crate::domain::names::Names;
 use crate::domain::payload::{KeyRing, Payload};
 use crate::domain::redemption::{self, NotEligible, Unredeemable, Unvoidable};
 use crate::domain::time::{macau_day, now, to_rfc3339};
-use crate::domain::codes;
 use crate::error::{AppError, Code};
 use crate::types::{LedgerKind, MerchantId, RedemptionId, RedemptionStatus, UserId};
 use crate::views;
-use crate::views::redemptions::{DayTotal, History, HistoryItem, Preview, Redeemed, Stamps, Voided};
+use crate::views::redemptions::{
+    DayTotal, History, HistoryItem, Preview, Redeemed, Stamps, Voided,
+};
 
 pub struct RedeemRequest {
     pub merchant_id: MerchantId,
@@ -51,8 +53,8 @@ fn replay(
     }
     let body: Redeemed =
         serde_json::from_str(&stored.response).map_err(|e| AppError::Internal(e.into()))?;
-    if let Some(r) = rows::find(conn, &body.redemption.id)?
-        .filter(|r| r.status == RedemptionStatus::Void)
+    if let Some(r) =
+        rows::find(conn, &body.redemption.id)?.filter(|r| r.status == RedemptionStatus::Void)
     {
         return Err(AppError::rule_with(
             Code::RedemptionVoided,
@@ -303,8 +305,7 @@ pub fn redeem(
                 .map(|(c, o)| views::coupon(c, Some(o), keys.coupon(&c.code), t))
                 .collect(),
         };
-        let response =
-            serde_json::to_string(&body).map_err(|e| AppError::Internal(e.into()))?;
+        let response = serde_json::to_string(&body).map_err(|e| AppError::Internal(e.into()))?;
         rows::store_answer(
             conn,
             &IdempotencyKey {
@@ -325,7 +326,8 @@ pub fn redeem(
         }
         Err(AppError::Conflict(_)) => {
             // Lost a race: the same key from a retry, or another till with the same coupon.
-            if let Some(stored) = rows::stored_answer(conn, &req.merchant_id, &req.idempotency_key)? {
+            if let Some(stored) = rows::stored_answer(conn, &req.merchant_id, &req.idempotency_key)?
+            {
                 return replay(conn, stored, &hash);
             }
             let fresh = db::issuance::find_coupon(conn, &coupon.id)?;

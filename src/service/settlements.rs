@@ -22,7 +22,11 @@ fn with_cards(conn: &mut DbConn, mut out: Vec<Statement>) -> Result<Vec<Statemen
     let addr = db::merchant_cards::addresses(conn, &ids)?;
     for s in &mut out {
         s.merchant_no = Some(short_no(&s.merchant_id));
-        s.merchant_address = Some(addr.get(s.merchant_id.as_str()).cloned().unwrap_or_default());
+        s.merchant_address = Some(
+            addr.get(s.merchant_id.as_str())
+                .cloned()
+                .unwrap_or_default(),
+        );
     }
     Ok(out)
 }

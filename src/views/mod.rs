@@ -2,6 +2,7 @@
 
 use serde_json::{json, Value};
 
+pub mod payouts;
 pub mod redemptions;
 pub mod settlements;
 
