@@ -274,6 +274,14 @@ text_enum! {
     }
 }
 
+/// The ledger's kinds can be named by their text (tools and tests append rows that way).
+impl TryFrom<&str> for LedgerKind {
+    type Error = String;
+    fn try_from(s: &str) -> Result<Self, String> {
+        LedgerKind::parse(s).ok_or_else(|| format!("unknown ledger kind '{s}'"))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -82,14 +82,17 @@ fn micros(t: NaiveDateTime) -> NaiveDateTime {
     t.with_nanosecond(t.nanosecond() / 1000 * 1000).unwrap_or(t)
 }
 
-pub fn append(
+pub fn append<K: TryInto<LedgerKind>>(
     conn: &mut DbConn,
     campaign_id: &str,
-    kind: LedgerKind,
+    kind: K,
     refs: Refs<'_>,
     amount_avos: i64,
     at: NaiveDateTime,
 ) -> Result<(), AppError> {
+    let kind = kind
+        .try_into()
+        .map_err(|_| AppError::Internal(anyhow::anyhow!("unknown ledger kind")))?;
     let e = NewLedgerEntry {
         campaign_id: campaign_id.into(),
         kind,
@@ -340,7 +343,7 @@ pub fn seal_unchained(conn: &mut DbConn) -> Result<usize, AppError> {
 }
 
 /// What `verify` found.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
 pub struct Verification {
     /// Rows checked.
     pub rows: i64,

@@ -40,7 +40,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 }
 
 #[utoipa::path(get, path = "/api/v1/ledger/verify", tag = "ledger",
-    responses((status = 200, description = "`{rows, ok, first_bad_row?}`: every row's hash recomputed along the chain")))]
+    responses((status = 200, description = "every row's hash recomputed along the chain", body = crate::db::ledger::Verification)))]
 pub async fn verify(state: State, _who: Official) -> Result<HttpResponse, AppError> {
     let v = state.db(ledger::verify).await?;
     Ok(ok(&v))
