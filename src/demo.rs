@@ -437,13 +437,13 @@ pub fn load(
         .enumerate()
         .filter(|(i, _)| (i + 1) % 15 != 0)
         .map(|(i, (m, u))| crate::db::payouts::BankAccount {
-            merchant_id: m.id.clone(),
+            merchant_id: m.id.clone().into(),
             account_name: Names::from_json(&m.name).pt,
             bank: banks[i % banks.len()].into(),
             account_number: format!("{:04}-{:03}-{:06}", 9000 + i % 7, 100 + i, 200_000 + i * 37),
-            updated_by: u.id.to_string(),
+            updated_by: u.id.clone().into(),
             updated_at: t0,
-            verified_by: ((i + 1) % 10 != 0).then(|| officials[0].id.to_string()),
+            verified_by: ((i + 1) % 10 != 0).then(|| officials[0].id.clone().into()),
             verified_at: ((i + 1) % 10 != 0).then_some(t0),
         })
         .collect();

@@ -265,6 +265,51 @@ text_enum! {
     }
 }
 
+text_enum! {
+    /// Whether a redemption stands or was undone within the void window.
+    RedemptionStatus {
+        Done = "done",
+        Void = "void",
+    }
+}
+
+text_enum! {
+    /// Where a settlement statement is: generated, approved by a second official, paid.
+    SettlementStatus {
+        Draft = "draft",
+        Approved = "approved",
+        Paid = "paid",
+    }
+}
+
+text_enum! {
+    /// A payout batch waits for the bank's transfer (`open`) until an official confirms it.
+    PayoutStatus {
+        Open = "open",
+        Paid = "paid",
+    }
+}
+
+text_enum! {
+    /// What a ledger entry records about the campaign's e-cash money.
+    LedgerKind {
+        Issue = "issue",
+        Redeem = "redeem",
+        Void = "void",
+        Expire = "expire",
+        Settle = "settle",
+        Pay = "pay",
+    }
+}
+
+/// The ledger's kinds can be named by their text (tools and tests append rows that way).
+impl TryFrom<&str> for LedgerKind {
+    type Error = String;
+    fn try_from(s: &str) -> Result<Self, String> {
+        LedgerKind::parse(s).ok_or_else(|| format!("unknown ledger kind '{s}'"))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

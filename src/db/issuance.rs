@@ -166,7 +166,7 @@ fn issue_one(
     super::ledger::append(
         conn,
         &offer.campaign_id,
-        "issue",
+        crate::types::LedgerKind::Issue,
         super::ledger::Refs {
             offer: Some(&offer.id),
             coupon: Some(&coupon.id),
@@ -750,7 +750,7 @@ pub fn sweep_expired(conn: &mut DbConn, limit: i64) -> Result<usize, AppError> {
                 super::ledger::append(
                     conn,
                     &campaign,
-                    "expire",
+                    crate::types::LedgerKind::Expire,
                     super::ledger::Refs {
                         offer: Some(&offer),
                         coupon: Some(&id),

@@ -23,6 +23,7 @@ use super::models::{LedgerEntry, NewLedgerEntry};
 use super::schema::{ledger, ledger_head};
 use super::DbConn;
 use crate::error::AppError;
+use crate::types::LedgerKind;
 
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
@@ -81,17 +82,20 @@ fn micros(t: NaiveDateTime) -> NaiveDateTime {
     t.with_nanosecond(t.nanosecond() / 1000 * 1000).unwrap_or(t)
 }
 
-pub fn append(
+pub fn append<K: TryInto<LedgerKind>>(
     conn: &mut DbConn,
     campaign_id: &str,
-    kind: &str,
+    kind: K,
     refs: Refs<'_>,
     amount_avos: i64,
     at: NaiveDateTime,
 ) -> Result<(), AppError> {
+    let kind = kind
+        .try_into()
+        .map_err(|_| AppError::Internal(anyhow::anyhow!("unknown ledger kind")))?;
     let e = NewLedgerEntry {
         campaign_id: campaign_id.into(),
-        kind: kind.into(),
+        kind,
         offer_id: refs.offer.map(Into::into),
         coupon_id: refs.coupon.map(Into::into),
         redemption_id: refs.redemption.map(Into::into),
@@ -124,7 +128,7 @@ pub fn append_many(conn: &mut DbConn, rows: Vec<NewLedgerEntry>) -> Result<(), A
 pub struct ChainedRow {
     pub id: i64,
     pub campaign_id: String,
-    pub kind: String,
+    pub kind: LedgerKind,
     pub offer_id: Option<String>,
     pub coupon_id: Option<String>,
     pub redemption_id: Option<String>,
@@ -243,7 +247,7 @@ pub fn chain(head: &mut Head, entries: Vec<NewLedgerEntry>) -> Vec<ChainedRow> {
         let h = hash_hex(&canonical(
             id,
             &e.campaign_id,
-            &e.kind,
+            e.kind.as_str(),
             e.offer_id.as_deref(),
             e.coupon_id.as_deref(),
             e.redemption_id.as_deref(),
@@ -373,7 +377,7 @@ pub fn seal_unchained(conn: &mut DbConn) -> Result<usize, AppError> {
 }
 
 /// What `verify` found.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
 pub struct Verification {
     /// Rows checked.
     pub rows: i64,

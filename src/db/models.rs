@@ -4,7 +4,10 @@ use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
 use super::schema::*;
-use crate::types::{CampaignId, MerchantId, MerchantRole, UserId, UserRole};
+use crate::types::{
+    CampaignId, CouponId, LedgerKind, MerchantId, MerchantRole, OfferId, RedemptionId,
+    RedemptionStatus, SettlementId, SettlementStatus, UserId, UserRole,
+};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = merchants)]
@@ -208,20 +211,20 @@ impl Coupon {
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = redemptions)]
 pub struct Redemption {
-    pub id: String,
-    pub coupon_id: String,
-    pub offer_id: String,
-    pub campaign_id: String,
-    pub merchant_id: String,
-    pub user_id: String,
+    pub id: RedemptionId,
+    pub coupon_id: CouponId,
+    pub offer_id: OfferId,
+    pub campaign_id: CampaignId,
+    pub merchant_id: MerchantId,
+    pub user_id: UserId,
     pub spend_avos: i64,
     pub discount_avos: i64,
     pub ecash_avos: i64,
-    pub status: String,
+    pub status: RedemptionStatus,
     pub day: NaiveDate,
     pub created_at: NaiveDateTime,
     pub voided_at: Option<NaiveDateTime>,
-    pub settlement_id: Option<String>,
+    pub settlement_id: Option<SettlementId>,
     /// The traffic source of the coupon's visitor.
     pub ref_: Option<String>,
 }
@@ -229,7 +232,7 @@ pub struct Redemption {
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = idempotency_keys)]
 pub struct IdempotencyKey {
-    pub merchant_id: String,
+    pub merchant_id: MerchantId,
     pub key: String,
     pub request_hash: String,
     pub status_code: i32,
@@ -240,19 +243,19 @@ pub struct IdempotencyKey {
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = settlements)]
 pub struct Settlement {
-    pub id: String,
-    pub campaign_id: String,
-    pub merchant_id: String,
+    pub id: SettlementId,
+    pub campaign_id: CampaignId,
+    pub merchant_id: MerchantId,
     pub period_from: NaiveDate,
     pub period_to: NaiveDate,
     pub amount_avos: i64,
     pub redemptions_count: i32,
-    pub status: String,
-    pub created_by: String,
+    pub status: SettlementStatus,
+    pub created_by: UserId,
     pub created_at: NaiveDateTime,
-    pub approved_by: Option<String>,
+    pub approved_by: Option<UserId>,
     pub approved_at: Option<NaiveDateTime>,
-    pub paid_by: Option<String>,
+    pub paid_by: Option<UserId>,
     pub paid_at: Option<NaiveDateTime>,
 }
 
@@ -260,7 +263,7 @@ pub struct Settlement {
 #[diesel(table_name = ledger)]
 pub struct NewLedgerEntry {
     pub campaign_id: String,
-    pub kind: String,
+    pub kind: LedgerKind,
     pub offer_id: Option<String>,
     pub coupon_id: Option<String>,
     pub redemption_id: Option<String>,

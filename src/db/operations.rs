@@ -249,7 +249,7 @@ pub fn void_coupon(
     super::ledger::append(
         conn,
         &coupon.campaign_id,
-        "void",
+        crate::types::LedgerKind::Void,
         super::ledger::Refs {
             offer: Some(&offer.id),
             coupon: Some(&coupon.id),

@@ -5,37 +5,35 @@
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use serde_json::json;
 
-use super::catalog::new_id;
 use super::schema::*;
-use super::{write_tx, DbConn};
-use crate::domain::time::now;
-use crate::error::{AppError, Code};
+use super::DbConn;
+use crate::error::AppError;
+use crate::types::{MerchantId, PayoutId, PayoutStatus, SettlementId, SettlementStatus, UserId};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset, serde::Serialize)]
 #[diesel(table_name = bank_accounts, treat_none_as_null = true)]
 pub struct BankAccount {
-    pub merchant_id: String,
+    pub merchant_id: MerchantId,
     pub account_name: String,
     pub bank: String,
     pub account_number: String,
-    pub updated_by: String,
+    pub updated_by: UserId,
     pub updated_at: NaiveDateTime,
-    pub verified_by: Option<String>,
+    pub verified_by: Option<UserId>,
     pub verified_at: Option<NaiveDateTime>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = payouts)]
 pub struct Payout {
-    pub id: String,
-    pub status: String,
+    pub id: PayoutId,
+    pub status: PayoutStatus,
     pub total_avos: i64,
     pub statements_count: i32,
-    pub created_by: String,
+    pub created_by: UserId,
     pub created_at: NaiveDateTime,
-    pub confirmed_by: Option<String>,
+    pub confirmed_by: Option<UserId>,
     pub confirmed_at: Option<NaiveDateTime>,
     pub bank_reference: Option<String>,
 }
@@ -43,9 +41,9 @@ pub struct Payout {
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = payout_items)]
 pub struct PayoutItem {
-    pub settlement_id: String,
-    pub payout_id: String,
-    pub merchant_id: String,
+    pub settlement_id: SettlementId,
+    pub payout_id: PayoutId,
+    pub merchant_id: MerchantId,
     pub payee: String,
     pub bank: String,
     pub account_number: String,
@@ -81,168 +79,76 @@ pub fn all_bank_accounts(
         .collect())
 }
 
-/// Saves the owner's bank details. Any change clears the verification. Returns (before, after).
-pub fn put_bank_account(
+/// Writes a merchant's bank account (`exists`: it had one, which is replaced).
+pub fn save_bank_account(
     conn: &mut DbConn,
-    merchant_id: &str,
-    account_name: &str,
-    bank: &str,
-    account_number: &str,
-    user_id: &str,
-) -> Result<(Option<BankAccount>, BankAccount), AppError> {
-    write_tx(conn, |conn| {
-        let before = bank_account(conn, merchant_id)?;
-        let unchanged = before.as_ref().is_some_and(|b| {
-            b.account_name == account_name && b.bank == bank && b.account_number == account_number
-        });
-        if unchanged {
-            let b = before.clone().expect("checked");
-            return Ok((before, b));
-        }
-        let after = BankAccount {
-            merchant_id: merchant_id.into(),
-            account_name: account_name.into(),
-            bank: bank.into(),
-            account_number: account_number.into(),
-            updated_by: user_id.into(),
-            updated_at: now(),
-            verified_by: None,
-            verified_at: None,
-        };
-        if before.is_some() {
-            diesel::update(bank_accounts::table.find(merchant_id))
-                .set(&after)
-                .execute(conn)?;
-        } else {
-            diesel::insert_into(bank_accounts::table)
-                .values(&after)
-                .execute(conn)?;
-        }
-        Ok((before, after))
-    })
+    account: &BankAccount,
+    exists: bool,
+) -> Result<(), AppError> {
+    if exists {
+        diesel::update(bank_accounts::table.find(&account.merchant_id))
+            .set(account)
+            .execute(conn)?;
+    } else {
+        diesel::insert_into(bank_accounts::table)
+            .values(account)
+            .execute(conn)?;
+    }
+    Ok(())
 }
 
-/// An official confirms the bank details as entered (e.g. against a bank letter).
-pub fn verify_bank_account(
+/// Records who verified a merchant's bank account and when.
+pub fn set_verified(
     conn: &mut DbConn,
-    merchant_id: &str,
-    official: &str,
-) -> Result<(BankAccount, BankAccount), AppError> {
-    write_tx(conn, |conn| {
-        let before = bank_account(conn, merchant_id)?.ok_or_else(|| {
-            AppError::rule(
-                Code::NoBankAccount,
-                "The merchant has not entered bank details yet.",
-            )
-        })?;
-        let t = now();
-        diesel::update(bank_accounts::table.find(merchant_id))
-            .set((
-                bank_accounts::verified_by.eq(Some(official)),
-                bank_accounts::verified_at.eq(Some(t)),
-            ))
+    merchant_id: &MerchantId,
+    official: &UserId,
+    t: NaiveDateTime,
+) -> Result<(), AppError> {
+    diesel::update(bank_accounts::table.find(merchant_id))
+        .set((
+            bank_accounts::verified_by.eq(Some(official)),
+            bank_accounts::verified_at.eq(Some(t)),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// The merchant, status and amount of a statement, if it exists.
+pub fn statement(
+    conn: &mut DbConn,
+    id: &str,
+) -> Result<Option<(MerchantId, SettlementStatus, i64)>, AppError> {
+    Ok(settlements::table
+        .find(id)
+        .select((
+            settlements::merchant_id,
+            settlements::status,
+            settlements::amount_avos,
+        ))
+        .first(conn)
+        .optional()?)
+}
+
+/// Whether a statement is in any payout batch.
+pub fn batched(conn: &mut DbConn, settlement_id: &str) -> Result<bool, AppError> {
+    let n: i64 = payout_items::table
+        .filter(payout_items::settlement_id.eq(settlement_id))
+        .count()
+        .get_result(conn)?;
+    Ok(n > 0)
+}
+
+/// Writes a batch and its lines.
+pub fn insert(conn: &mut DbConn, p: &Payout, items: &[PayoutItem]) -> Result<(), AppError> {
+    diesel::insert_into(payouts::table)
+        .values(p)
+        .execute(conn)?;
+    for i in items {
+        diesel::insert_into(payout_items::table)
+            .values(i)
             .execute(conn)?;
-        let mut after = before.clone();
-        after.verified_by = Some(official.into());
-        after.verified_at = Some(t);
-        Ok((before, after))
-    })
-}
-
-/// The bank reference of a statement's transfer: short, letters and digits only.
-pub fn reference(settlement_id: &str) -> String {
-    let compact: String = settlement_id
-        .chars()
-        .filter(char::is_ascii_alphanumeric)
-        .take(12)
-        .collect();
-    format!("BAIRRO{}", compact.to_uppercase())
-}
-
-fn refuse(code: Code, statement: &str, detail: String) -> AppError {
-    AppError::rule_with(code, detail, json!({"statement_id": statement}))
-}
-
-/// Makes a batch of approved statements, each with its merchant's verified bank account.
-pub fn create(conn: &mut DbConn, ids: &[String], official: &str) -> Result<Payout, AppError> {
-    write_tx(conn, |conn| {
-        // One batch is made at a time, so two batches never claim the same statement.
-        super::locks::xact(conn, "payout-batch")?;
-        let mut items = Vec::new();
-        let pid = new_id();
-        for id in ids {
-            let s: Option<(String, String, i64)> = settlements::table
-                .find(id)
-                .select((
-                    settlements::merchant_id,
-                    settlements::status,
-                    settlements::amount_avos,
-                ))
-                .first(conn)
-                .optional()?;
-            let Some((merchant_id, status, amount)) = s else {
-                return Err(AppError::NotFound(format!("no statement {id}")));
-            };
-            if status != "approved" {
-                return Err(refuse(
-                    Code::InvalidState,
-                    id,
-                    format!(
-                        "Statement {id} is {status}; only approved statements can be paid out."
-                    ),
-                ));
-            }
-            let batched: i64 = payout_items::table
-                .filter(payout_items::settlement_id.eq(id))
-                .count()
-                .get_result(conn)?;
-            if batched > 0 {
-                return Err(refuse(
-                    Code::AlreadyInBatch,
-                    id,
-                    format!("Statement {id} is already in a payout batch."),
-                ));
-            }
-            let account = bank_account(conn, &merchant_id)?;
-            let Some(account) = account.filter(|a| a.verified_at.is_some()) else {
-                return Err(refuse(
-                    Code::BankAccountNotVerified,
-                    id,
-                    format!("The merchant of statement {id} has no verified bank account."),
-                ));
-            };
-            items.push(PayoutItem {
-                settlement_id: id.clone(),
-                payout_id: pid.clone(),
-                merchant_id,
-                payee: account.account_name,
-                bank: account.bank,
-                account_number: account.account_number,
-                amount_avos: amount,
-                reference: reference(id),
-            });
-        }
-        let p = Payout {
-            id: pid.clone(),
-            status: "open".into(),
-            total_avos: items.iter().map(|i| i.amount_avos).sum(),
-            statements_count: items.len() as i32,
-            created_by: official.into(),
-            created_at: now(),
-            confirmed_by: None,
-            confirmed_at: None,
-            bank_reference: None,
-        };
-        diesel::insert_into(payouts::table)
-            .values(&p)
-            .execute(conn)?;
-        for i in &items {
-            diesel::insert_into(payout_items::table)
-                .values(i)
-                .execute(conn)?;
-        }
-        Ok(p)
-    })
+    }
+    Ok(())
 }
 
 pub fn find(conn: &mut DbConn, id: &str) -> Result<(Payout, Vec<PayoutItem>), AppError> {
@@ -260,6 +166,23 @@ pub fn find(conn: &mut DbConn, id: &str) -> Result<(Payout, Vec<PayoutItem>), Ap
     Ok((p, items))
 }
 
+/// The lines of a batch with their merchants' names (JSON names).
+pub fn with_names(
+    conn: &mut DbConn,
+    items: Vec<PayoutItem>,
+) -> Result<Vec<(PayoutItem, String)>, AppError> {
+    items
+        .into_iter()
+        .map(|i| {
+            let n: String = merchants::table
+                .find(&i.merchant_id)
+                .select(merchants::name)
+                .first(conn)?;
+            Ok((i, n))
+        })
+        .collect()
+}
+
 pub fn list(conn: &mut DbConn) -> Result<Vec<Payout>, AppError> {
     Ok(payouts::table
         .select(Payout::as_select())
@@ -272,48 +195,32 @@ pub fn in_open_batch(conn: &mut DbConn, settlement_id: &str) -> Result<bool, App
     let n: i64 = payout_items::table
         .inner_join(payouts::table.on(payouts::id.eq(payout_items::payout_id)))
         .filter(payout_items::settlement_id.eq(settlement_id))
-        .filter(payouts::status.eq("open"))
+        .filter(payouts::status.eq(PayoutStatus::Open))
         .count()
         .get_result(conn)?;
     Ok(n > 0)
 }
 
-/// An official (not the one who made the batch) confirms the bank made the transfer: the batch
-/// and each of its statements are paid.
-pub fn confirm(
+/// Marks an open batch paid with the confirming official and the bank's reference; false
+/// when it was not open.
+pub fn set_confirmed(
     conn: &mut DbConn,
     id: &str,
     official: &str,
     bank_reference: Option<&str>,
-) -> Result<Payout, AppError> {
-    let (p, _) = find(conn, id)?;
-    if p.created_by == official {
-        return Err(AppError::rule(
-            Code::FourEyesRequired,
-            "The transfer must be confirmed by another official than the one who made the batch.",
-        ));
-    }
-    write_tx(conn, |conn| {
-        let t = now();
-        let n = diesel::update(payouts::table.find(id).filter(payouts::status.eq("open")))
-            .set((
-                payouts::status.eq("paid"),
-                payouts::confirmed_by.eq(Some(official)),
-                payouts::confirmed_at.eq(Some(t)),
-                payouts::bank_reference.eq(bank_reference),
-            ))
-            .execute(conn)?;
-        if n == 0 {
-            let (p, _) = find(conn, id)?;
-            return Err(AppError::rule(
-                Code::InvalidState,
-                format!("The batch is {}, not open.", p.status),
-            ));
-        }
-        let (p, items) = find(conn, id)?;
-        for i in &items {
-            super::settlements::mark_paid(conn, &i.settlement_id, official, t)?;
-        }
-        Ok(p)
-    })
+    t: NaiveDateTime,
+) -> Result<bool, AppError> {
+    let n = diesel::update(
+        payouts::table
+            .find(id)
+            .filter(payouts::status.eq(PayoutStatus::Open)),
+    )
+    .set((
+        payouts::status.eq(PayoutStatus::Paid),
+        payouts::confirmed_by.eq(Some(official)),
+        payouts::confirmed_at.eq(Some(t)),
+        payouts::bank_reference.eq(bank_reference),
+    ))
+    .execute(conn)?;
+    Ok(n > 0)
 }

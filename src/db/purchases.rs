@@ -366,7 +366,7 @@ pub fn record(
         });
         diesel::insert_into(idempotency_keys::table)
             .values(IdempotencyKey {
-                merchant_id: req.merchant_id.clone(),
+                merchant_id: req.merchant_id.clone().into(),
                 key: req.idempotency_key.clone(),
                 request_hash: hash.clone(),
                 status_code: 201,

@@ -4,6 +4,7 @@ pub mod catalog;
 pub mod checkin;
 pub mod codes;
 pub mod draw;
+pub mod four_eyes;
 pub mod geo;
 pub mod holidays;
 pub mod imagery;

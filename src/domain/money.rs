@@ -69,6 +69,18 @@ pub fn apply(value: OfferValue, spend_avos: i64) -> Result<Applied, MoneyError> 
     }
 }
 
+/// Whether a percent discount hit its cap on this spend (the till says so, with the cap).
+pub fn capped(value: OfferValue, spend_avos: i64) -> bool {
+    match value {
+        OfferValue::Discount {
+            percent_off,
+            max_discount_avos,
+            ..
+        } => max_discount_avos > 0 && spend_avos * i64::from(percent_off) / 100 > max_discount_avos,
+        OfferValue::Ecash { .. } => false,
+    }
+}
+
 /// "MOP 12.50" style text, for CSV and printable pages.
 pub fn mop(avos: i64) -> String {
     let sign = if avos < 0 { "-" } else { "" };
@@ -128,6 +140,28 @@ mod tests {
         };
         assert_eq!(apply(uncapped, 100000).unwrap().discount_avos, 10000);
         assert_eq!(apply(v, -1), Err(MoneyError::NegativeSpend));
+    }
+
+    #[test]
+    fn a_discount_is_capped_only_past_its_cap() {
+        let v = OfferValue::Discount {
+            percent_off: 15,
+            max_discount_avos: 2000,
+            min_spend_avos: 0,
+        };
+        assert!(!capped(v, 13333));
+        assert!(capped(v, 13400));
+        let uncapped = OfferValue::Discount {
+            percent_off: 15,
+            max_discount_avos: 0,
+            min_spend_avos: 0,
+        };
+        assert!(!capped(uncapped, 1_000_000));
+        let ecash = OfferValue::Ecash {
+            face_value_avos: 5000,
+            min_spend_avos: 0,
+        };
+        assert!(!capped(ecash, 1_000_000));
     }
 
     #[test]

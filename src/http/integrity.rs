@@ -3,18 +3,18 @@
 
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use super::auth::{MerchantOwner, Official};
 use super::state::{created, csv_response, ok, to_csv, State};
 use super::csv_out::{cell, ShapeQuery};
-use crate::db::audit::{self, Actor};
-use crate::db::payouts::{self, BankAccount, Payout, PayoutItem};
+use crate::db::payouts as db_payouts;
 use crate::db::{catalog, ledger, reconciliation};
 use crate::domain::money::mop;
-use crate::domain::names::Names;
-use crate::domain::time::{opt_rfc3339, to_rfc3339};
 use crate::error::{AppError, FieldError};
+use crate::service::payouts;
+use crate::types::{MerchantId, UserId};
+use crate::views::payouts::{Account, MerchantAccount, PayoutBatch};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/ledger/verify", web::get().to(verify))
@@ -41,7 +41,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 }
 
 #[utoipa::path(get, path = "/api/v1/ledger/verify", tag = "ledger",
-    responses((status = 200, description = "`{rows, ok, first_bad_row?}`: every row's hash recomputed along the chain")))]
+    responses((status = 200, description = "every row's hash recomputed along the chain", body = crate::db::ledger::Verification)))]
 pub async fn verify(state: State, _who: Official) -> Result<HttpResponse, AppError> {
     let v = state.db(ledger::verify).await?;
     Ok(ok(&v))
@@ -225,31 +225,21 @@ fn reconciliation_sheet(r: &Value) -> Result<Vec<u8>, AppError> {
     )
 }
 
-fn account_view(a: &BankAccount) -> Value {
-    json!({
-        "merchant_id": a.merchant_id,
-        "account_name": a.account_name,
-        "bank": a.bank,
-        "account_number": a.account_number,
-        "updated_at": to_rfc3339(a.updated_at),
-        "verified": a.verified_at.is_some(),
-        "verified_at": opt_rfc3339(a.verified_at),
-    })
-}
-
 #[utoipa::path(get, path = "/api/v1/merchant/bank-account", tag = "merchant",
-    responses((status = 200, description = "the merchant's bank account, or null when none is entered yet")))]
+    responses((status = 200, description = "the merchant's bank account, or null when none is entered yet", body = Option<Account>)))]
 pub async fn my_bank_account(state: State, who: MerchantOwner) -> Result<HttpResponse, AppError> {
-    let mid = who.0.merchant_id;
+    let mid = MerchantId::from(who.0.merchant_id);
     let a = state.db(move |c| payouts::bank_account(c, &mid)).await?;
-    Ok(ok(&a.as_ref().map(account_view)))
+    Ok(ok(&a))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
 pub struct BankAccountBody {
-    /// The account holder's name, as the bank has it.
+    /// The account holder's name, as the bank has it (at most 140 characters).
     pub account_name: String,
+    /// At most 100 characters.
     pub bank: String,
+    /// 6 to 34 letters, digits or dashes (spaces are dropped), at least 6 digits.
     pub account_number: String,
 }
 
@@ -274,7 +264,7 @@ fn clean_text(field: &str, v: &str, max: usize, out: &mut Vec<FieldError>) -> St
 }
 
 #[utoipa::path(put, path = "/api/v1/merchant/bank-account", tag = "merchant", request_body = BankAccountBody,
-    responses((status = 200, description = "saved; a change must be verified again by an official"), (status = 422, description = "validation_failed")))]
+    responses((status = 200, description = "saved; a change must be verified again by an official", body = Account), (status = 422, description = "validation_failed")))]
 pub async fn put_bank_account(
     state: State,
     who: MerchantOwner,
@@ -307,118 +297,39 @@ pub async fn put_bank_account(
         return Err(AppError::Validation(problems));
     }
     let m = who.0;
-    let (before, after) = state
-        .db(move |c| {
-            let (before, after) =
-                payouts::put_bank_account(c, &m.merchant_id, &name, &bank, &number, &m.user_id)?;
-            let changed = before.as_ref().map(account_view) != Some(account_view(&after));
-            if changed {
-                audit::record(
-                    c,
-                    &Actor::merchant(&m.user_id),
-                    "put",
-                    "bank_account",
-                    &m.merchant_id,
-                    before.as_ref().map(account_view).as_ref(),
-                    Some(&account_view(&after)),
-                )?;
-            }
-            Ok((before, after))
-        })
+    let (mid, uid) = (MerchantId::from(m.merchant_id), UserId::from(m.user_id));
+    let after = state
+        .db(move |c| payouts::put_bank_account(c, &mid, &uid, &name, &bank, &number))
         .await?;
-    let _ = before;
-    Ok(ok(&account_view(&after)))
+    Ok(ok(&after))
 }
 
 #[utoipa::path(get, path = "/api/v1/bank-accounts", tag = "payouts",
-    responses((status = 200, description = "every merchant with its bank account and whether it is verified")))]
+    responses((status = 200, description = "every merchant with its bank account and whether it is verified", body = [MerchantAccount])))]
 pub async fn bank_accounts(state: State, _who: Official) -> Result<HttpResponse, AppError> {
-    let rows = state.db(payouts::all_bank_accounts).await?;
-    Ok(ok(&rows
-        .iter()
-        .map(|(id, name, a)| {
-            json!({"merchant_id": id, "merchant_name": Names::from_json(name),
-                   "account": a.as_ref().map(account_view)})
-        })
-        .collect::<Vec<_>>()))
+    let rows = state.db(payouts::bank_accounts).await?;
+    Ok(ok(&rows))
 }
 
 #[utoipa::path(post, path = "/api/v1/merchants/{id}/bank-account/verify", tag = "payouts", params(("id" = String, Path)),
-    responses((status = 200, description = "verified"), (status = 409, description = "no_bank_account")))]
+    responses((status = 200, description = "verified", body = Account), (status = 409, description = "no_bank_account")))]
 pub async fn verify_bank_account(
     state: State,
     who: Official,
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    let mid = path.into_inner();
+    let mid = MerchantId::from(path.into_inner());
+    let official = UserId::from(who.user_id);
     let after = state
-        .db(move |c| {
-            let (before, after) = payouts::verify_bank_account(c, &mid, &who.user_id)?;
-            audit::record(
-                c,
-                &Actor::official(&who.user_id),
-                "verify",
-                "bank_account",
-                &mid,
-                Some(&account_view(&before)),
-                Some(&account_view(&after)),
-            )?;
-            Ok(after)
-        })
+        .db(move |c| payouts::verify_bank_account(c, &official, &mid))
         .await?;
-    Ok(ok(&account_view(&after)))
+    Ok(ok(&after))
 }
 
-fn payout_view(p: &Payout, items: Option<&[(PayoutItem, String)]>) -> Value {
-    let mut v = json!({
-        "id": p.id,
-        "status": p.status,
-        "total_avos": p.total_avos,
-        "total_mop": mop(p.total_avos),
-        "statements_count": p.statements_count,
-        "created_at": to_rfc3339(p.created_at),
-        "confirmed_at": opt_rfc3339(p.confirmed_at),
-        "bank_reference": p.bank_reference,
-    });
-    if let Some(items) = items {
-        v["items"] = json!(items
-            .iter()
-            .map(|(i, name)| json!({
-                "settlement_id": i.settlement_id, "merchant_id": i.merchant_id,
-                "merchant_name": Names::from_json(name),
-                "payee": i.payee, "bank": i.bank, "account_number": i.account_number,
-                "amount_avos": i.amount_avos, "reference": i.reference,
-            }))
-            .collect::<Vec<_>>());
-    }
-    v
-}
-
-fn with_names(
-    c: &mut crate::db::DbConn,
-    items: Vec<PayoutItem>,
-) -> Result<Vec<(PayoutItem, String)>, AppError> {
-    use crate::db::schema::merchants;
-    use diesel::prelude::*;
-    items
-        .into_iter()
-        .map(|i| {
-            let n: String = merchants::table
-                .find(&i.merchant_id)
-                .select(merchants::name)
-                .first(c)?;
-            Ok((i, n))
-        })
-        .collect()
-}
-
-#[utoipa::path(get, path = "/api/v1/payouts", tag = "payouts", responses((status = 200, description = "payout batches, newest first")))]
+#[utoipa::path(get, path = "/api/v1/payouts", tag = "payouts", responses((status = 200, description = "payout batches, newest first", body = [PayoutBatch])))]
 pub async fn list_payouts(state: State, _who: Official) -> Result<HttpResponse, AppError> {
     let rows = state.db(payouts::list).await?;
-    Ok(ok(&rows
-        .iter()
-        .map(|p| payout_view(p, None))
-        .collect::<Vec<_>>()))
+    Ok(ok(&rows))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -428,7 +339,10 @@ pub struct PayoutBody {
 }
 
 #[utoipa::path(post, path = "/api/v1/payouts", tag = "payouts", request_body = PayoutBody,
-    responses((status = 201, description = "the batch with its lines"), (status = 409, description = "invalid_state, already_in_batch or bank_account_not_verified (with statement_id)")))]
+    responses((status = 201, description = "the batch with its lines", body = PayoutBatch),
+        (status = 404, description = "not_found (a statement does not exist)"),
+        (status = 409, description = "invalid_state, already_in_batch or bank_account_not_verified (with statement_id)"),
+        (status = 422, description = "validation_failed")))]
 pub async fn create_payout(
     state: State,
     who: Official,
@@ -440,41 +354,22 @@ pub async fn create_payout(
     if ids.is_empty() || ids.len() > 1000 {
         return Err(AppError::field("statement_ids", "1 to 1000 statements"));
     }
+    let official = UserId::from(who.user_id);
     let v = state
-        .db(move |c| {
-            let p = payouts::create(c, &ids, &who.user_id)?;
-            let (p, items) = payouts::find(c, &p.id)?;
-            let items = with_names(c, items)?;
-            let v = payout_view(&p, Some(&items));
-            audit::record(
-                c,
-                &Actor::official(&who.user_id),
-                "create",
-                "payout",
-                &p.id,
-                None,
-                Some(&v),
-            )?;
-            Ok(v)
-        })
+        .db(move |c| payouts::create(c, &ids, &official))
         .await?;
     Ok(created(&v))
 }
 
-#[utoipa::path(get, path = "/api/v1/payouts/{id}", tag = "payouts", params(("id" = String, Path)), responses((status = 200, description = "the batch with its lines")))]
+#[utoipa::path(get, path = "/api/v1/payouts/{id}", tag = "payouts", params(("id" = String, Path)),
+    responses((status = 200, description = "the batch with its lines", body = PayoutBatch), (status = 404, description = "not_found")))]
 pub async fn get_payout(
     state: State,
     _who: Official,
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
-    let v = state
-        .db(move |c| {
-            let (p, items) = payouts::find(c, &id)?;
-            let items = with_names(c, items)?;
-            Ok(payout_view(&p, Some(&items)))
-        })
-        .await?;
+    let v = state.db(move |c| payouts::get(c, &id)).await?;
     Ok(ok(&v))
 }
 
@@ -486,7 +381,7 @@ pub async fn payout_csv(
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
-    let (p, items) = state.db(move |c| payouts::find(c, &id)).await?;
+    let (p, items) = state.db(move |c| db_payouts::find(c, &id)).await?;
     // Plain ASCII header and no byte-order mark: bank upload formats expect neither.
     let mut w = csv::WriterBuilder::new().from_writer(Vec::new());
     let fail = |e: csv::Error| AppError::Internal(e.into());
@@ -522,7 +417,11 @@ pub struct ConfirmBody {
 }
 
 #[utoipa::path(post, path = "/api/v1/payouts/{id}/confirm", tag = "payouts", params(("id" = String, Path)), request_body = ConfirmBody,
-    responses((status = 200, description = "the bank made the transfer: the batch and each of its statements are paid"), (status = 403, description = "four_eyes_required: another official than the batch's maker confirms"), (status = 409, description = "invalid_state")))]
+    responses((status = 200, description = "the bank made the transfer: the batch and each of its statements are paid", body = PayoutBatch),
+        (status = 403, description = "four_eyes_required: another official than the batch's maker confirms"),
+        (status = 404, description = "not_found"),
+        (status = 409, description = "invalid_state"),
+        (status = 422, description = "validation_failed")))]
 pub async fn confirm_payout(
     state: State,
     who: Official,
@@ -538,24 +437,9 @@ pub async fn confirm_payout(
     if reference.as_ref().is_some_and(|r| r.chars().count() > 100) {
         return Err(AppError::field("bank_reference", "at most 100 characters"));
     }
+    let official = UserId::from(who.user_id);
     let v = state
-        .db(move |c| {
-            let (before, _) = payouts::find(c, &id)?;
-            payouts::confirm(c, &id, &who.user_id, reference.as_deref())?;
-            let (p, items) = payouts::find(c, &id)?;
-            let items = with_names(c, items)?;
-            let v = payout_view(&p, Some(&items));
-            audit::record(
-                c,
-                &Actor::official(&who.user_id),
-                "confirm",
-                "payout",
-                &id,
-                Some(&payout_view(&before, None)),
-                Some(&payout_view(&p, None)),
-            )?;
-            Ok(v)
-        })
+        .db(move |c| payouts::confirm(c, &id, &official, reference.as_deref()))
         .await?;
     Ok(ok(&v))
 }

@@ -3,17 +3,18 @@
 use actix_web::{http::StatusCode, web, HttpResponse};
 use chrono::NaiveDate;
 use serde::Deserialize;
-use serde_json::json;
 
 use super::auth::{MerchantOwner, MerchantUser};
 use super::state::{csv_response, ok, to_csv, State};
 use super::csv_out::ShapeQuery;
-use crate::db::redemptions::{self, Filter, RedeemRequest};
+use crate::db::redemptions::Filter;
 use crate::domain::codes;
 use crate::domain::money::mop;
 use crate::domain::time::to_rfc3339;
 use crate::error::{AppError, FieldError};
-use crate::views;
+use crate::service::redemptions::{self, RedeemRequest};
+use crate::types::{MerchantId, RedemptionId};
+use crate::views::redemptions::{History, Preview, Redeemed, Voided};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/redemptions", web::post().to(redeem))
@@ -35,8 +36,13 @@ pub struct RedeemBody {
 }
 
 #[utoipa::path(post, path = "/api/v1/redemptions", tag = "merchant", request_body = RedeemBody,
-    responses((status = 201, description = "{redemption, discount_avos, coupon}"), (status = 409, description = "already_redeemed"),
-        (status = 410, description = "coupon_expired"), (status = 403, description = "merchant_not_eligible"), (status = 422, description = "min_spend_not_met")))]
+    responses((status = 201, description = "the redemption, the discount, the coupon, stamps and coupons the purchase earned; a retry with the same key answers the first answer again", body = Redeemed),
+        (status = 403, description = "merchant_not_eligible, merchant_suspended"),
+        (status = 404, description = "coupon_not_found"),
+        (status = 409, description = "already_redeemed, coupon_void, redemption_voided (the key's redemption was undone since)"),
+        (status = 410, description = "coupon_expired"),
+        (status = 422, description = "validation_failed, invalid_coupon, min_spend_not_met, idempotency_conflict (the key was used for another redemption)"),
+        (status = 503, description = "unavailable (busy; try again)")))]
 pub async fn redeem(
     state: State,
     who: MerchantUser,
@@ -67,8 +73,8 @@ pub async fn redeem(
         return Err(AppError::Validation(errs));
     }
     let req = RedeemRequest {
-        merchant_id: who.merchant_id,
-        user_id: who.user_id,
+        merchant_id: MerchantId::from(who.merchant_id),
+        user_id: who.user_id.into(),
         coupon: b.coupon,
         spend_avos: b.spend_avos,
         idempotency_key: key,
@@ -78,20 +84,26 @@ pub async fn redeem(
     let (status, body) = state
         .db(move |c| redemptions::redeem(c, &qr, &caches, req))
         .await?;
-    Ok(HttpResponse::build(StatusCode::from_u16(status).unwrap_or(StatusCode::CREATED)).json(body))
+    Ok(
+        HttpResponse::build(StatusCode::from_u16(status).unwrap_or(StatusCode::CREATED))
+            .json(&body),
+    )
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
 pub struct PreviewBody {
     /// The scanned QR text or the typed code.
     pub coupon: String,
+    #[schema(minimum = 0, maximum = 10_000_000_000_i64)]
     pub spend_avos: i64,
 }
 
 #[utoipa::path(post, path = "/api/v1/redemptions/preview", tag = "merchant", request_body = PreviewBody,
-    responses((status = 200, description = "{coupon, spend_avos, discount_avos, ecash_avos, to_pay_avos}: nothing is redeemed"),
-        (status = 409, description = "already_redeemed"), (status = 410, description = "coupon_expired"),
-        (status = 403, description = "merchant_not_eligible"), (status = 422, description = "min_spend_not_met")))]
+    responses((status = 200, description = "what the coupon takes off the spend: nothing is redeemed", body = Preview),
+        (status = 403, description = "merchant_not_eligible, merchant_suspended"),
+        (status = 404, description = "coupon_not_found"),
+        (status = 409, description = "already_redeemed, coupon_void"), (status = 410, description = "coupon_expired"),
+        (status = 422, description = "validation_failed, invalid_coupon, min_spend_not_met")))]
 pub async fn preview(
     state: State,
     who: MerchantUser,
@@ -102,25 +114,27 @@ pub async fn preview(
         return Err(AppError::field("spend_avos", "0 to 10,000,000,000"));
     }
     let (qr, caches) = (state.qr.clone(), state.caches.clone());
+    let mid = MerchantId::from(who.merchant_id);
     let out = state
-        .db(move |c| {
-            redemptions::preview(c, &qr, &caches, &who.merchant_id, &b.coupon, b.spend_avos)
-        })
+        .db(move |c| redemptions::preview(c, &qr, &caches, &mid, &b.coupon, b.spend_avos))
         .await?;
     Ok(ok(&out))
 }
 
 #[utoipa::path(post, path = "/api/v1/redemptions/{id}/void", tag = "merchant", params(("id" = String, Path)),
-    responses((status = 200, description = "{redemption, coupon}"), (status = 409, description = "void_window_passed")))]
+    responses((status = 200, description = "the redemption undone and its coupon, usable again", body = Voided),
+        (status = 404, description = "not_found (no such redemption at this shop)"),
+        (status = 409, description = "already_void, void_window_passed (past the window or on a statement)")))]
 pub async fn void(
     state: State,
     who: MerchantUser,
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    let id = path.into_inner();
+    let id = RedemptionId::from(path.into_inner());
+    let mid = MerchantId::from(who.merchant_id);
     let qr = state.qr.clone();
     let body = state
-        .db(move |c| redemptions::void(c, &id, &who.merchant_id, &qr))
+        .db(move |c| redemptions::void(c, &qr, &id, &mid))
         .await?;
     Ok(ok(&body))
 }
@@ -143,7 +157,7 @@ fn filter(q: ListQuery, owner: bool, max: i64) -> Result<Filter, AppError> {
     let mut f = Filter {
         from: q.from.map(|d| input::day("from", d)).transpose()?,
         to: q.to.map(|d| input::day("to", d)).transpose()?,
-        campaign_id: q.campaign,
+        campaign_id: q.campaign.map(Into::into),
         page: input::bounded("page", q.page.unwrap_or(0), 0, MAX_PAGE)?,
         per_page: input::bounded("per_page", q.per_page.unwrap_or(50), 1, max)?,
     };
@@ -160,45 +174,17 @@ fn filter(q: ListQuery, owner: bool, max: i64) -> Result<Filter, AppError> {
 pub const MAX_PAGE: i64 = 100_000;
 
 #[utoipa::path(get, path = "/api/v1/merchant/redemptions", tag = "merchant", params(ListQuery),
-    responses((status = 200, description = "{items (newest first, with coupon_code, offer_name and day), total, page (from 0), per_page, pages, days (totals of the days on this page), today_count, today_discount_avos, today_spend_avos}")))]
+    responses((status = 200, description = "a page of the shop's redemptions (cashiers: today's only)", body = History),
+        (status = 422, description = "validation_failed")))]
 pub async fn list(
     state: State,
     who: MerchantUser,
     q: web::Query<ListQuery>,
 ) -> Result<HttpResponse, AppError> {
     let f = filter(q.into_inner(), who.owner, 500)?;
-    let mid = who.merchant_id.clone();
-    let (page, per_page) = (f.page, f.per_page);
-    let ((rows, total), today, days) = state
-        .db(move |c| {
-            let (rows, total) = redemptions::list_for_merchant(c, &mid, &f)?;
-            let mut on_page: Vec<NaiveDate> = rows.iter().map(|r| r.0.day).collect();
-            on_page.dedup();
-            let days = redemptions::day_totals(c, &mid, f.campaign_id.as_deref(), &on_page)?;
-            Ok(((rows, total), redemptions::today_totals(c, &mid)?, days))
-        })
-        .await?;
-    let items: Vec<_> = rows
-        .iter()
-        .map(|(r, code, offer)| {
-            let mut v = views::redemption(r);
-            v["coupon_code"] = json!(codes::display(code));
-            v["offer_name"] = json!(crate::domain::names::Names::from_json(offer));
-            v["day"] = json!(r.day.to_string());
-            v
-        })
-        .collect();
-    let days: Vec<_> = days
-        .iter()
-        .map(|(d, n, disc, spend)| json!({"day": d.to_string(), "count": n, "discount_avos": disc, "spend_avos": spend}))
-        .collect();
-    // `page` counts from 0; `pages` says how many there are.
-    let pages = (total + per_page - 1) / per_page;
-    Ok(ok(&json!({
-        "items": items, "total": total, "page": page, "per_page": per_page, "pages": pages,
-        "days": days,
-        "today_count": today.0, "today_discount_avos": today.1, "today_spend_avos": today.2,
-    })))
+    let mid = MerchantId::from(who.merchant_id);
+    let out = state.db(move |c| redemptions::history(c, &mid, &f)).await?;
+    Ok(ok(&out))
 }
 
 #[utoipa::path(get, path = "/api/v1/merchant/redemptions.csv", tag = "merchant", params(ListQuery, ShapeQuery),
@@ -211,10 +197,8 @@ pub async fn list_csv(
 ) -> Result<HttpResponse, AppError> {
     let mut f = filter(q.into_inner(), true, 1_000_000)?;
     f.per_page = 1_000_000;
-    let mid = who.0.merchant_id.clone();
-    let (rows, _) = state
-        .db(move |c| redemptions::list_for_merchant(c, &mid, &f))
-        .await?;
+    let mid = MerchantId::from(who.0.merchant_id);
+    let rows = state.db(move |c| redemptions::export(c, &mid, &f)).await?;
     if shape.sheet() {
         use super::csv_out::sheet::macau_time;
         let status = |s: &str| match s {
@@ -229,7 +213,7 @@ pub async fn list_csv(
                     macau_time(r.created_at),
                     codes::display(code),
                     crate::domain::names::Names::from_json(offer).zh_hant,
-                    status(&r.status),
+                    status(r.status.as_str()),
                     mop(r.spend_avos),
                     mop(r.discount_avos),
                     mop(r.ecash_avos),
@@ -274,15 +258,15 @@ pub async fn list_csv(
         ],
         rows.iter().map(|(r, code, _)| {
             vec![
-                r.id.clone(),
+                r.id.to_string(),
                 to_rfc3339(r.created_at),
-                r.campaign_id.clone(),
+                r.campaign_id.to_string(),
                 codes::display(code),
-                r.status.clone(),
+                r.status.to_string(),
                 mop(r.spend_avos),
                 mop(r.discount_avos),
                 mop(r.ecash_avos),
-                r.settlement_id.clone().unwrap_or_default(),
+                r.settlement_id.as_deref().unwrap_or_default().to_string(),
             ]
         }),
     )?;

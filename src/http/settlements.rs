@@ -4,18 +4,17 @@
 use actix_web::{web, HttpResponse};
 use chrono::NaiveDate;
 use serde::Deserialize;
-use serde_json::json;
 
 use super::auth::{self, MerchantOwner, Official};
 use super::state::{created, csv_response, ok, to_csv, State};
 use super::csv_out::ShapeQuery;
-use crate::db::audit::{self, Actor};
-use crate::db::{catalog, settlements};
+use crate::db::catalog;
 use crate::domain::codes;
 use crate::domain::money::mop;
 use crate::domain::time::to_rfc3339;
 use crate::error::AppError;
-use crate::views;
+use crate::service::settlements::{self, Advance};
+use crate::views::settlements::{Statement, StatementWithLines};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/campaigns/{id}/settlements", web::post().to(generate))
@@ -37,7 +36,9 @@ pub struct PeriodBody {
 }
 
 #[utoipa::path(post, path = "/api/v1/campaigns/{id}/settlements", tag = "settlements", request_body = PeriodBody, params(("id" = String, Path)),
-    responses((status = 201, description = "statements, one per merchant with unsettled e-cash redemptions")))]
+    responses((status = 201, description = "statements, one per merchant with unsettled e-cash redemptions", body = [Statement]),
+        (status = 404, description = "not_found (no such campaign)"),
+        (status = 422, description = "validation_failed")))]
 pub async fn generate(
     state: State,
     who: Official,
@@ -51,28 +52,9 @@ pub async fn generate(
         return Err(AppError::field("to", "must not be before from"));
     }
     let key = path.into_inner();
+    let official = who.user_id.into();
     let rows = state
-        .db(move |c| {
-            let camp = catalog::find_campaign(c, &key)?;
-            let rows = settlements::generate(c, &camp.id, p.from, p.to, &who.user_id)?;
-            for (s, _) in &rows {
-                audit::record(
-                    c,
-                    &Actor::official(&who.user_id),
-                    "generate",
-                    "settlement",
-                    &s.id,
-                    None,
-                    Some(&views::settlement(s, None)),
-                )?;
-            }
-            let mut out: Vec<_> = rows
-                .iter()
-                .map(|(s, n)| views::settlement(s, Some(n)))
-                .collect();
-            crate::db::merchant_cards::enrich(c, &mut out)?;
-            Ok(out)
-        })
+        .db(move |c| settlements::generate(c, &official, &key, p.from, p.to))
         .await?;
     Ok(created(&rows))
 }
@@ -82,7 +64,7 @@ pub struct ListQuery {
     pub campaign: Option<String>,
 }
 
-#[utoipa::path(get, path = "/api/v1/settlements", tag = "settlements", params(ListQuery), responses((status = 200, description = "statements")))]
+#[utoipa::path(get, path = "/api/v1/settlements", tag = "settlements", params(ListQuery), responses((status = 200, description = "statements, newest first", body = [Statement])))]
 pub async fn list(
     state: State,
     _who: Official,
@@ -90,29 +72,16 @@ pub async fn list(
 ) -> Result<HttpResponse, AppError> {
     let q = q.into_inner();
     let rows = state
-        .db(move |c| {
-            let rows = settlements::list(c, q.campaign.as_deref(), None)?;
-            let mut out: Vec<_> = rows
-                .iter()
-                .map(|(s, n)| views::settlement(s, Some(n)))
-                .collect();
-            crate::db::merchant_cards::enrich(c, &mut out)?;
-            Ok(out)
-        })
+        .db(move |c| settlements::list(c, q.campaign.as_deref()))
         .await?;
     Ok(ok(&rows))
 }
 
-#[utoipa::path(get, path = "/api/v1/merchant/settlements", tag = "merchant", responses((status = 200, description = "the merchant's own statements")))]
+#[utoipa::path(get, path = "/api/v1/merchant/settlements", tag = "merchant", responses((status = 200, description = "the merchant's own statements", body = [Statement])))]
 pub async fn mine(state: State, who: MerchantOwner) -> Result<HttpResponse, AppError> {
     let mid = who.0.merchant_id;
-    let rows = state
-        .db(move |c| settlements::list(c, None, Some(&mid)))
-        .await?;
-    Ok(ok(&rows
-        .iter()
-        .map(|(s, n)| views::settlement(s, Some(n)))
-        .collect::<Vec<_>>()))
+    let rows = state.db(move |c| settlements::of_merchant(c, &mid)).await?;
+    Ok(ok(&rows))
 }
 
 /// A statement, readable by officials and by the merchant it concerns.
@@ -120,29 +89,19 @@ async fn readable(
     state: &State,
     req: &actix_web::HttpRequest,
     id: String,
-) -> Result<
-    (
-        crate::db::models::Settlement,
-        String,
-        Vec<(crate::db::models::Redemption, String)>,
-    ),
-    AppError,
-> {
+) -> Result<settlements::Full, AppError> {
     let c = auth::claims(req)?;
     if ["official", "viewer", "merchant"].contains(&c.role.as_str()) {
         auth::ensure_active(Some(state.clone()), c.sub.clone(), false).await?;
     }
     let (s, name, lines) = state
-        .db(move |conn| {
-            let (s, n) = settlements::find(conn, &id)?;
-            let lines = settlements::lines(conn, &id)?;
-            Ok((s, n, lines))
-        })
+        .db(move |conn| settlements::find_full(conn, &id))
         .await?;
     let allowed = match c.role.as_str() {
         "official" | "viewer" => true,
         "merchant" => {
-            c.mid.as_deref() == Some(&s.merchant_id) && c.mrole.as_deref() != Some("cashier")
+            c.mid.as_deref() == Some(s.merchant_id.as_str())
+                && c.mrole.as_deref() != Some("cashier")
         }
         _ => false,
     };
@@ -156,20 +115,16 @@ async fn readable(
     Ok((s, name, lines))
 }
 
-#[utoipa::path(get, path = "/api/v1/settlements/{id}", tag = "settlements", params(("id" = String, Path)), responses((status = 200, description = "statement with its lines")))]
+#[utoipa::path(get, path = "/api/v1/settlements/{id}", tag = "settlements", params(("id" = String, Path)),
+    responses((status = 200, description = "statement with its lines", body = StatementWithLines),
+        (status = 404, description = "not_found (also for another merchant's statement)")))]
 pub async fn get(
     state: State,
     req: actix_web::HttpRequest,
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    let (s, name, lines) = readable(&state, &req, path.into_inner()).await?;
-    let mut v = views::settlement(&s, Some(&name));
-    v["lines"] = json!(lines
-        .iter()
-        .map(|(r, code)| json!({"redemption_id": r.id, "created_at": to_rfc3339(r.created_at), "coupon_code": codes::display(code),
-                                "spend_avos": r.spend_avos, "ecash_avos": r.ecash_avos}))
-        .collect::<Vec<_>>());
-    Ok(ok(&v))
+    let full = readable(&state, &req, path.into_inner()).await?;
+    Ok(ok(&settlements::with_lines(&full)))
 }
 
 #[utoipa::path(get, path = "/api/v1/settlements/{id}.csv", tag = "settlements", params(("id" = String, Path), ShapeQuery),
@@ -234,9 +189,9 @@ pub async fn get_csv(
         ],
         lines.iter().map(|(r, code)| {
             vec![
-                s.id.clone(),
-                s.merchant_id.clone(),
-                r.id.clone(),
+                s.id.to_string(),
+                s.merchant_id.to_string(),
+                r.id.to_string(),
                 to_rfc3339(r.created_at),
                 codes::display(code),
                 mop(r.spend_avos),
@@ -268,6 +223,7 @@ pub async fn print(
             ]
             .into_iter()
             .flatten()
+            .map(String::from)
             .collect();
             let names = super::statement_doc::usernames(c, &ids)?;
             Ok(super::statement_doc::render(&s, &m, &camp, &lines, &names))
@@ -276,51 +232,40 @@ pub async fn print(
     Ok(super::html::printable(html))
 }
 
-/// Moves a statement on (approve or pay) and records the change with its before and after.
+/// Moves a statement on (approve or pay).
 async fn advance(
     state: State,
     who: Official,
     id: String,
-    action: &'static str,
+    step: Advance,
 ) -> Result<HttpResponse, AppError> {
-    let (s, n) = state
-        .db(move |c| {
-            let (before, _) = settlements::find(c, &id)?;
-            match action {
-                "approve" => settlements::approve(c, &id, &who.user_id)?,
-                _ => settlements::pay(c, &id, &who.user_id)?,
-            }
-            let (after, name) = settlements::find(c, &id)?;
-            audit::record(
-                c,
-                &Actor::official(&who.user_id),
-                action,
-                "settlement",
-                &id,
-                Some(&views::settlement(&before, None)),
-                Some(&views::settlement(&after, None)),
-            )?;
-            Ok((after, name))
-        })
+    let s = state
+        .db(move |c| settlements::advance(c, &who.user_id, &id, step))
         .await?;
-    Ok(ok(&views::settlement(&s, Some(&n))))
+    Ok(ok(&s))
 }
 
 #[utoipa::path(post, path = "/api/v1/settlements/{id}/approve", tag = "settlements", params(("id" = String, Path)),
-    responses((status = 200, description = "approved"), (status = 403, description = "four_eyes_required")))]
+    responses((status = 200, description = "approved", body = Statement),
+        (status = 403, description = "four_eyes_required: another official than the one who generated it approves"),
+        (status = 404, description = "not_found"),
+        (status = 409, description = "invalid_state (not a draft)")))]
 pub async fn approve(
     state: State,
     who: Official,
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    advance(state, who, path.into_inner(), "approve").await
+    advance(state, who, path.into_inner(), Advance::Approve).await
 }
 
-#[utoipa::path(post, path = "/api/v1/settlements/{id}/pay", tag = "settlements", params(("id" = String, Path)), responses((status = 200, description = "paid")))]
+#[utoipa::path(post, path = "/api/v1/settlements/{id}/pay", tag = "settlements", params(("id" = String, Path)),
+    responses((status = 200, description = "paid", body = Statement),
+        (status = 404, description = "not_found"),
+        (status = 409, description = "invalid_state (not approved), in_payout_batch (paid through its batch)")))]
 pub async fn pay(
     state: State,
     who: Official,
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    advance(state, who, path.into_inner(), "pay").await
+    advance(state, who, path.into_inner(), Advance::Pay).await
 }

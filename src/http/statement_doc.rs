@@ -16,6 +16,7 @@ use crate::domain::merchant_no::short_no;
 use crate::domain::money::mop;
 use crate::domain::names::Names;
 use crate::error::AppError;
+use crate::types::{SettlementStatus, UserId};
 
 /// Escapes text for HTML element content and quoted attribute values.
 pub fn esc(s: &str) -> String {
@@ -49,12 +50,13 @@ fn day(d: NaiveDate) -> String {
     )
 }
 
-fn status_words(status: &str) -> &'static str {
+fn status_words(status: SettlementStatus) -> &'static str {
     match status {
-        "draft" => "待核准 · Por aprovar · Awaiting approval",
-        "approved" => "已核准，待付款 · Aprovada, por pagar · Approved, awaiting payment",
-        "paid" => "已付款 · Paga · Paid",
-        _ => "—",
+        SettlementStatus::Draft => "待核准 · Por aprovar · Awaiting approval",
+        SettlementStatus::Approved => {
+            "已核准，待付款 · Aprovada, por pagar · Approved, awaiting payment"
+        }
+        SettlementStatus::Paid => "已付款 · Paga · Paid",
     }
 }
 
@@ -76,10 +78,10 @@ pub fn render(
 ) -> String {
     let mn = Names::from_json(&m.name);
     let cn = Names::from_json(&c.name);
-    let who = |id: &Option<String>, at: &Option<NaiveDateTime>| match (id, at) {
+    let who = |id: &Option<UserId>, at: &Option<NaiveDateTime>| match (id, at) {
         (Some(id), Some(at)) => format!(
             "{} · {}",
-            esc(names.get(id).map(String::as_str).unwrap_or("—")),
+            esc(names.get(id.as_str()).map(String::as_str).unwrap_or("—")),
             macau_time(*at)
         ),
         _ => "—".into(),
@@ -152,7 +154,7 @@ th {{ background: #eee; text-align: left; }}
         cname_en = esc(&cn.en),
         from = day(s.period_from),
         to = day(s.period_to),
-        status = status_words(&s.status),
+        status = status_words(s.status),
         created = who(&Some(s.created_by.clone()), &Some(s.created_at)),
         approved = who(&s.approved_by, &s.approved_at),
         paid = who(&s.paid_by, &s.paid_at),

@@ -664,20 +664,20 @@ impl<'c> Factory<'c> {
             let rid = self.id();
             let settlement_id = self.statement_line(&o.campaign_id, &merchant_id, ecash, r_at)?;
             self.batch.redemptions.push(Redemption {
-                id: rid.clone(),
-                coupon_id: id.clone(),
-                offer_id: o.id.clone(),
-                campaign_id: o.campaign_id.clone(),
-                merchant_id: merchant_id.clone(),
-                user_id,
+                id: rid.clone().into(),
+                coupon_id: id.clone().into(),
+                offer_id: o.id.clone().into(),
+                campaign_id: o.campaign_id.clone().into(),
+                merchant_id: merchant_id.clone().into(),
+                user_id: user_id.into(),
                 spend_avos,
                 discount_avos: applied.discount_avos,
                 ecash_avos: ecash,
-                status: "done".into(),
+                status: crate::types::RedemptionStatus::Done,
                 day: macau_day(r_at),
                 created_at: r_at,
                 voided_at: None,
-                settlement_id,
+                settlement_id: settlement_id.map(Into::into),
                 ref_: coupon.ref_.clone(),
             });
             self.ledger_row(
@@ -752,19 +752,19 @@ impl<'c> Factory<'c> {
             // Written now (redemptions refer to it); its amount is set at `finish`.
             diesel::insert_into(settlements::table)
                 .values(Settlement {
-                    id: id.clone(),
+                    id: id.clone().into(),
                     campaign_id: campaign_id.into(),
                     merchant_id: merchant_id.into(),
                     period_from: plan.period_from,
                     period_to: plan.period_to,
                     amount_avos: 0,
                     redemptions_count: 0,
-                    status: "paid".into(),
-                    created_by: plan.created_by.clone(),
+                    status: crate::types::SettlementStatus::Paid,
+                    created_by: plan.created_by.clone().into(),
                     created_at: plan.created_at,
-                    approved_by: Some(plan.approved_by.clone()),
+                    approved_by: Some(plan.approved_by.clone().into()),
                     approved_at: Some(approved),
-                    paid_by: Some(plan.approved_by.clone()),
+                    paid_by: Some(plan.approved_by.clone().into()),
                     paid_at: Some(paid),
                 })
                 .execute(self.conn)?;
@@ -802,7 +802,7 @@ impl<'c> Factory<'c> {
     ) {
         self.pending_ledger.push(NewLedgerEntry {
             campaign_id: campaign_id.into(),
-            kind: kind.into(),
+            kind: crate::types::LedgerKind::parse(kind).expect("a ledger kind"),
             offer_id: offer.map(Into::into),
             coupon_id: coupon.map(Into::into),
             redemption_id: redemption.map(Into::into),

@@ -427,21 +427,13 @@ pub fn advance_settlements(
     let mut out = Vec::new();
     for id in ids {
         let r = (|| {
-            let (before, _) = settlements::find(conn, id)?;
-            match action {
-                "approve" => settlements::approve(conn, id, user_id)?,
-                _ => settlements::pay(conn, id, user_id)?,
-            }
-            let (after, _) = settlements::find(conn, id)?;
-            super::audit_change(
-                conn,
-                &Actor::official(user_id),
-                action,
-                "settlement",
-                id,
-                Some(&views::settlement(&before, None)),
-                Some(&views::settlement(&after, None)),
-            )?;
+            use crate::service::settlements::{advance, Advance};
+            let step = if action == "approve" {
+                Advance::Approve
+            } else {
+                Advance::Pay
+            };
+            let after = advance(conn, user_id, id, step)?;
             Ok(json!({"id": id, "status": after.status, "amount_avos": after.amount_avos}))
         })();
         out.push(outcome(id, r));

@@ -10,6 +10,10 @@ pub mod stats;
 
 use serde_json::{json, Value};
 
+pub mod payouts;
+pub mod redemptions;
+pub mod settlements;
+
 use crate::db::models::*;
 use crate::domain::codes;
 use crate::domain::names::Names;
@@ -84,42 +88,4 @@ pub fn checkin(c: &Checkin) -> Value {
         "scanned_at": to_rfc3339(c.scanned_at),
         "received_at": to_rfc3339(c.received_at),
     })
-}
-
-pub fn redemption(r: &Redemption) -> Value {
-    json!({
-        "id": r.id,
-        "coupon_id": r.coupon_id,
-        "offer_id": r.offer_id,
-        "campaign_id": r.campaign_id,
-        "merchant_id": r.merchant_id,
-        "spend_avos": r.spend_avos,
-        "discount_avos": r.discount_avos,
-        "ecash_avos": r.ecash_avos,
-        "status": r.status,
-        "created_at": to_rfc3339(r.created_at),
-        "voided_at": opt_rfc3339(r.voided_at),
-        "void_until": to_rfc3339(crate::domain::redemption::void_until(r.created_at)),
-        "settlement_id": r.settlement_id,
-    })
-}
-
-pub fn settlement(s: &Settlement, merchant_name: Option<&str>) -> Value {
-    let mut v = json!({
-        "id": s.id,
-        "campaign_id": s.campaign_id,
-        "merchant_id": s.merchant_id,
-        "period_from": s.period_from.to_string(),
-        "period_to": s.period_to.to_string(),
-        "amount_avos": s.amount_avos,
-        "redemptions": s.redemptions_count,
-        "status": s.status,
-        "created_at": to_rfc3339(s.created_at),
-        "approved_at": opt_rfc3339(s.approved_at),
-        "paid_at": opt_rfc3339(s.paid_at),
-    });
-    if let Some(n) = merchant_name {
-        v["merchant_name"] = json!(Names::from_json(n));
-    }
-    v
 }

@@ -1,0 +1,470 @@
+//! Till use cases: preview, redeem (retry-safe with an idempotency key), void, and the
+//! merchant's history. The rules are in `domain::redemption` (redemption once, shop
+//! eligibility, the void window) and `domain::money` (minimum spend, discount cap).
+
+use chrono::NaiveDate;
+use serde_json::json;
+use sha2::{Digest, Sha256};
+
+use crate::db::cache::Caches;
+use crate::db::models::{Coupon, IdempotencyKey, Offer, Redemption};
+use crate::db::redemptions::{self as rows, Filter, HistoryRow};
+use crate::db::{self, write_tx, DbConn};
+use crate::domain::codes;
+use crate::domain::money::{self, MoneyError};
+use crate::domain::names::Names;
+use crate::domain::payload::{KeyRing, Payload};
+use crate::domain::redemption::{self, NotEligible, Unredeemable, Unvoidable};
+use crate::domain::time::{macau_day, now, to_rfc3339};
+use crate::error::{AppError, Code};
+use crate::types::{LedgerKind, MerchantId, RedemptionId, RedemptionStatus, UserId};
+use crate::views;
+use crate::views::redemptions::{
+    DayTotal, History, HistoryItem, Preview, Redeemed, Stamps, Voided,
+};
+
+pub struct RedeemRequest {
+    pub merchant_id: MerchantId,
+    pub user_id: UserId,
+    pub coupon: String,
+    pub spend_avos: i64,
+    pub idempotency_key: String,
+}
+
+fn request_hash(r: &RedeemRequest, code: &str) -> String {
+    let mut h = Sha256::new();
+    h.update(format!("{code}|{}", r.spend_avos));
+    data_encoding::HEXLOWER.encode(&h.finalize())
+}
+
+/// The answer to a retry with a known key. A success is replayed only while it is still true:
+/// if its redemption has been voided since, the retry answers 409 `redemption_voided` with the
+/// redemption as it is now (the coupon can be redeemed again, with a new key).
+fn replay(
+    conn: &mut DbConn,
+    stored: IdempotencyKey,
+    hash: &str,
+) -> Result<(u16, Redeemed), AppError> {
+    if stored.request_hash != hash {
+        return Err(AppError::rule(
+            Code::IdempotencyConflict,
+            "This idempotency key was already used for a different redemption.",
+        ));
+    }
+    let body: Redeemed =
+        serde_json::from_str(&stored.response).map_err(|e| AppError::Internal(e.into()))?;
+    if let Some(r) =
+        rows::find(conn, &body.redemption.id)?.filter(|r| r.status == RedemptionStatus::Void)
+    {
+        return Err(AppError::rule_with(
+            Code::RedemptionVoided,
+            "The redemption made with this idempotency key has been voided; the coupon can be redeemed again with a new key.",
+            json!({"redemption": views::redemptions::Redemption::from(&r)}),
+        ));
+    }
+    Ok((stored.status_code as u16, body))
+}
+
+/// Reads the coupon from a scanned QR text or a typed code.
+pub fn coupon_code(keys: &KeyRing, text: &str) -> Result<String, AppError> {
+    match keys.verify(text) {
+        Ok(Payload::Coupon { code }) => Ok(code),
+        Ok(_) => Err(AppError::rule(
+            Code::InvalidCoupon,
+            "This is a check-in code, not a coupon.",
+        )),
+        Err(_) => codes::normalise(text)
+            .ok_or_else(|| AppError::rule(Code::InvalidCoupon, "This is not a valid coupon code.")),
+    }
+}
+
+fn already_redeemed(
+    conn: &mut DbConn,
+    coupon: &Coupon,
+    merchant_id: &MerchantId,
+) -> Result<AppError, AppError> {
+    let prev = rows::live_of_coupon(conn, &coupon.id)?;
+    let extra = match &prev {
+        Some((r, name)) => {
+            let mut v = json!({
+                "redeemed_at": to_rfc3339(r.created_at),
+                "merchant_name": Names::from_json(name),
+                "same_merchant": r.merchant_id == *merchant_id,
+            });
+            if r.merchant_id == *merchant_id {
+                v["redemption_id"] = json!(r.id);
+            }
+            v
+        }
+        None => json!({}),
+    };
+    let detail = match &prev {
+        Some((r, name)) => format!(
+            "This coupon was already redeemed on {} at {}.",
+            to_rfc3339(r.created_at),
+            Names::from_json(name).zh_hant
+        ),
+        None => "This coupon was already redeemed.".into(),
+    };
+    Ok(AppError::rule_with(Code::AlreadyRedeemed, detail, extra))
+}
+
+/// Why the coupon cannot be redeemed now (redemption once, expiry, cancellation), if so.
+fn refusal(
+    conn: &mut DbConn,
+    c: &Coupon,
+    merchant_id: &MerchantId,
+    t: chrono::NaiveDateTime,
+) -> Result<Option<AppError>, AppError> {
+    Ok(match redemption::redeemable(c.effective_status(t)) {
+        Ok(()) => None,
+        Err(Unredeemable::AlreadyRedeemed) => Some(already_redeemed(conn, c, merchant_id)?),
+        Err(Unredeemable::Expired) => Some(AppError::rule_with(
+            Code::CouponExpired,
+            "This coupon has expired.",
+            json!({"expired_at": to_rfc3339(c.expires_at)}),
+        )),
+        Err(Unredeemable::Void) => Some(AppError::rule(
+            Code::CouponVoid,
+            "This coupon has been cancelled.",
+        )),
+    })
+}
+
+/// What a coupon takes off a spend at this merchant, or why it cannot be used here.
+fn quote(
+    conn: &mut DbConn,
+    caches: &Caches,
+    merchant_id: &MerchantId,
+    coupon: &Coupon,
+    offer: &Offer,
+    spend_avos: i64,
+) -> Result<money::Applied, AppError> {
+    db::operations::ensure_not_suspended(conn, merchant_id)?;
+    let shop = caches.shop(conn, merchant_id, &coupon.campaign_id)?;
+    let (merchant, enrolled) = &*shop;
+    let cats = offer.categories();
+    match redemption::merchant_eligible(enrolled.as_deref(), &merchant.category, &cats) {
+        Ok(()) => {}
+        Err(NotEligible::NotInCampaign) => {
+            return Err(AppError::rule(
+                Code::MerchantNotEligible,
+                "This shop does not take part in the coupon's campaign.",
+            ))
+        }
+        Err(NotEligible::Category) => {
+            return Err(AppError::rule_with(
+                Code::MerchantNotEligible,
+                "This coupon cannot be used in this kind of shop.",
+                json!({"eligible_categories": cats}),
+            ))
+        }
+    }
+    money::apply(offer.value(), spend_avos).map_err(|e| match e {
+        MoneyError::MinSpendNotMet { min_spend_avos } => AppError::rule_with(
+            Code::MinSpendNotMet,
+            format!(
+                "This coupon needs a spend of at least MOP {}.",
+                money::mop(min_spend_avos)
+            ),
+            json!({"min_spend_avos": min_spend_avos, "spend_avos": spend_avos,
+                   "short_avos": min_spend_avos - spend_avos}),
+        ),
+        MoneyError::NegativeSpend => AppError::field("spend_avos", "must not be negative"),
+    })
+}
+
+fn not_found() -> AppError {
+    AppError::rule(Code::CouponNotFound, "No coupon has this code.")
+}
+
+/// Checks a coupon for a spend without redeeming it: what the cashier sees before confirming.
+pub fn preview(
+    conn: &mut DbConn,
+    keys: &KeyRing,
+    caches: &Caches,
+    merchant_id: &MerchantId,
+    coupon_text: &str,
+    spend_avos: i64,
+) -> Result<Preview, AppError> {
+    let code = coupon_code(keys, coupon_text)?;
+    let t = now();
+    let (coupon, offer) = rows::coupon_with_offer(conn, &code)?.ok_or_else(not_found)?;
+    if let Some(e) = refusal(conn, &coupon, merchant_id, t)? {
+        return Err(e);
+    }
+    let applied = quote(conn, caches, merchant_id, &coupon, &offer, spend_avos)?;
+    Ok(Preview {
+        coupon: views::coupon(&coupon, Some(&offer), keys.coupon(&coupon.code), t),
+        spend_avos,
+        discount_avos: applied.discount_avos,
+        ecash_avos: applied.ecash_avos,
+        to_pay_avos: spend_avos - applied.discount_avos,
+        min_spend_avos: offer.min_spend_avos,
+        max_discount_avos: (offer.max_discount_avos > 0).then_some(offer.max_discount_avos),
+        capped: money::capped(offer.value(), spend_avos),
+        expires_at: to_rfc3339(coupon.expires_at),
+    })
+}
+
+/// Redeems a coupon for a merchant. Returns the HTTP status and the answer (stored for
+/// retries). A retry with a used key never redeems twice: its transaction meets the key's row
+/// and rolls back, and the stored answer is returned (so no look-up is needed before the work).
+pub fn redeem(
+    conn: &mut DbConn,
+    keys: &KeyRing,
+    caches: &Caches,
+    req: RedeemRequest,
+) -> Result<(u16, Redeemed), AppError> {
+    let code = coupon_code(keys, &req.coupon)?;
+    let hash = request_hash(&req, &code);
+    let t = now();
+    let Some((coupon, offer)) = rows::coupon_with_offer(conn, &code)? else {
+        if let Some(stored) = rows::stored_answer(conn, &req.merchant_id, &req.idempotency_key)? {
+            return replay(conn, stored, &hash);
+        }
+        return Err(not_found());
+    };
+    if let Some(e) = refusal(conn, &coupon, &req.merchant_id, t)? {
+        // A retry whose first attempt committed a moment ago gets that first answer.
+        if let Some(stored) = rows::stored_answer(conn, &req.merchant_id, &req.idempotency_key)? {
+            return replay(conn, stored, &hash);
+        }
+        return Err(e);
+    }
+    let applied = quote(
+        conn,
+        caches,
+        &req.merchant_id,
+        &coupon,
+        &offer,
+        req.spend_avos,
+    )?;
+    let redemption = Redemption {
+        id: RedemptionId::generate(),
+        coupon_id: coupon.id.clone().into(),
+        offer_id: offer.id.clone().into(),
+        campaign_id: coupon.campaign_id.clone().into(),
+        merchant_id: req.merchant_id.clone(),
+        user_id: req.user_id.clone(),
+        spend_avos: req.spend_avos,
+        discount_avos: applied.discount_avos,
+        ecash_avos: applied.ecash_avos,
+        status: RedemptionStatus::Done,
+        day: macau_day(t),
+        created_at: t,
+        voided_at: None,
+        ref_: coupon.ref_.clone(),
+        settlement_id: None,
+    };
+    let offers = caches.offers(conn, &coupon.campaign_id)?;
+    let result = write_tx(conn, |conn| {
+        // The visitor first (as every issuing path does): the redemption is also a purchase.
+        db::issuance::lock_visitor_for_trigger(conn, &coupon.visitor_id)?;
+        if !rows::take_coupon(conn, &coupon.id, t)? {
+            return Err(AppError::Conflict("coupon changed".into()));
+        }
+        rows::insert(conn, &redemption)?;
+        db::ledger::append(
+            conn,
+            &redemption.campaign_id,
+            LedgerKind::Redeem,
+            db::ledger::Refs {
+                offer: Some(&offer.id),
+                coupon: Some(&coupon.id),
+                redemption: Some(&redemption.id),
+                merchant: Some(&redemption.merchant_id),
+                ..Default::default()
+            },
+            redemption.ecash_avos,
+            t,
+        )?;
+        let purchase = db::purchases::record_in_tx(
+            conn,
+            &offers,
+            &redemption.campaign_id,
+            &redemption.merchant_id,
+            &coupon.visitor_id,
+            Some(&redemption.user_id),
+            redemption.spend_avos,
+            Some(&redemption.id),
+            t,
+        )?;
+        let mut c = coupon.clone();
+        c.status = "redeemed".into();
+        let body = Redeemed {
+            redemption: views::redemptions::Redemption::from(&redemption),
+            discount_avos: redemption.discount_avos,
+            coupon: views::coupon(&c, Some(&offer), keys.coupon(&c.code), t),
+            stamps: Stamps {
+                count: purchase.stamps,
+            },
+            coupons: purchase
+                .coupons
+                .iter()
+                .map(|(c, o)| views::coupon(c, Some(o), keys.coupon(&c.code), t))
+                .collect(),
+        };
+        let response = serde_json::to_string(&body).map_err(|e| AppError::Internal(e.into()))?;
+        rows::store_answer(
+            conn,
+            &IdempotencyKey {
+                merchant_id: req.merchant_id.clone(),
+                key: req.idempotency_key.clone(),
+                request_hash: hash.clone(),
+                status_code: 201,
+                response,
+                created_at: t,
+            },
+        )?;
+        Ok(body)
+    });
+    match result {
+        Ok(body) => {
+            crate::telemetry::count("bairro_redemptions_total", 1);
+            Ok((201, body))
+        }
+        Err(AppError::Conflict(_)) => {
+            // Lost a race: the same key from a retry, or another till with the same coupon.
+            if let Some(stored) = rows::stored_answer(conn, &req.merchant_id, &req.idempotency_key)?
+            {
+                return replay(conn, stored, &hash);
+            }
+            let fresh = db::issuance::find_coupon(conn, &coupon.id)?;
+            Err(refusal(conn, &fresh, &req.merchant_id, now())?
+                .unwrap_or_else(|| AppError::Unavailable("busy; try again".into())))
+        }
+        Err(e) => Err(e),
+    }
+}
+
+fn window_passed(r: &Redemption, detail: String) -> AppError {
+    AppError::rule_with(
+        Code::VoidWindowPassed,
+        detail,
+        json!({"void_until": to_rfc3339(redemption::void_until(r.created_at))}),
+    )
+}
+
+fn already_void() -> AppError {
+    AppError::rule(Code::AlreadyVoid, "This redemption was already undone.")
+}
+
+/// Undoes a redemption within the void window; the coupon can be used again.
+pub fn void(
+    conn: &mut DbConn,
+    keys: &KeyRing,
+    redemption_id: &RedemptionId,
+    merchant_id: &MerchantId,
+) -> Result<Voided, AppError> {
+    let r = rows::find_at(conn, redemption_id, merchant_id)?
+        .ok_or_else(|| AppError::NotFound("no such redemption at this shop".into()))?;
+    let t = now();
+    match redemption::can_void(
+        r.status == RedemptionStatus::Void,
+        r.created_at,
+        t,
+        r.settlement_id.is_some(),
+    ) {
+        Ok(()) => {}
+        Err(Unvoidable::AlreadyVoid) => return Err(already_void()),
+        Err(Unvoidable::WindowPassed) => {
+            return Err(window_passed(
+                &r,
+                format!(
+                    "A redemption can only be undone within {} minutes.",
+                    redemption::VOID_WINDOW.num_minutes()
+                ),
+            ))
+        }
+    }
+    write_tx(conn, |conn| {
+        if !rows::mark_void(conn, &r.id, t)? {
+            // A settlement run claimed it meanwhile: on a statement, it can no longer be undone.
+            if rows::settlement_of(conn, &r.id)?.is_some() {
+                return Err(window_passed(
+                    &r,
+                    "This redemption is already on a settlement statement.".into(),
+                ));
+            }
+            return Err(already_void());
+        }
+        rows::give_back_coupon(conn, &r.coupon_id)?;
+        db::ledger::append(
+            conn,
+            &r.campaign_id,
+            LedgerKind::Void,
+            db::ledger::Refs {
+                offer: Some(&r.offer_id),
+                coupon: Some(&r.coupon_id),
+                redemption: Some(&r.id),
+                merchant: Some(&r.merchant_id),
+                ..Default::default()
+            },
+            r.ecash_avos,
+            t,
+        )?;
+        Ok(())
+    })?;
+    let mut after = r.clone();
+    after.status = RedemptionStatus::Void;
+    after.voided_at = Some(t);
+    let coupon = db::issuance::find_coupon(conn, &r.coupon_id)?;
+    let offer = db::catalog::find_offer(conn, &r.offer_id)?;
+    Ok(Voided {
+        redemption: views::redemptions::Redemption::from(&after),
+        coupon: views::coupon(&coupon, Some(&offer), keys.coupon(&coupon.code), t),
+    })
+}
+
+fn history_item((r, code, offer): &HistoryRow) -> HistoryItem {
+    HistoryItem {
+        redemption: views::redemptions::Redemption::from(r),
+        coupon_code: codes::display(code),
+        offer_name: Names::from_json(offer),
+        day: r.day.to_string(),
+    }
+}
+
+/// A page of a merchant's redemptions with the totals of its days and of today.
+pub fn history(
+    conn: &mut DbConn,
+    merchant_id: &MerchantId,
+    f: &Filter,
+) -> Result<History, AppError> {
+    let (rows, total) = rows::list_for_merchant(conn, merchant_id, f)?;
+    let mut on_page: Vec<NaiveDate> = rows.iter().map(|r| r.0.day).collect();
+    on_page.dedup();
+    let days = rows::day_totals(conn, merchant_id, f.campaign_id.as_ref(), &on_page)?;
+    let today = rows::today_totals(conn, merchant_id)?;
+    // `page` counts from 0; `pages` says how many there are.
+    let pages = (total + f.per_page - 1) / f.per_page;
+    Ok(History {
+        items: rows.iter().map(history_item).collect(),
+        total,
+        page: f.page,
+        per_page: f.per_page,
+        pages,
+        days: days
+            .into_iter()
+            .map(|(d, count, discount_avos, spend_avos)| DayTotal {
+                day: d.to_string(),
+                count,
+                discount_avos,
+                spend_avos,
+            })
+            .collect(),
+        today_count: today.0,
+        today_discount_avos: today.1,
+        today_spend_avos: today.2,
+    })
+}
+
+/// Every redemption of a merchant matching the filter (for the CSV export).
+pub fn export(
+    conn: &mut DbConn,
+    merchant_id: &MerchantId,
+    f: &Filter,
+) -> Result<Vec<HistoryRow>, AppError> {
+    Ok(rows::list_for_merchant(conn, merchant_id, f)?.0)
+}
