@@ -218,7 +218,7 @@ impl Application {
                         if let Err(e) = db::stats::close_all(&mut c) {
                             tracing::warn!(error = %e, "closing statistics days failed");
                         }
-                        match db::issuance::sweep_expired(&mut c, 5000) {
+                        match db::coupons::sweep_expired(&mut c, 5000) {
                             Ok(k) if k > 0 => tracing::info!(expired = k, "coupons expired"),
                             Err(e) => tracing::warn!(error = %e, "expiry sweep failed"),
                             _ => {}

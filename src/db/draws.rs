@@ -114,7 +114,7 @@ pub fn enter(conn: &mut DbConn, offer_id: &str, visitor_id: &str) -> Result<Valu
             "This campaign is not running at the moment.",
         ));
     }
-    if offer.requires_verified && !super::verification::is_verified(conn, visitor_id)? {
+    if offer.requires_verified && !super::visitors::is_verified(conn, visitor_id)? {
         return Err(AppError::rule(
             Code::VerificationRequired,
             "Confirm your phone number or e-mail first: this draw is one entry per person.",
@@ -143,7 +143,7 @@ pub fn enter(conn: &mut DbConn, offer_id: &str, visitor_id: &str) -> Result<Valu
     };
     let already = || AppError::rule(Code::AlreadyEntered, "You have already entered this draw.");
     let result = write_tx(conn, |conn| {
-        super::issuance::lock_visitor_for_trigger(conn, visitor_id)?;
+        super::visitors::lock(conn, visitor_id)?;
         let taken: i64 = draw_entries::table
             .filter(draw_entries::offer_id.eq(offer_id))
             .filter(draw_entries::person.eq(&entry.person))
@@ -340,14 +340,14 @@ fn pay_winner(
         if mark(conn, None)? == 0 {
             return Ok(());
         }
-        super::issuance::lock_visitor_for_trigger(conn, visitor_id)?;
+        super::visitors::lock(conn, visitor_id)?;
         let visitor_ref: Option<String> = visitors::table
             .find(visitor_id)
             .select(visitors::ref_)
             .first(conn)
             .optional()?
             .flatten();
-        let (got, why) = super::issuance::issue_entitled(
+        let (got, why) = super::coupons::issue_entitled(
             conn,
             offer,
             visitor_id,
@@ -463,7 +463,7 @@ pub fn my_entries(
     for (e, d, o) in rows {
         let coupon = match &e.coupon_id {
             Some(cid) => {
-                let c = super::issuance::find_coupon(conn, cid)?;
+                let c = super::coupons::find(conn, cid)?;
                 Some(views::coupon(&c, Some(&o), keys.coupon(&c.code), t))
             }
             None => None,

@@ -184,9 +184,7 @@ pub fn record_in_tx(
         .filter(|o| o.trigger_type == "purchases" && o.campaign_id == campaign_id)
         .collect();
     // Offers for verified persons wait until the visitor verifies (then `issue_held_back`).
-    if due.iter().any(|o| o.requires_verified)
-        && !super::verification::is_verified(conn, visitor_id)?
-    {
+    if due.iter().any(|o| o.requires_verified) && !super::visitors::is_verified(conn, visitor_id)? {
         due.retain(|o| !o.requires_verified);
     }
     let mins = min_spends(conn, &due.iter().map(|o| o.id.clone()).collect::<Vec<_>>())?;
@@ -202,13 +200,13 @@ pub fn record_in_tx(
         let min = mins.get(&o.id).copied().unwrap_or(0);
         let every = i64::from(o.trigger_count.unwrap_or(1));
         let count = stamp_count(conn, campaign_id, visitor_id, min)?;
-        let entitled = crate::domain::checkin::entitled_by_checkins(
+        let entitled = crate::domain::issuance::entitled_by_count(
             count,
             every,
             i64::from(o.per_visitor_limit),
         );
         if entitled > 0 {
-            let (got, _) = super::issuance::issue_entitled(
+            let (got, _) = super::coupons::issue_entitled(
                 conn,
                 o,
                 visitor_id,
@@ -223,7 +221,7 @@ pub fn record_in_tx(
         }
     }
     let stamps = stamp_count(conn, campaign_id, visitor_id, 0)?;
-    let next_reward_at = crate::domain::checkin::next_reward_at(stamps, &thresholds);
+    let next_reward_at = crate::domain::issuance::next_reward_at(stamps, &thresholds);
     Ok(Recorded {
         purchase,
         stamps,
@@ -341,7 +339,7 @@ pub fn record(
     }
     let offers = caches.offers(conn, &campaign.id)?;
     let result = write_tx(conn, |conn| {
-        super::issuance::lock_visitor_for_trigger(conn, &visitor_id)?;
+        super::visitors::lock(conn, &visitor_id)?;
         let r = record_in_tx(
             conn,
             &offers,
@@ -569,46 +567,6 @@ pub fn add_to_overview(conn: &mut DbConn, v: &mut Value) -> Result<(), AppError>
     Ok(())
 }
 
-/// Fraud signal: many card purchases recorded from one till (one login) within a minute —
-/// stamps being farmed at a counter. Redemptions have their own burst signal.
-pub fn till_bursts(
-    conn: &mut DbConn,
-    campaign_id: &str,
-    r: &super::stats::Range,
-) -> Result<Vec<Value>, AppError> {
-    use super::signals::{densest, BURST_COUNT, BURST_WINDOW};
-    let rows: Vec<(String, Option<String>, String, NaiveDateTime)> = purchases::table
-        .filter(purchases::campaign_id.eq(campaign_id))
-        .filter(purchases::redemption_id.is_null())
-        .filter(purchases::day.between(r.from, r.to))
-        .order(purchases::created_at.asc())
-        .select((
-            purchases::id,
-            purchases::user_id,
-            purchases::merchant_id,
-            purchases::created_at,
-        ))
-        .load(conn)?;
-    let mut by_till: std::collections::BTreeMap<(String, String), Vec<(NaiveDateTime, String)>> =
-        Default::default();
-    for (id, user, merchant, t) in rows {
-        by_till
-            .entry((user.unwrap_or_default(), merchant))
-            .or_default()
-            .push((t, id));
-    }
-    let mut out = Vec::new();
-    for ((user, merchant), times) in &by_till {
-        let (n, window) = densest(times, BURST_WINDOW);
-        if n >= BURST_COUNT {
-            out.push(json!({"kind": "till_purchase_burst", "user_id": user, "merchant_id": merchant,
-                "detail": format!("{n} purchases recorded within {} seconds from one till", BURST_WINDOW.num_seconds()),
-                "evidence": {"purchase_ids": window.iter().map(|x| &x.1).collect::<Vec<_>>(), "from": to_rfc3339(window[0].0)}}));
-        }
-    }
-    Ok(out)
-}
-
 /// At verification: the `purchases` offers a visitor earned while unverified, if stock and
 /// budget remain. Runs in the verification's transaction (which holds the visitor's lock).
 pub fn issue_held_back(
@@ -634,14 +592,14 @@ pub fn issue_held_back(
     for o in &offers {
         let min = mins.get(&o.id).copied().unwrap_or(0);
         let count = stamp_count(conn, &o.campaign_id, visitor_id, min)?;
-        let entitled = crate::domain::checkin::entitled_by_checkins(
+        let entitled = crate::domain::issuance::entitled_by_count(
             count,
             i64::from(o.trigger_count.unwrap_or(1)),
             i64::from(o.per_visitor_limit),
         );
         if entitled > 0 {
             let (got, _) =
-                super::issuance::issue_entitled(conn, o, visitor_id, entitled, t, visitor_ref)?;
+                super::coupons::issue_entitled(conn, o, visitor_id, entitled, t, visitor_ref)?;
             out.extend(got);
         }
     }

@@ -288,7 +288,7 @@ pub fn redeem(
     let offers = caches.offers(conn, &coupon.campaign_id)?;
     let result = write_tx(conn, |conn| {
         // The visitor first (as every issuing path does): the redemption is also a purchase.
-        super::issuance::lock_visitor_for_trigger(conn, &coupon.visitor_id)?;
+        super::visitors::lock(conn, &coupon.visitor_id)?;
         let moved = diesel::update(
             coupons::table
                 .find(&coupon.id)
@@ -361,7 +361,7 @@ pub fn redeem(
             if let Some(stored) = stored_answer(conn, &req.merchant_id, &req.idempotency_key)? {
                 return replay(conn, stored, &hash);
             }
-            let fresh = super::issuance::find_coupon(conn, &coupon.id)?;
+            let fresh = super::coupons::find(conn, &coupon.id)?;
             Err(coupon_state_error(conn, &fresh, &req.merchant_id, now())?
                 .unwrap_or_else(|| AppError::Unavailable("busy; try again".into())))
         }
@@ -456,7 +456,7 @@ pub fn void(
     let mut after = r.clone();
     after.status = "void".into();
     after.voided_at = Some(t);
-    let coupon = super::issuance::find_coupon(conn, &r.coupon_id)?;
+    let coupon = super::coupons::find(conn, &r.coupon_id)?;
     let offer = super::catalog::find_offer(conn, &r.offer_id)?;
     Ok(json!({
         "redemption": views::redemption(&after),

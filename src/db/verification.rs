@@ -7,7 +7,9 @@ use diesel::prelude::*;
 
 use super::models::{Coupon, Offer};
 use super::schema::*;
-use super::{issuance, write_tx, DbConn};
+use super::{
+    checkins as checkin_rows, coupons as coupon_rows, visitors as visitor_rows, write_tx, DbConn,
+};
 use crate::domain::verification::{LOCK_FOR, MAX_WRONG_CODES};
 use crate::error::AppError;
 
@@ -50,23 +52,6 @@ pub fn visitor_locale(conn: &mut DbConn, visitor_id: &str) -> Result<String, App
 
 pub fn unknown_visitor() -> AppError {
     AppError::Unauthorized("this visitor is unknown here; sign up again".into())
-}
-
-pub fn visitor_exists(conn: &mut DbConn, visitor_id: &str) -> Result<bool, AppError> {
-    Ok(visitors::table
-        .find(visitor_id)
-        .count()
-        .get_result::<i64>(conn)?
-        > 0)
-}
-
-/// Whether the visitor has verified a phone number or an e-mail.
-pub fn is_verified(conn: &mut DbConn, visitor_id: &str) -> Result<bool, AppError> {
-    Ok(visitor_addresses::table
-        .filter(visitor_addresses::visitor_id.eq(visitor_id))
-        .count()
-        .get_result::<i64>(conn)?
-        > 0)
 }
 
 /// The verified addresses of a wallet: `(channel, hint, verified_at)`.
@@ -211,7 +196,7 @@ fn confirm_once(
     diesel::update(verification_locks::table.find(&addr.hash))
         .set(verification_locks::failures.eq(0))
         .execute(conn)?;
-    issuance::lock_visitor(conn, visitor_id)?;
+    visitor_rows::lock(conn, visitor_id)?;
     let owner: Option<String> = visitor_addresses::table
         .find(&addr.hash)
         .select(visitor_addresses::visitor_id)
@@ -220,7 +205,7 @@ fn confirm_once(
     let (wallet, joined) = match owner {
         Some(w) if w == visitor_id => (w, false),
         Some(w) => {
-            if !is_verified(conn, visitor_id)? {
+            if !visitor_rows::is_verified(conn, visitor_id)? {
                 join(conn, visitor_id, &w)?;
                 super::purchases::join(conn, visitor_id, &w)?;
             }
@@ -291,7 +276,7 @@ fn count_wrong(conn: &mut DbConn, hash: &str, t: NaiveDateTime) -> Result<Confir
 /// over where the wallet has room (one check-in per point and day; per-person limits),
 /// and what does not fit stays behind with the device's old, now unused, visitor.
 fn join(conn: &mut DbConn, from: &str, into: &str) -> Result<(), AppError> {
-    issuance::lock_visitor(conn, into)?;
+    visitor_rows::lock(conn, into)?;
     let have: std::collections::HashSet<(String, chrono::NaiveDate)> = checkins::table
         .filter(checkins::visitor_id.eq(into))
         .select((checkins::point_id, checkins::day))
@@ -356,8 +341,8 @@ fn issue_held_back(
         }) {
             continue;
         }
-        let points = issuance::stamps(conn, wallet, &c)?;
-        out.extend(issuance::issue_earned(
+        let points = checkin_rows::stamps(conn, wallet, &c)?;
+        out.extend(coupon_rows::issue_earned(
             conn,
             &offers,
             wallet,

@@ -6,6 +6,7 @@ pub mod draw;
 pub mod geo;
 pub mod holidays;
 pub mod imagery;
+pub mod issuance;
 pub mod merchant_no;
 pub mod money;
 pub mod names;

@@ -709,7 +709,7 @@ pub async fn get_visitor(
     let (id, b, coupons) = state
         .db(move |c| {
             let b = ops::visitor_ban(c, &id)?;
-            let coupons = crate::db::issuance::my_coupons(c, &id)?;
+            let coupons = crate::db::coupons::of_visitor(c, &id)?;
             Ok((id, b, coupons))
         })
         .await?;

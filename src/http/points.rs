@@ -321,7 +321,7 @@ pub async fn code(
         }
         let did = device_id.clone();
         let active = state
-            .db(move |c| crate::db::issuance::device_active(c, &did))
+            .db(move |c| crate::db::devices::device_active(c, &did))
             .await?;
         if !active {
             return Err(AppError::Unauthorized(
@@ -371,7 +371,7 @@ pub async fn device_setup(
     state
         .db(move |c| {
             let p = catalog::find_point(c, &pid)?;
-            crate::db::issuance::insert_device_setup(c, &hash, &p.id, &who.user_id, expires)?;
+            crate::db::devices::insert_device_setup(c, &hash, &p.id, &who.user_id, expires)?;
             audit::record(
                 c,
                 &Actor::official(&who.user_id),
@@ -406,7 +406,7 @@ pub async fn device_activate(
 ) -> Result<HttpResponse, AppError> {
     let hash = hash_code(&body.setup_code);
     let (device_id, point) = state
-        .db(move |c| crate::db::issuance::activate_device(c, &hash))
+        .db(move |c| crate::db::devices::activate_device(c, &hash))
         .await?;
     let uid = Uuid::parse_str(&point.id).map_err(|e| AppError::Internal(e.into()))?;
     let did = Uuid::parse_str(&device_id).map_err(|e| AppError::Internal(e.into()))?;
@@ -439,7 +439,7 @@ pub async fn device_revoke(
     let did = id.clone();
     state
         .db(move |c| {
-            if !crate::db::issuance::revoke_device(c, &did)? {
+            if !crate::db::devices::revoke_device(c, &did)? {
                 return Err(AppError::NotFound("no such device".into()));
             }
             audit::record(

@@ -108,7 +108,10 @@ pub async fn ensure_visitor(
         return Ok(());
     }
     let id = visitor_id.clone();
-    if state.db(move |c| store::visitor_exists(c, &id)).await? {
+    if state
+        .db(move |c| crate::db::visitors::exists(c, &id))
+        .await?
+    {
         state.wallets.known.insert(visitor_id, ());
         Ok(())
     } else {

@@ -2,10 +2,8 @@
 //! source, from `BAIRRO_MAP_TILES`), and where each spent coupon was spent.
 
 use actix_web::{web, HttpResponse};
-use serde_json::{json, Value};
+use serde_json::json;
 
-use crate::domain::names::Names;
-use crate::domain::time::to_rfc3339;
 use crate::error::AppError;
 
 pub const DEFAULT_TILES: &str = "https://tile.openstreetmap.org/{z}/{x}/{y}.png";
@@ -44,22 +42,4 @@ pub async fn client_config() -> Result<HttpResponse, AppError> {
     Ok(HttpResponse::Ok()
         .insert_header(("Cache-Control", "public, max-age=300"))
         .json(json!({"map": {"tiles": tiles, "attribution": attribution}})))
-}
-
-/// Adds `redemption: {merchant, redeemed_at, spend_avos, saved_avos}` to spent coupons.
-pub fn add_spent(
-    coupons: &mut [Value],
-    spent: &std::collections::HashMap<String, crate::db::walk::Spent>,
-) {
-    for c in coupons {
-        let Some(s) = c["id"].as_str().and_then(|id| spent.get(id)) else {
-            continue;
-        };
-        c["redemption"] = json!({
-            "merchant": {"id": s.merchant_id, "name": Names::from_json(&s.merchant_name), "address": s.address},
-            "redeemed_at": to_rfc3339(s.at),
-            "spend_avos": s.spend_avos,
-            "saved_avos": s.discount_avos,
-        });
-    }
 }

@@ -10,7 +10,10 @@
 //! `scripts/check-architecture` keeps the layers apart: `http → service → views, db → domain`.
 
 pub mod campaigns;
+pub mod checkins;
+pub mod coupons;
 pub mod passwords;
+pub mod visitors;
 
 use serde::Serialize;
 
