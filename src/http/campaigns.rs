@@ -606,7 +606,14 @@ pub async fn create_offer(
                         "The campaign has ended.",
                     ));
                 }
-                let extras = super::mechanics::TriggerExtras::read(&body.trigger, &camp)?;
+                let t = &body.trigger;
+                let extras = super::mechanics::TriggerExtras::read(
+                    &t.type_,
+                    t.min_spend_avos,
+                    t.entries_close_at.as_deref(),
+                    t.draw_at.as_deref(),
+                    &camp,
+                )?;
                 let o = offer_from(body, &camp)?;
                 if o.requires_verified && !can_verify {
                     return Err(super::verification::verification_unavailable());

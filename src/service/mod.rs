@@ -12,7 +12,9 @@
 pub mod campaigns;
 pub mod checkins;
 pub mod coupons;
+pub mod draws;
 pub mod passwords;
+pub mod purchases;
 pub mod visitors;
 
 use serde::Serialize;

@@ -2,6 +2,8 @@
 
 pub mod checkins;
 pub mod coupons;
+pub mod draws;
+pub mod purchases;
 pub mod visitors;
 
 use serde_json::{json, Value};
