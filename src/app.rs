@@ -57,8 +57,8 @@ pub fn state(settings: &Settings, pool: DbPool, backend: Backend) -> AppState {
         pageviews: Default::default(),
         campaign_ids: Default::default(),
         caches: crate::db::cache::Caches::with_pool(pool.clone()),
-        limits: http::visitors::Limits::new(settings.rate_limits),
-        wallets: std::sync::Arc::new(http::verification::Wallets::new(settings)),
+        limits: http::limits::Limits::new(settings.rate_limits),
+        wallets: std::sync::Arc::new(http::wallets::Wallets::new(settings)),
         live: Default::default(),
     }
 }

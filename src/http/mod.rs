@@ -13,6 +13,7 @@ pub mod html;
 pub mod imagery;
 pub mod input;
 pub mod integrity;
+pub mod limits;
 pub mod live;
 pub mod mechanics;
 pub mod merchants;
@@ -34,6 +35,7 @@ pub mod verification;
 
 pub mod visitors;
 pub mod walk;
+pub mod wallets;
 
 use actix_web::{web, HttpResponse};
 

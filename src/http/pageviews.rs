@@ -95,7 +95,7 @@ pub async fn record(
     }
     state.limits.check(
         &state.limits.pageviews_ip,
-        &super::visitors::client_ip(&req),
+        &super::client_addr::client_ip(&req),
     )?;
     let campaign_id = state.campaign_ids.resolve(&state, &b.campaign).await?;
     let t = now();
@@ -103,7 +103,7 @@ pub async fn record(
         campaign_id,
         path: b.path,
         ref_,
-        visitor_hash: super::visitors::address_hash(&state, &req),
+        visitor_hash: super::client_addr::address_hash(&state, &req),
         day: macau_day(t),
         created_at: t,
     });

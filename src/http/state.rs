@@ -2,7 +2,7 @@
 
 use actix_web::{web, HttpResponse};
 
-use super::{auth, csv_out, live, pageviews, verification};
+use super::{auth, csv_out, live, pageviews};
 use crate::db::{self, Backend, DbConn, DbPool};
 use crate::domain::payload::KeyRing;
 use crate::error::AppError;
@@ -16,9 +16,9 @@ pub struct AppState {
     pub pageviews: pageviews::Buffer,
     pub campaign_ids: pageviews::CampaignIds,
     pub caches: crate::db::cache::Caches,
-    pub limits: super::visitors::Limits,
+    pub limits: super::limits::Limits,
     /// Verification of visitors (one person, one wallet).
-    pub wallets: std::sync::Arc<verification::Wallets>,
+    pub wallets: std::sync::Arc<super::wallets::Wallets>,
     /// Live statistics feeds (server-sent events), one per watched campaign.
     pub live: live::Hub,
 }

@@ -2,122 +2,18 @@
 //! an address that already has a wallet gives the new device that wallet's token. Also the
 //! check that a visitor's token still names a visitor the database holds.
 
-use std::num::NonZeroU32;
-use std::sync::Arc;
-use std::time::Duration as StdDuration;
-
 use actix_web::{web, HttpResponse};
 use chrono::Duration;
-use governor::{Quota, RateLimiter};
-use moka::sync::Cache;
 use serde::Deserialize;
 use serde_json::json;
 
 use super::auth::{self, VisitorAuth};
 use super::state::{ok, State};
-use crate::config::Settings;
-use crate::db::verification::{self as store, AddressKey, Confirmed};
+use crate::db::verification::{self as store, Confirmed};
 use crate::domain::time::{now, to_rfc3339};
 use crate::domain::verification::{self as rules, Address, Channel};
 use crate::error::{AppError, Code, FieldError};
-use crate::notify::Senders;
 use crate::views;
-
-type Keyed = Arc<
-    RateLimiter<
-        String,
-        governor::state::keyed::DefaultKeyedStateStore<String>,
-        governor::clock::DefaultClock,
-    >,
->;
-
-/// Senders, the address key, the sending limits, and the visitors known to exist.
-pub struct Wallets {
-    pub senders: Senders,
-    address_key: Vec<u8>,
-    limits_on: bool,
-    per_address: Keyed,
-    per_visitor: Keyed,
-    confirms: Keyed,
-    known: Cache<String, ()>,
-}
-
-impl Wallets {
-    pub fn new(settings: &Settings) -> Wallets {
-        let every = |secs: u64, burst: u32| {
-            Arc::new(RateLimiter::keyed(
-                Quota::with_period(StdDuration::from_secs(secs))
-                    .expect("a period")
-                    .allow_burst(NonZeroU32::new(burst).expect("a burst")),
-            ))
-        };
-        Wallets {
-            senders: Senders::new(&settings.verification, settings.demo),
-            address_key: settings
-                .verification
-                .address_key
-                .expose()
-                .as_bytes()
-                .to_vec(),
-            limits_on: settings.rate_limits,
-            // Three codes to one address at once, then one every two minutes.
-            per_address: every(120, 3),
-            // Five codes from one visitor at once, then one a minute.
-            per_visitor: every(60, 5),
-            // Ten tries from one visitor at once, then one every ten seconds (wrong codes are
-            // also counted per address in the database).
-            confirms: every(10, 10),
-            known: Cache::builder()
-                .max_capacity(200_000)
-                .time_to_live(StdDuration::from_secs(60))
-                .build(),
-        }
-    }
-
-    fn limit(&self, limiter: &Keyed, key: &str) -> Result<(), AppError> {
-        if !self.limits_on {
-            return Ok(());
-        }
-        limiter.check_key(&key.to_string()).map_err(|not_until| {
-            let wait = not_until.wait_time_from(governor::clock::Clock::now(
-                &governor::clock::DefaultClock::default(),
-            ));
-            AppError::RateLimited {
-                retry_after_secs: wait.as_secs().max(1),
-            }
-        })
-    }
-
-    fn key_of(&self, a: &Address) -> AddressKey {
-        AddressKey {
-            hash: a.keyed_hash(&self.address_key),
-            channel: a.channel.as_str(),
-            hint: a.hint(),
-        }
-    }
-}
-
-/// A visitor's token must name a visitor the database holds (after a restore it may not):
-/// otherwise 401. Known visitors are remembered for a minute, so hot paths pay no extra query.
-pub async fn ensure_visitor(
-    state: Option<web::Data<super::AppState>>,
-    visitor_id: String,
-) -> Result<(), AppError> {
-    let state = state.ok_or_else(|| AppError::Internal(anyhow::anyhow!("no app state")))?;
-    if state.wallets.known.contains_key(&visitor_id) {
-        return Ok(());
-    }
-    let id = visitor_id.clone();
-    if state
-        .db(move |c| crate::db::visitors::exists(c, &id))
-        .await?
-    {
-        state.wallets.known.insert(visitor_id, ());
-        Ok(())
-    } else {
-        Err(store::unknown_visitor())
-    }
-}
 
 /// Offers that need verified visitors can only be made when visitors can verify: this is the
 /// answer when no sender is configured (and the server is not a demo).

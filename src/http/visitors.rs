@@ -1,13 +1,7 @@
-//! Sign-in for staff, anonymous visitor sign-up, the visitor's own wallet and check-ins,
-//! and the rate limits that protect them.
-
-use std::net::IpAddr;
-use std::num::NonZeroU32;
-use std::sync::Arc;
+//! Sign-in for staff, anonymous visitor sign-up, and the visitor's own wallet and check-ins.
 
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::Duration;
-use governor::{clock::DefaultClock, state::keyed::DefaultKeyedStateStore, Quota, RateLimiter};
 use serde::Deserialize;
 use serde_json::json;
 
@@ -18,77 +12,6 @@ use crate::domain::time::{now, to_rfc3339};
 use crate::error::AppError;
 use crate::service::{self, passwords};
 use crate::views::visitors::SignedUp;
-
-type Keyed<K> = Arc<RateLimiter<K, DefaultKeyedStateStore<K>, DefaultClock>>;
-
-/// Per-key rate limits (in memory, per process).
-#[derive(Clone)]
-pub struct Limits {
-    pub enabled: bool,
-    pub checkins: Keyed<String>,
-    pub claims: Keyed<String>,
-    pub login_account: Keyed<String>,
-    pub login_ip: Keyed<IpAddr>,
-    pub signup_ip: Keyed<IpAddr>,
-    pub pageviews_ip: Keyed<IpAddr>,
-}
-
-fn quota(per_minute: u32, burst: u32) -> Quota {
-    Quota::per_minute(NonZeroU32::new(per_minute).unwrap())
-        .allow_burst(NonZeroU32::new(burst).unwrap())
-}
-
-impl Limits {
-    pub fn new(enabled: bool) -> Limits {
-        Limits {
-            enabled,
-            checkins: Arc::new(RateLimiter::keyed(quota(20, 10))),
-            claims: Arc::new(RateLimiter::keyed(quota(30, 10))),
-            login_account: Arc::new(RateLimiter::keyed(quota(10, 5))),
-            login_ip: Arc::new(RateLimiter::keyed(quota(60, 20))),
-            signup_ip: Arc::new(RateLimiter::keyed(quota(120, 60))),
-            pageviews_ip: Arc::new(RateLimiter::keyed(quota(600, 200))),
-        }
-    }
-
-    /// Forgets keys whose quota is full again (their state says nothing), and gives the
-    /// memory back: without this, every visitor, address and username ever seen stays.
-    pub fn housekeep(&self) -> usize {
-        fn prune<K: std::hash::Hash + Eq + Clone>(l: &Keyed<K>) -> usize {
-            l.retain_recent();
-            l.shrink_to_fit();
-            l.len()
-        }
-        prune(&self.checkins)
-            + prune(&self.claims)
-            + prune(&self.login_account)
-            + prune(&self.login_ip)
-            + prune(&self.signup_ip)
-            + prune(&self.pageviews_ip)
-    }
-
-    pub fn check<K: std::hash::Hash + Eq + Clone>(
-        &self,
-        limiter: &Keyed<K>,
-        key: &K,
-    ) -> Result<(), AppError> {
-        if !self.enabled {
-            return Ok(());
-        }
-        limiter.check_key(key).map_err(|not_until| {
-            let wait =
-                not_until.wait_time_from(governor::clock::Clock::now(&DefaultClock::default()));
-            AppError::RateLimited {
-                retry_after_secs: wait.as_secs().max(1),
-            }
-        })
-    }
-}
-
-/// The client's address (behind trusted proxies, the forwarded one): see `client_addr`.
-pub fn client_ip(req: &HttpRequest) -> IpAddr {
-    super::client_addr::client_ip(req)
-}
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/auth/login", web::post().to(login))
@@ -117,7 +40,7 @@ pub async fn login(
     let body = body.into_inner();
     state
         .limits
-        .check(&state.limits.login_ip, &client_ip(&req))?;
+        .check(&state.limits.login_ip, &super::client_addr::client_ip(&req))?;
     let username = body.username.clone();
     let (user, locked) = state
         .db(move |c| {
@@ -224,23 +147,6 @@ pub struct SignUpBody {
 
 pub const LOCALES: [&str; 4] = ["zh-Hant", "zh-Hans", "pt", "en"];
 
-/// A short keyed hash of the caller's address: visitors from one device or address can be
-/// counted without storing the address.
-pub fn address_hash(state: &State, req: &HttpRequest) -> String {
-    use sha2::{Digest, Sha256};
-    let ua = req
-        .headers()
-        .get("user-agent")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    let mut h = Sha256::new();
-    h.update(state.settings.jwt_secrets[0].expose().as_bytes());
-    h.update(client_ip(req).to_string().as_bytes());
-    h.update(b"|");
-    h.update(ua.as_bytes());
-    data_encoding::HEXLOWER.encode(&h.finalize()[..12])
-}
-
 #[utoipa::path(post, path = "/api/v1/visitors", tag = "visitors", security(()), request_body = SignUpBody,
     responses((status = 201, description = "The new wallet's token and the coupons given at sign-up", body = SignedUp),
         (status = 422, description = "validation_failed"), (status = 429, description = "rate_limited")))]
@@ -249,9 +155,10 @@ pub async fn sign_up(
     req: HttpRequest,
     body: Result<web::Json<SignUpBody>, actix_web::Error>,
 ) -> Result<HttpResponse, AppError> {
-    state
-        .limits
-        .check(&state.limits.signup_ip, &client_ip(&req))?;
+    state.limits.check(
+        &state.limits.signup_ip,
+        &super::client_addr::client_ip(&req),
+    )?;
     // No body signs up with the defaults; a body that cannot be read is refused, not ignored.
     let has_body = ["content-length", "transfer-encoding"]
         .iter()
@@ -271,7 +178,7 @@ pub async fn sign_up(
         id: catalog::new_id(),
         locale,
         ref_,
-        device_hash: Some(address_hash(&state, &req)),
+        device_hash: Some(super::client_addr::address_hash(&state, &req)),
         created_at: t,
         last_seen_at: t,
     };
@@ -330,29 +237,4 @@ pub async fn coupon_qr(
         .await?;
     let svg = super::points::qr_svg(&payload)?;
     Ok(HttpResponse::Ok().content_type("image/svg+xml").body(svg))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn limiter_state_is_pruned() {
-        let l = Limits::new(true);
-        for i in 0..20_000u32 {
-            let ip = IpAddr::from(i.to_be_bytes());
-            l.check(&l.pageviews_ip, &ip).unwrap();
-        }
-        assert_eq!(l.pageviews_ip.len(), 20_000);
-        // One page view uses a tenth of a second of quota: the keys are idle again soon.
-        let t = std::time::Instant::now();
-        while l.housekeep() > 0 {
-            assert!(
-                t.elapsed() < std::time::Duration::from_secs(10),
-                "keys pruned"
-            );
-            std::thread::sleep(std::time::Duration::from_millis(20));
-        }
-        assert_eq!(l.pageviews_ip.len(), 0);
-    }
 }
