@@ -2,9 +2,9 @@
 //! source, from `BAIRRO_MAP_TILES`), and where each spent coupon was spent.
 
 use actix_web::{web, HttpResponse};
-use serde_json::json;
 
 use crate::error::AppError;
+use crate::views::walk::{ClientConfig, MapTiles};
 
 pub const DEFAULT_TILES: &str = "https://tile.openstreetmap.org/{z}/{x}/{y}.png";
 pub const DEFAULT_ATTRIBUTION: &str =
@@ -36,10 +36,12 @@ pub fn map_tiles() -> (String, String) {
 }
 
 #[utoipa::path(get, path = "/api/v1/client-config", tag = "visitors",
-    responses((status = 200, description = "{map: {tiles, attribution}}: settings the web app reads at start")))]
+    responses((status = 200, description = "Settings the web app reads at start", body = ClientConfig)))]
 pub async fn client_config() -> Result<HttpResponse, AppError> {
     let (tiles, attribution) = map_tiles();
     Ok(HttpResponse::Ok()
         .insert_header(("Cache-Control", "public, max-age=300"))
-        .json(json!({"map": {"tiles": tiles, "attribution": attribution}})))
+        .json(ClientConfig {
+            map: MapTiles { tiles, attribution },
+        }))
 }

@@ -15,6 +15,7 @@ pub mod coupons;
 pub mod draws;
 pub mod passwords;
 pub mod purchases;
+pub mod verification;
 pub mod visitors;
 
 use serde::Serialize;

@@ -4,7 +4,9 @@ pub mod checkins;
 pub mod coupons;
 pub mod draws;
 pub mod purchases;
+pub mod verification;
 pub mod visitors;
+pub mod walk;
 
 use serde_json::{json, Value};
 
