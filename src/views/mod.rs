@@ -122,11 +122,6 @@ pub fn enrolment(e: &Enrolment, merchant_name: Option<&str>) -> Value {
     v
 }
 
-/// `checkins::Checkin` as a JSON value.
-pub fn checkin(c: &Checkin) -> Value {
-    to_value(&checkins::Checkin::of(c))
-}
-
 pub fn redemption(r: &Redemption) -> Value {
     json!({
         "id": r.id,
