@@ -57,8 +57,8 @@ pub fn state(settings: &Settings, pool: DbPool, backend: Backend) -> AppState {
         pageviews: Default::default(),
         campaign_ids: Default::default(),
         caches: crate::db::cache::Caches::with_pool(pool.clone()),
-        limits: http::visitors::Limits::new(settings.rate_limits),
-        wallets: std::sync::Arc::new(http::verification::Wallets::new(settings)),
+        limits: http::limits::Limits::new(settings.rate_limits),
+        wallets: std::sync::Arc::new(http::wallets::Wallets::new(settings)),
         live: Default::default(),
     }
 }
@@ -218,7 +218,7 @@ impl Application {
                         if let Err(e) = db::stats::close_all(&mut c) {
                             tracing::warn!(error = %e, "closing statistics days failed");
                         }
-                        match db::issuance::sweep_expired(&mut c, 5000) {
+                        match db::coupons::sweep_expired(&mut c, 5000) {
                             Ok(k) if k > 0 => tracing::info!(expired = k, "coupons expired"),
                             Err(e) => tracing::warn!(error = %e, "expiry sweep failed"),
                             _ => {}

@@ -14,15 +14,13 @@ use chrono::{Duration, NaiveDateTime};
 use diesel::prelude::*;
 use serde_json::{json, Value};
 
-use super::catalog::new_id;
 use super::models::*;
 use super::schema::*;
 use super::{write_tx, DbConn};
 use crate::domain::draw;
-use crate::domain::payload::KeyRing;
+use crate::domain::issuance::NotIssued;
 use crate::domain::time::{now, to_rfc3339};
-use crate::error::{AppError, Code};
-use crate::views;
+use crate::error::AppError;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = draws)]
@@ -87,7 +85,7 @@ pub fn create(
     Ok(d)
 }
 
-fn find(conn: &mut DbConn, offer_id: &str) -> Result<Option<Draw>, AppError> {
+pub fn find(conn: &mut DbConn, offer_id: &str) -> Result<Option<Draw>, AppError> {
     Ok(draws::table
         .find(offer_id)
         .select(Draw::as_select())
@@ -95,112 +93,37 @@ fn find(conn: &mut DbConn, offer_id: &str) -> Result<Option<Draw>, AppError> {
         .optional()?)
 }
 
-fn not_a_draw() -> AppError {
+pub fn not_a_draw() -> AppError {
     AppError::NotFound("no draw for this offer".into())
 }
 
-/// Enters a visitor in an offer's draw (once per person).
-pub fn enter(conn: &mut DbConn, offer_id: &str, visitor_id: &str) -> Result<Value, AppError> {
-    let t = now();
-    let offer = super::catalog::find_offer(conn, offer_id)
-        .map_err(|_| AppError::NotFound("no such offer".into()))?;
-    if offer.trigger_type != "draw" {
-        return Err(AppError::rule(Code::NotOpen, "This offer is not a draw."));
+/// How many entries a person has in an offer's draw.
+pub fn entries_of_person(conn: &mut DbConn, offer_id: &str, person: &str) -> Result<i64, AppError> {
+    Ok(draw_entries::table
+        .filter(draw_entries::offer_id.eq(offer_id))
+        .filter(draw_entries::person.eq(person))
+        .count()
+        .get_result(conn)?)
+}
+
+/// Adds an entry while the draw is open and before the close (a conditional update of the
+/// draw's count). Returns false when entries have closed.
+pub fn add_entry(conn: &mut DbConn, entry: &Entry, t: NaiveDateTime) -> Result<bool, AppError> {
+    let n = diesel::update(
+        draws::table
+            .find(&entry.offer_id)
+            .filter(draws::status.eq("open"))
+            .filter(draws::entries_close_at.gt(t)),
+    )
+    .set(draws::entry_count.eq(draws::entry_count + 1))
+    .execute(conn)?;
+    if n == 0 {
+        return Ok(false);
     }
-    let campaign = super::catalog::find_campaign(conn, &offer.campaign_id)?;
-    if campaign.status != "published" || t < campaign.starts_at || t >= campaign.ends_at {
-        return Err(AppError::rule(
-            Code::CampaignNotActive,
-            "This campaign is not running at the moment.",
-        ));
-    }
-    if offer.requires_verified && !super::verification::is_verified(conn, visitor_id)? {
-        return Err(AppError::rule(
-            Code::VerificationRequired,
-            "Confirm your phone number or e-mail first: this draw is one entry per person.",
-        ));
-    }
-    let d = find(conn, offer_id)?.ok_or_else(not_a_draw)?;
-    let closed = || {
-        AppError::rule_with(
-            Code::EntriesClosed,
-            "Entries to this draw have closed.",
-            json!({"entries_close_at": to_rfc3339(d.entries_close_at)}),
-        )
-    };
-    if t >= d.entries_close_at || d.status != "open" {
-        return Err(closed());
-    }
-    let entry = Entry {
-        id: new_id(),
-        offer_id: offer_id.into(),
-        visitor_id: visitor_id.into(),
-        person: person_of(conn, visitor_id)?,
-        created_at: t,
-        outcome: "pending".into(),
-        coupon_id: None,
-        note: None,
-    };
-    let already = || AppError::rule(Code::AlreadyEntered, "You have already entered this draw.");
-    let result = write_tx(conn, |conn| {
-        super::issuance::lock_visitor_for_trigger(conn, visitor_id)?;
-        let taken: i64 = draw_entries::table
-            .filter(draw_entries::offer_id.eq(offer_id))
-            .filter(draw_entries::person.eq(&entry.person))
-            .count()
-            .get_result(conn)?;
-        if taken > 0 {
-            return Err(already());
-        }
-        let n = diesel::update(
-            draws::table
-                .find(offer_id)
-                .filter(draws::status.eq("open"))
-                .filter(draws::entries_close_at.gt(t)),
-        )
-        .set(draws::entry_count.eq(draws::entry_count + 1))
+    diesel::insert_into(draw_entries::table)
+        .values(entry)
         .execute(conn)?;
-        if n == 0 {
-            return Err(closed());
-        }
-        diesel::insert_into(draw_entries::table)
-            .values(&entry)
-            .execute(conn)?;
-        Ok(())
-    });
-    match result {
-        Ok(()) => Ok(entry_view(&entry, &d, None)),
-        Err(AppError::Conflict(_)) => Err(already()),
-        Err(e) => Err(e),
-    }
-}
-
-/// Whom "once per person" counts: the visitor's wallet (a verified person has one wallet: a
-/// new device joins it, and its entries move with it).
-fn person_of(_conn: &mut DbConn, visitor_id: &str) -> Result<String, AppError> {
-    Ok(visitor_id.to_string())
-}
-
-fn entry_view(e: &Entry, d: &Draw, coupon: Option<Value>) -> Value {
-    let mut v = json!({
-        "id": e.id,
-        "offer_id": e.offer_id,
-        "created_at": to_rfc3339(e.created_at),
-        "outcome": e.outcome,
-        "draw": {
-            "status": d.status,
-            "commitment": d.commitment,
-            "entries_close_at": to_rfc3339(d.entries_close_at),
-            "draw_at": to_rfc3339(d.draw_at),
-        },
-    });
-    if let Some(n) = &e.note {
-        v["note"] = json!(n);
-    }
-    if let Some(c) = coupon {
-        v["coupon"] = c;
-    }
-    v
+    Ok(true)
 }
 
 /// Finishes every due draw this process can claim. Returns how many it finished.
@@ -340,14 +263,9 @@ fn pay_winner(
         if mark(conn, None)? == 0 {
             return Ok(());
         }
-        super::issuance::lock_visitor_for_trigger(conn, visitor_id)?;
-        let visitor_ref: Option<String> = visitors::table
-            .find(visitor_id)
-            .select(visitors::ref_)
-            .first(conn)
-            .optional()?
-            .flatten();
-        let (got, why) = super::issuance::issue_entitled(
+        super::visitors::lock(conn, visitor_id)?;
+        let visitor_ref = super::visitors::traffic_ref(conn, visitor_id)?;
+        let (got, why) = super::coupons::issue_entitled(
             conn,
             offer,
             visitor_id,
@@ -362,10 +280,7 @@ fn pay_winner(
                     .execute(conn)?;
             }
             None => {
-                let note = match why.map(|w| w.error()) {
-                    Some(AppError::Rule { code, .. }) => code.as_str(),
-                    _ => Code::LimitReached.as_str(),
-                };
+                let note = why.unwrap_or(NotIssued::LimitReached).code().as_str();
                 diesel::update(draw_entries::table.find(entry_id))
                     .set(draw_entries::note.eq(Some(note)))
                     .execute(conn)?;
@@ -387,92 +302,41 @@ fn pay_winner(
     }
 }
 
-/// `GET /offers/{id}/draw`: what anyone may check. A due draw is run first (lazily, in case
-/// no background job has yet).
-pub fn public(conn: &mut DbConn, offer_id: &str) -> Result<Value, AppError> {
-    let mut d = find(conn, offer_id)?.ok_or_else(not_a_draw)?;
-    if d.status == "open" && d.draw_at <= now() {
-        run(conn, offer_id)?;
-        d = find(conn, offer_id)?.ok_or_else(not_a_draw)?;
-    }
-    let offer = super::catalog::find_offer(conn, offer_id)?;
-    let mut v = json!({
-        "offer_id": d.offer_id,
-        "status": d.status,
-        "commitment": d.commitment,
-        "entry_count": d.entry_count,
-        "stock": offer.stock,
-        "entries_close_at": to_rfc3339(d.entries_close_at),
-        "draw_at": to_rfc3339(d.draw_at),
-        "algorithm": "winners = the `stock` entries with the smallest lowercase hex SHA-256 of seed + \":\" + entry id; commitment = lowercase hex SHA-256 of the seed's hex text",
-    });
-    if d.status == "done" || d.entries_close_at <= now() {
-        let mut ids: Vec<String> = draw_entries::table
-            .filter(draw_entries::offer_id.eq(offer_id))
-            .select(draw_entries::id)
-            .load(conn)?;
-        ids.sort();
-        v["entries"] = json!(ids);
-    } else {
-        v["entries"] = json!(d.entry_count);
-    }
-    if d.status == "done" {
-        v["seed"] = json!(d.seed);
-        v["winners"] = json!(draw::winners(
-            &d.seed,
-            &entry_ids(conn, offer_id)?,
-            offer.stock.max(0) as usize
-        ));
-        v["drawn_at"] = json!(d.drawn_at.map(to_rfc3339));
-    }
-    Ok(v)
-}
-
-fn entry_ids(conn: &mut DbConn, offer_id: &str) -> Result<Vec<String>, AppError> {
+/// The ids of a draw's entries.
+pub fn entry_ids(conn: &mut DbConn, offer_id: &str) -> Result<Vec<String>, AppError> {
     Ok(draw_entries::table
         .filter(draw_entries::offer_id.eq(offer_id))
         .select(draw_entries::id)
         .load(conn)?)
 }
 
-/// The visitor's entries with their outcomes (and the coupon a winner got).
-pub fn my_entries(
+/// The offers of the visitor's draws that are due but not yet drawn.
+pub fn due_of_visitor(
     conn: &mut DbConn,
-    keys: &KeyRing,
     visitor_id: &str,
-) -> Result<Vec<Value>, AppError> {
-    let due: Vec<String> = draw_entries::table
+    t: NaiveDateTime,
+) -> Result<Vec<String>, AppError> {
+    Ok(draw_entries::table
         .inner_join(draws::table.on(draws::offer_id.eq(draw_entries::offer_id)))
         .filter(draw_entries::visitor_id.eq(visitor_id))
         .filter(draws::status.eq("open"))
-        .filter(draws::draw_at.le(now()))
+        .filter(draws::draw_at.le(t))
         .select(draws::offer_id)
-        .load(conn)?;
-    for id in due {
-        run(conn, &id)?;
-    }
-    let rows: Vec<(Entry, Draw, Offer)> = draw_entries::table
+        .load(conn)?)
+}
+
+/// The visitor's entries with their draw and offer, latest draw first.
+pub fn entries_of_visitor(
+    conn: &mut DbConn,
+    visitor_id: &str,
+) -> Result<Vec<(Entry, Draw, Offer)>, AppError> {
+    Ok(draw_entries::table
         .inner_join(draws::table.on(draws::offer_id.eq(draw_entries::offer_id)))
         .inner_join(offers::table.on(offers::id.eq(draw_entries::offer_id)))
         .filter(draw_entries::visitor_id.eq(visitor_id))
         .order(draws::draw_at.desc())
         .select((Entry::as_select(), Draw::as_select(), Offer::as_select()))
-        .load(conn)?;
-    let t = now();
-    let mut out = Vec::new();
-    for (e, d, o) in rows {
-        let coupon = match &e.coupon_id {
-            Some(cid) => {
-                let c = super::issuance::find_coupon(conn, cid)?;
-                Some(views::coupon(&c, Some(&o), keys.coupon(&c.code), t))
-            }
-            None => None,
-        };
-        let mut v = entry_view(&e, &d, coupon);
-        v["offer"] = views::offer_brief(&o);
-        out.push(v);
-    }
-    Ok(out)
+        .load(conn)?)
 }
 
 /// Adds the new triggers' settings (and, for officials, entries and purchases) to the offers

@@ -239,9 +239,11 @@ pub mod audit_names;
 pub mod budget;
 pub mod cache;
 pub mod catalog;
+pub mod checkins;
+pub mod coupons;
+pub mod devices;
 pub mod draws;
 pub mod images;
-pub mod issuance;
 pub mod ledger;
 pub mod locks;
 pub mod merchant_cards;
@@ -259,6 +261,7 @@ pub mod staff;
 pub mod stats;
 pub mod traffic;
 pub mod verification;
+pub mod visitors;
 pub mod walk;
 
 /// Inserts many rows in one statement. diesel's multi-backend connection has no batch

@@ -174,7 +174,7 @@ impl Offer {
     /// When a coupon of this offer issued at `issued_at` expires: after its validity in days,
     /// and never after the offer's last valid moment.
     pub fn coupon_expiry(&self, issued_at: NaiveDateTime) -> NaiveDateTime {
-        (issued_at + chrono::Duration::days(i64::from(self.valid_days))).min(self.valid_until)
+        crate::domain::issuance::expires_at(issued_at, self.valid_days, self.valid_until)
     }
 }
 

@@ -7,17 +7,14 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde_json::{json, Value};
-use sha2::{Digest, Sha256};
 
-use super::cache::Caches;
 use super::catalog::new_id;
 use super::models::*;
 use super::schema::*;
-use super::{write_tx, DbConn};
-use crate::domain::payload::KeyRing;
-use crate::domain::time::{macau_day, now, to_rfc3339};
+use super::DbConn;
+use crate::domain::issuance;
+use crate::domain::time::macau_day;
 use crate::error::{AppError, Code};
-use crate::views;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = purchases)]
@@ -44,19 +41,6 @@ pub struct PurchaseStamp {
     pub spend_avos: i64,
     pub purchase_id: String,
     pub created_at: NaiveDateTime,
-}
-
-pub fn purchase_view(p: &Purchase) -> Value {
-    json!({
-        "id": p.id,
-        "campaign_id": p.campaign_id,
-        "merchant_id": p.merchant_id,
-        "spend_avos": p.spend_avos,
-        "stamped": p.stamped,
-        "redemption_id": p.redemption_id,
-        "day": p.day,
-        "created_at": to_rfc3339(p.created_at),
-    })
 }
 
 /// The per-stamp minimum spend of `purchases` offers.
@@ -184,31 +168,20 @@ pub fn record_in_tx(
         .filter(|o| o.trigger_type == "purchases" && o.campaign_id == campaign_id)
         .collect();
     // Offers for verified persons wait until the visitor verifies (then `issue_held_back`).
-    if due.iter().any(|o| o.requires_verified)
-        && !super::verification::is_verified(conn, visitor_id)?
-    {
+    if due.iter().any(|o| o.requires_verified) && !super::visitors::is_verified(conn, visitor_id)? {
         due.retain(|o| !o.requires_verified);
     }
     let mins = min_spends(conn, &due.iter().map(|o| o.id.clone()).collect::<Vec<_>>())?;
     let mut coupons = Vec::new();
     let mut thresholds = Vec::new();
-    let visitor_ref: Option<String> = visitors::table
-        .find(visitor_id)
-        .select(visitors::ref_)
-        .first(conn)
-        .optional()?
-        .flatten();
+    let visitor_ref = super::visitors::traffic_ref(conn, visitor_id)?;
     for o in due {
         let min = mins.get(&o.id).copied().unwrap_or(0);
         let every = i64::from(o.trigger_count.unwrap_or(1));
         let count = stamp_count(conn, campaign_id, visitor_id, min)?;
-        let entitled = crate::domain::checkin::entitled_by_checkins(
-            count,
-            every,
-            i64::from(o.per_visitor_limit),
-        );
+        let entitled = issuance::entitled_by_count(count, every, i64::from(o.per_visitor_limit));
         if entitled > 0 {
-            let (got, _) = super::issuance::issue_entitled(
+            let (got, _) = super::coupons::issue_entitled(
                 conn,
                 o,
                 visitor_id,
@@ -218,12 +191,15 @@ pub fn record_in_tx(
             )?;
             coupons.extend(got);
         }
-        if min == 0 && o.issued < o.stock {
-            thresholds.extend((1..=i64::from(o.per_visitor_limit)).map(|k| k * every));
+        if min == 0 && issuance::in_stock(o.issued, o.stock) {
+            thresholds.extend(issuance::thresholds(
+                o.trigger_count.unwrap_or(1),
+                o.per_visitor_limit,
+            ));
         }
     }
     let stamps = stamp_count(conn, campaign_id, visitor_id, 0)?;
-    let next_reward_at = crate::domain::checkin::next_reward_at(stamps, &thresholds);
+    let next_reward_at = issuance::next_reward_at(stamps, &thresholds);
     Ok(Recorded {
         purchase,
         stamps,
@@ -232,60 +208,29 @@ pub fn record_in_tx(
     })
 }
 
-pub struct PurchaseRequest {
-    pub merchant_id: String,
-    pub user_id: String,
-    pub visitor: String,
-    pub spend_avos: i64,
-    pub idempotency_key: String,
-    pub campaign: Option<String>,
-}
-
-fn request_hash(r: &PurchaseRequest, visitor_id: &str) -> String {
-    let mut h = Sha256::new();
-    h.update(format!(
-        "purchase|{visitor_id}|{}|{}",
-        r.spend_avos,
-        r.campaign.as_deref().unwrap_or("")
-    ));
-    data_encoding::HEXLOWER.encode(&h.finalize())
-}
-
-fn stored(
+/// The idempotency record of a till's key: `(request hash, status, stored answer)`.
+pub fn stored_answer(
     conn: &mut DbConn,
     merchant_id: &str,
     key: &str,
-    hash: &str,
-) -> Result<Option<(u16, Value)>, AppError> {
-    let found: Option<IdempotencyKey> = idempotency_keys::table
+) -> Result<Option<IdempotencyKey>, AppError> {
+    Ok(idempotency_keys::table
         .filter(idempotency_keys::merchant_id.eq(merchant_id))
         .filter(idempotency_keys::key.eq(key))
         .select(IdempotencyKey::as_select())
         .first(conn)
-        .optional()?;
-    match found {
-        None => Ok(None),
-        Some(s) if s.request_hash != hash => Err(AppError::rule(
-            Code::IdempotencyConflict,
-            "This idempotency key was already used for a different request.",
-        )),
-        Some(s) => {
-            let body: Value =
-                serde_json::from_str(&s.response).map_err(|e| AppError::Internal(e.into()))?;
-            Ok(Some((s.status_code as u16, body)))
-        }
-    }
+        .optional()?)
 }
 
-/// The visitor a scanned wallet card names.
-pub fn card_visitor(keys: &KeyRing, text: &str) -> Result<String, AppError> {
-    keys.verify_visitor_card(text)
-        .map(|u| u.to_string())
-        .ok_or_else(|| AppError::rule(Code::InvalidCard, "This is not a visitor's wallet card."))
+pub fn store_answer(conn: &mut DbConn, k: &IdempotencyKey) -> Result<(), AppError> {
+    diesel::insert_into(idempotency_keys::table)
+        .values(k)
+        .execute(conn)?;
+    Ok(())
 }
 
 /// The running campaign a merchant takes part in (the one named, or the latest started).
-fn live_campaign(
+pub fn live_campaign(
     conn: &mut DbConn,
     merchant_id: &str,
     wanted: Option<&str>,
@@ -316,188 +261,58 @@ fn live_campaign(
     })
 }
 
-/// Records a purchase scanned at the till. Returns the HTTP status and body (kept for retries:
-/// the same key answers the same).
-pub fn record(
-    conn: &mut DbConn,
-    keys: &KeyRing,
-    caches: &Caches,
-    req: PurchaseRequest,
-) -> Result<(u16, Value), AppError> {
-    let visitor_id = card_visitor(keys, &req.visitor)?;
-    let hash = request_hash(&req, &visitor_id);
-    if let Some(prev) = stored(conn, &req.merchant_id, &req.idempotency_key, &hash)? {
-        return Ok(prev);
-    }
-    let t = now();
-    super::operations::ensure_not_suspended(conn, &req.merchant_id)?;
-    let campaign = live_campaign(conn, &req.merchant_id, req.campaign.as_deref(), t)?;
-    let known: i64 = visitors::table.find(&visitor_id).count().get_result(conn)?;
-    if known == 0 {
-        return Err(AppError::rule(
-            Code::InvalidCard,
-            "This wallet card belongs to no visitor here.",
-        ));
-    }
-    let offers = caches.offers(conn, &campaign.id)?;
-    let result = write_tx(conn, |conn| {
-        super::issuance::lock_visitor_for_trigger(conn, &visitor_id)?;
-        let r = record_in_tx(
-            conn,
-            &offers,
-            &campaign.id,
-            &req.merchant_id,
-            &visitor_id,
-            Some(&req.user_id),
-            req.spend_avos,
-            None,
-            t,
-        )?;
-        let mut stamps = json!({"count": r.stamps});
-        if let Some(n) = r.next_reward_at {
-            stamps["next_reward_at"] = json!(n);
-        }
-        let body = json!({
-            "purchase": purchase_view(&r.purchase),
-            "stamps": stamps,
-            "coupons": r.coupons.iter()
-                .map(|(c, o)| views::coupon(c, Some(o), keys.coupon(&c.code), t))
-                .collect::<Vec<_>>(),
-        });
-        diesel::insert_into(idempotency_keys::table)
-            .values(IdempotencyKey {
-                merchant_id: req.merchant_id.clone().into(),
-                key: req.idempotency_key.clone(),
-                request_hash: hash.clone(),
-                status_code: 201,
-                response: body.to_string(),
-                created_at: t,
-            })
-            .execute(conn)?;
-        Ok(body)
-    });
-    match result {
-        Ok(body) => {
-            crate::telemetry::count("bairro_purchases_total", 1);
-            Ok((201, body))
-        }
-        Err(AppError::Conflict(e)) => {
-            // The same key from a retry that committed first.
-            if let Some(prev) = stored(conn, &req.merchant_id, &req.idempotency_key, &hash)? {
-                return Ok(prev);
-            }
-            Err(AppError::Conflict(e))
-        }
-        Err(e) => Err(e),
-    }
-}
-
-/// A visitor's stamp cards: per campaign with stamps or `purchases` offers, the stamps and
-/// each offer's progress.
-pub fn my_cards(conn: &mut DbConn, visitor_id: &str) -> Result<Vec<Value>, AppError> {
-    let t = now();
-    let stamps: Vec<PurchaseStamp> = purchase_stamps::table
+/// A visitor's purchase stamps in every campaign, oldest first.
+pub fn stamps_of(conn: &mut DbConn, visitor_id: &str) -> Result<Vec<PurchaseStamp>, AppError> {
+    Ok(purchase_stamps::table
         .filter(purchase_stamps::visitor_id.eq(visitor_id))
         .order(purchase_stamps::created_at.asc())
         .select(PurchaseStamp::as_select())
-        .load(conn)?;
-    let offers: Vec<(Offer, Campaign)> = offers::table
+        .load(conn)?)
+}
+
+/// The `purchases` offers of published campaigns not yet ended at `t`, with their campaign.
+pub fn open_offers(
+    conn: &mut DbConn,
+    t: NaiveDateTime,
+) -> Result<Vec<(Offer, Campaign)>, AppError> {
+    Ok(offers::table
         .inner_join(campaigns::table.on(campaigns::id.eq(offers::campaign_id)))
         .filter(offers::trigger_type.eq("purchases"))
         .filter(campaigns::status.eq("published"))
         .filter(campaigns::ends_at.gt(t))
         .select((Offer::as_select(), Campaign::as_select()))
-        .load(conn)?;
-    let mut ids: Vec<String> = stamps.iter().map(|s| s.campaign_id.clone()).collect();
-    ids.extend(offers.iter().map(|(o, _)| o.campaign_id.clone()));
-    ids.sort();
-    ids.dedup();
-    let mins = min_spends(
-        conn,
-        &offers.iter().map(|(o, _)| o.id.clone()).collect::<Vec<_>>(),
-    )?;
-    let merchant_names: std::collections::HashMap<String, String> = merchants::table
-        .filter(
-            merchants::id.eq_any(
-                stamps
-                    .iter()
-                    .map(|s| s.merchant_id.clone())
-                    .collect::<Vec<_>>(),
-            ),
-        )
+        .load(conn)?)
+}
+
+/// Merchants' names (JSON of `Names`) by id.
+pub fn merchant_names(
+    conn: &mut DbConn,
+    ids: Vec<String>,
+) -> Result<std::collections::HashMap<String, String>, AppError> {
+    Ok(merchants::table
+        .filter(merchants::id.eq_any(ids))
         .select((merchants::id, merchants::name))
         .load::<(String, String)>(conn)?
         .into_iter()
-        .collect();
-    let mut out = Vec::new();
-    for cid in ids {
-        let camp = match offers.iter().find(|(_, c)| c.id == cid) {
-            Some((_, c)) => c.clone(),
-            None => super::catalog::find_campaign(conn, &cid)?,
-        };
-        let mine: Vec<&PurchaseStamp> = stamps.iter().filter(|s| s.campaign_id == cid).collect();
-        let held: std::collections::HashMap<String, i64> = coupons::table
-            .filter(coupons::visitor_id.eq(visitor_id))
-            .filter(coupons::campaign_id.eq(&cid))
-            .group_by(coupons::offer_id)
-            .select((coupons::offer_id, diesel::dsl::count_star()))
-            .load::<(String, i64)>(conn)?
-            .into_iter()
-            .collect();
-        let progress: Vec<Value> = offers
-            .iter()
-            .filter(|(o, _)| o.campaign_id == cid)
-            .map(|(o, _)| {
-                let min = mins.get(&o.id).copied().unwrap_or(0);
-                json!({
-                    "offer": views::offer_brief(o),
-                    "offer_id": o.id,
-                    "every": o.trigger_count.unwrap_or(1),
-                    "min_spend_avos": min,
-                    "stamps": mine.iter().filter(|s| s.spend_avos >= min).count(),
-                    "coupons": held.get(&o.id).copied().unwrap_or(0),
-                    "per_visitor_limit": o.per_visitor_limit,
-                })
-            })
-            .collect();
-        out.push(json!({
-            "campaign": {"id": camp.id, "slug": camp.slug, "name": crate::domain::names::Names::from_json(&camp.name)},
-            "count": mine.len(),
-            "stamps": mine.iter().map(|s| json!({
-                "merchant_id": s.merchant_id,
-                "merchant_name": merchant_names.get(&s.merchant_id).map(|n| crate::domain::names::Names::from_json(n)),
-                "day": s.day,
-                "spend_avos": s.spend_avos,
-            })).collect::<Vec<_>>(),
-            "offers": progress,
-        }));
-    }
-    Ok(out)
+        .collect())
 }
 
-/// What the till shows after a scan: the visitor's stamps in the merchant's running campaign.
-pub fn till_view(
+/// Whether the visitor has a stamp of this merchant on this day in the campaign.
+pub fn stamped_on(
     conn: &mut DbConn,
-    keys: &KeyRing,
+    campaign_id: &str,
+    visitor_id: &str,
     merchant_id: &str,
-    card: &str,
-) -> Result<Value, AppError> {
-    let visitor_id = card_visitor(keys, card)?;
-    let t = now();
-    let campaign = live_campaign(conn, merchant_id, None, t)?;
-    let count = stamp_count(conn, &campaign.id, &visitor_id, 0)?;
-    let today: i64 = purchase_stamps::table
-        .filter(purchase_stamps::campaign_id.eq(&campaign.id))
-        .filter(purchase_stamps::visitor_id.eq(&visitor_id))
+    day: chrono::NaiveDate,
+) -> Result<bool, AppError> {
+    let n: i64 = purchase_stamps::table
+        .filter(purchase_stamps::campaign_id.eq(campaign_id))
+        .filter(purchase_stamps::visitor_id.eq(visitor_id))
         .filter(purchase_stamps::merchant_id.eq(merchant_id))
-        .filter(purchase_stamps::day.eq(macau_day(t)))
+        .filter(purchase_stamps::day.eq(day))
         .count()
         .get_result(conn)?;
-    Ok(json!({
-        "campaign_id": campaign.id,
-        "stamps": {"count": count},
-        "stamped_here_today": today > 0,
-    }))
+    Ok(n > 0)
 }
 
 /// A merchant's recent purchases (the till's list).
@@ -505,14 +320,13 @@ pub fn list_for_merchant(
     conn: &mut DbConn,
     merchant_id: &str,
     limit: i64,
-) -> Result<Vec<Value>, AppError> {
-    let rows: Vec<Purchase> = purchases::table
+) -> Result<Vec<Purchase>, AppError> {
+    Ok(purchases::table
         .filter(purchases::merchant_id.eq(merchant_id))
         .order(purchases::created_at.desc())
         .limit(limit)
         .select(Purchase::as_select())
-        .load(conn)?;
-    Ok(rows.iter().map(purchase_view).collect())
+        .load(conn)?)
 }
 
 /// Per offer of a campaign: purchases and their spend (for the official's offer list).
@@ -569,46 +383,6 @@ pub fn add_to_overview(conn: &mut DbConn, v: &mut Value) -> Result<(), AppError>
     Ok(())
 }
 
-/// Fraud signal: many card purchases recorded from one till (one login) within a minute —
-/// stamps being farmed at a counter. Redemptions have their own burst signal.
-pub fn till_bursts(
-    conn: &mut DbConn,
-    campaign_id: &str,
-    r: &super::stats::Range,
-) -> Result<Vec<Value>, AppError> {
-    use super::signals::{densest, BURST_COUNT, BURST_WINDOW};
-    let rows: Vec<(String, Option<String>, String, NaiveDateTime)> = purchases::table
-        .filter(purchases::campaign_id.eq(campaign_id))
-        .filter(purchases::redemption_id.is_null())
-        .filter(purchases::day.between(r.from, r.to))
-        .order(purchases::created_at.asc())
-        .select((
-            purchases::id,
-            purchases::user_id,
-            purchases::merchant_id,
-            purchases::created_at,
-        ))
-        .load(conn)?;
-    let mut by_till: std::collections::BTreeMap<(String, String), Vec<(NaiveDateTime, String)>> =
-        Default::default();
-    for (id, user, merchant, t) in rows {
-        by_till
-            .entry((user.unwrap_or_default(), merchant))
-            .or_default()
-            .push((t, id));
-    }
-    let mut out = Vec::new();
-    for ((user, merchant), times) in &by_till {
-        let (n, window) = densest(times, BURST_WINDOW);
-        if n >= BURST_COUNT {
-            out.push(json!({"kind": "till_purchase_burst", "user_id": user, "merchant_id": merchant,
-                "detail": format!("{n} purchases recorded within {} seconds from one till", BURST_WINDOW.num_seconds()),
-                "evidence": {"purchase_ids": window.iter().map(|x| &x.1).collect::<Vec<_>>(), "from": to_rfc3339(window[0].0)}}));
-        }
-    }
-    Ok(out)
-}
-
 /// At verification: the `purchases` offers a visitor earned while unverified, if stock and
 /// budget remain. Runs in the verification's transaction (which holds the visitor's lock).
 pub fn issue_held_back(
@@ -634,14 +408,14 @@ pub fn issue_held_back(
     for o in &offers {
         let min = mins.get(&o.id).copied().unwrap_or(0);
         let count = stamp_count(conn, &o.campaign_id, visitor_id, min)?;
-        let entitled = crate::domain::checkin::entitled_by_checkins(
+        let entitled = issuance::entitled_by_count(
             count,
             i64::from(o.trigger_count.unwrap_or(1)),
             i64::from(o.per_visitor_limit),
         );
         if entitled > 0 {
             let (got, _) =
-                super::issuance::issue_entitled(conn, o, visitor_id, entitled, t, visitor_ref)?;
+                super::coupons::issue_entitled(conn, o, visitor_id, entitled, t, visitor_ref)?;
             out.extend(got);
         }
     }

@@ -179,10 +179,49 @@ pub fn campaign(conn: &mut DbConn, cid: &str, r: Range) -> Result<Value, AppErro
             "evidence": {"refusals": evidence.iter().map(|(id, reason, t)| json!({"id": id, "reason": reason, "at": to_rfc3339(*t)})).collect::<Vec<_>>()}}));
     }
     // 6. Bursts of purchases recorded from one till (scanned wallet cards).
-    signals.extend(super::purchases::till_bursts(conn, cid, &r)?);
+    signals.extend(till_bursts(conn, cid, &r)?);
     Ok(
         json!({"campaign_id": cid, "from": r.from.to_string(), "to": r.to.to_string(), "signals": signals}),
     )
+}
+
+/// Fraud signal: many card purchases recorded from one till (one login) within a minute —
+/// stamps being farmed at a counter. Redemptions have their own burst signal.
+pub fn till_bursts(
+    conn: &mut DbConn,
+    campaign_id: &str,
+    r: &Range,
+) -> Result<Vec<Value>, AppError> {
+    let rows: Vec<(String, Option<String>, String, NaiveDateTime)> = purchases::table
+        .filter(purchases::campaign_id.eq(campaign_id))
+        .filter(purchases::redemption_id.is_null())
+        .filter(purchases::day.between(r.from, r.to))
+        .order(purchases::created_at.asc())
+        .select((
+            purchases::id,
+            purchases::user_id,
+            purchases::merchant_id,
+            purchases::created_at,
+        ))
+        .load(conn)?;
+    let mut by_till: std::collections::BTreeMap<(String, String), Vec<(NaiveDateTime, String)>> =
+        Default::default();
+    for (id, user, merchant, t) in rows {
+        by_till
+            .entry((user.unwrap_or_default(), merchant))
+            .or_default()
+            .push((t, id));
+    }
+    let mut out = Vec::new();
+    for ((user, merchant), times) in &by_till {
+        let (n, window) = densest(times, BURST_WINDOW);
+        if n >= BURST_COUNT {
+            out.push(json!({"kind": "till_purchase_burst", "user_id": user, "merchant_id": merchant,
+                "detail": format!("{n} purchases recorded within {} seconds from one till", BURST_WINDOW.num_seconds()),
+                "evidence": {"purchase_ids": window.iter().map(|x| &x.1).collect::<Vec<_>>(), "from": to_rfc3339(window[0].0)}}));
+        }
+    }
+    Ok(out)
 }
 
 #[cfg(test)]

@@ -7,7 +7,7 @@ use diesel::prelude::*;
 
 use super::models::{Coupon, Offer};
 use super::schema::*;
-use super::{issuance, write_tx, DbConn};
+use super::{visitors as visitor_rows, write_tx, DbConn};
 use crate::domain::verification::{LOCK_FOR, MAX_WRONG_CODES};
 use crate::error::AppError;
 
@@ -19,7 +19,7 @@ pub struct AddressKey {
     pub hint: String,
 }
 
-fn locked_until(
+pub fn locked_until(
     conn: &mut DbConn,
     hash: &str,
     t: NaiveDateTime,
@@ -32,7 +32,7 @@ fn locked_until(
     Ok(until.flatten().filter(|u| *u > t))
 }
 
-fn rate_limited(until: NaiveDateTime, t: NaiveDateTime) -> AppError {
+pub fn rate_limited(until: NaiveDateTime, t: NaiveDateTime) -> AppError {
     AppError::RateLimited {
         retry_after_secs: (until - t).num_seconds().max(1) as u64,
     }
@@ -50,23 +50,6 @@ pub fn visitor_locale(conn: &mut DbConn, visitor_id: &str) -> Result<String, App
 
 pub fn unknown_visitor() -> AppError {
     AppError::Unauthorized("this visitor is unknown here; sign up again".into())
-}
-
-pub fn visitor_exists(conn: &mut DbConn, visitor_id: &str) -> Result<bool, AppError> {
-    Ok(visitors::table
-        .find(visitor_id)
-        .count()
-        .get_result::<i64>(conn)?
-        > 0)
-}
-
-/// Whether the visitor has verified a phone number or an e-mail.
-pub fn is_verified(conn: &mut DbConn, visitor_id: &str) -> Result<bool, AppError> {
-    Ok(visitor_addresses::table
-        .filter(visitor_addresses::visitor_id.eq(visitor_id))
-        .count()
-        .get_result::<i64>(conn)?
-        > 0)
 }
 
 /// The verified addresses of a wallet: `(channel, hint, verified_at)`.
@@ -155,113 +138,61 @@ pub enum Confirmed {
     Expired,
 }
 
-/// Checks a typed code and, when right, binds the address to a wallet: the caller's, or the
-/// one the address already has (the caller's device joins it). Runs again when another
-/// confirmation of the same address won the race, so it then joins that wallet.
-pub fn confirm(
+/// The pending code of an address for this visitor: `(code hash, expires_at)`.
+pub fn pending_code(
     conn: &mut DbConn,
+    hash: &str,
     visitor_id: &str,
-    addr: &AddressKey,
-    typed_hash: Option<&str>,
-    t: NaiveDateTime,
-) -> Result<Confirmed, AppError> {
-    let mut attempt = 0;
-    loop {
-        attempt += 1;
-        match write_tx(conn, |conn| {
-            confirm_once(conn, visitor_id, addr, typed_hash, t)
-        }) {
-            Err(AppError::Conflict(_)) if attempt < 5 => continue,
-            Err(AppError::Unavailable(_)) if attempt < 5 => continue,
-            other => return other,
-        }
-    }
-}
-
-fn confirm_once(
-    conn: &mut DbConn,
-    visitor_id: &str,
-    addr: &AddressKey,
-    typed_hash: Option<&str>,
-    t: NaiveDateTime,
-) -> Result<Confirmed, AppError> {
-    if let Some(until) = locked_until(conn, &addr.hash, t)? {
-        return Err(rate_limited(until, t));
-    }
-    let pending: Option<(String, NaiveDateTime)> = verification_codes::table
-        .find((&addr.hash, visitor_id))
+) -> Result<Option<(String, NaiveDateTime)>, AppError> {
+    Ok(verification_codes::table
+        .find((hash, visitor_id))
         .select((
             verification_codes::code_hash,
             verification_codes::expires_at,
         ))
         .first(conn)
-        .optional()?;
-    let right = match (&pending, typed_hash) {
-        (Some((stored, _)), Some(typed)) => constant_eq(stored, typed),
-        _ => false,
-    };
-    if !right {
-        return count_wrong(conn, &addr.hash, t);
-    }
-    let (_, expires_at) = pending.expect("checked");
-    if expires_at <= t {
-        return Ok(Confirmed::Expired);
-    }
-    diesel::delete(verification_codes::table.find((&addr.hash, visitor_id))).execute(conn)?;
-    diesel::update(verification_locks::table.find(&addr.hash))
-        .set(verification_locks::failures.eq(0))
-        .execute(conn)?;
-    issuance::lock_visitor(conn, visitor_id)?;
-    let owner: Option<String> = visitor_addresses::table
-        .find(&addr.hash)
-        .select(visitor_addresses::visitor_id)
-        .first(conn)
-        .optional()?;
-    let (wallet, joined) = match owner {
-        Some(w) if w == visitor_id => (w, false),
-        Some(w) => {
-            if !is_verified(conn, visitor_id)? {
-                join(conn, visitor_id, &w)?;
-                super::purchases::join(conn, visitor_id, &w)?;
-            }
-            (w, true)
-        }
-        None => {
-            diesel::insert_into(visitor_addresses::table)
-                .values((
-                    visitor_addresses::address_hash.eq(&addr.hash),
-                    visitor_addresses::visitor_id.eq(visitor_id),
-                    visitor_addresses::channel.eq(addr.channel),
-                    visitor_addresses::hint.eq(&addr.hint),
-                    visitor_addresses::verified_at.eq(t),
-                ))
-                .execute(conn)?;
-            (visitor_id.to_string(), false)
-        }
-    };
-    let visitor_ref: Option<String> = visitors::table
-        .find(&wallet)
-        .select(visitors::ref_)
-        .first(conn)?;
-    let coupons = issue_held_back(conn, &wallet, visitor_ref.as_deref(), t)?;
-    Ok(Confirmed::Wallet {
-        visitor_id: wallet,
-        joined,
-        coupons,
-        visitor_ref,
-    })
+        .optional()?)
 }
 
-fn constant_eq(a: &str, b: &str) -> bool {
-    a.len() == b.len()
-        && a.bytes()
-            .zip(b.bytes())
-            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
-            == 0
+/// A right code is used up, and the address's wrong tries forgotten.
+pub fn code_used(conn: &mut DbConn, hash: &str, visitor_id: &str) -> Result<(), AppError> {
+    diesel::delete(verification_codes::table.find((hash, visitor_id))).execute(conn)?;
+    diesel::update(verification_locks::table.find(hash))
+        .set(verification_locks::failures.eq(0))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// The wallet an address belongs to.
+pub fn owner(conn: &mut DbConn, hash: &str) -> Result<Option<String>, AppError> {
+    Ok(visitor_addresses::table
+        .find(hash)
+        .select(visitor_addresses::visitor_id)
+        .first(conn)
+        .optional()?)
+}
+
+/// Binds an address to a wallet (the hash is the primary key: one address, one wallet).
+pub fn bind(
+    conn: &mut DbConn,
+    addr: &AddressKey,
+    visitor_id: &str,
+    t: NaiveDateTime,
+) -> Result<(), AppError> {
+    diesel::insert_into(visitor_addresses::table)
+        .values((
+            visitor_addresses::address_hash.eq(&addr.hash),
+            visitor_addresses::visitor_id.eq(visitor_id),
+            visitor_addresses::channel.eq(addr.channel),
+            visitor_addresses::hint.eq(&addr.hint),
+            visitor_addresses::verified_at.eq(t),
+        ))
+        .execute(conn)?;
+    Ok(())
 }
 
 /// Counts a wrong code against the address; the fifth locks it for a while and drops its codes.
-fn count_wrong(conn: &mut DbConn, hash: &str, t: NaiveDateTime) -> Result<Confirmed, AppError> {
+pub fn count_wrong(conn: &mut DbConn, hash: &str, t: NaiveDateTime) -> Result<Confirmed, AppError> {
     let n = diesel::update(verification_locks::table.find(hash))
         .set(verification_locks::failures.eq(verification_locks::failures + 1))
         .execute(conn)?;
@@ -290,8 +221,8 @@ fn count_wrong(conn: &mut DbConn, hash: &str, t: NaiveDateTime) -> Result<Confir
 /// A new device's visitor joins the wallet of its address: its check-ins and coupons move
 /// over where the wallet has room (one check-in per point and day; per-person limits),
 /// and what does not fit stays behind with the device's old, now unused, visitor.
-fn join(conn: &mut DbConn, from: &str, into: &str) -> Result<(), AppError> {
-    issuance::lock_visitor(conn, into)?;
+pub fn join(conn: &mut DbConn, from: &str, into: &str) -> Result<(), AppError> {
+    visitor_rows::lock(conn, into)?;
     let have: std::collections::HashSet<(String, chrono::NaiveDate)> = checkins::table
         .filter(checkins::visitor_id.eq(into))
         .select((checkins::point_id, checkins::day))
@@ -332,47 +263,4 @@ fn join(conn: &mut DbConn, from: &str, into: &str) -> Result<(), AppError> {
     }
     tracing::info!(device_visitor = %from, wallet = %into, "a device joined its owner's wallet");
     Ok(())
-}
-
-/// Issues what the wallet earned and was held back while unverified (sign-up and check-in
-/// offers that need a verified visitor), in every running campaign, if stock remains.
-fn issue_held_back(
-    conn: &mut DbConn,
-    wallet: &str,
-    visitor_ref: Option<&str>,
-    t: NaiveDateTime,
-) -> Result<Vec<(Coupon, Offer)>, AppError> {
-    let running: Vec<String> = campaigns::table
-        .filter(campaigns::status.eq("published"))
-        .filter(campaigns::starts_at.le(t))
-        .filter(campaigns::ends_at.gt(t))
-        .select(campaigns::id)
-        .load(conn)?;
-    let mut out = Vec::new();
-    for c in running {
-        let offers = super::catalog::offers_of(conn, &c)?;
-        if !offers.iter().any(|o| {
-            o.requires_verified && ["signup", "checkins"].contains(&o.trigger_type.as_str())
-        }) {
-            continue;
-        }
-        let points = issuance::stamps(conn, wallet, &c)?;
-        out.extend(issuance::issue_earned(
-            conn,
-            &offers,
-            wallet,
-            points,
-            None,
-            visitor_ref,
-            t,
-            true,
-        )?);
-    }
-    out.extend(super::purchases::issue_held_back(
-        conn,
-        wallet,
-        visitor_ref,
-        t,
-    )?);
-    Ok(out)
 }

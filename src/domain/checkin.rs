@@ -1,11 +1,13 @@
-//! Where a check-in is accepted or refused: the rules, in order, as one plain function.
-//! The database then adds the rules it enforces itself (one check-in per visitor, point and
-//! Macau day; one answer per nonce).
+//! Where a check-in is accepted or refused: the rules, in order, as plain functions
+//! (`scan_method` for what the code names, `judge` for time, rotation, campaign and place),
+//! and the answer each refusal gets. The database then adds the rules it enforces itself (one
+//! check-in per visitor, point and Macau day; one answer per nonce).
 
 use chrono::{Duration, NaiveDateTime};
 
 use super::geo;
 use super::payload::{check_rotation, PayloadError};
+use crate::error::{AppError, Code};
 
 /// How late an offline scan may be uploaded.
 pub const MAX_OFFLINE_UPLOAD: Duration = Duration::hours(6);
@@ -22,6 +24,10 @@ pub enum Refusal {
     OutsideGeofence,
     LocationRequired,
     CampaignNotActive,
+    /// The point has been retired by the campaign's operators.
+    PointRetired,
+    /// One check-in per visitor, point and Macau day (held by the database).
+    AlreadyCheckedIn,
 }
 
 impl Refusal {
@@ -32,8 +38,71 @@ impl Refusal {
             Refusal::OutsideGeofence => "outside_geofence",
             Refusal::LocationRequired => "location_required",
             Refusal::CampaignNotActive => "campaign_not_active",
+            Refusal::PointRetired => "point_retired",
+            Refusal::AlreadyCheckedIn => "already_checked_in",
         }
     }
+
+    /// The answer the visitor gets.
+    pub fn error(self) -> AppError {
+        let (code, detail) = match self {
+            Refusal::LateOfflineScan => {
+                return AppError::rule_with(
+                    Code::PayloadExpired,
+                    "This point's code changes every few seconds, so a scan saved offline cannot be sent later; scan the code on the screen again while online.",
+                    serde_json::json!({"reason": "offline_scan_too_late"}),
+                )
+            }
+            Refusal::InvalidPayload => (
+                Code::InvalidPayload,
+                "This code is not a valid check-in code.",
+            ),
+            Refusal::PayloadExpired => (
+                Code::PayloadExpired,
+                "This code has expired; scan the code shown now.",
+            ),
+            Refusal::OutsideGeofence => (
+                Code::OutsideGeofence,
+                "You are too far from this check-in point.",
+            ),
+            Refusal::LocationRequired => (
+                Code::LocationRequired,
+                "This check-in point needs your location.",
+            ),
+            Refusal::CampaignNotActive => (
+                Code::CampaignNotActive,
+                "This campaign is not running at the moment.",
+            ),
+            Refusal::PointRetired => (Code::PointRetired, "This check-in point has been retired."),
+            Refusal::AlreadyCheckedIn => (
+                Code::AlreadyCheckedIn,
+                "You have already checked in here today; come back tomorrow.",
+            ),
+        };
+        AppError::rule(code, detail)
+    }
+}
+
+/// The method a check-in is recorded with. A short code typed from the poster names the point
+/// whatever mode the scan screen was in, so the check-in takes the point's own kind; a
+/// rotating point has no short code that counts. A plain QR stand only takes QR scans (an AR
+/// check-in needs an AR marker).
+pub fn scan_method(
+    point_kind: &str,
+    point_rotating: bool,
+    typed_code: bool,
+    method: &str,
+) -> Result<String, Refusal> {
+    if typed_code {
+        if point_rotating {
+            return Err(Refusal::InvalidPayload);
+        }
+        return Ok(point_kind.to_string());
+    }
+    if point_kind == "qr" && method == "ar" {
+        return Err(Refusal::InvalidPayload);
+    }
+    Ok(method.to_string())
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -115,20 +184,6 @@ pub fn judge(
         None => {}
     }
     Ok(scanned_at)
-}
-
-/// What the next reward needs: the smallest check-in threshold above `count`.
-pub fn next_reward_at(count: i64, thresholds: &[i64]) -> Option<i64> {
-    thresholds.iter().copied().filter(|t| *t > count).min()
-}
-
-/// How many coupons of an offer a visitor is entitled to by distinct points visited:
-/// one for every `every` points, up to the per-visitor limit.
-pub fn entitled_by_checkins(distinct_points: i64, every: i64, per_visitor_limit: i64) -> i64 {
-    if every <= 0 {
-        return 0;
-    }
-    (distinct_points / every).min(per_visitor_limit)
 }
 
 #[cfg(test)]
@@ -289,11 +344,36 @@ mod tests {
     }
 
     #[test]
-    fn rewards() {
-        assert_eq!(next_reward_at(1, &[2, 5]), Some(2));
-        assert_eq!(next_reward_at(5, &[2, 5]), None);
-        assert_eq!(entitled_by_checkins(5, 2, 3), 2);
-        assert_eq!(entitled_by_checkins(9, 2, 3), 3);
-        assert_eq!(entitled_by_checkins(1, 2, 3), 0);
+    fn scan_method_follows_the_point() {
+        assert_eq!(scan_method("qr", false, false, "qr"), Ok("qr".into()));
+        assert_eq!(scan_method("ar", false, false, "qr"), Ok("qr".into()));
+        assert_eq!(
+            scan_method("qr", false, false, "ar"),
+            Err(Refusal::InvalidPayload)
+        );
+        assert_eq!(scan_method("ar", false, true, "qr"), Ok("ar".into()));
+        assert_eq!(
+            scan_method("qr", true, true, "qr"),
+            Err(Refusal::InvalidPayload)
+        );
+    }
+
+    #[test]
+    fn refusals_answer_their_codes() {
+        for r in [
+            Refusal::InvalidPayload,
+            Refusal::PayloadExpired,
+            Refusal::LateOfflineScan,
+            Refusal::OutsideGeofence,
+            Refusal::LocationRequired,
+            Refusal::CampaignNotActive,
+            Refusal::PointRetired,
+            Refusal::AlreadyCheckedIn,
+        ] {
+            match r.error() {
+                AppError::Rule { code, .. } => assert_eq!(code.as_str(), r.code()),
+                other => panic!("{other:?}"),
+            }
+        }
     }
 }

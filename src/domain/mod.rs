@@ -8,6 +8,7 @@ pub mod four_eyes;
 pub mod geo;
 pub mod holidays;
 pub mod imagery;
+pub mod issuance;
 pub mod merchant_no;
 pub mod money;
 pub mod names;

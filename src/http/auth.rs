@@ -4,7 +4,6 @@
 use actix_web::{dev::Payload, web, FromRequest, HttpRequest};
 
 pub use super::tokens::{device_claims, staff_claims, visitor_claims, Claims, JwtKeys};
-use crate::db::verification as visitors_store;
 use crate::error::{AppError, Code};
 use crate::http::state::AppState;
 
@@ -57,28 +56,6 @@ pub async fn ensure_active(
         Some((true, true)) if may_be_stale_password => Ok(()),
         Some((true, true)) => Err(password_change_required()),
         _ => Err(AppError::Unauthorized("this account is disabled".into())),
-    }
-}
-
-/// A visitor's token must name a visitor the database holds (after a restore it may not):
-/// otherwise 401. Known visitors are remembered for a minute, so hot paths pay no extra query.
-pub async fn ensure_visitor(
-    state: Option<web::Data<AppState>>,
-    visitor_id: String,
-) -> Result<(), AppError> {
-    let state = state.ok_or_else(|| AppError::Internal(anyhow::anyhow!("no app state")))?;
-    if state.wallets.known.contains_key(&visitor_id) {
-        return Ok(());
-    }
-    let id = visitor_id.clone();
-    if state
-        .db(move |c| visitors_store::visitor_exists(c, &id))
-        .await?
-    {
-        state.wallets.known.insert(visitor_id, ());
-        Ok(())
-    } else {
-        Err(visitors_store::unknown_visitor())
     }
 }
 
@@ -220,6 +197,28 @@ impl FromRequest for MerchantOwner {
                 ))
             }
         })
+    }
+}
+
+/// A visitor's token must name a visitor the database holds (after a restore it may not):
+/// otherwise 401. Known visitors are remembered for a minute, so hot paths pay no extra query.
+pub async fn ensure_visitor(
+    state: Option<web::Data<AppState>>,
+    visitor_id: String,
+) -> Result<(), AppError> {
+    let state = state.ok_or_else(|| AppError::Internal(anyhow::anyhow!("no app state")))?;
+    if state.wallets.known.contains_key(&visitor_id) {
+        return Ok(());
+    }
+    let id = visitor_id.clone();
+    if state
+        .db(move |c| crate::db::visitors::exists(c, &id))
+        .await?
+    {
+        state.wallets.known.insert(visitor_id, ());
+        Ok(())
+    } else {
+        Err(crate::db::verification::unknown_visitor())
     }
 }
 

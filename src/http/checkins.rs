@@ -2,14 +2,13 @@
 
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
-use serde_json::json;
 
 use super::auth::VisitorAuth;
 use super::state::{created, State};
-use crate::db::issuance::{self, CheckinRequest};
-use crate::domain::time::{now, parse_rfc3339};
+use crate::domain::time::parse_rfc3339;
 use crate::error::{AppError, FieldError};
-use crate::views;
+use crate::service::checkins::{self, CheckinRequest};
+use crate::service::coupons;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/checkins", web::post().to(check_in))
@@ -18,20 +17,25 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 
 #[derive(Deserialize, utoipa::ToSchema)]
 pub struct CheckinBody {
+    /// The scanned QR text, or a point's short code typed from its poster.
+    #[schema(max_length = 512)]
     pub payload: String,
+    #[schema(pattern = "^(qr|ar)$")]
     pub method: String,
+    /// Sent together with `lng`.
     pub lat: Option<f64>,
     pub lng: Option<f64>,
-    /// When the phone scanned the code (for uploads after a loss of signal).
+    /// When the phone scanned the code (for uploads after a loss of signal), RFC 3339 with offset.
     pub scanned_at: Option<String>,
     /// Sent again with a retry, so the check-in is recorded once.
+    #[schema(min_length = 1, max_length = 64)]
     pub nonce: Option<String>,
 }
 
 #[utoipa::path(post, path = "/api/v1/checkins", tag = "visitors", request_body = CheckinBody,
-    responses((status = 201, description = "{checkin, stamps, coupons}"), 
-        (status = 409, description = "already_checked_in"), (status = 422, description = "invalid_payload"), (status = 410, description = "payload_expired"),
-        (status = 403, description = "outside_geofence, location_required, campaign_not_active"), (status = 429, description = "rate_limited")))]
+    responses((status = 201, description = "The check-in, the visitor's stamps and the coupons it issued; a retry with the same nonce answers the same", body = crate::views::checkins::CheckedIn),
+        (status = 409, description = "already_checked_in, nonce_reused"), (status = 422, description = "invalid_payload, validation_failed"), (status = 410, description = "payload_expired, point_retired"),
+        (status = 403, description = "outside_geofence, location_required, campaign_not_active, visitor_banned"), (status = 429, description = "rate_limited")))]
 pub async fn check_in(
     state: State,
     who: VisitorAuth,
@@ -95,25 +99,16 @@ pub async fn check_in(
         nonce: b.nonce,
         visitor_ref: who.ref_,
     };
-    let qr = state.qr.clone();
-    let caches = state.caches.clone();
-    let (out, replayed) = state
-        .db(move |c| issuance::check_in(c, &qr, &caches, req))
+    let (qr, caches) = (state.qr.clone(), state.caches.clone());
+    let out = state
+        .db(move |c| checkins::check_in(c, &qr, &caches, req))
         .await?;
-    let t = now();
-    let body = json!({
-        "checkin": views::checkin(&out.checkin),
-        "stamps": {"count": out.stamps, "next_reward_at": out.next_reward_at},
-        "coupons": out.coupons.iter().map(|(c, o)| views::coupon(c, Some(o), state.qr.coupon(&c.code), t)).collect::<Vec<_>>(),
-    });
-    if replayed {
-        tracing::debug!("check-in answered again for a repeated nonce");
-    }
-    Ok(created(&body))
+    Ok(created(&out))
 }
 
 #[utoipa::path(post, path = "/api/v1/offers/{id}/claim", tag = "visitors", params(("id" = String, Path)),
-    responses((status = 201, description = "coupon"), (status = 410, description = "sold_out"), (status = 409, description = "limit_reached"), (status = 403, description = "not_open")))]
+    responses((status = 201, description = "The coupon claimed", body = crate::views::coupons::Coupon), (status = 410, description = "sold_out, budget_exhausted"), (status = 409, description = "limit_reached"),
+        (status = 403, description = "not_open, offer_paused, campaign_not_active, verification_required, visitor_banned"), (status = 404, description = "not_found"), (status = 429, description = "rate_limited")))]
 pub async fn claim(
     state: State,
     who: VisitorAuth,
@@ -121,14 +116,9 @@ pub async fn claim(
 ) -> Result<HttpResponse, AppError> {
     state.limits.check(&state.limits.claims, &who.visitor_id)?;
     let id = path.into_inner();
-    let caches = state.caches.clone();
-    let (c, o) = state
-        .db(move |conn| issuance::claim(conn, &caches, &id, &who.visitor_id, who.ref_.as_deref()))
+    let (qr, caches) = (state.qr.clone(), state.caches.clone());
+    let out = state
+        .db(move |c| coupons::claim(c, &qr, &caches, &id, &who.visitor_id, who.ref_.as_deref()))
         .await?;
-    Ok(created(&views::coupon(
-        &c,
-        Some(&o),
-        state.qr.coupon(&c.code),
-        now(),
-    )))
+    Ok(created(&out))
 }

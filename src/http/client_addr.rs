@@ -101,6 +101,23 @@ pub fn client_ip(req: &HttpRequest) -> IpAddr {
     )
 }
 
+/// A short keyed hash of the caller's address: visitors from one device or address can be
+/// counted without storing the address.
+pub fn address_hash(state: &AppState, req: &HttpRequest) -> String {
+    use sha2::{Digest, Sha256};
+    let ua = req
+        .headers()
+        .get("user-agent")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let mut h = Sha256::new();
+    h.update(state.settings.jwt_secrets[0].expose().as_bytes());
+    h.update(client_ip(req).to_string().as_bytes());
+    h.update(b"|");
+    h.update(ua.as_bytes());
+    data_encoding::HEXLOWER.encode(&h.finalize()[..12])
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,4 +1,4 @@
-//! Per-key rate limits (in memory, per process): check-ins, claims, logins, sign-ups and
+//! Per-key rate limits (in memory, per process) of sign-in, sign-up, check-ins, claims and
 //! page views.
 
 use std::net::IpAddr;
@@ -72,5 +72,30 @@ impl Limits {
                 retry_after_secs: wait.as_secs().max(1),
             }
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn limiter_state_is_pruned() {
+        let l = Limits::new(true);
+        for i in 0..20_000u32 {
+            let ip = IpAddr::from(i.to_be_bytes());
+            l.check(&l.pageviews_ip, &ip).unwrap();
+        }
+        assert_eq!(l.pageviews_ip.len(), 20_000);
+        // One page view uses a tenth of a second of quota: the keys are idle again soon.
+        let t = std::time::Instant::now();
+        while l.housekeep() > 0 {
+            assert!(
+                t.elapsed() < std::time::Duration::from_secs(10),
+                "keys pruned"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        assert_eq!(l.pageviews_ip.len(), 0);
     }
 }

@@ -50,7 +50,7 @@ pub async fn record(
     }
     state.limits.check(
         &state.limits.pageviews_ip,
-        &super::visitors::client_ip(&req),
+        &super::client_addr::client_ip(&req),
     )?;
     let campaign_id = state
         .campaign_ids
@@ -63,7 +63,7 @@ pub async fn record(
         campaign_id: campaign_id.into(),
         path: b.path,
         ref_,
-        visitor_hash: super::visitors::address_hash(&state, &req),
+        visitor_hash: super::client_addr::address_hash(&state, &req),
         day: macau_day(t),
         created_at: t,
     });

@@ -161,7 +161,7 @@ pub async fn code(
         }
         let did = device_id.clone();
         let active = state
-            .db(move |c| crate::db::issuance::device_active(c, &did))
+            .db(move |c| crate::db::devices::device_active(c, &did))
             .await?;
         if !active {
             return Err(AppError::Unauthorized(
@@ -234,7 +234,7 @@ pub async fn device_activate(
 ) -> Result<HttpResponse, AppError> {
     let hash = hash_code(&body.setup_code);
     let (device_id, point) = state
-        .db(move |c| crate::db::issuance::activate_device(c, &hash))
+        .db(move |c| crate::db::devices::activate_device(c, &hash))
         .await?;
     let uid = Uuid::parse_str(&point.id).map_err(|e| AppError::Internal(e.into()))?;
     let did = Uuid::parse_str(&device_id).map_err(|e| AppError::Internal(e.into()))?;

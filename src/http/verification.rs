@@ -13,7 +13,9 @@ use crate::db::verification::{self as store, Confirmed};
 use crate::domain::time::{now, to_rfc3339};
 use crate::domain::verification::{self as rules, Address, Channel};
 use crate::error::{AppError, Code, FieldError};
-use crate::views;
+use crate::service;
+use crate::views::coupons::Coupon;
+use crate::views::verification::{CodeSent, VerificationStatus, Verified};
 
 pub use super::wallets::Wallets;
 
@@ -26,6 +28,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 #[derive(Deserialize, utoipa::ToSchema)]
 pub struct SendBody {
     /// `sms` or `email`.
+    #[schema(pattern = "^(sms|email)$")]
     pub channel: String,
     /// A phone number (with country code, or 8 digits for Macau) or an e-mail address.
     pub address: String,
@@ -45,21 +48,26 @@ fn invalid_address() -> AppError {
 }
 
 #[utoipa::path(get, path = "/api/v1/visitors/verification", tag = "visitors",
-    responses((status = 200, description = "{verified, addresses: [{channel, hint, verified_at}], channels}"), (status = 401, description = "unknown visitor")))]
+    responses((status = 200, description = "Whether the visitor verified, its addresses' hints, and the channels codes can be sent by", body = VerificationStatus),
+        (status = 401, description = "unauthorized: unknown visitor")))]
 pub async fn status(state: State, who: VisitorAuth) -> Result<HttpResponse, AppError> {
-    let id = who.visitor_id.clone();
-    let rows = state.db(move |c| store::addresses_of(c, &id)).await?;
-    Ok(ok(&json!({
-        "verified": !rows.is_empty(),
-        "addresses": rows.iter().map(|(c, h, t)| json!({"channel": c, "hint": h, "verified_at": to_rfc3339(*t)})).collect::<Vec<_>>(),
-        "channels": state.wallets.senders.channels(),
-    })))
+    let channels = state
+        .wallets
+        .senders
+        .channels()
+        .into_iter()
+        .map(String::from)
+        .collect();
+    let out = state
+        .db(move |c| service::verification::status(c, &who.visitor_id, channels))
+        .await?;
+    Ok(ok(&out))
 }
 
 #[utoipa::path(post, path = "/api/v1/visitors/verification", tag = "visitors", request_body = SendBody,
-    responses((status = 202, description = "a 6-digit code was sent: {channel, sent_to, expires_at}"),
-        (status = 422, description = "invalid_address, verification_unavailable"), (status = 429, description = "rate_limited"),
-        (status = 503, description = "delivery_failed")))]
+    responses((status = 202, description = "A 6-digit code was sent", body = CodeSent),
+        (status = 422, description = "invalid_address, verification_unavailable, validation_failed"), (status = 429, description = "rate_limited"),
+        (status = 503, description = "delivery_failed"), (status = 401, description = "unauthorized")))]
 pub async fn send_code(
     state: State,
     who: VisitorAuth,
@@ -113,17 +121,18 @@ pub async fn send_code(
         ));
     }
     crate::telemetry::count("bairro_verification_codes_sent_total", 1);
-    Ok(HttpResponse::Accepted().json(json!({
-        "channel": channel.as_str(),
-        "sent_to": key.hint,
-        "expires_at": to_rfc3339(expires_at),
-    })))
+    Ok(HttpResponse::Accepted().json(CodeSent {
+        channel: channel.as_str().into(),
+        sent_to: key.hint,
+        expires_at: to_rfc3339(expires_at),
+    }))
 }
 
 #[utoipa::path(post, path = "/api/v1/visitors/verification/confirm", tag = "visitors", request_body = ConfirmBody,
-    responses((status = 200, description = "{visitor_id, token, verified: true, joined, coupons}: the token of the address's wallet"),
+    responses((status = 200, description = "The token of the address's wallet and the coupons issued at verification", body = Verified),
         (status = 422, description = "invalid_code, invalid_address"), (status = 410, description = "code_expired"),
-        (status = 429, description = "rate_limited (after 5 wrong codes)")))]
+        (status = 429, description = "rate_limited (after 5 wrong codes)"), (status = 401, description = "unauthorized"),
+        (status = 403, description = "visitor_banned")))]
 pub async fn confirm(
     state: State,
     who: VisitorAuth,
@@ -138,10 +147,7 @@ pub async fn confirm(
     let visitor = who.visitor_id.clone();
     let t = now();
     let outcome = state
-        .db(move |c| {
-            store::visitor_locale(c, &visitor)?;
-            store::confirm(c, &visitor, &key, typed.as_deref(), t)
-        })
+        .db(move |c| service::verification::confirm(c, &visitor, &key, typed.as_deref(), t))
         .await?;
     match outcome {
         Confirmed::Wrong { locked } => Err(AppError::rule_with(
@@ -170,18 +176,18 @@ pub async fn confirm(
                 .issue(claims, Duration::days(state.settings.visitor_token_days));
             state.wallets.known.insert(visitor_id.clone(), ());
             let t = now();
-            let coupons: Vec<_> = coupons
+            let coupons = coupons
                 .iter()
-                .map(|(c, o)| views::coupon(c, Some(o), state.qr.coupon(&c.code), t))
+                .map(|(c, o)| Coupon::of(c, Some(o), state.qr.coupon(&c.code), t))
                 .collect();
-            Ok(ok(&json!({
-                "visitor_id": visitor_id,
-                "token": token,
-                "expires_at": to_rfc3339(exp.naive_utc()),
-                "verified": true,
-                "joined": joined,
-                "coupons": coupons,
-            })))
+            Ok(ok(&Verified {
+                visitor_id: visitor_id.into(),
+                token,
+                expires_at: to_rfc3339(exp.naive_utc()),
+                verified: true,
+                joined,
+                coupons,
+            }))
         }
     }
 }

@@ -2,11 +2,9 @@
 //! source, from `BAIRRO_MAP_TILES`), and where each spent coupon was spent.
 
 use actix_web::{web, HttpResponse};
-use serde_json::{json, Value};
 
-use crate::domain::names::Names;
-use crate::domain::time::to_rfc3339;
 use crate::error::AppError;
+use crate::views::walk::{ClientConfig, MapTiles};
 
 pub const DEFAULT_TILES: &str = "https://tile.openstreetmap.org/{z}/{x}/{y}.png";
 pub const DEFAULT_ATTRIBUTION: &str =
@@ -38,28 +36,12 @@ pub fn map_tiles() -> (String, String) {
 }
 
 #[utoipa::path(get, path = "/api/v1/client-config", tag = "visitors",
-    responses((status = 200, description = "{map: {tiles, attribution}}: settings the web app reads at start")))]
+    responses((status = 200, description = "Settings the web app reads at start", body = ClientConfig)))]
 pub async fn client_config() -> Result<HttpResponse, AppError> {
     let (tiles, attribution) = map_tiles();
     Ok(HttpResponse::Ok()
         .insert_header(("Cache-Control", "public, max-age=300"))
-        .json(json!({"map": {"tiles": tiles, "attribution": attribution}})))
-}
-
-/// Adds `redemption: {merchant, redeemed_at, spend_avos, saved_avos}` to spent coupons.
-pub fn add_spent(
-    coupons: &mut [Value],
-    spent: &std::collections::HashMap<String, crate::db::walk::Spent>,
-) {
-    for c in coupons {
-        let Some(s) = c["id"].as_str().and_then(|id| spent.get(id)) else {
-            continue;
-        };
-        c["redemption"] = json!({
-            "merchant": {"id": s.merchant_id, "name": Names::from_json(&s.merchant_name), "address": s.address},
-            "redeemed_at": to_rfc3339(s.at),
-            "spend_avos": s.spend_avos,
-            "saved_avos": s.discount_avos,
-        });
-    }
+        .json(ClientConfig {
+            map: MapTiles { tiles, attribution },
+        }))
 }

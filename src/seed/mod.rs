@@ -28,7 +28,7 @@ use crate::db::models::*;
 use crate::db::schema::*;
 use crate::db::DbConn;
 use crate::domain::time::{macau_day, now};
-use crate::domain::{checkin, codes, money, short_code};
+use crate::domain::{codes, money, short_code};
 use crate::error::AppError;
 
 /// Rows written so far, per table.
@@ -534,7 +534,7 @@ impl<'c> Factory<'c> {
                 if o.requires_verified || o.valid_until <= row.received_at {
                     continue;
                 }
-                let entitled = checkin::entitled_by_checkins(
+                let entitled = crate::domain::issuance::entitled_by_count(
                     distinct.len() as i64,
                     i64::from(o.trigger_count.unwrap_or(1)),
                     i64::from(o.per_visitor_limit),

@@ -10,7 +10,7 @@ use serde_json::{json, Value};
 use crate::db::audit::Actor;
 use crate::db::catalog::{self, new_id};
 use crate::db::models::*;
-use crate::db::{settlements, write_tx, DbConn};
+use crate::db::{write_tx, DbConn};
 use crate::domain::catalog::CATEGORIES;
 use crate::domain::names::Names;
 use crate::domain::time::now;

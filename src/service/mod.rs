@@ -11,17 +11,23 @@
 
 pub mod bulk;
 pub mod campaigns;
+pub mod checkins;
+pub mod coupons;
+pub mod draws;
 pub mod imagery;
 pub mod merchants;
 pub mod operations;
 pub mod passwords;
 pub mod payouts;
 pub mod points;
+pub mod purchases;
 pub mod redemptions;
 pub mod settlements;
 pub mod sources;
 pub mod staff;
 pub mod stats;
+pub mod verification;
+pub mod visitors;
 
 use serde::Serialize;
 

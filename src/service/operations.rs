@@ -7,7 +7,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use crate::db::audit::Actor;
-use crate::db::{catalog, issuance, operations as ops, write_tx, DbConn};
+use crate::db::{catalog, coupons, operations as ops, write_tx, DbConn};
 use crate::domain::catalog::CATEGORIES;
 use crate::domain::names::Names;
 use crate::domain::payload::KeyRing;
@@ -517,7 +517,7 @@ pub fn unban_visitor(
 /// A visitor's ban state and coupons, so an official can void one from a fraud signal.
 pub fn visitor(conn: &mut DbConn, id: &str) -> Result<Value, AppError> {
     let b = ops::visitor_ban(conn, id)?;
-    let coupons = issuance::my_coupons(conn, id)?;
+    let coupons = coupons::of_visitor(conn, id)?;
     let t = now();
     let mut v = views::operations::ban(id, &b);
     v["coupons"] = json!(coupons

@@ -9,7 +9,7 @@ use uuid::Uuid;
 use crate::db::audit::Actor;
 use crate::db::catalog::{self, new_id};
 use crate::db::models::{Campaign, Point};
-use crate::db::{issuance, short_codes, write_tx, DbConn};
+use crate::db::{devices, short_codes, write_tx, DbConn};
 use crate::domain::names::Names;
 use crate::domain::payload::KeyRing;
 use crate::domain::time::now;
@@ -172,7 +172,7 @@ pub fn setup_device(
     expires: NaiveDateTime,
 ) -> Result<(), AppError> {
     let p = catalog::find_point(conn, id)?;
-    issuance::insert_device_setup(conn, code_hash, &p.id, actor_id, expires)?;
+    devices::insert_device_setup(conn, code_hash, &p.id, actor_id, expires)?;
     super::audit_change(
         conn,
         &Actor::official(actor_id),
@@ -186,7 +186,7 @@ pub fn setup_device(
 
 /// Revokes a display device: its codes stop verifying.
 pub fn revoke_device(conn: &mut DbConn, actor: &Actor, id: &str) -> Result<(), AppError> {
-    if !issuance::revoke_device(conn, id)? {
+    if !devices::revoke_device(conn, id)? {
         return Err(AppError::NotFound("no such device".into()));
     }
     super::audit_change(

@@ -260,7 +260,7 @@ pub fn redeem(
     let offers = caches.offers(conn, &coupon.campaign_id)?;
     let result = write_tx(conn, |conn| {
         // The visitor first (as every issuing path does): the redemption is also a purchase.
-        db::issuance::lock_visitor_for_trigger(conn, &coupon.visitor_id)?;
+        db::visitors::lock(conn, &coupon.visitor_id)?;
         if !rows::take_coupon(conn, &coupon.id, t)? {
             return Err(AppError::Conflict("coupon changed".into()));
         }
@@ -330,7 +330,7 @@ pub fn redeem(
             {
                 return replay(conn, stored, &hash);
             }
-            let fresh = db::issuance::find_coupon(conn, &coupon.id)?;
+            let fresh = db::coupons::find(conn, &coupon.id)?;
             Err(refusal(conn, &fresh, &req.merchant_id, now())?
                 .unwrap_or_else(|| AppError::Unavailable("busy; try again".into())))
         }
@@ -409,7 +409,7 @@ pub fn void(
     let mut after = r.clone();
     after.status = RedemptionStatus::Void;
     after.voided_at = Some(t);
-    let coupon = db::issuance::find_coupon(conn, &r.coupon_id)?;
+    let coupon = db::coupons::find(conn, &r.coupon_id)?;
     let offer = db::catalog::find_offer(conn, &r.offer_id)?;
     Ok(Voided {
         redemption: views::redemptions::Redemption::from(&after),

@@ -1,23 +1,27 @@
 //! JSON shapes of the API, built from rows. Rows never go out as they are.
 
 pub mod campaigns;
+pub mod checkins;
+pub mod coupons;
+pub mod draws;
 pub mod merchants;
 pub mod operations;
+pub mod purchases;
 pub mod qr;
 pub mod sources;
 pub mod staff;
 pub mod stats;
+pub mod verification;
+pub mod visitors;
+pub mod walk;
 
-use serde_json::{json, Value};
+use serde_json::Value;
 
 pub mod payouts;
 pub mod redemptions;
 pub mod settlements;
 
 use crate::db::models::*;
-use crate::domain::codes;
-use crate::domain::names::Names;
-use crate::domain::time::{opt_rfc3339, to_rfc3339};
 
 /// A typed view as JSON (views always serialise).
 pub fn value<T: serde::Serialize>(v: T) -> Value {
@@ -36,38 +40,19 @@ pub fn offer(o: &Offer) -> Value {
     value(campaigns::OfferView::from(o))
 }
 
+/// `coupons::OfferBrief` as a JSON value, for answers still built with `json!`.
 pub fn offer_brief(o: &Offer) -> Value {
-    json!({
-        "name": Names::from_json(&o.name),
-        "kind": o.kind,
-        "face_value_avos": o.face_value_avos,
-        "min_spend_avos": o.min_spend_avos,
-        "percent_off": o.percent_off,
-        "max_discount_avos": o.max_discount_avos,
-        "eligible_categories": o.categories(),
-    })
+    to_value(&coupons::OfferBrief::of(o))
 }
 
+/// `coupons::Coupon` as a JSON value, for answers still built with `json!`.
 pub fn coupon(
     c: &Coupon,
     offer: Option<&Offer>,
     payload: String,
     now: chrono::NaiveDateTime,
 ) -> Value {
-    let mut v = json!({
-        "id": c.id,
-        "code": codes::display(&c.code),
-        "offer_id": c.offer_id,
-        "campaign_id": c.campaign_id,
-        "status": c.effective_status(now),
-        "issued_at": to_rfc3339(c.issued_at),
-        "expires_at": to_rfc3339(c.expires_at),
-        "payload": payload,
-    });
-    if let Some(o) = offer {
-        v["offer"] = offer_brief(o);
-    }
-    v
+    to_value(&coupons::Coupon::of(c, offer, payload, now))
 }
 
 pub fn merchant(m: &Merchant) -> Value {
@@ -78,14 +63,9 @@ pub fn enrolment(e: &Enrolment, merchant_name: Option<&str>) -> Value {
     value(campaigns::EnrolmentView::new(e, merchant_name))
 }
 
-pub fn checkin(c: &Checkin) -> Value {
-    json!({
-        "id": c.id,
-        "point_id": c.point_id,
-        "campaign_id": c.campaign_id,
-        "method": c.method,
-        "day": c.day.to_string(),
-        "scanned_at": to_rfc3339(c.scanned_at),
-        "received_at": to_rfc3339(c.received_at),
-    })
+
+/// A view as a JSON value (views serialise infallibly: strings, numbers and maps with string
+/// keys only).
+pub fn to_value<T: serde::Serialize>(v: &T) -> Value {
+    serde_json::to_value(v).unwrap_or(Value::Null)
 }

@@ -1,0 +1,86 @@
+//! Visitors' rows: sign-up, the lock that serialises one visitor's issuance, and what other
+//! writes read about a visitor (its traffic source, whether it verified).
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::models::Visitor;
+use super::schema::*;
+use super::DbConn;
+use crate::error::{AppError, Code};
+use crate::types::CampaignId;
+
+pub fn insert(conn: &mut DbConn, v: &Visitor) -> Result<(), AppError> {
+    diesel::insert_into(visitors::table)
+        .values(v)
+        .execute(conn)?;
+    Ok(())
+}
+
+/// The campaigns running at `t` (published, started, not ended).
+pub fn running_campaigns(conn: &mut DbConn, t: NaiveDateTime) -> Result<Vec<CampaignId>, AppError> {
+    Ok(campaigns::table
+        .filter(campaigns::status.eq("published"))
+        .filter(campaigns::starts_at.le(t))
+        .filter(campaigns::ends_at.gt(t))
+        .select(campaigns::id)
+        .load(conn)?)
+}
+
+/// Locks the visitor's row for the rest of the transaction (serialises one visitor's issuance)
+/// and refuses a banned visitor.
+pub fn lock(conn: &mut DbConn, visitor_id: &str) -> Result<(), AppError> {
+    let found: Vec<Option<NaiveDateTime>> = match conn {
+        DbConn::Pg(c) => visitors::table
+            .find(visitor_id)
+            .select(visitors::banned_at)
+            .for_update()
+            .load(c)?,
+        // `BEGIN IMMEDIATE` already lets one writer in at a time.
+        DbConn::Sqlite(c) => visitors::table
+            .find(visitor_id)
+            .select(visitors::banned_at)
+            .load(c)?,
+    };
+    match found.first() {
+        None => Err(AppError::Unauthorized(
+            "unknown visitor; sign up again".into(),
+        )),
+        Some(Some(_)) => Err(banned()),
+        Some(None) => Ok(()),
+    }
+}
+
+pub fn banned() -> AppError {
+    AppError::rule(
+        Code::VisitorBanned,
+        "This wallet has been suspended by the campaign's organisers.",
+    )
+}
+
+/// The visitor's traffic source (`None` for an unknown visitor too).
+pub fn traffic_ref(conn: &mut DbConn, visitor_id: &str) -> Result<Option<String>, AppError> {
+    Ok(visitors::table
+        .find(visitor_id)
+        .select(visitors::ref_)
+        .first(conn)
+        .optional()?
+        .flatten())
+}
+
+pub fn exists(conn: &mut DbConn, visitor_id: &str) -> Result<bool, AppError> {
+    Ok(visitors::table
+        .find(visitor_id)
+        .count()
+        .get_result::<i64>(conn)?
+        > 0)
+}
+
+/// Whether the visitor has verified a phone number or an e-mail.
+pub fn is_verified(conn: &mut DbConn, visitor_id: &str) -> Result<bool, AppError> {
+    Ok(visitor_addresses::table
+        .filter(visitor_addresses::visitor_id.eq(visitor_id))
+        .count()
+        .get_result::<i64>(conn)?
+        > 0)
+}

@@ -1,0 +1,288 @@
+//! Check-in use case: a scan is judged by `domain::checkin`, recorded with the coupons it
+//! earned (`domain::issuance`, through `db::coupons`) in one transaction, or refused and the
+//! refusal kept.
+
+use chrono::NaiveDateTime;
+
+use crate::db::cache::Caches;
+use crate::db::catalog::new_id;
+use crate::db::checkins::{self, Refused};
+use crate::db::models::{Checkin, Coupon, Offer, Point};
+use crate::db::{coupons, operations, short_codes, visitors, write_tx, DbConn};
+use crate::domain::checkin::{self, CampaignWindow, PointRules, Refusal, Scan};
+use crate::domain::issuance;
+use crate::domain::payload::{KeyRing, Payload, PayloadError};
+use crate::domain::time::{macau_day, now};
+use crate::error::{AppError, Code};
+use crate::views::checkins::{CheckedIn, Checkin as CheckinView, CheckinStamps};
+use crate::views::coupons::Coupon as CouponView;
+
+pub struct CheckinRequest {
+    pub visitor_id: String,
+    pub payload: String,
+    pub method: String,
+    pub lat: Option<f64>,
+    pub lng: Option<f64>,
+    pub scanned_at: Option<NaiveDateTime>,
+    pub nonce: Option<String>,
+    /// The visitor's traffic source, from its token.
+    pub visitor_ref: Option<String>,
+}
+
+struct Outcome {
+    checkin: Checkin,
+    stamps: i64,
+    next_reward_at: Option<i64>,
+    coupons: Vec<(Coupon, Offer)>,
+}
+
+impl Outcome {
+    fn view(&self, keys: &KeyRing) -> CheckedIn {
+        let t = now();
+        CheckedIn {
+            checkin: CheckinView::of(&self.checkin),
+            stamps: CheckinStamps {
+                count: self.stamps,
+                next_reward_at: self.next_reward_at,
+            },
+            coupons: self
+                .coupons
+                .iter()
+                .map(|(c, o)| CouponView::of(c, Some(o), keys.coupon(&c.code), t))
+                .collect(),
+        }
+    }
+}
+
+/// The thresholds (distinct points) at which check-in offers of a campaign pay out.
+fn thresholds(offers: &[Offer]) -> Vec<i64> {
+    offers
+        .iter()
+        .filter(|o| o.trigger_type == "checkins" && issuance::in_stock(o.issued, o.stock))
+        .flat_map(|o| issuance::thresholds(o.trigger_count.unwrap_or(1), o.per_visitor_limit))
+        .collect()
+}
+
+/// Records a refusal and answers it.
+fn refuse(
+    conn: &mut DbConn,
+    req: &CheckinRequest,
+    point: Option<&Point>,
+    r: Refusal,
+) -> Result<CheckedIn, AppError> {
+    checkins::refuse(
+        conn,
+        Refused {
+            visitor_id: &req.visitor_id,
+            point,
+            reason: r.code(),
+            method: &req.method,
+            lat: req.lat,
+            lng: req.lng,
+        },
+    )?;
+    Err(r.error())
+}
+
+/// The earlier answer to a check-in sent again with the same nonce.
+fn replay(
+    conn: &mut DbConn,
+    caches: &Caches,
+    visitor_id: &str,
+    nonce: &str,
+) -> Result<Option<Outcome>, AppError> {
+    let Some(c) = checkins::by_nonce(conn, visitor_id, nonce)? else {
+        return Ok(None);
+    };
+    let coupons = coupons::of_checkin(conn, &c.id)?;
+    let count = checkins::stamps(conn, &c.visitor_id, &c.campaign_id)?;
+    let next = issuance::next_reward_at(count, &thresholds(&caches.offers(conn, &c.campaign_id)?));
+    Ok(Some(Outcome {
+        checkin: c,
+        stamps: count,
+        next_reward_at: next,
+        coupons,
+    }))
+}
+
+/// A nonce sent again answers as before, but only with the same code: a nonce reused with
+/// another point's code (or a code that is not one) is refused.
+fn same_nonce(prev: Outcome, payload: &Result<Payload, PayloadError>) -> Result<Outcome, AppError> {
+    let point = match payload {
+        Ok(Payload::StaticPoint { point_id }) | Ok(Payload::RotatingPoint { point_id, .. }) => {
+            Some(point_id.to_string())
+        }
+        _ => None,
+    };
+    if point.as_deref() == Some(prev.checkin.point_id.as_str()) {
+        Ok(prev)
+    } else {
+        Err(AppError::rule(
+            Code::NonceReused,
+            "This check-in's nonce was already used with another code.",
+        ))
+    }
+}
+
+/// Accepts or refuses a scan (`POST /checkins`); see `domain::checkin` for the rules. A retry
+/// with the same nonce gets the first answer again.
+pub fn check_in(
+    conn: &mut DbConn,
+    keys: &KeyRing,
+    caches: &Caches,
+    req: CheckinRequest,
+) -> Result<CheckedIn, AppError> {
+    let received_at = now();
+    // A short code typed from the poster names a static point as its QR does.
+    let typed_point = match crate::domain::short_code::normalise(&req.payload) {
+        Some(code) => short_codes::point_of(conn, &code)?,
+        None => None,
+    };
+    let verified = match &typed_point {
+        Some(id) => uuid::Uuid::parse_str(id)
+            .map(|point_id| Payload::StaticPoint { point_id })
+            .map_err(|_| PayloadError::Invalid),
+        None => keys.verify(&req.payload),
+    };
+    if let Some(nonce) = &req.nonce {
+        if let Some(prev) = replay(conn, caches, &req.visitor_id, nonce)? {
+            tracing::debug!("check-in answered again for a repeated nonce");
+            return same_nonce(prev, &verified).map(|p| p.view(keys));
+        }
+    }
+    let (point_id, counter) = match verified {
+        Ok(Payload::StaticPoint { point_id }) => (point_id.to_string(), None),
+        Ok(Payload::RotatingPoint { point_id, counter }) => (point_id.to_string(), Some(counter)),
+        Ok(Payload::DevicePoint {
+            point_id,
+            device_id,
+            counter,
+        }) => {
+            // A display's own code counts only while that display is active at that point.
+            if !operations::device_valid(conn, &device_id.to_string(), &point_id.to_string())? {
+                return refuse(conn, &req, None, Refusal::InvalidPayload);
+            }
+            (point_id.to_string(), Some(counter))
+        }
+        Ok(Payload::Coupon { .. }) | Err(PayloadError::Invalid) | Err(PayloadError::Expired) => {
+            return refuse(conn, &req, None, Refusal::InvalidPayload);
+        }
+    };
+    let found = caches.point(conn, &point_id)?;
+    let Some((point, campaign)) = found.as_deref() else {
+        return refuse(conn, &req, None, Refusal::InvalidPayload);
+    };
+    if operations::point_retired(conn, &point.id)? {
+        return refuse(conn, &req, Some(point), Refusal::PointRetired);
+    }
+    let mut req = req;
+    match checkin::scan_method(
+        &point.kind,
+        point.rotating,
+        typed_point.is_some(),
+        &req.method,
+    ) {
+        Ok(m) => req.method = m,
+        Err(r) => return refuse(conn, &req, Some(point), r),
+    }
+    let offers = caches.offers(conn, &point.campaign_id)?;
+    let rules = PointRules {
+        lat: point.lat,
+        lng: point.lng,
+        radius_m: point.radius_m,
+        require_location: point.require_location,
+        rotating: point.rotating,
+        rotate_seconds: point.rotate_seconds,
+    };
+    let window = CampaignWindow {
+        published: campaign.status == "published",
+        starts_at: campaign.starts_at,
+        ends_at: campaign.ends_at,
+    };
+    let location = match (req.lat, req.lng) {
+        (Some(a), Some(b)) => Some((a, b)),
+        _ => None,
+    };
+    let scan = Scan {
+        counter,
+        received_at,
+        claimed_scan_at: req.scanned_at,
+        location,
+    };
+    let scanned_at = match checkin::judge(&rules, &window, &scan) {
+        Ok(t) => t,
+        Err(r) => return refuse(conn, &req, Some(point), r),
+    };
+    let row = Checkin {
+        id: new_id(),
+        visitor_id: req.visitor_id.clone(),
+        point_id: point.id.clone(),
+        campaign_id: point.campaign_id.clone(),
+        method: req.method.clone(),
+        day: macau_day(scanned_at),
+        scanned_at,
+        received_at,
+        lat: req.lat,
+        lng: req.lng,
+        nonce: req.nonce.clone(),
+        ref_: req.visitor_ref.clone(),
+        first_visit: false,
+    };
+    let result = write_tx(conn, |conn| {
+        visitors::lock(conn, &row.visitor_id)?;
+        let earlier = checkins::points_visited(conn, &row.visitor_id, &row.campaign_id)?;
+        let mut row = row.clone();
+        row.first_visit = earlier.is_empty();
+        checkins::insert(conn, &row)?;
+        let mut distinct: std::collections::HashSet<&str> =
+            earlier.iter().map(String::as_str).collect();
+        distinct.insert(&row.point_id);
+        let count = distinct.len() as i64;
+        let verified = offers
+            .iter()
+            .any(|o| o.requires_verified && o.trigger_type == "checkins")
+            && visitors::is_verified(conn, &row.visitor_id)?;
+        let coupons = coupons::issue_earned(
+            conn,
+            &offers,
+            &row.visitor_id,
+            count,
+            Some(&row.id),
+            row.ref_.as_deref(),
+            received_at,
+            verified,
+        )?;
+        Ok((row, count, coupons))
+    });
+    match result {
+        Ok((row, count, coupons)) => {
+            crate::telemetry::count("bairro_checkins_total", 1);
+            let next = issuance::next_reward_at(count, &thresholds(&offers));
+            Ok(Outcome {
+                checkin: row,
+                stamps: count,
+                next_reward_at: next,
+                coupons,
+            }
+            .view(keys))
+        }
+        Err(AppError::Conflict(_)) => {
+            if let Some(nonce) = &req.nonce {
+                if let Some(prev) = replay(conn, caches, &req.visitor_id, nonce)? {
+                    tracing::debug!("check-in answered again for a repeated nonce");
+                    return same_nonce(prev, &keys.verify(&req.payload)).map(|p| p.view(keys));
+                }
+            }
+            refuse(conn, &req, Some(point), Refusal::AlreadyCheckedIn)
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// The visitor's check-ins, latest first (`GET /me/checkins`).
+pub fn of_visitor(conn: &mut DbConn, visitor_id: &str) -> Result<Vec<CheckinView>, AppError> {
+    Ok(checkins::of_visitor(conn, visitor_id)?
+        .iter()
+        .map(CheckinView::of)
+        .collect())
+}

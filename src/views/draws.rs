@@ -1,0 +1,95 @@
+//! Fair draws: what anyone may check, and a visitor's entries.
+
+use serde::Serialize;
+
+use super::coupons::{Coupon, OfferBrief};
+use crate::db::draws::{Draw as DrawRow, Entry as EntryRow};
+use crate::domain::time::to_rfc3339;
+use crate::types::OfferId;
+
+/// How the winners are chosen, so anyone can check them.
+pub const ALGORITHM: &str = "winners = the `stock` entries with the smallest lowercase hex SHA-256 of seed + \":\" + entry id; commitment = lowercase hex SHA-256 of the seed's hex text";
+
+/// A draw as an entry shows it.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct DrawBrief {
+    /// `open`, `drawing` or `done`.
+    pub status: String,
+    /// SHA-256 of the secret seed, published before entries close.
+    pub commitment: String,
+    pub entries_close_at: String,
+    pub draw_at: String,
+}
+
+/// A visitor's entry in a draw.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Entry {
+    pub id: String,
+    pub offer_id: OfferId,
+    pub created_at: String,
+    /// `pending`, `won` or `lost`.
+    pub outcome: String,
+    pub draw: DrawBrief,
+    /// Why a winner got no coupon (a refusal code).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+    /// A winner's coupon.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub coupon: Option<Coupon>,
+    /// The prize (the visitor's list of entries only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub offer: Option<OfferBrief>,
+}
+
+impl Entry {
+    pub fn of(e: &EntryRow, d: &DrawRow) -> Entry {
+        Entry {
+            id: e.id.clone(),
+            offer_id: e.offer_id.as_str().into(),
+            created_at: to_rfc3339(e.created_at),
+            outcome: e.outcome.clone(),
+            draw: DrawBrief {
+                status: d.status.clone(),
+                commitment: d.commitment.clone(),
+                entries_close_at: to_rfc3339(d.entries_close_at),
+                draw_at: to_rfc3339(d.draw_at),
+            },
+            note: e.note.clone(),
+            coupon: None,
+            offer: None,
+        }
+    }
+}
+
+/// The entries of a draw: their number while entries are open, then their ids (sorted).
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[serde(untagged)]
+pub enum Entries {
+    Count(i32),
+    Ids(Vec<String>),
+}
+
+/// A draw as anyone may check it: before, the commitment; after, the seed and the winners.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct PublicDraw {
+    pub offer_id: OfferId,
+    /// `open`, `drawing` or `done`.
+    pub status: String,
+    pub commitment: String,
+    pub entry_count: i32,
+    /// How many winners.
+    pub stock: i32,
+    pub entries_close_at: String,
+    pub draw_at: String,
+    pub algorithm: String,
+    pub entries: Entries,
+    /// The secret seed (once drawn).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub seed: Option<String>,
+    /// The winning entry ids (once drawn).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub winners: Option<Vec<String>>,
+    /// When it was drawn (present once drawn).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub drawn_at: Option<Option<String>>,
+}
