@@ -22,5 +22,6 @@ mod redemptions;
 mod reports;
 mod short_codes;
 mod staff;
+mod statistics;
 mod verification;
 mod walk;
