@@ -64,7 +64,8 @@ fn open(
             }
         }
     };
-    got.events.fetch_add(u64::from(first.is_some()), Ordering::Relaxed);
+    got.events
+        .fetch_add(u64::from(first.is_some()), Ordering::Relaxed);
     let mut r = sock.try_clone()?;
     r.set_read_timeout(Some(Duration::from_millis(500)))?;
     let reader = std::thread::spawn(move || {
@@ -462,8 +463,22 @@ fn medians(name: &str, runs: &[Vec<Row>]) -> String {
         );
         med.push(m);
     }
-    let _ = writeln!(s, "\n| target (medians of {} runs) | {name} |\n|---|---|", runs.len());
-    let _ = writeln!(s, "| {} | {} |", stats_target_title(64), stats_target(&med, 64));
-    let _ = writeln!(s, "| {} | {} |\n", STREAMS_TARGET_TITLE, streams_target(&med));
+    let _ = writeln!(
+        s,
+        "\n| target (medians of {} runs) | {name} |\n|---|---|",
+        runs.len()
+    );
+    let _ = writeln!(
+        s,
+        "| {} | {} |",
+        stats_target_title(64),
+        stats_target(&med, 64)
+    );
+    let _ = writeln!(
+        s,
+        "| {} | {} |\n",
+        STREAMS_TARGET_TITLE,
+        streams_target(&med)
+    );
     s
 }

@@ -683,11 +683,7 @@ fn bench_backend(ctx: &Ctx, url: &str, sizes: &Sizes) -> anyhow::Result<Run> {
 
     // 200 officials' dashboards open at once on the live statistics stream.
     rows.extend(dashboards::live_streams(
-        ctx,
-        url,
-        name,
-        &campaign,
-        &official,
+        ctx, url, name, &campaign, &official,
     )?);
 
     // Start-up again, now on a database that has seen the whole load.

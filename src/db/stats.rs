@@ -541,11 +541,11 @@ pub fn shown_campaigns(conn: &mut DbConn) -> Result<Vec<String>, AppError> {
         .load(conn)?)
 }
 
+/// Gives a campaign's facts (from the kept statistics).
+pub type FactsOf = dyn Fn(&mut DbConn, &str) -> Result<std::sync::Arc<Facts>, AppError>;
+
 /// Totals over all campaigns (their drafts excluded); `facts_of` gives a campaign's facts.
-pub fn overview(
-    conn: &mut DbConn,
-    facts_of: &dyn Fn(&mut DbConn, &str) -> Result<std::sync::Arc<Facts>, AppError>,
-) -> Result<Value, AppError> {
+pub fn overview(conn: &mut DbConn, facts_of: &FactsOf) -> Result<Value, AppError> {
     let ids = shown_campaigns(conn)?;
     let mut f = Facts::default();
     for id in &ids {
