@@ -542,7 +542,7 @@ pub fn shown_campaigns(conn: &mut DbConn) -> Result<Vec<String>, AppError> {
 }
 
 /// Gives a campaign's facts (from the kept statistics).
-pub type FactsOf = dyn Fn(&mut DbConn, &str) -> Result<std::sync::Arc<Facts>, AppError>;
+pub type FactsOf<'a> = dyn Fn(&mut DbConn, &str) -> Result<std::sync::Arc<Facts>, AppError> + 'a;
 
 /// Totals over all campaigns (their drafts excluded); `facts_of` gives a campaign's facts.
 pub fn overview(conn: &mut DbConn, facts_of: &FactsOf) -> Result<Value, AppError> {
