@@ -7,6 +7,8 @@
 #   bench/run.sh              full sizes (100k visitors, 3M check-ins, 1.2M coupons, 1M redemptions)
 #   bench/run.sh --quick      small sizes and 3-second phases: a smoke run (under 2 minutes)
 #   bench/run.sh --sqlite-only | --postgres-only
+#   bench/run.sh --dashboards  only campaign statistics at 64 connections and 200 live streams,
+#                              3 times after a day's check-ins and page views (medians)
 #   bench/run.sh -- --duration 20 --visitors 50000 …   (anything after -- goes to bairro-bench run)
 #
 # Needs wrk (installed with apt-get when missing) and, for PostgreSQL, a local server that
@@ -16,12 +18,14 @@ cd "$(dirname "$0")/.."
 started=$(date +%s)
 
 quick=""
+dashboards=0
 sqlite=1
 postgres=1
 extra=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick) quick="--quick" ;;
+    --dashboards) dashboards=1 ;;
     --sqlite-only) postgres=0 ;;
     --postgres-only) sqlite=0 ;;
     --) shift; extra=("$@"); break ;;
@@ -44,6 +48,7 @@ rm -rf "$work"
 mkdir -p "$work"
 args=(run --work-dir "$work" --bin-dir target/release --started-at "$started"
       --command-line "bench/run.sh${quick:+ $quick}${extra[*]:+ -- ${extra[*]}}")
+[ "$dashboards" = 1 ] && args=(dashboards --work-dir "$work" --bin-dir target/release)
 [ -n "$quick" ] && args+=("$quick")
 
 pg_db=""

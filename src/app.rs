@@ -41,22 +41,30 @@ pub fn prepare_database(settings: &Settings) -> anyhow::Result<(DbPool, Backend)
     Ok((pool, backend))
 }
 
-pub fn state(settings: &Settings, pool: DbPool, backend: Backend) -> AppState {
+/// The server's state; `replica` is the read replica's pool (`--replica-url`), if any.
+pub fn state(
+    settings: &Settings,
+    pool: DbPool,
+    replica: Option<DbPool>,
+    backend: Backend,
+) -> AppState {
     let secrets: Vec<&str> = settings.jwt_secrets.iter().map(|s| s.expose()).collect();
     let qr: Vec<(String, Vec<u8>)> = settings
         .qr_keys
         .iter()
         .map(|(k, s)| (k.clone(), s.expose().as_bytes().to_vec()))
         .collect();
+    let read_pool = replica.clone().unwrap_or_else(|| pool.clone());
     AppState {
         pool: pool.clone(),
+        read_pool: read_pool.clone(),
         backend,
         jwt: JwtKeys::new(&secrets),
         qr: KeyRing::new(&qr),
         settings: settings.clone(),
         pageviews: Default::default(),
         campaign_ids: Default::default(),
-        caches: crate::db::cache::Caches::with_pool(pool.clone()),
+        caches: crate::db::cache::Caches::with_pool(read_pool, replica.is_some()),
         limits: http::limits::Limits::new(settings.rate_limits),
         wallets: std::sync::Arc::new(http::wallets::Wallets::new(settings)),
         live: Default::default(),
@@ -130,7 +138,15 @@ impl Application {
             .map_err(|e| anyhow::anyhow!("cannot bind {}: {e}", settings.bind))?;
         let port = listener.local_addr()?.port();
         http::metrics::handle();
-        let state = web::Data::new(state(&settings, pool.clone(), backend));
+        let replica = match &settings.replica_url {
+            Some(url) => {
+                let r = db::connect_replica(url, settings.pool_size)?;
+                tracing::info!(replica = %db::redact_url(url), "statistics and exports read from the replica");
+                Some(r)
+            }
+            None => None,
+        };
+        let state = web::Data::new(state(&settings, pool.clone(), replica, backend));
         let data = state.clone();
         let workers = settings.workers.unwrap_or_else(|| {
             std::thread::available_parallelism()
@@ -203,6 +219,13 @@ impl Application {
                 .await;
             }
         });
+        // The statistics of the campaigns shown, counted once now (in the background).
+        let st = self.state.clone();
+        let warm = actix_web::rt::spawn(async move {
+            if let Err(e) = http::stats::warm_up(&st).await {
+                tracing::warn!(error = %e, "statistics not counted at start-up");
+            }
+        });
         // Upkeep on its own clock, so a long count never holds up the page-view writer:
         // keep the statistics of finished days, and mark expired coupons.
         let st = self.state.clone();
@@ -257,6 +280,7 @@ impl Application {
         }
         flusher.abort();
         upkeep.abort();
+        warm.abort();
         let st = self.state.clone();
         let written = web::block(move || st.pageviews.flush(&st.pool)).await;
         tracing::info!(?written, "stopped; page views flushed");

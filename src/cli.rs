@@ -64,6 +64,10 @@ pub struct ServeArgs {
     pub bind: String,
     #[command(flatten)]
     pub db: DbArgs,
+    /// A PostgreSQL read replica of the database (postgres://…): statistics and exports read
+    /// from it, so dashboards never compete with the tills; everything else uses the primary.
+    #[arg(long, env = "BAIRRO_REPLICA_URL", hide_env_values = true)]
+    pub replica_url: Option<String>,
     /// Secret that signs login tokens (at least 32 characters). Required unless --demo.
     #[arg(long, env = "BAIRRO_JWT_SECRET", hide_env_values = true)]
     pub jwt_secret: Option<String>,
@@ -197,6 +201,7 @@ pub fn settings(a: &ServeArgs) -> anyhow::Result<Settings> {
     Ok(Settings {
         bind: a.bind.clone(),
         database_url: a.db.database_url.clone(),
+        replica_url: replica_url(&a.db.database_url, a.replica_url.as_deref())?,
         jwt_secrets,
         qr_keys,
         admin_password,
@@ -221,6 +226,22 @@ pub fn settings(a: &ServeArgs) -> anyhow::Result<Settings> {
         metrics_bind: a.metrics_bind.clone().filter(|b| !b.trim().is_empty()),
         verification: verification_settings(&a.verification, &jwt)?,
     })
+}
+
+/// The read replica: PostgreSQL only, and only beside a PostgreSQL primary.
+fn replica_url(primary: &str, replica: Option<&str>) -> anyhow::Result<Option<String>> {
+    use crate::db::{backend_of, Backend};
+    let Some(r) = replica.map(str::trim).filter(|r| !r.is_empty()) else {
+        return Ok(None);
+    };
+    if backend_of(primary).ok() != Some(Backend::Postgres)
+        || backend_of(r).ok() != Some(Backend::Postgres)
+    {
+        anyhow::bail!(
+            "--replica-url (BAIRRO_REPLICA_URL) needs PostgreSQL: a postgres://… replica of a postgres://… database"
+        );
+    }
+    Ok(Some(r.to_string()))
 }
 
 pub fn init_tracing() {
@@ -359,5 +380,17 @@ mod tests {
         assert!(!no_limits(None, false).unwrap());
         assert!(no_limits(None, true).unwrap());
         std::env::remove_var("BAIRRO_TEST_BOOLISH");
+    }
+
+    #[test]
+    fn replica_only_on_postgres() {
+        let pg = "postgres://bairro@primary/bairro";
+        let rep = "postgres://bairro@replica/bairro";
+        assert_eq!(replica_url(pg, None).unwrap(), None);
+        assert_eq!(replica_url(pg, Some(" ")).unwrap(), None);
+        assert_eq!(replica_url(pg, Some(rep)).unwrap().as_deref(), Some(rep));
+        assert!(replica_url("sqlite://bairro.db", Some(rep)).is_err());
+        assert!(replica_url(pg, Some("sqlite://copy.db")).is_err());
+        assert!(replica_url(pg, Some("mysql://replica/bairro")).is_err());
     }
 }

@@ -36,6 +36,8 @@ pub enum DemoScale {
 pub struct Settings {
     pub bind: String,
     pub database_url: String,
+    /// A PostgreSQL read replica where statistics and exports read (`--replica-url`).
+    pub replica_url: Option<String>,
     /// The first signs tokens; all verify (older ones during a rotation's grace period).
     pub jwt_secrets: Vec<Secret>,
     /// `(kid, secret)` for QR payloads; the first signs, all verify.
@@ -94,6 +96,7 @@ impl Settings {
         Settings {
             bind: "127.0.0.1:0".into(),
             database_url: database_url.into(),
+            replica_url: None,
             jwt_secrets: vec![Secret::new("test-jwt-secret-0123456789abcdef0123")],
             qr_keys: vec![(
                 "A".into(),

@@ -4,6 +4,7 @@
 //! `bench/run.sh` is the entry point (it builds, prepares the databases and cleans up);
 //! `bairro-bench run --sqlite URL --postgres URL` does the work.
 
+mod dashboards;
 mod fixtures;
 mod report;
 mod runner;
@@ -38,6 +39,9 @@ struct Cli {
 enum Cmd {
     /// Seed, drive, verify and report on each database given.
     Run(RunArgs),
+    /// Only the dashboards: seed, a day's check-ins and page views, then campaign statistics at
+    /// 64 connections and 200 open live streams, repeated; medians (bench/results/dashboards.md).
+    Dashboards(dashboards::DashboardArgs),
     /// Only seed an empty database (for looking at the data or timing the seeder).
     Seed {
         #[arg(long)]
@@ -172,6 +176,7 @@ fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Cmd::Run(a) => run(a),
+        Cmd::Dashboards(a) => dashboards::run(a),
     }
 }
 
@@ -675,6 +680,11 @@ fn bench_backend(ctx: &Ctx, url: &str, sizes: &Sizes) -> anyhow::Result<Run> {
         srv.kill();
         quiesce_db(ctx, true);
     }
+
+    // 200 officials' dashboards open at once on the live statistics stream.
+    rows.extend(dashboards::live_streams(
+        ctx, url, name, &campaign, &official,
+    )?);
 
     // Start-up again, now on a database that has seen the whole load.
     let again = start_bairro(ctx, url, "bairro-restart")?;

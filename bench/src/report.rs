@@ -429,6 +429,12 @@ pub fn markdown(meta: &Meta, runs: &[Run]) -> String {
             },
         );
     }
+    line(&mut s, &crate::dashboards::stats_target_title(c), &|run| {
+        crate::dashboards::stats_target(&run.rows, c)
+    });
+    line(&mut s, crate::dashboards::STREAMS_TARGET_TITLE, &|run| {
+        crate::dashboards::streams_target(&run.rows)
+    });
     line(
         &mut s,
         "peak RSS of bairro serve under load < 100 MB",

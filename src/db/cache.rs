@@ -5,15 +5,15 @@
 //! process sees a change within two seconds. Nothing that limits money is decided from here:
 //! stock, limits and single redemption are enforced by the database.
 
-use std::collections::HashSet;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::sync::Arc;
+use std::time::Duration;
 
 use diesel::prelude::*;
 use moka::sync::Cache;
 
 use chrono::NaiveDate;
 
+use super::figures::{Kept, Page, Swr};
 use super::models::{Campaign, Merchant, Offer, Point};
 use super::schema::*;
 use super::stats::{Facts, Range};
@@ -31,16 +31,20 @@ pub struct Caches {
     offers: Cache<String, Arc<Vec<Offer>>>,
     offer: Cache<String, Option<Arc<(Offer, Campaign)>>>,
     shops: Cache<(String, String), Shop>,
-    facts: Cache<FactsKey, Arc<(Instant, Arc<Facts>)>>,
-    refreshing: Arc<Mutex<HashSet<FactsKey>>>,
-    pool: Option<DbPool>,
+    facts: Swr<FactsKey, Facts>,
+    pages: Swr<FactsKey, Page>,
+    /// Counts may keep the facts of closed days (false on a read replica).
+    keeps_days: bool,
 }
 
-type FactsKey = (String, NaiveDate, NaiveDate);
+/// A campaign (or `*`, all of them) and a range of days.
+pub type FactsKey = (String, NaiveDate, NaiveDate);
 
 /// Statistics younger than this are served as they are; older ones are served once more while
 /// one background count replaces them.
 const FACTS_FRESH: Duration = Duration::from_secs(2);
+/// Statistics nobody asked for in this long are forgotten.
+const FACTS_KEEP: Duration = Duration::from_secs(300);
 
 fn build<K, V>() -> Cache<K, V>
 where
@@ -55,37 +59,57 @@ where
 
 impl Default for Caches {
     fn default() -> Self {
+        Caches::new(None, true)
+    }
+}
+
+impl Caches {
+    fn new(pool: Option<DbPool>, keeps_days: bool) -> Caches {
         Caches {
             points: build(),
             offers: build(),
             offer: build(),
             shops: build(),
-            facts: Cache::builder()
-                .max_capacity(1_000)
-                .time_to_live(Duration::from_secs(300))
-                .build(),
-            refreshing: Default::default(),
-            pool: None,
+            facts: Swr::new("facts", pool.clone(), FACTS_FRESH, FACTS_KEEP),
+            pages: Swr::new("pages", pool, FACTS_FRESH, FACTS_KEEP),
+            keeps_days,
         }
     }
-}
 
-impl Caches {
     /// Forgets everything (after an official's or merchant's change in this process).
     pub fn clear(&self) {
         self.points.invalidate_all();
         self.offers.invalidate_all();
         self.offer.invalidate_all();
         self.shops.invalidate_all();
-        self.facts.invalidate_all();
+        self.facts.clear();
+        self.pages.clear();
     }
 
-    /// Caches that can count statistics in the background with their own connection.
-    pub fn with_pool(pool: DbPool) -> Caches {
-        Caches {
-            pool: Some(pool),
-            ..Caches::default()
-        }
+    /// Caches that count statistics in the background with their own connections from `pool`
+    /// (the read replica's when there is one: then they never write the closed days' facts,
+    /// which the primary keeps).
+    pub fn with_pool(pool: DbPool, replica: bool) -> Caches {
+        Caches::new(Some(pool), !replica)
+    }
+
+    /// How many times statistics were counted, facts and pages (for tests and metrics).
+    pub fn recounts(&self) -> (u64, u64) {
+        (self.facts.counts(), self.pages.counts())
+    }
+
+    /// Counts a campaign's facts now and keeps them for [`Caches::facts`].
+    pub fn count_facts(
+        &self,
+        conn: &mut DbConn,
+        cid: &str,
+        r: Range,
+    ) -> Result<Arc<Facts>, AppError> {
+        let generation = self.facts.generation();
+        let f = Arc::new(super::stats::facts(conn, cid, r, self.keeps_days)?);
+        self.facts
+            .put((cid.to_string(), r.from, r.to), f.clone(), generation);
+        Ok(f)
     }
 
     /// A campaign's statistics over a range. A first request counts them (requests arriving
@@ -93,56 +117,23 @@ impl Caches {
     /// is over two seconds old one background count replaces it — so answers are never more
     /// than a few seconds old, and no request waits for a recount.
     pub fn facts(&self, conn: &mut DbConn, cid: &str, r: Range) -> Result<Arc<Facts>, AppError> {
-        let key: FactsKey = (cid.to_string(), r.from, r.to);
-        if let Some(kept) = self.facts.get(&key) {
-            if kept.0.elapsed() > FACTS_FRESH {
-                self.refresh(key);
-            }
-            return Ok(kept.1.clone());
-        }
-        let kept = self
-            .facts
-            .try_get_with(key, || {
-                super::stats::facts(conn, cid, r).map(|f| Arc::new((Instant::now(), Arc::new(f))))
-            })
-            .map_err(|e: Arc<AppError>| match &*e {
-                AppError::NotFound(m) => AppError::NotFound(m.clone()),
-                AppError::Unavailable(m) => AppError::Unavailable(m.clone()),
-                other => AppError::Internal(anyhow::anyhow!("statistics: {other}")),
-            })?;
-        Ok(kept.1.clone())
+        let (id, keeps_days) = (cid.to_string(), self.keeps_days);
+        let kept = self.facts.get(conn, (id.clone(), r.from, r.to), move |c| {
+            super::stats::facts(c, &id, r, keeps_days)
+        })?;
+        Ok(kept.value.clone())
     }
 
-    fn refresh(&self, key: FactsKey) {
-        let Some(pool) = self.pool.clone() else {
-            return;
-        };
-        if !self
-            .refreshing
-            .lock()
-            .expect("refresh set")
-            .insert(key.clone())
-        {
-            return;
-        }
-        let (facts, refreshing) = (self.facts.clone(), self.refreshing.clone());
-        std::thread::spawn(move || {
-            let counted = pool.get().ok().and_then(|mut c| {
-                super::stats::facts(
-                    &mut c,
-                    &key.0,
-                    Range {
-                        from: key.1,
-                        to: key.2,
-                    },
-                )
-                .ok()
-            });
-            if let Some(f) = counted {
-                facts.insert(key.clone(), Arc::new((Instant::now(), Arc::new(f))));
-            }
-            refreshing.lock().expect("refresh set").remove(&key);
-        });
+    /// A statistics page (`key`: a campaign id or `*`, and a range), built by `build` and kept
+    /// like the facts: at most one build of a page runs at a time, and it is served as it was
+    /// built (with its age) while the next one is built.
+    pub fn page(
+        &self,
+        conn: &mut DbConn,
+        key: FactsKey,
+        build: impl Fn(&mut DbConn) -> Result<serde_json::Value, AppError> + Send + Sync + 'static,
+    ) -> Result<Arc<Kept<Page>>, AppError> {
+        self.pages.get(conn, key, move |c| Page::new(build(c)?))
     }
 
     pub fn point(

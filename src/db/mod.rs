@@ -108,6 +108,21 @@ pub fn connect(url: &str, max_size: Option<u32>) -> anyhow::Result<(DbPool, Back
     Ok((pool, backend))
 }
 
+/// A pool on a PostgreSQL read replica (`--replica-url`): statistics and exports read there.
+/// Its sessions are read-only (`default_transaction_read_only`), so nothing is ever written
+/// through it, even where the replica would accept writes.
+pub fn connect_replica(url: &str, max_size: Option<u32>) -> anyhow::Result<DbPool> {
+    if backend_of(url).map_err(anyhow::Error::msg)? != Backend::Postgres {
+        anyhow::bail!(
+            "the read replica must be PostgreSQL (postgres://…), not '{}'",
+            redact_url(url)
+        );
+    }
+    let sep = if url.contains('?') { '&' } else { '?' };
+    let url = format!("{url}{sep}options=-c%20default_transaction_read_only%3Don");
+    Ok(connect(&url, max_size)?.0)
+}
+
 /// Applies the embedded migrations of the connection's backend.
 pub fn migrate(conn: &mut DbConn) -> anyhow::Result<Vec<String>> {
     let applied = match conn {
@@ -243,6 +258,7 @@ pub mod checkins;
 pub mod coupons;
 pub mod devices;
 pub mod draws;
+pub mod figures;
 pub mod images;
 pub mod ledger;
 pub mod locks;

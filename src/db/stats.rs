@@ -11,7 +11,6 @@ use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
-use super::cache::Caches;
 use super::schema::*;
 use super::DbConn;
 use crate::domain::names::Names;
@@ -397,25 +396,40 @@ pub fn close_all(conn: &mut DbConn) -> Result<usize, AppError> {
     Ok(n)
 }
 
-/// The facts of a campaign over a range: kept days plus live days.
-pub fn facts(conn: &mut DbConn, cid: &str, r: Range) -> Result<Facts, AppError> {
+/// The facts of a campaign over a range: kept days plus live days. With `keep_days` the
+/// closed days not kept yet are computed and kept first; without (on a read replica, which
+/// cannot write) days not kept yet are counted live like today.
+pub fn facts(conn: &mut DbConn, cid: &str, r: Range, keep_days: bool) -> Result<Facts, AppError> {
     let closed_to = r.to.min(last_closed_day());
     let mut f = Facts::default();
+    let mut live_from = r.from;
     if r.from <= closed_to {
-        close_days(conn, cid, closed_to)?;
-        for json in stats_days::table
+        if keep_days {
+            close_days(conn, cid, closed_to)?;
+        }
+        let mut next = r.from;
+        for (day, json) in stats_days::table
             .filter(stats_days::campaign_id.eq(cid))
             .filter(stats_days::day.between(r.from, closed_to))
-            .select(stats_days::facts)
-            .load::<String>(conn)?
+            .order(stats_days::day.asc())
+            .select((stats_days::day, stats_days::facts))
+            .load::<(NaiveDate, String)>(conn)?
         {
-            let day: Facts =
+            if !keep_days && day > next {
+                f.add(&live_facts(conn, cid, next, day - Duration::days(1))?);
+            }
+            let kept: Facts =
                 serde_json::from_str(&json).map_err(|e| AppError::Internal(e.into()))?;
-            f.add(&day);
+            f.add(&kept);
+            next = day + Duration::days(1);
         }
+        live_from = if keep_days {
+            closed_to + Duration::days(1)
+        } else {
+            next
+        };
     }
-    let live_from = r.from.max(closed_to + Duration::days(1));
-    f.add(&live_facts(conn, cid, live_from, r.to)?);
+    f.add(&live_facts(conn, cid, live_from.max(r.from), r.to)?);
     Ok(f)
 }
 
@@ -428,13 +442,7 @@ fn rate(a: i64, b: i64) -> f64 {
 }
 
 /// Everything the campaign dashboard shows.
-pub fn campaign(
-    conn: &mut DbConn,
-    caches: &Caches,
-    cid: &str,
-    r: Range,
-) -> Result<Value, AppError> {
-    let f = caches.facts(conn, cid, r)?;
+pub fn campaign(conn: &mut DbConn, f: &Facts, cid: &str, r: Range) -> Result<Value, AppError> {
     let pts: Vec<(String, String, String)> = points::table
         .filter(points::campaign_id.eq(cid))
         .order(points::created_at.asc())
@@ -524,15 +532,24 @@ pub fn campaign(
     }))
 }
 
-/// Totals over all campaigns (their drafts excluded).
-pub fn overview(conn: &mut DbConn, caches: &Caches) -> Result<Value, AppError> {
-    let ids: Vec<String> = campaigns::table
+/// The campaigns statistics are shown for (drafts excluded), newest first.
+pub fn shown_campaigns(conn: &mut DbConn) -> Result<Vec<String>, AppError> {
+    Ok(campaigns::table
         .filter(campaigns::status.ne("draft"))
+        .order(campaigns::created_at.desc())
         .select(campaigns::id)
-        .load(conn)?;
+        .load(conn)?)
+}
+
+/// Gives a campaign's facts (from the kept statistics).
+pub type FactsOf<'a> = dyn Fn(&mut DbConn, &str) -> Result<std::sync::Arc<Facts>, AppError> + 'a;
+
+/// Totals over all campaigns (their drafts excluded); `facts_of` gives a campaign's facts.
+pub fn overview(conn: &mut DbConn, facts_of: &FactsOf) -> Result<Value, AppError> {
+    let ids = shown_campaigns(conn)?;
     let mut f = Facts::default();
     for id in &ids {
-        f.add(&*caches.facts(conn, id, Range::all())?);
+        f.add(&*facts_of(conn, id)?);
     }
     let merchants_n: i64 = enrolments::table
         .filter(enrolments::status.eq("approved"))

@@ -16,7 +16,8 @@ use serde_json::{json, Value};
 use tokio::sync::watch;
 
 use super::state::{AppState, State};
-use crate::db::{catalog, stats};
+use crate::db::catalog;
+use crate::db::stats::Range;
 use crate::error::AppError;
 
 /// How often a feed recounts its campaign.
@@ -61,13 +62,12 @@ pub fn totals(full: &Value) -> Value {
     })
 }
 
+/// The campaign's totals as the feed sends them, from the kept statistics page (the same
+/// page `/campaigns/{id}/stats` serves, so a feed adds no count of its own).
 async fn count(state: &State, cid: String) -> Result<String, AppError> {
-    let caches = state.caches.clone();
-    let full = state
-        .db(move |c| stats::campaign(c, &caches, &cid, stats::Range::all()))
-        .await?;
+    let page = super::stats::campaign_page(state, cid, Range::all()).await?;
     state.live.recounts.fetch_add(1, Ordering::Relaxed);
-    Ok(totals(&full).to_string())
+    Ok(totals(&page.value.json).to_string())
 }
 
 /// Subscribes to the campaign's feed, starting it when it is the first subscriber.
@@ -132,7 +132,7 @@ pub async fn stream(
     let once = q.once.unwrap_or(false);
     let key = path.into_inner();
     let cid = state
-        .db(move |c| Ok(catalog::find_campaign(c, &key)?.id))
+        .read_db(move |c| Ok(catalog::find_campaign(c, &key)?.id))
         .await?;
     let rx = subscribe(&state, &cid);
     // 0: the stream opens; 1: the figures as they are now (if counted yet); 2: each change,

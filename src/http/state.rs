@@ -9,6 +9,9 @@ use crate::error::AppError;
 
 pub struct AppState {
     pub pool: DbPool,
+    /// Where statistics and exports read: the read replica's pool (`--replica-url`), else
+    /// the primary's.
+    pub read_pool: DbPool,
     pub backend: Backend,
     pub jwt: tokens::JwtKeys,
     pub qr: KeyRing,
@@ -30,18 +33,35 @@ impl AppState {
         F: FnOnce(&mut DbConn) -> Result<T, AppError> + Send + 'static,
         T: Send + 'static,
     {
-        let pool = self.pool.clone();
-        web::block(move || {
-            let mut conn = db::get(&pool)?;
-            let r = f(&mut conn);
-            if matches!(r, Err(AppError::Unavailable(_))) {
-                db::discard(&mut conn);
-            }
-            r
-        })
-        .await
-        .map_err(|e| AppError::Internal(anyhow::anyhow!("blocking task failed: {e}")))?
+        run(self.pool.clone(), f).await
     }
+
+    /// Like [`AppState::db`], on the read replica when there is one: for statistics and
+    /// exports only (figures there may lag the primary by the replica's delay).
+    pub async fn read_db<T, F>(&self, f: F) -> Result<T, AppError>
+    where
+        F: FnOnce(&mut DbConn) -> Result<T, AppError> + Send + 'static,
+        T: Send + 'static,
+    {
+        run(self.read_pool.clone(), f).await
+    }
+}
+
+async fn run<T, F>(pool: DbPool, f: F) -> Result<T, AppError>
+where
+    F: FnOnce(&mut DbConn) -> Result<T, AppError> + Send + 'static,
+    T: Send + 'static,
+{
+    web::block(move || {
+        let mut conn = db::get(&pool)?;
+        let r = f(&mut conn);
+        if matches!(r, Err(AppError::Unavailable(_))) {
+            db::discard(&mut conn);
+        }
+        r
+    })
+    .await
+    .map_err(|e| AppError::Internal(anyhow::anyhow!("blocking task failed: {e}")))?
 }
 
 pub type State = web::Data<AppState>;

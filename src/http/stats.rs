@@ -1,6 +1,9 @@
 //! Officials' statistics: per campaign (JSON and CSV), the overview, fraud signals and the
 //! audit log.
 
+use std::sync::Arc;
+
+use actix_web::http::header;
 use actix_web::{web, HttpResponse};
 use chrono::NaiveDate;
 use serde::Deserialize;
@@ -10,6 +13,7 @@ use super::auth::{MaybeOfficial, Official};
 use super::state::{csv_response, ok, to_csv, State};
 use super::csv_out::ShapeQuery;
 use crate::db::catalog;
+use crate::db::figures::{Kept, Page};
 use crate::db::stats::{self, Range};
 use crate::domain::open_data::OPEN_DATA_MIN_COUNT;
 use crate::error::AppError;
@@ -52,32 +56,68 @@ fn range(q: &RangeQuery) -> Result<Range, AppError> {
     Ok(r)
 }
 
-async fn load(state: &State, key: String, r: Range) -> Result<Value, AppError> {
+/// A campaign's statistics page over a range (`key`: its id or slug), read from the replica
+/// when there is one. Pages are kept and rebuilt in the background (see
+/// [`crate::db::cache::Caches::page`]): however many officials ask, at most one count of a
+/// campaign runs at a time, and once counted nobody waits for the next count.
+pub async fn campaign_page(
+    state: &State,
+    key: String,
+    r: Range,
+) -> Result<Arc<Kept<Page>>, AppError> {
     let caches = state.caches.clone();
     state
-        .db(move |c| {
-            let camp = catalog::find_campaign(c, &key)?;
-            let mut v = stats::campaign(c, &caches, &camp.id, r)?;
-            crate::db::purchases::add_to_stats(c, &camp.id, &r, &mut v)?;
-            Ok(v)
+        .read_db(move |c| {
+            let cid = catalog::find_campaign(c, &key)?.id;
+            let kept = caches.clone();
+            caches.page(c, (cid.clone(), r.from, r.to), move |c| {
+                let f = kept.count_facts(c, &cid, r)?;
+                let mut v = stats::campaign(c, &f, &cid, r)?;
+                crate::db::purchases::add_to_stats(c, &cid, &r, &mut v)?;
+                Ok(v)
+            })
         })
         .await
 }
 
-#[utoipa::path(get, path = "/api/v1/stats/overview", tag = "stats", responses((status = 200, description = "totals over all campaigns, with a summary in three languages", body = Overview)))]
+/// Counts the statistics of every campaign shown (drafts excluded) once, at start-up, so the
+/// first officials to look after a restart find them counted.
+pub async fn warm_up(state: &State) -> Result<usize, AppError> {
+    let ids = state.read_db(stats::shown_campaigns).await?;
+    for id in &ids {
+        campaign_page(state, id.clone(), Range::all()).await?;
+    }
+    Ok(ids.len())
+}
+
+/// A kept page as JSON, with its age in seconds in the `Age` header (figures are at most a
+/// few seconds old).
+fn page_response(p: &Kept<Page>) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("application/json")
+        .insert_header((header::AGE, p.age().as_secs().to_string()))
+        .body(p.value.body.clone())
+}
+
+#[utoipa::path(get, path = "/api/v1/stats/overview", tag = "stats", responses((status = 200, description = "totals over all campaigns, with a summary in three languages; the `Age` header says how many seconds old the figures are", body = Overview)))]
 pub async fn overview(state: State, _who: Official) -> Result<HttpResponse, AppError> {
     let caches = state.caches.clone();
-    Ok(ok(&state
-        .db(move |c| {
-            let mut v = stats::overview(c, &caches)?;
-            crate::db::purchases::add_to_overview(c, &mut v)?;
-            Ok(v)
+    let all = Range::all();
+    let page = state
+        .read_db(move |c| {
+            let kept = caches.clone();
+            caches.page(c, ("*".into(), all.from, all.to), move |c| {
+                let mut v = stats::overview(c, &|c, id| kept.count_facts(c, id, all))?;
+                crate::db::purchases::add_to_overview(c, &mut v)?;
+                Ok(v)
+            })
         })
-        .await?))
+        .await?;
+    Ok(page_response(&page))
 }
 
 #[utoipa::path(get, path = "/api/v1/campaigns/{id}/stats", tag = "stats", params(("id" = String, Path), RangeQuery),
-    responses((status = 200, description = "funnel, daily series, per point, offer, merchant and ref, survey share", body = CampaignStats),
+    responses((status = 200, description = "funnel, daily series, per point, offer, merchant and ref, survey share; the `Age` header says how many seconds old the figures are", body = CampaignStats),
         (status = 404, description = "not_found"), (status = 422, description = "validation_failed: a day out of range, or `to` before `from`")))]
 pub async fn campaign(
     state: State,
@@ -86,7 +126,8 @@ pub async fn campaign(
     q: web::Query<RangeQuery>,
 ) -> Result<HttpResponse, AppError> {
     let r = range(&q)?;
-    Ok(ok(&load(&state, path.into_inner(), r).await?))
+    let page = campaign_page(&state, path.into_inner(), r).await?;
+    Ok(page_response(&page))
 }
 
 fn n(v: &Value) -> String {
@@ -135,7 +176,8 @@ pub async fn campaign_csv(
     table: web::Query<StatsTableQuery>,
 ) -> Result<HttpResponse, AppError> {
     let r = range(&q)?;
-    let s = load(&state, path.into_inner(), r).await?;
+    let page = campaign_page(&state, path.into_inner(), r).await?;
+    let s = &page.value.json;
     if shape.sheet() {
         let t = table.table.unwrap_or_default();
         let (header, rows) = if t == StatsTable::Sources {
@@ -147,7 +189,7 @@ pub async fn campaign_csv(
                 .map_err(|e| AppError::Internal(anyhow::anyhow!("sources: {e}")))?;
             super::sources::sheet(&g)
         } else {
-            stats_sheet(&s, t)
+            stats_sheet(s, t)
         };
         let name = format!("campaign-stats-{}.csv", format!("{t:?}").to_lowercase());
         return Ok(csv_response(&name, to_csv(&header, rows)?));
@@ -238,7 +280,7 @@ pub async fn campaign_csv(
     // Traffic by registered promotion source; unregistered refs together as "other".
     let (caches, cid) = (state.caches.clone(), n(&s["campaign_id"]));
     let g = state
-        .db(move |c| {
+        .read_db(move |c| {
             let g = crate::service::sources::grouped(c, &caches, &cid, r)?;
             serde_json::to_value(g).map_err(|e| AppError::Internal(e.into()))
         })
@@ -463,7 +505,7 @@ async fn open_data(
 ) -> Result<OpenData, AppError> {
     let caches = state.caches.clone();
     state
-        .db(move |c| use_case::open_data(c, &caches, &key, r, official))
+        .read_db(move |c| use_case::open_data(c, &caches, &key, r, official))
         .await
 }
 

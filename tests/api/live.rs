@@ -217,3 +217,64 @@ both!(
         }
     }
 );
+
+both!(two_hundred_dashboards_share_one_count, |app| {
+    let off = app.official().await;
+    let c = app.campaign(&off).await;
+    let cid = c["id"].as_str().unwrap();
+    let p = app.point(&off, cid, json!({})).await;
+    let hub = &app.state.live;
+    let pages = || app.state.caches.recounts().1;
+
+    // 200 dashboards open at once.
+    let (before, t0) = (pages(), Instant::now());
+    let opened = futures::future::join_all((0..200).map(|_| open(&app, cid, Some(&off)))).await;
+    let mut streams = Vec::new();
+    for (s, _, ev) in opened {
+        assert_eq!(s, StatusCode::OK);
+        streams.push(ev.unwrap());
+    }
+    for ev in &mut streams {
+        let first = ev.until(30, |_| true).await.expect("first figures");
+        assert_eq!(first["funnel"]["checkins"], 0, "{first}");
+    }
+    assert_eq!(hub.feeds(), 1, "one feed for the campaign");
+    // One count for all of them (plus one every two seconds while they kept opening), not
+    // one per dashboard.
+    let allowed = 1 + (t0.elapsed().as_secs_f64() / 2.0).ceil() as u64;
+    let counted = pages() - before;
+    assert!(
+        (1..=allowed).contains(&counted),
+        "200 dashboards opened in {:?}: {counted} counts (at most {allowed})",
+        t0.elapsed()
+    );
+
+    // While they stay open the figures are recounted at most every two seconds, whatever the
+    // number of dashboards: over three feed ticks, at most three counts.
+    let (c0, r0, t1) = (pages(), hub.recounts(), Instant::now());
+    let deadline = t1 + Duration::from_secs(30);
+    while hub.recounts() < r0 + 3 {
+        assert!(Instant::now() < deadline, "the feed stopped");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let allowed = 1 + (t1.elapsed().as_secs_f64() / 2.0).ceil() as u64;
+    assert!(
+        pages() - c0 <= allowed,
+        "{} counts in {:?} with 200 dashboards open (at most {allowed})",
+        pages() - c0,
+        t1.elapsed()
+    );
+
+    // A check-in reaches every dashboard.
+    let (_, v) = app.visitor().await;
+    let (s, b) = app
+        .check_in(&v, p["payload"].as_str().unwrap(), json!({}))
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{b}");
+    for ev in &mut streams {
+        ev.until(20, |v| v["funnel"]["checkins"] == 1)
+            .await
+            .expect("the check-in reaches every open dashboard");
+    }
+    drop(streams);
+});

@@ -25,5 +25,6 @@ mod reports;
 mod sheets;
 mod short_codes;
 mod staff;
+mod statistics;
 mod verification;
 mod walk;
