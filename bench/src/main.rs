@@ -5,9 +5,11 @@
 //! `bairro-bench run --sqlite URL --postgres URL` does the work.
 
 mod fixtures;
+mod pageviews;
 mod report;
 mod runner;
 mod seed;
+mod soak;
 mod verify;
 
 use std::path::PathBuf;
@@ -38,6 +40,11 @@ struct Cli {
 enum Cmd {
     /// Seed, drive, verify and report on each database given.
     Run(RunArgs),
+    /// Mixed load against one `bairro serve` for a long time, its resident memory sampled
+    /// (bench/soak.sh; see src/soak.rs).
+    Soak(soak::SoakArgs),
+    /// The page-view phase alone, Bairro and bare alternating, medians of several runs.
+    Pageviews(pageviews::PageviewArgs),
     /// Only seed an empty database (for looking at the data or timing the seeder).
     Seed {
         #[arg(long)]
@@ -172,6 +179,8 @@ fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Cmd::Run(a) => run(a),
+        Cmd::Soak(a) => soak::run(a),
+        Cmd::Pageviews(a) => pageviews::run(a),
     }
 }
 

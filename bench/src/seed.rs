@@ -448,8 +448,10 @@ pub fn seed(
     bairro::insert_rows!(&mut *conn, points::table, &point_rows)?;
     let official_id = rid(&mut rng);
     let hash = "!bench: no password login".to_string();
-    diesel::insert_into(users::table)
-        .values(User {
+    // Logins go in through the server's own insert (it keeps the case-folded username key).
+    bairro::db::catalog::insert_user(
+        conn,
+        &User {
             id: official_id.clone(),
             username: format!("bench-official-{}", &official_id[..8]),
             password_hash: hash.clone(),
@@ -458,8 +460,8 @@ pub fn seed(
             merchant_role: None,
             active: true,
             created_at: created,
-        })
-        .execute(conn)?;
+        },
+    )?;
     let mut merchants = Vec::new();
     let (mut m_rows, mut u_rows, mut e_rows) = (Vec::new(), Vec::new(), Vec::new());
     for i in 0..sizes.merchants {
@@ -507,8 +509,8 @@ pub fn seed(
     for c in m_rows.chunks(1000) {
         bairro::insert_rows!(&mut *conn, merchants::table, c)?;
     }
-    for c in u_rows.chunks(1000) {
-        bairro::insert_rows!(&mut *conn, users::table, c)?;
+    for u in &u_rows {
+        bairro::db::catalog::insert_user(conn, u)?;
     }
     for c in e_rows.chunks(1000) {
         bairro::insert_rows!(&mut *conn, enrolments::table, c)?;
