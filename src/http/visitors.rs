@@ -73,7 +73,9 @@ impl Limits {
         if !self.enabled {
             return Ok(());
         }
-        limiter.check_key(key).map_err(|not_until| {
+        let verdict = limiter.check_key(key);
+        crate::memory::prune_if_crowded(limiter);
+        verdict.map_err(|not_until| {
             let wait =
                 not_until.wait_time_from(governor::clock::Clock::now(&DefaultClock::default()));
             AppError::RateLimited {
@@ -225,7 +227,20 @@ pub const LOCALES: [&str; 4] = ["zh-Hant", "zh-Hans", "pt", "en"];
 /// A short keyed hash of the caller's address: visitors from one device or address can be
 /// counted without storing the address.
 pub fn address_hash(state: &State, req: &HttpRequest) -> String {
+    address_hash_of(state, req, client_ip(req))
+}
+
+/// [`address_hash`] for a client address already known (the address is written into the
+/// hash from the stack, not a new string).
+pub fn address_hash_of(state: &State, req: &HttpRequest, ip: IpAddr) -> String {
     use sha2::{Digest, Sha256};
+    use std::io::Write;
+    let mut text = [0u8; 48];
+    let len = {
+        let mut w = &mut text[..];
+        let _ = write!(w, "{ip}");
+        48 - w.len()
+    };
     let ua = req
         .headers()
         .get("user-agent")
@@ -233,7 +248,7 @@ pub fn address_hash(state: &State, req: &HttpRequest) -> String {
         .unwrap_or("");
     let mut h = Sha256::new();
     h.update(state.settings.jwt_secrets[0].expose().as_bytes());
-    h.update(client_ip(req).to_string().as_bytes());
+    h.update(&text[..len]);
     h.update(b"|");
     h.update(ua.as_bytes());
     data_encoding::HEXLOWER.encode(&h.finalize()[..12])
