@@ -128,7 +128,9 @@ async fn forget_cached_rows(
 
 impl Application {
     pub fn build(settings: Settings) -> anyhow::Result<Application> {
-        crate::memory::limit_heap_growth();
+        if !crate::memory::limit_heap_growth() {
+            tracing::debug!("the allocator's memory limits are not available here");
+        }
         let (pool, backend) = prepare_database(&settings)?;
         if settings.demo {
             crate::demo::load_if_empty(&pool, &settings)?;
@@ -207,9 +209,13 @@ impl Application {
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
         let st = self.state.clone();
         let flusher = actix_web::rt::spawn(async move {
-            let mut tick = actix_web::rt::time::interval(Duration::from_millis(500));
             loop {
-                tick.tick().await;
+                // Every half second, or as soon as a full batch waits.
+                let _ = actix_web::rt::time::timeout(
+                    Duration::from_millis(500),
+                    st.pageviews.batch_ready(),
+                )
+                .await;
                 let s = st.clone();
                 let _ = web::block(move || {
                     if let Err(e) = s.pageviews.flush(&s.pool) {
@@ -237,6 +243,8 @@ impl Application {
                 let s = st.clone();
                 let _ = web::block(move || {
                     s.limits.housekeep();
+                    s.wallets.housekeep();
+                    crate::memory::give_back_free_memory();
                     if let Ok(mut c) = db::get(&s.pool) {
                         if let Err(e) = db::stats::close_all(&mut c) {
                             tracing::warn!(error = %e, "closing statistics days failed");

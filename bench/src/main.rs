@@ -6,9 +6,11 @@
 
 mod dashboards;
 mod fixtures;
+mod pageviews;
 mod report;
 mod runner;
 mod seed;
+mod soak;
 mod verify;
 
 use std::path::PathBuf;
@@ -42,6 +44,11 @@ enum Cmd {
     /// Only the dashboards: seed, a day's check-ins and page views, then campaign statistics at
     /// 64 connections and 200 open live streams, repeated; medians (bench/results/dashboards.md).
     Dashboards(dashboards::DashboardArgs),
+    /// Mixed load against one `bairro serve` for a long time, its resident memory sampled
+    /// (bench/soak.sh; see src/soak.rs).
+    Soak(soak::SoakArgs),
+    /// The page-view phase alone, Bairro and bare alternating, medians of several runs.
+    Pageviews(pageviews::PageviewArgs),
     /// Only seed an empty database (for looking at the data or timing the seeder).
     Seed {
         #[arg(long)]
@@ -177,6 +184,8 @@ fn main() -> anyhow::Result<()> {
         }
         Cmd::Run(a) => run(a),
         Cmd::Dashboards(a) => dashboards::run(a),
+        Cmd::Soak(a) => soak::run(a),
+        Cmd::Pageviews(a) => pageviews::run(a),
     }
 }
 

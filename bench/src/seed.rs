@@ -271,10 +271,10 @@ pub fn seed(
     let official_id = f.id();
     let hash = "!bench: no password login".to_string();
     f.users(&[User {
-        id: official_id.clone(),
+        id: official_id.clone().into(),
         username: format!("bench-official-{}", &official_id[..8]),
         password_hash: hash.clone(),
-        role: "official".into(),
+        role: bairro::types::UserRole::Official,
         merchant_id: None,
         merchant_role: None,
         active: true,
@@ -300,12 +300,12 @@ pub fn seed(
             created_at: created,
         });
         u_rows.push(User {
-            id: u.clone(),
+            id: u.clone().into(),
             username: format!("bench-merchant-{}-{}", i + 1, &u[..8]),
             password_hash: hash.clone(),
-            role: "merchant".into(),
-            merchant_id: Some(m.clone()),
-            merchant_role: Some("owner".into()),
+            role: bairro::types::UserRole::Merchant,
+            merchant_id: Some(m.clone().into()),
+            merchant_role: Some(bairro::types::MerchantRole::Owner),
             active: true,
             created_at: created,
         });
@@ -579,7 +579,7 @@ pub fn seed(
         }
         let r = REFS[f.rng.gen_range(0..REFS.len())].map(str::to_string);
         f.pageview(NewPageview {
-            campaign_id: campaign_id.clone(),
+            campaign_id: campaign_id.clone().into(),
             path: paths[i % paths.len()].into(),
             ref_: r,
             visitor_hash: hashes[h].clone(),
@@ -859,7 +859,7 @@ impl CsvFiles {
                 x.day,
                 x.created_at,
                 to(&x.voided_at),
-                qo(&x.settlement_id),
+                qo(&x.settlement_id.as_ref().map(|s| s.to_string())),
                 qo(&x.ref_)
             )?;
         }

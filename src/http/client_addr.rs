@@ -104,7 +104,20 @@ pub fn client_ip(req: &HttpRequest) -> IpAddr {
 /// A short keyed hash of the caller's address: visitors from one device or address can be
 /// counted without storing the address.
 pub fn address_hash(state: &AppState, req: &HttpRequest) -> String {
+    address_hash_of(state, req, client_ip(req))
+}
+
+/// [`address_hash`] for a client address already known (the address is written into the
+/// hash from the stack, not a new string).
+pub fn address_hash_of(state: &AppState, req: &HttpRequest, ip: IpAddr) -> String {
     use sha2::{Digest, Sha256};
+    use std::io::Write;
+    let mut text = [0u8; 48];
+    let len = {
+        let mut w = &mut text[..];
+        let _ = write!(w, "{ip}");
+        48 - w.len()
+    };
     let ua = req
         .headers()
         .get("user-agent")
@@ -112,7 +125,7 @@ pub fn address_hash(state: &AppState, req: &HttpRequest) -> String {
         .unwrap_or("");
     let mut h = Sha256::new();
     h.update(state.settings.jwt_secrets[0].expose().as_bytes());
-    h.update(client_ip(req).to_string().as_bytes());
+    h.update(&text[..len]);
     h.update(b"|");
     h.update(ua.as_bytes());
     data_encoding::HEXLOWER.encode(&h.finalize()[..12])

@@ -65,7 +65,9 @@ impl Limits {
         if !self.enabled {
             return Ok(());
         }
-        limiter.check_key(key).map_err(|not_until| {
+        let verdict = limiter.check_key(key);
+        crate::memory::prune_if_crowded(limiter);
+        verdict.map_err(|not_until| {
             let wait =
                 not_until.wait_time_from(governor::clock::Clock::now(&DefaultClock::default()));
             AppError::RateLimited {

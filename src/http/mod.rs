@@ -46,19 +46,22 @@ pub use state::{AppState, State};
 
 use crate::error::AppError;
 
-/// All API routes under `/api/v1`.
+/// All API routes under `/api/v1`. The router tries them in this order (a pattern with
+/// `{…}` is a regular expression to run), so the hot paths come first: page views, check-ins
+/// and claims, redemptions. Their patterns match no other module's paths, so moving them
+/// first changes which handler answers nothing.
 pub fn api(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::scope("/api/v1")
+            .configure(pageviews::routes)
+            .configure(checkins::routes)
+            .configure(redemptions::routes)
             .configure(visitors::routes)
             .configure(verification::routes)
             .configure(campaigns::routes)
             .configure(points::routes)
             .configure(merchants::routes)
-            .configure(checkins::routes)
-            .configure(redemptions::routes)
             .configure(settlements::routes)
-            .configure(pageviews::routes)
             .configure(stats::routes)
             .configure(live::routes)
             .configure(desk::routes)

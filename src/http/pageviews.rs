@@ -43,34 +43,27 @@ pub async fn record(
     let ref_ = super::input::traffic_ref("ref", b.ref_)?;
     // Buffered rows are written later in one batch: refuse now what the database would not take.
     super::input::text("path", &b.path, false)?;
-    if state.pageviews.len() >= crate::memory::MAX_BUFFERED_PAGEVIEWS {
-        return Err(AppError::Unavailable(
-            "page views are not being written at the moment; try again".into(),
-        ));
-    }
-    state.limits.check(
-        &state.limits.pageviews_ip,
-        &super::client_addr::client_ip(&req),
-    )?;
+    let ip = super::client_addr::client_ip(&req);
+    state.limits.check(&state.limits.pageviews_ip, &ip)?;
     let campaign_id = state
         .campaign_ids
         .resolve(&b.campaign, |key| {
-            state.db(move |c| Ok(crate::db::catalog::find_campaign(c, &key)?.id))
+            state.db(move |c| Ok(crate::db::catalog::find_campaign(c, &key)?.id.to_string()))
         })
         .await?;
     let t = now();
-    let n = state.pageviews.push(NewPageview {
+    let row = NewPageview {
         campaign_id: campaign_id.into(),
         path: b.path,
         ref_,
-        visitor_hash: super::client_addr::address_hash(&state, &req),
+        visitor_hash: super::client_addr::address_hash_of(&state, &req, ip),
         day: macau_day(t),
         created_at: t,
-    });
-    if n >= 2000 {
-        let buf = state.pageviews.clone();
-        let pool = state.pool.clone();
-        let _ = web::block(move || buf.flush(&pool)).await;
+    };
+    if state.pageviews.push(row).is_err() {
+        return Err(AppError::Unavailable(
+            "page views are not being written at the moment; try again".into(),
+        ));
     }
     Ok(HttpResponse::Accepted().finish())
 }

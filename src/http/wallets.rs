@@ -66,11 +66,26 @@ impl Wallets {
         }
     }
 
+    /// Forgets the addresses and visitors whose sending and confirming quotas are full again
+    /// (run every minute with the other limiters' housekeeping); returns the keys kept.
+    pub fn housekeep(&self) -> usize {
+        [&self.per_address, &self.per_visitor, &self.confirms]
+            .iter()
+            .map(|l| {
+                l.retain_recent();
+                l.shrink_to_fit();
+                l.len()
+            })
+            .sum()
+    }
+
     pub(crate) fn limit(&self, limiter: &Keyed, key: &str) -> Result<(), AppError> {
         if !self.limits_on {
             return Ok(());
         }
-        limiter.check_key(&key.to_string()).map_err(|not_until| {
+        let verdict = limiter.check_key(&key.to_string());
+        crate::memory::prune_if_crowded(limiter);
+        verdict.map_err(|not_until| {
             let wait = not_until.wait_time_from(governor::clock::Clock::now(
                 &governor::clock::DefaultClock::default(),
             ));
@@ -85,6 +100,29 @@ impl Wallets {
             hash: a.keyed_hash(&self.address_key),
             channel: a.channel.as_str(),
             hint: a.hint(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sending_and_confirming_limits_forget_idle_keys() {
+        let mut settings = Settings::for_tests("sqlite://unused.db");
+        settings.rate_limits = true;
+        let w = Wallets::new(&settings);
+        for i in 0..2_000 {
+            w.limit(&w.confirms, &format!("visitor-{i}")).unwrap();
+        }
+        // Just used: each key is still owed part of its quota, so it is kept.
+        assert_eq!(w.housekeep(), 2_000);
+        // Ten seconds later the quota of a single try is full again and nothing is kept.
+        let t = std::time::Instant::now();
+        while w.housekeep() > 0 {
+            assert!(t.elapsed() < StdDuration::from_secs(30), "keys pruned");
+            std::thread::sleep(StdDuration::from_millis(200));
         }
     }
 }

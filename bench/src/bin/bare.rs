@@ -121,16 +121,16 @@ async fn redeem(st: Data, b: web::Json<RedeemBody>) -> HttpResponse {
     let b = b.into_inner();
     let t = now();
     let r = Redemption {
-        id: new_id(),
-        coupon_id: b.coupon,
-        offer_id: b.offer,
-        campaign_id: b.campaign,
-        merchant_id: b.merchant,
-        user_id: b.user,
+        id: new_id().into(),
+        coupon_id: b.coupon.into(),
+        offer_id: b.offer.into(),
+        campaign_id: b.campaign.into(),
+        merchant_id: b.merchant.into(),
+        user_id: b.user.into(),
         spend_avos: b.spend,
         discount_avos: 0,
         ecash_avos: 0,
-        status: "done".into(),
+        status: bairro::types::RedemptionStatus::Done,
         day: macau_day(t),
         created_at: t,
         voided_at: None,
