@@ -441,9 +441,9 @@ pub fn load(
             account_name: Names::from_json(&m.name).pt,
             bank: banks[i % banks.len()].into(),
             account_number: format!("{:04}-{:03}-{:06}", 9000 + i % 7, 100 + i, 200_000 + i * 37),
-            updated_by: u.id.clone().into(),
+            updated_by: u.id.clone(),
             updated_at: t0,
-            verified_by: ((i + 1) % 10 != 0).then(|| officials[0].id.clone().into()),
+            verified_by: ((i + 1) % 10 != 0).then(|| officials[0].id.clone()),
             verified_at: ((i + 1) % 10 != 0).then_some(t0),
         })
         .collect();

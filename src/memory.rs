@@ -39,7 +39,7 @@ pub fn prune_if_crowded<K: std::hash::Hash + Eq + Clone>(l: &KeyedLimiter<K>) {
         c.set(n);
         n
     });
-    if n % 64 == 0 && l.len() > LIMITER_PRUNE_AT {
+    if n.is_multiple_of(64) && l.len() > LIMITER_PRUNE_AT {
         l.retain_recent();
     }
 }

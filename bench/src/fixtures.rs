@@ -203,6 +203,7 @@ pub fn redemptions(
 /// Claim storms: round `r` is 10,000 visitors racing for the 1,000 coupons of offer `r`.
 /// `procs` load generators with `threads` threads each: line `g` goes to lane `g % lanes`,
 /// and lane `l` belongs to generator `l % procs`, thread `l / procs`.
+#[allow(clippy::too_many_arguments)]
 pub fn claims(
     dir: &Path,
     name: &str,

@@ -73,7 +73,6 @@ pub struct MerchantLogin {
 pub struct Seeded {
     pub campaign_id: String,
     pub slug: String,
-    pub campaign_start_day: NaiveDate,
     pub points: Vec<(Uuid, f64, f64)>,
     pub merchants: Vec<MerchantLogin>,
     pub official_id: String,
@@ -637,7 +636,6 @@ pub fn seed(
     Ok(Seeded {
         campaign_id,
         slug,
-        campaign_start_day: start_day,
         points,
         merchants,
         official_id,

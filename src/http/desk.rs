@@ -6,8 +6,8 @@ use diesel::prelude::*;
 use serde_json::{json, Value};
 
 use super::auth::Official;
-use super::state::{csv_response, ok, to_csv, State};
 use super::csv_out::{cell, ShapeQuery};
+use super::state::{csv_response, ok, to_csv, State};
 use crate::db::schema::{enrolments, merchants, survey_answers};
 use crate::db::{catalog, DbConn};
 use crate::domain::merchant_no::short_no;

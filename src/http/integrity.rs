@@ -6,8 +6,8 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::auth::{MerchantOwner, Official};
-use super::state::{created, csv_response, ok, to_csv, State};
 use super::csv_out::{cell, ShapeQuery};
+use super::state::{created, csv_response, ok, to_csv, State};
 use crate::db::payouts as db_payouts;
 use crate::db::{catalog, ledger, reconciliation};
 use crate::domain::money::mop;

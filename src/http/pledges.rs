@@ -6,8 +6,8 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::auth::Official;
-use super::state::{csv_response, ok, to_csv, State};
 use super::csv_out::ShapeQuery;
+use super::state::{csv_response, ok, to_csv, State};
 use crate::db::audit::{self, Actor};
 use crate::db::models::Holiday;
 use crate::db::pledges;

@@ -5,8 +5,8 @@ use chrono::NaiveDate;
 use serde::Deserialize;
 
 use super::auth::{MerchantOwner, MerchantUser};
-use super::state::{csv_response, ok, to_csv, State};
 use super::csv_out::ShapeQuery;
+use super::state::{csv_response, ok, to_csv, State};
 use crate::db::redemptions::Filter;
 use crate::domain::codes;
 use crate::domain::money::mop;

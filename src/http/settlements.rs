@@ -6,8 +6,8 @@ use chrono::NaiveDate;
 use serde::Deserialize;
 
 use super::auth::{self, MerchantOwner, Official};
-use super::state::{created, csv_response, ok, to_csv, State};
 use super::csv_out::ShapeQuery;
+use super::state::{created, csv_response, ok, to_csv, State};
 use crate::db::catalog;
 use crate::domain::codes;
 use crate::domain::money::mop;

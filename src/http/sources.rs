@@ -4,8 +4,8 @@
 use actix_web::{web, HttpResponse};
 
 use super::auth::Official;
-use super::state::{created, csv_response, ok, to_csv, State};
 use super::csv_out::{cell, ShapeQuery};
+use super::state::{created, csv_response, ok, to_csv, State};
 use crate::error::AppError;
 use crate::service::sources::{self as uc, SourceBody};
 use crate::views::sources::{Grouped, SourceView};

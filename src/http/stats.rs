@@ -10,8 +10,8 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::auth::{MaybeOfficial, Official};
-use super::state::{csv_response, ok, to_csv, State};
 use super::csv_out::ShapeQuery;
+use super::state::{csv_response, ok, to_csv, State};
 use crate::db::catalog;
 use crate::db::figures::{Kept, Page};
 use crate::db::stats::{self, Range};

@@ -63,7 +63,6 @@ pub fn enrolment(e: &Enrolment, merchant_name: Option<&str>) -> Value {
     value(campaigns::EnrolmentView::new(e, merchant_name))
 }
 
-
 /// A view as a JSON value (views serialise infallibly: strings, numbers and maps with string
 /// keys only).
 pub fn to_value<T: serde::Serialize>(v: &T) -> Value {
