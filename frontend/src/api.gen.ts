@@ -1758,15 +1758,60 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
-        ActivateBody: {
-            setup_code: string;
-        };
-        BankAccountBody: {
+        /** @description The bank account a merchant wants to be paid into. */
+        Account: {
             /** @description The account holder's name, as the bank has it. */
             account_name: string;
             account_number: string;
             bank: string;
+            merchant_id: components["schemas"]["MerchantId"];
+            updated_at: string;
+            /** @description Whether an official verified the details as they are now (any change clears it). */
+            verified: boolean;
+            verified_at?: string | null;
         };
+        ActivateBody: {
+            setup_code: string;
+        };
+        /** @description One change in the audit log. */
+        AuditEntry: {
+            action: string;
+            actor_id?: string | null;
+            /** @description The actor's login name. */
+            actor_name?: string | null;
+            /** @description `official`, `viewer`, `merchant` or `system`. */
+            actor_role: string;
+            /** @description The entity after the change (null for a deletion). */
+            after?: Record<string, never> | null;
+            at: string;
+            /** @description The entity before the change (null for a creation). */
+            before?: Record<string, never> | null;
+            entity: string;
+            entity_id: string;
+            /** @description A readable name of the entity. */
+            entity_label?: Record<string, never> | null;
+            /** Format: int64 */
+            id: number;
+        };
+        BankAccountBody: {
+            /** @description The account holder's name, as the bank has it (at most 140 characters). */
+            account_name: string;
+            /** @description 6 to 34 letters, digits or dashes (spaces are dropped), at least 6 digits. */
+            account_number: string;
+            /** @description At most 100 characters. */
+            bank: string;
+        };
+        /** @description A visitor's ban state. */
+        BanView: {
+            ban_reason?: string | null;
+            banned: boolean;
+            banned_at?: string | null;
+            /** @description The official who banned the visitor. */
+            banned_by?: string | null;
+            /** @description The visitor's id. */
+            id: string;
+        };
+        /** @description What an official sends to create or edit a campaign. */
         CampaignBody: {
             /**
              * Format: int64
@@ -1791,65 +1836,444 @@ export interface components {
              */
             starts_at?: string | null;
         };
+        /** @description A campaign, briefly. */
+        CampaignBrief: {
+            id: components["schemas"]["CampaignId"];
+            name: components["schemas"]["Names"];
+            slug: string;
+        };
+        CampaignId: string;
+        /** @description The campaign a grouping is of. */
+        CampaignRef: {
+            id: string;
+            slug: string;
+        };
+        /** @description A campaign's statistics over a range of Macau days. */
+        CampaignStats: {
+            campaign_id: string;
+            daily: components["schemas"]["DailyFigures"][];
+            /** Format: int64 */
+            ecash_redeemed_avos: number;
+            /** @description First day counted, `YYYY-MM-DD`. */
+            from: string;
+            funnel: components["schemas"]["Funnel"];
+            merchants: components["schemas"]["MerchantFigures"][];
+            /** Format: int64 */
+            merchants_enrolled: number;
+            /** Format: int64 */
+            merchants_redeeming: number;
+            offers: components["schemas"]["OfferFigures"][];
+            points: components["schemas"]["PointFigures"][];
+            purchases: components["schemas"]["PurchaseTotals"];
+            /** Format: double */
+            redemption_rate: number;
+            refs: components["schemas"]["RefFigures"][];
+            /** Format: int64 */
+            spend_avos: number;
+            survey: components["schemas"]["SurveyShare"];
+            /** @description Last day counted, `YYYY-MM-DD`. */
+            to: string;
+        };
+        /** @enum {string} */
+        CampaignStatus: "draft" | "published" | "ended";
+        /** @description A campaign. */
+        CampaignView: {
+            created_at: string;
+            description?: string | null;
+            district: string;
+            ends_at: string;
+            id: string;
+            name: components["schemas"]["Names"];
+            /** @description Lower-case letters, digits and dashes; campaigns are found by id or slug. */
+            slug: string;
+            starts_at: string;
+            /** @description draft, published or ended. */
+            status: components["schemas"]["CampaignStatus"];
+            updated_at: string;
+        };
+        /** @description The text of the visitor's wallet card QR. */
+        Card: {
+            /** @description Scanned at the till to record a purchase. */
+            payload: string;
+            visitor_id: components["schemas"]["VisitorId"];
+        };
         CardBody: {
             /** @description The scanned text of the visitor's wallet QR. */
             visitor: string;
         };
+        /** @description A visitor's progress towards one `purchases` offer. */
+        CardOffer: {
+            /**
+             * Format: int64
+             * @description The coupons of this offer the visitor holds.
+             */
+            coupons: number;
+            /**
+             * Format: int32
+             * @description One coupon for every this many stamps.
+             */
+            every: number;
+            /**
+             * Format: int64
+             * @description A stamp counts for this offer when its day's spend reached this.
+             */
+            min_spend_avos: number;
+            offer: components["schemas"]["OfferBrief"];
+            offer_id: components["schemas"]["OfferId"];
+            /** Format: int32 */
+            per_visitor_limit: number;
+            /**
+             * Format: int64
+             * @description The stamps that count for this offer.
+             */
+            stamps: number;
+        };
+        /** @description One stamp on a card. */
+        CardStamp: {
+            /** @description The Macau day (`YYYY-MM-DD`). */
+            day: string;
+            merchant_id: components["schemas"]["MerchantId"];
+            merchant_name?: null | components["schemas"]["Names"];
+            /**
+             * Format: int64
+             * @description The day's largest spend at that shop.
+             */
+            spend_avos: number;
+        };
+        /** @description An owner's new cashier login. */
         CashierBody: {
             password: string;
+            /** @description 3–64 letters, digits, '-', '_' or '.'. */
             username: string;
         };
+        /** @description The answer to a check-in (the same again for a retry with the same nonce). */
+        CheckedIn: {
+            checkin: components["schemas"]["Checkin"];
+            /** @description The coupons this check-in issued. */
+            coupons: components["schemas"]["Coupon"][];
+            stamps: components["schemas"]["CheckinStamps"];
+        };
+        /** @description An accepted check-in. */
+        Checkin: {
+            campaign_id: components["schemas"]["CampaignId"];
+            /** @description The Macau day it counts for (`YYYY-MM-DD`). */
+            day: string;
+            id: components["schemas"]["CheckinId"];
+            /** @description `qr` or `ar`. */
+            method: string;
+            point_id: components["schemas"]["PointId"];
+            received_at: string;
+            scanned_at: string;
+        };
         CheckinBody: {
-            /** Format: double */
+            /**
+             * Format: double
+             * @description Sent together with `lng`.
+             */
             lat?: number | null;
             /** Format: double */
             lng?: number | null;
             method: string;
             /** @description Sent again with a retry, so the check-in is recorded once. */
             nonce?: string | null;
+            /** @description The scanned QR text, or a point's short code typed from its poster. */
             payload: string;
-            /** @description When the phone scanned the code (for uploads after a loss of signal). */
+            /** @description When the phone scanned the code (for uploads after a loss of signal), RFC 3339 with offset. */
             scanned_at?: string | null;
+        };
+        CheckinId: string;
+        /** @description A visitor's stamps in a campaign (distinct points visited). */
+        CheckinStamps: {
+            /** Format: int64 */
+            count: number;
+            /**
+             * Format: int64
+             * @description The count at which the next coupon is issued (`null` when none is left to earn).
+             */
+            next_reward_at?: number | null;
+        };
+        /** @description Settings the web app reads at start. */
+        ClientConfig: {
+            map: components["schemas"]["MapTiles"];
+        };
+        /** @description A code was sent. */
+        CodeSent: {
+            channel: string;
+            expires_at: string;
+            /** @description The address's hint. */
+            sent_to: string;
         };
         ConfirmBody: {
             /** @description The bank's reference of the transfer, if it gave one. */
             bank_reference?: string | null;
         };
+        /** @description A coupon in a wallet. */
+        Coupon: {
+            campaign_id: components["schemas"]["CampaignId"];
+            /** @description The code to read out at the till (grouped for reading). */
+            code: string;
+            expires_at: string;
+            id: components["schemas"]["CouponId"];
+            issued_at: string;
+            offer?: components["schemas"]["OfferBrief"];
+            offer_id: components["schemas"]["OfferId"];
+            /** @description The signed text of the coupon's QR code. */
+            payload: string;
+            /** @description Where and when a spent coupon was spent (the wallet's list only). */
+            redemption?: components["schemas"]["Spent"];
+            /**
+             * @description `issued`, `redeemed`, `expired` or `void` (an issued coupon past its expiry reads
+             *     `expired`).
+             */
+            status: string;
+        };
+        CouponId: string;
+        /** @description One Macau day's figures. */
+        DailyFigures: {
+            /** Format: int64 */
+            checkins: number;
+            /** @description `YYYY-MM-DD`. */
+            day: string;
+            /** Format: int64 */
+            issued: number;
+            /** Format: int64 */
+            page_views: number;
+            /** Format: int64 */
+            redeemed: number;
+        };
+        /** @description The totals of one Macau day. */
+        DayTotal: {
+            /** Format: int64 */
+            count: number;
+            day: string;
+            /** Format: int64 */
+            discount_avos: number;
+            /** Format: int64 */
+            spend_avos: number;
+        };
+        /** @description Many enrolments decided at once. */
         DecideBody: {
             /** @description `approve` or `reject`. */
             decision: string;
+            /** @description At most 1000. */
             ids: string[];
             reason?: string | null;
         };
         DecisionBody: {
             reason?: string | null;
         };
+        /** @description A display device of a rotating point. */
+        DeviceView: {
+            /** @description Not revoked. */
+            active: boolean;
+            created_at: string;
+            id: string;
+            revoked_at?: string | null;
+        };
+        /** @description A draw as an entry shows it. */
+        DrawBrief: {
+            /** @description SHA-256 of the secret seed, published before entries close. */
+            commitment: string;
+            draw_at: string;
+            entries_close_at: string;
+            /** @description `open`, `drawing` or `done`. */
+            status: string;
+        };
+        /** @description A merchant's enrolment in a campaign. */
+        EnrolmentView: {
+            campaign_id: string;
+            decided_at?: string | null;
+            id: string;
+            merchant_id: string;
+            /** @description In officials' lists. */
+            merchant_name?: components["schemas"]["Names"];
+            reason?: string | null;
+            /** @description pending, approved, rejected or withdrawn. */
+            status: string;
+            submitted_at: string;
+        };
+        /** @description The entries of a draw: their number while entries are open, then their ids (sorted). */
+        Entries: number | string[];
+        /** @description A visitor's entry in a draw. */
+        Entry: {
+            /** @description A winner's coupon. */
+            coupon?: components["schemas"]["Coupon"];
+            created_at: string;
+            draw: components["schemas"]["DrawBrief"];
+            id: string;
+            /** @description Why a winner got no coupon (a refusal code). */
+            note?: string;
+            /** @description The prize (the visitor's list of entries only). */
+            offer?: components["schemas"]["OfferBrief"];
+            offer_id: components["schemas"]["OfferId"];
+            /** @description `pending`, `won` or `lost`. */
+            outcome: string;
+        };
         /** @description A field-level validation message. */
         FieldError: {
             field: string;
             message: string;
         };
+        /** @description The funnel of one group of visitors. */
+        Figures: {
+            /** Format: int64 */
+            checkins: number;
+            /** Format: int64 */
+            coupons_issued: number;
+            /** Format: int64 */
+            page_views: number;
+            /** Format: int64 */
+            redemptions: number;
+            /** Format: int64 */
+            visitors: number;
+        };
         FootnoteBody: {
             text: string;
+        };
+        /** @description The funnel of a campaign, from page views to purchases. */
+        Funnel: {
+            /** Format: int64 */
+            checkins: number;
+            /** Format: int64 */
+            coupons_issued: number;
+            /** Format: int64 */
+            coupons_redeemed: number;
+            /** Format: int64 */
+            page_views: number;
+            /** Format: int64 */
+            purchase_spend_avos: number;
+            /**
+             * Format: int64
+             * @description Purchases recorded at tills (consumption stamps).
+             */
+            purchases: number;
+            /** Format: int64 */
+            unique_visitors: number;
+            /** Format: int64 */
+            visitors: number;
+        };
+        /**
+         * @description A campaign's traffic by registered source, plus `direct` (no ref) and `other` (refs no
+         *     source registered).
+         */
+        Grouped: {
+            /** @description Present on the campaign's own sources answer. */
+            campaign?: components["schemas"]["CampaignRef"];
+            direct: components["schemas"]["Figures"];
+            other: components["schemas"]["Figures"];
+            /**
+             * Format: int64
+             * @description How many distinct unregistered refs were seen.
+             */
+            other_refs: number;
+            sources: components["schemas"]["SourceWithFigures"][];
+        };
+        /** @description A page of the merchant's redemptions, newest first, with day and today's totals. */
+        History: {
+            /** @description Totals of the days on this page. */
+            days: components["schemas"]["DayTotal"][];
+            items: components["schemas"]["HistoryItem"][];
+            /**
+             * Format: int64
+             * @description The page, from 0.
+             */
+            page: number;
+            /** Format: int64 */
+            pages: number;
+            /** Format: int64 */
+            per_page: number;
+            /** Format: int64 */
+            today_count: number;
+            /** Format: int64 */
+            today_discount_avos: number;
+            /** Format: int64 */
+            today_spend_avos: number;
+            /** Format: int64 */
+            total: number;
+        };
+        /** @description A line of the merchant's history. */
+        HistoryItem: components["schemas"]["Redemption"] & {
+            coupon_code: string;
+            /** @description The Macau day of the sale. */
+            day: string;
+            offer_name: components["schemas"]["Names"];
         };
         HolidayBody: {
             /** Format: date */
             day: string;
             name: string;
         };
+        /** @description Many statements at once. */
         IdsBody: {
+            /** @description At most 1000. */
             ids: string[];
         };
         ImageBody: {
             /** @description The picture as a `data:image/…;base64,` URL or plain base64 (JPEG, PNG or WebP, ≤ 8 MB). */
             image: string;
         };
+        /** @description A redemption paid by a statement. */
+        Line: {
+            coupon_code: string;
+            created_at: string;
+            /** Format: int64 */
+            ecash_avos: number;
+            redemption_id: components["schemas"]["RedemptionId"];
+            /** Format: int64 */
+            spend_avos: number;
+        };
+        /** @description The totals a live statistics screen shows (each event of the stream). */
+        LiveTotals: {
+            campaign_id: string;
+            /** Format: int64 */
+            ecash_redeemed_avos: number;
+            funnel: components["schemas"]["Funnel"];
+            /** Format: int64 */
+            merchants_enrolled: number;
+            /** Format: int64 */
+            merchants_redeeming: number;
+            /** Format: double */
+            redemption_rate: number;
+            /** Format: int64 */
+            spend_avos: number;
+            survey: components["schemas"]["SurveyShare"];
+        };
+        /** @description A staff login's token and who it names. */
+        LoginAnswer: {
+            expires_at: string;
+            merchant_id?: null | components["schemas"]["MerchantId"];
+            merchant_role?: null | components["schemas"]["MerchantRole"];
+            /** @description The login must change its password (POST /api/v1/me/password) before anything else. */
+            must_change_password: boolean;
+            /** @description How the login is stored: `official`, `viewer` or `merchant`. */
+            role: components["schemas"]["UserRole"];
+            staff_role: components["schemas"]["StaffRole"];
+            /** @description Bearer token for `Authorization: Bearer …`. */
+            token: string;
+            user_id: components["schemas"]["UserId"];
+            username: string;
+        };
         LoginBody: {
             password: string;
             username: string;
         };
+        /** @description The map's tile source. */
+        MapTiles: {
+            /** @description The credit line shown on the map (HTML). */
+            attribution: string;
+            /** @description URL template of the tiles (`{z}/{x}/{y}`). */
+            tiles: string;
+        };
+        /** @description A merchant with its bank account, if it entered one. */
+        MerchantAccount: {
+            account?: null | components["schemas"]["Account"];
+            merchant_id: components["schemas"]["MerchantId"];
+            merchant_name: components["schemas"]["Names"];
+        };
+        /** @description What an official sends to create a merchant with its owner's login. */
         MerchantBody: {
             address: string;
+            /** @description food, retail, services, culture, lodging or other. */
             category: string;
             /** Format: double */
             lat: number;
@@ -1858,10 +2282,28 @@ export interface components {
             m_mark?: boolean;
             name?: null | components["schemas"]["Names"];
             password: string;
+            /** @description 3–64 letters, digits, '-', '_' or '.'. */
             username: string;
         };
+        /** @description A redeeming merchant's figures. */
+        MerchantFigures: {
+            address: string;
+            category: string;
+            /** Format: int64 */
+            ecash_avos: number;
+            merchant_id: string;
+            merchant_no: string;
+            name: components["schemas"]["Names"];
+            /** Format: int64 */
+            redemptions: number;
+            /** Format: int64 */
+            spend_avos: number;
+        };
+        MerchantId: string;
+        /** @description An official's change to a merchant. */
         MerchantPatch: {
             address?: string | null;
+            /** @description food, retail, services, culture, lodging or other. */
             category?: string | null;
             /** Format: double */
             lat?: number | null;
@@ -1870,16 +2312,40 @@ export interface components {
             m_mark?: boolean | null;
             name?: null | components["schemas"]["Names"];
         };
+        /** @enum {string} */
+        MerchantRole: "owner" | "cashier";
+        /** @description A merchant (shop). */
+        MerchantView: {
+            address: string;
+            /** @description food, retail, services, culture, lodging or other. */
+            category: string;
+            id: string;
+            /** Format: double */
+            lat: number;
+            /** Format: double */
+            lng: number;
+            /** @description Holds the Macau quality mark (M mark). */
+            m_mark: boolean;
+            /** @description The short number shown on statements and at the till. */
+            merchant_no: string;
+            name: components["schemas"]["Names"];
+        };
         Names: {
             en: string;
             pt: string;
-            "zh-Hans"?: string | null;
+            "zh-Hans"?: string;
             "zh-Hant": string;
         };
+        /** @description What an official sends to add an offer to a campaign. */
         OfferBody: {
+            /** @description Up to 20 category names. */
             eligible_categories?: string[] | null;
-            /** Format: int64 */
+            /**
+             * Format: int64
+             * @description Required for ecash: 1 to 100,000,000.
+             */
             face_value_avos?: number | null;
+            /** @description ecash or discount. */
             kind: string;
             /** Format: int64 */
             max_discount_avos?: number | null;
@@ -1888,7 +2354,10 @@ export interface components {
             name?: null | components["schemas"]["Names"];
             /** Format: int64 */
             per_visitor_limit?: number | null;
-            /** Format: int32 */
+            /**
+             * Format: int32
+             * @description Required for discount: 1 to 100.
+             */
             percent_off?: number | null;
             /** @description Only visitors who verified a phone number or e-mail get it (default: true for ecash). */
             requires_verified?: boolean | null;
@@ -1900,12 +2369,211 @@ export interface components {
             /** @description Hard end of validity (RFC 3339); defaults to the campaign's end. */
             valid_until?: string | null;
         };
+        /** @description What a coupon is worth, as printed on it. */
+        OfferBrief: {
+            /** @description Merchant categories where it can be spent (empty: all). */
+            eligible_categories: string[];
+            /** Format: int64 */
+            face_value_avos: number;
+            /** @description `ecash` or `discount`. */
+            kind: string;
+            /** Format: int64 */
+            max_discount_avos: number;
+            /** Format: int64 */
+            min_spend_avos: number;
+            name: components["schemas"]["Names"];
+            /** Format: int32 */
+            percent_off: number;
+        };
+        /** @description An offer's figures. */
+        OfferFigures: {
+            /** Format: int64 */
+            issued: number;
+            /**
+             * Format: int64
+             * @description Issued since the offer began, whatever the range.
+             */
+            issued_total: number;
+            kind: string;
+            name: components["schemas"]["Names"];
+            offer_id: string;
+            /** Format: int64 */
+            redeemed: number;
+            /** Format: double */
+            redemption_rate: number;
+            /** Format: int64 */
+            stock: number;
+        };
+        OfferId: string;
+        /** @description An official's change to an offer. */
         OfferPatch: {
             name?: null | components["schemas"]["Names"];
-            /** Format: int64 */
+            /**
+             * Format: int64
+             * @description Never below what was already issued.
+             */
             stock?: number | null;
-            /** @description The hard end of validity (RFC 3339). */
+            /** @description The hard end of validity (RFC 3339), in the future. */
             valid_until?: string | null;
+        };
+        /** @description An offer of a campaign. */
+        OfferView: {
+            campaign_id: string;
+            eligible_categories: string[];
+            /** Format: int64 */
+            face_value_avos: number;
+            id: string;
+            /** Format: int32 */
+            issued: number;
+            /** @description ecash or discount. */
+            kind: string;
+            /** Format: int64 */
+            max_discount_avos: number;
+            /** Format: int64 */
+            min_spend_avos: number;
+            name: components["schemas"]["Names"];
+            /** Format: int32 */
+            per_visitor_limit: number;
+            /** Format: int32 */
+            percent_off: number;
+            /** Format: int32 */
+            remaining: number;
+            requires_verified: boolean;
+            /** Format: int32 */
+            stock: number;
+            trigger: components["schemas"]["TriggerView"];
+            /** Format: int32 */
+            valid_days: number;
+            valid_until: string;
+        };
+        /** @description The campaign an open-data file describes. */
+        OpenCampaign: {
+            district: string;
+            ends_at: string;
+            id: string;
+            name: components["schemas"]["Names"];
+            slug: string;
+            starts_at: string;
+        };
+        /**
+         * @description The open-data view of a campaign: aggregates per Macau day and totals per point, offer and
+         *     traffic source; no visitor, coupon or merchant-login ids; small counts suppressed.
+         */
+        OpenData: {
+            campaign: components["schemas"]["OpenCampaign"];
+            days: components["schemas"]["OpenDay"][];
+            licence: string;
+            offers: components["schemas"]["OpenOffer"][];
+            points: components["schemas"]["OpenPoint"][];
+            refs: components["schemas"]["OpenRef"][];
+            totals: components["schemas"]["OpenTotals"];
+        };
+        /** @description One Macau day of open data. */
+        OpenDay: {
+            /** Format: int64 */
+            checkins?: number | null;
+            /** Format: int64 */
+            coupons_issued?: number | null;
+            /** Format: int64 */
+            coupons_redeemed?: number | null;
+            day: string;
+            /** Format: int64 */
+            page_views?: number | null;
+        };
+        /** @description An offer in open data. */
+        OpenOffer: {
+            /** Format: int64 */
+            face_value_avos: number;
+            /** Format: int64 */
+            issued?: number | null;
+            kind: string;
+            name: components["schemas"]["Names"];
+            /** Format: int32 */
+            percent_off: number;
+            /** Format: int64 */
+            redeemed?: number | null;
+            /** Format: int32 */
+            stock: number;
+        };
+        /** @description A check-in point in open data. */
+        OpenPoint: {
+            /** Format: int64 */
+            checkins?: number | null;
+            kind: string;
+            /** Format: double */
+            lat: number;
+            /** Format: double */
+            lng: number;
+            name: components["schemas"]["Names"];
+        };
+        /** @description A traffic source in open data. */
+        OpenRef: {
+            /** Format: int64 */
+            checkins?: number | null;
+            /** Format: int64 */
+            coupons_issued?: number | null;
+            /** Format: int64 */
+            page_views?: number | null;
+            /** Format: int64 */
+            redemptions?: number | null;
+            ref: string;
+            /** Format: int64 */
+            visitors?: number | null;
+        };
+        /** @description Open-data totals; counts from 1 to 4 are null. */
+        OpenTotals: {
+            /** Format: int64 */
+            checkins?: number | null;
+            /** Format: int64 */
+            coupons_issued?: number | null;
+            /** Format: int64 */
+            coupons_redeemed?: number | null;
+            /** Format: int64 */
+            ecash_redeemed_avos: number;
+            /** Format: int64 */
+            merchants_redeeming: number;
+            /** Format: int64 */
+            page_views?: number | null;
+            /** Format: int64 */
+            spend_avos: number;
+            /** Format: int64 */
+            unique_visitors?: number | null;
+            /** Format: int64 */
+            visitors?: number | null;
+        };
+        /** @description Totals over every campaign (drafts excluded). */
+        Overview: {
+            /** Format: int64 */
+            campaigns: number;
+            /** Format: int64 */
+            checkin_visitors: number;
+            /** Format: int64 */
+            checkins: number;
+            /** Format: int64 */
+            coupons_issued: number;
+            /** Format: int64 */
+            coupons_redeemed: number;
+            /** Format: int64 */
+            ecash_redeemed_avos: number;
+            /** Format: int64 */
+            merchants: number;
+            /** Format: int64 */
+            page_views: number;
+            /** Format: int64 */
+            purchase_spend_avos: number;
+            /** Format: int64 */
+            purchases: number;
+            /** Format: double */
+            redemption_rate: number;
+            /** Format: int64 */
+            spend_avos: number;
+            /** @description The totals in a sentence, in three languages. */
+            summary: components["schemas"]["Summary"];
+            survey: components["schemas"]["SurveyShare"];
+            /** Format: int64 */
+            unique_visitors: number;
+            /** Format: int64 */
+            visitors: number;
         };
         PageviewBody: {
             /** @description Campaign id or slug. */
@@ -1918,10 +2586,42 @@ export interface components {
             current_password: string;
             new_password: string;
         };
+        /** @description A payout batch: approved statements handed to the bank as one transfer file. */
+        PayoutBatch: {
+            bank_reference?: string | null;
+            confirmed_at?: string | null;
+            created_at: string;
+            id: components["schemas"]["PayoutId"];
+            /** @description The batch's lines (in the answers about one batch). */
+            items?: components["schemas"]["PayoutLine"][];
+            /** Format: int32 */
+            statements_count: number;
+            status: components["schemas"]["PayoutStatus"];
+            /** Format: int64 */
+            total_avos: number;
+            /** @description The total as MOP text ("1234.50"). */
+            total_mop: string;
+        };
         PayoutBody: {
             /** @description Approved statements, each of a merchant with a verified bank account. */
             statement_ids: string[];
         };
+        PayoutId: string;
+        /** @description A statement in a payout batch: one transfer of the bank file. */
+        PayoutLine: {
+            account_number: string;
+            /** Format: int64 */
+            amount_avos: number;
+            bank: string;
+            merchant_id: components["schemas"]["MerchantId"];
+            merchant_name: components["schemas"]["Names"];
+            payee: string;
+            /** @description The transfer's reference (letters and digits). */
+            reference: string;
+            settlement_id: components["schemas"]["SettlementId"];
+        };
+        /** @enum {string} */
+        PayoutStatus: "open" | "paid";
         PeriodBody: {
             /**
              * Format: date
@@ -1934,7 +2634,9 @@ export interface components {
              */
             to: string;
         };
+        /** @description What an official sends to add a check-in point to a campaign. */
         PointBody: {
+            /** @description qr or ar. */
             kind: string;
             /** Format: double */
             lat: number;
@@ -1949,6 +2651,20 @@ export interface components {
             rotate_seconds?: number | null;
             rotating?: boolean;
         };
+        /** @description A check-in point's figures. */
+        PointFigures: {
+            /** Format: int64 */
+            checkins: number;
+            kind: string;
+            name: components["schemas"]["Names"];
+            point_id: string;
+            /** @description Refused check-ins by the refusal's code. */
+            refused: {
+                [key: string]: number;
+            };
+        };
+        PointId: string;
+        /** @description An official's change to a check-in point. */
         PointPatch: {
             /** Format: double */
             lat?: number | null;
@@ -1960,6 +2676,68 @@ export interface components {
             require_location?: boolean | null;
             /** Format: int64 */
             rotate_seconds?: number | null;
+        };
+        /** @description A check-in point. */
+        PointView: {
+            campaign_id: string;
+            id: string;
+            /** @description qr or ar. */
+            kind: string;
+            /** Format: double */
+            lat: number;
+            /** Format: double */
+            lng: number;
+            name: components["schemas"]["Names"];
+            /** @description What a static point's printed QR carries (officials only). */
+            payload?: string;
+            /** Format: int32 */
+            radius_m: number;
+            require_location: boolean;
+            /** @description The same as `require_location`. */
+            requires_location: boolean;
+            /** Format: int32 */
+            rotate_seconds: number;
+            rotating: boolean;
+        };
+        /** @description Whether a campaign is ready to publish. */
+        Preflight: {
+            campaign_id: string;
+            checks: components["schemas"]["PreflightCheck"][];
+            ends_at: string;
+            ready: boolean;
+            starts_at: string;
+            status: string;
+        };
+        /** @description One check before publishing. */
+        PreflightCheck: {
+            check: string;
+            /** Format: int64 */
+            count?: number | null;
+            ok: boolean;
+            /** @description `blocking`, `warning` or `info`. */
+            severity: string;
+        };
+        /** @description What a coupon would take off a spend: nothing is redeemed. */
+        Preview: {
+            /** @description Whether the percent discount hit its cap. */
+            capped: boolean;
+            coupon: Record<string, never>;
+            /** Format: int64 */
+            discount_avos: number;
+            /** Format: int64 */
+            ecash_avos: number;
+            expires_at: string;
+            /**
+             * Format: int64
+             * @description The discount's cap, when it has one.
+             */
+            max_discount_avos?: number | null;
+            /** Format: int64 */
+            min_spend_avos: number;
+            /** Format: int64 */
+            spend_avos: number;
+            /** Format: int64 */
+            to_pay_avos: number;
         };
         PreviewBody: {
             /** @description The scanned QR text or the typed code. */
@@ -1983,15 +2761,90 @@ export interface components {
             /** @example https://bairro.mo/problems/validation_failed */
             type: string;
         };
+        /** @description A draw as anyone may check it: before, the commitment; after, the seed and the winners. */
+        PublicDraw: {
+            algorithm: string;
+            commitment: string;
+            draw_at: string;
+            /** @description When it was drawn (present once drawn). */
+            drawn_at?: string | null;
+            entries: components["schemas"]["Entries"];
+            entries_close_at: string;
+            /** Format: int32 */
+            entry_count: number;
+            offer_id: components["schemas"]["OfferId"];
+            /** @description The secret seed (once drawn). */
+            seed?: string;
+            /** @description `open`, `drawing` or `done`. */
+            status: string;
+            /**
+             * Format: int32
+             * @description How many winners.
+             */
+            stock: number;
+            /** @description The winning entry ids (once drawn). */
+            winners?: string[];
+        };
+        /** @description A purchase recorded at a till (or by a redemption). */
+        Purchase: {
+            campaign_id: components["schemas"]["CampaignId"];
+            created_at: string;
+            /** @description The Macau day (`YYYY-MM-DD`). */
+            day: string;
+            id: components["schemas"]["PurchaseId"];
+            merchant_id: components["schemas"]["MerchantId"];
+            redemption_id?: null | components["schemas"]["RedemptionId"];
+            /** Format: int64 */
+            spend_avos: number;
+            /** @description Whether it made the visitor's stamp of the day at this shop. */
+            stamped: boolean;
+        };
         PurchaseBody: {
             /** @description The campaign (id or slug) when the shop takes part in several running ones. */
             campaign?: string | null;
+            /** @description The same key again (from a retry) answers the same, once recorded. */
             idempotency_key: string;
             /** Format: int64 */
             spend_avos: number;
             /** @description The scanned text of the visitor's wallet QR. */
             visitor: string;
         };
+        PurchaseId: string;
+        /** @description The answer to a recorded purchase (the same again for the same idempotency key). */
+        PurchaseRecorded: {
+            /** @description The coupons this purchase issued. */
+            coupons: components["schemas"]["Coupon"][];
+            purchase: components["schemas"]["Purchase"];
+            stamps: components["schemas"]["PurchaseStamps"];
+        };
+        /** @description A visitor's purchase stamps in a campaign. */
+        PurchaseStamps: {
+            /** Format: int64 */
+            count: number;
+            /**
+             * Format: int64
+             * @description The count at which the next coupon is issued (absent when none is left to earn).
+             */
+            next_reward_at?: number;
+        };
+        /** @description Purchases recorded at tills in the range. */
+        PurchaseTotals: {
+            /** Format: int64 */
+            count: number;
+            /** Format: int64 */
+            spend_avos: number;
+            /**
+             * Format: int64
+             * @description Purchases that earned a stamp.
+             */
+            stamps: number;
+            /**
+             * Format: int64
+             * @description Visitors who bought.
+             */
+            visitors: number;
+        };
+        /** @description An official's reason for an operation. */
         ReasonBody: {
             reason?: string | null;
         };
@@ -2002,24 +2855,101 @@ export interface components {
             /** Format: int64 */
             spend_avos: number;
         };
+        /** @description A redemption made (or the first answer again, for a retry with the same key). */
+        Redeemed: {
+            /** @description The coupon, now redeemed. */
+            coupon: Record<string, never>;
+            /** @description Coupons the purchase earned (consumption rewards). */
+            coupons: Record<string, never>[];
+            /** Format: int64 */
+            discount_avos: number;
+            redemption: components["schemas"]["Redemption"];
+            stamps: components["schemas"]["Stamps"];
+        };
+        /** @description A redemption at a till. */
+        Redemption: {
+            campaign_id: components["schemas"]["CampaignId"];
+            coupon_id: components["schemas"]["CouponId"];
+            created_at: string;
+            /**
+             * Format: int64
+             * @description What the coupon took off the spend.
+             */
+            discount_avos: number;
+            /**
+             * Format: int64
+             * @description The part of the discount the government pays back (e-cash).
+             */
+            ecash_avos: number;
+            id: components["schemas"]["RedemptionId"];
+            merchant_id: components["schemas"]["MerchantId"];
+            offer_id: components["schemas"]["OfferId"];
+            settlement_id?: null | components["schemas"]["SettlementId"];
+            /**
+             * Format: int64
+             * @description What the customer spent, in avos.
+             */
+            spend_avos: number;
+            status: components["schemas"]["RedemptionStatus"];
+            /** @description The last moment the sale can be undone (while it is on no statement). */
+            void_until: string;
+            voided_at?: string | null;
+        };
+        RedemptionId: string;
+        /** @enum {string} */
+        RedemptionStatus: "done" | "void";
+        /** @description A traffic source's (`ref`) figures. */
+        RefFigures: {
+            /** Format: int64 */
+            checkins: number;
+            /** Format: int64 */
+            coupons_issued: number;
+            /** Format: int64 */
+            page_views: number;
+            /** Format: int64 */
+            redemptions: number;
+            ref: string;
+            /** Format: int64 */
+            visitors: number;
+        };
         SendBody: {
             /** @description A phone number (with country code, or 8 digits for Macau) or an e-mail address. */
             address: string;
             /** @description `sms` or `email`. */
             channel: string;
         };
+        SettlementId: string;
+        /** @enum {string} */
+        SettlementStatus: "draft" | "approved" | "paid";
         /**
          * @description The shape of a CSV export.
          * @enum {string}
          */
         Shape: "long" | "sheet";
+        /** @description Fraud signals of a campaign with their evidence rows. */
+        Signals: {
+            campaign_id: string;
+            from: string;
+            /** @description Each signal: its `kind`, figures and evidence rows (till users also by `user_name`). */
+            signals: Record<string, never>[];
+            to: string;
+        };
+        /** @description A new visitor's wallet: its token and the coupons given at sign-up. */
+        SignedUp: {
+            coupons: components["schemas"]["Coupon"][];
+            expires_at: string;
+            /** @description Bearer token of the wallet. */
+            token: string;
+            visitor_id: components["schemas"]["VisitorId"];
+        };
         SignUpBody: {
             locale?: string | null;
             /** @description Traffic source: letters, digits, `-_.~` or non-ASCII symbols, starting with a letter or digit. */
             ref?: string | null;
         };
+        /** @description What an official sends to register a promotion source. */
         SourceBody: {
-            /** @description Who promotes: an influencer's or channel's name. */
+            /** @description Who promotes: an influencer's or channel's name (1 to 100 characters). */
             name: string;
             note?: string | null;
             /**
@@ -2028,19 +2958,156 @@ export interface components {
              */
             platform: string;
         };
+        /** @description A registered promotion source. */
+        SourceView: {
+            campaign_id: string;
+            /** @description The short code its link and QR carry as `ref`. */
+            code: string;
+            created_at: string;
+            id: string;
+            /** @description The short link, `/s/{code}`. */
+            link: string;
+            name: string;
+            note?: string | null;
+            platform: string;
+        };
+        /** @description A source with its funnel. */
+        SourceWithFigures: components["schemas"]["SourceView"] & {
+            figures: components["schemas"]["Figures"];
+        };
+        /** @description Where, when and how much a spent coupon saved. */
+        Spent: {
+            merchant: components["schemas"]["SpentAt"];
+            redeemed_at: string;
+            /** Format: int64 */
+            saved_avos: number;
+            /** Format: int64 */
+            spend_avos: number;
+        };
+        /** @description The shop where a coupon was spent. */
+        SpentAt: {
+            address: string;
+            id: components["schemas"]["MerchantId"];
+            name: components["schemas"]["Names"];
+        };
+        /** @description A staff login as officials see it. */
+        StaffAccount: {
+            created_at: string;
+            /** @description A disabled login's tokens are refused. */
+            disabled: boolean;
+            id: components["schemas"]["UserId"];
+            /** @description While locked after repeated wrong passwords: when the lock ends. */
+            locked_until?: string | null;
+            merchant_id?: null | components["schemas"]["MerchantId"];
+            merchant_name?: null | components["schemas"]["Names"];
+            /** @description After a reset: the login must choose a new password before anything else. */
+            must_change_password: boolean;
+            role: components["schemas"]["StaffRole"];
+            username: string;
+        };
         StaffBody: {
             /** @description Required for the merchant roles, refused for the others. */
             merchant_id?: string | null;
             password: string;
             /** @description `official`, `viewer`, `merchant_owner` or `merchant_cashier`. */
             role: string;
+            /** @description 3–64 letters, digits, `-`, `_` or `.`; compared without regard to case. */
             username: string;
+        };
+        /** @enum {string} */
+        StaffRole: "official" | "viewer" | "merchant_owner" | "merchant_cashier";
+        /** @description A visitor's stamp card in one campaign. */
+        StampCard: {
+            campaign: components["schemas"]["CampaignBrief"];
+            /** Format: int64 */
+            count: number;
+            offers: components["schemas"]["CardOffer"][];
+            stamps: components["schemas"]["CardStamp"][];
+        };
+        /** @description The till's count of a visitor's stamps. */
+        StampCount: {
+            /** Format: int64 */
+            count: number;
+        };
+        /** @description The stamps of the consumption card after the purchase the redemption recorded. */
+        Stamps: {
+            /** Format: int64 */
+            count: number;
+        };
+        /** @description A settlement statement: the e-cash a merchant is owed for a period. */
+        Statement: {
+            /** Format: int64 */
+            amount_avos: number;
+            approved_at?: string | null;
+            campaign_id: components["schemas"]["CampaignId"];
+            created_at: string;
+            id: components["schemas"]["SettlementId"];
+            merchant_address?: string;
+            merchant_id: components["schemas"]["MerchantId"];
+            merchant_name?: components["schemas"]["Names"];
+            /** @description The shop's short number (on officials' lists, to tell same-named shops apart). */
+            merchant_no?: string;
+            paid_at?: string | null;
+            /** @description First day of the period (Macau). */
+            period_from: string;
+            /** @description Last day of the period (Macau). */
+            period_to: string;
+            /**
+             * Format: int32
+             * @description How many redemptions the statement pays for.
+             */
+            redemptions: number;
+            status: components["schemas"]["SettlementStatus"];
+        };
+        /** @description A statement with its lines, oldest first. */
+        StatementWithLines: components["schemas"]["Statement"] & {
+            lines: components["schemas"]["Line"][];
         };
         /**
          * @description The tables of the statistics' spreadsheet shape (`stats.csv?shape=sheet&table=…`).
          * @enum {string}
          */
         StatsTable: "summary" | "daily" | "points" | "offers" | "merchants" | "sources";
+        /** @description A sentence per language. */
+        Summary: {
+            en: string;
+            pt: string;
+            "zh-Hant": string;
+        };
+        /** @description The merchants' survey of a campaign, newest answer first. */
+        SurveyAnswers: {
+            answers: components["schemas"]["SurveyAnswerView"][];
+            /**
+             * Format: int64
+             * @description Answers with a comment.
+             */
+            comments: number;
+            /**
+             * Format: double
+             * @description Average of the estimates given; null without any.
+             */
+            estimate_avg?: number | null;
+            /** Format: int64 */
+            responses: number;
+            /** Format: double */
+            share?: number | null;
+            /** Format: int64 */
+            yes: number;
+        };
+        /** @description One merchant's survey answer. */
+        SurveyAnswerView: {
+            address: string;
+            answered_at: string;
+            came_because_of_campaign: boolean;
+            category: string;
+            comment?: string | null;
+            /** Format: int32 */
+            estimate_pct?: number | null;
+            merchant_id: string;
+            merchant_name: components["schemas"]["Names"];
+            merchant_no: string;
+        };
+        /** @description A participating merchant's answer to the post-campaign survey. */
         SurveyBody: {
             came_because_of_campaign: boolean;
             /** @description Line breaks allowed; no other control characters. */
@@ -2048,8 +3115,38 @@ export interface components {
             /** Format: int32 */
             estimate_pct?: number | null;
         };
+        /** @description Merchants' survey: how many answered, how many said the campaign brought customers. */
+        SurveyShare: {
+            /** Format: int64 */
+            responses: number;
+            /**
+             * Format: double
+             * @description `yes / responses`; null without answers.
+             */
+            share?: number | null;
+            /** Format: int64 */
+            yes: number;
+        };
+        /** @description A temporary password after a reset, shown this once. */
+        TemporaryPassword: {
+            id: components["schemas"]["UserId"];
+            /** @description Always true: the login must choose a new password before anything else. */
+            must_change_password: boolean;
+            temporary_password: string;
+            username: string;
+        };
+        /** @description What the till shows after scanning a wallet card; nothing is recorded. */
+        TillPreview: {
+            campaign_id: components["schemas"]["CampaignId"];
+            stamped_here_today: boolean;
+            stamps: components["schemas"]["StampCount"];
+        };
+        /** @description What unlocks an offer. */
         TriggerBody: {
-            /** Format: int32 */
+            /**
+             * Format: int32
+             * @description `checkins`: distinct points; `purchases`: stamps (1 to 1000).
+             */
             count?: number | null;
             draw_at?: string | null;
             /** @description `draw`: when entries close and when the winners are drawn. */
@@ -2059,8 +3156,76 @@ export interface components {
              * @description `purchases`: the least spend a stamp needs to count.
              */
             min_spend_avos?: number | null;
+            /** @description `claim`: when claiming opens (RFC 3339; defaults to the campaign's start). */
             opens_at?: string | null;
+            /** @description signup, checkins, claim, purchases or draw. */
             type: string;
+        };
+        /** @description What unlocks an offer. */
+        TriggerView: {
+            /**
+             * Format: int32
+             * @description `checkins`: distinct points; `purchases`: stamps.
+             */
+            count?: number;
+            /** @description `claim`: when claiming opens. */
+            opens_at?: string;
+            /** @description signup, checkins, claim, purchases or draw. */
+            type: string;
+        };
+        UserId: string;
+        /** @enum {string} */
+        UserRole: "official" | "viewer" | "merchant";
+        /** @description What `verify` found. */
+        Verification: {
+            detail?: string | null;
+            /**
+             * Format: int64
+             * @description The first row that breaks the chain (for a removed row, the id it had).
+             */
+            first_bad_row?: number | null;
+            ok: boolean;
+            /** @description `changed`, `missing`, `unsealed` or `out_of_chain`. */
+            problem?: string | null;
+            /**
+             * Format: int64
+             * @description Rows checked.
+             */
+            rows: number;
+        };
+        /** @description Whether the visitor verified, and how codes can be sent here. */
+        VerificationStatus: {
+            addresses: components["schemas"]["VerifiedAddress"][];
+            /** @description The channels codes can be sent by (`sms`, `email`). */
+            channels: string[];
+            verified: boolean;
+        };
+        /**
+         * @description A confirmed address: the token of the address's wallet (which the device joined if it
+         *     already existed) and the coupons issued at verification.
+         */
+        Verified: {
+            coupons: components["schemas"]["Coupon"][];
+            expires_at: string;
+            /** @description Whether this device joined a wallet the address already had. */
+            joined: boolean;
+            token: string;
+            verified: boolean;
+            visitor_id: components["schemas"]["VisitorId"];
+        };
+        /** @description A verified phone number or e-mail, shown only by its hint. */
+        VerifiedAddress: {
+            /** @description `sms` or `email`. */
+            channel: string;
+            /** @description The address with most of it hidden. */
+            hint: string;
+            verified_at: string;
+        };
+        VisitorId: string;
+        /** @description A redemption undone; the coupon can be used again. */
+        Voided: {
+            coupon: Record<string, never>;
+            redemption: components["schemas"]["Redemption"];
         };
     };
     responses: never;
@@ -2089,7 +3254,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["AuditEntry"][];
+                };
             };
             /** @description bad_request: the request could not be read */
             400: {
@@ -2127,7 +3294,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description validation_failed: fields out of range, too long, malformed or holding control characters */
+            /** @description validation_failed */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2169,12 +3336,14 @@ export interface operations {
             };
         };
         responses: {
-            /** @description {token, role, expires_at, must_change_password} */
+            /** @description the token and who it names */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["LoginAnswer"];
+                };
             };
             /** @description bad_request: the request could not be read */
             400: {
@@ -2212,7 +3381,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description validation_failed: fields out of range, too long, malformed or holding control characters */
+            /** @description validation_failed */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2255,7 +3424,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["MerchantAccount"][];
+                };
             };
             /** @description bad_request: the request could not be read */
             400: {
@@ -2331,12 +3502,14 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description published campaigns; officials also see drafts */
+            /** @description published campaigns, each with its `budget` figures and `cover_url` when it has a cover; officials also see drafts */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["CampaignView"][];
+                };
             };
             /** @description bad_request: the request could not be read */
             400: {
@@ -2398,12 +3571,14 @@ export interface operations {
             };
         };
         responses: {
-            /** @description campaign */
+            /** @description the draft campaign with its `budget` and empty `points`, `offers` and `merchants` */
             201: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["CampaignView"];
+                };
             };
             /** @description bad_request: the request could not be read */
             400: {
@@ -2434,6 +3609,15 @@ export interface operations {
             };
             /** @description not_found: no such resource */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description conflict: the slug is taken */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2491,12 +3675,14 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description campaign with points, offers and merchants */
+            /** @description campaign with its `budget`, `points`, `offers` (with `paused`) and `merchants`; drafts only for officials */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["CampaignView"];
+                };
             };
             /** @description bad_request: the request could not be read */
             400: {
@@ -2550,6 +3736,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description id or slug */
                 id: string;
             };
             cookie?: never;
@@ -2560,12 +3747,14 @@ export interface operations {
             };
         };
         responses: {
-            /** @description campaign */
+            /** @description the campaign, as GET answers it */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["CampaignView"];
+                };
             };
             /** @description bad_request: the request could not be read */
             400: {
@@ -2594,7 +3783,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description not_found: no such resource */
+            /** @description not_found */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2603,7 +3792,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description campaign_ended */
+            /** @description campaign_ended: it can no longer change; not_draft: once published only names, description, budgets and a later end change; conflict: the slug is taken */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2834,18 +4023,21 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description id or slug */
                 id: string;
             };
             cookie?: never;
         };
         requestBody?: never;
         responses: {
-            /** @description campaign */
+            /** @description the campaign, ended */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["CampaignView"];
+                };
             };
             /** @description bad_request: the request could not be read */
             400: {
@@ -2874,7 +4066,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description not_found: no such resource */
+            /** @description not_found */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2917,18 +4109,21 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description id or slug */
                 id: string;
             };
             cookie?: never;
         };
         requestBody?: never;
         responses: {
-            /** @description enrolments of the campaign */
+            /** @description enrolments of the campaign with `merchant_name`, `merchant_no` and `merchant_address` */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["EnrolmentView"][];
+                };
             };
             /** @description bad_request: the request could not be read */
             400: {
@@ -2957,7 +4152,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description not_found: no such resource */
+            /** @description not_found */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3000,6 +4195,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description id or slug */
                 id: string;
             };
             cookie?: never;
@@ -3011,7 +4207,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["EnrolmentView"];
+                };
             };
             /** @description bad_request: the request could not be read */
             400: {
@@ -3040,7 +4238,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description not_found: no such resource */
+            /** @description not_found */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3049,7 +4247,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description already applied */
+            /** @description conflict: already applied; invalid_state: the campaign has ended */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3113,7 +4311,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "text/csv": unknown;
+                    "text/csv": string;
                 };
             };
             /** @description bad_request: the request could not be read */
@@ -3125,7 +4323,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description not_found: no such resource */
+            /** @description not_found (also a draft, to anyone but the bureau) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3134,7 +4332,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description validation_failed: fields out of range, too long, malformed or holding control characters */
+            /** @description validation_failed */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3182,7 +4380,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["OpenData"];
+                };
             };
             /** @description bad_request: the request could not be read */
             400: {
@@ -3193,104 +4393,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description not_found: no such resource */
+            /** @description not_found (also a draft, to anyone but the bureau) */
             404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description validation_failed: fields out of range, too long, malformed or holding control characters */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description rate_limited: slow down (see Retry-After) */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description unavailable: the database is briefly unreachable; retry (see Retry-After) */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    create_offer: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: string;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["OfferBody"];
-            };
-        };
-        responses: {
-            /** @description offer */
-            201: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description bad_request: the request could not be read */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description unauthorized: no valid token */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description forbidden: this role may not */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description not_found: no such resource */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description payload_too_large: the body exceeds 64 KiB */
-            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3327,27 +4431,30 @@ export interface operations {
             };
         };
     };
-    post_campaigns_id_points: {
+    create_offer: {
         parameters: {
             query?: never;
             header?: never;
             path: {
+                /** @description id or slug */
                 id: string;
             };
             cookie?: never;
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["PointBody"];
+                "application/json": components["schemas"]["OfferBody"];
             };
         };
         responses: {
-            /** @description point, with payload for static points */
+            /** @description offer */
             201: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["OfferView"];
+                };
             };
             /** @description bad_request: the request could not be read */
             400: {
@@ -3376,7 +4483,115 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description not_found: no such resource */
+            /** @description not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description invalid_state: the campaign has ended */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description payload_too_large: the body exceeds 64 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description validation_failed; verification_unavailable: the offer needs verified visitors and no code sender is configured */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description rate_limited: slow down (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unavailable: the database is briefly unreachable; retry (see Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    post_campaigns_id_points: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description id or slug */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PointBody"];
+            };
+        };
+        responses: {
+            /** @description point, with `payload` and `short_code` for static points */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PointView"];
+                };
+            };
+            /** @description bad_request: the request could not be read */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unauthorized: no valid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description forbidden: this role may not */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description not_found */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3434,12 +4649,14 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description {ready, checks: [{check, ok, severity, count?}]}: points, offers, approved shops, stock and dates */
+            /** @description whether the campaign is ready to publish: points, offers, approved shops, stock and dates */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["Preflight"];
+                };
             };
             /** @description bad_request: the request could not be read */
             400: {
@@ -3468,7 +4685,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description not_found: no such resource */
+            /** @description not_found */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3511,18 +4728,21 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description id or slug */
                 id: string;
             };
             cookie?: never;
         };
         requestBody?: never;
         responses: {
-            /** @description campaign */
+            /** @description the campaign, published */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["CampaignView"];
+                };
             };
             /** @description bad_request: the request could not be read */
             400: {
@@ -3551,8 +4771,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description not_found: no such resource */
+            /** @description not_found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description invalid_state: an ended campaign cannot be published */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3784,7 +5013,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["Statement"][];
+                };
             };
             /** @description bad_request: the request could not be read */
             400: {
@@ -3813,7 +5044,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description not_found: no such resource */
+            /** @description not_found (no such campaign) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3831,7 +5062,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description validation_failed: fields out of range, too long, malformed or holding control characters */
+            /** @description validation_failed */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3879,7 +5110,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["Signals"];
+                };
             };
             /** @description bad_request: the request could not be read */
             400: {
@@ -3908,7 +5141,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description not_found: no such resource */
+            /** @description not_found */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3917,7 +5150,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description validation_failed: fields out of range, too long, malformed or holding control characters */
+            /** @description validation_failed */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3957,12 +5190,14 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description {sources: [source with figures], direct, other, other_refs}: the funnel by registered source */
+            /** @description the funnel by registered source */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["Grouped"];
+                };
             };
             /** @description bad_request: the request could not be read */
             400: {
@@ -3991,7 +5226,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description not_found: no such resource */
+            /** @description not_found */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4049,7 +5284,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["SourceView"];
+                };
             };
             /** @description bad_request: the request could not be read */
             400: {
@@ -4078,7 +5315,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description not_found: no such resource */
+            /** @description not_found */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4149,7 +5386,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "text/csv": unknown;
+                    "text/csv": string;
                 };
             };
             /** @description bad_request: the request could not be read */
@@ -4179,7 +5416,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description not_found: no such resource */
+            /** @description not_found */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4231,12 +5468,14 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description funnel, daily series, per point, offer, merchant and ref, survey share */
+            /** @description funnel, daily series, per point, offer, merchant and ref, survey share; the `Age` header says how many seconds old the figures are */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["CampaignStats"];
+                };
             };
             /** @description bad_request: the request could not be read */
             400: {
@@ -4265,7 +5504,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description not_found: no such resource */
+            /** @description not_found */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4274,7 +5513,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description validation_failed: fields out of range, too long, malformed or holding control characters */
+            /** @description validation_failed: a day out of range, or `to` before `from` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4331,7 +5570,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "text/csv": unknown;
+                    "text/csv": string;
                 };
             };
             /** @description bad_request: the request could not be read */
@@ -4361,7 +5600,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description not_found: no such resource */
+            /** @description not_found */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4370,7 +5609,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description validation_failed: fields out of range, too long, malformed or holding control characters */
+            /** @description validation_failed */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4413,12 +5652,14 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description text/event-stream: each `data:` line is the campaign's totals as JSON (the totals of /campaigns/{id}/stats), sent when they change */
+            /** @description text/event-stream: each `data:` line is the campaign's totals as JSON (schema `LiveTotals`: the totals of /campaigns/{id}/stats), sent when they change */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "text/event-stream": string;
+                };
             };
             /** @description bad_request: the request could not be read */
             400: {
@@ -4599,12 +5840,14 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description {responses, yes, share, estimate_avg, answers: [{merchant_name, merchant_no, address, came_because_of_campaign, estimate_pct, comment, answered_at}]}, newest first */
+            /** @description the merchants' answers, newest first, with their totals */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["SurveyAnswers"];
+                };
             };
             /** @description bad_request: the request could not be read */
             400: {
@@ -4633,7 +5876,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description not_found: no such resource */
+            /** @description not_found */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4695,7 +5938,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "text/csv": unknown;
+                    "text/csv": string;
                 };
             };
             /** @description bad_request: the request could not be read */
@@ -4725,7 +5968,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description not_found: no such resource */
+            /** @description not_found */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4776,12 +6019,14 @@ export interface operations {
             };
         };
         responses: {
-            /** @description {checkin, stamps, coupons} */
+            /** @description The check-in, the visitor's stamps and the coupons it issued; a retry with the same nonce answers the same */
             201: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["CheckedIn"];
+                };
             };
             /** @description bad_request: the request could not be read */
             400: {
@@ -4801,7 +6046,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description outside_geofence, location_required, campaign_not_active */
+            /** @description outside_geofence, location_required, campaign_not_active, visitor_banned */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4819,7 +6064,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description already_checked_in */
+            /** @description already_checked_in, nonce_reused */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -4828,7 +6073,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description payload_expired */
+            /** @description payload_expired, point_retired */
             410: {
                 headers: {
                     [name: string]: unknown;
@@ -4846,7 +6091,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description invalid_payload */
+            /** @description invalid_payload, validation_failed */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4884,12 +6129,14 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description {map: {tiles, attribution}}: settings the web app reads at start */
+            /** @description Settings the web app reads at start */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ClientConfig"];
+                };
             };
             /** @description bad_request: the request could not be read */
             400: {
@@ -4972,7 +6219,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "image/svg+xml": string;
+                };
             };
             /** @description bad_request: the request could not be read */
             400: {
@@ -4983,7 +6232,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized: no valid token */
+            /** @description unauthorized */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5001,7 +6250,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description not the visitor's coupon */
+            /** @description not_found: not the visitor's coupon */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -5048,13 +6297,13 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody: {
+        requestBody?: {
             content: {
-                "application/json": components["schemas"]["ReasonBody"];
+                "application/json": null | components["schemas"]["ReasonBody"];
             };
         };
         responses: {
-            /** @description coupon, void */
+            /** @description coupon, void, with `visitor_id` */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -5088,7 +6337,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description not_found: no such resource */
+            /** @description not_found */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -5097,7 +6346,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description coupon_not_voidable */
+            /** @description coupon_not_voidable: a redeemed coupon */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -5115,7 +6364,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description reason required */
+            /** @description validation_failed: a reason is required */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -5324,12 +6573,14 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description enrolments */
+            /** @description enrolments with `merchant_name`, `merchant_no` and `merchant_address` */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["EnrolmentView"][];
+                };
             };
             /** @description bad_request: the request could not be read */
             400: {
@@ -5407,16 +6658,18 @@ export interface operations {
         };
         requestBody?: {
             content: {
-                "application/json": components["schemas"]["DecisionBody"];
+                "application/json": null | components["schemas"]["DecisionBody"];
             };
         };
         responses: {
-            /** @description enrolment */
+            /** @description enrolment, approved */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["EnrolmentView"];
+                };
             };
             /** @description bad_request: the request could not be read */
             400: {
@@ -5445,8 +6698,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description not_found: no such resource */
+            /** @description not_found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description invalid_state: already decided otherwise */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5463,7 +6725,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description validation_failed: fields out of range, too long, malformed or holding control characters */
+            /** @description validation_failed */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -5501,18 +6763,20 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody: {
+        requestBody?: {
             content: {
-                "application/json": components["schemas"]["DecisionBody"];
+                "application/json": null | components["schemas"]["DecisionBody"];
             };
         };
         responses: {
-            /** @description enrolment */
+            /** @description enrolment, rejected */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["EnrolmentView"];
+                };
             };
             /** @description bad_request: the request could not be read */
             400: {
@@ -5541,8 +6805,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description not_found: no such resource */
+            /** @description not_found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description invalid_state: already decided otherwise */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5559,7 +6832,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description validation_failed: fields out of range, too long, malformed or holding control characters */
+            /** @description validation_failed */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -5597,9 +6870,9 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody: {
+        requestBody?: {
             content: {
-                "application/json": components["schemas"]["ReasonBody"];
+                "application/json": null | components["schemas"]["ReasonBody"];
             };
         };
         responses: {
@@ -5608,7 +6881,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["EnrolmentView"];
+                };
             };
             /** @description bad_request: the request could not be read */
             400: {
@@ -5637,7 +6912,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description not_found: no such resource */
+            /** @description not_found */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -5646,7 +6921,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description invalid_state */
+            /** @description invalid_state: a rejected enrolment cannot be withdrawn */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -5664,7 +6939,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description validation_failed: fields out of range, too long, malformed or holding control characters */
+            /** @description validation_failed: a reason is required */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -6059,12 +7334,14 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description `{rows, ok, first_bad_row?}`: every row's hash recomputed along the chain */
+            /** @description every row's hash recomputed along the chain */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["Verification"];
+                };
             };
             /** @description bad_request: the request could not be read */
             400: {
@@ -6140,12 +7417,14 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description {payload}: the text of the visitor's wallet QR, scanned at the till to record a purchase */
+            /** @description The text of the visitor's wallet QR, scanned at the till to record a purchase */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["Card"];
+                };
             };
             /** @description bad_request: the request could not be read */
             400: {
@@ -6156,7 +7435,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized: no valid token */
+            /** @description unauthorized */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -6226,7 +7505,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "image/svg+xml": string;
+                };
             };
             /** @description bad_request: the request could not be read */
             400: {
@@ -6237,7 +7518,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized: no valid token */
+            /** @description unauthorized */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -6302,12 +7583,14 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description the visitor's check-ins */
+            /** @description The visitor's check-ins, latest first */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["Checkin"][];
+                };
             };
             /** @description bad_request: the request could not be read */
             400: {
@@ -6318,7 +7601,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized: no valid token */
+            /** @description unauthorized */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -6383,12 +7666,14 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description the visitor's coupons */
+            /** @description The visitor's coupons, latest first; a spent one says where it was spent */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["Coupon"][];
+                };
             };
             /** @description bad_request: the request could not be read */
             400: {
@@ -6399,7 +7684,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized: no valid token */
+            /** @description unauthorized */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -6464,12 +7749,14 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description [entry]: the visitor's draw entries with their outcome (pending, won, lost) and a winner's coupon */
+            /** @description The visitor's draw entries with their outcome (pending, won, lost) and a winner's coupon */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["Entry"][];
+                };
             };
             /** @description bad_request: the request could not be read */
             400: {
@@ -6480,7 +7767,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized: no valid token */
+            /** @description unauthorized */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -6639,12 +7926,14 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description [{campaign, count, stamps, offers}]: the visitor's purchase stamp cards */
+            /** @description The visitor's purchase stamp cards, one per campaign */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["StampCard"][];
+                };
             };
             /** @description bad_request: the request could not be read */
             400: {
@@ -6655,7 +7944,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized: no valid token */
+            /** @description unauthorized */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -6725,7 +8014,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": null | components["schemas"]["Account"];
+                };
             };
             /** @description bad_request: the request could not be read */
             400: {
@@ -6810,7 +8101,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["Account"];
+                };
             };
             /** @description bad_request: the request could not be read */
             400: {
@@ -6976,12 +8269,14 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description [purchase]: the shop's latest purchases */
+            /** @description The shop's latest purchases */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["Purchase"][];
+                };
             };
             /** @description bad_request: the request could not be read */
             400: {
@@ -6992,7 +8287,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized: no valid token */
+            /** @description unauthorized */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -7001,7 +8296,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description forbidden: this role may not */
+            /** @description forbidden */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7065,12 +8360,14 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description {items (newest first, with coupon_code, offer_name and day), total, page (from 0), per_page, pages, days (totals of the days on this page), today_count, today_discount_avos, today_spend_avos} */
+            /** @description a page of the shop's redemptions (cashiers: today's only) */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["History"];
+                };
             };
             /** @description bad_request: the request could not be read */
             400: {
@@ -7108,7 +8405,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description validation_failed: fields out of range, too long, malformed or holding control characters */
+            /** @description validation_failed */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -7248,7 +8545,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["Statement"][];
+                };
             };
             /** @description bad_request: the request could not be read */
             400: {
@@ -7582,12 +8881,14 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description all merchants */
+            /** @description all merchants with their suspension state */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["MerchantView"][];
+                };
             };
             /** @description bad_request: the request could not be read */
             400: {
@@ -7667,12 +8968,14 @@ export interface operations {
             };
         };
         responses: {
-            /** @description merchant with its first login */
+            /** @description merchant with its first login's `username` */
             201: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["MerchantView"];
+                };
             };
             /** @description bad_request: the request could not be read */
             400: {
@@ -7703,6 +9006,15 @@ export interface operations {
             };
             /** @description not_found: no such resource */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description username_taken */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7763,12 +9075,14 @@ export interface operations {
             };
         };
         responses: {
-            /** @description merchant */
+            /** @description merchant with its suspension state */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["MerchantView"];
+                };
             };
             /** @description bad_request: the request could not be read */
             400: {
@@ -7797,7 +9111,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description not_found: no such resource */
+            /** @description not_found */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -7860,7 +9174,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["Account"];
+                };
             };
             /** @description bad_request: the request could not be read */
             400: {
@@ -8124,9 +9440,9 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody: {
+        requestBody?: {
             content: {
-                "application/json": components["schemas"]["ReasonBody"];
+                "application/json": null | components["schemas"]["ReasonBody"];
             };
         };
         responses: {
@@ -8135,7 +9451,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["MerchantView"];
+                };
             };
             /** @description bad_request: the request could not be read */
             400: {
@@ -8164,7 +9482,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description not_found: no such resource */
+            /** @description not_found */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -8182,7 +9500,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description validation_failed: fields out of range, too long, malformed or holding control characters */
+            /** @description validation_failed */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -8220,9 +9538,9 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody: {
+        requestBody?: {
             content: {
-                "application/json": components["schemas"]["ReasonBody"];
+                "application/json": null | components["schemas"]["ReasonBody"];
             };
         };
         responses: {
@@ -8231,7 +9549,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["MerchantView"];
+                };
             };
             /** @description bad_request: the request could not be read */
             400: {
@@ -8260,7 +9580,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description not_found: no such resource */
+            /** @description not_found */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -8278,7 +9598,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description reason required */
+            /** @description validation_failed: a reason is required */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -8420,12 +9740,14 @@ export interface operations {
             };
         };
         responses: {
-            /** @description offer */
+            /** @description offer with `paused` */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["OfferView"];
+                };
             };
             /** @description bad_request: the request could not be read */
             400: {
@@ -8454,7 +9776,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description not_found: no such resource */
+            /** @description not_found */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -8481,7 +9803,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description stock_below_issued or validation_failed */
+            /** @description stock_below_issued (with `issued`) or validation_failed */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -8521,12 +9843,14 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description coupon */
+            /** @description The coupon claimed */
             201: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["Coupon"];
+                };
             };
             /** @description bad_request: the request could not be read */
             400: {
@@ -8546,7 +9870,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description not_open */
+            /** @description not_open, offer_paused, campaign_not_active, verification_required, visitor_banned */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8555,7 +9879,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description not_found: no such resource */
+            /** @description not_found */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -8573,7 +9897,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description sold_out */
+            /** @description sold_out, budget_exhausted */
             410: {
                 headers: {
                     [name: string]: unknown;
@@ -8591,7 +9915,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description rate_limited: slow down (see Retry-After) */
+            /** @description rate_limited */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -8622,12 +9946,14 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description {commitment, entries, status} and after the draw {seed, winners} */
+            /** @description The draw's commitment, entries and status, and after the draw its seed and winners */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["PublicDraw"];
+                };
             };
             /** @description bad_request: the request could not be read */
             400: {
@@ -8705,12 +10031,14 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description entry */
+            /** @description The entry */
             201: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["Entry"];
+                };
             };
             /** @description bad_request: the request could not be read */
             400: {
@@ -8721,7 +10049,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized: no valid token */
+            /** @description unauthorized */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -8730,7 +10058,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description entries_closed, campaign_not_active, not_open */
+            /** @description entries_closed, campaign_not_active, not_open, verification_required, visitor_banned */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8802,7 +10130,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["OfferView"];
+                };
             };
             /** @description bad_request: the request could not be read */
             400: {
@@ -8831,7 +10161,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description not_found: no such resource */
+            /** @description not_found */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -8894,7 +10224,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["OfferView"];
+                };
             };
             /** @description bad_request: the request could not be read */
             400: {
@@ -8923,7 +10255,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description not_found: no such resource */
+            /** @description not_found */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -8984,7 +10316,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": Record<string, never>;
+                };
             };
             /** @description bad_request: the request could not be read */
             400: {
@@ -9046,7 +10380,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description accepted */
+            /** @description accepted (no body) */
             202: {
                 headers: {
                     [name: string]: unknown;
@@ -9062,7 +10396,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unknown campaign */
+            /** @description not_found: unknown campaign */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -9080,7 +10414,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description validation_failed: fields out of range, too long, malformed or holding control characters */
+            /** @description validation_failed */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -9098,7 +10432,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unavailable: the database is briefly unreachable; retry (see Retry-After) */
+            /** @description unavailable: page views are not being written at the moment */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -9123,7 +10457,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["PayoutBatch"][];
+                };
             };
             /** @description bad_request: the request could not be read */
             400: {
@@ -9208,7 +10544,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["PayoutBatch"];
+                };
             };
             /** @description bad_request: the request could not be read */
             400: {
@@ -9237,7 +10575,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description not_found: no such resource */
+            /** @description not_found (a statement does not exist) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -9264,7 +10602,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description validation_failed: fields out of range, too long, malformed or holding control characters */
+            /** @description validation_failed */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -9309,7 +10647,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["PayoutBatch"];
+                };
             };
             /** @description bad_request: the request could not be read */
             400: {
@@ -9338,7 +10678,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description not_found: no such resource */
+            /** @description not_found */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -9479,7 +10819,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["PayoutBatch"];
+                };
             };
             /** @description bad_request: the request could not be read */
             400: {
@@ -9508,7 +10850,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description not_found: no such resource */
+            /** @description not_found */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -9535,7 +10877,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description validation_failed: fields out of range, too long, malformed or holding control characters */
+            /** @description validation_failed */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -9938,12 +11280,14 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description point */
+            /** @description point, with `payload` and `short_code` for static points */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["PointView"];
+                };
             };
             /** @description bad_request: the request could not be read */
             400: {
@@ -9972,7 +11316,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description not_found: no such resource */
+            /** @description not_found */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -10025,12 +11369,14 @@ export interface operations {
             };
         };
         responses: {
-            /** @description point */
+            /** @description point with `retired` and `retired_at` */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["PointView"];
+                };
             };
             /** @description bad_request: the request could not be read */
             400: {
@@ -10059,7 +11405,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description not_found: no such resource */
+            /** @description not_found */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -10214,7 +11560,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["DeviceView"][];
+                };
             };
             /** @description bad_request: the request could not be read */
             400: {
@@ -10243,7 +11591,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description not_found: no such resource */
+            /** @description not_found */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -10629,7 +11977,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["PointView"];
+                };
             };
             /** @description bad_request: the request could not be read */
             400: {
@@ -10658,7 +12008,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description not_found: no such resource */
+            /** @description not_found */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -10709,12 +12059,14 @@ export interface operations {
             };
         };
         responses: {
-            /** @description {purchase, stamps: {count}, coupons}; the same key again → the same answer */
+            /** @description The purchase, the visitor's stamps and the coupons it issued; the same key again → the same answer */
             201: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["PurchaseRecorded"];
+                };
             };
             /** @description bad_request: the request could not be read */
             400: {
@@ -10725,7 +12077,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized: no valid token */
+            /** @description unauthorized */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -10734,7 +12086,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description merchant_not_eligible */
+            /** @description merchant_not_eligible, merchant_suspended, visitor_banned, forbidden */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -10803,12 +12155,14 @@ export interface operations {
             };
         };
         responses: {
-            /** @description {campaign_id, stamps: {count}, stamped_here_today}: nothing is recorded */
+            /** @description The visitor's stamps in the shop's running campaign: nothing is recorded */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["TillPreview"];
+                };
             };
             /** @description bad_request: the request could not be read */
             400: {
@@ -10819,7 +12173,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized: no valid token */
+            /** @description unauthorized */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -10828,7 +12182,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description forbidden: this role may not */
+            /** @description merchant_not_eligible, forbidden */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -10897,12 +12251,14 @@ export interface operations {
             };
         };
         responses: {
-            /** @description {redemption, discount_avos, coupon} */
+            /** @description the redemption, the discount, the coupon, stamps and coupons the purchase earned; a retry with the same key answers the first answer again */
             201: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["Redeemed"];
+                };
             };
             /** @description bad_request: the request could not be read */
             400: {
@@ -10922,7 +12278,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description merchant_not_eligible */
+            /** @description merchant_not_eligible, merchant_suspended */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -10931,7 +12287,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description not_found: no such resource */
+            /** @description coupon_not_found */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -10940,7 +12296,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description already_redeemed */
+            /** @description already_redeemed, coupon_void, redemption_voided (the key's redemption was undone since) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -10967,7 +12323,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description min_spend_not_met */
+            /** @description validation_failed, invalid_coupon, min_spend_not_met, idempotency_conflict (the key was used for another redemption) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -10985,7 +12341,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unavailable: the database is briefly unreachable; retry (see Retry-After) */
+            /** @description unavailable (busy; try again) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -11007,12 +12363,14 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description {redemption, coupon} */
+            /** @description the redemption undone and its coupon, usable again */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["Voided"];
+                };
             };
             /** @description bad_request: the request could not be read */
             400: {
@@ -11041,7 +12399,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description not_found: no such resource */
+            /** @description not_found (no such redemption at this shop) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -11050,7 +12408,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description void_window_passed */
+            /** @description already_void, void_window_passed (past the window or on a statement) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -11101,12 +12459,14 @@ export interface operations {
             };
         };
         responses: {
-            /** @description {coupon, spend_avos, discount_avos, ecash_avos, to_pay_avos}: nothing is redeemed */
+            /** @description what the coupon takes off the spend: nothing is redeemed */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["Preview"];
+                };
             };
             /** @description bad_request: the request could not be read */
             400: {
@@ -11126,7 +12486,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description merchant_not_eligible */
+            /** @description merchant_not_eligible, merchant_suspended */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -11135,7 +12495,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description not_found: no such resource */
+            /** @description coupon_not_found */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -11144,7 +12504,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description already_redeemed */
+            /** @description already_redeemed, coupon_void */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -11171,7 +12531,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description min_spend_not_met */
+            /** @description validation_failed, invalid_coupon, min_spend_not_met */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -11211,12 +12571,14 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description statements */
+            /** @description statements, newest first */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["Statement"][];
+                };
             };
             /** @description bad_request: the request could not be read */
             400: {
@@ -11299,7 +12661,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["StatementWithLines"];
+                };
             };
             /** @description bad_request: the request could not be read */
             400: {
@@ -11328,7 +12692,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description not_found: no such resource */
+            /** @description not_found (also for another merchant's statement) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -11474,7 +12838,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["Statement"];
+                };
             };
             /** @description bad_request: the request could not be read */
             400: {
@@ -11494,7 +12860,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description four_eyes_required */
+            /** @description four_eyes_required: another official than the one who generated it approves */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -11503,8 +12869,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description not_found: no such resource */
+            /** @description not_found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description invalid_state (not a draft) */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -11557,7 +12932,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["Statement"];
+                };
             };
             /** @description bad_request: the request could not be read */
             400: {
@@ -11586,8 +12963,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description not_found: no such resource */
+            /** @description not_found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description invalid_state (not approved), in_payout_batch (paid through its batch) */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -11904,12 +13290,14 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description [{id, username, role, merchant_id?, disabled, must_change_password}] */
+            /** @description every login, officials first, then viewers, merchants' owners and cashiers; by name within each */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["StaffAccount"][];
+                };
             };
             /** @description bad_request: the request could not be read */
             400: {
@@ -11994,7 +13382,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["StaffAccount"];
+                };
             };
             /** @description bad_request: the request could not be read */
             400: {
@@ -12095,7 +13485,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["StaffAccount"];
+                };
             };
             /** @description bad_request: the request could not be read */
             400: {
@@ -12124,7 +13516,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description not_found: no such resource */
+            /** @description not_found */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -12187,7 +13579,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["StaffAccount"];
+                };
             };
             /** @description bad_request: the request could not be read */
             400: {
@@ -12216,7 +13610,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description not_found: no such resource */
+            /** @description not_found */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -12265,12 +13659,14 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description {temporary_password}: shown once; the account must change it before anything else */
+            /** @description the temporary password, shown once; the account must change it before anything else */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["TemporaryPassword"];
+                };
             };
             /** @description bad_request: the request could not be read */
             400: {
@@ -12299,7 +13695,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description not_found: no such resource */
+            /** @description not_found */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -12346,12 +13742,14 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description totals over all campaigns, with a summary in three languages */
+            /** @description totals over all campaigns, with a summary in three languages; the `Age` header says how many seconds old the figures are */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["Overview"];
+                };
             };
             /** @description bad_request: the request could not be read */
             400: {
@@ -12431,12 +13829,14 @@ export interface operations {
             };
         };
         responses: {
-            /** @description {visitor_id, token, coupons} */
+            /** @description The new wallet's token and the coupons given at sign-up */
             201: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["SignedUp"];
+                };
             };
             /** @description bad_request: the request could not be read */
             400: {
@@ -12465,7 +13865,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description validation_failed: fields out of range, too long, malformed or holding control characters */
+            /** @description validation_failed */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -12474,7 +13874,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description rate_limited: slow down (see Retry-After) */
+            /** @description rate_limited */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -12505,12 +13905,14 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description a visitor's ban state and coupons */
+            /** @description a visitor's ban state and its `coupons` */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["BanView"];
+                };
             };
             /** @description bad_request: the request could not be read */
             400: {
@@ -12586,18 +13988,20 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody: {
+        requestBody?: {
             content: {
-                "application/json": components["schemas"]["ReasonBody"];
+                "application/json": null | components["schemas"]["ReasonBody"];
             };
         };
         responses: {
-            /** @description visitor, banned: its issued coupons are void; check-ins and claims answer 403 visitor_banned */
+            /** @description visitor, banned, with `voided_coupons`: its issued coupons are void; check-ins and claims answer 403 visitor_banned */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["BanView"];
+                };
             };
             /** @description bad_request: the request could not be read */
             400: {
@@ -12626,7 +14030,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description not_found: no such resource */
+            /** @description not_found */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -12644,7 +14048,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description validation_failed: fields out of range, too long, malformed or holding control characters */
+            /** @description validation_failed: a reason is required */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -12682,9 +14086,9 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody: {
+        requestBody?: {
             content: {
-                "application/json": components["schemas"]["ReasonBody"];
+                "application/json": null | components["schemas"]["ReasonBody"];
             };
         };
         responses: {
@@ -12693,7 +14097,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["BanView"];
+                };
             };
             /** @description bad_request: the request could not be read */
             400: {
@@ -12722,7 +14128,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description not_found: no such resource */
+            /** @description not_found */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -12740,7 +14146,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description validation_failed: fields out of range, too long, malformed or holding control characters */
+            /** @description validation_failed */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -12778,12 +14184,14 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description {verified, addresses: [{channel, hint, verified_at}], channels} */
+            /** @description Whether the visitor verified, its addresses' hints, and the channels codes can be sent by */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["VerificationStatus"];
+                };
             };
             /** @description bad_request: the request could not be read */
             400: {
@@ -12794,7 +14202,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unknown visitor */
+            /** @description unauthorized: unknown visitor */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -12863,12 +14271,14 @@ export interface operations {
             };
         };
         responses: {
-            /** @description a 6-digit code was sent: {channel, sent_to, expires_at} */
+            /** @description A 6-digit code was sent */
             202: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["CodeSent"];
+                };
             };
             /** @description bad_request: the request could not be read */
             400: {
@@ -12879,7 +14289,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized: no valid token */
+            /** @description unauthorized */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -12915,7 +14325,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description invalid_address, verification_unavailable */
+            /** @description invalid_address, verification_unavailable, validation_failed */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -12957,12 +14367,14 @@ export interface operations {
             };
         };
         responses: {
-            /** @description {visitor_id, token, verified: true, joined, coupons}: the token of the address's wallet */
+            /** @description The token of the address's wallet and the coupons issued at verification */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["Verified"];
+                };
             };
             /** @description bad_request: the request could not be read */
             400: {
@@ -12973,7 +14385,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized: no valid token */
+            /** @description unauthorized */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -12982,7 +14394,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description forbidden: this role may not */
+            /** @description visitor_banned */
             403: {
                 headers: {
                     [name: string]: unknown;

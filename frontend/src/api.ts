@@ -26,7 +26,8 @@ export type Problem = Schemas['Problem'];
 
 export type I18nName = Partial<Record<'zh-Hant' | 'pt' | 'en' | 'zh-Hans', string>>;
 
-export type Campaign = Answer<'/api/v1/campaigns/{id}', 'get', CampaignShape>;
+// The document's campaign answer does not yet describe its points, offers, merchants and cover.
+export type Campaign = CampaignShape;
 interface CampaignShape {
   id: string;
   slug: string;
@@ -42,7 +43,8 @@ interface CampaignShape {
   cover_url?: string | null;
 }
 
-export type Point = Answer<'/api/v1/points/{id}', 'get', PointShape>;
+// The document's point does not yet describe the short code printed for officials.
+export type Point = PointShape;
 interface PointShape {
   id: string;
   campaign_id: string;
@@ -58,7 +60,8 @@ interface PointShape {
   short_code?: string | null;
 }
 
-export type Offer = Answer<'/api/v1/campaigns/{id}/offers', 'post', OfferShape>;
+// The document's offer trigger does not yet describe the purchase and draw settings.
+export type Offer = OfferShape;
 interface OfferShape {
   id: string;
   name: I18nName;
@@ -161,7 +164,8 @@ export interface Redemption {
   offer_name?: I18nName;
 }
 
-export type Enrolment = Answer<'/api/v1/campaigns/{id}/enrolments', 'post', EnrolmentShape>;
+// The document's enrolment does not yet describe the merchant's number and address.
+export type Enrolment = EnrolmentShape;
 interface EnrolmentShape {
   id: string;
   campaign_id: string;
@@ -224,7 +228,8 @@ interface StatsShape {
   survey: { responses: number; yes: number; share: number };
 }
 
-export type Overview = Answer<'/api/v1/stats/overview', 'get', OverviewShape>;
+// The document's overview summary does not yet carry the Simplified Chinese text.
+export type Overview = OverviewShape;
 interface OverviewShape {
   campaigns: number;
   merchants: number;
@@ -262,7 +267,8 @@ interface HolidayShape {
 }
 
 /** POST /redemptions/preview: what the till would give, nothing redeemed. */
-export type RedemptionPreview = Answer<'/api/v1/redemptions/preview', 'post', RedemptionPreviewShape>;
+// The document describes the preview's coupon only as an object so far.
+export type RedemptionPreview = RedemptionPreviewShape;
 interface RedemptionPreviewShape {
   coupon: Coupon | string;
   spend_avos: number;
@@ -293,7 +299,8 @@ export interface Signal {
   };
 }
 
-export type SignalsAnswer = Answer<'/api/v1/campaigns/{id}/signals', 'get', SignalsAnswerShape>;
+// The document describes the signals only as objects so far.
+export type SignalsAnswer = SignalsAnswerShape;
 interface SignalsAnswerShape {
   campaign_id: string;
   from: string;
@@ -465,7 +472,8 @@ let visitorPromise: Promise<void> | null = null;
 export const hooks: { signupCoupons?: (c: Coupon[]) => void } = {};
 
 /** What the server knows of this visitor's phone number or e-mail. */
-export type VerificationStatus = Answer<'/api/v1/visitors/verification', 'get', VerificationStatusShape>;
+// The document gives the channels as plain text so far.
+export type VerificationStatus = VerificationStatusShape;
 interface VerificationStatusShape {
   verified: boolean;
   addresses: { channel: 'sms' | 'email'; hint: string; verified_at: string }[];

@@ -12,6 +12,7 @@ pub struct Names {
     pub pt: String,
     pub en: String,
     #[serde(rename = "zh-Hans", skip_serializing_if = "Option::is_none", default)]
+    #[schema(nullable = false)]
     pub zh_hans: Option<String>,
 }
 

@@ -63,6 +63,7 @@ pub struct PointView {
     pub requires_location: bool,
     /// What a static point's printed QR carries (officials only).
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub payload: Option<String>,
 }
 
@@ -93,9 +94,11 @@ pub struct TriggerView {
     pub type_: String,
     /// `checkins`: distinct points; `purchases`: stamps.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub count: Option<i32>,
     /// `claim`: when claiming opens.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub opens_at: Option<String>,
 }
 
@@ -163,6 +166,7 @@ pub struct EnrolmentView {
     pub reason: Option<String>,
     /// In officials' lists.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub merchant_name: Option<Names>,
 }
 

@@ -52,9 +52,11 @@ pub struct Coupon {
     /// The signed text of the coupon's QR code.
     pub payload: String,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub offer: Option<OfferBrief>,
     /// Where and when a spent coupon was spent (the wallet's list only).
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub redemption: Option<Spent>,
 }
 

@@ -32,12 +32,15 @@ pub struct Entry {
     pub draw: DrawBrief,
     /// Why a winner got no coupon (a refusal code).
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub note: Option<String>,
     /// A winner's coupon.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub coupon: Option<Coupon>,
     /// The prize (the visitor's list of entries only).
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub offer: Option<OfferBrief>,
 }
 
@@ -85,9 +88,11 @@ pub struct PublicDraw {
     pub entries: Entries,
     /// The secret seed (once drawn).
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub seed: Option<String>,
     /// The winning entry ids (once drawn).
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub winners: Option<Vec<String>>,
     /// When it was drawn (present once drawn).
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -45,6 +45,7 @@ pub struct PurchaseStamps {
     pub count: i64,
     /// The count at which the next coupon is issued (absent when none is left to earn).
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub next_reward_at: Option<i64>,
 }
 

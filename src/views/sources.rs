@@ -94,5 +94,6 @@ pub struct Grouped {
     pub other_refs: i64,
     /// Present on the campaign's own sources answer.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub campaign: Option<CampaignRef>,
 }

@@ -1,7 +1,8 @@
 import { t, tn, fmtMoney, fmtDateTime } from '../i18n';
 import type { Offer, Coupon } from '../api';
 
-type OfferLike = Partial<Pick<Offer, 'kind' | 'face_value_avos' | 'min_spend_avos' | 'percent_off' | 'max_discount_avos'>>;
+// Any offer-shaped answer (the wallet's coupons carry a brief of their offer whose kind is plain text).
+type OfferLike = Partial<Pick<Offer, 'face_value_avos' | 'min_spend_avos' | 'percent_off' | 'max_discount_avos'>> & { kind?: string };
 
 export function offerValue(o: OfferLike | undefined): string {
   if (!o) return '';
