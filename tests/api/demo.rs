@@ -99,10 +99,12 @@ async fn real(backend: Backend) {
     let o = demo_holds(&app).await;
     assert_eq!(o["page_views"], 1_430_000, "{o}");
     let issued = o["coupons_issued"].as_i64().unwrap();
-    assert!((680_000..760_000).contains(&issued), "{o}");
+    assert!((600_000..760_000).contains(&issued), "{o}");
 }
 
-/// The real scale takes minutes in a debug build; run with `--ignored` (or `--release`).
+/// The real scale takes about 5 minutes to load in a release build on a busy 2-core machine
+/// (9 in a debug build, where verifying 1.26 million ledger rows also outlasts the client's
+/// timeout): run with `cargo test --release --test api demo_real -- --ignored`.
 #[actix_web::test]
 #[ignore]
 async fn demo_real_scale_reconciles_sqlite() {
