@@ -4,7 +4,7 @@
 use actix_web::{web, HttpResponse};
 
 use super::auth::Official;
-use super::csv_out::{cell, ShapeQuery};
+use super::csv_out::ShapeQuery;
 use super::state::{created, csv_response, ok, to_csv, State};
 use crate::error::AppError;
 use crate::service::sources::{self as uc, SourceBody};
@@ -59,9 +59,7 @@ pub async fn list_csv(
     let g = grouped(&state, path.into_inner()).await?;
     let slug = g.campaign.as_ref().map_or("campaign", |c| c.slug.as_str());
     if shape.sheet() {
-        let json = serde_json::to_value(&g)
-            .map_err(|e| AppError::Internal(anyhow::anyhow!("sources: {e}")))?;
-        let (header, rows) = sheet(&json);
+        let (header, rows) = sheet(&g);
         return Ok(csv_response(
             &format!("{slug}-sources-sheet.csv"),
             to_csv(&header, rows)?,
@@ -99,42 +97,33 @@ pub async fn list_csv(
     ))
 }
 
-/// The funnel figures of a source, in column order.
-const FIGURES: [&str; 5] = [
-    "page_views",
-    "visitors",
-    "checkins",
-    "coupons_issued",
-    "redemptions",
-];
-
-/// The traffic by source (as [`sources::grouped`] answers) as one spreadsheet table: a line
-/// per registered source, then "(direct)" and "(other)"; the redemption rate in percent. Used
-/// by `sources.csv` and by the statistics' `sources` table.
-pub fn sheet(g: &serde_json::Value) -> (Vec<&'static str>, Vec<Vec<String>>) {
-    use super::csv_out::sheet::share;
-    let line = |name: String, platform: String, code: String, f: &serde_json::Value| {
-        let mut r = vec![name, platform, code];
-        r.extend(FIGURES.iter().map(|k| cell(&f[*k])));
-        r.push(share(&f["redemptions"], &f["coupons_issued"]));
+/// The traffic by source (as [`uc::grouped`] answers) as one spreadsheet table: a line per
+/// registered source, then "(direct)" and "(other)"; the redemption rate in percent. Used by
+/// `sources.csv` and by the statistics' `sources` table.
+pub fn sheet(g: &Grouped) -> (Vec<&'static str>, Vec<Vec<String>>) {
+    use super::csv_out::sheet::ratio_pct;
+    use crate::views::sources::Figures;
+    let line = |name: &str, platform: &str, code: &str, f: &Figures| {
+        let mut r = vec![name.to_string(), platform.to_string(), code.to_string()];
+        r.extend(f.counts().map(|n| n.to_string()));
+        let rate = (f.coupons_issued > 0).then(|| f.redemptions as f64 / f.coupons_issued as f64);
+        r.push(ratio_pct(rate));
         r
     };
-    let mut rows: Vec<Vec<String>> = g["sources"]
-        .as_array()
-        .into_iter()
-        .flatten()
+    let mut rows: Vec<Vec<String>> = g
+        .sources
+        .iter()
         .map(|s| {
             line(
-                cell(&s["name"]),
-                cell(&s["platform"]),
-                cell(&s["code"]),
-                &s["figures"],
+                &s.source.name,
+                &s.source.platform,
+                &s.source.code,
+                &s.figures,
             )
         })
         .collect();
-    for (label, k) in [("(direct)", "direct"), ("(other)", "other")] {
-        rows.push(line(label.into(), String::new(), String::new(), &g[k]));
-    }
+    rows.push(line("(direct)", "", "", &g.direct));
+    rows.push(line("(other)", "", "", &g.other));
     (
         vec![
             "Source",

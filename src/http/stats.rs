@@ -185,8 +185,6 @@ pub async fn campaign_csv(
             let g = state
                 .db(move |c| crate::service::sources::grouped(c, &caches, &cid, r))
                 .await?;
-            let g = serde_json::to_value(&g)
-                .map_err(|e| AppError::Internal(anyhow::anyhow!("sources: {e}")))?;
             super::sources::sheet(&g)
         } else {
             stats_sheet(s, t)

@@ -69,10 +69,12 @@ both!(campaign_statistics_match_a_hand_count, |app| {
         .await;
     assert_eq!(s, StatusCode::NOT_FOUND);
     // Page views are buffered; wait for the writer.
-    for _ in 0..50 {
-        if app.count("pageviews", "1 = 1") == 4 {
-            break;
-        }
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while app.count("pageviews", "1 = 1") != 4 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the buffered page views were not written"
+        );
         actix_web::rt::time::sleep(std::time::Duration::from_millis(100)).await;
     }
     let (s, survey) = app
