@@ -363,31 +363,44 @@ type AuditFacts = (
     NaiveDateTime,
 );
 
-/// Adds to each fraud signal the actions officials took on the visitors, merchants and coupons
-/// it names (ban, unban, suspend, reinstate, void), newest first, with who took them.
-pub fn annotate_signals(conn: &mut DbConn, doc: &mut serde_json::Value) -> Result<(), AppError> {
+/// An action an official took on a visitor, merchant or coupon a fraud signal names.
+#[derive(Debug, Clone)]
+pub struct SignalAction {
+    /// `ban`, `unban`, `suspend`, `reinstate` or `void`.
+    pub action: String,
+    pub entity: String,
+    pub entity_id: String,
+    /// The official's id.
+    pub by: Option<String>,
+    pub by_username: Option<String>,
+    pub at: NaiveDateTime,
+    pub reason: Option<String>,
+}
+
+/// For each fraud signal (in order), the actions officials took on the visitors, merchants and
+/// coupons it names (ban, unban, suspend, reinstate, void), newest first, with who took them.
+/// None when no signal names a visitor or a merchant.
+pub fn signal_actions(
+    conn: &mut DbConn,
+    signals: &[super::signals::Signal],
+) -> Result<Option<Vec<Vec<SignalAction>>>, AppError> {
     use std::collections::HashMap;
-    let Some(list) = doc.get_mut("signals").and_then(|s| s.as_array_mut()) else {
-        return Ok(());
+    let list = signals;
+    let ids_of = |one: &Option<String>, many: &Option<Vec<String>>| -> Vec<String> {
+        one.iter().chain(many.iter().flatten()).cloned().collect()
     };
-    let ids_of = |sg: &serde_json::Value, one: &str, many: &str| -> Vec<String> {
-        let mut v: Vec<String> = sg[one]
-            .as_str()
-            .map(|s| vec![s.to_string()])
-            .unwrap_or_default();
-        if let Some(a) = sg["evidence"][many].as_array() {
-            v.extend(a.iter().filter_map(|x| x.as_str().map(str::to_string)));
-        }
-        v
-    };
+    let visitors_of =
+        |sg: &super::signals::Signal| ids_of(&sg.visitor_id, &sg.evidence.visitor_ids);
+    let merchants_of =
+        |sg: &super::signals::Signal| ids_of(&sg.merchant_id, &sg.evidence.merchant_ids);
     let mut vids: HashSet<String> = HashSet::new();
     let mut mids: HashSet<String> = HashSet::new();
     for sg in list.iter() {
-        vids.extend(ids_of(sg, "visitor_id", "visitor_ids"));
-        mids.extend(ids_of(sg, "merchant_id", "merchant_ids"));
+        vids.extend(visitors_of(sg));
+        mids.extend(merchants_of(sg));
     }
     if vids.is_empty() && mids.is_empty() {
-        return Ok(());
+        return Ok(None);
     }
     let vids: Vec<String> = vids.into_iter().collect();
     let mids: Vec<String> = mids.into_iter().collect();
@@ -433,14 +446,11 @@ pub fn annotate_signals(conn: &mut DbConn, doc: &mut serde_json::Value) -> Resul
         .load::<(String, String)>(conn)?
         .into_iter()
         .collect();
-    for sg in list.iter_mut() {
-        let v: HashSet<String> = ids_of(sg, "visitor_id", "visitor_ids")
-            .into_iter()
-            .collect();
-        let m: HashSet<String> = ids_of(sg, "merchant_id", "merchant_ids")
-            .into_iter()
-            .collect();
-        let actions: Vec<serde_json::Value> = rows
+    let mut out = Vec::with_capacity(list.len());
+    for sg in list.iter() {
+        let v: HashSet<String> = visitors_of(sg).into_iter().collect();
+        let m: HashSet<String> = merchants_of(sg).into_iter().collect();
+        let actions: Vec<SignalAction> = rows
             .iter()
             .filter(|(entity, id, ..)| match entity.as_str() {
                 "visitor" => v.contains(id),
@@ -457,16 +467,20 @@ pub fn annotate_signals(conn: &mut DbConn, doc: &mut serde_json::Value) -> Resul
                     .or(after["ban_reason"].as_str())
                     .or(after["suspend_reason"].as_str())
                     .map(str::to_string);
-                serde_json::json!({
-                    "action": action, "entity": entity, "entity_id": id,
-                    "by": actor, "by_username": actor.as_ref().and_then(|a| names.get(a)),
-                    "at": crate::domain::time::to_rfc3339(*at), "reason": reason,
-                })
+                SignalAction {
+                    action: action.clone(),
+                    entity: entity.clone(),
+                    entity_id: id.clone(),
+                    by: actor.clone(),
+                    by_username: actor.as_ref().and_then(|a| names.get(a)).cloned(),
+                    at: *at,
+                    reason,
+                }
             })
             .collect();
-        sg["actions"] = serde_json::json!(actions);
+        out.push(actions);
     }
-    Ok(())
+    Ok(Some(out))
 }
 
 /// When a point was retired (None while it is in use).

@@ -5,7 +5,6 @@ use std::collections::HashSet;
 
 use chrono::{Datelike, NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
-use serde_json::{json, Value};
 
 use super::models::*;
 use super::schema::*;
@@ -191,305 +190,57 @@ pub fn compliance(
     c
 }
 
-pub fn report(conn: &mut DbConn, years: &[i32]) -> Result<Value, AppError> {
+/// A footnote saved for an indicator and year.
+#[derive(Debug, Clone, Queryable)]
+pub struct FootnoteRow {
+    pub indicator_id: String,
+    pub year: i32,
+    pub text: String,
+}
+
+/// What the pledge report is made of: the indicators in order, the footnotes saved, and the
+/// cases counted per indicator and year (`cells[indicator][year]`, years as asked).
+#[derive(Debug, Clone)]
+pub struct PledgeFigures {
+    pub indicators: Vec<PledgeIndicator>,
+    pub footnotes: Vec<FootnoteRow>,
+    pub cells: Vec<Vec<Compliance>>,
+}
+
+/// Counts each indicator's cases in each year, in working days of the holiday table.
+pub fn figures(conn: &mut DbConn, years: &[i32]) -> Result<PledgeFigures, AppError> {
     let indicators: Vec<PledgeIndicator> = pledge_indicators::table
         .select(PledgeIndicator::as_select())
         .order(pledge_indicators::position.asc())
         .load(conn)?;
     let hol = holiday_set(conn)?;
     let today = macau_day(now());
-    let footnotes: Vec<(String, i32, String)> = pledge_footnotes::table
+    let footnotes: Vec<FootnoteRow> = pledge_footnotes::table
         .select((
             pledge_footnotes::indicator_id,
             pledge_footnotes::year,
             pledge_footnotes::text,
         ))
         .load(conn)?;
-    // Every cell first; footnote marks are numbered afterwards, year by year and down the
-    // table within a year, as the bureau numbers them.
-    let mut cells: Vec<Vec<(Compliance, Option<f64>)>> = Vec::new();
+    let mut cells = Vec::new();
     for ind in &indicators {
         let mut per_year = Vec::new();
         for &y in years {
             let cases = events(conn, &ind.clock, y)?;
-            let c = compliance(&cases, ind.deadline_working_days as u32, &hol, today);
-            per_year.push((c, actual_rate(&c)));
+            per_year.push(compliance(
+                &cases,
+                ind.deadline_working_days as u32,
+                &hol,
+                today,
+            ));
         }
         cells.push(per_year);
     }
-    let mut marks: std::collections::HashMap<(usize, usize), usize> = Default::default();
-    let mut notes: Vec<Value> = Vec::new();
-    for (yi, &y) in years.iter().enumerate() {
-        for (ii, ind) in indicators.iter().enumerate() {
-            let (_, actual) = cells[ii][yi];
-            if actual.is_some_and(|a| a < ind.target_pct) {
-                let mark = notes.len() + 1;
-                marks.insert((ii, yi), mark);
-                let text = footnotes
-                    .iter()
-                    .find(|(i, fy, _)| i == &ind.id && *fy == y)
-                    .map(|f| f.2.clone())
-                    .unwrap_or_else(|| "未達標原因尚待填寫 / reason not yet given".into());
-                notes.push(
-                    json!({"mark": mark, "mark_label": superscript(mark), "indicator_id": ind.id,
-                    "service_item": Names::from_json(&ind.service_item), "year": y, "text": text}),
-                );
-            }
-        }
-    }
-    let mut rows = Vec::new();
-    let mut item_no = 0;
-    let mut last_item = String::new();
-    for (ii, ind) in indicators.iter().enumerate() {
-        let item = Names::from_json(&ind.service_item);
-        let first_of_item = item.zh_hant != last_item;
-        if first_of_item {
-            item_no += 1;
-            last_item = item.zh_hant.clone();
-        }
-        let target_label = format!("{}%", fmt_pct(ind.target_pct));
-        let mut per_year = Vec::new();
-        for (yi, &y) in years.iter().enumerate() {
-            let (c, actual) = cells[ii][yi];
-            let status = cell_status(&c, actual, ind.target_pct);
-            let mark = marks.get(&(ii, yi)).copied();
-            let label = |lang: &str| -> String {
-                let base = match (status, actual) {
-                    (_, Some(a)) => format!("{}%", fmt_pct(a)),
-                    ("pending", _) => pending_label(lang, c.pending),
-                    _ => match lang {
-                        "pt" => "Sem pedidos".into(),
-                        "en" => "No applications".into(),
-                        _ => "沒有申請".into(),
-                    },
-                };
-                match mark {
-                    Some(m) => format!("{base} {}", superscript(m)),
-                    None => base,
-                }
-            };
-            per_year.push(json!({
-                "year": y,
-                "target_pct": ind.target_pct,
-                "target_label": target_label,
-                "actual_pct": actual,
-                "actual_label": {"zh-Hant": label("zh-Hant"), "pt": label("pt"), "en": label("en")},
-                "status": status,
-                "received": c.received,
-                "counted": c.counted,
-                "met": c.met,
-                "pending": c.pending,
-                "met_target": actual.map(|a| a >= ind.target_pct),
-                "footnote": mark,
-                "footnote_mark": mark.map(superscript),
-            }));
-        }
-        let first = per_year.first().cloned().unwrap_or(Value::Null);
-        rows.push(json!({
-            "no": item_no,
-            "first_of_item": first_of_item,
-            "indicator_id": ind.id,
-            "service_item": item,
-            "indicator": Names::from_json(&ind.indicator),
-            "deadline_working_days": ind.deadline_working_days,
-            "target_pct": ind.target_pct,
-            "target_label": target_label,
-            "actual_pct": first["actual_pct"],
-            "received": first["received"],
-            "met": first["met"],
-            "footnote": first["footnote"],
-            "years": per_year,
-        }));
-    }
-    let groups = footnote_groups(&notes);
-    let summary = years.last().map(|&y| summary(&rows, years.len() - 1, y));
-    Ok(
-        json!({"year": years.first(), "years": years, "rows": rows, "footnotes": notes,
-              "footnote_groups": groups, "summary": summary}),
-    )
-}
-
-/// The compliance rate to two decimals, trailing zeros trimmed; never shown as 100% while a
-/// case missed (99.999… is 99.99).
-fn actual_rate(c: &Compliance) -> Option<f64> {
-    if c.counted == 0 {
-        return None;
-    }
-    let r = ((c.met as f64 / c.counted as f64) * 10000.0).round() / 100.0;
-    Some(if c.met < c.counted { r.min(99.99) } else { r })
-}
-
-/// `met`, `missed`, `no_applications` (nothing received that year) or `pending` (cases
-/// received, none decided or overdue yet).
-fn cell_status(c: &Compliance, actual: Option<f64>, target: f64) -> &'static str {
-    match actual {
-        Some(a) if a >= target => "met",
-        Some(_) => "missed",
-        None if c.received == 0 => "no_applications",
-        None => "pending",
-    }
-}
-
-fn pending_label(lang: &str, n: i64) -> String {
-    match lang {
-        "pt" => format!("{n} pedido(s) em curso"),
-        "en" => format!("{n} application(s) in progress"),
-        _ => format!("{n} 宗申請處理中"),
-    }
-}
-
-/// A footnote mark as the bureau prints it: superscript digits.
-pub fn superscript(n: usize) -> String {
-    const SUP: [char; 10] = ['⁰', '¹', '²', '³', '⁴', '⁵', '⁶', '⁷', '⁸', '⁹'];
-    n.to_string()
-        .chars()
-        .map(|d| SUP[d.to_digit(10).unwrap_or(0) as usize])
-        .collect()
-}
-
-/// `A`, `A及B`, `A、B及C` (and the Portuguese and English equivalents).
-fn join_items(items: &[String], sep: &str, last: &str) -> String {
-    match items {
-        [] => String::new(),
-        [one] => one.clone(),
-        [init @ .., tail] => format!("{}{last}{tail}", init.join(sep)),
-    }
-}
-
-/// The footnotes grouped as the bureau groups them: one paragraph per year, opened by its
-/// marks ("1 至 2"), naming the service items that missed, then the reasons.
-fn footnote_groups(notes: &[Value]) -> Vec<Value> {
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < notes.len() {
-        let year = notes[i]["year"].as_i64().unwrap_or_default();
-        let group: Vec<&Value> = notes[i..]
-            .iter()
-            .take_while(|n| n["year"].as_i64() == Some(year))
-            .collect();
-        i += group.len();
-        let first = group[0]["mark"].as_u64().unwrap_or_default();
-        let last = group[group.len() - 1]["mark"].as_u64().unwrap_or_default();
-        let (zh_marks, marks) = if first == last {
-            (first.to_string(), first.to_string())
-        } else {
-            (format!("{first} 至 {last}"), format!("{first}–{last}"))
-        };
-        let mut items: Vec<(String, String, String)> = Vec::new();
-        for n in &group {
-            let it = (
-                n["service_item"]["zh-Hant"]
-                    .as_str()
-                    .unwrap_or("")
-                    .to_string(),
-                n["service_item"]["pt"].as_str().unwrap_or("").to_string(),
-                n["service_item"]["en"].as_str().unwrap_or("").to_string(),
-            );
-            if !items.contains(&it) {
-                items.push(it);
-            }
-        }
-        let mut texts: Vec<String> = Vec::new();
-        for n in &group {
-            let mut t = n["text"].as_str().unwrap_or("").trim().to_string();
-            if !t.ends_with(['。', '.', '！', '？', '!', '?']) {
-                t.push('。');
-            }
-            if !texts.contains(&t) {
-                texts.push(t);
-            }
-        }
-        let reasons = texts.join("");
-        let zh_items: Vec<String> = items.iter().map(|i| i.0.clone()).collect();
-        let pt_items: Vec<String> = items.iter().map(|i| i.1.clone()).collect();
-        let en_items: Vec<String> = items.iter().map(|i| i.2.clone()).collect();
-        out.push(json!({
-            "year": year,
-            "marks": group.iter().map(|n| n["mark"].clone()).collect::<Vec<_>>(),
-            "marks_label": zh_marks,
-            "text": {
-                "zh-Hant": format!("{zh_marks} {}於 {year} 年未能達標的原因：{reasons}", join_items(&zh_items, "、", "及")),
-                "pt": format!("{marks} Razões por que {} não atingiram a meta em {year}: {reasons}", join_items(&pt_items, ", ", " e ")),
-                "en": format!("{marks} Why {} missed the target in {year}: {reasons}", join_items(&en_items, ", ", " and ")),
-            },
-        }));
-    }
-    out
-}
-
-/// The closing paragraph for one year of the report, computed from its rows.
-fn summary(rows: &[Value], yi: usize, year: i32) -> Value {
-    let mut items: Vec<String> = Vec::new();
-    let mut items_missing: std::collections::HashSet<String> = Default::default();
-    let (mut met, mut full, mut none, mut pending) = (0, 0, 0, 0);
-    for r in rows {
-        let item = r["service_item"]["zh-Hant"]
-            .as_str()
-            .unwrap_or("")
-            .to_string();
-        if !items.contains(&item) {
-            items.push(item.clone());
-        }
-        let cell = &r["years"][yi];
-        match cell["status"].as_str() {
-            Some("met") => {
-                met += 1;
-                if cell["actual_pct"].as_f64() == Some(100.0) {
-                    full += 1;
-                }
-            }
-            Some("no_applications") => {
-                met += 1;
-                none += 1;
-            }
-            Some("pending") => {
-                pending += 1;
-                items_missing.insert(item);
-            }
-            _ => {
-                items_missing.insert(item);
-            }
-        }
-    }
-    let n_items = items.len();
-    let n = rows.len();
-    let items_met = n_items - items_missing.len();
-    let mut zh = format!(
-        "本年度共有 {n_items} 項服務項目，合共 {n} 項服務質量指標已推出服務承諾。其中 {items_met} 項服務項目共 {met} 項服務質量指標達到目標比率。當中 {full} 項服務質量指標的達標比率為 100%；{none} 項服務質量指標於 {year} 年沒有接收任何申請。"
-    );
-    let mut pt = format!(
-        "Este ano há {n_items} serviços, com um total de {n} indicadores de qualidade com compromisso de serviço. Destes, {items_met} serviços, com {met} indicadores, atingiram a meta. {full} indicadores tiveram uma taxa de cumprimento de 100%; {none} indicadores não receberam qualquer pedido em {year}."
-    );
-    let mut en = format!(
-        "This year there are {n_items} service items with {n} service quality indicators under a service pledge. Of these, {items_met} service items with {met} indicators met their target rate. {full} indicators had a compliance rate of 100%; {none} indicators received no applications in {year}."
-    );
-    if pending > 0 {
-        zh.push_str(&format!(
-            "另有 {pending} 項服務質量指標於 {year} 年收到的申請仍在處理中。"
-        ));
-        pt.push_str(&format!(
-            " Outros {pending} indicadores têm os pedidos de {year} ainda em curso."
-        ));
-        en.push_str(&format!(
-            " {pending} more indicators have {year} applications still in progress."
-        ));
-    }
-    json!({
-        "year": year,
-        "service_items": n_items,
-        "indicators": n,
-        "service_items_met": items_met,
-        "indicators_met": met,
-        "indicators_at_100": full,
-        "indicators_without_applications": none,
-        "indicators_pending": pending,
-        "text": {"zh-Hant": zh, "pt": pt, "en": en},
+    Ok(PledgeFigures {
+        indicators,
+        footnotes,
+        cells,
     })
-}
-
-pub fn fmt_pct(a: f64) -> String {
-    let s = format!("{a:.2}");
-    s.trim_end_matches('0').trim_end_matches('.').to_string()
 }
 
 pub fn current_year() -> i32 {
@@ -535,7 +286,5 @@ mod tests {
                 pending: 1
             }
         );
-        assert_eq!(fmt_pct(99.5), "99.5");
-        assert_eq!(fmt_pct(100.0), "100");
     }
 }

@@ -6,7 +6,6 @@
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use serde_json::{json, Value};
 
 use super::catalog::new_id;
 use super::models::*;
@@ -342,14 +341,23 @@ pub fn campaign_totals(conn: &mut DbConn, campaign_id: &str) -> Result<(i64, i64
     ))
 }
 
-/// Adds purchases to a campaign's statistics: to the funnel (`purchases`,
-/// `purchase_spend_avos`) and a `purchases` block with stamps and the visitors who bought.
-pub fn add_to_stats(
+/// Purchases recorded at tills in a campaign over a range of days.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct PurchaseFigures {
+    pub count: i64,
+    pub spend_avos: i64,
+    /// Purchases that earned a stamp.
+    pub stamps: i64,
+    /// Visitors who bought.
+    pub visitors: i64,
+}
+
+/// A campaign's purchases over a range of days, for its statistics.
+pub fn figures(
     conn: &mut DbConn,
     campaign_id: &str,
     r: &super::stats::Range,
-    v: &mut Value,
-) -> Result<(), AppError> {
+) -> Result<PurchaseFigures, AppError> {
     let rows: Vec<(i64, bool, String)> = purchases::table
         .filter(purchases::campaign_id.eq(campaign_id))
         .filter(purchases::day.ge(r.from))
@@ -360,27 +368,23 @@ pub fn add_to_stats(
             purchases::visitor_id,
         ))
         .load(conn)?;
-    let count = rows.len() as i64;
-    let spend: i64 = rows.iter().map(|r| r.0).sum();
-    let stamps = rows.iter().filter(|r| r.1).count() as i64;
     let visitors: std::collections::HashSet<&str> = rows.iter().map(|r| r.2.as_str()).collect();
-    v["funnel"]["purchases"] = json!(count);
-    v["funnel"]["purchase_spend_avos"] = json!(spend);
-    v["purchases"] =
-        json!({"count": count, "spend_avos": spend, "stamps": stamps, "visitors": visitors.len()});
-    Ok(())
+    Ok(PurchaseFigures {
+        count: rows.len() as i64,
+        spend_avos: rows.iter().map(|r| r.0).sum(),
+        stamps: rows.iter().filter(|r| r.1).count() as i64,
+        visitors: visitors.len() as i64,
+    })
 }
 
-/// Purchases over all campaigns (drafts excluded), for the overview.
-pub fn add_to_overview(conn: &mut DbConn, v: &mut Value) -> Result<(), AppError> {
+/// Purchases over all campaigns (drafts excluded), for the overview: how many and their spend.
+pub fn overview_totals(conn: &mut DbConn) -> Result<(i64, i64), AppError> {
     let rows: Vec<i64> = purchases::table
         .inner_join(campaigns::table.on(campaigns::id.eq(purchases::campaign_id)))
         .filter(campaigns::status.ne("draft"))
         .select(purchases::spend_avos)
         .load(conn)?;
-    v["purchases"] = json!(rows.len());
-    v["purchase_spend_avos"] = json!(rows.iter().sum::<i64>());
-    Ok(())
+    Ok((rows.len() as i64, rows.iter().sum()))
 }
 
 /// At verification: the `purchases` offers a visitor earned while unverified, if stock and

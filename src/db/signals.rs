@@ -6,12 +6,10 @@ use std::collections::{BTreeMap, BTreeSet};
 use chrono::{Duration, NaiveDateTime};
 use diesel::dsl::count_star;
 use diesel::prelude::*;
-use serde_json::{json, Value};
 
 use super::schema::*;
 use super::stats::Range;
 use super::DbConn;
-use crate::domain::time::to_rfc3339;
 use crate::error::AppError;
 
 /// Thresholds of the signals.
@@ -23,6 +21,41 @@ pub const HOPPING_WINDOW: Duration = Duration::minutes(15);
 pub const HOPPING_MERCHANTS: usize = 3;
 pub const SAME_DEVICE_VISITORS: i64 = 10;
 pub const REFUSALS_PER_VISITOR: i64 = 3;
+
+/// One fraud signal: its kind, who it is about (a merchant, a till login, a visitor or a
+/// device, as the kind has it), a sentence, and the rows that show it.
+#[derive(Debug, Clone, Default)]
+pub struct Signal {
+    /// `exact_minimum_spend`, `till_burst`, `merchant_hopping`, `visitors_from_one_device`,
+    /// `refused_scans` or `till_purchase_burst`.
+    pub kind: &'static str,
+    pub detail: String,
+    pub merchant_id: Option<String>,
+    pub user_id: Option<String>,
+    pub visitor_id: Option<String>,
+    pub device_hash: Option<String>,
+    pub evidence: Evidence,
+}
+
+/// The rows behind a signal (each kind fills its own).
+#[derive(Debug, Clone, Default)]
+pub struct Evidence {
+    pub redemption_ids: Option<Vec<String>>,
+    pub purchase_ids: Option<Vec<String>>,
+    pub merchant_ids: Option<Vec<String>>,
+    pub visitor_ids: Option<Vec<String>>,
+    pub refusals: Option<Vec<Refusal>>,
+    /// When a burst began.
+    pub from: Option<NaiveDateTime>,
+}
+
+/// A refused check-in.
+#[derive(Debug, Clone)]
+pub struct Refusal {
+    pub id: String,
+    pub reason: String,
+    pub at: NaiveDateTime,
+}
 
 /// id, merchant, till user, visitor, spend, minimum spend, time, offer kind.
 type RedemptionFacts = (
@@ -54,7 +87,8 @@ pub(crate) fn densest(
     (best, &times[at..at + best])
 }
 
-pub fn campaign(conn: &mut DbConn, cid: &str, r: Range) -> Result<Value, AppError> {
+/// The fraud signals of a campaign over a range of Macau days.
+pub fn campaign(conn: &mut DbConn, cid: &str, r: Range) -> Result<Vec<Signal>, AppError> {
     let mut signals = Vec::new();
     // Redemptions in the range, with what each needed as a minimum spend.
     let rows: Vec<RedemptionFacts> = redemptions::table
@@ -87,9 +121,20 @@ pub fn campaign(conn: &mut DbConn, cid: &str, r: Range) -> Result<Value, AppErro
     }
     for (m, (total, exact)) in &by_merchant {
         if exact.len() >= MIN_SPEND_COUNT && exact.len() as f64 / *total as f64 >= MIN_SPEND_SHARE {
-            signals.push(json!({"kind": "exact_minimum_spend", "merchant_id": m,
-                "detail": format!("{} of {} redemptions at exactly the minimum spend", exact.len(), total),
-                "evidence": {"redemption_ids": exact}}));
+            signals.push(Signal {
+                kind: "exact_minimum_spend",
+                merchant_id: Some(m.to_string()),
+                detail: format!(
+                    "{} of {} redemptions at exactly the minimum spend",
+                    exact.len(),
+                    total
+                ),
+                evidence: Evidence {
+                    redemption_ids: Some(exact.iter().map(|x| x.to_string()).collect()),
+                    ..Default::default()
+                },
+                ..Default::default()
+            });
         }
     }
     // 2. Bursts of redemptions from one till (one login).
@@ -100,9 +145,20 @@ pub fn campaign(conn: &mut DbConn, cid: &str, r: Range) -> Result<Value, AppErro
     for (u, times) in &by_till {
         let (n, window) = densest(times, BURST_WINDOW);
         if n >= BURST_COUNT {
-            signals.push(json!({"kind": "till_burst", "user_id": u,
-                "detail": format!("{n} redemptions within {} seconds from one till", BURST_WINDOW.num_seconds()),
-                "evidence": {"redemption_ids": window.iter().map(|x| &x.1).collect::<Vec<_>>(), "from": to_rfc3339(window[0].0)}}));
+            signals.push(Signal {
+                kind: "till_burst",
+                user_id: Some(u.to_string()),
+                detail: format!(
+                    "{n} redemptions within {} seconds from one till",
+                    BURST_WINDOW.num_seconds()
+                ),
+                evidence: Evidence {
+                    redemption_ids: Some(window.iter().map(|x| x.1.clone()).collect()),
+                    from: Some(window[0].0),
+                    ..Default::default()
+                },
+                ..Default::default()
+            });
         }
     }
     // 3. One visitor redeeming at many merchants within minutes.
@@ -118,9 +174,21 @@ pub fn campaign(conn: &mut DbConn, cid: &str, r: Range) -> Result<Value, AppErro
                 .collect();
             let shops: BTreeSet<&str> = inside.iter().map(|x| x.1).collect();
             if shops.len() >= HOPPING_MERCHANTS {
-                signals.push(json!({"kind": "merchant_hopping", "visitor_id": v,
-                    "detail": format!("one visitor redeemed at {} merchants within {} minutes", shops.len(), HOPPING_WINDOW.num_minutes()),
-                    "evidence": {"redemption_ids": inside.iter().map(|x| x.2).collect::<Vec<_>>(), "merchant_ids": shops}}));
+                signals.push(Signal {
+                    kind: "merchant_hopping",
+                    visitor_id: Some(v.to_string()),
+                    detail: format!(
+                        "one visitor redeemed at {} merchants within {} minutes",
+                        shops.len(),
+                        HOPPING_WINDOW.num_minutes()
+                    ),
+                    evidence: Evidence {
+                        redemption_ids: Some(inside.iter().map(|x| x.2.to_string()).collect()),
+                        merchant_ids: Some(shops.iter().map(|x| x.to_string()).collect()),
+                        ..Default::default()
+                    },
+                    ..Default::default()
+                });
                 break;
             }
         }
@@ -145,9 +213,16 @@ pub fn campaign(conn: &mut DbConn, cid: &str, r: Range) -> Result<Value, AppErro
             .select(visitors::id)
             .limit(200)
             .load(conn)?;
-        signals.push(json!({"kind": "visitors_from_one_device", "device_hash": hash,
-            "detail": format!("{n} visitors who checked in were created from one device or address"),
-            "evidence": {"visitor_ids": ids}}));
+        signals.push(Signal {
+            kind: "visitors_from_one_device",
+            device_hash: hash,
+            detail: format!("{n} visitors who checked in were created from one device or address"),
+            evidence: Evidence {
+                visitor_ids: Some(ids),
+                ..Default::default()
+            },
+            ..Default::default()
+        });
     }
     // 5. Visitors with repeated refused scans: outside the fence, stale or forged codes.
     let refused: Vec<(Option<String>, i64)> = checkin_refusals::table
@@ -174,15 +249,25 @@ pub fn campaign(conn: &mut DbConn, cid: &str, r: Range) -> Result<Value, AppErro
             ))
             .limit(100)
             .load(conn)?;
-        signals.push(json!({"kind": "refused_scans", "visitor_id": v,
-            "detail": format!("{n} check-ins refused for location, stale or forged codes"),
-            "evidence": {"refusals": evidence.iter().map(|(id, reason, t)| json!({"id": id, "reason": reason, "at": to_rfc3339(*t)})).collect::<Vec<_>>()}}));
+        signals.push(Signal {
+            kind: "refused_scans",
+            visitor_id: v,
+            detail: format!("{n} check-ins refused for location, stale or forged codes"),
+            evidence: Evidence {
+                refusals: Some(
+                    evidence
+                        .into_iter()
+                        .map(|(id, reason, at)| Refusal { id, reason, at })
+                        .collect(),
+                ),
+                ..Default::default()
+            },
+            ..Default::default()
+        });
     }
     // 6. Bursts of purchases recorded from one till (scanned wallet cards).
     signals.extend(till_bursts(conn, cid, &r)?);
-    Ok(
-        json!({"campaign_id": cid, "from": r.from.to_string(), "to": r.to.to_string(), "signals": signals}),
-    )
+    Ok(signals)
 }
 
 /// Fraud signal: many card purchases recorded from one till (one login) within a minute —
@@ -191,7 +276,7 @@ pub fn till_bursts(
     conn: &mut DbConn,
     campaign_id: &str,
     r: &Range,
-) -> Result<Vec<Value>, AppError> {
+) -> Result<Vec<Signal>, AppError> {
     let rows: Vec<(String, Option<String>, String, NaiveDateTime)> = purchases::table
         .filter(purchases::campaign_id.eq(campaign_id))
         .filter(purchases::redemption_id.is_null())
@@ -216,9 +301,21 @@ pub fn till_bursts(
     for ((user, merchant), times) in &by_till {
         let (n, window) = densest(times, BURST_WINDOW);
         if n >= BURST_COUNT {
-            out.push(json!({"kind": "till_purchase_burst", "user_id": user, "merchant_id": merchant,
-                "detail": format!("{n} purchases recorded within {} seconds from one till", BURST_WINDOW.num_seconds()),
-                "evidence": {"purchase_ids": window.iter().map(|x| &x.1).collect::<Vec<_>>(), "from": to_rfc3339(window[0].0)}}));
+            out.push(Signal {
+                kind: "till_purchase_burst",
+                user_id: Some(user.clone()),
+                merchant_id: Some(merchant.clone()),
+                detail: format!(
+                    "{n} purchases recorded within {} seconds from one till",
+                    BURST_WINDOW.num_seconds()
+                ),
+                evidence: Evidence {
+                    purchase_ids: Some(window.iter().map(|x| x.1.clone()).collect()),
+                    from: Some(window[0].0),
+                    ..Default::default()
+                },
+                ..Default::default()
+            });
         }
     }
     Ok(out)

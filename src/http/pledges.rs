@@ -3,15 +3,16 @@
 use actix_web::{web, HttpResponse};
 use chrono::NaiveDate;
 use serde::Deserialize;
-use serde_json::{json, Value};
 
 use super::auth::Official;
 use super::csv_out::ShapeQuery;
 use super::state::{csv_response, ok, to_csv, State};
-use crate::db::audit::{self, Actor};
+use crate::db::audit::Actor;
 use crate::db::models::Holiday;
 use crate::db::pledges;
 use crate::error::AppError;
+use crate::service::pledges as use_case;
+use crate::views::pledges::{FootnoteSaved, HolidayRemoved, HolidayView, PledgeReport};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/pledges", web::get().to(report))
@@ -53,14 +54,14 @@ fn years(q: &YearQuery) -> Result<Vec<i32>, AppError> {
     Ok(list)
 }
 
-#[utoipa::path(get, path = "/api/v1/pledges", tag = "pledges", params(YearQuery), responses((status = 200, description = "one row per indicator, target and actual rate per year")))]
+#[utoipa::path(get, path = "/api/v1/pledges", tag = "pledges", params(YearQuery), responses((status = 200, description = "one row per indicator, target and actual rate per year", body = PledgeReport)))]
 pub async fn report(
     state: State,
     _who: Official,
     q: web::Query<YearQuery>,
 ) -> Result<HttpResponse, AppError> {
     let ys = years(&q)?;
-    Ok(ok(&state.db(move |c| pledges::report(c, &ys)).await?))
+    Ok(ok(&state.db(move |c| use_case::report(c, &ys)).await?))
 }
 
 #[utoipa::path(get, path = "/api/v1/pledges.csv", tag = "pledges", params(YearQuery, ShapeQuery),
@@ -75,7 +76,7 @@ pub async fn report_csv(
     let r = state
         .db({
             let ys = ys.clone();
-            move |c| pledges::report(c, &ys)
+            move |c| use_case::report(c, &ys)
         })
         .await?;
     if shape.sheet() {
@@ -103,41 +104,37 @@ pub async fn report_csv(
     ))
 }
 
-fn text(v: &Value) -> String {
-    v.as_str().unwrap_or("").to_string()
-}
-
 /// The table body in the bureau's layout: the item's number and name on its first indicator
 /// only, targets as written, actual rates with superscript marks; then the closing summary
 /// and the footnotes, one paragraph per year.
-pub fn bureau_rows(r: &Value) -> Vec<Vec<String>> {
+pub fn bureau_rows(r: &PledgeReport) -> Vec<Vec<String>> {
     let mut rows: Vec<Vec<String>> = Vec::new();
-    for row in r["rows"].as_array().into_iter().flatten() {
-        let first = row["first_of_item"].as_bool().unwrap_or(true);
+    for row in &r.rows {
+        let first = row.first_of_item;
         let mut out = vec![
             if first {
-                row["no"].to_string()
+                row.no.to_string()
             } else {
                 String::new()
             },
             if first {
-                text(&row["service_item"]["zh-Hant"])
+                row.service_item.zh_hant.clone()
             } else {
                 String::new()
             },
-            text(&row["indicator"]["zh-Hant"]),
+            row.indicator.zh_hant.clone(),
         ];
-        for y in row["years"].as_array().into_iter().flatten() {
-            out.push(text(&y["target_label"]));
-            out.push(text(&y["actual_label"]["zh-Hant"]));
+        for y in &row.years {
+            out.push(y.target_label.clone());
+            out.push(y.actual_label.zh_hant.clone());
         }
         rows.push(out);
     }
-    if !r["summary"].is_null() {
-        rows.push(vec![text(&r["summary"]["text"]["zh-Hant"])]);
+    if let Some(s) = &r.summary {
+        rows.push(vec![s.text.zh_hant.clone()]);
     }
-    for g in r["footnote_groups"].as_array().into_iter().flatten() {
-        rows.push(vec![text(&g["text"]["zh-Hant"])]);
+    for g in &r.footnote_groups {
+        rows.push(vec![g.text.zh_hant.clone()]);
     }
     rows
 }
@@ -145,22 +142,20 @@ pub fn bureau_rows(r: &Value) -> Vec<Vec<String>> {
 /// The table for a spreadsheet: every line carries its item (so the table sorts and filters),
 /// rates are plain numbers rounded to one decimal (empty when nothing was counted) and the
 /// applications received are counted beside them.
-fn sheet_rows(r: &Value) -> Vec<Vec<String>> {
+fn sheet_rows(r: &PledgeReport) -> Vec<Vec<String>> {
     use super::csv_out::sheet::pct;
-    r["rows"]
-        .as_array()
-        .into_iter()
-        .flatten()
+    r.rows
+        .iter()
         .map(|row| {
             let mut out = vec![
-                row["no"].to_string(),
-                text(&row["service_item"]["zh-Hant"]),
-                text(&row["indicator"]["zh-Hant"]),
+                row.no.to_string(),
+                row.service_item.zh_hant.clone(),
+                row.indicator.zh_hant.clone(),
             ];
-            for y in row["years"].as_array().into_iter().flatten() {
-                out.push(pct(y["target_pct"].as_f64()));
-                out.push(pct(y["actual_pct"].as_f64()));
-                out.push(super::csv_out::cell(&y["received"]));
+            for y in &row.years {
+                out.push(pct(Some(y.target_pct)));
+                out.push(pct(y.actual_pct));
+                out.push(y.received.to_string());
             }
             out
         })
@@ -175,7 +170,7 @@ fn esc(s: &str) -> String {
         .replace('\'', "&#39;")
 }
 
-#[utoipa::path(get, path = "/api/v1/pledges/print", tag = "pledges", params(YearQuery), responses((status = 200, description = "the report as a printable page in the bureau's layout (HTML)")))]
+#[utoipa::path(get, path = "/api/v1/pledges/print", tag = "pledges", params(YearQuery), responses((status = 200, description = "the report as a printable page in the bureau's layout (HTML)", content_type = "text/html")))]
 pub async fn report_print(
     state: State,
     _who: Official,
@@ -185,7 +180,7 @@ pub async fn report_print(
     let r = state
         .db({
             let ys = ys.clone();
-            move |c| pledges::report(c, &ys)
+            move |c| use_case::report(c, &ys)
         })
         .await?;
     let span = match (ys.first(), ys.last()) {
@@ -206,55 +201,47 @@ pub async fn report_print(
     head1.push_str("</tr>");
     head2.push_str("</tr>");
     head3.push_str("</tr>");
-    let rows = r["rows"].as_array().cloned().unwrap_or_default();
+    let rows = &r.rows;
     let mut body = String::new();
     for (i, row) in rows.iter().enumerate() {
-        let first = row["first_of_item"].as_bool().unwrap_or(true);
         body.push_str("<tr>");
-        if first {
+        if row.first_of_item {
             let span = 1 + rows[i + 1..]
                 .iter()
-                .take_while(|n| !n["first_of_item"].as_bool().unwrap_or(true))
+                .take_while(|n| !n.first_of_item)
                 .count();
             body.push_str(&format!(
                 "<td rowspan={span} class=c>{}</td><td rowspan={span}>{}</td>",
-                row["no"],
-                esc(&text(&row["service_item"]["zh-Hant"]))
+                row.no,
+                esc(&row.service_item.zh_hant)
             ));
         }
-        body.push_str(&format!(
-            "<td>{}</td>",
-            esc(&text(&row["indicator"]["zh-Hant"]))
-        ));
-        for y in row["years"].as_array().into_iter().flatten() {
-            let label = text(&y["actual_label"]["zh-Hant"]);
-            let label = match y["footnote_mark"].as_str() {
-                Some(m) => format!(
-                    "{}<sup>{}</sup>",
-                    esc(label.trim_end_matches(m).trim_end()),
-                    y["footnote"]
+        body.push_str(&format!("<td>{}</td>", esc(&row.indicator.zh_hant)));
+        for y in &row.years {
+            let label = &y.actual_label.zh_hant;
+            let label = match (&y.footnote_mark, y.footnote) {
+                (Some(m), Some(n)) => format!(
+                    "{}<sup>{n}</sup>",
+                    esc(label.trim_end_matches(m.as_str()).trim_end())
                 ),
-                None => esc(&label),
+                _ => esc(label),
             };
             body.push_str(&format!(
                 "<td class=c>{}</td><td class=c>{label}</td>",
-                esc(&text(&y["target_label"]))
+                esc(&y.target_label)
             ));
         }
         body.push_str("</tr>");
     }
     let mut after = String::new();
-    if !r["summary"].is_null() {
+    if let Some(s) = &r.summary {
         after.push_str(&format!(
             "<p class=summary>{}</p>",
-            esc(&text(&r["summary"]["text"]["zh-Hant"]))
+            esc(&s.text.zh_hant)
         ));
     }
-    for g in r["footnote_groups"].as_array().into_iter().flatten() {
-        after.push_str(&format!(
-            "<p class=note>{}</p>",
-            esc(&text(&g["text"]["zh-Hant"]))
-        ));
+    for g in &r.footnote_groups {
+        after.push_str(&format!("<p class=note>{}</p>", esc(&g.text.zh_hant)));
     }
     let html = format!(
         r#"<!doctype html><html lang="zh-Hant"><head><meta charset="utf-8"><title>服務質量指標的履行情況 ({span})</title>
@@ -275,7 +262,7 @@ pub struct FootnoteBody {
 }
 
 #[utoipa::path(put, path = "/api/v1/pledges/{indicator}/footnotes/{year}", tag = "pledges", request_body = FootnoteBody,
-    params(("indicator" = String, Path), ("year" = i32, Path)), responses((status = 200, description = "saved")))]
+    params(("indicator" = String, Path), ("year" = i32, Path)), responses((status = 200, description = "saved", body = FootnoteSaved)))]
 pub async fn footnote(
     state: State,
     who: Official,
@@ -288,37 +275,21 @@ pub async fn footnote(
     if text.is_empty() || text.chars().count() > 4000 {
         return Err(AppError::field("text", "1 to 4000 characters"));
     }
-    let out = json!({"indicator_id": ind, "year": year, "text": text});
-    let after = out.clone();
-    state
-        .db(move |c| {
-            pledges::put_footnote(c, &ind, year, &text)?;
-            audit::record(
-                c,
-                &Actor::official(&who.user_id),
-                "footnote",
-                "pledge",
-                &format!("{ind}/{year}"),
-                None,
-                Some(&after),
-            )
-        })
+    let actor = Actor::official(&who.user_id);
+    let out = state
+        .db(move |c| use_case::put_footnote(c, &actor, &ind, year, &text))
         .await?;
     Ok(ok(&out))
 }
 
-#[utoipa::path(get, path = "/api/v1/holidays", tag = "pledges", params(YearQuery), responses((status = 200, description = "Macau public holidays")))]
+#[utoipa::path(get, path = "/api/v1/holidays", tag = "pledges", params(YearQuery), responses((status = 200, description = "Macau public holidays", body = [HolidayView])))]
 pub async fn holidays(
     state: State,
     _who: Official,
     q: web::Query<YearQuery>,
 ) -> Result<HttpResponse, AppError> {
     let y = q.year;
-    let rows = state.db(move |c| pledges::list_holidays(c, y)).await?;
-    Ok(ok(&rows
-        .iter()
-        .map(|h| json!({"day": h.day.to_string(), "name": h.name}))
-        .collect::<Vec<_>>()))
+    Ok(ok(&state.db(move |c| use_case::holidays(c, y)).await?))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -327,7 +298,7 @@ pub struct HolidayBody {
     pub name: String,
 }
 
-#[utoipa::path(post, path = "/api/v1/holidays", tag = "pledges", request_body = HolidayBody, responses((status = 201, description = "saved")))]
+#[utoipa::path(post, path = "/api/v1/holidays", tag = "pledges", request_body = HolidayBody, responses((status = 201, description = "saved", body = HolidayView)))]
 pub async fn add_holiday(
     state: State,
     who: Official,
@@ -342,47 +313,23 @@ pub async fn add_holiday(
         day: b.day,
         name: b.name.trim().into(),
     };
-    let out = json!({"day": h.day.to_string(), "name": h.name});
-    let after = out.clone();
-    state
-        .db(move |c| {
-            pledges::put_holiday(c, &h)?;
-            audit::record(
-                c,
-                &Actor::official(&who.user_id),
-                "put",
-                "holiday",
-                &h.day.to_string(),
-                None,
-                Some(&after),
-            )
-        })
+    let actor = Actor::official(&who.user_id);
+    let out = state
+        .db(move |c| use_case::put_holiday(c, &actor, h))
         .await?;
     Ok(super::state::created(&out))
 }
 
-#[utoipa::path(delete, path = "/api/v1/holidays/{day}", tag = "pledges", params(("day" = String, Path)), responses((status = 200, description = "removed")))]
+#[utoipa::path(delete, path = "/api/v1/holidays/{day}", tag = "pledges", params(("day" = String, Path)), responses((status = 200, description = "removed", body = HolidayRemoved)))]
 pub async fn remove_holiday(
     state: State,
     who: Official,
     path: web::Path<NaiveDate>,
 ) -> Result<HttpResponse, AppError> {
     let day = super::input::day("day", path.into_inner())?;
-    state
-        .db(move |c| {
-            if !pledges::delete_holiday(c, day)? {
-                return Err(AppError::NotFound("no such holiday".into()));
-            }
-            audit::record(
-                c,
-                &Actor::official(&who.user_id),
-                "delete",
-                "holiday",
-                &day.to_string(),
-                None,
-                None,
-            )
-        })
+    let actor = Actor::official(&who.user_id);
+    let out = state
+        .db(move |c| use_case::remove_holiday(c, &actor, day))
         .await?;
-    Ok(ok(&json!({"day": day.to_string(), "deleted": true})))
+    Ok(ok(&out))
 }

@@ -7,7 +7,7 @@ use actix_web::http::header;
 use actix_web::{web, HttpResponse};
 use chrono::NaiveDate;
 use serde::Deserialize;
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use super::auth::{MaybeOfficial, Official};
 use super::csv_out::ShapeQuery;
@@ -73,7 +73,8 @@ pub async fn campaign_page(
             caches.page(c, (cid.clone(), r.from, r.to), move |c| {
                 let f = kept.count_facts(c, &cid, r)?;
                 let mut v = stats::campaign(c, &f, &cid, r)?;
-                crate::db::purchases::add_to_stats(c, &cid, &r, &mut v)?;
+                let p = crate::db::purchases::figures(c, &cid, &r)?;
+                crate::views::stats::add_purchases(&mut v, &p);
                 Ok(v)
             })
         })
@@ -108,7 +109,8 @@ pub async fn overview(state: State, _who: Official) -> Result<HttpResponse, AppE
             let kept = caches.clone();
             caches.page(c, ("*".into(), all.from, all.to), move |c| {
                 let mut v = stats::overview(c, &|c, id| kept.count_facts(c, id, all))?;
-                crate::db::purchases::add_to_overview(c, &mut v)?;
+                let p = crate::db::purchases::overview_totals(c)?;
+                crate::views::stats::add_overview_purchases(&mut v, p);
                 Ok(v)
             })
         })
@@ -470,27 +472,7 @@ pub async fn signals(
     }
     let key = path.into_inner();
     Ok(ok(&state
-        .db(move |c| {
-            let camp = catalog::find_campaign(c, &key)?;
-            let mut out = crate::db::signals::campaign(c, &camp.id, r)?;
-            crate::db::operations::annotate_signals(c, &mut out)?;
-            // Till users by their login name, not their id.
-            let ids: Vec<String> = out["signals"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .filter_map(|s| s["user_id"].as_str().map(str::to_string))
-                .collect();
-            if !ids.is_empty() {
-                let names = super::statement_doc::usernames(c, &ids)?;
-                for s in out["signals"].as_array_mut().into_iter().flatten() {
-                    if let Some(n) = s["user_id"].as_str().and_then(|u| names.get(u)) {
-                        s["user_name"] = json!(n);
-                    }
-                }
-            }
-            Ok(out)
-        })
+        .db(move |c| crate::service::signals::of_campaign(c, &key, r))
         .await?))
 }
 

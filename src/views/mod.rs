@@ -6,6 +6,7 @@ pub mod coupons;
 pub mod draws;
 pub mod merchants;
 pub mod operations;
+pub mod pledges;
 pub mod purchases;
 pub mod qr;
 pub mod sources;
@@ -20,6 +21,7 @@ use serde_json::Value;
 pub mod payouts;
 pub mod redemptions;
 pub mod settlements;
+pub mod signals;
 
 use crate::db::models::*;
 

@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::db::purchases::PurchaseFigures;
 use crate::domain::names::Names;
 
 /// The funnel of a campaign, from page views to purchases.
@@ -105,6 +106,31 @@ pub struct PurchaseTotals {
     pub visitors: i64,
 }
 
+impl From<&PurchaseFigures> for PurchaseTotals {
+    fn from(p: &PurchaseFigures) -> Self {
+        PurchaseTotals {
+            count: p.count,
+            spend_avos: p.spend_avos,
+            stamps: p.stamps,
+            visitors: p.visitors,
+        }
+    }
+}
+
+/// Adds a campaign's purchases to its statistics (counted as JSON by `db::stats`): to the
+/// funnel (`purchases`, `purchase_spend_avos`) and as the `purchases` block.
+pub fn add_purchases(stats: &mut Value, p: &PurchaseFigures) {
+    stats["funnel"]["purchases"] = Value::from(p.count);
+    stats["funnel"]["purchase_spend_avos"] = Value::from(p.spend_avos);
+    stats["purchases"] = crate::views::to_value(&PurchaseTotals::from(p));
+}
+
+/// Adds the purchases over all campaigns (how many, their spend) to the overview.
+pub fn add_overview_purchases(overview: &mut Value, (count, spend_avos): (i64, i64)) {
+    overview["purchases"] = Value::from(count);
+    overview["purchase_spend_avos"] = Value::from(spend_avos);
+}
+
 /// A campaign's statistics over a range of Macau days.
 #[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct CampaignStats {
@@ -173,14 +199,13 @@ pub struct Overview {
 }
 
 /// Fraud signals of a campaign with their evidence rows.
-#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Signals {
     pub campaign_id: String,
     pub from: String,
     pub to: String,
-    /// Each signal: its `kind`, figures and evidence rows (till users also by `user_name`).
-    #[schema(value_type = Vec<Object>)]
-    pub signals: Vec<Value>,
+    /// Each signal with its evidence rows (till users also by `user_name`).
+    pub signals: Vec<crate::views::signals::SignalView>,
 }
 
 /// The campaign an open-data file describes.
