@@ -8,7 +8,6 @@ use std::collections::HashMap;
 
 use chrono::NaiveDate;
 use diesel::prelude::*;
-use serde_json::{json, Value};
 
 use super::schema::*;
 use super::DbConn;
@@ -104,7 +103,8 @@ pub fn release(
     Ok(())
 }
 
-/// The figures a campaign answer carries.
+/// A campaign's budgets and what is committed and redeemed against them (the answer is
+/// `views::budget::BudgetView`).
 #[derive(Debug, Clone, Default)]
 pub struct Figures {
     pub budget_avos: Option<i64>,
@@ -112,25 +112,6 @@ pub struct Figures {
     pub committed_avos: i64,
     pub committed_today_avos: i64,
     pub redeemed_avos: i64,
-}
-
-impl Figures {
-    pub fn json(&self) -> Value {
-        let used = |cap: Option<i64>, v: i64| {
-            cap.filter(|c| *c > 0)
-                .map(|c| ((v as f64) * 1000.0 / c as f64).round() / 10.0)
-        };
-        json!({
-            "budget_avos": self.budget_avos,
-            "daily_budget_avos": self.daily_budget_avos,
-            "committed_avos": self.committed_avos,
-            "committed_today_avos": self.committed_today_avos,
-            "redeemed_avos": self.redeemed_avos,
-            "outstanding_avos": (self.committed_avos - self.redeemed_avos).max(0),
-            "used_pct": used(self.budget_avos, self.committed_avos),
-            "used_today_pct": used(self.daily_budget_avos, self.committed_today_avos),
-        })
-    }
 }
 
 /// Budget figures of campaigns, by campaign id.

@@ -12,14 +12,13 @@
 
 use chrono::{Duration, NaiveDateTime};
 use diesel::prelude::*;
-use serde_json::{json, Value};
 
 use super::models::*;
 use super::schema::*;
 use super::{write_tx, DbConn};
 use crate::domain::draw;
 use crate::domain::issuance::NotIssued;
-use crate::domain::time::{now, to_rfc3339};
+use crate::domain::time::now;
 use crate::error::AppError;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -339,53 +338,51 @@ pub fn entries_of_visitor(
         .load(conn)?)
 }
 
-/// Adds the new triggers' settings (and, for officials, entries and purchases) to the offers
-/// of a campaign answer.
-pub fn decorate_offers(
+/// What an offer with a `draw` or `purchases` trigger adds to its answer: its draw, its
+/// minimum spend, and (for officials) the stamps that count towards it.
+#[derive(Debug, Clone, Default)]
+pub struct OfferExtras {
+    pub draw: Option<Draw>,
+    pub min_spend_avos: Option<i64>,
+    /// Stamps of the offer's campaign at or above its minimum spend (officials only).
+    pub stamps: Option<i64>,
+}
+
+/// The extras of the given offers (those with a `draw` or `purchases` trigger), by offer id;
+/// offers with nothing to add are left out.
+pub fn offer_extras(
     conn: &mut DbConn,
-    offers: &mut Value,
+    ids: &[String],
     official: bool,
-) -> Result<(), AppError> {
-    let Some(list) = offers.as_array_mut() else {
-        return Ok(());
-    };
-    let ids: Vec<String> = list
-        .iter()
-        .filter(|o| matches!(o["trigger"]["type"].as_str(), Some("draw" | "purchases")))
-        .filter_map(|o| o["id"].as_str().map(str::to_string))
-        .collect();
+) -> Result<std::collections::HashMap<String, OfferExtras>, AppError> {
+    let mut out: std::collections::HashMap<String, OfferExtras> = Default::default();
     if ids.is_empty() {
-        return Ok(());
+        return Ok(out);
     }
     let ds: Vec<Draw> = draws::table
-        .filter(draws::offer_id.eq_any(&ids))
+        .filter(draws::offer_id.eq_any(ids))
         .select(Draw::as_select())
         .load(conn)?;
-    let mins = super::purchases::min_spends(conn, &ids)?;
-    for o in list.iter_mut() {
-        let Some(id) = o["id"].as_str().map(str::to_string) else {
-            continue;
-        };
-        if let Some(d) = ds.iter().find(|d| d.offer_id == id) {
-            o["trigger"]["entries_close_at"] = json!(to_rfc3339(d.entries_close_at));
-            o["trigger"]["draw_at"] = json!(to_rfc3339(d.draw_at));
-            o["draw"] =
-                json!({"status": d.status, "commitment": d.commitment, "entries": d.entry_count});
-        }
-        if let Some(m) = mins.get(&id) {
-            o["trigger"]["min_spend_avos"] = json!(m);
-            if official {
-                let stamped: i64 = purchase_stamps::table
-                    .inner_join(
-                        offers::table.on(offers::campaign_id.eq(purchase_stamps::campaign_id)),
-                    )
-                    .filter(offers::id.eq(&id))
-                    .filter(purchase_stamps::spend_avos.ge(*m))
-                    .count()
-                    .get_result(conn)?;
-                o["stamps"] = json!(stamped);
-            }
-        }
+    for d in ds {
+        let id = d.offer_id.clone();
+        out.entry(id).or_default().draw = Some(d);
     }
-    Ok(())
+    let mins = super::purchases::min_spends(conn, ids)?;
+    for (id, m) in mins {
+        let stamps = if official {
+            let n: i64 = purchase_stamps::table
+                .inner_join(offers::table.on(offers::campaign_id.eq(purchase_stamps::campaign_id)))
+                .filter(offers::id.eq(&id))
+                .filter(purchase_stamps::spend_avos.ge(m))
+                .count()
+                .get_result(conn)?;
+            Some(n)
+        } else {
+            None
+        };
+        let e = out.entry(id).or_default();
+        e.min_spend_avos = Some(m);
+        e.stamps = stamps;
+    }
+    Ok(out)
 }

@@ -1,10 +1,9 @@
-//! What tells shops apart on officials' screens: address and short merchant number, added to
-//! any answer row carrying a `merchant_id`.
+//! What tells shops apart on officials' screens: address and short merchant number (shown
+//! beside any answer row carrying a `merchant_id`, see `views::merchant_cards`).
 
 use std::collections::HashMap;
 
 use diesel::prelude::*;
-use serde_json::{json, Value};
 
 use super::schema::merchants;
 use super::DbConn;
@@ -24,20 +23,27 @@ pub fn addresses(conn: &mut DbConn, ids: &[String]) -> Result<HashMap<String, St
     Ok(out)
 }
 
-/// Adds `merchant_no` and `merchant_address` to each row (by its `merchant_id`).
-pub fn enrich(conn: &mut DbConn, rows: &mut [Value]) -> Result<(), AppError> {
-    let mut ids: Vec<String> = rows
-        .iter()
-        .filter_map(|r| r["merchant_id"].as_str().map(str::to_string))
-        .collect();
+/// What tells a shop apart: its short number and its address.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct MerchantCard {
+    pub merchant_no: String,
+    pub address: String,
+}
+
+/// merchant id → card, for each id given (an unknown merchant has an empty address).
+pub fn cards(conn: &mut DbConn, ids: &[String]) -> Result<HashMap<String, MerchantCard>, AppError> {
+    let mut ids = ids.to_vec();
     ids.sort();
     ids.dedup();
-    let addr = addresses(conn, &ids)?;
-    for r in rows.iter_mut() {
-        if let Some(id) = r["merchant_id"].as_str().map(str::to_string) {
-            r["merchant_no"] = json!(short_no(&id));
-            r["merchant_address"] = json!(addr.get(&id).cloned().unwrap_or_default());
-        }
-    }
-    Ok(())
+    let mut addr = addresses(conn, &ids)?;
+    Ok(ids
+        .into_iter()
+        .map(|id| {
+            let card = MerchantCard {
+                merchant_no: short_no(&id),
+                address: addr.remove(&id).unwrap_or_default(),
+            };
+            (id, card)
+        })
+        .collect())
 }

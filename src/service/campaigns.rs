@@ -15,6 +15,7 @@ use crate::domain::payload::KeyRing;
 use crate::domain::time::{now, parse_rfc3339};
 use crate::error::{AppError, Code, FieldError};
 use crate::views;
+use crate::views::budget::BudgetView;
 
 /// What an official sends to create or edit a campaign.
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -194,7 +195,7 @@ pub fn list(conn: &mut DbConn, official: bool) -> Result<Vec<Value>, AppError> {
         .iter()
         .map(|c| {
             let mut v = views::campaign(c);
-            v["budget"] = budgets.get(&c.id).cloned().unwrap_or_default().json();
+            v["budget"] = views::value(BudgetView::from(budgets.get(&c.id).unwrap_or(&Default::default())));
             v
         })
         .collect();
@@ -208,12 +209,11 @@ pub fn create(conn: &mut DbConn, actor: &Actor, body: CampaignBody) -> Result<Va
     let (budget_avos, daily) = (body.budget_avos.flatten(), body.daily_budget_avos.flatten());
     let c = campaign_from(body, None)?;
     let mut out = views::campaign(&c);
-    out["budget"] = budget::Figures {
+    out["budget"] = views::value(BudgetView::from(&budget::Figures {
         budget_avos,
         daily_budget_avos: daily,
         ..Default::default()
-    }
-    .json();
+    }));
     write_tx(conn, |conn| {
         catalog::insert_campaign(conn, &c)?;
         budget::set(conn, &c.id, budget_avos, daily)?;
@@ -253,7 +253,7 @@ pub fn show(conn: &mut DbConn, qr: &KeyRing, key: &str, official: bool) -> Resul
     let paused = operations::paused_offers(conn, &camp.id)?;
     let retired = operations::retired_points(conn, &camp.id)?;
     let mut v = views::campaign(&camp);
-    v["budget"] = figures.json();
+    v["budget"] = views::value(BudgetView::from(&figures));
     v["points"] = json!(points
         .iter()
         .map(|p| {
@@ -277,7 +277,8 @@ pub fn show(conn: &mut DbConn, qr: &KeyRing, key: &str, official: bool) -> Resul
         .iter()
         .map(|o| views::campaigns::offer_with_paused(o, paused.contains(&o.id)))
         .collect::<Vec<_>>());
-    draws::decorate_offers(conn, &mut v["offers"], official)?;
+    let extras = draws::offer_extras(conn, &views::draws::offers_with_extras(&v["offers"]), official)?;
+    views::draws::add_extras(&mut v["offers"], &extras);
     v["merchants"] = json!(merchants.iter().map(views::merchant).collect::<Vec<_>>());
     let covers = images::etags(conn, "campaign")?;
     let photos = images::etags(conn, "merchant")?;
@@ -659,7 +660,8 @@ pub fn create_offer(
         Ok(o)
     })?;
     let mut list = json!([views::offer(&o)]);
-    draws::decorate_offers(conn, &mut list, true)?;
+    let extras = draws::offer_extras(conn, &views::draws::offers_with_extras(&list), true)?;
+    views::draws::add_extras(&mut list, &extras);
     Ok(list[0].take())
 }
 
@@ -716,7 +718,8 @@ pub fn enrolments(
         .iter()
         .map(|(e, n)| views::enrolment(e, Some(n)))
         .collect();
-    crate::db::merchant_cards::enrich(conn, &mut out)?;
+    let cards = crate::db::merchant_cards::cards(conn, &views::merchant_cards::merchant_ids(&out))?;
+    views::merchant_cards::add_cards(&mut out, &cards);
     Ok(out)
 }
 

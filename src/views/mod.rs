@@ -1,9 +1,11 @@
 //! JSON shapes of the API, built from rows. Rows never go out as they are.
 
+pub mod budget;
 pub mod campaigns;
 pub mod checkins;
 pub mod coupons;
 pub mod draws;
+pub mod merchant_cards;
 pub mod merchants;
 pub mod operations;
 pub mod pledges;
