@@ -1811,6 +1811,49 @@ export interface components {
             /** @description The visitor's id. */
             id: string;
         };
+        /** @description A campaign's budgets and what is committed and redeemed against them. */
+        BudgetView: {
+            /**
+             * Format: int64
+             * @description The campaign's total budget; null without one.
+             */
+            budget_avos?: number | null;
+            /**
+             * Format: int64
+             * @description Face value of the coupons issued (committed against the budget).
+             */
+            committed_avos: number;
+            /**
+             * Format: int64
+             * @description Committed today (Macau day).
+             */
+            committed_today_avos: number;
+            /**
+             * Format: int64
+             * @description The budget of each Macau day; null without one.
+             */
+            daily_budget_avos?: number | null;
+            /**
+             * Format: int64
+             * @description Committed and not yet redeemed.
+             */
+            outstanding_avos: number;
+            /**
+             * Format: int64
+             * @description E-cash redeemed.
+             */
+            redeemed_avos: number;
+            /**
+             * Format: double
+             * @description Committed over the total budget, in percent to one decimal; null without a budget.
+             */
+            used_pct?: number | null;
+            /**
+             * Format: double
+             * @description Committed today over the daily budget, in percent to one decimal; null without one.
+             */
+            used_today_pct?: number | null;
+        };
         /** @description What an official sends to create or edit a campaign. */
         CampaignBody: {
             /**
@@ -2109,6 +2152,16 @@ export interface components {
             /** @description `pending`, `won` or `lost`. */
             outcome: string;
         };
+        /** @description The rows behind a signal; each kind carries its own lists. */
+        EvidenceView: {
+            /** @description When a burst began. */
+            from?: string;
+            merchant_ids?: string[];
+            purchase_ids?: string[];
+            redemption_ids?: string[];
+            refusals?: components["schemas"]["RefusalView"][];
+            visitor_ids?: string[];
+        };
         /** @description A field-level validation message. */
         FieldError: {
             field: string;
@@ -2129,6 +2182,22 @@ export interface components {
         };
         FootnoteBody: {
             text: string;
+        };
+        /** @description The footnotes of one year as one paragraph. */
+        FootnoteGroup: {
+            marks: number[];
+            /** @description The marks as the paragraph opens, e.g. `1 至 2`. */
+            marks_label: string;
+            text: components["schemas"]["ReportText"];
+            /** Format: int64 */
+            year: number;
+        };
+        /** @description A footnote saved for an indicator and year. */
+        FootnoteSaved: {
+            indicator_id: string;
+            text: string;
+            /** Format: int32 */
+            year: number;
         };
         /** @description The funnel of a campaign, from page views to purchases. */
         Funnel: {
@@ -2200,6 +2269,19 @@ export interface components {
         };
         HolidayBody: {
             /** Format: date */
+            day: string;
+            name: string;
+        };
+        /** @description A holiday taken out of the table. */
+        HolidayRemoved: {
+            /** @description `YYYY-MM-DD`. */
+            day: string;
+            /** @description Always true. */
+            deleted: boolean;
+        };
+        /** @description A public holiday. */
+        HolidayView: {
+            /** @description `YYYY-MM-DD`. */
             day: string;
             name: string;
         };
@@ -2284,6 +2366,13 @@ export interface components {
             password: string;
             /** @description 3–64 letters, digits, '-', '_' or '.'. */
             username: string;
+        };
+        /** @description The fields an answer row about a merchant gains on officials' screens. */
+        MerchantCardView: {
+            /** @description The shop's address (empty when unknown). */
+            merchant_address: string;
+            /** @description The merchant's short number (from its id). */
+            merchant_no: string;
         };
         /** @description A redeeming merchant's figures. */
         MerchantFigures: {
@@ -2384,6 +2473,18 @@ export interface components {
             name: components["schemas"]["Names"];
             /** Format: int32 */
             percent_off: number;
+        };
+        /** @description A draw as its offer shows it. */
+        OfferDraw: {
+            /** @description SHA-256 of the secret seed, published before entries close. */
+            commitment: string;
+            /**
+             * Format: int32
+             * @description Entries so far.
+             */
+            entries: number;
+            /** @description `open`, `drawing` or `done`. */
+            status: string;
         };
         /** @description An offer's figures. */
         OfferFigures: {
@@ -2633,6 +2734,115 @@ export interface components {
              * @description Last day (not before `from`), 1970-01-01 to 2999-12-31.
              */
             to: string;
+        };
+        /** @description Why an indicator missed its target in a year. */
+        PledgeFootnote: {
+            indicator_id: string;
+            mark: number;
+            /** @description The mark as a superscript. */
+            mark_label: string;
+            service_item: components["schemas"]["Names"];
+            /** @description The reason given (a placeholder while none is). */
+            text: string;
+            /** Format: int32 */
+            year: number;
+        };
+        /** @description The service-pledge report over one or more years. */
+        PledgeReport: {
+            footnote_groups: components["schemas"]["FootnoteGroup"][];
+            footnotes: components["schemas"]["PledgeFootnote"][];
+            rows: components["schemas"]["PledgeRow"][];
+            summary?: null | components["schemas"]["PledgeSummary"];
+            /**
+             * Format: int32
+             * @description The first year of the report.
+             */
+            year?: number | null;
+            years: number[];
+        };
+        /** @description One indicator of the report; its rate, counts and footnote are those of the first year. */
+        PledgeRow: {
+            /** Format: double */
+            actual_pct?: number | null;
+            /** Format: int32 */
+            deadline_working_days: number;
+            /** @description Whether this is the first indicator of its service item. */
+            first_of_item: boolean;
+            footnote?: number | null;
+            indicator: components["schemas"]["Names"];
+            indicator_id: string;
+            /** Format: int64 */
+            met: number;
+            /**
+             * Format: int64
+             * @description The service item's number.
+             */
+            no: number;
+            /** Format: int64 */
+            received: number;
+            service_item: components["schemas"]["Names"];
+            target_label: string;
+            /** Format: double */
+            target_pct: number;
+            years: components["schemas"]["PledgeYear"][];
+        };
+        /** @description The closing paragraph for the last year of the report. */
+        PledgeSummary: {
+            indicators: number;
+            indicators_at_100: number;
+            indicators_met: number;
+            indicators_pending: number;
+            indicators_without_applications: number;
+            service_items: number;
+            service_items_met: number;
+            text: components["schemas"]["ReportText"];
+            /** Format: int32 */
+            year: number;
+        };
+        /** @description One indicator's figures in one year. */
+        PledgeYear: {
+            /** @description The rate as printed (with its footnote mark), or why there is none. */
+            actual_label: components["schemas"]["ReportText"];
+            /**
+             * Format: double
+             * @description Cases decided in time over cases counted, in percent (two decimals); null when nothing
+             *     was counted.
+             */
+            actual_pct?: number | null;
+            /**
+             * Format: int64
+             * @description Cases decided, or open past their deadline.
+             */
+            counted: number;
+            /** @description The number of the footnote explaining a missed target. */
+            footnote?: number | null;
+            /** @description That number as a superscript mark. */
+            footnote_mark?: string | null;
+            /**
+             * Format: int64
+             * @description Cases decided within the deadline.
+             */
+            met: number;
+            /** @description Whether the actual rate reached the target; null without a rate. */
+            met_target?: boolean | null;
+            /**
+             * Format: int64
+             * @description Cases open and still within their deadline.
+             */
+            pending: number;
+            /**
+             * Format: int64
+             * @description Cases received in the year.
+             */
+            received: number;
+            /** @description `met`, `missed`, `no_applications` or `pending`. */
+            status: string;
+            /** @description The target as printed, e.g. `90%`. */
+            target_label: string;
+            /** Format: double */
+            target_pct: number;
+            /** Format: int32 */
+            year: number;
         };
         /** @description What an official sends to add a check-in point to a campaign. */
         PointBody: {
@@ -2912,6 +3122,19 @@ export interface components {
             /** Format: int64 */
             visitors: number;
         };
+        /** @description A refused check-in behind a `refused_scans` signal. */
+        RefusalView: {
+            at: string;
+            id: string;
+            /** @description The refusal's code, e.g. `outside_geofence`. */
+            reason: string;
+        };
+        /** @description A text in the report's three languages. */
+        ReportText: {
+            en: string;
+            pt: string;
+            "zh-Hant": string;
+        };
         SendBody: {
             /** @description A phone number (with country code, or 8 digits for Macau) or an e-mail address. */
             address: string;
@@ -2926,13 +3149,53 @@ export interface components {
          * @enum {string}
          */
         Shape: "long" | "sheet";
+        /** @description An action an official took on a visitor, merchant or coupon the signal names. */
+        SignalActionView: {
+            /** @description `ban`, `unban`, `suspend`, `reinstate` or `void`. */
+            action: string;
+            at: string;
+            /** @description The official's id. */
+            by?: string | null;
+            by_username?: string | null;
+            /** @description `visitor`, `merchant` or `coupon`. */
+            entity: string;
+            entity_id: string;
+            reason?: string | null;
+        };
         /** @description Fraud signals of a campaign with their evidence rows. */
         Signals: {
             campaign_id: string;
             from: string;
-            /** @description Each signal: its `kind`, figures and evidence rows (till users also by `user_name`). */
-            signals: Record<string, never>[];
+            /** @description Each signal with its evidence rows (till users also by `user_name`). */
+            signals: components["schemas"]["SignalView"][];
             to: string;
+        };
+        /**
+         * @description One fraud signal. Who it is about depends on its kind: a merchant
+         *     (`exact_minimum_spend`), a till login (`till_burst`; `till_purchase_burst` also names the
+         *     merchant), a visitor (`merchant_hopping`, `refused_scans`) or a device
+         *     (`visitors_from_one_device`).
+         */
+        SignalView: {
+            /**
+             * @description Actions officials took, newest first (left out when no signal of the answer names a
+             *     visitor or merchant).
+             */
+            actions?: components["schemas"]["SignalActionView"][];
+            detail: string;
+            /** @description A keyed hash of the device or address, never the address. */
+            device_hash?: string;
+            evidence: components["schemas"]["EvidenceView"];
+            /**
+             * @description `exact_minimum_spend`, `till_burst`, `merchant_hopping`, `visitors_from_one_device`,
+             *     `refused_scans` or `till_purchase_burst`.
+             */
+            kind: string;
+            merchant_id?: string;
+            user_id?: string;
+            /** @description The till user's login name. */
+            user_name?: string;
+            visitor_id?: string;
         };
         /** @description A new visitor's wallet: its token and the coupons given at sign-up. */
         SignedUp: {
@@ -7081,7 +7344,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["HolidayView"][];
+                };
             };
             /** @description bad_request: the request could not be read */
             400: {
@@ -7166,7 +7431,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["HolidayView"];
+                };
             };
             /** @description bad_request: the request could not be read */
             400: {
@@ -7258,7 +7525,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["HolidayRemoved"];
+                };
             };
             /** @description bad_request: the request could not be read */
             400: {
@@ -10925,7 +11194,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["PledgeReport"];
+                };
             };
             /** @description bad_request: the request could not be read */
             400: {
@@ -11107,7 +11378,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["FootnoteSaved"];
+                };
             };
             /** @description bad_request: the request could not be read */
             400: {
@@ -11202,7 +11475,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "text/html": unknown;
+                };
             };
             /** @description bad_request: the request could not be read */
             400: {

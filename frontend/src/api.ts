@@ -228,43 +228,14 @@ interface StatsShape {
   survey: { responses: number; yes: number; share: number };
 }
 
-// The document's overview summary does not yet carry the Simplified Chinese text.
-export type Overview = OverviewShape;
-interface OverviewShape {
-  campaigns: number;
-  merchants: number;
-  page_views: number;
-  visitors: number;
-  checkins: number;
-  coupons_issued: number;
-  coupons_redeemed: number;
-  ecash_redeemed_avos: number;
-  summary?: I18nName;
-}
+/** GET /stats/overview: totals over every campaign; its summary is in zh-Hant, pt and en only. */
+export type Overview = Answer<'/api/v1/stats/overview', 'get', never>;
 
-export interface PledgeRow {
-  no: number | string;
-  service_item: I18nName;
-  indicator: I18nName;
-  target_pct: number;
-  actual_pct: number | null;
-  received: number;
-  met: boolean | null;
-  footnote?: string | I18nName | null;
-}
+/** GET /pledges: the service-pledge report. */
+export type PledgeReport = Answer<'/api/v1/pledges', 'get', never>;
+export type PledgeRow = PledgeReport['rows'][number];
 
-export type PledgeReport = Answer<'/api/v1/pledges', 'get', PledgeReportShape>;
-interface PledgeReportShape {
-  year: number;
-  rows: PledgeRow[];
-  summary?: unknown;
-}
-
-export type Holiday = AnswerItem<'/api/v1/holidays', 'get', HolidayShape>;
-interface HolidayShape {
-  day: string;
-  name: string | I18nName;
-}
+export type Holiday = AnswerItem<'/api/v1/holidays', 'get', never>;
 
 /** POST /redemptions/preview: what the till would give, nothing redeemed. */
 // The document describes the preview's coupon only as an object so far.
@@ -283,30 +254,9 @@ interface RedemptionPreviewShape {
 
 export type SignalKind = 'exact_minimum_spend' | 'till_burst' | 'merchant_hopping' | 'visitors_from_one_device' | 'refused_scans';
 
-export interface Signal {
-  kind: SignalKind | string;
-  detail: string;
-  merchant_id?: string | null;
-  user_id?: string | null;
-  visitor_id?: string | null;
-  device_hash?: string | null;
-  evidence: {
-    redemption_ids?: string[];
-    merchant_ids?: string[];
-    visitor_ids?: string[];
-    refusals?: { id: string; reason: string; at: string }[];
-    from?: string;
-  };
-}
-
-// The document describes the signals only as objects so far.
-export type SignalsAnswer = SignalsAnswerShape;
-interface SignalsAnswerShape {
-  campaign_id: string;
-  from: string;
-  to: string;
-  signals: Signal[];
-}
+/** GET /campaigns/{id}/signals: fraud signals with their evidence and the actions taken. */
+export type SignalsAnswer = Answer<'/api/v1/campaigns/{id}/signals', 'get', never>;
+export type Signal = SignalsAnswer['signals'][number];
 
 export interface AuditEntry {
   id: number | string;

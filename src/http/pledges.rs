@@ -235,10 +235,7 @@ pub async fn report_print(
     }
     let mut after = String::new();
     if let Some(s) = &r.summary {
-        after.push_str(&format!(
-            "<p class=summary>{}</p>",
-            esc(&s.text.zh_hant)
-        ));
+        after.push_str(&format!("<p class=summary>{}</p>", esc(&s.text.zh_hant)));
     }
     for g in &r.footnote_groups {
         after.push_str(&format!("<p class=note>{}</p>", esc(&g.text.zh_hant)));

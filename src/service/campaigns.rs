@@ -195,7 +195,9 @@ pub fn list(conn: &mut DbConn, official: bool) -> Result<Vec<Value>, AppError> {
         .iter()
         .map(|c| {
             let mut v = views::campaign(c);
-            v["budget"] = views::value(BudgetView::from(budgets.get(&c.id).unwrap_or(&Default::default())));
+            v["budget"] = views::value(BudgetView::from(
+                budgets.get(&c.id).unwrap_or(&Default::default()),
+            ));
             v
         })
         .collect();
@@ -277,7 +279,11 @@ pub fn show(conn: &mut DbConn, qr: &KeyRing, key: &str, official: bool) -> Resul
         .iter()
         .map(|o| views::campaigns::offer_with_paused(o, paused.contains(&o.id)))
         .collect::<Vec<_>>());
-    let extras = draws::offer_extras(conn, &views::draws::offers_with_extras(&v["offers"]), official)?;
+    let extras = draws::offer_extras(
+        conn,
+        &views::draws::offers_with_extras(&v["offers"]),
+        official,
+    )?;
     views::draws::add_extras(&mut v["offers"], &extras);
     v["merchants"] = json!(merchants.iter().map(views::merchant).collect::<Vec<_>>());
     let covers = images::etags(conn, "campaign")?;

@@ -51,11 +51,7 @@ pub fn holidays(conn: &mut DbConn, year: Option<i32>) -> Result<Vec<HolidayView>
 }
 
 /// Adds a holiday (or renames the one on that day).
-pub fn put_holiday(
-    conn: &mut DbConn,
-    actor: &Actor,
-    h: Holiday,
-) -> Result<HolidayView, AppError> {
+pub fn put_holiday(conn: &mut DbConn, actor: &Actor, h: Holiday) -> Result<HolidayView, AppError> {
     let out = HolidayView::from(&h);
     write_tx(conn, |conn| {
         pledges::put_holiday(conn, &h)?;

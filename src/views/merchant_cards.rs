@@ -46,7 +46,10 @@ pub fn add_cards(rows: &mut [Value], cards: &HashMap<String, MerchantCard>) {
         });
         if let Value::Object(m) = r {
             m.insert("merchant_no".into(), Value::String(card.merchant_no));
-            m.insert("merchant_address".into(), Value::String(card.merchant_address));
+            m.insert(
+                "merchant_address".into(),
+                Value::String(card.merchant_address),
+            );
         }
     }
 }

@@ -227,9 +227,7 @@ impl PledgeReport {
             });
         }
         let footnote_groups = footnote_groups(&notes);
-        let summary = years
-            .last()
-            .map(|&y| summary(&rows, years.len() - 1, y));
+        let summary = years.last().map(|&y| summary(&rows, years.len() - 1, y));
         PledgeReport {
             year: years.first().copied(),
             years: years.to_vec(),
@@ -301,7 +299,8 @@ fn footnote_groups(notes: &[PledgeFootnote]) -> Vec<FootnoteGroup> {
     let mut i = 0;
     while i < notes.len() {
         let year = notes[i].year;
-        let group: Vec<&PledgeFootnote> = notes[i..].iter().take_while(|n| n.year == year).collect();
+        let group: Vec<&PledgeFootnote> =
+            notes[i..].iter().take_while(|n| n.year == year).collect();
         i += group.len();
         let first = group[0].mark;
         let last = group[group.len() - 1].mark;

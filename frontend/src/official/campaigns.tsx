@@ -50,7 +50,7 @@ export function Dashboard() {
       {ov && (
         <>
           {summary && (
-            <p class="summary" lang={st.locale === 'zh-Hans' && !ov.summary?.['zh-Hans'] ? 'zh-Hant' : undefined}>
+            <p class="summary" lang={st.locale === 'zh-Hans' ? 'zh-Hant' : undefined}>
               {summary}
             </p>
           )}
