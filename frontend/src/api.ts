@@ -252,11 +252,10 @@ interface RedemptionPreviewShape {
   expires_at?: string;
 }
 
-export type SignalKind = 'exact_minimum_spend' | 'till_burst' | 'merchant_hopping' | 'visitors_from_one_device' | 'refused_scans';
-
 /** GET /campaigns/{id}/signals: fraud signals with their evidence and the actions taken. */
 export type SignalsAnswer = Answer<'/api/v1/campaigns/{id}/signals', 'get', never>;
 export type Signal = SignalsAnswer['signals'][number];
+export type SignalAction = NonNullable<Signal['actions']>[number];
 
 export interface AuditEntry {
   id: number | string;

@@ -644,15 +644,6 @@ export function BulkSettlements({ list, onDone }: { list: Settlement[]; onDone: 
   );
 }
 
-export interface SignalAction {
-  action: string;
-  entity: string;
-  entity_id: string;
-  by_username?: string | null;
-  at: string;
-  reason?: string | null;
-}
-
 interface VisitorCoupon {
   id: string;
   offer_name: I18nName;
@@ -709,7 +700,7 @@ function VisitorCoupons({ id, onChange }: { id: string; onChange: () => void }) 
 }
 
 /** On a fraud signal: what was done and by whom, and buttons to ban or suspend. */
-export function SignalActions({ sg, reload }: { sg: Signal & { actions?: SignalAction[] }; reload: () => void }) {
+export function SignalActions({ sg, reload }: { sg: Signal; reload: () => void }) {
   if (!canWrite()) return null;
   const visitors = [...new Set([sg.visitor_id, ...(sg.evidence?.visitor_ids || [])].filter(Boolean) as string[])];
   const merchants = [...new Set([sg.merchant_id, ...(sg.evidence?.merchant_ids || [])].filter(Boolean) as string[])];
