@@ -13,6 +13,7 @@ use super::stats::Range;
 use super::DbConn;
 use crate::domain::time::to_rfc3339;
 use crate::error::AppError;
+use crate::types::CampaignId;
 
 /// Thresholds of the signals.
 pub const MIN_SPEND_SHARE: f64 = 0.6;
@@ -54,7 +55,7 @@ pub(crate) fn densest(
     (best, &times[at..at + best])
 }
 
-pub fn campaign(conn: &mut DbConn, cid: &str, r: Range) -> Result<Value, AppError> {
+pub fn campaign(conn: &mut DbConn, cid: &CampaignId, r: Range) -> Result<Value, AppError> {
     let mut signals = Vec::new();
     // Redemptions in the range, with what each needed as a minimum spend.
     let rows: Vec<RedemptionFacts> = redemptions::table
@@ -189,7 +190,7 @@ pub fn campaign(conn: &mut DbConn, cid: &str, r: Range) -> Result<Value, AppErro
 /// stamps being farmed at a counter. Redemptions have their own burst signal.
 pub fn till_bursts(
     conn: &mut DbConn,
-    campaign_id: &str,
+    campaign_id: &CampaignId,
     r: &Range,
 ) -> Result<Vec<Value>, AppError> {
     let rows: Vec<(String, Option<String>, String, NaiveDateTime)> = purchases::table
