@@ -22,6 +22,10 @@ use crate::domain::time::{macau_day, macau_day_start};
 use crate::error::AppError;
 use crate::seed::{Counts, Factory, Fate, Insert, StatementPlan};
 use crate::service::passwords;
+use crate::types::{
+    CampaignId, CampaignStatus, CheckinMethod, EnrolmentStatus, MerchantId, OfferKind, PointKind,
+    TriggerType, VisitorId,
+};
 
 pub const MERCHANTS: usize = 126;
 
@@ -389,7 +393,7 @@ pub fn load(
         let (w_zh, w_rom) = SHOP_WORDS[i / CATEGORIES.len()];
         let (st_zh, st_pt) = camp.streets[i % camp.streets.len()];
         let number = 1 + (i * 7) % 38;
-        let mid = f.id();
+        let mid = MerchantId::from(f.id());
         let lat = camp.centre.0 + f.rng.gen_range(-0.0012..0.0012);
         let lng = camp.centre.1 + f.rng.gen_range(-0.0012..0.0012);
         merchants_v.push(Merchant {
@@ -457,7 +461,7 @@ pub fn load(
         } else {
             start + Duration::days(seed.days)
         };
-        let cid = f.id();
+        let cid = CampaignId::from(f.id());
         f.campaign(&Campaign {
             id: cid.clone(),
             slug: seed.slug.into(),
@@ -473,9 +477,9 @@ pub fn load(
             starts_at: start,
             ends_at: end,
             status: if seed.live {
-                "published".into()
+                CampaignStatus::Published
             } else {
-                "ended".into()
+                CampaignStatus::Ended
             },
             created_at: start - Duration::days(30),
             updated_at: start,
@@ -490,10 +494,10 @@ pub fn load(
             .iter()
             .enumerate()
             .map(|(k, (zh, pt, en, kind, rotating))| Point {
-                id: f.id(),
+                id: f.id().into(),
                 campaign_id: cid.clone(),
                 name: Names::new(zh, pt, en).to_json(),
-                kind: (*kind).into(),
+                kind: PointKind::parse(kind).expect("the demo's point kinds are known"),
                 lat: seed.centre.0 + 0.0006 * (k as f64 - 2.0),
                 lng: seed.centre.1 + 0.0005 * ((k % 3) as f64 - 1.0),
                 radius_m: 150,
@@ -530,10 +534,10 @@ pub fn load(
                     Duration::hours(f.rng.gen_range(4..70))
                 };
             enrol.push(Enrolment {
-                id: f.id(),
+                id: f.id().into(),
                 campaign_id: cid.clone(),
                 merchant_id: merchants_v[i - 1].id.clone(),
-                status: "approved".into(),
+                status: EnrolmentStatus::Approved,
                 submitted_at: submitted,
                 decided_at: Some(decided),
                 decided_by: Some(officials[0].id.to_string()),
@@ -553,13 +557,13 @@ pub fn load(
                     }
                 };
                 enrol.push(Enrolment {
-                    id: f.id(),
+                    id: f.id().into(),
                     campaign_id: cid.clone(),
                     merchant_id: merchants_v[i - 1].id.clone(),
                     status: if decided.is_some() {
-                        "approved".into()
+                        EnrolmentStatus::Approved
                     } else {
-                        "pending".into()
+                        EnrolmentStatus::Pending
                     },
                     submitted_at: submitted,
                     decided_at: decided,
@@ -572,7 +576,7 @@ pub fn load(
         // Shops that could take coupons: approved, with the date they were.
         let shops: Vec<(&Merchant, NaiveDateTime)> = enrol
             .iter()
-            .filter(|e| e.status == "approved")
+            .filter(|e| e.status == EnrolmentStatus::Approved)
             .filter_map(|e| {
                 let m = merchants_v.iter().find(|m| m.id == e.merchant_id)?;
                 Some((m, e.decided_at.unwrap_or(e.submitted_at)))
@@ -592,10 +596,10 @@ pub fn load(
                   limit: i32,
                   trig: &str,
                   count: Option<i32>| Offer {
-            id,
+            id: id.into(),
             campaign_id: cid.clone(),
             name: name.to_json(),
-            kind: kind.into(),
+            kind: OfferKind::parse(kind).expect("the demo's offer kinds are known"),
             face_value_avos: face,
             min_spend_avos: min,
             percent_off: pct,
@@ -605,7 +609,7 @@ pub fn load(
             per_visitor_limit: limit,
             valid_days: 30,
             valid_until: end + Duration::days(30),
-            trigger_type: trig.into(),
+            trigger_type: TriggerType::parse(trig).expect("the demo's triggers are known"),
             trigger_count: count,
             opens_at: (trig == "claim").then_some(if seed.live {
                 t0 - Duration::hours(1)
@@ -725,7 +729,7 @@ pub fn load(
         for vi in 0..sc.visitors {
             let arrive = history_start + Duration::seconds(f.rng.gen_range(0..span_secs));
             let ref_ = REFS[f.rng.gen_range(0..REFS.len())].map(str::to_string);
-            let vid = f.id();
+            let vid = VisitorId::from(f.id());
             let vhash = format!("{:024x}", f.rng.gen::<u128>() >> 32);
             let locale = ["zh-Hant", "zh-Hans", "pt", "en"][f.rng.gen_range(0..4)];
             f.visitor(Visitor {
@@ -761,13 +765,16 @@ pub fn load(
                 let mut rows = Vec::new();
                 for p in pts.iter().take(n_points) {
                     t += Duration::minutes(f.rng.gen_range(5..40));
-                    let method = if p.kind == "ar" { "ar" } else { "qr" };
+                    let method = match p.kind {
+                        PointKind::Ar => CheckinMethod::Ar,
+                        PointKind::Qr => CheckinMethod::Qr,
+                    };
                     rows.push(Checkin {
-                        id: f.id(),
+                        id: f.id().into(),
                         visitor_id: vid.clone(),
                         point_id: p.id.clone(),
                         campaign_id: cid.clone(),
-                        method: method.into(),
+                        method,
                         day: macau_day(t),
                         scanned_at: t,
                         received_at: t,
@@ -782,12 +789,12 @@ pub fn load(
                             [f.rng.gen_range(0..3)];
                         let id = f.id();
                         f.refusal(CheckinRefusal {
-                            id,
+                            id: id.into(),
                             visitor_id: Some(vid.clone()),
                             point_id: Some(p.id.clone()),
                             campaign_id: Some(cid.clone()),
                             reason: reason.into(),
-                            method: method.into(),
+                            method,
                             lat: None,
                             lng: None,
                             day: macau_day(t),

@@ -74,6 +74,16 @@ macro_rules! typed_ids {
                 id.0
             }
         }
+        impl From<&$name> for String {
+            fn from(id: &$name) -> String {
+                id.0.clone()
+            }
+        }
+        impl From<&$name> for $name {
+            fn from(id: &$name) -> Self {
+                id.clone()
+            }
+        }
         impl PartialEq<str> for $name {
             fn eq(&self, other: &str) -> bool {
                 self.0 == other
@@ -237,6 +247,8 @@ typed_ids! {
     SourceId,
     /// A display device of a rotating point.
     DeviceId,
+    /// A refused check-in, kept for the statistics of refusals.
+    RefusalId,
 }
 
 text_enum! {
@@ -245,6 +257,61 @@ text_enum! {
         Draft = "draft",
         Published = "published",
         Ended = "ended",
+    }
+}
+
+text_enum! {
+    /// Where a merchant's application to a campaign is.
+    EnrolmentStatus {
+        Pending = "pending",
+        Approved = "approved",
+        Rejected = "rejected",
+        Withdrawn = "withdrawn",
+    }
+}
+
+text_enum! {
+    /// How a check-in point is scanned: a printed QR code or an AR marker.
+    PointKind {
+        Qr = "qr",
+        Ar = "ar",
+    }
+}
+
+text_enum! {
+    /// How a check-in was recorded.
+    CheckinMethod {
+        Qr = "qr",
+        Ar = "ar",
+    }
+}
+
+text_enum! {
+    /// What an offer gives: e-cash money or a percentage off.
+    OfferKind {
+        Ecash = "ecash",
+        Discount = "discount",
+    }
+}
+
+text_enum! {
+    /// What unlocks an offer.
+    TriggerType {
+        Signup = "signup",
+        Checkins = "checkins",
+        Claim = "claim",
+        Purchases = "purchases",
+        Draw = "draw",
+    }
+}
+
+text_enum! {
+    /// Where an issued coupon is.
+    CouponStatus {
+        Issued = "issued",
+        Redeemed = "redeemed",
+        Expired = "expired",
+        Void = "void",
     }
 }
 

@@ -34,6 +34,9 @@ use bairro::domain::names::Names;
 use bairro::domain::time::{macau_day, macau_day_start};
 use bairro::error::AppError;
 use bairro::seed::{Batch, Factory, Fate, Insert, Sink};
+use bairro::types::{
+    CampaignStatus, CheckinMethod, EnrolmentStatus, OfferKind, PointKind, TriggerType,
+};
 
 /// Sizes of the seeded campaign.
 #[derive(Debug, Clone)]
@@ -163,7 +166,7 @@ fn offer(
         id: id.into(),
         campaign_id: campaign_id.into(),
         name: names(name, name, name),
-        kind: kind.into(),
+        kind: OfferKind::parse(kind).expect("the bench's offer kinds are known"),
         face_value_avos: face,
         min_spend_avos: min_spend,
         percent_off: percent,
@@ -173,7 +176,7 @@ fn offer(
         per_visitor_limit: limit,
         valid_days: 90,
         valid_until,
-        trigger_type: trigger.into(),
+        trigger_type: TriggerType::parse(trigger).expect("the bench's triggers are known"),
         trigger_count,
         opens_at,
         eligible_categories: "[]".into(),
@@ -226,7 +229,7 @@ pub fn seed(
     let campaign_id = f.id();
     let slug = format!("bench-{}", &campaign_id[..8]);
     f.campaign(&Campaign {
-        id: campaign_id.clone(),
+        id: campaign_id.clone().into(),
         slug: slug.clone(),
         name: names(
             "悠氹仔 (基準)",
@@ -237,7 +240,7 @@ pub fn seed(
         description: None,
         starts_at,
         ends_at,
-        status: "published".into(),
+        status: CampaignStatus::Published,
         created_at: created,
         updated_at: created,
     })?;
@@ -249,14 +252,14 @@ pub fn seed(
         let lng = CENTRE.1 + (i as f64 * 0.00053) % 0.006 - 0.003;
         points.push((id, lat, lng));
         point_rows.push(Point {
-            id: id.to_string(),
-            campaign_id: campaign_id.clone(),
+            id: id.to_string().into(),
+            campaign_id: campaign_id.clone().into(),
             name: names(
                 &format!("打卡點 {}", i + 1),
                 &format!("Ponto {}", i + 1),
                 &format!("Point {}", i + 1),
             ),
-            kind: "qr".into(),
+            kind: PointKind::Qr,
             lat,
             lng,
             radius_m: 100,
@@ -285,7 +288,7 @@ pub fn seed(
         let m = f.id();
         let u = f.id();
         m_rows.push(Merchant {
-            id: m.clone(),
+            id: m.clone().into(),
             name: names(
                 &format!("商戶 {}", i + 1),
                 &format!("Loja {}", i + 1),
@@ -309,10 +312,10 @@ pub fn seed(
             created_at: created,
         });
         e_rows.push(Enrolment {
-            id: f.id(),
-            campaign_id: campaign_id.clone(),
-            merchant_id: m.clone(),
-            status: "approved".into(),
+            id: f.id().into(),
+            campaign_id: campaign_id.clone().into(),
+            merchant_id: m.clone().into(),
+            status: EnrolmentStatus::Approved,
             submitted_at: created,
             decided_at: Some(created + Duration::days(1)),
             decided_by: Some(official_id.clone()),
@@ -436,7 +439,7 @@ pub fn seed(
         let joined_at = macau_day_start(start_day + Duration::days(joined))
             + Duration::seconds(f.rng.gen_range(32_400..75_600));
         f.visitor(Visitor {
-            id: vid.clone(),
+            id: vid.clone().into(),
             locale: ["zh-Hant", "zh-Hant", "zh-Hans", "en", "pt"][v % 5].into(),
             ref_: REFS[v % REFS.len()].map(str::to_string),
             device_hash: None,
@@ -476,11 +479,11 @@ pub fn seed(
         for (t, p) in &slots {
             let (pid, lat, lng) = points[*p];
             rows.push(Checkin {
-                id: f.id(),
-                visitor_id: vid.clone(),
-                point_id: pid.to_string(),
-                campaign_id: campaign_id.clone(),
-                method: "qr".into(),
+                id: f.id().into(),
+                visitor_id: vid.clone().into(),
+                point_id: pid.to_string().into(),
+                campaign_id: campaign_id.clone().into(),
+                method: CheckinMethod::Qr,
                 day: macau_day(*t),
                 scanned_at: *t,
                 received_at: *t,
@@ -594,7 +597,7 @@ pub fn seed(
     }
     let flash_issued: Vec<(String, i32)> = flash
         .iter()
-        .map(|o| (o.id.clone(), f.issued(&o.id)))
+        .map(|o| (o.id.to_string(), f.issued(&o.id)))
         .collect();
     let written = f.finish()?;
     if let Some(dir) = csv_dir {
@@ -684,7 +687,7 @@ fn push_coupon(
         fresh.push(FreshCoupon {
             id: issued.id,
             code: issued.code,
-            offer_id: o.id.clone(),
+            offer_id: o.id.to_string(),
             spend_avos: spend,
         });
     }
@@ -755,8 +758,8 @@ fn q(s: &str) -> String {
     }
 }
 
-fn qo(s: &Option<String>) -> String {
-    s.as_deref().map(q).unwrap_or_default()
+fn qo<S: AsRef<str>>(s: &Option<S>) -> String {
+    s.as_ref().map(|v| q(v.as_ref())).unwrap_or_default()
 }
 
 fn fo(x: Option<f64>) -> String {

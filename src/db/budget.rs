@@ -12,6 +12,7 @@ use diesel::prelude::*;
 use super::schema::*;
 use super::DbConn;
 use crate::error::AppError;
+use crate::types::CampaignId;
 
 /// Commits `amount_avos` of a campaign's budget for a coupon issued on `day`; false when that
 /// would take the total or the day past its budget (then nothing is committed).
@@ -21,7 +22,7 @@ use crate::error::AppError;
 /// visitor, campaign, offer.
 pub fn commit(
     conn: &mut DbConn,
-    campaign_id: &str,
+    campaign_id: &CampaignId,
     day: NaiveDate,
     amount_avos: i64,
 ) -> Result<bool, AppError> {
@@ -84,7 +85,7 @@ pub fn commit(
 /// Gives back a void coupon's face value (issued on `day`) to the campaign's budget.
 pub fn release(
     conn: &mut DbConn,
-    campaign_id: &str,
+    campaign_id: &CampaignId,
     day: NaiveDate,
     amount_avos: i64,
 ) -> Result<(), AppError> {

@@ -19,18 +19,19 @@ use super::schema::*;
 use super::stats::{Facts, Range};
 use super::{DbConn, DbPool};
 use crate::error::AppError;
+use crate::types::{CampaignId, EnrolmentStatus, MerchantId, OfferId, PointId};
 
 /// A merchant and its enrolment status in one campaign.
-pub type Shop = Arc<(Merchant, Option<String>)>;
+pub type Shop = Arc<(Merchant, Option<EnrolmentStatus>)>;
 
 const TTL: Duration = Duration::from_secs(2);
 
 #[derive(Clone)]
 pub struct Caches {
-    points: Cache<String, Option<Arc<(Point, Campaign)>>>,
-    offers: Cache<String, Arc<Vec<Offer>>>,
-    offer: Cache<String, Option<Arc<(Offer, Campaign)>>>,
-    shops: Cache<(String, String), Shop>,
+    points: Cache<PointId, Option<Arc<(Point, Campaign)>>>,
+    offers: Cache<CampaignId, Arc<Vec<Offer>>>,
+    offer: Cache<OfferId, Option<Arc<(Offer, Campaign)>>>,
+    shops: Cache<(MerchantId, CampaignId), Shop>,
     facts: Swr<FactsKey, Facts>,
     pages: Swr<FactsKey, Page>,
     /// Counts may keep the facts of closed days (false on a read replica).
@@ -139,7 +140,7 @@ impl Caches {
     pub fn point(
         &self,
         conn: &mut DbConn,
-        id: &str,
+        id: &PointId,
     ) -> Result<Option<Arc<(Point, Campaign)>>, AppError> {
         if let Some(v) = self.points.get(id) {
             return Ok(v);
@@ -151,7 +152,7 @@ impl Caches {
             .first::<(Point, Campaign)>(conn)
             .optional()?
             .map(Arc::new);
-        self.points.insert(id.to_string(), v.clone());
+        self.points.insert(id.clone(), v.clone());
         Ok(v)
     }
 
@@ -159,20 +160,20 @@ impl Caches {
     pub fn offers(
         &self,
         conn: &mut DbConn,
-        campaign_id: &str,
+        campaign_id: &CampaignId,
     ) -> Result<Arc<Vec<Offer>>, AppError> {
         if let Some(v) = self.offers.get(campaign_id) {
             return Ok(v);
         }
         let v = Arc::new(super::catalog::offers_of(conn, campaign_id)?);
-        self.offers.insert(campaign_id.to_string(), v.clone());
+        self.offers.insert(campaign_id.clone(), v.clone());
         Ok(v)
     }
 
     pub fn offer(
         &self,
         conn: &mut DbConn,
-        id: &str,
+        id: &OfferId,
     ) -> Result<Option<Arc<(Offer, Campaign)>>, AppError> {
         if let Some(v) = self.offer.get(id) {
             return Ok(v);
@@ -184,7 +185,7 @@ impl Caches {
             .first::<(Offer, Campaign)>(conn)
             .optional()?
             .map(Arc::new);
-        self.offer.insert(id.to_string(), v.clone());
+        self.offer.insert(id.clone(), v.clone());
         Ok(v)
     }
 
@@ -192,10 +193,10 @@ impl Caches {
     pub fn shop(
         &self,
         conn: &mut DbConn,
-        merchant_id: &str,
-        campaign_id: &str,
+        merchant_id: &MerchantId,
+        campaign_id: &CampaignId,
     ) -> Result<Shop, AppError> {
-        let key = (merchant_id.to_string(), campaign_id.to_string());
+        let key = (merchant_id.clone(), campaign_id.clone());
         if let Some(v) = self.shops.get(&key) {
             return Ok(v);
         }

@@ -7,6 +7,9 @@ use super::models::*;
 use super::schema::*;
 use super::DbConn;
 use crate::error::AppError;
+use crate::types::{
+    CampaignId, CampaignStatus, EnrolmentId, EnrolmentStatus, MerchantId, OfferId, PointId,
+};
 
 pub fn new_id() -> String {
     Uuid::new_v4().to_string()
@@ -36,7 +39,7 @@ pub fn list_campaigns(conn: &mut DbConn, include_drafts: bool) -> Result<Vec<Cam
         .order(campaigns::starts_at.desc())
         .into_boxed();
     if !include_drafts {
-        q = q.filter(campaigns::status.ne("draft"));
+        q = q.filter(campaigns::status.ne(CampaignStatus::Draft));
     }
     Ok(q.load(conn)?)
 }
@@ -66,9 +69,9 @@ pub fn update_campaign(conn: &mut DbConn, c: &Campaign) -> Result<(), AppError> 
 /// Moves a campaign's status only from the expected one (`draft → published → ended`).
 pub fn set_campaign_status(
     conn: &mut DbConn,
-    id: &str,
-    from: &[&str],
-    to: &str,
+    id: &CampaignId,
+    from: &[CampaignStatus],
+    to: CampaignStatus,
 ) -> Result<bool, AppError> {
     let n = diesel::update(
         campaigns::table
@@ -83,7 +86,7 @@ pub fn set_campaign_status(
     Ok(n == 1)
 }
 
-pub fn points_of(conn: &mut DbConn, campaign_id: &str) -> Result<Vec<Point>, AppError> {
+pub fn points_of(conn: &mut DbConn, campaign_id: &CampaignId) -> Result<Vec<Point>, AppError> {
     Ok(points::table
         .filter(points::campaign_id.eq(campaign_id))
         .order(points::created_at.asc())
@@ -91,7 +94,7 @@ pub fn points_of(conn: &mut DbConn, campaign_id: &str) -> Result<Vec<Point>, App
         .load(conn)?)
 }
 
-pub fn find_point(conn: &mut DbConn, id: &str) -> Result<Point, AppError> {
+pub fn find_point(conn: &mut DbConn, id: &PointId) -> Result<Point, AppError> {
     points::table
         .find(id)
         .select(Point::as_select())
@@ -105,7 +108,7 @@ pub fn insert_point(conn: &mut DbConn, p: &Point) -> Result<(), AppError> {
     Ok(())
 }
 
-pub fn offers_of(conn: &mut DbConn, campaign_id: &str) -> Result<Vec<Offer>, AppError> {
+pub fn offers_of(conn: &mut DbConn, campaign_id: &CampaignId) -> Result<Vec<Offer>, AppError> {
     Ok(offers::table
         .filter(offers::campaign_id.eq(campaign_id))
         .order(offers::created_at.asc())
@@ -113,7 +116,7 @@ pub fn offers_of(conn: &mut DbConn, campaign_id: &str) -> Result<Vec<Offer>, App
         .load(conn)?)
 }
 
-pub fn find_offer(conn: &mut DbConn, id: &str) -> Result<Offer, AppError> {
+pub fn find_offer(conn: &mut DbConn, id: &OfferId) -> Result<Offer, AppError> {
     offers::table
         .find(id)
         .select(Offer::as_select())
@@ -127,7 +130,7 @@ pub fn insert_offer(conn: &mut DbConn, o: &Offer) -> Result<(), AppError> {
     Ok(())
 }
 
-pub fn find_merchant(conn: &mut DbConn, id: &str) -> Result<Merchant, AppError> {
+pub fn find_merchant(conn: &mut DbConn, id: &MerchantId) -> Result<Merchant, AppError> {
     merchants::table
         .find(id)
         .select(Merchant::as_select())
@@ -144,11 +147,14 @@ pub fn list_merchants(conn: &mut DbConn) -> Result<Vec<Merchant>, AppError> {
 }
 
 /// Approved merchants of a campaign.
-pub fn participants(conn: &mut DbConn, campaign_id: &str) -> Result<Vec<Merchant>, AppError> {
+pub fn participants(
+    conn: &mut DbConn,
+    campaign_id: &CampaignId,
+) -> Result<Vec<Merchant>, AppError> {
     Ok(merchants::table
         .inner_join(enrolments::table.on(enrolments::merchant_id.eq(merchants::id)))
         .filter(enrolments::campaign_id.eq(campaign_id))
-        .filter(enrolments::status.eq("approved"))
+        .filter(enrolments::status.eq(EnrolmentStatus::Approved))
         .select(Merchant::as_select())
         .order(merchants::created_at.asc())
         .load(conn)?)
@@ -189,7 +195,10 @@ pub fn find_user_by_name(conn: &mut DbConn, username: &str) -> Result<Option<Use
         .optional()?)
 }
 
-pub fn users_of_merchant(conn: &mut DbConn, merchant_id: &str) -> Result<Vec<User>, AppError> {
+pub fn users_of_merchant(
+    conn: &mut DbConn,
+    merchant_id: &MerchantId,
+) -> Result<Vec<User>, AppError> {
     Ok(users::table
         .filter(users::merchant_id.eq(merchant_id))
         .select(User::as_select())
@@ -200,7 +209,7 @@ pub fn users_of_merchant(conn: &mut DbConn, merchant_id: &str) -> Result<Vec<Use
 pub fn set_user_active(
     conn: &mut DbConn,
     user_id: &str,
-    merchant_id: &str,
+    merchant_id: &MerchantId,
     active: bool,
 ) -> Result<bool, AppError> {
     Ok(diesel::update(
@@ -230,7 +239,7 @@ pub fn count_officials(conn: &mut DbConn) -> Result<i64, AppError> {
         .get_result(conn)?)
 }
 
-pub fn find_enrolment(conn: &mut DbConn, id: &str) -> Result<Enrolment, AppError> {
+pub fn find_enrolment(conn: &mut DbConn, id: &EnrolmentId) -> Result<Enrolment, AppError> {
     enrolments::table
         .find(id)
         .select(Enrolment::as_select())
@@ -255,15 +264,15 @@ pub fn insert_enrolment(conn: &mut DbConn, e: &Enrolment) -> Result<(), AppError
 /// Decides a pending enrolment; returns false when it was no longer pending.
 pub fn decide_enrolment(
     conn: &mut DbConn,
-    id: &str,
-    status: &str,
+    id: &EnrolmentId,
+    status: EnrolmentStatus,
     by: &str,
     reason: Option<String>,
 ) -> Result<bool, AppError> {
     Ok(diesel::update(
         enrolments::table
             .find(id)
-            .filter(enrolments::status.eq("pending")),
+            .filter(enrolments::status.eq(EnrolmentStatus::Pending)),
     )
     .set((
         enrolments::status.eq(status),
@@ -277,9 +286,9 @@ pub fn decide_enrolment(
 
 pub fn list_enrolments(
     conn: &mut DbConn,
-    status: Option<&str>,
-    campaign_id: Option<&str>,
-    merchant_id: Option<&str>,
+    status: Option<EnrolmentStatus>,
+    campaign_id: Option<&CampaignId>,
+    merchant_id: Option<&MerchantId>,
 ) -> Result<Vec<(Enrolment, String)>, AppError> {
     let mut q = enrolments::table
         .inner_join(merchants::table.on(merchants::id.eq(enrolments::merchant_id)))
@@ -287,22 +296,22 @@ pub fn list_enrolments(
         .order(enrolments::submitted_at.asc())
         .into_boxed();
     if let Some(s) = status {
-        q = q.filter(enrolments::status.eq(s.to_string()));
+        q = q.filter(enrolments::status.eq(s));
     }
     if let Some(c) = campaign_id {
-        q = q.filter(enrolments::campaign_id.eq(c.to_string()));
+        q = q.filter(enrolments::campaign_id.eq(c.clone()));
     }
     if let Some(m) = merchant_id {
-        q = q.filter(enrolments::merchant_id.eq(m.to_string()));
+        q = q.filter(enrolments::merchant_id.eq(m.clone()));
     }
     Ok(q.load(conn)?)
 }
 
 pub fn enrolment_status(
     conn: &mut DbConn,
-    campaign_id: &str,
-    merchant_id: &str,
-) -> Result<Option<String>, AppError> {
+    campaign_id: &CampaignId,
+    merchant_id: &MerchantId,
+) -> Result<Option<EnrolmentStatus>, AppError> {
     Ok(enrolments::table
         .filter(enrolments::campaign_id.eq(campaign_id))
         .filter(enrolments::merchant_id.eq(merchant_id))

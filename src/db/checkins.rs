@@ -4,19 +4,19 @@
 
 use diesel::prelude::*;
 
-use super::catalog::new_id;
 use super::models::*;
 use super::schema::*;
 use super::DbConn;
 use crate::domain::time::{macau_day, now};
 use crate::error::AppError;
+use crate::types::{CampaignId, CheckinMethod, PointId, RefusalId, VisitorId};
 
 /// A refused scan, as recorded.
 pub struct Refused<'a> {
-    pub visitor_id: &'a str,
+    pub visitor_id: &'a VisitorId,
     pub point: Option<&'a Point>,
     pub reason: &'a str,
-    pub method: &'a str,
+    pub method: CheckinMethod,
     pub lat: Option<f64>,
     pub lng: Option<f64>,
 }
@@ -25,12 +25,12 @@ pub fn refuse(conn: &mut DbConn, r: Refused<'_>) -> Result<(), AppError> {
     let t = now();
     diesel::insert_into(checkin_refusals::table)
         .values(CheckinRefusal {
-            id: new_id(),
-            visitor_id: Some(r.visitor_id.to_string()),
+            id: RefusalId::generate(),
+            visitor_id: Some(r.visitor_id.clone()),
             point_id: r.point.map(|p| p.id.clone()),
             campaign_id: r.point.map(|p| p.campaign_id.clone()),
             reason: r.reason.into(),
-            method: r.method.to_string(),
+            method: r.method,
             lat: r.lat,
             lng: r.lng,
             day: macau_day(t),
@@ -43,9 +43,9 @@ pub fn refuse(conn: &mut DbConn, r: Refused<'_>) -> Result<(), AppError> {
 /// The points a visitor has checked in at in a campaign (one entry per check-in).
 pub fn points_visited(
     conn: &mut DbConn,
-    visitor_id: &str,
-    campaign_id: &str,
-) -> Result<Vec<String>, AppError> {
+    visitor_id: &VisitorId,
+    campaign_id: &CampaignId,
+) -> Result<Vec<PointId>, AppError> {
     Ok(checkins::table
         .filter(checkins::visitor_id.eq(visitor_id))
         .filter(checkins::campaign_id.eq(campaign_id))
@@ -54,8 +54,12 @@ pub fn points_visited(
 }
 
 /// A visitor's stamps in a campaign: the distinct points visited.
-pub fn stamps(conn: &mut DbConn, visitor_id: &str, campaign_id: &str) -> Result<i64, AppError> {
-    let pts: Vec<String> = checkins::table
+pub fn stamps(
+    conn: &mut DbConn,
+    visitor_id: &VisitorId,
+    campaign_id: &CampaignId,
+) -> Result<i64, AppError> {
+    let pts: Vec<PointId> = checkins::table
         .filter(checkins::visitor_id.eq(visitor_id))
         .filter(checkins::campaign_id.eq(campaign_id))
         .select(checkins::point_id)
@@ -74,7 +78,7 @@ pub fn insert(conn: &mut DbConn, c: &Checkin) -> Result<(), AppError> {
 /// The check-in a visitor recorded with this nonce.
 pub fn by_nonce(
     conn: &mut DbConn,
-    visitor_id: &str,
+    visitor_id: &VisitorId,
     nonce: &str,
 ) -> Result<Option<Checkin>, AppError> {
     Ok(checkins::table
@@ -85,7 +89,7 @@ pub fn by_nonce(
         .optional()?)
 }
 
-pub fn of_visitor(conn: &mut DbConn, visitor_id: &str) -> Result<Vec<Checkin>, AppError> {
+pub fn of_visitor(conn: &mut DbConn, visitor_id: &VisitorId) -> Result<Vec<Checkin>, AppError> {
     Ok(checkins::table
         .filter(checkins::visitor_id.eq(visitor_id))
         .order(checkins::scanned_at.desc())

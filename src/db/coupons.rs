@@ -9,7 +9,6 @@ use std::collections::HashMap;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::catalog::new_id;
 use super::models::*;
 use super::schema::*;
 use super::{write_tx, DbConn};
@@ -17,6 +16,7 @@ use crate::domain::codes;
 use crate::domain::issuance::{self, NotIssued};
 use crate::domain::time::{macau_day, now};
 use crate::error::AppError;
+use crate::types::{CampaignId, CheckinId, CouponId, CouponStatus, OfferId, OfferKind, VisitorId};
 
 /// Issues one coupon of an offer if the campaign's budget, the offer's stock and its state
 /// allow; the budget rule (`budget::commit`) and the stock's conditional update both hold in
@@ -24,13 +24,13 @@ use crate::error::AppError;
 pub fn issue_one(
     conn: &mut DbConn,
     offer: &Offer,
-    visitor_id: &str,
+    visitor_id: &VisitorId,
     seq: i32,
     t: NaiveDateTime,
-    checkin_id: Option<&str>,
+    checkin_id: Option<&CheckinId>,
     visitor_ref: Option<&str>,
 ) -> Result<Result<Coupon, NotIssued>, AppError> {
-    let amount = issuance::budget_amount(&offer.kind, offer.face_value_avos);
+    let amount = issuance::budget_amount(offer.kind, offer.face_value_avos);
     let day = macau_day(t);
     if !super::budget::commit(conn, &offer.campaign_id, day, amount)? {
         return Ok(Err(NotIssued::BudgetExhausted));
@@ -56,17 +56,17 @@ pub fn issue_one(
         }));
     }
     let coupon = Coupon {
-        id: new_id(),
+        id: CouponId::generate(),
         code: codes::generate(),
         offer_id: offer.id.clone(),
         campaign_id: offer.campaign_id.clone(),
         visitor_id: visitor_id.into(),
         seq,
-        status: "issued".into(),
+        status: CouponStatus::Issued,
         issued_at: t,
         expires_at: issuance::expires_at(t, offer.valid_days, offer.valid_until),
         day,
-        checkin_id: checkin_id.map(str::to_string),
+        checkin_id: checkin_id.cloned(),
         ref_: visitor_ref.map(str::to_string),
     };
     diesel::insert_into(coupons::table)
@@ -88,7 +88,11 @@ pub fn issue_one(
 }
 
 /// How many coupons of an offer a visitor holds.
-pub fn held(conn: &mut DbConn, offer_id: &str, visitor_id: &str) -> Result<i64, AppError> {
+pub fn held(
+    conn: &mut DbConn,
+    offer_id: &OfferId,
+    visitor_id: &VisitorId,
+) -> Result<i64, AppError> {
     Ok(coupons::table
         .filter(coupons::offer_id.eq(offer_id))
         .filter(coupons::visitor_id.eq(visitor_id))
@@ -99,15 +103,15 @@ pub fn held(conn: &mut DbConn, offer_id: &str, visitor_id: &str) -> Result<i64, 
 /// How many coupons of each of these offers a visitor holds.
 pub fn held_of(
     conn: &mut DbConn,
-    visitor_id: &str,
-    offer_ids: Vec<String>,
-) -> Result<HashMap<String, i64>, AppError> {
+    visitor_id: &VisitorId,
+    offer_ids: Vec<OfferId>,
+) -> Result<HashMap<OfferId, i64>, AppError> {
     Ok(coupons::table
         .filter(coupons::visitor_id.eq(visitor_id))
         .filter(coupons::offer_id.eq_any(offer_ids))
         .group_by(coupons::offer_id)
         .select((coupons::offer_id, diesel::dsl::count_star()))
-        .load::<(String, i64)>(conn)?
+        .load::<(OfferId, i64)>(conn)?
         .into_iter()
         .collect())
 }
@@ -115,8 +119,8 @@ pub fn held_of(
 /// How many coupons of each offer of a campaign a visitor holds.
 pub fn held_in_campaign(
     conn: &mut DbConn,
-    visitor_id: &str,
-    campaign_id: &str,
+    visitor_id: &VisitorId,
+    campaign_id: &CampaignId,
 ) -> Result<HashMap<String, i64>, AppError> {
     Ok(coupons::table
         .filter(coupons::visitor_id.eq(visitor_id))
@@ -136,9 +140,9 @@ pub fn held_in_campaign(
 pub fn issue_earned(
     conn: &mut DbConn,
     offers: &[Offer],
-    visitor_id: &str,
+    visitor_id: &VisitorId,
     distinct_points: i64,
-    checkin_id: Option<&str>,
+    checkin_id: Option<&CheckinId>,
     visitor_ref: Option<&str>,
     t: NaiveDateTime,
     verified: bool,
@@ -149,7 +153,7 @@ pub fn issue_earned(
         .filter(|o| verified || !o.requires_verified)
         .filter_map(|o| {
             let entitled = issuance::earned(
-                &o.trigger_type,
+                o.trigger_type,
                 o.trigger_count,
                 distinct_points,
                 o.per_visitor_limit,
@@ -197,7 +201,7 @@ pub type Entitled = (Vec<(Coupon, Offer)>, Option<NotIssued>);
 pub fn issue_entitled(
     conn: &mut DbConn,
     offer: &Offer,
-    visitor_id: &str,
+    visitor_id: &VisitorId,
     entitled: i64,
     t: NaiveDateTime,
     visitor_ref: Option<&str>,
@@ -226,7 +230,10 @@ pub fn issue_entitled(
 }
 
 /// The coupons a check-in issued.
-pub fn of_checkin(conn: &mut DbConn, checkin_id: &str) -> Result<Vec<(Coupon, Offer)>, AppError> {
+pub fn of_checkin(
+    conn: &mut DbConn,
+    checkin_id: &CheckinId,
+) -> Result<Vec<(Coupon, Offer)>, AppError> {
     Ok(coupons::table
         .inner_join(offers::table.on(offers::id.eq(coupons::offer_id)))
         .filter(coupons::checkin_id.eq(checkin_id))
@@ -234,7 +241,10 @@ pub fn of_checkin(conn: &mut DbConn, checkin_id: &str) -> Result<Vec<(Coupon, Of
         .load(conn)?)
 }
 
-pub fn of_visitor(conn: &mut DbConn, visitor_id: &str) -> Result<Vec<(Coupon, Offer)>, AppError> {
+pub fn of_visitor(
+    conn: &mut DbConn,
+    visitor_id: &VisitorId,
+) -> Result<Vec<(Coupon, Offer)>, AppError> {
     Ok(coupons::table
         .inner_join(offers::table.on(offers::id.eq(coupons::offer_id)))
         .filter(coupons::visitor_id.eq(visitor_id))
@@ -243,7 +253,7 @@ pub fn of_visitor(conn: &mut DbConn, visitor_id: &str) -> Result<Vec<(Coupon, Of
         .load(conn)?)
 }
 
-pub fn find(conn: &mut DbConn, id: &str) -> Result<Coupon, AppError> {
+pub fn find(conn: &mut DbConn, id: &CouponId) -> Result<Coupon, AppError> {
     coupons::table
         .find(id)
         .select(Coupon::as_select())
@@ -255,9 +265,9 @@ pub fn find(conn: &mut DbConn, id: &str) -> Result<Coupon, AppError> {
 /// Marks issued coupons past their expiry as expired, with a ledger entry each.
 pub fn sweep_expired(conn: &mut DbConn, limit: i64) -> Result<usize, AppError> {
     let t = now();
-    let due: Vec<(String, String, String, String, i64)> = coupons::table
+    let due: Vec<(CouponId, CampaignId, OfferId, OfferKind, i64)> = coupons::table
         .inner_join(offers::table.on(offers::id.eq(coupons::offer_id)))
-        .filter(coupons::status.eq("issued"))
+        .filter(coupons::status.eq(CouponStatus::Issued))
         .filter(coupons::expires_at.le(t))
         .select((
             coupons::id,
@@ -274,9 +284,9 @@ pub fn sweep_expired(conn: &mut DbConn, limit: i64) -> Result<usize, AppError> {
             let changed = diesel::update(
                 coupons::table
                     .find(&id)
-                    .filter(coupons::status.eq("issued")),
+                    .filter(coupons::status.eq(CouponStatus::Issued)),
             )
-            .set(coupons::status.eq("expired"))
+            .set(coupons::status.eq(CouponStatus::Expired))
             .execute(conn)?;
             if changed == 1 {
                 super::ledger::append(
@@ -288,7 +298,7 @@ pub fn sweep_expired(conn: &mut DbConn, limit: i64) -> Result<usize, AppError> {
                         coupon: Some(&id),
                         ..Default::default()
                     },
-                    issuance::budget_amount(&kind, face),
+                    issuance::budget_amount(kind, face),
                     t,
                 )?;
             }

@@ -10,11 +10,12 @@ use super::schema::*;
 use super::{write_tx, DbConn};
 use crate::domain::time::now;
 use crate::error::AppError;
+use crate::types::PointId;
 
 pub fn insert_device_setup(
     conn: &mut DbConn,
     hash: &str,
-    point_id: &str,
+    point_id: &PointId,
     by: &str,
     expires_at: NaiveDateTime,
 ) -> Result<(), AppError> {
@@ -46,7 +47,7 @@ pub fn activate_device(conn: &mut DbConn, hash: &str) -> Result<(String, Point),
                 "this setup code is unknown, used or expired".into(),
             ));
         }
-        let point_id: String = device_setups::table
+        let point_id: PointId = device_setups::table
             .find(hash)
             .select(device_setups::point_id)
             .first(conn)?;

@@ -20,6 +20,7 @@ use crate::domain::draw;
 use crate::domain::issuance::NotIssued;
 use crate::domain::time::now;
 use crate::error::AppError;
+use crate::types::{OfferId, VisitorId};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = draws)]
@@ -63,7 +64,7 @@ pub fn lease() -> Duration {
 /// Creates the draw of a new `draw` offer, with its secret seed and public commitment.
 pub fn create(
     conn: &mut DbConn,
-    offer_id: &str,
+    offer_id: &OfferId,
     entries_close_at: NaiveDateTime,
     draw_at: NaiveDateTime,
 ) -> Result<Draw, AppError> {
@@ -84,7 +85,7 @@ pub fn create(
     Ok(d)
 }
 
-pub fn find(conn: &mut DbConn, offer_id: &str) -> Result<Option<Draw>, AppError> {
+pub fn find(conn: &mut DbConn, offer_id: &OfferId) -> Result<Option<Draw>, AppError> {
     Ok(draws::table
         .find(offer_id)
         .select(Draw::as_select())
@@ -97,7 +98,11 @@ pub fn not_a_draw() -> AppError {
 }
 
 /// How many entries a person has in an offer's draw.
-pub fn entries_of_person(conn: &mut DbConn, offer_id: &str, person: &str) -> Result<i64, AppError> {
+pub fn entries_of_person(
+    conn: &mut DbConn,
+    offer_id: &OfferId,
+    person: &str,
+) -> Result<i64, AppError> {
     Ok(draw_entries::table
         .filter(draw_entries::offer_id.eq(offer_id))
         .filter(draw_entries::person.eq(person))
@@ -129,7 +134,7 @@ pub fn add_entry(conn: &mut DbConn, entry: &Entry, t: NaiveDateTime) -> Result<b
 pub fn run_due(conn: &mut DbConn) -> Result<usize, AppError> {
     let t = now();
     let stale = t - lease();
-    let due: Vec<String> = draws::table
+    let due: Vec<OfferId> = draws::table
         .filter(
             draws::status
                 .eq("open")
@@ -149,7 +154,7 @@ pub fn run_due(conn: &mut DbConn) -> Result<usize, AppError> {
 }
 
 /// Claims and finishes one draw if it is due and not being drawn by a live process.
-pub fn run(conn: &mut DbConn, offer_id: &str) -> Result<bool, AppError> {
+pub fn run(conn: &mut DbConn, offer_id: &OfferId) -> Result<bool, AppError> {
     let t = now();
     // A paused offer's draw waits until the offer is resumed.
     let paused: bool = offers::table
@@ -190,7 +195,7 @@ fn stall_after() -> Option<usize> {
         .and_then(|v| v.parse().ok())
 }
 
-fn finish(conn: &mut DbConn, offer_id: &str) -> Result<(), AppError> {
+fn finish(conn: &mut DbConn, offer_id: &OfferId) -> Result<(), AppError> {
     let d = find(conn, offer_id)?.ok_or_else(not_a_draw)?;
     let offer = super::catalog::find_offer(conn, offer_id)?;
     let entries: Vec<(String, String)> = draw_entries::table
@@ -199,22 +204,22 @@ fn finish(conn: &mut DbConn, offer_id: &str) -> Result<(), AppError> {
         .load(conn)?;
     let ids: Vec<String> = entries.iter().map(|e| e.0.clone()).collect();
     let winners = draw::winners(&d.seed, &ids, offer.stock.max(0) as usize);
-    let visitor_of: std::collections::HashMap<&str, &str> = entries
+    let visitor_of: std::collections::HashMap<&str, VisitorId> = entries
         .iter()
-        .map(|(e, v)| (e.as_str(), v.as_str()))
+        .map(|(e, v)| (e.as_str(), VisitorId::from(v)))
         .collect();
     let stall = stall_after();
     for (i, entry_id) in winners.iter().enumerate() {
         if stall == Some(i) {
             tracing::warn!(
-                offer = offer_id,
+                offer = %offer_id,
                 "draw stalled on purpose (BAIRRO_DRAW_STALL_AFTER)"
             );
             loop {
                 std::thread::sleep(std::time::Duration::from_secs(3600));
             }
         }
-        let visitor = visitor_of[entry_id.as_str()];
+        let visitor = &visitor_of[entry_id.as_str()];
         pay_winner(conn, &offer, entry_id, visitor)?;
     }
     let t = now();
@@ -235,7 +240,7 @@ fn finish(conn: &mut DbConn, offer_id: &str) -> Result<(), AppError> {
         .execute(conn)?;
         Ok(())
     })?;
-    tracing::info!(offer = offer_id, winners = winners.len(), "draw done");
+    tracing::info!(offer = %offer_id, winners = winners.len(), "draw done");
     Ok(())
 }
 
@@ -246,7 +251,7 @@ fn pay_winner(
     conn: &mut DbConn,
     offer: &Offer,
     entry_id: &str,
-    visitor_id: &str,
+    visitor_id: &VisitorId,
 ) -> Result<(), AppError> {
     let t = now();
     let mark = |conn: &mut DbConn, note: Option<&str>| -> Result<usize, AppError> {
@@ -302,7 +307,7 @@ fn pay_winner(
 }
 
 /// The ids of a draw's entries.
-pub fn entry_ids(conn: &mut DbConn, offer_id: &str) -> Result<Vec<String>, AppError> {
+pub fn entry_ids(conn: &mut DbConn, offer_id: &OfferId) -> Result<Vec<String>, AppError> {
     Ok(draw_entries::table
         .filter(draw_entries::offer_id.eq(offer_id))
         .select(draw_entries::id)
@@ -312,7 +317,7 @@ pub fn entry_ids(conn: &mut DbConn, offer_id: &str) -> Result<Vec<String>, AppEr
 /// The offers of the visitor's draws that are due but not yet drawn.
 pub fn due_of_visitor(
     conn: &mut DbConn,
-    visitor_id: &str,
+    visitor_id: &VisitorId,
     t: NaiveDateTime,
 ) -> Result<Vec<String>, AppError> {
     Ok(draw_entries::table
@@ -327,7 +332,7 @@ pub fn due_of_visitor(
 /// The visitor's entries with their draw and offer, latest draw first.
 pub fn entries_of_visitor(
     conn: &mut DbConn,
-    visitor_id: &str,
+    visitor_id: &VisitorId,
 ) -> Result<Vec<(Entry, Draw, Offer)>, AppError> {
     Ok(draw_entries::table
         .inner_join(draws::table.on(draws::offer_id.eq(draw_entries::offer_id)))
@@ -352,10 +357,10 @@ pub struct OfferExtras {
 /// offers with nothing to add are left out.
 pub fn offer_extras(
     conn: &mut DbConn,
-    ids: &[String],
+    ids: &[OfferId],
     official: bool,
-) -> Result<std::collections::HashMap<String, OfferExtras>, AppError> {
-    let mut out: std::collections::HashMap<String, OfferExtras> = Default::default();
+) -> Result<std::collections::HashMap<OfferId, OfferExtras>, AppError> {
+    let mut out: std::collections::HashMap<OfferId, OfferExtras> = Default::default();
     if ids.is_empty() {
         return Ok(out);
     }
@@ -364,7 +369,7 @@ pub fn offer_extras(
         .select(Draw::as_select())
         .load(conn)?;
     for d in ds {
-        let id = d.offer_id.clone();
+        let id = OfferId::from(d.offer_id.clone());
         out.entry(id).or_default().draw = Some(d);
     }
     let mins = super::purchases::min_spends(conn, ids)?;

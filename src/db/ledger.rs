@@ -23,17 +23,19 @@ use super::models::{LedgerEntry, NewLedgerEntry};
 use super::schema::{ledger, ledger_head};
 use super::DbConn;
 use crate::error::AppError;
-use crate::types::LedgerKind;
+use crate::types::{
+    CampaignId, CouponId, LedgerKind, MerchantId, OfferId, RedemptionId, SettlementId,
+};
 
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
 #[derive(Default)]
 pub struct Refs<'a> {
-    pub offer: Option<&'a str>,
-    pub coupon: Option<&'a str>,
-    pub redemption: Option<&'a str>,
-    pub merchant: Option<&'a str>,
-    pub settlement: Option<&'a str>,
+    pub offer: Option<&'a OfferId>,
+    pub coupon: Option<&'a CouponId>,
+    pub redemption: Option<&'a RedemptionId>,
+    pub merchant: Option<&'a MerchantId>,
+    pub settlement: Option<&'a SettlementId>,
 }
 
 thread_local! {
@@ -84,7 +86,7 @@ fn micros(t: NaiveDateTime) -> NaiveDateTime {
 
 pub fn append<K: TryInto<LedgerKind>>(
     conn: &mut DbConn,
-    campaign_id: &str,
+    campaign_id: &CampaignId,
     kind: K,
     refs: Refs<'_>,
     amount_avos: i64,
@@ -96,11 +98,11 @@ pub fn append<K: TryInto<LedgerKind>>(
     let e = NewLedgerEntry {
         campaign_id: campaign_id.into(),
         kind,
-        offer_id: refs.offer.map(Into::into),
-        coupon_id: refs.coupon.map(Into::into),
-        redemption_id: refs.redemption.map(Into::into),
-        merchant_id: refs.merchant.map(Into::into),
-        settlement_id: refs.settlement.map(Into::into),
+        offer_id: refs.offer.cloned(),
+        coupon_id: refs.coupon.cloned(),
+        redemption_id: refs.redemption.cloned(),
+        merchant_id: refs.merchant.cloned(),
+        settlement_id: refs.settlement.cloned(),
         amount_avos,
         created_at: micros(at),
     };
@@ -127,13 +129,13 @@ pub fn append_many(conn: &mut DbConn, rows: Vec<NewLedgerEntry>) -> Result<(), A
 #[derive(Debug, Clone)]
 pub struct ChainedRow {
     pub id: i64,
-    pub campaign_id: String,
+    pub campaign_id: CampaignId,
     pub kind: LedgerKind,
-    pub offer_id: Option<String>,
-    pub coupon_id: Option<String>,
-    pub redemption_id: Option<String>,
-    pub merchant_id: Option<String>,
-    pub settlement_id: Option<String>,
+    pub offer_id: Option<OfferId>,
+    pub coupon_id: Option<CouponId>,
+    pub redemption_id: Option<RedemptionId>,
+    pub merchant_id: Option<MerchantId>,
+    pub settlement_id: Option<SettlementId>,
     pub amount_avos: i64,
     pub created_at: NaiveDateTime,
     pub prev_hash: String,
@@ -225,7 +227,7 @@ pub fn row_hash(e: &LedgerEntry, prev_hash: &str) -> String {
     hash_hex(&canonical(
         e.id,
         &e.campaign_id,
-        &e.kind,
+        e.kind.as_str(),
         e.offer_id.as_deref(),
         e.coupon_id.as_deref(),
         e.redemption_id.as_deref(),
@@ -491,7 +493,7 @@ pub fn verify(conn: &mut DbConn) -> Result<Verification, AppError> {
     })
 }
 
-pub fn entries(conn: &mut DbConn, campaign_id: &str) -> Result<Vec<LedgerEntry>, AppError> {
+pub fn entries(conn: &mut DbConn, campaign_id: &CampaignId) -> Result<Vec<LedgerEntry>, AppError> {
     Ok(ledger::table
         .filter(ledger::campaign_id.eq(campaign_id))
         .order(ledger::id.asc())

@@ -5,14 +5,16 @@ use diesel::prelude::*;
 
 use super::schema::*;
 use crate::types::{
-    CampaignId, CouponId, LedgerKind, MerchantId, MerchantRole, OfferId, RedemptionId,
-    RedemptionStatus, SettlementId, SettlementStatus, UserId, UserRole,
+    CampaignId, CampaignStatus, CheckinId, CheckinMethod, CouponId, CouponStatus, EnrolmentId,
+    EnrolmentStatus, LedgerKind, MerchantId, MerchantRole, OfferId, OfferKind, PointId, PointKind,
+    RedemptionId, RedemptionStatus, RefusalId, SettlementId, SettlementStatus, TriggerType, UserId,
+    UserRole, VisitorId,
 };
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = merchants)]
 pub struct Merchant {
-    pub id: String,
+    pub id: MerchantId,
     pub name: String,
     pub category: String,
     pub address: String,
@@ -38,7 +40,7 @@ pub struct User {
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = visitors)]
 pub struct Visitor {
-    pub id: String,
+    pub id: VisitorId,
     pub locale: String,
     pub ref_: Option<String>,
     pub device_hash: Option<String>,
@@ -49,14 +51,14 @@ pub struct Visitor {
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
 #[diesel(table_name = campaigns)]
 pub struct Campaign {
-    pub id: String,
+    pub id: CampaignId,
     pub slug: String,
     pub name: String,
     pub district: String,
     pub description: Option<String>,
     pub starts_at: NaiveDateTime,
     pub ends_at: NaiveDateTime,
-    pub status: String,
+    pub status: CampaignStatus,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
 }
@@ -64,10 +66,10 @@ pub struct Campaign {
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = enrolments)]
 pub struct Enrolment {
-    pub id: String,
-    pub campaign_id: String,
-    pub merchant_id: String,
-    pub status: String,
+    pub id: EnrolmentId,
+    pub campaign_id: CampaignId,
+    pub merchant_id: MerchantId,
+    pub status: EnrolmentStatus,
     pub submitted_at: NaiveDateTime,
     pub decided_at: Option<NaiveDateTime>,
     pub decided_by: Option<String>,
@@ -77,10 +79,10 @@ pub struct Enrolment {
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = points)]
 pub struct Point {
-    pub id: String,
-    pub campaign_id: String,
+    pub id: PointId,
+    pub campaign_id: CampaignId,
     pub name: String,
-    pub kind: String,
+    pub kind: PointKind,
     pub lat: f64,
     pub lng: f64,
     pub radius_m: i32,
@@ -93,11 +95,11 @@ pub struct Point {
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = checkins)]
 pub struct Checkin {
-    pub id: String,
-    pub visitor_id: String,
-    pub point_id: String,
-    pub campaign_id: String,
-    pub method: String,
+    pub id: CheckinId,
+    pub visitor_id: VisitorId,
+    pub point_id: PointId,
+    pub campaign_id: CampaignId,
+    pub method: CheckinMethod,
     pub day: NaiveDate,
     pub scanned_at: NaiveDateTime,
     pub received_at: NaiveDateTime,
@@ -113,12 +115,12 @@ pub struct Checkin {
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = checkin_refusals)]
 pub struct CheckinRefusal {
-    pub id: String,
-    pub visitor_id: Option<String>,
-    pub point_id: Option<String>,
-    pub campaign_id: Option<String>,
+    pub id: RefusalId,
+    pub visitor_id: Option<VisitorId>,
+    pub point_id: Option<PointId>,
+    pub campaign_id: Option<CampaignId>,
     pub reason: String,
-    pub method: String,
+    pub method: CheckinMethod,
     pub lat: Option<f64>,
     pub lng: Option<f64>,
     pub day: NaiveDate,
@@ -128,10 +130,10 @@ pub struct CheckinRefusal {
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = offers)]
 pub struct Offer {
-    pub id: String,
-    pub campaign_id: String,
+    pub id: OfferId,
+    pub campaign_id: CampaignId,
     pub name: String,
-    pub kind: String,
+    pub kind: OfferKind,
     pub face_value_avos: i64,
     pub min_spend_avos: i64,
     pub percent_off: i32,
@@ -141,7 +143,7 @@ pub struct Offer {
     pub per_visitor_limit: i32,
     pub valid_days: i32,
     pub valid_until: NaiveDateTime,
-    pub trigger_type: String,
+    pub trigger_type: TriggerType,
     pub trigger_count: Option<i32>,
     pub opens_at: Option<NaiveDateTime>,
     pub eligible_categories: String,
@@ -153,7 +155,7 @@ pub struct Offer {
 impl Offer {
     pub fn value(&self) -> crate::domain::money::OfferValue {
         use crate::domain::money::OfferValue;
-        if self.kind == "ecash" {
+        if self.kind == OfferKind::Ecash {
             OfferValue::Ecash {
                 face_value_avos: self.face_value_avos,
                 min_spend_avos: self.min_spend_avos,
@@ -181,17 +183,17 @@ impl Offer {
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = coupons)]
 pub struct Coupon {
-    pub id: String,
+    pub id: CouponId,
     pub code: String,
-    pub offer_id: String,
-    pub campaign_id: String,
-    pub visitor_id: String,
+    pub offer_id: OfferId,
+    pub campaign_id: CampaignId,
+    pub visitor_id: VisitorId,
     pub seq: i32,
-    pub status: String,
+    pub status: CouponStatus,
     pub issued_at: NaiveDateTime,
     pub expires_at: NaiveDateTime,
     pub day: NaiveDate,
-    pub checkin_id: Option<String>,
+    pub checkin_id: Option<CheckinId>,
     /// The traffic source of the visitor it was issued to.
     pub ref_: Option<String>,
 }
@@ -199,11 +201,11 @@ pub struct Coupon {
 impl Coupon {
     /// The status as users see it: an issued coupon past its expiry is expired,
     /// whether or not the sweeper has written that yet.
-    pub fn effective_status(&self, now: NaiveDateTime) -> &str {
-        if self.status == "issued" && self.expires_at <= now {
-            "expired"
+    pub fn effective_status(&self, now: NaiveDateTime) -> CouponStatus {
+        if self.status == CouponStatus::Issued && self.expires_at <= now {
+            CouponStatus::Expired
         } else {
-            &self.status
+            self.status
         }
     }
 }
@@ -262,13 +264,13 @@ pub struct Settlement {
 #[derive(Debug, Clone, Insertable)]
 #[diesel(table_name = ledger)]
 pub struct NewLedgerEntry {
-    pub campaign_id: String,
+    pub campaign_id: CampaignId,
     pub kind: LedgerKind,
-    pub offer_id: Option<String>,
-    pub coupon_id: Option<String>,
-    pub redemption_id: Option<String>,
-    pub merchant_id: Option<String>,
-    pub settlement_id: Option<String>,
+    pub offer_id: Option<OfferId>,
+    pub coupon_id: Option<CouponId>,
+    pub redemption_id: Option<RedemptionId>,
+    pub merchant_id: Option<MerchantId>,
+    pub settlement_id: Option<SettlementId>,
     pub amount_avos: i64,
     pub created_at: NaiveDateTime,
 }
@@ -277,13 +279,13 @@ pub struct NewLedgerEntry {
 #[diesel(table_name = ledger)]
 pub struct LedgerEntry {
     pub id: i64,
-    pub campaign_id: String,
-    pub kind: String,
-    pub offer_id: Option<String>,
-    pub coupon_id: Option<String>,
-    pub redemption_id: Option<String>,
-    pub merchant_id: Option<String>,
-    pub settlement_id: Option<String>,
+    pub campaign_id: CampaignId,
+    pub kind: LedgerKind,
+    pub offer_id: Option<OfferId>,
+    pub coupon_id: Option<CouponId>,
+    pub redemption_id: Option<RedemptionId>,
+    pub merchant_id: Option<MerchantId>,
+    pub settlement_id: Option<SettlementId>,
     pub amount_avos: i64,
     pub created_at: NaiveDateTime,
     pub prev_hash: Option<String>,

@@ -11,8 +11,15 @@ use super::models::*;
 use super::schema::*;
 use super::DbConn;
 use crate::error::{AppError, Code};
+use crate::types::{
+    CampaignId, CouponId, CouponStatus, EnrolmentId, EnrolmentStatus, MerchantId, OfferId,
+    OfferKind, PointId, VisitorId,
+};
 
-pub fn paused_offers(conn: &mut DbConn, campaign_id: &str) -> Result<HashSet<String>, AppError> {
+pub fn paused_offers(
+    conn: &mut DbConn,
+    campaign_id: &CampaignId,
+) -> Result<HashSet<String>, AppError> {
     Ok(offers::table
         .filter(offers::campaign_id.eq(campaign_id))
         .filter(offers::paused.eq(true))
@@ -22,7 +29,7 @@ pub fn paused_offers(conn: &mut DbConn, campaign_id: &str) -> Result<HashSet<Str
         .collect())
 }
 
-pub fn offer_paused(conn: &mut DbConn, offer_id: &str) -> Result<bool, AppError> {
+pub fn offer_paused(conn: &mut DbConn, offer_id: &OfferId) -> Result<bool, AppError> {
     Ok(offers::table
         .find(offer_id)
         .select(offers::paused)
@@ -31,7 +38,10 @@ pub fn offer_paused(conn: &mut DbConn, offer_id: &str) -> Result<bool, AppError>
         .unwrap_or(false))
 }
 
-pub fn retired_points(conn: &mut DbConn, campaign_id: &str) -> Result<HashSet<String>, AppError> {
+pub fn retired_points(
+    conn: &mut DbConn,
+    campaign_id: &CampaignId,
+) -> Result<HashSet<String>, AppError> {
     Ok(points::table
         .filter(points::campaign_id.eq(campaign_id))
         .filter(points::retired_at.is_not_null())
@@ -41,7 +51,7 @@ pub fn retired_points(conn: &mut DbConn, campaign_id: &str) -> Result<HashSet<St
         .collect())
 }
 
-pub fn point_retired(conn: &mut DbConn, point_id: &str) -> Result<bool, AppError> {
+pub fn point_retired(conn: &mut DbConn, point_id: &PointId) -> Result<bool, AppError> {
     Ok(points::table
         .find(point_id)
         .select(points::retired_at)
@@ -51,7 +61,11 @@ pub fn point_retired(conn: &mut DbConn, point_id: &str) -> Result<bool, AppError
         .is_some())
 }
 
-pub fn set_offer_paused(conn: &mut DbConn, offer_id: &str, paused: bool) -> Result<(), AppError> {
+pub fn set_offer_paused(
+    conn: &mut DbConn,
+    offer_id: &OfferId,
+    paused: bool,
+) -> Result<(), AppError> {
     diesel::update(offers::table.find(offer_id))
         .set(offers::paused.eq(paused))
         .execute(conn)?;
@@ -62,7 +76,7 @@ pub fn set_offer_paused(conn: &mut DbConn, offer_id: &str, paused: bool) -> Resu
 /// issued (a conditional update, so a racing issuance cannot slip under it).
 pub fn edit_offer(
     conn: &mut DbConn,
-    offer_id: &str,
+    offer_id: &OfferId,
     name: Option<String>,
     stock: Option<i32>,
     valid_until: Option<NaiveDateTime>,
@@ -96,7 +110,11 @@ pub fn edit_offer(
     Ok(())
 }
 
-pub fn retire_point(conn: &mut DbConn, point_id: &str, t: NaiveDateTime) -> Result<(), AppError> {
+pub fn retire_point(
+    conn: &mut DbConn,
+    point_id: &PointId,
+    t: NaiveDateTime,
+) -> Result<(), AppError> {
     diesel::update(
         points::table
             .find(point_id)
@@ -138,7 +156,7 @@ pub fn update_merchant(conn: &mut DbConn, m: &Merchant) -> Result<(), AppError> 
 /// (suspended_at, reason) of a merchant.
 pub fn merchant_suspension(
     conn: &mut DbConn,
-    merchant_id: &str,
+    merchant_id: &MerchantId,
 ) -> Result<Option<(NaiveDateTime, Option<String>)>, AppError> {
     Ok(merchants::table
         .find(merchant_id)
@@ -166,7 +184,7 @@ pub fn suspensions(
 }
 
 /// Refuses a redemption by a suspended merchant.
-pub fn ensure_not_suspended(conn: &mut DbConn, merchant_id: &str) -> Result<(), AppError> {
+pub fn ensure_not_suspended(conn: &mut DbConn, merchant_id: &MerchantId) -> Result<(), AppError> {
     if merchant_suspension(conn, merchant_id)?.is_some() {
         return Err(AppError::rule(
             Code::MerchantSuspended,
@@ -178,7 +196,7 @@ pub fn ensure_not_suspended(conn: &mut DbConn, merchant_id: &str) -> Result<(), 
 
 pub fn set_merchant_suspended(
     conn: &mut DbConn,
-    merchant_id: &str,
+    merchant_id: &MerchantId,
     at: Option<NaiveDateTime>,
     reason: Option<String>,
 ) -> Result<(), AppError> {
@@ -194,18 +212,18 @@ pub fn set_merchant_suspended(
 /// Withdraws an approved (or pending) enrolment; false when it was neither.
 pub fn withdraw_enrolment(
     conn: &mut DbConn,
-    id: &str,
+    id: &EnrolmentId,
     by: &str,
     reason: &str,
     t: NaiveDateTime,
 ) -> Result<bool, AppError> {
     Ok(diesel::update(
-        enrolments::table
-            .find(id)
-            .filter(enrolments::status.eq_any(["approved", "pending"])),
+        enrolments::table.find(id).filter(
+            enrolments::status.eq_any([EnrolmentStatus::Approved, EnrolmentStatus::Pending]),
+        ),
     )
     .set((
-        enrolments::status.eq("withdrawn"),
+        enrolments::status.eq(EnrolmentStatus::Withdrawn),
         enrolments::withdrawn_at.eq(Some(t)),
         enrolments::decided_by.eq(Some(by)),
         enrolments::reason.eq(Some(reason)),
@@ -228,10 +246,10 @@ pub fn void_coupon(
     let n = diesel::update(
         coupons::table
             .find(&coupon.id)
-            .filter(coupons::status.eq("issued")),
+            .filter(coupons::status.eq(CouponStatus::Issued)),
     )
     .set((
-        coupons::status.eq("void"),
+        coupons::status.eq(CouponStatus::Void),
         coupons::void_reason.eq(Some(reason)),
         coupons::voided_by.eq(by),
         coupons::voided_at.eq(Some(t)),
@@ -240,7 +258,7 @@ pub fn void_coupon(
     if n == 0 {
         return Ok(false);
     }
-    let amount = if offer.kind == "ecash" {
+    let amount = if offer.kind == OfferKind::Ecash {
         offer.face_value_avos
     } else {
         0
@@ -262,7 +280,7 @@ pub fn void_coupon(
 }
 
 /// The coupon and its offer.
-pub fn coupon_with_offer(conn: &mut DbConn, id: &str) -> Result<(Coupon, Offer), AppError> {
+pub fn coupon_with_offer(conn: &mut DbConn, id: &CouponId) -> Result<(Coupon, Offer), AppError> {
     coupons::table
         .inner_join(offers::table.on(offers::id.eq(coupons::offer_id)))
         .filter(coupons::id.eq(id))
@@ -275,7 +293,7 @@ pub fn coupon_with_offer(conn: &mut DbConn, id: &str) -> Result<(Coupon, Offer),
 /// (banned_at, reason, by) of a visitor; NotFound for an unknown one.
 pub type Ban = (Option<NaiveDateTime>, Option<String>, Option<String>);
 
-pub fn visitor_ban(conn: &mut DbConn, visitor_id: &str) -> Result<Ban, AppError> {
+pub fn visitor_ban(conn: &mut DbConn, visitor_id: &VisitorId) -> Result<Ban, AppError> {
     visitors::table
         .find(visitor_id)
         .select((
@@ -291,11 +309,11 @@ pub fn visitor_ban(conn: &mut DbConn, visitor_id: &str) -> Result<Ban, AppError>
 /// Bans a visitor and voids every coupon it holds unspent; returns the voided coupons' ids.
 pub fn ban_visitor(
     conn: &mut DbConn,
-    visitor_id: &str,
+    visitor_id: &VisitorId,
     by: &str,
     reason: &str,
     t: NaiveDateTime,
-) -> Result<Vec<String>, AppError> {
+) -> Result<Vec<CouponId>, AppError> {
     diesel::update(visitors::table.find(visitor_id))
         .set((
             visitors::banned_at.eq(Some(t)),
@@ -306,7 +324,7 @@ pub fn ban_visitor(
     let held: Vec<(Coupon, Offer)> = coupons::table
         .inner_join(offers::table.on(offers::id.eq(coupons::offer_id)))
         .filter(coupons::visitor_id.eq(visitor_id))
-        .filter(coupons::status.eq("issued"))
+        .filter(coupons::status.eq(CouponStatus::Issued))
         .select((Coupon::as_select(), Offer::as_select()))
         .load(conn)?;
     let mut voided = Vec::new();
@@ -319,7 +337,7 @@ pub fn ban_visitor(
     Ok(voided)
 }
 
-pub fn unban_visitor(conn: &mut DbConn, visitor_id: &str) -> Result<(), AppError> {
+pub fn unban_visitor(conn: &mut DbConn, visitor_id: &VisitorId) -> Result<(), AppError> {
     diesel::update(visitors::table.find(visitor_id))
         .set((
             visitors::banned_at.eq(None::<NaiveDateTime>),
@@ -333,7 +351,7 @@ pub fn unban_visitor(conn: &mut DbConn, visitor_id: &str) -> Result<(), AppError
 /// (id, created_at, revoked_at) of a point's display devices, newest first.
 pub fn devices_of(
     conn: &mut DbConn,
-    point_id: &str,
+    point_id: &PointId,
 ) -> Result<Vec<(String, NaiveDateTime, Option<NaiveDateTime>)>, AppError> {
     Ok(devices::table
         .filter(devices::point_id.eq(point_id))
@@ -343,7 +361,11 @@ pub fn devices_of(
 }
 
 /// Whether a display device is active and belongs to the point.
-pub fn device_valid(conn: &mut DbConn, device_id: &str, point_id: &str) -> Result<bool, AppError> {
+pub fn device_valid(
+    conn: &mut DbConn,
+    device_id: &str,
+    point_id: &PointId,
+) -> Result<bool, AppError> {
     Ok(devices::table
         .find(device_id)
         .filter(devices::point_id.eq(point_id))
@@ -407,7 +429,7 @@ pub fn signal_actions(
     // Coupons of those visitors that were voided, to find their audit entries.
     let voided: Vec<(String, String)> = coupons::table
         .filter(coupons::visitor_id.eq_any(&vids))
-        .filter(coupons::status.eq("void"))
+        .filter(coupons::status.eq(CouponStatus::Void))
         .filter(coupons::voided_at.is_not_null())
         .select((coupons::id, coupons::visitor_id))
         .load(conn)?;
@@ -486,7 +508,7 @@ pub fn signal_actions(
 /// When a point was retired (None while it is in use).
 pub fn point_retired_at(
     conn: &mut DbConn,
-    point_id: &str,
+    point_id: &PointId,
 ) -> Result<Option<NaiveDateTime>, AppError> {
     Ok(points::table
         .find(point_id)

@@ -51,7 +51,10 @@ pub struct PayoutItem {
     pub reference: String,
 }
 
-pub fn bank_account(conn: &mut DbConn, merchant_id: &str) -> Result<Option<BankAccount>, AppError> {
+pub fn bank_account(
+    conn: &mut DbConn,
+    merchant_id: &MerchantId,
+) -> Result<Option<BankAccount>, AppError> {
     Ok(bank_accounts::table
         .find(merchant_id)
         .select(BankAccount::as_select())

@@ -14,6 +14,9 @@ use super::DbConn;
 use crate::domain::issuance;
 use crate::domain::time::macau_day;
 use crate::error::{AppError, Code};
+use crate::types::{
+    CampaignId, CampaignStatus, EnrolmentStatus, MerchantId, OfferId, TriggerType, VisitorId,
+};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = purchases)]
@@ -45,8 +48,8 @@ pub struct PurchaseStamp {
 /// The per-stamp minimum spend of `purchases` offers.
 pub fn min_spends(
     conn: &mut DbConn,
-    offer_ids: &[String],
-) -> Result<std::collections::HashMap<String, i64>, AppError> {
+    offer_ids: &[OfferId],
+) -> Result<std::collections::HashMap<OfferId, i64>, AppError> {
     if offer_ids.is_empty() {
         return Ok(Default::default());
     }
@@ -56,12 +59,12 @@ pub fn min_spends(
             purchase_triggers::offer_id,
             purchase_triggers::min_spend_avos,
         ))
-        .load::<(String, i64)>(conn)?
+        .load::<(OfferId, i64)>(conn)?
         .into_iter()
         .collect())
 }
 
-pub fn set_min_spend(conn: &mut DbConn, offer_id: &str, min: i64) -> Result<(), AppError> {
+pub fn set_min_spend(conn: &mut DbConn, offer_id: &OfferId, min: i64) -> Result<(), AppError> {
     diesel::insert_into(purchase_triggers::table)
         .values((
             purchase_triggers::offer_id.eq(offer_id),
@@ -74,8 +77,8 @@ pub fn set_min_spend(conn: &mut DbConn, offer_id: &str, min: i64) -> Result<(), 
 /// A visitor's stamps in a campaign: all of them, or those whose day's best spend reached `min`.
 pub fn stamp_count(
     conn: &mut DbConn,
-    campaign_id: &str,
-    visitor_id: &str,
+    campaign_id: &CampaignId,
+    visitor_id: &VisitorId,
     min: i64,
 ) -> Result<i64, AppError> {
     Ok(purchase_stamps::table
@@ -125,9 +128,9 @@ pub struct Recorded {
 pub fn record_in_tx(
     conn: &mut DbConn,
     offers: &[Offer],
-    campaign_id: &str,
-    merchant_id: &str,
-    visitor_id: &str,
+    campaign_id: &CampaignId,
+    merchant_id: &MerchantId,
+    visitor_id: &VisitorId,
     user_id: Option<&str>,
     spend_avos: i64,
     redemption_id: Option<&str>,
@@ -164,7 +167,7 @@ pub fn record_in_tx(
         .execute(conn)?;
     let mut due: Vec<&Offer> = offers
         .iter()
-        .filter(|o| o.trigger_type == "purchases" && o.campaign_id == campaign_id)
+        .filter(|o| o.trigger_type == TriggerType::Purchases && o.campaign_id == *campaign_id)
         .collect();
     // Offers for verified persons wait until the visitor verifies (then `issue_held_back`).
     if due.iter().any(|o| o.requires_verified) && !super::visitors::is_verified(conn, visitor_id)? {
@@ -210,7 +213,7 @@ pub fn record_in_tx(
 /// The idempotency record of a till's key: `(request hash, status, stored answer)`.
 pub fn stored_answer(
     conn: &mut DbConn,
-    merchant_id: &str,
+    merchant_id: &MerchantId,
     key: &str,
 ) -> Result<Option<IdempotencyKey>, AppError> {
     Ok(idempotency_keys::table
@@ -231,15 +234,15 @@ pub fn store_answer(conn: &mut DbConn, k: &IdempotencyKey) -> Result<(), AppErro
 /// The running campaign a merchant takes part in (the one named, or the latest started).
 pub fn live_campaign(
     conn: &mut DbConn,
-    merchant_id: &str,
+    merchant_id: &MerchantId,
     wanted: Option<&str>,
     t: NaiveDateTime,
 ) -> Result<Campaign, AppError> {
     let mut q = campaigns::table
         .inner_join(enrolments::table.on(enrolments::campaign_id.eq(campaigns::id)))
         .filter(enrolments::merchant_id.eq(merchant_id))
-        .filter(enrolments::status.eq("approved"))
-        .filter(campaigns::status.eq("published"))
+        .filter(enrolments::status.eq(EnrolmentStatus::Approved))
+        .filter(campaigns::status.eq(CampaignStatus::Published))
         .filter(campaigns::starts_at.le(t))
         .filter(campaigns::ends_at.gt(t))
         .select(Campaign::as_select())
@@ -261,7 +264,10 @@ pub fn live_campaign(
 }
 
 /// A visitor's purchase stamps in every campaign, oldest first.
-pub fn stamps_of(conn: &mut DbConn, visitor_id: &str) -> Result<Vec<PurchaseStamp>, AppError> {
+pub fn stamps_of(
+    conn: &mut DbConn,
+    visitor_id: &VisitorId,
+) -> Result<Vec<PurchaseStamp>, AppError> {
     Ok(purchase_stamps::table
         .filter(purchase_stamps::visitor_id.eq(visitor_id))
         .order(purchase_stamps::created_at.asc())
@@ -276,8 +282,8 @@ pub fn open_offers(
 ) -> Result<Vec<(Offer, Campaign)>, AppError> {
     Ok(offers::table
         .inner_join(campaigns::table.on(campaigns::id.eq(offers::campaign_id)))
-        .filter(offers::trigger_type.eq("purchases"))
-        .filter(campaigns::status.eq("published"))
+        .filter(offers::trigger_type.eq(TriggerType::Purchases))
+        .filter(campaigns::status.eq(CampaignStatus::Published))
         .filter(campaigns::ends_at.gt(t))
         .select((Offer::as_select(), Campaign::as_select()))
         .load(conn)?)
@@ -299,9 +305,9 @@ pub fn merchant_names(
 /// Whether the visitor has a stamp of this merchant on this day in the campaign.
 pub fn stamped_on(
     conn: &mut DbConn,
-    campaign_id: &str,
-    visitor_id: &str,
-    merchant_id: &str,
+    campaign_id: &CampaignId,
+    visitor_id: &VisitorId,
+    merchant_id: &MerchantId,
     day: chrono::NaiveDate,
 ) -> Result<bool, AppError> {
     let n: i64 = purchase_stamps::table
@@ -317,7 +323,7 @@ pub fn stamped_on(
 /// A merchant's recent purchases (the till's list).
 pub fn list_for_merchant(
     conn: &mut DbConn,
-    merchant_id: &str,
+    merchant_id: &MerchantId,
     limit: i64,
 ) -> Result<Vec<Purchase>, AppError> {
     Ok(purchases::table
@@ -329,7 +335,10 @@ pub fn list_for_merchant(
 }
 
 /// Per offer of a campaign: purchases and their spend (for the official's offer list).
-pub fn campaign_totals(conn: &mut DbConn, campaign_id: &str) -> Result<(i64, i64, i64), AppError> {
+pub fn campaign_totals(
+    conn: &mut DbConn,
+    campaign_id: &CampaignId,
+) -> Result<(i64, i64, i64), AppError> {
     let rows: Vec<(i64, bool)> = purchases::table
         .filter(purchases::campaign_id.eq(campaign_id))
         .select((purchases::spend_avos, purchases::stamped))
@@ -355,7 +364,7 @@ pub struct PurchaseFigures {
 /// A campaign's purchases over a range of days, for its statistics.
 pub fn figures(
     conn: &mut DbConn,
-    campaign_id: &str,
+    campaign_id: &CampaignId,
     r: &super::stats::Range,
 ) -> Result<PurchaseFigures, AppError> {
     let rows: Vec<(i64, bool, String)> = purchases::table
@@ -381,7 +390,7 @@ pub fn figures(
 pub fn overview_totals(conn: &mut DbConn) -> Result<(i64, i64), AppError> {
     let rows: Vec<i64> = purchases::table
         .inner_join(campaigns::table.on(campaigns::id.eq(purchases::campaign_id)))
-        .filter(campaigns::status.ne("draft"))
+        .filter(campaigns::status.ne(CampaignStatus::Draft))
         .select(purchases::spend_avos)
         .load(conn)?;
     Ok((rows.len() as i64, rows.iter().sum()))
@@ -391,15 +400,15 @@ pub fn overview_totals(conn: &mut DbConn) -> Result<(i64, i64), AppError> {
 /// budget remain. Runs in the verification's transaction (which holds the visitor's lock).
 pub fn issue_held_back(
     conn: &mut DbConn,
-    visitor_id: &str,
+    visitor_id: &VisitorId,
     visitor_ref: Option<&str>,
     t: NaiveDateTime,
 ) -> Result<Vec<(Coupon, Offer)>, AppError> {
     let offers: Vec<Offer> = offers::table
         .inner_join(campaigns::table.on(campaigns::id.eq(offers::campaign_id)))
-        .filter(offers::trigger_type.eq("purchases"))
+        .filter(offers::trigger_type.eq(TriggerType::Purchases))
         .filter(offers::requires_verified.eq(true))
-        .filter(campaigns::status.eq("published"))
+        .filter(campaigns::status.eq(CampaignStatus::Published))
         .filter(campaigns::starts_at.le(t))
         .filter(campaigns::ends_at.gt(t))
         .select(Offer::as_select())

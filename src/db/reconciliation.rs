@@ -20,6 +20,7 @@ use super::schema::*;
 use super::DbConn;
 use crate::domain::names::Names;
 use crate::error::AppError;
+use crate::types::{CampaignId, OfferId};
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct Counts {
@@ -98,7 +99,7 @@ fn state_of(s: &str) -> &'static str {
     }
 }
 
-pub fn reconcile(conn: &mut DbConn, campaign_id: &str) -> Result<Value, AppError> {
+pub fn reconcile(conn: &mut DbConn, campaign_id: &CampaignId) -> Result<Value, AppError> {
     let entries: Vec<LedgerEntry> = super::ledger::entries(conn, campaign_id)?;
     let offers: Vec<(String, String, String, i64, i32)> = offers::table
         .filter(offers::campaign_id.eq(campaign_id))
@@ -151,11 +152,11 @@ pub fn reconcile(conn: &mut DbConn, campaign_id: &str) -> Result<Value, AppError
     let mut settlements_l: BTreeMap<String, SettlementStory> = BTreeMap::new();
     let mut strange: Vec<RowDiff> = Vec::new();
     for e in &entries {
-        let coupon = e.coupon_id.clone().unwrap_or_default();
+        let coupon = e.coupon_id.clone().unwrap_or_default().into_string();
         match (e.kind.as_str(), e.redemption_id.as_deref()) {
             ("issue", _) => {
                 let c = coupons_l.entry(coupon).or_default();
-                c.offer_id = e.offer_id.clone().unwrap_or_default();
+                c.offer_id = e.offer_id.clone().unwrap_or_default().into_string();
                 c.state = "issued";
                 c.face = e.amount_avos;
                 c.rows.push(e.id);
@@ -184,7 +185,7 @@ pub fn reconcile(conn: &mut DbConn, campaign_id: &str) -> Result<Value, AppError
             }
             ("settle", _) | ("pay", _) => {
                 let s = settlements_l
-                    .entry(e.settlement_id.clone().unwrap_or_default())
+                    .entry(e.settlement_id.clone().unwrap_or_default().into_string())
                     .or_default();
                 if e.kind == "settle" {
                     s.settled += e.amount_avos;
@@ -196,7 +197,7 @@ pub fn reconcile(conn: &mut DbConn, campaign_id: &str) -> Result<Value, AppError
             (kind, _) => strange.push(RowDiff {
                 entity: "ledger",
                 id: e.id.to_string(),
-                offer_id: e.offer_id.clone(),
+                offer_id: e.offer_id.clone().map(OfferId::into_string),
                 field: "kind",
                 ledger: json!(kind),
                 tables: Value::Null,

@@ -10,7 +10,9 @@ use super::schema::*;
 use super::DbConn;
 use crate::domain::time::{macau_day, now};
 use crate::error::AppError;
-use crate::types::{CampaignId, MerchantId, RedemptionId, RedemptionStatus, SettlementId};
+use crate::types::{
+    CampaignId, CouponId, MerchantId, RedemptionId, RedemptionStatus, SettlementId,
+};
 
 /// The answer stored for a merchant's idempotency key, if the key was used.
 pub fn stored_answer(
@@ -72,7 +74,7 @@ pub fn coupon_with_offer(
 /// The live (not undone) redemption of a coupon, with its merchant's name (JSON names).
 pub fn live_of_coupon(
     conn: &mut DbConn,
-    coupon_id: &str,
+    coupon_id: &CouponId,
 ) -> Result<Option<(Redemption, String)>, AppError> {
     Ok(redemptions::table
         .inner_join(merchants::table.on(merchants::id.eq(redemptions::merchant_id)))
@@ -84,7 +86,11 @@ pub fn live_of_coupon(
 }
 
 /// Moves an issued, unexpired coupon to redeemed; false when it was not (any more).
-pub fn take_coupon(conn: &mut DbConn, coupon_id: &str, t: NaiveDateTime) -> Result<bool, AppError> {
+pub fn take_coupon(
+    conn: &mut DbConn,
+    coupon_id: &CouponId,
+    t: NaiveDateTime,
+) -> Result<bool, AppError> {
     let moved = diesel::update(
         coupons::table
             .find(coupon_id)
@@ -97,7 +103,7 @@ pub fn take_coupon(conn: &mut DbConn, coupon_id: &str, t: NaiveDateTime) -> Resu
 }
 
 /// Gives a redeemed coupon back to its visitor (after the redemption was undone).
-pub fn give_back_coupon(conn: &mut DbConn, coupon_id: &str) -> Result<(), AppError> {
+pub fn give_back_coupon(conn: &mut DbConn, coupon_id: &CouponId) -> Result<(), AppError> {
     diesel::update(
         coupons::table
             .find(coupon_id)
@@ -227,7 +233,10 @@ pub fn day_totals(
 }
 
 /// Today's (Macau day) count, discount and spend totals of a merchant's live redemptions.
-pub fn today_totals(conn: &mut DbConn, merchant_id: &str) -> Result<(i64, i64, i64), AppError> {
+pub fn today_totals(
+    conn: &mut DbConn,
+    merchant_id: &MerchantId,
+) -> Result<(i64, i64, i64), AppError> {
     let rows: Vec<(i64, i64)> = redemptions::table
         .filter(redemptions::merchant_id.eq(merchant_id))
         .filter(redemptions::day.eq(macau_day(now())))

@@ -9,9 +9,10 @@ use super::DbConn;
 use crate::domain::short_code;
 use crate::domain::time::now;
 use crate::error::AppError;
+use crate::types::PointId;
 
 /// Gives a point a fresh code (unless it has one) and returns it.
-pub fn assign(conn: &mut DbConn, point_id: &str) -> Result<String, AppError> {
+pub fn assign(conn: &mut DbConn, point_id: &PointId) -> Result<String, AppError> {
     if let Some(c) = of_point(conn, point_id)? {
         return Ok(c);
     }
@@ -38,7 +39,7 @@ pub fn assign(conn: &mut DbConn, point_id: &str) -> Result<String, AppError> {
     )))
 }
 
-pub fn of_point(conn: &mut DbConn, point_id: &str) -> Result<Option<String>, AppError> {
+pub fn of_point(conn: &mut DbConn, point_id: &PointId) -> Result<Option<String>, AppError> {
     Ok(t::table
         .filter(t::point_id.eq(point_id))
         .select(t::code)
@@ -47,8 +48,8 @@ pub fn of_point(conn: &mut DbConn, point_id: &str) -> Result<Option<String>, App
 }
 
 /// Codes of several points, by point id.
-pub fn of_points(conn: &mut DbConn, ids: &[String]) -> Result<HashMap<String, String>, AppError> {
-    let rows: Vec<(String, String)> = t::table
+pub fn of_points(conn: &mut DbConn, ids: &[PointId]) -> Result<HashMap<PointId, String>, AppError> {
+    let rows: Vec<(PointId, String)> = t::table
         .filter(t::point_id.eq_any(ids))
         .select((t::point_id, t::code))
         .load(conn)?;
@@ -56,7 +57,7 @@ pub fn of_points(conn: &mut DbConn, ids: &[String]) -> Result<HashMap<String, St
 }
 
 /// The point a typed code names, if any (`code` already normalised).
-pub fn point_of(conn: &mut DbConn, code: &str) -> Result<Option<String>, AppError> {
+pub fn point_of(conn: &mut DbConn, code: &str) -> Result<Option<PointId>, AppError> {
     Ok(t::table
         .filter(t::code.eq(code))
         .select(t::point_id)

@@ -11,6 +11,7 @@ use super::schema::*;
 use super::stats::Range;
 use super::DbConn;
 use crate::error::AppError;
+use crate::types::CampaignId;
 
 /// Thresholds of the signals.
 pub const MIN_SPEND_SHARE: f64 = 0.6;
@@ -88,7 +89,7 @@ pub(crate) fn densest(
 }
 
 /// The fraud signals of a campaign over a range of Macau days.
-pub fn campaign(conn: &mut DbConn, cid: &str, r: Range) -> Result<Vec<Signal>, AppError> {
+pub fn campaign(conn: &mut DbConn, cid: &CampaignId, r: Range) -> Result<Vec<Signal>, AppError> {
     let mut signals = Vec::new();
     // Redemptions in the range, with what each needed as a minimum spend.
     let rows: Vec<RedemptionFacts> = redemptions::table
@@ -274,7 +275,7 @@ pub fn campaign(conn: &mut DbConn, cid: &str, r: Range) -> Result<Vec<Signal>, A
 /// stamps being farmed at a counter. Redemptions have their own burst signal.
 pub fn till_bursts(
     conn: &mut DbConn,
-    campaign_id: &str,
+    campaign_id: &CampaignId,
     r: &Range,
 ) -> Result<Vec<Signal>, AppError> {
     let rows: Vec<(String, Option<String>, String, NaiveDateTime)> = purchases::table

@@ -9,6 +9,7 @@ use super::schema::promotion_sources;
 use super::DbConn;
 use crate::domain::time::now;
 use crate::error::AppError;
+use crate::types::CampaignId;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = promotion_sources)]
@@ -47,7 +48,7 @@ fn new_code() -> String {
 
 pub fn create(
     conn: &mut DbConn,
-    campaign_id: &str,
+    campaign_id: &CampaignId,
     name: &str,
     platform: &str,
     note: Option<String>,
@@ -81,7 +82,7 @@ pub fn create(
     )))
 }
 
-pub fn of_campaign(conn: &mut DbConn, campaign_id: &str) -> Result<Vec<Source>, AppError> {
+pub fn of_campaign(conn: &mut DbConn, campaign_id: &CampaignId) -> Result<Vec<Source>, AppError> {
     Ok(promotion_sources::table
         .filter(promotion_sources::campaign_id.eq(campaign_id))
         .order(promotion_sources::created_at.asc())

@@ -10,6 +10,7 @@ use super::schema::*;
 use super::{visitors as visitor_rows, write_tx, DbConn};
 use crate::domain::verification::{LOCK_FOR, MAX_WRONG_CODES};
 use crate::error::AppError;
+use crate::types::VisitorId;
 
 /// An address as the database knows it.
 #[derive(Debug, Clone)]
@@ -39,7 +40,7 @@ pub fn rate_limited(until: NaiveDateTime, t: NaiveDateTime) -> AppError {
 }
 
 /// The visitor's language, or 401 when the visitor is unknown (a token from before a restore).
-pub fn visitor_locale(conn: &mut DbConn, visitor_id: &str) -> Result<String, AppError> {
+pub fn visitor_locale(conn: &mut DbConn, visitor_id: &VisitorId) -> Result<String, AppError> {
     visitors::table
         .find(visitor_id)
         .select(visitors::locale)
@@ -55,7 +56,7 @@ pub fn unknown_visitor() -> AppError {
 /// The verified addresses of a wallet: `(channel, hint, verified_at)`.
 pub fn addresses_of(
     conn: &mut DbConn,
-    visitor_id: &str,
+    visitor_id: &VisitorId,
 ) -> Result<Vec<(String, String, NaiveDateTime)>, AppError> {
     Ok(visitor_addresses::table
         .filter(visitor_addresses::visitor_id.eq(visitor_id))
@@ -72,7 +73,7 @@ pub fn addresses_of(
 /// the address is locked after wrong codes.
 pub fn store_code(
     conn: &mut DbConn,
-    visitor_id: &str,
+    visitor_id: &VisitorId,
     addr: &AddressKey,
     code_hash: &str,
     t: NaiveDateTime,
@@ -125,7 +126,7 @@ pub enum Confirmed {
     /// The wallet the device now holds, whether it joined an existing one, and the coupons
     /// issued at verification.
     Wallet {
-        visitor_id: String,
+        visitor_id: VisitorId,
         joined: bool,
         coupons: Vec<(Coupon, Offer)>,
         /// The wallet's traffic source (for its new token).
@@ -142,7 +143,7 @@ pub enum Confirmed {
 pub fn pending_code(
     conn: &mut DbConn,
     hash: &str,
-    visitor_id: &str,
+    visitor_id: &VisitorId,
 ) -> Result<Option<(String, NaiveDateTime)>, AppError> {
     Ok(verification_codes::table
         .find((hash, visitor_id))
@@ -155,7 +156,7 @@ pub fn pending_code(
 }
 
 /// A right code is used up, and the address's wrong tries forgotten.
-pub fn code_used(conn: &mut DbConn, hash: &str, visitor_id: &str) -> Result<(), AppError> {
+pub fn code_used(conn: &mut DbConn, hash: &str, visitor_id: &VisitorId) -> Result<(), AppError> {
     diesel::delete(verification_codes::table.find((hash, visitor_id))).execute(conn)?;
     diesel::update(verification_locks::table.find(hash))
         .set(verification_locks::failures.eq(0))
@@ -176,7 +177,7 @@ pub fn owner(conn: &mut DbConn, hash: &str) -> Result<Option<String>, AppError> 
 pub fn bind(
     conn: &mut DbConn,
     addr: &AddressKey,
-    visitor_id: &str,
+    visitor_id: &VisitorId,
     t: NaiveDateTime,
 ) -> Result<(), AppError> {
     diesel::insert_into(visitor_addresses::table)
@@ -221,7 +222,7 @@ pub fn count_wrong(conn: &mut DbConn, hash: &str, t: NaiveDateTime) -> Result<Co
 /// A new device's visitor joins the wallet of its address: its check-ins and coupons move
 /// over where the wallet has room (one check-in per point and day; per-person limits),
 /// and what does not fit stays behind with the device's old, now unused, visitor.
-pub fn join(conn: &mut DbConn, from: &str, into: &str) -> Result<(), AppError> {
+pub fn join(conn: &mut DbConn, from: &VisitorId, into: &VisitorId) -> Result<(), AppError> {
     visitor_rows::lock(conn, into)?;
     let have: std::collections::HashSet<(String, chrono::NaiveDate)> = checkins::table
         .filter(checkins::visitor_id.eq(into))

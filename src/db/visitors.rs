@@ -8,7 +8,7 @@ use super::models::Visitor;
 use super::schema::*;
 use super::DbConn;
 use crate::error::{AppError, Code};
-use crate::types::CampaignId;
+use crate::types::{CampaignId, CampaignStatus, VisitorId};
 
 pub fn insert(conn: &mut DbConn, v: &Visitor) -> Result<(), AppError> {
     diesel::insert_into(visitors::table)
@@ -20,7 +20,7 @@ pub fn insert(conn: &mut DbConn, v: &Visitor) -> Result<(), AppError> {
 /// The campaigns running at `t` (published, started, not ended).
 pub fn running_campaigns(conn: &mut DbConn, t: NaiveDateTime) -> Result<Vec<CampaignId>, AppError> {
     Ok(campaigns::table
-        .filter(campaigns::status.eq("published"))
+        .filter(campaigns::status.eq(CampaignStatus::Published))
         .filter(campaigns::starts_at.le(t))
         .filter(campaigns::ends_at.gt(t))
         .select(campaigns::id)
@@ -29,7 +29,7 @@ pub fn running_campaigns(conn: &mut DbConn, t: NaiveDateTime) -> Result<Vec<Camp
 
 /// Locks the visitor's row for the rest of the transaction (serialises one visitor's issuance)
 /// and refuses a banned visitor.
-pub fn lock(conn: &mut DbConn, visitor_id: &str) -> Result<(), AppError> {
+pub fn lock(conn: &mut DbConn, visitor_id: &VisitorId) -> Result<(), AppError> {
     let found: Vec<Option<NaiveDateTime>> = match conn {
         DbConn::Pg(c) => visitors::table
             .find(visitor_id)
@@ -59,7 +59,7 @@ pub fn banned() -> AppError {
 }
 
 /// The visitor's traffic source (`None` for an unknown visitor too).
-pub fn traffic_ref(conn: &mut DbConn, visitor_id: &str) -> Result<Option<String>, AppError> {
+pub fn traffic_ref(conn: &mut DbConn, visitor_id: &VisitorId) -> Result<Option<String>, AppError> {
     Ok(visitors::table
         .find(visitor_id)
         .select(visitors::ref_)
@@ -68,7 +68,7 @@ pub fn traffic_ref(conn: &mut DbConn, visitor_id: &str) -> Result<Option<String>
         .flatten())
 }
 
-pub fn exists(conn: &mut DbConn, visitor_id: &str) -> Result<bool, AppError> {
+pub fn exists(conn: &mut DbConn, visitor_id: &VisitorId) -> Result<bool, AppError> {
     Ok(visitors::table
         .find(visitor_id)
         .count()
@@ -77,7 +77,7 @@ pub fn exists(conn: &mut DbConn, visitor_id: &str) -> Result<bool, AppError> {
 }
 
 /// Whether the visitor has verified a phone number or an e-mail.
-pub fn is_verified(conn: &mut DbConn, visitor_id: &str) -> Result<bool, AppError> {
+pub fn is_verified(conn: &mut DbConn, visitor_id: &VisitorId) -> Result<bool, AppError> {
     Ok(visitor_addresses::table
         .filter(visitor_addresses::visitor_id.eq(visitor_id))
         .count()

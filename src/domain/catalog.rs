@@ -3,6 +3,8 @@
 
 use chrono::{Datelike, NaiveDateTime};
 
+use crate::types::CampaignStatus;
+
 /// The categories a merchant can be in.
 pub const CATEGORIES: [&str; 6] = ["food", "retail", "services", "culture", "lodging", "other"];
 
@@ -32,8 +34,8 @@ pub fn valid_budget(avos: i64) -> bool {
 }
 
 /// A campaign that ended (by status, or published and past its end) can no longer change.
-pub fn has_ended(status: &str, ends_at: NaiveDateTime, now: NaiveDateTime) -> bool {
-    status == "ended" || (status == "published" && ends_at <= now)
+pub fn has_ended(status: CampaignStatus, ends_at: NaiveDateTime, now: NaiveDateTime) -> bool {
+    status == CampaignStatus::Ended || (status == CampaignStatus::Published && ends_at <= now)
 }
 
 #[cfg(test)]
@@ -71,9 +73,9 @@ mod tests {
         let end = t("2026-07-01T00:00:00Z");
         let before = t("2026-06-30T00:00:00Z");
         let after = t("2026-07-02T00:00:00Z");
-        assert!(has_ended("ended", end, before));
-        assert!(!has_ended("published", end, before));
-        assert!(has_ended("published", end, after));
-        assert!(!has_ended("draft", end, after));
+        assert!(has_ended(CampaignStatus::Ended, end, before));
+        assert!(!has_ended(CampaignStatus::Published, end, before));
+        assert!(has_ended(CampaignStatus::Published, end, after));
+        assert!(!has_ended(CampaignStatus::Draft, end, after));
     }
 }

@@ -8,6 +8,7 @@ use chrono::{Duration, NaiveDateTime};
 use super::geo;
 use super::payload::{check_rotation, PayloadError};
 use crate::error::{AppError, Code};
+use crate::types::{CheckinMethod, PointKind};
 
 /// How late an offline scan may be uploaded.
 pub const MAX_OFFLINE_UPLOAD: Duration = Duration::hours(6);
@@ -88,21 +89,24 @@ impl Refusal {
 /// rotating point has no short code that counts. A plain QR stand only takes QR scans (an AR
 /// check-in needs an AR marker).
 pub fn scan_method(
-    point_kind: &str,
+    point_kind: PointKind,
     point_rotating: bool,
     typed_code: bool,
-    method: &str,
-) -> Result<String, Refusal> {
+    method: CheckinMethod,
+) -> Result<CheckinMethod, Refusal> {
     if typed_code {
         if point_rotating {
             return Err(Refusal::InvalidPayload);
         }
-        return Ok(point_kind.to_string());
+        return Ok(match point_kind {
+            PointKind::Qr => CheckinMethod::Qr,
+            PointKind::Ar => CheckinMethod::Ar,
+        });
     }
-    if point_kind == "qr" && method == "ar" {
+    if point_kind == PointKind::Qr && method == CheckinMethod::Ar {
         return Err(Refusal::InvalidPayload);
     }
-    Ok(method.to_string())
+    Ok(method)
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -345,15 +349,17 @@ mod tests {
 
     #[test]
     fn scan_method_follows_the_point() {
-        assert_eq!(scan_method("qr", false, false, "qr"), Ok("qr".into()));
-        assert_eq!(scan_method("ar", false, false, "qr"), Ok("qr".into()));
+        use CheckinMethod as M;
+        use PointKind as K;
+        assert_eq!(scan_method(K::Qr, false, false, M::Qr), Ok(M::Qr));
+        assert_eq!(scan_method(K::Ar, false, false, M::Qr), Ok(M::Qr));
         assert_eq!(
-            scan_method("qr", false, false, "ar"),
+            scan_method(K::Qr, false, false, M::Ar),
             Err(Refusal::InvalidPayload)
         );
-        assert_eq!(scan_method("ar", false, true, "qr"), Ok("ar".into()));
+        assert_eq!(scan_method(K::Ar, false, true, M::Qr), Ok(M::Ar));
         assert_eq!(
-            scan_method("qr", true, true, "qr"),
+            scan_method(K::Qr, true, true, M::Qr),
             Err(Refusal::InvalidPayload)
         );
     }

@@ -9,6 +9,7 @@
 use chrono::{Duration, NaiveDateTime};
 
 use crate::error::{AppError, Code};
+use crate::types::{OfferKind, TriggerType};
 
 /// Why an offer gave (or gives) no coupon.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -87,8 +88,8 @@ pub fn claim_refusal(
 
 /// What issuing one coupon of an offer commits against its campaign's budget: the face value
 /// of an e-cash coupon; discounts are not budgeted.
-pub fn budget_amount(kind: &str, face_value_avos: i64) -> i64 {
-    if kind == "ecash" {
+pub fn budget_amount(kind: OfferKind, face_value_avos: i64) -> i64 {
+    if kind == OfferKind::Ecash {
         face_value_avos
     } else {
         0
@@ -113,19 +114,19 @@ pub fn entitled_by_count(count: i64, every: i64, per_visitor_limit: i64) -> i64 
 /// How many coupons of an offer with this trigger a visitor has earned: one at sign-up, or by
 /// distinct points visited; other triggers (claims, purchases, draws) are not earned here.
 pub fn earned(
-    trigger: &str,
+    trigger: TriggerType,
     trigger_count: Option<i32>,
     distinct_points: i64,
     per_visitor_limit: i32,
 ) -> i64 {
     match trigger {
-        "signup" => 1,
-        "checkins" => entitled_by_count(
+        TriggerType::Signup => 1,
+        TriggerType::Checkins => entitled_by_count(
             distinct_points,
             i64::from(trigger_count.unwrap_or(1)),
             i64::from(per_visitor_limit),
         ),
-        _ => 0,
+        TriggerType::Claim | TriggerType::Purchases | TriggerType::Draw => 0,
     }
 }
 
@@ -182,8 +183,8 @@ mod tests {
 
     #[test]
     fn budget_counts_ecash_only() {
-        assert_eq!(budget_amount("ecash", 5000), 5000);
-        assert_eq!(budget_amount("discount", 5000), 0);
+        assert_eq!(budget_amount(OfferKind::Ecash, 5000), 5000);
+        assert_eq!(budget_amount(OfferKind::Discount, 5000), 0);
     }
 
     #[test]
@@ -204,11 +205,11 @@ mod tests {
 
     #[test]
     fn earning() {
-        assert_eq!(earned("signup", None, 0, 1), 1);
-        assert_eq!(earned("checkins", Some(2), 5, 3), 2);
-        assert_eq!(earned("checkins", Some(2), 9, 3), 3);
-        assert_eq!(earned("checkins", Some(2), 1, 3), 0);
-        assert_eq!(earned("claim", None, 9, 3), 0);
+        assert_eq!(earned(TriggerType::Signup, None, 0, 1), 1);
+        assert_eq!(earned(TriggerType::Checkins, Some(2), 5, 3), 2);
+        assert_eq!(earned(TriggerType::Checkins, Some(2), 9, 3), 3);
+        assert_eq!(earned(TriggerType::Checkins, Some(2), 1, 3), 0);
+        assert_eq!(earned(TriggerType::Claim, None, 9, 3), 0);
         assert_eq!(entitled_by_count(4, 0, 3), 0);
         assert_eq!(thresholds(2, 3).collect::<Vec<_>>(), vec![2, 4, 6]);
         assert_eq!(next_reward_at(1, &[2, 5]), Some(2));

@@ -5,6 +5,8 @@
 
 use chrono::{Duration, NaiveDateTime};
 
+use crate::types::{CouponStatus, EnrolmentStatus};
+
 /// A redemption can be voided by its merchant for this long after the sale, and only while it
 /// is not on a settlement statement.
 pub const VOID_WINDOW: Duration = Duration::minutes(10);
@@ -32,12 +34,12 @@ pub enum Unredeemable {
 /// Redemption once: a coupon can be redeemed only while it is issued and not expired.
 /// `effective_status` is the coupon's status as users see it (an issued coupon past its
 /// expiry reads `expired`). A voided redemption gives the coupon back (`issued`).
-pub fn redeemable(effective_status: &str) -> Result<(), Unredeemable> {
+pub fn redeemable(effective_status: CouponStatus) -> Result<(), Unredeemable> {
     match effective_status {
-        "redeemed" => Err(Unredeemable::AlreadyRedeemed),
-        "expired" => Err(Unredeemable::Expired),
-        "void" => Err(Unredeemable::Void),
-        _ => Ok(()),
+        CouponStatus::Redeemed => Err(Unredeemable::AlreadyRedeemed),
+        CouponStatus::Expired => Err(Unredeemable::Expired),
+        CouponStatus::Void => Err(Unredeemable::Void),
+        CouponStatus::Issued => Ok(()),
     }
 }
 
@@ -53,11 +55,11 @@ pub enum NotEligible {
 /// A coupon is taken only by shops approved in its campaign and, when the offer names
 /// categories, of one of those categories.
 pub fn merchant_eligible(
-    enrolment_status: Option<&str>,
+    enrolment_status: Option<EnrolmentStatus>,
     category: &str,
     eligible_categories: &[String],
 ) -> Result<(), NotEligible> {
-    if enrolment_status != Some("approved") {
+    if enrolment_status != Some(EnrolmentStatus::Approved) {
         return Err(NotEligible::NotInCampaign);
     }
     if !eligible_categories.is_empty() && !eligible_categories.iter().any(|c| c == category) {
@@ -115,23 +117,35 @@ mod tests {
 
     #[test]
     fn a_coupon_is_redeemed_once() {
-        assert_eq!(redeemable("issued"), Ok(()));
-        assert_eq!(redeemable("redeemed"), Err(Unredeemable::AlreadyRedeemed));
-        assert_eq!(redeemable("expired"), Err(Unredeemable::Expired));
-        assert_eq!(redeemable("void"), Err(Unredeemable::Void));
+        assert_eq!(redeemable(CouponStatus::Issued), Ok(()));
+        assert_eq!(
+            redeemable(CouponStatus::Redeemed),
+            Err(Unredeemable::AlreadyRedeemed)
+        );
+        assert_eq!(
+            redeemable(CouponStatus::Expired),
+            Err(Unredeemable::Expired)
+        );
+        assert_eq!(redeemable(CouponStatus::Void), Err(Unredeemable::Void));
     }
 
     #[test]
     fn only_approved_shops_of_an_eligible_kind_take_a_coupon() {
         let food = vec!["food".to_string()];
-        assert_eq!(merchant_eligible(Some("approved"), "food", &food), Ok(()));
-        assert_eq!(merchant_eligible(Some("approved"), "retail", &[]), Ok(()));
         assert_eq!(
-            merchant_eligible(Some("approved"), "retail", &food),
+            merchant_eligible(Some(EnrolmentStatus::Approved), "food", &food),
+            Ok(())
+        );
+        assert_eq!(
+            merchant_eligible(Some(EnrolmentStatus::Approved), "retail", &[]),
+            Ok(())
+        );
+        assert_eq!(
+            merchant_eligible(Some(EnrolmentStatus::Approved), "retail", &food),
             Err(NotEligible::Category)
         );
         assert_eq!(
-            merchant_eligible(Some("pending"), "food", &food),
+            merchant_eligible(Some(EnrolmentStatus::Pending), "food", &food),
             Err(NotEligible::NotInCampaign)
         );
         assert_eq!(

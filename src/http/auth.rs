@@ -161,7 +161,7 @@ staff_extractor!(
 #[derive(Debug, Clone)]
 pub struct MerchantUser {
     pub user_id: String,
-    pub merchant_id: String,
+    pub merchant_id: crate::types::MerchantId,
     pub owner: bool,
 }
 staff_extractor!(
@@ -172,6 +172,7 @@ staff_extractor!(
             user_id: c.sub,
             merchant_id: c
                 .mid
+                .map(crate::types::MerchantId::from)
                 .ok_or_else(|| AppError::Unauthorized("the token is not valid".into()))?,
             owner: c.mrole.as_deref() != Some("cashier"),
         })
@@ -204,7 +205,7 @@ impl FromRequest for MerchantOwner {
 /// otherwise 401. Known visitors are remembered for a minute, so hot paths pay no extra query.
 pub async fn ensure_visitor(
     state: Option<web::Data<AppState>>,
-    visitor_id: String,
+    visitor_id: crate::types::VisitorId,
 ) -> Result<(), AppError> {
     let state = state.ok_or_else(|| AppError::Internal(anyhow::anyhow!("no app state")))?;
     if state.wallets.known.contains_key(&visitor_id) {
@@ -225,7 +226,7 @@ pub async fn ensure_visitor(
 /// An anonymous visitor with a visitor token.
 #[derive(Debug, Clone)]
 pub struct VisitorAuth {
-    pub visitor_id: String,
+    pub visitor_id: crate::types::VisitorId,
     pub ref_: Option<String>,
 }
 impl FromRequest for VisitorAuth {
@@ -233,7 +234,7 @@ impl FromRequest for VisitorAuth {
     type Future = futures_util::future::LocalBoxFuture<'static, Result<Self, AppError>>;
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let built = role_claims(req, &["visitor"]).map(|c| VisitorAuth {
-            visitor_id: c.sub,
+            visitor_id: c.sub.into(),
             ref_: c.rf,
         });
         let state = req.app_data::<web::Data<AppState>>().cloned();

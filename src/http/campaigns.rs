@@ -9,6 +9,7 @@ use super::state::{created, ok, State};
 use crate::db::audit::Actor;
 use crate::error::AppError;
 use crate::service::campaigns::{self as uc, CampaignBody, OfferBody};
+use crate::types::{CampaignId, CampaignStatus, EnrolmentId, EnrolmentStatus};
 use crate::views::campaigns::{CampaignView, EnrolmentView, OfferView};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -90,8 +91,8 @@ async fn transition(
     state: State,
     who: Official,
     key: String,
-    from: &'static [&'static str],
-    to: &'static str,
+    from: &'static [CampaignStatus],
+    to: CampaignStatus,
 ) -> Result<HttpResponse, AppError> {
     let actor = Actor::official(&who.user_id);
     let qr = state.qr.clone();
@@ -112,7 +113,14 @@ pub async fn publish(
     who: Official,
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    transition(state, who, path.into_inner(), &["draft"], "published").await
+    transition(
+        state,
+        who,
+        path.into_inner(),
+        &[CampaignStatus::Draft],
+        CampaignStatus::Published,
+    )
+    .await
 }
 
 #[utoipa::path(post, path = "/api/v1/campaigns/{id}/end", tag = "campaigns", params(("id" = String, Path, description = "id or slug")),
@@ -126,8 +134,8 @@ pub async fn end(
         state,
         who,
         path.into_inner(),
-        &["published", "draft"],
-        "ended",
+        &[CampaignStatus::Published, CampaignStatus::Draft],
+        CampaignStatus::Ended,
     )
     .await
 }
@@ -182,7 +190,13 @@ pub async fn list_enrolments(
 ) -> Result<HttpResponse, AppError> {
     let q = q.into_inner();
     let out = state
-        .db(move |c| uc::enrolments(c, q.status.as_deref(), q.campaign.as_deref()))
+        .db(move |c| {
+            uc::enrolments(
+                c,
+                q.status.as_deref(),
+                q.campaign.map(CampaignId::from).as_ref(),
+            )
+        })
         .await?;
     Ok(ok(&out))
 }
@@ -209,9 +223,10 @@ async fn decide(
     state: State,
     who: Official,
     id: String,
-    status: &'static str,
+    status: EnrolmentStatus,
     reason: Option<String>,
 ) -> Result<HttpResponse, AppError> {
+    let id = EnrolmentId::from(id);
     let out = state
         .db(move |c| uc::decide(c, &who.user_id, &id, status, reason))
         .await?;
@@ -231,7 +246,7 @@ pub async fn approve(
         state,
         who,
         path.into_inner(),
-        "approved",
+        EnrolmentStatus::Approved,
         body.and_then(|b| b.into_inner().reason),
     )
     .await
@@ -250,7 +265,7 @@ pub async fn reject(
         state,
         who,
         path.into_inner(),
-        "rejected",
+        EnrolmentStatus::Rejected,
         body.and_then(|b| b.into_inner().reason),
     )
     .await

@@ -43,7 +43,8 @@ pub async fn check_in(
 ) -> Result<HttpResponse, AppError> {
     let b = body.into_inner();
     let mut errs = Vec::new();
-    if !["qr", "ar"].contains(&b.method.as_str()) {
+    let method = crate::types::CheckinMethod::parse(&b.method);
+    if method.is_none() {
         errs.push(FieldError {
             field: "method".into(),
             message: "qr or ar".into(),
@@ -92,7 +93,7 @@ pub async fn check_in(
     let req = CheckinRequest {
         visitor_id: who.visitor_id,
         payload: b.payload,
-        method: b.method,
+        method: method.expect("checked"),
         lat: b.lat,
         lng: b.lng,
         scanned_at,
@@ -118,7 +119,16 @@ pub async fn claim(
     let id = path.into_inner();
     let (qr, caches) = (state.qr.clone(), state.caches.clone());
     let out = state
-        .db(move |c| coupons::claim(c, &qr, &caches, &id, &who.visitor_id, who.ref_.as_deref()))
+        .db(move |c| {
+            coupons::claim(
+                c,
+                &qr,
+                &caches,
+                &id.into(),
+                &who.visitor_id,
+                who.ref_.as_deref(),
+            )
+        })
         .await?;
     Ok(created(&out))
 }

@@ -189,12 +189,12 @@ pub async fn preflight(
             let offers = catalog::offers_of(c, &camp.id)?;
             let approved: i64 = enrolments::table
                 .filter(enrolments::campaign_id.eq(&camp.id))
-                .filter(enrolments::status.eq("approved"))
+                .filter(enrolments::status.eq(crate::types::EnrolmentStatus::Approved))
                 .count()
                 .get_result(c)?;
             let pending: i64 = enrolments::table
                 .filter(enrolments::campaign_id.eq(&camp.id))
-                .filter(enrolments::status.eq("pending"))
+                .filter(enrolments::status.eq(crate::types::EnrolmentStatus::Pending))
                 .count()
                 .get_result(c)?;
             let stock: i64 = offers.iter().map(|o| i64::from(o.stock)).sum();

@@ -15,8 +15,8 @@ type Keyed<K> = Arc<RateLimiter<K, DefaultKeyedStateStore<K>, DefaultClock>>;
 #[derive(Clone)]
 pub struct Limits {
     pub enabled: bool,
-    pub checkins: Keyed<String>,
-    pub claims: Keyed<String>,
+    pub checkins: Keyed<crate::types::VisitorId>,
+    pub claims: Keyed<crate::types::VisitorId>,
     pub login_account: Keyed<String>,
     pub login_ip: Keyed<IpAddr>,
     pub signup_ip: Keyed<IpAddr>,

@@ -173,7 +173,7 @@ pub async fn enter_draw(
 ) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
     let out = state
-        .db(move |c| service::draws::enter(c, &id, &who.visitor_id))
+        .db(move |c| service::draws::enter(c, &id.into(), &who.visitor_id))
         .await?;
     Ok(created(&out))
 }
@@ -182,6 +182,8 @@ pub async fn enter_draw(
     responses((status = 200, description = "The draw's commitment, entries and status, and after the draw its seed and winners", body = PublicDraw), (status = 404, description = "not_found")))]
 pub async fn get_draw(state: State, path: web::Path<String>) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
-    let out = state.db(move |c| service::draws::public(c, &id)).await?;
+    let out = state
+        .db(move |c| service::draws::public(c, &id.into()))
+        .await?;
     Ok(ok(&out))
 }

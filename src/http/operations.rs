@@ -64,7 +64,9 @@ pub async fn edit_offer(
     body: web::Json<OfferPatch>,
 ) -> Result<HttpResponse, AppError> {
     let (id, b, actor) = (path.into_inner(), body.into_inner(), actor(&who));
-    let out = state.db(move |c| uc::edit_offer(c, &actor, &id, b)).await?;
+    let out = state
+        .db(move |c| uc::edit_offer(c, &actor, &id.into(), b))
+        .await?;
     Ok(ok(&out))
 }
 
@@ -76,7 +78,7 @@ async fn set_paused(
 ) -> Result<HttpResponse, AppError> {
     let actor = actor(&who);
     let out = state
-        .db(move |c| uc::set_paused(c, &actor, &id, paused))
+        .db(move |c| uc::set_paused(c, &actor, &id.into(), paused))
         .await?;
     Ok(ok(&out))
 }
@@ -113,7 +115,9 @@ pub async fn edit_point(
     body: web::Json<PointPatch>,
 ) -> Result<HttpResponse, AppError> {
     let (id, b, actor) = (path.into_inner(), body.into_inner(), actor(&who));
-    let out = state.db(move |c| uc::edit_point(c, &actor, &id, b)).await?;
+    let out = state
+        .db(move |c| uc::edit_point(c, &actor, &id.into(), b))
+        .await?;
     Ok(ok(&out))
 }
 
@@ -125,7 +129,9 @@ pub async fn retire_point(
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let (id, actor) = (path.into_inner(), actor(&who));
-    let out = state.db(move |c| uc::retire_point(c, &actor, &id)).await?;
+    let out = state
+        .db(move |c| uc::retire_point(c, &actor, &id.into()))
+        .await?;
     Ok(ok(&out))
 }
 
@@ -137,7 +143,7 @@ pub async fn list_devices(
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
-    let out = state.db(move |c| uc::devices(c, &id)).await?;
+    let out = state.db(move |c| uc::devices(c, &id.into())).await?;
     Ok(ok(&out))
 }
 
@@ -153,7 +159,7 @@ pub async fn edit_merchant(
 ) -> Result<HttpResponse, AppError> {
     let (id, b, actor) = (path.into_inner(), body.into_inner(), actor(&who));
     let out = state
-        .db(move |c| uc::edit_merchant(c, &actor, &id, b))
+        .db(move |c| uc::edit_merchant(c, &actor, &id.into(), b))
         .await?;
     Ok(ok(&out))
 }
@@ -167,7 +173,7 @@ async fn set_suspended(
 ) -> Result<HttpResponse, AppError> {
     let actor = actor(&who);
     let out = state
-        .db(move |c| uc::set_suspended(c, &actor, &id, reason, suspend))
+        .db(move |c| uc::set_suspended(c, &actor, &id.into(), reason, suspend))
         .await?;
     Ok(ok(&out))
 }
@@ -208,7 +214,7 @@ pub async fn withdraw_enrolment(
 ) -> Result<HttpResponse, AppError> {
     let (id, r) = (path.into_inner(), reason(body));
     let out = state
-        .db(move |c| uc::withdraw_enrolment(c, &who.user_id, &id, r))
+        .db(move |c| uc::withdraw_enrolment(c, &who.user_id, &id.into(), r))
         .await?;
     Ok(ok(&out))
 }
@@ -227,7 +233,7 @@ pub async fn void_coupon(
     let (id, r) = (path.into_inner(), reason(body));
     let keys = state.qr.clone();
     let out = state
-        .db(move |c| uc::void_coupon(c, &keys, &who.user_id, &id, r))
+        .db(move |c| uc::void_coupon(c, &keys, &who.user_id, &id.into(), r))
         .await?;
     Ok(ok(&out))
 }
@@ -243,7 +249,7 @@ pub async fn ban_visitor(
 ) -> Result<HttpResponse, AppError> {
     let (id, r) = (path.into_inner(), reason(body));
     let out = state
-        .db(move |c| uc::ban_visitor(c, &who.user_id, &id, r))
+        .db(move |c| uc::ban_visitor(c, &who.user_id, &id.into(), r))
         .await?;
     Ok(ok(&out))
 }
@@ -258,7 +264,7 @@ pub async fn unban_visitor(
 ) -> Result<HttpResponse, AppError> {
     let (id, r) = (path.into_inner(), reason(body));
     let out = state
-        .db(move |c| uc::unban_visitor(c, &who.user_id, &id, r))
+        .db(move |c| uc::unban_visitor(c, &who.user_id, &id.into(), r))
         .await?;
     Ok(ok(&out))
 }
@@ -271,6 +277,6 @@ pub async fn get_visitor(
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
-    let out = state.db(move |c| uc::visitor(c, &id)).await?;
+    let out = state.db(move |c| uc::visitor(c, &id.into())).await?;
     Ok(ok(&out))
 }

@@ -57,14 +57,14 @@ pub async fn get(
 ) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
     let qr = state.qr.clone();
-    let out = state.db(move |c| uc::show(c, &qr, &id)).await?;
+    let out = state.db(move |c| uc::show(c, &qr, &id.into())).await?;
     Ok(ok(&out))
 }
 
 /// What a printed QR carries (a static point's payload).
 async fn printable(state: &State, id: String) -> Result<(Point, String), AppError> {
     let qr = state.qr.clone();
-    state.db(move |c| uc::printable(c, &qr, &id)).await
+    state.db(move |c| uc::printable(c, &qr, &id.into())).await
 }
 
 #[utoipa::path(get, path = "/api/v1/points/{id}/qr.svg", tag = "points", params(("id" = String, Path)), responses((status = 200, description = "SVG")))]
@@ -101,12 +101,12 @@ pub async fn poster(
 ) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
     let qr = state.qr.clone();
-    let (p, pl, camp, short) = state.db(move |c| uc::poster(c, &qr, &id)).await?;
+    let (p, pl, camp, short) = state.db(move |c| uc::poster(c, &qr, &id.into())).await?;
     let short = crate::domain::short_code::display(&short);
     let cn = Names::from_json(&camp.name);
     let pn = Names::from_json(&p.name);
     let svg = crate::views::qr::svg(&pl)?;
-    let (zh_hint, pt_hint, en_hint) = if p.kind == "ar" {
+    let (zh_hint, pt_hint, en_hint) = if p.kind == crate::types::PointKind::Ar {
         (
             "用手機掃描此AR標記打卡，或輸入下方代碼",
             "Digitalize este marcador AR para registar a visita, ou escreva o código abaixo",
@@ -129,7 +129,7 @@ p {{ margin: 1mm 0; font-size: 9pt; }} .short-code strong {{ font: bold 16pt mon
 <p class="short-code">代碼 · Código · Code <strong>{short}</strong></p>
 <h1>{p_zh}</h1><h2>{p_pt} · {p_en}</h2><p>{zh_hint}</p><p>{pt_hint}</p><p>{en_hint}</p></body></html>"#,
         title = esc(&pn.zh_hant),
-        kind = esc(&p.kind),
+        kind = esc(p.kind.as_str()),
         c_zh = esc(&cn.zh_hant),
         c_pt = esc(&cn.pt),
         c_en = esc(&cn.en),
@@ -169,7 +169,9 @@ pub async fn code(
             ));
         }
     }
-    let p = state.db(move |c| catalog::find_point(c, &id)).await?;
+    let p = state
+        .db(move |c| catalog::find_point(c, &id.into()))
+        .await?;
     let uid = Uuid::parse_str(&p.id).map_err(|e| AppError::Internal(e.into()))?;
     if !p.rotating {
         return Ok(ok(
@@ -209,7 +211,7 @@ pub async fn device_setup(
     let expires = now() + Duration::minutes(30);
     let pid = id.clone();
     state
-        .db(move |c| uc::setup_device(c, &who.user_id, &pid, &hash, expires))
+        .db(move |c| uc::setup_device(c, &who.user_id, &pid.into(), &hash, expires))
         .await?;
     Ok(created(
         &json!({"setup_code": code, "point_id": id, "expires_at": to_rfc3339(expires)}),

@@ -220,7 +220,10 @@ pub async fn list_csv(
                 ]
             })
             .collect();
-        let kept: Vec<_> = rows.iter().filter(|(r, _, _)| r.status == "done").collect();
+        let kept: Vec<_> = rows
+            .iter()
+            .filter(|(r, _, _)| r.status == crate::types::RedemptionStatus::Done)
+            .collect();
         lines.push(vec![
             "Total".into(),
             format!("{} redemptions", kept.len()),

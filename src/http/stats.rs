@@ -70,7 +70,7 @@ pub async fn campaign_page(
         .read_db(move |c| {
             let cid = catalog::find_campaign(c, &key)?.id;
             let kept = caches.clone();
-            caches.page(c, (cid.clone(), r.from, r.to), move |c| {
+            caches.page(c, (cid.to_string(), r.from, r.to), move |c| {
                 let f = kept.count_facts(c, &cid, r)?;
                 let mut v = stats::campaign(c, &f, &cid, r)?;
                 let p = crate::db::purchases::figures(c, &cid, &r)?;
@@ -185,7 +185,7 @@ pub async fn campaign_csv(
         let (header, rows) = if t == StatsTable::Sources {
             let (caches, cid) = (state.caches.clone(), n(&s["campaign_id"]));
             let g = state
-                .db(move |c| crate::service::sources::grouped(c, &caches, &cid, r))
+                .db(move |c| crate::service::sources::grouped(c, &caches, &cid.into(), r))
                 .await?;
             super::sources::sheet(&g)
         } else {
@@ -281,7 +281,7 @@ pub async fn campaign_csv(
     let (caches, cid) = (state.caches.clone(), n(&s["campaign_id"]));
     let g = state
         .read_db(move |c| {
-            let g = crate::service::sources::grouped(c, &caches, &cid, r)?;
+            let g = crate::service::sources::grouped(c, &caches, &cid.into(), r)?;
             serde_json::to_value(g).map_err(|e| AppError::Internal(e.into()))
         })
         .await?;

@@ -6,10 +6,11 @@ use serde::Deserialize;
 
 use super::auth::{self, VisitorAuth};
 use super::state::{created, ok, State};
-use crate::db::{catalog, models::Visitor};
+use crate::db::models::Visitor;
 use crate::domain::time::{now, to_rfc3339};
 use crate::error::AppError;
 use crate::service::{self};
+use crate::types::VisitorId;
 use crate::views::visitors::SignedUp;
 
 pub use super::limits::Limits;
@@ -69,7 +70,7 @@ pub async fn sign_up(
     let ref_ = super::input::traffic_ref("ref", body.ref_)?;
     let t = now();
     let v = Visitor {
-        id: catalog::new_id(),
+        id: VisitorId::generate(),
         locale,
         ref_,
         device_hash: Some(super::client_addr::address_hash(&state, &req)),
@@ -127,7 +128,7 @@ pub async fn coupon_qr(
     let id = path.into_inner();
     let qr = state.qr.clone();
     let payload = state
-        .db(move |c| service::coupons::qr_payload(c, &qr, &id, &who.visitor_id))
+        .db(move |c| service::coupons::qr_payload(c, &qr, &id.into(), &who.visitor_id))
         .await?;
     let svg = crate::views::qr::svg(&payload)?;
     Ok(HttpResponse::Ok().content_type("image/svg+xml").body(svg))

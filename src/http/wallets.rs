@@ -31,7 +31,7 @@ pub struct Wallets {
     pub(crate) per_visitor: Keyed,
     pub(crate) confirms: Keyed,
     /// Visitors known to exist (remembered for a minute).
-    pub(crate) known: Cache<String, ()>,
+    pub(crate) known: Cache<crate::types::VisitorId, ()>,
 }
 
 impl Wallets {

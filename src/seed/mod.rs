@@ -30,6 +30,7 @@ use crate::db::DbConn;
 use crate::domain::time::{macau_day, now};
 use crate::domain::{codes, money, short_code};
 use crate::error::AppError;
+use crate::types::{CheckinId, CouponId, CouponStatus, OfferKind, TriggerType};
 
 /// Rows written so far, per table.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -377,7 +378,7 @@ impl<'c> Factory<'c> {
         diesel::insert_into(campaigns::table)
             .values(c)
             .execute(self.conn)?;
-        self.budgets.insert(c.id.clone(), Budget::default());
+        self.budgets.insert(c.id.to_string(), Budget::default());
         Ok(())
     }
 
@@ -423,7 +424,7 @@ impl<'c> Factory<'c> {
             crate::insert_rows!(&mut *self.conn, merchants::table, c)?;
         }
         for m in merchants {
-            self.categories.insert(m.id.clone(), m.category.clone());
+            self.categories.insert(m.id.to_string(), m.category.clone());
         }
         Ok(())
     }
@@ -457,13 +458,13 @@ impl<'c> Factory<'c> {
             crate::insert_rows!(&mut *self.conn, offers::table, c)?;
         }
         for o in rows {
-            if o.trigger_type == "checkins" {
+            if o.trigger_type == TriggerType::Checkins {
                 self.checkin_offers
-                    .entry(o.campaign_id.clone())
+                    .entry(o.campaign_id.to_string())
                     .or_default()
-                    .push(o.id.clone());
+                    .push(o.id.to_string());
             }
-            self.offers.insert(o.id.clone(), o);
+            self.offers.insert(o.id.to_string(), o);
         }
         Ok(())
     }
@@ -520,7 +521,7 @@ impl<'c> Factory<'c> {
         };
         let offer_ids = self
             .checkin_offers
-            .get(&first.campaign_id)
+            .get(first.campaign_id.as_str())
             .cloned()
             .unwrap_or_default();
         let mut distinct: HashSet<String> = HashSet::new();
@@ -528,7 +529,7 @@ impl<'c> Factory<'c> {
         let mut earned = Vec::new();
         for (k, mut row) in rows.into_iter().enumerate() {
             row.first_visit = k == 0;
-            distinct.insert(row.point_id.clone());
+            distinct.insert(row.point_id.to_string());
             for oid in &offer_ids {
                 let o = &self.offers[oid];
                 if o.requires_verified || o.valid_until <= row.received_at {
@@ -545,7 +546,7 @@ impl<'c> Factory<'c> {
                     earned.push(Earned {
                         offer_id: oid.clone(),
                         seq: *h as i32,
-                        checkin_id: row.id.clone(),
+                        checkin_id: row.id.to_string(),
                         at: row.received_at,
                     });
                 }
@@ -581,17 +582,17 @@ impl<'c> Factory<'c> {
         if o.issued >= o.stock
             || o.requires_verified
             || o.valid_until <= at
-            || (o.trigger_type == "claim" && o.opens_at.is_some_and(|t| at < t))
+            || (o.trigger_type == TriggerType::Claim && o.opens_at.is_some_and(|t| at < t))
         {
             return Ok(None);
         }
-        let face = if o.kind == "ecash" {
+        let face = if o.kind == OfferKind::Ecash {
             o.face_value_avos
         } else {
             0
         };
         let day = macau_day(at);
-        let budget = self.budgets.entry(o.campaign_id.clone()).or_default();
+        let budget = self.budgets.entry(o.campaign_id.to_string()).or_default();
         if face > 0 {
             let today = budget.days.get(&day).copied().unwrap_or(0);
             if budget.cap.is_some_and(|c| budget.committed + face > c)
@@ -609,17 +610,17 @@ impl<'c> Factory<'c> {
         let id = self.id();
         let code = self.coupon_code();
         let mut coupon = Coupon {
-            id: id.clone(),
+            id: CouponId::from(&id),
             code: code.clone(),
             offer_id: o.id.clone(),
             campaign_id: o.campaign_id.clone(),
             visitor_id: visitor_id.into(),
             seq,
-            status: "issued".into(),
+            status: CouponStatus::Issued,
             issued_at: at,
             expires_at,
             day,
-            checkin_id,
+            checkin_id: checkin_id.map(CheckinId::from),
             ref_,
         };
         self.ledger_row(
@@ -691,7 +692,7 @@ impl<'c> Factory<'c> {
                 ecash,
                 r_at,
             );
-            coupon.status = "redeemed".into();
+            coupon.status = CouponStatus::Redeemed;
         } else if expires_at <= self.now {
             // What the expiry sweep writes once the coupon's time is up.
             self.ledger_row(
@@ -705,7 +706,7 @@ impl<'c> Factory<'c> {
                 face,
                 expires_at,
             );
-            coupon.status = "expired".into();
+            coupon.status = CouponStatus::Expired;
         }
         let status = match coupon.status.as_str() {
             "redeemed" => "redeemed",
@@ -873,7 +874,7 @@ impl<'c> Factory<'c> {
         let offers: Vec<(String, i32)> = self
             .offers
             .values()
-            .map(|o| (o.id.clone(), o.issued))
+            .map(|o| (o.id.to_string(), o.issued))
             .collect();
         let budgets = std::mem::take(&mut self.budgets);
         self.conn.transaction(|c| -> Result<(), AppError> {

@@ -15,6 +15,7 @@ use crate::domain::catalog::CATEGORIES;
 use crate::domain::names::Names;
 use crate::domain::time::now;
 use crate::error::{AppError, Code, FieldError};
+use crate::types::{EnrolmentStatus, MerchantId};
 use crate::views;
 
 use super::merchants::check_login;
@@ -239,7 +240,7 @@ pub fn parse_import(body: &[u8], taken: &HashSet<String>) -> (Vec<ImportRow>, Ve
         rows.push(ImportRow {
             row,
             merchant: Merchant {
-                id: new_id(),
+                id: MerchantId::generate(),
                 name: names.to_json(),
                 category,
                 address,
@@ -398,8 +399,8 @@ pub fn decide_enrolments(
 ) -> Result<Vec<Value>, AppError> {
     too_many(ids)?;
     let status = match decision {
-        "approve" => "approved",
-        "reject" => "rejected",
+        "approve" => EnrolmentStatus::Approved,
+        "reject" => EnrolmentStatus::Rejected,
         _ => return Err(AppError::field("decision", "approve or reject")),
     };
     if reason.as_ref().is_some_and(|r| r.chars().count() > 1000) {
@@ -408,7 +409,7 @@ pub fn decide_enrolments(
     Ok(ids
         .iter()
         .map(|id| {
-            let r = super::campaigns::decide_one(conn, user_id, id, status, reason.clone())
+            let r = super::campaigns::decide_one(conn, user_id, &id.into(), status, reason.clone())
                 .map(|e| json!({"id": id, "status": e.status}));
             outcome(id, r)
         })

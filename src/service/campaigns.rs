@@ -7,13 +7,17 @@ use serde_json::{json, Value};
 
 use crate::db::audit::Actor;
 use crate::db::models::*;
+use crate::db::DbConn;
 use crate::db::{budget, catalog, draws, images, operations, purchases, short_codes, write_tx};
-use crate::db::{catalog::new_id, DbConn};
 use crate::domain::catalog as rules;
 use crate::domain::names::Names;
 use crate::domain::payload::KeyRing;
 use crate::domain::time::{now, parse_rfc3339};
 use crate::error::{AppError, Code, FieldError};
+use crate::types::{
+    CampaignId, CampaignStatus, EnrolmentId, EnrolmentStatus, MerchantId, OfferId, OfferKind,
+    PointId, TriggerType,
+};
 use crate::views;
 use crate::views::budget::BudgetView;
 
@@ -154,16 +158,16 @@ fn campaign_from(body: CampaignBody, base: Option<&Campaign>) -> Result<Campaign
     }
     let t = now();
     Ok(Campaign {
-        id: base.map(|b| b.id.clone()).unwrap_or_else(new_id),
+        id: base
+            .map(|b| b.id.clone())
+            .unwrap_or_else(CampaignId::generate),
         slug,
         name: name.expect("checked").to_json(),
         district,
         description,
         starts_at: starts.expect("checked"),
         ends_at: ends.expect("checked"),
-        status: base
-            .map(|b| b.status.clone())
-            .unwrap_or_else(|| "draft".into()),
+        status: base.map(|b| b.status).unwrap_or(CampaignStatus::Draft),
         created_at: base.map(|b| b.created_at).unwrap_or(t),
         updated_at: t,
     })
@@ -179,7 +183,7 @@ pub fn campaign_ended() -> AppError {
 
 /// Refuses changes to a campaign that has ended.
 pub fn ensure_running(c: &Campaign) -> Result<(), AppError> {
-    if rules::has_ended(&c.status, c.ends_at, now()) {
+    if rules::has_ended(c.status, c.ends_at, now()) {
         return Err(campaign_ended());
     }
     Ok(())
@@ -188,7 +192,7 @@ pub fn ensure_running(c: &Campaign) -> Result<(), AppError> {
 /// Published campaigns (officials also see drafts), with their budget figures and covers.
 pub fn list(conn: &mut DbConn, official: bool) -> Result<Vec<Value>, AppError> {
     let rows = catalog::list_campaigns(conn, official)?;
-    let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
+    let ids: Vec<String> = rows.iter().map(|r| r.id.to_string()).collect();
     let budgets = budget::figures(conn, &ids)?;
     let covers = images::etags(conn, "campaign")?;
     let mut out: Vec<Value> = rows
@@ -196,7 +200,7 @@ pub fn list(conn: &mut DbConn, official: bool) -> Result<Vec<Value>, AppError> {
         .map(|c| {
             let mut v = views::campaign(c);
             v["budget"] = views::value(BudgetView::from(
-                budgets.get(&c.id).unwrap_or(&Default::default()),
+                budgets.get(c.id.as_str()).unwrap_or(&Default::default()),
             ));
             v
         })
@@ -239,14 +243,14 @@ pub fn create(conn: &mut DbConn, actor: &Actor, body: CampaignBody) -> Result<Va
 /// officials, who also see the points' printable payloads and short codes).
 pub fn show(conn: &mut DbConn, qr: &KeyRing, key: &str, official: bool) -> Result<Value, AppError> {
     let camp = catalog::find_campaign(conn, key)?;
-    if camp.status == "draft" && !official {
+    if camp.status == CampaignStatus::Draft && !official {
         return Err(AppError::NotFound(format!("no campaign '{key}'")));
     }
     let points = catalog::points_of(conn, &camp.id)?;
     let offers = catalog::offers_of(conn, &camp.id)?;
     let merchants = catalog::participants(conn, &camp.id)?;
     let shorts = if official {
-        let ids: Vec<String> = points.iter().map(|p| p.id.clone()).collect();
+        let ids: Vec<PointId> = points.iter().map(|p| p.id.clone()).collect();
         short_codes::of_points(conn, &ids)?
     } else {
         Default::default()
@@ -271,13 +275,13 @@ pub fn show(conn: &mut DbConn, qr: &KeyRing, key: &str, official: bool) -> Resul
                 views::point(p, payload),
                 short.map(String::as_str),
             );
-            pv["retired"] = json!(retired.contains(&p.id));
+            pv["retired"] = json!(retired.contains(p.id.as_str()));
             pv
         })
         .collect::<Vec<_>>());
     v["offers"] = json!(offers
         .iter()
-        .map(|o| views::campaigns::offer_with_paused(o, paused.contains(&o.id)))
+        .map(|o| views::campaigns::offer_with_paused(o, paused.contains(o.id.as_str())))
         .collect::<Vec<_>>());
     let extras = draws::offer_extras(
         conn,
@@ -299,14 +303,14 @@ pub fn edit(
     actor: &Actor,
     key: &str,
     body: CampaignBody,
-) -> Result<String, AppError> {
+) -> Result<CampaignId, AppError> {
     budgets_of(&body)?;
     write_tx(conn, |conn| {
         let before = catalog::find_campaign(conn, key)?;
         let t = now();
         ensure_running(&before)?;
         let (budget_avos, daily) = (body.budget_avos, body.daily_budget_avos);
-        if before.status == "published" {
+        if before.status == CampaignStatus::Published {
             // Once published: names, description, budgets, and a later end; the slug,
             // district and start only while a draft.
             let starts_changed = body
@@ -365,9 +369,9 @@ pub fn transition(
     conn: &mut DbConn,
     actor: &Actor,
     key: &str,
-    from: &[&str],
-    to: &str,
-) -> Result<String, AppError> {
+    from: &[CampaignStatus],
+    to: CampaignStatus,
+) -> Result<CampaignId, AppError> {
     write_tx(conn, |conn| {
         let c = catalog::find_campaign(conn, key)?;
         if c.status == to {
@@ -382,7 +386,7 @@ pub fn transition(
         super::audit_change(
             conn,
             actor,
-            to,
+            to.as_str(),
             "campaign",
             &c.id,
             Some(&json!({"status": c.status})),
@@ -449,15 +453,16 @@ fn offer_from(b: OfferBody, campaign: &Campaign) -> Result<Offer, AppError> {
         })
     };
     let name = b.name.map(|n| n.trimmed());
-    if !["ecash", "discount"].contains(&b.kind.as_str()) {
+    let kind = OfferKind::parse(&b.kind);
+    if kind.is_none() {
         err("kind", "ecash or discount");
     }
     let face = b.face_value_avos.unwrap_or(0);
     let pct = b.percent_off.unwrap_or(0);
-    if b.kind == "ecash" && !(1..=100_000_000).contains(&face) {
+    if kind == Some(OfferKind::Ecash) && !(1..=100_000_000).contains(&face) {
         err("face_value_avos", "required for ecash, 1 to 100,000,000");
     }
-    if b.kind == "discount" && !(1..=100).contains(&pct) {
+    if kind == Some(OfferKind::Discount) && !(1..=100).contains(&pct) {
         err("percent_off", "required for discount, 1 to 100");
     }
     let min_spend = b.min_spend_avos.unwrap_or(0);
@@ -488,26 +493,27 @@ fn offer_from(b: OfferBody, campaign: &Campaign) -> Result<Offer, AppError> {
     };
     let mut opens_at = None;
     let mut count = None;
-    match b.trigger.type_.as_str() {
-        "signup" => {}
-        "checkins" => match b.trigger.count {
+    let trigger = TriggerType::parse(&b.trigger.type_);
+    match trigger {
+        Some(TriggerType::Signup) => {}
+        Some(TriggerType::Checkins) => match b.trigger.count {
             Some(n) if (1..=1000).contains(&n) => count = Some(n),
             _ => err(
                 "trigger.count",
                 "required for checkins: 1 to 1000 distinct points",
             ),
         },
-        "claim" => match b.trigger.opens_at.as_deref().map(parse_rfc3339) {
+        Some(TriggerType::Claim) => match b.trigger.opens_at.as_deref().map(parse_rfc3339) {
             Some(Some(t)) => opens_at = Some(t),
             None => opens_at = Some(campaign.starts_at),
             Some(None) => err("trigger.opens_at", "RFC 3339 with offset"),
         },
-        "purchases" => match b.trigger.count {
+        Some(TriggerType::Purchases) => match b.trigger.count {
             Some(n) if (1..=1000).contains(&n) => count = Some(n),
             _ => err("trigger.count", "required for purchases: 1 to 1000 stamps"),
         },
-        "draw" => {}
-        _ => err("trigger.type", "signup, checkins, claim, purchases or draw"),
+        Some(TriggerType::Draw) => {}
+        None => err("trigger.type", "signup, checkins, claim, purchases or draw"),
     }
     let cats = b.eligible_categories.unwrap_or_default();
     if cats.iter().any(|c| c.trim().is_empty() || c.len() > 40) || cats.len() > 20 {
@@ -520,12 +526,15 @@ fn offer_from(b: OfferBody, campaign: &Campaign) -> Result<Offer, AppError> {
     if !errs.is_empty() {
         return Err(AppError::Validation(errs));
     }
-    let requires_verified = b.requires_verified.unwrap_or(b.kind == "ecash");
+    let (Some(kind), Some(trigger_type)) = (kind, trigger) else {
+        unreachable!("an unknown kind or trigger is a validation error above")
+    };
+    let requires_verified = b.requires_verified.unwrap_or(kind == OfferKind::Ecash);
     Ok(Offer {
-        id: new_id(),
+        id: OfferId::generate(),
         campaign_id: campaign.id.clone(),
         name: name.expect("checked").to_json(),
-        kind: b.kind,
+        kind,
         face_value_avos: face,
         min_spend_avos: min_spend,
         percent_off: pct,
@@ -535,7 +544,7 @@ fn offer_from(b: OfferBody, campaign: &Campaign) -> Result<Offer, AppError> {
         per_visitor_limit: limit as i32,
         valid_days: days as i32,
         valid_until,
-        trigger_type: b.trigger.type_,
+        trigger_type,
         trigger_count: count,
         opens_at,
         eligible_categories: serde_json::to_string(&cats).expect("strings serialise"),
@@ -557,8 +566,8 @@ impl TriggerExtras {
             min_spend_avos: None,
             draw: None,
         };
-        match t.type_.as_str() {
-            "purchases" => {
+        match TriggerType::parse(&t.type_) {
+            Some(TriggerType::Purchases) => {
                 let m = t.min_spend_avos.unwrap_or(0);
                 if !(0..=100_000_000).contains(&m) {
                     errs.push(FieldError {
@@ -568,7 +577,7 @@ impl TriggerExtras {
                 }
                 out.min_spend_avos = Some(m);
             }
-            "draw" => {
+            Some(TriggerType::Draw) => {
                 let close = t.entries_close_at.as_deref().and_then(parse_rfc3339);
                 let at = t.draw_at.as_deref().and_then(parse_rfc3339);
                 if close.is_none() {
@@ -641,7 +650,7 @@ pub fn create_offer(
 ) -> Result<Value, AppError> {
     let o = write_tx(conn, |conn| {
         let camp = catalog::find_campaign(conn, key)?;
-        if camp.status == "ended" {
+        if camp.status == CampaignStatus::Ended {
             return Err(AppError::rule(
                 Code::InvalidState,
                 "The campaign has ended.",
@@ -676,22 +685,22 @@ pub fn create_offer(
 pub fn apply(
     conn: &mut DbConn,
     user_id: &str,
-    merchant_id: &str,
+    merchant_id: &MerchantId,
     key: &str,
 ) -> Result<Value, AppError> {
     write_tx(conn, |conn| {
         let camp = catalog::find_campaign(conn, key)?;
-        if camp.status == "ended" {
+        if camp.status == CampaignStatus::Ended {
             return Err(AppError::rule(
                 Code::InvalidState,
                 "The campaign has ended.",
             ));
         }
         let e = Enrolment {
-            id: new_id(),
+            id: EnrolmentId::generate(),
             campaign_id: camp.id,
-            merchant_id: merchant_id.to_string(),
-            status: "pending".into(),
+            merchant_id: merchant_id.clone(),
+            status: EnrolmentStatus::Pending,
             submitted_at: now(),
             decided_at: None,
             decided_by: None,
@@ -717,8 +726,14 @@ pub fn apply(
 pub fn enrolments(
     conn: &mut DbConn,
     status: Option<&str>,
-    campaign: Option<&str>,
+    campaign: Option<&CampaignId>,
 ) -> Result<Vec<Value>, AppError> {
+    // A status no enrolment can have matches none.
+    let status = match status.map(EnrolmentStatus::parse) {
+        Some(None) => return Ok(Vec::new()),
+        Some(s) => s,
+        None => None,
+    };
     let rows = catalog::list_enrolments(conn, status, campaign, None)?;
     let mut out: Vec<_> = rows
         .iter()
@@ -740,8 +755,8 @@ pub fn enrolments_of(conn: &mut DbConn, key: &str) -> Result<Vec<Value>, AppErro
 pub fn decide(
     conn: &mut DbConn,
     user_id: &str,
-    id: &str,
-    status: &str,
+    id: &EnrolmentId,
+    status: EnrolmentStatus,
     reason: Option<String>,
 ) -> Result<Value, AppError> {
     if reason.as_ref().is_some_and(|r| r.chars().count() > 1000) {
@@ -757,8 +772,8 @@ pub fn decide(
 pub fn decide_one(
     conn: &mut DbConn,
     user_id: &str,
-    id: &str,
-    status: &str,
+    id: &EnrolmentId,
+    status: EnrolmentStatus,
     reason: Option<String>,
 ) -> Result<Enrolment, AppError> {
     write_tx(conn, |conn| {
@@ -776,7 +791,7 @@ pub fn decide_one(
         super::audit_change(
             conn,
             &Actor::official(user_id),
-            status,
+            status.as_str(),
             "enrolment",
             id,
             Some(&views::enrolment(&before, None)),

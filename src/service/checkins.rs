@@ -5,7 +5,6 @@
 use chrono::NaiveDateTime;
 
 use crate::db::cache::Caches;
-use crate::db::catalog::new_id;
 use crate::db::checkins::{self, Refused};
 use crate::db::models::{Checkin, Coupon, Offer, Point};
 use crate::db::{coupons, operations, short_codes, visitors, write_tx, DbConn};
@@ -14,13 +13,14 @@ use crate::domain::issuance;
 use crate::domain::payload::{KeyRing, Payload, PayloadError};
 use crate::domain::time::{macau_day, now};
 use crate::error::{AppError, Code};
+use crate::types::{CampaignStatus, CheckinId, CheckinMethod, PointId, TriggerType, VisitorId};
 use crate::views::checkins::{CheckedIn, Checkin as CheckinView, CheckinStamps};
 use crate::views::coupons::Coupon as CouponView;
 
 pub struct CheckinRequest {
-    pub visitor_id: String,
+    pub visitor_id: VisitorId,
     pub payload: String,
-    pub method: String,
+    pub method: CheckinMethod,
     pub lat: Option<f64>,
     pub lng: Option<f64>,
     pub scanned_at: Option<NaiveDateTime>,
@@ -58,7 +58,9 @@ impl Outcome {
 fn thresholds(offers: &[Offer]) -> Vec<i64> {
     offers
         .iter()
-        .filter(|o| o.trigger_type == "checkins" && issuance::in_stock(o.issued, o.stock))
+        .filter(|o| {
+            o.trigger_type == TriggerType::Checkins && issuance::in_stock(o.issued, o.stock)
+        })
         .flat_map(|o| issuance::thresholds(o.trigger_count.unwrap_or(1), o.per_visitor_limit))
         .collect()
 }
@@ -76,7 +78,7 @@ fn refuse(
             visitor_id: &req.visitor_id,
             point,
             reason: r.code(),
-            method: &req.method,
+            method: req.method,
             lat: req.lat,
             lng: req.lng,
         },
@@ -88,7 +90,7 @@ fn refuse(
 fn replay(
     conn: &mut DbConn,
     caches: &Caches,
-    visitor_id: &str,
+    visitor_id: &VisitorId,
     nonce: &str,
 ) -> Result<Option<Outcome>, AppError> {
     let Some(c) = checkins::by_nonce(conn, visitor_id, nonce)? else {
@@ -151,18 +153,21 @@ pub fn check_in(
         }
     }
     let (point_id, counter) = match verified {
-        Ok(Payload::StaticPoint { point_id }) => (point_id.to_string(), None),
-        Ok(Payload::RotatingPoint { point_id, counter }) => (point_id.to_string(), Some(counter)),
+        Ok(Payload::StaticPoint { point_id }) => (PointId::from(point_id.to_string()), None),
+        Ok(Payload::RotatingPoint { point_id, counter }) => {
+            (PointId::from(point_id.to_string()), Some(counter))
+        }
         Ok(Payload::DevicePoint {
             point_id,
             device_id,
             counter,
         }) => {
             // A display's own code counts only while that display is active at that point.
-            if !operations::device_valid(conn, &device_id.to_string(), &point_id.to_string())? {
+            let point_id = PointId::from(point_id.to_string());
+            if !operations::device_valid(conn, &device_id.to_string(), &point_id)? {
                 return refuse(conn, &req, None, Refusal::InvalidPayload);
             }
-            (point_id.to_string(), Some(counter))
+            (point_id, Some(counter))
         }
         Ok(Payload::Coupon { .. }) | Err(PayloadError::Invalid) | Err(PayloadError::Expired) => {
             return refuse(conn, &req, None, Refusal::InvalidPayload);
@@ -177,10 +182,10 @@ pub fn check_in(
     }
     let mut req = req;
     match checkin::scan_method(
-        &point.kind,
+        point.kind,
         point.rotating,
         typed_point.is_some(),
-        &req.method,
+        req.method,
     ) {
         Ok(m) => req.method = m,
         Err(r) => return refuse(conn, &req, Some(point), r),
@@ -195,7 +200,7 @@ pub fn check_in(
         rotate_seconds: point.rotate_seconds,
     };
     let window = CampaignWindow {
-        published: campaign.status == "published",
+        published: campaign.status == CampaignStatus::Published,
         starts_at: campaign.starts_at,
         ends_at: campaign.ends_at,
     };
@@ -214,11 +219,11 @@ pub fn check_in(
         Err(r) => return refuse(conn, &req, Some(point), r),
     };
     let row = Checkin {
-        id: new_id(),
+        id: CheckinId::generate(),
         visitor_id: req.visitor_id.clone(),
         point_id: point.id.clone(),
         campaign_id: point.campaign_id.clone(),
-        method: req.method.clone(),
+        method: req.method,
         day: macau_day(scanned_at),
         scanned_at,
         received_at,
@@ -234,13 +239,12 @@ pub fn check_in(
         let mut row = row.clone();
         row.first_visit = earlier.is_empty();
         checkins::insert(conn, &row)?;
-        let mut distinct: std::collections::HashSet<&str> =
-            earlier.iter().map(String::as_str).collect();
+        let mut distinct: std::collections::HashSet<&PointId> = earlier.iter().collect();
         distinct.insert(&row.point_id);
         let count = distinct.len() as i64;
         let verified = offers
             .iter()
-            .any(|o| o.requires_verified && o.trigger_type == "checkins")
+            .any(|o| o.requires_verified && o.trigger_type == TriggerType::Checkins)
             && visitors::is_verified(conn, &row.visitor_id)?;
         let coupons = coupons::issue_earned(
             conn,
@@ -280,7 +284,7 @@ pub fn check_in(
 }
 
 /// The visitor's check-ins, latest first (`GET /me/checkins`).
-pub fn of_visitor(conn: &mut DbConn, visitor_id: &str) -> Result<Vec<CheckinView>, AppError> {
+pub fn of_visitor(conn: &mut DbConn, visitor_id: &VisitorId) -> Result<Vec<CheckinView>, AppError> {
     Ok(checkins::of_visitor(conn, visitor_id)?
         .iter()
         .map(CheckinView::of)

@@ -6,6 +6,7 @@ use crate::domain::issuance::{self, NotIssued};
 use crate::domain::payload::KeyRing;
 use crate::domain::time::{now, to_rfc3339};
 use crate::error::{AppError, Code};
+use crate::types::{CampaignStatus, CouponId, CouponStatus, OfferId, TriggerType, VisitorId};
 use crate::views::coupons::{Coupon, Spent};
 
 /// First come, first served: claims a coupon of a `claim` offer (`POST /offers/{id}/claim`).
@@ -13,8 +14,8 @@ pub fn claim(
     conn: &mut DbConn,
     keys: &KeyRing,
     caches: &Caches,
-    offer_id: &str,
-    visitor_id: &str,
+    offer_id: &OfferId,
+    visitor_id: &VisitorId,
     visitor_ref: Option<&str>,
 ) -> Result<Coupon, AppError> {
     let t = now();
@@ -22,13 +23,16 @@ pub fn claim(
     let (offer, campaign) = found
         .as_deref()
         .ok_or_else(|| AppError::NotFound("no such offer".into()))?;
-    if offer.trigger_type != "claim" {
+    if offer.trigger_type != TriggerType::Claim {
         return Err(AppError::rule(
             Code::NotOpen,
             "This offer is earned, not claimed.",
         ));
     }
-    if campaign.status != "published" || t < campaign.starts_at || t >= campaign.ends_at {
+    if campaign.status != CampaignStatus::Published
+        || t < campaign.starts_at
+        || t >= campaign.ends_at
+    {
         return Err(AppError::rule(
             Code::CampaignNotActive,
             "This campaign is not running at the moment.",
@@ -97,13 +101,13 @@ pub fn claim(
 pub fn wallet(
     conn: &mut DbConn,
     keys: &KeyRing,
-    visitor_id: &str,
+    visitor_id: &VisitorId,
 ) -> Result<Vec<Coupon>, AppError> {
     let rows = coupons::of_visitor(conn, visitor_id)?;
     let ids: Vec<String> = rows
         .iter()
-        .filter(|(c, _)| c.status == "redeemed")
-        .map(|(c, _)| c.id.clone())
+        .filter(|(c, _)| c.status == CouponStatus::Redeemed)
+        .map(|(c, _)| c.id.to_string())
         .collect();
     let spent = walk::spent(conn, &ids)?;
     let t = now();
@@ -111,7 +115,7 @@ pub fn wallet(
         .iter()
         .map(|(c, o)| {
             let mut v = Coupon::of(c, Some(o), keys.coupon(&c.code), t);
-            v.redemption = spent.get(&c.id).map(Spent::of);
+            v.redemption = spent.get(c.id.as_str()).map(Spent::of);
             v
         })
         .collect())
@@ -121,11 +125,11 @@ pub fn wallet(
 pub fn qr_payload(
     conn: &mut DbConn,
     keys: &KeyRing,
-    coupon_id: &str,
-    visitor_id: &str,
+    coupon_id: &CouponId,
+    visitor_id: &VisitorId,
 ) -> Result<String, AppError> {
     let coupon = coupons::find(conn, coupon_id)?;
-    if coupon.visitor_id != visitor_id {
+    if coupon.visitor_id != *visitor_id {
         return Err(AppError::NotFound("no such coupon".into()));
     }
     Ok(keys.coupon(&coupon.code))

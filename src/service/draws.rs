@@ -10,25 +10,33 @@ use crate::domain::draw;
 use crate::domain::payload::KeyRing;
 use crate::domain::time::{now, to_rfc3339};
 use crate::error::{AppError, Code};
+use crate::types::{CampaignStatus, CouponId, OfferId, TriggerType, VisitorId};
 use crate::views::coupons::{Coupon, OfferBrief};
 use crate::views::draws::{Entries, Entry as EntryView, PublicDraw, ALGORITHM};
 
 /// Whom "once per person" counts: the visitor's wallet (a verified person has one wallet: a
 /// new device joins it, and its entries move with it).
-fn person_of(visitor_id: &str) -> String {
+fn person_of(visitor_id: &VisitorId) -> String {
     visitor_id.to_string()
 }
 
 /// Enters a visitor in an offer's draw, once per person (`POST /offers/{id}/entries`).
-pub fn enter(conn: &mut DbConn, offer_id: &str, visitor_id: &str) -> Result<EntryView, AppError> {
+pub fn enter(
+    conn: &mut DbConn,
+    offer_id: &OfferId,
+    visitor_id: &VisitorId,
+) -> Result<EntryView, AppError> {
     let t = now();
     let offer = catalog::find_offer(conn, offer_id)
         .map_err(|_| AppError::NotFound("no such offer".into()))?;
-    if offer.trigger_type != "draw" {
+    if offer.trigger_type != TriggerType::Draw {
         return Err(AppError::rule(Code::NotOpen, "This offer is not a draw."));
     }
     let campaign = catalog::find_campaign(conn, &offer.campaign_id)?;
-    if campaign.status != "published" || t < campaign.starts_at || t >= campaign.ends_at {
+    if campaign.status != CampaignStatus::Published
+        || t < campaign.starts_at
+        || t >= campaign.ends_at
+    {
         return Err(AppError::rule(
             Code::CampaignNotActive,
             "This campaign is not running at the moment.",
@@ -81,7 +89,7 @@ pub fn enter(conn: &mut DbConn, offer_id: &str, visitor_id: &str) -> Result<Entr
 
 /// What anyone may check (`GET /offers/{id}/draw`). A due draw is run first (lazily, in case
 /// no background job has yet).
-pub fn public(conn: &mut DbConn, offer_id: &str) -> Result<PublicDraw, AppError> {
+pub fn public(conn: &mut DbConn, offer_id: &OfferId) -> Result<PublicDraw, AppError> {
     let mut d = draws::find(conn, offer_id)?.ok_or_else(draws::not_a_draw)?;
     if d.status == "open" && d.draw_at <= now() {
         draws::run(conn, offer_id)?;
@@ -126,10 +134,10 @@ pub fn public(conn: &mut DbConn, offer_id: &str) -> Result<PublicDraw, AppError>
 pub fn of_visitor(
     conn: &mut DbConn,
     keys: &KeyRing,
-    visitor_id: &str,
+    visitor_id: &VisitorId,
 ) -> Result<Vec<EntryView>, AppError> {
     for id in draws::due_of_visitor(conn, visitor_id, now())? {
-        draws::run(conn, &id)?;
+        draws::run(conn, &OfferId::from(id))?;
     }
     let rows = draws::entries_of_visitor(conn, visitor_id)?;
     let t = now();
@@ -137,7 +145,7 @@ pub fn of_visitor(
     for (e, d, o) in rows {
         let mut v = EntryView::of(&e, &d);
         if let Some(cid) = &e.coupon_id {
-            let c = coupons::find(conn, cid)?;
+            let c = coupons::find(conn, &CouponId::from(cid))?;
             v.coupon = Some(Coupon::of(&c, Some(&o), keys.coupon(&c.code), t));
         }
         v.offer = Some(OfferBrief::of(&o));

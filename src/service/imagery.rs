@@ -11,9 +11,9 @@ use crate::error::AppError;
 /// The id of the picture's owner (`campaign`: by id or slug; otherwise a merchant).
 fn owner(conn: &mut DbConn, owner_kind: &str, key: &str) -> Result<String, AppError> {
     Ok(if owner_kind == "campaign" {
-        catalog::find_campaign(conn, key)?.id
+        catalog::find_campaign(conn, key)?.id.into_string()
     } else {
-        catalog::find_merchant(conn, key)?.id
+        catalog::find_merchant(conn, &key.into())?.id.into_string()
     })
 }
 

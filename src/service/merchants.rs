@@ -12,6 +12,7 @@ use crate::domain::catalog::CATEGORIES;
 use crate::domain::names::Names;
 use crate::domain::time::{now, to_rfc3339};
 use crate::error::{AppError, Code, FieldError};
+use crate::types::{EnrolmentStatus, MerchantId};
 use crate::views;
 
 /// What an official sends to create a merchant with its owner's login.
@@ -98,7 +99,7 @@ pub fn check_merchant(b: MerchantBody) -> Result<CheckedMerchant, AppError> {
     }
     let t = now();
     let m = Merchant {
-        id: new_id(),
+        id: MerchantId::generate(),
         name: name.expect("checked").to_json(),
         category: b.category,
         address: b.address.trim().into(),
@@ -155,12 +156,12 @@ pub fn list(conn: &mut DbConn) -> Result<Vec<Value>, AppError> {
     let suspended = operations::suspensions(conn)?;
     Ok(rows
         .iter()
-        .map(|m| views::merchants::with_suspension(m, suspended.get(&m.id)))
+        .map(|m| views::merchants::with_suspension(m, suspended.get(m.id.as_str())))
         .collect())
 }
 
 /// A merchant user's own shop, its enrolments and today's totals.
-pub fn me(conn: &mut DbConn, merchant_id: &str, owner: bool) -> Result<Value, AppError> {
+pub fn me(conn: &mut DbConn, merchant_id: &MerchantId, owner: bool) -> Result<Value, AppError> {
     let m = catalog::find_merchant(conn, merchant_id)?;
     let enrolments = catalog::list_enrolments(conn, None, None, Some(merchant_id))?;
     let today = redemptions::today_totals(conn, merchant_id)?;
@@ -173,7 +174,7 @@ pub fn me(conn: &mut DbConn, merchant_id: &str, owner: bool) -> Result<Value, Ap
 }
 
 /// The logins of a merchant.
-pub fn users(conn: &mut DbConn, merchant_id: &str) -> Result<Vec<Value>, AppError> {
+pub fn users(conn: &mut DbConn, merchant_id: &MerchantId) -> Result<Vec<Value>, AppError> {
     Ok(catalog::users_of_merchant(conn, merchant_id)?
         .iter()
         .map(|u| json!({"id": u.id, "username": u.username, "role": u.merchant_role, "active": u.active, "created_at": to_rfc3339(u.created_at)}))
@@ -205,7 +206,7 @@ pub fn check_cashier(b: &CashierBody) -> Result<(), AppError> {
 pub fn add_cashier(
     conn: &mut DbConn,
     owner_user_id: &str,
-    merchant_id: &str,
+    merchant_id: &MerchantId,
     username: String,
     password_hash: String,
 ) -> Result<Value, AppError> {
@@ -237,7 +238,7 @@ pub fn add_cashier(
 pub fn disable_cashier(
     conn: &mut DbConn,
     owner_user_id: &str,
-    merchant_id: &str,
+    merchant_id: &MerchantId,
     id: &str,
 ) -> Result<Value, AppError> {
     if !catalog::set_user_active(conn, id, merchant_id, false)? {
@@ -274,7 +275,7 @@ pub struct SurveyBody {
 pub fn survey(
     conn: &mut DbConn,
     user_id: &str,
-    merchant_id: &str,
+    merchant_id: &MerchantId,
     key: &str,
     b: SurveyBody,
 ) -> Result<(Value, bool), AppError> {
@@ -291,7 +292,7 @@ pub fn survey(
             "The campaign's report has closed; answers can no longer change.",
         ));
     }
-    if catalog::enrolment_status(conn, &camp.id, merchant_id)?.as_deref() != Some("approved") {
+    if catalog::enrolment_status(conn, &camp.id, merchant_id)? != Some(EnrolmentStatus::Approved) {
         return Err(AppError::rule(
             Code::MerchantNotEligible,
             "Only participating merchants answer this survey.",

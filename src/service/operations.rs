@@ -13,6 +13,9 @@ use crate::domain::names::Names;
 use crate::domain::payload::KeyRing;
 use crate::domain::time::{now, parse_rfc3339, to_rfc3339};
 use crate::error::{AppError, Code, FieldError};
+use crate::types::{
+    CouponId, CouponStatus, EnrolmentId, EnrolmentStatus, MerchantId, OfferId, PointId, VisitorId,
+};
 use crate::views;
 use crate::views::campaigns::{offer_with_paused, point_with_retirement};
 use crate::views::merchants::with_suspension;
@@ -90,7 +93,7 @@ pub struct OfferPatch {
 pub fn edit_offer(
     conn: &mut DbConn,
     actor: &Actor,
-    id: &str,
+    id: &OfferId,
     b: OfferPatch,
 ) -> Result<Value, AppError> {
     let mut errs = Vec::new();
@@ -145,7 +148,7 @@ pub fn edit_offer(
 pub fn set_paused(
     conn: &mut DbConn,
     actor: &Actor,
-    id: &str,
+    id: &OfferId,
     paused: bool,
 ) -> Result<Value, AppError> {
     write_tx(conn, |c| {
@@ -187,7 +190,7 @@ pub struct PointPatch {
 pub fn edit_point(
     conn: &mut DbConn,
     actor: &Actor,
-    id: &str,
+    id: &PointId,
     b: PointPatch,
 ) -> Result<Value, AppError> {
     write_tx(conn, |c| {
@@ -241,7 +244,7 @@ pub fn edit_point(
 }
 
 /// Retires a point for good: check-ins there answer `point_retired`.
-pub fn retire_point(conn: &mut DbConn, actor: &Actor, id: &str) -> Result<Value, AppError> {
+pub fn retire_point(conn: &mut DbConn, actor: &Actor, id: &PointId) -> Result<Value, AppError> {
     write_tx(conn, |c| {
         let p = catalog::find_point(c, id)?;
         let (r, _) = switch(
@@ -262,7 +265,7 @@ pub fn retire_point(conn: &mut DbConn, actor: &Actor, id: &str) -> Result<Value,
 /// The display devices of a rotating point.
 pub fn devices(
     conn: &mut DbConn,
-    id: &str,
+    id: &PointId,
 ) -> Result<Vec<views::operations::DeviceView>, AppError> {
     catalog::find_point(conn, id)?;
     Ok(ops::devices_of(conn, id)?
@@ -292,7 +295,7 @@ pub struct MerchantPatch {
 pub fn edit_merchant(
     conn: &mut DbConn,
     actor: &Actor,
-    id: &str,
+    id: &MerchantId,
     b: MerchantPatch,
 ) -> Result<Value, AppError> {
     write_tx(conn, |c| {
@@ -350,7 +353,7 @@ pub fn edit_merchant(
 pub fn set_suspended(
     conn: &mut DbConn,
     actor: &Actor,
-    id: &str,
+    id: &MerchantId,
     reason: Option<String>,
     suspend: bool,
 ) -> Result<Value, AppError> {
@@ -386,13 +389,13 @@ pub fn set_suspended(
 pub fn withdraw_enrolment(
     conn: &mut DbConn,
     user_id: &str,
-    id: &str,
+    id: &EnrolmentId,
     reason: Option<String>,
 ) -> Result<Value, AppError> {
     let reason = reason_of(reason, true)?.unwrap_or_default();
     write_tx(conn, |c| {
         let before = catalog::find_enrolment(c, id)?;
-        if before.status == "withdrawn" {
+        if before.status == EnrolmentStatus::Withdrawn {
             return Ok(views::enrolment(&before, None));
         }
         if !ops::withdraw_enrolment(c, id, user_id, &reason, now())? {
@@ -426,13 +429,13 @@ pub fn void_coupon(
     conn: &mut DbConn,
     keys: &KeyRing,
     user_id: &str,
-    id: &str,
+    id: &CouponId,
     reason: Option<String>,
 ) -> Result<Value, AppError> {
     let reason = reason_of(reason, true)?.unwrap_or_default();
     let (coupon, offer) = write_tx(conn, |c| {
         let (coupon, offer) = ops::coupon_with_offer(c, id)?;
-        if coupon.status == "void" {
+        if coupon.status == CouponStatus::Void {
             return Ok((coupon, offer));
         }
         if !ops::void_coupon(c, &coupon, &offer, Some(user_id), &reason, now())? {
@@ -463,7 +466,7 @@ pub fn void_coupon(
 pub fn ban_visitor(
     conn: &mut DbConn,
     user_id: &str,
-    id: &str,
+    id: &VisitorId,
     reason: Option<String>,
 ) -> Result<Value, AppError> {
     let reason = reason_of(reason, true)?.unwrap_or_default();
@@ -494,7 +497,7 @@ pub fn ban_visitor(
 pub fn unban_visitor(
     conn: &mut DbConn,
     user_id: &str,
-    id: &str,
+    id: &VisitorId,
     reason: Option<String>,
 ) -> Result<Value, AppError> {
     let reason = reason_of(reason, false)?;
@@ -515,7 +518,7 @@ pub fn unban_visitor(
 }
 
 /// A visitor's ban state and coupons, so an official can void one from a fraud signal.
-pub fn visitor(conn: &mut DbConn, id: &str) -> Result<Value, AppError> {
+pub fn visitor(conn: &mut DbConn, id: &VisitorId) -> Result<Value, AppError> {
     let b = ops::visitor_ban(conn, id)?;
     let coupons = coupons::of_visitor(conn, id)?;
     let t = now();

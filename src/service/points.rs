@@ -7,13 +7,14 @@ use serde_json::Value;
 use uuid::Uuid;
 
 use crate::db::audit::Actor;
-use crate::db::catalog::{self, new_id};
+use crate::db::catalog;
 use crate::db::models::{Campaign, Point};
 use crate::db::{devices, short_codes, write_tx, DbConn};
 use crate::domain::names::Names;
 use crate::domain::payload::KeyRing;
 use crate::domain::time::now;
 use crate::error::{AppError, Code, FieldError};
+use crate::types::{CampaignId, PointId, PointKind};
 use crate::views;
 
 /// What an official sends to add a check-in point to a campaign.
@@ -41,7 +42,7 @@ fn location_by_default() -> bool {
     true
 }
 
-fn point_from(b: PointBody, campaign_id: &str) -> Result<Point, AppError> {
+fn point_from(b: PointBody, campaign_id: &CampaignId) -> Result<Point, AppError> {
     let mut errs: Vec<FieldError> = Vec::new();
     let mut err = |f: &str, m: &str| {
         errs.push(FieldError {
@@ -49,7 +50,8 @@ fn point_from(b: PointBody, campaign_id: &str) -> Result<Point, AppError> {
             message: m.into(),
         })
     };
-    if !["qr", "ar"].contains(&b.kind.as_str()) {
+    let kind = PointKind::parse(&b.kind);
+    if kind.is_none() {
         err("kind", "qr or ar");
     }
     if !crate::domain::geo::valid_coordinates(b.lat, b.lng) {
@@ -72,10 +74,10 @@ fn point_from(b: PointBody, campaign_id: &str) -> Result<Point, AppError> {
         return Err(AppError::Validation(errs));
     }
     Ok(Point {
-        id: new_id(),
+        id: PointId::generate(),
         campaign_id: campaign_id.into(),
         name: name.expect("checked").to_json(),
-        kind: b.kind,
+        kind: kind.expect("checked"),
         lat: b.lat,
         lng: b.lng,
         radius_m: radius as i32,
@@ -128,7 +130,7 @@ pub fn create(
 }
 
 /// A point with its payload and short code (static points only).
-pub fn show(conn: &mut DbConn, qr: &KeyRing, id: &str) -> Result<Value, AppError> {
+pub fn show(conn: &mut DbConn, qr: &KeyRing, id: &PointId) -> Result<Value, AppError> {
     let p = catalog::find_point(conn, id)?;
     let short = short_codes::of_point(conn, &p.id)?;
     Ok(views::campaigns::with_short_code(
@@ -139,7 +141,11 @@ pub fn show(conn: &mut DbConn, qr: &KeyRing, id: &str) -> Result<Value, AppError
 
 /// What a printed QR carries: a static point and its payload; a rotating point has nothing
 /// printable (its code lives on the display).
-pub fn printable(conn: &mut DbConn, qr: &KeyRing, id: &str) -> Result<(Point, String), AppError> {
+pub fn printable(
+    conn: &mut DbConn,
+    qr: &KeyRing,
+    id: &PointId,
+) -> Result<(Point, String), AppError> {
     let p = catalog::find_point(conn, id)?;
     match static_payload(qr, &p) {
         Some(pl) => Ok((p, pl)),
@@ -155,7 +161,7 @@ pub fn printable(conn: &mut DbConn, qr: &KeyRing, id: &str) -> Result<(Point, St
 pub fn poster(
     conn: &mut DbConn,
     qr: &KeyRing,
-    id: &str,
+    id: &PointId,
 ) -> Result<(Point, String, Campaign, String), AppError> {
     let (p, pl) = printable(conn, qr, id)?;
     let camp = catalog::find_campaign(conn, &p.campaign_id)?;
@@ -167,7 +173,7 @@ pub fn poster(
 pub fn setup_device(
     conn: &mut DbConn,
     actor_id: &str,
-    id: &str,
+    id: &PointId,
     code_hash: &str,
     expires: NaiveDateTime,
 ) -> Result<(), AppError> {

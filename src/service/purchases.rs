@@ -12,6 +12,7 @@ use crate::domain::names::Names;
 use crate::domain::payload::KeyRing;
 use crate::domain::time::{macau_day, now};
 use crate::error::{AppError, Code};
+use crate::types::{CampaignId, MerchantId, VisitorId};
 use crate::views::coupons::{Coupon, OfferBrief};
 use crate::views::purchases::{
     CampaignBrief, CardOffer, CardStamp, Purchase, PurchaseRecorded, PurchaseStamps, StampCard,
@@ -19,7 +20,7 @@ use crate::views::purchases::{
 };
 
 pub struct PurchaseRequest {
-    pub merchant_id: String,
+    pub merchant_id: MerchantId,
     pub user_id: String,
     pub visitor: String,
     pub spend_avos: i64,
@@ -27,7 +28,7 @@ pub struct PurchaseRequest {
     pub campaign: Option<String>,
 }
 
-fn request_hash(r: &PurchaseRequest, visitor_id: &str) -> String {
+fn request_hash(r: &PurchaseRequest, visitor_id: &VisitorId) -> String {
     let mut h = Sha256::new();
     h.update(format!(
         "purchase|{visitor_id}|{}|{}",
@@ -41,7 +42,7 @@ fn request_hash(r: &PurchaseRequest, visitor_id: &str) -> String {
 /// the same key is refused.
 fn stored(
     conn: &mut DbConn,
-    merchant_id: &str,
+    merchant_id: &MerchantId,
     key: &str,
     hash: &str,
 ) -> Result<Option<(u16, Value)>, AppError> {
@@ -60,9 +61,9 @@ fn stored(
 }
 
 /// The visitor a scanned wallet card names.
-pub fn card_visitor(keys: &KeyRing, text: &str) -> Result<String, AppError> {
+pub fn card_visitor(keys: &KeyRing, text: &str) -> Result<VisitorId, AppError> {
     keys.verify_visitor_card(text)
-        .map(|u| u.to_string())
+        .map(|u| VisitorId::from(u.to_string()))
         .ok_or_else(|| AppError::rule(Code::InvalidCard, "This is not a visitor's wallet card."))
 }
 
@@ -145,11 +146,14 @@ pub fn record(
 
 /// A visitor's stamp cards (`GET /me/stamps`): per campaign with stamps or `purchases`
 /// offers, the stamps and each offer's progress.
-pub fn cards(conn: &mut DbConn, visitor_id: &str) -> Result<Vec<StampCard>, AppError> {
+pub fn cards(conn: &mut DbConn, visitor_id: &VisitorId) -> Result<Vec<StampCard>, AppError> {
     let t = now();
     let stamps = purchases::stamps_of(conn, visitor_id)?;
     let offers = purchases::open_offers(conn, t)?;
-    let mut ids: Vec<String> = stamps.iter().map(|s| s.campaign_id.clone()).collect();
+    let mut ids: Vec<CampaignId> = stamps
+        .iter()
+        .map(|s| CampaignId::from(&s.campaign_id))
+        .collect();
     ids.extend(offers.iter().map(|(o, _)| o.campaign_id.clone()));
     ids.sort();
     ids.dedup();
@@ -179,7 +183,7 @@ pub fn cards(conn: &mut DbConn, visitor_id: &str) -> Result<Vec<StampCard>, AppE
                     every: o.trigger_count.unwrap_or(1),
                     min_spend_avos: min,
                     stamps: mine.iter().filter(|s| s.spend_avos >= min).count() as i64,
-                    coupons: held.get(&o.id).copied().unwrap_or(0),
+                    coupons: held.get(o.id.as_str()).copied().unwrap_or(0),
                     per_visitor_limit: o.per_visitor_limit,
                 }
             })
@@ -213,7 +217,7 @@ pub fn cards(conn: &mut DbConn, visitor_id: &str) -> Result<Vec<StampCard>, AppE
 pub fn till_preview(
     conn: &mut DbConn,
     keys: &KeyRing,
-    merchant_id: &str,
+    merchant_id: &MerchantId,
     card: &str,
 ) -> Result<TillPreview, AppError> {
     let visitor_id = card_visitor(keys, card)?;
@@ -231,7 +235,7 @@ pub fn till_preview(
 /// A merchant's latest purchases (`GET /merchant/purchases`).
 pub fn of_merchant(
     conn: &mut DbConn,
-    merchant_id: &str,
+    merchant_id: &MerchantId,
     limit: i64,
 ) -> Result<Vec<Purchase>, AppError> {
     Ok(purchases::list_for_merchant(conn, merchant_id, limit)?

@@ -17,7 +17,7 @@ use crate::domain::payload::{KeyRing, Payload};
 use crate::domain::redemption::{self, NotEligible, Unredeemable, Unvoidable};
 use crate::domain::time::{macau_day, now, to_rfc3339};
 use crate::error::{AppError, Code};
-use crate::types::{LedgerKind, MerchantId, RedemptionId, RedemptionStatus, UserId};
+use crate::types::{CouponStatus, LedgerKind, MerchantId, RedemptionId, RedemptionStatus, UserId};
 use crate::views;
 use crate::views::redemptions::{
     DayTotal, History, HistoryItem, Preview, Redeemed, Stamps, Voided,
@@ -144,7 +144,7 @@ fn quote(
     let shop = caches.shop(conn, merchant_id, &coupon.campaign_id)?;
     let (merchant, enrolled) = &*shop;
     let cats = offer.categories();
-    match redemption::merchant_eligible(enrolled.as_deref(), &merchant.category, &cats) {
+    match redemption::merchant_eligible(*enrolled, &merchant.category, &cats) {
         Ok(()) => {}
         Err(NotEligible::NotInCampaign) => {
             return Err(AppError::rule(
@@ -291,7 +291,7 @@ pub fn redeem(
             t,
         )?;
         let mut c = coupon.clone();
-        c.status = "redeemed".into();
+        c.status = CouponStatus::Redeemed;
         let body = Redeemed {
             redemption: views::redemptions::Redemption::from(&redemption),
             discount_avos: redemption.discount_avos,

@@ -11,7 +11,7 @@ use crate::domain::four_eyes::{self, Step};
 use crate::domain::merchant_no::short_no;
 use crate::domain::time::now;
 use crate::error::{AppError, Code};
-use crate::types::{CampaignId, LedgerKind, SettlementId, SettlementStatus, UserId};
+use crate::types::{CampaignId, LedgerKind, MerchantId, SettlementId, SettlementStatus, UserId};
 use crate::views::settlements::{Line, Statement, StatementWithLines};
 
 /// Adds the merchant's short number and address to each statement (officials' lists).
@@ -211,7 +211,10 @@ pub fn list(conn: &mut DbConn, campaign: Option<&str>) -> Result<Vec<Statement>,
 }
 
 /// A merchant's own statements, newest first.
-pub fn of_merchant(conn: &mut DbConn, merchant_id: &str) -> Result<Vec<Statement>, AppError> {
+pub fn of_merchant(
+    conn: &mut DbConn,
+    merchant_id: &MerchantId,
+) -> Result<Vec<Statement>, AppError> {
     Ok(rows::list(conn, None, Some(merchant_id))?
         .iter()
         .map(|(s, n)| Statement::new(s, Some(n)))

@@ -19,7 +19,7 @@ pub fn of_campaign(conn: &mut DbConn, key: &str, r: Range) -> Result<Signals, Ap
         audit_names::user_names(conn, &ids)?
     };
     Ok(Signals {
-        campaign_id: camp.id,
+        campaign_id: camp.id.to_string(),
         from: r.from.to_string(),
         to: r.to.to_string(),
         signals: found

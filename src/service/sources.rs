@@ -11,6 +11,7 @@ use crate::db::cache::Caches;
 use crate::db::stats::Range;
 use crate::db::{catalog, sources, DbConn};
 use crate::error::{AppError, FieldError};
+use crate::types::CampaignId;
 use crate::views::sources::{CampaignRef, Figures, Grouped, SourceView, SourceWithFigures};
 
 /// What an official sends to register a promotion source.
@@ -80,7 +81,7 @@ pub fn create(
 pub fn grouped(
     conn: &mut DbConn,
     caches: &Caches,
-    campaign_id: &str,
+    campaign_id: &CampaignId,
     r: Range,
 ) -> Result<Grouped, AppError> {
     let sources = sources::of_campaign(conn, campaign_id)?;
@@ -122,7 +123,7 @@ pub fn of_campaign(conn: &mut DbConn, caches: &Caches, key: &str) -> Result<Grou
     let camp = catalog::find_campaign(conn, key)?;
     let mut g = grouped(conn, caches, &camp.id, Range::all())?;
     g.campaign = Some(CampaignRef {
-        id: camp.id,
+        id: camp.id.into_string(),
         slug: camp.slug,
     });
     Ok(g)

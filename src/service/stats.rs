@@ -23,7 +23,7 @@ pub fn open_data(
     official: bool,
 ) -> Result<OpenData, AppError> {
     let camp = catalog::find_campaign(c, key)?;
-    if camp.status == "draft" && !official {
+    if camp.status == crate::types::CampaignStatus::Draft && !official {
         return Err(AppError::NotFound(format!("no campaign '{key}'")));
     }
     let f = caches.facts(c, &camp.id, r)?;
@@ -32,7 +32,7 @@ pub fn open_data(
     let names = |n: &str| crate::domain::names::Names::from_json(n);
     Ok(OpenData {
         campaign: OpenCampaign {
-            id: camp.id.clone(),
+            id: camp.id.to_string(),
             slug: camp.slug.clone(),
             name: names(&camp.name),
             district: camp.district.clone(),
@@ -69,13 +69,13 @@ pub fn open_data(
                 kind: p.kind.to_string(),
                 lat: p.lat,
                 lng: p.lng,
-                checkins: suppressed(f.points.get(&p.id).copied().unwrap_or(0)),
+                checkins: suppressed(f.points.get(p.id.as_str()).copied().unwrap_or(0)),
             })
             .collect(),
         offers: offers
             .iter()
             .map(|o| {
-                let v = f.offers.get(&o.id).copied().unwrap_or_default();
+                let v = f.offers.get(o.id.as_str()).copied().unwrap_or_default();
                 OpenOffer {
                     name: names(&o.name),
                     kind: o.kind.to_string(),

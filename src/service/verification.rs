@@ -9,13 +9,14 @@ use crate::db::verification::{self as store, AddressKey, Confirmed};
 use crate::db::{catalog, checkins, coupons, purchases, visitors, write_tx, DbConn};
 use crate::domain::time::to_rfc3339;
 use crate::error::AppError;
+use crate::types::{TriggerType, VisitorId};
 use crate::views::verification::{VerificationStatus, VerifiedAddress};
 
 /// Whether the visitor verified, its addresses' hints, and the channels that can send codes
 /// (`GET /visitors/verification`).
 pub fn status(
     conn: &mut DbConn,
-    visitor_id: &str,
+    visitor_id: &VisitorId,
     channels: Vec<String>,
 ) -> Result<VerificationStatus, AppError> {
     let rows = store::addresses_of(conn, visitor_id)?;
@@ -37,7 +38,7 @@ pub fn status(
 /// another confirmation of the same address won the race, so it then joins that wallet.
 pub fn confirm(
     conn: &mut DbConn,
-    visitor_id: &str,
+    visitor_id: &VisitorId,
     addr: &AddressKey,
     typed_hash: Option<&str>,
     t: NaiveDateTime,
@@ -58,7 +59,7 @@ pub fn confirm(
 
 fn confirm_once(
     conn: &mut DbConn,
-    visitor_id: &str,
+    visitor_id: &VisitorId,
     addr: &AddressKey,
     typed_hash: Option<&str>,
     t: NaiveDateTime,
@@ -80,8 +81,8 @@ fn confirm_once(
     }
     store::code_used(conn, &addr.hash, visitor_id)?;
     visitors::lock(conn, visitor_id)?;
-    let (wallet, joined) = match store::owner(conn, &addr.hash)? {
-        Some(w) if w == visitor_id => (w, false),
+    let (wallet, joined) = match store::owner(conn, &addr.hash)?.map(VisitorId::from) {
+        Some(w) if w == *visitor_id => (w, false),
         Some(w) => {
             if !visitors::is_verified(conn, visitor_id)? {
                 store::join(conn, visitor_id, &w)?;
@@ -91,7 +92,7 @@ fn confirm_once(
         }
         None => {
             store::bind(conn, addr, visitor_id, t)?;
-            (visitor_id.to_string(), false)
+            (visitor_id.clone(), false)
         }
     };
     let visitor_ref = visitors::traffic_ref(conn, &wallet)?;
@@ -116,7 +117,7 @@ fn constant_eq(a: &str, b: &str) -> bool {
 /// purchase offers that need a verified visitor), in every running campaign, if stock remains.
 fn issue_held_back(
     conn: &mut DbConn,
-    wallet: &str,
+    wallet: &VisitorId,
     visitor_ref: Option<&str>,
     t: NaiveDateTime,
 ) -> Result<Vec<(Coupon, Offer)>, AppError> {
@@ -124,7 +125,8 @@ fn issue_held_back(
     for c in visitors::running_campaigns(conn, t)? {
         let offers = catalog::offers_of(conn, &c)?;
         if !offers.iter().any(|o| {
-            o.requires_verified && ["signup", "checkins"].contains(&o.trigger_type.as_str())
+            o.requires_verified
+                && matches!(o.trigger_type, TriggerType::Signup | TriggerType::Checkins)
         }) {
             continue;
         }

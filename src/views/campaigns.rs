@@ -30,15 +30,14 @@ pub struct CampaignView {
 impl From<&Campaign> for CampaignView {
     fn from(c: &Campaign) -> Self {
         CampaignView {
-            id: c.id.clone(),
+            id: c.id.to_string(),
             slug: c.slug.clone(),
             name: Names::from_json(&c.name),
             district: c.district.clone(),
             description: c.description.clone(),
             starts_at: to_rfc3339(c.starts_at),
             ends_at: to_rfc3339(c.ends_at),
-            status: crate::types::CampaignStatus::parse(&c.status)
-                .unwrap_or(crate::types::CampaignStatus::Draft),
+            status: c.status,
             created_at: to_rfc3339(c.created_at),
             updated_at: to_rfc3339(c.updated_at),
         }
@@ -70,10 +69,10 @@ pub struct PointView {
 impl PointView {
     pub fn new(p: &Point, payload: Option<String>) -> Self {
         PointView {
-            id: p.id.clone(),
-            campaign_id: p.campaign_id.clone(),
+            id: p.id.to_string(),
+            campaign_id: p.campaign_id.to_string(),
             name: Names::from_json(&p.name),
-            kind: p.kind.clone(),
+            kind: p.kind.to_string(),
             lat: p.lat,
             lng: p.lng,
             radius_m: p.radius_m,
@@ -128,10 +127,10 @@ pub struct OfferView {
 impl From<&Offer> for OfferView {
     fn from(o: &Offer) -> Self {
         OfferView {
-            id: o.id.clone(),
-            campaign_id: o.campaign_id.clone(),
+            id: o.id.to_string(),
+            campaign_id: o.campaign_id.to_string(),
             name: Names::from_json(&o.name),
-            kind: o.kind.clone(),
+            kind: o.kind.to_string(),
             face_value_avos: o.face_value_avos,
             min_spend_avos: o.min_spend_avos,
             percent_off: o.percent_off,
@@ -143,7 +142,7 @@ impl From<&Offer> for OfferView {
             valid_days: o.valid_days,
             valid_until: to_rfc3339(o.valid_until),
             trigger: TriggerView {
-                type_: o.trigger_type.clone(),
+                type_: o.trigger_type.to_string(),
                 count: o.trigger_count,
                 opens_at: o.opens_at.map(to_rfc3339),
             },
@@ -173,10 +172,10 @@ pub struct EnrolmentView {
 impl EnrolmentView {
     pub fn new(e: &Enrolment, merchant_name: Option<&str>) -> Self {
         EnrolmentView {
-            id: e.id.clone(),
-            campaign_id: e.campaign_id.clone(),
-            merchant_id: e.merchant_id.clone(),
-            status: e.status.clone(),
+            id: e.id.to_string(),
+            campaign_id: e.campaign_id.to_string(),
+            merchant_id: e.merchant_id.to_string(),
+            status: e.status.to_string(),
             submitted_at: to_rfc3339(e.submitted_at),
             decided_at: opt_rfc3339(e.decided_at),
             reason: e.reason.clone(),

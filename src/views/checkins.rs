@@ -27,7 +27,7 @@ impl Checkin {
             id: c.id.as_str().into(),
             point_id: c.point_id.as_str().into(),
             campaign_id: c.campaign_id.as_str().into(),
-            method: c.method.clone(),
+            method: c.method.to_string(),
             day: c.day.to_string(),
             scanned_at: to_rfc3339(c.scanned_at),
             received_at: to_rfc3339(c.received_at),

@@ -26,7 +26,7 @@ impl OfferBrief {
     pub fn of(o: &Offer) -> OfferBrief {
         OfferBrief {
             name: Names::from_json(&o.name),
-            kind: o.kind.clone(),
+            kind: o.kind.to_string(),
             face_value_avos: o.face_value_avos,
             min_spend_avos: o.min_spend_avos,
             percent_off: o.percent_off,

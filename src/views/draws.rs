@@ -124,20 +124,20 @@ impl From<&DrawRow> for OfferDraw {
 }
 
 /// The ids of the offers (of a JSON list of offers) whose trigger is `draw` or `purchases`.
-pub fn offers_with_extras(offers: &Value) -> Vec<String> {
+pub fn offers_with_extras(offers: &Value) -> Vec<OfferId> {
     offers
         .as_array()
         .into_iter()
         .flatten()
         .filter(|o| matches!(o["trigger"]["type"].as_str(), Some("draw" | "purchases")))
-        .filter_map(|o| o["id"].as_str().map(str::to_string))
+        .filter_map(|o| o["id"].as_str().map(OfferId::from))
         .collect()
 }
 
 /// Adds the new triggers' settings to a JSON list of offers: a draw's `entries_close_at` and
 /// `draw_at` to its trigger and the draw itself as `draw`; a minimum spend to the trigger as
 /// `min_spend_avos`, with the stamps counting towards it as `stamps` (officials).
-pub fn add_extras(offers: &mut Value, extras: &HashMap<String, OfferExtras>) {
+pub fn add_extras(offers: &mut Value, extras: &HashMap<OfferId, OfferExtras>) {
     for o in offers.as_array_mut().into_iter().flatten() {
         let Some(x) = o["id"].as_str().and_then(|id| extras.get(id)) else {
             continue;

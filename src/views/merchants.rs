@@ -26,7 +26,7 @@ pub struct MerchantView {
 impl From<&Merchant> for MerchantView {
     fn from(m: &Merchant) -> Self {
         MerchantView {
-            id: m.id.clone(),
+            id: m.id.to_string(),
             name: Names::from_json(&m.name),
             category: m.category.clone(),
             address: m.address.clone(),

@@ -825,11 +825,11 @@ fn legacy_rows_are_chained(backend: Backend) {
     // New rows chain after them, and the seal cannot be redone.
     bairro::db::ledger::append(
         &mut conn,
-        "c1",
+        &"c1".into(),
         "expire",
         bairro::db::ledger::Refs {
-            offer: Some("o1"),
-            coupon: Some("k2"),
+            offer: Some(&"o1".into()),
+            coupon: Some(&"k2".into()),
             ..Default::default()
         },
         5000,

@@ -344,7 +344,7 @@ both!(ledger_replays_to_the_same_totals, |app| {
         .await;
 
     // Replay the ledger and compare with the tables.
-    let entries = bairro::db::ledger::entries(&mut app.conn(), cid).unwrap();
+    let entries = bairro::db::ledger::entries(&mut app.conn(), &cid.into()).unwrap();
     let sum = |k: &str| {
         entries
             .iter()

@@ -24,6 +24,7 @@ use bairro::db::schema::{checkins, coupons, offers, redemptions};
 use bairro::db::{self, write_tx, DbPool};
 use bairro::domain::time::{macau_day, now};
 use bairro::error::AppError;
+use bairro::types::{CheckinMethod, CouponStatus};
 
 struct State {
     pool: DbPool,
@@ -79,11 +80,11 @@ async fn checkin(st: Data, b: web::Json<CheckinBody>) -> HttpResponse {
     let b = b.into_inner();
     let t = now();
     let row = Checkin {
-        id: new_id(),
-        visitor_id: b.visitor,
-        point_id: b.point,
-        campaign_id: b.campaign,
-        method: "qr".into(),
+        id: new_id().into(),
+        visitor_id: b.visitor.into(),
+        point_id: b.point.into(),
+        campaign_id: b.campaign.into(),
+        method: CheckinMethod::Qr,
         day: macau_day(t),
         scanned_at: t,
         received_at: t,
@@ -175,13 +176,13 @@ async fn claim(st: Data, b: web::Json<ClaimBody>) -> HttpResponse {
     let b = b.into_inner();
     let t = now();
     let coupon = Coupon {
-        id: new_id(),
+        id: new_id().into(),
         code: code(),
-        offer_id: b.offer,
-        campaign_id: b.campaign,
-        visitor_id: b.visitor,
+        offer_id: b.offer.into(),
+        campaign_id: b.campaign.into(),
+        visitor_id: b.visitor.into(),
         seq: 1,
-        status: "issued".into(),
+        status: CouponStatus::Issued,
         issued_at: t,
         expires_at: t + chrono::Duration::days(30),
         day: macau_day(t),
