@@ -416,7 +416,7 @@ pub fn load(
             username: format!("merchant-{i}"),
             password_hash: merchant_hash.clone(),
             role: crate::types::UserRole::Merchant,
-            merchant_id: Some(mid.into()),
+            merchant_id: Some(mid),
             merchant_role: Some(crate::types::MerchantRole::Owner),
             active: true,
             created_at: t0,
@@ -441,7 +441,7 @@ pub fn load(
         .enumerate()
         .filter(|(i, _)| (i + 1) % 15 != 0)
         .map(|(i, (m, u))| crate::db::payouts::BankAccount {
-            merchant_id: m.id.clone().into(),
+            merchant_id: m.id.clone(),
             account_name: Names::from_json(&m.name).pt,
             bank: banks[i % banks.len()].into(),
             account_number: format!("{:04}-{:03}-{:06}", 9000 + i % 7, 100 + i, 200_000 + i * 37),
@@ -743,7 +743,7 @@ pub fn load(
             for k in 0..sc.pageviews(scale, vi, &mut f.rng, &mut carry) {
                 let tv = arrive + Duration::minutes(k as i64 * 7);
                 f.pageview(NewPageview {
-                    campaign_id: cid.clone().into(),
+                    campaign_id: cid.clone(),
                     path: if k == 0 {
                         "/".into()
                     } else {
@@ -846,8 +846,8 @@ pub fn load(
             let survey_v: Vec<SurveyAnswer> = shops
                 .iter()
                 .map(|(m, _)| SurveyAnswer {
-                    campaign_id: cid.clone().into(),
-                    merchant_id: m.id.clone().into(),
+                    campaign_id: cid.clone(),
+                    merchant_id: m.id.clone(),
                     came_because_of_campaign: f.rng.gen_bool(0.8),
                     estimate_pct: Some(f.rng.gen_range(10..70)),
                     comment: None,

@@ -228,7 +228,7 @@ fn reconciliation_sheet(r: &Value) -> Result<Vec<u8>, AppError> {
 #[utoipa::path(get, path = "/api/v1/merchant/bank-account", tag = "merchant",
     responses((status = 200, description = "the merchant's bank account, or null when none is entered yet", body = Option<Account>)))]
 pub async fn my_bank_account(state: State, who: MerchantOwner) -> Result<HttpResponse, AppError> {
-    let mid = MerchantId::from(who.0.merchant_id);
+    let mid = who.0.merchant_id;
     let a = state.db(move |c| payouts::bank_account(c, &mid)).await?;
     Ok(ok(&a))
 }
@@ -297,7 +297,7 @@ pub async fn put_bank_account(
         return Err(AppError::Validation(problems));
     }
     let m = who.0;
-    let (mid, uid) = (MerchantId::from(m.merchant_id), UserId::from(m.user_id));
+    let (mid, uid) = (m.merchant_id, UserId::from(m.user_id));
     let after = state
         .db(move |c| payouts::put_bank_account(c, &mid, &uid, &name, &bank, &number))
         .await?;

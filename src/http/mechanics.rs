@@ -36,7 +36,7 @@ pub async fn my_card(state: State, who: VisitorAuth) -> Result<HttpResponse, App
     let payload = card_of(&state, &who.visitor_id)?;
     Ok(ok(&Card {
         payload,
-        visitor_id: who.visitor_id.into(),
+        visitor_id: who.visitor_id,
     }))
 }
 

@@ -13,7 +13,7 @@ use crate::domain::money::mop;
 use crate::domain::time::to_rfc3339;
 use crate::error::{AppError, FieldError};
 use crate::service::redemptions::{self, RedeemRequest};
-use crate::types::{MerchantId, RedemptionId};
+use crate::types::RedemptionId;
 use crate::views::redemptions::{History, Preview, Redeemed, Voided};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -73,7 +73,7 @@ pub async fn redeem(
         return Err(AppError::Validation(errs));
     }
     let req = RedeemRequest {
-        merchant_id: MerchantId::from(who.merchant_id),
+        merchant_id: who.merchant_id,
         user_id: who.user_id.into(),
         coupon: b.coupon,
         spend_avos: b.spend_avos,
@@ -114,7 +114,7 @@ pub async fn preview(
         return Err(AppError::field("spend_avos", "0 to 10,000,000,000"));
     }
     let (qr, caches) = (state.qr.clone(), state.caches.clone());
-    let mid = MerchantId::from(who.merchant_id);
+    let mid = who.merchant_id;
     let out = state
         .db(move |c| redemptions::preview(c, &qr, &caches, &mid, &b.coupon, b.spend_avos))
         .await?;
@@ -131,7 +131,7 @@ pub async fn void(
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let id = RedemptionId::from(path.into_inner());
-    let mid = MerchantId::from(who.merchant_id);
+    let mid = who.merchant_id;
     let qr = state.qr.clone();
     let body = state
         .db(move |c| redemptions::void(c, &qr, &id, &mid))
@@ -182,7 +182,7 @@ pub async fn list(
     q: web::Query<ListQuery>,
 ) -> Result<HttpResponse, AppError> {
     let f = filter(q.into_inner(), who.owner, 500)?;
-    let mid = MerchantId::from(who.merchant_id);
+    let mid = who.merchant_id;
     let out = state.db(move |c| redemptions::history(c, &mid, &f)).await?;
     Ok(ok(&out))
 }
@@ -197,7 +197,7 @@ pub async fn list_csv(
 ) -> Result<HttpResponse, AppError> {
     let mut f = filter(q.into_inner(), true, 1_000_000)?;
     f.per_page = 1_000_000;
-    let mid = MerchantId::from(who.0.merchant_id);
+    let mid = who.0.merchant_id;
     let rows = state.db(move |c| redemptions::export(c, &mid, &f)).await?;
     if shape.sheet() {
         use super::csv_out::sheet::macau_time;

@@ -181,7 +181,7 @@ pub async fn confirm(
                 .map(|(c, o)| Coupon::of(c, Some(o), state.qr.coupon(&c.code), t))
                 .collect();
             Ok(ok(&Verified {
-                visitor_id: visitor_id.into(),
+                visitor_id,
                 token,
                 expires_at: to_rfc3339(exp.naive_utc()),
                 verified: true,

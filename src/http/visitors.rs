@@ -89,7 +89,7 @@ pub async fn sign_up(
         Duration::days(state.settings.visitor_token_days),
     );
     Ok(created(&SignedUp {
-        visitor_id: id.into(),
+        visitor_id: id,
         token,
         expires_at: to_rfc3339(exp.naive_utc()),
         coupons,

@@ -667,8 +667,8 @@ impl<'c> Factory<'c> {
             self.batch.redemptions.push(Redemption {
                 id: rid.clone().into(),
                 coupon_id: id.clone().into(),
-                offer_id: o.id.clone().into(),
-                campaign_id: o.campaign_id.clone().into(),
+                offer_id: o.id.clone(),
+                campaign_id: o.campaign_id.clone(),
                 merchant_id: merchant_id.clone().into(),
                 user_id: user_id.into(),
                 spend_avos,

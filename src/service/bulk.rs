@@ -331,7 +331,7 @@ pub fn import(
                 username: r.username.clone(),
                 password_hash: hash.clone(),
                 role: crate::types::UserRole::Merchant,
-                merchant_id: Some(r.merchant.id.clone().into()),
+                merchant_id: Some(r.merchant.id.clone()),
                 merchant_role: Some(crate::types::MerchantRole::Owner),
                 active: true,
                 created_at: t,

@@ -128,7 +128,7 @@ pub fn create(
         username: checked.username,
         password_hash,
         role: crate::types::UserRole::Merchant,
-        merchant_id: Some(m.id.clone().into()),
+        merchant_id: Some(m.id.clone()),
         merchant_role: Some(crate::types::MerchantRole::Owner),
         active: true,
         created_at: m.created_at,
@@ -300,7 +300,7 @@ pub fn survey(
     }
     let t = now();
     let a = SurveyAnswer {
-        campaign_id: camp.id.into(),
+        campaign_id: camp.id,
         merchant_id: merchant_id.to_string().into(),
         came_because_of_campaign: b.came_because_of_campaign,
         estimate_pct: b.estimate_pct,

@@ -118,7 +118,7 @@ pub fn record(
         purchases::store_answer(
             conn,
             &IdempotencyKey {
-                merchant_id: req.merchant_id.clone().into(),
+                merchant_id: req.merchant_id.clone(),
                 key: req.idempotency_key.clone(),
                 request_hash: hash.clone(),
                 status_code: 201,

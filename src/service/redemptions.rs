@@ -242,9 +242,9 @@ pub fn redeem(
     )?;
     let redemption = Redemption {
         id: RedemptionId::generate(),
-        coupon_id: coupon.id.clone().into(),
-        offer_id: offer.id.clone().into(),
-        campaign_id: coupon.campaign_id.clone().into(),
+        coupon_id: coupon.id.clone(),
+        offer_id: offer.id.clone(),
+        campaign_id: coupon.campaign_id.clone(),
         merchant_id: req.merchant_id.clone(),
         user_id: req.user_id.clone(),
         spend_avos: req.spend_avos,

@@ -11,7 +11,7 @@ use crate::domain::four_eyes::{self, Step};
 use crate::domain::merchant_no::short_no;
 use crate::domain::time::now;
 use crate::error::{AppError, Code};
-use crate::types::{CampaignId, LedgerKind, MerchantId, SettlementId, SettlementStatus, UserId};
+use crate::types::{LedgerKind, MerchantId, SettlementId, SettlementStatus, UserId};
 use crate::views::settlements::{Line, Statement, StatementWithLines};
 
 /// Adds the merchant's short number and address to each statement (officials' lists).
@@ -40,7 +40,7 @@ pub fn generate(
     from: NaiveDate,
     to: NaiveDate,
 ) -> Result<Vec<Statement>, AppError> {
-    let campaign_id = CampaignId::from(catalog::find_campaign(conn, campaign_key)?.id);
+    let campaign_id = catalog::find_campaign(conn, campaign_key)?.id;
     let t = now();
     let out = write_tx(conn, |conn| {
         // One run per campaign at a time: a second run waits, then finds what is left.
