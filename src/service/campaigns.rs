@@ -15,6 +15,8 @@ use crate::domain::payload::KeyRing;
 use crate::domain::time::{now, parse_rfc3339};
 use crate::error::{AppError, Code, FieldError};
 use crate::views;
+use crate::views::campaigns::{BudgetView, CampaignView, OfferView, PointView};
+use crate::views::merchants::MerchantView;
 
 /// What an official sends to create or edit a campaign.
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -185,35 +187,42 @@ pub fn ensure_running(c: &Campaign) -> Result<(), AppError> {
 }
 
 /// Published campaigns (officials also see drafts), with their budget figures and covers.
-pub fn list(conn: &mut DbConn, official: bool) -> Result<Vec<Value>, AppError> {
+pub fn list(conn: &mut DbConn, official: bool) -> Result<Vec<CampaignView>, AppError> {
     let rows = catalog::list_campaigns(conn, official)?;
     let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
     let budgets = budget::figures(conn, &ids)?;
     let covers = images::etags(conn, "campaign")?;
-    let mut out: Vec<Value> = rows
+    Ok(rows
         .iter()
-        .map(|c| {
-            let mut v = views::campaign(c);
-            v["budget"] = budgets.get(&c.id).cloned().unwrap_or_default().json();
-            v
+        .map(|c| CampaignView {
+            budget: Some(BudgetView::from(
+                &budgets.get(&c.id).cloned().unwrap_or_default(),
+            )),
+            cover_url: covers
+                .get(&c.id)
+                .map(|e| views::campaigns::image_url("campaign", &c.id, e)),
+            ..CampaignView::from(c)
         })
-        .collect();
-    views::campaigns::add_urls(&mut out, &covers, &Default::default());
-    Ok(out)
+        .collect())
 }
 
 /// Creates a draft campaign with its budgets.
-pub fn create(conn: &mut DbConn, actor: &Actor, body: CampaignBody) -> Result<Value, AppError> {
+pub fn create(
+    conn: &mut DbConn,
+    actor: &Actor,
+    body: CampaignBody,
+) -> Result<CampaignView, AppError> {
     budgets_of(&body)?;
     let (budget_avos, daily) = (body.budget_avos.flatten(), body.daily_budget_avos.flatten());
     let c = campaign_from(body, None)?;
-    let mut out = views::campaign(&c);
-    out["budget"] = budget::Figures {
-        budget_avos,
-        daily_budget_avos: daily,
-        ..Default::default()
-    }
-    .json();
+    let mut out = CampaignView {
+        budget: Some(BudgetView::from(&budget::Figures {
+            budget_avos,
+            daily_budget_avos: daily,
+            ..Default::default()
+        })),
+        ..CampaignView::from(&c)
+    };
     write_tx(conn, |conn| {
         catalog::insert_campaign(conn, &c)?;
         budget::set(conn, &c.id, budget_avos, daily)?;
@@ -227,15 +236,20 @@ pub fn create(conn: &mut DbConn, actor: &Actor, body: CampaignBody) -> Result<Va
             Some(&out),
         )
     })?;
-    out["points"] = json!([]);
-    out["offers"] = json!([]);
-    out["merchants"] = json!([]);
+    out.points = Some(Vec::new());
+    out.offers = Some(Vec::new());
+    out.merchants = Some(Vec::new());
     Ok(out)
 }
 
 /// A campaign with its points, offers and participating merchants (drafts only for
 /// officials, who also see the points' printable payloads and short codes).
-pub fn show(conn: &mut DbConn, qr: &KeyRing, key: &str, official: bool) -> Result<Value, AppError> {
+pub fn show(
+    conn: &mut DbConn,
+    qr: &KeyRing,
+    key: &str,
+    official: bool,
+) -> Result<CampaignView, AppError> {
     let camp = catalog::find_campaign(conn, key)?;
     if camp.status == "draft" && !official {
         return Err(AppError::NotFound(format!("no campaign '{key}'")));
@@ -252,9 +266,7 @@ pub fn show(conn: &mut DbConn, qr: &KeyRing, key: &str, official: bool) -> Resul
     let figures = budget::figures_of(conn, &camp.id)?;
     let paused = operations::paused_offers(conn, &camp.id)?;
     let retired = operations::retired_points(conn, &camp.id)?;
-    let mut v = views::campaign(&camp);
-    v["budget"] = figures.json();
-    v["points"] = json!(points
+    let points = points
         .iter()
         .map(|p| {
             let payload = (official && !p.rotating)
@@ -265,24 +277,46 @@ pub fn show(conn: &mut DbConn, qr: &KeyRing, key: &str, official: bool) -> Resul
                 })
                 .flatten();
             let short = shorts.get(&p.id).filter(|_| !p.rotating);
-            let mut pv = views::campaigns::with_short_code(
-                views::point(p, payload),
-                short.map(String::as_str),
-            );
-            pv["retired"] = json!(retired.contains(&p.id));
-            pv
+            PointView {
+                retired: Some(retired.contains(&p.id)),
+                ..views::campaigns::with_short_code(
+                    PointView::new(p, payload),
+                    short.map(String::as_str),
+                )
+            }
         })
-        .collect::<Vec<_>>());
-    v["offers"] = json!(offers
+        .collect();
+    let offers: Vec<OfferView> = offers
         .iter()
         .map(|o| views::campaigns::offer_with_paused(o, paused.contains(&o.id)))
-        .collect::<Vec<_>>());
-    draws::decorate_offers(conn, &mut v["offers"], official)?;
-    v["merchants"] = json!(merchants.iter().map(views::merchant).collect::<Vec<_>>());
-    let covers = images::etags(conn, "campaign")?;
+        .collect();
+    // The draws' and purchases' settings are added by `db::draws::decorate_offers`, which
+    // works on JSON: the offers go through it and are read back.
+    let mut list = views::value(&offers);
+    draws::decorate_offers(conn, &mut list, official)?;
+    let offers: Vec<OfferView> =
+        serde_json::from_value(list).map_err(|e| AppError::Internal(e.into()))?;
     let photos = images::etags(conn, "merchant")?;
-    views::campaigns::add_urls(std::slice::from_mut(&mut v), &covers, &photos);
-    Ok(v)
+    let merchants = merchants
+        .iter()
+        .map(|m| MerchantView {
+            photo_url: photos
+                .get(&m.id)
+                .map(|e| views::campaigns::image_url("merchant", &m.id, e)),
+            ..MerchantView::from(m)
+        })
+        .collect();
+    let covers = images::etags(conn, "campaign")?;
+    Ok(CampaignView {
+        budget: Some(BudgetView::from(&figures)),
+        cover_url: covers
+            .get(&camp.id)
+            .map(|e| views::campaigns::image_url("campaign", &camp.id, e)),
+        points: Some(points),
+        offers: Some(offers),
+        merchants: Some(merchants),
+        ..CampaignView::from(&camp)
+    })
 }
 
 /// Edits a campaign: anything while a draft; once published only the names, description,

@@ -12,7 +12,13 @@ use crate::domain::catalog::CATEGORIES;
 use crate::domain::names::Names;
 use crate::domain::time::{now, to_rfc3339};
 use crate::error::{AppError, Code, FieldError};
+use crate::types::MerchantRole;
 use crate::views;
+use crate::views::campaigns::EnrolmentView;
+use crate::views::merchants::{
+    CashierAdded, LoginDisabled, MerchantLogin, MerchantView, SurveyAnswerView,
+};
+use crate::views::shop::{MerchantMe, TodayTotals};
 
 /// What an official sends to create a merchant with its owner's login.
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -160,23 +166,34 @@ pub fn list(conn: &mut DbConn) -> Result<Vec<Value>, AppError> {
 }
 
 /// A merchant user's own shop, its enrolments and today's totals.
-pub fn me(conn: &mut DbConn, merchant_id: &str, owner: bool) -> Result<Value, AppError> {
+pub fn me(conn: &mut DbConn, merchant_id: &str, owner: bool) -> Result<MerchantMe, AppError> {
     let m = catalog::find_merchant(conn, merchant_id)?;
     let enrolments = catalog::list_enrolments(conn, None, None, Some(merchant_id))?;
     let today = redemptions::today_totals(conn, merchant_id)?;
-    Ok(json!({
-        "merchant": views::merchant(&m),
-        "role": if owner { "owner" } else { "cashier" },
-        "enrolments": enrolments.iter().map(|(e, _)| views::enrolment(e, None)).collect::<Vec<_>>(),
-        "today": {"count": today.0, "discount_avos": today.1, "spend_avos": today.2},
-    }))
+    Ok(MerchantMe {
+        merchant: MerchantView::from(&m),
+        role: if owner {
+            MerchantRole::Owner
+        } else {
+            MerchantRole::Cashier
+        },
+        enrolments: enrolments
+            .iter()
+            .map(|(e, _)| EnrolmentView::new(e, None))
+            .collect(),
+        today: TodayTotals {
+            count: today.0,
+            discount_avos: today.1,
+            spend_avos: today.2,
+        },
+    })
 }
 
 /// The logins of a merchant.
-pub fn users(conn: &mut DbConn, merchant_id: &str) -> Result<Vec<Value>, AppError> {
+pub fn users(conn: &mut DbConn, merchant_id: &str) -> Result<Vec<MerchantLogin>, AppError> {
     Ok(catalog::users_of_merchant(conn, merchant_id)?
         .iter()
-        .map(|u| json!({"id": u.id, "username": u.username, "role": u.merchant_role, "active": u.active, "created_at": to_rfc3339(u.created_at)}))
+        .map(MerchantLogin::from)
         .collect())
 }
 
@@ -208,7 +225,7 @@ pub fn add_cashier(
     merchant_id: &str,
     username: String,
     password_hash: String,
-) -> Result<Value, AppError> {
+) -> Result<CashierAdded, AppError> {
     let u = User {
         id: new_id().into(),
         username,
@@ -219,7 +236,12 @@ pub fn add_cashier(
         active: true,
         created_at: now(),
     };
-    let out = json!({"id": u.id, "username": u.username, "role": "cashier", "active": true});
+    let out = CashierAdded {
+        id: u.id.clone(),
+        username: u.username.clone(),
+        role: MerchantRole::Cashier,
+        active: true,
+    };
     catalog::insert_user(conn, &u)?;
     super::audit_change(
         conn,
@@ -239,7 +261,7 @@ pub fn disable_cashier(
     owner_user_id: &str,
     merchant_id: &str,
     id: &str,
-) -> Result<Value, AppError> {
+) -> Result<LoginDisabled, AppError> {
     if !catalog::set_user_active(conn, id, merchant_id, false)? {
         return Err(AppError::NotFound("no such cashier".into()));
     }
@@ -252,7 +274,10 @@ pub fn disable_cashier(
         None::<&Value>,
         None::<&Value>,
     )?;
-    Ok(json!({"id": id, "active": false}))
+    Ok(LoginDisabled {
+        id: id.to_string(),
+        active: false,
+    })
 }
 
 /// Answers may be given or changed until the campaign's report closes, 30 days after its end.
@@ -277,7 +302,7 @@ pub fn survey(
     merchant_id: &str,
     key: &str,
     b: SurveyBody,
-) -> Result<(Value, bool), AppError> {
+) -> Result<(SurveyAnswerView, bool), AppError> {
     if b.estimate_pct.is_some_and(|p| !(0..=100).contains(&p)) {
         return Err(AppError::field("estimate_pct", "0 to 100"));
     }
@@ -321,13 +346,13 @@ pub fn survey(
         None::<&Value>,
         Some(&after),
     )?;
-    let out = json!({
-        "campaign_id": a.campaign_id,
-        "merchant_id": a.merchant_id,
-        "came_because_of_campaign": a.came_because_of_campaign,
-        "estimate_pct": a.estimate_pct,
-        "comment": a.comment,
-        "updated_at": to_rfc3339(a.updated_at),
-    });
+    let out = SurveyAnswerView {
+        campaign_id: a.campaign_id.to_string(),
+        merchant_id: a.merchant_id.to_string(),
+        came_because_of_campaign: a.came_because_of_campaign,
+        estimate_pct: a.estimate_pct,
+        comment: a.comment,
+        updated_at: to_rfc3339(a.updated_at),
+    };
     Ok((out, new))
 }

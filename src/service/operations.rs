@@ -14,7 +14,8 @@ use crate::domain::payload::KeyRing;
 use crate::domain::time::{now, parse_rfc3339, to_rfc3339};
 use crate::error::{AppError, Code, FieldError};
 use crate::views;
-use crate::views::campaigns::{offer_with_paused, point_with_retirement};
+use crate::views::campaigns::{offer_with_paused, point_with_retirement, OfferView, PointView};
+use crate::views::coupons::VoidedCoupon;
 use crate::views::merchants::with_suspension;
 
 use super::campaigns::ensure_running;
@@ -92,7 +93,7 @@ pub fn edit_offer(
     actor: &Actor,
     id: &str,
     b: OfferPatch,
-) -> Result<Value, AppError> {
+) -> Result<OfferView, AppError> {
     let mut errs = Vec::new();
     let name = b.name.map(|n| n.trimmed());
     if let Some(n) = &name {
@@ -147,7 +148,7 @@ pub fn set_paused(
     actor: &Actor,
     id: &str,
     paused: bool,
-) -> Result<Value, AppError> {
+) -> Result<OfferView, AppError> {
     write_tx(conn, |c| {
         let o = catalog::find_offer(c, id)?;
         ensure_running(&catalog::find_campaign(c, &o.campaign_id)?)?;
@@ -189,7 +190,7 @@ pub fn edit_point(
     actor: &Actor,
     id: &str,
     b: PointPatch,
-) -> Result<Value, AppError> {
+) -> Result<PointView, AppError> {
     write_tx(conn, |c| {
         let before = catalog::find_point(c, id)?;
         ensure_running(&catalog::find_campaign(c, &before.campaign_id)?)?;
@@ -241,7 +242,7 @@ pub fn edit_point(
 }
 
 /// Retires a point for good: check-ins there answer `point_retired`.
-pub fn retire_point(conn: &mut DbConn, actor: &Actor, id: &str) -> Result<Value, AppError> {
+pub fn retire_point(conn: &mut DbConn, actor: &Actor, id: &str) -> Result<PointView, AppError> {
     write_tx(conn, |c| {
         let p = catalog::find_point(c, id)?;
         let (r, _) = switch(
@@ -253,7 +254,7 @@ pub fn retire_point(conn: &mut DbConn, actor: &Actor, id: &str) -> Result<Value,
             |c| ops::point_retired_at(c, id),
             Option::is_some,
             |c| ops::retire_point(c, id, now()).map(|_| Value::Null),
-            |r| point_with_retirement(&p, *r),
+            |r| views::value(point_with_retirement(&p, *r)),
         )?;
         Ok(point_with_retirement(&p, r))
     })
@@ -428,7 +429,7 @@ pub fn void_coupon(
     user_id: &str,
     id: &str,
     reason: Option<String>,
-) -> Result<Value, AppError> {
+) -> Result<VoidedCoupon, AppError> {
     let reason = reason_of(reason, true)?.unwrap_or_default();
     let (coupon, offer) = write_tx(conn, |c| {
         let (coupon, offer) = ops::coupon_with_offer(c, id)?;
@@ -453,9 +454,15 @@ pub fn void_coupon(
         )?;
         Ok((after, offer))
     })?;
-    let mut v = views::coupon(&coupon, Some(&offer), keys.coupon(&coupon.code), now());
-    v["visitor_id"] = json!(coupon.visitor_id);
-    Ok(v)
+    Ok(VoidedCoupon {
+        coupon: crate::views::coupons::Coupon::of(
+            &coupon,
+            Some(&offer),
+            keys.coupon(&coupon.code),
+            now(),
+        ),
+        visitor_id: coupon.visitor_id.clone(),
+    })
 }
 
 /// Bans a visitor (a reason is required): its issued coupons are void; check-ins and claims

@@ -15,6 +15,7 @@ use crate::domain::payload::KeyRing;
 use crate::domain::time::now;
 use crate::error::{AppError, Code, FieldError};
 use crate::views;
+use crate::views::campaigns::PointView;
 
 /// What an official sends to add a check-in point to a campaign.
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -100,7 +101,7 @@ pub fn create(
     actor: &Actor,
     key: &str,
     body: PointBody,
-) -> Result<Value, AppError> {
+) -> Result<PointView, AppError> {
     let (p, short) = write_tx(conn, |conn| {
         let camp = catalog::find_campaign(conn, key)?;
         let p = point_from(body, &camp.id)?;
@@ -122,17 +123,17 @@ pub fn create(
         Ok((p, short))
     })?;
     Ok(views::campaigns::with_short_code(
-        views::point(&p, static_payload(qr, &p)),
+        PointView::new(&p, static_payload(qr, &p)),
         short.as_deref(),
     ))
 }
 
 /// A point with its payload and short code (static points only).
-pub fn show(conn: &mut DbConn, qr: &KeyRing, id: &str) -> Result<Value, AppError> {
+pub fn show(conn: &mut DbConn, qr: &KeyRing, id: &str) -> Result<PointView, AppError> {
     let p = catalog::find_point(conn, id)?;
     let short = short_codes::of_point(conn, &p.id)?;
     Ok(views::campaigns::with_short_code(
-        views::point(&p, static_payload(qr, &p)),
+        PointView::new(&p, static_payload(qr, &p)),
         short.filter(|_| !p.rotating).as_deref(),
     ))
 }

@@ -3,9 +3,11 @@
 
 use std::collections::HashMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
+use super::merchants::MerchantView;
+use crate::db::budget::Figures;
 use crate::db::models::{Campaign, Enrolment, Offer, Point};
 use crate::domain::names::Names;
 use crate::domain::time::{opt_rfc3339, to_rfc3339};
@@ -25,6 +27,61 @@ pub struct CampaignView {
     pub status: crate::types::CampaignStatus,
     pub created_at: String,
     pub updated_at: String,
+    /// The money figures (lists and the campaign's own answer).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub budget: Option<BudgetView>,
+    /// Where the cover is served, when it has one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub cover_url: Option<String>,
+    /// The campaign's own answer: its check-in points (payloads and short codes for officials).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub points: Option<Vec<PointView>>,
+    /// The campaign's own answer: its offers, with `paused`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub offers: Option<Vec<OfferView>>,
+    /// The campaign's own answer: the participating merchants, with `photo_url`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub merchants: Option<Vec<MerchantView>>,
+}
+
+/// A campaign's money: budgets (null: none), e-cash committed by issued coupons and redeemed.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct BudgetView {
+    pub budget_avos: Option<i64>,
+    pub daily_budget_avos: Option<i64>,
+    pub committed_avos: i64,
+    pub committed_today_avos: i64,
+    pub redeemed_avos: i64,
+    /// Committed and not yet redeemed.
+    pub outstanding_avos: i64,
+    /// Share of the budget committed, in percent with one decimal (null without a budget).
+    pub used_pct: Option<f64>,
+    /// Share of today's budget committed (null without a daily budget).
+    pub used_today_pct: Option<f64>,
+}
+
+impl From<&Figures> for BudgetView {
+    fn from(f: &Figures) -> Self {
+        let used = |cap: Option<i64>, v: i64| {
+            cap.filter(|c| *c > 0)
+                .map(|c| ((v as f64) * 1000.0 / c as f64).round() / 10.0)
+        };
+        BudgetView {
+            budget_avos: f.budget_avos,
+            daily_budget_avos: f.daily_budget_avos,
+            committed_avos: f.committed_avos,
+            committed_today_avos: f.committed_today_avos,
+            redeemed_avos: f.redeemed_avos,
+            outstanding_avos: (f.committed_avos - f.redeemed_avos).max(0),
+            used_pct: used(f.budget_avos, f.committed_avos),
+            used_today_pct: used(f.daily_budget_avos, f.committed_today_avos),
+        }
+    }
 }
 
 impl From<&Campaign> for CampaignView {
@@ -41,6 +98,11 @@ impl From<&Campaign> for CampaignView {
                 .unwrap_or(crate::types::CampaignStatus::Draft),
             created_at: to_rfc3339(c.created_at),
             updated_at: to_rfc3339(c.updated_at),
+            budget: None,
+            cover_url: None,
+            points: None,
+            offers: None,
+            merchants: None,
         }
     }
 }
@@ -65,6 +127,17 @@ pub struct PointView {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(nullable = false)]
     pub payload: Option<String>,
+    /// Printed under a static point's QR (officials only), e.g. `ABCD-EFGH`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub short_code: Option<String>,
+    /// Whether officials retired it (officials' answers).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub retired: Option<bool>,
+    /// Since when it is retired (null: not retired), with `retired` in operations' answers.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub retired_at: Option<Option<String>>,
 }
 
 impl PointView {
@@ -82,12 +155,15 @@ impl PointView {
             require_location: p.require_location,
             requires_location: p.require_location,
             payload,
+            short_code: None,
+            retired: None,
+            retired_at: None,
         }
     }
 }
 
 /// What unlocks an offer.
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct TriggerView {
     /// signup, checkins, claim, purchases or draw.
     #[serde(rename = "type")]
@@ -100,10 +176,33 @@ pub struct TriggerView {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(nullable = false)]
     pub opens_at: Option<String>,
+    /// `purchases`: the spend a purchase needs to earn a stamp.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub min_spend_avos: Option<i64>,
+    /// `draw`: when entries close.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub entries_close_at: Option<String>,
+    /// `draw`: when the draw is made.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub draw_at: Option<String>,
+}
+
+/// A draw offer's draw, in the campaign's answer.
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct DrawBrief {
+    /// open, drawn or cancelled.
+    pub status: String,
+    /// The hash committed to before entries open.
+    pub commitment: String,
+    /// Entries so far.
+    pub entries: i64,
 }
 
 /// An offer of a campaign.
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct OfferView {
     pub id: String,
     pub campaign_id: String,
@@ -123,6 +222,18 @@ pub struct OfferView {
     pub trigger: TriggerView,
     pub eligible_categories: Vec<String>,
     pub requires_verified: bool,
+    /// Whether officials paused it (the campaign's answer and operations on offers).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub paused: Option<bool>,
+    /// `draw` offers, in the campaign's answer: the draw's state and entries so far.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub draw: Option<DrawBrief>,
+    /// `purchases` offers, in officials' campaign answer: stamps that count for this offer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub stamps: Option<i64>,
 }
 
 impl From<&Offer> for OfferView {
@@ -146,9 +257,15 @@ impl From<&Offer> for OfferView {
                 type_: o.trigger_type.clone(),
                 count: o.trigger_count,
                 opens_at: o.opens_at.map(to_rfc3339),
+                min_spend_avos: None,
+                entries_close_at: None,
+                draw_at: None,
             },
             eligible_categories: o.categories(),
             requires_verified: o.requires_verified,
+            paused: None,
+            draw: None,
+            stamps: None,
         }
     }
 }
@@ -168,6 +285,14 @@ pub struct EnrolmentView {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(nullable = false)]
     pub merchant_name: Option<Names>,
+    /// The shop's short number (officials' lists).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub merchant_no: Option<String>,
+    /// The shop's address (officials' lists).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub merchant_address: Option<String>,
 }
 
 impl EnrolmentView {
@@ -181,6 +306,8 @@ impl EnrolmentView {
             decided_at: opt_rfc3339(e.decided_at),
             reason: e.reason.clone(),
             merchant_name: merchant_name.map(Names::from_json),
+            merchant_no: None,
+            merchant_address: None,
         }
     }
 }
@@ -216,24 +343,33 @@ pub fn add_urls(
 }
 
 /// A point answer with its printed short code, when it has one.
-pub fn with_short_code(mut v: Value, code: Option<&str>) -> Value {
-    if let Some(c) = code {
-        v["short_code"] = json!(crate::domain::short_code::display(c));
-    }
+pub fn with_short_code(mut v: PointView, code: Option<&str>) -> PointView {
+    v.short_code = code.map(crate::domain::short_code::display);
     v
 }
 
 /// An offer with whether officials paused it.
-pub fn offer_with_paused(o: &Offer, paused: bool) -> Value {
-    let mut v = super::offer(o);
-    v["paused"] = json!(paused);
-    v
+pub fn offer_with_paused(o: &Offer, paused: bool) -> OfferView {
+    OfferView {
+        paused: Some(paused),
+        ..OfferView::from(o)
+    }
 }
 
 /// A point with whether (and since when) it is retired.
-pub fn point_with_retirement(p: &Point, retired: Option<chrono::NaiveDateTime>) -> Value {
-    let mut v = super::point(p, None);
-    v["retired"] = json!(retired.is_some());
-    v["retired_at"] = json!(opt_rfc3339(retired));
-    v
+pub fn point_with_retirement(p: &Point, retired: Option<chrono::NaiveDateTime>) -> PointView {
+    PointView {
+        retired: Some(retired.is_some()),
+        retired_at: Some(opt_rfc3339(retired)),
+        ..PointView::new(p, None)
+    }
+}
+
+/// A picture stored for a campaign (cover) or a shop (photo).
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct PictureStored {
+    /// Where it is served; the URL changes with the picture.
+    pub url: String,
+    pub width: u32,
+    pub height: u32,
 }

@@ -21,6 +21,10 @@ pub struct MerchantView {
     pub m_mark: bool,
     /// The short number shown on statements and at the till.
     pub merchant_no: String,
+    /// Where the shop's photo is served, when it has one (in a campaign's answer).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub photo_url: Option<String>,
 }
 
 impl From<&Merchant> for MerchantView {
@@ -34,6 +38,7 @@ impl From<&Merchant> for MerchantView {
             lng: m.lng,
             m_mark: m.m_mark,
             merchant_no: crate::domain::merchant_no::short_no(&m.id),
+            photo_url: None,
         }
     }
 }
@@ -48,4 +53,56 @@ pub fn with_suspension(
     v["suspended_at"] = json!(suspension.map(|s| to_rfc3339(s.0)));
     v["suspend_reason"] = json!(suspension.and_then(|s| s.1.clone()));
     v
+}
+
+/// One of a merchant's logins.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct MerchantLogin {
+    pub id: crate::types::UserId,
+    pub username: String,
+    pub role: Option<crate::types::MerchantRole>,
+    pub active: bool,
+    pub created_at: String,
+}
+
+impl From<&crate::db::models::User> for MerchantLogin {
+    fn from(u: &crate::db::models::User) -> Self {
+        MerchantLogin {
+            id: u.id.clone(),
+            username: u.username.clone(),
+            role: u.merchant_role,
+            active: u.active,
+            created_at: to_rfc3339(u.created_at),
+        }
+    }
+}
+
+/// A cashier login just added by the owner.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct CashierAdded {
+    pub id: crate::types::UserId,
+    pub username: String,
+    /// Always `cashier`.
+    pub role: crate::types::MerchantRole,
+    pub active: bool,
+}
+
+/// A login the owner disabled.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct LoginDisabled {
+    pub id: String,
+    /// Always `false`.
+    pub active: bool,
+}
+
+/// A participating merchant's answer to the post-campaign survey.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct SurveyAnswerView {
+    pub campaign_id: String,
+    pub merchant_id: String,
+    pub came_because_of_campaign: bool,
+    /// 0 to 100.
+    pub estimate_pct: Option<i32>,
+    pub comment: Option<String>,
+    pub updated_at: String,
 }

@@ -1,13 +1,16 @@
 //! JSON shapes of the API, built from rows. Rows never go out as they are.
 
+pub mod bulk;
 pub mod campaigns;
 pub mod checkins;
 pub mod coupons;
 pub mod draws;
 pub mod merchants;
 pub mod operations;
+pub mod points;
 pub mod purchases;
 pub mod qr;
+pub mod shop;
 pub mod sources;
 pub mod staff;
 pub mod stats;
