@@ -126,7 +126,7 @@ pub fn create(
     actor: &Actor,
     checked: CheckedMerchant,
     password_hash: String,
-) -> Result<Value, AppError> {
+) -> Result<MerchantView, AppError> {
     let m = checked.merchant;
     let owner = User {
         id: new_id().into(),
@@ -138,8 +138,10 @@ pub fn create(
         active: true,
         created_at: m.created_at,
     };
-    let mut out = views::merchant(&m);
-    out["username"] = json!(owner.username);
+    let out = MerchantView {
+        username: Some(owner.username.clone()),
+        ..MerchantView::from(&m)
+    };
     write_tx(conn, |c| {
         catalog::insert_merchant_with_owner(c, &m, &owner)?;
         super::audit_change(

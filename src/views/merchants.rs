@@ -1,7 +1,7 @@
 //! Merchant answers with their suspension state.
 
 use serde::Serialize;
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use crate::db::models::Merchant;
 use crate::domain::names::Names;
@@ -25,6 +25,20 @@ pub struct MerchantView {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(nullable = false)]
     pub photo_url: Option<String>,
+    /// The first login's username (the answer that creates the merchant).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub username: Option<String>,
+    /// Whether officials suspended it (officials' list and operations on merchants).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub suspended: Option<bool>,
+    /// Since when (null: not suspended), with `suspended`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub suspended_at: Option<Option<String>>,
+    /// Why (null: not suspended or no reason), with `suspended`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub suspend_reason: Option<Option<String>>,
 }
 
 impl From<&Merchant> for MerchantView {
@@ -39,6 +53,10 @@ impl From<&Merchant> for MerchantView {
             m_mark: m.m_mark,
             merchant_no: crate::domain::merchant_no::short_no(&m.id),
             photo_url: None,
+            username: None,
+            suspended: None,
+            suspended_at: None,
+            suspend_reason: None,
         }
     }
 }
@@ -48,11 +66,12 @@ pub fn with_suspension(
     m: &Merchant,
     suspension: Option<&(chrono::NaiveDateTime, Option<String>)>,
 ) -> Value {
-    let mut v = super::merchant(m);
-    v["suspended"] = json!(suspension.is_some());
-    v["suspended_at"] = json!(suspension.map(|s| to_rfc3339(s.0)));
-    v["suspend_reason"] = json!(suspension.and_then(|s| s.1.clone()));
-    v
+    super::value(MerchantView {
+        suspended: Some(suspension.is_some()),
+        suspended_at: Some(suspension.map(|s| to_rfc3339(s.0))),
+        suspend_reason: Some(suspension.and_then(|s| s.1.clone())),
+        ..MerchantView::from(m)
+    })
 }
 
 /// One of a merchant's logins.

@@ -9,6 +9,7 @@ pub struct PointCode {
     /// The text of the QR code.
     pub payload: String,
     /// When a rotating point's code stops being accepted; null for a static point.
+    #[schema(required = true)]
     pub valid_until: Option<String>,
     /// Rotating points only.
     #[serde(skip_serializing_if = "Option::is_none")]
