@@ -2163,7 +2163,7 @@ export interface components {
              * @description Entries so far.
              */
             entries: number;
-            /** @description open, drawn or cancelled. */
+            /** @description open, drawing or done. */
             status: string;
         };
         /**

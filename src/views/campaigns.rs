@@ -193,7 +193,7 @@ pub struct TriggerView {
 /// A draw offer's draw, in the campaign's answer.
 #[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct DrawBrief {
-    /// open, drawn or cancelled.
+    /// open, drawing or done.
     pub status: String,
     /// The hash committed to before entries open.
     pub commitment: String,
