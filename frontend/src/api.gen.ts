@@ -2154,16 +2154,13 @@ export interface components {
             id: string;
             revoked_at?: string | null;
         };
-        /** @description A draw offer's draw, in the campaign's answer. */
+        /** @description A draw as an entry shows it. */
         DrawBrief: {
-            /** @description The hash committed to before entries open. */
+            /** @description SHA-256 of the secret seed, published before entries close. */
             commitment: string;
-            /**
-             * Format: int64
-             * @description Entries so far.
-             */
-            entries: number;
-            /** @description open, drawing or done. */
+            draw_at: string;
+            entries_close_at: string;
+            /** @description `open`, `drawing` or `done`. */
             status: string;
         };
         /**
@@ -2559,6 +2556,18 @@ export interface components {
             /** Format: int32 */
             percent_off: number;
         };
+        /** @description A draw offer's draw, in the campaign's answer. */
+        OfferDraw: {
+            /** @description The hash committed to before entries open. */
+            commitment: string;
+            /**
+             * Format: int64
+             * @description Entries so far.
+             */
+            entries: number;
+            /** @description open, drawing or done. */
+            status: string;
+        };
         /** @description An offer's figures. */
         OfferFigures: {
             /** Format: int64 */
@@ -2594,7 +2603,7 @@ export interface components {
         OfferView: {
             campaign_id: string;
             /** @description `draw` offers, in the campaign's answer: the draw's state and entries so far. */
-            draw?: components["schemas"]["DrawBrief"];
+            draw?: components["schemas"]["OfferDraw"];
             eligible_categories: string[];
             /** Format: int64 */
             face_value_avos: number;
@@ -3326,6 +3335,19 @@ export interface components {
             share?: number | null;
             /** Format: int64 */
             yes: number;
+        };
+        /** @description A participating merchant's answer to the post-campaign survey. */
+        SurveyAnswerSaved: {
+            came_because_of_campaign: boolean;
+            campaign_id: string;
+            comment?: string | null;
+            /**
+             * Format: int32
+             * @description 0 to 100.
+             */
+            estimate_pct?: number | null;
+            merchant_id: string;
+            updated_at: string;
         };
         /** @description One merchant's survey answer. */
         SurveyAnswerView: {
@@ -6011,7 +6033,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["SurveyAnswerView"];
+                    "application/json": components["schemas"]["SurveyAnswerSaved"];
                 };
             };
             /** @description answer recorded */
@@ -6020,7 +6042,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["SurveyAnswerView"];
+                    "application/json": components["schemas"]["SurveyAnswerSaved"];
                 };
             };
             /** @description bad_request: the request could not be read */

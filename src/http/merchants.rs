@@ -10,7 +10,7 @@ use crate::error::AppError;
 use crate::service::merchants::{self as uc, CashierBody, MerchantBody, SurveyBody};
 use crate::service::passwords;
 use crate::views::merchants::{
-    CashierAdded, LoginDisabled, MerchantLogin, MerchantView, SurveyAnswerView,
+    CashierAdded, LoginDisabled, MerchantLogin, MerchantView, SurveyAnswerSaved,
 };
 use crate::views::shop::MerchantMe;
 
@@ -103,7 +103,7 @@ pub async fn disable_cashier(
 }
 
 #[utoipa::path(post, path = "/api/v1/campaigns/{id}/survey", tag = "merchant", request_body = SurveyBody, params(("id" = String, Path)),
-    responses((status = 201, description = "answer recorded", body = SurveyAnswerView), (status = 200, description = "answer updated", body = SurveyAnswerView)))]
+    responses((status = 201, description = "answer recorded", body = SurveyAnswerSaved), (status = 200, description = "answer updated", body = SurveyAnswerSaved)))]
 pub async fn survey(
     state: State,
     who: MerchantOwner,

@@ -16,7 +16,7 @@ use crate::types::MerchantRole;
 use crate::views;
 use crate::views::campaigns::EnrolmentView;
 use crate::views::merchants::{
-    CashierAdded, LoginDisabled, MerchantLogin, MerchantView, SurveyAnswerView,
+    CashierAdded, LoginDisabled, MerchantLogin, MerchantView, SurveyAnswerSaved,
 };
 use crate::views::shop::{MerchantMe, TodayTotals};
 
@@ -304,7 +304,7 @@ pub fn survey(
     merchant_id: &str,
     key: &str,
     b: SurveyBody,
-) -> Result<(SurveyAnswerView, bool), AppError> {
+) -> Result<(SurveyAnswerSaved, bool), AppError> {
     if b.estimate_pct.is_some_and(|p| !(0..=100).contains(&p)) {
         return Err(AppError::field("estimate_pct", "0 to 100"));
     }
@@ -348,7 +348,7 @@ pub fn survey(
         None::<&Value>,
         Some(&after),
     )?;
-    let out = SurveyAnswerView {
+    let out = SurveyAnswerSaved {
         campaign_id: a.campaign_id.to_string(),
         merchant_id: a.merchant_id.to_string(),
         came_because_of_campaign: a.came_because_of_campaign,

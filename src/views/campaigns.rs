@@ -192,7 +192,7 @@ pub struct TriggerView {
 
 /// A draw offer's draw, in the campaign's answer.
 #[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct DrawBrief {
+pub struct OfferDraw {
     /// open, drawing or done.
     pub status: String,
     /// The hash committed to before entries open.
@@ -229,7 +229,7 @@ pub struct OfferView {
     /// `draw` offers, in the campaign's answer: the draw's state and entries so far.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(nullable = false)]
-    pub draw: Option<DrawBrief>,
+    pub draw: Option<OfferDraw>,
     /// `purchases` offers, in officials' campaign answer: stamps that count for this offer.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(nullable = false)]

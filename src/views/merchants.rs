@@ -116,7 +116,7 @@ pub struct LoginDisabled {
 
 /// A participating merchant's answer to the post-campaign survey.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-pub struct SurveyAnswerView {
+pub struct SurveyAnswerSaved {
     pub campaign_id: String,
     pub merchant_id: String,
     pub came_because_of_campaign: bool,
