@@ -252,6 +252,14 @@ typed_ids! {
 }
 
 text_enum! {
+    /// How a verification code reaches a visitor.
+    VerificationChannel {
+        Sms = "sms",
+        Email = "email",
+    }
+}
+
+text_enum! {
     /// Where a campaign is in its life.
     CampaignStatus {
         Draft = "draft",

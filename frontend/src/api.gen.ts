@@ -1921,12 +1921,22 @@ export interface components {
         CampaignStatus: "draft" | "published" | "ended";
         /** @description A campaign. */
         CampaignView: {
+            /** @description The money figures (lists and the campaign's own answer). */
+            budget?: components["schemas"]["BudgetView"];
+            /** @description Where the cover is served, when it has one. */
+            cover_url?: string;
             created_at: string;
             description?: string | null;
             district: string;
             ends_at: string;
             id: string;
+            /** @description The campaign's own answer: the participating merchants, with `photo_url`. */
+            merchants?: components["schemas"]["MerchantView"][];
             name: components["schemas"]["Names"];
+            /** @description The campaign's own answer: its offers, with `paused`. */
+            offers?: components["schemas"]["OfferView"][];
+            /** @description The campaign's own answer: its check-in points (payloads and short codes for officials). */
+            points?: components["schemas"]["PointView"][];
             /** @description Lower-case letters, digits and dashes; campaigns are found by id or slug. */
             slug: string;
             starts_at: string;
@@ -1982,6 +1992,14 @@ export interface components {
              * @description The day's largest spend at that shop.
              */
             spend_avos: number;
+        };
+        /** @description A cashier login just added by the owner. */
+        CashierAdded: {
+            active: boolean;
+            id: components["schemas"]["UserId"];
+            /** @description Always `cashier`. */
+            role: components["schemas"]["MerchantRole"];
+            username: string;
         };
         /** @description An owner's new cashier login. */
         CashierBody: {
@@ -2105,6 +2123,44 @@ export interface components {
         DecisionBody: {
             reason?: string | null;
         };
+        /**
+         * @description What a display receives once activated: its token and what it needs to compute its codes
+         *     offline.
+         */
+        DeviceActivated: {
+            device_id: string;
+            /** @description The display's bearer token for `GET /points/{id}/code`. */
+            device_token: string;
+            /** @description The device's id as it appears in the code (base32). */
+            did: string;
+            /** @description How a code is made. */
+            format: string;
+            /** @description The id of the key the secret derives from. */
+            kid: string;
+            /** @description The point's id as it appears in the code (base32). */
+            pid: string;
+            point_id: string;
+            /** Format: int32 */
+            rotate_seconds: number;
+            /**
+             * @description The display's own secret: it computes its codes offline (`B1:D:…`), and they stop
+             *     verifying once the device is revoked.
+             */
+            secret: string;
+        };
+        /** @description A display device revoked. */
+        DeviceRevoked: {
+            device_id: string;
+            /** @description Always `true`. */
+            revoked: boolean;
+        };
+        /** @description A one-time code to set up a display for a rotating point. */
+        DeviceSetup: {
+            expires_at: string;
+            point_id: string;
+            /** @description Ten characters, typed on the display; good for 30 minutes, once. */
+            setup_code: string;
+        };
         /** @description A display device of a rotating point. */
         DeviceView: {
             /** @description Not revoked. */
@@ -2122,14 +2178,30 @@ export interface components {
             /** @description `open`, `drawing` or `done`. */
             status: string;
         };
+        /**
+         * @description One enrolment of a bulk decision: its new `status`, or the error `code` and `detail` that
+         *     left it as it was.
+         */
+        EnrolmentOutcome: {
+            /** @description The error's stable code, as in a problem document. */
+            code?: string;
+            detail?: string;
+            id: string;
+            /** @description approved or rejected. */
+            status?: string;
+        };
         /** @description A merchant's enrolment in a campaign. */
         EnrolmentView: {
             campaign_id: string;
             decided_at?: string | null;
             id: string;
+            /** @description The shop's address (officials' lists). */
+            merchant_address?: string;
             merchant_id: string;
             /** @description In officials' lists. */
             merchant_name?: components["schemas"]["Names"];
+            /** @description The shop's short number (officials' lists). */
+            merchant_no?: string;
             reason?: string | null;
             /** @description pending, approved, rejected or withdrawn. */
             status: string;
@@ -2294,6 +2366,46 @@ export interface components {
             /** @description The picture as a `data:image/…;base64,` URL or plain base64 (JPEG, PNG or WebP, ≤ 8 MB). */
             image: string;
         };
+        /** @description A merchant the import created, or (dry run) would create. */
+        ImportedMerchant: {
+            /** @description Not in a dry run. */
+            address?: string;
+            category: string;
+            /** @description The new merchant's id (not in a dry run). */
+            id?: string;
+            /**
+             * Format: double
+             * @description Not in a dry run.
+             */
+            lat?: number;
+            /**
+             * Format: double
+             * @description Not in a dry run.
+             */
+            lng?: number;
+            /** @description Not in a dry run. */
+            m_mark?: boolean;
+            /** @description Not in a dry run. */
+            merchant_no?: string;
+            name: components["schemas"]["Names"];
+            /** @description The spreadsheet's row (the header is row 1). */
+            row: number;
+            /** @description The owner login's username. */
+            username: string;
+        };
+        /**
+         * @description What an import did (or, with `dry_run`, would do). A bad row fails the whole import with
+         *     `import_invalid` instead, so `errors` is empty here.
+         */
+        ImportResult: {
+            /** @description Merchants created (0 in a dry run). */
+            created: number;
+            dry_run: boolean;
+            errors: components["schemas"]["RowError"][];
+            merchants: components["schemas"]["ImportedMerchant"][];
+            /** @description Dry run only: how many merchants the import would create. */
+            would_create?: number;
+        };
         /** @description A redemption paid by a statement. */
         Line: {
             coupon_code: string;
@@ -2338,6 +2450,12 @@ export interface components {
         LoginBody: {
             password: string;
             username: string;
+        };
+        /** @description A login the owner disabled. */
+        LoginDisabled: {
+            /** @description Always `false`. */
+            active: boolean;
+            id: string;
         };
         /** @description The map's tile source. */
         MapTiles: {
@@ -2389,6 +2507,21 @@ export interface components {
             spend_avos: number;
         };
         MerchantId: string;
+        /** @description One of a merchant's logins. */
+        MerchantLogin: {
+            active: boolean;
+            created_at: string;
+            id: components["schemas"]["UserId"];
+            role?: null | components["schemas"]["MerchantRole"];
+            username: string;
+        };
+        /** @description A merchant's user's own view: the shop, the user's role, its enrolments and today's totals. */
+        MerchantMe: {
+            enrolments: components["schemas"]["EnrolmentView"][];
+            merchant: components["schemas"]["MerchantView"];
+            role: components["schemas"]["MerchantRole"];
+            today: components["schemas"]["TodayTotals"];
+        };
         /** @description An official's change to a merchant. */
         MerchantPatch: {
             address?: string | null;
@@ -2418,6 +2551,16 @@ export interface components {
             /** @description The short number shown on statements and at the till. */
             merchant_no: string;
             name: components["schemas"]["Names"];
+            /** @description Where the shop's photo is served, when it has one (in a campaign's answer). */
+            photo_url?: string;
+            /** @description Why (null: not suspended or no reason), with `suspended`. */
+            suspend_reason?: string | null;
+            /** @description Whether officials suspended it (officials' list and operations on merchants). */
+            suspended?: boolean;
+            /** @description Since when (null: not suspended), with `suspended`. */
+            suspended_at?: string | null;
+            /** @description The first login's username (the answer that creates the merchant). */
+            username?: string;
         };
         Names: {
             en: string;
@@ -2520,6 +2663,8 @@ export interface components {
         /** @description An offer of a campaign. */
         OfferView: {
             campaign_id: string;
+            /** @description `draw` offers, in the campaign's answer: the draw's state and entries so far. */
+            draw?: components["schemas"]["OfferDraw"];
             eligible_categories: string[];
             /** Format: int64 */
             face_value_avos: number;
@@ -2533,6 +2678,8 @@ export interface components {
             /** Format: int64 */
             min_spend_avos: number;
             name: components["schemas"]["Names"];
+            /** @description Whether officials paused it (the campaign's answer and operations on offers). */
+            paused?: boolean;
             /** Format: int32 */
             per_visitor_limit: number;
             /** Format: int32 */
@@ -2540,6 +2687,11 @@ export interface components {
             /** Format: int32 */
             remaining: number;
             requires_verified: boolean;
+            /**
+             * Format: int64
+             * @description `purchases` offers, in officials' campaign answer: stamps that count for this offer.
+             */
+            stamps?: number;
             /** Format: int32 */
             stock: number;
             trigger: components["schemas"]["TriggerView"];
@@ -2735,6 +2887,15 @@ export interface components {
              */
             to: string;
         };
+        /** @description A picture stored for a campaign (cover) or a shop (photo). */
+        PictureStored: {
+            /** Format: int32 */
+            height: number;
+            /** @description Where it is served; the URL changes with the picture. */
+            url: string;
+            /** Format: int32 */
+            width: number;
+        };
         /** @description Why an indicator missed its target in a year. */
         PledgeFootnote: {
             indicator_id: string;
@@ -2861,6 +3022,22 @@ export interface components {
             rotate_seconds?: number | null;
             rotating?: boolean;
         };
+        /**
+         * @description The code a point shows now: a static point's fixed payload, or a rotating point's
+         *     current one with the end of its period.
+         */
+        PointCode: {
+            /** @description The text of the QR code. */
+            payload: string;
+            /**
+             * Format: int64
+             * @description Rotating points only.
+             */
+            rotate_seconds?: number;
+            rotating: boolean;
+            /** @description When a rotating point's code stops being accepted; null for a static point. */
+            valid_until: string | null;
+        };
         /** @description A check-in point's figures. */
         PointFigures: {
             /** Format: int64 */
@@ -2905,9 +3082,15 @@ export interface components {
             require_location: boolean;
             /** @description The same as `require_location`. */
             requires_location: boolean;
+            /** @description Whether officials retired it (officials' answers). */
+            retired?: boolean;
+            /** @description Since when it is retired (null: not retired), with `retired` in operations' answers. */
+            retired_at?: string | null;
             /** Format: int32 */
             rotate_seconds: number;
             rotating: boolean;
+            /** @description Printed under a static point's QR (officials only), e.g. `ABCD-EFGH`. */
+            short_code?: string;
         };
         /** @description Whether a campaign is ready to publish. */
         Preflight: {
@@ -2931,7 +3114,7 @@ export interface components {
         Preview: {
             /** @description Whether the percent discount hit its cap. */
             capped: boolean;
-            coupon: Record<string, never>;
+            coupon: components["schemas"]["Coupon"];
             /** Format: int64 */
             discount_avos: number;
             /** Format: int64 */
@@ -3135,6 +3318,12 @@ export interface components {
             pt: string;
             "zh-Hant": string;
         };
+        /** @description A bad cell of the import's spreadsheet (the header is row 1). */
+        RowError: {
+            field: string;
+            message: string;
+            row: number;
+        };
         SendBody: {
             /** @description A phone number (with country code, or 8 digits for Macau) or an e-mail address. */
             address: string;
@@ -3142,6 +3331,19 @@ export interface components {
             channel: string;
         };
         SettlementId: string;
+        /**
+         * @description One statement of a bulk approval or payment: its new `status` and amount, or the error
+         *     `code` and `detail` that left it as it was.
+         */
+        SettlementOutcome: {
+            /** Format: int64 */
+            amount_avos?: number;
+            /** @description The error's stable code, as in a problem document. */
+            code?: string;
+            detail?: string;
+            id: string;
+            status?: components["schemas"]["SettlementStatus"];
+        };
         /** @enum {string} */
         SettlementStatus: "draft" | "approved" | "paid";
         /**
@@ -3357,6 +3559,19 @@ export interface components {
             /** Format: int64 */
             yes: number;
         };
+        /** @description A participating merchant's answer to the post-campaign survey. */
+        SurveyAnswerSaved: {
+            came_because_of_campaign: boolean;
+            campaign_id: string;
+            comment?: string | null;
+            /**
+             * Format: int32
+             * @description 0 to 100.
+             */
+            estimate_pct?: number | null;
+            merchant_id: string;
+            updated_at: string;
+        };
         /** @description One merchant's survey answer. */
         SurveyAnswerView: {
             address: string;
@@ -3404,6 +3619,18 @@ export interface components {
             stamped_here_today: boolean;
             stamps: components["schemas"]["StampCount"];
         };
+        /** @description What a merchant's user sold today (Macau day). */
+        TodayTotals: {
+            /**
+             * Format: int64
+             * @description Redemptions today.
+             */
+            count: number;
+            /** Format: int64 */
+            discount_avos: number;
+            /** Format: int64 */
+            spend_avos: number;
+        };
         /** @description What unlocks an offer. */
         TriggerBody: {
             /**
@@ -3431,6 +3658,15 @@ export interface components {
              * @description `checkins`: distinct points; `purchases`: stamps.
              */
             count?: number;
+            /** @description `draw`: when the draw is made. */
+            draw_at?: string;
+            /** @description `draw`: when entries close. */
+            entries_close_at?: string;
+            /**
+             * Format: int64
+             * @description `purchases`: the spend a purchase needs to earn a stamp.
+             */
+            min_spend_avos?: number;
             /** @description `claim`: when claiming opens. */
             opens_at?: string;
             /** @description signup, checkins, claim, purchases or draw. */
@@ -3456,11 +3692,13 @@ export interface components {
              */
             rows: number;
         };
+        /** @enum {string} */
+        VerificationChannel: "sms" | "email";
         /** @description Whether the visitor verified, and how codes can be sent here. */
         VerificationStatus: {
             addresses: components["schemas"]["VerifiedAddress"][];
-            /** @description The channels codes can be sent by (`sms`, `email`). */
-            channels: string[];
+            /** @description The channels codes can be sent by. */
+            channels: components["schemas"]["VerificationChannel"][];
             verified: boolean;
         };
         /**
@@ -3487,8 +3725,12 @@ export interface components {
         VisitorId: string;
         /** @description A redemption undone; the coupon can be used again. */
         Voided: {
-            coupon: Record<string, never>;
+            coupon: components["schemas"]["Coupon"];
             redemption: components["schemas"]["Redemption"];
+        };
+        /** @description A coupon an official voided, with the visitor it was issued to. */
+        VoidedCoupon: components["schemas"]["Coupon"] & {
+            visitor_id: string;
         };
     };
     responses: never;
@@ -4118,7 +4360,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "image/jpeg": unknown;
+                };
             };
             /** @description bad_request: the request could not be read */
             400: {
@@ -4205,7 +4449,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["PictureStored"];
+                };
             };
             /** @description bad_request: the request could not be read */
             400: {
@@ -6009,14 +6255,18 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["SurveyAnswerSaved"];
+                };
             };
             /** @description answer recorded */
             201: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["SurveyAnswerSaved"];
+                };
             };
             /** @description bad_request: the request could not be read */
             400: {
@@ -6571,7 +6821,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["VoidedCoupon"];
+                };
             };
             /** @description bad_request: the request could not be read */
             400: {
@@ -6672,7 +6924,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["DeviceRevoked"];
+                };
             };
             /** @description bad_request: the request could not be read */
             400: {
@@ -6757,7 +7011,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["DeviceActivated"];
+                };
             };
             /** @description bad_request: the request could not be read */
             400: {
@@ -7249,7 +7505,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["EnrolmentOutcome"][];
+                };
             };
             /** @description bad_request: the request could not be read */
             400: {
@@ -8462,7 +8720,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["MerchantMe"];
+                };
             };
             /** @description bad_request: the request could not be read */
             400: {
@@ -8897,7 +9157,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["MerchantLogin"][];
+                };
             };
             /** @description bad_request: the request could not be read */
             400: {
@@ -8982,7 +9244,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["CashierAdded"];
+                };
             };
             /** @description bad_request: the request could not be read */
             400: {
@@ -9074,7 +9338,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["LoginDisabled"];
+                };
             };
             /** @description bad_request: the request could not be read */
             400: {
@@ -9537,7 +9803,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "image/jpeg": unknown;
+                };
             };
             /** @description bad_request: the request could not be read */
             400: {
@@ -9624,7 +9892,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["PictureStored"];
+                };
             };
             /** @description bad_request: the request could not be read */
             400: {
@@ -9918,7 +10188,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ImportResult"];
+                };
             };
             /** @description bad_request: the request could not be read */
             400: {
@@ -11001,7 +11273,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "text/csv": unknown;
+                };
             };
             /** @description bad_request: the request could not be read */
             400: {
@@ -11752,7 +12026,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["PointCode"];
+                };
             };
             /** @description bad_request: the request could not be read */
             400: {
@@ -11920,7 +12196,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["DeviceSetup"];
+                };
             };
             /** @description bad_request: the request could not be read */
             400: {
@@ -12003,7 +12281,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "text/html": unknown;
+                };
             };
             /** @description bad_request: the request could not be read */
             400: {
@@ -12086,7 +12366,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "image/png": unknown;
+                };
             };
             /** @description bad_request: the request could not be read */
             400: {
@@ -12169,7 +12451,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "image/svg+xml": unknown;
+                };
             };
             /** @description bad_request: the request could not be read */
             400: {
@@ -13301,7 +13585,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "text/html": unknown;
+                };
             };
             /** @description bad_request: the request could not be read */
             400: {
@@ -13386,7 +13672,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["SettlementOutcome"][];
+                };
             };
             /** @description bad_request: the request could not be read */
             400: {
@@ -13480,7 +13768,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["SettlementOutcome"][];
+                };
             };
             /** @description bad_request: the request could not be read */
             400: {

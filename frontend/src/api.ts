@@ -26,84 +26,13 @@ export type Problem = Schemas['Problem'];
 
 export type I18nName = Partial<Record<'zh-Hant' | 'pt' | 'en' | 'zh-Hans', string>>;
 
-// The document's campaign answer does not yet describe its points, offers, merchants and cover.
-export type Campaign = CampaignShape;
-interface CampaignShape {
-  id: string;
-  slug: string;
-  name: I18nName;
-  district: string;
-  description?: string | null;
-  starts_at: string;
-  ends_at: string;
-  status: 'draft' | 'published' | 'ended';
-  points?: Point[];
-  offers?: Offer[];
-  merchants?: Merchant[];
-  cover_url?: string | null;
-}
+export type Campaign = Schemas['CampaignView'];
 
-// The document's point does not yet describe the short code printed for officials.
-export type Point = PointShape;
-interface PointShape {
-  id: string;
-  campaign_id: string;
-  name: I18nName;
-  kind: 'qr' | 'ar';
-  lat: number;
-  lng: number;
-  radius_m: number;
-  rotating: boolean;
-  rotate_seconds?: number;
-  payload?: string | null;
-  /** Printed under the QR on the poster (officials only), e.g. `ABCD-EFGH`. */
-  short_code?: string | null;
-}
+export type Point = Schemas['PointView'];
 
-// The document's offer trigger does not yet describe the purchase and draw settings.
-export type Offer = OfferShape;
-interface OfferShape {
-  id: string;
-  name: I18nName;
-  kind: 'ecash' | 'discount';
-  face_value_avos?: number | null;
-  min_spend_avos?: number | null;
-  percent_off?: number | null;
-  max_discount_avos?: number | null;
-  stock: number;
-  issued: number;
-  per_visitor_limit: number;
-  valid_days: number;
-  valid_until?: string;
-  trigger: {
-    type: 'signup' | 'checkins' | 'claim' | 'purchases' | 'draw';
-    count?: number | null;
-    opens_at?: string | null;
-    min_spend_avos?: number | null;
-    entries_close_at?: string | null;
-    draw_at?: string | null;
-  };
-  /** `draw` offers: the draw's state and entries so far. */
-  draw?: { status: string; commitment: string; entries: number };
-  /** `purchases` offers (officials): stamps that count for this offer. */
-  stamps?: number;
-  eligible_categories?: string[] | null;
-  /** Only visitors who confirmed a phone number or e-mail receive it. */
-  requires_verified?: boolean;
-}
+export type Offer = Schemas['OfferView'];
 
-export interface Merchant {
-  id: string;
-  name: I18nName;
-  category: string;
-  address: string;
-  lat: number;
-  lng: number;
-  m_mark: boolean;
-  username?: string;
-  merchant_no?: string;
-  photo_url?: string | null;
-}
+export type Merchant = Schemas['MerchantView'];
 
 export type Coupon = AnswerItem<'/api/v1/me/coupons', 'get', CouponShape>;
 interface CouponShape {
@@ -164,21 +93,7 @@ export interface Redemption {
   offer_name?: I18nName;
 }
 
-// The document's enrolment does not yet describe the merchant's number and address.
-export type Enrolment = EnrolmentShape;
-interface EnrolmentShape {
-  id: string;
-  campaign_id: string;
-  merchant_id: string;
-  merchant_name?: I18nName;
-  merchant_no?: string;
-  merchant_address?: string;
-  campaign_name?: I18nName;
-  status: 'pending' | 'approved' | 'rejected';
-  submitted_at: string;
-  decided_at?: string | null;
-  reason?: string | null;
-}
+export type Enrolment = Schemas['EnrolmentView'];
 
 export type Settlement = AnswerItem<'/api/v1/merchant/settlements', 'get', SettlementShape>;
 interface SettlementShape {
@@ -238,19 +153,7 @@ export type PledgeRow = PledgeReport['rows'][number];
 export type Holiday = AnswerItem<'/api/v1/holidays', 'get', never>;
 
 /** POST /redemptions/preview: what the till would give, nothing redeemed. */
-// The document describes the preview's coupon only as an object so far.
-export type RedemptionPreview = RedemptionPreviewShape;
-interface RedemptionPreviewShape {
-  coupon: Coupon | string;
-  spend_avos: number;
-  discount_avos: number;
-  ecash_avos: number;
-  to_pay_avos: number;
-  min_spend_avos?: number;
-  max_discount_avos?: number | null;
-  capped?: boolean;
-  expires_at?: string;
-}
+export type RedemptionPreview = Schemas['Preview'];
 
 /** GET /campaigns/{id}/signals: fraud signals with their evidence and the actions taken. */
 export type SignalsAnswer = Answer<'/api/v1/campaigns/{id}/signals', 'get', never>;
@@ -421,13 +324,7 @@ let visitorPromise: Promise<void> | null = null;
 export const hooks: { signupCoupons?: (c: Coupon[]) => void } = {};
 
 /** What the server knows of this visitor's phone number or e-mail. */
-// The document gives the channels as plain text so far.
-export type VerificationStatus = VerificationStatusShape;
-interface VerificationStatusShape {
-  verified: boolean;
-  addresses: { channel: 'sms' | 'email'; hint: string; verified_at: string }[];
-  channels: ('sms' | 'email')[];
-}
+export type VerificationStatus = Schemas['VerificationStatus'];
 
 /** Create an anonymous visitor identity on first use. */
 export function ensureVisitor(): Promise<void> {

@@ -1,6 +1,6 @@
 // Rotating check-in display: activated once with a setup code, then shows the current QR large.
 import { useEffect, useState } from 'preact/hooks';
-import { api, ApiError } from './api';
+import { api, ApiError, type Schemas } from './api';
 import { t } from './i18n';
 import { ErrorBox, QrImage, useNow, fmtCountdown } from './components';
 
@@ -8,13 +8,7 @@ const key = (pointId: string) => `bairro.device.${pointId}`;
 const secretKey = (pointId: string) => `bairro.device.${pointId}.secret`;
 
 /** What a display keeps to compute its own codes offline (from `POST /devices/activate`). */
-interface DeviceSecret {
-  secret: string;
-  kid: string;
-  pid: string;
-  did: string;
-  rotate_seconds: number;
-}
+type DeviceSecret = Pick<Schemas['DeviceActivated'], 'secret' | 'kid' | 'pid' | 'did' | 'rotate_seconds'>;
 
 const B32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
 function base32(bytes: Uint8Array): string {
@@ -77,7 +71,7 @@ export function DisplayPage({ pointId }: { pointId: string }) {
   const activate = async (e: Event) => {
     e.preventDefault();
     try {
-      const r = await api<{ device_token: string; point_id: string } & DeviceSecret>('/devices/activate', { method: 'POST', body: { setup_code: setup.trim() } });
+      const r = await api<Schemas['DeviceActivated']>('/devices/activate', { method: 'POST', body: { setup_code: setup.trim() } });
       if (r.secret && r.did) {
         const keep: DeviceSecret = { secret: r.secret, kid: r.kid, pid: r.pid, did: r.did, rotate_seconds: r.rotate_seconds };
         localStorage.setItem(secretKey(r.point_id || pointId), JSON.stringify(keep));
@@ -136,7 +130,7 @@ export function DisplayPage({ pointId }: { pointId: string }) {
     const poll = async () => {
       let wait = 5000;
       try {
-        const c = await api<{ payload: string; valid_until: string | null }>(`/points/${pointId}/code`, { auth: { bearer: token } });
+        const c = await api<Schemas['PointCode']>(`/points/${pointId}/code`, { auth: { bearer: token } });
         if (stop) return;
         setCode(c);
         setErr(null);

@@ -9,6 +9,7 @@ use super::state::{ok, State};
 use crate::db::audit::Actor;
 use crate::error::AppError;
 use crate::service::bulk as uc;
+use crate::views::bulk::{EnrolmentOutcome, ImportResult, SettlementOutcome};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(
@@ -29,7 +30,7 @@ pub struct ImportQuery {
 
 #[utoipa::path(post, path = "/api/v1/merchants/import", tag = "operations", params(ImportQuery),
     request_body(content = String, content_type = "text/csv", description = "username,password,name_zh_hant,name_zh_hans,name_pt,name_en,category,address,lat,lng,m_mark"),
-    responses((status = 200, description = "{created, errors: []} (with dry_run, what would be created)"), (status = 422, description = "import_invalid with errors: [{row, field, message}]; nothing created")))]
+    responses((status = 200, description = "{created, errors: []} (with dry_run, what would be created)", body = ImportResult), (status = 422, description = "import_invalid with errors: [{row, field, message}]; nothing created")))]
 pub async fn import_merchants(
     state: State,
     who: Official,
@@ -61,7 +62,7 @@ pub struct DecideBody {
 }
 
 #[utoipa::path(post, path = "/api/v1/enrolments/decide", tag = "operations", request_body = DecideBody,
-    responses((status = 200, description = "[{id, status} or {id, code}], one per id")))]
+    responses((status = 200, description = "[{id, status} or {id, code}], one per id", body = [EnrolmentOutcome])))]
 pub async fn decide_enrolments(
     state: State,
     who: Official,
@@ -95,7 +96,7 @@ async fn advance_all(
 }
 
 #[utoipa::path(post, path = "/api/v1/settlements/approve", tag = "operations", request_body = IdsBody,
-    responses((status = 200, description = "[{id, status} or {id, code}]; four-eyes per statement")))]
+    responses((status = 200, description = "[{id, status} or {id, code}]; four-eyes per statement", body = [SettlementOutcome])))]
 pub async fn approve_settlements(
     state: State,
     who: Official,
@@ -105,7 +106,7 @@ pub async fn approve_settlements(
 }
 
 #[utoipa::path(post, path = "/api/v1/settlements/pay", tag = "operations", request_body = IdsBody,
-    responses((status = 200, description = "[{id, status} or {id, code}]")))]
+    responses((status = 200, description = "[{id, status} or {id, code}]", body = [SettlementOutcome])))]
 pub async fn pay_settlements(
     state: State,
     who: Official,

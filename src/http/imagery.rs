@@ -2,9 +2,9 @@
 //! base64, so the web app sends a file as it reads it); anyone reads them, with long caching
 //! (the URLs in answers carry the picture's hash, so a new upload is a new URL).
 
+use crate::views::campaigns::PictureStored;
 use actix_web::{http::header, web, HttpRequest, HttpResponse};
 use serde::Deserialize;
-use serde_json::json;
 
 use super::auth::Official;
 use super::state::{ok, State};
@@ -66,11 +66,11 @@ async fn upload(
     let owner_id = state
         .db(move |c| uc::upload(c, &actor, owner_kind, &key, &prepared))
         .await?;
-    Ok(ok(&json!({
-        "url": crate::views::campaigns::image_url(owner_kind, &owner_id, &etag),
-        "width": width,
-        "height": height,
-    })))
+    Ok(ok(&PictureStored {
+        url: crate::views::campaigns::image_url(owner_kind, &owner_id, &etag),
+        width,
+        height,
+    }))
 }
 
 async fn serve(
@@ -104,7 +104,7 @@ async fn serve(
 }
 
 #[utoipa::path(put, path = "/api/v1/campaigns/{id}/cover", tag = "campaigns", request_body = ImageBody, params(("id" = String, Path)),
-    responses((status = 200, description = "{url, width, height}: stored as a 1200×675 JPEG"), (status = 422, description = "validation_failed"), (status = 413, description = "payload_too_large")))]
+    responses((status = 200, description = "{url, width, height}: stored as a 1200×675 JPEG", body = PictureStored), (status = 422, description = "validation_failed"), (status = 413, description = "payload_too_large")))]
 pub async fn put_cover(
     state: State,
     who: Official,
@@ -122,7 +122,7 @@ pub async fn put_cover(
 }
 
 #[utoipa::path(get, path = "/api/v1/campaigns/{id}/cover", tag = "campaigns", params(("id" = String, Path)),
-    responses((status = 200, description = "the cover (JPEG), cached"), (status = 404, description = "not_found")))]
+    responses((status = 200, description = "the cover (JPEG), cached", content_type = "image/jpeg"), (status = 404, description = "not_found")))]
 pub async fn cover(
     state: State,
     req: HttpRequest,
@@ -132,7 +132,7 @@ pub async fn cover(
 }
 
 #[utoipa::path(put, path = "/api/v1/merchants/{id}/photo", tag = "merchants", request_body = ImageBody, params(("id" = String, Path)),
-    responses((status = 200, description = "{url, width, height}: stored as a 480×360 JPEG"), (status = 422, description = "validation_failed"), (status = 413, description = "payload_too_large")))]
+    responses((status = 200, description = "{url, width, height}: stored as a 480×360 JPEG", body = PictureStored), (status = 422, description = "validation_failed"), (status = 413, description = "payload_too_large")))]
 pub async fn put_photo(
     state: State,
     who: Official,
@@ -150,7 +150,7 @@ pub async fn put_photo(
 }
 
 #[utoipa::path(get, path = "/api/v1/merchants/{id}/photo", tag = "merchants", params(("id" = String, Path)),
-    responses((status = 200, description = "the shop's photo (JPEG), cached"), (status = 404, description = "not_found")))]
+    responses((status = 200, description = "the shop's photo (JPEG), cached", content_type = "image/jpeg"), (status = 404, description = "not_found")))]
 pub async fn photo(
     state: State,
     req: HttpRequest,

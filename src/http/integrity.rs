@@ -374,7 +374,7 @@ pub async fn get_payout(
 }
 
 #[utoipa::path(get, path = "/api/v1/payouts/{id}.csv", tag = "payouts", params(("id" = String, Path)),
-    responses((status = 200, description = "the bank's bulk-transfer file: payee, bank, account, amount (MOP), reference; the amounts add up to the batch")))]
+    responses((status = 200, description = "the bank's bulk-transfer file: payee, bank, account, amount (MOP), reference; the amounts add up to the batch", content_type = "text/csv")))]
 pub async fn payout_csv(
     state: State,
     _who: Official,

@@ -9,7 +9,10 @@ use crate::db::audit::Actor;
 use crate::error::AppError;
 use crate::service::merchants::{self as uc, CashierBody, MerchantBody, SurveyBody};
 use crate::service::passwords;
-use crate::views::merchants::MerchantView;
+use crate::views::merchants::{
+    CashierAdded, LoginDisabled, MerchantLogin, MerchantView, SurveyAnswerSaved,
+};
+use crate::views::shop::MerchantMe;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/merchants", web::post().to(create))
@@ -55,21 +58,21 @@ pub async fn list(state: State, _who: Official) -> Result<HttpResponse, AppError
     Ok(ok(&out))
 }
 
-#[utoipa::path(get, path = "/api/v1/merchant/me", tag = "merchant", responses((status = 200, description = "the merchant, its enrolments and today's totals")))]
+#[utoipa::path(get, path = "/api/v1/merchant/me", tag = "merchant", responses((status = 200, description = "the merchant, its enrolments and today's totals", body = MerchantMe)))]
 pub async fn me(state: State, who: MerchantUser) -> Result<HttpResponse, AppError> {
     let (mid, owner) = (who.merchant_id.clone(), who.owner);
     let out = state.db(move |c| uc::me(c, &mid, owner)).await?;
     Ok(ok(&out))
 }
 
-#[utoipa::path(get, path = "/api/v1/merchant/users", tag = "merchant", responses((status = 200, description = "the merchant's logins")))]
+#[utoipa::path(get, path = "/api/v1/merchant/users", tag = "merchant", responses((status = 200, description = "the merchant's logins", body = [MerchantLogin])))]
 pub async fn list_users(state: State, who: MerchantOwner) -> Result<HttpResponse, AppError> {
     let mid = who.0.merchant_id.clone();
     let out = state.db(move |c| uc::users(c, &mid)).await?;
     Ok(ok(&out))
 }
 
-#[utoipa::path(post, path = "/api/v1/merchant/users", tag = "merchant", request_body = CashierBody, responses((status = 201, description = "a cashier login")))]
+#[utoipa::path(post, path = "/api/v1/merchant/users", tag = "merchant", request_body = CashierBody, responses((status = 201, description = "a cashier login", body = CashierAdded)))]
 pub async fn add_cashier(
     state: State,
     who: MerchantOwner,
@@ -85,7 +88,7 @@ pub async fn add_cashier(
     Ok(created(&out))
 }
 
-#[utoipa::path(post, path = "/api/v1/merchant/users/{id}/disable", tag = "merchant", params(("id" = String, Path)), responses((status = 200, description = "disabled")))]
+#[utoipa::path(post, path = "/api/v1/merchant/users/{id}/disable", tag = "merchant", params(("id" = String, Path)), responses((status = 200, description = "disabled", body = LoginDisabled)))]
 pub async fn disable_cashier(
     state: State,
     who: MerchantOwner,
@@ -100,7 +103,7 @@ pub async fn disable_cashier(
 }
 
 #[utoipa::path(post, path = "/api/v1/campaigns/{id}/survey", tag = "merchant", request_body = SurveyBody, params(("id" = String, Path)),
-    responses((status = 201, description = "answer recorded"), (status = 200, description = "answer updated")))]
+    responses((status = 201, description = "answer recorded", body = SurveyAnswerSaved), (status = 200, description = "answer updated", body = SurveyAnswerSaved)))]
 pub async fn survey(
     state: State,
     who: MerchantOwner,

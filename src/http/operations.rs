@@ -222,7 +222,7 @@ pub async fn withdraw_enrolment(
 // ---- fraud actions ----
 
 #[utoipa::path(post, path = "/api/v1/coupons/{id}/void", tag = "operations", request_body(content = Option<ReasonBody>), params(("id" = String, Path)),
-    responses((status = 200, description = "coupon, void, with `visitor_id`"), (status = 404, description = "not_found"),
+    responses((status = 200, description = "coupon, void, with `visitor_id`", body = crate::views::coupons::VoidedCoupon), (status = 404, description = "not_found"),
         (status = 409, description = "coupon_not_voidable: a redeemed coupon"), (status = 422, description = "validation_failed: a reason is required")))]
 pub async fn void_coupon(
     state: State,

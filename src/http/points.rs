@@ -4,7 +4,6 @@
 use actix_web::{web, HttpResponse};
 use chrono::Duration;
 use serde::Deserialize;
-use serde_json::json;
 use uuid::Uuid;
 
 use super::auth::{self, Official, OfficialOrDevice};
@@ -18,6 +17,7 @@ use crate::domain::time::{now, to_rfc3339};
 use crate::error::AppError;
 use crate::service::points::{self as uc, PointBody};
 use crate::views::campaigns::PointView;
+use crate::views::points::{DeviceActivated, DeviceRevoked, DeviceSetup, PointCode};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/campaigns/{id}/points", web::post().to(create))
@@ -67,7 +67,7 @@ async fn printable(state: &State, id: String) -> Result<(Point, String), AppErro
     state.db(move |c| uc::printable(c, &qr, &id.into())).await
 }
 
-#[utoipa::path(get, path = "/api/v1/points/{id}/qr.svg", tag = "points", params(("id" = String, Path)), responses((status = 200, description = "SVG")))]
+#[utoipa::path(get, path = "/api/v1/points/{id}/qr.svg", tag = "points", params(("id" = String, Path)), responses((status = 200, description = "SVG", content_type = "image/svg+xml")))]
 pub async fn qr_svg_route(
     state: State,
     _who: Official,
@@ -79,7 +79,7 @@ pub async fn qr_svg_route(
         .body(crate::views::qr::svg(&pl)?))
 }
 
-#[utoipa::path(get, path = "/api/v1/points/{id}/qr.png", tag = "points", params(("id" = String, Path)), responses((status = 200, description = "PNG")))]
+#[utoipa::path(get, path = "/api/v1/points/{id}/qr.png", tag = "points", params(("id" = String, Path)), responses((status = 200, description = "PNG", content_type = "image/png")))]
 pub async fn qr_png_route(
     state: State,
     _who: Official,
@@ -93,7 +93,7 @@ pub async fn qr_png_route(
 
 use super::html::esc;
 
-#[utoipa::path(get, path = "/api/v1/points/{id}/poster", tag = "points", params(("id" = String, Path)), responses((status = 200, description = "printable A6 poster (HTML)")))]
+#[utoipa::path(get, path = "/api/v1/points/{id}/poster", tag = "points", params(("id" = String, Path)), responses((status = 200, description = "printable A6 poster (HTML)", content_type = "text/html")))]
 pub async fn poster(
     state: State,
     _who: Official,
@@ -142,7 +142,7 @@ p {{ margin: 1mm 0; font-size: 9pt; }} .short-code strong {{ font: bold 16pt mon
 }
 
 #[utoipa::path(get, path = "/api/v1/points/{id}/code", tag = "points", params(("id" = String, Path)),
-    responses((status = 200, description = "{payload, valid_until} of a rotating point")))]
+    responses((status = 200, description = "{payload, valid_until} of a rotating point", body = PointCode)))]
 pub async fn code(
     state: State,
     who: OfficialOrDevice,
@@ -174,9 +174,12 @@ pub async fn code(
         .await?;
     let uid = Uuid::parse_str(&p.id).map_err(|e| AppError::Internal(e.into()))?;
     if !p.rotating {
-        return Ok(ok(
-            &json!({"payload": state.qr.static_point(uid), "valid_until": null, "rotating": false}),
-        ));
+        return Ok(ok(&PointCode {
+            payload: state.qr.static_point(uid),
+            valid_until: None,
+            rotate_seconds: None,
+            rotating: false,
+        }));
     }
     let rs = i64::from(p.rotate_seconds);
     let counter = payload::counter_at(chrono::Utc::now().timestamp(), rs);
@@ -190,16 +193,16 @@ pub async fn code(
         },
         _ => state.qr.rotating_point(uid, counter),
     };
-    Ok(ok(&json!({
-        "payload": code,
-        "valid_until": to_rfc3339(until),
-        "rotate_seconds": rs,
-        "rotating": true,
-    })))
+    Ok(ok(&PointCode {
+        payload: code,
+        valid_until: Some(to_rfc3339(until)),
+        rotate_seconds: Some(rs),
+        rotating: true,
+    }))
 }
 
 #[utoipa::path(post, path = "/api/v1/points/{id}/devices", tag = "points", params(("id" = String, Path)),
-    responses((status = 201, description = "{setup_code, expires_at}: a one-time code for the point's display")))]
+    responses((status = 201, description = "{setup_code, expires_at}: a one-time code for the point's display", body = DeviceSetup)))]
 pub async fn device_setup(
     state: State,
     who: Official,
@@ -213,9 +216,11 @@ pub async fn device_setup(
     state
         .db(move |c| uc::setup_device(c, &who.user_id, &pid.into(), &hash, expires))
         .await?;
-    Ok(created(
-        &json!({"setup_code": code, "point_id": id, "expires_at": to_rfc3339(expires)}),
-    ))
+    Ok(created(&DeviceSetup {
+        setup_code: code,
+        point_id: id,
+        expires_at: to_rfc3339(expires),
+    }))
 }
 
 fn hash_code(code: &str) -> String {
@@ -229,7 +234,7 @@ pub struct ActivateBody {
 }
 
 #[utoipa::path(post, path = "/api/v1/devices/activate", tag = "points", security(()), request_body = ActivateBody,
-    responses((status = 201, description = "{device_token, device_id, point_id, secret, kid, rotate_seconds}"), (status = 401, description = "unknown or used code")))]
+    responses((status = 201, description = "{device_token, device_id, point_id, secret, kid, rotate_seconds}", body = DeviceActivated), (status = 401, description = "unknown or used code")))]
 pub async fn device_activate(
     state: State,
     body: web::Json<ActivateBody>,
@@ -244,22 +249,22 @@ pub async fn device_activate(
         auth::device_claims(&device_id, &point.id),
         Duration::days(3650),
     );
-    Ok(created(&json!({
-        "device_token": token,
-        "device_id": device_id,
-        "point_id": point.id,
-        "rotate_seconds": point.rotate_seconds,
+    Ok(created(&DeviceActivated {
+        device_token: token,
+        device_id: device_id.to_string(),
+        point_id: point.id.to_string(),
+        rotate_seconds: point.rotate_seconds,
         // The display's own secret: it computes its codes offline (`B1:D:…`), and they stop
         // verifying once the device is revoked.
-        "secret": state.qr.device_secret(did),
-        "pid": payload::id_b32(uid),
-        "did": payload::id_b32(did),
-        "format": "B1:D:{kid}:{pid}:{did}:{counter}:{base32(HMAC-SHA256(secret, 'D:{pid}:{did}:{counter}')[..10])}",
-        "kid": state.settings.qr_keys[0].0,
-    })))
+        secret: state.qr.device_secret(did),
+        pid: payload::id_b32(uid),
+        did: payload::id_b32(did),
+        format: "B1:D:{kid}:{pid}:{did}:{counter}:{base32(HMAC-SHA256(secret, 'D:{pid}:{did}:{counter}')[..10])}".to_string(),
+        kid: state.settings.qr_keys[0].0.clone(),
+    }))
 }
 
-#[utoipa::path(post, path = "/api/v1/devices/{id}/revoke", tag = "points", params(("id" = String, Path)), responses((status = 200, description = "revoked")))]
+#[utoipa::path(post, path = "/api/v1/devices/{id}/revoke", tag = "points", params(("id" = String, Path)), responses((status = 200, description = "revoked", body = DeviceRevoked)))]
 pub async fn device_revoke(
     state: State,
     who: Official,
@@ -271,5 +276,8 @@ pub async fn device_revoke(
     state
         .db(move |c| uc::revoke_device(c, &actor, &did))
         .await?;
-    Ok(ok(&json!({"device_id": id, "revoked": true})))
+    Ok(ok(&DeviceRevoked {
+        device_id: id,
+        revoked: true,
+    }))
 }

@@ -205,7 +205,7 @@ pub async fn get_csv(
     Ok(csv_response(&format!("statement-{}.csv", s.id), body))
 }
 
-#[utoipa::path(get, path = "/api/v1/settlements/{id}/print", tag = "settlements", params(("id" = String, Path)), responses((status = 200, description = "printable statement (HTML)")))]
+#[utoipa::path(get, path = "/api/v1/settlements/{id}/print", tag = "settlements", params(("id" = String, Path)), responses((status = 200, description = "printable statement (HTML)", content_type = "text/html")))]
 pub async fn print(
     state: State,
     req: actix_web::HttpRequest,

@@ -56,7 +56,7 @@ pub async fn status(state: State, who: VisitorAuth) -> Result<HttpResponse, AppE
         .senders
         .channels()
         .into_iter()
-        .map(String::from)
+        .filter_map(crate::types::VerificationChannel::parse)
         .collect();
     let out = state
         .db(move |c| service::verification::status(c, &who.visitor_id, channels))

@@ -4,7 +4,6 @@
 
 use std::collections::{HashMap, HashSet};
 
-use serde::Serialize;
 use serde_json::{json, Value};
 
 use crate::db::audit::Actor;
@@ -16,7 +15,6 @@ use crate::domain::names::Names;
 use crate::domain::time::now;
 use crate::error::{AppError, Code, FieldError};
 use crate::types::{EnrolmentStatus, MerchantId};
-use crate::views;
 
 use super::merchants::check_login;
 use super::passwords;
@@ -39,12 +37,8 @@ pub const IMPORT_COLUMNS: [&str; 11] = [
 /// At most this many rows in one import.
 const MAX_ROWS: usize = 5000;
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct RowError {
-    pub row: usize,
-    pub field: String,
-    pub message: String,
-}
+pub use crate::views::bulk::RowError;
+use crate::views::bulk::{EnrolmentOutcome, ImportResult, ImportedMerchant, SettlementOutcome};
 
 /// One good row, ready to insert (password not hashed yet).
 #[derive(Debug, Clone)]
@@ -278,15 +272,17 @@ pub fn check_import(conn: &mut DbConn, body: &[u8]) -> Result<Vec<ImportRow>, Ap
 }
 
 /// What a dry run answers: the merchants an import would create.
-pub fn dry_run(rows: &[ImportRow]) -> Value {
-    json!({
-        "dry_run": true,
-        "created": 0,
-        "would_create": rows.len(),
-        "errors": [],
-        "merchants": rows.iter().map(|r| json!({"row": r.row, "username": r.username,
-            "name": Names::from_json(&r.merchant.name), "category": r.merchant.category})).collect::<Vec<_>>(),
-    })
+pub fn dry_run(rows: &[ImportRow]) -> ImportResult {
+    ImportResult {
+        dry_run: true,
+        created: 0,
+        would_create: Some(rows.len()),
+        errors: Vec::new(),
+        merchants: rows
+            .iter()
+            .map(|r| ImportedMerchant::would_create(r.row, &r.username, &r.merchant))
+            .collect(),
+    }
 }
 
 /// Hashes the rows' passwords, spread over the cores (hashing is deliberately slow). Runs on
@@ -321,7 +317,7 @@ pub fn import(
     conn: &mut DbConn,
     actor: &Actor,
     hashed: Vec<(ImportRow, String)>,
-) -> Result<Value, AppError> {
+) -> Result<ImportResult, AppError> {
     let created = write_tx(conn, |c| {
         let t = now();
         let mut out = Vec::new();
@@ -350,9 +346,7 @@ pub fn import(
                 ),
                 other => other,
             })?;
-            let mut v = views::merchant(&r.merchant);
-            v["username"] = json!(r.username);
-            v["row"] = json!(r.row);
+            let v = ImportedMerchant::created(r.row, &r.username, &r.merchant);
             super::audit_change(
                 c,
                 actor,
@@ -366,12 +360,13 @@ pub fn import(
         }
         Ok(out)
     })?;
-    Ok(json!({
-        "dry_run": false,
-        "created": created.len(),
-        "errors": [],
-        "merchants": created,
-    }))
+    Ok(ImportResult {
+        dry_run: false,
+        created: created.len(),
+        would_create: None,
+        errors: Vec::new(),
+        merchants: created,
+    })
 }
 
 fn too_many(ids: &[String]) -> Result<(), AppError> {
@@ -381,11 +376,9 @@ fn too_many(ids: &[String]) -> Result<(), AppError> {
     Ok(())
 }
 
-fn outcome(id: &str, r: Result<Value, AppError>) -> Value {
-    match r {
-        Ok(v) => v,
-        Err(e) => json!({"id": id, "code": e.code(), "detail": e.to_string()}),
-    }
+/// The error's `code` and `detail` of an item left as it was.
+fn failure(e: &AppError) -> (Option<String>, Option<String>) {
+    (Some(e.code().to_string()), Some(e.to_string()))
 }
 
 /// Approves or rejects many enrolments (`decision`: approve or reject), each on its own as
@@ -396,7 +389,7 @@ pub fn decide_enrolments(
     ids: &[String],
     decision: &str,
     reason: Option<String>,
-) -> Result<Vec<Value>, AppError> {
+) -> Result<Vec<EnrolmentOutcome>, AppError> {
     too_many(ids)?;
     let status = match decision {
         "approve" => EnrolmentStatus::Approved,
@@ -409,9 +402,24 @@ pub fn decide_enrolments(
     Ok(ids
         .iter()
         .map(|id| {
-            let r = super::campaigns::decide_one(conn, user_id, &id.into(), status, reason.clone())
-                .map(|e| json!({"id": id, "status": e.status}));
-            outcome(id, r)
+            let r = super::campaigns::decide_one(conn, user_id, &id.into(), status, reason.clone());
+            match r {
+                Ok(e) => EnrolmentOutcome {
+                    id: id.clone(),
+                    status: Some(e.status.to_string()),
+                    code: None,
+                    detail: None,
+                },
+                Err(e) => {
+                    let (code, detail) = failure(&e);
+                    EnrolmentOutcome {
+                        id: id.clone(),
+                        status: None,
+                        code,
+                        detail,
+                    }
+                }
+            }
         })
         .collect())
 }
@@ -423,21 +431,35 @@ pub fn advance_settlements(
     user_id: &str,
     ids: &[String],
     action: &str,
-) -> Result<Vec<Value>, AppError> {
+) -> Result<Vec<SettlementOutcome>, AppError> {
+    use crate::service::settlements::{advance, Advance};
     too_many(ids)?;
     let mut out = Vec::new();
     for id in ids {
-        let r = (|| {
-            use crate::service::settlements::{advance, Advance};
-            let step = if action == "approve" {
-                Advance::Approve
-            } else {
-                Advance::Pay
-            };
-            let after = advance(conn, user_id, id, step)?;
-            Ok(json!({"id": id, "status": after.status, "amount_avos": after.amount_avos}))
-        })();
-        out.push(outcome(id, r));
+        let step = if action == "approve" {
+            Advance::Approve
+        } else {
+            Advance::Pay
+        };
+        out.push(match advance(conn, user_id, id, step) {
+            Ok(after) => SettlementOutcome {
+                id: id.clone(),
+                status: Some(after.status),
+                amount_avos: Some(after.amount_avos),
+                code: None,
+                detail: None,
+            },
+            Err(e) => {
+                let (code, detail) = failure(&e);
+                SettlementOutcome {
+                    id: id.clone(),
+                    status: None,
+                    amount_avos: None,
+                    code,
+                    detail,
+                }
+            }
+        });
     }
     Ok(out)
 }

@@ -19,7 +19,8 @@ use crate::types::{
     PointId, TriggerType,
 };
 use crate::views;
-use crate::views::budget::BudgetView;
+use crate::views::campaigns::{BudgetView, CampaignView, OfferView, PointView};
+use crate::views::merchants::MerchantView;
 
 /// What an official sends to create or edit a campaign.
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -190,36 +191,42 @@ pub fn ensure_running(c: &Campaign) -> Result<(), AppError> {
 }
 
 /// Published campaigns (officials also see drafts), with their budget figures and covers.
-pub fn list(conn: &mut DbConn, official: bool) -> Result<Vec<Value>, AppError> {
+pub fn list(conn: &mut DbConn, official: bool) -> Result<Vec<CampaignView>, AppError> {
     let rows = catalog::list_campaigns(conn, official)?;
     let ids: Vec<String> = rows.iter().map(|r| r.id.to_string()).collect();
     let budgets = budget::figures(conn, &ids)?;
     let covers = images::etags(conn, "campaign")?;
-    let mut out: Vec<Value> = rows
+    Ok(rows
         .iter()
-        .map(|c| {
-            let mut v = views::campaign(c);
-            v["budget"] = views::value(BudgetView::from(
-                budgets.get(c.id.as_str()).unwrap_or(&Default::default()),
-            ));
-            v
+        .map(|c| CampaignView {
+            budget: Some(BudgetView::from(
+                &budgets.get(c.id.as_str()).cloned().unwrap_or_default(),
+            )),
+            cover_url: covers
+                .get(c.id.as_str())
+                .map(|e| views::campaigns::image_url("campaign", &c.id, e)),
+            ..CampaignView::from(c)
         })
-        .collect();
-    views::campaigns::add_urls(&mut out, &covers, &Default::default());
-    Ok(out)
+        .collect())
 }
 
 /// Creates a draft campaign with its budgets.
-pub fn create(conn: &mut DbConn, actor: &Actor, body: CampaignBody) -> Result<Value, AppError> {
+pub fn create(
+    conn: &mut DbConn,
+    actor: &Actor,
+    body: CampaignBody,
+) -> Result<CampaignView, AppError> {
     budgets_of(&body)?;
     let (budget_avos, daily) = (body.budget_avos.flatten(), body.daily_budget_avos.flatten());
     let c = campaign_from(body, None)?;
-    let mut out = views::campaign(&c);
-    out["budget"] = views::value(BudgetView::from(&budget::Figures {
-        budget_avos,
-        daily_budget_avos: daily,
-        ..Default::default()
-    }));
+    let mut out = CampaignView {
+        budget: Some(BudgetView::from(&budget::Figures {
+            budget_avos,
+            daily_budget_avos: daily,
+            ..Default::default()
+        })),
+        ..CampaignView::from(&c)
+    };
     write_tx(conn, |conn| {
         catalog::insert_campaign(conn, &c)?;
         budget::set(conn, &c.id, budget_avos, daily)?;
@@ -233,15 +240,20 @@ pub fn create(conn: &mut DbConn, actor: &Actor, body: CampaignBody) -> Result<Va
             Some(&out),
         )
     })?;
-    out["points"] = json!([]);
-    out["offers"] = json!([]);
-    out["merchants"] = json!([]);
+    out.points = Some(Vec::new());
+    out.offers = Some(Vec::new());
+    out.merchants = Some(Vec::new());
     Ok(out)
 }
 
 /// A campaign with its points, offers and participating merchants (drafts only for
 /// officials, who also see the points' printable payloads and short codes).
-pub fn show(conn: &mut DbConn, qr: &KeyRing, key: &str, official: bool) -> Result<Value, AppError> {
+pub fn show(
+    conn: &mut DbConn,
+    qr: &KeyRing,
+    key: &str,
+    official: bool,
+) -> Result<CampaignView, AppError> {
     let camp = catalog::find_campaign(conn, key)?;
     if camp.status == CampaignStatus::Draft && !official {
         return Err(AppError::NotFound(format!("no campaign '{key}'")));
@@ -258,9 +270,7 @@ pub fn show(conn: &mut DbConn, qr: &KeyRing, key: &str, official: bool) -> Resul
     let figures = budget::figures_of(conn, &camp.id)?;
     let paused = operations::paused_offers(conn, &camp.id)?;
     let retired = operations::retired_points(conn, &camp.id)?;
-    let mut v = views::campaign(&camp);
-    v["budget"] = views::value(BudgetView::from(&figures));
-    v["points"] = json!(points
+    let points = points
         .iter()
         .map(|p| {
             let payload = (official && !p.rotating)
@@ -271,29 +281,47 @@ pub fn show(conn: &mut DbConn, qr: &KeyRing, key: &str, official: bool) -> Resul
                 })
                 .flatten();
             let short = shorts.get(&p.id).filter(|_| !p.rotating);
-            let mut pv = views::campaigns::with_short_code(
-                views::point(p, payload),
-                short.map(String::as_str),
-            );
-            pv["retired"] = json!(retired.contains(p.id.as_str()));
-            pv
+            PointView {
+                retired: Some(retired.contains(p.id.as_str())),
+                ..views::campaigns::with_short_code(
+                    PointView::new(p, payload),
+                    short.map(String::as_str),
+                )
+            }
         })
-        .collect::<Vec<_>>());
-    v["offers"] = json!(offers
+        .collect();
+    let offers: Vec<OfferView> = offers
         .iter()
         .map(|o| views::campaigns::offer_with_paused(o, paused.contains(o.id.as_str())))
-        .collect::<Vec<_>>());
+        .collect();
+    let mut offers = offers;
     let extras = draws::offer_extras(
         conn,
-        &views::draws::offers_with_extras(&v["offers"]),
+        &views::campaigns::offers_with_extras(&offers),
         official,
     )?;
-    views::draws::add_extras(&mut v["offers"], &extras);
-    v["merchants"] = json!(merchants.iter().map(views::merchant).collect::<Vec<_>>());
-    let covers = images::etags(conn, "campaign")?;
+    views::campaigns::add_extras(&mut offers, &extras);
     let photos = images::etags(conn, "merchant")?;
-    views::campaigns::add_urls(std::slice::from_mut(&mut v), &covers, &photos);
-    Ok(v)
+    let merchants = merchants
+        .iter()
+        .map(|m| MerchantView {
+            photo_url: photos
+                .get(m.id.as_str())
+                .map(|e| views::campaigns::image_url("merchant", &m.id, e)),
+            ..MerchantView::from(m)
+        })
+        .collect();
+    let covers = images::etags(conn, "campaign")?;
+    Ok(CampaignView {
+        budget: Some(BudgetView::from(&figures)),
+        cover_url: covers
+            .get(camp.id.as_str())
+            .map(|e| views::campaigns::image_url("campaign", &camp.id, e)),
+        points: Some(points),
+        offers: Some(offers),
+        merchants: Some(merchants),
+        ..CampaignView::from(&camp)
+    })
 }
 
 /// Edits a campaign: anything while a draft; once published only the names, description,
@@ -647,7 +675,7 @@ pub fn create_offer(
     key: &str,
     body: OfferBody,
     can_verify: bool,
-) -> Result<Value, AppError> {
+) -> Result<OfferView, AppError> {
     let o = write_tx(conn, |conn| {
         let camp = catalog::find_campaign(conn, key)?;
         if camp.status == CampaignStatus::Ended {
@@ -674,10 +702,11 @@ pub fn create_offer(
         )?;
         Ok(o)
     })?;
-    let mut list = json!([views::offer(&o)]);
-    let extras = draws::offer_extras(conn, &views::draws::offers_with_extras(&list), true)?;
-    views::draws::add_extras(&mut list, &extras);
-    Ok(list[0].take())
+    let mut list = [OfferView::from(&o)];
+    let extras = draws::offer_extras(conn, &views::campaigns::offers_with_extras(&list), true)?;
+    views::campaigns::add_extras(&mut list, &extras);
+    let [offer] = list;
+    Ok(offer)
 }
 
 /// A merchant applies to take part in a campaign that has not ended; the enrolment waits for

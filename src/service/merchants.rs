@@ -12,8 +12,13 @@ use crate::domain::catalog::CATEGORIES;
 use crate::domain::names::Names;
 use crate::domain::time::{now, to_rfc3339};
 use crate::error::{AppError, Code, FieldError};
-use crate::types::{EnrolmentStatus, MerchantId};
+use crate::types::{EnrolmentStatus, MerchantId, MerchantRole};
 use crate::views;
+use crate::views::campaigns::EnrolmentView;
+use crate::views::merchants::{
+    CashierAdded, LoginDisabled, MerchantLogin, MerchantView, SurveyAnswerSaved,
+};
+use crate::views::shop::{MerchantMe, TodayTotals};
 
 /// What an official sends to create a merchant with its owner's login.
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -121,7 +126,7 @@ pub fn create(
     actor: &Actor,
     checked: CheckedMerchant,
     password_hash: String,
-) -> Result<Value, AppError> {
+) -> Result<MerchantView, AppError> {
     let m = checked.merchant;
     let owner = User {
         id: new_id().into(),
@@ -133,8 +138,10 @@ pub fn create(
         active: true,
         created_at: m.created_at,
     };
-    let mut out = views::merchant(&m);
-    out["username"] = json!(owner.username);
+    let out = MerchantView {
+        username: Some(owner.username.clone()),
+        ..MerchantView::from(&m)
+    };
     write_tx(conn, |c| {
         catalog::insert_merchant_with_owner(c, &m, &owner)?;
         super::audit_change(
@@ -161,23 +168,38 @@ pub fn list(conn: &mut DbConn) -> Result<Vec<Value>, AppError> {
 }
 
 /// A merchant user's own shop, its enrolments and today's totals.
-pub fn me(conn: &mut DbConn, merchant_id: &MerchantId, owner: bool) -> Result<Value, AppError> {
+pub fn me(
+    conn: &mut DbConn,
+    merchant_id: &MerchantId,
+    owner: bool,
+) -> Result<MerchantMe, AppError> {
     let m = catalog::find_merchant(conn, merchant_id)?;
     let enrolments = catalog::list_enrolments(conn, None, None, Some(merchant_id))?;
     let today = redemptions::today_totals(conn, merchant_id)?;
-    Ok(json!({
-        "merchant": views::merchant(&m),
-        "role": if owner { "owner" } else { "cashier" },
-        "enrolments": enrolments.iter().map(|(e, _)| views::enrolment(e, None)).collect::<Vec<_>>(),
-        "today": {"count": today.0, "discount_avos": today.1, "spend_avos": today.2},
-    }))
+    Ok(MerchantMe {
+        merchant: MerchantView::from(&m),
+        role: if owner {
+            MerchantRole::Owner
+        } else {
+            MerchantRole::Cashier
+        },
+        enrolments: enrolments
+            .iter()
+            .map(|(e, _)| EnrolmentView::new(e, None))
+            .collect(),
+        today: TodayTotals {
+            count: today.0,
+            discount_avos: today.1,
+            spend_avos: today.2,
+        },
+    })
 }
 
 /// The logins of a merchant.
-pub fn users(conn: &mut DbConn, merchant_id: &MerchantId) -> Result<Vec<Value>, AppError> {
+pub fn users(conn: &mut DbConn, merchant_id: &MerchantId) -> Result<Vec<MerchantLogin>, AppError> {
     Ok(catalog::users_of_merchant(conn, merchant_id)?
         .iter()
-        .map(|u| json!({"id": u.id, "username": u.username, "role": u.merchant_role, "active": u.active, "created_at": to_rfc3339(u.created_at)}))
+        .map(MerchantLogin::from)
         .collect())
 }
 
@@ -209,7 +231,7 @@ pub fn add_cashier(
     merchant_id: &MerchantId,
     username: String,
     password_hash: String,
-) -> Result<Value, AppError> {
+) -> Result<CashierAdded, AppError> {
     let u = User {
         id: new_id().into(),
         username,
@@ -220,7 +242,12 @@ pub fn add_cashier(
         active: true,
         created_at: now(),
     };
-    let out = json!({"id": u.id, "username": u.username, "role": "cashier", "active": true});
+    let out = CashierAdded {
+        id: u.id.clone(),
+        username: u.username.clone(),
+        role: MerchantRole::Cashier,
+        active: true,
+    };
     catalog::insert_user(conn, &u)?;
     super::audit_change(
         conn,
@@ -240,7 +267,7 @@ pub fn disable_cashier(
     owner_user_id: &str,
     merchant_id: &MerchantId,
     id: &str,
-) -> Result<Value, AppError> {
+) -> Result<LoginDisabled, AppError> {
     if !catalog::set_user_active(conn, id, merchant_id, false)? {
         return Err(AppError::NotFound("no such cashier".into()));
     }
@@ -253,7 +280,10 @@ pub fn disable_cashier(
         None::<&Value>,
         None::<&Value>,
     )?;
-    Ok(json!({"id": id, "active": false}))
+    Ok(LoginDisabled {
+        id: id.to_string(),
+        active: false,
+    })
 }
 
 /// Answers may be given or changed until the campaign's report closes, 30 days after its end.
@@ -278,7 +308,7 @@ pub fn survey(
     merchant_id: &MerchantId,
     key: &str,
     b: SurveyBody,
-) -> Result<(Value, bool), AppError> {
+) -> Result<(SurveyAnswerSaved, bool), AppError> {
     if b.estimate_pct.is_some_and(|p| !(0..=100).contains(&p)) {
         return Err(AppError::field("estimate_pct", "0 to 100"));
     }
@@ -322,13 +352,13 @@ pub fn survey(
         None::<&Value>,
         Some(&after),
     )?;
-    let out = json!({
-        "campaign_id": a.campaign_id,
-        "merchant_id": a.merchant_id,
-        "came_because_of_campaign": a.came_because_of_campaign,
-        "estimate_pct": a.estimate_pct,
-        "comment": a.comment,
-        "updated_at": to_rfc3339(a.updated_at),
-    });
+    let out = SurveyAnswerSaved {
+        campaign_id: a.campaign_id.to_string(),
+        merchant_id: a.merchant_id.to_string(),
+        came_because_of_campaign: a.came_because_of_campaign,
+        estimate_pct: a.estimate_pct,
+        comment: a.comment,
+        updated_at: to_rfc3339(a.updated_at),
+    };
     Ok((out, new))
 }

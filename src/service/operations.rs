@@ -17,7 +17,8 @@ use crate::types::{
     CouponId, CouponStatus, EnrolmentId, EnrolmentStatus, MerchantId, OfferId, PointId, VisitorId,
 };
 use crate::views;
-use crate::views::campaigns::{offer_with_paused, point_with_retirement};
+use crate::views::campaigns::{offer_with_paused, point_with_retirement, OfferView, PointView};
+use crate::views::coupons::VoidedCoupon;
 use crate::views::merchants::with_suspension;
 
 use super::campaigns::ensure_running;
@@ -95,7 +96,7 @@ pub fn edit_offer(
     actor: &Actor,
     id: &OfferId,
     b: OfferPatch,
-) -> Result<Value, AppError> {
+) -> Result<OfferView, AppError> {
     let mut errs = Vec::new();
     let name = b.name.map(|n| n.trimmed());
     if let Some(n) = &name {
@@ -150,7 +151,7 @@ pub fn set_paused(
     actor: &Actor,
     id: &OfferId,
     paused: bool,
-) -> Result<Value, AppError> {
+) -> Result<OfferView, AppError> {
     write_tx(conn, |c| {
         let o = catalog::find_offer(c, id)?;
         ensure_running(&catalog::find_campaign(c, &o.campaign_id)?)?;
@@ -192,7 +193,7 @@ pub fn edit_point(
     actor: &Actor,
     id: &PointId,
     b: PointPatch,
-) -> Result<Value, AppError> {
+) -> Result<PointView, AppError> {
     write_tx(conn, |c| {
         let before = catalog::find_point(c, id)?;
         ensure_running(&catalog::find_campaign(c, &before.campaign_id)?)?;
@@ -244,7 +245,7 @@ pub fn edit_point(
 }
 
 /// Retires a point for good: check-ins there answer `point_retired`.
-pub fn retire_point(conn: &mut DbConn, actor: &Actor, id: &PointId) -> Result<Value, AppError> {
+pub fn retire_point(conn: &mut DbConn, actor: &Actor, id: &PointId) -> Result<PointView, AppError> {
     write_tx(conn, |c| {
         let p = catalog::find_point(c, id)?;
         let (r, _) = switch(
@@ -256,7 +257,7 @@ pub fn retire_point(conn: &mut DbConn, actor: &Actor, id: &PointId) -> Result<Va
             |c| ops::point_retired_at(c, id),
             Option::is_some,
             |c| ops::retire_point(c, id, now()).map(|_| Value::Null),
-            |r| point_with_retirement(&p, *r),
+            |r| views::value(point_with_retirement(&p, *r)),
         )?;
         Ok(point_with_retirement(&p, r))
     })
@@ -431,7 +432,7 @@ pub fn void_coupon(
     user_id: &str,
     id: &CouponId,
     reason: Option<String>,
-) -> Result<Value, AppError> {
+) -> Result<VoidedCoupon, AppError> {
     let reason = reason_of(reason, true)?.unwrap_or_default();
     let (coupon, offer) = write_tx(conn, |c| {
         let (coupon, offer) = ops::coupon_with_offer(c, id)?;
@@ -456,9 +457,15 @@ pub fn void_coupon(
         )?;
         Ok((after, offer))
     })?;
-    let mut v = views::coupon(&coupon, Some(&offer), keys.coupon(&coupon.code), now());
-    v["visitor_id"] = json!(coupon.visitor_id);
-    Ok(v)
+    Ok(VoidedCoupon {
+        coupon: crate::views::coupons::Coupon::of(
+            &coupon,
+            Some(&offer),
+            keys.coupon(&coupon.code),
+            now(),
+        ),
+        visitor_id: coupon.visitor_id.to_string(),
+    })
 }
 
 /// Bans a visitor (a reason is required): its issued coupons are void; check-ins and claims

@@ -16,6 +16,7 @@ use crate::domain::time::now;
 use crate::error::{AppError, Code, FieldError};
 use crate::types::{CampaignId, PointId, PointKind};
 use crate::views;
+use crate::views::campaigns::PointView;
 
 /// What an official sends to add a check-in point to a campaign.
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -102,7 +103,7 @@ pub fn create(
     actor: &Actor,
     key: &str,
     body: PointBody,
-) -> Result<Value, AppError> {
+) -> Result<PointView, AppError> {
     let (p, short) = write_tx(conn, |conn| {
         let camp = catalog::find_campaign(conn, key)?;
         let p = point_from(body, &camp.id)?;
@@ -124,17 +125,17 @@ pub fn create(
         Ok((p, short))
     })?;
     Ok(views::campaigns::with_short_code(
-        views::point(&p, static_payload(qr, &p)),
+        PointView::new(&p, static_payload(qr, &p)),
         short.as_deref(),
     ))
 }
 
 /// A point with its payload and short code (static points only).
-pub fn show(conn: &mut DbConn, qr: &KeyRing, id: &PointId) -> Result<Value, AppError> {
+pub fn show(conn: &mut DbConn, qr: &KeyRing, id: &PointId) -> Result<PointView, AppError> {
     let p = catalog::find_point(conn, id)?;
     let short = short_codes::of_point(conn, &p.id)?;
     Ok(views::campaigns::with_short_code(
-        views::point(&p, static_payload(qr, &p)),
+        PointView::new(&p, static_payload(qr, &p)),
         short.filter(|_| !p.rotating).as_deref(),
     ))
 }

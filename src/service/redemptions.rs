@@ -195,7 +195,7 @@ pub fn preview(
     }
     let applied = quote(conn, caches, merchant_id, &coupon, &offer, spend_avos)?;
     Ok(Preview {
-        coupon: views::coupon(&coupon, Some(&offer), keys.coupon(&coupon.code), t),
+        coupon: views::coupons::Coupon::of(&coupon, Some(&offer), keys.coupon(&coupon.code), t),
         spend_avos,
         discount_avos: applied.discount_avos,
         ecash_avos: applied.ecash_avos,
@@ -413,7 +413,7 @@ pub fn void(
     let offer = db::catalog::find_offer(conn, &r.offer_id)?;
     Ok(Voided {
         redemption: views::redemptions::Redemption::from(&after),
-        coupon: views::coupon(&coupon, Some(&offer), keys.coupon(&coupon.code), t),
+        coupon: views::coupons::Coupon::of(&coupon, Some(&offer), keys.coupon(&coupon.code), t),
     })
 }
 

@@ -17,7 +17,7 @@ use crate::views::verification::{VerificationStatus, VerifiedAddress};
 pub fn status(
     conn: &mut DbConn,
     visitor_id: &VisitorId,
-    channels: Vec<String>,
+    channels: Vec<crate::types::VerificationChannel>,
 ) -> Result<VerificationStatus, AppError> {
     let rows = store::addresses_of(conn, visitor_id)?;
     Ok(VerificationStatus {

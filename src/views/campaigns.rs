@@ -6,9 +6,14 @@ use std::collections::HashMap;
 use serde::Serialize;
 use serde_json::{json, Value};
 
+pub use super::budget::BudgetView;
+use super::draws::OfferDraw;
+use super::merchants::MerchantView;
+use crate::db::draws::OfferExtras;
 use crate::db::models::{Campaign, Enrolment, Offer, Point};
 use crate::domain::names::Names;
 use crate::domain::time::{opt_rfc3339, to_rfc3339};
+use crate::types::OfferId;
 
 /// A campaign.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -25,6 +30,26 @@ pub struct CampaignView {
     pub status: crate::types::CampaignStatus,
     pub created_at: String,
     pub updated_at: String,
+    /// The money figures (lists and the campaign's own answer).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub budget: Option<BudgetView>,
+    /// Where the cover is served, when it has one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub cover_url: Option<String>,
+    /// The campaign's own answer: its check-in points (payloads and short codes for officials).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub points: Option<Vec<PointView>>,
+    /// The campaign's own answer: its offers, with `paused`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub offers: Option<Vec<OfferView>>,
+    /// The campaign's own answer: the participating merchants, with `photo_url`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub merchants: Option<Vec<MerchantView>>,
 }
 
 impl From<&Campaign> for CampaignView {
@@ -40,6 +65,11 @@ impl From<&Campaign> for CampaignView {
             status: c.status,
             created_at: to_rfc3339(c.created_at),
             updated_at: to_rfc3339(c.updated_at),
+            budget: None,
+            cover_url: None,
+            points: None,
+            offers: None,
+            merchants: None,
         }
     }
 }
@@ -64,6 +94,17 @@ pub struct PointView {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(nullable = false)]
     pub payload: Option<String>,
+    /// Printed under a static point's QR (officials only), e.g. `ABCD-EFGH`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub short_code: Option<String>,
+    /// Whether officials retired it (officials' answers).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub retired: Option<bool>,
+    /// Since when it is retired (null: not retired), with `retired` in operations' answers.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub retired_at: Option<Option<String>>,
 }
 
 impl PointView {
@@ -81,6 +122,9 @@ impl PointView {
             require_location: p.require_location,
             requires_location: p.require_location,
             payload,
+            short_code: None,
+            retired: None,
+            retired_at: None,
         }
     }
 }
@@ -99,6 +143,18 @@ pub struct TriggerView {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(nullable = false)]
     pub opens_at: Option<String>,
+    /// `purchases`: the spend a purchase needs to earn a stamp.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub min_spend_avos: Option<i64>,
+    /// `draw`: when entries close.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub entries_close_at: Option<String>,
+    /// `draw`: when the draw is made.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub draw_at: Option<String>,
 }
 
 /// An offer of a campaign.
@@ -122,6 +178,18 @@ pub struct OfferView {
     pub trigger: TriggerView,
     pub eligible_categories: Vec<String>,
     pub requires_verified: bool,
+    /// Whether officials paused it (the campaign's answer and operations on offers).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub paused: Option<bool>,
+    /// `draw` offers, in the campaign's answer: the draw's state and entries so far.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub draw: Option<OfferDraw>,
+    /// `purchases` offers, in officials' campaign answer: stamps that count for this offer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub stamps: Option<i64>,
 }
 
 impl From<&Offer> for OfferView {
@@ -145,9 +213,15 @@ impl From<&Offer> for OfferView {
                 type_: o.trigger_type.to_string(),
                 count: o.trigger_count,
                 opens_at: o.opens_at.map(to_rfc3339),
+                min_spend_avos: None,
+                entries_close_at: None,
+                draw_at: None,
             },
             eligible_categories: o.categories(),
             requires_verified: o.requires_verified,
+            paused: None,
+            draw: None,
+            stamps: None,
         }
     }
 }
@@ -167,6 +241,14 @@ pub struct EnrolmentView {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(nullable = false)]
     pub merchant_name: Option<Names>,
+    /// The shop's short number (officials' lists).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub merchant_no: Option<String>,
+    /// The shop's address (officials' lists).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub merchant_address: Option<String>,
 }
 
 impl EnrolmentView {
@@ -180,6 +262,8 @@ impl EnrolmentView {
             decided_at: opt_rfc3339(e.decided_at),
             reason: e.reason.clone(),
             merchant_name: merchant_name.map(Names::from_json),
+            merchant_no: None,
+            merchant_address: None,
         }
     }
 }
@@ -215,24 +299,64 @@ pub fn add_urls(
 }
 
 /// A point answer with its printed short code, when it has one.
-pub fn with_short_code(mut v: Value, code: Option<&str>) -> Value {
-    if let Some(c) = code {
-        v["short_code"] = json!(crate::domain::short_code::display(c));
-    }
+pub fn with_short_code(mut v: PointView, code: Option<&str>) -> PointView {
+    v.short_code = code.map(crate::domain::short_code::display);
     v
 }
 
 /// An offer with whether officials paused it.
-pub fn offer_with_paused(o: &Offer, paused: bool) -> Value {
-    let mut v = super::offer(o);
-    v["paused"] = json!(paused);
-    v
+pub fn offer_with_paused(o: &Offer, paused: bool) -> OfferView {
+    OfferView {
+        paused: Some(paused),
+        ..OfferView::from(o)
+    }
 }
 
 /// A point with whether (and since when) it is retired.
-pub fn point_with_retirement(p: &Point, retired: Option<chrono::NaiveDateTime>) -> Value {
-    let mut v = super::point(p, None);
-    v["retired"] = json!(retired.is_some());
-    v["retired_at"] = json!(opt_rfc3339(retired));
-    v
+pub fn point_with_retirement(p: &Point, retired: Option<chrono::NaiveDateTime>) -> PointView {
+    PointView {
+        retired: Some(retired.is_some()),
+        retired_at: Some(opt_rfc3339(retired)),
+        ..PointView::new(p, None)
+    }
+}
+
+/// A picture stored for a campaign (cover) or a shop (photo).
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct PictureStored {
+    /// Where it is served; the URL changes with the picture.
+    pub url: String,
+    pub width: u32,
+    pub height: u32,
+}
+
+/// The ids of the offers whose trigger is `draw` or `purchases` (those that may have extras).
+pub fn offers_with_extras(offers: &[OfferView]) -> Vec<OfferId> {
+    offers
+        .iter()
+        .filter(|o| matches!(o.trigger.type_.as_str(), "draw" | "purchases"))
+        .map(|o| OfferId::from(o.id.clone()))
+        .collect()
+}
+
+/// Adds the new triggers' settings to offers: a draw's `entries_close_at` and `draw_at` to its
+/// trigger and the draw itself as `draw`; a minimum spend to the trigger as `min_spend_avos`,
+/// with the stamps counting towards it as `stamps` (officials).
+pub fn add_extras(offers: &mut [OfferView], extras: &HashMap<OfferId, OfferExtras>) {
+    for o in offers.iter_mut() {
+        let Some(x) = extras.get(o.id.as_str()) else {
+            continue;
+        };
+        if let Some(d) = &x.draw {
+            o.trigger.entries_close_at = Some(to_rfc3339(d.entries_close_at));
+            o.trigger.draw_at = Some(to_rfc3339(d.draw_at));
+            o.draw = Some(OfferDraw::from(d));
+        }
+        if let Some(m) = x.min_spend_avos {
+            o.trigger.min_spend_avos = Some(m);
+            if let Some(n) = x.stamps {
+                o.stamps = Some(n);
+            }
+        }
+    }
 }

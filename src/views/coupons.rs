@@ -113,3 +113,11 @@ impl Spent {
         }
     }
 }
+
+/// A coupon an official voided, with the visitor it was issued to.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct VoidedCoupon {
+    #[serde(flatten)]
+    pub coupon: Coupon,
+    pub visitor_id: String,
+}

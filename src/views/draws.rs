@@ -1,12 +1,9 @@
 //! Fair draws: what anyone may check, and a visitor's entries.
 
-use std::collections::HashMap;
-
 use serde::Serialize;
-use serde_json::Value;
 
 use super::coupons::{Coupon, OfferBrief};
-use crate::db::draws::{Draw as DrawRow, Entry as EntryRow, OfferExtras};
+use crate::db::draws::{Draw as DrawRow, Entry as EntryRow};
 use crate::domain::time::to_rfc3339;
 use crate::types::OfferId;
 
@@ -119,39 +116,6 @@ impl From<&DrawRow> for OfferDraw {
             status: d.status.clone(),
             commitment: d.commitment.clone(),
             entries: d.entry_count,
-        }
-    }
-}
-
-/// The ids of the offers (of a JSON list of offers) whose trigger is `draw` or `purchases`.
-pub fn offers_with_extras(offers: &Value) -> Vec<OfferId> {
-    offers
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter(|o| matches!(o["trigger"]["type"].as_str(), Some("draw" | "purchases")))
-        .filter_map(|o| o["id"].as_str().map(OfferId::from))
-        .collect()
-}
-
-/// Adds the new triggers' settings to a JSON list of offers: a draw's `entries_close_at` and
-/// `draw_at` to its trigger and the draw itself as `draw`; a minimum spend to the trigger as
-/// `min_spend_avos`, with the stamps counting towards it as `stamps` (officials).
-pub fn add_extras(offers: &mut Value, extras: &HashMap<OfferId, OfferExtras>) {
-    for o in offers.as_array_mut().into_iter().flatten() {
-        let Some(x) = o["id"].as_str().and_then(|id| extras.get(id)) else {
-            continue;
-        };
-        if let Some(d) = &x.draw {
-            o["trigger"]["entries_close_at"] = Value::String(to_rfc3339(d.entries_close_at));
-            o["trigger"]["draw_at"] = Value::String(to_rfc3339(d.draw_at));
-            o["draw"] = super::to_value(&OfferDraw::from(d));
-        }
-        if let Some(m) = x.min_spend_avos {
-            o["trigger"]["min_spend_avos"] = Value::from(m);
-            if let Some(n) = x.stamps {
-                o["stamps"] = Value::from(n);
-            }
         }
     }
 }

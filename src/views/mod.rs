@@ -1,6 +1,7 @@
 //! JSON shapes of the API, built from rows. Rows never go out as they are.
 
 pub mod budget;
+pub mod bulk;
 pub mod campaigns;
 pub mod checkins;
 pub mod coupons;
@@ -9,8 +10,10 @@ pub mod merchant_cards;
 pub mod merchants;
 pub mod operations;
 pub mod pledges;
+pub mod points;
 pub mod purchases;
 pub mod qr;
+pub mod shop;
 pub mod sources;
 pub mod staff;
 pub mod stats;

@@ -78,8 +78,7 @@ pub struct Redeemed {
 /// What a coupon would take off a spend: nothing is redeemed.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Preview {
-    #[schema(value_type = Object)]
-    pub coupon: Value,
+    pub coupon: super::coupons::Coupon,
     pub spend_avos: i64,
     pub discount_avos: i64,
     pub ecash_avos: i64,
@@ -96,8 +95,7 @@ pub struct Preview {
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Voided {
     pub redemption: Redemption,
-    #[schema(value_type = Object)]
-    pub coupon: Value,
+    pub coupon: super::coupons::Coupon,
 }
 
 /// A line of the merchant's history.

@@ -20,8 +20,8 @@ pub struct VerifiedAddress {
 pub struct VerificationStatus {
     pub verified: bool,
     pub addresses: Vec<VerifiedAddress>,
-    /// The channels codes can be sent by (`sms`, `email`).
-    pub channels: Vec<String>,
+    /// The channels codes can be sent by.
+    pub channels: Vec<crate::types::VerificationChannel>,
 }
 
 /// A code was sent.

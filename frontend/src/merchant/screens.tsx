@@ -1,6 +1,6 @@
 // Merchant screens: redeem at the till, history, statements, campaigns (enrolment and survey).
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { api, openBlobInTab, ApiError, NetworkError, type Campaign, type Coupon, type I18nName, type Enrolment, type Merchant, type Redemption, type RedemptionPreview, type Settlement } from '../api';
+import { api, openBlobInTab, ApiError, NetworkError, type Campaign, type Coupon, type I18nName, type Redemption, type RedemptionPreview, type Schemas, type Settlement } from '../api';
 import { t, tn, tData, pick, fmtMoney, fmtDateTime, fmtDate, fmtTime, fmtShortDateTime, macauToday, parseMop } from '../i18n';
 import { CsvButtons, DateField, ErrorBox, Field, Loading, StatusBadge, useLoad, useNow, fmtCountdown, describeError, Notice } from '../components';
 import { Scanner } from '../scanner';
@@ -37,10 +37,7 @@ interface RedemptionPage {
   today_discount_avos?: number;
 }
 
-interface MerchantMe {
-  merchant: Merchant;
-  enrolments: Enrolment[];
-}
+type MerchantMe = Schemas['MerchantMe'];
 
 const VOID_WINDOW_MS = 10 * 60 * 1000;
 
@@ -690,13 +687,7 @@ function SurveyForm({ campaign }: { campaign: Campaign }) {
   );
 }
 
-interface StaffUser {
-  id: string;
-  username: string;
-  role: 'owner' | 'cashier' | null;
-  active: boolean;
-  created_at: string;
-}
+type StaffUser = Schemas['MerchantLogin'];
 
 /** The owner's list of logins: add a cashier for the till, disable one that left. */
 export function MerchantStaffPage() {

@@ -2,20 +2,14 @@
 // devices, suspending merchants, importing merchants, bulk decisions and payments, fraud actions.
 import type { ComponentChildren } from 'preact';
 import { useState } from 'preact/hooks';
-import { api, apiCsv, type Campaign, type Enrolment, type I18nName, type Merchant, type Offer, type Point, type Settlement, type Signal } from '../api';
+import { api, apiCsv, type Campaign, type Enrolment, type I18nName, type Merchant, type Offer, type Point, type Schemas, type Settlement, type Signal } from '../api';
 import { t, tData, pick, errorText, fmtDateTime, fmtMoney, fmtNumber, localInputToRfc3339, rfc3339ToLocalInput, parseMop } from '../i18n';
 import { DateTimeField, ErrorBox, Field, Notice, useLoad } from '../components';
 import { canWrite } from '../store';
 import { NameFields, cleanName, CATEGORIES } from './common';
 
-export interface Budget {
-  budget_avos: number | null;
-  daily_budget_avos: number | null;
-  committed_avos: number;
-  committed_today_avos?: number;
-  redeemed_avos: number;
-  outstanding_avos: number;
-}
+/** A campaign's money figures, as the campaign answers carry them. */
+export type Budget = NonNullable<Campaign['budget']>;
 
 /** A confirmation shown in the page: what will happen, then Confirm or Cancel. */
 export function ConfirmBox({ title, children, onConfirm, onCancel, danger, testId }: { title: string; children?: ComponentChildren; onConfirm: () => void; onCancel: () => void; danger?: boolean; testId?: string }) {
@@ -396,11 +390,7 @@ export function MerchantOps({ m, reload }: { m: Merchant & { suspended?: boolean
   );
 }
 
-interface ImportAnswer {
-  created: number;
-  would_create?: number;
-  errors: { row: number; field: string; message: string }[];
-}
+type ImportAnswer = Schemas['ImportResult'];
 
 /** Import merchants from the bureau's CSV: a dry run first, then the import after confirming. */
 export function ImportMerchants({ onDone }: { onDone: () => void }) {
@@ -495,7 +485,7 @@ export function ImportMerchants({ onDone }: { onDone: () => void }) {
   );
 }
 
-type Outcome = { id: string; status?: string; code?: string };
+type Outcome = Schemas['EnrolmentOutcome'] | Schemas['SettlementOutcome'];
 
 function Results({ list, label }: { list: Outcome[]; label: (id: string) => string }) {
   const ok = list.filter((r) => r.status).length;
