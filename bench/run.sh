@@ -10,6 +10,8 @@
 #   bench/run.sh --dashboards  only campaign statistics at 64 connections and 200 live streams,
 #                              3 times after a day's check-ins and page views (medians)
 #   bench/run.sh -- --duration 20 --visitors 50000 …   (anything after -- goes to bairro-bench run)
+#   bench/run.sh -- --phases checkin,redemption   (only some phases: stats, checkin, redemption,
+#                              storm, pageview, streams)
 #
 # Needs wrk (installed with apt-get when missing) and, for PostgreSQL, a local server that
 # scripts/ensure-postgres can start (BAIRRO_TEST_PG names it; default postgres@127.0.0.1).

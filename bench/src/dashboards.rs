@@ -311,6 +311,7 @@ pub fn run(a: DashboardArgs) -> anyhow::Result<()> {
         secs: a.sizes.duration(),
         work: a.work_dir.clone(),
         bin_dir: a.bin_dir.clone(),
+        phases: None,
     };
     std::fs::create_dir_all(&ctx.work)?;
     let mut out = String::from("# Bairro benchmark: dashboards\n\n");

@@ -122,6 +122,10 @@ struct RunArgs {
     /// Unix time the whole benchmark started (run.sh passes it, so the build counts too).
     #[arg(long)]
     started_at: Option<u64>,
+    /// Only these phases, comma-separated (stats, checkin, redemption, storm, pageview,
+    /// streams); all when absent. Seeding and the servers' start-up always run.
+    #[arg(long, value_delimiter = ',')]
+    phases: Option<Vec<String>>,
 }
 
 impl SizeArgs {
@@ -212,6 +216,16 @@ struct Ctx {
     secs: u64,
     work: PathBuf,
     bin_dir: PathBuf,
+    /// The phases to run (`--phases`); `None` runs them all.
+    phases: Option<Vec<String>>,
+}
+
+impl Ctx {
+    fn wants(&self, phase: &str) -> bool {
+        self.phases
+            .as_ref()
+            .is_none_or(|p| p.iter().any(|x| x == phase))
+    }
 }
 
 fn run(a: RunArgs) -> anyhow::Result<()> {
@@ -228,6 +242,7 @@ fn run(a: RunArgs) -> anyhow::Result<()> {
         secs: a.sizes.duration(),
         work: a.work_dir.clone(),
         bin_dir: a.bin_dir.clone(),
+        phases: a.phases.clone(),
     };
     std::fs::create_dir_all(&ctx.work)?;
     let mut runs = Vec::new();
@@ -439,47 +454,53 @@ fn bench_backend(ctx: &Ctx, url: &str, sizes: &Sizes) -> anyhow::Result<Run> {
     // first request of each, then one request at a time for a fixed time (the latency target).
     // The same at 64 connections comes last, because it leaves a queue behind.
     let official = signer.official(&seeded.official_id);
-    let (close_s, close_days) = wait_days_closed(&mut conn);
-    println!("  background closing of past days' statistics: {close_days} days kept, {close_s:.1} s after start-up");
-    let mut first_requests = vec![(
-        format!("statistics of {close_days} closed days kept by the server's background task"),
-        0,
-        close_s * 1e3,
-    )];
-    for (workload, path) in [
-        (
-            "campaign stats",
-            format!("/api/v1/campaigns/{}/stats", seeded.campaign_id),
-        ),
-        ("stats overview", "/api/v1/stats/overview".to_string()),
-    ] {
-        real.wait_idle();
-        quiesce_db(ctx, false);
-        let (status, ms) = runner::timed_get(real.port, &path, &official)?;
-        println!("  first {workload} request: HTTP {status} in {ms:.0} ms");
-        first_requests.push((format!("first {workload} request"), status, ms));
-    }
-    for (workload, prefix) in [
-        ("campaign stats", "stats-campaign"),
-        ("stats overview", "stats-overview"),
-    ] {
-        let m = drive(ctx, &[&real], &[dir.join(prefix)], 1, 1)?;
-        let ok = m.wrk.errors(&[200]) == 0;
-        let note = format!("{} answers, one at a time", m.wrk.count(&[200]));
-        rows.push(Row::new(
-            name,
-            workload,
-            &real.name,
-            1,
-            &m,
-            &[200],
-            ok,
-            note,
+    let mut first_requests = Vec::new();
+    if ctx.wants("stats") {
+        let (close_s, close_days) = wait_days_closed(&mut conn);
+        println!("  background closing of past days' statistics: {close_days} days kept, {close_s:.1} s after start-up");
+        first_requests.push((
+            format!("statistics of {close_days} closed days kept by the server's background task"),
+            0,
+            close_s * 1e3,
         ));
+        for (workload, path) in [
+            (
+                "campaign stats",
+                format!("/api/v1/campaigns/{}/stats", seeded.campaign_id),
+            ),
+            ("stats overview", "/api/v1/stats/overview".to_string()),
+        ] {
+            real.wait_idle();
+            quiesce_db(ctx, false);
+            let (status, ms) = runner::timed_get(real.port, &path, &official)?;
+            println!("  first {workload} request: HTTP {status} in {ms:.0} ms");
+            first_requests.push((format!("first {workload} request"), status, ms));
+        }
+        for (workload, prefix) in [
+            ("campaign stats", "stats-campaign"),
+            ("stats overview", "stats-overview"),
+        ] {
+            let m = drive(ctx, &[&real], &[dir.join(prefix)], 1, 1)?;
+            let ok = m.wrk.errors(&[200]) == 0;
+            let note = format!("{} answers, one at a time", m.wrk.count(&[200]));
+            rows.push(Row::new(
+                name,
+                workload,
+                &real.name,
+                1,
+                &m,
+                &[200],
+                ok,
+                note,
+            ));
+        }
     }
 
     // Check-ins: each request a new visitor × point pair.
     for (srv, prefix) in [(&real, "checkin-real"), (&bare, "checkin-bare")] {
+        if !ctx.wants("checkin") {
+            break;
+        }
         let before = verify::checkins_since(&mut conn, &campaign, today)?;
         let m = drive(ctx, &[srv], &[dir.join(prefix)], ctx.threads, conns)?;
         let after = verify::settle(|| verify::checkins_since(&mut conn, &campaign, today))?;
@@ -499,6 +520,9 @@ fn bench_backend(ctx: &Ctx, url: &str, sizes: &Sizes) -> anyhow::Result<Run> {
 
     // Redemptions: each request a coupon still issued.
     for (srv, prefix) in [(&real, "redeem-real"), (&bare, "redeem-bare")] {
+        if !ctx.wants("redemption") {
+            break;
+        }
         let before = verify::redemptions_since(&mut conn, &campaign, today)?;
         let before_c = verify::coupons_redeemed(&mut conn)?;
         let m = drive(ctx, &[srv], &[dir.join(prefix)], ctx.threads, conns)?;
@@ -587,41 +611,46 @@ fn bench_backend(ctx: &Ctx, url: &str, sizes: &Sizes) -> anyhow::Result<Run> {
             note,
         ))
     };
-    let m = drive(
-        ctx,
-        &[&real],
-        &[dir.join("claim-real-0")],
-        ctx.threads,
-        conns,
-    )?;
-    std::thread::sleep(std::time::Duration::from_millis(500));
-    rows.push(storm_row(
-        &mut conn,
-        m,
-        &real.name,
-        "claim-real",
-        ctx.threads,
-        &|l| l,
-    )?);
-    let m = drive(
-        ctx,
-        &[&bare],
-        &[dir.join("claim-bare-0")],
-        ctx.threads,
-        conns,
-    )?;
-    std::thread::sleep(std::time::Duration::from_millis(500));
-    rows.push(storm_row(
-        &mut conn,
-        m,
-        &bare.name,
-        "claim-bare",
-        ctx.threads,
-        &|l| l,
-    )?);
+    if ctx.wants("storm") {
+        let m = drive(
+            ctx,
+            &[&real],
+            &[dir.join("claim-real-0")],
+            ctx.threads,
+            conns,
+        )?;
+        std::thread::sleep(std::time::Duration::from_millis(500));
+        rows.push(storm_row(
+            &mut conn,
+            m,
+            &real.name,
+            "claim-real",
+            ctx.threads,
+            &|l| l,
+        )?);
+        let m = drive(
+            ctx,
+            &[&bare],
+            &[dir.join("claim-bare-0")],
+            ctx.threads,
+            conns,
+        )?;
+        std::thread::sleep(std::time::Duration::from_millis(500));
+        rows.push(storm_row(
+            &mut conn,
+            m,
+            &bare.name,
+            "claim-bare",
+            ctx.threads,
+            &|l| l,
+        )?);
+    }
 
     // Page views.
     for (srv, prefix) in [(&real, "pageview-real"), (&bare, "pageview-bare")] {
+        if !ctx.wants("pageview") {
+            break;
+        }
         let before = verify::pageviews_since(&mut conn, &campaign, today)?;
         let m = drive(ctx, &[srv], &[dir.join(prefix)], ctx.threads, conns)?;
         std::thread::sleep(std::time::Duration::from_millis(700));
@@ -643,7 +672,7 @@ fn bench_backend(ctx: &Ctx, url: &str, sizes: &Sizes) -> anyhow::Result<Run> {
     bare.stop()?;
 
     // Two bairro processes on one PostgreSQL database, racing for the same storms.
-    if backend == Backend::Postgres {
+    if backend == Backend::Postgres && ctx.wants("storm") {
         let second = start_bairro(ctx, url, "bairro-2")?;
         let m = drive(
             ctx,
@@ -672,6 +701,9 @@ fn bench_backend(ctx: &Ctx, url: &str, sizes: &Sizes) -> anyhow::Result<Run> {
         ("campaign stats", "stats-campaign"),
         ("stats overview", "stats-overview"),
     ] {
+        if !ctx.wants("stats") {
+            break;
+        }
         let srv = start_bairro(ctx, url, "bairro-stats")?;
         let m = drive(ctx, &[&srv], &[dir.join(prefix)], ctx.threads, conns)?;
         let ok = m.wrk.errors(&[200]) == 0;
@@ -691,9 +723,11 @@ fn bench_backend(ctx: &Ctx, url: &str, sizes: &Sizes) -> anyhow::Result<Run> {
     }
 
     // 200 officials' dashboards open at once on the live statistics stream.
-    rows.extend(dashboards::live_streams(
-        ctx, url, name, &campaign, &official,
-    )?);
+    if ctx.wants("streams") {
+        rows.extend(dashboards::live_streams(
+            ctx, url, name, &campaign, &official,
+        )?);
+    }
 
     // Start-up again, now on a database that has seen the whole load.
     let again = start_bairro(ctx, url, "bairro-restart")?;

@@ -75,6 +75,7 @@ pub fn run(a: PageviewArgs) -> anyhow::Result<()> {
         secs: a.duration,
         work: a.work_dir.clone(),
         bin_dir: a.bin_dir.clone(),
+        phases: None,
     };
     let real = crate::start_bairro(&ctx, &a.database_url, "bairro")?;
     let bare = crate::start_bare(&ctx, &a.database_url)?;

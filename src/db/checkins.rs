@@ -68,6 +68,58 @@ pub fn stamps(
     Ok(pts.len() as i64)
 }
 
+/// What recording a check-in learnt in the same statement.
+#[derive(Debug, QueryableByName)]
+pub struct Recorded {
+    /// No earlier check-in of the visitor in the campaign.
+    #[diesel(sql_type = diesel::sql_types::Bool)]
+    pub first_visit: bool,
+    /// The visitor's stamps in the campaign with this check-in: distinct points visited.
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    pub stamps: i64,
+}
+
+/// Inserts an accepted check-in in one statement that also decides `first_visit` and counts
+/// the stamps (the other points visited, plus this one, so it does not matter whether the
+/// count sees the new row), and that writes nothing when the visitor is unknown or banned or
+/// the point retired (`None`: the caller asks why). On PostgreSQL the caller holds the
+/// visitor's lock from an earlier statement, so this statement's snapshot already sees every
+/// earlier check-in of the visitor; on SQLite the write transaction does. A second check-in of
+/// the day at the point, or a nonce used again, fails on the unique indexes (`Conflict`).
+pub fn record(conn: &mut DbConn, c: &Checkin) -> Result<Option<Recorded>, AppError> {
+    use diesel::sql_types::{Date, Double, Nullable, Text, Timestamp};
+    const SQL: &str = "INSERT INTO checkins (id, visitor_id, point_id, campaign_id, method, day, \
+         scanned_at, received_at, lat, lng, nonce, ref, first_visit) \
+         SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, \
+         NOT EXISTS (SELECT 1 FROM checkins e WHERE e.visitor_id = $2 AND e.campaign_id = $4) \
+         FROM visitors v WHERE v.id = $2 AND v.banned_at IS NULL \
+         AND NOT EXISTS (SELECT 1 FROM points p WHERE p.id = $3 AND p.retired_at IS NOT NULL) \
+         RETURNING first_visit, 1 + (SELECT COUNT(DISTINCT e.point_id) FROM checkins e \
+         WHERE e.visitor_id = $2 AND e.campaign_id = $4 AND e.point_id <> $3) AS stamps";
+    let sql = match conn {
+        DbConn::Pg(_) => SQL.to_string(),
+        DbConn::Sqlite(_) => SQL.replace('$', "?"),
+    };
+    let q = diesel::sql_query(sql)
+        .bind::<Text, _>(&c.id)
+        .bind::<Text, _>(&c.visitor_id)
+        .bind::<Text, _>(&c.point_id)
+        .bind::<Text, _>(&c.campaign_id)
+        .bind::<Text, _>(&c.method)
+        .bind::<Date, _>(c.day)
+        .bind::<Timestamp, _>(c.scanned_at)
+        .bind::<Timestamp, _>(c.received_at)
+        .bind::<Nullable<Double>, _>(c.lat)
+        .bind::<Nullable<Double>, _>(c.lng)
+        .bind::<Nullable<Text>, _>(c.nonce.as_deref())
+        .bind::<Nullable<Text>, _>(c.ref_.as_deref());
+    let rows: Vec<Recorded> = match conn {
+        DbConn::Pg(pg) => q.load(pg)?,
+        DbConn::Sqlite(lite) => q.load(lite)?,
+    };
+    Ok(rows.into_iter().next())
+}
+
 pub fn insert(conn: &mut DbConn, c: &Checkin) -> Result<(), AppError> {
     diesel::insert_into(checkins::table)
         .values(c)

@@ -328,8 +328,49 @@ pub fn set_head(conn: &mut DbConn, head: &Head) -> Result<(), AppError> {
 fn write_chained(conn: &mut DbConn, entries: Vec<NewLedgerEntry>) -> Result<(), AppError> {
     let mut head = lock_head(conn)?;
     let rows = chain(&mut head, entries);
-    insert_chained(conn, &rows)?;
-    set_head(conn, &head)
+    match (&mut *conn, rows.as_slice()) {
+        // One row (an issue, a redemption) and the head's move in one round trip.
+        (DbConn::Pg(pg), [row]) => insert_one_moving_head(pg, row, &head),
+        _ => {
+            insert_chained(conn, &rows)?;
+            set_head(conn, &head)
+        }
+    }
+}
+
+/// PostgreSQL: inserts one chained row and records the chain's new end in one statement
+/// (a data-modifying CTE), in the transaction that holds the head's lock.
+fn insert_one_moving_head(
+    conn: &mut diesel::PgConnection,
+    r: &ChainedRow,
+    head: &Head,
+) -> Result<(), AppError> {
+    use diesel::sql_types::{BigInt, Nullable, Text, Timestamp};
+    diesel::sql_query(
+        "WITH row AS (INSERT INTO ledger (id, campaign_id, kind, offer_id, coupon_id, \
+         redemption_id, merchant_id, settlement_id, amount_avos, created_at, prev_hash, hash) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)) \
+         UPDATE ledger_head SET last_id = $13, last_hash = $14, rows_count = $15, \
+         updated_at = $16 WHERE id = 1",
+    )
+    .bind::<BigInt, _>(r.id)
+    .bind::<Text, _>(&r.campaign_id)
+    .bind::<Text, _>(r.kind.as_str())
+    .bind::<Nullable<Text>, _>(r.offer_id.as_deref())
+    .bind::<Nullable<Text>, _>(r.coupon_id.as_deref())
+    .bind::<Nullable<Text>, _>(r.redemption_id.as_deref())
+    .bind::<Nullable<Text>, _>(r.merchant_id.as_deref())
+    .bind::<Nullable<Text>, _>(r.settlement_id.as_deref())
+    .bind::<BigInt, _>(r.amount_avos)
+    .bind::<Timestamp, _>(r.created_at)
+    .bind::<Text, _>(&r.prev_hash)
+    .bind::<Text, _>(&r.hash)
+    .bind::<BigInt, _>(head.last_id)
+    .bind::<Text, _>(&head.last_hash)
+    .bind::<BigInt, _>(head.rows_count)
+    .bind::<Timestamp, _>(crate::domain::time::now())
+    .execute(conn)?;
+    Ok(())
 }
 
 /// Seals rows written before the chain existed (a database migrated from an older version):

@@ -89,30 +89,53 @@ pub fn stamp_count(
         .get_result(conn)?)
 }
 
+#[derive(QueryableByName)]
+struct StampCount {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    stamps: i64,
+}
+
 /// Adds the day's stamp if there is none yet (or raises its spend). Returns whether this
-/// purchase made the stamp. `INSERT … ON CONFLICT DO NOTHING` keeps a PostgreSQL transaction
-/// alive when the stamp exists.
-fn stamp(conn: &mut DbConn, s: &PurchaseStamp) -> Result<bool, AppError> {
-    let n = match conn {
-        DbConn::Sqlite(c) => diesel::insert_into(purchase_stamps::table)
-            .values(s)
-            .on_conflict_do_nothing()
-            .execute(c)?,
-        DbConn::Pg(c) => diesel::insert_into(purchase_stamps::table)
-            .values(s)
-            .on_conflict_do_nothing()
-            .execute(c)?,
+/// purchase made the stamp and, when it did, the visitor's stamps in the campaign with it,
+/// counted by the same statement (the other stamps, plus this one, so it does not matter
+/// whether the count sees the new row). `INSERT … ON CONFLICT DO NOTHING` keeps a PostgreSQL
+/// transaction alive when the stamp exists.
+fn stamp(conn: &mut DbConn, s: &PurchaseStamp) -> Result<(bool, Option<i64>), AppError> {
+    use diesel::sql_types::{BigInt, Date, Text, Timestamp};
+    const SQL: &str = "INSERT INTO purchase_stamps (campaign_id, visitor_id, merchant_id, day, \
+         spend_avos, purchase_id, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7) \
+         ON CONFLICT (campaign_id, visitor_id, merchant_id, day) DO NOTHING \
+         RETURNING 1 + (SELECT COUNT(*) FROM purchase_stamps o WHERE o.campaign_id = $1 \
+         AND o.visitor_id = $2 AND o.spend_avos >= 0 \
+         AND NOT (o.merchant_id = $3 AND o.day = $4)) AS stamps";
+    let sql = match conn {
+        DbConn::Pg(_) => SQL.to_string(),
+        DbConn::Sqlite(_) => SQL.replace('$', "?"),
     };
-    if n == 0 {
-        diesel::update(
-            purchase_stamps::table
-                .find((&s.campaign_id, &s.visitor_id, &s.merchant_id, s.day))
-                .filter(purchase_stamps::spend_avos.lt(s.spend_avos)),
-        )
-        .set(purchase_stamps::spend_avos.eq(s.spend_avos))
-        .execute(conn)?;
+    let q = diesel::sql_query(sql)
+        .bind::<Text, _>(&s.campaign_id)
+        .bind::<Text, _>(&s.visitor_id)
+        .bind::<Text, _>(&s.merchant_id)
+        .bind::<Date, _>(s.day)
+        .bind::<BigInt, _>(s.spend_avos)
+        .bind::<Text, _>(&s.purchase_id)
+        .bind::<Timestamp, _>(s.created_at);
+    let made: Vec<StampCount> = match conn {
+        DbConn::Pg(pg) => q.load(pg)?,
+        DbConn::Sqlite(lite) => q.load(lite)?,
+    };
+    if let Some(m) = made.first() {
+        // `stamp_count(…, 0)` counts stamps whose spend is at least 0.
+        return Ok((true, (s.spend_avos >= 0).then_some(m.stamps)));
     }
-    Ok(n == 1)
+    diesel::update(
+        purchase_stamps::table
+            .find((&s.campaign_id, &s.visitor_id, &s.merchant_id, s.day))
+            .filter(purchase_stamps::spend_avos.lt(s.spend_avos)),
+    )
+    .set(purchase_stamps::spend_avos.eq(s.spend_avos))
+    .execute(conn)?;
+    Ok((false, None))
 }
 
 pub struct Recorded {
@@ -138,7 +161,7 @@ pub fn record_in_tx(
 ) -> Result<Recorded, AppError> {
     let day = macau_day(t);
     let id = new_id();
-    let stamped = stamp(
+    let (stamped, counted) = stamp(
         conn,
         &PurchaseStamp {
             campaign_id: campaign_id.into(),
@@ -176,7 +199,12 @@ pub fn record_in_tx(
     let mins = min_spends(conn, &due.iter().map(|o| o.id.clone()).collect::<Vec<_>>())?;
     let mut coupons = Vec::new();
     let mut thresholds = Vec::new();
-    let visitor_ref = super::visitors::traffic_ref(conn, visitor_id)?;
+    // The source is read only when an offer may pay out (most purchases pay nothing).
+    let visitor_ref = if due.is_empty() {
+        None
+    } else {
+        super::visitors::traffic_ref(conn, visitor_id)?
+    };
     for o in due {
         let min = mins.get(&o.id).copied().unwrap_or(0);
         let every = i64::from(o.trigger_count.unwrap_or(1));
@@ -200,7 +228,10 @@ pub fn record_in_tx(
             ));
         }
     }
-    let stamps = stamp_count(conn, campaign_id, visitor_id, 0)?;
+    let stamps = match counted {
+        Some(n) => n,
+        None => stamp_count(conn, campaign_id, visitor_id, 0)?,
+    };
     let next_reward_at = issuance::next_reward_at(stamps, &thresholds);
     Ok(Recorded {
         purchase,

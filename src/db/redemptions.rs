@@ -114,6 +114,43 @@ pub fn give_back_coupon(conn: &mut DbConn, coupon_id: &CouponId) -> Result<(), A
     Ok(())
 }
 
+/// Moves the coupon `issued → redeemed` (if it still is, and unexpired at the redemption's
+/// time) and inserts the redemption; false, with nothing written, when the coupon had changed.
+/// PostgreSQL does both in one statement (a data-modifying CTE); SQLite, whose writer holds
+/// the database, in two.
+pub fn redeem_coupon(conn: &mut DbConn, r: &Redemption) -> Result<bool, AppError> {
+    use diesel::sql_types::{BigInt, Date, Nullable, Text, Timestamp};
+    let DbConn::Pg(pg) = conn else {
+        if !take_coupon(conn, &r.coupon_id, r.created_at)? {
+            return Ok(false);
+        }
+        insert(conn, r)?;
+        return Ok(true);
+    };
+    let n = diesel::sql_query(
+        "WITH taken AS (UPDATE coupons SET status = 'redeemed' WHERE id = $2 \
+         AND status = 'issued' AND expires_at > $12 RETURNING id) \
+         INSERT INTO redemptions (id, coupon_id, offer_id, campaign_id, merchant_id, user_id, \
+         spend_avos, discount_avos, ecash_avos, status, day, created_at, ref) \
+         SELECT $1, taken.id, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13 FROM taken",
+    )
+    .bind::<Text, _>(r.id.as_str())
+    .bind::<Text, _>(r.coupon_id.as_str())
+    .bind::<Text, _>(r.offer_id.as_str())
+    .bind::<Text, _>(r.campaign_id.as_str())
+    .bind::<Text, _>(r.merchant_id.as_str())
+    .bind::<Text, _>(r.user_id.as_str())
+    .bind::<BigInt, _>(r.spend_avos)
+    .bind::<BigInt, _>(r.discount_avos)
+    .bind::<BigInt, _>(r.ecash_avos)
+    .bind::<Text, _>(r.status.as_str())
+    .bind::<Date, _>(r.day)
+    .bind::<Timestamp, _>(r.created_at)
+    .bind::<Nullable<Text>, _>(r.ref_.as_deref())
+    .execute(pg)?;
+    Ok(n == 1)
+}
+
 pub fn insert(conn: &mut DbConn, r: &Redemption) -> Result<(), AppError> {
     diesel::insert_into(redemptions::table)
         .values(r)

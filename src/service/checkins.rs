@@ -65,13 +65,26 @@ fn thresholds(offers: &[Offer]) -> Vec<i64> {
         .collect()
 }
 
-/// Records a refusal and answers it.
+/// Records a refusal and answers it. A retry with a nonce already used gets the first answer
+/// instead (`answer_again`), and a retired point is refused as such before any other reason
+/// about the scan, so neither needs a look-up on the accepted path.
 fn refuse(
     conn: &mut DbConn,
+    keys: &KeyRing,
+    caches: &Caches,
     req: &CheckinRequest,
     point: Option<&Point>,
     r: Refusal,
 ) -> Result<CheckedIn, AppError> {
+    if let Some(answer) = answer_again(conn, keys, caches, req)? {
+        return answer;
+    }
+    let r = match point {
+        Some(p) if r != Refusal::PointRetired && operations::point_retired(conn, &p.id)? => {
+            Refusal::PointRetired
+        }
+        _ => r,
+    };
     checkins::refuse(
         conn,
         Refused {
@@ -107,6 +120,32 @@ fn replay(
     }))
 }
 
+/// The first answer to a check-in whose nonce was used before (`None`: not used, or no nonce).
+fn answer_again(
+    conn: &mut DbConn,
+    keys: &KeyRing,
+    caches: &Caches,
+    req: &CheckinRequest,
+) -> Result<Option<Result<CheckedIn, AppError>>, AppError> {
+    let Some(nonce) = &req.nonce else {
+        return Ok(None);
+    };
+    let Some(prev) = replay(conn, caches, &req.visitor_id, nonce)? else {
+        return Ok(None);
+    };
+    tracing::debug!("check-in answered again for a repeated nonce");
+    let payload = match crate::domain::short_code::normalise(&req.payload) {
+        Some(code) => match short_codes::point_of(conn, &code)? {
+            Some(id) => uuid::Uuid::parse_str(&id)
+                .map(|point_id| Payload::StaticPoint { point_id })
+                .map_err(|_| PayloadError::Invalid),
+            None => keys.verify(&req.payload),
+        },
+        None => keys.verify(&req.payload),
+    };
+    Ok(Some(same_nonce(prev, &payload).map(|p| p.view(keys))))
+}
+
 /// A nonce sent again answers as before, but only with the same code: a nonce reused with
 /// another point's code (or a code that is not one) is refused.
 fn same_nonce(prev: Outcome, payload: &Result<Payload, PayloadError>) -> Result<Outcome, AppError> {
@@ -127,7 +166,12 @@ fn same_nonce(prev: Outcome, payload: &Result<Payload, PayloadError>) -> Result<
 }
 
 /// Accepts or refuses a scan (`POST /checkins`); see `domain::checkin` for the rules. A retry
-/// with the same nonce gets the first answer again.
+/// with the same nonce gets the first answer again: an accepted scan meets the nonce's unique
+/// index, a refused one looks it up before refusing, so a first scan reads nothing for it.
+///
+/// The write is one statement inside the transaction (`checkins::record`: the insert, the
+/// first-visit flag, the stamp count, the ban and retired-point checks), after the visitor's
+/// lock on PostgreSQL; coupons are issued only when a threshold is reached.
 pub fn check_in(
     conn: &mut DbConn,
     keys: &KeyRing,
@@ -146,12 +190,6 @@ pub fn check_in(
             .map_err(|_| PayloadError::Invalid),
         None => keys.verify(&req.payload),
     };
-    if let Some(nonce) = &req.nonce {
-        if let Some(prev) = replay(conn, caches, &req.visitor_id, nonce)? {
-            tracing::debug!("check-in answered again for a repeated nonce");
-            return same_nonce(prev, &verified).map(|p| p.view(keys));
-        }
-    }
     let (point_id, counter) = match verified {
         Ok(Payload::StaticPoint { point_id }) => (PointId::from(point_id.to_string()), None),
         Ok(Payload::RotatingPoint { point_id, counter }) => {
@@ -165,21 +203,18 @@ pub fn check_in(
             // A display's own code counts only while that display is active at that point.
             let point_id = PointId::from(point_id.to_string());
             if !operations::device_valid(conn, &device_id.to_string(), &point_id)? {
-                return refuse(conn, &req, None, Refusal::InvalidPayload);
+                return refuse(conn, keys, caches, &req, None, Refusal::InvalidPayload);
             }
             (point_id, Some(counter))
         }
         Ok(Payload::Coupon { .. }) | Err(PayloadError::Invalid) | Err(PayloadError::Expired) => {
-            return refuse(conn, &req, None, Refusal::InvalidPayload);
+            return refuse(conn, keys, caches, &req, None, Refusal::InvalidPayload);
         }
     };
     let found = caches.point(conn, &point_id)?;
     let Some((point, campaign)) = found.as_deref() else {
-        return refuse(conn, &req, None, Refusal::InvalidPayload);
+        return refuse(conn, keys, caches, &req, None, Refusal::InvalidPayload);
     };
-    if operations::point_retired(conn, &point.id)? {
-        return refuse(conn, &req, Some(point), Refusal::PointRetired);
-    }
     let mut req = req;
     match checkin::scan_method(
         point.kind,
@@ -188,7 +223,7 @@ pub fn check_in(
         req.method,
     ) {
         Ok(m) => req.method = m,
-        Err(r) => return refuse(conn, &req, Some(point), r),
+        Err(r) => return refuse(conn, keys, caches, &req, Some(point), r),
     }
     let offers = caches.offers(conn, &point.campaign_id)?;
     let rules = PointRules {
@@ -216,7 +251,7 @@ pub fn check_in(
     };
     let scanned_at = match checkin::judge(&rules, &window, &scan) {
         Ok(t) => t,
-        Err(r) => return refuse(conn, &req, Some(point), r),
+        Err(r) => return refuse(conn, keys, caches, &req, Some(point), r),
     };
     let row = Checkin {
         id: CheckinId::generate(),
@@ -234,14 +269,21 @@ pub fn check_in(
         first_visit: false,
     };
     let result = write_tx(conn, |conn| {
-        visitors::lock(conn, &row.visitor_id)?;
-        let earlier = checkins::points_visited(conn, &row.visitor_id, &row.campaign_id)?;
+        // PostgreSQL: the visitor's row lock serialises its check-ins and issuance, and is
+        // taken by its own statement so that the next one sees every earlier check-in. SQLite's
+        // write transaction already lets one writer in.
+        if matches!(conn, DbConn::Pg(_)) {
+            visitors::lock(conn, &row.visitor_id)?;
+        }
+        let Some(recorded) = checkins::record(conn, &row)? else {
+            // Nothing written: an unknown or banned visitor (the lock says which), or a
+            // retired point.
+            visitors::lock(conn, &row.visitor_id)?;
+            return Ok(None);
+        };
         let mut row = row.clone();
-        row.first_visit = earlier.is_empty();
-        checkins::insert(conn, &row)?;
-        let mut distinct: std::collections::HashSet<&PointId> = earlier.iter().collect();
-        distinct.insert(&row.point_id);
-        let count = distinct.len() as i64;
+        row.first_visit = recorded.first_visit;
+        let count = recorded.stamps;
         let verified = offers
             .iter()
             .any(|o| o.requires_verified && o.trigger_type == TriggerType::Checkins)
@@ -256,10 +298,11 @@ pub fn check_in(
             received_at,
             verified,
         )?;
-        Ok((row, count, coupons))
+        Ok(Some((row, count, coupons)))
     });
     match result {
-        Ok((row, count, coupons)) => {
+        Ok(None) => refuse(conn, keys, caches, &req, Some(point), Refusal::PointRetired),
+        Ok(Some((row, count, coupons))) => {
             crate::telemetry::count("bairro_checkins_total", 1);
             let next = issuance::next_reward_at(count, &thresholds(&offers));
             Ok(Outcome {
@@ -270,16 +313,18 @@ pub fn check_in(
             }
             .view(keys))
         }
-        Err(AppError::Conflict(_)) => {
-            if let Some(nonce) = &req.nonce {
-                if let Some(prev) = replay(conn, caches, &req.visitor_id, nonce)? {
-                    tracing::debug!("check-in answered again for a repeated nonce");
-                    return same_nonce(prev, &keys.verify(&req.payload)).map(|p| p.view(keys));
-                }
-            }
-            refuse(conn, &req, Some(point), Refusal::AlreadyCheckedIn)
-        }
-        Err(e) => Err(e),
+        Err(AppError::Conflict(_)) => refuse(
+            conn,
+            keys,
+            caches,
+            &req,
+            Some(point),
+            Refusal::AlreadyCheckedIn,
+        ),
+        Err(e) => match answer_again(conn, keys, caches, &req)? {
+            Some(answer) => answer,
+            None => Err(e),
+        },
     }
 }
 

@@ -261,10 +261,9 @@ pub fn redeem(
     let result = write_tx(conn, |conn| {
         // The visitor first (as every issuing path does): the redemption is also a purchase.
         db::visitors::lock(conn, &coupon.visitor_id)?;
-        if !rows::take_coupon(conn, &coupon.id, t)? {
+        if !rows::redeem_coupon(conn, &redemption)? {
             return Err(AppError::Conflict("coupon changed".into()));
         }
-        rows::insert(conn, &redemption)?;
         db::ledger::append(
             conn,
             &redemption.campaign_id,
