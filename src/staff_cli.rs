@@ -144,7 +144,7 @@ fn create(a: CreateArgs) -> anyhow::Result<()> {
         }
         catalog::insert_user(c, &u)?;
         if temporary {
-            staff::set_password(c, &u.id, &u.password_hash, true)?;
+            staff::set_password(c, &u.id, &u.password_hash, true, None)?;
         }
         audit::record(
             c,
@@ -194,7 +194,7 @@ fn reset(a: NameArgs) -> anyhow::Result<()> {
     let temporary = password_rules::temporary();
     let hash = passwords::hash(&temporary);
     crate::db::write_tx(&mut conn, |c| {
-        staff::set_password(c, &acc.id, &hash, true)?;
+        staff::set_password(c, &acc.id, &hash, true, None)?;
         audit::record(
             c,
             &Actor::system(),

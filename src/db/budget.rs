@@ -113,6 +113,9 @@ pub struct Figures {
     pub committed_avos: i64,
     pub committed_today_avos: i64,
     pub redeemed_avos: i64,
+    /// The face value of e-cash coupons still redeemable: issued, not redeemed, not void, not
+    /// expired. Coupons that expired unspent stay committed but are no longer outstanding.
+    pub outstanding_avos: i64,
 }
 
 /// Budget figures of campaigns, by campaign id.
@@ -154,6 +157,7 @@ pub fn figures(conn: &mut DbConn, ids: &[String]) -> Result<HashMap<String, Figu
         .into_iter()
         .map(|(k, v)| (k, v.unwrap_or(0)))
         .collect();
+    let outstanding = outstanding_avos(conn, ids, crate::domain::time::now())?;
     Ok(rows
         .into_iter()
         .map(|(id, b, d, c)| {
@@ -163,9 +167,36 @@ pub fn figures(conn: &mut DbConn, ids: &[String]) -> Result<HashMap<String, Figu
                 committed_avos: c,
                 committed_today_avos: days.get(&id).copied().unwrap_or(0),
                 redeemed_avos: redeemed.get(&id).copied().unwrap_or(0),
+                outstanding_avos: outstanding.get(&id).copied().unwrap_or(0),
             };
             (id, f)
         })
+        .collect())
+}
+
+/// The face value of the campaigns' e-cash coupons still redeemable at `t` (status `issued`,
+/// expiring after `t`), by campaign id.
+pub fn outstanding_avos(
+    conn: &mut DbConn,
+    ids: &[String],
+    t: chrono::NaiveDateTime,
+) -> Result<HashMap<String, i64>, AppError> {
+    Ok(coupons::table
+        .inner_join(offers::table.on(offers::id.eq(coupons::offer_id)))
+        .filter(coupons::campaign_id.eq_any(ids))
+        .filter(coupons::status.eq("issued"))
+        .filter(coupons::expires_at.gt(t))
+        .filter(offers::kind.eq("ecash"))
+        .group_by(coupons::campaign_id)
+        .select((
+            coupons::campaign_id,
+            diesel::dsl::sql::<diesel::sql_types::Nullable<diesel::sql_types::BigInt>>(
+                "CAST(SUM(offers.face_value_avos) AS BIGINT)",
+            ),
+        ))
+        .load::<(String, Option<i64>)>(conn)?
+        .into_iter()
+        .map(|(k, v)| (k, v.unwrap_or(0)))
         .collect())
 }
 

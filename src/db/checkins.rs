@@ -120,6 +120,35 @@ pub fn record(conn: &mut DbConn, c: &Checkin) -> Result<Option<Recorded>, AppErr
     Ok(rows.into_iter().next())
 }
 
+/// Marks exactly one check-in per campaign of a visitor as its first visit: the earliest
+/// scanned (then the smallest id); the others not. Run after check-ins moved into a wallet.
+pub fn mark_first_visits(conn: &mut DbConn, visitor_id: &str) -> Result<(), AppError> {
+    let rows: Vec<(String, String, chrono::NaiveDateTime, bool)> = checkins::table
+        .filter(checkins::visitor_id.eq(visitor_id))
+        .order((
+            checkins::campaign_id.asc(),
+            checkins::scanned_at.asc(),
+            checkins::id.asc(),
+        ))
+        .select((
+            checkins::id,
+            checkins::campaign_id,
+            checkins::scanned_at,
+            checkins::first_visit,
+        ))
+        .load(conn)?;
+    let mut seen = std::collections::HashSet::new();
+    for (id, campaign, _, first) in rows {
+        let should = seen.insert(campaign);
+        if first != should {
+            diesel::update(checkins::table.find(&id))
+                .set(checkins::first_visit.eq(should))
+                .execute(conn)?;
+        }
+    }
+    Ok(())
+}
+
 pub fn insert(conn: &mut DbConn, c: &Checkin) -> Result<(), AppError> {
     diesel::insert_into(checkins::table)
         .values(c)

@@ -29,6 +29,8 @@ diesel::table! {
         must_change_password -> Bool,
         failed_logins -> Integer,
         locked_until -> Nullable<Timestamp>,
+        token_version -> Integer,
+        kept_token -> Nullable<Text>,
     }
 }
 

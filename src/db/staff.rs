@@ -81,12 +81,45 @@ pub fn merchant_exists(conn: &mut DbConn, id: &str) -> Result<bool, AppError> {
 /// What every staff request checks: the account exists, is active, and whether it must
 /// change its password first. Read from the database each time (no cache), so a change
 /// made through any process holds at the next request everywhere.
-pub fn standing(conn: &mut DbConn, id: &str) -> Result<Option<(bool, bool)>, AppError> {
+/// Where a staff account stands: whether it is active, must change its password, and which of
+/// its tokens still count.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Standing {
+    pub active: bool,
+    pub must_change_password: bool,
+    /// Tokens carrying an older version were issued before a password reset or change.
+    pub token_version: i32,
+    /// The token (`jti`) that changed the account's own password: it alone survives the change.
+    pub kept_token: Option<String>,
+}
+
+impl Standing {
+    /// Whether a token of this account (its version and id) still counts.
+    pub fn accepts(&self, version: i32, token_id: Option<&str>) -> bool {
+        version == self.token_version
+            || (token_id.is_some() && token_id == self.kept_token.as_deref())
+    }
+}
+
+pub fn standing(conn: &mut DbConn, id: &str) -> Result<Option<Standing>, AppError> {
     Ok(users::table
         .find(id)
-        .select((users::active, users::must_change_password))
-        .first(conn)
-        .optional()?)
+        .select((
+            users::active,
+            users::must_change_password,
+            users::token_version,
+            users::kept_token,
+        ))
+        .first::<(bool, bool, i32, Option<String>)>(conn)
+        .optional()?
+        .map(
+            |(active, must_change_password, token_version, kept_token)| Standing {
+                active,
+                must_change_password,
+                token_version,
+                kept_token,
+            },
+        ))
 }
 
 pub fn set_active(conn: &mut DbConn, id: &str, active: bool) -> Result<bool, AppError> {
@@ -106,12 +139,14 @@ pub fn set_active(conn: &mut DbConn, id: &str, active: bool) -> Result<bool, App
 }
 
 /// A new password hash; `must_change` after a reset, cleared after the owner's own change.
-/// Either way the lockout is lifted.
+/// Either way the lockout is lifted and every token issued before is refused from now on
+/// (the token version moves on), except `kept_token`: the one that made the owner's own change.
 pub fn set_password(
     conn: &mut DbConn,
     id: &str,
     hash: &str,
     must_change: bool,
+    kept_token: Option<&str>,
 ) -> Result<bool, AppError> {
     Ok(diesel::update(users::table.find(id))
         .set((
@@ -119,6 +154,8 @@ pub fn set_password(
             users::must_change_password.eq(must_change),
             users::failed_logins.eq(0),
             users::locked_until.eq(None::<NaiveDateTime>),
+            users::token_version.eq(users::token_version + 1),
+            users::kept_token.eq(kept_token),
         ))
         .execute(conn)?
         == 1)

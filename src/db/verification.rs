@@ -241,6 +241,12 @@ pub fn join(conn: &mut DbConn, from: &VisitorId, into: &VisitorId) -> Result<(),
                 .execute(conn)?;
         }
     }
+    // One person, one first visit per campaign: the wallet's earliest check-in keeps it, the
+    // ones moved in (or left behind) are repeat visits of the same person.
+    super::checkins::mark_first_visits(conn, into)?;
+    diesel::update(checkins::table.filter(checkins::visitor_id.eq(from)))
+        .set(checkins::first_visit.eq(false))
+        .execute(conn)?;
     let coupons: Vec<(String, String, i32)> = coupons::table
         .inner_join(offers::table.on(offers::id.eq(coupons::offer_id)))
         .filter(coupons::visitor_id.eq(from))

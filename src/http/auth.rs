@@ -41,10 +41,13 @@ fn role_claims(req: &HttpRequest, roles: &[&str]) -> Result<Claims, AppError> {
 /// user is refused (401) at its very next request, on every server process, because the
 /// account is read from the database on each staff request (one primary-key lookup; there is
 /// no cache to go stale). An account whose password was reset answers 403
-/// `password_change_required` to everything but `POST /me/password` (`may_be_stale_password`).
+/// `password_change_required` to everything but `POST /me/password` (`may_be_stale_password`),
+/// whichever token asks; once the password is changed, a token issued before the change is
+/// refused (its version is older; only the token that made the change is kept).
 pub async fn ensure_active(
     state: Option<web::Data<AppState>>,
     user_id: String,
+    token: TokenStamp,
     may_be_stale_password: bool,
 ) -> Result<(), AppError> {
     let state = state.ok_or_else(|| AppError::Internal(anyhow::anyhow!("no app state")))?;
@@ -52,10 +55,37 @@ pub async fn ensure_active(
         .db(move |c| crate::db::staff::standing(c, &user_id))
         .await?;
     match standing {
-        Some((true, false)) => Ok(()),
-        Some((true, true)) if may_be_stale_password => Ok(()),
-        Some((true, true)) => Err(password_change_required()),
+        // After a reset, until the password is changed, every token of the account (earlier
+        // ones too) may only change it (SPEC: 403 `password_change_required`).
+        Some(s) if s.active && s.must_change_password && may_be_stale_password => Ok(()),
+        Some(s) if s.active && s.must_change_password => Err(password_change_required()),
+        Some(s) if s.active && !s.accepts(token.version, token.id.as_deref()) => {
+            Err(AppError::Unauthorized(
+                "this token was issued before the password changed; sign in again".into(),
+            ))
+        }
+        Some(s) if s.active => Ok(()),
         _ => Err(AppError::Unauthorized("this account is disabled".into())),
+    }
+}
+
+/// A staff token's account version and its own id, as its claims carry them.
+#[derive(Debug, Clone, Default)]
+pub struct TokenStamp {
+    pub version: i32,
+    pub id: Option<String>,
+}
+
+impl TokenStamp {
+    pub fn of(c: &Claims) -> TokenStamp {
+        TokenStamp {
+            version: c.tv.unwrap_or(0),
+            id: c.jti.clone(),
+        }
+    }
+
+    fn of_request(req: &HttpRequest) -> TokenStamp {
+        claims(req).map(|c| TokenStamp::of(&c)).unwrap_or_default()
     }
 }
 
@@ -78,11 +108,12 @@ macro_rules! staff_extractor {
             type Future = futures_util::future::LocalBoxFuture<'static, Result<Self, AppError>>;
             fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
                 let built: Result<Self, AppError> = $build(req);
+                let stamp = TokenStamp::of_request(req);
                 let state = req.app_data::<web::Data<AppState>>().cloned();
                 Box::pin(async move {
                     let v = built?;
                     if let Some(uid) = $uid(&v) {
-                        ensure_active(state, uid, $stale_ok).await?;
+                        ensure_active(state, uid, stamp, $stale_ok).await?;
                     }
                     Ok(v)
                 })
@@ -144,6 +175,8 @@ staff_extractor!(
 pub struct StaffAccount {
     pub user_id: String,
     pub role: String,
+    /// The token's own id (`jti`): the token that changes the password keeps working.
+    pub token_id: Option<String>,
 }
 staff_extractor!(
     StaffAccount,
@@ -151,6 +184,7 @@ staff_extractor!(
         StaffAccount {
             user_id: c.sub,
             role: c.role,
+            token_id: c.jti,
         }
     }),
     |v: &StaffAccount| Some(v.user_id.clone()),
@@ -288,11 +322,11 @@ impl FromRequest for MaybeOfficial {
         let bureau = claims(req)
             .ok()
             .filter(|c| c.role == "official" || c.role == "viewer")
-            .map(|c| c.sub);
+            .map(|c| (TokenStamp::of(&c), c.sub));
         let state = req.app_data::<web::Data<AppState>>().cloned();
         Box::pin(async move {
             match bureau {
-                Some(uid) => ensure_active(state, uid, false)
+                Some((stamp, uid)) => ensure_active(state, uid, stamp, false)
                     .await
                     .map(|_| MaybeOfficial(true)),
                 None => Ok(MaybeOfficial(false)),

@@ -42,7 +42,8 @@ impl FromRequest for StatsReader {
         let state = req.app_data::<web::Data<AppState>>().cloned();
         Box::pin(async move {
             let c = claims?;
-            super::auth::ensure_active(state, c.sub, false).await?;
+            let stamp = super::auth::TokenStamp::of(&c);
+            super::auth::ensure_active(state, c.sub, stamp, false).await?;
             Ok(StatsReader)
         })
     }

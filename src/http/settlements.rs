@@ -92,7 +92,13 @@ async fn readable(
 ) -> Result<settlements::Full, AppError> {
     let c = auth::claims(req)?;
     if ["official", "viewer", "merchant"].contains(&c.role.as_str()) {
-        auth::ensure_active(Some(state.clone()), c.sub.clone(), false).await?;
+        auth::ensure_active(
+            Some(state.clone()),
+            c.sub.clone(),
+            auth::TokenStamp::of(&c),
+            false,
+        )
+        .await?;
     }
     let (s, name, lines) = state
         .db(move |conn| settlements::find_full(conn, &id))

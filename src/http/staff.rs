@@ -68,6 +68,7 @@ pub async fn login(
         u.role.as_str(),
         u.merchant_id.clone().map(String::from),
         u.merchant_role.map(|r| r.as_str().to_string()),
+        signed_in.token_version,
     );
     let (token, exp) = state
         .jwt
@@ -198,8 +199,16 @@ pub async fn change_password(
     let pool = state.pool.clone();
     let id = UserId::from(who.user_id);
     let role = UserRole::parse(&who.role).unwrap_or(UserRole::Merchant);
+    let token_id = who.token_id;
     blocking(move || {
-        use_case::change_password(&pool, &id, role, &b.current_password, &b.new_password)
+        use_case::change_password(
+            &pool,
+            &id,
+            role,
+            token_id.as_deref(),
+            &b.current_password,
+            &b.new_password,
+        )
     })
     .await?;
     Ok(HttpResponse::NoContent().finish())

@@ -21,6 +21,14 @@ pub struct Claims {
     /// A visitor's traffic source (the influencer link they arrived with).
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub rf: Option<String>,
+    /// A staff token's account version: a password reset or change moves the account's on,
+    /// refusing the tokens issued before (absent: version 0).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub tv: Option<i32>,
+    /// A staff token's own id (random), so the token that changed its account's password can
+    /// be told from the others.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub jti: Option<String>,
     pub iat: i64,
     pub exp: i64,
 }
@@ -78,6 +86,7 @@ pub fn staff_claims(
     role: &str,
     merchant_id: Option<String>,
     merchant_role: Option<String>,
+    token_version: i32,
 ) -> Claims {
     Claims {
         sub: user_id.into(),
@@ -86,6 +95,8 @@ pub fn staff_claims(
         mrole: merchant_role,
         pid: None,
         rf: None,
+        tv: Some(token_version),
+        jti: Some(uuid::Uuid::new_v4().simple().to_string()),
         iat: 0,
         exp: 0,
     }
@@ -99,6 +110,8 @@ pub fn visitor_claims(visitor_id: &str) -> Claims {
         mrole: None,
         pid: None,
         rf: None,
+        tv: None,
+        jti: None,
         iat: 0,
         exp: 0,
     }
@@ -112,6 +125,8 @@ pub fn device_claims(device_id: &str, point_id: &str) -> Claims {
         mrole: None,
         pid: Some(point_id.into()),
         rf: None,
+        tv: None,
+        jti: None,
         iat: 0,
         exp: 0,
     }

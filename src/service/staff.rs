@@ -45,6 +45,8 @@ pub fn weak_password(field: &str, message: String) -> AppError {
 pub struct SignedIn {
     pub user: User,
     pub must_change_password: bool,
+    /// The account's token version, for the token this login gets.
+    pub token_version: i32,
 }
 
 /// Signs a staff login in. A locked account says for how long (429) before anything else;
@@ -108,13 +110,14 @@ pub fn login(
         store::attempt_succeeded(c, &u.id)?;
         store::standing(c, &u.id)
     })?;
-    let Some((true, must_change_password)) = standing else {
+    let Some(standing) = standing.filter(|s| s.active) else {
         tracing::info!(%username, "login refused: account disabled");
         return Err(AppError::InvalidCredentials);
     };
     Ok(SignedIn {
         user: u,
-        must_change_password,
+        must_change_password: standing.must_change_password,
+        token_version: standing.token_version,
     })
 }
 
@@ -215,7 +218,7 @@ pub fn set_active(
 }
 
 /// Gives a login a temporary password, shown once: it must choose a new one before anything
-/// else.
+/// else. Every token issued before is refused from then on.
 pub fn reset_password(
     pool: &DbPool,
     actor: &UserId,
@@ -226,7 +229,7 @@ pub fn reset_password(
     let account = with_conn(pool, |c| {
         write_tx(c, |c| {
             let a = store::find(c, id)?;
-            store::set_password(c, id, &hash, true)?;
+            store::set_password(c, id, &hash, true, None)?;
             super::audit_change::<(), _>(
                 c,
                 &Actor::official(actor),
@@ -249,10 +252,13 @@ pub fn reset_password(
 
 /// A login changes its own password: the new one must pass the rules and differ from the
 /// current one, and the current one must be right (wrong ones count towards the lockout).
+/// Every other token of the account is refused from then on; `token_id`, the one that made
+/// the change, keeps working.
 pub fn change_password(
     pool: &DbPool,
     id: &UserId,
     role: UserRole,
+    token_id: Option<&str>,
     current: &str,
     new: &str,
 ) -> Result<(), AppError> {
@@ -278,7 +284,7 @@ pub fn change_password(
     let new_hash = passwords::hash(new);
     with_conn(pool, |c| {
         write_tx(c, |c| {
-            store::set_password(c, id, &new_hash, false)?;
+            store::set_password(c, id, &new_hash, false, token_id)?;
             super::audit_change::<(), ()>(
                 c,
                 &Actor {

@@ -17,7 +17,7 @@ pub struct BudgetView {
     pub committed_today_avos: i64,
     /// E-cash redeemed.
     pub redeemed_avos: i64,
-    /// Committed and not yet redeemed.
+    /// Face value of the e-cash coupons still redeemable (issued, unexpired, not void).
     pub outstanding_avos: i64,
     /// Committed over the total budget, in percent to one decimal; null without a budget.
     pub used_pct: Option<f64>,
@@ -37,7 +37,7 @@ impl From<&Figures> for BudgetView {
             committed_avos: f.committed_avos,
             committed_today_avos: f.committed_today_avos,
             redeemed_avos: f.redeemed_avos,
-            outstanding_avos: (f.committed_avos - f.redeemed_avos).max(0),
+            outstanding_avos: f.outstanding_avos,
             used_pct: used(f.budget_avos, f.committed_avos),
             used_today_pct: used(f.daily_budget_avos, f.committed_today_avos),
         }

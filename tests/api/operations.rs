@@ -650,3 +650,80 @@ both!(signals_show_the_action_taken, |app| {
     assert_eq!(sg["actions"][0]["by_username"], "admin");
     assert_eq!(sg["actions"][0]["reason"], "scripted scans");
 });
+
+// `outstanding_avos` is the e-cash still redeemable: a coupon that expired unspent stays
+// committed (it was issued) but no longer counts as outstanding, nor does a redeemed one.
+both!(outstanding_counts_only_redeemable_coupons, |app| {
+    let off = app.official().await;
+    let c = app.campaign(&off).await;
+    let cid = id(&c);
+    let (_, shop) = app.merchant(&off, Some(&cid), "food").await;
+    // One offer whose validity ends in a few seconds (claimed at once), one valid for a month.
+    let (_, v1) = app.visitor().await;
+    let soon = chrono::Utc::now() + chrono::Duration::seconds(6);
+    let short = id(&app
+        .offer(
+            &off,
+            &cid,
+            json!({"face_value_avos": 5000, "valid_until": soon.to_rfc3339()}),
+        )
+        .await);
+    let (s, expiring) = claim(&app, &short, &v1).await;
+    assert_eq!(s, StatusCode::CREATED, "{expiring}");
+    let long = id(&app
+        .offer(&off, &cid, json!({"face_value_avos": 3000}))
+        .await);
+    let (_, v2) = app.visitor().await;
+    let (s, live) = claim(&app, &long, &v2).await;
+    assert_eq!(s, StatusCode::CREATED, "{live}");
+    let (_, v3) = app.visitor().await;
+    let (s, spent) = claim(&app, &long, &v3).await;
+    assert_eq!(s, StatusCode::CREATED, "{spent}");
+    let (s, b) = app
+        .redeem(
+            &shop,
+            spent["code"].as_str().unwrap(),
+            10000,
+            "outstanding-1",
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{b}");
+    let (_, camp) = app.get(&format!("/campaigns/{cid}"), Some(&off)).await;
+    assert_eq!(camp["budget"]["committed_avos"], 11000, "{camp}");
+    assert_eq!(camp["budget"]["redeemed_avos"], 3000);
+    assert_eq!(
+        camp["budget"]["outstanding_avos"], 8000,
+        "both unspent coupons live"
+    );
+    // Wait until the short coupon's own expiry has passed (its `expires_at`, not a guess).
+    let expires =
+        chrono::DateTime::parse_from_rfc3339(expiring["expires_at"].as_str().unwrap()).unwrap();
+    assert!(expires <= soon + chrono::Duration::seconds(1), "{expiring}");
+    // (`expires_at` is shown to the second; the offer's end, `soon`, has the fraction.)
+    while chrono::Utc::now() <= soon || chrono::Utc::now() <= expires {
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let (s, b) = app
+        .redeem(
+            &shop,
+            expiring["code"].as_str().unwrap(),
+            10000,
+            "outstanding-2",
+        )
+        .await;
+    assert_eq!(
+        s.as_u16() / 100,
+        4,
+        "an expired coupon is not redeemable: {b}"
+    );
+    let (_, camp) = app.get(&format!("/campaigns/{cid}"), Some(&off)).await;
+    assert_eq!(
+        camp["budget"]["committed_avos"], 11000,
+        "an expired coupon stays committed"
+    );
+    assert_eq!(camp["budget"]["redeemed_avos"], 3000);
+    assert_eq!(
+        camp["budget"]["outstanding_avos"], 3000,
+        "only the live, unspent coupon is outstanding: {camp}"
+    );
+});

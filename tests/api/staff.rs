@@ -102,6 +102,21 @@ async fn call_at(
     )
 }
 
+/// A login on another process of the test's database.
+async fn login_at(app: &TestApp, base: &str, user: &str, pw: &str) -> String {
+    let (s, b, _) = call_at(
+        app,
+        base,
+        Method::POST,
+        "/auth/login",
+        None,
+        Some(json!({"username": user, "password": pw})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "login {user}: {b}");
+    b["token"].as_str().unwrap().to_string()
+}
+
 async fn login_body(app: &TestApp, user: &str, pw: &str) -> (StatusCode, Value) {
     app.post(
         "/auth/login",
@@ -532,6 +547,112 @@ both!(a_reset_forces_a_password_change, |app| {
     assert!(app.count("audit_log", "action = 'reset_password'") == 1);
 });
 
+// Tokens issued before a password reset or change are refused, on every process; the token
+// that made the owner's own change keeps working, every other one of the account is refused.
+both!(tokens_before_a_password_change_are_refused, |app| {
+    let admin = app.official().await;
+    let id = app
+        .staff(&admin, "rotating:first-password-1", "official", None)
+        .await;
+    let other = other_process(&app, &[]).await;
+    let works = |s: StatusCode| s == StatusCode::OK;
+    // Logins alternate between the processes: each limits logins per account on its own.
+    let before_1 = app.login("rotating", "first-password-1").await;
+    let before_2 = login_at(&app, &other.base, "rotating", "first-password-1").await;
+    for t in [&before_1, &before_2] {
+        let (s, b) = app.get("/stats/overview", Some(t)).await;
+        assert!(works(s), "{s} {b}");
+    }
+    // A reset: until the password is changed every token of the account, earlier ones
+    // included, may only change it (SPEC), here and on the other process.
+    let (s, b) = app
+        .post(
+            &format!("/staff/{id}/reset-password"),
+            Some(&admin),
+            json!({}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    let temp = b["temporary_password"].as_str().unwrap().to_string();
+    for t in [&before_1, &before_2] {
+        let (s, b) = app.get("/stats/overview", Some(t)).await;
+        assert_eq!(
+            (s, code(&b)),
+            (StatusCode::FORBIDDEN, "password_change_required"),
+            "{b}"
+        );
+        let (s, b, _) = call_at(&app, &other.base, Method::GET, "/staff", Some(t), None).await;
+        assert_eq!(
+            (s, code(&b)),
+            (StatusCode::FORBIDDEN, "password_change_required"),
+            "other process: {b}"
+        );
+    }
+    // Two sessions with the temporary password; one changes it.
+    let changing = app.login("rotating", &temp).await;
+    let bystander = login_at(&app, &other.base, "rotating", &temp).await;
+    let (s, b) = app.get("/stats/overview", Some(&bystander)).await;
+    assert_eq!(
+        (s, code(&b)),
+        (StatusCode::FORBIDDEN, "password_change_required")
+    );
+    let (s, b) = app
+        .post(
+            "/me/password",
+            Some(&changing),
+            json!({"current_password": temp, "new_password": "second-password-2"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::NO_CONTENT, "{b}");
+    let (s, b) = app.get("/stats/overview", Some(&changing)).await;
+    assert!(
+        works(s),
+        "the token that made the change keeps working: {s} {b}"
+    );
+    let (s, b) = app.get("/stats/overview", Some(&bystander)).await;
+    assert_eq!(
+        (s, code(&b)),
+        (StatusCode::UNAUTHORIZED, "unauthorized"),
+        "{b}"
+    );
+    let (s, _, _) = call_at(
+        &app,
+        &other.base,
+        Method::GET,
+        "/staff",
+        Some(&bystander),
+        None,
+    )
+    .await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+    for t in [&before_1, &before_2] {
+        let (s, _) = app.get("/stats/overview", Some(t)).await;
+        assert_eq!(s, StatusCode::UNAUTHORIZED);
+    }
+    // An owner's own change, no reset: the other session ends, a new login works.
+    let fresh = login_at(&app, &other.base, "rotating", "second-password-2").await;
+    let (s, _) = app.get("/stats/overview", Some(&fresh)).await;
+    assert!(works(s));
+    let (s, b) = app
+        .post(
+            "/me/password",
+            Some(&fresh),
+            json!({"current_password": "second-password-2", "new_password": "third-password-3"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::NO_CONTENT, "{b}");
+    let (s, _) = app.get("/stats/overview", Some(&changing)).await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED, "the earlier session ends");
+    let (s, _, _) = call_at(&app, &other.base, Method::GET, "/staff", Some(&fresh), None).await;
+    assert!(
+        works(s),
+        "the changing token works on the other process too"
+    );
+    let newest = app.login("rotating", "third-password-3").await;
+    let (s, _) = app.get("/stats/overview", Some(&newest)).await;
+    assert!(works(s));
+});
+
 both!(a_disabled_official_is_refused_on_another_process, |app| {
     let admin = app.official().await;
     let id = app
@@ -587,8 +708,8 @@ both!(a_disabled_official_is_refused_on_another_process, |app| {
     assert_eq!(s, StatusCode::OK);
     let (s, _) = app.get("/stats/overview", Some(&tok)).await;
     assert_eq!(s, StatusCode::OK);
-    // A reset on one process forces the change on the other.
-    let (s, _) = app
+    // A reset on one process forces the change on the other, for the earlier token and a new one.
+    let (s, b) = app
         .post(
             &format!("/staff/{id}/reset-password"),
             Some(&admin),
@@ -596,12 +717,27 @@ both!(a_disabled_official_is_refused_on_another_process, |app| {
         )
         .await;
     assert_eq!(s, StatusCode::OK);
+    let temp = b["temporary_password"].as_str().unwrap().to_string();
     let (s, b, _) = call_at(
         &app,
         &other.base,
         Method::GET,
         "/stats/overview",
         Some(&tok),
+        None,
+    )
+    .await;
+    assert_eq!(
+        (s, code(&b)),
+        (StatusCode::FORBIDDEN, "password_change_required")
+    );
+    let after = app.login("leaving", &temp).await;
+    let (s, b, _) = call_at(
+        &app,
+        &other.base,
+        Method::GET,
+        "/stats/overview",
+        Some(&after),
         None,
     )
     .await;

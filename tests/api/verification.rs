@@ -700,3 +700,67 @@ both!(check_in_integrity, |app| {
     assert_eq!((s, code(&b)), (StatusCode::CONFLICT, "nonce_reused"), "{b}");
     assert_eq!(app.count("checkins", "nonce = 'scan-1'"), 1);
 });
+
+// A device joining its owner's wallet brings its check-ins, but the person still made one
+// first visit: exactly one check-in of the wallet counts as `first_visit` (and the visitors
+// figure of the statistics counts the person once).
+verifying!(
+    a_joined_wallet_keeps_one_first_visit,
+    false,
+    |app, sinks| {
+        let off = app.official().await;
+        let c = app.campaign(&off).await;
+        let cid = c["id"].as_str().unwrap();
+        let p1 = app.point(&off, cid, json!({})).await;
+        let p2 = app.point(&off, cid, json!({})).await;
+        // The first phone checks in at one point and verifies.
+        let (a, ta, _) = visitor_in(&app, "en").await;
+        let (s, b) = app
+            .check_in(&ta, p1["payload"].as_str().unwrap(), json!({}))
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{b}");
+        let (s, _) = send(&app, &ta, "sms", "+853 6688 1234").await;
+        assert_eq!(s, StatusCode::ACCEPTED);
+        let otp = sinks.text_code(0, "+85366881234").await;
+        let (s, b) = confirm(&app, &ta, "+853 6688 1234", &otp).await;
+        assert_eq!(s, StatusCode::OK, "{b}");
+        // A second device of the same person checks in at another point (its own first visit
+        // while it was a stranger), then joins the wallet.
+        let (d, td, _) = visitor_in(&app, "en").await;
+        let (s, b) = app
+            .check_in(&td, p2["payload"].as_str().unwrap(), json!({}))
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{b}");
+        let (s, _) = send(&app, &td, "sms", "+853 6688 1234").await;
+        assert_eq!(s, StatusCode::ACCEPTED);
+        let otp = sinks.text_code(1, "+85366881234").await;
+        let (s, b) = confirm(&app, &td, "+853 6688 1234", &otp).await;
+        assert_eq!(s, StatusCode::OK, "{b}");
+        assert_eq!(
+            (b["visitor_id"].as_str(), b["joined"].as_bool()),
+            (Some(a.as_str()), Some(true))
+        );
+        let joined = b["token"].as_str().unwrap().to_string();
+        let (_, checkins) = app.get("/me/checkins", Some(&joined)).await;
+        assert_eq!(checkins.as_array().unwrap().len(), 2, "{checkins}");
+        assert_eq!(
+            app.count("checkins", &format!("visitor_id = '{a}' AND first_visit")),
+            1,
+            "one first visit in the wallet"
+        );
+        assert_eq!(
+            app.count(
+                "checkins",
+                &format!("campaign_id = '{cid}' AND first_visit AND visitor_id IN ('{a}', '{d}')")
+            ),
+            1,
+            "one first visit for the person"
+        );
+        let (s, st) = app
+            .get(&format!("/campaigns/{cid}/stats"), Some(&off))
+            .await;
+        assert_eq!(s, StatusCode::OK, "{st}");
+        assert_eq!(st["funnel"]["visitors"], 1, "{st}");
+        assert_eq!(st["funnel"]["checkins"], 2, "{st}");
+    }
+);

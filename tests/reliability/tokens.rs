@@ -47,14 +47,14 @@ both!(forged_and_expired_tokens_refused, |app| {
     // Expired (beyond the 5 s leeway), with the right secret.
     let expired = signed(
         &app,
-        staff_claims(&uid, "official", None, None),
+        staff_claims(&uid, "official", None, None, 0),
         chrono::Duration::seconds(-60),
     );
     refused(&app, "/merchants", &expired, u, "expired").await;
     // Signed with another secret.
     let other = JwtKeys::new(&["another-secret-0123456789abcdef0123456789"])
         .issue(
-            staff_claims(&uid, "official", None, None),
+            staff_claims(&uid, "official", None, None, 0),
             chrono::Duration::hours(1),
         )
         .0;
@@ -127,7 +127,7 @@ both!(forged_and_expired_tokens_refused, |app| {
     // A role that does not exist, correctly signed.
     let weird = signed(
         &app,
-        staff_claims(&uid, "root", None, None),
+        staff_claims(&uid, "root", None, None, 0),
         chrono::Duration::hours(1),
     );
     refused(
@@ -141,7 +141,7 @@ both!(forged_and_expired_tokens_refused, |app| {
     // A merchant token without its merchant.
     let no_mid = signed(
         &app,
-        staff_claims(&uid, "merchant", None, None),
+        staff_claims(&uid, "merchant", None, None, 0),
         chrono::Duration::hours(1),
     );
     refused(
@@ -155,7 +155,7 @@ both!(forged_and_expired_tokens_refused, |app| {
     // A deleted (never existing) official, correctly signed: refused.
     let ghost = signed(
         &app,
-        staff_claims(&uuid::Uuid::new_v4().to_string(), "official", None, None),
+        staff_claims(&uuid::Uuid::new_v4().to_string(), "official", None, None, 0),
         chrono::Duration::hours(1),
     );
     refused(&app, "/merchants", &ghost, u, "deleted user").await;
