@@ -8,6 +8,7 @@ pub mod merchants;
 pub mod operations;
 pub mod purchases;
 pub mod qr;
+pub mod reconciliation;
 pub mod sources;
 pub mod staff;
 pub mod stats;

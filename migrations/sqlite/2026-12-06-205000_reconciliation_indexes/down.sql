@@ -1,0 +1,2 @@
+DROP INDEX ledger_redemption_story;
+DROP INDEX ledger_coupon_story;
