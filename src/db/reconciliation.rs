@@ -1,312 +1,106 @@
-//! The rows a campaign's reconciliation compares, aggregated in SQL: each coupon's and each
-//! redemption's story replayed from the ledger (its last entry decides its state) joined with
-//! its table row, grouped into a handful of tallies; the rows whose story and table disagree
-//! are read one by one only when there are any. The comparison itself (figures, balances,
-//! differences) is in [`crate::service::reconciliation`].
+//! Reconciliation of a campaign: every figure recomputed by replaying the ledger, compared
+//! with what the tables (coupons, redemptions, settlements) say, and every difference listed
+//! with the rows behind it.
 //!
 //! Replay rules: `issue` puts a coupon in the wallet (its amount is the e-cash face value);
 //! `redeem` applies it (amount: e-cash applied); `void` with a redemption undoes that
 //! redemption (the coupon is back in the wallet); `void` without a redemption voids the
 //! coupon itself; `expire` expires it; `settle` puts an amount on a statement; `pay` pays it.
-//! A coupon's state is that of its last entry, its offer and face value those of its last
-//! `issue`; a redemption's state is that of its last entry, its amount that of its last
-//! `redeem`.
+//! `committed` is the face value of e-cash coupons issued and not void, as the public budget
+//! counts it; `outstanding` the face value of those still in wallets.
+
+use std::collections::{BTreeMap, HashMap};
 
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Nullable, Text};
+use serde::Serialize;
+use serde_json::{json, Value};
 
+use super::models::LedgerEntry;
 use super::schema::*;
 use super::DbConn;
+use crate::domain::names::Names;
 use crate::error::AppError;
 
-/// Ledger entries that tell a coupon's story.
-const COUPON_EVENTS: &str = "(kind IN ('issue', 'void', 'expire') \
-     OR (kind = 'redeem' AND redemption_id IS NOT NULL))";
-
-/// Each coupon's story from the ledger (`id` is `''` for entries without a coupon, as in
-/// the replay), full-joined with the campaign's coupons (`t`).
-const COUPON_STORIES: &str = "WITH ev AS ( \
-       SELECT coupon_id, id, kind FROM ledger WHERE campaign_id = $1 AND {EVENTS} \
-     ), last AS ( \
-       SELECT coupon_id, MAX(id) AS last_id, \
-              MAX(CASE WHEN kind = 'issue' THEN id END) AS issue_id \
-       FROM ev GROUP BY coupon_id \
-     ), story AS ( \
-       SELECT COALESCE(last.coupon_id, '') AS id, \
-              CASE e.kind WHEN 'issue' THEN 'issued' WHEN 'redeem' THEN 'redeemed' \
-                WHEN 'expire' THEN 'expired' \
-                ELSE (CASE WHEN e.redemption_id IS NULL THEN 'void' ELSE 'issued' END) END AS state, \
-              COALESCE(i.offer_id, '') AS offer_id, COALESCE(i.amount_avos, 0) AS face \
-       FROM last JOIN ledger e ON e.id = last.last_id \
-       LEFT JOIN ledger i ON i.id = last.issue_id \
-     ), t AS ( \
-       SELECT id, offer_id, status FROM coupons WHERE campaign_id = $1 \
-     )";
-
-/// Each redemption's story from the ledger, full-joined with the campaign's redemptions.
-const REDEMPTION_STORIES: &str = "WITH ev AS ( \
-       SELECT redemption_id, id, kind FROM ledger WHERE campaign_id = $1 \
-         AND redemption_id IS NOT NULL AND kind IN ('redeem', 'void') \
-     ), last AS ( \
-       SELECT redemption_id, MAX(id) AS last_id, \
-              MAX(CASE WHEN kind = 'redeem' THEN id END) AS redeem_id \
-       FROM ev GROUP BY redemption_id \
-     ), story AS ( \
-       SELECT last.redemption_id AS id, \
-              CASE e.kind WHEN 'redeem' THEN 'done' ELSE 'void' END AS state, \
-              COALESCE(r.amount_avos, 0) AS amount \
-       FROM last JOIN ledger e ON e.id = last.last_id \
-       LEFT JOIN ledger r ON r.id = last.redeem_id \
-     ), t AS ( \
-       SELECT id, offer_id, status, ecash_avos FROM redemptions WHERE campaign_id = $1 \
-     )";
-
-/// Coupons grouped by their story (ledger offer and state; none when the ledger never
-/// mentions them) and their table row (offer and status; none when absent).
-#[derive(Debug, Clone, QueryableByName)]
-pub struct CouponTally {
-    #[diesel(sql_type = Nullable<Text>)]
-    pub l_offer: Option<String>,
-    #[diesel(sql_type = Nullable<Text>)]
-    pub l_state: Option<String>,
-    #[diesel(sql_type = Nullable<Text>)]
-    pub t_offer: Option<String>,
-    #[diesel(sql_type = Nullable<Text>)]
-    pub t_status: Option<String>,
-    #[diesel(sql_type = BigInt)]
-    pub n: i64,
-    /// Sum of the ledger's face values (issue amounts).
-    #[diesel(sql_type = BigInt)]
-    pub face: i64,
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Counts {
+    pub issued: i64,
+    pub redeemed: i64,
+    pub expired: i64,
+    pub void: i64,
+    pub outstanding: i64,
 }
 
-/// One coupon whose story and table row disagree.
-#[derive(Debug, Clone, QueryableByName)]
-pub struct CouponDiff {
-    #[diesel(sql_type = Nullable<Text>)]
-    pub l_id: Option<String>,
-    #[diesel(sql_type = Nullable<Text>)]
-    pub l_offer: Option<String>,
-    #[diesel(sql_type = Nullable<Text>)]
-    pub l_state: Option<String>,
-    #[diesel(sql_type = Nullable<Text>)]
-    pub t_id: Option<String>,
-    #[diesel(sql_type = Nullable<Text>)]
-    pub t_offer: Option<String>,
-    #[diesel(sql_type = Nullable<Text>)]
-    pub t_status: Option<String>,
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Ecash {
+    pub committed: i64,
+    pub redeemed: i64,
+    pub settled: i64,
+    pub paid: i64,
+    pub outstanding: i64,
 }
 
-/// Redemptions grouped by their story's state and their table status, with whether the
-/// amounts agree.
-#[derive(Debug, Clone, QueryableByName)]
-pub struct RedemptionTally {
-    #[diesel(sql_type = Nullable<Text>)]
-    pub l_state: Option<String>,
-    #[diesel(sql_type = Nullable<Text>)]
-    pub t_status: Option<String>,
-    #[diesel(sql_type = BigInt)]
-    pub same_amount: i64,
-    #[diesel(sql_type = BigInt)]
-    pub n: i64,
-    /// Sum of the ledger's amounts (last `redeem`).
-    #[diesel(sql_type = BigInt)]
-    pub l_amount: i64,
-    /// Sum of the table's `ecash_avos`.
-    #[diesel(sql_type = BigInt)]
-    pub t_amount: i64,
+/// One row whose ledger story and table state disagree.
+#[derive(Debug, Clone, Serialize)]
+pub struct RowDiff {
+    pub entity: &'static str,
+    pub id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub offer_id: Option<String>,
+    pub field: &'static str,
+    pub ledger: Value,
+    pub tables: Value,
+    pub ledger_rows: Vec<i64>,
 }
 
-/// One redemption whose story and table row disagree (state, amount or presence).
-#[derive(Debug, Clone, QueryableByName)]
-pub struct RedemptionDiff {
-    #[diesel(sql_type = Nullable<Text>)]
-    pub l_id: Option<String>,
-    #[diesel(sql_type = Nullable<Text>)]
-    pub l_state: Option<String>,
-    #[diesel(sql_type = Nullable<BigInt>)]
-    pub l_amount: Option<i64>,
-    #[diesel(sql_type = Nullable<Text>)]
-    pub t_id: Option<String>,
-    #[diesel(sql_type = Nullable<Text>)]
-    pub t_offer: Option<String>,
-    #[diesel(sql_type = Nullable<Text>)]
-    pub t_status: Option<String>,
-    #[diesel(sql_type = Nullable<BigInt>)]
-    pub t_amount: Option<i64>,
+#[derive(Default)]
+struct CouponStory {
+    offer_id: String,
+    state: &'static str,
+    face: i64,
+    rows: Vec<i64>,
 }
 
-#[derive(Debug, Clone, QueryableByName)]
-struct KeyedId {
-    #[diesel(sql_type = Text)]
-    key: String,
-    #[diesel(sql_type = BigInt)]
-    id: i64,
+#[derive(Default)]
+struct RedemptionStory {
+    state: &'static str,
+    amount: i64,
+    rows: Vec<i64>,
 }
 
-/// Runs `sql` (its one parameter `$1`, which SQLite reads as a named parameter) on either
-/// database.
-fn load<T>(conn: &mut DbConn, sql: &str, campaign_id: &str) -> Result<Vec<T>, AppError>
-where
-    T: QueryableByName<diesel::pg::Pg> + QueryableByName<diesel::sqlite::Sqlite> + 'static,
-{
-    let q = diesel::sql_query(sql).bind::<Text, _>(campaign_id);
-    Ok(match conn {
-        DbConn::Pg(c) => q.load::<T>(c)?,
-        DbConn::Sqlite(c) => q.load::<T>(c)?,
-    })
+#[derive(Default)]
+struct SettlementStory {
+    settled: i64,
+    paid: i64,
+    rows: Vec<i64>,
 }
 
-fn coupon_stories() -> String {
-    COUPON_STORIES.replace("{EVENTS}", COUPON_EVENTS)
+fn tally(states: impl Iterator<Item = &'static str>) -> Counts {
+    let mut c = Counts::default();
+    for s in states {
+        c.issued += 1;
+        match s {
+            "redeemed" => c.redeemed += 1,
+            "expired" => c.expired += 1,
+            "void" => c.void += 1,
+            _ => c.outstanding += 1,
+        }
+    }
+    c
 }
 
-/// How many ledger rows the campaign has.
-pub fn ledger_rows(conn: &mut DbConn, campaign_id: &str) -> Result<i64, AppError> {
-    Ok(ledger::table
-        .filter(ledger::campaign_id.eq(campaign_id))
-        .count()
-        .get_result(conn)?)
+fn state_of(s: &str) -> &'static str {
+    match s {
+        "redeemed" => "redeemed",
+        "expired" => "expired",
+        "void" => "void",
+        "issued" => "issued",
+        _ => "other",
+    }
 }
 
-/// The campaign's coupons, grouped (see [`CouponTally`]).
-pub fn coupon_tallies(conn: &mut DbConn, campaign_id: &str) -> Result<Vec<CouponTally>, AppError> {
-    let sql = format!(
-        "{} SELECT s.offer_id AS l_offer, s.state AS l_state, t.offer_id AS t_offer, \
-           t.status AS t_status, COUNT(*) AS n, CAST(COALESCE(SUM(s.face), 0) AS BIGINT) AS face \
-         FROM story s FULL OUTER JOIN t ON t.id = s.id \
-         GROUP BY s.offer_id, s.state, t.offer_id, t.status",
-        coupon_stories()
-    );
-    load(conn, &sql, campaign_id)
-}
-
-/// The coupons whose story and table row disagree, by id.
-pub fn coupon_diffs(conn: &mut DbConn, campaign_id: &str) -> Result<Vec<CouponDiff>, AppError> {
-    let sql = format!(
-        "{} SELECT s.id AS l_id, s.offer_id AS l_offer, s.state AS l_state, t.id AS t_id, \
-           t.offer_id AS t_offer, t.status AS t_status \
-         FROM story s FULL OUTER JOIN t ON t.id = s.id \
-         WHERE s.id IS NULL OR t.id IS NULL OR s.state <> t.status \
-         ORDER BY s.id IS NULL, COALESCE(s.id, t.id)",
-        coupon_stories()
-    );
-    load(conn, &sql, campaign_id)
-}
-
-/// The ledger rows of each coupon's story (`''` for entries without a coupon), in order.
-pub fn coupon_entries(
-    conn: &mut DbConn,
-    campaign_id: &str,
-) -> Result<Vec<(String, i64)>, AppError> {
-    let sql = format!(
-        "SELECT COALESCE(coupon_id, '') AS key, id FROM ledger \
-         WHERE campaign_id = $1 AND {COUPON_EVENTS} ORDER BY id"
-    );
-    Ok(load::<KeyedId>(conn, &sql, campaign_id)?
-        .into_iter()
-        .map(|r| (r.key, r.id))
-        .collect())
-}
-
-/// The campaign's redemptions, grouped (see [`RedemptionTally`]).
-pub fn redemption_tallies(
-    conn: &mut DbConn,
-    campaign_id: &str,
-) -> Result<Vec<RedemptionTally>, AppError> {
-    let sql = format!(
-        "{REDEMPTION_STORIES} SELECT s.state AS l_state, t.status AS t_status, \
-           CAST(CASE WHEN s.amount = t.ecash_avos THEN 1 ELSE 0 END AS BIGINT) AS same_amount, \
-           COUNT(*) AS n, CAST(COALESCE(SUM(s.amount), 0) AS BIGINT) AS l_amount, \
-           CAST(COALESCE(SUM(t.ecash_avos), 0) AS BIGINT) AS t_amount \
-         FROM story s FULL OUTER JOIN t ON t.id = s.id \
-         GROUP BY s.state, t.status, CASE WHEN s.amount = t.ecash_avos THEN 1 ELSE 0 END"
-    );
-    load(conn, &sql, campaign_id)
-}
-
-/// The redemptions whose story and table row disagree, by id.
-pub fn redemption_diffs(
-    conn: &mut DbConn,
-    campaign_id: &str,
-) -> Result<Vec<RedemptionDiff>, AppError> {
-    let sql = format!(
-        "{REDEMPTION_STORIES} SELECT s.id AS l_id, s.state AS l_state, s.amount AS l_amount, \
-           t.id AS t_id, t.offer_id AS t_offer, t.status AS t_status, t.ecash_avos AS t_amount \
-         FROM story s FULL OUTER JOIN t ON t.id = s.id \
-         WHERE s.id IS NULL OR t.id IS NULL OR s.state <> t.status OR s.amount <> t.ecash_avos \
-         ORDER BY s.id IS NULL, COALESCE(s.id, t.id)"
-    );
-    load(conn, &sql, campaign_id)
-}
-
-/// The ledger rows of each redemption's story, in order.
-pub fn redemption_entries(
-    conn: &mut DbConn,
-    campaign_id: &str,
-) -> Result<Vec<(String, i64)>, AppError> {
-    Ok(ledger::table
-        .filter(ledger::campaign_id.eq(campaign_id))
-        .filter(ledger::redemption_id.is_not_null())
-        .filter(ledger::kind.eq_any(["redeem", "void"]))
-        .order(ledger::id.asc())
-        .select((ledger::redemption_id.assume_not_null(), ledger::id))
-        .load(conn)?)
-}
-
-/// A `settle` or `pay` ledger entry.
-#[derive(Debug, Clone, Queryable)]
-pub struct StatementEntry {
-    pub id: i64,
-    pub kind: String,
-    pub settlement_id: Option<String>,
-    pub amount_avos: i64,
-}
-
-/// The campaign's `settle` and `pay` entries, in order.
-pub fn statement_entries(
-    conn: &mut DbConn,
-    campaign_id: &str,
-) -> Result<Vec<StatementEntry>, AppError> {
-    Ok(ledger::table
-        .filter(ledger::campaign_id.eq(campaign_id))
-        .filter(ledger::kind.eq_any(["settle", "pay"]))
-        .order(ledger::id.asc())
-        .select((
-            ledger::id,
-            ledger::kind,
-            ledger::settlement_id,
-            ledger::amount_avos,
-        ))
-        .load(conn)?)
-}
-
-/// Entries the replay does not know (`redeem` without a redemption, or an unknown kind):
-/// id, kind, offer.
-pub fn strange_entries(
-    conn: &mut DbConn,
-    campaign_id: &str,
-) -> Result<Vec<(i64, String, Option<String>)>, AppError> {
-    Ok(ledger::table
-        .filter(ledger::campaign_id.eq(campaign_id))
-        .filter(
-            ledger::kind
-                .ne_all(["issue", "void", "expire", "settle", "pay", "redeem"])
-                .or(ledger::kind
-                    .eq("redeem")
-                    .and(ledger::redemption_id.is_null())),
-        )
-        .order(ledger::id.asc())
-        .select((ledger::id, ledger::kind, ledger::offer_id))
-        .load(conn)?)
-}
-
-/// The campaign's offers: id, names (JSON), kind, face value, `issued` counter.
-pub fn offers(
-    conn: &mut DbConn,
-    campaign_id: &str,
-) -> Result<Vec<(String, String, String, i64, i32)>, AppError> {
-    Ok(offers::table
+pub fn reconcile(conn: &mut DbConn, campaign_id: &str) -> Result<Value, AppError> {
+    let entries: Vec<LedgerEntry> = super::ledger::entries(conn, campaign_id)?;
+    let offers: Vec<(String, String, String, i64, i32)> = offers::table
         .filter(offers::campaign_id.eq(campaign_id))
         .order(offers::created_at.asc())
         .select((
@@ -316,40 +110,397 @@ pub fn offers(
             offers::face_value_avos,
             offers::issued,
         ))
-        .load(conn)?)
-}
-
-/// The campaign's statements: id, status, amount.
-pub fn settlements(
-    conn: &mut DbConn,
-    campaign_id: &str,
-) -> Result<Vec<(String, String, i64)>, AppError> {
-    Ok(settlements::table
+        .load(conn)?;
+    let coupons_t: Vec<(String, String, String)> = coupons::table
+        .filter(coupons::campaign_id.eq(campaign_id))
+        .select((coupons::id, coupons::offer_id, coupons::status))
+        .load(conn)?;
+    let redemptions_t: Vec<(String, String, String, i64)> = redemptions::table
+        .filter(redemptions::campaign_id.eq(campaign_id))
+        .select((
+            redemptions::id,
+            redemptions::offer_id,
+            redemptions::status,
+            redemptions::ecash_avos,
+        ))
+        .load(conn)?;
+    let settlements_t: Vec<(String, String, i64)> = settlements::table
         .filter(settlements::campaign_id.eq(campaign_id))
         .select((
             settlements::id,
             settlements::status,
             settlements::amount_avos,
         ))
-        .load(conn)?)
-}
-
-/// The e-cash of the redemptions on each statement: statement, sum.
-pub fn statement_lines(
-    conn: &mut DbConn,
-    campaign_id: &str,
-) -> Result<Vec<(String, i64)>, AppError> {
-    let rows: Vec<(Option<String>, Option<i64>)> = redemptions::table
+        .load(conn)?;
+    let on_statements: Vec<(String, i64)> = redemptions::table
         .filter(redemptions::campaign_id.eq(campaign_id))
         .filter(redemptions::settlement_id.is_not_null())
-        .group_by(redemptions::settlement_id)
         .select((
-            redemptions::settlement_id,
-            diesel::dsl::sql::<Nullable<BigInt>>("CAST(SUM(redemptions.ecash_avos) AS BIGINT)"),
+            redemptions::settlement_id.assume_not_null(),
+            redemptions::ecash_avos,
         ))
         .load(conn)?;
-    Ok(rows
-        .into_iter()
-        .filter_map(|(s, a)| s.map(|s| (s, a.unwrap_or(0))))
-        .collect())
+    let face: HashMap<&str, (i64, bool)> = offers
+        .iter()
+        .map(|(id, _, kind, f, _)| (id.as_str(), (*f, kind == "ecash")))
+        .collect();
+
+    // Replay the ledger.
+    let mut coupons_l: BTreeMap<String, CouponStory> = BTreeMap::new();
+    let mut redemptions_l: BTreeMap<String, RedemptionStory> = BTreeMap::new();
+    let mut settlements_l: BTreeMap<String, SettlementStory> = BTreeMap::new();
+    let mut strange: Vec<RowDiff> = Vec::new();
+    for e in &entries {
+        let coupon = e.coupon_id.clone().unwrap_or_default();
+        match (e.kind.as_str(), e.redemption_id.as_deref()) {
+            ("issue", _) => {
+                let c = coupons_l.entry(coupon).or_default();
+                c.offer_id = e.offer_id.clone().unwrap_or_default();
+                c.state = "issued";
+                c.face = e.amount_avos;
+                c.rows.push(e.id);
+            }
+            ("redeem", Some(r)) => {
+                let c = coupons_l.entry(coupon).or_default();
+                c.state = "redeemed";
+                c.rows.push(e.id);
+                let s = redemptions_l.entry(r.to_string()).or_default();
+                s.state = "done";
+                s.amount = e.amount_avos;
+                s.rows.push(e.id);
+            }
+            ("void", Some(r)) => {
+                let c = coupons_l.entry(coupon).or_default();
+                c.state = "issued";
+                c.rows.push(e.id);
+                let s = redemptions_l.entry(r.to_string()).or_default();
+                s.state = "void";
+                s.rows.push(e.id);
+            }
+            ("void", None) | ("expire", _) => {
+                let c = coupons_l.entry(coupon).or_default();
+                c.state = if e.kind == "void" { "void" } else { "expired" };
+                c.rows.push(e.id);
+            }
+            ("settle", _) | ("pay", _) => {
+                let s = settlements_l
+                    .entry(e.settlement_id.clone().unwrap_or_default())
+                    .or_default();
+                if e.kind == "settle" {
+                    s.settled += e.amount_avos;
+                } else {
+                    s.paid += e.amount_avos;
+                }
+                s.rows.push(e.id);
+            }
+            (kind, _) => strange.push(RowDiff {
+                entity: "ledger",
+                id: e.id.to_string(),
+                offer_id: e.offer_id.clone(),
+                field: "kind",
+                ledger: json!(kind),
+                tables: Value::Null,
+                ledger_rows: vec![e.id],
+            }),
+        }
+    }
+
+    // Row by row: coupons.
+    let mut row_diffs: Vec<RowDiff> = Vec::new();
+    let coupon_table: HashMap<&str, (&str, &str)> = coupons_t
+        .iter()
+        .map(|(id, o, s)| (id.as_str(), (o.as_str(), s.as_str())))
+        .collect();
+    for (id, story) in &coupons_l {
+        let table = coupon_table.get(id.as_str());
+        let table_state = table.map(|(_, s)| *s);
+        if table_state != Some(story.state) {
+            row_diffs.push(RowDiff {
+                entity: "coupon",
+                id: id.clone(),
+                offer_id: Some(story.offer_id.clone()),
+                field: "status",
+                ledger: json!(if story.state.is_empty() {
+                    "never issued"
+                } else {
+                    story.state
+                }),
+                tables: table_state.map_or(json!("absent"), |s| json!(s)),
+                ledger_rows: story.rows.clone(),
+            });
+        }
+    }
+    for (id, offer_id, status) in &coupons_t {
+        if !coupons_l.contains_key(id) {
+            row_diffs.push(RowDiff {
+                entity: "coupon",
+                id: id.clone(),
+                offer_id: Some(offer_id.clone()),
+                field: "status",
+                ledger: json!("absent"),
+                tables: json!(status),
+                ledger_rows: vec![],
+            });
+        }
+    }
+    // Redemptions.
+    let redemption_table: HashMap<&str, (&str, &str, i64)> = redemptions_t
+        .iter()
+        .map(|(id, o, s, a)| (id.as_str(), (o.as_str(), s.as_str(), *a)))
+        .collect();
+    for (id, story) in &redemptions_l {
+        match redemption_table.get(id.as_str()) {
+            None => row_diffs.push(RowDiff {
+                entity: "redemption",
+                id: id.clone(),
+                offer_id: None,
+                field: "status",
+                ledger: json!(story.state),
+                tables: json!("absent"),
+                ledger_rows: story.rows.clone(),
+            }),
+            Some((offer, status, amount)) => {
+                if *status != story.state {
+                    row_diffs.push(RowDiff {
+                        entity: "redemption",
+                        id: id.clone(),
+                        offer_id: Some(offer.to_string()),
+                        field: "status",
+                        ledger: json!(story.state),
+                        tables: json!(status),
+                        ledger_rows: story.rows.clone(),
+                    });
+                }
+                if *amount != story.amount {
+                    row_diffs.push(RowDiff {
+                        entity: "redemption",
+                        id: id.clone(),
+                        offer_id: Some(offer.to_string()),
+                        field: "ecash_avos",
+                        ledger: json!(story.amount),
+                        tables: json!(amount),
+                        ledger_rows: story.rows.clone(),
+                    });
+                }
+            }
+        }
+    }
+    for (id, offer, status, amount) in &redemptions_t {
+        if !redemptions_l.contains_key(id) {
+            row_diffs.push(RowDiff {
+                entity: "redemption",
+                id: id.clone(),
+                offer_id: Some(offer.clone()),
+                field: "status",
+                ledger: json!("absent"),
+                tables: json!({"status": status, "ecash_avos": amount}),
+                ledger_rows: vec![],
+            });
+        }
+    }
+    // Statements: the ledger's amounts, the statement's amount, and its lines.
+    let mut lines: HashMap<&str, i64> = HashMap::new();
+    for (sid, a) in &on_statements {
+        *lines.entry(sid.as_str()).or_default() += a;
+    }
+    for (id, status, amount) in &settlements_t {
+        let story = settlements_l.get(id);
+        let (settled, paid, rows) =
+            story.map_or((0, 0, vec![]), |s| (s.settled, s.paid, s.rows.clone()));
+        if settled != *amount {
+            row_diffs.push(RowDiff {
+                entity: "settlement",
+                id: id.clone(),
+                offer_id: None,
+                field: "amount_avos",
+                ledger: json!(settled),
+                tables: json!(amount),
+                ledger_rows: rows.clone(),
+            });
+        }
+        let table_paid = if status == "paid" { *amount } else { 0 };
+        if paid != table_paid {
+            row_diffs.push(RowDiff {
+                entity: "settlement",
+                id: id.clone(),
+                offer_id: None,
+                field: "paid_avos",
+                ledger: json!(paid),
+                tables: json!(table_paid),
+                ledger_rows: rows.clone(),
+            });
+        }
+        let sum_lines = lines.get(id.as_str()).copied().unwrap_or(0);
+        if sum_lines != *amount {
+            row_diffs.push(RowDiff {
+                entity: "settlement",
+                id: id.clone(),
+                offer_id: None,
+                field: "lines_avos",
+                ledger: json!(settled),
+                tables: json!({"amount_avos": amount, "lines_avos": sum_lines}),
+                ledger_rows: rows,
+            });
+        }
+    }
+    for (id, story) in &settlements_l {
+        if !settlements_t.iter().any(|(sid, _, _)| sid == id) {
+            row_diffs.push(RowDiff {
+                entity: "settlement",
+                id: id.clone(),
+                offer_id: None,
+                field: "amount_avos",
+                ledger: json!(story.settled),
+                tables: json!("absent"),
+                ledger_rows: story.rows.clone(),
+            });
+        }
+    }
+    row_diffs.extend(strange);
+
+    // Figures per offer.
+    let mut differences: Vec<Value> = Vec::new();
+    let mut offers_out = Vec::new();
+    let mut all_balanced = true;
+    for (oid, name, kind, face_value, counter) in &offers {
+        let l = tally(
+            coupons_l
+                .values()
+                .filter(|c| &c.offer_id == oid)
+                .map(|c| c.state),
+        );
+        let t = tally(
+            coupons_t
+                .iter()
+                .filter(|(_, o, _)| o == oid)
+                .map(|(_, _, s)| state_of(s)),
+        );
+        let identity = l.issued == l.redeemed + l.expired + l.void + l.outstanding;
+        let counter_ok = i64::from(*counter) == t.issued;
+        let balanced = identity && l == t && counter_ok;
+        all_balanced &= balanced;
+        let rows: Vec<&RowDiff> = row_diffs
+            .iter()
+            .filter(|d| d.offer_id.as_deref() == Some(oid) && d.entity == "coupon")
+            .collect();
+        for (figure, lv, tv) in [
+            ("issued", l.issued, t.issued),
+            ("redeemed", l.redeemed, t.redeemed),
+            ("expired", l.expired, t.expired),
+            ("void", l.void, t.void),
+            ("outstanding", l.outstanding, t.outstanding),
+        ] {
+            if lv != tv {
+                differences.push(json!({"scope": "offer", "offer_id": oid, "figure": figure,
+                    "ledger": lv, "tables": tv, "rows": rows}));
+            }
+        }
+        if !counter_ok {
+            differences.push(
+                json!({"scope": "offer", "offer_id": oid, "figure": "issued_counter",
+                "ledger": l.issued, "tables": counter, "rows": rows}),
+            );
+        }
+        offers_out.push(json!({
+            "offer_id": oid,
+            "name": Names::from_json(name),
+            "kind": kind,
+            "face_value_avos": face_value,
+            "issued": l.issued, "redeemed": l.redeemed, "expired": l.expired,
+            "void": l.void, "outstanding": l.outstanding,
+            "balanced": balanced,
+            "ledger": l,
+            "tables": t,
+        }));
+    }
+
+    // The campaign's e-cash, in avos.
+    let ecash_face = |offer: &str| face.get(offer).filter(|(_, e)| *e).map_or(0, |(f, _)| *f);
+    let mut l = Ecash::default();
+    for c in coupons_l.values() {
+        if matches!(c.state, "issued" | "redeemed" | "expired") {
+            l.committed += c.face;
+        }
+        if c.state == "issued" {
+            l.outstanding += c.face;
+        }
+    }
+    l.redeemed = redemptions_l
+        .values()
+        .filter(|r| r.state == "done")
+        .map(|r| r.amount)
+        .sum();
+    l.settled = settlements_l.values().map(|s| s.settled).sum();
+    l.paid = settlements_l.values().map(|s| s.paid).sum();
+    let mut t = Ecash::default();
+    for (_, offer, status) in &coupons_t {
+        if matches!(status.as_str(), "issued" | "redeemed" | "expired") {
+            t.committed += ecash_face(offer);
+        }
+        if status == "issued" {
+            t.outstanding += ecash_face(offer);
+        }
+    }
+    t.redeemed = redemptions_t
+        .iter()
+        .filter(|r| r.2 == "done")
+        .map(|r| r.3)
+        .sum();
+    t.settled = settlements_t.iter().map(|s| s.2).sum();
+    t.paid = settlements_t
+        .iter()
+        .filter(|s| s.1 == "paid")
+        .map(|s| s.2)
+        .sum();
+    for (figure, lv, tv, entities) in [
+        ("committed", l.committed, t.committed, &["coupon"][..]),
+        ("redeemed", l.redeemed, t.redeemed, &["redemption"][..]),
+        ("settled", l.settled, t.settled, &["settlement"][..]),
+        ("paid", l.paid, t.paid, &["settlement"][..]),
+        ("outstanding", l.outstanding, t.outstanding, &["coupon"][..]),
+    ] {
+        if lv != tv {
+            let rows: Vec<&RowDiff> = row_diffs
+                .iter()
+                .filter(|d| entities.contains(&d.entity))
+                .collect();
+            differences.push(json!({"scope": "ecash", "figure": figure, "ledger": lv, "tables": tv, "rows": rows}));
+        }
+    }
+    let ecash_balanced = l == t;
+    // Row differences no figure shows (they cancel out, or lie inside a statement) are listed too.
+    let shown: std::collections::HashSet<(String, String, String)> = differences
+        .iter()
+        .flat_map(|d| d["rows"].as_array().cloned().unwrap_or_default())
+        .map(|r| {
+            let f = |k: &str| r[k].as_str().unwrap_or("").to_string();
+            (f("entity"), f("id"), f("field"))
+        })
+        .collect();
+    let unshown: Vec<&RowDiff> = row_diffs
+        .iter()
+        .filter(|d| !shown.contains(&(d.entity.to_string(), d.id.clone(), d.field.to_string())))
+        .collect();
+    if !unshown.is_empty() {
+        differences.push(
+            json!({"scope": "rows", "figure": "rows", "ledger": Value::Null,
+            "tables": Value::Null, "rows": unshown}),
+        );
+    }
+    let balanced = all_balanced && ecash_balanced && row_diffs.is_empty();
+    Ok(json!({
+        "campaign_id": campaign_id,
+        "ledger_rows": entries.len(),
+        "balanced": balanced,
+        "offers": offers_out,
+        "ecash": {
+            "committed": l.committed, "redeemed": l.redeemed, "settled": l.settled,
+            "paid": l.paid, "outstanding": l.outstanding,
+            "unsettled": l.redeemed - l.settled, "unpaid": l.settled - l.paid,
+            "balanced": ecash_balanced,
+            "ledger": l, "tables": t,
+        },
+        "differences": differences,
+        "row_differences": row_diffs.len(),
+    }))
 }

@@ -21,7 +21,6 @@ pub mod passwords;
 pub mod payouts;
 pub mod points;
 pub mod purchases;
-pub mod reconciliation;
 pub mod redemptions;
 pub mod settlements;
 pub mod sources;

@@ -8,7 +8,6 @@ pub mod merchants;
 pub mod operations;
 pub mod purchases;
 pub mod qr;
-pub mod reconciliation;
 pub mod sources;
 pub mod staff;
 pub mod stats;

@@ -1,2 +1,0 @@
-DROP INDEX ledger_redemption_story;
-DROP INDEX ledger_coupon_story;
