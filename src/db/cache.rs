@@ -137,6 +137,15 @@ impl Caches {
         self.pages.get(conn, key, move |c| Page::new(build(c)?))
     }
 
+    /// A kept statistics page, if there is one (see [`Caches::page`]); no connection needed.
+    pub fn kept_page(
+        &self,
+        key: &FactsKey,
+        build: impl Fn(&mut DbConn) -> Result<serde_json::Value, AppError> + Send + Sync + 'static,
+    ) -> Option<Arc<Kept<Page>>> {
+        self.pages.kept(key, move |c| Page::new(build(c)?))
+    }
+
     pub fn point(
         &self,
         conn: &mut DbConn,

@@ -106,6 +106,20 @@ where
         metrics::counter!("bairro_statistics_recounts_total", "figures" => self.name).increment(1);
     }
 
+    /// The kept figures of `key` if there are any (a background count replaces them when
+    /// they are stale), without a connection.
+    pub fn kept(
+        &self,
+        key: &K,
+        load: impl Fn(&mut DbConn) -> Result<V, AppError> + Send + Sync + 'static,
+    ) -> Option<Arc<Kept<V>>> {
+        let kept = self.kept.get(key)?;
+        if kept.age() > self.fresh {
+            self.refresh(key.clone(), Arc::new(load));
+        }
+        Some(kept)
+    }
+
     /// The kept figures of `key`, counted with `conn` when there are none yet.
     pub fn get(
         &self,
@@ -186,6 +200,8 @@ where
             let counted = super::get(&pool).and_then(|mut c| load(&mut c));
             match counted {
                 Ok(v) => this.put(key.clone(), Arc::new(v), generation),
+                // Gone (or renamed, when kept by its slug): no longer served.
+                Err(AppError::NotFound(_)) => this.kept.invalidate(&key),
                 Err(e) => tracing::warn!(error = %e, "statistics recount failed"),
             }
             this.refreshing.lock().expect("refresh set").remove(&key);

@@ -57,27 +57,33 @@ fn range(q: &RangeQuery) -> Result<Range, AppError> {
 }
 
 /// A campaign's statistics page over a range (`key`: its id or slug), read from the replica
-/// when there is one. Pages are kept and rebuilt in the background (see
+/// when there is one. Pages are kept by the key asked for and rebuilt in the background (see
 /// [`crate::db::cache::Caches::page`]): however many officials ask, at most one count of a
-/// campaign runs at a time, and once counted nobody waits for the next count.
+/// campaign runs at a time, and once counted nobody waits for the next count. A kept page is
+/// answered without taking a database connection.
 pub async fn campaign_page(
     state: &State,
     key: String,
     r: Range,
 ) -> Result<Arc<Kept<Page>>, AppError> {
     let caches = state.caches.clone();
-    state
-        .read_db(move |c| {
+    let page_key = (key.clone(), r.from, r.to);
+    let build = {
+        let caches = caches.clone();
+        move |c: &mut crate::db::DbConn| {
             let cid = catalog::find_campaign(c, &key)?.id;
-            let kept = caches.clone();
-            caches.page(c, (cid.to_string(), r.from, r.to), move |c| {
-                let f = kept.count_facts(c, &cid, r)?;
-                let mut v = stats::campaign(c, &f, &cid, r)?;
-                let p = crate::db::purchases::figures(c, &cid, &r)?;
-                crate::views::stats::add_purchases(&mut v, &p);
-                Ok(v)
-            })
-        })
+            let f = caches.count_facts(c, &cid, r)?;
+            let mut v = stats::campaign(c, &f, &cid, r)?;
+            let p = crate::db::purchases::figures(c, &cid, &r)?;
+            crate::views::stats::add_purchases(&mut v, &p);
+            Ok(v)
+        }
+    };
+    if let Some(page) = caches.kept_page(&page_key, build.clone()) {
+        return Ok(page);
+    }
+    state
+        .read_db(move |c| caches.page(c, page_key, build))
         .await
 }
 
