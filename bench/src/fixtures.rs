@@ -58,6 +58,8 @@ impl Signer {
                     "merchant",
                     Some(merchant_id.into()),
                     Some("owner".into()),
+                    // Seeded accounts are at token version 0 (no password change yet).
+                    0,
                 ),
                 Duration::hours(12),
             )
@@ -67,7 +69,7 @@ impl Signer {
     pub fn official(&self, user_id: &str) -> String {
         self.jwt
             .issue(
-                staff_claims(user_id, "official", None, None),
+                staff_claims(user_id, "official", None, None, 0),
                 Duration::hours(12),
             )
             .0

@@ -1835,7 +1835,7 @@ export interface components {
             daily_budget_avos?: number | null;
             /**
              * Format: int64
-             * @description Committed and not yet redeemed.
+             * @description Face value of the e-cash coupons still redeemable (issued, unexpired, not void).
              */
             outstanding_avos: number;
             /**
@@ -2068,6 +2068,19 @@ export interface components {
             /** @description The bank's reference of the transfer, if it gave one. */
             bank_reference?: string | null;
         };
+        /** @description Coupons of an offer by state, as the ledger or the tables count them. */
+        Counts: {
+            /** Format: int64 */
+            expired: number;
+            /** Format: int64 */
+            issued: number;
+            /** Format: int64 */
+            outstanding: number;
+            /** Format: int64 */
+            redeemed: number;
+            /** Format: int64 */
+            void: number;
+        };
         /** @description A coupon in a wallet. */
         Coupon: {
             campaign_id: components["schemas"]["CampaignId"];
@@ -2169,6 +2182,28 @@ export interface components {
             id: string;
             revoked_at?: string | null;
         };
+        /** @description A figure the ledger and the tables disagree on, with the rows behind it. */
+        Difference: {
+            /**
+             * @description issued, redeemed, expired, void, outstanding, issued_counter (offer); committed,
+             *     redeemed, settled, paid, outstanding (ecash); rows (row differences no figure shows).
+             */
+            figure: string;
+            /**
+             * Format: int64
+             * @description Null for `rows`.
+             */
+            ledger?: number | null;
+            offer_id?: string;
+            rows: components["schemas"]["RowDiff"][];
+            /** @description offer, ecash or rows. */
+            scope: string;
+            /**
+             * Format: int64
+             * @description Null for `rows`.
+             */
+            tables?: number | null;
+        };
         /** @description A draw as an entry shows it. */
         DrawBrief: {
             /** @description SHA-256 of the secret seed, published before entries close. */
@@ -2177,6 +2212,45 @@ export interface components {
             entries_close_at: string;
             /** @description `open`, `drawing` or `done`. */
             status: string;
+        };
+        /** @description A campaign's e-cash in avos, as the ledger or the tables count it. */
+        Ecash: {
+            /** Format: int64 */
+            committed: number;
+            /** Format: int64 */
+            outstanding: number;
+            /** Format: int64 */
+            paid: number;
+            /** Format: int64 */
+            redeemed: number;
+            /** Format: int64 */
+            settled: number;
+        };
+        /** @description The campaign's e-cash, replayed from the ledger and summed in the tables. */
+        EcashBalance: {
+            balanced: boolean;
+            /** Format: int64 */
+            committed: number;
+            ledger: components["schemas"]["Ecash"];
+            /** Format: int64 */
+            outstanding: number;
+            /** Format: int64 */
+            paid: number;
+            /** Format: int64 */
+            redeemed: number;
+            /** Format: int64 */
+            settled: number;
+            tables: components["schemas"]["Ecash"];
+            /**
+             * Format: int64
+             * @description Settled and not yet paid.
+             */
+            unpaid: number;
+            /**
+             * Format: int64
+             * @description Redeemed and not yet on a statement.
+             */
+            unsettled: number;
         };
         /**
          * @description One enrolment of a bulk decision: its new `status`, or the error `code` and `detail` that
@@ -2567,6 +2641,28 @@ export interface components {
             pt: string;
             "zh-Hans"?: string;
             "zh-Hant": string;
+        };
+        /** @description One offer's coupons, replayed from the ledger and counted in the tables. */
+        OfferBalance: {
+            balanced: boolean;
+            /** Format: int64 */
+            expired: number;
+            /** Format: int64 */
+            face_value_avos: number;
+            /** Format: int64 */
+            issued: number;
+            /** @description ecash or discount. */
+            kind: string;
+            ledger: components["schemas"]["Counts"];
+            name: components["schemas"]["Names"];
+            offer_id: string;
+            /** Format: int64 */
+            outstanding: number;
+            /** Format: int64 */
+            redeemed: number;
+            tables: components["schemas"]["Counts"];
+            /** Format: int64 */
+            void: number;
         };
         /** @description What an official sends to add an offer to a campaign. */
         OfferBody: {
@@ -3241,6 +3337,17 @@ export interface components {
         ReasonBody: {
             reason?: string | null;
         };
+        /** @description A campaign's reconciliation (`GET /campaigns/{id}/reconciliation`). */
+        Reconciliation: {
+            balanced: boolean;
+            campaign_id: string;
+            differences: components["schemas"]["Difference"][];
+            ecash: components["schemas"]["EcashBalance"];
+            ledger_rows: number;
+            offers: components["schemas"]["OfferBalance"][];
+            /** @description Rows whose ledger story and table state disagree. */
+            row_differences: number;
+        };
         RedeemBody: {
             /** @description The scanned QR text or the typed code. */
             coupon: string;
@@ -3318,6 +3425,18 @@ export interface components {
             pt: string;
             "zh-Hant": string;
         };
+        /** @description One row whose ledger story and table state disagree. */
+        RowDiff: {
+            /** @description coupon, redemption, settlement or ledger. */
+            entity: string;
+            field: string;
+            id: string;
+            ledger: components["schemas"]["Side"];
+            /** @description The ledger rows of the row's story. */
+            ledger_rows: number[];
+            offer_id?: string;
+            tables: components["schemas"]["Side"];
+        };
         /** @description A bad cell of the import's spreadsheet (the header is row 1). */
         RowError: {
             field: string;
@@ -3351,6 +3470,17 @@ export interface components {
          * @enum {string}
          */
         Shape: "long" | "sheet";
+        /** @description What one side (ledger or tables) says of a row. */
+        Side: string | number | {
+            /** Format: int64 */
+            ecash_avos: number;
+            status: string;
+        } | {
+            /** Format: int64 */
+            amount_avos: number;
+            /** Format: int64 */
+            lines_avos: number;
+        } | null;
         /** @description An action an official took on a visitor, merchant or coupon the signal names. */
         SignalActionView: {
             /** @description `ban`, `unban`, `suspend`, `reinstate` or `void`. */
@@ -5343,7 +5473,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["Reconciliation"];
+                };
             };
             /** @description bad_request: the request could not be read */
             400: {

@@ -13,7 +13,6 @@ use std::collections::{BTreeMap, HashMap};
 
 use diesel::prelude::*;
 use serde::Serialize;
-use serde_json::{json, Value};
 
 use super::models::LedgerEntry;
 use super::schema::*;
@@ -22,35 +21,131 @@ use crate::domain::names::Names;
 use crate::error::AppError;
 use crate::types::{CampaignId, OfferId};
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+// The answer's types list their fields in alphabetical order: the order the answer has always
+// had on the wire.
+
+/// Coupons of an offer by state, as the ledger or the tables count them.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Counts {
-    pub issued: i64,
-    pub redeemed: i64,
     pub expired: i64,
-    pub void: i64,
+    pub issued: i64,
     pub outstanding: i64,
+    pub redeemed: i64,
+    pub void: i64,
 }
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+/// A campaign's e-cash in avos, as the ledger or the tables count it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Ecash {
     pub committed: i64,
+    pub outstanding: i64,
+    pub paid: i64,
     pub redeemed: i64,
     pub settled: i64,
-    pub paid: i64,
-    pub outstanding: i64,
+}
+
+/// What one side (ledger or tables) says of a row.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+#[serde(untagged)]
+pub enum Side {
+    /// A state (`issued`, `done`, `absent`, `never issued`, …) or a ledger kind.
+    State(String),
+    /// An amount in avos.
+    Amount(i64),
+    /// A redemption the ledger never recorded.
+    Redemption { ecash_avos: i64, status: String },
+    /// A statement whose lines do not add up to its amount.
+    Statement { amount_avos: i64, lines_avos: i64 },
+    /// Nothing (a ledger row of an unknown kind has no table side).
+    Nothing,
+}
+
+impl Side {
+    fn state(s: impl Into<String>) -> Side {
+        Side::State(s.into())
+    }
 }
 
 /// One row whose ledger story and table state disagree.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct RowDiff {
+    /// coupon, redemption, settlement or ledger.
     pub entity: &'static str,
-    pub id: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub offer_id: Option<String>,
     pub field: &'static str,
-    pub ledger: Value,
-    pub tables: Value,
+    pub id: String,
+    pub ledger: Side,
+    /// The ledger rows of the row's story.
     pub ledger_rows: Vec<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub offer_id: Option<String>,
+    pub tables: Side,
+}
+
+/// A figure the ledger and the tables disagree on, with the rows behind it.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Difference {
+    /// issued, redeemed, expired, void, outstanding, issued_counter (offer); committed,
+    /// redeemed, settled, paid, outstanding (ecash); rows (row differences no figure shows).
+    pub figure: &'static str,
+    /// Null for `rows`.
+    pub ledger: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub offer_id: Option<String>,
+    pub rows: Vec<RowDiff>,
+    /// offer, ecash or rows.
+    pub scope: &'static str,
+    /// Null for `rows`.
+    pub tables: Option<i64>,
+}
+
+/// One offer's coupons, replayed from the ledger and counted in the tables.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct OfferBalance {
+    pub balanced: bool,
+    pub expired: i64,
+    pub face_value_avos: i64,
+    pub issued: i64,
+    /// ecash or discount.
+    pub kind: String,
+    pub ledger: Counts,
+    pub name: Names,
+    pub offer_id: String,
+    pub outstanding: i64,
+    pub redeemed: i64,
+    pub tables: Counts,
+    pub void: i64,
+}
+
+/// The campaign's e-cash, replayed from the ledger and summed in the tables.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct EcashBalance {
+    pub balanced: bool,
+    pub committed: i64,
+    pub ledger: Ecash,
+    pub outstanding: i64,
+    pub paid: i64,
+    pub redeemed: i64,
+    pub settled: i64,
+    pub tables: Ecash,
+    /// Settled and not yet paid.
+    pub unpaid: i64,
+    /// Redeemed and not yet on a statement.
+    pub unsettled: i64,
+}
+
+/// A campaign's reconciliation (`GET /campaigns/{id}/reconciliation`).
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Reconciliation {
+    pub balanced: bool,
+    pub campaign_id: String,
+    pub differences: Vec<Difference>,
+    pub ecash: EcashBalance,
+    pub ledger_rows: usize,
+    pub offers: Vec<OfferBalance>,
+    /// Rows whose ledger story and table state disagree.
+    pub row_differences: usize,
 }
 
 #[derive(Default)]
@@ -99,7 +194,7 @@ fn state_of(s: &str) -> &'static str {
     }
 }
 
-pub fn reconcile(conn: &mut DbConn, campaign_id: &CampaignId) -> Result<Value, AppError> {
+pub fn reconcile(conn: &mut DbConn, campaign_id: &CampaignId) -> Result<Reconciliation, AppError> {
     let entries: Vec<LedgerEntry> = super::ledger::entries(conn, campaign_id)?;
     let offers: Vec<(String, String, String, i64, i32)> = offers::table
         .filter(offers::campaign_id.eq(campaign_id))
@@ -199,8 +294,8 @@ pub fn reconcile(conn: &mut DbConn, campaign_id: &CampaignId) -> Result<Value, A
                 id: e.id.to_string(),
                 offer_id: e.offer_id.clone().map(OfferId::into_string),
                 field: "kind",
-                ledger: json!(kind),
-                tables: Value::Null,
+                ledger: Side::state(kind),
+                tables: Side::Nothing,
                 ledger_rows: vec![e.id],
             }),
         }
@@ -221,12 +316,12 @@ pub fn reconcile(conn: &mut DbConn, campaign_id: &CampaignId) -> Result<Value, A
                 id: id.clone(),
                 offer_id: Some(story.offer_id.clone()),
                 field: "status",
-                ledger: json!(if story.state.is_empty() {
+                ledger: Side::state(if story.state.is_empty() {
                     "never issued"
                 } else {
                     story.state
                 }),
-                tables: table_state.map_or(json!("absent"), |s| json!(s)),
+                tables: Side::state(table_state.unwrap_or("absent")),
                 ledger_rows: story.rows.clone(),
             });
         }
@@ -238,8 +333,8 @@ pub fn reconcile(conn: &mut DbConn, campaign_id: &CampaignId) -> Result<Value, A
                 id: id.clone(),
                 offer_id: Some(offer_id.clone()),
                 field: "status",
-                ledger: json!("absent"),
-                tables: json!(status),
+                ledger: Side::state("absent"),
+                tables: Side::state(status.as_str()),
                 ledger_rows: vec![],
             });
         }
@@ -256,8 +351,8 @@ pub fn reconcile(conn: &mut DbConn, campaign_id: &CampaignId) -> Result<Value, A
                 id: id.clone(),
                 offer_id: None,
                 field: "status",
-                ledger: json!(story.state),
-                tables: json!("absent"),
+                ledger: Side::state(story.state),
+                tables: Side::state("absent"),
                 ledger_rows: story.rows.clone(),
             }),
             Some((offer, status, amount)) => {
@@ -267,8 +362,8 @@ pub fn reconcile(conn: &mut DbConn, campaign_id: &CampaignId) -> Result<Value, A
                         id: id.clone(),
                         offer_id: Some(offer.to_string()),
                         field: "status",
-                        ledger: json!(story.state),
-                        tables: json!(status),
+                        ledger: Side::state(story.state),
+                        tables: Side::state(*status),
                         ledger_rows: story.rows.clone(),
                     });
                 }
@@ -278,8 +373,8 @@ pub fn reconcile(conn: &mut DbConn, campaign_id: &CampaignId) -> Result<Value, A
                         id: id.clone(),
                         offer_id: Some(offer.to_string()),
                         field: "ecash_avos",
-                        ledger: json!(story.amount),
-                        tables: json!(amount),
+                        ledger: Side::Amount(story.amount),
+                        tables: Side::Amount(*amount),
                         ledger_rows: story.rows.clone(),
                     });
                 }
@@ -293,8 +388,11 @@ pub fn reconcile(conn: &mut DbConn, campaign_id: &CampaignId) -> Result<Value, A
                 id: id.clone(),
                 offer_id: Some(offer.clone()),
                 field: "status",
-                ledger: json!("absent"),
-                tables: json!({"status": status, "ecash_avos": amount}),
+                ledger: Side::state("absent"),
+                tables: Side::Redemption {
+                    ecash_avos: *amount,
+                    status: status.clone(),
+                },
                 ledger_rows: vec![],
             });
         }
@@ -314,8 +412,8 @@ pub fn reconcile(conn: &mut DbConn, campaign_id: &CampaignId) -> Result<Value, A
                 id: id.clone(),
                 offer_id: None,
                 field: "amount_avos",
-                ledger: json!(settled),
-                tables: json!(amount),
+                ledger: Side::Amount(settled),
+                tables: Side::Amount(*amount),
                 ledger_rows: rows.clone(),
             });
         }
@@ -326,8 +424,8 @@ pub fn reconcile(conn: &mut DbConn, campaign_id: &CampaignId) -> Result<Value, A
                 id: id.clone(),
                 offer_id: None,
                 field: "paid_avos",
-                ledger: json!(paid),
-                tables: json!(table_paid),
+                ledger: Side::Amount(paid),
+                tables: Side::Amount(table_paid),
                 ledger_rows: rows.clone(),
             });
         }
@@ -338,8 +436,11 @@ pub fn reconcile(conn: &mut DbConn, campaign_id: &CampaignId) -> Result<Value, A
                 id: id.clone(),
                 offer_id: None,
                 field: "lines_avos",
-                ledger: json!(settled),
-                tables: json!({"amount_avos": amount, "lines_avos": sum_lines}),
+                ledger: Side::Amount(settled),
+                tables: Side::Statement {
+                    amount_avos: *amount,
+                    lines_avos: sum_lines,
+                },
                 ledger_rows: rows,
             });
         }
@@ -351,8 +452,8 @@ pub fn reconcile(conn: &mut DbConn, campaign_id: &CampaignId) -> Result<Value, A
                 id: id.clone(),
                 offer_id: None,
                 field: "amount_avos",
-                ledger: json!(story.settled),
-                tables: json!("absent"),
+                ledger: Side::Amount(story.settled),
+                tables: Side::state("absent"),
                 ledger_rows: story.rows.clone(),
             });
         }
@@ -360,7 +461,7 @@ pub fn reconcile(conn: &mut DbConn, campaign_id: &CampaignId) -> Result<Value, A
     row_diffs.extend(strange);
 
     // Figures per offer.
-    let mut differences: Vec<Value> = Vec::new();
+    let mut differences: Vec<Difference> = Vec::new();
     let mut offers_out = Vec::new();
     let mut all_balanced = true;
     for (oid, name, kind, face_value, counter) in &offers {
@@ -380,9 +481,10 @@ pub fn reconcile(conn: &mut DbConn, campaign_id: &CampaignId) -> Result<Value, A
         let counter_ok = i64::from(*counter) == t.issued;
         let balanced = identity && l == t && counter_ok;
         all_balanced &= balanced;
-        let rows: Vec<&RowDiff> = row_diffs
+        let rows: Vec<RowDiff> = row_diffs
             .iter()
             .filter(|d| d.offer_id.as_deref() == Some(oid) && d.entity == "coupon")
+            .cloned()
             .collect();
         for (figure, lv, tv) in [
             ("issued", l.issued, t.issued),
@@ -392,27 +494,40 @@ pub fn reconcile(conn: &mut DbConn, campaign_id: &CampaignId) -> Result<Value, A
             ("outstanding", l.outstanding, t.outstanding),
         ] {
             if lv != tv {
-                differences.push(json!({"scope": "offer", "offer_id": oid, "figure": figure,
-                    "ledger": lv, "tables": tv, "rows": rows}));
+                differences.push(Difference {
+                    figure,
+                    ledger: Some(lv),
+                    offer_id: Some(oid.clone()),
+                    rows: rows.clone(),
+                    scope: "offer",
+                    tables: Some(tv),
+                });
             }
         }
         if !counter_ok {
-            differences.push(
-                json!({"scope": "offer", "offer_id": oid, "figure": "issued_counter",
-                "ledger": l.issued, "tables": counter, "rows": rows}),
-            );
+            differences.push(Difference {
+                figure: "issued_counter",
+                ledger: Some(l.issued),
+                offer_id: Some(oid.clone()),
+                rows,
+                scope: "offer",
+                tables: Some(i64::from(*counter)),
+            });
         }
-        offers_out.push(json!({
-            "offer_id": oid,
-            "name": Names::from_json(name),
-            "kind": kind,
-            "face_value_avos": face_value,
-            "issued": l.issued, "redeemed": l.redeemed, "expired": l.expired,
-            "void": l.void, "outstanding": l.outstanding,
-            "balanced": balanced,
-            "ledger": l,
-            "tables": t,
-        }));
+        offers_out.push(OfferBalance {
+            balanced,
+            expired: l.expired,
+            face_value_avos: *face_value,
+            issued: l.issued,
+            kind: kind.clone(),
+            ledger: l,
+            name: Names::from_json(name),
+            offer_id: oid.clone(),
+            outstanding: l.outstanding,
+            redeemed: l.redeemed,
+            tables: t,
+            void: l.void,
+        });
     }
 
     // The campaign's e-cash, in avos.
@@ -461,47 +576,62 @@ pub fn reconcile(conn: &mut DbConn, campaign_id: &CampaignId) -> Result<Value, A
         ("outstanding", l.outstanding, t.outstanding, &["coupon"][..]),
     ] {
         if lv != tv {
-            let rows: Vec<&RowDiff> = row_diffs
+            let rows: Vec<RowDiff> = row_diffs
                 .iter()
                 .filter(|d| entities.contains(&d.entity))
+                .cloned()
                 .collect();
-            differences.push(json!({"scope": "ecash", "figure": figure, "ledger": lv, "tables": tv, "rows": rows}));
+            differences.push(Difference {
+                figure,
+                ledger: Some(lv),
+                offer_id: None,
+                rows,
+                scope: "ecash",
+                tables: Some(tv),
+            });
         }
     }
     let ecash_balanced = l == t;
     // Row differences no figure shows (they cancel out, or lie inside a statement) are listed too.
-    let shown: std::collections::HashSet<(String, String, String)> = differences
+    let shown: std::collections::HashSet<(&str, &str, &str)> = differences
         .iter()
-        .flat_map(|d| d["rows"].as_array().cloned().unwrap_or_default())
-        .map(|r| {
-            let f = |k: &str| r[k].as_str().unwrap_or("").to_string();
-            (f("entity"), f("id"), f("field"))
-        })
+        .flat_map(|d| d.rows.iter())
+        .map(|r| (r.entity, r.id.as_str(), r.field))
         .collect();
-    let unshown: Vec<&RowDiff> = row_diffs
+    let unshown: Vec<RowDiff> = row_diffs
         .iter()
-        .filter(|d| !shown.contains(&(d.entity.to_string(), d.id.clone(), d.field.to_string())))
+        .filter(|d| !shown.contains(&(d.entity, d.id.as_str(), d.field)))
+        .cloned()
         .collect();
     if !unshown.is_empty() {
-        differences.push(
-            json!({"scope": "rows", "figure": "rows", "ledger": Value::Null,
-            "tables": Value::Null, "rows": unshown}),
-        );
+        differences.push(Difference {
+            figure: "rows",
+            ledger: None,
+            offer_id: None,
+            rows: unshown,
+            scope: "rows",
+            tables: None,
+        });
     }
     let balanced = all_balanced && ecash_balanced && row_diffs.is_empty();
-    Ok(json!({
-        "campaign_id": campaign_id,
-        "ledger_rows": entries.len(),
-        "balanced": balanced,
-        "offers": offers_out,
-        "ecash": {
-            "committed": l.committed, "redeemed": l.redeemed, "settled": l.settled,
-            "paid": l.paid, "outstanding": l.outstanding,
-            "unsettled": l.redeemed - l.settled, "unpaid": l.settled - l.paid,
-            "balanced": ecash_balanced,
-            "ledger": l, "tables": t,
+    Ok(Reconciliation {
+        balanced,
+        campaign_id: campaign_id.to_string(),
+        differences,
+        ecash: EcashBalance {
+            balanced: ecash_balanced,
+            committed: l.committed,
+            ledger: l,
+            outstanding: l.outstanding,
+            paid: l.paid,
+            redeemed: l.redeemed,
+            settled: l.settled,
+            tables: t,
+            unpaid: l.settled - l.paid,
+            unsettled: l.redeemed - l.settled,
         },
-        "differences": differences,
-        "row_differences": row_diffs.len(),
-    }))
+        ledger_rows: entries.len(),
+        offers: offers_out,
+        row_differences: row_diffs.len(),
+    })
 }

@@ -48,7 +48,7 @@ pub async fn verify(state: State, _who: Official) -> Result<HttpResponse, AppErr
 }
 
 #[utoipa::path(get, path = "/api/v1/campaigns/{id}/reconciliation", tag = "ledger", params(("id" = String, Path)),
-    responses((status = 200, description = "per offer issued = redeemed + expired + void + outstanding, the campaign's e-cash in avos, each recomputed from the ledger and compared with the tables; differences with the rows behind them")))]
+    responses((status = 200, body = reconciliation::Reconciliation, description = "per offer issued = redeemed + expired + void + outstanding, the campaign's e-cash in avos, each recomputed from the ledger and compared with the tables; differences with the rows behind them")))]
 pub async fn reconciliation(
     state: State,
     _who: Official,
@@ -79,6 +79,7 @@ pub async fn reconciliation_csv(
             Ok((camp.slug.clone(), reconciliation::reconcile(c, &camp.id)?))
         })
         .await?;
+    let r = crate::views::to_value(&r);
     if shape.sheet() {
         return Ok(csv_response(
             &format!("reconciliation-{slug}-sheet.csv"),
