@@ -29,11 +29,7 @@ fn cli_verify(app: &TestApp) -> (i32, String) {
 
 /// Runs SQL behind the server's back (only to simulate tampering).
 fn sql(app: &TestApp, text: &str) {
-    let mut c = app.conn();
-    match &mut *c {
-        bairro::db::DbConn::Sqlite(c) => c.batch_execute(text).unwrap(),
-        bairro::db::DbConn::Pg(c) => c.batch_execute(text).unwrap(),
-    }
+    app.execute(text)
 }
 
 /// Lifts the append-only protection, as someone tampering with the database would.

@@ -423,6 +423,16 @@ impl TestApp {
         (procs, bases)
     }
 
+    /// Runs SQL behind the server's back: only to simulate tampering or the passing of time.
+    pub fn execute(&self, text: &str) {
+        use diesel::connection::SimpleConnection;
+        let mut c = self.conn();
+        match &mut *c {
+            bairro::db::DbConn::Sqlite(c) => c.batch_execute(text).unwrap(),
+            bairro::db::DbConn::Pg(c) => c.batch_execute(text).unwrap(),
+        }
+    }
+
     /// Counts rows of a table with a SQL condition (for checking what the database holds).
     pub fn count(&self, table: &str, condition: &str) -> i64 {
         #[derive(diesel::QueryableByName)]
