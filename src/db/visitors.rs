@@ -29,6 +29,16 @@ pub fn running_campaigns(conn: &mut DbConn, t: NaiveDateTime) -> Result<Vec<Camp
 
 /// Locks the visitor's row for the rest of the transaction (serialises one visitor's issuance)
 /// and refuses a banned visitor.
+/// Serialises a visitor's writes before statements that must see all of the visitor's earlier
+/// rows: on PostgreSQL the visitor's row lock, taken by its own statement; on SQLite nothing,
+/// as `BEGIN IMMEDIATE` already lets one writer in at a time.
+pub fn serialise(conn: &mut DbConn, visitor_id: &VisitorId) -> Result<(), AppError> {
+    match conn {
+        DbConn::Pg(_) => lock(conn, visitor_id),
+        DbConn::Sqlite(_) => Ok(()),
+    }
+}
+
 pub fn lock(conn: &mut DbConn, visitor_id: &VisitorId) -> Result<(), AppError> {
     let found: Vec<Option<NaiveDateTime>> = match conn {
         DbConn::Pg(c) => visitors::table

@@ -269,12 +269,8 @@ pub fn check_in(
         first_visit: false,
     };
     let result = write_tx(conn, |conn| {
-        // PostgreSQL: the visitor's row lock serialises its check-ins and issuance, and is
-        // taken by its own statement so that the next one sees every earlier check-in. SQLite's
-        // write transaction already lets one writer in.
-        if matches!(conn, DbConn::Pg(_)) {
-            visitors::lock(conn, &row.visitor_id)?;
-        }
+        // The visitor's check-ins and issuance take turns, so the insert sees every earlier one.
+        visitors::serialise(conn, &row.visitor_id)?;
         let Some(recorded) = checkins::record(conn, &row)? else {
             // Nothing written: an unknown or banned visitor (the lock says which), or a
             // retired point.
