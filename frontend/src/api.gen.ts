@@ -6293,13 +6293,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description text/event-stream: each `data:` line is the campaign's totals as JSON (schema `LiveTotals`: the totals of /campaigns/{id}/stats), sent when they change */
+            /** @description text/event-stream: each `data:` line is the campaign's totals as JSON (the totals of /campaigns/{id}/stats), sent when they change; the schema is that of one event's data */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "text/event-stream": string;
+                    "text/event-stream": components["schemas"]["LiveTotals"];
                 };
             };
             /** @description bad_request: the request could not be read */
