@@ -8,6 +8,7 @@ use std::collections::HashMap;
 
 use chrono::NaiveDate;
 use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Date, Text};
 
 use super::schema::*;
 use super::DbConn;
@@ -26,22 +27,20 @@ pub fn commit(
     day: NaiveDate,
     amount_avos: i64,
 ) -> Result<bool, AppError> {
+    // Fixed statements: they stay prepared (see `db::fixed`).
     if amount_avos <= 0 {
-        diesel::update(campaigns::table.find(campaign_id))
-            .set(campaigns::committed_avos.eq(campaigns::committed_avos + 0))
+        crate::fixed!("UPDATE campaigns SET committed_avos = committed_avos WHERE id = ?")
+            .bind::<Text, _>(campaign_id.as_str())
             .execute(conn)?;
         return Ok(true);
     }
-    let n = diesel::update(
-        campaigns::table.find(campaign_id).filter(
-            campaigns::budget_avos
-                .is_null()
-                .or((campaigns::committed_avos + amount_avos)
-                    .nullable()
-                    .le(campaigns::budget_avos)),
-        ),
+    let n = crate::fixed!(
+        "UPDATE campaigns SET committed_avos = committed_avos + ? WHERE id = ? \
+         AND (budget_avos IS NULL OR committed_avos + ? <= budget_avos)"
     )
-    .set(campaigns::committed_avos.eq(campaigns::committed_avos + amount_avos))
+    .bind::<BigInt, _>(amount_avos)
+    .bind::<Text, _>(campaign_id.as_str())
+    .bind::<BigInt, _>(amount_avos)
     .execute(conn)?;
     if n == 0 {
         return Ok(false);
@@ -58,18 +57,11 @@ pub fn commit(
         .optional()?;
     let spent = today.unwrap_or(0);
     if daily.is_some_and(|d| spent + amount_avos > d) {
-        diesel::update(campaigns::table.find(campaign_id))
-            .set(campaigns::committed_avos.eq(campaigns::committed_avos - amount_avos))
-            .execute(conn)?;
+        add_committed(conn, campaign_id, -amount_avos)?;
         return Ok(false);
     }
     if today.is_some() {
-        diesel::update(campaign_budget_days::table.find((campaign_id, day)))
-            .set(
-                campaign_budget_days::committed_avos
-                    .eq(campaign_budget_days::committed_avos + amount_avos),
-            )
-            .execute(conn)?;
+        add_committed_on(conn, campaign_id, day, amount_avos)?;
     } else {
         diesel::insert_into(campaign_budget_days::table)
             .values((
@@ -92,15 +84,34 @@ pub fn release(
     if amount_avos <= 0 {
         return Ok(());
     }
-    diesel::update(campaigns::table.find(campaign_id))
-        .set(campaigns::committed_avos.eq(campaigns::committed_avos - amount_avos))
+    add_committed(conn, campaign_id, -amount_avos)?;
+    add_committed_on(conn, campaign_id, day, -amount_avos)
+}
+
+/// Adds to (or, negative, takes from) a campaign's committed total.
+fn add_committed(conn: &mut DbConn, campaign_id: &CampaignId, avos: i64) -> Result<(), AppError> {
+    crate::fixed!("UPDATE campaigns SET committed_avos = committed_avos + ? WHERE id = ?")
+        .bind::<BigInt, _>(avos)
+        .bind::<Text, _>(campaign_id.as_str())
         .execute(conn)?;
-    diesel::update(campaign_budget_days::table.find((campaign_id, day)))
-        .set(
-            campaign_budget_days::committed_avos
-                .eq(campaign_budget_days::committed_avos - amount_avos),
-        )
-        .execute(conn)?;
+    Ok(())
+}
+
+/// Adds to (or takes from) a campaign's committed total of one day, if the day has a row.
+fn add_committed_on(
+    conn: &mut DbConn,
+    campaign_id: &CampaignId,
+    day: NaiveDate,
+    avos: i64,
+) -> Result<(), AppError> {
+    crate::fixed!(
+        "UPDATE campaign_budget_days SET committed_avos = committed_avos + ? \
+         WHERE campaign_id = ? AND day = ?"
+    )
+    .bind::<BigInt, _>(avos)
+    .bind::<Text, _>(campaign_id.as_str())
+    .bind::<Date, _>(day)
+    .execute(conn)?;
     Ok(())
 }
 

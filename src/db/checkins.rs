@@ -88,31 +88,36 @@ pub struct Recorded {
 /// the day at the point, or a nonce used again, fails on the unique indexes (`Conflict`).
 pub fn record(conn: &mut DbConn, c: &Checkin) -> Result<Option<Recorded>, AppError> {
     use diesel::sql_types::{Date, Double, Nullable, Text, Timestamp};
-    const SQL: &str = "INSERT INTO checkins (id, visitor_id, point_id, campaign_id, method, day, \
+    // Values in the order they appear (the visitor, campaign and point more than once).
+    let q = crate::fixed!(
+        "INSERT INTO checkins (id, visitor_id, point_id, campaign_id, method, day, \
          scanned_at, received_at, lat, lng, nonce, ref, first_visit) \
-         SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, \
-         NOT EXISTS (SELECT 1 FROM checkins e WHERE e.visitor_id = $2 AND e.campaign_id = $4) \
-         FROM visitors v WHERE v.id = $2 AND v.banned_at IS NULL \
-         AND NOT EXISTS (SELECT 1 FROM points p WHERE p.id = $3 AND p.retired_at IS NOT NULL) \
+         SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, \
+         NOT EXISTS (SELECT 1 FROM checkins e WHERE e.visitor_id = ? AND e.campaign_id = ?) \
+         FROM visitors v WHERE v.id = ? AND v.banned_at IS NULL \
+         AND NOT EXISTS (SELECT 1 FROM points p WHERE p.id = ? AND p.retired_at IS NOT NULL) \
          RETURNING first_visit, 1 + (SELECT COUNT(DISTINCT e.point_id) FROM checkins e \
-         WHERE e.visitor_id = $2 AND e.campaign_id = $4 AND e.point_id <> $3) AS stamps";
-    let sql = match conn {
-        DbConn::Pg(_) => SQL.to_string(),
-        DbConn::Sqlite(_) => SQL.replace('$', "?"),
-    };
-    let q = diesel::sql_query(sql)
-        .bind::<Text, _>(&c.id)
-        .bind::<Text, _>(&c.visitor_id)
-        .bind::<Text, _>(&c.point_id)
-        .bind::<Text, _>(&c.campaign_id)
-        .bind::<Text, _>(&c.method)
-        .bind::<Date, _>(c.day)
-        .bind::<Timestamp, _>(c.scanned_at)
-        .bind::<Timestamp, _>(c.received_at)
-        .bind::<Nullable<Double>, _>(c.lat)
-        .bind::<Nullable<Double>, _>(c.lng)
-        .bind::<Nullable<Text>, _>(c.nonce.as_deref())
-        .bind::<Nullable<Text>, _>(c.ref_.as_deref());
+         WHERE e.visitor_id = ? AND e.campaign_id = ? AND e.point_id <> ?) AS stamps"
+    )
+    .bind::<Text, _>(&c.id)
+    .bind::<Text, _>(&c.visitor_id)
+    .bind::<Text, _>(&c.point_id)
+    .bind::<Text, _>(&c.campaign_id)
+    .bind::<Text, _>(&c.method)
+    .bind::<Date, _>(c.day)
+    .bind::<Timestamp, _>(c.scanned_at)
+    .bind::<Timestamp, _>(c.received_at)
+    .bind::<Nullable<Double>, _>(c.lat)
+    .bind::<Nullable<Double>, _>(c.lng)
+    .bind::<Nullable<Text>, _>(c.nonce.as_deref())
+    .bind::<Nullable<Text>, _>(c.ref_.as_deref())
+    .bind::<Text, _>(&c.visitor_id)
+    .bind::<Text, _>(&c.campaign_id)
+    .bind::<Text, _>(&c.visitor_id)
+    .bind::<Text, _>(&c.point_id)
+    .bind::<Text, _>(&c.visitor_id)
+    .bind::<Text, _>(&c.campaign_id)
+    .bind::<Text, _>(&c.point_id);
     let rows: Vec<Recorded> = match conn {
         DbConn::Pg(pg) => q.load(pg)?,
         DbConn::Sqlite(lite) => q.load(lite)?,

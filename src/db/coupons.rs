@@ -35,13 +35,10 @@ pub fn issue_one(
     if !super::budget::commit(conn, &offer.campaign_id, day, amount)? {
         return Ok(Err(NotIssued::BudgetExhausted));
     }
-    let taken = diesel::update(
-        offers::table
-            .find(&offer.id)
-            .filter(offers::issued.lt(offers::stock))
-            .filter(offers::paused.eq(false)),
+    let taken = crate::fixed!(
+        "UPDATE offers SET issued = issued + 1 WHERE id = ? AND issued < stock AND NOT paused"
     )
-    .set(offers::issued.eq(offers::issued + 1))
+    .bind::<diesel::sql_types::Text, _>(offer.id.as_str())
     .execute(conn)?;
     if taken == 0 {
         super::budget::release(conn, &offer.campaign_id, day, amount)?;
@@ -100,22 +97,6 @@ pub fn held(
         .get_result(conn)?)
 }
 
-/// How many coupons of each of these offers a visitor holds.
-pub fn held_of(
-    conn: &mut DbConn,
-    visitor_id: &VisitorId,
-    offer_ids: Vec<OfferId>,
-) -> Result<HashMap<OfferId, i64>, AppError> {
-    Ok(coupons::table
-        .filter(coupons::visitor_id.eq(visitor_id))
-        .filter(coupons::offer_id.eq_any(offer_ids))
-        .group_by(coupons::offer_id)
-        .select((coupons::offer_id, diesel::dsl::count_star()))
-        .load::<(OfferId, i64)>(conn)?
-        .into_iter()
-        .collect())
-}
-
 /// How many coupons of each offer of a campaign a visitor holds.
 pub fn held_in_campaign(
     conn: &mut DbConn,
@@ -164,14 +145,17 @@ pub fn issue_earned(
     if due.is_empty() {
         return Ok(Vec::new());
     }
-    let held = held_of(
-        conn,
-        visitor_id,
-        due.iter().map(|(o, _)| o.id.clone()).collect(),
-    )?;
+    // The offers of a trigger are one campaign's; counted by campaign, the statement stays
+    // prepared (a list of offer ids would be a new statement each time).
+    let mut held: HashMap<String, i64> = HashMap::new();
+    let mut campaigns: Vec<&CampaignId> = due.iter().map(|(o, _)| &o.campaign_id).collect();
+    campaigns.dedup();
+    for campaign_id in campaigns {
+        held.extend(held_in_campaign(conn, visitor_id, campaign_id)?);
+    }
     let mut out = Vec::new();
     for (offer, entitled) in due {
-        let mut have = held.get(&offer.id).copied().unwrap_or(0);
+        let mut have = held.get(offer.id.as_str()).copied().unwrap_or(0);
         while have < entitled {
             match issue_one(
                 conn,

@@ -314,14 +314,16 @@ pub fn insert_chained(conn: &mut DbConn, rows: &[ChainedRow]) -> Result<(), AppE
 
 /// Records where the chain now ends.
 pub fn set_head(conn: &mut DbConn, head: &Head) -> Result<(), AppError> {
-    diesel::update(ledger_head::table.find(1))
-        .set((
-            ledger_head::last_id.eq(head.last_id),
-            ledger_head::last_hash.eq(&head.last_hash),
-            ledger_head::rows_count.eq(head.rows_count),
-            ledger_head::updated_at.eq(crate::domain::time::now()),
-        ))
-        .execute(conn)?;
+    use diesel::sql_types::{BigInt, Text, Timestamp};
+    crate::fixed!(
+        "UPDATE ledger_head SET last_id = ?, last_hash = ?, rows_count = ?, updated_at = ? \
+         WHERE id = 1"
+    )
+    .bind::<BigInt, _>(head.last_id)
+    .bind::<Text, _>(&head.last_hash)
+    .bind::<BigInt, _>(head.rows_count)
+    .bind::<Timestamp, _>(crate::domain::time::now())
+    .execute(conn)?;
     Ok(())
 }
 
@@ -331,6 +333,11 @@ fn write_chained(conn: &mut DbConn, entries: Vec<NewLedgerEntry>) -> Result<(), 
     match (&mut *conn, rows.as_slice()) {
         // One row (an issue, a redemption) and the head's move in one round trip.
         (DbConn::Pg(pg), [row]) => insert_one_moving_head(pg, row, &head),
+        // SQLite: the same in two statements, both kept prepared.
+        (DbConn::Sqlite(_), [row]) => {
+            insert_one(conn, row)?;
+            set_head(conn, &head)
+        }
         _ => {
             insert_chained(conn, &rows)?;
             set_head(conn, &head)
@@ -346,12 +353,12 @@ fn insert_one_moving_head(
     head: &Head,
 ) -> Result<(), AppError> {
     use diesel::sql_types::{BigInt, Nullable, Text, Timestamp};
-    diesel::sql_query(
+    crate::fixed!(
         "WITH row AS (INSERT INTO ledger (id, campaign_id, kind, offer_id, coupon_id, \
          redemption_id, merchant_id, settlement_id, amount_avos, created_at, prev_hash, hash) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)) \
-         UPDATE ledger_head SET last_id = $13, last_hash = $14, rows_count = $15, \
-         updated_at = $16 WHERE id = 1",
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)) \
+         UPDATE ledger_head SET last_id = ?, last_hash = ?, rows_count = ?, \
+         updated_at = ? WHERE id = 1"
     )
     .bind::<BigInt, _>(r.id)
     .bind::<Text, _>(&r.campaign_id)
@@ -369,6 +376,30 @@ fn insert_one_moving_head(
     .bind::<Text, _>(&head.last_hash)
     .bind::<BigInt, _>(head.rows_count)
     .bind::<Timestamp, _>(crate::domain::time::now())
+    .execute(conn)?;
+    Ok(())
+}
+
+/// Inserts one chained row (a statement kept prepared).
+fn insert_one(conn: &mut DbConn, r: &ChainedRow) -> Result<(), AppError> {
+    use diesel::sql_types::{BigInt, Nullable, Text, Timestamp};
+    crate::fixed!(
+        "INSERT INTO ledger (id, campaign_id, kind, offer_id, coupon_id, redemption_id, \
+         merchant_id, settlement_id, amount_avos, created_at, prev_hash, hash) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    )
+    .bind::<BigInt, _>(r.id)
+    .bind::<Text, _>(&r.campaign_id)
+    .bind::<Text, _>(r.kind.as_str())
+    .bind::<Nullable<Text>, _>(r.offer_id.as_deref())
+    .bind::<Nullable<Text>, _>(r.coupon_id.as_deref())
+    .bind::<Nullable<Text>, _>(r.redemption_id.as_deref())
+    .bind::<Nullable<Text>, _>(r.merchant_id.as_deref())
+    .bind::<Nullable<Text>, _>(r.settlement_id.as_deref())
+    .bind::<BigInt, _>(r.amount_avos)
+    .bind::<Timestamp, _>(r.created_at)
+    .bind::<Text, _>(&r.prev_hash)
+    .bind::<Text, _>(&r.hash)
     .execute(conn)?;
     Ok(())
 }

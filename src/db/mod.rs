@@ -259,6 +259,7 @@ pub mod coupons;
 pub mod devices;
 pub mod draws;
 pub mod figures;
+pub mod fixed;
 pub mod images;
 pub mod ledger;
 pub mod locks;

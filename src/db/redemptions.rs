@@ -91,13 +91,12 @@ pub fn take_coupon(
     coupon_id: &CouponId,
     t: NaiveDateTime,
 ) -> Result<bool, AppError> {
-    let moved = diesel::update(
-        coupons::table
-            .find(coupon_id)
-            .filter(coupons::status.eq("issued"))
-            .filter(coupons::expires_at.gt(t)),
+    let moved = crate::fixed!(
+        "UPDATE coupons SET status = 'redeemed' WHERE id = ? AND status = 'issued' \
+         AND expires_at > ?"
     )
-    .set(coupons::status.eq("redeemed"))
+    .bind::<diesel::sql_types::Text, _>(coupon_id.as_str())
+    .bind::<diesel::sql_types::Timestamp, _>(t)
     .execute(conn)?;
     Ok(moved > 0)
 }
@@ -127,15 +126,16 @@ pub fn redeem_coupon(conn: &mut DbConn, r: &Redemption) -> Result<bool, AppError
         insert(conn, r)?;
         return Ok(true);
     };
-    let n = diesel::sql_query(
-        "WITH taken AS (UPDATE coupons SET status = 'redeemed' WHERE id = $2 \
-         AND status = 'issued' AND expires_at > $12 RETURNING id) \
+    let n = crate::fixed!(
+        "WITH taken AS (UPDATE coupons SET status = 'redeemed' WHERE id = ? \
+         AND status = 'issued' AND expires_at > ? RETURNING id) \
          INSERT INTO redemptions (id, coupon_id, offer_id, campaign_id, merchant_id, user_id, \
          spend_avos, discount_avos, ecash_avos, status, day, created_at, ref) \
-         SELECT $1, taken.id, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13 FROM taken",
+         SELECT ?, taken.id, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? FROM taken"
     )
-    .bind::<Text, _>(r.id.as_str())
     .bind::<Text, _>(r.coupon_id.as_str())
+    .bind::<Timestamp, _>(r.created_at)
+    .bind::<Text, _>(r.id.as_str())
     .bind::<Text, _>(r.offer_id.as_str())
     .bind::<Text, _>(r.campaign_id.as_str())
     .bind::<Text, _>(r.merchant_id.as_str())
