@@ -128,21 +128,27 @@ impl Caches {
     /// A statistics page (`key`: a campaign id or `*`, and a range), built by `build` and kept
     /// like the facts: at most one build of a page runs at a time, and it is served as it was
     /// built (with its age) while the next one is built.
-    pub fn page(
+    pub fn page<T>(
         &self,
         conn: &mut DbConn,
         key: FactsKey,
-        build: impl Fn(&mut DbConn) -> Result<serde_json::Value, AppError> + Send + Sync + 'static,
-    ) -> Result<Arc<Kept<Page>>, AppError> {
+        build: impl Fn(&mut DbConn) -> Result<T, AppError> + Send + Sync + 'static,
+    ) -> Result<Arc<Kept<Page>>, AppError>
+    where
+        T: serde::Serialize + Send + Sync + 'static,
+    {
         self.pages.get(conn, key, move |c| Page::new(build(c)?))
     }
 
     /// A kept statistics page, if there is one (see [`Caches::page`]); no connection needed.
-    pub fn kept_page(
+    pub fn kept_page<T>(
         &self,
         key: &FactsKey,
-        build: impl Fn(&mut DbConn) -> Result<serde_json::Value, AppError> + Send + Sync + 'static,
-    ) -> Option<Arc<Kept<Page>>> {
+        build: impl Fn(&mut DbConn) -> Result<T, AppError> + Send + Sync + 'static,
+    ) -> Option<Arc<Kept<Page>>>
+    where
+        T: serde::Serialize + Send + Sync + 'static,
+    {
         self.pages.kept(key, move |c| Page::new(build(c)?))
     }
 

@@ -20,12 +20,12 @@ use crate::domain::draw;
 use crate::domain::issuance::NotIssued;
 use crate::domain::time::now;
 use crate::error::AppError;
-use crate::types::{OfferId, VisitorId};
+use crate::types::{CouponId, OfferId, VisitorId};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = draws)]
 pub struct Draw {
-    pub offer_id: String,
+    pub offer_id: OfferId,
     pub seed: String,
     pub commitment: String,
     pub entries_close_at: NaiveDateTime,
@@ -41,12 +41,12 @@ pub struct Draw {
 #[diesel(table_name = draw_entries)]
 pub struct Entry {
     pub id: String,
-    pub offer_id: String,
-    pub visitor_id: String,
+    pub offer_id: OfferId,
+    pub visitor_id: VisitorId,
     pub person: String,
     pub created_at: NaiveDateTime,
     pub outcome: String,
-    pub coupon_id: Option<String>,
+    pub coupon_id: Option<CouponId>,
     pub note: Option<String>,
 }
 
@@ -70,7 +70,7 @@ pub fn create(
 ) -> Result<Draw, AppError> {
     let seed = draw::new_seed();
     let d = Draw {
-        offer_id: offer_id.into(),
+        offer_id: offer_id.clone(),
         commitment: draw::commitment(&seed),
         seed,
         entries_close_at,
@@ -198,7 +198,7 @@ fn stall_after() -> Option<usize> {
 fn finish(conn: &mut DbConn, offer_id: &OfferId) -> Result<(), AppError> {
     let d = find(conn, offer_id)?.ok_or_else(not_a_draw)?;
     let offer = super::catalog::find_offer(conn, offer_id)?;
-    let entries: Vec<(String, String)> = draw_entries::table
+    let entries: Vec<(String, VisitorId)> = draw_entries::table
         .filter(draw_entries::offer_id.eq(offer_id))
         .select((draw_entries::id, draw_entries::visitor_id))
         .load(conn)?;
@@ -206,7 +206,7 @@ fn finish(conn: &mut DbConn, offer_id: &OfferId) -> Result<(), AppError> {
     let winners = draw::winners(&d.seed, &ids, offer.stock.max(0) as usize);
     let visitor_of: std::collections::HashMap<&str, VisitorId> = entries
         .iter()
-        .map(|(e, v)| (e.as_str(), VisitorId::from(v)))
+        .map(|(e, v)| (e.as_str(), v.clone()))
         .collect();
     let stall = stall_after();
     for (i, entry_id) in winners.iter().enumerate() {
@@ -319,7 +319,7 @@ pub fn due_of_visitor(
     conn: &mut DbConn,
     visitor_id: &VisitorId,
     t: NaiveDateTime,
-) -> Result<Vec<String>, AppError> {
+) -> Result<Vec<OfferId>, AppError> {
     Ok(draw_entries::table
         .inner_join(draws::table.on(draws::offer_id.eq(draw_entries::offer_id)))
         .filter(draw_entries::visitor_id.eq(visitor_id))
@@ -369,7 +369,7 @@ pub fn offer_extras(
         .select(Draw::as_select())
         .load(conn)?;
     for d in ds {
-        let id = OfferId::from(d.offer_id.clone());
+        let id = d.offer_id.clone();
         out.entry(id).or_default().draw = Some(d);
     }
     let mins = super::purchases::min_spends(conn, ids)?;

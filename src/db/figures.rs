@@ -30,18 +30,33 @@ impl<V> Kept<V> {
     }
 }
 
-/// A statistics page as it is served: its JSON and that JSON serialised once.
+/// A statistics page as it is served: its answer and that answer serialised once. The answer
+/// is whatever typed view the page was built as (the cache does not know the views);
+/// [`Page::answer`] gives it back as that type.
 pub struct Page {
-    pub json: serde_json::Value,
+    answer: Box<dyn std::any::Any + Send + Sync>,
     pub body: actix_web::web::Bytes,
 }
 
 impl Page {
-    pub fn new(json: serde_json::Value) -> Result<Page, AppError> {
-        let body = serde_json::to_vec(&json).map_err(|e| AppError::Internal(e.into()))?;
+    pub fn new<T>(answer: T) -> Result<Page, AppError>
+    where
+        T: serde::Serialize + Send + Sync + 'static,
+    {
+        let body = serde_json::to_vec(&answer).map_err(|e| AppError::Internal(e.into()))?;
         Ok(Page {
-            json,
+            answer: Box::new(answer),
             body: body.into(),
+        })
+    }
+
+    /// The answer the page was built as, if it is a `T`.
+    pub fn answer<T: 'static>(&self) -> Result<&T, AppError> {
+        self.answer.downcast_ref::<T>().ok_or_else(|| {
+            AppError::Internal(anyhow::anyhow!(
+                "statistics page is not a {}",
+                std::any::type_name::<T>()
+            ))
         })
     }
 }

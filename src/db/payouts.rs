@@ -209,7 +209,7 @@ pub fn in_open_batch(conn: &mut DbConn, settlement_id: &str) -> Result<bool, App
 pub fn set_confirmed(
     conn: &mut DbConn,
     id: &str,
-    official: &str,
+    official: &UserId,
     bank_reference: Option<&str>,
     t: NaiveDateTime,
 ) -> Result<bool, AppError> {

@@ -7,7 +7,6 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::catalog::new_id;
 use super::models::*;
 use super::schema::*;
 use super::DbConn;
@@ -15,19 +14,20 @@ use crate::domain::issuance;
 use crate::domain::time::macau_day;
 use crate::error::{AppError, Code};
 use crate::types::{
-    CampaignId, CampaignStatus, EnrolmentStatus, MerchantId, OfferId, TriggerType, VisitorId,
+    CampaignId, CampaignStatus, EnrolmentStatus, MerchantId, OfferId, PurchaseId, RedemptionId,
+    TriggerType, UserId, VisitorId,
 };
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = purchases)]
 pub struct Purchase {
-    pub id: String,
-    pub campaign_id: String,
-    pub merchant_id: String,
-    pub visitor_id: String,
-    pub user_id: Option<String>,
+    pub id: PurchaseId,
+    pub campaign_id: CampaignId,
+    pub merchant_id: MerchantId,
+    pub visitor_id: VisitorId,
+    pub user_id: Option<UserId>,
     pub spend_avos: i64,
-    pub redemption_id: Option<String>,
+    pub redemption_id: Option<RedemptionId>,
     pub stamped: bool,
     pub day: chrono::NaiveDate,
     pub created_at: NaiveDateTime,
@@ -36,12 +36,12 @@ pub struct Purchase {
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = purchase_stamps)]
 pub struct PurchaseStamp {
-    pub campaign_id: String,
-    pub visitor_id: String,
-    pub merchant_id: String,
+    pub campaign_id: CampaignId,
+    pub visitor_id: VisitorId,
+    pub merchant_id: MerchantId,
     pub day: chrono::NaiveDate,
     pub spend_avos: i64,
-    pub purchase_id: String,
+    pub purchase_id: PurchaseId,
     pub created_at: NaiveDateTime,
 }
 
@@ -160,13 +160,13 @@ pub fn record_in_tx(
     t: NaiveDateTime,
 ) -> Result<Recorded, AppError> {
     let day = macau_day(t);
-    let id = new_id();
+    let id = PurchaseId::generate();
     let (stamped, counted) = stamp(
         conn,
         &PurchaseStamp {
-            campaign_id: campaign_id.into(),
-            visitor_id: visitor_id.into(),
-            merchant_id: merchant_id.into(),
+            campaign_id: campaign_id.clone(),
+            visitor_id: visitor_id.clone(),
+            merchant_id: merchant_id.clone(),
             day,
             spend_avos,
             purchase_id: id.clone(),
@@ -175,12 +175,12 @@ pub fn record_in_tx(
     )?;
     let purchase = Purchase {
         id,
-        campaign_id: campaign_id.into(),
-        merchant_id: merchant_id.into(),
-        visitor_id: visitor_id.into(),
-        user_id: user_id.map(str::to_string),
+        campaign_id: campaign_id.clone(),
+        merchant_id: merchant_id.clone(),
+        visitor_id: visitor_id.clone(),
+        user_id: user_id.map(UserId::from),
         spend_avos,
-        redemption_id: redemption_id.map(str::to_string),
+        redemption_id: redemption_id.map(RedemptionId::from),
         stamped,
         day,
         created_at: t,
@@ -323,12 +323,12 @@ pub fn open_offers(
 /// Merchants' names (JSON of `Names`) by id.
 pub fn merchant_names(
     conn: &mut DbConn,
-    ids: Vec<String>,
-) -> Result<std::collections::HashMap<String, String>, AppError> {
+    ids: Vec<MerchantId>,
+) -> Result<std::collections::HashMap<MerchantId, String>, AppError> {
     Ok(merchants::table
         .filter(merchants::id.eq_any(ids))
         .select((merchants::id, merchants::name))
-        .load::<(String, String)>(conn)?
+        .load::<(MerchantId, String)>(conn)?
         .into_iter()
         .collect())
 }
@@ -468,7 +468,7 @@ pub fn issue_held_back(
 
 /// When a device joins its owner's wallet (verification), its purchases, stamps and draw
 /// entries move with it, except where the wallet already has the same stamp or entry.
-pub fn join(conn: &mut DbConn, from: &str, into: &str) -> Result<(), AppError> {
+pub fn join(conn: &mut DbConn, from: &VisitorId, into: &VisitorId) -> Result<(), AppError> {
     diesel::update(purchases::table.filter(purchases::visitor_id.eq(from)))
         .set(purchases::visitor_id.eq(into))
         .execute(conn)?;
@@ -478,7 +478,7 @@ pub fn join(conn: &mut DbConn, from: &str, into: &str) -> Result<(), AppError> {
         .load(conn)?;
     for s in theirs {
         let mut moved = s.clone();
-        moved.visitor_id = into.to_string();
+        moved.visitor_id = into.clone();
         stamp(conn, &moved)?;
         diesel::delete(purchase_stamps::table.find((
             &s.campaign_id,

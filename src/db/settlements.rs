@@ -9,7 +9,9 @@ use super::models::*;
 use super::schema::*;
 use super::DbConn;
 use crate::error::AppError;
-use crate::types::{CampaignId, MerchantId, RedemptionStatus, SettlementId, SettlementStatus};
+use crate::types::{
+    CampaignId, MerchantId, RedemptionStatus, SettlementId, SettlementStatus, UserId,
+};
 
 /// The merchants with live e-cash redemptions of the period on no statement yet.
 pub fn merchants_due(
@@ -89,7 +91,7 @@ pub fn find(conn: &mut DbConn, id: &str) -> Result<(Settlement, String), AppErro
 pub fn set_approved(
     conn: &mut DbConn,
     id: &SettlementId,
-    official: &str,
+    official: &UserId,
     t: NaiveDateTime,
 ) -> Result<bool, AppError> {
     let n = diesel::update(
@@ -110,7 +112,7 @@ pub fn set_approved(
 pub fn set_paid(
     conn: &mut DbConn,
     id: &SettlementId,
-    official: &str,
+    official: &UserId,
     t: NaiveDateTime,
 ) -> Result<bool, AppError> {
     let n = diesel::update(

@@ -9,7 +9,7 @@ use super::schema::promotion_sources;
 use super::DbConn;
 use crate::domain::time::now;
 use crate::error::AppError;
-use crate::types::CampaignId;
+use crate::types::{CampaignId, UserId};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = promotion_sources)]
@@ -52,7 +52,7 @@ pub fn create(
     name: &str,
     platform: &str,
     note: Option<String>,
-    official: &str,
+    official: &UserId,
 ) -> Result<Source, AppError> {
     for _ in 0..8 {
         let s = Source {

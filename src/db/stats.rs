@@ -9,11 +9,9 @@ use chrono::{Duration, NaiveDate};
 use diesel::dsl::count_star;
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
-use serde_json::{json, Value};
 
 use super::schema::*;
 use super::DbConn;
-use crate::domain::names::Names;
 use crate::domain::time::{macau_day, now};
 use crate::error::AppError;
 
@@ -433,22 +431,46 @@ pub fn facts(conn: &mut DbConn, cid: &str, r: Range, keep_days: bool) -> Result<
     Ok(f)
 }
 
-fn rate(a: i64, b: i64) -> f64 {
-    if b > 0 {
-        a as f64 / b as f64
-    } else {
-        0.0
+/// The rows the campaign dashboard shows beside the facts: the campaign's points and offers
+/// (oldest first), the merchants that redeemed (in no particular order), how many merchants
+/// are enrolled, and the merchants' survey.
+#[derive(Debug, Clone, Default)]
+pub struct CampaignRows {
+    /// id, names (JSON), kind
+    pub points: Vec<(String, String, String)>,
+    /// id, names (JSON), kind, stock, issued since the offer began
+    pub offers: Vec<(String, String, String, i32, i32)>,
+    /// id, names (JSON), category, address
+    pub merchants: Vec<(String, String, String, String)>,
+    pub merchants_enrolled: i64,
+    pub survey: SurveyCount,
+}
+
+/// How many merchants answered the survey, and how many said the campaign brought customers.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SurveyCount {
+    pub responses: i64,
+    pub yes: i64,
+}
+
+impl SurveyCount {
+    fn of(answers: &[bool]) -> SurveyCount {
+        SurveyCount {
+            responses: answers.len() as i64,
+            yes: answers.iter().filter(|b| **b).count() as i64,
+        }
     }
 }
 
-/// Everything the campaign dashboard shows.
-pub fn campaign(conn: &mut DbConn, f: &Facts, cid: &str, r: Range) -> Result<Value, AppError> {
-    let pts: Vec<(String, String, String)> = points::table
+/// Reads what the campaign dashboard shows beside the facts `f` (the merchants redeeming in
+/// them).
+pub fn campaign_rows(conn: &mut DbConn, f: &Facts, cid: &str) -> Result<CampaignRows, AppError> {
+    let points = points::table
         .filter(points::campaign_id.eq(cid))
         .order(points::created_at.asc())
         .select((points::id, points::name, points::kind))
         .load(conn)?;
-    let offers_rows: Vec<(String, String, String, i32, i32)> = offers::table
+    let offers = offers::table
         .filter(offers::campaign_id.eq(cid))
         .order(offers::created_at.asc())
         .select((
@@ -459,7 +481,7 @@ pub fn campaign(conn: &mut DbConn, f: &Facts, cid: &str, r: Range) -> Result<Val
             offers::issued,
         ))
         .load(conn)?;
-    let merchant_rows: Vec<(String, String, String, String)> = merchants::table
+    let merchants = merchants::table
         .filter(merchants::id.eq_any(f.merchants.keys().cloned().collect::<Vec<_>>()))
         .select((
             merchants::id,
@@ -477,59 +499,13 @@ pub fn campaign(conn: &mut DbConn, f: &Facts, cid: &str, r: Range) -> Result<Val
         .filter(survey_answers::campaign_id.eq(cid))
         .select(survey_answers::came_because_of_campaign)
         .load(conn)?;
-    let yes = survey.iter().filter(|b| **b).count() as i64;
-
-    let empty = BTreeMap::new();
-    let points_json: Vec<Value> = pts
-        .iter()
-        .map(|(id, name, kind)| {
-            json!({"point_id": id, "name": Names::from_json(name), "kind": kind,
-                   "checkins": f.points.get(id).copied().unwrap_or(0), "refused": f.refused.get(id).unwrap_or(&empty)})
-        })
-        .collect();
-    let offers_json: Vec<Value> = offers_rows
-        .iter()
-        .map(|(id, name, kind, stock, all_issued)| {
-            let [issued, redeemed] = f.offers.get(id).copied().unwrap_or_default();
-            json!({"offer_id": id, "name": Names::from_json(name), "kind": kind, "stock": stock,
-                   "issued_total": all_issued, "issued": issued, "redeemed": redeemed,
-                   "redemption_rate": rate(redeemed, issued)})
-        })
-        .collect();
-    let mut merchants_json: Vec<Value> = merchant_rows
-        .iter()
-        .map(|(id, name, cat, address)| {
-            let [n, ecash, spend] = f.merchants.get(id).copied().unwrap_or_default();
-            json!({"merchant_id": id, "name": Names::from_json(name), "category": cat, "redemptions": n,
-                   "ecash_avos": ecash, "spend_avos": spend, "address": address,
-                   "merchant_no": crate::domain::merchant_no::short_no(id)})
-        })
-        .collect();
-    merchants_json.sort_by_key(|m| std::cmp::Reverse(m["redemptions"].as_i64().unwrap_or(0)));
-    let refs_json: Vec<Value> = f
-        .refs
-        .iter()
-        .map(|(k, v)| json!({"ref": k, "page_views": v[0], "visitors": v[1], "checkins": v[2], "coupons_issued": v[3], "redemptions": v[4]}))
-        .collect();
-    Ok(json!({
-        "campaign_id": cid,
-        "from": r.from.to_string(),
-        "to": r.to.to_string(),
-        "funnel": {"page_views": f.page_views, "unique_visitors": f.page_visitors, "visitors": f.visitors,
-                   "checkins": f.checkins, "coupons_issued": f.issued, "coupons_redeemed": f.redeemed},
-        "redemption_rate": rate(f.redeemed, f.issued),
-        "ecash_redeemed_avos": f.ecash_avos,
-        "spend_avos": f.spend_avos,
-        "merchants_enrolled": merchants_enrolled,
-        "merchants_redeeming": f.merchants.len(),
-        "daily": f.daily.iter().map(|(d, v)| json!({"day": d.to_string(), "page_views": v[0], "checkins": v[1], "issued": v[2], "redeemed": v[3]})).collect::<Vec<_>>(),
-        "points": points_json,
-        "offers": offers_json,
-        "merchants": merchants_json,
-        "refs": refs_json,
-        "survey": {"responses": survey.len(), "yes": yes,
-                   "share": if survey.is_empty() { Value::Null } else { json!(yes as f64 / survey.len() as f64) }},
-    }))
+    Ok(CampaignRows {
+        points,
+        offers,
+        merchants,
+        merchants_enrolled,
+        survey: SurveyCount::of(&survey),
+    })
 }
 
 /// The campaigns statistics are shown for (drafts excluded), newest first.
@@ -544,40 +520,42 @@ pub fn shown_campaigns(conn: &mut DbConn) -> Result<Vec<String>, AppError> {
 /// Gives a campaign's facts (from the kept statistics).
 pub type FactsOf<'a> = dyn Fn(&mut DbConn, &str) -> Result<std::sync::Arc<Facts>, AppError> + 'a;
 
-/// Totals over all campaigns (their drafts excluded); `facts_of` gives a campaign's facts.
-pub fn overview(conn: &mut DbConn, facts_of: &FactsOf) -> Result<Value, AppError> {
+/// What the overview counts over all campaigns (their drafts excluded).
+#[derive(Debug, Clone, Default)]
+pub struct OverviewRows {
+    /// Campaigns shown.
+    pub campaigns: i64,
+    /// Merchants approved in at least one campaign.
+    pub merchants: i64,
+    /// Visitors' wallets.
+    pub visitors: i64,
+    /// The facts of every campaign shown, added up.
+    pub facts: Facts,
+    pub survey: SurveyCount,
+}
+
+/// Counts over all campaigns (their drafts excluded); `facts_of` gives a campaign's facts.
+pub fn overview_rows(conn: &mut DbConn, facts_of: &FactsOf) -> Result<OverviewRows, AppError> {
     let ids = shown_campaigns(conn)?;
     let mut f = Facts::default();
     for id in &ids {
         f.add(&*facts_of(conn, id)?);
     }
-    let merchants_n: i64 = enrolments::table
+    let merchants: i64 = enrolments::table
         .filter(enrolments::status.eq("approved"))
         .select(diesel::dsl::count(enrolments::merchant_id).aggregate_distinct())
         .first(conn)?;
-    let visitors_n: i64 = visitors::table.count().get_result(conn)?;
+    let visitors: i64 = visitors::table.count().get_result(conn)?;
     let survey: Vec<bool> = survey_answers::table
         .select(survey_answers::came_because_of_campaign)
         .load(conn)?;
-    let yes = survey.iter().filter(|b| **b).count();
-    let campaigns_n = ids.len() as i64;
-    Ok(json!({
-        "campaigns": campaigns_n,
-        "merchants": merchants_n,
-        "page_views": f.page_views,
-        "unique_visitors": f.page_visitors,
-        "visitors": visitors_n,
-        "checkin_visitors": f.visitors,
-        "checkins": f.checkins,
-        "coupons_issued": f.issued,
-        "coupons_redeemed": f.redeemed,
-        "redemption_rate": rate(f.redeemed, f.issued),
-        "ecash_redeemed_avos": f.ecash_avos,
-        "spend_avos": f.spend_avos,
-        "survey": {"responses": survey.len(), "yes": yes,
-                   "share": if survey.is_empty() { Value::Null } else { json!(yes as f64 / survey.len() as f64) }},
-        "summary": crate::domain::summary::overview(campaigns_n, merchants_n, f.page_views, f.issued),
-    }))
+    Ok(OverviewRows {
+        campaigns: ids.len() as i64,
+        merchants,
+        visitors,
+        facts: f,
+        survey: SurveyCount::of(&survey),
+    })
 }
 
 #[cfg(test)]

@@ -1,6 +1,15 @@
 //! The overview read aloud as the bureau writes it, in Chinese, Portuguese and English.
 
-use serde_json::{json, Value};
+use serde::{Deserialize, Serialize};
+
+/// A sentence per language.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Summary {
+    #[serde(rename = "zh-Hant")]
+    pub zh_hant: String,
+    pub pt: String,
+    pub en: String,
+}
 
 const DIGITS: [&str; 10] = ["零", "一", "二", "三", "四", "五", "六", "七", "八", "九"];
 
@@ -62,7 +71,8 @@ fn group(n: i64, sep: char) -> String {
     out
 }
 
-pub fn overview(campaigns: i64, merchants: i64, views: i64, coupons: i64) -> Value {
+/// The overview's totals in a sentence, in Chinese, Portuguese and English.
+pub fn overview(campaigns: i64, merchants: i64, views: i64, coupons: i64) -> Summary {
     let zh = format!(
         "{}項活動合共{}間商戶參與，活動網站累計{}人次瀏覽，發放了{}張電子現金券及優惠券",
         zh_count(campaigns),
@@ -86,7 +96,11 @@ pub fn overview(campaigns: i64, merchants: i64, views: i64, coupons: i64) -> Val
         if pv_more { "mais de " } else { "" },
         if pc_more { "mais de " } else { "" },
     );
-    json!({"zh-Hant": zh, "pt": pt, "en": en})
+    Summary {
+        zh_hant: zh,
+        pt,
+        en,
+    }
 }
 
 #[cfg(test)]
@@ -95,7 +109,7 @@ mod tests {
 
     #[test]
     fn reads_like_the_bureau() {
-        let s = overview(3, 126, 1_431_522, 700_912);
+        let s = serde_json::to_value(overview(3, 126, 1_431_522, 700_912)).unwrap();
         assert_eq!(
             s["zh-Hant"],
             "三項活動合共126間商戶參與，活動網站累計超過143萬人次瀏覽，發放了超過70萬張電子現金券及優惠券"
@@ -113,7 +127,7 @@ mod tests {
 
     #[test]
     fn small_numbers_are_exact() {
-        let s = overview(1, 2, 950, 12);
+        let s = serde_json::to_value(overview(1, 2, 950, 12)).unwrap();
         assert_eq!(
             s["zh-Hant"],
             "一項活動合共2間商戶參與，活動網站累計950人次瀏覽，發放了12張電子現金券及優惠券"

@@ -145,35 +145,37 @@ fn official_roles(req: &HttpRequest) -> &'static [&'static str] {
 /// officials without each handler having to say so.
 #[derive(Debug, Clone)]
 pub struct Official {
-    pub user_id: String,
+    pub user_id: crate::types::UserId,
 }
 staff_extractor!(
     Official,
-    |req: &HttpRequest| role_claims(req, official_roles(req)).map(|c| Official { user_id: c.sub }),
-    |v: &Official| Some(v.user_id.clone())
+    |req: &HttpRequest| role_claims(req, official_roles(req)).map(|c| Official {
+        user_id: c.sub.into()
+    }),
+    |v: &Official| Some(v.user_id.to_string())
 );
 
 /// An official or a viewer, whatever the method: for reads sent as POST (none yet) or
 /// streams. Never use it for a change.
 #[derive(Debug, Clone)]
 pub struct OfficialRead {
-    pub user_id: String,
+    pub user_id: crate::types::UserId,
     pub viewer: bool,
 }
 staff_extractor!(
     OfficialRead,
     |req: &HttpRequest| role_claims(req, &["official", "viewer"]).map(|c| OfficialRead {
         viewer: c.role == "viewer",
-        user_id: c.sub
+        user_id: c.sub.into()
     }),
-    |v: &OfficialRead| Some(v.user_id.clone())
+    |v: &OfficialRead| Some(v.user_id.to_string())
 );
 
 /// Any staff login (official, viewer, merchant owner or cashier), even one that must change
 /// its password: only `POST /me/password` takes it.
 #[derive(Debug, Clone)]
 pub struct StaffAccount {
-    pub user_id: String,
+    pub user_id: crate::types::UserId,
     pub role: String,
     /// The token's own id (`jti`): the token that changes the password keeps working.
     pub token_id: Option<String>,
@@ -182,19 +184,19 @@ staff_extractor!(
     StaffAccount,
     |req: &HttpRequest| role_claims(req, &["official", "viewer", "merchant"]).map(|c| {
         StaffAccount {
-            user_id: c.sub,
+            user_id: c.sub.into(),
             role: c.role,
             token_id: c.jti,
         }
     }),
-    |v: &StaffAccount| Some(v.user_id.clone()),
+    |v: &StaffAccount| Some(v.user_id.to_string()),
     true
 );
 
 /// A merchant's user (owner or cashier), bound to one merchant.
 #[derive(Debug, Clone)]
 pub struct MerchantUser {
-    pub user_id: String,
+    pub user_id: crate::types::UserId,
     pub merchant_id: crate::types::MerchantId,
     pub owner: bool,
 }
@@ -203,7 +205,7 @@ staff_extractor!(
     |req: &HttpRequest| {
         let c = role_claims(req, &["merchant"])?;
         Ok::<_, AppError>(MerchantUser {
-            user_id: c.sub,
+            user_id: c.sub.into(),
             merchant_id: c
                 .mid
                 .map(crate::types::MerchantId::from)
@@ -211,7 +213,7 @@ staff_extractor!(
             owner: c.mrole.as_deref() != Some("cashier"),
         })
     },
-    |v: &MerchantUser| Some(v.user_id.clone())
+    |v: &MerchantUser| Some(v.user_id.to_string())
 );
 
 /// A merchant's owner: everything of the merchant, not only the till.

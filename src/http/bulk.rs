@@ -9,6 +9,7 @@ use super::state::{ok, State};
 use crate::db::audit::Actor;
 use crate::error::AppError;
 use crate::service::bulk as uc;
+use crate::types::{EnrolmentId, SettlementId};
 use crate::views::bulk::{EnrolmentOutcome, ImportResult, SettlementOutcome};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -70,7 +71,10 @@ pub async fn decide_enrolments(
 ) -> Result<HttpResponse, AppError> {
     let b = body.into_inner();
     let out = state
-        .db(move |c| uc::decide_enrolments(c, &who.user_id, &b.ids, &b.decision, b.reason))
+        .db(move |c| {
+            let ids: Vec<EnrolmentId> = b.ids.iter().map(EnrolmentId::from).collect();
+            uc::decide_enrolments(c, &who.user_id, &ids, &b.decision, b.reason)
+        })
         .await?;
     Ok(ok(&out))
 }
@@ -89,6 +93,7 @@ async fn advance_all(
     ids: Vec<String>,
     action: &'static str,
 ) -> Result<HttpResponse, AppError> {
+    let ids: Vec<SettlementId> = ids.into_iter().map(SettlementId::from).collect();
     let out = state
         .db(move |c| uc::advance_settlements(c, &who.user_id, &ids, action))
         .await?;

@@ -13,7 +13,7 @@ use crate::db::{catalog, ledger, reconciliation};
 use crate::domain::money::mop;
 use crate::error::{AppError, FieldError};
 use crate::service::payouts;
-use crate::types::{MerchantId, UserId};
+use crate::types::{MerchantId, PayoutId, SettlementId};
 use crate::views::payouts::{Account, MerchantAccount, PayoutBatch};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -298,7 +298,7 @@ pub async fn put_bank_account(
         return Err(AppError::Validation(problems));
     }
     let m = who.0;
-    let (mid, uid) = (m.merchant_id, UserId::from(m.user_id));
+    let (mid, uid) = (m.merchant_id, m.user_id);
     let after = state
         .db(move |c| payouts::put_bank_account(c, &mid, &uid, &name, &bank, &number))
         .await?;
@@ -320,7 +320,7 @@ pub async fn verify_bank_account(
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let mid = MerchantId::from(path.into_inner());
-    let official = UserId::from(who.user_id);
+    let official = who.user_id;
     let after = state
         .db(move |c| payouts::verify_bank_account(c, &official, &mid))
         .await?;
@@ -355,7 +355,8 @@ pub async fn create_payout(
     if ids.is_empty() || ids.len() > 1000 {
         return Err(AppError::field("statement_ids", "1 to 1000 statements"));
     }
-    let official = UserId::from(who.user_id);
+    let ids: Vec<SettlementId> = ids.into_iter().map(SettlementId::from).collect();
+    let official = who.user_id;
     let v = state
         .db(move |c| payouts::create(c, &ids, &official))
         .await?;
@@ -369,7 +370,7 @@ pub async fn get_payout(
     _who: Official,
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    let id = path.into_inner();
+    let id = PayoutId::from(path.into_inner());
     let v = state.db(move |c| payouts::get(c, &id)).await?;
     Ok(ok(&v))
 }
@@ -438,7 +439,7 @@ pub async fn confirm_payout(
     if reference.as_ref().is_some_and(|r| r.chars().count() > 100) {
         return Err(AppError::field("bank_reference", "at most 100 characters"));
     }
-    let official = UserId::from(who.user_id);
+    let (id, official) = (PayoutId::from(id), who.user_id);
     let v = state
         .db(move |c| payouts::confirm(c, &id, &official, reference.as_deref()))
         .await?;

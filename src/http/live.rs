@@ -12,13 +12,13 @@ use std::time::Duration;
 use actix_web::dev::Payload;
 use actix_web::{web, FromRequest, HttpRequest, HttpResponse};
 use futures_util::future::LocalBoxFuture;
-use serde_json::{json, Value};
 use tokio::sync::watch;
 
 use super::state::{AppState, State};
 use crate::db::catalog;
 use crate::db::stats::Range;
 use crate::error::AppError;
+use crate::views::stats::{CampaignStats, LiveTotals};
 
 /// How often a feed recounts its campaign.
 const TICK: Duration = Duration::from_secs(1);
@@ -49,18 +49,9 @@ impl FromRequest for StatsReader {
     }
 }
 
-/// The part of `/campaigns/{id}/stats` a live screen shows: the totals.
-pub fn totals(full: &Value) -> Value {
-    json!({
-        "campaign_id": full["campaign_id"],
-        "funnel": full["funnel"],
-        "redemption_rate": full["redemption_rate"],
-        "ecash_redeemed_avos": full["ecash_redeemed_avos"],
-        "spend_avos": full["spend_avos"],
-        "merchants_enrolled": full["merchants_enrolled"],
-        "merchants_redeeming": full["merchants_redeeming"],
-        "survey": full["survey"],
-    })
+/// The part of `/campaigns/{id}/stats` a live screen shows: the totals, as the feed sends them.
+pub fn totals(full: &CampaignStats) -> Result<String, AppError> {
+    serde_json::to_string(&LiveTotals::from(full)).map_err(|e| AppError::Internal(e.into()))
 }
 
 /// The campaign's totals as the feed sends them, from the kept statistics page (the same
@@ -68,7 +59,7 @@ pub fn totals(full: &Value) -> Value {
 async fn count(state: &State, cid: String) -> Result<String, AppError> {
     let page = super::stats::campaign_page(state, cid, Range::all()).await?;
     state.live.recounts.fetch_add(1, Ordering::Relaxed);
-    Ok(totals(&page.value.json).to_string())
+    totals(page.value.answer::<CampaignStats>()?)
 }
 
 /// Subscribes to the campaign's feed, starting it when it is the first subscriber.

@@ -94,7 +94,7 @@ pub async fn disable_cashier(
     who: MerchantOwner,
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    let id = path.into_inner();
+    let id = crate::types::UserId::from(path.into_inner());
     let m = who.0;
     let out = state
         .db(move |c| uc::disable_cashier(c, &m.user_id, &m.merchant_id, &id))

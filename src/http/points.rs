@@ -271,7 +271,7 @@ pub async fn device_revoke(
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
-    let did = id.clone();
+    let did = crate::types::DeviceId::from(&id);
     let actor = Actor::official(&who.user_id);
     state
         .db(move |c| uc::revoke_device(c, &actor, &did))

@@ -74,7 +74,7 @@ pub async fn redeem(
     }
     let req = RedeemRequest {
         merchant_id: who.merchant_id,
-        user_id: who.user_id.into(),
+        user_id: who.user_id,
         coupon: b.coupon,
         spend_avos: b.spend_avos,
         idempotency_key: key,

@@ -52,7 +52,7 @@ pub async fn generate(
         return Err(AppError::field("to", "must not be before from"));
     }
     let key = path.into_inner();
-    let official = who.user_id.into();
+    let official = who.user_id;
     let rows = state
         .db(move |c| settlements::generate(c, &official, &key, p.from, p.to))
         .await?;
@@ -101,7 +101,7 @@ async fn readable(
         .await?;
     }
     let (s, name, lines) = state
-        .db(move |conn| settlements::find_full(conn, &id))
+        .db(move |conn| settlements::find_full(conn, &id.into()))
         .await?;
     let allowed = match c.role.as_str() {
         "official" | "viewer" => true,
@@ -246,7 +246,7 @@ async fn advance(
     step: Advance,
 ) -> Result<HttpResponse, AppError> {
     let s = state
-        .db(move |c| settlements::advance(c, &who.user_id, &id, step))
+        .db(move |c| settlements::advance(c, &who.user_id, &id.into(), step))
         .await?;
     Ok(ok(&s))
 }

@@ -114,7 +114,7 @@ pub async fn create(
 ) -> Result<HttpResponse, AppError> {
     let b = body.into_inner();
     let pool = state.pool.clone();
-    let actor = UserId::from(who.user_id);
+    let actor = who.user_id;
     let out = blocking(move || {
         use_case::create(
             &pool,
@@ -135,7 +135,7 @@ async fn set_active(
     id: String,
     active: bool,
 ) -> Result<HttpResponse, AppError> {
-    let (actor, id) = (UserId::from(who.user_id), UserId::from(id));
+    let (actor, id) = (who.user_id, UserId::from(id));
     let out = state
         .db(move |c| use_case::set_active(c, &actor, &id, active))
         .await?;
@@ -174,7 +174,7 @@ pub async fn reset_password(
 ) -> Result<HttpResponse, AppError> {
     let (pool, actor, id) = (
         state.pool.clone(),
-        UserId::from(who.user_id),
+        who.user_id,
         UserId::from(path.into_inner()),
     );
     let out = blocking(move || use_case::reset_password(&pool, &actor, &id)).await?;
@@ -197,7 +197,7 @@ pub async fn change_password(
 ) -> Result<HttpResponse, AppError> {
     let b = body.into_inner();
     let pool = state.pool.clone();
-    let id = UserId::from(who.user_id);
+    let id = who.user_id;
     let role = UserRole::parse(&who.role).unwrap_or(UserRole::Merchant);
     let token_id = who.token_id;
     blocking(move || {

@@ -12,7 +12,6 @@ use serde_json::Value;
 use super::auth::{MaybeOfficial, Official};
 use super::csv_out::ShapeQuery;
 use super::state::{csv_response, ok, to_csv, State};
-use crate::db::catalog;
 use crate::db::figures::{Kept, Page};
 use crate::db::stats::{self, Range};
 use crate::domain::open_data::OPEN_DATA_MIN_COUNT;
@@ -70,14 +69,7 @@ pub async fn campaign_page(
     let page_key = (key.clone(), r.from, r.to);
     let build = {
         let caches = caches.clone();
-        move |c: &mut crate::db::DbConn| {
-            let cid = catalog::find_campaign(c, &key)?.id;
-            let f = caches.count_facts(c, &cid, r)?;
-            let mut v = stats::campaign(c, &f, &cid, r)?;
-            let p = crate::db::purchases::figures(c, &cid, &r)?;
-            crate::views::stats::add_purchases(&mut v, &p);
-            Ok(v)
-        }
+        move |c: &mut crate::db::DbConn| use_case::campaign(c, &caches, &key, r)
     };
     if let Some(page) = caches.kept_page(&page_key, build.clone()) {
         return Ok(page);
@@ -114,10 +106,7 @@ pub async fn overview(state: State, _who: Official) -> Result<HttpResponse, AppE
         .read_db(move |c| {
             let kept = caches.clone();
             caches.page(c, ("*".into(), all.from, all.to), move |c| {
-                let mut v = stats::overview(c, &|c, id| kept.count_facts(c, id, all))?;
-                let p = crate::db::purchases::overview_totals(c)?;
-                crate::views::stats::add_overview_purchases(&mut v, p);
-                Ok(v)
+                use_case::overview(c, &kept)
             })
         })
         .await?;
@@ -185,7 +174,8 @@ pub async fn campaign_csv(
 ) -> Result<HttpResponse, AppError> {
     let r = range(&q)?;
     let page = campaign_page(&state, path.into_inner(), r).await?;
-    let s = &page.value.json;
+    // The CSV shapes walk the answer as JSON, in the order of its keys.
+    let s = &crate::views::value(page.value.answer::<CampaignStats>()?);
     if shape.sheet() {
         let t = table.table.unwrap_or_default();
         let (header, rows) = if t == StatsTable::Sources {

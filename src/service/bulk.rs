@@ -14,7 +14,7 @@ use crate::domain::catalog::CATEGORIES;
 use crate::domain::names::Names;
 use crate::domain::time::now;
 use crate::error::{AppError, Code, FieldError};
-use crate::types::{EnrolmentStatus, MerchantId};
+use crate::types::{EnrolmentId, EnrolmentStatus, MerchantId, SettlementId, UserId};
 
 use super::merchants::check_login;
 use super::passwords;
@@ -369,7 +369,7 @@ pub fn import(
     })
 }
 
-fn too_many(ids: &[String]) -> Result<(), AppError> {
+fn too_many<T>(ids: &[T]) -> Result<(), AppError> {
     if ids.len() > 1000 {
         return Err(AppError::field("ids", "at most 1000 at once"));
     }
@@ -385,8 +385,8 @@ fn failure(e: &AppError) -> (Option<String>, Option<String>) {
 /// `service::campaigns::decide_one` does: one outcome per id.
 pub fn decide_enrolments(
     conn: &mut DbConn,
-    user_id: &str,
-    ids: &[String],
+    user_id: &UserId,
+    ids: &[EnrolmentId],
     decision: &str,
     reason: Option<String>,
 ) -> Result<Vec<EnrolmentOutcome>, AppError> {
@@ -402,10 +402,10 @@ pub fn decide_enrolments(
     Ok(ids
         .iter()
         .map(|id| {
-            let r = super::campaigns::decide_one(conn, user_id, &id.into(), status, reason.clone());
+            let r = super::campaigns::decide_one(conn, user_id, id, status, reason.clone());
             match r {
                 Ok(e) => EnrolmentOutcome {
-                    id: id.clone(),
+                    id: id.to_string(),
                     status: Some(e.status.to_string()),
                     code: None,
                     detail: None,
@@ -413,7 +413,7 @@ pub fn decide_enrolments(
                 Err(e) => {
                     let (code, detail) = failure(&e);
                     EnrolmentOutcome {
-                        id: id.clone(),
+                        id: id.to_string(),
                         status: None,
                         code,
                         detail,
@@ -428,8 +428,8 @@ pub fn decide_enrolments(
 /// outcome per id.
 pub fn advance_settlements(
     conn: &mut DbConn,
-    user_id: &str,
-    ids: &[String],
+    user_id: &UserId,
+    ids: &[SettlementId],
     action: &str,
 ) -> Result<Vec<SettlementOutcome>, AppError> {
     use crate::service::settlements::{advance, Advance};
@@ -443,7 +443,7 @@ pub fn advance_settlements(
         };
         out.push(match advance(conn, user_id, id, step) {
             Ok(after) => SettlementOutcome {
-                id: id.clone(),
+                id: id.to_string(),
                 status: Some(after.status),
                 amount_avos: Some(after.amount_avos),
                 code: None,
@@ -452,7 +452,7 @@ pub fn advance_settlements(
             Err(e) => {
                 let (code, detail) = failure(&e);
                 SettlementOutcome {
-                    id: id.clone(),
+                    id: id.to_string(),
                     status: None,
                     amount_avos: None,
                     code,

@@ -16,7 +16,7 @@ use crate::domain::time::{now, parse_rfc3339};
 use crate::error::{AppError, Code, FieldError};
 use crate::types::{
     CampaignId, CampaignStatus, EnrolmentId, EnrolmentStatus, MerchantId, OfferId, OfferKind,
-    PointId, TriggerType,
+    PointId, TriggerType, UserId,
 };
 use crate::views;
 use crate::views::campaigns::{BudgetView, CampaignView, OfferView, PointView};
@@ -713,7 +713,7 @@ pub fn create_offer(
 /// an official's decision.
 pub fn apply(
     conn: &mut DbConn,
-    user_id: &str,
+    user_id: &UserId,
     merchant_id: &MerchantId,
     key: &str,
 ) -> Result<Value, AppError> {
@@ -783,7 +783,7 @@ pub fn enrolments_of(conn: &mut DbConn, key: &str) -> Result<Vec<Value>, AppErro
 /// not an error, deciding otherwise is.
 pub fn decide(
     conn: &mut DbConn,
-    user_id: &str,
+    user_id: &UserId,
     id: &EnrolmentId,
     status: EnrolmentStatus,
     reason: Option<String>,
@@ -800,7 +800,7 @@ pub fn decide(
 /// The decision on one enrolment, in its own transaction (also used by the bulk decision).
 pub fn decide_one(
     conn: &mut DbConn,
-    user_id: &str,
+    user_id: &UserId,
     id: &EnrolmentId,
     status: EnrolmentStatus,
     reason: Option<String>,

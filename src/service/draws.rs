@@ -10,7 +10,7 @@ use crate::domain::draw;
 use crate::domain::payload::KeyRing;
 use crate::domain::time::{now, to_rfc3339};
 use crate::error::{AppError, Code};
-use crate::types::{CampaignStatus, CouponId, OfferId, TriggerType, VisitorId};
+use crate::types::{CampaignStatus, OfferId, TriggerType, VisitorId};
 use crate::views::coupons::{Coupon, OfferBrief};
 use crate::views::draws::{Entries, Entry as EntryView, PublicDraw, ALGORITHM};
 
@@ -61,8 +61,8 @@ pub fn enter(
     }
     let entry = Entry {
         id: new_id(),
-        offer_id: offer_id.into(),
-        visitor_id: visitor_id.into(),
+        offer_id: offer_id.clone(),
+        visitor_id: visitor_id.clone(),
         person: person_of(visitor_id),
         created_at: t,
         outcome: "pending".into(),
@@ -114,7 +114,7 @@ pub fn public(conn: &mut DbConn, offer_id: &OfferId) -> Result<PublicDraw, AppEr
         None
     };
     Ok(PublicDraw {
-        offer_id: d.offer_id.as_str().into(),
+        offer_id: d.offer_id.clone(),
         status: d.status.clone(),
         commitment: d.commitment.clone(),
         entry_count: d.entry_count,
@@ -137,7 +137,7 @@ pub fn of_visitor(
     visitor_id: &VisitorId,
 ) -> Result<Vec<EntryView>, AppError> {
     for id in draws::due_of_visitor(conn, visitor_id, now())? {
-        draws::run(conn, &OfferId::from(id))?;
+        draws::run(conn, &id)?;
     }
     let rows = draws::entries_of_visitor(conn, visitor_id)?;
     let t = now();
@@ -145,7 +145,7 @@ pub fn of_visitor(
     for (e, d, o) in rows {
         let mut v = EntryView::of(&e, &d);
         if let Some(cid) = &e.coupon_id {
-            let c = coupons::find(conn, &CouponId::from(cid))?;
+            let c = coupons::find(conn, cid)?;
             v.coupon = Some(Coupon::of(&c, Some(&o), keys.coupon(&c.code), t));
         }
         v.offer = Some(OfferBrief::of(&o));

@@ -12,7 +12,7 @@ use crate::domain::catalog::CATEGORIES;
 use crate::domain::names::Names;
 use crate::domain::time::{now, to_rfc3339};
 use crate::error::{AppError, Code, FieldError};
-use crate::types::{EnrolmentStatus, MerchantId, MerchantRole};
+use crate::types::{EnrolmentStatus, MerchantId, MerchantRole, UserId};
 use crate::views;
 use crate::views::campaigns::EnrolmentView;
 use crate::views::merchants::{
@@ -227,7 +227,7 @@ pub fn check_cashier(b: &CashierBody) -> Result<(), AppError> {
 /// An owner adds a checked cashier login (`password_hash`) to its shop.
 pub fn add_cashier(
     conn: &mut DbConn,
-    owner_user_id: &str,
+    owner_user_id: &UserId,
     merchant_id: &MerchantId,
     username: String,
     password_hash: String,
@@ -264,9 +264,9 @@ pub fn add_cashier(
 /// An owner disables one of its cashiers.
 pub fn disable_cashier(
     conn: &mut DbConn,
-    owner_user_id: &str,
+    owner_user_id: &UserId,
     merchant_id: &MerchantId,
-    id: &str,
+    id: &UserId,
 ) -> Result<LoginDisabled, AppError> {
     if !catalog::set_user_active(conn, id, merchant_id, false)? {
         return Err(AppError::NotFound("no such cashier".into()));
@@ -304,7 +304,7 @@ pub struct SurveyBody {
 /// whether it is new.
 pub fn survey(
     conn: &mut DbConn,
-    user_id: &str,
+    user_id: &UserId,
     merchant_id: &MerchantId,
     key: &str,
     b: SurveyBody,

@@ -14,7 +14,8 @@ use crate::domain::payload::KeyRing;
 use crate::domain::time::{now, parse_rfc3339, to_rfc3339};
 use crate::error::{AppError, Code, FieldError};
 use crate::types::{
-    CouponId, CouponStatus, EnrolmentId, EnrolmentStatus, MerchantId, OfferId, PointId, VisitorId,
+    CouponId, CouponStatus, EnrolmentId, EnrolmentStatus, MerchantId, OfferId, PointId, UserId,
+    VisitorId,
 };
 use crate::views;
 use crate::views::campaigns::{offer_with_paused, point_with_retirement, OfferView, PointView};
@@ -389,7 +390,7 @@ pub fn set_suspended(
 /// Withdraws a merchant from a campaign (a reason is required).
 pub fn withdraw_enrolment(
     conn: &mut DbConn,
-    user_id: &str,
+    user_id: &UserId,
     id: &EnrolmentId,
     reason: Option<String>,
 ) -> Result<Value, AppError> {
@@ -429,7 +430,7 @@ pub fn withdraw_enrolment(
 pub fn void_coupon(
     conn: &mut DbConn,
     keys: &KeyRing,
-    user_id: &str,
+    user_id: &UserId,
     id: &CouponId,
     reason: Option<String>,
 ) -> Result<VoidedCoupon, AppError> {
@@ -472,7 +473,7 @@ pub fn void_coupon(
 /// answer `visitor_banned`.
 pub fn ban_visitor(
     conn: &mut DbConn,
-    user_id: &str,
+    user_id: &UserId,
     id: &VisitorId,
     reason: Option<String>,
 ) -> Result<Value, AppError> {
@@ -503,7 +504,7 @@ pub fn ban_visitor(
 /// Lifts a visitor's ban (voided coupons stay void).
 pub fn unban_visitor(
     conn: &mut DbConn,
-    user_id: &str,
+    user_id: &UserId,
     id: &VisitorId,
     reason: Option<String>,
 ) -> Result<Value, AppError> {

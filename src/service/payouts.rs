@@ -9,15 +9,15 @@ use crate::db::{locks, payouts, write_tx, DbConn};
 use crate::domain::four_eyes::{self, Step};
 use crate::domain::time::now;
 use crate::error::{AppError, Code};
-use crate::types::{MerchantId, PayoutId, PayoutStatus, SettlementStatus, UserId};
+use crate::types::{MerchantId, PayoutId, PayoutStatus, SettlementId, SettlementStatus, UserId};
 use crate::views::payouts::{Account, MerchantAccount, PayoutBatch};
 
 /// An official (not the one who made the batch) confirms the bank made the transfer: the batch
 /// and each of its statements are paid.
 fn confirm_transfer(
     conn: &mut DbConn,
-    id: &str,
-    official: &str,
+    id: &PayoutId,
+    official: &UserId,
     bank_reference: Option<&str>,
 ) -> Result<Payout, AppError> {
     let (p, _) = payouts::find(conn, id)?;
@@ -45,7 +45,7 @@ fn confirm_transfer(
 }
 
 /// The bank reference of a statement's transfer: short, letters and digits only.
-pub fn reference(settlement_id: &str) -> String {
+pub fn reference(settlement_id: &SettlementId) -> String {
     let compact: String = settlement_id
         .chars()
         .filter(char::is_ascii_alphanumeric)
@@ -60,7 +60,11 @@ fn refuse(code: Code, statement: &str, detail: String) -> AppError {
 
 /// Makes a batch of approved statements, each with its merchant's verified bank account, in
 /// no other batch.
-fn make_batch(conn: &mut DbConn, ids: &[String], official: &UserId) -> Result<Payout, AppError> {
+fn make_batch(
+    conn: &mut DbConn,
+    ids: &[SettlementId],
+    official: &UserId,
+) -> Result<Payout, AppError> {
     write_tx(conn, |conn| {
         // One batch is made at a time, so two batches never claim the same statement.
         locks::xact(conn, "payout-batch")?;
@@ -95,7 +99,7 @@ fn make_batch(conn: &mut DbConn, ids: &[String], official: &UserId) -> Result<Pa
                 ));
             };
             items.push(PayoutItem {
-                settlement_id: id.into(),
+                settlement_id: id.clone(),
                 payout_id: pid.clone(),
                 merchant_id,
                 payee: account.account_name,
@@ -122,7 +126,7 @@ fn make_batch(conn: &mut DbConn, ids: &[String], official: &UserId) -> Result<Pa
 }
 
 /// A batch with its lines (and their merchants' names).
-fn batch(conn: &mut DbConn, id: &str) -> Result<(Payout, PayoutBatch), AppError> {
+fn batch(conn: &mut DbConn, id: &PayoutId) -> Result<(Payout, PayoutBatch), AppError> {
     let (p, items) = payouts::find(conn, id)?;
     let items = payouts::with_names(conn, items)?;
     let v = PayoutBatch::new(&p, Some(&items));
@@ -132,7 +136,7 @@ fn batch(conn: &mut DbConn, id: &str) -> Result<(Payout, PayoutBatch), AppError>
 /// Makes a batch (see `make_batch`) and records it. Returns the batch with its lines.
 pub fn create(
     conn: &mut DbConn,
-    ids: &[String],
+    ids: &[SettlementId],
     official: &UserId,
 ) -> Result<PayoutBatch, AppError> {
     let p = make_batch(conn, ids, official)?;
@@ -152,7 +156,7 @@ pub fn create(
 /// Confirms a batch's transfer (see `confirm_transfer`) and records the change.
 pub fn confirm(
     conn: &mut DbConn,
-    id: &str,
+    id: &PayoutId,
     official: &UserId,
     bank_reference: Option<&str>,
 ) -> Result<PayoutBatch, AppError> {
@@ -172,7 +176,7 @@ pub fn confirm(
 }
 
 /// One batch with its lines.
-pub fn get(conn: &mut DbConn, id: &str) -> Result<PayoutBatch, AppError> {
+pub fn get(conn: &mut DbConn, id: &PayoutId) -> Result<PayoutBatch, AppError> {
     Ok(batch(conn, id)?.1)
 }
 

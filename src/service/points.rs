@@ -14,7 +14,7 @@ use crate::domain::names::Names;
 use crate::domain::payload::KeyRing;
 use crate::domain::time::now;
 use crate::error::{AppError, Code, FieldError};
-use crate::types::{CampaignId, PointId, PointKind};
+use crate::types::{CampaignId, DeviceId, PointId, PointKind, UserId};
 use crate::views;
 use crate::views::campaigns::PointView;
 
@@ -173,7 +173,7 @@ pub fn poster(
 /// Records a one-time setup code (by its hash) for a point's display device.
 pub fn setup_device(
     conn: &mut DbConn,
-    actor_id: &str,
+    actor_id: &UserId,
     id: &PointId,
     code_hash: &str,
     expires: NaiveDateTime,
@@ -192,7 +192,7 @@ pub fn setup_device(
 }
 
 /// Revokes a display device: its codes stop verifying.
-pub fn revoke_device(conn: &mut DbConn, actor: &Actor, id: &str) -> Result<(), AppError> {
+pub fn revoke_device(conn: &mut DbConn, actor: &Actor, id: &DeviceId) -> Result<(), AppError> {
     if !devices::revoke_device(conn, id)? {
         return Err(AppError::NotFound("no such device".into()));
     }

@@ -12,7 +12,7 @@ use crate::domain::names::Names;
 use crate::domain::payload::KeyRing;
 use crate::domain::time::{macau_day, now};
 use crate::error::{AppError, Code};
-use crate::types::{CampaignId, MerchantId, VisitorId};
+use crate::types::{CampaignId, MerchantId, UserId, VisitorId};
 use crate::views::coupons::{Coupon, OfferBrief};
 use crate::views::purchases::{
     CampaignBrief, CardOffer, CardStamp, Purchase, PurchaseRecorded, PurchaseStamps, StampCard,
@@ -21,7 +21,7 @@ use crate::views::purchases::{
 
 pub struct PurchaseRequest {
     pub merchant_id: MerchantId,
-    pub user_id: String,
+    pub user_id: UserId,
     pub visitor: String,
     pub spend_avos: i64,
     pub idempotency_key: String,
@@ -98,7 +98,7 @@ pub fn record(
             &campaign.id,
             &req.merchant_id,
             &visitor_id,
-            Some(&req.user_id),
+            Some(req.user_id.as_str()),
             req.spend_avos,
             None,
             t,
@@ -150,10 +150,7 @@ pub fn cards(conn: &mut DbConn, visitor_id: &VisitorId) -> Result<Vec<StampCard>
     let t = now();
     let stamps = purchases::stamps_of(conn, visitor_id)?;
     let offers = purchases::open_offers(conn, t)?;
-    let mut ids: Vec<CampaignId> = stamps
-        .iter()
-        .map(|s| CampaignId::from(&s.campaign_id))
-        .collect();
+    let mut ids: Vec<CampaignId> = stamps.iter().map(|s| s.campaign_id.clone()).collect();
     ids.extend(offers.iter().map(|(o, _)| o.campaign_id.clone()));
     ids.sort();
     ids.dedup();
@@ -198,7 +195,7 @@ pub fn cards(conn: &mut DbConn, visitor_id: &VisitorId) -> Result<Vec<StampCard>
             stamps: mine
                 .iter()
                 .map(|s| CardStamp {
-                    merchant_id: s.merchant_id.as_str().into(),
+                    merchant_id: s.merchant_id.clone(),
                     merchant_name: merchant_names
                         .get(&s.merchant_id)
                         .map(|n| Names::from_json(n)),

@@ -100,7 +100,7 @@ pub fn generate(
 }
 
 /// Approves a draft statement: four eyes, its maker cannot.
-pub fn approve(conn: &mut DbConn, id: &str, official: &str) -> Result<(), AppError> {
+pub fn approve(conn: &mut DbConn, id: &SettlementId, official: &UserId) -> Result<(), AppError> {
     let (s, _) = rows::find(conn, id)?;
     if !four_eyes::allowed(Step::ApproveStatement, &s.created_by, official) {
         return Err(AppError::rule(
@@ -118,7 +118,7 @@ pub fn approve(conn: &mut DbConn, id: &str, official: &str) -> Result<(), AppErr
 }
 
 /// Pays an approved statement directly (not when it waits in a payout batch).
-pub fn pay(conn: &mut DbConn, id: &str, official: &str) -> Result<(), AppError> {
+pub fn pay(conn: &mut DbConn, id: &SettlementId, official: &UserId) -> Result<(), AppError> {
     rows::find(conn, id)?;
     if db::payouts::in_open_batch(conn, id)? {
         return Err(AppError::rule(
@@ -127,15 +127,14 @@ pub fn pay(conn: &mut DbConn, id: &str, official: &str) -> Result<(), AppError> 
         ));
     }
     let t = now();
-    let id = SettlementId::from(id);
-    write_tx(conn, |conn| mark_paid(conn, &id, official, t))
+    write_tx(conn, |conn| mark_paid(conn, id, official, t))
 }
 
 /// Marks an approved statement paid, with its ledger entry (inside the caller's transaction).
 pub fn mark_paid(
     conn: &mut DbConn,
     id: &SettlementId,
-    official: &str,
+    official: &UserId,
     t: NaiveDateTime,
 ) -> Result<(), AppError> {
     let (s, _) = rows::find(conn, id)?;
@@ -179,8 +178,8 @@ impl Advance {
 /// the statement as it is now, with its merchant's name.
 pub fn advance(
     conn: &mut DbConn,
-    official: &str,
-    id: &str,
+    official: &UserId,
+    id: &SettlementId,
     step: Advance,
 ) -> Result<Statement, AppError> {
     let (before, _) = rows::find(conn, id)?;
@@ -224,7 +223,7 @@ pub fn of_merchant(
 /// A statement with its merchant's name (JSON names) and its lines with coupon codes.
 pub type Full = (Settlement, String, Vec<(Redemption, String)>);
 
-pub fn find_full(conn: &mut DbConn, id: &str) -> Result<Full, AppError> {
+pub fn find_full(conn: &mut DbConn, id: &SettlementId) -> Result<Full, AppError> {
     let (s, n) = rows::find(conn, id)?;
     let lines = rows::lines(conn, id)?;
     Ok((s, n, lines))

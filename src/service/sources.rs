@@ -11,7 +11,7 @@ use crate::db::cache::Caches;
 use crate::db::stats::Range;
 use crate::db::{catalog, sources, DbConn};
 use crate::error::{AppError, FieldError};
-use crate::types::CampaignId;
+use crate::types::{CampaignId, UserId};
 use crate::views::sources::{CampaignRef, Figures, Grouped, SourceView, SourceWithFigures};
 
 /// What an official sends to register a promotion source.
@@ -30,7 +30,7 @@ pub struct SourceBody {
 /// Registers a promotion source for a campaign, with a fresh short code.
 pub fn create(
     conn: &mut DbConn,
-    user_id: &str,
+    user_id: &UserId,
     key: &str,
     b: SourceBody,
 ) -> Result<SourceView, AppError> {

@@ -48,7 +48,7 @@ impl Entry {
     pub fn of(e: &EntryRow, d: &DrawRow) -> Entry {
         Entry {
             id: e.id.clone(),
-            offer_id: e.offer_id.as_str().into(),
+            offer_id: e.offer_id.clone(),
             created_at: to_rfc3339(e.created_at),
             outcome: e.outcome.clone(),
             draw: DrawBrief {

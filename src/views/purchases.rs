@@ -27,12 +27,12 @@ pub struct Purchase {
 impl Purchase {
     pub fn of(p: &PurchaseRow) -> Purchase {
         Purchase {
-            id: p.id.as_str().into(),
-            campaign_id: p.campaign_id.as_str().into(),
-            merchant_id: p.merchant_id.as_str().into(),
+            id: p.id.clone(),
+            campaign_id: p.campaign_id.clone(),
+            merchant_id: p.merchant_id.clone(),
             spend_avos: p.spend_avos,
             stamped: p.stamped,
-            redemption_id: p.redemption_id.as_deref().map(Into::into),
+            redemption_id: p.redemption_id.clone(),
             day: p.day.to_string(),
             created_at: to_rfc3339(p.created_at),
         }

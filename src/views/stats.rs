@@ -1,7 +1,8 @@
 //! Answers of the statistics, open-data, survey-desk, preflight and audit operations.
 //!
-//! The campaign statistics and the overview are counted in `db::stats` (with purchases added
-//! by `db::purchases`); the structs here are the shape of those answers, field for field.
+//! The campaign statistics and the overview are counted in `db::stats` and `db::purchases` and
+//! built from those counts in `service::stats`; the structs here are the shape of those
+//! answers, field for field.
 
 use std::collections::BTreeMap;
 
@@ -9,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::db::purchases::PurchaseFigures;
+use crate::db::stats::SurveyCount;
 use crate::domain::names::Names;
 
 /// The funnel of a campaign, from page views to purchases.
@@ -95,6 +97,16 @@ pub struct SurveyShare {
     pub share: Option<f64>,
 }
 
+impl From<SurveyCount> for SurveyShare {
+    fn from(s: SurveyCount) -> Self {
+        SurveyShare {
+            responses: s.responses,
+            yes: s.yes,
+            share: (s.responses > 0).then(|| s.yes as f64 / s.responses as f64),
+        }
+    }
+}
+
 /// Purchases recorded at tills in the range.
 #[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct PurchaseTotals {
@@ -115,20 +127,6 @@ impl From<&PurchaseFigures> for PurchaseTotals {
             visitors: p.visitors,
         }
     }
-}
-
-/// Adds a campaign's purchases to its statistics (counted as JSON by `db::stats`): to the
-/// funnel (`purchases`, `purchase_spend_avos`) and as the `purchases` block.
-pub fn add_purchases(stats: &mut Value, p: &PurchaseFigures) {
-    stats["funnel"]["purchases"] = Value::from(p.count);
-    stats["funnel"]["purchase_spend_avos"] = Value::from(p.spend_avos);
-    stats["purchases"] = crate::views::to_value(&PurchaseTotals::from(p));
-}
-
-/// Adds the purchases over all campaigns (how many, their spend) to the overview.
-pub fn add_overview_purchases(overview: &mut Value, (count, spend_avos): (i64, i64)) {
-    overview["purchases"] = Value::from(count);
-    overview["purchase_spend_avos"] = Value::from(spend_avos);
 }
 
 /// A campaign's statistics over a range of Macau days.
@@ -167,14 +165,22 @@ pub struct LiveTotals {
     pub survey: SurveyShare,
 }
 
-/// A sentence per language.
-#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct Summary {
-    #[serde(rename = "zh-Hant")]
-    pub zh_hant: String,
-    pub pt: String,
-    pub en: String,
+impl From<&CampaignStats> for LiveTotals {
+    fn from(s: &CampaignStats) -> Self {
+        LiveTotals {
+            campaign_id: s.campaign_id.clone(),
+            funnel: s.funnel.clone(),
+            redemption_rate: s.redemption_rate,
+            ecash_redeemed_avos: s.ecash_redeemed_avos,
+            spend_avos: s.spend_avos,
+            merchants_enrolled: s.merchants_enrolled,
+            merchants_redeeming: s.merchants_redeeming,
+            survey: s.survey.clone(),
+        }
+    }
 }
+
+pub use crate::domain::summary::Summary;
 
 /// Totals over every campaign (drafts excluded).
 #[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
