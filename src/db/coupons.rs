@@ -103,13 +103,20 @@ pub fn held_in_campaign(
     visitor_id: &VisitorId,
     campaign_id: &CampaignId,
 ) -> Result<HashMap<String, i64>, AppError> {
+    // By the visitor alone (a few rows through its index), the campaign kept here: given
+    // both, SQLite may walk the campaign's index instead, every coupon of the campaign.
     Ok(coupons::table
         .filter(coupons::visitor_id.eq(visitor_id))
-        .filter(coupons::campaign_id.eq(campaign_id))
-        .group_by(coupons::offer_id)
-        .select((coupons::offer_id, diesel::dsl::count_star()))
-        .load::<(String, i64)>(conn)?
+        .group_by((coupons::offer_id, coupons::campaign_id))
+        .select((
+            coupons::offer_id,
+            coupons::campaign_id,
+            diesel::dsl::count_star(),
+        ))
+        .load::<(String, String, i64)>(conn)?
         .into_iter()
+        .filter(|(_, c, _)| c == campaign_id.as_str())
+        .map(|(offer, _, n)| (offer, n))
         .collect())
 }
 

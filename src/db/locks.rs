@@ -17,7 +17,7 @@ pub fn key(name: &str) -> i64 {
 /// Waits for and takes the lock `name` until the current transaction ends.
 pub fn xact(conn: &mut DbConn, name: &str) -> Result<(), AppError> {
     if let DbConn::Pg(c) = conn {
-        diesel::sql_query("SELECT pg_advisory_xact_lock($1)")
+        crate::fixed!("SELECT pg_advisory_xact_lock(?)")
             .bind::<diesel::sql_types::BigInt, _>(key(name))
             .execute(c)?;
     }

@@ -102,24 +102,26 @@ struct StampCount {
 /// transaction alive when the stamp exists.
 fn stamp(conn: &mut DbConn, s: &PurchaseStamp) -> Result<(bool, Option<i64>), AppError> {
     use diesel::sql_types::{BigInt, Date, Text, Timestamp};
-    const SQL: &str = "INSERT INTO purchase_stamps (campaign_id, visitor_id, merchant_id, day, \
-         spend_avos, purchase_id, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7) \
+    // Values in the order they appear (the campaign, visitor, merchant and day twice).
+    let q = crate::fixed!(
+        "INSERT INTO purchase_stamps (campaign_id, visitor_id, merchant_id, day, \
+         spend_avos, purchase_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?) \
          ON CONFLICT (campaign_id, visitor_id, merchant_id, day) DO NOTHING \
-         RETURNING 1 + (SELECT COUNT(*) FROM purchase_stamps o WHERE o.campaign_id = $1 \
-         AND o.visitor_id = $2 AND o.spend_avos >= 0 \
-         AND NOT (o.merchant_id = $3 AND o.day = $4)) AS stamps";
-    let sql = match conn {
-        DbConn::Pg(_) => SQL.to_string(),
-        DbConn::Sqlite(_) => SQL.replace('$', "?"),
-    };
-    let q = diesel::sql_query(sql)
-        .bind::<Text, _>(&s.campaign_id)
-        .bind::<Text, _>(&s.visitor_id)
-        .bind::<Text, _>(&s.merchant_id)
-        .bind::<Date, _>(s.day)
-        .bind::<BigInt, _>(s.spend_avos)
-        .bind::<Text, _>(&s.purchase_id)
-        .bind::<Timestamp, _>(s.created_at);
+         RETURNING 1 + (SELECT COUNT(*) FROM purchase_stamps o WHERE o.campaign_id = ? \
+         AND o.visitor_id = ? AND o.spend_avos >= 0 \
+         AND NOT (o.merchant_id = ? AND o.day = ?)) AS stamps"
+    )
+    .bind::<Text, _>(&s.campaign_id)
+    .bind::<Text, _>(&s.visitor_id)
+    .bind::<Text, _>(&s.merchant_id)
+    .bind::<Date, _>(s.day)
+    .bind::<BigInt, _>(s.spend_avos)
+    .bind::<Text, _>(&s.purchase_id)
+    .bind::<Timestamp, _>(s.created_at)
+    .bind::<Text, _>(&s.campaign_id)
+    .bind::<Text, _>(&s.visitor_id)
+    .bind::<Text, _>(&s.merchant_id)
+    .bind::<Date, _>(s.day);
     let made: Vec<StampCount> = match conn {
         DbConn::Pg(pg) => q.load(pg)?,
         DbConn::Sqlite(lite) => q.load(lite)?,
@@ -128,12 +130,16 @@ fn stamp(conn: &mut DbConn, s: &PurchaseStamp) -> Result<(bool, Option<i64>), Ap
         // `stamp_count(…, 0)` counts stamps whose spend is at least 0.
         return Ok((true, (s.spend_avos >= 0).then_some(m.stamps)));
     }
-    diesel::update(
-        purchase_stamps::table
-            .find((&s.campaign_id, &s.visitor_id, &s.merchant_id, s.day))
-            .filter(purchase_stamps::spend_avos.lt(s.spend_avos)),
+    crate::fixed!(
+        "UPDATE purchase_stamps SET spend_avos = ? WHERE campaign_id = ? AND visitor_id = ? \
+         AND merchant_id = ? AND day = ? AND spend_avos < ?"
     )
-    .set(purchase_stamps::spend_avos.eq(s.spend_avos))
+    .bind::<BigInt, _>(s.spend_avos)
+    .bind::<Text, _>(&s.campaign_id)
+    .bind::<Text, _>(&s.visitor_id)
+    .bind::<Text, _>(&s.merchant_id)
+    .bind::<Date, _>(s.day)
+    .bind::<BigInt, _>(s.spend_avos)
     .execute(conn)?;
     Ok((false, None))
 }

@@ -55,6 +55,10 @@ fn range(q: &RangeQuery) -> Result<Range, AppError> {
     Ok(r)
 }
 
+/// The key the overview's page is kept under (a campaign's pages are kept under its id or
+/// slug, which never is this).
+const OVERVIEW_KEY: &str = "*";
+
 /// A campaign's statistics page over a range (`key`: its id or slug), read from the replica
 /// when there is one. Pages are kept by the key asked for and rebuilt in the background (see
 /// [`crate::db::cache::Caches::page`]): however many officials ask, at most one count of a
@@ -65,6 +69,10 @@ pub async fn campaign_page(
     key: String,
     r: Range,
 ) -> Result<Arc<Kept<Page>>, AppError> {
+    // The overview's page is kept under a key no campaign can have.
+    if key == OVERVIEW_KEY {
+        return Err(AppError::NotFound("no campaign has this id".into()));
+    }
     let caches = state.caches.clone();
     let page_key = (key.clone(), r.from, r.to);
     let build = {
@@ -105,7 +113,7 @@ pub async fn overview(state: State, _who: Official) -> Result<HttpResponse, AppE
     let page = state
         .read_db(move |c| {
             let kept = caches.clone();
-            caches.page(c, ("*".into(), all.from, all.to), move |c| {
+            caches.page(c, (OVERVIEW_KEY.into(), all.from, all.to), move |c| {
                 use_case::overview(c, &kept)
             })
         })

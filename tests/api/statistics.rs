@@ -210,3 +210,31 @@ async fn statistics_and_exports_read_from_the_replica() {
     assert_eq!(s, StatusCode::NOT_FOUND, "{b}");
     assert_eq!(b["code"], "not_found");
 }
+
+// The overview's kept page is never answered for a campaign: `*` names no campaign, in the
+// statistics, their CSV and the live stream alike.
+both!(no_campaign_is_named_star, |app| {
+    let off = app.official().await;
+    let c = app.campaign(&off).await;
+    let cid = c["id"].as_str().unwrap();
+    let (s, _) = app.get("/stats/overview", Some(&off)).await;
+    assert_eq!(s, StatusCode::OK);
+    for path in [
+        "/campaigns/*/stats",
+        "/campaigns/%2A/stats",
+        "/campaigns/*/stats.csv",
+        "/campaigns/*/stats/stream?once=true",
+    ] {
+        let (s, b) = app.get(path, Some(&off)).await;
+        assert_eq!(
+            (s, code(&b)),
+            (StatusCode::NOT_FOUND, "not_found"),
+            "{path}"
+        );
+    }
+    let (s, b) = app
+        .get(&format!("/campaigns/{cid}/stats"), Some(&off))
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(b["campaign_id"], cid);
+});
