@@ -2490,6 +2490,16 @@ export interface components {
             /** Format: int64 */
             spend_avos: number;
         };
+        /**
+         * @description One event of the live statistics stream as a server-sent event: its `data` line carries the
+         *     campaign's totals (`LiveTotals`) as JSON; comment lines (`: alive`) carry nothing.
+         */
+        LiveEvent: {
+            /** @description `LiveTotals` as JSON. */
+            data: string;
+            /** @description The event's type: always `message` (the default, so never written). */
+            event?: string | null;
+        };
         /** @description The totals a live statistics screen shows (each event of the stream). */
         LiveTotals: {
             campaign_id: string;
@@ -6293,13 +6303,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description text/event-stream: each `data:` line is the campaign's totals as JSON (the totals of /campaigns/{id}/stats), sent when they change; the schema is that of one event's data */
+            /** @description text/event-stream: each event's `data:` line is the campaign's totals as JSON (`LiveTotals`: the totals of /campaigns/{id}/stats), sent when they change; the schema is that of one event */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "text/event-stream": components["schemas"]["LiveTotals"];
+                    "text/event-stream": components["schemas"]["LiveEvent"];
                 };
             };
             /** @description bad_request: the request could not be read */

@@ -113,7 +113,7 @@ pub struct StreamQuery {
 }
 
 #[utoipa::path(get, path = "/api/v1/campaigns/{id}/stats/stream", tag = "stats", params(("id" = String, Path), StreamQuery),
-    responses((status = 200, description = "text/event-stream: each `data:` line is the campaign's totals as JSON (the totals of /campaigns/{id}/stats), sent when they change; the schema is that of one event's data", content_type = "text/event-stream", body = crate::views::stats::LiveTotals),
+    responses((status = 200, description = "text/event-stream: each event's `data:` line is the campaign's totals as JSON (`LiveTotals`: the totals of /campaigns/{id}/stats), sent when they change; the schema is that of one event", content_type = "text/event-stream", body = crate::views::stats::LiveEvent),
         (status = 404, description = "not_found")))]
 pub async fn stream(
     state: State,

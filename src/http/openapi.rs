@@ -112,7 +112,7 @@ fn operations(
         operations::ban_visitor, operations::unban_visitor, operations::get_visitor,
         bulk::import_merchants, bulk::decide_enrolments, bulk::approve_settlements, bulk::pay_settlements,
     ),
-    components(schemas(crate::error::FieldError, crate::domain::names::Names, Problem, csv_out::Shape, stats::StatsTable, crate::views::stats::LiveTotals, crate::views::budget::BudgetView, crate::views::merchant_cards::MerchantCardView, crate::views::draws::OfferDraw))
+    components(schemas(crate::error::FieldError, crate::domain::names::Names, Problem, csv_out::Shape, stats::StatsTable, crate::views::stats::LiveTotals, crate::views::stats::LiveEvent, crate::views::budget::BudgetView, crate::views::merchant_cards::MerchantCardView, crate::views::draws::OfferDraw))
 )]
 pub struct ApiDoc;
 

@@ -152,6 +152,17 @@ pub struct CampaignStats {
     pub purchases: PurchaseTotals,
 }
 
+/// One event of the live statistics stream as a server-sent event: its `data` line carries the
+/// campaign's totals (`LiveTotals`) as JSON; comment lines (`: alive`) carry nothing.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct LiveEvent {
+    /// `LiveTotals` as JSON.
+    #[schema(content_media_type = "application/json")]
+    pub data: String,
+    /// The event's type: always `message` (the default, so never written).
+    pub event: Option<String>,
+}
+
 /// The totals a live statistics screen shows (each event of the stream).
 #[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct LiveTotals {
