@@ -189,16 +189,18 @@ export function MerchantsPage() {
 
 export function EnrolmentsPage() {
   const [list, err, reload, loading] = useLoad(() => api<Enrolment[]>('/enrolments?status=pending', { auth: 'staff' }), []);
-  const [campaigns] = useLoad(() => api<Campaign[]>('/campaigns', { auth: 'staff' }), []);
+  const [campaigns, campaignsErr, , campaignsLoading] = useLoad(() => api<Campaign[]>('/campaigns', { auth: 'staff' }), []);
   useAppState();
   const names = new Map((campaigns || []).map((c) => [c.id, pick(c.name)]));
+  // The list waits for the campaigns' names too, so a row never shows a campaign's id.
+  const ready = list && campaigns;
   return (
     <main id="main" class="page page-wide">
       <h1>{t('enrol.pending_title')}</h1>
-      {loading && <Loading />}
-      <ErrorBox error={err} />
-      {list && <EnrolmentList list={list} onChange={reload} showCampaign={names} />}
-      {list && <BulkEnrolments list={list} onDone={reload} campaigns={names} />}
+      {(loading || campaignsLoading) && <Loading />}
+      <ErrorBox error={err || campaignsErr} />
+      {ready && <EnrolmentList list={list} onChange={reload} showCampaign={names} />}
+      {ready && <BulkEnrolments list={list} onDone={reload} campaigns={names} />}
     </main>
   );
 }
