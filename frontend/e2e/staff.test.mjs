@@ -6,7 +6,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startServer, apiClient, loginToken, launch, watchPage, uiLogin, shot, missingKeys, setLang, ROOT } from './helpers.mjs';
+import { startServer, apiClient, loginToken, launch, watchPage, shot, missingKeys, setLang, ROOT } from './helpers.mjs';
 
 const dict = (l) => JSON.parse(readFileSync(join(ROOT, `src/i18n/${l}.json`), 'utf8'));
 const en = dict('en');
@@ -23,7 +23,8 @@ before(async () => {
   page = await b.context.newPage();
   await page.goto(`${srv.base}/#/`);
   await lang('en');
-  await uiLogin(page, srv.base, 'official', 'official-demo');
+  // A full navigation: a hash change right after the reload could be lost with the reload.
+  await freshLogin('official', 'official-demo');
 });
 
 after(async () => {
