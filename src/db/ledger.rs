@@ -345,6 +345,26 @@ fn write_chained(conn: &mut DbConn, entries: Vec<NewLedgerEntry>) -> Result<(), 
     }
 }
 
+/// Binds a chained row's twelve values, in the ledger's column order, to a fixed statement.
+macro_rules! bind_row {
+    ($q:expr, $r:expr) => {{
+        use diesel::sql_types::{BigInt, Nullable, Text, Timestamp};
+        let r = $r;
+        $q.bind::<BigInt, _>(r.id)
+            .bind::<Text, _>(&r.campaign_id)
+            .bind::<Text, _>(r.kind.as_str())
+            .bind::<Nullable<Text>, _>(r.offer_id.as_deref())
+            .bind::<Nullable<Text>, _>(r.coupon_id.as_deref())
+            .bind::<Nullable<Text>, _>(r.redemption_id.as_deref())
+            .bind::<Nullable<Text>, _>(r.merchant_id.as_deref())
+            .bind::<Nullable<Text>, _>(r.settlement_id.as_deref())
+            .bind::<BigInt, _>(r.amount_avos)
+            .bind::<Timestamp, _>(r.created_at)
+            .bind::<Text, _>(&r.prev_hash)
+            .bind::<Text, _>(&r.hash)
+    }};
+}
+
 /// PostgreSQL: inserts one chained row and records the chain's new end in one statement
 /// (a data-modifying CTE), in the transaction that holds the head's lock.
 fn insert_one_moving_head(
@@ -352,55 +372,31 @@ fn insert_one_moving_head(
     r: &ChainedRow,
     head: &Head,
 ) -> Result<(), AppError> {
-    use diesel::sql_types::{BigInt, Nullable, Text, Timestamp};
-    crate::fixed!(
+    use diesel::sql_types::{BigInt, Text, Timestamp};
+    let q = crate::fixed!(
         "WITH row AS (INSERT INTO ledger (id, campaign_id, kind, offer_id, coupon_id, \
          redemption_id, merchant_id, settlement_id, amount_avos, created_at, prev_hash, hash) \
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)) \
          UPDATE ledger_head SET last_id = ?, last_hash = ?, rows_count = ?, \
          updated_at = ? WHERE id = 1"
-    )
-    .bind::<BigInt, _>(r.id)
-    .bind::<Text, _>(&r.campaign_id)
-    .bind::<Text, _>(r.kind.as_str())
-    .bind::<Nullable<Text>, _>(r.offer_id.as_deref())
-    .bind::<Nullable<Text>, _>(r.coupon_id.as_deref())
-    .bind::<Nullable<Text>, _>(r.redemption_id.as_deref())
-    .bind::<Nullable<Text>, _>(r.merchant_id.as_deref())
-    .bind::<Nullable<Text>, _>(r.settlement_id.as_deref())
-    .bind::<BigInt, _>(r.amount_avos)
-    .bind::<Timestamp, _>(r.created_at)
-    .bind::<Text, _>(&r.prev_hash)
-    .bind::<Text, _>(&r.hash)
-    .bind::<BigInt, _>(head.last_id)
-    .bind::<Text, _>(&head.last_hash)
-    .bind::<BigInt, _>(head.rows_count)
-    .bind::<Timestamp, _>(crate::domain::time::now())
-    .execute(conn)?;
+    );
+    bind_row!(q, r)
+        .bind::<BigInt, _>(head.last_id)
+        .bind::<Text, _>(&head.last_hash)
+        .bind::<BigInt, _>(head.rows_count)
+        .bind::<Timestamp, _>(crate::domain::time::now())
+        .execute(conn)?;
     Ok(())
 }
 
 /// Inserts one chained row (a statement kept prepared).
 fn insert_one(conn: &mut DbConn, r: &ChainedRow) -> Result<(), AppError> {
-    use diesel::sql_types::{BigInt, Nullable, Text, Timestamp};
-    crate::fixed!(
+    let q = crate::fixed!(
         "INSERT INTO ledger (id, campaign_id, kind, offer_id, coupon_id, redemption_id, \
          merchant_id, settlement_id, amount_avos, created_at, prev_hash, hash) \
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-    )
-    .bind::<BigInt, _>(r.id)
-    .bind::<Text, _>(&r.campaign_id)
-    .bind::<Text, _>(r.kind.as_str())
-    .bind::<Nullable<Text>, _>(r.offer_id.as_deref())
-    .bind::<Nullable<Text>, _>(r.coupon_id.as_deref())
-    .bind::<Nullable<Text>, _>(r.redemption_id.as_deref())
-    .bind::<Nullable<Text>, _>(r.merchant_id.as_deref())
-    .bind::<Nullable<Text>, _>(r.settlement_id.as_deref())
-    .bind::<BigInt, _>(r.amount_avos)
-    .bind::<Timestamp, _>(r.created_at)
-    .bind::<Text, _>(&r.prev_hash)
-    .bind::<Text, _>(&r.hash)
-    .execute(conn)?;
+    );
+    bind_row!(q, r).execute(conn)?;
     Ok(())
 }
 
