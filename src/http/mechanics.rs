@@ -4,7 +4,7 @@
 use actix_web::{http::StatusCode, web, HttpResponse};
 use serde::Deserialize;
 
-use super::auth::{MerchantUser, VisitorAuth};
+use super::auth::{Confirmed, MerchantUser, VisitorAuth};
 use super::state::{created, ok, State};
 use crate::error::{AppError, FieldError};
 use crate::service;
@@ -88,7 +88,7 @@ pub struct PurchaseBody {
         (status = 403, description = "merchant_not_eligible, merchant_suspended, visitor_banned, forbidden"), (status = 401, description = "unauthorized")))]
 pub async fn record_purchase(
     state: State,
-    who: MerchantUser,
+    till: Confirmed<MerchantUser>,
     body: web::Json<PurchaseBody>,
 ) -> Result<HttpResponse, AppError> {
     let b = body.into_inner();
@@ -115,17 +115,20 @@ pub async fn record_purchase(
     if !errs.is_empty() {
         return Err(AppError::Validation(errs));
     }
-    let req = service::purchases::PurchaseRequest {
-        merchant_id: who.merchant_id,
-        user_id: who.user_id,
-        visitor: b.visitor,
-        spend_avos: b.spend_avos,
-        idempotency_key: key,
-        campaign: b.campaign,
-    };
     let (qr, caches) = (state.qr.clone(), state.caches.clone());
     let (status, body) = state
-        .db(move |c| service::purchases::record(c, &qr, &caches, req))
+        .db(move |c| {
+            let who = till.confirm(c)?;
+            let req = service::purchases::PurchaseRequest {
+                merchant_id: who.merchant_id,
+                user_id: who.user_id,
+                visitor: b.visitor,
+                spend_avos: b.spend_avos,
+                idempotency_key: key,
+                campaign: b.campaign,
+            };
+            service::purchases::record(c, &qr, &caches, req)
+        })
         .await?;
     Ok(HttpResponse::build(StatusCode::from_u16(status).unwrap_or(StatusCode::CREATED)).json(body))
 }
@@ -141,13 +144,16 @@ pub struct CardBody {
         (status = 422, description = "invalid_card"), (status = 403, description = "merchant_not_eligible, forbidden"), (status = 401, description = "unauthorized")))]
 pub async fn preview_purchase(
     state: State,
-    who: MerchantUser,
+    till: Confirmed<MerchantUser>,
     body: web::Json<CardBody>,
 ) -> Result<HttpResponse, AppError> {
     let qr = state.qr.clone();
     let text = body.into_inner().visitor;
     let out = state
-        .db(move |c| service::purchases::till_preview(c, &qr, &who.merchant_id, &text))
+        .db(move |c| {
+            let who = till.confirm(c)?;
+            service::purchases::till_preview(c, &qr, &who.merchant_id, &text)
+        })
         .await?;
     Ok(ok(&out))
 }

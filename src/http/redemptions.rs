@@ -4,7 +4,7 @@ use actix_web::{http::StatusCode, web, HttpResponse};
 use chrono::NaiveDate;
 use serde::Deserialize;
 
-use super::auth::{MerchantOwner, MerchantUser};
+use super::auth::{Confirmed, MerchantOwner, MerchantUser};
 use super::csv_out::ShapeQuery;
 use super::state::{csv_response, ok, to_csv, State};
 use crate::db::redemptions::Filter;
@@ -45,7 +45,7 @@ pub struct RedeemBody {
         (status = 503, description = "unavailable (busy; try again)")))]
 pub async fn redeem(
     state: State,
-    who: MerchantUser,
+    till: Confirmed<MerchantUser>,
     body: web::Json<RedeemBody>,
 ) -> Result<HttpResponse, AppError> {
     let b = body.into_inner();
@@ -72,17 +72,20 @@ pub async fn redeem(
     if !errs.is_empty() {
         return Err(AppError::Validation(errs));
     }
-    let req = RedeemRequest {
-        merchant_id: who.merchant_id,
-        user_id: who.user_id,
-        coupon: b.coupon,
-        spend_avos: b.spend_avos,
-        idempotency_key: key,
-    };
     let qr = state.qr.clone();
     let caches = state.caches.clone();
     let (status, body) = state
-        .db(move |c| redemptions::redeem(c, &qr, &caches, req))
+        .db(move |c| {
+            let who = till.confirm(c)?;
+            let req = RedeemRequest {
+                merchant_id: who.merchant_id,
+                user_id: who.user_id,
+                coupon: b.coupon,
+                spend_avos: b.spend_avos,
+                idempotency_key: key,
+            };
+            redemptions::redeem(c, &qr, &caches, req)
+        })
         .await?;
     Ok(
         HttpResponse::build(StatusCode::from_u16(status).unwrap_or(StatusCode::CREATED))
@@ -106,7 +109,7 @@ pub struct PreviewBody {
         (status = 422, description = "validation_failed, invalid_coupon, min_spend_not_met")))]
 pub async fn preview(
     state: State,
-    who: MerchantUser,
+    till: Confirmed<MerchantUser>,
     body: web::Json<PreviewBody>,
 ) -> Result<HttpResponse, AppError> {
     let b = body.into_inner();
@@ -114,9 +117,11 @@ pub async fn preview(
         return Err(AppError::field("spend_avos", "0 to 10,000,000,000"));
     }
     let (qr, caches) = (state.qr.clone(), state.caches.clone());
-    let mid = who.merchant_id;
     let out = state
-        .db(move |c| redemptions::preview(c, &qr, &caches, &mid, &b.coupon, b.spend_avos))
+        .db(move |c| {
+            let who = till.confirm(c)?;
+            redemptions::preview(c, &qr, &caches, &who.merchant_id, &b.coupon, b.spend_avos)
+        })
         .await?;
     Ok(ok(&out))
 }

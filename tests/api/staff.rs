@@ -284,6 +284,27 @@ both!(a_bureau_staffs_itself_from_an_empty_database, |app| {
     assert_eq!(b["disabled"], true);
     let (s, _) = app.get("/merchant/settlements", Some(&o2)).await;
     assert_eq!(s, StatusCode::UNAUTHORIZED);
+    // The till's paths check the account on the connection their use case runs on: a
+    // disabled login is refused there too, before any coupon or card is looked at.
+    let till = [
+        (
+            "/redemptions",
+            json!({"coupon": "NOPE", "spend_avos": 100, "idempotency_key": "k-1"}),
+        ),
+        (
+            "/redemptions/preview",
+            json!({"coupon": "NOPE", "spend_avos": 100}),
+        ),
+        (
+            "/purchases",
+            json!({"visitor": "NOPE", "spend_avos": 100, "idempotency_key": "k-2"}),
+        ),
+        ("/purchases/preview", json!({"visitor": "NOPE"})),
+    ];
+    for (path, body) in &till {
+        let (s, b) = app.post(path, Some(&o2), body.clone()).await;
+        assert_eq!(s, StatusCode::UNAUTHORIZED, "{path}: {b}");
+    }
 
     // An official cannot disable themself; another can, at once.
     let (s, b) = app
