@@ -1,15 +1,17 @@
 //! Keeps the process's memory bounded under hostile or long-running load.
 //!
-//! - Password hashing (Argon2, 19 MiB of working memory per hash) takes turns within a memory
-//!   budget ([`HASHING_BUDGET_BYTES`]: one hash at a time), instead of one per blocking thread
-//!   (up to 512). The hour-long soak found two hashes at once (one per core) on top of the
-//!   steady ~75 MB took the peak past 100 MB.
+//! - Password hashing (Argon2id, 7 MiB of working memory per hash: `service::passwords`)
+//!   takes turns within a memory budget ([`HASHING_BUDGET_BYTES`]: one hash at a time),
+//!   instead of one per blocking thread (up to 512). The hour-long soak found two hashes at
+//!   once (then 19 MiB each) on top of the steady ~75 MB took the peak past 100 MB.
 //! - Large blocks are given back to the system when freed (a fixed mmap threshold), so a burst
 //!   of hashes does not stay resident in malloc's arenas.
 //! - Per-key rate-limiter state is pruned of keys that are back to a full quota, every minute
 //!   ([`crate::http::visitors::Limits::housekeep`], `Wallets::housekeep`) and at once when a
 //!   limiter holds more than [`LIMITER_PRUNE_AT`] keys ([`prune_if_crowded`]), so a flood of
 //!   new addresses between two housekeepings keeps only the keys still being limited.
+//! - SQLite's page caches and statements stay within [`SQLITE_HEAP_LIMIT_BYTES`] for the
+//!   whole process (its soft heap limit).
 //! - Caches have a maximum capacity (`db::cache`); the page-view buffer refuses (503) beyond
 //!   [`MAX_BUFFERED_PAGEVIEWS`].
 //! - Latency samples are folded into the histograms' buckets every
@@ -21,18 +23,27 @@ use std::sync::{Condvar, Mutex, OnceLock};
 
 use governor::{clock::DefaultClock, state::keyed::DefaultKeyedStateStore, RateLimiter};
 
+/// SQLite's memory for the whole process (page caches and statements of every pooled
+/// connection, sorts): its soft heap limit, past which it recycles cached pages rather than
+/// allocate more. Without it the eight connections' caches and one statistics recount reached
+/// 29.6 MB in a few minutes of the soak.
+pub const SQLITE_HEAP_LIMIT_BYTES: i64 = 16 * 1024 * 1024;
+
 /// Page views held in memory while the database is unreachable; beyond this, 503.
 pub const MAX_BUFFERED_PAGEVIEWS: usize = 100_000;
 
 /// A limiter holding more keys than this is pruned of the keys back at a full quota right away.
 pub const LIMITER_PRUNE_AT: usize = 50_000;
 
-/// Working memory of one password hash (Argon2id's default parameters: m = 19 MiB).
-pub const HASH_MEMORY_BYTES: usize = 19 * 1024 * 1024;
+/// Working memory of one password hash in KiB (Argon2id's `m`, used by `service::passwords`).
+pub const HASH_MEMORY_KIB: u32 = 7 * 1024;
+
+/// Working memory of one password hash in bytes.
+pub const HASH_MEMORY_BYTES: usize = HASH_MEMORY_KIB as usize * 1024;
 
 /// Resident memory password hashing may hold at once: one hash's worth, so a burst of logins
-/// adds at most ~20 MB to the process whatever the number of cores.
-pub const HASHING_BUDGET_BYTES: usize = 20 * 1024 * 1024;
+/// adds at most ~8 MB to the process whatever the number of cores.
+pub const HASHING_BUDGET_BYTES: usize = 8 * 1024 * 1024;
 
 /// How many password hashes may run at once: as many as fit in [`HASHING_BUDGET_BYTES`]
 /// (at least one).

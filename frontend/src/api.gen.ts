@@ -2194,7 +2194,7 @@ export interface components {
              * @description Null for `rows`.
              */
             ledger?: number | null;
-            offer_id?: string;
+            offer_id?: components["schemas"]["OfferId"];
             rows: components["schemas"]["RowDiff"][];
             /** @description offer, ecash or rows. */
             scope: string;
@@ -2665,7 +2665,7 @@ export interface components {
             kind: string;
             ledger: components["schemas"]["Counts"];
             name: components["schemas"]["Names"];
-            offer_id: string;
+            offer_id: components["schemas"]["OfferId"];
             /** Format: int64 */
             outstanding: number;
             /** Format: int64 */
@@ -3350,7 +3350,7 @@ export interface components {
         /** @description A campaign's reconciliation (`GET /campaigns/{id}/reconciliation`). */
         Reconciliation: {
             balanced: boolean;
-            campaign_id: string;
+            campaign_id: components["schemas"]["CampaignId"];
             differences: components["schemas"]["Difference"][];
             ecash: components["schemas"]["EcashBalance"];
             ledger_rows: number;
@@ -3444,7 +3444,7 @@ export interface components {
             ledger: components["schemas"]["Side"];
             /** @description The ledger rows of the row's story. */
             ledger_rows: number[];
-            offer_id?: string;
+            offer_id?: components["schemas"]["OfferId"];
             tables: components["schemas"]["Side"];
         };
         /** @description A bad cell of the import's spreadsheet (the header is row 1). */
@@ -3563,13 +3563,14 @@ export interface components {
              */
             platform: string;
         };
+        SourceId: string;
         /** @description A registered promotion source. */
         SourceView: {
-            campaign_id: string;
+            campaign_id: components["schemas"]["CampaignId"];
             /** @description The short code its link and QR carry as `ref`. */
             code: string;
             created_at: string;
-            id: string;
+            id: components["schemas"]["SourceId"];
             /** @description The short link, `/s/{code}`. */
             link: string;
             name: string;

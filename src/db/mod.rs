@@ -76,10 +76,12 @@ struct Pragmas;
 impl CustomizeConnection<DbConn, diesel::r2d2::Error> for Pragmas {
     fn on_acquire(&self, conn: &mut DbConn) -> Result<(), diesel::r2d2::Error> {
         if let DbConn::Sqlite(c) = conn {
-            c.batch_execute(
+            c.batch_execute(&format!(
                 "PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL; \
-                 PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
-            )
+                 PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; \
+                 PRAGMA soft_heap_limit = {};",
+                crate::memory::SQLITE_HEAP_LIMIT_BYTES
+            ))
             .map_err(diesel::r2d2::Error::QueryError)?;
         }
         Ok(())

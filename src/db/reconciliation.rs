@@ -78,7 +78,7 @@ pub struct RowDiff {
     pub ledger_rows: Vec<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(nullable = false)]
-    pub offer_id: Option<String>,
+    pub offer_id: Option<OfferId>,
     pub tables: Side,
 }
 
@@ -92,7 +92,7 @@ pub struct Difference {
     pub ledger: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(nullable = false)]
-    pub offer_id: Option<String>,
+    pub offer_id: Option<OfferId>,
     pub rows: Vec<RowDiff>,
     /// offer, ecash or rows.
     pub scope: &'static str,
@@ -111,7 +111,7 @@ pub struct OfferBalance {
     pub kind: String,
     pub ledger: Counts,
     pub name: Names,
-    pub offer_id: String,
+    pub offer_id: OfferId,
     pub outstanding: i64,
     pub redeemed: i64,
     pub tables: Counts,
@@ -139,7 +139,7 @@ pub struct EcashBalance {
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Reconciliation {
     pub balanced: bool,
-    pub campaign_id: String,
+    pub campaign_id: CampaignId,
     pub differences: Vec<Difference>,
     pub ecash: EcashBalance,
     pub ledger_rows: usize,
@@ -150,7 +150,7 @@ pub struct Reconciliation {
 
 #[derive(Default)]
 struct CouponStory {
-    offer_id: String,
+    offer_id: OfferId,
     state: &'static str,
     face: i64,
     rows: Vec<i64>,
@@ -196,7 +196,7 @@ fn state_of(s: &str) -> &'static str {
 
 pub fn reconcile(conn: &mut DbConn, campaign_id: &CampaignId) -> Result<Reconciliation, AppError> {
     let entries: Vec<LedgerEntry> = super::ledger::entries(conn, campaign_id)?;
-    let offers: Vec<(String, String, String, i64, i32)> = offers::table
+    let offers: Vec<(OfferId, String, String, i64, i32)> = offers::table
         .filter(offers::campaign_id.eq(campaign_id))
         .order(offers::created_at.asc())
         .select((
@@ -207,11 +207,11 @@ pub fn reconcile(conn: &mut DbConn, campaign_id: &CampaignId) -> Result<Reconcil
             offers::issued,
         ))
         .load(conn)?;
-    let coupons_t: Vec<(String, String, String)> = coupons::table
+    let coupons_t: Vec<(String, OfferId, String)> = coupons::table
         .filter(coupons::campaign_id.eq(campaign_id))
         .select((coupons::id, coupons::offer_id, coupons::status))
         .load(conn)?;
-    let redemptions_t: Vec<(String, String, String, i64)> = redemptions::table
+    let redemptions_t: Vec<(String, OfferId, String, i64)> = redemptions::table
         .filter(redemptions::campaign_id.eq(campaign_id))
         .select((
             redemptions::id,
@@ -251,7 +251,7 @@ pub fn reconcile(conn: &mut DbConn, campaign_id: &CampaignId) -> Result<Reconcil
         match (e.kind.as_str(), e.redemption_id.as_deref()) {
             ("issue", _) => {
                 let c = coupons_l.entry(coupon).or_default();
-                c.offer_id = e.offer_id.clone().unwrap_or_default().into_string();
+                c.offer_id = e.offer_id.clone().unwrap_or_default();
                 c.state = "issued";
                 c.face = e.amount_avos;
                 c.rows.push(e.id);
@@ -292,7 +292,7 @@ pub fn reconcile(conn: &mut DbConn, campaign_id: &CampaignId) -> Result<Reconcil
             (kind, _) => strange.push(RowDiff {
                 entity: "ledger",
                 id: e.id.to_string(),
-                offer_id: e.offer_id.clone().map(OfferId::into_string),
+                offer_id: e.offer_id.clone(),
                 field: "kind",
                 ledger: Side::state(kind),
                 tables: Side::Nothing,
@@ -340,9 +340,9 @@ pub fn reconcile(conn: &mut DbConn, campaign_id: &CampaignId) -> Result<Reconcil
         }
     }
     // Redemptions.
-    let redemption_table: HashMap<&str, (&str, &str, i64)> = redemptions_t
+    let redemption_table: HashMap<&str, (&OfferId, &str, i64)> = redemptions_t
         .iter()
-        .map(|(id, o, s, a)| (id.as_str(), (o.as_str(), s.as_str(), *a)))
+        .map(|(id, o, s, a)| (id.as_str(), (o, s.as_str(), *a)))
         .collect();
     for (id, story) in &redemptions_l {
         match redemption_table.get(id.as_str()) {
@@ -360,7 +360,7 @@ pub fn reconcile(conn: &mut DbConn, campaign_id: &CampaignId) -> Result<Reconcil
                     row_diffs.push(RowDiff {
                         entity: "redemption",
                         id: id.clone(),
-                        offer_id: Some(offer.to_string()),
+                        offer_id: Some((*offer).clone()),
                         field: "status",
                         ledger: Side::state(story.state),
                         tables: Side::state(*status),
@@ -371,7 +371,7 @@ pub fn reconcile(conn: &mut DbConn, campaign_id: &CampaignId) -> Result<Reconcil
                     row_diffs.push(RowDiff {
                         entity: "redemption",
                         id: id.clone(),
-                        offer_id: Some(offer.to_string()),
+                        offer_id: Some((*offer).clone()),
                         field: "ecash_avos",
                         ledger: Side::Amount(story.amount),
                         tables: Side::Amount(*amount),
@@ -483,7 +483,7 @@ pub fn reconcile(conn: &mut DbConn, campaign_id: &CampaignId) -> Result<Reconcil
         all_balanced &= balanced;
         let rows: Vec<RowDiff> = row_diffs
             .iter()
-            .filter(|d| d.offer_id.as_deref() == Some(oid) && d.entity == "coupon")
+            .filter(|d| d.offer_id.as_ref() == Some(oid) && d.entity == "coupon")
             .cloned()
             .collect();
         for (figure, lv, tv) in [
@@ -616,7 +616,7 @@ pub fn reconcile(conn: &mut DbConn, campaign_id: &CampaignId) -> Result<Reconcil
     let balanced = all_balanced && ecash_balanced && row_diffs.is_empty();
     Ok(Reconciliation {
         balanced,
-        campaign_id: campaign_id.to_string(),
+        campaign_id: campaign_id.clone(),
         differences,
         ecash: EcashBalance {
             balanced: ecash_balanced,

@@ -9,18 +9,18 @@ use super::schema::promotion_sources;
 use super::DbConn;
 use crate::domain::time::now;
 use crate::error::AppError;
-use crate::types::{CampaignId, UserId};
+use crate::types::{CampaignId, SourceId, UserId};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = promotion_sources)]
 pub struct Source {
-    pub id: String,
-    pub campaign_id: String,
+    pub id: SourceId,
+    pub campaign_id: CampaignId,
     pub code: String,
     pub name: String,
     pub platform: String,
     pub note: Option<String>,
-    pub created_by: String,
+    pub created_by: UserId,
     pub created_at: NaiveDateTime,
 }
 
@@ -56,13 +56,13 @@ pub fn create(
 ) -> Result<Source, AppError> {
     for _ in 0..8 {
         let s = Source {
-            id: super::catalog::new_id(),
-            campaign_id: campaign_id.into(),
+            id: SourceId::generate(),
+            campaign_id: campaign_id.clone(),
             code: new_code(),
             name: name.into(),
             platform: platform.into(),
             note: note.clone(),
-            created_by: official.into(),
+            created_by: official.clone(),
             created_at: now(),
         };
         let taken: i64 = promotion_sources::table

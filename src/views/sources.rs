@@ -4,12 +4,13 @@ use serde::Serialize;
 
 use crate::db::sources::Source;
 use crate::domain::time::to_rfc3339;
+use crate::types::{CampaignId, SourceId};
 
 /// A registered promotion source.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct SourceView {
-    pub id: String,
-    pub campaign_id: String,
+    pub id: SourceId,
+    pub campaign_id: CampaignId,
     /// The short code its link and QR carry as `ref`.
     pub code: String,
     pub name: String,
