@@ -278,7 +278,9 @@ impl ResponseError for AppError {
         match self {
             AppError::Internal(e) => tracing::error!(error = ?e, "internal error"),
             AppError::Unavailable(m) => tracing::warn!(detail = %m, "unavailable"),
-            _ => {}
+            // A refused request is the client's business, not the server's: visible at debug
+            // level (RUST_LOG=debug), never a warning per 401 or 404.
+            other => tracing::debug!(status = %other.status_code(), error = ?other, "refused"),
         }
         let mut res = HttpResponse::build(self.status_code());
         res.insert_header((header::CONTENT_TYPE, "application/problem+json"));
