@@ -128,7 +128,9 @@ export function CampaignPage({ slug, couponId }: { slug: string; couponId?: stri
   const stampGoal = Math.max(points.length, ...(c.offers || []).map((o) => (o.trigger?.type === 'checkins' ? o.trigger.count || 0 : 0)));
   const only = couponId ? coupons.find((x) => x.id === couponId) || null : null;
 
-  const claim = async (o: Offer) => {
+  // `verified`: the claim that follows a confirmation, whose notice stays on screen with the
+  // claim's result below it (it used to vanish as soon as the claim came back).
+  const claim = async (o: Offer, verified = false) => {
     try {
       await ensureVisitor();
       // E-cash is one per person: ask for a phone number or e-mail before the first one.
@@ -140,7 +142,7 @@ export function CampaignPage({ slug, couponId }: { slug: string; couponId?: stri
       const cp = await api<Coupon>(`/offers/${o.id}/claim`, { method: 'POST', auth: 'visitor' });
       mergeWallet([cp]);
       setCoupons(cachedWallet());
-      setVerifyFor(null);
+      if (!verified) setVerifyFor(null);
       setClaimMsg({ id: o.id, ok: true, text: t('offer.claimed') });
     } catch (e) {
       if (e instanceof ApiError && e.code === 'verification_required') {
@@ -224,7 +226,7 @@ export function CampaignPage({ slug, couponId }: { slug: string; couponId?: stri
                   </button>
                 )}
                 <DrawOffer offer={o} />
-                {verifyFor === o.id && <VerifyPanel reason={t('verify.why_ecash')} onDone={() => void claim(o)} />}
+                {verifyFor === o.id && <VerifyPanel reason={t('verify.why_ecash')} onDone={() => void claim(o, true)} />}
                 {claimMsg?.id === o.id && (
                   <p class={claimMsg.ok ? 'alert alert-ok' : 'alert alert-error'} role="status">
                     {claimMsg.text}
