@@ -73,7 +73,7 @@ async fn environment_booleans_postgres() {
     environment_booleans(Backend::Postgres).await;
 }
 
-/// 120 password checks at once (each needs 19 MiB) and 3,000 sign-ups from distinct keys:
+/// 120 password checks at once (each needs 7 MiB, one at a time) and 3,000 sign-ups from distinct keys:
 /// the server's resident memory stays bounded.
 async fn memory_bounded(backend: Backend) {
     let Some((url, _guard)) = support::database(backend) else {
