@@ -42,7 +42,8 @@ pub const HASH_MEMORY_KIB: u32 = 7 * 1024;
 pub const HASH_MEMORY_BYTES: usize = HASH_MEMORY_KIB as usize * 1024;
 
 /// Resident memory password hashing may hold at once: one hash's worth, so a burst of logins
-/// adds at most ~8 MB to the process whatever the number of cores.
+/// adds at most ~8 MB to the process whatever the number of cores (a hash stored before the
+/// 7 MiB parameters is verified with its own 19 MiB, still one at a time).
 pub const HASHING_BUDGET_BYTES: usize = 8 * 1024 * 1024;
 
 /// How many password hashes may run at once: as many as fit in [`HASHING_BUDGET_BYTES`]

@@ -140,7 +140,7 @@ macro_rules! staff_extractor {
                 Box::pin(async move {
                     let v = built?;
                     if let Some(uid) = v.account() {
-                        ensure_active(state, uid, stamp, $stale_ok).await?;
+                        ensure_active(state, uid, stamp, Self::STALE_PASSWORD_OK).await?;
                     }
                     Ok(v)
                 })

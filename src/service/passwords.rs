@@ -12,7 +12,7 @@ use argon2::password_hash::{
 use argon2::{Algorithm, Argon2, Params, Version};
 
 /// Passes over the memory.
-pub const PASSES: u32 = 5;
+const PASSES: u32 = 5;
 
 fn hasher() -> Argon2<'static> {
     let params = Params::new(crate::memory::HASH_MEMORY_KIB, PASSES, 1, None)
