@@ -10,6 +10,7 @@
 #   bench/run.sh --dashboards  only campaign statistics at 64 connections and 200 live streams,
 #                              3 times after a day's check-ins and page views (medians)
 #   bench/run.sh -- --duration 20 --visitors 50000 …   (anything after -- goes to bairro-bench run)
+#   bench/run.sh -- --runs 3   (each database seeded and measured 3 times; the table gives medians)
 #   bench/run.sh -- --phases checkin,redemption   (only some phases: stats, checkin, redemption,
 #                              storm, pageview, streams)
 #

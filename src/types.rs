@@ -249,6 +249,8 @@ typed_ids! {
     DeviceId,
     /// A refused check-in, kept for the statistics of refusals.
     RefusalId,
+    /// An entry in a fair draw (public: the draw's winners are listed by it).
+    DrawEntryId,
 }
 
 text_enum! {
@@ -385,6 +387,42 @@ text_enum! {
         Expire = "expire",
         Settle = "settle",
         Pay = "pay",
+    }
+}
+
+text_enum! {
+    /// Where a fair draw stands: entries open, being drawn (claimed by one process), done.
+    DrawStatus {
+        Open = "open",
+        Drawing = "drawing",
+        Done = "done",
+    }
+}
+
+text_enum! {
+    /// What became of a draw entry.
+    DrawOutcome {
+        Pending = "pending",
+        Won = "won",
+        Lost = "lost",
+    }
+}
+
+text_enum! {
+    /// The pattern a fraud signal found (computed for officials, never stored).
+    SignalKind {
+        /// A merchant redeeming most coupons at exactly the minimum spend.
+        ExactMinimumSpend = "exact_minimum_spend",
+        /// Many redemptions from one till login within a minute.
+        TillBurst = "till_burst",
+        /// One visitor redeeming at several merchants within minutes.
+        MerchantHopping = "merchant_hopping",
+        /// Many visitors created from one device or address.
+        VisitorsFromOneDevice = "visitors_from_one_device",
+        /// Repeated check-ins refused for location, stale or forged codes.
+        RefusedScans = "refused_scans",
+        /// Many card purchases recorded from one till login within a minute.
+        TillPurchaseBurst = "till_purchase_burst",
     }
 }
 

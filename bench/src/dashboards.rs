@@ -188,6 +188,7 @@ fn hold(
         peak_mb: mb(peak_kib),
         cpu_pct,
         ok: failed == 0,
+        each_rps: vec![n as f64 / opened_in.as_secs_f64().max(1e-3)],
         note: format!(
             "{n} open at once (requests/s = streams opened per second; p50/p99 = time to the first figures); held {wall:.0} s: resident {:.1} → {:.1} MB, {heartbeats} heartbeats, {events} figure updates",
             mb(rss_before),
@@ -400,15 +401,6 @@ pub fn run(a: DashboardArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(|a, b| a.total_cmp(b));
-    if v.is_empty() {
-        0.0
-    } else {
-        v[v.len() / 2]
-    }
-}
-
 /// A table of each run's figures and their medians, with the targets.
 fn medians(name: &str, runs: &[Vec<Row>]) -> String {
     use std::fmt::Write;
@@ -423,8 +415,7 @@ fn medians(name: &str, runs: &[Vec<Row>]) -> String {
         return s;
     };
     let mut med: Vec<Row> = Vec::new();
-    for (i, r0) in first.iter().enumerate() {
-        let col = |f: &dyn Fn(&Row) -> f64| median(runs.iter().map(|r| f(&r[i])).collect());
+    for i in 0..first.len() {
         for (k, run) in runs.iter().enumerate() {
             let r = &run[i];
             let _ = writeln!(
@@ -441,22 +432,8 @@ fn medians(name: &str, runs: &[Vec<Row>]) -> String {
                 r.cpu_pct
             );
         }
-        let m = Row {
-            backend: name.into(),
-            workload: r0.workload.clone(),
-            server: "bairro".into(),
-            conns: r0.conns,
-            rps: col(&|r| r.rps),
-            p50_ms: col(&|r| r.p50_ms),
-            p99_ms: col(&|r| r.p99_ms),
-            errors: runs.iter().map(|r| r[i].errors).sum(),
-            answers: String::new(),
-            ratio: None,
-            peak_mb: col(&|r| r.peak_mb),
-            cpu_pct: col(&|r| r.cpu_pct),
-            ok: runs.iter().all(|r| r[i].ok),
-            note: String::new(),
-        };
+        let same: Vec<&Row> = runs.iter().map(|r| &r[i]).collect();
+        let m = crate::report::median_row(&same);
         let _ = writeln!(
             s,
             "| **{}** | {} | **median** | {:.0} | **{:.1}** | **{:.1}** | {} | {:.1} | {:.1}% |",

@@ -126,6 +126,9 @@ struct RunArgs {
     /// streams); all when absent. Seeding and the servers' start-up always run.
     #[arg(long, value_delimiter = ',')]
     phases: Option<Vec<String>>,
+    /// Runs per database, each on a freshly seeded database; the report gives medians.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=9))]
+    runs: u16,
 }
 
 impl SizeArgs {
@@ -247,7 +250,17 @@ fn run(a: RunArgs) -> anyhow::Result<()> {
     std::fs::create_dir_all(&ctx.work)?;
     let mut runs = Vec::new();
     for url in [a.sqlite.clone(), a.postgres.clone()].into_iter().flatten() {
-        runs.push(bench_backend(&ctx, &url, &sizes)?);
+        let mut each = Vec::new();
+        for k in 0..a.runs {
+            if k > 0 {
+                fresh_database(&url)?;
+            }
+            if a.runs > 1 {
+                println!("\n##### run {} of {}", k + 1, a.runs);
+            }
+            each.push(bench_backend(&ctx, &url, &sizes)?);
+        }
+        runs.push(report::median_run(each));
     }
     let elapsed = t0.elapsed().as_secs_f64();
     let total = a.started_at.map(|s| {
@@ -268,6 +281,7 @@ fn run(a: RunArgs) -> anyhow::Result<()> {
             total_seconds: total,
             sizes: sizes.clone(),
             git: git_describe(),
+            runs: a.runs.into(),
         },
         &runs,
     );
@@ -277,6 +291,34 @@ fn run(a: RunArgs) -> anyhow::Result<()> {
     }
     std::fs::write(&a.out, &md)?;
     println!("written to {}", a.out.display());
+    Ok(())
+}
+
+/// Empties a database for another run: the SQLite file removed (it is created again), or
+/// the PostgreSQL database dropped and created again through the server's `postgres` one.
+fn fresh_database(url: &str) -> anyhow::Result<()> {
+    use diesel::{Connection, RunQueryDsl};
+    if url.starts_with("postgres") {
+        let (base, rest) = url
+            .rsplit_once('/')
+            .ok_or_else(|| anyhow::anyhow!("no database name in {url}"))?;
+        let name = rest.split('?').next().unwrap_or(rest);
+        let mut admin = diesel::PgConnection::establish(&format!("{base}/postgres"))?;
+        diesel::sql_query(format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+            .execute(&mut admin)?;
+        diesel::sql_query(format!("CREATE DATABASE \"{name}\"")).execute(&mut admin)?;
+    } else {
+        let path = url
+            .strip_prefix("sqlite://")
+            .or_else(|| url.strip_prefix("sqlite:"))
+            .unwrap_or(url);
+        for suffix in ["", "-wal", "-shm"] {
+            match std::fs::remove_file(format!("{path}{suffix}")) {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e.into()),
+                _ => {}
+            }
+        }
+    }
     Ok(())
 }
 

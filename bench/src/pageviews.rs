@@ -9,6 +9,7 @@ use clap::Args;
 
 use bairro::domain::time::{macau_day, now};
 
+use crate::report::median;
 use crate::runner::{Wrk, WrkResult};
 
 #[derive(Args)]
@@ -33,11 +34,6 @@ pub struct PageviewArgs {
     work_dir: PathBuf,
     #[arg(long, default_value = "bench/lua/replay.lua")]
     script: PathBuf,
-}
-
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(|a, b| a.total_cmp(b));
-    v.get(v.len() / 2).copied().unwrap_or(0.0)
 }
 
 pub fn run(a: PageviewArgs) -> anyhow::Result<()> {

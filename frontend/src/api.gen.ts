@@ -2210,9 +2210,13 @@ export interface components {
             commitment: string;
             draw_at: string;
             entries_close_at: string;
-            /** @description `open`, `drawing` or `done`. */
-            status: string;
+            status: components["schemas"]["DrawStatus"];
         };
+        DrawEntryId: string;
+        /** @enum {string} */
+        DrawOutcome: "pending" | "won" | "lost";
+        /** @enum {string} */
+        DrawStatus: "open" | "drawing" | "done";
         /** @description A campaign's e-cash in avos, as the ledger or the tables count it. */
         Ecash: {
             /** Format: int64 */
@@ -2282,31 +2286,30 @@ export interface components {
             submitted_at: string;
         };
         /** @description The entries of a draw: their number while entries are open, then their ids (sorted). */
-        Entries: number | string[];
+        Entries: number | components["schemas"]["DrawEntryId"][];
         /** @description A visitor's entry in a draw. */
         Entry: {
             /** @description A winner's coupon. */
             coupon?: components["schemas"]["Coupon"];
             created_at: string;
             draw: components["schemas"]["DrawBrief"];
-            id: string;
+            id: components["schemas"]["DrawEntryId"];
             /** @description Why a winner got no coupon (a refusal code). */
             note?: string;
             /** @description The prize (the visitor's list of entries only). */
             offer?: components["schemas"]["OfferBrief"];
             offer_id: components["schemas"]["OfferId"];
-            /** @description `pending`, `won` or `lost`. */
-            outcome: string;
+            outcome: components["schemas"]["DrawOutcome"];
         };
         /** @description The rows behind a signal; each kind carries its own lists. */
         EvidenceView: {
             /** @description When a burst began. */
             from?: string;
-            merchant_ids?: string[];
-            purchase_ids?: string[];
-            redemption_ids?: string[];
+            merchant_ids?: components["schemas"]["MerchantId"][];
+            purchase_ids?: components["schemas"]["PurchaseId"][];
+            redemption_ids?: components["schemas"]["RedemptionId"][];
             refusals?: components["schemas"]["RefusalView"][];
-            visitor_ids?: string[];
+            visitor_ids?: components["schemas"]["VisitorId"][];
         };
         /** @description A field-level validation message. */
         FieldError: {
@@ -2732,8 +2735,7 @@ export interface components {
              * @description Entries so far.
              */
             entries: number;
-            /** @description `open`, `drawing` or `done`. */
-            status: string;
+            status: components["schemas"]["DrawStatus"];
         };
         /** @description An offer's figures. */
         OfferFigures: {
@@ -3274,15 +3276,14 @@ export interface components {
             offer_id: components["schemas"]["OfferId"];
             /** @description The secret seed (once drawn). */
             seed?: string;
-            /** @description `open`, `drawing` or `done`. */
-            status: string;
+            status: components["schemas"]["DrawStatus"];
             /**
              * Format: int32
              * @description How many winners.
              */
             stock: number;
             /** @description The winning entry ids (once drawn). */
-            winners?: string[];
+            winners?: components["schemas"]["DrawEntryId"][];
         };
         /** @description A purchase recorded at a till (or by a redemption). */
         Purchase: {
@@ -3422,10 +3423,11 @@ export interface components {
             /** Format: int64 */
             visitors: number;
         };
+        RefusalId: string;
         /** @description A refused check-in behind a `refused_scans` signal. */
         RefusalView: {
             at: string;
-            id: string;
+            id: components["schemas"]["RefusalId"];
             /** @description The refusal's code, e.g. `outside_geofence`. */
             reason: string;
         };
@@ -3504,6 +3506,8 @@ export interface components {
             entity_id: string;
             reason?: string | null;
         };
+        /** @enum {string} */
+        SignalKind: "exact_minimum_spend" | "till_burst" | "merchant_hopping" | "visitors_from_one_device" | "refused_scans" | "till_purchase_burst";
         /** @description Fraud signals of a campaign with their evidence rows. */
         Signals: {
             campaign_id: string;
@@ -3528,16 +3532,12 @@ export interface components {
             /** @description A keyed hash of the device or address, never the address. */
             device_hash?: string;
             evidence: components["schemas"]["EvidenceView"];
-            /**
-             * @description `exact_minimum_spend`, `till_burst`, `merchant_hopping`, `visitors_from_one_device`,
-             *     `refused_scans` or `till_purchase_burst`.
-             */
-            kind: string;
-            merchant_id?: string;
-            user_id?: string;
+            kind: components["schemas"]["SignalKind"];
+            merchant_id?: components["schemas"]["MerchantId"];
+            user_id?: components["schemas"]["UserId"];
             /** @description The till user's login name. */
             user_name?: string;
-            visitor_id?: string;
+            visitor_id?: components["schemas"]["VisitorId"];
         };
         /** @description A new visitor's wallet: its token and the coupons given at sign-up. */
         SignedUp: {

@@ -20,7 +20,7 @@ use crate::domain::draw;
 use crate::domain::issuance::NotIssued;
 use crate::domain::time::now;
 use crate::error::AppError;
-use crate::types::{CouponId, OfferId, VisitorId};
+use crate::types::{CouponId, DrawEntryId, DrawOutcome, DrawStatus, OfferId, VisitorId};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = draws)]
@@ -30,7 +30,7 @@ pub struct Draw {
     pub commitment: String,
     pub entries_close_at: NaiveDateTime,
     pub draw_at: NaiveDateTime,
-    pub status: String,
+    pub status: DrawStatus,
     pub entry_count: i32,
     pub claimed_at: Option<NaiveDateTime>,
     pub attempts: i32,
@@ -40,12 +40,12 @@ pub struct Draw {
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = draw_entries)]
 pub struct Entry {
-    pub id: String,
+    pub id: DrawEntryId,
     pub offer_id: OfferId,
     pub visitor_id: VisitorId,
     pub person: String,
     pub created_at: NaiveDateTime,
-    pub outcome: String,
+    pub outcome: DrawOutcome,
     pub coupon_id: Option<CouponId>,
     pub note: Option<String>,
 }
@@ -75,7 +75,7 @@ pub fn create(
         seed,
         entries_close_at,
         draw_at,
-        status: "open".into(),
+        status: DrawStatus::Open,
         entry_count: 0,
         claimed_at: None,
         attempts: 0,
@@ -116,7 +116,7 @@ pub fn add_entry(conn: &mut DbConn, entry: &Entry, t: NaiveDateTime) -> Result<b
     let n = diesel::update(
         draws::table
             .find(&entry.offer_id)
-            .filter(draws::status.eq("open"))
+            .filter(draws::status.eq(DrawStatus::Open))
             .filter(draws::entries_close_at.gt(t)),
     )
     .set(draws::entry_count.eq(draws::entry_count + 1))
@@ -137,9 +137,11 @@ pub fn run_due(conn: &mut DbConn) -> Result<usize, AppError> {
     let due: Vec<OfferId> = draws::table
         .filter(
             draws::status
-                .eq("open")
+                .eq(DrawStatus::Open)
                 .and(draws::draw_at.le(t))
-                .or(draws::status.eq("drawing").and(draws::claimed_at.lt(stale))),
+                .or(draws::status
+                    .eq(DrawStatus::Drawing)
+                    .and(draws::claimed_at.lt(stale))),
         )
         .select(draws::offer_id)
         .limit(50)
@@ -169,13 +171,15 @@ pub fn run(conn: &mut DbConn, offer_id: &OfferId) -> Result<bool, AppError> {
         Ok(diesel::update(
             draws::table.find(offer_id).filter(
                 draws::status
-                    .eq("open")
+                    .eq(DrawStatus::Open)
                     .and(draws::draw_at.le(t))
-                    .or(draws::status.eq("drawing").and(draws::claimed_at.lt(stale))),
+                    .or(draws::status
+                        .eq(DrawStatus::Drawing)
+                        .and(draws::claimed_at.lt(stale))),
             ),
         )
         .set((
-            draws::status.eq("drawing"),
+            draws::status.eq(DrawStatus::Drawing),
             draws::claimed_at.eq(Some(t)),
             draws::attempts.eq(draws::attempts + 1),
         ))
@@ -198,16 +202,14 @@ fn stall_after() -> Option<usize> {
 fn finish(conn: &mut DbConn, offer_id: &OfferId) -> Result<(), AppError> {
     let d = find(conn, offer_id)?.ok_or_else(not_a_draw)?;
     let offer = super::catalog::find_offer(conn, offer_id)?;
-    let entries: Vec<(String, VisitorId)> = draw_entries::table
+    let entries: Vec<(DrawEntryId, VisitorId)> = draw_entries::table
         .filter(draw_entries::offer_id.eq(offer_id))
         .select((draw_entries::id, draw_entries::visitor_id))
         .load(conn)?;
-    let ids: Vec<String> = entries.iter().map(|e| e.0.clone()).collect();
+    let ids: Vec<DrawEntryId> = entries.iter().map(|e| e.0.clone()).collect();
     let winners = draw::winners(&d.seed, &ids, offer.stock.max(0) as usize);
-    let visitor_of: std::collections::HashMap<&str, VisitorId> = entries
-        .iter()
-        .map(|(e, v)| (e.as_str(), v.clone()))
-        .collect();
+    let visitor_of: std::collections::HashMap<&DrawEntryId, VisitorId> =
+        entries.iter().map(|(e, v)| (e, v.clone())).collect();
     let stall = stall_after();
     for (i, entry_id) in winners.iter().enumerate() {
         if stall == Some(i) {
@@ -219,7 +221,7 @@ fn finish(conn: &mut DbConn, offer_id: &OfferId) -> Result<(), AppError> {
                 std::thread::sleep(std::time::Duration::from_secs(3600));
             }
         }
-        let visitor = &visitor_of[entry_id.as_str()];
+        let visitor = &visitor_of[entry_id];
         pay_winner(conn, &offer, entry_id, visitor)?;
     }
     let t = now();
@@ -227,16 +229,19 @@ fn finish(conn: &mut DbConn, offer_id: &OfferId) -> Result<(), AppError> {
         diesel::update(
             draw_entries::table
                 .filter(draw_entries::offer_id.eq(offer_id))
-                .filter(draw_entries::outcome.eq("pending")),
+                .filter(draw_entries::outcome.eq(DrawOutcome::Pending)),
         )
-        .set(draw_entries::outcome.eq("lost"))
+        .set(draw_entries::outcome.eq(DrawOutcome::Lost))
         .execute(conn)?;
         diesel::update(
             draws::table
                 .find(offer_id)
-                .filter(draws::status.eq("drawing")),
+                .filter(draws::status.eq(DrawStatus::Drawing)),
         )
-        .set((draws::status.eq("done"), draws::drawn_at.eq(Some(t))))
+        .set((
+            draws::status.eq(DrawStatus::Done),
+            draws::drawn_at.eq(Some(t)),
+        ))
         .execute(conn)?;
         Ok(())
     })?;
@@ -250,7 +255,7 @@ fn finish(conn: &mut DbConn, offer_id: &OfferId) -> Result<(), AppError> {
 fn pay_winner(
     conn: &mut DbConn,
     offer: &Offer,
-    entry_id: &str,
+    entry_id: &DrawEntryId,
     visitor_id: &VisitorId,
 ) -> Result<(), AppError> {
     let t = now();
@@ -258,9 +263,12 @@ fn pay_winner(
         Ok(diesel::update(
             draw_entries::table
                 .find(entry_id)
-                .filter(draw_entries::outcome.eq("pending")),
+                .filter(draw_entries::outcome.eq(DrawOutcome::Pending)),
         )
-        .set((draw_entries::outcome.eq("won"), draw_entries::note.eq(note)))
+        .set((
+            draw_entries::outcome.eq(DrawOutcome::Won),
+            draw_entries::note.eq(note),
+        ))
         .execute(conn)?)
     };
     let paid = write_tx(conn, |conn| {
@@ -307,7 +315,7 @@ fn pay_winner(
 }
 
 /// The ids of a draw's entries.
-pub fn entry_ids(conn: &mut DbConn, offer_id: &OfferId) -> Result<Vec<String>, AppError> {
+pub fn entry_ids(conn: &mut DbConn, offer_id: &OfferId) -> Result<Vec<DrawEntryId>, AppError> {
     Ok(draw_entries::table
         .filter(draw_entries::offer_id.eq(offer_id))
         .select(draw_entries::id)
@@ -323,7 +331,7 @@ pub fn due_of_visitor(
     Ok(draw_entries::table
         .inner_join(draws::table.on(draws::offer_id.eq(draw_entries::offer_id)))
         .filter(draw_entries::visitor_id.eq(visitor_id))
-        .filter(draws::status.eq("open"))
+        .filter(draws::status.eq(DrawStatus::Open))
         .filter(draws::draw_at.le(t))
         .select(draws::offer_id)
         .load(conn)?)

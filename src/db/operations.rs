@@ -408,9 +408,13 @@ pub fn signal_actions(
 ) -> Result<Option<Vec<Vec<SignalAction>>>, AppError> {
     use std::collections::HashMap;
     let list = signals;
-    let ids_of = |one: &Option<String>, many: &Option<Vec<String>>| -> Vec<String> {
-        one.iter().chain(many.iter().flatten()).cloned().collect()
-    };
+    /// Audit rows name their entity by its id as text.
+    fn ids_of<T: std::fmt::Display>(one: &Option<T>, many: &Option<Vec<T>>) -> Vec<String> {
+        one.iter()
+            .chain(many.iter().flatten())
+            .map(T::to_string)
+            .collect()
+    }
     let visitors_of =
         |sg: &super::signals::Signal| ids_of(&sg.visitor_id, &sg.evidence.visitor_ids);
     let merchants_of =

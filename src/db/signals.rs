@@ -11,7 +11,9 @@ use super::schema::*;
 use super::stats::Range;
 use super::DbConn;
 use crate::error::AppError;
-use crate::types::CampaignId;
+use crate::types::{
+    CampaignId, MerchantId, PurchaseId, RedemptionId, RefusalId, SignalKind, UserId, VisitorId,
+};
 
 /// Thresholds of the signals.
 pub const MIN_SPEND_SHARE: f64 = 0.6;
@@ -25,26 +27,39 @@ pub const REFUSALS_PER_VISITOR: i64 = 3;
 
 /// One fraud signal: its kind, who it is about (a merchant, a till login, a visitor or a
 /// device, as the kind has it), a sentence, and the rows that show it.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Signal {
-    /// `exact_minimum_spend`, `till_burst`, `merchant_hopping`, `visitors_from_one_device`,
-    /// `refused_scans` or `till_purchase_burst`.
-    pub kind: &'static str,
+    pub kind: SignalKind,
     pub detail: String,
-    pub merchant_id: Option<String>,
-    pub user_id: Option<String>,
-    pub visitor_id: Option<String>,
+    pub merchant_id: Option<MerchantId>,
+    pub user_id: Option<UserId>,
+    pub visitor_id: Option<VisitorId>,
     pub device_hash: Option<String>,
     pub evidence: Evidence,
+}
+
+impl Signal {
+    /// A signal of a kind, about no one yet and with no rows (each kind fills its own).
+    fn of(kind: SignalKind, detail: String) -> Signal {
+        Signal {
+            kind,
+            detail,
+            merchant_id: None,
+            user_id: None,
+            visitor_id: None,
+            device_hash: None,
+            evidence: Evidence::default(),
+        }
+    }
 }
 
 /// The rows behind a signal (each kind fills its own).
 #[derive(Debug, Clone, Default)]
 pub struct Evidence {
-    pub redemption_ids: Option<Vec<String>>,
-    pub purchase_ids: Option<Vec<String>>,
-    pub merchant_ids: Option<Vec<String>>,
-    pub visitor_ids: Option<Vec<String>>,
+    pub redemption_ids: Option<Vec<RedemptionId>>,
+    pub purchase_ids: Option<Vec<PurchaseId>>,
+    pub merchant_ids: Option<Vec<MerchantId>>,
+    pub visitor_ids: Option<Vec<VisitorId>>,
     pub refusals: Option<Vec<Refusal>>,
     /// When a burst began.
     pub from: Option<NaiveDateTime>,
@@ -53,17 +68,17 @@ pub struct Evidence {
 /// A refused check-in.
 #[derive(Debug, Clone)]
 pub struct Refusal {
-    pub id: String,
+    pub id: RefusalId,
     pub reason: String,
     pub at: NaiveDateTime,
 }
 
 /// id, merchant, till user, visitor, spend, minimum spend, time, offer kind.
 type RedemptionFacts = (
-    String,
-    String,
-    String,
-    String,
+    RedemptionId,
+    MerchantId,
+    UserId,
+    VisitorId,
     i64,
     i64,
     NaiveDateTime,
@@ -71,10 +86,10 @@ type RedemptionFacts = (
 );
 
 /// The largest number of timestamps (sorted) inside any window of the given length, with them.
-pub(crate) fn densest(
-    times: &[(NaiveDateTime, String)],
+pub(crate) fn densest<T>(
+    times: &[(NaiveDateTime, T)],
     window: Duration,
-) -> (usize, &[(NaiveDateTime, String)]) {
+) -> (usize, &[(NaiveDateTime, T)]) {
     let (mut best, mut at, mut lo) = (0, 0, 0);
     for hi in 0..times.len() {
         while times[hi].0 - times[lo].0 > window {
@@ -112,7 +127,7 @@ pub fn campaign(conn: &mut DbConn, cid: &CampaignId, r: Range) -> Result<Vec<Sig
         .load(conn)?;
 
     // 1. A merchant redeeming most coupons at exactly the minimum spend.
-    let mut by_merchant: BTreeMap<&str, (usize, Vec<&str>)> = BTreeMap::new();
+    let mut by_merchant: BTreeMap<&MerchantId, (usize, Vec<&RedemptionId>)> = BTreeMap::new();
     for (id, m, _, _, spend, min, _, _) in &rows {
         let e = by_merchant.entry(m).or_default();
         e.0 += 1;
@@ -123,23 +138,24 @@ pub fn campaign(conn: &mut DbConn, cid: &CampaignId, r: Range) -> Result<Vec<Sig
     for (m, (total, exact)) in &by_merchant {
         if exact.len() >= MIN_SPEND_COUNT && exact.len() as f64 / *total as f64 >= MIN_SPEND_SHARE {
             signals.push(Signal {
-                kind: "exact_minimum_spend",
-                merchant_id: Some(m.to_string()),
-                detail: format!(
-                    "{} of {} redemptions at exactly the minimum spend",
-                    exact.len(),
-                    total
-                ),
+                merchant_id: Some((*m).clone()),
                 evidence: Evidence {
-                    redemption_ids: Some(exact.iter().map(|x| x.to_string()).collect()),
+                    redemption_ids: Some(exact.iter().map(|x| (*x).clone()).collect()),
                     ..Default::default()
                 },
-                ..Default::default()
+                ..Signal::of(
+                    SignalKind::ExactMinimumSpend,
+                    format!(
+                        "{} of {} redemptions at exactly the minimum spend",
+                        exact.len(),
+                        total
+                    ),
+                )
             });
         }
     }
     // 2. Bursts of redemptions from one till (one login).
-    let mut by_till: BTreeMap<&str, Vec<(NaiveDateTime, String)>> = BTreeMap::new();
+    let mut by_till: BTreeMap<&UserId, Vec<(NaiveDateTime, RedemptionId)>> = BTreeMap::new();
     for (id, _, u, _, _, _, t, _) in &rows {
         by_till.entry(u).or_default().push((*t, id.clone()));
     }
@@ -147,23 +163,25 @@ pub fn campaign(conn: &mut DbConn, cid: &CampaignId, r: Range) -> Result<Vec<Sig
         let (n, window) = densest(times, BURST_WINDOW);
         if n >= BURST_COUNT {
             signals.push(Signal {
-                kind: "till_burst",
-                user_id: Some(u.to_string()),
-                detail: format!(
-                    "{n} redemptions within {} seconds from one till",
-                    BURST_WINDOW.num_seconds()
-                ),
+                user_id: Some((*u).clone()),
                 evidence: Evidence {
                     redemption_ids: Some(window.iter().map(|x| x.1.clone()).collect()),
                     from: Some(window[0].0),
                     ..Default::default()
                 },
-                ..Default::default()
+                ..Signal::of(
+                    SignalKind::TillBurst,
+                    format!(
+                        "{n} redemptions within {} seconds from one till",
+                        BURST_WINDOW.num_seconds()
+                    ),
+                )
             });
         }
     }
     // 3. One visitor redeeming at many merchants within minutes.
-    let mut by_visitor: BTreeMap<&str, Vec<(NaiveDateTime, &str, &str)>> = BTreeMap::new();
+    let mut by_visitor: BTreeMap<&VisitorId, Vec<(NaiveDateTime, &MerchantId, &RedemptionId)>> =
+        BTreeMap::new();
     for (id, m, _, v, _, _, t, _) in &rows {
         by_visitor.entry(v).or_default().push((*t, m, id));
     }
@@ -173,22 +191,23 @@ pub fn campaign(conn: &mut DbConn, cid: &CampaignId, r: Range) -> Result<Vec<Sig
                 .iter()
                 .take_while(|(t, _, _)| *t - *t0 <= HOPPING_WINDOW)
                 .collect();
-            let shops: BTreeSet<&str> = inside.iter().map(|x| x.1).collect();
+            let shops: BTreeSet<&MerchantId> = inside.iter().map(|x| x.1).collect();
             if shops.len() >= HOPPING_MERCHANTS {
                 signals.push(Signal {
-                    kind: "merchant_hopping",
-                    visitor_id: Some(v.to_string()),
-                    detail: format!(
-                        "one visitor redeemed at {} merchants within {} minutes",
-                        shops.len(),
-                        HOPPING_WINDOW.num_minutes()
-                    ),
+                    visitor_id: Some((*v).clone()),
                     evidence: Evidence {
-                        redemption_ids: Some(inside.iter().map(|x| x.2.to_string()).collect()),
-                        merchant_ids: Some(shops.iter().map(|x| x.to_string()).collect()),
+                        redemption_ids: Some(inside.iter().map(|x| x.2.clone()).collect()),
+                        merchant_ids: Some(shops.iter().map(|x| (*x).clone()).collect()),
                         ..Default::default()
                     },
-                    ..Default::default()
+                    ..Signal::of(
+                        SignalKind::MerchantHopping,
+                        format!(
+                            "one visitor redeemed at {} merchants within {} minutes",
+                            shops.len(),
+                            HOPPING_WINDOW.num_minutes()
+                        ),
+                    )
                 });
                 break;
             }
@@ -209,24 +228,25 @@ pub fn campaign(conn: &mut DbConn, cid: &CampaignId, r: Range) -> Result<Vec<Sig
         .select((visitors::device_hash, count_star()))
         .load(conn)?;
     for (hash, n) in devices.into_iter().filter(|(h, _)| h.is_some()) {
-        let ids: Vec<String> = visitors::table
+        let ids: Vec<VisitorId> = visitors::table
             .filter(visitors::device_hash.eq(&hash))
             .select(visitors::id)
             .limit(200)
             .load(conn)?;
         signals.push(Signal {
-            kind: "visitors_from_one_device",
             device_hash: hash,
-            detail: format!("{n} visitors who checked in were created from one device or address"),
             evidence: Evidence {
                 visitor_ids: Some(ids),
                 ..Default::default()
             },
-            ..Default::default()
+            ..Signal::of(
+                SignalKind::VisitorsFromOneDevice,
+                format!("{n} visitors who checked in were created from one device or address"),
+            )
         });
     }
     // 5. Visitors with repeated refused scans: outside the fence, stale or forged codes.
-    let refused: Vec<(Option<String>, i64)> = checkin_refusals::table
+    let refused: Vec<(Option<VisitorId>, i64)> = checkin_refusals::table
         .filter(checkin_refusals::campaign_id.eq(cid))
         .filter(checkin_refusals::day.between(r.from, r.to))
         .filter(checkin_refusals::reason.eq_any([
@@ -239,7 +259,7 @@ pub fn campaign(conn: &mut DbConn, cid: &CampaignId, r: Range) -> Result<Vec<Sig
         .select((checkin_refusals::visitor_id, count_star()))
         .load(conn)?;
     for (v, n) in refused.into_iter().filter(|(v, _)| v.is_some()) {
-        let evidence: Vec<(String, String, NaiveDateTime)> = checkin_refusals::table
+        let evidence: Vec<(RefusalId, String, NaiveDateTime)> = checkin_refusals::table
             .filter(checkin_refusals::campaign_id.eq(cid))
             .filter(checkin_refusals::visitor_id.eq(&v))
             .order(checkin_refusals::created_at.asc())
@@ -251,9 +271,7 @@ pub fn campaign(conn: &mut DbConn, cid: &CampaignId, r: Range) -> Result<Vec<Sig
             .limit(100)
             .load(conn)?;
         signals.push(Signal {
-            kind: "refused_scans",
             visitor_id: v,
-            detail: format!("{n} check-ins refused for location, stale or forged codes"),
             evidence: Evidence {
                 refusals: Some(
                     evidence
@@ -263,7 +281,10 @@ pub fn campaign(conn: &mut DbConn, cid: &CampaignId, r: Range) -> Result<Vec<Sig
                 ),
                 ..Default::default()
             },
-            ..Default::default()
+            ..Signal::of(
+                SignalKind::RefusedScans,
+                format!("{n} check-ins refused for location, stale or forged codes"),
+            )
         });
     }
     // 6. Bursts of purchases recorded from one till (scanned wallet cards).
@@ -278,7 +299,7 @@ pub fn till_bursts(
     campaign_id: &CampaignId,
     r: &Range,
 ) -> Result<Vec<Signal>, AppError> {
-    let rows: Vec<(String, Option<String>, String, NaiveDateTime)> = purchases::table
+    let rows: Vec<(PurchaseId, Option<UserId>, MerchantId, NaiveDateTime)> = purchases::table
         .filter(purchases::campaign_id.eq(campaign_id))
         .filter(purchases::redemption_id.is_null())
         .filter(purchases::day.between(r.from, r.to))
@@ -290,32 +311,31 @@ pub fn till_bursts(
             purchases::created_at,
         ))
         .load(conn)?;
-    let mut by_till: std::collections::BTreeMap<(String, String), Vec<(NaiveDateTime, String)>> =
-        Default::default();
+    /// A till: the login and the shop it recorded for.
+    type Till = (Option<UserId>, MerchantId);
+    let mut by_till: BTreeMap<Till, Vec<(NaiveDateTime, PurchaseId)>> = BTreeMap::new();
     for (id, user, merchant, t) in rows {
-        by_till
-            .entry((user.unwrap_or_default(), merchant))
-            .or_default()
-            .push((t, id));
+        by_till.entry((user, merchant)).or_default().push((t, id));
     }
     let mut out = Vec::new();
     for ((user, merchant), times) in &by_till {
         let (n, window) = densest(times, BURST_WINDOW);
         if n >= BURST_COUNT {
             out.push(Signal {
-                kind: "till_purchase_burst",
-                user_id: Some(user.clone()),
+                user_id: user.clone(),
                 merchant_id: Some(merchant.clone()),
-                detail: format!(
-                    "{n} purchases recorded within {} seconds from one till",
-                    BURST_WINDOW.num_seconds()
-                ),
                 evidence: Evidence {
                     purchase_ids: Some(window.iter().map(|x| x.1.clone()).collect()),
                     from: Some(window[0].0),
                     ..Default::default()
                 },
-                ..Default::default()
+                ..Signal::of(
+                    SignalKind::TillPurchaseBurst,
+                    format!(
+                        "{n} purchases recorded within {} seconds from one till",
+                        BURST_WINDOW.num_seconds()
+                    ),
+                )
             });
         }
     }

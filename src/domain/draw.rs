@@ -33,9 +33,11 @@ pub fn ticket(seed: &str, entry_id: &str) -> String {
 }
 
 /// The winning entry ids, best ticket first.
-pub fn winners(seed: &str, entry_ids: &[String], stock: usize) -> Vec<String> {
-    let mut ranked: Vec<(String, &String)> =
-        entry_ids.iter().map(|e| (ticket(seed, e), e)).collect();
+pub fn winners<T: AsRef<str> + Ord + Clone>(seed: &str, entry_ids: &[T], stock: usize) -> Vec<T> {
+    let mut ranked: Vec<(String, &T)> = entry_ids
+        .iter()
+        .map(|e| (ticket(seed, e.as_ref()), e))
+        .collect();
     ranked.sort();
     ranked
         .into_iter()

@@ -3,14 +3,16 @@
 
 use serde_json::json;
 
-use crate::db::catalog::{self, new_id};
+use crate::db::catalog;
 use crate::db::draws::{self, Entry};
 use crate::db::{coupons, visitors, write_tx, DbConn};
 use crate::domain::draw;
 use crate::domain::payload::KeyRing;
 use crate::domain::time::{now, to_rfc3339};
 use crate::error::{AppError, Code};
-use crate::types::{CampaignStatus, OfferId, TriggerType, VisitorId};
+use crate::types::{
+    CampaignStatus, DrawEntryId, DrawOutcome, DrawStatus, OfferId, TriggerType, VisitorId,
+};
 use crate::views::coupons::{Coupon, OfferBrief};
 use crate::views::draws::{Entries, Entry as EntryView, PublicDraw, ALGORITHM};
 
@@ -56,16 +58,16 @@ pub fn enter(
             json!({"entries_close_at": to_rfc3339(d.entries_close_at)}),
         )
     };
-    if t >= d.entries_close_at || d.status != "open" {
+    if t >= d.entries_close_at || d.status != DrawStatus::Open {
         return Err(closed());
     }
     let entry = Entry {
-        id: new_id(),
+        id: DrawEntryId::generate(),
         offer_id: offer_id.clone(),
         visitor_id: visitor_id.clone(),
         person: person_of(visitor_id),
         created_at: t,
-        outcome: "pending".into(),
+        outcome: DrawOutcome::Pending,
         coupon_id: None,
         note: None,
     };
@@ -91,19 +93,19 @@ pub fn enter(
 /// no background job has yet).
 pub fn public(conn: &mut DbConn, offer_id: &OfferId) -> Result<PublicDraw, AppError> {
     let mut d = draws::find(conn, offer_id)?.ok_or_else(draws::not_a_draw)?;
-    if d.status == "open" && d.draw_at <= now() {
+    if d.status == DrawStatus::Open && d.draw_at <= now() {
         draws::run(conn, offer_id)?;
         d = draws::find(conn, offer_id)?.ok_or_else(draws::not_a_draw)?;
     }
     let offer = catalog::find_offer(conn, offer_id)?;
-    let entries = if d.status == "done" || d.entries_close_at <= now() {
+    let entries = if d.status == DrawStatus::Done || d.entries_close_at <= now() {
         let mut ids = draws::entry_ids(conn, offer_id)?;
         ids.sort();
         Entries::Ids(ids)
     } else {
         Entries::Count(d.entry_count)
     };
-    let done = d.status == "done";
+    let done = d.status == DrawStatus::Done;
     let winners = if done {
         Some(draw::winners(
             &d.seed,
@@ -115,7 +117,7 @@ pub fn public(conn: &mut DbConn, offer_id: &OfferId) -> Result<PublicDraw, AppEr
     };
     Ok(PublicDraw {
         offer_id: d.offer_id.clone(),
-        status: d.status.clone(),
+        status: d.status,
         commitment: d.commitment.clone(),
         entry_count: d.entry_count,
         stock: offer.stock,

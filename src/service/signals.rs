@@ -12,7 +12,10 @@ pub fn of_campaign(conn: &mut DbConn, key: &str, r: Range) -> Result<Signals, Ap
     let camp = catalog::find_campaign(conn, key)?;
     let found = signals::campaign(conn, &camp.id, r)?;
     let actions = operations::signal_actions(conn, &found)?;
-    let ids: Vec<String> = found.iter().filter_map(|s| s.user_id.clone()).collect();
+    let ids: Vec<String> = found
+        .iter()
+        .filter_map(|s| s.user_id.as_ref().map(|u| u.to_string()))
+        .collect();
     let names = if ids.is_empty() {
         Default::default()
     } else {
@@ -26,7 +29,11 @@ pub fn of_campaign(conn: &mut DbConn, key: &str, r: Range) -> Result<Signals, Ap
             .iter()
             .enumerate()
             .map(|(i, s)| {
-                let name = s.user_id.as_ref().and_then(|u| names.get(u)).cloned();
+                let name = s
+                    .user_id
+                    .as_ref()
+                    .and_then(|u| names.get(u.as_str()))
+                    .cloned();
                 SignalView::new(s, name, actions.as_ref().map(|a| a[i].as_slice()))
             })
             .collect(),

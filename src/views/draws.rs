@@ -5,7 +5,7 @@ use serde::Serialize;
 use super::coupons::{Coupon, OfferBrief};
 use crate::db::draws::{Draw as DrawRow, Entry as EntryRow};
 use crate::domain::time::to_rfc3339;
-use crate::types::OfferId;
+use crate::types::{DrawEntryId, DrawOutcome, DrawStatus, OfferId};
 
 /// How the winners are chosen, so anyone can check them.
 pub const ALGORITHM: &str = "winners = the `stock` entries with the smallest lowercase hex SHA-256 of seed + \":\" + entry id; commitment = lowercase hex SHA-256 of the seed's hex text";
@@ -13,8 +13,7 @@ pub const ALGORITHM: &str = "winners = the `stock` entries with the smallest low
 /// A draw as an entry shows it.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct DrawBrief {
-    /// `open`, `drawing` or `done`.
-    pub status: String,
+    pub status: DrawStatus,
     /// SHA-256 of the secret seed, published before entries close.
     pub commitment: String,
     pub entries_close_at: String,
@@ -24,11 +23,10 @@ pub struct DrawBrief {
 /// A visitor's entry in a draw.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Entry {
-    pub id: String,
+    pub id: DrawEntryId,
     pub offer_id: OfferId,
     pub created_at: String,
-    /// `pending`, `won` or `lost`.
-    pub outcome: String,
+    pub outcome: DrawOutcome,
     pub draw: DrawBrief,
     /// Why a winner got no coupon (a refusal code).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -50,9 +48,9 @@ impl Entry {
             id: e.id.clone(),
             offer_id: e.offer_id.clone(),
             created_at: to_rfc3339(e.created_at),
-            outcome: e.outcome.clone(),
+            outcome: e.outcome,
             draw: DrawBrief {
-                status: d.status.clone(),
+                status: d.status,
                 commitment: d.commitment.clone(),
                 entries_close_at: to_rfc3339(d.entries_close_at),
                 draw_at: to_rfc3339(d.draw_at),
@@ -69,15 +67,14 @@ impl Entry {
 #[serde(untagged)]
 pub enum Entries {
     Count(i32),
-    Ids(Vec<String>),
+    Ids(Vec<DrawEntryId>),
 }
 
 /// A draw as anyone may check it: before, the commitment; after, the seed and the winners.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct PublicDraw {
     pub offer_id: OfferId,
-    /// `open`, `drawing` or `done`.
-    pub status: String,
+    pub status: DrawStatus,
     pub commitment: String,
     pub entry_count: i32,
     /// How many winners.
@@ -93,7 +90,7 @@ pub struct PublicDraw {
     /// The winning entry ids (once drawn).
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(nullable = false)]
-    pub winners: Option<Vec<String>>,
+    pub winners: Option<Vec<DrawEntryId>>,
     /// When it was drawn (present once drawn).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub drawn_at: Option<Option<String>>,
@@ -102,8 +99,7 @@ pub struct PublicDraw {
 /// A draw as its offer shows it.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct OfferDraw {
-    /// `open`, `drawing` or `done`.
-    pub status: String,
+    pub status: DrawStatus,
     /// SHA-256 of the secret seed, published before entries close.
     pub commitment: String,
     /// Entries so far.
@@ -113,7 +109,7 @@ pub struct OfferDraw {
 impl From<&DrawRow> for OfferDraw {
     fn from(d: &DrawRow) -> Self {
         OfferDraw {
-            status: d.status.clone(),
+            status: d.status,
             commitment: d.commitment.clone(),
             entries: d.entry_count,
         }

@@ -6,11 +6,14 @@ use serde::Serialize;
 use crate::db::operations::SignalAction;
 use crate::db::signals::{Evidence, Refusal, Signal};
 use crate::domain::time::to_rfc3339;
+use crate::types::{
+    MerchantId, PurchaseId, RedemptionId, RefusalId, SignalKind, UserId, VisitorId,
+};
 
 /// A refused check-in behind a `refused_scans` signal.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct RefusalView {
-    pub id: String,
+    pub id: RefusalId,
     /// The refusal's code, e.g. `outside_geofence`.
     pub reason: String,
     pub at: String,
@@ -21,16 +24,16 @@ pub struct RefusalView {
 pub struct EvidenceView {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(nullable = false)]
-    pub redemption_ids: Option<Vec<String>>,
+    pub redemption_ids: Option<Vec<RedemptionId>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(nullable = false)]
-    pub purchase_ids: Option<Vec<String>>,
+    pub purchase_ids: Option<Vec<PurchaseId>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(nullable = false)]
-    pub merchant_ids: Option<Vec<String>>,
+    pub merchant_ids: Option<Vec<MerchantId>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(nullable = false)]
-    pub visitor_ids: Option<Vec<String>>,
+    pub visitor_ids: Option<Vec<VisitorId>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(nullable = false)]
     pub refusals: Option<Vec<RefusalView>>,
@@ -61,23 +64,21 @@ pub struct SignalActionView {
 /// (`visitors_from_one_device`).
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct SignalView {
-    /// `exact_minimum_spend`, `till_burst`, `merchant_hopping`, `visitors_from_one_device`,
-    /// `refused_scans` or `till_purchase_burst`.
-    pub kind: String,
+    pub kind: SignalKind,
     pub detail: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(nullable = false)]
-    pub merchant_id: Option<String>,
+    pub merchant_id: Option<MerchantId>,
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(nullable = false)]
-    pub user_id: Option<String>,
+    pub user_id: Option<UserId>,
     /// The till user's login name.
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(nullable = false)]
     pub user_name: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(nullable = false)]
-    pub visitor_id: Option<String>,
+    pub visitor_id: Option<VisitorId>,
     /// A keyed hash of the device or address, never the address.
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(nullable = false)]
@@ -134,7 +135,7 @@ impl SignalView {
     /// A signal with the till user's name (when known) and the actions taken (when looked up).
     pub fn new(s: &Signal, user_name: Option<String>, actions: Option<&[SignalAction]>) -> Self {
         SignalView {
-            kind: s.kind.into(),
+            kind: s.kind,
             detail: s.detail.clone(),
             merchant_id: s.merchant_id.clone(),
             user_id: s.user_id.clone(),

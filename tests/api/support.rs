@@ -43,8 +43,17 @@ impl PgDb {
             .rsplit_once('/')
             .map(|(b, _)| b.to_string())
             .expect("admin URL has a database");
+        // The test's server is on this machine: no TLS unless the admin URL asks for it.
+        // libpq's OpenSSL state is torn down by the process's exit handlers while threads of
+        // finished tests (statistics recounts, pools) may still be talking to the server,
+        // which crashed the test binary after all its tests had passed.
+        let tls = if admin.contains("sslmode=") {
+            ""
+        } else {
+            "?sslmode=disable"
+        };
         Some(PgDb {
-            url: format!("{base}/{name}"),
+            url: format!("{base}/{name}{tls}"),
             name,
         })
     }

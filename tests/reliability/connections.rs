@@ -146,8 +146,10 @@ async fn lost_connections_answer_503_postgres() {
         .map(|(_, t)| t)
         .collect();
     let mut admin = PgConnection::establish(&url).expect("the test's own database");
-    let mut holder = PgConnection::establish(&format!("{url}?application_name=bairro-test-holder"))
-        .expect("a second connection");
+    let sep = if url.contains('?') { '&' } else { '?' };
+    let mut holder =
+        PgConnection::establish(&format!("{url}{sep}application_name=bairro-test-holder"))
+            .expect("a second connection");
     let mut report = Vec::new();
 
     // 1. Idle pooled connections terminated behind the server's back (57P01; the next use
@@ -285,7 +287,8 @@ async fn lost_connections_answer_503_postgres() {
 
     // 4. No connection to be had: the database refuses new connections and the pooled ones
     //    are terminated, so checkouts wait and time out.
-    let db = url.rsplit('/').next().unwrap().to_string();
+    let db = url.rsplit('/').next().unwrap();
+    let db = db.split('?').next().unwrap().to_string();
     let mut outside = PgConnection::establish(&support::pg_admin_url()).expect("the cluster");
     exec(
         &mut outside,
