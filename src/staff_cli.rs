@@ -12,6 +12,7 @@ use crate::db::{catalog, staff, DbConn};
 use crate::domain::password_rules;
 use crate::error::AppError;
 use crate::service::passwords;
+use crate::types::AuditEntity;
 
 #[derive(Subcommand, Debug)]
 pub enum StaffCommand {
@@ -150,7 +151,7 @@ fn create(a: CreateArgs) -> anyhow::Result<()> {
             c,
             &Actor::system(),
             "create",
-            "staff",
+            AuditEntity::Staff,
             &u.id,
             None,
             Some(&json!({"username": u.username, "role": a.role, "via": "command line"})),
@@ -173,7 +174,7 @@ fn set_active(a: NameArgs, active: bool) -> anyhow::Result<()> {
             c,
             &Actor::system(),
             if active { "enable" } else { "disable" },
-            "staff",
+            AuditEntity::Staff,
             &acc.id,
             Some(&json!({"disabled": !acc.active})),
             Some(&json!({"disabled": !active, "via": "command line"})),
@@ -199,7 +200,7 @@ fn reset(a: NameArgs) -> anyhow::Result<()> {
             c,
             &Actor::system(),
             "reset_password",
-            "staff",
+            AuditEntity::Staff,
             &acc.id,
             None,
             Some(&json!({"must_change_password": true, "via": "command line"})),

@@ -391,6 +391,29 @@ text_enum! {
 }
 
 text_enum! {
+    /// What an audit row is about (`audit_log.entity`).
+    AuditEntity {
+        Staff = "staff",
+        Campaign = "campaign",
+        Offer = "offer",
+        Enrolment = "enrolment",
+        Merchant = "merchant",
+        User = "user",
+        Survey = "survey",
+        Source = "source",
+        Point = "point",
+        Coupon = "coupon",
+        Visitor = "visitor",
+        Payout = "payout",
+        BankAccount = "bank_account",
+        Device = "device",
+        Pledge = "pledge",
+        Holiday = "holiday",
+        Settlement = "settlement",
+    }
+}
+
+text_enum! {
     /// Where a fair draw stands: entries open, being drawn (claimed by one process), done.
     DrawStatus {
         Open = "open",

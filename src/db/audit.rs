@@ -8,6 +8,7 @@ use super::schema::audit_log;
 use super::DbConn;
 use crate::domain::time::now;
 use crate::error::AppError;
+use crate::types::AuditEntity;
 
 #[derive(Debug, Clone)]
 pub struct Actor {
@@ -40,7 +41,7 @@ pub fn record(
     conn: &mut DbConn,
     actor: &Actor,
     action: &str,
-    entity: &str,
+    entity: AuditEntity,
     entity_id: &str,
     before: Option<&Value>,
     after: Option<&Value>,
@@ -50,7 +51,7 @@ pub fn record(
             actor_id: actor.id.clone(),
             actor_role: actor.role.into(),
             action: action.into(),
-            entity: entity.into(),
+            entity: entity.as_str().into(),
             entity_id: entity_id.into(),
             before: before.map(|v| v.to_string()),
             after: after.map(|v| v.to_string()),

@@ -12,8 +12,8 @@ use super::schema::*;
 use super::DbConn;
 use crate::error::{AppError, Code};
 use crate::types::{
-    CampaignId, CouponId, CouponStatus, EnrolmentId, EnrolmentStatus, MerchantId, OfferId,
-    OfferKind, PointId, VisitorId,
+    AuditEntity, CampaignId, CouponId, CouponStatus, EnrolmentId, EnrolmentStatus, MerchantId,
+    OfferId, OfferKind, PointId, VisitorId,
 };
 
 pub fn paused_offers(
@@ -442,15 +442,15 @@ pub fn signal_actions(
     let rows: Vec<AuditFacts> = audit_log::table
         .filter(
             audit_log::entity
-                .eq("visitor")
+                .eq(AuditEntity::Visitor.as_str())
                 .and(audit_log::entity_id.eq_any(&vids))
                 .and(audit_log::action.eq_any(["ban", "unban"]))
                 .or(audit_log::entity
-                    .eq("merchant")
+                    .eq(AuditEntity::Merchant.as_str())
                     .and(audit_log::entity_id.eq_any(&mids))
                     .and(audit_log::action.eq_any(["suspend", "reinstate"])))
                 .or(audit_log::entity
-                    .eq("coupon")
+                    .eq(AuditEntity::Coupon.as_str())
                     .and(audit_log::entity_id.eq_any(&coupon_ids))
                     .and(audit_log::action.eq("void"))),
         )
@@ -478,9 +478,9 @@ pub fn signal_actions(
         let m: HashSet<String> = merchants_of(sg).into_iter().collect();
         let actions: Vec<SignalAction> = rows
             .iter()
-            .filter(|(entity, id, ..)| match entity.as_str() {
-                "visitor" => v.contains(id),
-                "merchant" => m.contains(id),
+            .filter(|(entity, id, ..)| match AuditEntity::parse(entity) {
+                Some(AuditEntity::Visitor) => v.contains(id),
+                Some(AuditEntity::Merchant) => m.contains(id),
                 _ => coupon_owner.get(id).is_some_and(|o| v.contains(o)),
             })
             .map(|(entity, id, action, actor, after, at)| {

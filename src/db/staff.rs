@@ -161,6 +161,18 @@ pub fn set_password(
         == 1)
 }
 
+/// The same password stored under today's hashing parameters in place of a hash made with
+/// earlier ones, if the stored hash is still the one that was checked. Nothing else changes:
+/// the account's tokens stay valid.
+pub fn upgrade_hash(conn: &mut DbConn, id: &str, old: &str, new: &str) -> Result<bool, AppError> {
+    Ok(
+        diesel::update(users::table.find(id).filter(users::password_hash.eq(old)))
+            .set(users::password_hash.eq(new))
+            .execute(conn)?
+            == 1,
+    )
+}
+
 pub fn password_hash(conn: &mut DbConn, id: &str) -> Result<String, AppError> {
     Ok(users::table
         .find(id)

@@ -14,7 +14,7 @@ use crate::domain::catalog::CATEGORIES;
 use crate::domain::names::Names;
 use crate::domain::time::now;
 use crate::error::{AppError, Code, FieldError};
-use crate::types::{EnrolmentId, EnrolmentStatus, MerchantId, SettlementId, UserId};
+use crate::types::{AuditEntity, EnrolmentId, EnrolmentStatus, MerchantId, SettlementId, UserId};
 
 use super::merchants::check_login;
 use super::passwords;
@@ -351,7 +351,7 @@ pub fn import(
                 c,
                 actor,
                 "import",
-                "merchant",
+                AuditEntity::Merchant,
                 &r.merchant.id,
                 None::<&Value>,
                 Some(&v),

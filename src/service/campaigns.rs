@@ -15,8 +15,8 @@ use crate::domain::payload::KeyRing;
 use crate::domain::time::{now, parse_rfc3339};
 use crate::error::{AppError, Code, FieldError};
 use crate::types::{
-    CampaignId, CampaignStatus, EnrolmentId, EnrolmentStatus, MerchantId, OfferId, OfferKind,
-    PointId, TriggerType, UserId,
+    AuditEntity, CampaignId, CampaignStatus, EnrolmentId, EnrolmentStatus, MerchantId, OfferId,
+    OfferKind, PointId, TriggerType, UserId,
 };
 use crate::views;
 use crate::views::campaigns::{BudgetView, CampaignView, OfferView, PointView};
@@ -234,7 +234,7 @@ pub fn create(
             conn,
             actor,
             "create",
-            "campaign",
+            AuditEntity::Campaign,
             &c.id,
             None::<&Value>,
             Some(&out),
@@ -382,7 +382,7 @@ pub fn edit(
             conn,
             actor,
             "edit",
-            "campaign",
+            AuditEntity::Campaign,
             &after.id,
             Some(&b),
             Some(&a),
@@ -415,7 +415,7 @@ pub fn transition(
             conn,
             actor,
             to.as_str(),
-            "campaign",
+            AuditEntity::Campaign,
             &c.id,
             Some(&json!({"status": c.status})),
             Some(&json!({"status": to})),
@@ -695,7 +695,7 @@ pub fn create_offer(
             conn,
             actor,
             "create",
-            "offer",
+            AuditEntity::Offer,
             &o.id,
             None::<&Value>,
             Some(&views::offer(&o)),
@@ -741,7 +741,7 @@ pub fn apply(
             conn,
             &Actor::merchant(user_id),
             "apply",
-            "enrolment",
+            AuditEntity::Enrolment,
             &e.id,
             None::<&Value>,
             Some(&v),
@@ -821,7 +821,7 @@ pub fn decide_one(
             conn,
             &Actor::official(user_id),
             status.as_str(),
-            "enrolment",
+            AuditEntity::Enrolment,
             id,
             Some(&views::enrolment(&before, None)),
             Some(&views::enrolment(&after, None)),

@@ -12,7 +12,7 @@ use crate::domain::catalog::CATEGORIES;
 use crate::domain::names::Names;
 use crate::domain::time::{now, to_rfc3339};
 use crate::error::{AppError, Code, FieldError};
-use crate::types::{EnrolmentStatus, MerchantId, MerchantRole, UserId};
+use crate::types::{AuditEntity, EnrolmentStatus, MerchantId, MerchantRole, UserId};
 use crate::views;
 use crate::views::campaigns::EnrolmentView;
 use crate::views::merchants::{
@@ -148,7 +148,7 @@ pub fn create(
             c,
             actor,
             "create",
-            "merchant",
+            AuditEntity::Merchant,
             &m.id,
             None::<&Value>,
             Some(&out),
@@ -253,7 +253,7 @@ pub fn add_cashier(
         conn,
         &Actor::merchant(owner_user_id),
         "create",
-        "user",
+        AuditEntity::User,
         &u.id,
         None::<&Value>,
         Some(&out),
@@ -275,7 +275,7 @@ pub fn disable_cashier(
         conn,
         &Actor::merchant(owner_user_id),
         "disable",
-        "user",
+        AuditEntity::User,
         id,
         None::<&Value>,
         None::<&Value>,
@@ -347,7 +347,7 @@ pub fn survey(
         conn,
         &Actor::merchant(user_id),
         "answer",
-        "survey",
+        AuditEntity::Survey,
         &a.campaign_id,
         None::<&Value>,
         Some(&after),

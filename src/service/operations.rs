@@ -14,8 +14,8 @@ use crate::domain::payload::KeyRing;
 use crate::domain::time::{now, parse_rfc3339, to_rfc3339};
 use crate::error::{AppError, Code, FieldError};
 use crate::types::{
-    CouponId, CouponStatus, EnrolmentId, EnrolmentStatus, MerchantId, OfferId, PointId, UserId,
-    VisitorId,
+    AuditEntity, CouponId, CouponStatus, EnrolmentId, EnrolmentStatus, MerchantId, OfferId,
+    PointId, UserId, VisitorId,
 };
 use crate::views;
 use crate::views::campaigns::{offer_with_paused, point_with_retirement, OfferView, PointView};
@@ -47,7 +47,7 @@ fn switch<S>(
     c: &mut DbConn,
     actor: &Actor,
     action: &str,
-    entity: &str,
+    entity: AuditEntity,
     id: &str,
     read: impl Fn(&mut DbConn) -> Result<S, AppError>,
     done: impl Fn(&S) -> bool,
@@ -141,7 +141,15 @@ pub fn edit_offer(
             offer_with_paused(&before, paused),
             offer_with_paused(&after, paused),
         );
-        super::audit_change(c, actor, "edit", "offer", id, Some(&bv), Some(&av))?;
+        super::audit_change(
+            c,
+            actor,
+            "edit",
+            AuditEntity::Offer,
+            id,
+            Some(&bv),
+            Some(&av),
+        )?;
         Ok(av)
     })
 }
@@ -160,7 +168,7 @@ pub fn set_paused(
             c,
             actor,
             if paused { "pause" } else { "resume" },
-            "offer",
+            AuditEntity::Offer,
             id,
             |c| ops::offer_paused(c, id),
             |was| *was == paused,
@@ -240,7 +248,15 @@ pub fn edit_point(
             point_with_retirement(&before, r),
             point_with_retirement(&after, r),
         );
-        super::audit_change(c, actor, "edit", "point", id, Some(&bv), Some(&av))?;
+        super::audit_change(
+            c,
+            actor,
+            "edit",
+            AuditEntity::Point,
+            id,
+            Some(&bv),
+            Some(&av),
+        )?;
         Ok(av)
     })
 }
@@ -253,7 +269,7 @@ pub fn retire_point(conn: &mut DbConn, actor: &Actor, id: &PointId) -> Result<Po
             c,
             actor,
             "retire",
-            "point",
+            AuditEntity::Point,
             id,
             |c| ops::point_retired_at(c, id),
             Option::is_some,
@@ -345,7 +361,15 @@ pub fn edit_merchant(
             with_suspension(&before, s.as_ref()),
             with_suspension(&after, s.as_ref()),
         );
-        super::audit_change(c, actor, "edit", "merchant", id, Some(&bv), Some(&av))?;
+        super::audit_change(
+            c,
+            actor,
+            "edit",
+            AuditEntity::Merchant,
+            id,
+            Some(&bv),
+            Some(&av),
+        )?;
         Ok(av)
     })
 }
@@ -366,7 +390,7 @@ pub fn set_suspended(
             c,
             actor,
             if suspend { "suspend" } else { "reinstate" },
-            "merchant",
+            AuditEntity::Merchant,
             id,
             |c| ops::merchant_suspension(c, id),
             |s| s.is_some() == suspend,
@@ -415,7 +439,7 @@ pub fn withdraw_enrolment(
             c,
             &Actor::official(user_id),
             "withdraw",
-            "enrolment",
+            AuditEntity::Enrolment,
             id,
             Some(&bv),
             Some(&av),
@@ -451,7 +475,7 @@ pub fn void_coupon(
             c,
             &Actor::official(user_id),
             "void",
-            "coupon",
+            AuditEntity::Coupon,
             id,
             Some(&json!({"status": coupon.status})),
             Some(&json!({"status": "void", "reason": reason, "visitor_id": coupon.visitor_id})),
@@ -483,7 +507,7 @@ pub fn ban_visitor(
             c,
             &Actor::official(user_id),
             "ban",
-            "visitor",
+            AuditEntity::Visitor,
             id,
             |c| ops::visitor_ban(c, id),
             |b| b.0.is_some(),
@@ -514,7 +538,7 @@ pub fn unban_visitor(
             c,
             &Actor::official(user_id),
             "unban",
-            "visitor",
+            AuditEntity::Visitor,
             id,
             |c| ops::visitor_ban(c, id),
             |b| b.0.is_none(),

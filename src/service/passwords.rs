@@ -4,7 +4,8 @@
 //! The parameters are one of OWASP's equivalent Argon2id settings: 7 MiB of memory, 5 passes,
 //! one lane (the crate's default is 19 MiB, 2 passes, of the same strength). The smaller
 //! working memory keeps a login's share of the server's resident memory small; a stored hash
-//! carries its own parameters, so hashes made with the earlier ones still verify.
+//! carries its own parameters, so hashes made with the earlier ones still verify, and the
+//! next successful login stores the password again under today's (`outdated`).
 
 use argon2::password_hash::{
     rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
@@ -39,6 +40,21 @@ pub fn verify(password: &str, hash: &str) -> bool {
         .unwrap_or(false)
 }
 
+/// Whether a stored hash was made otherwise than `hash` makes them today (another algorithm,
+/// memory, passes or lanes): the next successful login then stores a new one.
+pub fn outdated(hash: &str) -> bool {
+    let Ok(h) = PasswordHash::new(hash) else {
+        return false;
+    };
+    let Ok(p) = Params::try_from(&h) else {
+        return true;
+    };
+    h.algorithm != argon2::ARGON2ID_IDENT
+        || p.m_cost() != crate::memory::HASH_MEMORY_KIB
+        || p.t_cost() != PASSES
+        || p.p_cost() != 1
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -47,6 +63,7 @@ mod tests {
     fn hashes_carry_the_chosen_parameters_and_verify() {
         let h = hash("a long enough password");
         assert!(h.starts_with("$argon2id$v=19$m=7168,t=5,p=1$"), "{h}");
+        assert!(!outdated(&h));
         assert!(verify("a long enough password", &h));
         assert!(!verify("another password", &h));
     }
@@ -59,6 +76,7 @@ mod tests {
             .unwrap()
             .to_string();
         assert!(earlier.contains("m=19456,t=2,p=1"), "{earlier}");
+        assert!(outdated(&earlier));
         assert!(verify("kept from before", &earlier));
         assert!(!verify("not it", &earlier));
     }

@@ -9,7 +9,9 @@ use crate::db::{locks, payouts, write_tx, DbConn};
 use crate::domain::four_eyes::{self, Step};
 use crate::domain::time::now;
 use crate::error::{AppError, Code};
-use crate::types::{MerchantId, PayoutId, PayoutStatus, SettlementId, SettlementStatus, UserId};
+use crate::types::{
+    AuditEntity, MerchantId, PayoutId, PayoutStatus, SettlementId, SettlementStatus, UserId,
+};
 use crate::views::payouts::{Account, MerchantAccount, PayoutBatch};
 
 /// An official (not the one who made the batch) confirms the bank made the transfer: the batch
@@ -145,7 +147,7 @@ pub fn create(
         conn,
         &Actor::official(official),
         "create",
-        "payout",
+        AuditEntity::Payout,
         &p.id,
         None,
         Some(&v),
@@ -167,7 +169,7 @@ pub fn confirm(
         conn,
         &Actor::official(official),
         "confirm",
-        "payout",
+        AuditEntity::Payout,
         id,
         Some(&PayoutBatch::new(&before, None)),
         Some(&PayoutBatch::new(&p, None)),
@@ -245,7 +247,7 @@ pub fn put_bank_account(
                 conn,
                 &Actor::merchant(user_id),
                 "put",
-                "bank_account",
+                AuditEntity::BankAccount,
                 merchant_id,
                 before_v.as_ref(),
                 Some(&after_v),
@@ -278,7 +280,7 @@ pub fn verify_bank_account(
             conn,
             &Actor::official(official),
             "verify",
-            "bank_account",
+            AuditEntity::BankAccount,
             merchant_id,
             Some(&before_v),
             Some(&after_v),

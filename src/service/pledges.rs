@@ -6,6 +6,7 @@ use crate::db::audit::Actor;
 use crate::db::models::Holiday;
 use crate::db::{pledges, write_tx, DbConn};
 use crate::error::AppError;
+use crate::types::AuditEntity;
 use crate::views::pledges::{FootnoteSaved, HolidayRemoved, HolidayView, PledgeReport};
 
 /// The report over the years asked (at least one).
@@ -33,7 +34,7 @@ pub fn put_footnote(
             conn,
             actor,
             "footnote",
-            "pledge",
+            AuditEntity::Pledge,
             &format!("{indicator_id}/{year}"),
             None::<&FootnoteSaved>,
             Some(&out),
@@ -59,7 +60,7 @@ pub fn put_holiday(conn: &mut DbConn, actor: &Actor, h: Holiday) -> Result<Holid
             conn,
             actor,
             "put",
-            "holiday",
+            AuditEntity::Holiday,
             &out.day,
             None::<&HolidayView>,
             Some(&out),
@@ -82,7 +83,7 @@ pub fn remove_holiday(
             conn,
             actor,
             "delete",
-            "holiday",
+            AuditEntity::Holiday,
             &day.to_string(),
             None::<&HolidayView>,
             None::<&HolidayView>,

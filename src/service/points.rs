@@ -14,7 +14,7 @@ use crate::domain::names::Names;
 use crate::domain::payload::KeyRing;
 use crate::domain::time::now;
 use crate::error::{AppError, Code, FieldError};
-use crate::types::{CampaignId, DeviceId, PointId, PointKind, UserId};
+use crate::types::{AuditEntity, CampaignId, DeviceId, PointId, PointKind, UserId};
 use crate::views;
 use crate::views::campaigns::PointView;
 
@@ -117,7 +117,7 @@ pub fn create(
             conn,
             actor,
             "create",
-            "point",
+            AuditEntity::Point,
             &p.id,
             None::<&Value>,
             Some(&views::point(&p, None)),
@@ -184,7 +184,7 @@ pub fn setup_device(
         conn,
         &Actor::official(actor_id),
         "device_setup",
-        "point",
+        AuditEntity::Point,
         &p.id,
         None::<&Value>,
         None::<&Value>,
@@ -200,7 +200,7 @@ pub fn revoke_device(conn: &mut DbConn, actor: &Actor, id: &DeviceId) -> Result<
         conn,
         actor,
         "revoke",
-        "device",
+        AuditEntity::Device,
         id,
         None::<&Value>,
         None::<&Value>,

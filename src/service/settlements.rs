@@ -11,7 +11,7 @@ use crate::domain::four_eyes::{self, Step};
 use crate::domain::merchant_no::short_no;
 use crate::domain::time::now;
 use crate::error::{AppError, Code};
-use crate::types::{LedgerKind, MerchantId, SettlementId, SettlementStatus, UserId};
+use crate::types::{AuditEntity, LedgerKind, MerchantId, SettlementId, SettlementStatus, UserId};
 use crate::views::settlements::{Line, Statement, StatementWithLines};
 
 /// Adds the merchant's short number and address to each statement (officials' lists).
@@ -86,7 +86,7 @@ pub fn generate(
                 conn,
                 &Actor::official(official),
                 "generate",
-                "settlement",
+                AuditEntity::Settlement,
                 &s.id,
                 None,
                 Some(&Statement::new(&s, None)),
@@ -192,7 +192,7 @@ pub fn advance(
         conn,
         &Actor::official(official),
         step.action(),
-        "settlement",
+        AuditEntity::Settlement,
         id,
         Some(&Statement::new(&before, None)),
         Some(&Statement::new(&after, None)),

@@ -11,7 +11,7 @@ use crate::db::cache::Caches;
 use crate::db::stats::Range;
 use crate::db::{catalog, sources, DbConn};
 use crate::error::{AppError, FieldError};
-use crate::types::{CampaignId, UserId};
+use crate::types::{AuditEntity, CampaignId, UserId};
 use crate::views::sources::{CampaignRef, Figures, Grouped, SourceView, SourceWithFigures};
 
 /// What an official sends to register a promotion source.
@@ -68,7 +68,7 @@ pub fn create(
         conn,
         &Actor::official(user_id),
         "create",
-        "source",
+        AuditEntity::Source,
         &s.id,
         None::<&SourceView>,
         Some(&view),

@@ -15,7 +15,7 @@ use crate::domain::staff::{self as rules, check_new_login};
 use crate::domain::time::now;
 use crate::error::{AppError, Code};
 use crate::service::passwords;
-use crate::types::{MerchantId, StaffRole, UserId, UserRole};
+use crate::types::{AuditEntity, MerchantId, StaffRole, UserId, UserRole};
 use crate::views::staff::{StaffAccount, TemporaryPassword};
 
 /// Runs `f` on a connection of the pool, given back before the caller goes on; a connection
@@ -114,6 +114,15 @@ pub fn login(
         tracing::info!(%username, "login refused: account disabled");
         return Err(AppError::InvalidCredentials);
     };
+    if passwords::outdated(&u.password_hash) {
+        let new = passwords::hash(password);
+        match with_conn(pool, |c| {
+            store::upgrade_hash(c, &u.id, &u.password_hash, &new)
+        }) {
+            Ok(_) => tracing::info!(%username, "password hash upgraded"),
+            Err(e) => tracing::warn!(%username, error = %e, "password hash not upgraded"),
+        }
+    }
     Ok(SignedIn {
         user: u,
         must_change_password: standing.must_change_password,
@@ -176,7 +185,7 @@ pub fn create(
                 c,
                 &Actor::official(actor),
                 "create",
-                "staff",
+                AuditEntity::Staff,
                 &u.id,
                 None,
                 Some(&out),
@@ -208,7 +217,7 @@ pub fn set_active(
             c,
             &Actor::official(actor),
             if active { "enable" } else { "disable" },
-            "staff",
+            AuditEntity::Staff,
             id,
             Some(&before),
             Some(&after),
@@ -234,7 +243,7 @@ pub fn reset_password(
                 c,
                 &Actor::official(actor),
                 "reset_password",
-                "staff",
+                AuditEntity::Staff,
                 id,
                 None,
                 Some(&serde_json::json!({"must_change_password": true})),
@@ -292,7 +301,7 @@ pub fn change_password(
                     role: role.as_str(),
                 },
                 "change_password",
-                "staff",
+                AuditEntity::Staff,
                 id,
                 None,
                 None,

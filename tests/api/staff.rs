@@ -954,3 +954,62 @@ both!(operators_rescue_accounts_at_the_command_line, |app| {
     assert!(!ok && out.contains("no staff login"), "{out}");
     assert!(app.count("audit_log", "actor_role = 'system' AND entity = 'staff'") >= 5);
 });
+
+// An account whose hash was stored by an earlier version (Argon2id at 19 MiB, 2 passes, as
+// the hash crate makes by default) logs in as before; the login stores the same password
+// again under today's parameters, and neither the token it gave nor the next login suffer.
+both!(
+    a_login_stores_an_earlier_hash_again_under_todays_parameters,
+    |app| {
+        use argon2::password_hash::{rand_core::OsRng, PasswordHasher, SaltString};
+        let off = app.official().await;
+        let id = app
+            .staff(&off, "earlier:kept-from-before-2021", "official", None)
+            .await;
+        let salt = SaltString::generate(&mut OsRng);
+        let earlier = argon2::Argon2::default()
+            .hash_password(b"kept-from-before-2021", &salt)
+            .unwrap()
+            .to_string();
+        assert!(earlier.contains("m=19456,t=2,p=1"), "{earlier}");
+        // Stands for an account stored before the parameters changed.
+        app.execute(&format!(
+            "UPDATE users SET password_hash = '{earlier}' WHERE id = '{id}'"
+        ));
+        let stored = |app: &TestApp| -> String {
+            use diesel::prelude::*;
+            #[derive(diesel::QueryableByName)]
+            struct H {
+                #[diesel(sql_type = diesel::sql_types::Text)]
+                password_hash: String,
+            }
+            let sql = format!("SELECT password_hash FROM users WHERE id = '{id}'");
+            let mut c = app.conn();
+            let r: Vec<H> = match &mut *c {
+                bairro::db::DbConn::Sqlite(c) => diesel::sql_query(sql).load(c).unwrap(),
+                bairro::db::DbConn::Pg(c) => diesel::sql_query(sql).load(c).unwrap(),
+            };
+            r[0].password_hash.clone()
+        };
+        assert_eq!(stored(&app), earlier);
+
+        let token = app.login("earlier", "kept-from-before-2021").await;
+        let now = stored(&app);
+        assert!(now.starts_with("$argon2id$v=19$m=7168,t=5,p=1$"), "{now}");
+        assert_ne!(now, earlier);
+        let (s, b) = app.get("/staff", Some(&token)).await;
+        assert_eq!(s, StatusCode::OK, "the login's token still works: {b}");
+        let again = app.login("earlier", "kept-from-before-2021").await;
+        let (s, _) = app.get("/staff", Some(&again)).await;
+        assert_eq!(s, StatusCode::OK);
+        assert_eq!(stored(&app), now, "a current hash is left as it is");
+        let (s, b) = app
+            .post(
+                "/auth/login",
+                None,
+                json!({"username": "earlier", "password": "not-the-password"}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::UNAUTHORIZED, "{b}");
+    }
+);
