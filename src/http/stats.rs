@@ -12,8 +12,10 @@ use serde_json::Value;
 use super::auth::{MaybeOfficial, Official};
 use super::csv_out::ShapeQuery;
 use super::state::{csv_response, ok, to_csv, State};
+use crate::db::cache::FactsKey;
 use crate::db::figures::{Kept, Page};
 use crate::db::stats::{self, Range};
+use crate::db::DbConn;
 use crate::domain::open_data::OPEN_DATA_MIN_COUNT;
 use crate::error::AppError;
 use crate::service::stats as use_case;
@@ -73,18 +75,29 @@ pub async fn campaign_page(
     if key == OVERVIEW_KEY {
         return Err(AppError::NotFound("no campaign has this id".into()));
     }
-    let caches = state.caches.clone();
     let page_key = (key.clone(), r.from, r.to);
-    let build = {
-        let caches = caches.clone();
-        move |c: &mut crate::db::DbConn| use_case::campaign(c, &caches, &key, r)
-    };
-    if let Some(page) = caches.kept_page(&page_key, build.clone()) {
+    let caches = state.caches.clone();
+    kept_or_counted(state, page_key, move |c| {
+        use_case::campaign(c, &caches, &key, r)
+    })
+    .await
+}
+
+/// A statistics page: the kept one, answered without a database connection, when there is
+/// one; otherwise counted now (on the replica when there is one).
+async fn kept_or_counted<T>(
+    state: &State,
+    key: FactsKey,
+    build: impl Fn(&mut DbConn) -> Result<T, AppError> + Clone + Send + Sync + 'static,
+) -> Result<Arc<Kept<Page>>, AppError>
+where
+    T: serde::Serialize + Send + Sync + 'static,
+{
+    let caches = state.caches.clone();
+    if let Some(page) = caches.kept_page(&key, build.clone()) {
         return Ok(page);
     }
-    state
-        .read_db(move |c| caches.page(c, page_key, build))
-        .await
+    state.read_db(move |c| caches.page(c, key, build)).await
 }
 
 /// Counts the statistics of every campaign shown (drafts excluded) once, at start-up, so the
@@ -108,18 +121,14 @@ fn page_response(p: &Kept<Page>) -> HttpResponse {
 
 #[utoipa::path(get, path = "/api/v1/stats/overview", tag = "stats", responses((status = 200, description = "totals over all campaigns, with a summary in three languages; the `Age` header says how many seconds old the figures are", body = Overview)))]
 pub async fn overview(state: State, _who: Official) -> Result<HttpResponse, AppError> {
-    let caches = state.caches.clone();
     let all = Range::all();
-    let key = (OVERVIEW_KEY.to_string(), all.from, all.to);
-    let build = {
-        let kept = caches.clone();
-        move |c: &mut crate::db::DbConn| use_case::overview(c, &kept)
-    };
-    // Like a campaign's page: a kept overview is answered without a database connection.
-    if let Some(page) = caches.kept_page(&key, build.clone()) {
-        return Ok(page_response(&page));
-    }
-    let page = state.read_db(move |c| caches.page(c, key, build)).await?;
+    let caches = state.caches.clone();
+    let page = kept_or_counted(
+        &state,
+        (OVERVIEW_KEY.to_string(), all.from, all.to),
+        move |c| use_case::overview(c, &caches),
+    )
+    .await?;
     Ok(page_response(&page))
 }
 

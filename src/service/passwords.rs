@@ -14,9 +14,11 @@ use argon2::{Algorithm, Argon2, Params, Version};
 
 /// Passes over the memory.
 const PASSES: u32 = 5;
+/// Lanes (degree of parallelism).
+const LANES: u32 = 1;
 
 fn hasher() -> Argon2<'static> {
-    let params = Params::new(crate::memory::HASH_MEMORY_KIB, PASSES, 1, None)
+    let params = Params::new(crate::memory::HASH_MEMORY_KIB, PASSES, LANES, None)
         .expect("valid Argon2 parameters");
     Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
 }
@@ -52,7 +54,7 @@ pub fn outdated(hash: &str) -> bool {
     h.algorithm != argon2::ARGON2ID_IDENT
         || p.m_cost() != crate::memory::HASH_MEMORY_KIB
         || p.t_cost() != PASSES
-        || p.p_cost() != 1
+        || p.p_cost() != LANES
 }
 
 #[cfg(test)]

@@ -119,7 +119,9 @@ pub fn login(
         match with_conn(pool, |c| {
             store::upgrade_hash(c, &u.id, &u.password_hash, &new)
         }) {
-            Ok(_) => tracing::info!(%username, "password hash upgraded"),
+            Ok(true) => tracing::info!(%username, "password hash upgraded"),
+            // The password was changed meanwhile: its new hash is today's.
+            Ok(false) => {}
             Err(e) => tracing::warn!(%username, error = %e, "password hash not upgraded"),
         }
     }

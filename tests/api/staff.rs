@@ -976,20 +976,10 @@ both!(
         app.execute(&format!(
             "UPDATE users SET password_hash = '{earlier}' WHERE id = '{id}'"
         ));
-        let stored = |app: &TestApp| -> String {
-            use diesel::prelude::*;
-            #[derive(diesel::QueryableByName)]
-            struct H {
-                #[diesel(sql_type = diesel::sql_types::Text)]
-                password_hash: String,
-            }
-            let sql = format!("SELECT password_hash FROM users WHERE id = '{id}'");
-            let mut c = app.conn();
-            let r: Vec<H> = match &mut *c {
-                bairro::db::DbConn::Sqlite(c) => diesel::sql_query(sql).load(c).unwrap(),
-                bairro::db::DbConn::Pg(c) => diesel::sql_query(sql).load(c).unwrap(),
-            };
-            r[0].password_hash.clone()
+        let stored = |app: &TestApp| {
+            app.text(&format!(
+                "SELECT password_hash AS v FROM users WHERE id = '{id}'"
+            ))
         };
         assert_eq!(stored(&app), earlier);
 

@@ -442,6 +442,21 @@ impl TestApp {
         }
     }
 
+    /// The text in the first row's `v` column of a query (for checking what the database holds).
+    pub fn text(&self, sql: &str) -> String {
+        #[derive(diesel::QueryableByName)]
+        struct V {
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            v: String,
+        }
+        let mut c = self.conn();
+        let r: Vec<V> = match &mut *c {
+            bairro::db::DbConn::Sqlite(c) => diesel::sql_query(sql).load(c).unwrap(),
+            bairro::db::DbConn::Pg(c) => diesel::sql_query(sql).load(c).unwrap(),
+        };
+        r.into_iter().next().expect("a row").v
+    }
+
     /// Counts rows of a table with a SQL condition (for checking what the database holds).
     pub fn count(&self, table: &str, condition: &str) -> i64 {
         #[derive(diesel::QueryableByName)]
