@@ -68,6 +68,7 @@ pub fn state(
         limits: http::limits::Limits::new(settings.rate_limits),
         wallets: std::sync::Arc::new(http::wallets::Wallets::new(settings)),
         live: Default::default(),
+        sealer: Default::default(),
     }
 }
 
@@ -148,7 +149,13 @@ impl Application {
             }
             None => None,
         };
-        let state = web::Data::new(state(&settings, pool.clone(), replica, backend));
+        let mut app_state = state(&settings, pool.clone(), replica, backend);
+        if backend == Backend::Postgres {
+            // The sealer's own connection, so it never waits behind requests for the pool.
+            let (own, _) = db::connect(&settings.database_url, Some(1))?;
+            app_state.sealer = std::sync::Arc::new(http::ledger_sealer::Sealer::new(Some(own)));
+        }
+        let state = web::Data::new(app_state);
         let data = state.clone();
         let workers = settings.workers.unwrap_or_else(|| {
             std::thread::available_parallelism()
@@ -259,6 +266,8 @@ impl Application {
                 .await;
             }
         });
+        // The ledger's sealer (PostgreSQL; see `http::ledger_sealer`).
+        let sealer = actix_web::rt::spawn(self.state.sealer.clone().run());
         // Fair draws: finish the draws that are due (any process may; one claims each).
         let st = self.state.clone();
         let drawer = actix_web::rt::spawn(async move {
@@ -292,6 +301,11 @@ impl Application {
         let st = self.state.clone();
         let written = web::block(move || st.pageviews.flush(&st.pool)).await;
         tracing::info!(?written, "stopped; page views flushed");
+        sealer.abort();
+        let st = self.state.clone();
+        if let Ok(Err(e)) = web::block(move || st.sealer.seal_now()).await {
+            tracing::warn!(error = %e, "ledger rows left to seal at the next start");
+        }
         result.map_err(Into::into)
     }
 }

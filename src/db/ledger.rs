@@ -10,17 +10,21 @@
 //! `hash` is the lowercase hex SHA-256 of that text; the first row's `prev_hash` is 64 zeros.
 //!
 //! Appends made inside `write_tx` are kept until the transaction's own work is done and then
-//! written together, after locking the chain's head row: the head is always the last lock a
-//! transaction takes, so appends are serialised (the chain never forks) without deadlocks.
+//! written together. On SQLite (one writer at a time) they are chained there and then. On
+//! PostgreSQL they go to `ledger_pending` with no lock on the chain's head, so issuing and
+//! redeeming transactions commit side by side instead of one after the other; right after the
+//! commit `seal_pending` moves every waiting row into the chain, in one transaction that holds
+//! the head's lock (the chain never forks), and the request answers once its rows are sealed
+//! (`http::ledger_sealer`). Verification and reconciliation seal what waits before reading.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 
 use chrono::{NaiveDateTime, Timelike};
 use diesel::prelude::*;
 use sha2::{Digest, Sha256};
 
 use super::models::{LedgerEntry, NewLedgerEntry};
-use super::schema::{ledger, ledger_head};
+use super::schema::{ledger, ledger_head, ledger_pending};
 use super::DbConn;
 use crate::error::AppError;
 use crate::types::{
@@ -41,6 +45,14 @@ pub struct Refs<'a> {
 thread_local! {
     /// Appends of the write transaction running on this thread, written at its end.
     static PENDING: RefCell<Option<Vec<NewLedgerEntry>>> = const { RefCell::new(None) };
+    /// Whether a transaction on this thread left rows in `ledger_pending` (PostgreSQL).
+    static DEFERRED: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Whether work on this thread left ledger rows waiting to be sealed since the last call
+/// (then the caller asks the sealer for a run once the transaction has committed).
+pub fn take_deferred() -> bool {
+    DEFERRED.with(|d| d.replace(false))
 }
 
 /// Clears this thread's pending appends however the transaction ends (even by a panic).
@@ -74,9 +86,133 @@ where
     let v = f(conn)?;
     let pending = PENDING.with(|p| p.borrow_mut().take()).unwrap_or_default();
     if !pending.is_empty() {
-        write_chained(conn, pending)?;
+        match conn {
+            DbConn::Pg(pg) => {
+                insert_pending(pg, &pending)?;
+                DEFERRED.with(|d| d.set(true));
+            }
+            DbConn::Sqlite(_) => write_chained(conn, pending)?,
+        }
     }
     Ok(v)
+}
+
+/// PostgreSQL: leaves a transaction's ledger rows for the sealer (one statement, kept
+/// prepared, for the usual single row).
+fn insert_pending(
+    conn: &mut diesel::PgConnection,
+    rows: &[NewLedgerEntry],
+) -> Result<(), AppError> {
+    use diesel::sql_types::{BigInt, Nullable, Text, Timestamp};
+    if let [e] = rows {
+        crate::fixed!(
+            "INSERT INTO ledger_pending (campaign_id, kind, offer_id, coupon_id, \
+             redemption_id, merchant_id, settlement_id, amount_avos, created_at) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        )
+        .bind::<Text, _>(&e.campaign_id)
+        .bind::<Text, _>(e.kind.as_str())
+        .bind::<Nullable<Text>, _>(e.offer_id.as_deref())
+        .bind::<Nullable<Text>, _>(e.coupon_id.as_deref())
+        .bind::<Nullable<Text>, _>(e.redemption_id.as_deref())
+        .bind::<Nullable<Text>, _>(e.merchant_id.as_deref())
+        .bind::<Nullable<Text>, _>(e.settlement_id.as_deref())
+        .bind::<BigInt, _>(e.amount_avos)
+        .bind::<Timestamp, _>(micros(e.created_at))
+        .execute(conn)?;
+        return Ok(());
+    }
+    use ledger_pending::dsl as p;
+    for chunk in rows.chunks(2_000) {
+        let values: Vec<_> = chunk
+            .iter()
+            .map(|e| {
+                (
+                    p::campaign_id.eq(&e.campaign_id),
+                    p::kind.eq(&e.kind),
+                    p::offer_id.eq(&e.offer_id),
+                    p::coupon_id.eq(&e.coupon_id),
+                    p::redemption_id.eq(&e.redemption_id),
+                    p::merchant_id.eq(&e.merchant_id),
+                    p::settlement_id.eq(&e.settlement_id),
+                    p::amount_avos.eq(e.amount_avos),
+                    p::created_at.eq(micros(e.created_at)),
+                )
+            })
+            .collect();
+        diesel::insert_into(ledger_pending::table)
+            .values(&values)
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// A row waiting in `ledger_pending`.
+#[derive(QueryableByName)]
+#[diesel(table_name = ledger_pending)]
+struct Waiting {
+    id: i64,
+    campaign_id: CampaignId,
+    kind: LedgerKind,
+    offer_id: Option<OfferId>,
+    coupon_id: Option<CouponId>,
+    redemption_id: Option<RedemptionId>,
+    merchant_id: Option<MerchantId>,
+    settlement_id: Option<SettlementId>,
+    amount_avos: i64,
+    created_at: NaiveDateTime,
+}
+
+/// Rows moved into the chain per transaction of `seal_pending`.
+const SEAL_BATCH: i64 = 2_000;
+
+/// Moves the rows waiting in `ledger_pending` into the chain, in their order of arrival,
+/// holding the head's lock: one transaction per batch. Returns how many were sealed. Nothing
+/// waits on SQLite, whose transactions chain their rows themselves.
+pub fn seal_pending(conn: &mut DbConn) -> Result<usize, AppError> {
+    if !matches!(conn, DbConn::Pg(_)) {
+        return Ok(0);
+    }
+    let mut sealed = 0;
+    loop {
+        let moved = conn.transaction(|c| -> Result<usize, AppError> {
+            let mut head = lock_head(c)?;
+            let mut waiting: Vec<Waiting> = crate::fixed!(
+                "DELETE FROM ledger_pending WHERE id IN \
+                 (SELECT id FROM ledger_pending ORDER BY id LIMIT ?) \
+                 RETURNING id, campaign_id, kind, offer_id, coupon_id, redemption_id, \
+                 merchant_id, settlement_id, amount_avos, created_at"
+            )
+            .bind::<diesel::sql_types::BigInt, _>(SEAL_BATCH)
+            .load(c)?;
+            if waiting.is_empty() {
+                return Ok(0);
+            }
+            waiting.sort_by_key(|w| w.id);
+            let n = waiting.len();
+            let entries = waiting
+                .into_iter()
+                .map(|w| NewLedgerEntry {
+                    campaign_id: w.campaign_id,
+                    kind: w.kind,
+                    offer_id: w.offer_id,
+                    coupon_id: w.coupon_id,
+                    redemption_id: w.redemption_id,
+                    merchant_id: w.merchant_id,
+                    settlement_id: w.settlement_id,
+                    amount_avos: w.amount_avos,
+                    created_at: w.created_at,
+                })
+                .collect();
+            let rows = chain(&mut head, entries);
+            store(c, &rows, &head)?;
+            Ok(n)
+        })?;
+        sealed += moved;
+        if (moved as i64) < SEAL_BATCH {
+            return Ok(sealed);
+        }
+    }
 }
 
 /// Microsecond precision: what PostgreSQL keeps, so the hash reads back the same.
@@ -330,17 +466,22 @@ pub fn set_head(conn: &mut DbConn, head: &Head) -> Result<(), AppError> {
 fn write_chained(conn: &mut DbConn, entries: Vec<NewLedgerEntry>) -> Result<(), AppError> {
     let mut head = lock_head(conn)?;
     let rows = chain(&mut head, entries);
-    match (&mut *conn, rows.as_slice()) {
+    store(conn, &rows, &head)
+}
+
+/// Writes rows just chained and moves the head to `head` (the transaction holds its lock).
+fn store(conn: &mut DbConn, rows: &[ChainedRow], head: &Head) -> Result<(), AppError> {
+    match (&mut *conn, rows) {
         // One row (an issue, a redemption) and the head's move in one round trip.
-        (DbConn::Pg(pg), [row]) => insert_one_moving_head(pg, row, &head),
+        (DbConn::Pg(pg), [row]) => insert_one_moving_head(pg, row, head),
         // SQLite: the same in two statements, both kept prepared.
         (DbConn::Sqlite(_), [row]) => {
             insert_one(conn, row)?;
-            set_head(conn, &head)
+            set_head(conn, head)
         }
         _ => {
-            insert_chained(conn, &rows)?;
-            set_head(conn, &head)
+            insert_chained(conn, rows)?;
+            set_head(conn, head)
         }
     }
 }
@@ -462,8 +603,9 @@ pub struct Verification {
     pub detail: Option<String>,
 }
 
-/// Walks the whole chain in id order and recomputes every hash.
+/// Seals what waits, then walks the whole chain in id order and recomputes every hash.
 pub fn verify(conn: &mut DbConn) -> Result<Verification, AppError> {
+    seal_pending(conn)?;
     let head = head(conn)?;
     let mut prev_id: i64 = 0;
     let mut prev_hash = GENESIS.to_string();
@@ -561,7 +703,9 @@ pub fn verify(conn: &mut DbConn) -> Result<Verification, AppError> {
     })
 }
 
+/// A campaign's ledger rows in chain order (what waits is sealed first).
 pub fn entries(conn: &mut DbConn, campaign_id: &CampaignId) -> Result<Vec<LedgerEntry>, AppError> {
+    seal_pending(conn)?;
     Ok(ledger::table
         .filter(ledger::campaign_id.eq(campaign_id))
         .order(ledger::id.asc())

@@ -141,6 +141,12 @@ pub fn migrate(conn: &mut DbConn) -> anyhow::Result<Vec<String>> {
     if sealed > 0 {
         tracing::info!(rows = sealed, "ledger rows chained");
     }
+    // Rows a stopped process committed but did not seal (PostgreSQL).
+    let waiting =
+        ledger::seal_pending(conn).map_err(|e| anyhow::anyhow!("sealing the ledger: {e}"))?;
+    if waiting > 0 {
+        tracing::info!(rows = waiting, "waiting ledger rows sealed");
+    }
     Ok(applied)
 }
 

@@ -267,6 +267,21 @@ diesel::table! {
 }
 
 diesel::table! {
+    ledger_pending (id) {
+        id -> BigInt,
+        campaign_id -> Text,
+        kind -> Text,
+        offer_id -> Nullable<Text>,
+        coupon_id -> Nullable<Text>,
+        redemption_id -> Nullable<Text>,
+        merchant_id -> Nullable<Text>,
+        settlement_id -> Nullable<Text>,
+        amount_avos -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     ledger_head (id) {
         id -> Integer,
         last_id -> BigInt,
@@ -524,6 +539,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     pledge_footnotes,
     audit_log,
     ledger_head,
+    ledger_pending,
     bank_accounts,
     payouts,
     payout_items,

@@ -13,6 +13,7 @@ pub mod html;
 pub mod imagery;
 pub mod input;
 pub mod integrity;
+pub mod ledger_sealer;
 pub mod limits;
 pub mod live;
 pub mod live_hub;

@@ -2,7 +2,7 @@
 
 use actix_web::{web, HttpResponse};
 
-use super::{csv_out, limits, live_hub, pageview_buffer, tokens, wallets};
+use super::{csv_out, ledger_sealer, limits, live_hub, pageview_buffer, tokens, wallets};
 use crate::db::{self, Backend, DbConn, DbPool};
 use crate::domain::payload::KeyRing;
 use crate::error::AppError;
@@ -24,16 +24,24 @@ pub struct AppState {
     pub wallets: std::sync::Arc<wallets::Wallets>,
     /// Live statistics feeds (server-sent events), one per watched campaign.
     pub live: live_hub::Hub,
+    /// Moves committed ledger rows into the chain (PostgreSQL).
+    pub sealer: std::sync::Arc<ledger_sealer::Sealer>,
 }
 
 impl AppState {
     /// Runs blocking database work on the blocking thread pool, never on an async worker.
+    /// When it committed ledger rows that wait for the chain (PostgreSQL), it returns once
+    /// they are sealed.
     pub async fn db<T, F>(&self, f: F) -> Result<T, AppError>
     where
         F: FnOnce(&mut DbConn) -> Result<T, AppError> + Send + 'static,
         T: Send + 'static,
     {
-        run(self.pool.clone(), f).await
+        let (r, deferred) = run(self.pool.clone(), f).await?;
+        if deferred {
+            self.sealer.sealed().await;
+        }
+        r
     }
 
     /// Like [`AppState::db`], on the read replica when there is one: for statistics and
@@ -43,25 +51,31 @@ impl AppState {
         F: FnOnce(&mut DbConn) -> Result<T, AppError> + Send + 'static,
         T: Send + 'static,
     {
-        run(self.read_pool.clone(), f).await
+        run(self.read_pool.clone(), f).await?.0
     }
 }
 
-async fn run<T, F>(pool: DbPool, f: F) -> Result<T, AppError>
+/// Runs `f` on a pooled connection on the blocking thread pool: its result, and whether it
+/// left ledger rows waiting to be sealed.
+async fn run<T, F>(pool: DbPool, f: F) -> Result<(Result<T, AppError>, bool), AppError>
 where
     F: FnOnce(&mut DbConn) -> Result<T, AppError> + Send + 'static,
     T: Send + 'static,
 {
     web::block(move || {
-        let mut conn = db::get(&pool)?;
+        let mut conn = match db::get(&pool) {
+            Ok(c) => c,
+            Err(e) => return (Err(e), false),
+        };
+        db::ledger::take_deferred();
         let r = f(&mut conn);
         if matches!(r, Err(AppError::Unavailable(_))) {
             db::discard(&mut conn);
         }
-        r
+        (r, db::ledger::take_deferred())
     })
     .await
-    .map_err(|e| AppError::Internal(anyhow::anyhow!("blocking task failed: {e}")))?
+    .map_err(|e| AppError::Internal(anyhow::anyhow!("blocking task failed: {e}")))
 }
 
 pub type State = web::Data<AppState>;

@@ -851,3 +851,100 @@ fn legacy_ledger_rows_are_chained_on_sqlite() {
 fn legacy_ledger_rows_are_chained_on_postgres() {
     legacy_rows_are_chained(Backend::Postgres);
 }
+
+// An answer that says a coupon was issued or redeemed finds its ledger row already in the
+// chain, with many at once (on PostgreSQL the rows are sealed after the commit, and the
+// request answers only then), and nothing is left waiting.
+both!(every_answer_finds_its_rows_in_the_chain, |app| {
+    let off = app.official().await;
+    let c = app.campaign(&off).await;
+    let cid = c["id"].as_str().unwrap().to_string();
+    let (_, m) = app.merchant(&off, Some(&cid), "food").await;
+    let o = app.offer(&off, &cid, json!({"stock": 100})).await;
+    let claim = format!("/offers/{}/claim", o["id"].as_str().unwrap());
+    let visitors = join_all((0..24).map(|_| app.visitor())).await;
+    let app = &app;
+    let coupons = join_all(visitors.iter().map(|(_, v)| {
+        let claim = claim.clone();
+        async move { app.post(&claim, Some(v), json!({})).await }
+    }))
+    .await;
+    for (s, k) in &coupons {
+        assert_eq!(*s, StatusCode::CREATED, "{k}");
+    }
+    assert_eq!(app.count("ledger", "kind = 'issue'"), 24);
+    assert_eq!(app.count("ledger_pending", "1 = 1"), 0);
+    let redeemed = join_all(coupons.iter().map(|(_, k)| {
+        let m = m.clone();
+        async move {
+            app.redeem(&m, k["code"].as_str().unwrap(), 50000, &key())
+                .await
+        }
+    }))
+    .await;
+    for (s, r) in &redeemed {
+        assert_eq!(*s, StatusCode::CREATED, "{r}");
+        let rid = r["redemption"]["id"].as_str().unwrap();
+        assert_eq!(
+            app.count(
+                "ledger",
+                &format!("kind = 'redeem' AND redemption_id = '{rid}'")
+            ),
+            1
+        );
+    }
+    assert_eq!(app.count("ledger_pending", "1 = 1"), 0);
+    let (_, v) = app.get("/ledger/verify", Some(&off)).await;
+    assert_eq!(v, json!({"rows": 48, "ok": true}));
+});
+
+/// Rows a process committed and did not live to seal (PostgreSQL) are sealed without any
+/// request asking, by a running server's regular run.
+#[actix_web::test]
+async fn rows_left_waiting_are_sealed_by_a_running_server_on_postgres() {
+    let Some(app) = TestApp::spawn(Backend::Postgres).await else {
+        return;
+    };
+    let (off, cid, _) = activity(&app).await;
+    sql(&app, &left_waiting(&cid));
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while app.count("ledger_pending", "1 = 1") > 0 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "waiting rows not sealed"
+        );
+        actix_web::rt::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(app.count("ledger", "kind = 'pay'"), 2);
+    let (_, v) = app.get("/ledger/verify", Some(&off)).await;
+    assert_eq!(v, json!({"rows": 12, "ok": true}));
+}
+
+/// Two ledger rows as a process leaves them when it stops between its commit and the seal.
+fn left_waiting(campaign: &str) -> String {
+    format!(
+        "INSERT INTO ledger_pending (campaign_id, kind, amount_avos, created_at) VALUES \
+         ('{campaign}', 'pay', 0, '2022-09-01 10:00:00'), \
+         ('{campaign}', 'pay', 0, '2022-09-01 10:00:01')"
+    )
+}
+
+/// With no server running, the next start (its migration step) seals what was left waiting.
+#[test]
+fn rows_left_waiting_are_sealed_at_the_next_start_on_postgres() {
+    let Some((url, _guard)) = database(Backend::Postgres) else {
+        return;
+    };
+    let (pool, _) = bairro::db::connect(&url, Some(1)).unwrap();
+    let mut conn = pool.get().unwrap();
+    bairro::db::migrate(&mut conn).unwrap();
+    let bairro::db::DbConn::Pg(c) = &mut *conn else {
+        unreachable!()
+    };
+    c.batch_execute(&left_waiting("c1")).unwrap();
+    bairro::db::migrate(&mut conn).unwrap();
+    let v = bairro::db::ledger::head(&mut conn).unwrap();
+    assert_eq!((v.last_id, v.rows_count), (2, 2));
+    let v = bairro::db::ledger::verify(&mut conn).unwrap();
+    assert_eq!((v.ok, v.rows), (true, 2), "{v:?}");
+}
