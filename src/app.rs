@@ -173,7 +173,7 @@ impl Application {
                         .add(("X-Content-Type-Options", "nosniff"))
                         .add(("Referrer-Policy", "same-origin")),
                 )
-                .wrap(TracingLogger::default())
+                .wrap(TracingLogger::<http::request_log::RequestLine>::new())
                 .app_data(data.clone())
                 .configure(configure)
         })

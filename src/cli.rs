@@ -252,9 +252,11 @@ pub fn init_tracing() {
     let json = std::env::var("BAIRRO_LOG_FORMAT")
         .map(|v| v == "json")
         .unwrap_or(false);
-    // One line per request when its span closes: method, route, status and time taken.
+    // One line per request when its span closes: method, route, status and time taken
+    // (`http::request_log`). Colours only on a terminal: a log file or journal gets none.
     let builder = fmt()
         .with_env_filter(filter)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stdout()))
         .with_span_events(FmtSpan::CLOSE);
     if json {
         let _ = builder.json().try_init();

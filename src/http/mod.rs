@@ -28,6 +28,7 @@ pub mod pageviews;
 pub mod pledges;
 pub mod points;
 pub mod redemptions;
+pub mod request_log;
 pub mod settlements;
 pub mod sources;
 pub mod staff;
