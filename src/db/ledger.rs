@@ -55,6 +55,12 @@ pub fn take_deferred() -> bool {
     DEFERRED.with(|d| d.replace(false))
 }
 
+/// Notes that a statement outside [`scoped`] left ledger rows in `ledger_pending` (the
+/// redemption's one statement), so the caller asks the sealer for a run as for a transaction.
+pub fn left_pending() {
+    DEFERRED.with(|d| d.set(true));
+}
+
 /// Clears this thread's pending appends however the transaction ends (even by a panic).
 struct ScopeGuard;
 impl Drop for ScopeGuard {

@@ -186,12 +186,17 @@ pub fn suspensions(
 /// Refuses a redemption by a suspended merchant.
 pub fn ensure_not_suspended(conn: &mut DbConn, merchant_id: &MerchantId) -> Result<(), AppError> {
     if merchant_suspension(conn, merchant_id)?.is_some() {
-        return Err(AppError::rule(
-            Code::MerchantSuspended,
-            "This shop is suspended from the campaign; coupons cannot be redeemed here.",
-        ));
+        return Err(merchant_suspended());
     }
     Ok(())
+}
+
+/// The refusal of a suspended shop's till.
+pub fn merchant_suspended() -> AppError {
+    AppError::rule(
+        Code::MerchantSuspended,
+        "This shop is suspended from the campaign; coupons cannot be redeemed here.",
+    )
 }
 
 pub fn set_merchant_suspended(

@@ -151,6 +151,16 @@ pub struct Recorded {
     pub coupons: Vec<(Coupon, Offer)>,
 }
 
+/// The campaign's offers that a purchase can pay out (trigger `purchases`).
+pub fn paying<'a>(
+    offers: &'a [Offer],
+    campaign_id: &'a CampaignId,
+) -> impl Iterator<Item = &'a Offer> + 'a {
+    offers
+        .iter()
+        .filter(move |o| o.trigger_type == TriggerType::Purchases && o.campaign_id == *campaign_id)
+}
+
 /// Records a purchase and pays out `purchases` offers, inside the caller's transaction, which
 /// must hold the visitor's lock.
 #[allow(clippy::too_many_arguments)]
@@ -194,10 +204,7 @@ pub fn record_in_tx(
     diesel::insert_into(purchases::table)
         .values(&purchase)
         .execute(conn)?;
-    let mut due: Vec<&Offer> = offers
-        .iter()
-        .filter(|o| o.trigger_type == TriggerType::Purchases && o.campaign_id == *campaign_id)
-        .collect();
+    let mut due: Vec<&Offer> = paying(offers, campaign_id).collect();
     // Offers for verified persons wait until the visitor verifies (then `issue_held_back`).
     if due.iter().any(|o| o.requires_verified) && !super::visitors::is_verified(conn, visitor_id)? {
         due.retain(|o| !o.requires_verified);

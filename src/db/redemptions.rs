@@ -11,7 +11,8 @@ use super::DbConn;
 use crate::domain::time::{macau_day, now};
 use crate::error::AppError;
 use crate::types::{
-    CampaignId, CouponId, MerchantId, RedemptionId, RedemptionStatus, SettlementId,
+    CampaignId, CouponId, MerchantId, PurchaseId, RedemptionId, RedemptionStatus, SettlementId,
+    VisitorId,
 };
 
 /// The answer stored for a merchant's idempotency key, if the key was used.
@@ -58,15 +59,22 @@ pub fn find_at(
         .optional()?)
 }
 
-/// A coupon by its code, with its offer.
-pub fn coupon_with_offer(
+/// What the till needs to judge a coupon, in one read: the coupon, its offer, and since when
+/// the merchant at the till has been suspended (`None`: not suspended).
+pub fn at_till(
     conn: &mut DbConn,
     code: &str,
-) -> Result<Option<(Coupon, Offer)>, AppError> {
+    merchant_id: &MerchantId,
+) -> Result<Option<(Coupon, Offer, Option<NaiveDateTime>)>, AppError> {
     Ok(coupons::table
         .inner_join(offers::table.on(offers::id.eq(coupons::offer_id)))
+        .left_join(merchants::table.on(merchants::id.eq(merchant_id)))
         .filter(coupons::code.eq(code))
-        .select((Coupon::as_select(), Offer::as_select()))
+        .select((
+            Coupon::as_select(),
+            Offer::as_select(),
+            merchants::suspended_at.nullable(),
+        ))
         .first(conn)
         .optional()?)
 }
@@ -149,6 +157,121 @@ pub fn redeem_coupon(conn: &mut DbConn, r: &Redemption) -> Result<bool, AppError
     .bind::<Nullable<Text>, _>(r.ref_.as_deref())
     .execute(pg)?;
     Ok(n == 1)
+}
+
+/// A redemption's purchase, for [`redeem_at_once`]: the visitor's stamp and purchase rows.
+pub struct AtOnce<'a> {
+    pub redemption: &'a Redemption,
+    pub visitor_id: &'a VisitorId,
+    pub purchase_id: &'a PurchaseId,
+    /// The stored answer of the idempotency key; its `stamps.count` is filled in by the
+    /// statement, which is the one that counts them.
+    pub answer: &'a IdempotencyKey,
+}
+
+/// PostgreSQL, when no offer of the campaign pays out for purchases: the whole redemption as
+/// one statement, so one round trip and no transaction of several. It takes the coupon
+/// (`issued → redeemed`, unexpired), inserts the redemption, leaves the ledger's `redeem` row
+/// for the sealer, stamps the visitor's card for the shop and day (or raises the day's
+/// spend), records the purchase and stores the till's answer under its idempotency key.
+/// Returns the visitor's stamps in the campaign (this one included), or `None` with nothing
+/// written when the coupon had changed; a used key fails the whole statement (unique key).
+/// With no purchase offer to pay out, nothing here needs the visitor's lock: the stamp is
+/// kept once per shop and day by its key, and the count is the answer's information only.
+pub fn redeem_at_once(
+    pg: &mut diesel::PgConnection,
+    w: &AtOnce<'_>,
+) -> Result<Option<i64>, AppError> {
+    use diesel::sql_types::{BigInt, Date, Nullable, Text, Timestamp};
+    #[derive(QueryableByName)]
+    struct Stamps {
+        #[diesel(sql_type = BigInt)]
+        stamps: i64,
+    }
+    let r = w.redemption;
+    let k = w.answer;
+    let made: Vec<Stamps> = crate::fixed!(
+        "WITH taken AS (UPDATE coupons SET status = 'redeemed' WHERE id = ? \
+         AND status = 'issued' AND expires_at > ? RETURNING id), \
+         red AS (INSERT INTO redemptions (id, coupon_id, offer_id, campaign_id, merchant_id, \
+         user_id, spend_avos, discount_avos, ecash_avos, status, day, created_at, ref) \
+         SELECT ?, taken.id, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? FROM taken RETURNING id), \
+         pending AS (INSERT INTO ledger_pending (campaign_id, kind, offer_id, coupon_id, \
+         redemption_id, merchant_id, amount_avos, created_at) \
+         SELECT ?, 'redeem', ?, ?, red.id, ?, ?, ? FROM red), \
+         stamp AS (INSERT INTO purchase_stamps (campaign_id, visitor_id, merchant_id, day, \
+         spend_avos, purchase_id, created_at) SELECT ?, ?, ?, ?, ?, ?, ? FROM red \
+         ON CONFLICT (campaign_id, visitor_id, merchant_id, day) DO UPDATE \
+         SET spend_avos = EXCLUDED.spend_avos \
+         WHERE purchase_stamps.spend_avos < EXCLUDED.spend_avos \
+         RETURNING (xmax = 0) AS made), \
+         counted AS (SELECT 1 + COUNT(*) AS stamps FROM purchase_stamps o \
+         WHERE o.campaign_id = ? AND o.visitor_id = ? AND o.spend_avos >= 0 \
+         AND NOT (o.merchant_id = ? AND o.day = ?)), \
+         bought AS (INSERT INTO purchases (id, campaign_id, merchant_id, visitor_id, user_id, \
+         spend_avos, redemption_id, stamped, day, created_at) \
+         SELECT ?, ?, ?, ?, ?, ?, red.id, COALESCE((SELECT made FROM stamp), FALSE), ?, ? \
+         FROM red), \
+         kept AS (INSERT INTO idempotency_keys (merchant_id, key, request_hash, status_code, \
+         response, created_at) SELECT ?, ?, ?, ?, \
+         jsonb_set(CAST(? AS jsonb), '{stamps,count}', to_jsonb(counted.stamps))::text, ? \
+         FROM red, counted) \
+         SELECT counted.stamps FROM red, counted"
+    )
+    // taken
+    .bind::<Text, _>(r.coupon_id.as_str())
+    .bind::<Timestamp, _>(r.created_at)
+    // red
+    .bind::<Text, _>(r.id.as_str())
+    .bind::<Text, _>(r.offer_id.as_str())
+    .bind::<Text, _>(r.campaign_id.as_str())
+    .bind::<Text, _>(r.merchant_id.as_str())
+    .bind::<Text, _>(r.user_id.as_str())
+    .bind::<BigInt, _>(r.spend_avos)
+    .bind::<BigInt, _>(r.discount_avos)
+    .bind::<BigInt, _>(r.ecash_avos)
+    .bind::<Text, _>(r.status.as_str())
+    .bind::<Date, _>(r.day)
+    .bind::<Timestamp, _>(r.created_at)
+    .bind::<Nullable<Text>, _>(r.ref_.as_deref())
+    // pending (the ledger's row)
+    .bind::<Text, _>(r.campaign_id.as_str())
+    .bind::<Text, _>(r.offer_id.as_str())
+    .bind::<Text, _>(r.coupon_id.as_str())
+    .bind::<Text, _>(r.merchant_id.as_str())
+    .bind::<BigInt, _>(r.ecash_avos)
+    .bind::<Timestamp, _>(r.created_at)
+    // stamp
+    .bind::<Text, _>(r.campaign_id.as_str())
+    .bind::<Text, _>(w.visitor_id.as_str())
+    .bind::<Text, _>(r.merchant_id.as_str())
+    .bind::<Date, _>(r.day)
+    .bind::<BigInt, _>(r.spend_avos)
+    .bind::<Text, _>(w.purchase_id.as_str())
+    .bind::<Timestamp, _>(r.created_at)
+    // counted
+    .bind::<Text, _>(r.campaign_id.as_str())
+    .bind::<Text, _>(w.visitor_id.as_str())
+    .bind::<Text, _>(r.merchant_id.as_str())
+    .bind::<Date, _>(r.day)
+    // bought
+    .bind::<Text, _>(w.purchase_id.as_str())
+    .bind::<Text, _>(r.campaign_id.as_str())
+    .bind::<Text, _>(r.merchant_id.as_str())
+    .bind::<Text, _>(w.visitor_id.as_str())
+    .bind::<Nullable<Text>, _>(Some(r.user_id.as_str()))
+    .bind::<BigInt, _>(r.spend_avos)
+    .bind::<Date, _>(r.day)
+    .bind::<Timestamp, _>(r.created_at)
+    // kept
+    .bind::<Text, _>(k.merchant_id.as_str())
+    .bind::<Text, _>(&k.key)
+    .bind::<Text, _>(&k.request_hash)
+    .bind::<diesel::sql_types::Integer, _>(k.status_code)
+    .bind::<Text, _>(&k.response)
+    .bind::<Timestamp, _>(k.created_at)
+    .load(pg)?;
+    Ok(made.first().map(|m| m.stamps))
 }
 
 pub fn insert(conn: &mut DbConn, r: &Redemption) -> Result<(), AppError> {

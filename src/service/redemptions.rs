@@ -17,7 +17,9 @@ use crate::domain::payload::{KeyRing, Payload};
 use crate::domain::redemption::{self, NotEligible, Unredeemable, Unvoidable};
 use crate::domain::time::{macau_day, now, to_rfc3339};
 use crate::error::{AppError, Code};
-use crate::types::{CouponStatus, LedgerKind, MerchantId, RedemptionId, RedemptionStatus, UserId};
+use crate::types::{
+    CouponStatus, LedgerKind, MerchantId, PurchaseId, RedemptionId, RedemptionStatus, UserId,
+};
 use crate::views;
 use crate::views::redemptions::{
     DayTotal, History, HistoryItem, Preview, Redeemed, Stamps, Voided,
@@ -132,15 +134,19 @@ fn refusal(
 }
 
 /// What a coupon takes off a spend at this merchant, or why it cannot be used here.
+#[allow(clippy::too_many_arguments)]
 fn quote(
     conn: &mut DbConn,
     caches: &Caches,
     merchant_id: &MerchantId,
+    suspended: bool,
     coupon: &Coupon,
     offer: &Offer,
     spend_avos: i64,
 ) -> Result<money::Applied, AppError> {
-    db::operations::ensure_not_suspended(conn, merchant_id)?;
+    if suspended {
+        return Err(db::operations::merchant_suspended());
+    }
     let shop = caches.shop(conn, merchant_id, &coupon.campaign_id)?;
     let (merchant, enrolled) = &*shop;
     let cats = offer.categories();
@@ -189,11 +195,20 @@ pub fn preview(
 ) -> Result<Preview, AppError> {
     let code = coupon_code(keys, coupon_text)?;
     let t = now();
-    let (coupon, offer) = rows::coupon_with_offer(conn, &code)?.ok_or_else(not_found)?;
+    let (coupon, offer, suspended) =
+        rows::at_till(conn, &code, merchant_id)?.ok_or_else(not_found)?;
     if let Some(e) = refusal(conn, &coupon, merchant_id, t)? {
         return Err(e);
     }
-    let applied = quote(conn, caches, merchant_id, &coupon, &offer, spend_avos)?;
+    let applied = quote(
+        conn,
+        caches,
+        merchant_id,
+        suspended.is_some(),
+        &coupon,
+        &offer,
+        spend_avos,
+    )?;
     Ok(Preview {
         coupon: views::coupons::Coupon::of(&coupon, Some(&offer), keys.coupon(&coupon.code), t),
         spend_avos,
@@ -219,7 +234,7 @@ pub fn redeem(
     let code = coupon_code(keys, &req.coupon)?;
     let hash = request_hash(&req, &code);
     let t = now();
-    let Some((coupon, offer)) = rows::coupon_with_offer(conn, &code)? else {
+    let Some((coupon, offer, suspended)) = rows::at_till(conn, &code, &req.merchant_id)? else {
         if let Some(stored) = rows::stored_answer(conn, &req.merchant_id, &req.idempotency_key)? {
             return replay(conn, stored, &hash);
         }
@@ -236,6 +251,7 @@ pub fn redeem(
         conn,
         caches,
         &req.merchant_id,
+        suspended.is_some(),
         &coupon,
         &offer,
         req.spend_avos,
@@ -258,66 +274,93 @@ pub fn redeem(
         settlement_id: None,
     };
     let offers = caches.offers(conn, &coupon.campaign_id)?;
-    let result = write_tx(conn, |conn| {
-        // The visitor first (as every issuing path does): the redemption is also a purchase.
-        db::visitors::lock(conn, &coupon.visitor_id)?;
-        if !rows::redeem_coupon(conn, &redemption)? {
-            return Err(AppError::Conflict("coupon changed".into()));
-        }
-        db::ledger::append(
-            conn,
-            &redemption.campaign_id,
-            LedgerKind::Redeem,
-            db::ledger::Refs {
-                offer: Some(&offer.id),
-                coupon: Some(&coupon.id),
-                redemption: Some(&redemption.id),
-                merchant: Some(&redemption.merchant_id),
-                ..Default::default()
-            },
-            redemption.ecash_avos,
-            t,
-        )?;
-        let purchase = db::purchases::record_in_tx(
-            conn,
-            &offers,
-            &redemption.campaign_id,
-            &redemption.merchant_id,
-            &coupon.visitor_id,
-            Some(&redemption.user_id),
-            redemption.spend_avos,
-            Some(&redemption.id),
-            t,
-        )?;
+    let answer = |stamps: i64, earned: &[(Coupon, Offer)]| {
         let mut c = coupon.clone();
         c.status = CouponStatus::Redeemed;
-        let body = Redeemed {
+        Redeemed {
             redemption: views::redemptions::Redemption::from(&redemption),
             discount_avos: redemption.discount_avos,
             coupon: views::coupon(&c, Some(&offer), keys.coupon(&c.code), t),
-            stamps: Stamps {
-                count: purchase.stamps,
-            },
-            coupons: purchase
-                .coupons
+            stamps: Stamps { count: stamps },
+            coupons: earned
                 .iter()
                 .map(|(c, o)| views::coupon(c, Some(o), keys.coupon(&c.code), t))
                 .collect(),
-        };
-        let response = serde_json::to_string(&body).map_err(|e| AppError::Internal(e.into()))?;
-        rows::store_answer(
-            conn,
-            &IdempotencyKey {
-                merchant_id: req.merchant_id.clone(),
-                key: req.idempotency_key.clone(),
-                request_hash: hash.clone(),
-                status_code: 201,
-                response,
-                created_at: t,
-            },
-        )?;
-        Ok(body)
-    });
+        }
+    };
+    let stored = |body: &Redeemed| -> Result<IdempotencyKey, AppError> {
+        Ok(IdempotencyKey {
+            merchant_id: req.merchant_id.clone(),
+            key: req.idempotency_key.clone(),
+            request_hash: hash.clone(),
+            status_code: 201,
+            response: serde_json::to_string(body).map_err(|e| AppError::Internal(e.into()))?,
+            created_at: t,
+        })
+    };
+    let pays = db::purchases::paying(&offers, &redemption.campaign_id)
+        .next()
+        .is_some();
+    let result = match conn {
+        // Nothing for the purchase to pay out: one statement on PostgreSQL (see
+        // `rows::redeem_at_once`); the same rows as the transaction below.
+        DbConn::Pg(pg) if !pays => {
+            let mut body = answer(0, &[]);
+            let visitor_id = coupon.visitor_id.clone();
+            let purchase_id = PurchaseId::generate();
+            let kept = stored(&body)?;
+            rows::redeem_at_once(
+                pg,
+                &rows::AtOnce {
+                    redemption: &redemption,
+                    visitor_id: &visitor_id,
+                    purchase_id: &purchase_id,
+                    answer: &kept,
+                },
+            )
+            .and_then(|stamps| stamps.ok_or_else(|| AppError::Conflict("coupon changed".into())))
+            .map(|stamps| {
+                db::ledger::left_pending();
+                body.stamps.count = stamps;
+                body
+            })
+        }
+        _ => write_tx(conn, |conn| {
+            // The visitor first (as every issuing path does): the purchase may pay out.
+            db::visitors::lock(conn, &coupon.visitor_id)?;
+            if !rows::redeem_coupon(conn, &redemption)? {
+                return Err(AppError::Conflict("coupon changed".into()));
+            }
+            db::ledger::append(
+                conn,
+                &redemption.campaign_id,
+                LedgerKind::Redeem,
+                db::ledger::Refs {
+                    offer: Some(&offer.id),
+                    coupon: Some(&coupon.id),
+                    redemption: Some(&redemption.id),
+                    merchant: Some(&redemption.merchant_id),
+                    ..Default::default()
+                },
+                redemption.ecash_avos,
+                t,
+            )?;
+            let purchase = db::purchases::record_in_tx(
+                conn,
+                &offers,
+                &redemption.campaign_id,
+                &redemption.merchant_id,
+                &coupon.visitor_id,
+                Some(&redemption.user_id),
+                redemption.spend_avos,
+                Some(&redemption.id),
+                t,
+            )?;
+            let body = answer(purchase.stamps, &purchase.coupons);
+            rows::store_answer(conn, &stored(&body)?)?;
+            Ok(body)
+        }),
+    };
     match result {
         Ok(body) => {
             crate::telemetry::count("bairro_redemptions_total", 1);

@@ -226,6 +226,67 @@ both!(a_redemption_is_a_purchase, |app| {
     assert_eq!(st["purchases"]["stamps"], 1);
 });
 
+// With no offer paying out for purchases, a redemption is written by one statement on
+// PostgreSQL: the same rows, stamps and stored answer as the transaction on SQLite.
+both!(
+    a_redemption_stamps_the_card_when_no_offer_pays_for_purchases,
+    |app| {
+        let off = app.official().await;
+        let c = app.campaign(&off).await;
+        let cid = c["id"].as_str().unwrap();
+        let (_, shop_a) = app.merchant(&off, Some(cid), "food").await;
+        let (_, shop_b) = app.merchant(&off, Some(cid), "food").await;
+        let claim = app.offer(&off, cid, json!({"per_visitor_limit": 3})).await;
+        let (_, v) = app.visitor().await;
+        let mut coupons = Vec::new();
+        for _ in 0..3 {
+            let (s, coupon) = app
+                .post(
+                    &format!("/offers/{}/claim", claim["id"].as_str().unwrap()),
+                    Some(&v),
+                    json!({}),
+                )
+                .await;
+            assert_eq!(s, StatusCode::CREATED, "{coupon}");
+            coupons.push(coupon["payload"].as_str().unwrap().to_string());
+        }
+        let k = key();
+        let (s, first) = app.redeem(&shop_a, &coupons[0], 3000, &k).await;
+        assert_eq!(s, StatusCode::CREATED, "{first}");
+        assert_eq!(first["stamps"]["count"], 1);
+        assert_eq!(first["coupons"].as_array().unwrap().len(), 0);
+        // A retry answers the stored answer, the stamps the statement counted included.
+        let (s, again) = app.redeem(&shop_a, &coupons[0], 3000, &k).await;
+        assert_eq!(s, StatusCode::CREATED);
+        assert_eq!(again, first);
+        // Another shop the same day: a second stamp.
+        let (s, b) = app.redeem(&shop_b, &coupons[1], 2000, &key()).await;
+        assert_eq!(s, StatusCode::CREATED, "{b}");
+        assert_eq!(b["stamps"]["count"], 2);
+        // The first shop again, a bigger spend: still two stamps, the day's spend raised.
+        let (s, b) = app.redeem(&shop_a, &coupons[2], 9000, &key()).await;
+        assert_eq!(s, StatusCode::CREATED, "{b}");
+        assert_eq!(b["stamps"]["count"], 2);
+        assert_eq!(app.count("purchase_stamps", "1=1"), 2);
+        assert_eq!(app.count("purchase_stamps", "spend_avos = 9000"), 1);
+        assert_eq!(app.count("purchases", "redemption_id IS NOT NULL"), 3);
+        assert_eq!(app.count("purchases", "stamped"), 2);
+        assert_eq!(app.count("idempotency_keys", "status_code = 201"), 3);
+        let (s, st) = app
+            .get(&format!("/campaigns/{cid}/stats"), Some(&off))
+            .await;
+        assert_eq!(s, StatusCode::OK);
+        assert_eq!(st["funnel"]["purchases"], 3, "{st}");
+        assert_eq!(st["funnel"]["purchase_spend_avos"], 14000);
+        assert_eq!(st["purchases"]["stamps"], 2);
+        // Every redemption's ledger row is in the chain when its answer came, and the chain holds.
+        assert_eq!(app.count("ledger", "kind = 'redeem'"), 3);
+        let (s, chain) = app.get("/ledger/verify", Some(&off)).await;
+        assert_eq!(s, StatusCode::OK, "{chain}");
+        assert_eq!(chain["ok"], true, "{chain}");
+    }
+);
+
 /// Signs up `n` visitors through the real API, spreading their source addresses over
 /// 127.0.x.y (sign-ups are rate-limited per address).
 async fn many_visitors(app: &TestApp, n: usize) -> Vec<String> {
