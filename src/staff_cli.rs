@@ -12,7 +12,7 @@ use crate::db::{catalog, staff, DbConn};
 use crate::domain::password_rules;
 use crate::error::AppError;
 use crate::service::passwords;
-use crate::types::AuditEntity;
+use crate::types::{AuditAction, AuditEntity};
 
 #[derive(Subcommand, Debug)]
 pub enum StaffCommand {
@@ -150,7 +150,7 @@ fn create(a: CreateArgs) -> anyhow::Result<()> {
         audit::record(
             c,
             &Actor::system(),
-            "create",
+            AuditAction::Create,
             AuditEntity::Staff,
             &u.id,
             None,
@@ -173,7 +173,11 @@ fn set_active(a: NameArgs, active: bool) -> anyhow::Result<()> {
         audit::record(
             c,
             &Actor::system(),
-            if active { "enable" } else { "disable" },
+            if active {
+                AuditAction::Enable
+            } else {
+                AuditAction::Disable
+            },
             AuditEntity::Staff,
             &acc.id,
             Some(&json!({"disabled": !acc.active})),
@@ -199,7 +203,7 @@ fn reset(a: NameArgs) -> anyhow::Result<()> {
         audit::record(
             c,
             &Actor::system(),
-            "reset_password",
+            AuditAction::ResetPassword,
             AuditEntity::Staff,
             &acc.id,
             None,

@@ -391,6 +391,72 @@ text_enum! {
 }
 
 text_enum! {
+    /// What was done, as an audit row records it (`audit_log.action`); the web app names each
+    /// in every language (`audit.action.*`).
+    AuditAction {
+        Answer = "answer",
+        Apply = "apply",
+        Approve = "approve",
+        Approved = "approved",
+        Ban = "ban",
+        ChangePassword = "change_password",
+        Confirm = "confirm",
+        Create = "create",
+        Delete = "delete",
+        DeviceSetup = "device_setup",
+        Disable = "disable",
+        Draft = "draft",
+        Edit = "edit",
+        Enable = "enable",
+        Ended = "ended",
+        Footnote = "footnote",
+        Generate = "generate",
+        Import = "import",
+        Pause = "pause",
+        Pay = "pay",
+        Pending = "pending",
+        Published = "published",
+        Put = "put",
+        Reinstate = "reinstate",
+        Rejected = "rejected",
+        ResetPassword = "reset_password",
+        Resume = "resume",
+        Retire = "retire",
+        Revoke = "revoke",
+        Suspend = "suspend",
+        Unban = "unban",
+        UploadImage = "upload_image",
+        Verify = "verify",
+        Void = "void",
+        Withdraw = "withdraw",
+        Withdrawn = "withdrawn",
+    }
+}
+
+/// A campaign moved to a status: the audit row's action is the status it became.
+impl From<CampaignStatus> for AuditAction {
+    fn from(s: CampaignStatus) -> Self {
+        match s {
+            CampaignStatus::Draft => AuditAction::Draft,
+            CampaignStatus::Published => AuditAction::Published,
+            CampaignStatus::Ended => AuditAction::Ended,
+        }
+    }
+}
+
+/// An enrolment decided: the audit row's action is the status it became.
+impl From<EnrolmentStatus> for AuditAction {
+    fn from(s: EnrolmentStatus) -> Self {
+        match s {
+            EnrolmentStatus::Pending => AuditAction::Pending,
+            EnrolmentStatus::Approved => AuditAction::Approved,
+            EnrolmentStatus::Rejected => AuditAction::Rejected,
+            EnrolmentStatus::Withdrawn => AuditAction::Withdrawn,
+        }
+    }
+}
+
+text_enum! {
     /// What an audit row is about (`audit_log.entity`).
     AuditEntity {
         Staff = "staff",

@@ -8,7 +8,7 @@ use super::schema::audit_log;
 use super::DbConn;
 use crate::domain::time::now;
 use crate::error::AppError;
-use crate::types::AuditEntity;
+use crate::types::{AuditAction, AuditEntity};
 
 #[derive(Debug, Clone)]
 pub struct Actor {
@@ -40,7 +40,7 @@ impl Actor {
 pub fn record(
     conn: &mut DbConn,
     actor: &Actor,
-    action: &str,
+    action: AuditAction,
     entity: AuditEntity,
     entity_id: &str,
     before: Option<&Value>,
@@ -50,7 +50,7 @@ pub fn record(
         .values(NewAudit {
             actor_id: actor.id.clone(),
             actor_role: actor.role.into(),
-            action: action.into(),
+            action,
             entity: entity.as_str().into(),
             entity_id: entity_id.into(),
             before: before.map(|v| v.to_string()),
@@ -79,4 +79,36 @@ pub fn list(
         q = q.filter(audit_log::entity_id.eq(id.to_string()));
     }
     Ok(q.load(conn)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::types::AuditAction;
+
+    /// The web app names every action an audit row can record, in each language.
+    #[test]
+    fn every_action_has_a_label_in_each_language() {
+        let dictionaries = [
+            ("en", include_str!("../../frontend/src/i18n/en.json")),
+            ("pt", include_str!("../../frontend/src/i18n/pt.json")),
+            (
+                "zh-Hant",
+                include_str!("../../frontend/src/i18n/zh-Hant.json"),
+            ),
+            (
+                "zh-Hans",
+                include_str!("../../frontend/src/i18n/zh-Hans.json"),
+            ),
+        ];
+        for (lang, text) in dictionaries {
+            let dict: serde_json::Map<String, serde_json::Value> =
+                serde_json::from_str(text).unwrap();
+            let missing: Vec<&str> = AuditAction::ALL
+                .iter()
+                .map(|a| a.as_str())
+                .filter(|a| !dict.contains_key(&format!("audit.action.{a}")))
+                .collect();
+            assert!(missing.is_empty(), "{lang} has no label for {missing:?}");
+        }
+    }
 }

@@ -5,10 +5,10 @@ use diesel::prelude::*;
 
 use super::schema::*;
 use crate::types::{
-    CampaignId, CampaignStatus, CheckinId, CheckinMethod, CouponId, CouponStatus, EnrolmentId,
-    EnrolmentStatus, LedgerKind, MerchantId, MerchantRole, OfferId, OfferKind, PointId, PointKind,
-    RedemptionId, RedemptionStatus, RefusalId, SettlementId, SettlementStatus, TriggerType, UserId,
-    UserRole, VisitorId,
+    AuditAction, CampaignId, CampaignStatus, CheckinId, CheckinMethod, CouponId, CouponStatus,
+    EnrolmentId, EnrolmentStatus, LedgerKind, MerchantId, MerchantRole, OfferId, OfferKind,
+    PointId, PointKind, RedemptionId, RedemptionStatus, RefusalId, SettlementId, SettlementStatus,
+    TriggerType, UserId, UserRole, VisitorId,
 };
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -339,7 +339,7 @@ pub struct PledgeIndicator {
 pub struct NewAudit {
     pub actor_id: Option<String>,
     pub actor_role: String,
-    pub action: String,
+    pub action: AuditAction,
     pub entity: String,
     pub entity_id: String,
     pub before: Option<String>,

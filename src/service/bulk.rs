@@ -14,7 +14,9 @@ use crate::domain::catalog::CATEGORIES;
 use crate::domain::names::Names;
 use crate::domain::time::now;
 use crate::error::{AppError, Code, FieldError};
-use crate::types::{AuditEntity, EnrolmentId, EnrolmentStatus, MerchantId, SettlementId, UserId};
+use crate::types::{
+    AuditAction, AuditEntity, EnrolmentId, EnrolmentStatus, MerchantId, SettlementId, UserId,
+};
 
 use super::merchants::check_login;
 use super::passwords;
@@ -350,7 +352,7 @@ pub fn import(
             super::audit_change(
                 c,
                 actor,
-                "import",
+                AuditAction::Import,
                 AuditEntity::Merchant,
                 &r.merchant.id,
                 None::<&Value>,

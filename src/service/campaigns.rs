@@ -15,8 +15,8 @@ use crate::domain::payload::KeyRing;
 use crate::domain::time::{now, parse_rfc3339};
 use crate::error::{AppError, Code, FieldError};
 use crate::types::{
-    AuditEntity, CampaignId, CampaignStatus, EnrolmentId, EnrolmentStatus, MerchantId, OfferId,
-    OfferKind, PointId, TriggerType, UserId,
+    AuditAction, AuditEntity, CampaignId, CampaignStatus, EnrolmentId, EnrolmentStatus, MerchantId,
+    OfferId, OfferKind, PointId, TriggerType, UserId,
 };
 use crate::views;
 use crate::views::campaigns::{BudgetView, CampaignView, OfferView, PointView};
@@ -233,7 +233,7 @@ pub fn create(
         super::audit_change(
             conn,
             actor,
-            "create",
+            AuditAction::Create,
             AuditEntity::Campaign,
             &c.id,
             None::<&Value>,
@@ -381,7 +381,7 @@ pub fn edit(
         super::audit_change(
             conn,
             actor,
-            "edit",
+            AuditAction::Edit,
             AuditEntity::Campaign,
             &after.id,
             Some(&b),
@@ -414,7 +414,7 @@ pub fn transition(
         super::audit_change(
             conn,
             actor,
-            to.as_str(),
+            to.into(),
             AuditEntity::Campaign,
             &c.id,
             Some(&json!({"status": c.status})),
@@ -694,7 +694,7 @@ pub fn create_offer(
         super::audit_change(
             conn,
             actor,
-            "create",
+            AuditAction::Create,
             AuditEntity::Offer,
             &o.id,
             None::<&Value>,
@@ -740,7 +740,7 @@ pub fn apply(
         super::audit_change(
             conn,
             &Actor::merchant(user_id),
-            "apply",
+            AuditAction::Apply,
             AuditEntity::Enrolment,
             &e.id,
             None::<&Value>,
@@ -820,7 +820,7 @@ pub fn decide_one(
         super::audit_change(
             conn,
             &Actor::official(user_id),
-            status.as_str(),
+            status.into(),
             AuditEntity::Enrolment,
             id,
             Some(&views::enrolment(&before, None)),

@@ -7,7 +7,7 @@ use crate::db::images::{self, Stored};
 use crate::db::{catalog, write_tx, DbConn};
 use crate::domain::imagery::Prepared;
 use crate::error::AppError;
-use crate::types::AuditEntity;
+use crate::types::{AuditAction, AuditEntity};
 
 /// The id of the picture's owner (`campaign`: by id or slug; otherwise a merchant).
 fn owner(conn: &mut DbConn, owner_kind: &str, key: &str) -> Result<String, AppError> {
@@ -33,7 +33,7 @@ pub fn upload(
         super::audit_change(
             c,
             actor,
-            "upload_image",
+            AuditAction::UploadImage,
             AuditEntity::parse(owner_kind)
                 .ok_or_else(|| AppError::Internal(anyhow::anyhow!("unknown owner {owner_kind}")))?,
             &owner_id,

@@ -12,7 +12,7 @@ use crate::domain::catalog::CATEGORIES;
 use crate::domain::names::Names;
 use crate::domain::time::{now, to_rfc3339};
 use crate::error::{AppError, Code, FieldError};
-use crate::types::{AuditEntity, EnrolmentStatus, MerchantId, MerchantRole, UserId};
+use crate::types::{AuditAction, AuditEntity, EnrolmentStatus, MerchantId, MerchantRole, UserId};
 use crate::views;
 use crate::views::campaigns::EnrolmentView;
 use crate::views::merchants::{
@@ -147,7 +147,7 @@ pub fn create(
         super::audit_change(
             c,
             actor,
-            "create",
+            AuditAction::Create,
             AuditEntity::Merchant,
             &m.id,
             None::<&Value>,
@@ -252,7 +252,7 @@ pub fn add_cashier(
     super::audit_change(
         conn,
         &Actor::merchant(owner_user_id),
-        "create",
+        AuditAction::Create,
         AuditEntity::User,
         &u.id,
         None::<&Value>,
@@ -274,7 +274,7 @@ pub fn disable_cashier(
     super::audit_change(
         conn,
         &Actor::merchant(owner_user_id),
-        "disable",
+        AuditAction::Disable,
         AuditEntity::User,
         id,
         None::<&Value>,
@@ -346,7 +346,7 @@ pub fn survey(
     super::audit_change(
         conn,
         &Actor::merchant(user_id),
-        "answer",
+        AuditAction::Answer,
         AuditEntity::Survey,
         &a.campaign_id,
         None::<&Value>,

@@ -36,14 +36,14 @@ use serde::Serialize;
 use crate::db::audit::{self, Actor};
 use crate::db::DbConn;
 use crate::error::AppError;
-use crate::types::AuditEntity;
+use crate::types::{AuditAction, AuditEntity};
 
 /// Writes the audit row of one change: who did `action` to which `entity`, with the state
 /// before and after (any serialisable view; `None` for creation or deletion).
 pub fn audit_change<B: Serialize, A: Serialize>(
     conn: &mut DbConn,
     actor: &Actor,
-    action: &str,
+    action: AuditAction,
     entity: AuditEntity,
     entity_id: &str,
     before: Option<&B>,

@@ -14,8 +14,8 @@ use crate::domain::payload::KeyRing;
 use crate::domain::time::{now, parse_rfc3339, to_rfc3339};
 use crate::error::{AppError, Code, FieldError};
 use crate::types::{
-    AuditEntity, CouponId, CouponStatus, EnrolmentId, EnrolmentStatus, MerchantId, OfferId,
-    PointId, UserId, VisitorId,
+    AuditAction, AuditEntity, CouponId, CouponStatus, EnrolmentId, EnrolmentStatus, MerchantId,
+    OfferId, PointId, UserId, VisitorId,
 };
 use crate::views;
 use crate::views::campaigns::{offer_with_paused, point_with_retirement, OfferView, PointView};
@@ -46,7 +46,7 @@ pub fn reason_of(r: Option<String>, required: bool) -> Result<Option<String>, Ap
 fn switch<S>(
     c: &mut DbConn,
     actor: &Actor,
-    action: &str,
+    action: AuditAction,
     entity: AuditEntity,
     id: &str,
     read: impl Fn(&mut DbConn) -> Result<S, AppError>,
@@ -144,7 +144,7 @@ pub fn edit_offer(
         super::audit_change(
             c,
             actor,
-            "edit",
+            AuditAction::Edit,
             AuditEntity::Offer,
             id,
             Some(&bv),
@@ -167,7 +167,11 @@ pub fn set_paused(
         switch(
             c,
             actor,
-            if paused { "pause" } else { "resume" },
+            if paused {
+                AuditAction::Pause
+            } else {
+                AuditAction::Resume
+            },
             AuditEntity::Offer,
             id,
             |c| ops::offer_paused(c, id),
@@ -251,7 +255,7 @@ pub fn edit_point(
         super::audit_change(
             c,
             actor,
-            "edit",
+            AuditAction::Edit,
             AuditEntity::Point,
             id,
             Some(&bv),
@@ -268,7 +272,7 @@ pub fn retire_point(conn: &mut DbConn, actor: &Actor, id: &PointId) -> Result<Po
         let (r, _) = switch(
             c,
             actor,
-            "retire",
+            AuditAction::Retire,
             AuditEntity::Point,
             id,
             |c| ops::point_retired_at(c, id),
@@ -364,7 +368,7 @@ pub fn edit_merchant(
         super::audit_change(
             c,
             actor,
-            "edit",
+            AuditAction::Edit,
             AuditEntity::Merchant,
             id,
             Some(&bv),
@@ -389,7 +393,11 @@ pub fn set_suspended(
         let (s, _) = switch(
             c,
             actor,
-            if suspend { "suspend" } else { "reinstate" },
+            if suspend {
+                AuditAction::Suspend
+            } else {
+                AuditAction::Reinstate
+            },
             AuditEntity::Merchant,
             id,
             |c| ops::merchant_suspension(c, id),
@@ -438,7 +446,7 @@ pub fn withdraw_enrolment(
         super::audit_change(
             c,
             &Actor::official(user_id),
-            "withdraw",
+            AuditAction::Withdraw,
             AuditEntity::Enrolment,
             id,
             Some(&bv),
@@ -474,7 +482,7 @@ pub fn void_coupon(
         super::audit_change(
             c,
             &Actor::official(user_id),
-            "void",
+            AuditAction::Void,
             AuditEntity::Coupon,
             id,
             Some(&json!({"status": coupon.status})),
@@ -506,7 +514,7 @@ pub fn ban_visitor(
         let (after, note) = switch(
             c,
             &Actor::official(user_id),
-            "ban",
+            AuditAction::Ban,
             AuditEntity::Visitor,
             id,
             |c| ops::visitor_ban(c, id),
@@ -537,7 +545,7 @@ pub fn unban_visitor(
         let (after, _) = switch(
             c,
             &Actor::official(user_id),
-            "unban",
+            AuditAction::Unban,
             AuditEntity::Visitor,
             id,
             |c| ops::visitor_ban(c, id),

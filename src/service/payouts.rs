@@ -10,7 +10,8 @@ use crate::domain::four_eyes::{self, Step};
 use crate::domain::time::now;
 use crate::error::{AppError, Code};
 use crate::types::{
-    AuditEntity, MerchantId, PayoutId, PayoutStatus, SettlementId, SettlementStatus, UserId,
+    AuditAction, AuditEntity, MerchantId, PayoutId, PayoutStatus, SettlementId, SettlementStatus,
+    UserId,
 };
 use crate::views::payouts::{Account, MerchantAccount, PayoutBatch};
 
@@ -146,7 +147,7 @@ pub fn create(
     super::audit_change::<(), _>(
         conn,
         &Actor::official(official),
-        "create",
+        AuditAction::Create,
         AuditEntity::Payout,
         &p.id,
         None,
@@ -168,7 +169,7 @@ pub fn confirm(
     super::audit_change(
         conn,
         &Actor::official(official),
-        "confirm",
+        AuditAction::Confirm,
         AuditEntity::Payout,
         id,
         Some(&PayoutBatch::new(&before, None)),
@@ -246,7 +247,7 @@ pub fn put_bank_account(
             super::audit_change(
                 conn,
                 &Actor::merchant(user_id),
-                "put",
+                AuditAction::Put,
                 AuditEntity::BankAccount,
                 merchant_id,
                 before_v.as_ref(),
@@ -279,7 +280,7 @@ pub fn verify_bank_account(
         super::audit_change(
             conn,
             &Actor::official(official),
-            "verify",
+            AuditAction::Verify,
             AuditEntity::BankAccount,
             merchant_id,
             Some(&before_v),

@@ -6,7 +6,7 @@ use crate::db::audit::Actor;
 use crate::db::models::Holiday;
 use crate::db::{pledges, write_tx, DbConn};
 use crate::error::AppError;
-use crate::types::AuditEntity;
+use crate::types::{AuditAction, AuditEntity};
 use crate::views::pledges::{FootnoteSaved, HolidayRemoved, HolidayView, PledgeReport};
 
 /// The report over the years asked (at least one).
@@ -33,7 +33,7 @@ pub fn put_footnote(
         super::audit_change(
             conn,
             actor,
-            "footnote",
+            AuditAction::Footnote,
             AuditEntity::Pledge,
             &format!("{indicator_id}/{year}"),
             None::<&FootnoteSaved>,
@@ -59,7 +59,7 @@ pub fn put_holiday(conn: &mut DbConn, actor: &Actor, h: Holiday) -> Result<Holid
         super::audit_change(
             conn,
             actor,
-            "put",
+            AuditAction::Put,
             AuditEntity::Holiday,
             &out.day,
             None::<&HolidayView>,
@@ -82,7 +82,7 @@ pub fn remove_holiday(
         super::audit_change(
             conn,
             actor,
-            "delete",
+            AuditAction::Delete,
             AuditEntity::Holiday,
             &day.to_string(),
             None::<&HolidayView>,

@@ -14,7 +14,7 @@ use crate::domain::names::Names;
 use crate::domain::payload::KeyRing;
 use crate::domain::time::now;
 use crate::error::{AppError, Code, FieldError};
-use crate::types::{AuditEntity, CampaignId, DeviceId, PointId, PointKind, UserId};
+use crate::types::{AuditAction, AuditEntity, CampaignId, DeviceId, PointId, PointKind, UserId};
 use crate::views;
 use crate::views::campaigns::PointView;
 
@@ -116,7 +116,7 @@ pub fn create(
         super::audit_change(
             conn,
             actor,
-            "create",
+            AuditAction::Create,
             AuditEntity::Point,
             &p.id,
             None::<&Value>,
@@ -183,7 +183,7 @@ pub fn setup_device(
     super::audit_change(
         conn,
         &Actor::official(actor_id),
-        "device_setup",
+        AuditAction::DeviceSetup,
         AuditEntity::Point,
         &p.id,
         None::<&Value>,
@@ -199,7 +199,7 @@ pub fn revoke_device(conn: &mut DbConn, actor: &Actor, id: &DeviceId) -> Result<
     super::audit_change(
         conn,
         actor,
-        "revoke",
+        AuditAction::Revoke,
         AuditEntity::Device,
         id,
         None::<&Value>,

@@ -11,7 +11,9 @@ use crate::domain::four_eyes::{self, Step};
 use crate::domain::merchant_no::short_no;
 use crate::domain::time::now;
 use crate::error::{AppError, Code};
-use crate::types::{AuditEntity, LedgerKind, MerchantId, SettlementId, SettlementStatus, UserId};
+use crate::types::{
+    AuditAction, AuditEntity, LedgerKind, MerchantId, SettlementId, SettlementStatus, UserId,
+};
 use crate::views::settlements::{Line, Statement, StatementWithLines};
 
 /// Adds the merchant's short number and address to each statement (officials' lists).
@@ -85,7 +87,7 @@ pub fn generate(
             super::audit_change::<(), _>(
                 conn,
                 &Actor::official(official),
-                "generate",
+                AuditAction::Generate,
                 AuditEntity::Settlement,
                 &s.id,
                 None,
@@ -166,10 +168,10 @@ pub enum Advance {
 }
 
 impl Advance {
-    pub fn action(self) -> &'static str {
+    pub fn action(self) -> AuditAction {
         match self {
-            Advance::Approve => "approve",
-            Advance::Pay => "pay",
+            Advance::Approve => AuditAction::Approve,
+            Advance::Pay => AuditAction::Pay,
         }
     }
 }

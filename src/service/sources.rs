@@ -11,7 +11,7 @@ use crate::db::cache::Caches;
 use crate::db::stats::Range;
 use crate::db::{catalog, sources, DbConn};
 use crate::error::{AppError, FieldError};
-use crate::types::{AuditEntity, CampaignId, UserId};
+use crate::types::{AuditAction, AuditEntity, CampaignId, UserId};
 use crate::views::sources::{CampaignRef, Figures, Grouped, SourceView, SourceWithFigures};
 
 /// What an official sends to register a promotion source.
@@ -67,7 +67,7 @@ pub fn create(
     super::audit_change(
         conn,
         &Actor::official(user_id),
-        "create",
+        AuditAction::Create,
         AuditEntity::Source,
         &s.id,
         None::<&SourceView>,

@@ -15,7 +15,7 @@ use crate::domain::staff::{self as rules, check_new_login};
 use crate::domain::time::now;
 use crate::error::{AppError, Code};
 use crate::service::passwords;
-use crate::types::{AuditEntity, MerchantId, StaffRole, UserId, UserRole};
+use crate::types::{AuditAction, AuditEntity, MerchantId, StaffRole, UserId, UserRole};
 use crate::views::staff::{StaffAccount, TemporaryPassword};
 
 /// Runs `f` on a connection of the pool, given back before the caller goes on; a connection
@@ -186,7 +186,7 @@ pub fn create(
             super::audit_change::<(), _>(
                 c,
                 &Actor::official(actor),
-                "create",
+                AuditAction::Create,
                 AuditEntity::Staff,
                 &u.id,
                 None,
@@ -218,7 +218,11 @@ pub fn set_active(
         super::audit_change(
             c,
             &Actor::official(actor),
-            if active { "enable" } else { "disable" },
+            if active {
+                AuditAction::Enable
+            } else {
+                AuditAction::Disable
+            },
             AuditEntity::Staff,
             id,
             Some(&before),
@@ -244,7 +248,7 @@ pub fn reset_password(
             super::audit_change::<(), _>(
                 c,
                 &Actor::official(actor),
-                "reset_password",
+                AuditAction::ResetPassword,
                 AuditEntity::Staff,
                 id,
                 None,
@@ -302,7 +306,7 @@ pub fn change_password(
                     id: Some(id.to_string()),
                     role: role.as_str(),
                 },
-                "change_password",
+                AuditAction::ChangePassword,
                 AuditEntity::Staff,
                 id,
                 None,
