@@ -69,6 +69,7 @@ pub fn state(
         wallets: std::sync::Arc::new(http::wallets::Wallets::new(settings)),
         live: Default::default(),
         sealer: Default::default(),
+        writer: crate::db::Writer::of(&settings.database_url),
     }
 }
 

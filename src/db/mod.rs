@@ -153,33 +153,122 @@ pub fn migrate(conn: &mut DbConn) -> anyhow::Result<Vec<String>> {
 /// One SQLite writer at a time per process (SQLite allows one anyway).
 static SQLITE_WRITERS: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
+/// The SQLite database's own writing connection, shared by the server's requests.
+///
+/// SQLite empties a connection's page cache whenever another connection has written since
+/// its last transaction. With writes spread over the pool, nearly every write transaction
+/// began on an emptied cache and read its index pages again (the profile of a redemption
+/// showed most of its instructions in SQLite's page cache). Writes take turns anyway, so
+/// the server gives them one connection: the only writer, whose cache stays valid from one
+/// write to the next. Reads stay on the pool. PostgreSQL has no such cache: `None`.
+#[derive(Clone, Default)]
+pub struct Writer(Option<std::sync::Arc<WriterConn>>);
+
+struct WriterConn {
+    path: String,
+    conn: std::sync::Mutex<Option<DbConn>>,
+}
+
+impl Writer {
+    /// The writer of a database URL: one for SQLite, none for PostgreSQL.
+    pub fn of(url: &str) -> Writer {
+        match backend_of(url) {
+            Ok(Backend::Sqlite) => Writer(Some(std::sync::Arc::new(WriterConn {
+                path: connection_string(url),
+                conn: std::sync::Mutex::new(None),
+            }))),
+            _ => Writer(None),
+        }
+    }
+
+    /// Runs `f` with this writer as the one `write_tx` uses on this thread.
+    pub fn serving<R>(&self, f: impl FnOnce() -> R) -> R {
+        struct Clear;
+        impl Drop for Clear {
+            fn drop(&mut self) {
+                WRITER.with(|w| *w.borrow_mut() = None);
+            }
+        }
+        WRITER.with(|w| w.borrow_mut().clone_from(&self.0));
+        let _clear = Clear;
+        f()
+    }
+}
+
+thread_local! {
+    static WRITER: std::cell::RefCell<Option<std::sync::Arc<WriterConn>>> =
+        const { std::cell::RefCell::new(None) };
+}
+
 /// Runs `f` in a write transaction. On SQLite the write lock is taken up front
-/// (`BEGIN IMMEDIATE`) so read-then-write flows never fail to upgrade their lock;
-/// on PostgreSQL row locks from conditional updates give the same exactness.
+/// (`BEGIN IMMEDIATE`) so read-then-write flows never fail to upgrade their lock, on the
+/// server's [`Writer`] when the work runs for a request; on PostgreSQL row locks from
+/// conditional updates give the same exactness.
 pub fn write_tx<T, F>(conn: &mut DbConn, f: F) -> Result<T, AppError>
 where
     F: FnOnce(&mut DbConn) -> Result<T, AppError>,
 {
+    if let DbConn::Pg(_) = conn {
+        return conn.transaction(|c| ledger::scoped(c, f));
+    }
+    // Writers of this process take turns here rather than in SQLite's busy handler,
+    // which sleeps and retries and so lets a waiting writer starve for hundreds of ms.
+    let _turn = SQLITE_WRITERS
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    let Some(writer) = WRITER.with(|w| w.borrow().clone()) else {
+        return sqlite_tx(conn, f);
+    };
+    let mut slot = writer
+        .conn
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    if slot.is_none() {
+        *slot = Some(open_writer(&writer.path)?);
+    }
+    let Some(w) = slot.as_mut() else {
+        return sqlite_tx(conn, f);
+    };
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| sqlite_tx(w, f))) {
+        Ok(r) => r,
+        Err(panic) => {
+            // Closing the connection rolls its transaction back and frees the write lock
+            // at once; the next write opens a new one.
+            *slot = None;
+            drop(slot);
+            std::panic::resume_unwind(panic)
+        }
+    }
+}
+
+fn open_writer(path: &str) -> Result<DbConn, AppError> {
+    let mut c = DbConn::Sqlite(
+        diesel::SqliteConnection::establish(path)
+            .map_err(|e| AppError::Unavailable(format!("database unavailable: {e}")))?,
+    );
+    Pragmas
+        .on_acquire(&mut c)
+        .map_err(|e| AppError::Unavailable(format!("database unavailable: {e}")))?;
+    Ok(c)
+}
+
+/// SQLite: `f` in a `BEGIN IMMEDIATE` transaction on `conn` (the caller holds the turn).
+fn sqlite_tx<T, F>(conn: &mut DbConn, f: F) -> Result<T, AppError>
+where
+    F: FnOnce(&mut DbConn) -> Result<T, AppError>,
+{
     use diesel::connection::{AnsiTransactionManager, TransactionManager};
-    match conn {
-        DbConn::Pg(_) => conn.transaction(|c| ledger::scoped(c, f)),
-        DbConn::Sqlite(c) => {
-            // Writers of this process take turns here rather than in SQLite's busy handler,
-            // which sleeps and retries and so lets a waiting writer starve for hundreds of ms.
-            let _turn = SQLITE_WRITERS
-                .lock()
-                .unwrap_or_else(|poisoned| poisoned.into_inner());
-            AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?;
-            match ledger::scoped(conn, f) {
-                Ok(v) => {
-                    <DbConn as TransactionManager<DbConn>>::commit_transaction(conn)?;
-                    Ok(v)
-                }
-                Err(e) => {
-                    <DbConn as TransactionManager<DbConn>>::rollback_transaction(conn)?;
-                    Err(e)
-                }
-            }
+    if let DbConn::Sqlite(c) = conn {
+        AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?;
+    }
+    match ledger::scoped(conn, f) {
+        Ok(v) => {
+            <DbConn as TransactionManager<DbConn>>::commit_transaction(conn)?;
+            Ok(v)
+        }
+        Err(e) => {
+            <DbConn as TransactionManager<DbConn>>::rollback_transaction(conn)?;
+            Err(e)
         }
     }
 }
@@ -340,4 +429,63 @@ macro_rules! insert_rows {
             $crate::db::DbConn::Pg(c) => diesel::insert_into($table).values($rows).execute(c),
         }
     };
+}
+
+#[cfg(test)]
+mod writer_tests {
+    use super::*;
+
+    fn insert(c: &mut DbConn, v: i32) -> Result<(), AppError> {
+        diesel::sql_query(format!("INSERT INTO t (v) VALUES ({v})")).execute(c)?;
+        Ok(())
+    }
+
+    /// A request's write goes through the writer's connection; a panic in the middle of one
+    /// leaves nothing written and no lock held, and the next write succeeds.
+    #[test]
+    fn the_writer_writes_for_requests_and_recovers_from_a_panic() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("w.db").display());
+        let (pool, _) = connect(&url, Some(2)).unwrap();
+        let mut conn = get(&pool).unwrap();
+        conn.batch_execute("CREATE TABLE t (v INTEGER NOT NULL)")
+            .unwrap();
+        let writer = Writer::of(&url);
+        let opened = |w: &Writer| w.0.as_ref().unwrap().conn.lock().unwrap().is_some();
+        assert!(!opened(&writer));
+        writer
+            .serving(|| write_tx(&mut conn, |c| insert(c, 1)))
+            .unwrap();
+        assert!(opened(&writer), "the write went through the writer");
+        let panicked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            writer.serving(|| {
+                write_tx(&mut conn, |c| -> Result<(), AppError> {
+                    insert(c, 2)?;
+                    panic!("in the middle of a transaction")
+                })
+            })
+        }));
+        assert!(panicked.is_err());
+        assert!(
+            !opened(&writer),
+            "the connection of the broken transaction is closed"
+        );
+        // Another connection can write at once: the lock was freed.
+        write_tx(&mut conn, |c| insert(c, 3)).unwrap();
+        writer
+            .serving(|| write_tx(&mut conn, |c| insert(c, 4)))
+            .unwrap();
+        #[derive(QueryableByName)]
+        struct Values {
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            v: String,
+        }
+        let got: Values =
+            diesel::sql_query("SELECT group_concat(v, ',') AS v FROM (SELECT v FROM t ORDER BY v)")
+                .get_result(&mut *conn)
+                .unwrap();
+        assert_eq!(got.v, "1,3,4");
+        // Outside a request (no writer on the thread), writes use the caller's connection.
+        assert!(WRITER.with(|w| w.borrow().is_none()));
+    }
 }

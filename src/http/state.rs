@@ -26,6 +26,8 @@ pub struct AppState {
     pub live: live_hub::Hub,
     /// Moves committed ledger rows into the chain (PostgreSQL).
     pub sealer: std::sync::Arc<ledger_sealer::Sealer>,
+    /// The SQLite database's writing connection (none on PostgreSQL).
+    pub writer: db::Writer,
 }
 
 impl AppState {
@@ -37,7 +39,7 @@ impl AppState {
         F: FnOnce(&mut DbConn) -> Result<T, AppError> + Send + 'static,
         T: Send + 'static,
     {
-        let (r, deferred) = run(self.pool.clone(), f).await?;
+        let (r, deferred) = run(self.pool.clone(), self.writer.clone(), f).await?;
         if deferred {
             self.sealer.sealed().await;
         }
@@ -51,13 +53,17 @@ impl AppState {
         F: FnOnce(&mut DbConn) -> Result<T, AppError> + Send + 'static,
         T: Send + 'static,
     {
-        run(self.read_pool.clone(), f).await?.0
+        run(self.read_pool.clone(), self.writer.clone(), f).await?.0
     }
 }
 
 /// Runs `f` on a pooled connection on the blocking thread pool: its result, and whether it
 /// left ledger rows waiting to be sealed.
-async fn run<T, F>(pool: DbPool, f: F) -> Result<(Result<T, AppError>, bool), AppError>
+async fn run<T, F>(
+    pool: DbPool,
+    writer: db::Writer,
+    f: F,
+) -> Result<(Result<T, AppError>, bool), AppError>
 where
     F: FnOnce(&mut DbConn) -> Result<T, AppError> + Send + 'static,
     T: Send + 'static,
@@ -68,7 +74,7 @@ where
             Err(e) => return (Err(e), false),
         };
         db::ledger::take_deferred();
-        let r = f(&mut conn);
+        let r = writer.serving(|| f(&mut conn));
         if matches!(r, Err(AppError::Unavailable(_))) {
             db::discard(&mut conn);
         }
