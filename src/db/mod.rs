@@ -273,47 +273,6 @@ where
     }
 }
 
-/// Runs `f` in a write transaction that first serialises the visitor's writes (as
-/// [`visitors::serialise`]). On PostgreSQL the visitor's row lock travels with `BEGIN` in one
-/// round trip (a simple-query batch; the id is a UUID, checked before it is written into the
-/// text); on SQLite `BEGIN IMMEDIATE` already lets one writer in at a time.
-pub fn write_tx_serialised<T, F>(
-    conn: &mut DbConn,
-    visitor_id: &crate::types::VisitorId,
-    f: F,
-) -> Result<T, AppError>
-where
-    F: FnOnce(&mut DbConn) -> Result<T, AppError>,
-{
-    use diesel::connection::{AnsiTransactionManager, TransactionManager};
-    let id = visitor_id.as_str();
-    let DbConn::Pg(pg) = conn else {
-        return write_tx(conn, f);
-    };
-    if uuid::Uuid::parse_str(id).is_err() {
-        return write_tx(conn, |c| {
-            visitors::serialise(c, visitor_id)?;
-            f(c)
-        });
-    }
-    let begin = format!("BEGIN; SELECT 1 FROM visitors WHERE id = '{id}' FOR UPDATE");
-    if let Err(e) = AnsiTransactionManager::begin_transaction_sql(pg, &begin) {
-        // BEGIN may have run while the lock failed: leave no transaction open.
-        let _ = pg.batch_execute("ROLLBACK");
-        return Err(e.into());
-    }
-    match ledger::scoped(conn, f) {
-        Ok(v) => {
-            <DbConn as TransactionManager<DbConn>>::commit_transaction(conn)?;
-            Ok(v)
-        }
-        Err(e) => {
-            <DbConn as TransactionManager<DbConn>>::rollback_transaction(conn)?;
-            Err(e)
-        }
-    }
-}
-
 impl From<diesel::result::Error> for AppError {
     fn from(e: diesel::result::Error) -> Self {
         use diesel::result::{DatabaseErrorKind, Error};

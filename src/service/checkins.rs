@@ -7,7 +7,7 @@ use chrono::NaiveDateTime;
 use crate::db::cache::Caches;
 use crate::db::checkins::{self, Refused};
 use crate::db::models::{Checkin, Coupon, Offer, Point};
-use crate::db::{coupons, operations, short_codes, visitors, write_tx_serialised, DbConn};
+use crate::db::{coupons, operations, short_codes, visitors, write_tx, DbConn};
 use crate::domain::checkin::{self, CampaignWindow, PointRules, Refusal, Scan};
 use crate::domain::issuance;
 use crate::domain::payload::{KeyRing, Payload, PayloadError};
@@ -268,8 +268,9 @@ pub fn check_in(
         ref_: req.visitor_ref.clone(),
         first_visit: false,
     };
-    // The visitor's check-ins and issuance take turns, so the insert sees every earlier one.
-    let result = write_tx_serialised(conn, &row.visitor_id.clone(), |conn| {
+    let result = write_tx(conn, |conn| {
+        // The visitor's check-ins and issuance take turns, so the insert sees every earlier one.
+        visitors::serialise(conn, &row.visitor_id)?;
         let Some(recorded) = checkins::record(conn, &row)? else {
             // Nothing written: an unknown or banned visitor (the lock says which), or a
             // retired point.
