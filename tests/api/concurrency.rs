@@ -168,6 +168,16 @@ async fn redeem_race(app: &TestApp) {
         ),
         1
     );
+    // Nothing the two redemptions write is doubled by the races: one purchase, one stored
+    // answer and one ledger row each (every answer came after its row was in the chain).
+    assert_eq!(app.count("purchases", "redemption_id IS NOT NULL"), 2);
+    assert_eq!(app.count("idempotency_keys", "status_code = 201"), 2);
+    assert_eq!(app.count("ledger", "kind = 'redeem'"), 2);
+    // One stamp per shop that redeemed (the first coupon went to whichever till won).
+    assert_eq!(
+        app.count("purchase_stamps", "1=1"),
+        app.count("merchants", "id IN (SELECT merchant_id FROM redemptions)")
+    );
 }
 
 macro_rules! race {
