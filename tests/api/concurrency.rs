@@ -180,6 +180,62 @@ async fn redeem_race(app: &TestApp) {
     );
 }
 
+/// A ban and the tills race for a visitor's coupons: each coupon ends either redeemed (before
+/// the ban) or void (by it), never both, and the answers agree with the rows.
+async fn ban_race(app: &TestApp) {
+    let off = app.official().await;
+    let c = app.campaign(&off).await;
+    let cid = c["id"].as_str().unwrap();
+    let (_, shop) = app.merchant(&off, Some(cid), "food").await;
+    let (vid, v) = app.visitor().await;
+    let mut payloads = Vec::new();
+    for _ in 0..8 {
+        let offer = app.offer(&off, cid, json!({})).await;
+        let (s, coupon) = app
+            .post(
+                &format!("/offers/{}/claim", offer["id"].as_str().unwrap()),
+                Some(&v),
+                json!({}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{coupon}");
+        payloads.push(coupon["payload"].as_str().unwrap().to_string());
+    }
+    let ban_path = format!("/visitors/{vid}/ban");
+    let ban = app.post(
+        &ban_path,
+        Some(&off),
+        json!({"reason": "one phone, many wallets"}),
+    );
+    let keys: Vec<String> = payloads.iter().map(|_| key()).collect();
+    let tills = join_all(
+        payloads
+            .iter()
+            .zip(&keys)
+            .map(|(p, k)| app.redeem(&shop, p, 20000, k)),
+    );
+    let ((s, banned), answers) = futures::join!(ban, tills);
+    assert_eq!(s, StatusCode::OK, "{banned}");
+    let redeemed = answers
+        .iter()
+        .filter(|(s, _)| *s == StatusCode::CREATED)
+        .count();
+    for (s, b) in answers.iter().filter(|(s, _)| *s != StatusCode::CREATED) {
+        assert!(
+            *s == StatusCode::CONFLICT || *s == StatusCode::FORBIDDEN,
+            "{s} {b}"
+        );
+    }
+    let voided = banned["voided_coupons"].as_array().unwrap().len();
+    assert_eq!(redeemed + voided, 8, "{banned} {answers:?}");
+    assert_eq!(app.count("redemptions", "1=1") as usize, redeemed);
+    assert_eq!(app.count("coupons", "status = 'void'") as usize, voided);
+    assert_eq!(
+        app.count("coupons", "status = 'redeemed'") as usize,
+        redeemed
+    );
+}
+
 macro_rules! race {
     ($name:ident, $f:ident $(, $arg:expr)*) => {
         mod $name {
@@ -205,6 +261,7 @@ async fn storm(app: &TestApp) {
 race!(claim_storm_never_oversells, storm);
 race!(per_visitor_limit_holds_under_races, visitor_limit_race);
 race!(one_coupon_redeems_once, redeem_race);
+race!(a_ban_and_the_tills_never_both_take_a_coupon, ban_race);
 
 /// Two `bairro serve` processes on one PostgreSQL database, claims spread over both.
 #[actix_web::test]
