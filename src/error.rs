@@ -339,6 +339,15 @@ impl AppError {
     }
 }
 
+/// The web app's dictionaries, by language (for tests that every code or label is named).
+#[cfg(test)]
+pub(crate) const DICTIONARIES: [(&str, &str); 4] = [
+    ("en", include_str!("../frontend/src/i18n/en.json")),
+    ("pt", include_str!("../frontend/src/i18n/pt.json")),
+    ("zh-Hant", include_str!("../frontend/src/i18n/zh-Hant.json")),
+    ("zh-Hans", include_str!("../frontend/src/i18n/zh-Hans.json")),
+];
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -346,13 +355,7 @@ mod tests {
     /// The web app shows a message for every code the server can answer, in each language.
     #[test]
     fn every_code_has_a_message_in_each_language() {
-        let dictionaries = [
-            ("en", include_str!("../frontend/src/i18n/en.json")),
-            ("pt", include_str!("../frontend/src/i18n/pt.json")),
-            ("zh-Hant", include_str!("../frontend/src/i18n/zh-Hant.json")),
-            ("zh-Hans", include_str!("../frontend/src/i18n/zh-Hans.json")),
-        ];
-        for (lang, text) in dictionaries {
+        for (lang, text) in DICTIONARIES {
             let dict: serde_json::Map<String, Value> = serde_json::from_str(text).unwrap();
             let missing: Vec<&str> = Code::ALL
                 .iter()

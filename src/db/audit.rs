@@ -88,19 +88,7 @@ mod tests {
     /// The web app names every action an audit row can record, in each language.
     #[test]
     fn every_action_has_a_label_in_each_language() {
-        let dictionaries = [
-            ("en", include_str!("../../frontend/src/i18n/en.json")),
-            ("pt", include_str!("../../frontend/src/i18n/pt.json")),
-            (
-                "zh-Hant",
-                include_str!("../../frontend/src/i18n/zh-Hant.json"),
-            ),
-            (
-                "zh-Hans",
-                include_str!("../../frontend/src/i18n/zh-Hans.json"),
-            ),
-        ];
-        for (lang, text) in dictionaries {
+        for (lang, text) in crate::error::DICTIONARIES {
             let dict: serde_json::Map<String, serde_json::Value> =
                 serde_json::from_str(text).unwrap();
             let missing: Vec<&str> = AuditAction::ALL

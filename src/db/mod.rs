@@ -223,11 +223,9 @@ where
         .conn
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner());
-    if slot.is_none() {
-        *slot = Some(open_writer(&writer.path)?);
-    }
-    let Some(w) = slot.as_mut() else {
-        return sqlite_tx(conn, f);
+    let w = match &mut *slot {
+        Some(w) => w,
+        closed => closed.insert(open_writer(&writer.path)?),
     };
     match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| sqlite_tx(w, f))) {
         Ok(r) => r,

@@ -121,12 +121,53 @@ pub fn give_back_coupon(conn: &mut DbConn, coupon_id: &CouponId) -> Result<(), A
     Ok(())
 }
 
+/// PostgreSQL: the start of a redemption's statement, a data-modifying CTE: `taken` moves
+/// the coupon `issued → redeemed` (if it still is, and unexpired at the redemption's time),
+/// `red` inserts the redemption when it did. Its values are bound by [`bind_taken!`].
+macro_rules! taken_and_inserted {
+    () => {
+        "WITH taken AS (UPDATE coupons SET status = 'redeemed' WHERE id = ? \
+         AND status = 'issued' AND expires_at > ? RETURNING id), \
+         red AS (INSERT INTO redemptions (id, coupon_id, offer_id, campaign_id, merchant_id, \
+         user_id, spend_avos, discount_avos, ecash_avos, status, day, created_at, ref) \
+         SELECT ?, taken.id, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? FROM taken RETURNING id)"
+    };
+}
+
+/// Binds the values of [`taken_and_inserted!`] for a redemption, in order.
+macro_rules! bind_taken {
+    ($q:expr, $r:expr) => {{
+        use diesel::sql_types::{BigInt, Date, Nullable, Text, Timestamp};
+        let r: &Redemption = $r;
+        $q.bind::<Text, _>(r.coupon_id.as_str())
+            .bind::<Timestamp, _>(r.created_at)
+            .bind::<Text, _>(r.id.as_str())
+            .bind::<Text, _>(r.offer_id.as_str())
+            .bind::<Text, _>(r.campaign_id.as_str())
+            .bind::<Text, _>(r.merchant_id.as_str())
+            .bind::<Text, _>(r.user_id.as_str())
+            .bind::<BigInt, _>(r.spend_avos)
+            .bind::<BigInt, _>(r.discount_avos)
+            .bind::<BigInt, _>(r.ecash_avos)
+            .bind::<Text, _>(r.status.as_str())
+            .bind::<Date, _>(r.day)
+            .bind::<Timestamp, _>(r.created_at)
+            .bind::<Nullable<Text>, _>(r.ref_.as_deref())
+    }};
+}
+
+/// How many rows a PostgreSQL statement that ends `SELECT COUNT(*) AS n …` counted.
+#[derive(QueryableByName)]
+struct Counted {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    n: i64,
+}
+
 /// Moves the coupon `issued → redeemed` (if it still is, and unexpired at the redemption's
 /// time) and inserts the redemption; false, with nothing written, when the coupon had changed.
 /// PostgreSQL does both in one statement (a data-modifying CTE); SQLite, whose writer holds
 /// the database, in two.
 pub fn redeem_coupon(conn: &mut DbConn, r: &Redemption) -> Result<bool, AppError> {
-    use diesel::sql_types::{BigInt, Date, Nullable, Text, Timestamp};
     let DbConn::Pg(pg) = conn else {
         if !take_coupon(conn, &r.coupon_id, r.created_at)? {
             return Ok(false);
@@ -134,29 +175,12 @@ pub fn redeem_coupon(conn: &mut DbConn, r: &Redemption) -> Result<bool, AppError
         insert(conn, r)?;
         return Ok(true);
     };
-    let n = crate::fixed!(
-        "WITH taken AS (UPDATE coupons SET status = 'redeemed' WHERE id = ? \
-         AND status = 'issued' AND expires_at > ? RETURNING id) \
-         INSERT INTO redemptions (id, coupon_id, offer_id, campaign_id, merchant_id, user_id, \
-         spend_avos, discount_avos, ecash_avos, status, day, created_at, ref) \
-         SELECT ?, taken.id, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? FROM taken"
-    )
-    .bind::<Text, _>(r.coupon_id.as_str())
-    .bind::<Timestamp, _>(r.created_at)
-    .bind::<Text, _>(r.id.as_str())
-    .bind::<Text, _>(r.offer_id.as_str())
-    .bind::<Text, _>(r.campaign_id.as_str())
-    .bind::<Text, _>(r.merchant_id.as_str())
-    .bind::<Text, _>(r.user_id.as_str())
-    .bind::<BigInt, _>(r.spend_avos)
-    .bind::<BigInt, _>(r.discount_avos)
-    .bind::<BigInt, _>(r.ecash_avos)
-    .bind::<Text, _>(r.status.as_str())
-    .bind::<Date, _>(r.day)
-    .bind::<Timestamp, _>(r.created_at)
-    .bind::<Nullable<Text>, _>(r.ref_.as_deref())
-    .execute(pg)?;
-    Ok(n == 1)
+    let q = crate::fixed!(concat!(
+        taken_and_inserted!(),
+        " SELECT COUNT(*) AS n FROM red"
+    ));
+    let counted: Counted = bind_taken!(q, r).get_result(pg)?;
+    Ok(counted.n == 1)
 }
 
 /// A redemption's purchase, for [`redeem_at_once`]: the visitor's stamp and purchase rows.
@@ -190,13 +214,9 @@ pub fn redeem_at_once(
     }
     let r = w.redemption;
     let k = w.answer;
-    let made: Vec<Stamps> = crate::fixed!(
-        "WITH taken AS (UPDATE coupons SET status = 'redeemed' WHERE id = ? \
-         AND status = 'issued' AND expires_at > ? RETURNING id), \
-         red AS (INSERT INTO redemptions (id, coupon_id, offer_id, campaign_id, merchant_id, \
-         user_id, spend_avos, discount_avos, ecash_avos, status, day, created_at, ref) \
-         SELECT ?, taken.id, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? FROM taken RETURNING id), \
-         pending AS (INSERT INTO ledger_pending (campaign_id, kind, offer_id, coupon_id, \
+    let q = crate::fixed!(concat!(
+        taken_and_inserted!(),
+        ", pending AS (INSERT INTO ledger_pending (campaign_id, kind, offer_id, coupon_id, \
          redemption_id, merchant_id, amount_avos, created_at) \
          SELECT ?, 'redeem', ?, ?, red.id, ?, ?, ? FROM red), \
          stamp AS (INSERT INTO purchase_stamps (campaign_id, visitor_id, merchant_id, day, \
@@ -217,60 +237,45 @@ pub fn redeem_at_once(
          jsonb_set(CAST(? AS jsonb), '{stamps,count}', to_jsonb(counted.stamps))::text, ? \
          FROM red, counted) \
          SELECT counted.stamps FROM red, counted"
-    )
-    // taken
-    .bind::<Text, _>(r.coupon_id.as_str())
-    .bind::<Timestamp, _>(r.created_at)
-    // red
-    .bind::<Text, _>(r.id.as_str())
-    .bind::<Text, _>(r.offer_id.as_str())
-    .bind::<Text, _>(r.campaign_id.as_str())
-    .bind::<Text, _>(r.merchant_id.as_str())
-    .bind::<Text, _>(r.user_id.as_str())
-    .bind::<BigInt, _>(r.spend_avos)
-    .bind::<BigInt, _>(r.discount_avos)
-    .bind::<BigInt, _>(r.ecash_avos)
-    .bind::<Text, _>(r.status.as_str())
-    .bind::<Date, _>(r.day)
-    .bind::<Timestamp, _>(r.created_at)
-    .bind::<Nullable<Text>, _>(r.ref_.as_deref())
-    // pending (the ledger's row)
-    .bind::<Text, _>(r.campaign_id.as_str())
-    .bind::<Text, _>(r.offer_id.as_str())
-    .bind::<Text, _>(r.coupon_id.as_str())
-    .bind::<Text, _>(r.merchant_id.as_str())
-    .bind::<BigInt, _>(r.ecash_avos)
-    .bind::<Timestamp, _>(r.created_at)
-    // stamp
-    .bind::<Text, _>(r.campaign_id.as_str())
-    .bind::<Text, _>(w.visitor_id.as_str())
-    .bind::<Text, _>(r.merchant_id.as_str())
-    .bind::<Date, _>(r.day)
-    .bind::<BigInt, _>(r.spend_avos)
-    .bind::<Text, _>(w.purchase_id.as_str())
-    .bind::<Timestamp, _>(r.created_at)
-    // counted
-    .bind::<Text, _>(r.campaign_id.as_str())
-    .bind::<Text, _>(w.visitor_id.as_str())
-    .bind::<Text, _>(r.merchant_id.as_str())
-    .bind::<Date, _>(r.day)
-    // bought
-    .bind::<Text, _>(w.purchase_id.as_str())
-    .bind::<Text, _>(r.campaign_id.as_str())
-    .bind::<Text, _>(r.merchant_id.as_str())
-    .bind::<Text, _>(w.visitor_id.as_str())
-    .bind::<Nullable<Text>, _>(Some(r.user_id.as_str()))
-    .bind::<BigInt, _>(r.spend_avos)
-    .bind::<Date, _>(r.day)
-    .bind::<Timestamp, _>(r.created_at)
-    // kept
-    .bind::<Text, _>(k.merchant_id.as_str())
-    .bind::<Text, _>(&k.key)
-    .bind::<Text, _>(&k.request_hash)
-    .bind::<diesel::sql_types::Integer, _>(k.status_code)
-    .bind::<Text, _>(&k.response)
-    .bind::<Timestamp, _>(k.created_at)
-    .load(pg)?;
+    ));
+    let made: Vec<Stamps> = bind_taken!(q, r)
+        // pending (the ledger's row)
+        .bind::<Text, _>(r.campaign_id.as_str())
+        .bind::<Text, _>(r.offer_id.as_str())
+        .bind::<Text, _>(r.coupon_id.as_str())
+        .bind::<Text, _>(r.merchant_id.as_str())
+        .bind::<BigInt, _>(r.ecash_avos)
+        .bind::<Timestamp, _>(r.created_at)
+        // stamp
+        .bind::<Text, _>(r.campaign_id.as_str())
+        .bind::<Text, _>(w.visitor_id.as_str())
+        .bind::<Text, _>(r.merchant_id.as_str())
+        .bind::<Date, _>(r.day)
+        .bind::<BigInt, _>(r.spend_avos)
+        .bind::<Text, _>(w.purchase_id.as_str())
+        .bind::<Timestamp, _>(r.created_at)
+        // counted
+        .bind::<Text, _>(r.campaign_id.as_str())
+        .bind::<Text, _>(w.visitor_id.as_str())
+        .bind::<Text, _>(r.merchant_id.as_str())
+        .bind::<Date, _>(r.day)
+        // bought
+        .bind::<Text, _>(w.purchase_id.as_str())
+        .bind::<Text, _>(r.campaign_id.as_str())
+        .bind::<Text, _>(r.merchant_id.as_str())
+        .bind::<Text, _>(w.visitor_id.as_str())
+        .bind::<Nullable<Text>, _>(Some(r.user_id.as_str()))
+        .bind::<BigInt, _>(r.spend_avos)
+        .bind::<Date, _>(r.day)
+        .bind::<Timestamp, _>(r.created_at)
+        // kept
+        .bind::<Text, _>(k.merchant_id.as_str())
+        .bind::<Text, _>(&k.key)
+        .bind::<Text, _>(&k.request_hash)
+        .bind::<diesel::sql_types::Integer, _>(k.status_code)
+        .bind::<Text, _>(&k.response)
+        .bind::<Timestamp, _>(k.created_at)
+        .load(pg)?;
     Ok(made.first().map(|m| m.stamps))
 }
 
