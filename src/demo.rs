@@ -343,6 +343,8 @@ pub fn load_if_empty(pool: &DbPool, settings: &Settings) -> anyhow::Result<()> {
         )?;
     }
     let counts = counts.map_err(|e| anyhow::anyhow!("demo data: {e}"))?;
+    // The history's check-ins were written in bulk: PostgreSQL's stamp cards follow them.
+    crate::db::checkins::recount_cards(&mut conn, None)?;
     tracing::info!(
         elapsed_ms = started.elapsed().as_millis() as u64,
         rows_ms = loaded_ms,

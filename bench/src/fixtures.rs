@@ -137,7 +137,6 @@ pub fn checkins(
     let p = seeded.points.len();
     let cap = v * p;
     let real = real.min(cap / 3);
-    let bare = bare.min(cap - real);
     let payloads: Vec<String> = seeded
         .points
         .iter()
@@ -152,14 +151,23 @@ pub fn checkins(
         let token = signer.visitor(seeded, vi);
         a.push("POST", "/api/v1/checkins", Some(&token), &body)?;
     }
-    let mut b = Lanes::create(&dir.join("checkin-bare"), lanes)?;
-    for k in real..real + bare {
-        let (vi, pi) = (k % v, (k / v) % p);
-        let (id, lat, lng) = seeded.points[pi];
-        let body = json!({"visitor": seeded.visitors[vi], "point": id.to_string(), "campaign": seeded.campaign_id, "lat": lat, "lng": lng}).to_string();
-        b.push("POST", "/checkin", None, &body)?;
+    // The bare server's two handlers, one insert and Bairro's own statement, each its pairs.
+    let bare = bare.min((cap - real) / 2);
+    let mut lines = 0;
+    for (k0, path, prefix) in [
+        (real, "/checkin", "checkin-bare"),
+        (real + bare, "/checkin-same", "checkin-same"),
+    ] {
+        let mut b = Lanes::create(&dir.join(prefix), lanes)?;
+        for k in k0..k0 + bare {
+            let (vi, pi) = (k % v, (k / v) % p);
+            let (id, lat, lng) = seeded.points[pi];
+            let body = json!({"visitor": seeded.visitors[vi], "point": id.to_string(), "campaign": seeded.campaign_id, "lat": lat, "lng": lng}).to_string();
+            b.push("POST", path, None, &body)?;
+        }
+        lines += b.finish()?;
     }
-    Ok((a.finish()?, b.finish()?))
+    Ok((a.finish()?, lines))
 }
 
 /// Redemptions: each line a coupon still `issued`, at a merchant enrolled in the campaign.

@@ -164,6 +164,8 @@ impl SizeArgs {
 
 /// Request lists are sized for these rates; a phase that runs out says so (`wrapped`).
 const MAX_CHECKIN_RATE: usize = 8_000;
+/// The bare server running Bairro's own statement (`/checkin-same`), as named in the results.
+pub const SAME: &str = "bare, same statement";
 const MAX_REDEEM_RATE: usize = 10_000;
 const MAX_CLAIM_RATE: usize = 12_000;
 const MAX_BARE_RATE: usize = 30_000;
@@ -539,7 +541,11 @@ fn bench_backend(ctx: &Ctx, url: &str, sizes: &Sizes) -> anyhow::Result<Run> {
     }
 
     // Check-ins: each request a new visitor × point pair.
-    for (srv, prefix) in [(&real, "checkin-real"), (&bare, "checkin-bare")] {
+    for (srv, prefix, server) in [
+        (&real, "checkin-real", real.name.as_str()),
+        (&bare, "checkin-bare", bare.name.as_str()),
+        (&bare, "checkin-same", SAME),
+    ] {
         if !ctx.wants("checkin") {
             break;
         }
@@ -551,7 +557,7 @@ fn bench_backend(ctx: &Ctx, url: &str, sizes: &Sizes) -> anyhow::Result<Run> {
         rows.push(Row::new(
             name,
             "check-in",
-            &srv.name,
+            server,
             conns,
             &m,
             &[201],

@@ -632,7 +632,11 @@ pub fn seed(
             conn.batch_execute("PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON;")?
         }
         // Autovacuum would otherwise start on the fresh tables in the middle of a phase.
-        Backend::Postgres => conn.batch_execute("VACUUM (ANALYZE)")?,
+        // The check-ins were copied in bulk: the server's stamp cards follow them.
+        Backend::Postgres => {
+            bairro::db::checkins::recount_cards(conn, None)?;
+            conn.batch_execute("VACUUM (ANALYZE)")?
+        }
     }
     let seconds = started.elapsed().as_secs_f64();
     println!("  [{label}] seeded in {seconds:.1}s");

@@ -69,25 +69,152 @@ pub fn stamps(
 }
 
 /// What recording a check-in learnt in the same statement.
-#[derive(Debug, QueryableByName)]
+#[derive(Debug)]
 pub struct Recorded {
     /// No earlier check-in of the visitor in the campaign.
-    #[diesel(sql_type = diesel::sql_types::Bool)]
     pub first_visit: bool,
     /// The visitor's stamps in the campaign with this check-in: distinct points visited.
-    #[diesel(sql_type = diesel::sql_types::BigInt)]
     pub stamps: i64,
+    /// What the visitor held when the check-in was committed on its own (PostgreSQL's one
+    /// statement), so the caller can tell whether coupons are owed without asking again.
+    pub holding: Option<Holding>,
+}
+
+/// A visitor's coupons per offer of the campaign, and whether its address is verified.
+#[derive(Debug)]
+pub struct Holding {
+    pub held: std::collections::HashMap<String, i64>,
+    pub verified: bool,
+}
+
+#[derive(QueryableByName)]
+struct Counted {
+    #[diesel(sql_type = diesel::sql_types::Bool)]
+    first_visit: bool,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    stamps: i64,
+}
+
+/// What [`record`] did.
+#[derive(Debug)]
+pub enum Record {
+    /// The check-in is written (committed, when the statement ran on its own).
+    Written(Recorded),
+    /// Nothing written: the visitor is unknown or banned, or the point retired (the caller
+    /// asks which).
+    NotAllowed,
+    /// Nothing written: this check-in's stamp would reach one of the counts it was told to
+    /// stop at; the caller records it again inside a transaction that issues what it earns.
+    AtThreshold,
+}
+
+/// What the one-statement check-in on PostgreSQL read beside the write.
+#[derive(Debug, QueryableByName)]
+struct AtOnce {
+    #[diesel(sql_type = diesel::sql_types::Bool)]
+    allowed: bool,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Bool>)]
+    first_visit: Option<bool>,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::BigInt>)]
+    stamps: Option<i64>,
+    #[diesel(sql_type = diesel::sql_types::Bool)]
+    verified: bool,
+    /// `offer n` pairs, comma-separated.
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+    held: Option<String>,
 }
 
 /// Inserts an accepted check-in in one statement that also decides `first_visit` and counts
-/// the stamps (the other points visited, plus this one, so it does not matter whether the
-/// count sees the new row), and that writes nothing when the visitor is unknown or banned or
-/// the point retired (`None`: the caller asks why). On PostgreSQL the caller holds the
-/// visitor's lock from an earlier statement, so this statement's snapshot already sees every
-/// earlier check-in of the visitor; on SQLite the write transaction does. A second check-in of
-/// the day at the point, or a nonce used again, fails on the unique indexes (`Conflict`).
-pub fn record(conn: &mut DbConn, c: &Checkin) -> Result<Option<Recorded>, AppError> {
-    use diesel::sql_types::{Date, Double, Nullable, Text, Timestamp};
+/// the stamps, and that writes nothing when the visitor is unknown or banned or the point
+/// retired. A second check-in of the day at the point, or a nonce used again, fails on the
+/// unique indexes (`Conflict`).
+///
+/// On SQLite the write transaction (one writer) makes the count exact: the stamps are the
+/// other points visited plus this one. On PostgreSQL the statement adds the point to the
+/// visitor's stamp card (`stamp_cards`) by `INSERT ... ON CONFLICT DO UPDATE`, which works on
+/// the card's latest version under its row lock: the count is exact with no earlier lock, so
+/// the statement can run on its own, committed in one round trip. Run that way, it writes
+/// nothing when the stamp would reach a count in `stop_at` (a threshold where coupons may be
+/// due, `AtThreshold`), so that coupons and check-in are never committed apart; inside the
+/// transaction that issues, `stop_at` is empty.
+pub fn record(conn: &mut DbConn, c: &Checkin, stop_at: &[i64]) -> Result<Record, AppError> {
+    use diesel::sql_types::{Array, BigInt, Date, Double, Nullable, Text, Timestamp};
+    let lite = match conn {
+        DbConn::Sqlite(lite) => lite,
+        DbConn::Pg(pg) => {
+            // Values in the order they appear. The card's creation is the first visit; a
+            // card met at a point already on it is rewritten unchanged, so the answer still
+            // reads the latest card.
+            let q = crate::fixed!(
+                "WITH ok AS (SELECT 1 FROM visitors v WHERE v.id = ? AND v.banned_at IS NULL \
+                 AND NOT EXISTS (SELECT 1 FROM points p WHERE p.id = ? AND p.retired_at IS NOT NULL)), \
+                 card AS (INSERT INTO stamp_cards AS s (visitor_id, campaign_id, points) \
+                 SELECT ?, ?, ARRAY[?::text] FROM ok \
+                 WHERE NOT (1 = ANY(?) AND NOT EXISTS (SELECT 1 FROM stamp_cards e \
+                 WHERE e.visitor_id = ? AND e.campaign_id = ?)) \
+                 ON CONFLICT (visitor_id, campaign_id) DO UPDATE SET points = CASE \
+                 WHEN excluded.points[1] = ANY(s.points) THEN s.points \
+                 ELSE s.points || excluded.points END \
+                 WHERE excluded.points[1] = ANY(s.points) \
+                 OR NOT (cardinality(s.points) + 1 = ANY(?)) \
+                 RETURNING cardinality(s.points)::bigint AS stamps, (s.xmax = 0) AS first_visit), \
+                 ins AS (INSERT INTO checkins (id, visitor_id, point_id, campaign_id, method, day, \
+                 scanned_at, received_at, lat, lng, nonce, ref, first_visit) \
+                 SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, card.first_visit FROM card RETURNING 1) \
+                 SELECT EXISTS (SELECT 1 FROM ok) AS allowed, \
+                 (SELECT first_visit FROM card) AS first_visit, \
+                 (SELECT stamps FROM card WHERE EXISTS (SELECT 1 FROM ins)) AS stamps, \
+                 EXISTS (SELECT 1 FROM visitor_addresses a WHERE a.visitor_id = ?) AS verified, \
+                 (SELECT string_agg(h.offer_id || ' ' || h.n, ',') FROM (SELECT offer_id, \
+                 COUNT(*) AS n FROM coupons WHERE visitor_id = ? AND campaign_id = ? \
+                 GROUP BY offer_id) h) AS held"
+            )
+            .bind::<Text, _>(&c.visitor_id)
+            .bind::<Text, _>(&c.point_id)
+            .bind::<Text, _>(&c.visitor_id)
+            .bind::<Text, _>(&c.campaign_id)
+            .bind::<Text, _>(&c.point_id)
+            .bind::<Array<BigInt>, _>(stop_at)
+            .bind::<Text, _>(&c.visitor_id)
+            .bind::<Text, _>(&c.campaign_id)
+            .bind::<Array<BigInt>, _>(stop_at)
+            .bind::<Text, _>(&c.id)
+            .bind::<Text, _>(&c.visitor_id)
+            .bind::<Text, _>(&c.point_id)
+            .bind::<Text, _>(&c.campaign_id)
+            .bind::<Text, _>(&c.method)
+            .bind::<Date, _>(c.day)
+            .bind::<Timestamp, _>(c.scanned_at)
+            .bind::<Timestamp, _>(c.received_at)
+            .bind::<Nullable<Double>, _>(c.lat)
+            .bind::<Nullable<Double>, _>(c.lng)
+            .bind::<Nullable<Text>, _>(c.nonce.as_deref())
+            .bind::<Nullable<Text>, _>(c.ref_.as_deref())
+            .bind::<Text, _>(&c.visitor_id)
+            .bind::<Text, _>(&c.visitor_id)
+            .bind::<Text, _>(&c.campaign_id);
+            let r: AtOnce = q.get_result(pg)?;
+            return Ok(match (r.allowed, r.first_visit, r.stamps) {
+                (false, _, _) => Record::NotAllowed,
+                (true, Some(first_visit), Some(stamps)) => Record::Written(Recorded {
+                    first_visit,
+                    stamps,
+                    holding: Some(Holding {
+                        held: r
+                            .held
+                            .as_deref()
+                            .unwrap_or_default()
+                            .split(',')
+                            .filter_map(|pair| pair.split_once(' '))
+                            .filter_map(|(offer, n)| Some((offer.to_owned(), n.parse().ok()?)))
+                            .collect(),
+                        verified: r.verified,
+                    }),
+                }),
+                (true, _, _) => Record::AtThreshold,
+            });
+        }
+    };
     // Values in the order they appear (the visitor, campaign and point more than once).
     let q = crate::fixed!(
         "INSERT INTO checkins (id, visitor_id, point_id, campaign_id, method, day, \
@@ -118,11 +245,49 @@ pub fn record(conn: &mut DbConn, c: &Checkin) -> Result<Option<Recorded>, AppErr
     .bind::<Text, _>(&c.visitor_id)
     .bind::<Text, _>(&c.campaign_id)
     .bind::<Text, _>(&c.point_id);
-    let rows: Vec<Recorded> = match conn {
-        DbConn::Pg(pg) => q.load(pg)?,
-        DbConn::Sqlite(lite) => q.load(lite)?,
+    let rows: Vec<Counted> = q.load(lite)?;
+    Ok(match rows.into_iter().next() {
+        Some(r) => Record::Written(Recorded {
+            first_visit: r.first_visit,
+            stamps: r.stamps,
+            holding: None,
+        }),
+        None => Record::NotAllowed,
+    })
+}
+
+/// Rebuilds the stamp cards of PostgreSQL from the check-ins: one visitor's after check-ins
+/// moved to or from it, or every visitor's after check-ins were bulk-loaded. SQLite keeps no
+/// cards.
+pub fn recount_cards(conn: &mut DbConn, visitor: Option<&VisitorId>) -> Result<(), AppError> {
+    use diesel::sql_types::Text;
+    let DbConn::Pg(pg) = conn else {
+        return Ok(());
     };
-    Ok(rows.into_iter().next())
+    match visitor {
+        Some(v) => {
+            diesel::sql_query("DELETE FROM stamp_cards WHERE visitor_id = $1")
+                .bind::<Text, _>(v)
+                .execute(pg)?;
+            diesel::sql_query(
+                "INSERT INTO stamp_cards (visitor_id, campaign_id, points) \
+                 SELECT visitor_id, campaign_id, array_agg(DISTINCT point_id) FROM checkins \
+                 WHERE visitor_id = $1 GROUP BY visitor_id, campaign_id",
+            )
+            .bind::<Text, _>(v)
+            .execute(pg)?;
+        }
+        None => {
+            diesel::sql_query("DELETE FROM stamp_cards").execute(pg)?;
+            diesel::sql_query(
+                "INSERT INTO stamp_cards (visitor_id, campaign_id, points) \
+                 SELECT visitor_id, campaign_id, array_agg(DISTINCT point_id) FROM checkins \
+                 GROUP BY visitor_id, campaign_id",
+            )
+            .execute(pg)?;
+        }
+    }
+    Ok(())
 }
 
 /// Marks exactly one check-in per campaign of a visitor as its first visit: the earliest

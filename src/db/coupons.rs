@@ -120,6 +120,31 @@ pub fn held_in_campaign(
         .collect())
 }
 
+/// The offers (sign-up and check-in) that pay a visitor with these stamps at `t`, with the
+/// coupons each pays in all (`domain::issuance::earned`): those in stock and still valid, and
+/// those that need a verified visitor only when it is.
+pub fn entitled(
+    offers: &[Offer],
+    distinct_points: i64,
+    t: NaiveDateTime,
+    verified: bool,
+) -> Vec<(&Offer, i64)> {
+    offers
+        .iter()
+        .filter(|o| o.valid_until > t && issuance::in_stock(o.issued, o.stock))
+        .filter(|o| verified || !o.requires_verified)
+        .filter_map(|o| {
+            let entitled = issuance::earned(
+                o.trigger_type,
+                o.trigger_count,
+                distinct_points,
+                o.per_visitor_limit,
+            );
+            (entitled > 0).then_some((o, entitled))
+        })
+        .collect()
+}
+
 /// Issues what a visitor has earned in a campaign (sign-up and check-in offers, by
 /// `domain::issuance::earned`) and not yet received. Must run inside a transaction that holds
 /// the visitor's lock. Offers that need a verified visitor are held back until `verified`
@@ -135,20 +160,7 @@ pub fn issue_earned(
     t: NaiveDateTime,
     verified: bool,
 ) -> Result<Vec<(Coupon, Offer)>, AppError> {
-    let due: Vec<(&Offer, i64)> = offers
-        .iter()
-        .filter(|o| o.valid_until > t && issuance::in_stock(o.issued, o.stock))
-        .filter(|o| verified || !o.requires_verified)
-        .filter_map(|o| {
-            let entitled = issuance::earned(
-                o.trigger_type,
-                o.trigger_count,
-                distinct_points,
-                o.per_visitor_limit,
-            );
-            (entitled > 0).then_some((o, entitled))
-        })
-        .collect();
+    let due = entitled(offers, distinct_points, t, verified);
     if due.is_empty() {
         return Ok(Vec::new());
     }

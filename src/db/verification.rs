@@ -247,6 +247,8 @@ pub fn join(conn: &mut DbConn, from: &VisitorId, into: &VisitorId) -> Result<(),
     diesel::update(checkins::table.filter(checkins::visitor_id.eq(from)))
         .set(checkins::first_visit.eq(false))
         .execute(conn)?;
+    super::checkins::recount_cards(conn, Some(into))?;
+    super::checkins::recount_cards(conn, Some(from))?;
     let coupons: Vec<(String, String, i32)> = coupons::table
         .inner_join(offers::table.on(offers::id.eq(coupons::offer_id)))
         .filter(coupons::visitor_id.eq(from))

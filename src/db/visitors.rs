@@ -27,8 +27,6 @@ pub fn running_campaigns(conn: &mut DbConn, t: NaiveDateTime) -> Result<Vec<Camp
         .load(conn)?)
 }
 
-/// Locks the visitor's row for the rest of the transaction (serialises one visitor's issuance)
-/// and refuses a banned visitor.
 /// Serialises a visitor's writes before statements that must see all of the visitor's earlier
 /// rows: on PostgreSQL the visitor's row lock, taken by its own statement; on SQLite nothing,
 /// as `BEGIN IMMEDIATE` already lets one writer in at a time.
@@ -39,12 +37,17 @@ pub fn serialise(conn: &mut DbConn, visitor_id: &VisitorId) -> Result<(), AppErr
     }
 }
 
+/// Locks the visitor's row for the rest of the transaction (serialises one visitor's issuance)
+/// and refuses a banned visitor. On PostgreSQL the lock is `FOR NO KEY UPDATE`: holders take
+/// turns, while rows that merely refer to the visitor (a check-in written on its own, which
+/// takes the key-share lock of its foreign key while it holds the visitor's stamp card) are
+/// not held up behind it, so the two never wait for each other.
 pub fn lock(conn: &mut DbConn, visitor_id: &VisitorId) -> Result<(), AppError> {
     let found: Vec<Option<NaiveDateTime>> = match conn {
         DbConn::Pg(c) => visitors::table
             .find(visitor_id)
             .select(visitors::banned_at)
-            .for_update()
+            .for_no_key_update()
             .load(c)?,
         // `BEGIN IMMEDIATE` already lets one writer in at a time.
         DbConn::Sqlite(c) => visitors::table

@@ -5,7 +5,7 @@
 use chrono::NaiveDateTime;
 
 use crate::db::cache::Caches;
-use crate::db::checkins::{self, Refused};
+use crate::db::checkins::{self, Record, Refused};
 use crate::db::models::{Checkin, Coupon, Offer, Point};
 use crate::db::{coupons, operations, short_codes, visitors, write_tx, DbConn};
 use crate::domain::checkin::{self, CampaignWindow, PointRules, Refusal, Scan};
@@ -169,9 +169,10 @@ fn same_nonce(prev: Outcome, payload: &Result<Payload, PayloadError>) -> Result<
 /// with the same nonce gets the first answer again: an accepted scan meets the nonce's unique
 /// index, a refused one looks it up before refusing, so a first scan reads nothing for it.
 ///
-/// The write is one statement inside the transaction (`checkins::record`: the insert, the
-/// first-visit flag, the stamp count, the ban and retired-point checks), after the visitor's
-/// lock on PostgreSQL; coupons are issued only when a threshold is reached.
+/// The write is one statement (`checkins::record`: the insert, the first-visit flag, the stamp
+/// count, the ban and retired-point checks): on PostgreSQL committed on its own, one round
+/// trip, unless its stamp reaches a threshold; then, and on SQLite, inside the transaction
+/// that issues the coupons earned.
 pub fn check_in(
     conn: &mut DbConn,
     keys: &KeyRing,
@@ -268,46 +269,12 @@ pub fn check_in(
         ref_: req.visitor_ref.clone(),
         first_visit: false,
     };
-    let result = write_tx(conn, |conn| {
-        // The visitor's check-ins and issuance take turns, so the insert sees every earlier one.
-        visitors::serialise(conn, &row.visitor_id)?;
-        let Some(recorded) = checkins::record(conn, &row)? else {
-            // Nothing written: an unknown or banned visitor (the lock says which), or a
-            // retired point.
-            visitors::lock(conn, &row.visitor_id)?;
-            return Ok(None);
-        };
-        let mut row = row.clone();
-        row.first_visit = recorded.first_visit;
-        let count = recorded.stamps;
-        let verified = offers
-            .iter()
-            .any(|o| o.requires_verified && o.trigger_type == TriggerType::Checkins)
-            && visitors::is_verified(conn, &row.visitor_id)?;
-        let coupons = coupons::issue_earned(
-            conn,
-            &offers,
-            &row.visitor_id,
-            count,
-            Some(&row.id),
-            row.ref_.as_deref(),
-            received_at,
-            verified,
-        )?;
-        Ok(Some((row, count, coupons)))
-    });
+    let result = record(conn, &row, &offers, received_at);
     match result {
         Ok(None) => refuse(conn, keys, caches, &req, Some(point), Refusal::PointRetired),
-        Ok(Some((row, count, coupons))) => {
+        Ok(Some(outcome)) => {
             crate::telemetry::count("bairro_checkins_total", 1);
-            let next = issuance::next_reward_at(count, &thresholds(&offers));
-            Ok(Outcome {
-                checkin: row,
-                stamps: count,
-                next_reward_at: next,
-                coupons,
-            }
-            .view(keys))
+            Ok(outcome.view(keys))
         }
         Err(AppError::Conflict(_)) => refuse(
             conn,
@@ -322,6 +289,105 @@ pub fn check_in(
             None => Err(e),
         },
     }
+}
+
+/// Records an accepted check-in and issues the coupons it earns: `None` when nothing was
+/// written (an unknown or banned visitor, or a retired point). On PostgreSQL the check-in is
+/// first tried as one statement on its own, which counts the stamp exactly on the visitor's
+/// card and stops at the counts where coupons may be due; only then does it run again inside
+/// the transaction that issues them (as on SQLite, where the writer is one and the
+/// transaction costs no round trip).
+fn record(
+    conn: &mut DbConn,
+    row: &Checkin,
+    offers: &[Offer],
+    t: NaiveDateTime,
+) -> Result<Option<Outcome>, AppError> {
+    let reward_at = thresholds(offers);
+    let outcome = |checkin, stamps, coupons| Outcome {
+        checkin,
+        stamps,
+        next_reward_at: issuance::next_reward_at(stamps, &reward_at),
+        coupons,
+    };
+    if matches!(conn, DbConn::Pg(_)) {
+        match checkins::record(conn, row, &reward_at)? {
+            Record::Written(r) => {
+                let mut row = row.clone();
+                row.first_visit = r.first_visit;
+                // Coupons earned earlier and not held (the offer was out of stock then, or is
+                // new since) are issued now, as on every check-in, after the check-in's commit.
+                let owed = r.holding.is_some_and(|h| {
+                    let verified = counts_verified(offers, h.verified);
+                    coupons::entitled(offers, r.stamps, t, verified)
+                        .iter()
+                        .any(|(o, n)| h.held.get(o.id.as_str()).copied().unwrap_or(0) < *n)
+                });
+                let coupons = if owed {
+                    write_tx(conn, |conn| {
+                        visitors::lock(conn, &row.visitor_id)?;
+                        issue(conn, offers, &row, r.stamps, t)
+                    })?
+                } else {
+                    Vec::new()
+                };
+                return Ok(Some(outcome(row, r.stamps, coupons)));
+            }
+            Record::NotAllowed => {
+                visitors::lock(conn, &row.visitor_id)?;
+                return Ok(None);
+            }
+            Record::AtThreshold => {}
+        }
+    }
+    write_tx(conn, |conn| {
+        // The visitor's check-ins and issuance take turns, so the insert sees every earlier one.
+        visitors::serialise(conn, &row.visitor_id)?;
+        let recorded = match checkins::record(conn, row, &[])? {
+            Record::Written(r) => r,
+            // The lock says whether the visitor is unknown or banned; if neither, the point
+            // was retired.
+            Record::NotAllowed | Record::AtThreshold => {
+                visitors::lock(conn, &row.visitor_id)?;
+                return Ok(None);
+            }
+        };
+        let mut row = row.clone();
+        row.first_visit = recorded.first_visit;
+        let coupons = issue(conn, offers, &row, recorded.stamps, t)?;
+        Ok(Some(outcome(row, recorded.stamps, coupons)))
+    })
+}
+
+/// Whether a check-in counts the visitor as verified: only for offers triggered by check-ins
+/// (sign-up offers that need it are issued at verification).
+fn counts_verified(offers: &[Offer], verified: bool) -> bool {
+    verified
+        && offers
+            .iter()
+            .any(|o| o.requires_verified && o.trigger_type == TriggerType::Checkins)
+}
+
+/// Issues what a visitor with `count` stamps has earned and does not hold, under the visitor's
+/// lock, for the check-in `row`.
+fn issue(
+    conn: &mut DbConn,
+    offers: &[Offer],
+    row: &Checkin,
+    count: i64,
+    t: NaiveDateTime,
+) -> Result<Vec<(Coupon, Offer)>, AppError> {
+    let verified = counts_verified(offers, true) && visitors::is_verified(conn, &row.visitor_id)?;
+    coupons::issue_earned(
+        conn,
+        offers,
+        &row.visitor_id,
+        count,
+        Some(&row.id),
+        row.ref_.as_deref(),
+        t,
+        verified,
+    )
 }
 
 /// The visitor's check-ins, latest first (`GET /me/checkins`).

@@ -299,3 +299,76 @@ both!(claims_answer_each_refusal, |app| {
         .await;
     assert_eq!((s, code(&b)), (StatusCode::GONE, "sold_out"));
 });
+
+// A coupon a check-in earned while the offer was sold out is issued at the visitor's next
+// check-in once the stock is raised, also when that check-in reaches no new threshold; a
+// check-in at a point already stamped adds no stamp.
+both!(
+    coupons_missed_while_sold_out_come_with_a_later_check_in,
+    |app| {
+        let off = app.official().await;
+        let c = app.campaign(&off).await;
+        let cid = c["id"].as_str().unwrap();
+        let mut payloads = Vec::new();
+        for _ in 0..3 {
+            let p = app.point(&off, cid, json!({})).await;
+            payloads.push(p["payload"].as_str().unwrap().to_string());
+        }
+        let offer = app
+            .offer(
+                &off,
+                cid,
+                json!({"trigger": {"type": "checkins", "count": 2}, "stock": 1}),
+            )
+            .await;
+        let oid = offer["id"].as_str().unwrap();
+        let (_, first) = app.visitor().await;
+        let (_, late) = app.visitor().await;
+        for v in [&first, &late] {
+            let (s, b) = app.check_in(v, &payloads[0], json!({})).await;
+            assert_eq!(
+                (s, b["stamps"]["count"].as_i64()),
+                (StatusCode::CREATED, Some(1)),
+                "{b}"
+            );
+        }
+        let (_, b) = app.check_in(&first, &payloads[1], json!({})).await;
+        assert_eq!(b["coupons"].as_array().unwrap().len(), 1, "{b}");
+        // The stock is gone when the second visitor reaches the threshold.
+        let (s, b) = app.check_in(&late, &payloads[1], json!({})).await;
+        assert_eq!(s, StatusCode::CREATED, "{b}");
+        assert_eq!(b["stamps"]["count"], 2);
+        assert!(b["coupons"].as_array().unwrap().is_empty(), "{b}");
+        let (s, b) = app
+            .call(
+                reqwest::Method::PATCH,
+                &format!("/offers/{oid}"),
+                Some(&off),
+                Some(json!({"stock": 2})),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{b}");
+        // Three stamps reach no threshold of this offer (one coupon per visitor), yet the coupon
+        // earned at two comes now.
+        let (s, b) = app.check_in(&late, &payloads[2], json!({})).await;
+        assert_eq!(s, StatusCode::CREATED, "{b}");
+        assert_eq!(b["stamps"]["count"], 3);
+        let coupons = b["coupons"].as_array().unwrap();
+        assert_eq!(coupons.len(), 1, "{b}");
+        assert_eq!(coupons[0]["offer_id"], oid);
+        assert_eq!(app.count("coupons", &format!("offer_id = '{oid}'")), 2);
+        assert_eq!(
+            app.count("ledger", &format!("offer_id = '{oid}' AND kind = 'issue'")),
+            2
+        );
+        // Nothing more is owed: the next day's check-in at a stamped point adds no stamp, no coupon.
+        app.execute(&format!(
+        "UPDATE checkins SET day = '2000-01-01' WHERE point_id IN (SELECT id FROM points WHERE campaign_id = '{cid}')"
+    ));
+        let (s, b) = app.check_in(&late, &payloads[0], json!({})).await;
+        assert_eq!(s, StatusCode::CREATED, "{b}");
+        assert_eq!(b["stamps"]["count"], 3);
+        assert!(b["coupons"].as_array().unwrap().is_empty(), "{b}");
+        assert_eq!(app.count("coupons", &format!("offer_id = '{oid}'")), 2);
+    }
+);

@@ -236,6 +236,72 @@ async fn ban_race(app: &TestApp) {
     );
 }
 
+/// One visitor checks in at twelve points at once, in a campaign paying a coupon every third
+/// stamp (limit four): every answer counts a different stamp (1 to 12), exactly the answers
+/// at 3, 6, 9 and 12 carry a coupon, one check-in is the first visit, and the rows agree.
+async fn stamps_race(app: &TestApp) {
+    let off = app.official().await;
+    let c = app.campaign(&off).await;
+    let cid = c["id"].as_str().unwrap();
+    let mut payloads = Vec::new();
+    for _ in 0..12 {
+        let p = app.point(&off, cid, json!({})).await;
+        payloads.push(p["payload"].as_str().unwrap().to_string());
+    }
+    app.offer(
+        &off,
+        cid,
+        json!({"trigger": {"type": "checkins", "count": 3}, "per_visitor_limit": 4, "stock": 50}),
+    )
+    .await;
+    let (vid, v) = app.visitor().await;
+    let answers = join_all(payloads.iter().map(|p| app.check_in(&v, p, json!({})))).await;
+    assert!(
+        answers.iter().all(|(s, _)| *s == StatusCode::CREATED),
+        "{answers:?}"
+    );
+    let mut counts: Vec<i64> = answers
+        .iter()
+        .map(|(_, b)| b["stamps"]["count"].as_i64().unwrap())
+        .collect();
+    counts.sort_unstable();
+    assert_eq!(counts, (1..=12).collect::<Vec<i64>>(), "{answers:?}");
+    let mut paid: Vec<i64> = answers
+        .iter()
+        .filter(|(_, b)| !b["coupons"].as_array().unwrap().is_empty())
+        .map(|(_, b)| {
+            assert_eq!(b["coupons"].as_array().unwrap().len(), 1, "{b}");
+            b["stamps"]["count"].as_i64().unwrap()
+        })
+        .collect();
+    paid.sort_unstable();
+    assert_eq!(paid, vec![3, 6, 9, 12], "{answers:?}");
+    assert_eq!(app.count("coupons", &format!("visitor_id = '{vid}'")), 4);
+    assert_eq!(app.count("checkins", &format!("visitor_id = '{vid}'")), 12);
+    assert_eq!(
+        app.count("checkins", &format!("visitor_id = '{vid}' AND first_visit")),
+        1
+    );
+    if app.backend == Backend::Postgres {
+        assert_eq!(
+            app.text(&format!(
+                "SELECT cardinality(points)::text AS v FROM stamp_cards WHERE visitor_id = '{vid}'"
+            )),
+            "12"
+        );
+    }
+    // The same twelve again the same day: each refused, nothing counted twice.
+    let again = join_all(payloads.iter().map(|p| app.check_in(&v, p, json!({})))).await;
+    assert!(
+        again
+            .iter()
+            .all(|(s, b)| *s == StatusCode::CONFLICT && code(b) == "already_checked_in"),
+        "{again:?}"
+    );
+    assert_eq!(app.count("checkins", &format!("visitor_id = '{vid}'")), 12);
+    assert_eq!(app.count("coupons", &format!("visitor_id = '{vid}'")), 4);
+}
+
 macro_rules! race {
     ($name:ident, $f:ident $(, $arg:expr)*) => {
         mod $name {
@@ -262,6 +328,10 @@ race!(claim_storm_never_oversells, storm);
 race!(per_visitor_limit_holds_under_races, visitor_limit_race);
 race!(one_coupon_redeems_once, redeem_race);
 race!(a_ban_and_the_tills_never_both_take_a_coupon, ban_race);
+race!(
+    one_visitor_at_many_points_at_once_counts_every_stamp_once,
+    stamps_race
+);
 
 /// Two `bairro serve` processes on one PostgreSQL database, claims spread over both.
 #[actix_web::test]

@@ -199,6 +199,7 @@ verifying!(
         assert_eq!(signup["requires_verified"], true);
         let p1 = app.point(&off, cid, json!({})).await;
         let p2 = app.point(&off, cid, json!({})).await;
+        let p3 = app.point(&off, cid, json!({})).await;
 
         // First phone: signs up (the e-cash sign-up coupon waits), verifies, receives it.
         let (a, ta, b) = visitor_in(&app, "en").await;
@@ -274,6 +275,12 @@ verifying!(
         // The stamps of both devices are in the wallet.
         let (_, checkins) = app.get("/me/checkins", Some(&joined)).await;
         assert_eq!(checkins.as_array().unwrap().len(), 2, "{checkins}");
+        // and the wallet's stamps count on from both: a third point is its third stamp.
+        let (s, b) = app
+            .check_in(&joined, p3["payload"].as_str().unwrap(), json!({}))
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{b}");
+        assert_eq!(b["stamps"]["count"], 3, "{b}");
         // One wallet for the phone.
         assert_eq!(app.count("visitor_addresses", "1 = 1"), 1);
 

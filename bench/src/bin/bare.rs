@@ -4,6 +4,9 @@
 //! rules. Bodies carry the ids the statements need.
 //!
 //! - `POST /checkin`  — one INSERT into checkins;
+//! - `POST /checkin-same` — Bairro's own check-in statement (`db::checkins::record`: on
+//!   PostgreSQL one statement committed on its own, on SQLite inside a write transaction),
+//!   the ceiling for that statement;
 //! - `POST /redeem`   — in one write transaction: UPDATE coupons … WHERE status = 'issued',
 //!   then INSERT into redemptions;
 //! - `POST /claim`    — in one write transaction: UPDATE offers SET issued = issued + 1
@@ -19,6 +22,7 @@ use actix_web::{web, App, HttpResponse, HttpServer};
 use diesel::prelude::*;
 use serde::Deserialize;
 
+use bairro::db::checkins as checkins_rows;
 use bairro::db::models::{Checkin, Coupon, NewPageview, Redemption};
 use bairro::db::schema::{checkins, coupons, offers, redemptions};
 use bairro::db::{self, write_tx, DbPool};
@@ -77,9 +81,25 @@ struct CheckinBody {
 }
 
 async fn checkin(st: Data, b: web::Json<CheckinBody>) -> HttpResponse {
-    let b = b.into_inner();
+    let row = checkin_row(b.into_inner());
+    let id = row.id.clone();
+    match run(&st, move |c| {
+        diesel::insert_into(checkins::table)
+            .values(&row)
+            .execute(c)?;
+        Ok(())
+    })
+    .await
+    {
+        Ok(()) => HttpResponse::Created().json(serde_json::json!({ "id": id })),
+        Err(r) => r,
+    }
+}
+
+/// A check-in row for the body's visitor, point and campaign, scanned now.
+fn checkin_row(b: CheckinBody) -> Checkin {
     let t = now();
-    let row = Checkin {
+    Checkin {
         id: new_id().into(),
         visitor_id: b.visitor.into(),
         point_id: b.point.into(),
@@ -93,17 +113,22 @@ async fn checkin(st: Data, b: web::Json<CheckinBody>) -> HttpResponse {
         nonce: None,
         ref_: None,
         first_visit: false,
-    };
+    }
+}
+
+async fn checkin_same(st: Data, b: web::Json<CheckinBody>) -> HttpResponse {
+    let row = checkin_row(b.into_inner());
     let id = row.id.clone();
-    match run(&st, move |c| {
-        diesel::insert_into(checkins::table)
-            .values(&row)
-            .execute(c)?;
-        Ok(())
+    match run(&st, move |c| match c {
+        db::DbConn::Pg(_) => checkins_rows::record(c, &row, &[]),
+        db::DbConn::Sqlite(_) => write_tx(c, |c| checkins_rows::record(c, &row, &[])),
     })
     .await
     {
-        Ok(()) => HttpResponse::Created().json(serde_json::json!({ "id": id })),
+        Ok(checkins_rows::Record::Written(r)) => {
+            HttpResponse::Created().json(serde_json::json!({ "id": id, "stamps": r.stamps }))
+        }
+        Ok(other) => fail(format!("{other:?}")),
         Err(r) => r,
     }
 }
@@ -300,6 +325,7 @@ fn main() -> anyhow::Result<()> {
                 .app_data(web::JsonConfig::default().limit(64 * 1024))
                 .route("/healthz", web::get().to(healthz))
                 .route("/checkin", web::post().to(checkin))
+                .route("/checkin-same", web::post().to(checkin_same))
                 .route("/redeem", web::post().to(redeem))
                 .route("/claim", web::post().to(claim))
                 .route("/pageview", web::post().to(pageview))
