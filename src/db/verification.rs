@@ -50,7 +50,7 @@ pub fn visitor_locale(conn: &mut DbConn, visitor_id: &VisitorId) -> Result<Strin
 }
 
 pub fn unknown_visitor() -> AppError {
-    AppError::Unauthorized("this visitor is unknown here; sign up again".into())
+    visitor_rows::unknown()
 }
 
 /// The verified addresses of a wallet: `(channel, hint, verified_at)`.

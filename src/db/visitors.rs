@@ -56,12 +56,15 @@ pub fn lock(conn: &mut DbConn, visitor_id: &VisitorId) -> Result<(), AppError> {
             .load(c)?,
     };
     match found.first() {
-        None => Err(AppError::Unauthorized(
-            "unknown visitor; sign up again".into(),
-        )),
+        None => Err(unknown()),
         Some(Some(_)) => Err(banned()),
         Some(None) => Ok(()),
     }
+}
+
+/// A visitor token naming a visitor the database does not hold (after a restore).
+pub fn unknown() -> AppError {
+    AppError::Unauthorized("this visitor is unknown here; sign up again".into())
 }
 
 pub fn banned() -> AppError {

@@ -3,7 +3,7 @@
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 
-use super::auth::VisitorAuth;
+use super::auth::{VisitorAuth, VisitorToken};
 use super::state::{created, State};
 use crate::domain::time::parse_rfc3339;
 use crate::error::{AppError, FieldError};
@@ -38,7 +38,7 @@ pub struct CheckinBody {
         (status = 403, description = "outside_geofence, location_required, campaign_not_active, visitor_banned"), (status = 429, description = "rate_limited")))]
 pub async fn check_in(
     state: State,
-    who: VisitorAuth,
+    VisitorToken(who): VisitorToken,
     body: web::Json<CheckinBody>,
 ) -> Result<HttpResponse, AppError> {
     let b = body.into_inner();

@@ -79,6 +79,11 @@ fn refuse(
     if let Some(answer) = answer_again(conn, keys, caches, req)? {
         return answer;
     }
+    // The token was not checked against the database before (the accepted path's statement
+    // does that): a visitor it does not hold has no refusals kept either.
+    if !visitors::exists(conn, &req.visitor_id)? {
+        return Err(visitors::unknown());
+    }
     let r = match point {
         Some(p) if r != Refusal::PointRetired && operations::point_retired(conn, &p.id)? => {
             Refusal::PointRetired

@@ -595,6 +595,15 @@ both!(a_token_for_a_visitor_not_held_is_refused, |app| {
         .check_in(&ghost, p["payload"].as_str().unwrap(), json!({}))
         .await;
     assert_eq!(s, StatusCode::UNAUTHORIZED);
+    // Also a scan that would be refused: no refusal is kept for a visitor not held.
+    let (s, b) = app.check_in(&ghost, "not a code", json!({})).await;
+    assert_eq!(
+        (s, code(&b)),
+        (StatusCode::UNAUTHORIZED, "unauthorized"),
+        "{b}"
+    );
+    assert_eq!(app.count("checkin_refusals", "1=1"), 0);
+    assert_eq!(app.count("checkins", "1=1"), 0);
     for path in ["/me/coupons", "/me/checkins", "/visitors/verification"] {
         let (s, b) = app.get(path, Some(&ghost)).await;
         assert_eq!(s, StatusCode::UNAUTHORIZED, "{path}: {b}");
