@@ -75,9 +75,9 @@ pub struct Recorded {
     pub first_visit: bool,
     /// The visitor's stamps in the campaign with this check-in: distinct points visited.
     pub stamps: i64,
-    /// What the visitor held when the check-in was committed on its own (PostgreSQL's one
-    /// statement), so the caller can tell whether coupons are owed without asking again.
-    pub holding: Option<Holding>,
+    /// What the visitor held, read by the same statement, so the caller can tell whether
+    /// coupons are owed without asking again.
+    pub holding: Holding,
 }
 
 /// A visitor's coupons per offer of the campaign, and whether its address is verified.
@@ -87,12 +87,32 @@ pub struct Holding {
     pub verified: bool,
 }
 
+impl Holding {
+    /// From the statement's `verified` and its `offer n` pairs, comma-separated.
+    fn read(verified: bool, held: Option<&str>) -> Holding {
+        Holding {
+            held: held
+                .unwrap_or_default()
+                .split(',')
+                .filter_map(|pair| pair.split_once(' '))
+                .filter_map(|(offer, n)| Some((offer.to_owned(), n.parse().ok()?)))
+                .collect(),
+            verified,
+        }
+    }
+}
+
 #[derive(QueryableByName)]
 struct Counted {
     #[diesel(sql_type = diesel::sql_types::Bool)]
     first_visit: bool,
     #[diesel(sql_type = diesel::sql_types::BigInt)]
     stamps: i64,
+    #[diesel(sql_type = diesel::sql_types::Bool)]
+    verified: bool,
+    /// `offer n` pairs, comma-separated.
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+    held: Option<String>,
 }
 
 /// What [`record`] did.
@@ -199,23 +219,15 @@ pub fn record(conn: &mut DbConn, c: &Checkin, stop_at: &[i64]) -> Result<Record,
                 (true, Some(first_visit), Some(stamps)) => Record::Written(Recorded {
                     first_visit,
                     stamps,
-                    holding: Some(Holding {
-                        held: r
-                            .held
-                            .as_deref()
-                            .unwrap_or_default()
-                            .split(',')
-                            .filter_map(|pair| pair.split_once(' '))
-                            .filter_map(|(offer, n)| Some((offer.to_owned(), n.parse().ok()?)))
-                            .collect(),
-                        verified: r.verified,
-                    }),
+                    holding: Holding::read(r.verified, r.held.as_deref()),
                 }),
                 (true, _, _) => Record::AtThreshold,
             });
         }
     };
-    // Values in the order they appear (the visitor, campaign and point more than once).
+    // Values in the order they appear (the visitor, campaign and point more than once). The
+    // held coupons are found by the visitor's index: `+campaign_id` keeps SQLite from walking
+    // the campaign's, every coupon of the campaign.
     let q = crate::fixed!(
         "INSERT INTO checkins (id, visitor_id, point_id, campaign_id, method, day, \
          scanned_at, received_at, lat, lng, nonce, ref, first_visit) \
@@ -224,7 +236,11 @@ pub fn record(conn: &mut DbConn, c: &Checkin, stop_at: &[i64]) -> Result<Record,
          FROM visitors v WHERE v.id = ? AND v.banned_at IS NULL \
          AND NOT EXISTS (SELECT 1 FROM points p WHERE p.id = ? AND p.retired_at IS NOT NULL) \
          RETURNING first_visit, 1 + (SELECT COUNT(DISTINCT e.point_id) FROM checkins e \
-         WHERE e.visitor_id = ? AND e.campaign_id = ? AND e.point_id <> ?) AS stamps"
+         WHERE e.visitor_id = ? AND e.campaign_id = ? AND e.point_id <> ?) AS stamps, \
+         EXISTS (SELECT 1 FROM visitor_addresses a WHERE a.visitor_id = ?) AS verified, \
+         (SELECT group_concat(h.offer_id || ' ' || h.n, ',') FROM (SELECT offer_id, \
+         COUNT(*) AS n FROM coupons WHERE visitor_id = ? AND +campaign_id = ? \
+         GROUP BY offer_id) h) AS held"
     )
     .bind::<Text, _>(&c.id)
     .bind::<Text, _>(&c.visitor_id)
@@ -244,13 +260,16 @@ pub fn record(conn: &mut DbConn, c: &Checkin, stop_at: &[i64]) -> Result<Record,
     .bind::<Text, _>(&c.point_id)
     .bind::<Text, _>(&c.visitor_id)
     .bind::<Text, _>(&c.campaign_id)
-    .bind::<Text, _>(&c.point_id);
+    .bind::<Text, _>(&c.point_id)
+    .bind::<Text, _>(&c.visitor_id)
+    .bind::<Text, _>(&c.visitor_id)
+    .bind::<Text, _>(&c.campaign_id);
     let rows: Vec<Counted> = q.load(lite)?;
     Ok(match rows.into_iter().next() {
         Some(r) => Record::Written(Recorded {
             first_visit: r.first_visit,
             stamps: r.stamps,
-            holding: None,
+            holding: Holding::read(r.verified, r.held.as_deref()),
         }),
         None => Record::NotAllowed,
     })

@@ -322,13 +322,7 @@ fn record(
                 row.first_visit = r.first_visit;
                 // Coupons earned earlier and not held (the offer was out of stock then, or is
                 // new since) are issued now, as on every check-in, after the check-in's commit.
-                let owed = r.holding.is_some_and(|h| {
-                    let verified = counts_verified(offers, h.verified);
-                    coupons::entitled(offers, r.stamps, t, verified)
-                        .iter()
-                        .any(|(o, n)| h.held.get(o.id.as_str()).copied().unwrap_or(0) < *n)
-                });
-                let coupons = if owed {
+                let coupons = if owes(offers, &r, t) {
                     write_tx(conn, |conn| {
                         visitors::lock(conn, &row.visitor_id)?;
                         issue(conn, offers, &row, r.stamps, t)
@@ -359,9 +353,22 @@ fn record(
         };
         let mut row = row.clone();
         row.first_visit = recorded.first_visit;
-        let coupons = issue(conn, offers, &row, recorded.stamps, t)?;
+        let coupons = if owes(offers, &recorded, t) {
+            issue(conn, offers, &row, recorded.stamps, t)?
+        } else {
+            Vec::new()
+        };
         Ok(Some(outcome(row, recorded.stamps, coupons)))
     })
+}
+
+/// Whether the visitor, with the stamps and coupons its check-in's statement read, is owed a
+/// coupon it does not hold (`coupons::entitled` says what it has earned).
+fn owes(offers: &[Offer], r: &checkins::Recorded, t: NaiveDateTime) -> bool {
+    let h = &r.holding;
+    coupons::entitled(offers, r.stamps, t, counts_verified(offers, h.verified))
+        .iter()
+        .any(|(o, n)| h.held.get(o.id.as_str()).copied().unwrap_or(0) < *n)
 }
 
 /// Whether a check-in counts the visitor as verified: only for offers triggered by check-ins
