@@ -144,6 +144,25 @@ struct AtOnce {
     held: Option<String>,
 }
 
+/// Binds a check-in row's twelve stored values (all but `first_visit`), in the column order
+/// both backends' statements list them.
+macro_rules! bind_row {
+    ($q:expr, $c:expr) => {
+        $q.bind::<Text, _>(&$c.id)
+            .bind::<Text, _>(&$c.visitor_id)
+            .bind::<Text, _>(&$c.point_id)
+            .bind::<Text, _>(&$c.campaign_id)
+            .bind::<Text, _>(&$c.method)
+            .bind::<Date, _>($c.day)
+            .bind::<Timestamp, _>($c.scanned_at)
+            .bind::<Timestamp, _>($c.received_at)
+            .bind::<Nullable<Double>, _>($c.lat)
+            .bind::<Nullable<Double>, _>($c.lng)
+            .bind::<Nullable<Text>, _>($c.nonce.as_deref())
+            .bind::<Nullable<Text>, _>($c.ref_.as_deref())
+    };
+}
+
 /// Inserts an accepted check-in in one statement that also decides `first_visit` and counts
 /// the stamps, and that writes nothing when the visitor is unknown or banned or the point
 /// retired. A second check-in of the day at the point, or a nonce used again, fails on the
@@ -180,10 +199,10 @@ pub fn record(conn: &mut DbConn, c: &Checkin, stop_at: &[i64]) -> Result<Record,
                  RETURNING cardinality(s.points)::bigint AS stamps, (s.xmax = 0) AS first_visit), \
                  ins AS (INSERT INTO checkins (id, visitor_id, point_id, campaign_id, method, day, \
                  scanned_at, received_at, lat, lng, nonce, ref, first_visit) \
-                 SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, card.first_visit FROM card RETURNING 1) \
+                 SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, card.first_visit FROM card) \
                  SELECT EXISTS (SELECT 1 FROM ok) AS allowed, \
                  (SELECT first_visit FROM card) AS first_visit, \
-                 (SELECT stamps FROM card WHERE EXISTS (SELECT 1 FROM ins)) AS stamps, \
+                 (SELECT stamps FROM card) AS stamps, \
                  EXISTS (SELECT 1 FROM visitor_addresses a WHERE a.visitor_id = ?) AS verified, \
                  (SELECT string_agg(h.offer_id || ' ' || h.n, ',') FROM (SELECT offer_id, \
                  COUNT(*) AS n FROM coupons WHERE visitor_id = ? AND campaign_id = ? \
@@ -197,22 +216,11 @@ pub fn record(conn: &mut DbConn, c: &Checkin, stop_at: &[i64]) -> Result<Record,
             .bind::<Array<BigInt>, _>(stop_at)
             .bind::<Text, _>(&c.visitor_id)
             .bind::<Text, _>(&c.campaign_id)
-            .bind::<Array<BigInt>, _>(stop_at)
-            .bind::<Text, _>(&c.id)
-            .bind::<Text, _>(&c.visitor_id)
-            .bind::<Text, _>(&c.point_id)
-            .bind::<Text, _>(&c.campaign_id)
-            .bind::<Text, _>(&c.method)
-            .bind::<Date, _>(c.day)
-            .bind::<Timestamp, _>(c.scanned_at)
-            .bind::<Timestamp, _>(c.received_at)
-            .bind::<Nullable<Double>, _>(c.lat)
-            .bind::<Nullable<Double>, _>(c.lng)
-            .bind::<Nullable<Text>, _>(c.nonce.as_deref())
-            .bind::<Nullable<Text>, _>(c.ref_.as_deref())
-            .bind::<Text, _>(&c.visitor_id)
-            .bind::<Text, _>(&c.visitor_id)
-            .bind::<Text, _>(&c.campaign_id);
+            .bind::<Array<BigInt>, _>(stop_at);
+            let q = bind_row!(q, c)
+                .bind::<Text, _>(&c.visitor_id)
+                .bind::<Text, _>(&c.visitor_id)
+                .bind::<Text, _>(&c.campaign_id);
             let r: AtOnce = q.get_result(pg)?;
             return Ok(match (r.allowed, r.first_visit, r.stamps) {
                 (false, _, _) => Record::NotAllowed,
@@ -241,29 +249,18 @@ pub fn record(conn: &mut DbConn, c: &Checkin, stop_at: &[i64]) -> Result<Record,
          (SELECT group_concat(h.offer_id || ' ' || h.n, ',') FROM (SELECT offer_id, \
          COUNT(*) AS n FROM coupons WHERE visitor_id = ? AND +campaign_id = ? \
          GROUP BY offer_id) h) AS held"
-    )
-    .bind::<Text, _>(&c.id)
-    .bind::<Text, _>(&c.visitor_id)
-    .bind::<Text, _>(&c.point_id)
-    .bind::<Text, _>(&c.campaign_id)
-    .bind::<Text, _>(&c.method)
-    .bind::<Date, _>(c.day)
-    .bind::<Timestamp, _>(c.scanned_at)
-    .bind::<Timestamp, _>(c.received_at)
-    .bind::<Nullable<Double>, _>(c.lat)
-    .bind::<Nullable<Double>, _>(c.lng)
-    .bind::<Nullable<Text>, _>(c.nonce.as_deref())
-    .bind::<Nullable<Text>, _>(c.ref_.as_deref())
-    .bind::<Text, _>(&c.visitor_id)
-    .bind::<Text, _>(&c.campaign_id)
-    .bind::<Text, _>(&c.visitor_id)
-    .bind::<Text, _>(&c.point_id)
-    .bind::<Text, _>(&c.visitor_id)
-    .bind::<Text, _>(&c.campaign_id)
-    .bind::<Text, _>(&c.point_id)
-    .bind::<Text, _>(&c.visitor_id)
-    .bind::<Text, _>(&c.visitor_id)
-    .bind::<Text, _>(&c.campaign_id);
+    );
+    let q = bind_row!(q, c)
+        .bind::<Text, _>(&c.visitor_id)
+        .bind::<Text, _>(&c.campaign_id)
+        .bind::<Text, _>(&c.visitor_id)
+        .bind::<Text, _>(&c.point_id)
+        .bind::<Text, _>(&c.visitor_id)
+        .bind::<Text, _>(&c.campaign_id)
+        .bind::<Text, _>(&c.point_id)
+        .bind::<Text, _>(&c.visitor_id)
+        .bind::<Text, _>(&c.visitor_id)
+        .bind::<Text, _>(&c.campaign_id);
     let rows: Vec<Counted> = q.load(lite)?;
     Ok(match rows.into_iter().next() {
         Some(r) => Record::Written(Recorded {
@@ -279,33 +276,21 @@ pub fn record(conn: &mut DbConn, c: &Checkin, stop_at: &[i64]) -> Result<Record,
 /// moved to or from it, or every visitor's after check-ins were bulk-loaded. SQLite keeps no
 /// cards.
 pub fn recount_cards(conn: &mut DbConn, visitor: Option<&VisitorId>) -> Result<(), AppError> {
-    use diesel::sql_types::Text;
+    use diesel::sql_types::{Nullable, Text};
     let DbConn::Pg(pg) = conn else {
         return Ok(());
     };
-    match visitor {
-        Some(v) => {
-            diesel::sql_query("DELETE FROM stamp_cards WHERE visitor_id = $1")
-                .bind::<Text, _>(v)
-                .execute(pg)?;
-            diesel::sql_query(
-                "INSERT INTO stamp_cards (visitor_id, campaign_id, points) \
-                 SELECT visitor_id, campaign_id, array_agg(DISTINCT point_id) FROM checkins \
-                 WHERE visitor_id = $1 GROUP BY visitor_id, campaign_id",
-            )
-            .bind::<Text, _>(v)
-            .execute(pg)?;
-        }
-        None => {
-            diesel::sql_query("DELETE FROM stamp_cards").execute(pg)?;
-            diesel::sql_query(
-                "INSERT INTO stamp_cards (visitor_id, campaign_id, points) \
-                 SELECT visitor_id, campaign_id, array_agg(DISTINCT point_id) FROM checkins \
-                 GROUP BY visitor_id, campaign_id",
-            )
-            .execute(pg)?;
-        }
-    }
+    // No visitor: every card.
+    diesel::sql_query("DELETE FROM stamp_cards WHERE $1::text IS NULL OR visitor_id = $1")
+        .bind::<Nullable<Text>, _>(visitor)
+        .execute(pg)?;
+    diesel::sql_query(
+        "INSERT INTO stamp_cards (visitor_id, campaign_id, points) \
+         SELECT visitor_id, campaign_id, array_agg(DISTINCT point_id) FROM checkins \
+         WHERE $1::text IS NULL OR visitor_id = $1 GROUP BY visitor_id, campaign_id",
+    )
+    .bind::<Nullable<Text>, _>(visitor)
+    .execute(pg)?;
     Ok(())
 }
 
