@@ -60,6 +60,7 @@ pub struct Sizes {
 #[derive(Debug, Clone)]
 pub struct FreshCoupon {
     pub id: String,
+    pub visitor_id: String,
     pub code: String,
     pub offer_id: String,
     pub spend_avos: i64,
@@ -690,6 +691,7 @@ fn push_coupon(
     if issued.status == "issued" {
         fresh.push(FreshCoupon {
             id: issued.id,
+            visitor_id: visitor_id.to_string(),
             code: issued.code,
             offer_id: o.id.to_string(),
             spend_avos: spend,
@@ -744,7 +746,7 @@ struct CsvFiles {
     files: Vec<std::io::BufWriter<std::fs::File>>,
 }
 
-const COPY_TABLES: [(&str, &str); 7] = [
+const COPY_TABLES: [(&str, &str); 9] = [
     ("visitors", "id, locale, ref, device_hash, created_at, last_seen_at"),
     ("checkins", "id, visitor_id, point_id, campaign_id, method, day, scanned_at, received_at, lat, lng, nonce, ref, first_visit"),
     ("coupons", "id, code, offer_id, campaign_id, visitor_id, seq, status, issued_at, expires_at, day, checkin_id, ref"),
@@ -752,6 +754,8 @@ const COPY_TABLES: [(&str, &str); 7] = [
     ("pageviews", "campaign_id, path, ref, visitor_hash, day, created_at"),
     ("ledger", "id, campaign_id, kind, offer_id, coupon_id, redemption_id, merchant_id, settlement_id, amount_avos, created_at, prev_hash, hash"),
     ("page_visitors", "campaign_id, visitor_hash, day"),
+    ("purchases", "id, campaign_id, merchant_id, visitor_id, user_id, spend_avos, redemption_id, stamped, day, created_at"),
+    ("purchase_stamps", "campaign_id, visitor_id, merchant_id, day, spend_avos, purchase_id, created_at"),
 ];
 
 fn q(s: &str) -> String {
@@ -901,6 +905,35 @@ impl CsvFiles {
         for x in &b.page_visitors {
             writeln!(f[6], "{},{},{}", x.campaign_id, x.visitor_hash, x.day)?;
         }
+        for x in &b.purchases {
+            writeln!(
+                f[7],
+                "{},{},{},{},{},{},{},{},{},{}",
+                x.id,
+                x.campaign_id,
+                x.merchant_id,
+                x.visitor_id,
+                qo(&x.user_id),
+                x.spend_avos,
+                qo(&x.redemption_id),
+                x.stamped,
+                x.day,
+                x.created_at
+            )?;
+        }
+        for x in &b.stamps {
+            writeln!(
+                f[8],
+                "{},{},{},{},{},{},{}",
+                x.campaign_id,
+                x.visitor_id,
+                x.merchant_id,
+                x.day,
+                x.spend_avos,
+                x.purchase_id,
+                x.created_at
+            )?;
+        }
         for f in &mut self.files {
             f.flush()?;
         }
@@ -925,7 +958,8 @@ impl Sink for CsvFiles {
 }
 
 /// Loads the files in foreign-key order: visitors; then check-ins, coupons and page views
-/// at once (two cores); then redemptions; then the ledger and the page visitors.
+/// at once (two cores); then redemptions; then the ledger and the page visitors; then the
+/// purchases and their stamps.
 fn copy_into(dir: &std::path::Path, url: &str) -> anyhow::Result<()> {
     let replica = std::process::Command::new("psql")
         .env("PGOPTIONS", "-c session_replication_role=replica")
@@ -973,6 +1007,9 @@ fn copy_into(dir: &std::path::Path, url: &str) -> anyhow::Result<()> {
     let (l, p) = (copy(5)?, copy(6)?);
     wait(l, "ledger")?;
     wait(p, "page_visitors")?;
+    let (pu, ps) = (copy(7)?, copy(8)?);
+    wait(pu, "purchases")?;
+    wait(ps, "purchase_stamps")?;
     println!(
         "    COPY done in {:.1}s{}",
         t.elapsed().as_secs_f64(),

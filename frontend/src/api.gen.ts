@@ -3340,7 +3340,8 @@ export interface components {
             stamps: number;
             /**
              * Format: int64
-             * @description Visitors who bought.
+             * @description Visitors whose first purchase in the campaign falls in these days (over the whole
+             *     campaign: every visitor who bought).
              */
             visitors: number;
         };

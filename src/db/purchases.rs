@@ -394,52 +394,6 @@ pub fn campaign_totals(
     ))
 }
 
-/// Purchases recorded at tills in a campaign over a range of days.
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
-pub struct PurchaseFigures {
-    pub count: i64,
-    pub spend_avos: i64,
-    /// Purchases that earned a stamp.
-    pub stamps: i64,
-    /// Visitors who bought.
-    pub visitors: i64,
-}
-
-/// A campaign's purchases over a range of days, for its statistics.
-pub fn figures(
-    conn: &mut DbConn,
-    campaign_id: &CampaignId,
-    r: &super::stats::Range,
-) -> Result<PurchaseFigures, AppError> {
-    let rows: Vec<(i64, bool, String)> = purchases::table
-        .filter(purchases::campaign_id.eq(campaign_id))
-        .filter(purchases::day.ge(r.from))
-        .filter(purchases::day.le(r.to))
-        .select((
-            purchases::spend_avos,
-            purchases::stamped,
-            purchases::visitor_id,
-        ))
-        .load(conn)?;
-    let visitors: std::collections::HashSet<&str> = rows.iter().map(|r| r.2.as_str()).collect();
-    Ok(PurchaseFigures {
-        count: rows.len() as i64,
-        spend_avos: rows.iter().map(|r| r.0).sum(),
-        stamps: rows.iter().filter(|r| r.1).count() as i64,
-        visitors: visitors.len() as i64,
-    })
-}
-
-/// Purchases over all campaigns (drafts excluded), for the overview: how many and their spend.
-pub fn overview_totals(conn: &mut DbConn) -> Result<(i64, i64), AppError> {
-    let rows: Vec<i64> = purchases::table
-        .inner_join(campaigns::table.on(campaigns::id.eq(purchases::campaign_id)))
-        .filter(campaigns::status.ne(CampaignStatus::Draft))
-        .select(purchases::spend_avos)
-        .load(conn)?;
-    Ok((rows.len() as i64, rows.iter().sum()))
-}
-
 /// At verification: the `purchases` offers a visitor earned while unverified, if stock and
 /// budget remain. Runs in the verification's transaction (which holds the visitor's lock).
 pub fn issue_held_back(

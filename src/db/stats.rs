@@ -55,6 +55,17 @@ pub struct Facts {
     pub merchants: BTreeMap<String, [i64; 3]>,
     /// ref → [page views, visitors, check-ins, coupons issued, redemptions]
     pub refs: BTreeMap<String, [i64; 5]>,
+    /// Purchases (a redemption is one) and their spend.
+    #[serde(default)]
+    pub purchases: i64,
+    #[serde(default)]
+    pub purchase_spend_avos: i64,
+    /// Purchases that made the visitor's stamp of the day at the shop.
+    #[serde(default)]
+    pub purchase_stamps: i64,
+    /// Visitors whose first purchase in the campaign falls in these days.
+    #[serde(default)]
+    pub buyers: i64,
 }
 
 fn add_arr<const N: usize>(a: &mut [i64; N], b: &[i64; N]) {
@@ -73,6 +84,10 @@ impl Facts {
         self.redeemed += o.redeemed;
         self.ecash_avos += o.ecash_avos;
         self.spend_avos += o.spend_avos;
+        self.purchases += o.purchases;
+        self.purchase_spend_avos += o.purchase_spend_avos;
+        self.purchase_stamps += o.purchase_stamps;
+        self.buyers += o.buyers;
         for (k, v) in &o.daily {
             add_arr(self.daily.entry(*k).or_default(), v);
         }
@@ -229,6 +244,39 @@ pub fn live_facts(
         f.redeemed += n;
         f.ecash_avos += ecash;
         f.spend_avos += spend;
+    }
+    let (n, spend, stamped) = purchases::table
+        .filter(purchases::campaign_id.eq(cid))
+        .filter(purchases::day.between(from, to))
+        .select((
+            count_star(),
+            sum_bigint("CAST(SUM(purchases.spend_avos) AS BIGINT)"),
+            sum_bigint("CAST(SUM(CASE WHEN purchases.stamped THEN 1 ELSE 0 END) AS BIGINT)"),
+        ))
+        .first::<(i64, Option<i64>, Option<i64>)>(conn)?;
+    f.purchases = n;
+    f.purchase_spend_avos = spend.unwrap_or(0);
+    f.purchase_stamps = stamped.unwrap_or(0);
+    if n > 0 {
+        // A buyer is counted on the day of their first purchase in the campaign, so the
+        // counts of separate days add up to the campaign's buyers.
+        #[derive(QueryableByName)]
+        struct Buyers {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            n: i64,
+        }
+        let b: Buyers = crate::fixed!(
+            "SELECT COUNT(DISTINCT p.visitor_id) AS n FROM purchases p \
+             WHERE p.campaign_id = ? AND p.day BETWEEN ? AND ? AND NOT EXISTS \
+             (SELECT 1 FROM purchases e WHERE e.visitor_id = p.visitor_id \
+             AND e.campaign_id = p.campaign_id AND e.day < ?)"
+        )
+        .bind::<diesel::sql_types::Text, _>(cid)
+        .bind::<diesel::sql_types::Date, _>(from)
+        .bind::<diesel::sql_types::Date, _>(to)
+        .bind::<diesel::sql_types::Date, _>(from)
+        .get_result(conn)?;
+        f.buyers = b.n;
     }
     Ok(f)
 }

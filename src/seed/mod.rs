@@ -10,6 +10,9 @@
 //! - stock, per-visitor limits and the campaign's budget hold as in the issuing transaction,
 //!   and offers' `issued` counters and campaigns' committed budget (total and per Macau day)
 //!   are written to match the coupons;
+//! - a redemption is also the visitor's purchase at the shop, with the day's stamp there
+//!   (one per visitor, shop and Macau day, holding the day's highest spend), as the till
+//!   records it;
 //! - every issue, redemption, expiry, statement and payment has its ledger row, chained by
 //!   `db::ledger`, so `GET /integrity/verify` and each campaign's reconciliation balance.
 //!
@@ -25,6 +28,7 @@ use rand::{Rng, SeedableRng};
 
 use crate::db::ledger::{self, ChainedRow};
 use crate::db::models::*;
+use crate::db::purchases::{Purchase, PurchaseStamp};
 use crate::db::schema::*;
 use crate::db::DbConn;
 use crate::domain::time::{macau_day, now};
@@ -40,6 +44,8 @@ pub struct Counts {
     pub refusals: usize,
     pub coupons: usize,
     pub redemptions: usize,
+    pub purchases: usize,
+    pub stamps: usize,
     pub ledger: usize,
     pub pageviews: usize,
     pub page_visitors: usize,
@@ -53,6 +59,8 @@ impl Counts {
             + self.refusals
             + self.coupons
             + self.redemptions
+            + self.purchases
+            + self.stamps
             + self.ledger
             + self.pageviews
             + self.page_visitors
@@ -76,6 +84,8 @@ pub struct Batch {
     pub refusals: Vec<CheckinRefusal>,
     pub coupons: Vec<Coupon>,
     pub redemptions: Vec<Redemption>,
+    pub purchases: Vec<Purchase>,
+    pub stamps: Vec<PurchaseStamp>,
     pub ledger: Vec<ChainedRow>,
     pub pageviews: Vec<NewPageview>,
     pub page_visitors: Vec<PageVisitor>,
@@ -88,6 +98,8 @@ impl Batch {
             + self.refusals.len()
             + self.coupons.len()
             + self.redemptions.len()
+            + self.purchases.len()
+            + self.stamps.len()
             + self.ledger.len()
             + self.pageviews.len()
             + self.page_visitors.len()
@@ -124,7 +136,8 @@ impl Sink for Insert {
     fn write(&mut self, conn: &mut DbConn, b: &Batch) -> Result<(), AppError> {
         use crate::db::schema::{
             checkin_refusals as cr, checkins as ci, coupons as co, page_visitors as pvs,
-            pageviews as pv, redemptions as re, visitors as vi,
+            pageviews as pv, purchase_stamps as ps, purchases as pu, redemptions as re,
+            visitors as vi,
         };
         insert_tuples!(conn, vi::table, b.visitors, 6, |r| (
             vi::id.eq(&r.id),
@@ -203,6 +216,27 @@ impl Sink for Insert {
                 re::settlement_id.eq(&r.settlement_id),
                 re::ref_.eq(&r.ref_),
             ),
+        ));
+        insert_tuples!(conn, pu::table, b.purchases, 10, |r| (
+            pu::id.eq(&r.id),
+            pu::campaign_id.eq(&r.campaign_id),
+            pu::merchant_id.eq(&r.merchant_id),
+            pu::visitor_id.eq(&r.visitor_id),
+            pu::user_id.eq(&r.user_id),
+            pu::spend_avos.eq(r.spend_avos),
+            pu::redemption_id.eq(&r.redemption_id),
+            pu::stamped.eq(r.stamped),
+            pu::day.eq(r.day),
+            pu::created_at.eq(r.created_at),
+        ));
+        insert_tuples!(conn, ps::table, b.stamps, 7, |r| (
+            ps::campaign_id.eq(&r.campaign_id),
+            ps::visitor_id.eq(&r.visitor_id),
+            ps::merchant_id.eq(&r.merchant_id),
+            ps::day.eq(r.day),
+            ps::spend_avos.eq(r.spend_avos),
+            ps::purchase_id.eq(&r.purchase_id),
+            ps::created_at.eq(r.created_at),
         ));
         ledger::insert_chained(conn, &b.ledger)?;
         insert_tuples!(conn, pv::table, b.pageviews, 6, |r| (
@@ -310,6 +344,12 @@ pub struct Factory<'c> {
     plans: HashMap<String, StatementPlan>,
     statements: BTreeMap<(String, String), Statement>,
     short_codes: HashSet<String>,
+    /// The day's highest spend of each stamp written (by [`stamp_key`]).
+    stamped: HashMap<u128, i64>,
+    /// Where the stamps of the batch not yet written are in it (by [`stamp_key`]).
+    stamp_in_batch: HashMap<u128, usize>,
+    /// Stamps already written whose day's spend rose since: raised at `finish`.
+    raised: HashMap<u128, PurchaseStamp>,
     written: Counts,
     flush_at: usize,
     progress: Option<Progress<'c>>,
@@ -333,6 +373,9 @@ impl<'c> Factory<'c> {
             plans: HashMap::new(),
             statements: BTreeMap::new(),
             short_codes: HashSet::new(),
+            stamped: HashMap::new(),
+            stamp_in_batch: HashMap::new(),
+            raised: HashMap::new(),
             written: Counts::default(),
             flush_at: 40_000,
             progress: None,
@@ -670,7 +713,7 @@ impl<'c> Factory<'c> {
                 offer_id: o.id.clone(),
                 campaign_id: o.campaign_id.clone(),
                 merchant_id: merchant_id.clone().into(),
-                user_id: user_id.into(),
+                user_id: user_id.clone().into(),
                 spend_avos,
                 discount_avos: applied.discount_avos,
                 ecash_avos: ecash,
@@ -692,6 +735,7 @@ impl<'c> Factory<'c> {
                 ecash,
                 r_at,
             );
+            self.purchase(&coupon, &merchant_id, &user_id, spend_avos, &rid, r_at)?;
             coupon.status = CouponStatus::Redeemed;
         } else if expires_at <= self.now {
             // What the expiry sweep writes once the coupon's time is up.
@@ -722,6 +766,79 @@ impl<'c> Factory<'c> {
             expires_at,
             ecash_avos: ecash,
         }))
+    }
+
+    /// The purchase a redemption records, with the visitor's stamp at the shop for the day
+    /// (`db::purchases::record_in_tx`): the day's first purchase there makes the stamp, a
+    /// later one with a higher spend raises it. Purchases pay out no coupons here: a campaign
+    /// with a `purchases` offer is refused.
+    fn purchase(
+        &mut self,
+        coupon: &Coupon,
+        merchant_id: &str,
+        user_id: &str,
+        spend_avos: i64,
+        redemption_id: &str,
+        at: NaiveDateTime,
+    ) -> Result<(), AppError> {
+        if self.offers.values().any(|o| {
+            o.campaign_id == coupon.campaign_id && o.trigger_type == TriggerType::Purchases
+        }) {
+            return Err(AppError::Internal(anyhow::anyhow!(
+                "the row factory does not pay out purchase offers (campaign {})",
+                coupon.campaign_id
+            )));
+        }
+        let id = self.id();
+        let day = macau_day(at);
+        let key = stamp_key(
+            coupon.campaign_id.as_str(),
+            coupon.visitor_id.as_str(),
+            merchant_id,
+            day,
+        );
+        let stamp = PurchaseStamp {
+            campaign_id: coupon.campaign_id.clone(),
+            visitor_id: coupon.visitor_id.clone(),
+            merchant_id: merchant_id.into(),
+            day,
+            spend_avos,
+            purchase_id: id.clone().into(),
+            created_at: at,
+        };
+        let stamped = match self.stamped.get(&key).copied() {
+            None => {
+                self.stamped.insert(key, spend_avos);
+                self.stamp_in_batch.insert(key, self.batch.stamps.len());
+                self.batch.stamps.push(stamp);
+                true
+            }
+            Some(highest) => {
+                if spend_avos > highest {
+                    self.stamped.insert(key, spend_avos);
+                    match self.stamp_in_batch.get(&key) {
+                        Some(&i) => self.batch.stamps[i].spend_avos = spend_avos,
+                        None => {
+                            self.raised.insert(key, stamp);
+                        }
+                    }
+                }
+                false
+            }
+        };
+        self.batch.purchases.push(Purchase {
+            id: id.into(),
+            campaign_id: coupon.campaign_id.clone(),
+            merchant_id: merchant_id.into(),
+            visitor_id: coupon.visitor_id.clone(),
+            user_id: Some(user_id.into()),
+            spend_avos,
+            redemption_id: Some(redemption_id.into()),
+            stamped,
+            day,
+            created_at: at,
+        });
+        Ok(())
     }
 
     /// The statement a redemption goes on, when its campaign's plan settles it.
@@ -828,6 +945,7 @@ impl<'c> Factory<'c> {
         if batch.len() + pending.len() == 0 {
             return Ok(());
         }
+        self.stamp_in_batch.clear();
         let sink = &mut self.sink;
         self.conn.transaction(|c| -> Result<(), AppError> {
             let mut head = ledger::lock_head(c)?;
@@ -841,6 +959,8 @@ impl<'c> Factory<'c> {
         w.refusals += batch.refusals.len();
         w.coupons += batch.coupons.len();
         w.redemptions += batch.redemptions.len();
+        w.purchases += batch.purchases.len();
+        w.stamps += batch.stamps.len();
         w.ledger += batch.ledger.len();
         w.pageviews += batch.pageviews.len();
         w.page_visitors += batch.page_visitors.len();
@@ -877,6 +997,7 @@ impl<'c> Factory<'c> {
             .map(|o| (o.id.to_string(), o.issued))
             .collect();
         let budgets = std::mem::take(&mut self.budgets);
+        let raised = std::mem::take(&mut self.raised);
         self.conn.transaction(|c| -> Result<(), AppError> {
             for (id, n) in &offers {
                 diesel::update(offers::table.find(id))
@@ -902,6 +1023,18 @@ impl<'c> Factory<'c> {
                     crate::insert_rows!(&mut *c, campaign_budget_days::table, chunk)?;
                 }
             }
+            for s in raised.values() {
+                diesel::update(
+                    purchase_stamps::table
+                        .filter(purchase_stamps::campaign_id.eq(&s.campaign_id))
+                        .filter(purchase_stamps::visitor_id.eq(&s.visitor_id))
+                        .filter(purchase_stamps::merchant_id.eq(&s.merchant_id))
+                        .filter(purchase_stamps::day.eq(s.day))
+                        .filter(purchase_stamps::spend_avos.lt(s.spend_avos)),
+                )
+                .set(purchase_stamps::spend_avos.eq(s.spend_avos))
+                .execute(c)?;
+            }
             for s in statements.values() {
                 if s.count == 0 {
                     continue;
@@ -917,4 +1050,16 @@ impl<'c> Factory<'c> {
         })?;
         Ok(self.written)
     }
+}
+
+/// A stamp's key (campaign, visitor, shop, Macau day) as 128 bits: two independent 64-bit
+/// hashes, so a million stamps are told apart without keeping their texts.
+fn stamp_key(campaign_id: &str, visitor_id: &str, merchant_id: &str, day: NaiveDate) -> u128 {
+    use std::hash::{Hash, Hasher};
+    let half = |salt: u8| {
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        (salt, campaign_id, visitor_id, merchant_id, day).hash(&mut h);
+        h.finish()
+    };
+    (u128::from(half(0)) << 64) | u128::from(half(1))
 }

@@ -8,7 +8,7 @@ use serde_json::Value;
 
 use crate::db::cache::Caches;
 use crate::db::stats::{self, Range};
-use crate::db::{audit, catalog, purchases, DbConn};
+use crate::db::{audit, catalog, DbConn};
 use crate::domain::merchant_no::short_no;
 use crate::domain::names::Names;
 use crate::domain::open_data::suppressed;
@@ -40,7 +40,6 @@ pub fn campaign(
     let cid = catalog::find_campaign(c, key)?.id;
     let f = caches.count_facts(c, &cid, r)?;
     let rows = stats::campaign_rows(c, &f, &cid)?;
-    let p = purchases::figures(c, &cid, &r)?;
     let no_refusals = BTreeMap::new();
     let points = rows
         .points
@@ -100,8 +99,8 @@ pub fn campaign(
             checkins: f.checkins,
             coupons_issued: f.issued,
             coupons_redeemed: f.redeemed,
-            purchases: p.count,
-            purchase_spend_avos: p.spend_avos,
+            purchases: f.purchases,
+            purchase_spend_avos: f.purchase_spend_avos,
         },
         redemption_rate: rate(f.redeemed, f.issued),
         ecash_redeemed_avos: f.ecash_avos,
@@ -135,7 +134,7 @@ pub fn campaign(
             })
             .collect(),
         survey: rows.survey.into(),
-        purchases: PurchaseTotals::from(&p),
+        purchases: PurchaseTotals::from(&*f),
     })
 }
 
@@ -144,8 +143,8 @@ pub fn campaign(
 pub fn overview(c: &mut DbConn, caches: &Caches) -> Result<Overview, AppError> {
     let all = Range::all();
     let o = stats::overview_rows(c, &|c, id| caches.count_facts(c, id, all))?;
-    let (purchases, purchase_spend_avos) = purchases::overview_totals(c)?;
     let f = &o.facts;
+    let (purchases, purchase_spend_avos) = (f.purchases, f.purchase_spend_avos);
     Ok(Overview {
         campaigns: o.campaigns,
         merchants: o.merchants,

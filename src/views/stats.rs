@@ -9,8 +9,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::db::purchases::PurchaseFigures;
-use crate::db::stats::SurveyCount;
+use crate::db::stats::{Facts, SurveyCount};
 use crate::domain::names::Names;
 
 /// The funnel of a campaign, from page views to purchases.
@@ -114,17 +113,18 @@ pub struct PurchaseTotals {
     pub spend_avos: i64,
     /// Purchases that earned a stamp.
     pub stamps: i64,
-    /// Visitors who bought.
+    /// Visitors whose first purchase in the campaign falls in these days (over the whole
+    /// campaign: every visitor who bought).
     pub visitors: i64,
 }
 
-impl From<&PurchaseFigures> for PurchaseTotals {
-    fn from(p: &PurchaseFigures) -> Self {
+impl From<&Facts> for PurchaseTotals {
+    fn from(f: &Facts) -> Self {
         PurchaseTotals {
-            count: p.count,
-            spend_avos: p.spend_avos,
-            stamps: p.stamps,
-            visitors: p.visitors,
+            count: f.purchases,
+            spend_avos: f.purchase_spend_avos,
+            stamps: f.purchase_stamps,
+            visitors: f.buyers,
         }
     }
 }

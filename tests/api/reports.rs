@@ -329,6 +329,94 @@ both!(closed_days_are_kept_and_add_up_with_live_days, |app| {
     assert_eq!(ov["coupons_redeemed"], 3);
 });
 
+both!(
+    purchases_are_counted_per_day_and_add_up_over_kept_days,
+    |app| {
+        use diesel::connection::SimpleConnection;
+        let off = app.official().await;
+        let c = app.campaign(&off).await;
+        let cid = c["id"].as_str().unwrap();
+        let p1 = app.point(&off, cid, json!({})).await;
+        let p2 = app.point(&off, cid, json!({})).await;
+        app.offer(
+            &off,
+            cid,
+            json!({"trigger": {"type": "checkins", "count": 1}, "per_visitor_limit": 2}),
+        )
+        .await;
+        let (_, m) = app.merchant(&off, Some(cid), "food").await;
+        // Two visitors with two coupons each.
+        let mut wallets = Vec::new();
+        for _ in 0..2 {
+            let (_, v) = app.visitor().await;
+            let mut codes = Vec::new();
+            for p in [&p1, &p2] {
+                let (_, b) = app
+                    .check_in(&v, p["payload"].as_str().unwrap(), json!({}))
+                    .await;
+                codes.push(b["coupons"][0]["code"].as_str().unwrap().to_string());
+            }
+            wallets.push(codes);
+        }
+        // The first visitor bought ten days ago (a closed day, kept), and again today; the second
+        // only today.
+        let (s, _) = app.redeem(&m, &wallets[0][0], 10_000, &key()).await;
+        assert_eq!(s, StatusCode::CREATED);
+        let old = (chrono::Utc::now() - chrono::Duration::days(10)).date_naive();
+        app.conn()
+            .batch_execute(&format!(
+                "UPDATE purchases SET day = '{old}' WHERE campaign_id = '{cid}';
+             UPDATE purchase_stamps SET day = '{old}' WHERE campaign_id = '{cid}';
+             UPDATE redemptions SET day = '{old}' WHERE campaign_id = '{cid}';"
+            ))
+            .unwrap();
+        for (code, spend) in [(&wallets[0][1], 5_000), (&wallets[1][0], 20_000)] {
+            let (s, b) = app.redeem(&m, code, spend, &key()).await;
+            assert_eq!(s, StatusCode::CREATED, "{b}");
+        }
+        let today = bairro::domain::time::macau_day(bairro::domain::time::now());
+        let stats = |q: String| {
+            let (app, off) = (&app, &off);
+            async move {
+                let (s, b) = app
+                    .get(&format!("/campaigns/{cid}/stats?{q}"), Some(off))
+                    .await;
+                assert_eq!(s, StatusCode::OK, "{b}");
+                b
+            }
+        };
+        // A range not asked before is counted now (the old day is kept as it is counted).
+        let all = stats("to=2999-12-29".into()).await;
+        assert_eq!(all["funnel"]["purchases"], 3, "{all}");
+        assert_eq!(all["funnel"]["purchase_spend_avos"], 35_000);
+        assert_eq!(all["purchases"]["count"], 3);
+        assert_eq!(all["purchases"]["stamps"], 3, "a stamp a day at the shop");
+        assert_eq!(all["purchases"]["visitors"], 2, "two people bought");
+        assert_eq!(
+            app.count(
+                "stats_days",
+                &format!("campaign_id = '{cid}' AND day = '{old}'")
+            ),
+            1,
+            "the closed day is kept"
+        );
+        let only_old = stats(format!("from={old}&to={old}")).await;
+        assert_eq!(only_old["purchases"]["count"], 1, "{only_old}");
+        assert_eq!(only_old["purchases"]["visitors"], 1);
+        assert_eq!(only_old["funnel"]["purchase_spend_avos"], 10_000);
+        // Today: two purchases, one new buyer (the first visitor had bought before).
+        let only_today = stats(format!("from={today}&to={today}")).await;
+        assert_eq!(only_today["purchases"]["count"], 2, "{only_today}");
+        assert_eq!(only_today["purchases"]["visitors"], 1);
+        // Kept and live days add up to the same figures when asked again.
+        let again = stats("to=2999-12-29".into()).await;
+        assert_eq!(again["purchases"], all["purchases"]);
+        let (_, ov) = app.get("/stats/overview", Some(&off)).await;
+        assert_eq!(ov["purchases"], 3, "{ov}");
+        assert_eq!(ov["purchase_spend_avos"], 35_000);
+    }
+);
+
 both!(fraud_signals_show_their_evidence, |app| {
     let app = app;
     let off = app.official().await;

@@ -1,0 +1,2 @@
+-- The days kept since count purchases as well; earlier code ignores them.
+SELECT 1;
