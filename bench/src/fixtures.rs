@@ -178,10 +178,11 @@ pub fn redemptions(
     lanes: usize,
     real: usize,
     bare: usize,
-) -> anyhow::Result<(usize, usize)> {
+) -> anyhow::Result<(usize, usize, usize)> {
     let n = seeded.fresh.len();
     let real = real.min(n * 3 / 10);
-    let bare = bare.min(n - real);
+    let bare = bare.min((n - real) / 2);
+    let same = bare.min(n - real - bare);
     let tokens: Vec<String> = seeded
         .merchants
         .iter()
@@ -207,7 +208,18 @@ pub fn redemptions(
         .to_string();
         b.push("POST", "/redeem", None, &body)?;
     }
-    Ok((a.finish()?, b.finish()?))
+    let mut c = Lanes::create(&dir.join("redeem-same"), lanes)?;
+    let from = real + bare;
+    for (i, x) in seeded.fresh[from..from + same].iter().enumerate() {
+        let m = &seeded.merchants[i % seeded.merchants.len()];
+        let body = json!({"coupon": x.id, "offer": x.offer_id, "campaign": seeded.campaign_id,
+                          "merchant": m.merchant_id, "user": m.user_id, "spend": x.spend_avos,
+                          "visitor": x.visitor_id,
+                          "key": format!("bench-{}", uuid::Uuid::new_v4())})
+        .to_string();
+        c.push("POST", "/redeem-same", None, &body)?;
+    }
+    Ok((a.finish()?, b.finish()?, c.finish()?))
 }
 
 /// Claim storms: round `r` is 10,000 visitors racing for the 1,000 coupons of offer `r`.

@@ -164,7 +164,8 @@ impl SizeArgs {
 
 /// Request lists are sized for these rates; a phase that runs out says so (`wrapped`).
 const MAX_CHECKIN_RATE: usize = 8_000;
-/// The bare server running Bairro's own statement (`/checkin-same`), as named in the results.
+/// The bare server running Bairro's own statement (`/checkin-same`) or writing Bairro's own
+/// redemption rows (`/redeem-same`), as named in the results.
 pub const SAME: &str = "bare, same statement";
 const MAX_REDEEM_RATE: usize = 10_000;
 const MAX_CLAIM_RATE: usize = 12_000;
@@ -421,7 +422,7 @@ fn bench_backend(ctx: &Ctx, url: &str, sizes: &Sizes) -> anyhow::Result<Run> {
         MAX_CHECKIN_RATE * d,
         MAX_BARE_RATE * d,
     )?;
-    let (rd_real, rd_bare) = fixtures::redemptions(
+    let (rd_real, rd_bare, rd_same) = fixtures::redemptions(
         &dir,
         &seeded,
         &signer,
@@ -472,7 +473,7 @@ fn bench_backend(ctx: &Ctx, url: &str, sizes: &Sizes) -> anyhow::Result<Run> {
     fixtures::pageviews(&dir, &seeded, lanes)?;
     fixtures::stats(&dir, &seeded, &signer, lanes)?;
     println!(
-        "  check-ins {ci_real} + {ci_bare} (bare), redemptions {rd_real} + {rd_bare} (bare), in {:.1}s",
+        "  check-ins {ci_real} + {ci_bare} (bare), redemptions {rd_real} + {rd_bare} (bare) + {rd_same} (same rows), in {:.1}s",
         t.elapsed().as_secs_f64()
     );
 
@@ -567,7 +568,11 @@ fn bench_backend(ctx: &Ctx, url: &str, sizes: &Sizes) -> anyhow::Result<Run> {
     }
 
     // Redemptions: each request a coupon still issued.
-    for (srv, prefix) in [(&real, "redeem-real"), (&bare, "redeem-bare")] {
+    for (srv, prefix, server) in [
+        (&real, "redeem-real", real.name.as_str()),
+        (&bare, "redeem-bare", bare.name.as_str()),
+        (&bare, "redeem-same", SAME),
+    ] {
         if !ctx.wants("redemption") {
             break;
         }
@@ -597,7 +602,7 @@ fn bench_backend(ctx: &Ctx, url: &str, sizes: &Sizes) -> anyhow::Result<Run> {
         rows.push(Row::new(
             name,
             "redemption",
-            &srv.name,
+            server,
             conns,
             &m,
             &[201],

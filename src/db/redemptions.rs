@@ -12,7 +12,7 @@ use crate::domain::time::{macau_day, now};
 use crate::error::AppError;
 use crate::types::{
     CampaignId, CouponId, MerchantId, PurchaseId, RedemptionId, RedemptionStatus, SettlementId,
-    VisitorId,
+    UserId, VisitorId,
 };
 
 /// The answer stored for a merchant's idempotency key, if the key was used.
@@ -59,24 +59,68 @@ pub fn find_at(
         .optional()?)
 }
 
-/// What the till needs to judge a coupon, in one read: the coupon, its offer, and since when
-/// the merchant at the till has been suspended (`None`: not suspended).
+/// What the till needs to judge a coupon, read in one statement ([`at_till`]).
+pub struct AtTill {
+    /// The standing of the account at the till (`None`: no such account).
+    pub standing: Option<super::staff::Standing>,
+    /// The coupon with this code and its offer, if there is one.
+    pub found: Option<(Coupon, Offer)>,
+    /// Since when the merchant at the till has been suspended (`None`: not suspended).
+    pub suspended_at: Option<NaiveDateTime>,
+}
+
+/// Reads, in one statement, the standing of the account at the till, the coupon with the code
+/// and its offer, and whether the merchant is suspended.
 pub fn at_till(
     conn: &mut DbConn,
     code: &str,
     merchant_id: &MerchantId,
-) -> Result<Option<(Coupon, Offer, Option<NaiveDateTime>)>, AppError> {
-    Ok(coupons::table
-        .inner_join(offers::table.on(offers::id.eq(coupons::offer_id)))
-        .left_join(merchants::table.on(merchants::id.eq(merchant_id)))
-        .filter(coupons::code.eq(code))
+    user_id: &UserId,
+) -> Result<AtTill, AppError> {
+    type Row = (
+        bool,
+        bool,
+        i32,
+        Option<String>,
+        Option<NaiveDateTime>,
+        Option<Coupon>,
+        Option<Offer>,
+    );
+    // A join's bound values are owned (diesel keeps them in the query's type).
+    let row: Option<Row> = users::table
+        .left_join(merchants::table.on(merchants::id.eq(merchant_id.clone())))
+        .left_join(coupons::table.on(coupons::code.eq(code.to_string())))
+        .left_join(offers::table.on(offers::id.eq(coupons::offer_id)))
+        .filter(users::id.eq(user_id))
         .select((
-            Coupon::as_select(),
-            Offer::as_select(),
+            users::active,
+            users::must_change_password,
+            users::token_version,
+            users::kept_token,
             merchants::suspended_at.nullable(),
+            Option::<Coupon>::as_select(),
+            Option::<Offer>::as_select(),
         ))
         .first(conn)
-        .optional()?)
+        .optional()?;
+    let Some((active, must_change_password, token_version, kept_token, suspended_at, c, o)) = row
+    else {
+        return Ok(AtTill {
+            standing: None,
+            found: None,
+            suspended_at: None,
+        });
+    };
+    Ok(AtTill {
+        standing: Some(super::staff::Standing {
+            active,
+            must_change_password,
+            token_version,
+            kept_token,
+        }),
+        found: c.zip(o),
+        suspended_at,
+    })
 }
 
 /// The live (not undone) redemption of a coupon, with its merchant's name (JSON names).

@@ -63,7 +63,20 @@ pub fn check_standing(
     token: &TokenStamp,
     may_be_stale_password: bool,
 ) -> Result<(), AppError> {
-    match crate::db::staff::standing(c, user_id)? {
+    judge_standing(
+        crate::db::staff::standing(c, user_id)?,
+        token,
+        may_be_stale_password,
+    )
+}
+
+/// Whether a token of an account in this standing (`None`: no such account) may make a call.
+fn judge_standing(
+    standing: Option<crate::db::staff::Standing>,
+    token: &TokenStamp,
+    may_be_stale_password: bool,
+) -> Result<(), AppError> {
+    match standing {
         // After a reset, until the password is changed, every token of the account (earlier
         // ones too) may only change it (SPEC: 403 `password_change_required`).
         Some(s) if s.active && s.must_change_password && may_be_stale_password => Ok(()),
@@ -164,6 +177,31 @@ impl<T: StaffCaller> Confirmed<T> {
             check_standing(c, &uid, &self.stamp, T::STALE_PASSWORD_OK)?;
         }
         Ok(self.caller)
+    }
+
+    /// For a use case that reads the account's standing in its own first statement: the
+    /// caller, and the check its use case must pass that standing to before anything else.
+    pub fn deferred(self) -> (T, Standing) {
+        let check = Standing {
+            stamp: self.stamp,
+            stale_ok: T::STALE_PASSWORD_OK,
+        };
+        (self.caller, check)
+    }
+}
+
+/// The account check a use case runs on the standing it read itself ([`Confirmed::deferred`]).
+#[must_use = "the caller's account must be checked"]
+pub struct Standing {
+    stamp: TokenStamp,
+    stale_ok: bool,
+}
+
+impl Standing {
+    /// The same check as [`Confirmed::confirm`], on a standing already read (`None`: no such
+    /// account).
+    pub fn judge(self, standing: Option<crate::db::staff::Standing>) -> Result<(), AppError> {
+        judge_standing(standing, &self.stamp, self.stale_ok)
     }
 }
 

@@ -76,7 +76,8 @@ pub async fn redeem(
     let caches = state.caches.clone();
     let (status, body) = state
         .db(move |c| {
-            let who = till.confirm(c)?;
+            // The account's standing is read with the coupon, in the use case's first read.
+            let (who, standing) = till.deferred();
             let req = RedeemRequest {
                 merchant_id: who.merchant_id,
                 user_id: who.user_id,
@@ -84,7 +85,7 @@ pub async fn redeem(
                 spend_avos: b.spend_avos,
                 idempotency_key: key,
             };
-            redemptions::redeem(c, &qr, &caches, req)
+            redemptions::redeem(c, &qr, &caches, req, |s| standing.judge(s))
         })
         .await?;
     Ok(
@@ -119,8 +120,17 @@ pub async fn preview(
     let (qr, caches) = (state.qr.clone(), state.caches.clone());
     let out = state
         .db(move |c| {
-            let who = till.confirm(c)?;
-            redemptions::preview(c, &qr, &caches, &who.merchant_id, &b.coupon, b.spend_avos)
+            let (who, standing) = till.deferred();
+            redemptions::preview(
+                c,
+                &qr,
+                &caches,
+                &who.merchant_id,
+                &who.user_id,
+                |s| standing.judge(s),
+                &b.coupon,
+                b.spend_avos,
+            )
         })
         .await?;
     Ok(ok(&out))

@@ -9,6 +9,7 @@ use sha2::{Digest, Sha256};
 use crate::db::cache::Caches;
 use crate::db::models::{Coupon, IdempotencyKey, Offer, Redemption};
 use crate::db::redemptions::{self as rows, Filter, HistoryRow};
+use crate::db::staff::Standing;
 use crate::db::{self, write_tx, DbConn};
 use crate::domain::codes;
 use crate::domain::money::{self, MoneyError};
@@ -19,6 +20,7 @@ use crate::domain::time::{macau_day, now, to_rfc3339};
 use crate::error::{AppError, Code};
 use crate::types::{
     CouponStatus, LedgerKind, MerchantId, PurchaseId, RedemptionId, RedemptionStatus, UserId,
+    VisitorId,
 };
 use crate::views;
 use crate::views::redemptions::{
@@ -78,6 +80,28 @@ pub fn coupon_code(keys: &KeyRing, text: &str) -> Result<String, AppError> {
         Err(_) => codes::normalise(text)
             .ok_or_else(|| AppError::rule(Code::InvalidCoupon, "This is not a valid coupon code.")),
     }
+}
+
+/// The till's one read (`rows::at_till`): the account's standing, passed to `check` first
+/// (so a refused account is told so whatever it sent), then the coupon's code read from the
+/// scanned or typed text, and the coupon with its offer and the merchant's suspension.
+fn read_till(
+    conn: &mut DbConn,
+    keys: &KeyRing,
+    text: &str,
+    merchant_id: &MerchantId,
+    user_id: &UserId,
+    check: impl FnOnce(Option<Standing>) -> Result<(), AppError>,
+) -> Result<(String, rows::AtTill), AppError> {
+    let code = coupon_code(keys, text);
+    let till = rows::at_till(
+        conn,
+        code.as_deref().unwrap_or_default(),
+        merchant_id,
+        user_id,
+    )?;
+    check(till.standing.clone())?;
+    Ok((code?, till))
 }
 
 fn already_redeemed(
@@ -185,18 +209,21 @@ fn not_found() -> AppError {
 }
 
 /// Checks a coupon for a spend without redeeming it: what the cashier sees before confirming.
+#[allow(clippy::too_many_arguments)]
 pub fn preview(
     conn: &mut DbConn,
     keys: &KeyRing,
     caches: &Caches,
     merchant_id: &MerchantId,
+    user_id: &UserId,
+    check: impl FnOnce(Option<Standing>) -> Result<(), AppError>,
     coupon_text: &str,
     spend_avos: i64,
 ) -> Result<Preview, AppError> {
-    let code = coupon_code(keys, coupon_text)?;
+    let (_, till) = read_till(conn, keys, coupon_text, merchant_id, user_id, check)?;
     let t = now();
-    let (coupon, offer, suspended) =
-        rows::at_till(conn, &code, merchant_id)?.ok_or_else(not_found)?;
+    let suspended = till.suspended_at;
+    let (coupon, offer) = till.found.ok_or_else(not_found)?;
     if let Some(e) = refusal(conn, &coupon, merchant_id, t)? {
         return Err(e);
     }
@@ -225,16 +252,27 @@ pub fn preview(
 /// Redeems a coupon for a merchant. Returns the HTTP status and the answer (stored for
 /// retries). A retry with a used key never redeems twice: its transaction meets the key's row
 /// and rolls back, and the stored answer is returned (so no look-up is needed before the work).
+/// The standing of the account at the till is read with the coupon and passed to `check`
+/// before anything else.
 pub fn redeem(
     conn: &mut DbConn,
     keys: &KeyRing,
     caches: &Caches,
     req: RedeemRequest,
+    check: impl FnOnce(Option<Standing>) -> Result<(), AppError>,
 ) -> Result<(u16, Redeemed), AppError> {
-    let code = coupon_code(keys, &req.coupon)?;
+    let (code, till) = read_till(
+        conn,
+        keys,
+        &req.coupon,
+        &req.merchant_id,
+        &req.user_id,
+        check,
+    )?;
     let hash = request_hash(&req, &code);
     let t = now();
-    let Some((coupon, offer, suspended)) = rows::at_till(conn, &code, &req.merchant_id)? else {
+    let suspended = till.suspended_at;
+    let Some((coupon, offer)) = till.found else {
         if let Some(stored) = rows::stored_answer(conn, &req.merchant_id, &req.idempotency_key)? {
             return replay(conn, stored, &hash);
         }
@@ -288,79 +326,16 @@ pub fn redeem(
                 .collect(),
         }
     };
-    let stored = |body: &Redeemed| -> Result<IdempotencyKey, AppError> {
-        Ok(IdempotencyKey {
-            merchant_id: req.merchant_id.clone(),
-            key: req.idempotency_key.clone(),
-            request_hash: hash.clone(),
-            status_code: 201,
-            response: serde_json::to_string(body).map_err(|e| AppError::Internal(e.into()))?,
-            created_at: t,
-        })
+    let writing = Writing {
+        redemption: &redemption,
+        visitor_id: &coupon.visitor_id,
+        offers: &offers,
+        key: &req.idempotency_key,
+        request_hash: &hash,
     };
-    let pays = db::purchases::paying(&offers, &redemption.campaign_id)
-        .next()
-        .is_some();
-    let result = match conn {
-        // Nothing for the purchase to pay out: one statement on PostgreSQL (see
-        // `rows::redeem_at_once`); the same rows as the transaction below.
-        DbConn::Pg(pg) if !pays => {
-            let mut body = answer(0, &[]);
-            let visitor_id = coupon.visitor_id.clone();
-            let purchase_id = PurchaseId::generate();
-            let kept = stored(&body)?;
-            rows::redeem_at_once(
-                pg,
-                &rows::AtOnce {
-                    redemption: &redemption,
-                    visitor_id: &visitor_id,
-                    purchase_id: &purchase_id,
-                    answer: &kept,
-                },
-            )
-            .and_then(|stamps| stamps.ok_or_else(|| AppError::Conflict("coupon changed".into())))
-            .map(|stamps| {
-                db::ledger::left_pending();
-                body.stamps.count = stamps;
-                body
-            })
-        }
-        _ => write_tx(conn, |conn| {
-            // The visitor first (as every issuing path does): the purchase may pay out.
-            db::visitors::lock(conn, &coupon.visitor_id)?;
-            if !rows::redeem_coupon(conn, &redemption)? {
-                return Err(AppError::Conflict("coupon changed".into()));
-            }
-            db::ledger::append(
-                conn,
-                &redemption.campaign_id,
-                LedgerKind::Redeem,
-                db::ledger::Refs {
-                    offer: Some(&offer.id),
-                    coupon: Some(&coupon.id),
-                    redemption: Some(&redemption.id),
-                    merchant: Some(&redemption.merchant_id),
-                    ..Default::default()
-                },
-                redemption.ecash_avos,
-                t,
-            )?;
-            let purchase = db::purchases::record_in_tx(
-                conn,
-                &offers,
-                &redemption.campaign_id,
-                &redemption.merchant_id,
-                &coupon.visitor_id,
-                Some(&redemption.user_id),
-                redemption.spend_avos,
-                Some(&redemption.id),
-                t,
-            )?;
-            let body = answer(purchase.stamps, &purchase.coupons);
-            rows::store_answer(conn, &stored(&body)?)?;
-            Ok(body)
-        }),
-    };
+    let result = write(conn, &writing, answer, |body, stamps| {
+        body.stamps.count = stamps
+    });
     match result {
         Ok(body) => {
             crate::telemetry::count("bairro_redemptions_total", 1);
@@ -377,6 +352,100 @@ pub fn redeem(
                 .unwrap_or_else(|| AppError::Unavailable("busy; try again".into())))
         }
         Err(e) => Err(e),
+    }
+}
+
+/// A redemption to write, with what its rows need besides: the visitor (the purchase's
+/// stamp), the campaign's offers (a `purchases` offer may pay out) and the idempotency key.
+pub struct Writing<'a> {
+    pub redemption: &'a Redemption,
+    pub visitor_id: &'a VisitorId,
+    pub offers: &'a [Offer],
+    pub key: &'a str,
+    pub request_hash: &'a str,
+}
+
+/// Writes a judged redemption: the coupon taken (`issued → redeemed`, unexpired), the
+/// redemption, its ledger row, the visitor's purchase with the day's stamp at the shop (and
+/// what a `purchases` offer pays out), and the till's answer under its idempotency key, all
+/// or nothing. `answer` builds the answer from the visitor's stamps and the coupons the
+/// purchase earned; `restamp` sets the stamps in an answer built before they were counted.
+/// On PostgreSQL, when no offer pays out for purchases, this is one statement
+/// (`rows::redeem_at_once`); otherwise one write transaction. `AppError::Conflict` with
+/// nothing written when the coupon had changed; a used key fails on its unique key.
+pub fn write<T: serde::Serialize>(
+    conn: &mut DbConn,
+    w: &Writing<'_>,
+    answer: impl FnOnce(i64, &[(Coupon, Offer)]) -> T,
+    restamp: impl FnOnce(&mut T, i64),
+) -> Result<T, AppError> {
+    let r = w.redemption;
+    let stored = |body: &T| -> Result<IdempotencyKey, AppError> {
+        Ok(IdempotencyKey {
+            merchant_id: r.merchant_id.clone(),
+            key: w.key.to_string(),
+            request_hash: w.request_hash.to_string(),
+            status_code: 201,
+            response: serde_json::to_string(body).map_err(|e| AppError::Internal(e.into()))?,
+            created_at: r.created_at,
+        })
+    };
+    let changed = || AppError::Conflict("coupon changed".into());
+    let pays = db::purchases::paying(w.offers, &r.campaign_id)
+        .next()
+        .is_some();
+    match conn {
+        DbConn::Pg(pg) if !pays => {
+            let mut body = answer(0, &[]);
+            let stamps = rows::redeem_at_once(
+                pg,
+                &rows::AtOnce {
+                    redemption: r,
+                    visitor_id: w.visitor_id,
+                    purchase_id: &PurchaseId::generate(),
+                    answer: &stored(&body)?,
+                },
+            )?
+            .ok_or_else(changed)?;
+            db::ledger::left_pending();
+            restamp(&mut body, stamps);
+            Ok(body)
+        }
+        _ => write_tx(conn, |conn| {
+            // The visitor first (as every issuing path does): the purchase may pay out.
+            db::visitors::lock(conn, w.visitor_id)?;
+            if !rows::redeem_coupon(conn, r)? {
+                return Err(changed());
+            }
+            db::ledger::append(
+                conn,
+                &r.campaign_id,
+                LedgerKind::Redeem,
+                db::ledger::Refs {
+                    offer: Some(&r.offer_id),
+                    coupon: Some(&r.coupon_id),
+                    redemption: Some(&r.id),
+                    merchant: Some(&r.merchant_id),
+                    ..Default::default()
+                },
+                r.ecash_avos,
+                r.created_at,
+            )?;
+            let purchase = db::purchases::record_in_tx(
+                conn,
+                w.offers,
+                &r.campaign_id,
+                &r.merchant_id,
+                w.visitor_id,
+                Some(&r.user_id),
+                r.spend_avos,
+                Some(&r.id),
+                r.created_at,
+            )?;
+            let body = answer(purchase.stamps, &purchase.coupons);
+            rows::store_answer(conn, &stored(&body)?)?;
+            Ok(body)
+        }),
     }
 }
 

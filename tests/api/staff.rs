@@ -295,6 +295,15 @@ both!(a_bureau_staffs_itself_from_an_empty_database, |app| {
             "/redemptions/preview",
             json!({"coupon": "NOPE", "spend_avos": 100}),
         ),
+        // Text that is no coupon code at all: still the account's answer, not the coupon's.
+        (
+            "/redemptions",
+            json!({"coupon": "¿?", "spend_avos": 100, "idempotency_key": "k-3"}),
+        ),
+        (
+            "/redemptions/preview",
+            json!({"coupon": "¿?", "spend_avos": 100}),
+        ),
         (
             "/purchases",
             json!({"visitor": "NOPE", "spend_avos": 100, "idempotency_key": "k-2"}),

@@ -9,6 +9,9 @@
 //!   the ceiling for that statement;
 //! - `POST /redeem`   — in one write transaction: UPDATE coupons … WHERE status = 'issued',
 //!   then INSERT into redemptions;
+//! - `POST /redeem-same` — Bairro's own writing of a redemption (`service::redemptions::
+//!   write`: the coupon, the redemption, its ledger row, the purchase and its stamp, the
+//!   stored answer; on PostgreSQL one statement), the ceiling for those rows;
 //! - `POST /claim`    — in one write transaction: UPDATE offers SET issued = issued + 1
 //!   WHERE issued < stock, then INSERT into coupons;
 //! - `POST /pageview` — into a memory buffer, written by a multi-row INSERT every 500 ms or
@@ -28,7 +31,8 @@ use bairro::db::schema::{checkins, coupons, offers, redemptions};
 use bairro::db::{self, write_tx, DbPool};
 use bairro::domain::time::{macau_day, now};
 use bairro::error::AppError;
-use bairro::types::{CheckinMethod, CouponStatus};
+use bairro::service::redemptions::{self, Writing};
+use bairro::types::{CheckinMethod, CouponStatus, VisitorId};
 
 struct State {
     pool: DbPool,
@@ -143,16 +147,16 @@ struct RedeemBody {
     spend: i64,
 }
 
-async fn redeem(st: Data, b: web::Json<RedeemBody>) -> HttpResponse {
-    let b = b.into_inner();
+/// The redemption row of a request (no rules: nothing is taken off the spend).
+fn redemption_row(b: &RedeemBody) -> Redemption {
     let t = now();
-    let r = Redemption {
+    Redemption {
         id: new_id().into(),
-        coupon_id: b.coupon.into(),
-        offer_id: b.offer.into(),
-        campaign_id: b.campaign.into(),
-        merchant_id: b.merchant.into(),
-        user_id: b.user.into(),
+        coupon_id: b.coupon.as_str().into(),
+        offer_id: b.offer.as_str().into(),
+        campaign_id: b.campaign.as_str().into(),
+        merchant_id: b.merchant.as_str().into(),
+        user_id: b.user.as_str().into(),
         spend_avos: b.spend,
         discount_avos: 0,
         ecash_avos: 0,
@@ -162,7 +166,12 @@ async fn redeem(st: Data, b: web::Json<RedeemBody>) -> HttpResponse {
         voided_at: None,
         settlement_id: None,
         ref_: None,
-    };
+    }
+}
+
+async fn redeem(st: Data, b: web::Json<RedeemBody>) -> HttpResponse {
+    let r = redemption_row(&b);
+    let t = r.created_at;
     let id = r.id.clone();
     match run(&st, move |c| {
         write_tx(c, |c| {
@@ -186,6 +195,40 @@ async fn redeem(st: Data, b: web::Json<RedeemBody>) -> HttpResponse {
     .await
     {
         Ok(()) => HttpResponse::Created().json(serde_json::json!({ "id": id })),
+        Err(r) => r,
+    }
+}
+
+#[derive(Deserialize)]
+struct RedeemSameBody {
+    #[serde(flatten)]
+    redemption: RedeemBody,
+    visitor: String,
+    key: String,
+}
+
+async fn redeem_same(st: Data, b: web::Json<RedeemSameBody>) -> HttpResponse {
+    let b = b.into_inner();
+    let r = redemption_row(&b.redemption);
+    let visitor = VisitorId::from(b.visitor);
+    match run(&st, move |c| {
+        let w = Writing {
+            redemption: &r,
+            visitor_id: &visitor,
+            offers: &[],
+            key: &b.key,
+            request_hash: "bench",
+        };
+        redemptions::write(
+            c,
+            &w,
+            |stamps, _| serde_json::json!({ "id": r.id, "stamps": { "count": stamps } }),
+            |body, stamps| body["stamps"]["count"] = stamps.into(),
+        )
+    })
+    .await
+    {
+        Ok(body) => HttpResponse::Created().json(body),
         Err(r) => r,
     }
 }
@@ -327,6 +370,7 @@ fn main() -> anyhow::Result<()> {
                 .route("/checkin", web::post().to(checkin))
                 .route("/checkin-same", web::post().to(checkin_same))
                 .route("/redeem", web::post().to(redeem))
+                .route("/redeem-same", web::post().to(redeem_same))
                 .route("/claim", web::post().to(claim))
                 .route("/pageview", web::post().to(pageview))
         })
