@@ -31,7 +31,7 @@ use bairro::db::schema::{checkins, coupons, offers, redemptions};
 use bairro::db::{self, write_tx, DbPool};
 use bairro::domain::time::{macau_day, now};
 use bairro::error::AppError;
-use bairro::service::redemptions::{self, Writing};
+use bairro::service::redemptions::{self as till, Writing};
 use bairro::types::{CheckinMethod, CouponStatus, VisitorId};
 
 struct State {
@@ -219,7 +219,7 @@ async fn redeem_same(st: Data, b: web::Json<RedeemSameBody>) -> HttpResponse {
             key: &b.key,
             request_hash: "bench",
         };
-        redemptions::write(
+        till::write(
             c,
             &w,
             |stamps, _| serde_json::json!({ "id": r.id, "stamps": { "count": stamps } }),
