@@ -1,2 +1,2 @@
--- The days kept since count purchases as well; earlier code ignores them.
-SELECT 1;
+DROP INDEX purchases_visitor;
+CREATE INDEX purchases_visitor ON purchases(visitor_id, campaign_id);
