@@ -378,22 +378,6 @@ pub fn list_for_merchant(
         .load(conn)?)
 }
 
-/// Per offer of a campaign: purchases and their spend (for the official's offer list).
-pub fn campaign_totals(
-    conn: &mut DbConn,
-    campaign_id: &CampaignId,
-) -> Result<(i64, i64, i64), AppError> {
-    let rows: Vec<(i64, bool)> = purchases::table
-        .filter(purchases::campaign_id.eq(campaign_id))
-        .select((purchases::spend_avos, purchases::stamped))
-        .load(conn)?;
-    Ok((
-        rows.len() as i64,
-        rows.iter().map(|r| r.0).sum(),
-        rows.iter().filter(|r| r.1).count() as i64,
-    ))
-}
-
 /// At verification: the `purchases` offers a visitor earned while unverified, if stock and
 /// budget remain. Runs in the verification's transaction (which holds the visitor's lock).
 pub fn issue_held_back(

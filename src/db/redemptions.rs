@@ -78,10 +78,7 @@ pub fn at_till(
     user_id: &UserId,
 ) -> Result<AtTill, AppError> {
     type Row = (
-        bool,
-        bool,
-        i32,
-        Option<String>,
+        super::staff::Standing,
         Option<NaiveDateTime>,
         Option<Coupon>,
         Option<Offer>,
@@ -93,33 +90,24 @@ pub fn at_till(
         .left_join(offers::table.on(offers::id.eq(coupons::offer_id)))
         .filter(users::id.eq(user_id))
         .select((
-            users::active,
-            users::must_change_password,
-            users::token_version,
-            users::kept_token,
+            super::staff::Standing::as_select(),
             merchants::suspended_at.nullable(),
             Option::<Coupon>::as_select(),
             Option::<Offer>::as_select(),
         ))
         .first(conn)
         .optional()?;
-    let Some((active, must_change_password, token_version, kept_token, suspended_at, c, o)) = row
-    else {
-        return Ok(AtTill {
+    Ok(match row {
+        Some((standing, suspended_at, c, o)) => AtTill {
+            standing: Some(standing),
+            found: c.zip(o),
+            suspended_at,
+        },
+        None => AtTill {
             standing: None,
             found: None,
             suspended_at: None,
-        });
-    };
-    Ok(AtTill {
-        standing: Some(super::staff::Standing {
-            active,
-            must_change_password,
-            token_version,
-            kept_token,
-        }),
-        found: c.zip(o),
-        suspended_at,
+        },
     })
 }
 

@@ -83,7 +83,8 @@ pub fn merchant_exists(conn: &mut DbConn, id: &str) -> Result<bool, AppError> {
 /// made through any process holds at the next request everywhere.
 /// Where a staff account stands: whether it is active, must change its password, and which of
 /// its tokens still count.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable)]
+#[diesel(table_name = users)]
 pub struct Standing {
     pub active: bool,
     pub must_change_password: bool,
@@ -104,22 +105,9 @@ impl Standing {
 pub fn standing(conn: &mut DbConn, id: &str) -> Result<Option<Standing>, AppError> {
     Ok(users::table
         .find(id)
-        .select((
-            users::active,
-            users::must_change_password,
-            users::token_version,
-            users::kept_token,
-        ))
-        .first::<(bool, bool, i32, Option<String>)>(conn)
-        .optional()?
-        .map(
-            |(active, must_change_password, token_version, kept_token)| Standing {
-                active,
-                must_change_password,
-                token_version,
-                kept_token,
-            },
-        ))
+        .select(Standing::as_select())
+        .first(conn)
+        .optional()?)
 }
 
 pub fn set_active(conn: &mut DbConn, id: &str, active: bool) -> Result<bool, AppError> {

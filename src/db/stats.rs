@@ -300,7 +300,7 @@ fn first_day(conn: &mut DbConn, cid: &str) -> Result<NaiveDate, AppError> {
     // statistics job keep centuries of empty days).
     let _ = starts;
     let mut first = macau_day(created);
-    let earliest: [Option<NaiveDate>; 5] = [
+    let earliest: [Option<NaiveDate>; 6] = [
         checkins::table
             .filter(checkins::campaign_id.eq(cid))
             .select(min(checkins::day))
@@ -320,6 +320,10 @@ fn first_day(conn: &mut DbConn, cid: &str) -> Result<NaiveDate, AppError> {
         checkin_refusals::table
             .filter(checkin_refusals::campaign_id.eq(cid))
             .select(min(checkin_refusals::day))
+            .first(conn)?,
+        purchases::table
+            .filter(purchases::campaign_id.eq(cid))
+            .select(min(purchases::day))
             .first(conn)?,
     ];
     for d in earliest.into_iter().flatten() {
@@ -392,6 +396,15 @@ pub fn close_days(conn: &mut DbConn, cid: &str, until: NaiveDate) -> Result<usiz
             .filter(checkin_refusals::campaign_id.eq(cid))
             .filter(checkin_refusals::day.between(lo, hi))
             .select(checkin_refusals::day)
+            .distinct()
+            .load(conn)?,
+    ));
+    // A card purchase may be the only thing on its day.
+    busy.extend(span(
+        purchases::table
+            .filter(purchases::campaign_id.eq(cid))
+            .filter(purchases::day.between(lo, hi))
+            .select(purchases::day)
             .distinct()
             .load(conn)?,
     ));

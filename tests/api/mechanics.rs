@@ -565,3 +565,40 @@ both!(draw_taken_over_after_a_crash, |app| {
     assert_eq!(d2["winners"], d["winners"]);
     assert_eq!(app.count("coupons", &format!("offer_id = '{oid}'")), 5);
 });
+
+both!(a_card_purchase_alone_on_a_closed_day_is_counted, |app| {
+    use diesel::connection::SimpleConnection;
+    let off = app.official().await;
+    let c = app.campaign(&off).await;
+    let cid = c["id"].as_str().unwrap();
+    let (_, shop) = app.merchant(&off, Some(cid), "food").await;
+    let (_, v) = app.visitor().await;
+    let (s, b) = purchase(&app, &shop, &card_of(&app, &v).await, 4_200, &key()).await;
+    assert_eq!(s, StatusCode::CREATED, "{b}");
+    // Ten days back: a closed day with nothing else on it, before anything else the campaign has.
+    let old = (chrono::Utc::now() - chrono::Duration::days(10)).date_naive();
+    app.conn()
+        .batch_execute(&format!(
+            "UPDATE purchases SET day = '{old}' WHERE campaign_id = '{cid}';
+             UPDATE purchase_stamps SET day = '{old}' WHERE campaign_id = '{cid}';"
+        ))
+        .unwrap();
+    let (s, st) = app
+        .get(
+            &format!("/campaigns/{cid}/stats?from={old}&to={old}"),
+            Some(&off),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{st}");
+    assert_eq!(st["purchases"]["count"], 1, "{st}");
+    assert_eq!(st["purchases"]["visitors"], 1);
+    assert_eq!(st["funnel"]["purchase_spend_avos"], 4_200);
+    assert_eq!(
+        app.count(
+            "stats_days",
+            &format!("campaign_id = '{cid}' AND day = '{old}'")
+        ),
+        1,
+        "the closed day is kept, with its purchase"
+    );
+});
