@@ -288,6 +288,21 @@ pub fn last_closed_day() -> NaiveDate {
     macau_day(settled) - Duration::days(1)
 }
 
+/// Calls `$each!` with every table of a campaign's dated events (`campaign_id`, `day`): the
+/// days the statistics look at (a card purchase may be the only event of its day).
+macro_rules! event_tables {
+    ($each:ident) => {
+        $each!(
+            checkins,
+            coupons,
+            redemptions,
+            pageviews,
+            checkin_refusals,
+            purchases
+        )
+    };
+}
+
 /// The campaign's first day with anything to count (history may predate the campaign's
 /// creation when it was imported).
 fn first_day(conn: &mut DbConn, cid: &str) -> Result<NaiveDate, AppError> {
@@ -300,32 +315,15 @@ fn first_day(conn: &mut DbConn, cid: &str) -> Result<NaiveDate, AppError> {
     // statistics job keep centuries of empty days).
     let _ = starts;
     let mut first = macau_day(created);
-    let earliest: [Option<NaiveDate>; 6] = [
-        checkins::table
-            .filter(checkins::campaign_id.eq(cid))
-            .select(min(checkins::day))
-            .first(conn)?,
-        coupons::table
-            .filter(coupons::campaign_id.eq(cid))
-            .select(min(coupons::day))
-            .first(conn)?,
-        redemptions::table
-            .filter(redemptions::campaign_id.eq(cid))
-            .select(min(redemptions::day))
-            .first(conn)?,
-        pageviews::table
-            .filter(pageviews::campaign_id.eq(cid))
-            .select(min(pageviews::day))
-            .first(conn)?,
-        checkin_refusals::table
-            .filter(checkin_refusals::campaign_id.eq(cid))
-            .select(min(checkin_refusals::day))
-            .first(conn)?,
-        purchases::table
-            .filter(purchases::campaign_id.eq(cid))
-            .select(min(purchases::day))
-            .first(conn)?,
-    ];
+    macro_rules! earliest {
+        ($($t:ident),*) => {
+            [$($t::table
+                .filter($t::campaign_id.eq(cid))
+                .select(min($t::day))
+                .first::<Option<NaiveDate>>(conn)?),*]
+        };
+    }
+    let earliest = event_tables!(earliest);
     for d in earliest.into_iter().flatten() {
         first = first.min(d);
     }
@@ -359,55 +357,19 @@ pub fn close_days(conn: &mut DbConn, cid: &str, until: NaiveDate) -> Result<usiz
     // Days with nothing in them are kept as empty facts without counting anything.
     let mut busy: std::collections::HashSet<NaiveDate> = std::collections::HashSet::new();
     let span = |q: Vec<NaiveDate>| q.into_iter().filter(|d| !kept.contains(d));
-    busy.extend(span(
-        checkins::table
-            .filter(checkins::campaign_id.eq(cid))
-            .filter(checkins::day.between(lo, hi))
-            .select(checkins::day)
-            .distinct()
-            .load(conn)?,
-    ));
-    busy.extend(span(
-        coupons::table
-            .filter(coupons::campaign_id.eq(cid))
-            .filter(coupons::day.between(lo, hi))
-            .select(coupons::day)
-            .distinct()
-            .load(conn)?,
-    ));
-    busy.extend(span(
-        redemptions::table
-            .filter(redemptions::campaign_id.eq(cid))
-            .filter(redemptions::day.between(lo, hi))
-            .select(redemptions::day)
-            .distinct()
-            .load(conn)?,
-    ));
-    busy.extend(span(
-        pageviews::table
-            .filter(pageviews::campaign_id.eq(cid))
-            .filter(pageviews::day.between(lo, hi))
-            .select(pageviews::day)
-            .distinct()
-            .load(conn)?,
-    ));
-    busy.extend(span(
-        checkin_refusals::table
-            .filter(checkin_refusals::campaign_id.eq(cid))
-            .filter(checkin_refusals::day.between(lo, hi))
-            .select(checkin_refusals::day)
-            .distinct()
-            .load(conn)?,
-    ));
-    // A card purchase may be the only thing on its day.
-    busy.extend(span(
-        purchases::table
-            .filter(purchases::campaign_id.eq(cid))
-            .filter(purchases::day.between(lo, hi))
-            .select(purchases::day)
-            .distinct()
-            .load(conn)?,
-    ));
+    macro_rules! days_with_events {
+        ($($t:ident),*) => {
+            $(busy.extend(span(
+                $t::table
+                    .filter($t::campaign_id.eq(cid))
+                    .filter($t::day.between(lo, hi))
+                    .select($t::day)
+                    .distinct()
+                    .load(conn)?,
+            ));)*
+        };
+    }
+    event_tables!(days_with_events);
     let empty =
         serde_json::to_string(&Facts::default()).map_err(|e| AppError::Internal(e.into()))?;
     let t = now();
