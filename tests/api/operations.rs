@@ -651,6 +651,81 @@ both!(signals_show_the_action_taken, |app| {
     assert_eq!(sg["actions"][0]["reason"], "scripted scans");
 });
 
+// `redeemed_avos` adds the closed days' kept statistics to the redemptions of the days not
+// kept: a redemption on a kept day is counted once, today's are counted as they happen, and an
+// undone one no longer counts — on the campaign and in the campaign list alike.
+both!(redeemed_budget_adds_kept_days_and_live_ones, |app| {
+    let off = app.official().await;
+    let c = app.campaign(&off).await;
+    let cid = id(&c);
+    let (_, shop) = app.merchant(&off, Some(&cid), "food").await;
+    let offer = id(&app
+        .offer(&off, &cid, json!({"face_value_avos": 3000}))
+        .await);
+    let mut codes = Vec::new();
+    for _ in 0..3 {
+        let (_, v) = app.visitor().await;
+        let (s, coupon) = claim(&app, &offer, &v).await;
+        assert_eq!(s, StatusCode::CREATED, "{coupon}");
+        codes.push(coupon["code"].as_str().unwrap().to_string());
+    }
+    let (s, b) = app.redeem(&shop, &codes[0], 10000, "kept-1").await;
+    assert_eq!(s, StatusCode::CREATED, "{b}");
+    // Time passes: the first redemption was ten days ago, a closed day the statistics keep.
+    let old = (chrono::Utc::now() - chrono::Duration::days(10)).date_naive();
+    app.execute(&format!(
+        "UPDATE redemptions SET day = '{old}' WHERE campaign_id = '{cid}'"
+    ));
+    let (s, st) = app
+        .get(&format!("/campaigns/{cid}/stats?to=2999-12-29"), Some(&off))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{st}");
+    assert_eq!(
+        app.count(
+            "stats_days",
+            &format!("campaign_id = '{cid}' AND day = '{old}'")
+        ),
+        1,
+        "the closed day is kept"
+    );
+    let mut today = Vec::new();
+    for (i, code) in codes[1..].iter().enumerate() {
+        let (s, b) = app.redeem(&shop, code, 10000, &format!("live-{i}")).await;
+        assert_eq!(s, StatusCode::CREATED, "{b}");
+        today.push(b["redemption"]["id"].as_str().unwrap().to_string());
+    }
+    let redeemed = || {
+        let (app, off, cid) = (&app, &off, &cid);
+        async move {
+            let (_, camp) = app.get(&format!("/campaigns/{cid}"), Some(off)).await;
+            let (_, list) = app.get("/campaigns", Some(off)).await;
+            let listed = list
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|c| c["id"] == cid.as_str())
+                .unwrap()["budget"]["redeemed_avos"]
+                .clone();
+            assert_eq!(camp["budget"]["redeemed_avos"], listed, "{camp}");
+            listed
+        }
+    };
+    assert_eq!(redeemed().await, 9000);
+    let (s, b) = app
+        .post(
+            &format!("/redemptions/{}/void", today[0]),
+            Some(&shop),
+            json!({}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    assert_eq!(
+        redeemed().await,
+        6000,
+        "an undone redemption no longer counts"
+    );
+});
+
 // `outstanding_avos` is the e-cash still redeemable: a coupon that expired unspent stays
 // committed (it was issued) but no longer counts as outstanding, nor does a redeemed one.
 both!(outstanding_counts_only_redeemable_coupons, |app| {

@@ -1,0 +1,2 @@
+DROP INDEX coupons_status_expiry;
+CREATE INDEX coupons_status_expiry ON coupons(status, expires_at);
