@@ -156,7 +156,7 @@ pub fn figures(conn: &mut DbConn, ids: &[String]) -> Result<HashMap<String, Figu
         .collect();
     let redeemed = ids
         .iter()
-        .map(|id| Ok((id.clone(), redeemed_avos(conn, id)?)))
+        .map(|id| Ok((id.clone(), super::stats::ecash_redeemed(conn, id)?)))
         .collect::<Result<HashMap<String, i64>, AppError>>()?;
     let outstanding = outstanding_avos(conn, ids, crate::domain::time::now())?;
     Ok(rows
@@ -173,48 +173,6 @@ pub fn figures(conn: &mut DbConn, ids: &[String]) -> Result<HashMap<String, Figu
             (id, f)
         })
         .collect())
-}
-
-/// The e-cash a campaign's redemptions paid (not undone), in one statement (one snapshot):
-/// the closed days' kept statistics (`stats_days`: a day can no longer change once closed, see
-/// [`super::stats::last_closed_day`]) plus the redemptions of the days before and after the
-/// kept ones (kept days run without a gap from the campaign's first day). At the real
-/// campaigns' scale this is a few ms where summing every redemption took 0.2–0.5 s — on every
-/// campaign list, which visitors load too.
-fn redeemed_avos(conn: &mut DbConn, campaign_id: &str) -> Result<i64, AppError> {
-    #[derive(QueryableByName)]
-    struct Sum {
-        #[diesel(sql_type = BigInt)]
-        n: i64,
-    }
-    macro_rules! redeemed {
-        ($kept_ecash:literal) => {
-            crate::fixed!(concat!(
-                "SELECT CAST(COALESCE((SELECT SUM(",
-                $kept_ecash,
-                ") FROM stats_days k WHERE k.campaign_id = ?), 0) \
-                 + COALESCE((SELECT SUM(r.ecash_avos) FROM redemptions r \
-                 WHERE r.campaign_id = ? AND r.status = 'done' AND r.day < COALESCE(\
-                 (SELECT MIN(k.day) FROM stats_days k WHERE k.campaign_id = ?), '9999-12-31')), 0) \
-                 + COALESCE((SELECT SUM(r.ecash_avos) FROM redemptions r \
-                 WHERE r.campaign_id = ? AND r.status = 'done' AND r.day > COALESCE(\
-                 (SELECT MAX(k.day) FROM stats_days k WHERE k.campaign_id = ?), '9999-12-31')), 0) \
-                 AS BIGINT) AS n"
-            ))
-        };
-    }
-    let q = match conn {
-        DbConn::Sqlite(_) => redeemed!("CAST(json_extract(k.facts, '$.ecash_avos') AS INTEGER)"),
-        DbConn::Pg(_) => redeemed!("CAST(CAST(k.facts AS json) ->> 'ecash_avos' AS BIGINT)"),
-    };
-    let sum: Sum = q
-        .bind::<Text, _>(campaign_id)
-        .bind::<Text, _>(campaign_id)
-        .bind::<Text, _>(campaign_id)
-        .bind::<Text, _>(campaign_id)
-        .bind::<Text, _>(campaign_id)
-        .get_result(conn)?;
-    Ok(sum.n)
 }
 
 /// The face value of the campaigns' e-cash coupons still redeemable at `t` (status `issued`,

@@ -407,6 +407,48 @@ pub fn close_days(conn: &mut DbConn, cid: &str, until: NaiveDate) -> Result<usiz
     Ok(rows.len())
 }
 
+/// The e-cash a campaign's redemptions paid (not undone; the budget's `redeemed_avos`), in one
+/// statement (one snapshot): the closed days' kept facts (a day can no longer change once
+/// closed, see [`last_closed_day`]) plus the redemptions of the days before and after the kept
+/// ones ([`close_days`] keeps days without a gap from the campaign's first day). At the real
+/// campaigns' scale a few ms, where summing every redemption took 0.2–0.5 s on every campaign
+/// list, which visitors load too.
+pub fn ecash_redeemed(conn: &mut DbConn, campaign_id: &str) -> Result<i64, AppError> {
+    #[derive(QueryableByName)]
+    struct Sum {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    macro_rules! redeemed {
+        ($kept_ecash:literal) => {
+            crate::fixed!(concat!(
+                "SELECT CAST(COALESCE((SELECT SUM(",
+                $kept_ecash,
+                ") FROM stats_days k WHERE k.campaign_id = ?), 0) \
+                 + COALESCE((SELECT SUM(r.ecash_avos) FROM redemptions r \
+                 WHERE r.campaign_id = ? AND r.status = 'done' AND r.day < COALESCE(\
+                 (SELECT MIN(k.day) FROM stats_days k WHERE k.campaign_id = ?), '9999-12-31')), 0) \
+                 + COALESCE((SELECT SUM(r.ecash_avos) FROM redemptions r \
+                 WHERE r.campaign_id = ? AND r.status = 'done' AND r.day > COALESCE(\
+                 (SELECT MAX(k.day) FROM stats_days k WHERE k.campaign_id = ?), '9999-12-31')), 0) \
+                 AS BIGINT) AS n"
+            ))
+        };
+    }
+    let q = match conn {
+        DbConn::Sqlite(_) => redeemed!("CAST(json_extract(k.facts, '$.ecash_avos') AS INTEGER)"),
+        DbConn::Pg(_) => redeemed!("CAST(CAST(k.facts AS json) ->> 'ecash_avos' AS BIGINT)"),
+    };
+    let sum: Sum = q
+        .bind::<diesel::sql_types::Text, _>(campaign_id)
+        .bind::<diesel::sql_types::Text, _>(campaign_id)
+        .bind::<diesel::sql_types::Text, _>(campaign_id)
+        .bind::<diesel::sql_types::Text, _>(campaign_id)
+        .bind::<diesel::sql_types::Text, _>(campaign_id)
+        .get_result(conn)?;
+    Ok(sum.n)
+}
+
 /// Closes the finished days of every campaign (run in the background).
 pub fn close_all(conn: &mut DbConn) -> Result<usize, AppError> {
     let ids: Vec<String> = campaigns::table.select(campaigns::id).load(conn)?;
