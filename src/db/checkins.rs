@@ -272,6 +272,34 @@ pub fn record(conn: &mut DbConn, c: &Checkin, stop_at: &[i64]) -> Result<Record,
     })
 }
 
+/// PostgreSQL, before check-ins move from one visitor to another (a wallet join): takes the
+/// row locks of the cards the move will rebuild, creating the receiving visitor's card where
+/// it has none yet. A check-in holds its card while it inserts its row, so a move that locked
+/// the cards only when recounting them could wait for that check-in while the check-in waits
+/// for a row the move had already given the same point and day: a deadlock. Taking the cards
+/// first orders the two (and the move then reads the receiver's check-ins with every check-in
+/// that held a card committed). SQLite's one writer needs nothing.
+pub fn hold_cards(conn: &mut DbConn, from: &VisitorId, into: &VisitorId) -> Result<(), AppError> {
+    use diesel::sql_types::Text;
+    let DbConn::Pg(pg) = conn else {
+        return Ok(());
+    };
+    diesel::sql_query(
+        "INSERT INTO stamp_cards (visitor_id, campaign_id, points) \
+         SELECT DISTINCT $2, campaign_id, CAST('{}' AS text[]) FROM checkins WHERE visitor_id = $1 \
+         ON CONFLICT (visitor_id, campaign_id) DO UPDATE SET points = stamp_cards.points",
+    )
+    .bind::<Text, _>(from)
+    .bind::<Text, _>(into)
+    .execute(pg)?;
+    diesel::sql_query(
+        "SELECT visitor_id FROM stamp_cards WHERE visitor_id = $1 ORDER BY campaign_id FOR UPDATE",
+    )
+    .bind::<Text, _>(from)
+    .execute(pg)?;
+    Ok(())
+}
+
 /// Rebuilds the stamp cards of PostgreSQL from the check-ins: one visitor's after check-ins
 /// moved to or from it, or every visitor's after check-ins were bulk-loaded. SQLite keeps no
 /// cards.

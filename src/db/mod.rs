@@ -286,6 +286,12 @@ impl From<diesel::result::Error> for AppError {
             Error::DatabaseError(DatabaseErrorKind::SerializationFailure, _) => {
                 AppError::Unavailable("database busy, try again".into())
             }
+            // PostgreSQL broke a lock cycle by rolling this transaction back (SQLSTATE 40P01):
+            // nothing was written, and the same request may simply be sent again.
+            Error::DatabaseError(_, info) if info.message().contains("deadlock detected") => {
+                tracing::warn!(detail = ?info.details(), "deadlock: transaction rolled back");
+                AppError::Unavailable("database busy, try again".into())
+            }
             Error::DatabaseError(
                 DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand,
                 _,

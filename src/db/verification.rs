@@ -224,6 +224,7 @@ pub fn count_wrong(conn: &mut DbConn, hash: &str, t: NaiveDateTime) -> Result<Co
 /// and what does not fit stays behind with the device's old, now unused, visitor.
 pub fn join(conn: &mut DbConn, from: &VisitorId, into: &VisitorId) -> Result<(), AppError> {
     visitor_rows::lock(conn, into)?;
+    super::checkins::hold_cards(conn, from, into)?;
     let have: std::collections::HashSet<(String, chrono::NaiveDate)> = checkins::table
         .filter(checkins::visitor_id.eq(into))
         .select((checkins::point_id, checkins::day))

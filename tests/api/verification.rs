@@ -780,3 +780,86 @@ verifying!(
         assert_eq!(st["funnel"]["checkins"], 2, "{st}");
     }
 );
+
+verifying!(
+    a_wallet_checking_in_while_a_device_joins_it_counts_each_point_once,
+    false,
+    |app, sinks| {
+        let off = app.official().await;
+        let c = app.campaign(&off).await;
+        let cid = c["id"].as_str().unwrap();
+        let (a, ta, _) = visitor_in(&app, "en").await;
+        let (s, _) = send(&app, &ta, "sms", "+853 6677 4321").await;
+        assert_eq!(s, StatusCode::ACCEPTED);
+        let otp = sinks.text_code(0, "+85366774321").await;
+        let (s, b) = confirm(&app, &ta, "+853 6677 4321", &otp).await;
+        assert_eq!(s, StatusCode::OK, "{b}");
+        let mut points_so_far = 0usize;
+        // Several rounds, each with fresh points: a new device of the same person checks in at
+        // all of them, then joins the wallet while the wallet checks in at the same points.
+        for round in 0..4usize {
+            let mut payloads = Vec::new();
+            for _ in 0..10 {
+                let p = app.point(&off, cid, json!({})).await;
+                payloads.push(p["payload"].as_str().unwrap().to_string());
+            }
+            let (d, td, _) = visitor_in(&app, "en").await;
+            for p in &payloads {
+                let (s, b) = app.check_in(&td, p, json!({})).await;
+                assert_eq!(s, StatusCode::CREATED, "{b}");
+            }
+            let (s, _) = send(&app, &td, "sms", "66774321").await;
+            assert_eq!(s, StatusCode::ACCEPTED);
+            let otp = sinks.text_code(round + 1, "+85366774321").await;
+            let (joined, scans) = tokio::join!(
+                confirm(&app, &td, "6677 4321", &otp),
+                futures::future::join_all(payloads.iter().map(|p| app.check_in(&ta, p, json!({}))))
+            );
+            assert_eq!(joined.0, StatusCode::OK, "{}", joined.1);
+            assert_eq!(joined.1["joined"], true, "{}", joined.1);
+            let mut stamped = 0;
+            for (s, b) in &scans {
+                match *s {
+                    StatusCode::CREATED => stamped += 1,
+                    StatusCode::CONFLICT => assert_eq!(code(b), "already_checked_in", "{b}"),
+                    other => panic!("round {round}: a check-in answered {other}: {b}"),
+                }
+            }
+            // Each point once in the wallet: scanned by the wallet itself or moved in with the
+            // device; what the wallet already had stays behind with the device.
+            points_so_far += payloads.len();
+            assert_eq!(
+                app.count("checkins", &format!("visitor_id = '{a}'")),
+                points_so_far as i64,
+                "round {round}"
+            );
+            assert_eq!(
+                app.count("checkins", &format!("visitor_id = '{d}'")),
+                stamped,
+                "round {round}: the device keeps the check-ins the wallet made itself"
+            );
+            assert_eq!(
+                app.count("checkins", &format!("visitor_id = '{a}' AND first_visit")),
+                1,
+                "round {round}"
+            );
+            if app.backend == Backend::Postgres {
+                assert_eq!(
+                    app.text(&format!(
+                        "SELECT cardinality(points)::text AS v FROM stamp_cards \
+                         WHERE visitor_id = '{a}' AND campaign_id = '{cid}'"
+                    )),
+                    points_so_far.to_string(),
+                    "round {round}: the wallet's card"
+                );
+            }
+        }
+        // The wallet's next stamp counts on from all of them.
+        let p = app.point(&off, cid, json!({})).await;
+        let (s, b) = app
+            .check_in(&ta, p["payload"].as_str().unwrap(), json!({}))
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{b}");
+        assert_eq!(b["stamps"]["count"], points_so_far as i64 + 1, "{b}");
+    }
+);
