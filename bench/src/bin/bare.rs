@@ -11,7 +11,8 @@
 //!   then INSERT into redemptions;
 //! - `POST /redeem-same` — Bairro's own writing of a redemption (`service::redemptions::
 //!   write`: the coupon, the redemption, its ledger row, the purchase and its stamp, the
-//!   stored answer; on PostgreSQL one statement), the ceiling for those rows;
+//!   stored answer; on PostgreSQL one statement, its ledger row then chained by a sealer
+//!   thread as Bairro's sealer does), the ceiling for those rows;
 //! - `POST /claim`    — in one write transaction: UPDATE offers SET issued = issued + 1
 //!   WHERE issued < stock, then INSERT into coupons;
 //! - `POST /pageview` — into a memory buffer, written by a multi-row INSERT every 500 ms or
@@ -343,10 +344,29 @@ fn arg(name: &str) -> Option<String> {
         .and_then(|i| args.get(i + 1).cloned())
 }
 
+/// PostgreSQL: `/redeem-same` leaves its ledger row in `ledger_pending`, as Bairro's
+/// redemption does; Bairro's sealer then moves it into the hash chain. The same work is done
+/// here, on a connection of its own, so that the ceiling writes every row Bairro writes (on
+/// SQLite the row is chained inside the redemption's transaction). Unlike Bairro, no answer
+/// waits for it.
+fn seal_in_background(url: &str) -> anyhow::Result<()> {
+    let (pool, _) = db::connect(url, Some(1))?;
+    std::thread::spawn(move || loop {
+        let sealed = db::get(&pool).and_then(|mut c| db::ledger::seal_pending(&mut c));
+        if !matches!(sealed, Ok(n) if n > 0) {
+            std::thread::sleep(Duration::from_millis(2));
+        }
+    });
+    Ok(())
+}
+
 fn main() -> anyhow::Result<()> {
     let bind = arg("--bind").unwrap_or_else(|| "127.0.0.1:8090".into());
     let url = arg("--database-url").ok_or_else(|| anyhow::anyhow!("--database-url is required"))?;
-    let (pool, _) = db::connect(&url, None)?;
+    let (pool, backend) = db::connect(&url, None)?;
+    if backend == db::Backend::Postgres {
+        seal_in_background(&url)?;
+    }
     let state = web::Data::new(State {
         pool,
         pageviews: Mutex::new(Vec::new()),
