@@ -146,19 +146,19 @@ function CampaignTable({ list }: { list: Campaign[] }) {
         <tbody>
           {list.map((c) => (
             <tr key={c.id}>
-              <td>
+              <td class="campaign-name">
                 <a href={`#/official/campaigns/${c.id}`}>{pick(c.name)}</a>
               </td>
               <td>{c.district}</td>
-              <td>{fmtDate(c.starts_at)}</td>
-              <td>{fmtDate(c.ends_at)}</td>
-              <td>
+              <td class="nowrap">{fmtDate(c.starts_at)}</td>
+              <td class="nowrap">{fmtDate(c.ends_at)}</td>
+              <td class="nowrap">
                 <StatusBadge status={c.status} />
               </td>
               <td>
                 <BudgetCell c={c} />
               </td>
-              <td>
+              <td class="nowrap">
                 <a href={`#/official/campaigns/${c.id}/stats`}>{t('nav.stats')}</a>
               </td>
             </tr>
