@@ -342,3 +342,45 @@ async fn lost_connections_answer_503_postgres() {
     drop(admin);
     drop(server);
 }
+
+/// A lock cycle PostgreSQL breaks (SQLSTATE 40P01, "deadlock detected") rolls one transaction
+/// back with nothing written: the server answers it 503 `unavailable` with `Retry-After`, as for
+/// a serialization failure, not 500. Provoked for real on the test's own database (two
+/// sessions each holding one row and asking for the other's); the error PostgreSQL returns is
+/// what the server's one error type maps.
+#[test]
+fn a_deadlock_is_busy_not_internal_postgres() {
+    use actix_web::ResponseError;
+    use diesel::connection::SimpleConnection;
+    let Some((url, _guard)) = support::database(Backend::Postgres) else {
+        return;
+    };
+    let mut a = PgConnection::establish(&url).expect("the test's own database");
+    let mut b = PgConnection::establish(&url).expect("a second session");
+    a.batch_execute("CREATE TABLE cycle (id INT PRIMARY KEY); INSERT INTO cycle VALUES (1), (2);")
+        .unwrap();
+    a.batch_execute("BEGIN; SELECT id FROM cycle WHERE id = 1 FOR UPDATE;")
+        .unwrap();
+    b.batch_execute("BEGIN; SELECT id FROM cycle WHERE id = 2 FOR UPDATE;")
+        .unwrap();
+    let other = std::thread::spawn(move || {
+        let r = b.batch_execute("SELECT id FROM cycle WHERE id = 1 FOR UPDATE");
+        (r, b)
+    });
+    let mine = a.batch_execute("SELECT id FROM cycle WHERE id = 2 FOR UPDATE");
+    let (theirs, _b) = other.join().unwrap();
+    // PostgreSQL fails exactly one of the two; the other gets its row once that one is gone.
+    let failed: Vec<diesel::result::Error> =
+        [mine, theirs].into_iter().filter_map(Result::err).collect();
+    assert_eq!(failed.len(), 1, "{failed:?}");
+    let err = failed.into_iter().next().unwrap();
+    assert!(err.to_string().contains("deadlock detected"), "{err}");
+    let answer = bairro::error::AppError::from(err);
+    assert!(
+        matches!(answer, bairro::error::AppError::Unavailable(_)),
+        "{answer:?}"
+    );
+    let res = answer.error_response();
+    assert_eq!(res.status().as_u16(), 503);
+    assert!(res.headers().contains_key("retry-after"));
+}
