@@ -267,6 +267,20 @@ impl Application {
                 .await;
             }
         });
+        // SQLite: the writer's pages copied from the log into the database, off its turn.
+        let writer = self.state.writer.clone();
+        let checkpointer = actix_web::rt::spawn(async move {
+            let mut tick = actix_web::rt::time::interval(db::CHECKPOINT_EVERY);
+            loop {
+                tick.tick().await;
+                let w = writer.clone();
+                match web::block(move || w.checkpoint()).await {
+                    Ok(Ok(None)) => return,
+                    Ok(Err(e)) => tracing::warn!(error = %e, "checkpoint failed"),
+                    _ => {}
+                }
+            }
+        });
         // The ledger's sealer (PostgreSQL; see `http::ledger_sealer`).
         let sealer = actix_web::rt::spawn(self.state.sealer.clone().run());
         // Fair draws: finish the draws that are due (any process may; one claims each).
@@ -293,6 +307,7 @@ impl Application {
         });
         let result = self.server.await;
         drawer.abort();
+        checkpointer.abort();
         if let Some(m) = metrics {
             m.stop(false).await;
         }

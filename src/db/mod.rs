@@ -167,6 +167,8 @@ pub struct Writer(Option<std::sync::Arc<WriterConn>>);
 struct WriterConn {
     path: String,
     conn: std::sync::Mutex<Option<DbConn>>,
+    /// The connection of [`Writer::checkpoint`].
+    checkpointer: std::sync::Mutex<Option<DbConn>>,
 }
 
 impl Writer {
@@ -176,8 +178,41 @@ impl Writer {
             Ok(Backend::Sqlite) => Writer(Some(std::sync::Arc::new(WriterConn {
                 path: connection_string(url),
                 conn: std::sync::Mutex::new(None),
+                checkpointer: std::sync::Mutex::new(None),
             }))),
             _ => Writer(None),
+        }
+    }
+
+    /// Copies the pages the writer committed from the write-ahead log into the database
+    /// (SQLite's passive checkpoint: it waits for no one and no one waits for it); the
+    /// server calls it every [`CHECKPOINT_EVERY`]. The writer itself never checkpoints
+    /// (`wal_autocheckpoint = 0`): SQLite would otherwise run one, with its two `fsync`s,
+    /// inside every thousandth page's commit, while the other writes wait for their turn.
+    /// Returns the log's size and the pages now in the database (`None`: PostgreSQL).
+    pub fn checkpoint(&self) -> Result<Option<(i64, i64)>, AppError> {
+        #[derive(QueryableByName)]
+        struct Checkpoint {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            log: i64,
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            checkpointed: i64,
+        }
+        let Some(w) = &self.0 else { return Ok(None) };
+        let mut slot = w
+            .checkpointer
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let c = match &mut *slot {
+            Some(c) => c,
+            closed => closed.insert(open_sqlite(&w.path)?),
+        };
+        match diesel::sql_query("PRAGMA wal_checkpoint(PASSIVE)").get_result::<Checkpoint>(c) {
+            Ok(r) => Ok(Some((r.log, r.checkpointed))),
+            Err(e) => {
+                *slot = None;
+                Err(e.into())
+            }
         }
     }
 
@@ -239,7 +274,18 @@ where
     }
 }
 
+/// How often the server copies the writer's pages from the log into the database
+/// ([`Writer::checkpoint`]).
+pub const CHECKPOINT_EVERY: Duration = Duration::from_millis(250);
+
 fn open_writer(path: &str) -> Result<DbConn, AppError> {
+    let mut c = open_sqlite(path)?;
+    c.batch_execute("PRAGMA wal_autocheckpoint = 0;")?;
+    Ok(c)
+}
+
+/// A SQLite connection of its own, with the pool's settings.
+fn open_sqlite(path: &str) -> Result<DbConn, AppError> {
     let mut c = DbConn::Sqlite(
         diesel::SqliteConnection::establish(path)
             .map_err(|e| AppError::Unavailable(format!("database unavailable: {e}")))?,
@@ -450,5 +496,65 @@ mod writer_tests {
         assert_eq!(got.v, "1,3,4");
         // Outside a request (no writer on the thread), writes use the caller's connection.
         assert!(WRITER.with(|w| w.borrow().is_none()));
+    }
+
+    /// The writer's commits leave their pages in the log (no checkpoint inside a commit, even
+    /// past SQLite's usual 1,000 pages); `Writer::checkpoint` copies them all into the
+    /// database, and what was written reads back from another connection.
+    #[test]
+    fn the_writer_commits_without_checkpoints_and_the_checkpointer_copies_the_log() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("c.db").display());
+        let (pool, _) = connect(&url, Some(2)).unwrap();
+        let mut conn = get(&pool).unwrap();
+        conn.batch_execute("CREATE TABLE t (v INTEGER NOT NULL, pad BLOB NOT NULL)")
+            .unwrap();
+        let writer = Writer::of(&url);
+        // 1,200 commits of a page-sized row each: more than 1,200 pages in the log.
+        for v in 0..1200 {
+            writer
+                .serving(|| {
+                    write_tx(&mut conn, |c| {
+                        diesel::sql_query(format!(
+                            "INSERT INTO t (v, pad) VALUES ({v}, zeroblob(4000))"
+                        ))
+                        .execute(c)?;
+                        Ok(())
+                    })
+                })
+                .unwrap();
+        }
+        let wal = dir.path().join("c.db-wal");
+        let logged = std::fs::metadata(&wal).unwrap().len();
+        assert!(
+            logged > 1200 * 4096,
+            "the commits checkpointed on their own: the log holds only {logged} bytes"
+        );
+        let (log, copied) = writer.checkpoint().unwrap().expect("SQLite checkpoints");
+        assert!(log >= 1200, "{log} pages in the log");
+        assert_eq!(copied, log, "every page of the log is in the database");
+        #[derive(QueryableByName)]
+        struct N {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            n: i64,
+        }
+        let mut other = diesel::SqliteConnection::establish(&connection_string(&url)).unwrap();
+        let n: N = diesel::sql_query("SELECT COUNT(*) AS n FROM t")
+            .get_result(&mut other)
+            .unwrap();
+        assert_eq!(n.n, 1200);
+        // The log is written from its start again once it is all in the database.
+        writer
+            .serving(|| {
+                write_tx(&mut conn, |c| {
+                    diesel::sql_query("INSERT INTO t (v, pad) VALUES (-1, zeroblob(4000))")
+                        .execute(c)?;
+                    Ok(())
+                })
+            })
+            .unwrap();
+        let (log, _) = writer.checkpoint().unwrap().unwrap();
+        assert!(log < 10, "the log started again: {log} pages");
+        assert_eq!(Writer::default().checkpoint().unwrap(), None);
     }
 }
