@@ -449,17 +449,23 @@ mod writer_tests {
         Ok(())
     }
 
-    /// A request's write goes through the writer's connection; a panic in the middle of one
-    /// leaves nothing written and no lock held, and the next write succeeds.
-    #[test]
-    fn the_writer_writes_for_requests_and_recovers_from_a_panic() {
+    /// A scratch SQLite database with table `t` made by `create`: its folder, URL, a pooled
+    /// connection and the server's writer for it.
+    fn scratch(create: &str) -> (tempfile::TempDir, String, PooledConn, Writer) {
         let dir = tempfile::tempdir().unwrap();
         let url = format!("sqlite://{}", dir.path().join("w.db").display());
         let (pool, _) = connect(&url, Some(2)).unwrap();
         let mut conn = get(&pool).unwrap();
-        conn.batch_execute("CREATE TABLE t (v INTEGER NOT NULL)")
-            .unwrap();
+        conn.batch_execute(create).unwrap();
         let writer = Writer::of(&url);
+        (dir, url, conn, writer)
+    }
+
+    /// A request's write goes through the writer's connection; a panic in the middle of one
+    /// leaves nothing written and no lock held, and the next write succeeds.
+    #[test]
+    fn the_writer_writes_for_requests_and_recovers_from_a_panic() {
+        let (_dir, _, mut conn, writer) = scratch("CREATE TABLE t (v INTEGER NOT NULL)");
         let opened = |w: &Writer| w.0.as_ref().unwrap().conn.lock().unwrap().is_some();
         assert!(!opened(&writer));
         writer
@@ -503,13 +509,8 @@ mod writer_tests {
     /// database, and what was written reads back from another connection.
     #[test]
     fn the_writer_commits_without_checkpoints_and_the_checkpointer_copies_the_log() {
-        let dir = tempfile::tempdir().unwrap();
-        let url = format!("sqlite://{}", dir.path().join("c.db").display());
-        let (pool, _) = connect(&url, Some(2)).unwrap();
-        let mut conn = get(&pool).unwrap();
-        conn.batch_execute("CREATE TABLE t (v INTEGER NOT NULL, pad BLOB NOT NULL)")
-            .unwrap();
-        let writer = Writer::of(&url);
+        let (dir, url, mut conn, writer) =
+            scratch("CREATE TABLE t (v INTEGER NOT NULL, pad BLOB NOT NULL)");
         // 1,200 commits of a page-sized row each: more than 1,200 pages in the log.
         for v in 0..1200 {
             writer
@@ -524,7 +525,7 @@ mod writer_tests {
                 })
                 .unwrap();
         }
-        let wal = dir.path().join("c.db-wal");
+        let wal = dir.path().join("w.db-wal");
         let logged = std::fs::metadata(&wal).unwrap().len();
         assert!(
             logged > 1200 * 4096,
